@@ -1,0 +1,2 @@
+//! The `daojia` binary.
+fn main() {}

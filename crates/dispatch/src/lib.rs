@@ -1,0 +1,1 @@
+//! Matching, scoring and route planning (VRPTW solver) over plain data.

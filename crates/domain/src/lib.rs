@@ -1,0 +1,1 @@
+//! Pure business rules of Daojia: ids, money, geo, order states, personal-information types.

@@ -1,0 +1,1 @@
+//! Notification providers for Daojia: SMS and friends.

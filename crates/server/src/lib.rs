@@ -1,0 +1,1 @@
+//! The Daojia HTTP application: API, auth, web apps, background jobs.

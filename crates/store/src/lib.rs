@@ -1,0 +1,1 @@
+//! Persistence for Daojia: entities, migrations and repositories over SQLite, PostgreSQL and MySQL.

@@ -1,1 +1,12 @@
 //! Pure business rules of Daojia: ids, money, geo, order states, personal-information types.
+//!
+//! Nothing here does I/O, reads the clock or touches a database: callers pass `now` and data
+//! in, which keeps these rules fast to test and easy to reason about.
+
+pub mod access;
+pub mod geo;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod phone;
+pub mod secret;

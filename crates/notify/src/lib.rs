@@ -1,1 +1,5 @@
-//! Notification providers for Daojia: SMS and friends.
+//! Notification providers for Daojia. Each channel (SMS now; Web Push, WeChat subscribe
+//! messages and webhooks later) is a trait with real vendor implementations and an offline
+//! one, chosen by configuration.
+
+pub mod sms;

@@ -1,1 +1,195 @@
-//! Persistence for Daojia: entities, migrations and repositories over SQLite, PostgreSQL and MySQL.
+//! Persistence for Daojia: entities, migrations and repositories over SQLite, PostgreSQL and
+//! MySQL/MariaDB, with one code path for all three.
+//!
+//! `Store` owns the connection pool and the personal-information [`pii::Vault`]; repository
+//! functions live in [`repo`] and take plain domain values, so handlers never build SQL.
+
+pub mod entity;
+pub mod migration;
+pub mod pii;
+pub mod repo;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+pub use sea_orm::DbErr as Error;
+
+/// The database connection and the vault for personal information.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    vault: pii::Vault,
+    kind: DbKind,
+}
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DbKind {
+    /// The embedded default.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+impl DbKind {
+    /// The kind named by a database URL's scheme.
+    pub fn of_url(url: &str) -> Option<DbKind> {
+        let scheme = url.split(':').next()?;
+        match scheme {
+            "sqlite" => Some(DbKind::Sqlite),
+            "postgres" | "postgresql" => Some(DbKind::Postgres),
+            "mysql" | "mariadb" => Some(DbKind::MySql),
+            _ => None,
+        }
+    }
+
+    /// A short name for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbKind::Sqlite => "sqlite",
+            DbKind::Postgres => "postgres",
+            DbKind::MySql => "mysql",
+        }
+    }
+}
+
+/// Why the store could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The URL's scheme is not one we support.
+    #[error("database URL must start with sqlite:, postgres: or mysql: (got `{0}`)")]
+    Scheme(String),
+    /// The database refused or could not be reached.
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] DbErr),
+}
+
+/// Pool settings.
+#[derive(Clone, Debug)]
+pub struct PoolOptions {
+    /// Most connections held open.
+    pub max_connections: u32,
+    /// How long to wait for a free connection.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+impl Store {
+    /// Connects to `url`. A SQLite file is created if missing (`mode=rwc`) and runs in WAL
+    /// mode with a busy timeout, so concurrent requests wait rather than fail.
+    pub async fn open(url: &str, vault: pii::Vault, pool: &PoolOptions) -> Result<Store, OpenError> {
+        let kind = DbKind::of_url(url).ok_or_else(|| OpenError::Scheme(redact_url(url)))?;
+        let url = if kind == DbKind::MySql && url.starts_with("mariadb:") {
+            url.replacen("mariadb:", "mysql:", 1)
+        } else if kind == DbKind::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url.to_string()
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(if kind == DbKind::Sqlite { pool.max_connections.min(8) } else { pool.max_connections })
+            .min_connections(1)
+            .acquire_timeout(pool.acquire_timeout)
+            .sqlx_logging(false);
+        if kind == DbKind::Sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let db = Database::connect(opts).await.map_err(OpenError::Connect)?;
+        Ok(Store { db, vault, kind })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        migration::Migrator::up(&self.db, None).await
+    }
+
+    /// Names of migrations not yet applied (empty when current).
+    pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
+        Ok(migration::Migrator::get_pending_migrations(&self.db)
+            .await?
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect())
+    }
+
+    /// A cheap round trip, for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.db.ping().await
+    }
+
+    /// The connection pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The personal-information vault.
+    pub fn vault(&self) -> &pii::Vault {
+        &self.vault
+    }
+
+    /// Which database this is.
+    pub fn kind(&self) -> DbKind {
+        self.kind
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.db.close().await
+    }
+}
+
+/// True when `err` is a unique-constraint violation: the database as the last line of
+/// validation (two requests racing to create the same phone or username).
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// A database URL with its password replaced by `***`, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_database_urls() {
+        assert_eq!(redact_url("postgres://app:s3cret@db:5432/daojia"), "postgres://app:***@db:5432/daojia");
+        assert_eq!(redact_url("sqlite://daojia.db"), "sqlite://daojia.db");
+        assert_eq!(redact_url("mysql://root@127.0.0.1/test"), "mysql://root@127.0.0.1/test");
+    }
+
+    #[test]
+    fn the_url_scheme_selects_the_database() {
+        assert_eq!(DbKind::of_url("sqlite://x.db"), Some(DbKind::Sqlite));
+        assert_eq!(DbKind::of_url("postgresql://h/d"), Some(DbKind::Postgres));
+        assert_eq!(DbKind::of_url("mariadb://h/d"), Some(DbKind::MySql));
+        assert_eq!(DbKind::of_url("oracle://h/d"), None);
+    }
+}

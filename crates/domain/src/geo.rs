@@ -1,0 +1,1 @@
+//! placeholder until the geo module lands

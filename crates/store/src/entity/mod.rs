@@ -1,0 +1,17 @@
+//! SeaORM entities, one module per table.
+
+pub mod app_meta;
+pub mod audit_log;
+pub mod auth_refresh_token;
+pub mod auth_session;
+pub mod customer;
+pub mod customer_address;
+pub mod idempotency_key;
+pub mod otp_code;
+pub mod service_area;
+pub mod service_category;
+pub mod service_item;
+pub mod sms_outbox;
+pub mod staff;
+pub mod worker;
+pub mod worker_shift;

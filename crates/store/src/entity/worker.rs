@@ -1,0 +1,33 @@
+//! A worker (师傅). Skills are a JSON array of skill codes; home position is WGS-84.
+
+use sea_orm::entity::prelude::*;
+
+/// A row of `worker`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "worker")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub code: String,
+    #[sea_orm(column_type = "Text")]
+    pub phone_enc: String,
+    pub phone_index: String,
+    pub name: String,
+    pub gender: String,
+    #[sea_orm(column_type = "Text")]
+    pub skills: String,
+    pub rating_tenths: i32,
+    pub years_experience: i32,
+    pub home_lat: f64,
+    pub home_lng: f64,
+    pub area_code: Option<String>,
+    pub active: bool,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+/// No relations are navigated through the ORM; joins are explicit queries.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! One weekly shift of a worker: weekday 1 (Monday) to 7, minutes after local midnight.
+
+use sea_orm::entity::prelude::*;
+
+/// A row of `worker_shift`.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Eq)]
+#[sea_orm(table_name = "worker_shift")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub worker_id: Uuid,
+    pub weekday: i16,
+    pub start_minute: i32,
+    pub end_minute: i32,
+    pub break_start_minute: Option<i32>,
+    pub break_end_minute: Option<i32>,
+}
+
+/// No relations are navigated through the ORM; joins are explicit queries.
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,19 @@
+//! Schema migrations, one code path for SQLite, PostgreSQL and MySQL/MariaDB.
+//!
+//! Migrations run at start (`daojia serve`) or by `daojia migrate`. They are append-only:
+//! a released migration is never edited; a change is a new migration.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_foundation;
+mod util;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}

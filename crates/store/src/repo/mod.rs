@@ -1,0 +1,56 @@
+//! Repositories: the queries the application runs, as functions over plain values.
+//!
+//! Lists are paged by cursor: the cursor is the id of the last row returned (ids are UUID v7,
+//! so they sort by creation time) and the next page is everything older.
+
+pub mod accounts;
+pub mod audit;
+pub mod catalog;
+pub mod idempotency;
+pub mod meta;
+pub mod otp;
+pub mod sessions;
+pub mod sms;
+
+use uuid::Uuid;
+
+/// One page of a list, newest first.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// The cursor for the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// Where a page starts and how long it is.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    /// Rows older than this id (none: from the newest).
+    pub after: Option<Uuid>,
+    /// At most this many rows (1 to 200).
+    pub limit: u64,
+}
+
+impl PageRequest {
+    /// The most rows one page may hold.
+    pub const MAX_LIMIT: u64 = 200;
+
+    /// Parses a cursor string and clamps the limit; `None` when the cursor is not one we
+    /// issued.
+    pub fn parse(cursor: Option<&str>, limit: Option<u64>) -> Option<PageRequest> {
+        let after = match cursor {
+            None | Some("") => None,
+            Some(c) => Some(Uuid::try_parse(c).ok()?),
+        };
+        Some(PageRequest { after, limit: limit.unwrap_or(50).clamp(1, Self::MAX_LIMIT) })
+    }
+}
+
+/// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
+pub(crate) fn page_from<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> Page<T> {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|r| id(r).simple().to_string()) } else { None };
+    Page { items: rows, next_cursor }
+}

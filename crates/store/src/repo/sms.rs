@@ -1,0 +1,63 @@
+//! The SMS outbox: every message the platform sent or tried to send. With the offline dev
+//! provider it is also how staff read log-in codes in a demo.
+
+use super::{Page, PageRequest, page_from};
+use crate::Store;
+use crate::entity::sms_outbox;
+use chrono::{DateTime, Utc};
+use daojia_domain::phone::Phone;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+/// Encryption context of an outbox phone.
+pub const OUTBOX_PHONE: &str = "sms_outbox.phone";
+
+/// One message to record.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry<'a> {
+    /// Recipient.
+    pub phone: &'a Phone,
+    /// Template name, e.g. `login_code`.
+    pub template: &'a str,
+    /// The rendered text.
+    pub content: &'a str,
+    /// Provider name.
+    pub provider: &'a str,
+    /// `sent` or `failed`.
+    pub status: &'a str,
+    /// The provider's message id.
+    pub provider_message_id: Option<String>,
+    /// The provider's error, when it failed.
+    pub error: Option<String>,
+}
+
+/// Records a message.
+pub async fn record(store: &Store, e: OutboxEntry<'_>, now: DateTime<Utc>) -> Result<sms_outbox::Model, DbErr> {
+    sms_outbox::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        created_at: Set(now),
+        phone_enc: Set(store.vault().encrypt(OUTBOX_PHONE, e.phone.expose())),
+        phone_index: Set(super::accounts::phone_index(store, e.phone)),
+        phone_masked: Set(e.phone.masked()),
+        template: Set(e.template.to_string()),
+        content: Set(e.content.to_string()),
+        provider: Set(e.provider.to_string()),
+        status: Set(e.status.to_string()),
+        provider_message_id: Set(e.provider_message_id),
+        error: Set(e.error),
+    }
+    .insert(store.db())
+    .await
+}
+
+/// The outbox, newest first, optionally for one phone.
+pub async fn list(store: &Store, phone: Option<&Phone>, page: PageRequest) -> Result<Page<sms_outbox::Model>, DbErr> {
+    let mut q = sms_outbox::Entity::find().order_by_desc(sms_outbox::Column::Id).limit(page.limit + 1);
+    if let Some(after) = page.after {
+        q = q.filter(sms_outbox::Column::Id.lt(after));
+    }
+    if let Some(p) = phone {
+        q = q.filter(sms_outbox::Column::PhoneIndex.eq(super::accounts::phone_index(store, p)));
+    }
+    Ok(page_from(q.all(store.db()).await?, page.limit, |m| m.id))
+}

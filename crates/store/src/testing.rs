@@ -1,0 +1,153 @@
+//! Throw-away databases for tests: each test gets its own SQLite file, PostgreSQL database or
+//! MySQL database, created from the server named by an environment variable and dropped when
+//! the handle goes out of scope (also when the test panics), so runs never collide.
+//!
+//! - `DAOJIA_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/test`)
+//! - `DAOJIA_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/test`)
+//! - `DAOJIA_TEST_DATABASES` picks the backends that [`backends`] returns (default all three:
+//!   `sqlite,postgres,mysql`). A listed backend that cannot be reached fails the test; it is
+//!   never skipped silently.
+
+use crate::{PoolOptions, Store, pii::Vault};
+use sea_orm::{ConnectionTrait, Database, Statement};
+
+/// A database backend under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the temp directory.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+    /// A fresh MySQL/MariaDB database.
+    MySql,
+}
+
+/// The backends this run tests, from `DAOJIA_TEST_DATABASES`.
+pub fn backends() -> Vec<Backend> {
+    let list = std::env::var("DAOJIA_TEST_DATABASES").unwrap_or_else(|_| "sqlite,postgres,mysql".into());
+    list.split(',')
+        .filter_map(|s| match s.trim() {
+            "sqlite" => Some(Backend::Sqlite),
+            "postgres" | "postgresql" => Some(Backend::Postgres),
+            "mysql" | "mariadb" => Some(Backend::MySql),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A migrated store on a database of its own, dropped with the handle.
+pub struct TestDb {
+    /// The store, migrated.
+    pub store: Store,
+    /// The URL of the database (to start a server process on it).
+    pub url: String,
+    /// Which backend.
+    pub backend: Backend,
+    cleanup: Option<Cleanup>,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Server { admin_url: String, name: String, backend: Backend },
+}
+
+fn unique_name() -> String {
+    format!("dj_t_{}", uuid::Uuid::new_v4().simple().to_string().get(..16).unwrap_or("x"))
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
+    let cut = base.rfind('/').filter(|i| *i > base.find("://").map_or(0, |s| s + 2)).unwrap_or(base.len());
+    let mut out = format!("{}/{name}", &base[..cut]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+impl TestDb {
+    /// Creates and migrates a fresh database on `backend`.
+    pub async fn new(backend: Backend) -> TestDb {
+        let vault = Vault::random_for_tests();
+        let pool = PoolOptions { max_connections: 8, ..PoolOptions::default() };
+        let name = unique_name();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::Postgres | Backend::MySql => {
+                let (var, default) = if backend == Backend::Postgres {
+                    ("DAOJIA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+                } else {
+                    ("DAOJIA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
+                };
+                let admin_url = std::env::var(var).unwrap_or_else(|_| default.to_string());
+                let admin = Database::connect(admin_url.as_str()).await.unwrap_or_else(|e| {
+                    panic!("{backend:?} test server unreachable at {} ({e}); start it or set {var} / DAOJIA_TEST_DATABASES", crate::redact_url(&admin_url))
+                });
+                let sql = if backend == Backend::Postgres {
+                    format!("CREATE DATABASE {name}")
+                } else {
+                    format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                };
+                admin
+                    .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                (with_database(&admin_url, &name), Cleanup::Server { admin_url, name, backend })
+            }
+        };
+        let store = Store::open(&url, vault, &pool).await.expect("open test database");
+        store.migrate().await.expect("migrate test database");
+        TestDb { store, url, backend, cleanup: Some(cleanup) }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(cleanup) = self.cleanup.take() else { return };
+        // Dropping may happen inside a runtime (end of a #[tokio::test]) or during a panic;
+        // a plain thread with its own small runtime works in both. The test's own pool is
+        // not touched here: its connections belong to the test's runtime, which this thread
+        // blocks, so the database is dropped out from under them (FORCE on PostgreSQL).
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            rt.block_on(async move {
+                match cleanup {
+                    Cleanup::File(path) => {
+                        for suffix in ["", "-wal", "-shm"] {
+                            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                        }
+                    }
+                    Cleanup::Server { admin_url, name, backend } => {
+                        if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                            let sql = if backend == Backend::Postgres {
+                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                            } else {
+                                format!("DROP DATABASE IF EXISTS {name}")
+                            };
+                            let _ = admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql)).await;
+                            let _ = admin.close().await;
+                        }
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_replaces_the_one_in_the_url() {
+        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+        assert_eq!(with_database("mysql://root@h:3306/test?ssl-mode=disabled", "x"), "mysql://root@h:3306/x?ssl-mode=disabled");
+        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+    }
+}

@@ -1,1 +1,170 @@
-//! The Daojia HTTP application: API, auth, web apps, background jobs.
+//! The Daojia HTTP application: API, auth, web apps, operator endpoints.
+//!
+//! [`build`] opens the store and assembles the state; [`app`] is the router (tests drive it
+//! in process); [`serve`] listens until a shutdown signal.
+
+pub mod api;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod logging;
+pub mod ops;
+pub mod password;
+pub mod ratelimit;
+pub mod state;
+pub mod token;
+pub mod web;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{any, get};
+use base64::Engine;
+use config::Config;
+use daojia_notify::sms::{LogSms, SmsProvider};
+use daojia_store::pii::{DataKey, Vault};
+use daojia_store::{PoolOptions, Store};
+use metrics_exporter_prometheus::PrometheusHandle;
+use state::{AppState, Clock, Inner};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+
+/// Builds the vault from configuration.
+pub fn vault(cfg: &Config) -> anyhow::Result<Vault> {
+    let keys = cfg
+        .pii
+        .keys
+        .iter()
+        .map(|k| DataKey::parse(k))
+        .collect::<Result<Vec<_>, _>>()
+        .context("pii.keys")?;
+    Vault::new(keys, cfg.pii.index_key.as_deref().unwrap_or_default()).context("pii.index_key")
+}
+
+/// Opens the store (without migrating).
+pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
+    let pool = PoolOptions {
+        max_connections: cfg.database.max_connections,
+        ..PoolOptions::default()
+    };
+    Ok(Store::open(&cfg.database.url, vault(cfg)?, &pool).await?)
+}
+
+/// Options for [`build`] that tests and the demo change.
+pub struct BuildOptions {
+    /// Serving the demo city.
+    pub demo: bool,
+    /// Prometheus handle, when a recorder is installed.
+    pub metrics: Option<PrometheusHandle>,
+    /// The clock (system time unless a test moves it).
+    pub clock: Clock,
+    /// SMS provider (from configuration unless a test substitutes one).
+    pub sms: Option<Arc<dyn SmsProvider>>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            demo: false,
+            metrics: None,
+            clock: Arc::new(chrono::Utc::now),
+            sms: None,
+        }
+    }
+}
+
+/// Assembles the state over an opened store.
+pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result<AppState> {
+    let secret = config
+        .auth
+        .token_secret
+        .as_deref()
+        .context("auth.token_secret is not set")?;
+    let key = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(secret.trim().trim_end_matches('='))
+        .context("auth.token_secret is not base64")?;
+    let sms: Arc<dyn SmsProvider> = match opts.sms {
+        Some(s) => s,
+        None => match config.sms.provider.as_str() {
+            "log" => Arc::new(LogSms),
+            other => anyhow::bail!("sms.provider `{other}` is not available"),
+        },
+    };
+    let limiter = ratelimit::RateLimiter::new(
+        config.auth.password_attempts_per_minute,
+        Duration::from_secs(60),
+    );
+    Ok(AppState(Arc::new(Inner {
+        store,
+        sms,
+        tokens: token::TokenSigner::new(key),
+        clock: opts.clock,
+        password_limiter: limiter,
+        metrics: opts.metrics,
+        demo: opts.demo,
+        config,
+    })))
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let v1 = api::routes(&state).fallback(http::api_not_found);
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/api/openapi.json", get(ops::openapi))
+        .route("/api/{*rest}", any(http::api_not_found))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(web::serve)
+        .layer(DefaultBodyLimit::max(state.config.server.body_limit_bytes))
+        .layer(from_fn_with_state(state.clone(), http::timeout))
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        .layer(from_fn(http::problem_bodies))
+        .layer(from_fn(http::security_headers))
+        .layer(CompressionLayer::new())
+        .layer(from_fn(http::request_context))
+        .with_state(state)
+}
+
+/// Serves `app` on `addr` until SIGINT or SIGTERM, then drains in-flight requests.
+pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(%addr, "listening");
+    let router = app(state.clone());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -80,14 +80,21 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        PoolOptions {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
 impl Store {
     /// Connects to `url`. A SQLite file is created if missing (`mode=rwc`) and runs in WAL
     /// mode with a busy timeout, so concurrent requests wait rather than fail.
-    pub async fn open(url: &str, vault: pii::Vault, pool: &PoolOptions) -> Result<Store, OpenError> {
+    pub async fn open(
+        url: &str,
+        vault: pii::Vault,
+        pool: &PoolOptions,
+    ) -> Result<Store, OpenError> {
         let kind = DbKind::of_url(url).ok_or_else(|| OpenError::Scheme(redact_url(url)))?;
         let url = if kind == DbKind::MySql && url.starts_with("mariadb:") {
             url.replacen("mariadb:", "mysql:", 1)
@@ -98,10 +105,14 @@ impl Store {
             url.to_string()
         };
         let mut opts = ConnectOptions::new(url);
-        opts.max_connections(if kind == DbKind::Sqlite { pool.max_connections.min(8) } else { pool.max_connections })
-            .min_connections(1)
-            .acquire_timeout(pool.acquire_timeout)
-            .sqlx_logging(false);
+        opts.max_connections(if kind == DbKind::Sqlite {
+            pool.max_connections.min(8)
+        } else {
+            pool.max_connections
+        })
+        .min_connections(1)
+        .acquire_timeout(pool.acquire_timeout)
+        .sqlx_logging(false);
         if kind == DbKind::Sqlite {
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -180,9 +191,15 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_database_urls() {
-        assert_eq!(redact_url("postgres://app:s3cret@db:5432/daojia"), "postgres://app:***@db:5432/daojia");
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/daojia"),
+            "postgres://app:***@db:5432/daojia"
+        );
         assert_eq!(redact_url("sqlite://daojia.db"), "sqlite://daojia.db");
-        assert_eq!(redact_url("mysql://root@127.0.0.1/test"), "mysql://root@127.0.0.1/test");
+        assert_eq!(
+            redact_url("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
     }
 
     #[test]

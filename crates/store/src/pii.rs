@@ -37,10 +37,14 @@ pub enum VaultError {
     #[error("a data key must look like `ID:BASE64` where BASE64 encodes 32 bytes (got {0})")]
     BadKey(String),
     /// A stored value names a key id that is not configured.
-    #[error("stored value was encrypted under key `{0}`, which is not configured; add it to pii.keys")]
+    #[error(
+        "stored value was encrypted under key `{0}`, which is not configured; add it to pii.keys"
+    )]
     UnknownKey(String),
     /// A stored value is damaged or was encrypted under a different key with the same id.
-    #[error("stored value cannot be decrypted: damaged, or the key `{0}` is not the one it was written with")]
+    #[error(
+        "stored value cannot be decrypted: damaged, or the key `{0}` is not the one it was written with"
+    )]
     Corrupt(String),
     /// A stored value is not in the `v1:id:data` form.
     #[error("stored value is not in the encrypted format")]
@@ -53,22 +57,39 @@ impl DataKey {
         let (id, b64) = text
             .split_once(':')
             .ok_or_else(|| VaultError::BadKey("no `:` between id and key".into()))?;
-        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(VaultError::BadKey("the id must be letters, digits, - or _".into()));
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(VaultError::BadKey(
+                "the id must be letters, digits, - or _".into(),
+            ));
         }
-        let bytes = decode_b64(b64).ok_or_else(|| VaultError::BadKey("key is not base64".into()))?;
+        let bytes =
+            decode_b64(b64).ok_or_else(|| VaultError::BadKey("key is not base64".into()))?;
         if bytes.len() != 32 {
-            return Err(VaultError::BadKey(format!("key is {} bytes, expected 32", bytes.len())));
+            return Err(VaultError::BadKey(format!(
+                "key is {} bytes, expected 32",
+                bytes.len()
+            )));
         }
-        let cipher = Aes256Gcm::new_from_slice(&bytes).map_err(|_| VaultError::BadKey("length".into()))?;
-        Ok(DataKey { id: id.to_string(), cipher })
+        let cipher =
+            Aes256Gcm::new_from_slice(&bytes).map_err(|_| VaultError::BadKey("length".into()))?;
+        Ok(DataKey {
+            id: id.to_string(),
+            cipher,
+        })
     }
 
     /// A fresh random key in the `id:base64` text form.
     pub fn generate_text(id: &str) -> String {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
-        format!("{id}:{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+        format!(
+            "{id}:{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
     }
 
     /// The key's id.
@@ -91,7 +112,12 @@ pub struct Vault {
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Vault(active={}, keys={:?}, index_key=***)", self.active, self.keys.keys())
+        write!(
+            f,
+            "Vault(active={}, keys={:?}, index_key=***)",
+            self.active,
+            self.keys.keys()
+        )
     }
 }
 
@@ -106,9 +132,15 @@ impl Vault {
             .clone();
         let index_key = decode_b64(index_key_b64)
             .filter(|k| k.len() >= 32)
-            .ok_or_else(|| VaultError::BadKey("the index key must be base64 of at least 32 bytes".into()))?;
+            .ok_or_else(|| {
+                VaultError::BadKey("the index key must be base64 of at least 32 bytes".into())
+            })?;
         let keys = keys.into_iter().map(|k| (k.id.clone(), k)).collect();
-        Ok(Vault { active, keys, index_key })
+        Ok(Vault {
+            active,
+            keys,
+            index_key,
+        })
     }
 
     /// A vault with random keys, for tests.
@@ -116,8 +148,11 @@ impl Vault {
         let key = DataKey::parse(&DataKey::generate_text("test")).expect("generated key is valid");
         let mut index = [0u8; 32];
         rand::rng().fill_bytes(&mut index);
-        Vault::new(vec![key], &base64::engine::general_purpose::STANDARD.encode(index))
-            .expect("generated keys are valid")
+        Vault::new(
+            vec![key],
+            &base64::engine::general_purpose::STANDARD.encode(index),
+        )
+        .expect("generated keys are valid")
     }
 
     /// The id of the key new values are written with.
@@ -133,7 +168,13 @@ impl Vault {
         rand::rng().fill_bytes(&mut nonce);
         let sealed = key
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plain.as_bytes(), aad: context.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: context.as_bytes(),
+                },
+            )
             .expect("AES-GCM encryption of an in-memory buffer cannot fail");
         let mut out = Vec::with_capacity(12 + sealed.len());
         out.extend_from_slice(&nonce);
@@ -147,7 +188,10 @@ impl Vault {
         let (Some("v1"), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(VaultError::Format);
         };
-        let key = self.keys.get(id).ok_or_else(|| VaultError::UnknownKey(id.to_string()))?;
+        let key = self
+            .keys
+            .get(id)
+            .ok_or_else(|| VaultError::UnknownKey(id.to_string()))?;
         let bytes = B64.decode(data).map_err(|_| VaultError::Format)?;
         if bytes.len() < 12 + 16 {
             return Err(VaultError::Format);
@@ -155,7 +199,13 @@ impl Vault {
         let (nonce, sealed) = bytes.split_at(12);
         let plain = key
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: context.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context.as_bytes(),
+                },
+            )
             .map_err(|_| VaultError::Corrupt(id.to_string()))?;
         String::from_utf8(plain).map_err(|_| VaultError::Corrupt(id.to_string()))
     }
@@ -187,15 +237,24 @@ mod tests {
         let c = v.encrypt("customer.phone", "13800138000");
         assert!(!c.contains("13800138000"));
         assert_eq!(v.decrypt("customer.phone", &c).unwrap(), "13800138000");
-        assert!(matches!(v.decrypt("worker.phone", &c), Err(VaultError::Corrupt(_))));
+        assert!(matches!(
+            v.decrypt("worker.phone", &c),
+            Err(VaultError::Corrupt(_))
+        ));
     }
 
     #[test]
     fn encrypting_twice_gives_different_ciphertexts_but_the_same_index() {
         let v = Vault::random_for_tests();
         assert_ne!(v.encrypt("x", "a"), v.encrypt("x", "a"));
-        assert_eq!(v.blind_index("phone", "13800138000"), v.blind_index("phone", "13800138000"));
-        assert_ne!(v.blind_index("phone", "13800138000"), v.blind_index("phone", "13800138001"));
+        assert_eq!(
+            v.blind_index("phone", "13800138000"),
+            v.blind_index("phone", "13800138000")
+        );
+        assert_ne!(
+            v.blind_index("phone", "13800138000"),
+            v.blind_index("phone", "13800138001")
+        );
     }
 
     #[test]
@@ -205,9 +264,16 @@ mod tests {
         let index = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         let before = Vault::new(vec![DataKey::parse(&old).unwrap()], &index).unwrap();
         let stored = before.encrypt("c", "上海市徐汇区漕溪北路 1 号");
-        let after = Vault::new(vec![DataKey::parse(&new).unwrap(), DataKey::parse(&old).unwrap()], &index).unwrap();
+        let after = Vault::new(
+            vec![DataKey::parse(&new).unwrap(), DataKey::parse(&old).unwrap()],
+            &index,
+        )
+        .unwrap();
         assert!(after.needs_rotation(&stored));
-        assert_eq!(after.decrypt("c", &stored).unwrap(), "上海市徐汇区漕溪北路 1 号");
+        assert_eq!(
+            after.decrypt("c", &stored).unwrap(),
+            "上海市徐汇区漕溪北路 1 号"
+        );
         assert!(!after.needs_rotation(&after.encrypt("c", "x")));
     }
 

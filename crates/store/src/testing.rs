@@ -24,7 +24,8 @@ pub enum Backend {
 
 /// The backends this run tests, from `DAOJIA_TEST_DATABASES`.
 pub fn backends() -> Vec<Backend> {
-    let list = std::env::var("DAOJIA_TEST_DATABASES").unwrap_or_else(|_| "sqlite,postgres,mysql".into());
+    let list =
+        std::env::var("DAOJIA_TEST_DATABASES").unwrap_or_else(|_| "sqlite,postgres,mysql".into());
     list.split(',')
         .filter_map(|s| match s.trim() {
             "sqlite" => Some(Backend::Sqlite),
@@ -48,16 +49,33 @@ pub struct TestDb {
 
 enum Cleanup {
     File(std::path::PathBuf),
-    Server { admin_url: String, name: String, backend: Backend },
+    Server {
+        admin_url: String,
+        name: String,
+        backend: Backend,
+    },
 }
 
 fn unique_name() -> String {
-    format!("dj_t_{}", uuid::Uuid::new_v4().simple().to_string().get(..16).unwrap_or("x"))
+    format!(
+        "dj_t_{}",
+        uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .get(..16)
+            .unwrap_or("x")
+    )
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, Some(q))).unwrap_or((url, None));
-    let cut = base.rfind('/').filter(|i| *i > base.find("://").map_or(0, |s| s + 2)).unwrap_or(base.len());
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, Some(q)))
+        .unwrap_or((url, None));
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > base.find("://").map_or(0, |s| s + 2))
+        .unwrap_or(base.len());
     let mut out = format!("{}/{name}", &base[..cut]);
     if let Some(q) = query {
         out.push('?');
@@ -70,7 +88,10 @@ impl TestDb {
     /// Creates and migrates a fresh database on `backend`.
     pub async fn new(backend: Backend) -> TestDb {
         let vault = Vault::random_for_tests();
-        let pool = PoolOptions { max_connections: 8, ..PoolOptions::default() };
+        let pool = PoolOptions {
+            max_connections: 8,
+            ..PoolOptions::default()
+        };
         let name = unique_name();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -79,7 +100,10 @@ impl TestDb {
             }
             Backend::Postgres | Backend::MySql => {
                 let (var, default) = if backend == Backend::Postgres {
-                    ("DAOJIA_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+                    (
+                        "DAOJIA_TEST_POSTGRES_URL",
+                        "postgres://postgres@127.0.0.1:5432/test",
+                    )
                 } else {
                     ("DAOJIA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
                 };
@@ -90,31 +114,54 @@ impl TestDb {
                 let sql = if backend == Backend::Postgres {
                     format!("CREATE DATABASE {name}")
                 } else {
-                    format!("CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                    format!(
+                        "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
                 };
                 admin
                     .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
                     .await
                     .expect("create test database");
                 let _ = admin.close().await;
-                (with_database(&admin_url, &name), Cleanup::Server { admin_url, name, backend })
+                (
+                    with_database(&admin_url, &name),
+                    Cleanup::Server {
+                        admin_url,
+                        name,
+                        backend,
+                    },
+                )
             }
         };
-        let store = Store::open(&url, vault, &pool).await.expect("open test database");
+        let store = Store::open(&url, vault, &pool)
+            .await
+            .expect("open test database");
         store.migrate().await.expect("migrate test database");
-        TestDb { store, url, backend, cleanup: Some(cleanup) }
+        TestDb {
+            store,
+            url,
+            backend,
+            cleanup: Some(cleanup),
+        }
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(cleanup) = self.cleanup.take() else { return };
+        let Some(cleanup) = self.cleanup.take() else {
+            return;
+        };
         // Dropping may happen inside a runtime (end of a #[tokio::test]) or during a panic;
         // a plain thread with its own small runtime works in both. The test's own pool is
         // not touched here: its connections belong to the test's runtime, which this thread
         // blocks, so the database is dropped out from under them (FORCE on PostgreSQL).
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
                 match cleanup {
                     Cleanup::File(path) => {
@@ -122,14 +169,23 @@ impl Drop for TestDb {
                             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                         }
                     }
-                    Cleanup::Server { admin_url, name, backend } => {
+                    Cleanup::Server {
+                        admin_url,
+                        name,
+                        backend,
+                    } => {
                         if let Ok(admin) = Database::connect(admin_url.as_str()).await {
                             let sql = if backend == Backend::Postgres {
                                 format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                             } else {
                                 format!("DROP DATABASE IF EXISTS {name}")
                             };
-                            let _ = admin.execute_raw(Statement::from_string(admin.get_database_backend(), sql)).await;
+                            let _ = admin
+                                .execute_raw(Statement::from_string(
+                                    admin.get_database_backend(),
+                                    sql,
+                                ))
+                                .await;
                             let _ = admin.close().await;
                         }
                     }
@@ -146,8 +202,17 @@ mod tests {
 
     #[test]
     fn the_database_name_replaces_the_one_in_the_url() {
-        assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("mysql://root@h:3306/test?ssl-mode=disabled", "x"), "mysql://root@h:3306/x?ssl-mode=disabled");
-        assert_eq!(with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@h:3306/test?ssl-mode=disabled", "x"),
+            "mysql://root@h:3306/x?ssl-mode=disabled"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
     }
 }

@@ -16,7 +16,11 @@ async fn each(f: impl AsyncFn(TestDb)) {
 #[tokio::test]
 async fn migrations_apply_and_leave_nothing_pending() {
     each(async |t| {
-        assert!(t.store.pending_migrations().await.unwrap().is_empty(), "{:?}", t.backend);
+        assert!(
+            t.store.pending_migrations().await.unwrap().is_empty(),
+            "{:?}",
+            t.backend
+        );
         t.store.migrate().await.unwrap();
         t.store.ping().await.unwrap();
     })
@@ -28,23 +32,41 @@ async fn a_customer_phone_is_unreadable_in_the_database_but_found_by_lookup() {
     each(async |t| {
         let phone = Phone::parse("13912345678").unwrap();
         let now = Utc::now();
-        let c = accounts::customer_for_login(&t.store, &phone, now).await.unwrap();
-        let again = accounts::customer_for_login(&t.store, &phone, now).await.unwrap();
+        let c = accounts::customer_for_login(&t.store, &phone, now)
+            .await
+            .unwrap();
+        let again = accounts::customer_for_login(&t.store, &phone, now)
+            .await
+            .unwrap();
         assert_eq!(c.id, again.id, "second log-in finds the same customer");
-        let found = accounts::customer_by_phone(&t.store, &phone).await.unwrap().unwrap();
+        let found = accounts::customer_by_phone(&t.store, &phone)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.id, c.id);
         // Nothing in the row holds the digits.
         let db = t.store.db();
         let rows = db
-            .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT phone_enc, phone_index, nickname FROM customer"))
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT phone_enc, phone_index, nickname FROM customer",
+            ))
             .await
             .unwrap();
         for r in rows {
             let enc: String = r.try_get("", "phone_enc").unwrap();
             let idx: String = r.try_get("", "phone_index").unwrap();
-            assert!(!enc.contains("13912345678") && !idx.contains("13912345678"), "{:?}", t.backend);
+            assert!(
+                !enc.contains("13912345678") && !idx.contains("13912345678"),
+                "{:?}",
+                t.backend
+            );
         }
-        let plain = t.store.vault().decrypt(accounts::CUSTOMER_PHONE, &found.phone_enc).unwrap();
+        let plain = t
+            .store
+            .vault()
+            .decrypt(accounts::CUSTOMER_PHONE, &found.phone_enc)
+            .unwrap();
         assert_eq!(plain, "13912345678");
     })
     .await;
@@ -66,10 +88,24 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_family() {
         assert_eq!(s.id, s2.id);
         assert_ne!(first, second);
         // The thief replays the first token: refused, and the family dies.
-        assert!(matches!(sessions::rotate(t.store.db(), &first, now).await, Err(sessions::RefreshError::Reused)));
-        assert!(matches!(sessions::rotate(t.store.db(), &second, now).await, Err(sessions::RefreshError::Revoked)));
-        assert!(sessions::live(t.store.db(), s.id, now).await.unwrap().is_none());
-        assert!(matches!(sessions::rotate(t.store.db(), "rt_nonsense", now).await, Err(sessions::RefreshError::Unknown)));
+        assert!(matches!(
+            sessions::rotate(t.store.db(), &first, now).await,
+            Err(sessions::RefreshError::Reused)
+        ));
+        assert!(matches!(
+            sessions::rotate(t.store.db(), &second, now).await,
+            Err(sessions::RefreshError::Revoked)
+        ));
+        assert!(
+            sessions::live(t.store.db(), s.id, now)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(matches!(
+            sessions::rotate(t.store.db(), "rt_nonsense", now).await,
+            Err(sessions::RefreshError::Unknown)
+        ));
     })
     .await;
 }
@@ -80,21 +116,49 @@ async fn an_idempotency_key_replays_and_refuses_a_different_body() {
         let db = t.store.db();
         let now = Utc::now();
         let ttl = Duration::hours(24);
-        let idempotency::Claim::New(id) = idempotency::claim(db, "c:1", "k1", "h1", now, ttl).await.unwrap() else {
+        let idempotency::Claim::New(id) = idempotency::claim(db, "c:1", "k1", "h1", now, ttl)
+            .await
+            .unwrap()
+        else {
             panic!("first claim is new")
         };
-        assert_eq!(idempotency::claim(db, "c:1", "k1", "h1", now, ttl).await.unwrap(), idempotency::Claim::InProgress);
-        idempotency::complete(db, id, 201, "{\"ok\":true}", Some("application/json"), now).await.unwrap();
         assert_eq!(
-            idempotency::claim(db, "c:1", "k1", "h1", now, ttl).await.unwrap(),
-            idempotency::Claim::Replay { status: 201, body: "{\"ok\":true}".into(), content_type: Some("application/json".into()) }
+            idempotency::claim(db, "c:1", "k1", "h1", now, ttl)
+                .await
+                .unwrap(),
+            idempotency::Claim::InProgress
         );
-        assert_eq!(idempotency::claim(db, "c:1", "k1", "h2", now, ttl).await.unwrap(), idempotency::Claim::Mismatch);
+        idempotency::complete(db, id, 201, "{\"ok\":true}", Some("application/json"), now)
+            .await
+            .unwrap();
+        assert_eq!(
+            idempotency::claim(db, "c:1", "k1", "h1", now, ttl)
+                .await
+                .unwrap(),
+            idempotency::Claim::Replay {
+                status: 201,
+                body: "{\"ok\":true}".into(),
+                content_type: Some("application/json".into())
+            }
+        );
+        assert_eq!(
+            idempotency::claim(db, "c:1", "k1", "h2", now, ttl)
+                .await
+                .unwrap(),
+            idempotency::Claim::Mismatch
+        );
         // Another caller's identical key is theirs alone.
-        assert!(matches!(idempotency::claim(db, "c:2", "k1", "h1", now, ttl).await.unwrap(), idempotency::Claim::New(_)));
+        assert!(matches!(
+            idempotency::claim(db, "c:2", "k1", "h1", now, ttl)
+                .await
+                .unwrap(),
+            idempotency::Claim::New(_)
+        ));
         // After expiry the key may be claimed again.
         assert!(matches!(
-            idempotency::claim(db, "c:1", "k1", "h9", now + ttl + Duration::seconds(1), ttl).await.unwrap(),
+            idempotency::claim(db, "c:1", "k1", "h9", now + ttl + Duration::seconds(1), ttl)
+                .await
+                .unwrap(),
             idempotency::Claim::New(_)
         ));
     })
@@ -106,13 +170,45 @@ async fn a_one_time_code_is_spent_once() {
     each(async |t| {
         let db = t.store.db();
         let now = Utc::now();
-        let c = otp::insert(db, "idx", "customer", "hash", Some("10.0.0.1"), now, now + Duration::minutes(5)).await.unwrap();
-        assert_eq!(otp::sent_to_phone_since(db, "idx", now - Duration::minutes(1)).await.unwrap(), 1);
-        assert_eq!(otp::sent_from_ip_since(db, "10.0.0.1", now - Duration::minutes(1)).await.unwrap(), 1);
-        assert_eq!(otp::current(db, "idx", "customer", now).await.unwrap().unwrap().id, c.id);
+        let c = otp::insert(
+            db,
+            "idx",
+            "customer",
+            "hash",
+            Some("10.0.0.1"),
+            now,
+            now + Duration::minutes(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            otp::sent_to_phone_since(db, "idx", now - Duration::minutes(1))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            otp::sent_from_ip_since(db, "10.0.0.1", now - Duration::minutes(1))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            otp::current(db, "idx", "customer", now)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            c.id
+        );
         assert!(otp::consume(db, c.id, now).await.unwrap());
         assert!(!otp::consume(db, c.id, now).await.unwrap());
-        assert!(otp::current(db, "idx", "customer", now).await.unwrap().is_none());
+        assert!(
+            otp::current(db, "idx", "customer", now)
+                .await
+                .unwrap()
+                .is_none()
+        );
     })
     .await;
 }
@@ -123,7 +219,10 @@ async fn meta_values_are_replaced_not_duplicated() {
         let db = t.store.db();
         meta::set(db, "demo_seed", "1", Utc::now()).await.unwrap();
         meta::set(db, "demo_seed", "2", Utc::now()).await.unwrap();
-        assert_eq!(meta::get(db, "demo_seed").await.unwrap().as_deref(), Some("2"));
+        assert_eq!(
+            meta::get(db, "demo_seed").await.unwrap().as_deref(),
+            Some("2")
+        );
     })
     .await;
 }
@@ -131,6 +230,9 @@ async fn meta_values_are_replaced_not_duplicated() {
 #[test]
 fn all_three_databases_are_tested_by_default() {
     if std::env::var("DAOJIA_TEST_DATABASES").is_err() {
-        assert_eq!(backends(), vec![Backend::Sqlite, Backend::Postgres, Backend::MySql]);
+        assert_eq!(
+            backends(),
+            vec![Backend::Sqlite, Backend::Postgres, Backend::MySql]
+        );
     }
 }

@@ -274,7 +274,8 @@ impl MigrationTrait for Migration {
             "customer",
             "app_meta",
         ] {
-            m.drop_table(Table::drop().table(t).if_exists().take()).await?;
+            m.drop_table(Table::drop().table(t).if_exists().take())
+                .await?;
         }
         Ok(())
     }

@@ -35,7 +35,8 @@ pub fn code_null(name: &'static str) -> ColumnDef {
 /// Creates a (possibly unique) index named `{table}_{cols}_idx`.
 pub fn index(table: &'static str, cols: &[&'static str], unique: bool) -> IndexCreateStatement {
     let mut idx = Index::create();
-    idx.name(format!("{table}_{}_idx", cols.join("_"))).table(table);
+    idx.name(format!("{table}_{}_idx", cols.join("_")))
+        .table(table);
     for c in cols {
         idx.col(*c);
     }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use daojia_domain::access::Role;
 use daojia_domain::phone::Phone;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -27,7 +27,11 @@ pub fn phone_index(store: &Store, phone: &Phone) -> String {
 /// The customer with this phone, created on first log-in. Two concurrent first log-ins
 /// with the same phone end with one customer: the loser of the insert race reads the row
 /// the winner wrote.
-pub async fn customer_for_login(store: &Store, phone: &Phone, now: DateTime<Utc>) -> Result<customer::Model, DbErr> {
+pub async fn customer_for_login(
+    store: &Store,
+    phone: &Phone,
+    now: DateTime<Utc>,
+) -> Result<customer::Model, DbErr> {
     let idx = phone_index(store, phone);
     if let Some(c) = customer_by_phone_index(store.db(), &idx).await? {
         return Ok(c);
@@ -45,22 +49,36 @@ pub async fn customer_for_login(store: &Store, phone: &Phone, now: DateTime<Utc>
         Ok(c) => Ok(c),
         Err(e) if is_unique_violation(&e) => customer_by_phone_index(store.db(), &idx)
             .await?
-            .ok_or_else(|| DbErr::RecordNotFound("customer vanished after a unique violation".into())),
+            .ok_or_else(|| {
+                DbErr::RecordNotFound("customer vanished after a unique violation".into())
+            }),
         Err(e) => Err(e),
     }
 }
 
-async fn customer_by_phone_index(db: &impl ConnectionTrait, idx: &str) -> Result<Option<customer::Model>, DbErr> {
-    customer::Entity::find().filter(customer::Column::PhoneIndex.eq(idx)).one(db).await
+async fn customer_by_phone_index(
+    db: &impl ConnectionTrait,
+    idx: &str,
+) -> Result<Option<customer::Model>, DbErr> {
+    customer::Entity::find()
+        .filter(customer::Column::PhoneIndex.eq(idx))
+        .one(db)
+        .await
 }
 
 /// A customer by id.
-pub async fn customer(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<customer::Model>, DbErr> {
+pub async fn customer(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<customer::Model>, DbErr> {
     customer::Entity::find_by_id(id).one(db).await
 }
 
 /// A customer by phone (exact number), through the blind index.
-pub async fn customer_by_phone(store: &Store, phone: &Phone) -> Result<Option<customer::Model>, DbErr> {
+pub async fn customer_by_phone(
+    store: &Store,
+    phone: &Phone,
+) -> Result<Option<customer::Model>, DbErr> {
     customer_by_phone_index(store.db(), &phone_index(store, phone)).await
 }
 
@@ -74,8 +92,14 @@ pub struct CustomerRow {
 }
 
 /// Customers newest first, optionally only the one with `phone`.
-pub async fn list_customers(store: &Store, phone: Option<&Phone>, page: PageRequest) -> Result<Page<CustomerRow>, DbErr> {
-    let mut q = customer::Entity::find().order_by_desc(customer::Column::Id).limit(page.limit + 1);
+pub async fn list_customers(
+    store: &Store,
+    phone: Option<&Phone>,
+    page: PageRequest,
+) -> Result<Page<CustomerRow>, DbErr> {
+    let mut q = customer::Entity::find()
+        .order_by_desc(customer::Column::Id)
+        .limit(page.limit + 1);
     if let Some(after) = page.after {
         q = q.filter(customer::Column::Id.lt(after));
     }
@@ -90,9 +114,15 @@ pub async fn list_customers(store: &Store, phone: Option<&Phone>, page: PageRequ
             .filter(customer_address::Column::CustomerId.eq(c.id))
             .count(store.db())
             .await?;
-        items.push(CustomerRow { customer: c, address_count });
+        items.push(CustomerRow {
+            customer: c,
+            address_count,
+        });
     }
-    Ok(Page { items, next_cursor: page.next_cursor })
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// The worker with this phone, if any (workers are enrolled by operations, not on log-in).
@@ -109,8 +139,13 @@ pub async fn worker(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<worker
 }
 
 /// Workers newest first.
-pub async fn list_workers(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<worker::Model>, DbErr> {
-    let mut q = worker::Entity::find().order_by_desc(worker::Column::Id).limit(page.limit + 1);
+pub async fn list_workers(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> Result<Page<worker::Model>, DbErr> {
+    let mut q = worker::Entity::find()
+        .order_by_desc(worker::Column::Id)
+        .limit(page.limit + 1);
     if let Some(after) = page.after {
         q = q.filter(worker::Column::Id.lt(after));
     }
@@ -118,7 +153,10 @@ pub async fn list_workers(db: &impl ConnectionTrait, page: PageRequest) -> Resul
 }
 
 /// A worker's weekly shifts.
-pub async fn worker_shifts(db: &impl ConnectionTrait, worker_id: Uuid) -> Result<Vec<worker_shift::Model>, DbErr> {
+pub async fn worker_shifts(
+    db: &impl ConnectionTrait,
+    worker_id: Uuid,
+) -> Result<Vec<worker_shift::Model>, DbErr> {
     worker_shift::Entity::find()
         .filter(worker_shift::Column::WorkerId.eq(worker_id))
         .order_by_asc(worker_shift::Column::Weekday)
@@ -149,8 +187,13 @@ pub async fn staff(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<staff::
 }
 
 /// Staff newest first.
-pub async fn list_staff(db: &impl ConnectionTrait, page: PageRequest) -> Result<Page<staff::Model>, DbErr> {
-    let mut q = staff::Entity::find().order_by_desc(staff::Column::Id).limit(page.limit + 1);
+pub async fn list_staff(
+    db: &impl ConnectionTrait,
+    page: PageRequest,
+) -> Result<Page<staff::Model>, DbErr> {
+    let mut q = staff::Entity::find()
+        .order_by_desc(staff::Column::Id)
+        .limit(page.limit + 1);
     if let Some(after) = page.after {
         q = q.filter(staff::Column::Id.lt(after));
     }
@@ -191,7 +234,10 @@ pub async fn create_staff(
     now: DateTime<Utc>,
 ) -> Result<staff::Model, CreateStaffError> {
     let username = new.username.trim().to_lowercase();
-    let exists = staff::Entity::find().filter(staff::Column::Username.eq(username.as_str())).count(db).await?;
+    let exists = staff::Entity::find()
+        .filter(staff::Column::Username.eq(username.as_str()))
+        .count(db)
+        .await?;
     if exists > 0 {
         return Err(CreateStaffError::UsernameTaken);
     }
@@ -199,7 +245,10 @@ pub async fn create_staff(
         id: Set(Uuid::now_v7()),
         username: Set(username),
         name: Set(new.name),
-        phone_enc: Set(new.phone.as_ref().map(|p| store.vault().encrypt(STAFF_PHONE, p.expose()))),
+        phone_enc: Set(new
+            .phone
+            .as_ref()
+            .map(|p| store.vault().encrypt(STAFF_PHONE, p.expose()))),
         phone_index: Set(new.phone.as_ref().map(|p| phone_index(store, p))),
         password_hash: Set(new.password_hash),
         role: Set(new.role.as_str().to_string()),
@@ -208,7 +257,11 @@ pub async fn create_staff(
         updated_at: Set(now),
     };
     row.insert(db).await.map_err(|e| {
-        if is_unique_violation(&e) { CreateStaffError::UsernameTaken } else { CreateStaffError::Db(e) }
+        if is_unique_violation(&e) {
+            CreateStaffError::UsernameTaken
+        } else {
+            CreateStaffError::Db(e)
+        }
     })
 }
 
@@ -274,4 +327,68 @@ pub async fn counts(db: &impl ConnectionTrait) -> Result<Counts, DbErr> {
         service_areas: service_area::Entity::find().count(db).await?,
         staff: staff::Entity::find().count(db).await?,
     })
+}
+
+/// Encryption contexts of an address's parts.
+pub mod address_context {
+    /// Contact name.
+    pub const CONTACT_NAME: &str = "address.contact_name";
+    /// Contact phone.
+    pub const CONTACT_PHONE: &str = "address.contact_phone";
+    /// Street address.
+    pub const ADDRESS: &str = "address.text";
+    /// House number (building, floor, door).
+    pub const HOUSE_NUMBER: &str = "address.house_number";
+}
+
+/// A new saved address. Text parts are encrypted; the coordinate (WGS-84) is stored plain,
+/// because dispatch and slot search query by it.
+#[derive(Debug, Clone)]
+pub struct NewAddress {
+    /// Label such as 家 or 公司.
+    pub label: String,
+    /// Contact name.
+    pub contact_name: String,
+    /// Contact phone.
+    pub contact_phone: Phone,
+    /// Street address.
+    pub address: String,
+    /// Building, floor, door.
+    pub house_number: String,
+    /// Latitude, WGS-84.
+    pub lat: f64,
+    /// Longitude, WGS-84.
+    pub lng: f64,
+    /// Service area code, when inside one.
+    pub area_code: Option<String>,
+    /// The customer's default address.
+    pub is_default: bool,
+}
+
+/// Saves an address for a customer.
+pub async fn add_address(
+    store: &Store,
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+    a: NewAddress,
+    now: DateTime<Utc>,
+) -> Result<customer_address::Model, DbErr> {
+    use address_context as ctx;
+    let v = store.vault();
+    customer_address::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        customer_id: Set(customer_id),
+        label: Set(a.label),
+        contact_name_enc: Set(v.encrypt(ctx::CONTACT_NAME, &a.contact_name)),
+        contact_phone_enc: Set(v.encrypt(ctx::CONTACT_PHONE, a.contact_phone.expose())),
+        address_enc: Set(v.encrypt(ctx::ADDRESS, &a.address)),
+        house_number_enc: Set(v.encrypt(ctx::HOUSE_NUMBER, &a.house_number)),
+        lat: Set(a.lat),
+        lng: Set(a.lng),
+        area_code: Set(a.area_code),
+        is_default: Set(a.is_default),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await
 }

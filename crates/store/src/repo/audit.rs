@@ -3,7 +3,10 @@
 use super::{Page, PageRequest, page_from};
 use crate::entity::audit_log;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 /// One admin write to record. `before` and `after` must already have secrets masked.
@@ -32,7 +35,11 @@ pub struct AuditEntry {
 }
 
 /// Records an entry. Call it in the same transaction as the write it describes.
-pub async fn record(db: &impl ConnectionTrait, e: AuditEntry, now: DateTime<Utc>) -> Result<audit_log::Model, DbErr> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    e: AuditEntry,
+    now: DateTime<Utc>,
+) -> Result<audit_log::Model, DbErr> {
     audit_log::ActiveModel {
         id: Set(Uuid::now_v7()),
         at: Set(now),
@@ -69,8 +76,14 @@ pub struct AuditFilter {
 }
 
 /// The audit log newest first.
-pub async fn list(db: &impl ConnectionTrait, f: &AuditFilter, page: PageRequest) -> Result<Page<audit_log::Model>, DbErr> {
-    let mut q = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(page.limit + 1);
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &AuditFilter,
+    page: PageRequest,
+) -> Result<Page<audit_log::Model>, DbErr> {
+    let mut q = audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Id)
+        .limit(page.limit + 1);
     if let Some(after) = page.after {
         q = q.filter(audit_log::Column::Id.lt(after));
     }

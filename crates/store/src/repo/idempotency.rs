@@ -5,7 +5,10 @@
 use crate::entity::idempotency_key;
 use crate::is_unique_violation;
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, sea_query::Expr,
+};
 use uuid::Uuid;
 
 /// What to do with a request that carries a key.
@@ -72,7 +75,11 @@ pub async fn claim(
         None => Claim::InProgress,
         Some(r) if r.request_hash != request_hash => Claim::Mismatch,
         Some(r) => match (r.status_code, r.response_body) {
-            (Some(status), Some(body)) => Claim::Replay { status: status as u16, body, content_type: r.content_type },
+            (Some(status), Some(body)) => Claim::Replay {
+                status: status as u16,
+                body,
+                content_type: r.content_type,
+            },
             _ => Claim::InProgress,
         },
     })
@@ -88,9 +95,18 @@ pub async fn complete(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     idempotency_key::Entity::update_many()
-        .col_expr(idempotency_key::Column::StatusCode, Expr::value(i32::from(status)))
-        .col_expr(idempotency_key::Column::ResponseBody, Expr::value(body.to_string()))
-        .col_expr(idempotency_key::Column::ContentType, Expr::value(content_type.map(str::to_string)))
+        .col_expr(
+            idempotency_key::Column::StatusCode,
+            Expr::value(i32::from(status)),
+        )
+        .col_expr(
+            idempotency_key::Column::ResponseBody,
+            Expr::value(body.to_string()),
+        )
+        .col_expr(
+            idempotency_key::Column::ContentType,
+            Expr::value(content_type.map(str::to_string)),
+        )
         .col_expr(idempotency_key::Column::CompletedAt, Expr::value(now))
         .filter(idempotency_key::Column::Id.eq(id))
         .exec(db)

@@ -6,12 +6,24 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, sea_query::
 
 /// The value stored under `key`.
 pub async fn get(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, DbErr> {
-    Ok(app_meta::Entity::find_by_id(key.to_string()).one(db).await?.map(|m| m.value))
+    Ok(app_meta::Entity::find_by_id(key.to_string())
+        .one(db)
+        .await?
+        .map(|m| m.value))
 }
 
 /// Stores `value` under `key`, replacing any earlier value.
-pub async fn set(db: &impl ConnectionTrait, key: &str, value: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let row = app_meta::ActiveModel { key: Set(key.to_string()), value: Set(value.to_string()), updated_at: Set(now) };
+pub async fn set(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = app_meta::ActiveModel {
+        key: Set(key.to_string()),
+        value: Set(value.to_string()),
+        updated_at: Set(now),
+    };
     app_meta::Entity::insert(row)
         .on_conflict(
             OnConflict::column(app_meta::Column::Key)

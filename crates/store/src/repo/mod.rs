@@ -43,7 +43,10 @@ impl PageRequest {
             None | Some("") => None,
             Some(c) => Some(Uuid::try_parse(c).ok()?),
         };
-        Some(PageRequest { after, limit: limit.unwrap_or(50).clamp(1, Self::MAX_LIMIT) })
+        Some(PageRequest {
+            after,
+            limit: limit.unwrap_or(50).clamp(1, Self::MAX_LIMIT),
+        })
     }
 }
 
@@ -51,6 +54,13 @@ impl PageRequest {
 pub(crate) fn page_from<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> Page<T> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| id(r).simple().to_string()) } else { None };
-    Page { items: rows, next_cursor }
+    let next_cursor = if more {
+        rows.last().map(|r| id(r).simple().to_string())
+    } else {
+        None
+    };
+    Page {
+        items: rows,
+        next_cursor,
+    }
 }

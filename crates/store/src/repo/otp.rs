@@ -4,13 +4,19 @@
 use crate::entity::otp_code;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, sea_query::{Expr, ExprTrait},
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
 /// Codes sent to this phone index since `since`.
-pub async fn sent_to_phone_since(db: &impl ConnectionTrait, phone_index: &str, since: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn sent_to_phone_since(
+    db: &impl ConnectionTrait,
+    phone_index: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     otp_code::Entity::find()
         .filter(otp_code::Column::PhoneIndex.eq(phone_index))
         .filter(otp_code::Column::CreatedAt.gte(since))
@@ -19,7 +25,11 @@ pub async fn sent_to_phone_since(db: &impl ConnectionTrait, phone_index: &str, s
 }
 
 /// Codes requested from this IP address since `since`.
-pub async fn sent_from_ip_since(db: &impl ConnectionTrait, ip: &str, since: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn sent_from_ip_since(
+    db: &impl ConnectionTrait,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<u64, DbErr> {
     otp_code::Entity::find()
         .filter(otp_code::Column::Ip.eq(ip))
         .filter(otp_code::Column::CreatedAt.gte(since))
@@ -28,7 +38,10 @@ pub async fn sent_from_ip_since(db: &impl ConnectionTrait, ip: &str, since: Date
 }
 
 /// When the newest code for this phone was sent.
-pub async fn last_sent(db: &impl ConnectionTrait, phone_index: &str) -> Result<Option<DateTime<Utc>>, DbErr> {
+pub async fn last_sent(
+    db: &impl ConnectionTrait,
+    phone_index: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
     Ok(otp_code::Entity::find()
         .filter(otp_code::Column::PhoneIndex.eq(phone_index))
         .order_by_desc(otp_code::Column::CreatedAt)
@@ -82,7 +95,10 @@ pub async fn current(
 /// Counts one wrong guess.
 pub async fn count_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
     otp_code::Entity::update_many()
-        .col_expr(otp_code::Column::Attempts, Expr::col(otp_code::Column::Attempts).add(1))
+        .col_expr(
+            otp_code::Column::Attempts,
+            Expr::col(otp_code::Column::Attempts).add(1),
+        )
         .filter(otp_code::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -90,7 +106,11 @@ pub async fn count_attempt(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Db
 }
 
 /// Spends the code; false when it was already spent (a concurrent log-in won).
-pub async fn consume(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn consume(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let res = otp_code::Entity::update_many()
         .col_expr(otp_code::Column::ConsumedAt, Expr::value(now))
         .filter(otp_code::Column::Id.eq(id))

@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use daojia_domain::access::Audience;
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -20,7 +20,10 @@ use uuid::Uuid;
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("rt_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "rt_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 fn hash(token: &str) -> String {
@@ -43,7 +46,11 @@ pub struct NewSession {
 }
 
 /// Opens a session; returns it with its first refresh token.
-pub async fn open(db: &impl ConnectionTrait, new: NewSession, now: DateTime<Utc>) -> Result<(auth_session::Model, String), DbErr> {
+pub async fn open(
+    db: &impl ConnectionTrait,
+    new: NewSession,
+    now: DateTime<Utc>,
+) -> Result<(auth_session::Model, String), DbErr> {
     let session = auth_session::ActiveModel {
         id: Set(Uuid::now_v7()),
         audience: Set(new.audience.as_str().to_string()),
@@ -97,7 +104,10 @@ pub async fn rotate(
     now: DateTime<Utc>,
 ) -> Result<(auth_session::Model, String), RefreshError> {
     let token_hash = hash(token);
-    let Some(row) = auth_refresh_token::Entity::find_by_id(token_hash.clone()).one(db).await? else {
+    let Some(row) = auth_refresh_token::Entity::find_by_id(token_hash.clone())
+        .one(db)
+        .await?
+    else {
         return Err(RefreshError::Unknown);
     };
     let session = auth_session::Entity::find_by_id(row.session_id)
@@ -140,10 +150,18 @@ pub async fn rotate(
 }
 
 /// Revokes a session (log-out, reuse detected, or revoked by its owner).
-pub async fn revoke(db: &impl ConnectionTrait, id: Uuid, reason: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let res = auth_session::Entity::update_many()
         .col_expr(auth_session::Column::RevokedAt, Expr::value(now))
-        .col_expr(auth_session::Column::RevokedReason, Expr::value(reason.to_string()))
+        .col_expr(
+            auth_session::Column::RevokedReason,
+            Expr::value(reason.to_string()),
+        )
         .filter(auth_session::Column::Id.eq(id))
         .filter(auth_session::Column::RevokedAt.is_null())
         .exec(db)
@@ -152,7 +170,11 @@ pub async fn revoke(db: &impl ConnectionTrait, id: Uuid, reason: &str, now: Date
 }
 
 /// The session if it is live (not revoked, not expired).
-pub async fn live(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<Option<auth_session::Model>, DbErr> {
+pub async fn live(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<auth_session::Model>, DbErr> {
     Ok(auth_session::Entity::find_by_id(id)
         .one(db)
         .await?

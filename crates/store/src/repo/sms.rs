@@ -6,7 +6,10 @@ use crate::Store;
 use crate::entity::sms_outbox;
 use chrono::{DateTime, Utc};
 use daojia_domain::phone::Phone;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 /// Encryption context of an outbox phone.
@@ -32,7 +35,11 @@ pub struct OutboxEntry<'a> {
 }
 
 /// Records a message.
-pub async fn record(store: &Store, e: OutboxEntry<'_>, now: DateTime<Utc>) -> Result<sms_outbox::Model, DbErr> {
+pub async fn record(
+    store: &Store,
+    e: OutboxEntry<'_>,
+    now: DateTime<Utc>,
+) -> Result<sms_outbox::Model, DbErr> {
     sms_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         created_at: Set(now),
@@ -51,8 +58,14 @@ pub async fn record(store: &Store, e: OutboxEntry<'_>, now: DateTime<Utc>) -> Re
 }
 
 /// The outbox, newest first, optionally for one phone.
-pub async fn list(store: &Store, phone: Option<&Phone>, page: PageRequest) -> Result<Page<sms_outbox::Model>, DbErr> {
-    let mut q = sms_outbox::Entity::find().order_by_desc(sms_outbox::Column::Id).limit(page.limit + 1);
+pub async fn list(
+    store: &Store,
+    phone: Option<&Phone>,
+    page: PageRequest,
+) -> Result<Page<sms_outbox::Model>, DbErr> {
+    let mut q = sms_outbox::Entity::find()
+        .order_by_desc(sms_outbox::Column::Id)
+        .limit(page.limit + 1);
     if let Some(after) = page.after {
         q = q.filter(sms_outbox::Column::Id.lt(after));
     }

@@ -1,0 +1,98 @@
+//! The JSON API under `/api/v1`, one module per audience, and its OpenAPI document.
+
+pub mod account;
+pub mod admin;
+pub mod auth;
+pub mod public;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{delete, get, patch, post};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The OpenAPI description of every route below.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Daojia API", description = "到家 Daojia: the API of the customer app, the worker app and the operations console. Errors are RFC 9457 problem documents. Admin endpoints list the permission they need as the scope of the `bearer` security requirement."),
+    paths(
+        public::config,
+        auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
+        account::customer_me, account::customer_sessions, account::customer_revoke,
+        account::worker_me, account::worker_sessions, account::worker_revoke,
+        account::staff_me, account::staff_sessions, account::staff_revoke,
+        admin::roles, admin::list_staff, admin::create_staff, admin::update_staff,
+        admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
+    ),
+    components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "public", description = "No log-in needed"),
+        (name = "auth", description = "Log-in, token refresh, log-out"),
+        (name = "customer", description = "The customer app (C端)"),
+        (name = "worker", description = "The worker app (师傅端)"),
+        (name = "admin", description = "The operations console (管理后台)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("daojia-v1")
+                    .build(),
+            ),
+        );
+        openapi.info.version = env!("CARGO_PKG_VERSION").to_string();
+    }
+}
+
+/// The OpenAPI document as pretty JSON (what `/api/openapi.json` serves and the web client
+/// is generated from).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+}
+
+/// Routes under `/api/v1`. POSTs that create something honour `Idempotency-Key`.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let idempotent =
+        || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::optional);
+    Router::new()
+        .route("/public/config", get(public::config))
+        .route("/public/auth/otp", post(auth::send_otp))
+        .route("/public/auth/otp/verify", post(auth::verify_otp))
+        .route("/public/auth/staff/login", post(auth::staff_login))
+        .route("/public/auth/refresh", post(auth::refresh))
+        .route("/public/auth/logout", post(auth::logout))
+        .route("/customer/me", get(account::customer_me))
+        .route("/customer/sessions", get(account::customer_sessions))
+        .route("/customer/sessions/{id}", delete(account::customer_revoke))
+        .route("/worker/me", get(account::worker_me))
+        .route("/worker/sessions", get(account::worker_sessions))
+        .route("/worker/sessions/{id}", delete(account::worker_revoke))
+        .route("/admin/me", get(account::staff_me))
+        .route("/admin/sessions", get(account::staff_sessions))
+        .route("/admin/sessions/{id}", delete(account::staff_revoke))
+        .route("/admin/roles", get(admin::roles))
+        .route(
+            "/admin/staff",
+            get(admin::list_staff)
+                .post(admin::create_staff)
+                .layer(idempotent()),
+        )
+        .route("/admin/staff/{id}", patch(admin::update_staff))
+        .route("/admin/audit-log", get(admin::audit_log))
+        .route("/admin/sms-outbox", get(admin::sms_outbox))
+        .route("/admin/customers", get(admin::customers))
+        .route("/admin/workers", get(admin::workers))
+        .route("/admin/overview", get(admin::overview))
+}

@@ -1,0 +1,572 @@
+//! Configuration: defaults, then `daojia.toml` (or the file named by `--config` /
+//! `DAOJIA_CONFIG`), then the secrets file (`.daojia/secrets.toml` unless configured), then
+//! `DAOJIA_*` environment variables. [`Config::validate`] refuses bad values with a message
+//! that names the setting and what it expects.
+
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// HTTP server.
+    pub server: ServerConfig,
+    /// Database.
+    pub database: DatabaseConfig,
+    /// Tokens, codes and log-in limits.
+    pub auth: AuthConfig,
+    /// Encryption of personal information.
+    pub pii: PiiConfig,
+    /// Text messages.
+    pub sms: SmsConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// The demo city.
+    pub demo: DemoConfig,
+    /// Where generated secrets are kept (default `.daojia/secrets.toml`).
+    pub secrets_file: Option<PathBuf>,
+}
+
+/// HTTP server settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Listen address (`DAOJIA_ADDR`).
+    pub addr: String,
+    /// Largest request body accepted, in bytes (`DAOJIA_BODY_LIMIT`).
+    pub body_limit_bytes: usize,
+    /// A request running longer than this is answered 503.
+    pub request_timeout_secs: u64,
+    /// In development, forward web-app requests to this Vite dev server instead of serving
+    /// the embedded build (`DAOJIA_DEV_PROXY`, e.g. `http://127.0.0.1:5173`).
+    pub dev_proxy: Option<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            addr: "127.0.0.1:8080".into(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            dev_proxy: None,
+        }
+    }
+}
+
+/// Database settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://daojia.db` (default), `postgres://...` or `mysql://...` (`DATABASE_URL`).
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig {
+            url: "sqlite://daojia.db".into(),
+            max_connections: 16,
+        }
+    }
+}
+
+/// Tokens and log-in limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Secret that signs access tokens: base64 of at least 32 bytes (`DAOJIA_TOKEN_SECRET`).
+    pub token_secret: Option<String>,
+    /// Access-token lifetime in seconds.
+    pub access_ttl_secs: i64,
+    /// Session (refresh) lifetime in days.
+    pub refresh_ttl_days: i64,
+    /// Log-in code lifetime in seconds.
+    pub otp_ttl_secs: i64,
+    /// Seconds before another code may be sent to the same phone.
+    pub otp_resend_secs: i64,
+    /// Codes per phone per hour.
+    pub otp_per_phone_per_hour: u64,
+    /// Codes per client address per hour.
+    pub otp_per_ip_per_hour: u64,
+    /// Wrong guesses before a code is burnt.
+    pub otp_max_attempts: i32,
+    /// Password log-in attempts per client address per minute.
+    pub password_attempts_per_minute: u32,
+    /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            token_secret: None,
+            access_ttl_secs: 15 * 60,
+            refresh_ttl_days: 30,
+            otp_ttl_secs: 5 * 60,
+            otp_resend_secs: 60,
+            otp_per_phone_per_hour: 5,
+            otp_per_ip_per_hour: 30,
+            otp_max_attempts: 5,
+            password_attempts_per_minute: 10,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+/// Encryption of personal information at rest.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct PiiConfig {
+    /// Data keys as `ID:BASE64` (32 bytes); the first encrypts new values, the others still
+    /// decrypt old ones (`DAOJIA_PII_KEYS`, comma-separated).
+    pub keys: Vec<String>,
+    /// Blind-index key, base64 of at least 32 bytes (`DAOJIA_PII_INDEX_KEY`).
+    pub index_key: Option<String>,
+}
+
+/// Text messages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// `log` (offline: writes to the log and the outbox) (`DAOJIA_SMS_PROVIDER`).
+    pub provider: String,
+    /// With the offline provider, return the code in the API response so a demo user can
+    /// log in. Never honoured with a real provider.
+    pub expose_dev_code: bool,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        SmsConfig {
+            provider: "log".into(),
+            expose_dev_code: false,
+        }
+    }
+}
+
+/// Logging.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `json` (default) or `pretty` (`DAOJIA_LOG_FORMAT`).
+    pub format: String,
+    /// A tracing filter such as `info` or `daojia=debug` (`DAOJIA_LOG` or `RUST_LOG`).
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig {
+            format: "json".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+/// The demo city.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DemoConfig {
+    /// Seed of the generated city; the same seed gives the same city.
+    pub seed: u64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig { seed: 20261125 }
+    }
+}
+
+/// A configuration problem, naming the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this configuration.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message (names the line and key).
+        message: String,
+    },
+    /// A value is out of range or malformed.
+    #[error("{key}: {message}")]
+    Invalid {
+        /// The setting, e.g. `server.addr`.
+        key: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// Loads the configuration. `file` is the explicit `--config`; without it `daojia.toml`
+    /// in the working directory is read when present.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let explicit = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("DAOJIA_CONFIG").map(PathBuf::from));
+        let mut cfg = match &explicit {
+            Some(p) => Self::from_file(p)?,
+            None if Path::new("daojia.toml").exists() => Self::from_file(Path::new("daojia.toml"))?,
+            None => Config::default(),
+        };
+        let secrets = cfg.secrets_path();
+        if secrets.exists() {
+            cfg.merge_secrets(&Self::read_secrets(&secrets)?);
+        }
+        cfg.apply_env(env);
+        Ok(cfg)
+    }
+
+    fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Where generated secrets live.
+    pub fn secrets_path(&self) -> PathBuf {
+        self.secrets_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".daojia/secrets.toml"))
+    }
+
+    fn read_secrets(path: &Path) -> Result<Secrets, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.into(),
+            message: e.to_string(),
+        })
+    }
+
+    fn merge_secrets(&mut self, s: &Secrets) {
+        if self.auth.token_secret.is_none() {
+            self.auth.token_secret = Some(s.token_secret.clone());
+        }
+        if self.pii.keys.is_empty() {
+            self.pii.keys = s.pii_keys.clone();
+        }
+        if self.pii.index_key.is_none() {
+            self.pii.index_key = Some(s.pii_index_key.clone());
+        }
+    }
+
+    /// Applies environment overrides; `get` reads one variable (injected for tests).
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("DAOJIA_ADDR") {
+            self.server.addr = v;
+        }
+        if let Some(v) = get("DAOJIA_DATABASE_URL").or_else(|| get("DATABASE_URL")) {
+            self.database.url = v;
+        }
+        if let Some(v) = get("DAOJIA_BODY_LIMIT") {
+            // Kept as text until validate() so a bad number is reported, not ignored.
+            self.server.body_limit_bytes = v.parse().unwrap_or(0);
+        }
+        if let Some(v) = get("DAOJIA_DEV_PROXY") {
+            self.server.dev_proxy = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_TOKEN_SECRET") {
+            self.auth.token_secret = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_PII_KEYS") {
+            self.pii.keys = v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        if let Some(v) = get("DAOJIA_PII_INDEX_KEY") {
+            self.pii.index_key = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_SMS_PROVIDER") {
+            self.sms.provider = v;
+        }
+        if let Some(v) = get("DAOJIA_LOG_FORMAT") {
+            self.log.format = v;
+        }
+        if let Some(v) = get("DAOJIA_LOG").or_else(|| get("RUST_LOG")) {
+            self.log.level = v;
+        }
+        if let Some(v) = get("DAOJIA_SECRETS_FILE") {
+            self.secrets_file = Some(PathBuf::from(v));
+        }
+    }
+
+    /// Checks every value; the first problem is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.server.addr.parse::<SocketAddr>().map_err(|_| {
+            invalid(
+                "server.addr",
+                format!(
+                    "`{}` is not an address like 127.0.0.1:8080",
+                    self.server.addr
+                ),
+            )
+        })?;
+        if !(1024..=512 * 1024 * 1024).contains(&self.server.body_limit_bytes) {
+            return Err(invalid(
+                "server.body_limit_bytes",
+                "expected a number of bytes between 1024 and 536870912",
+            ));
+        }
+        if self.server.request_timeout_secs == 0 {
+            return Err(invalid("server.request_timeout_secs", "must be at least 1"));
+        }
+        if daojia_store::DbKind::of_url(&self.database.url).is_none() {
+            return Err(invalid(
+                "database.url",
+                "must start with sqlite:, postgres: or mysql:",
+            ));
+        }
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        match &self.auth.token_secret {
+            None => return Err(invalid("auth.token_secret", missing_secret_hint())),
+            Some(s) if decoded_len(s) < 32 => {
+                return Err(invalid(
+                    "auth.token_secret",
+                    "must be base64 of at least 32 random bytes",
+                ));
+            }
+            _ => {}
+        }
+        if self.auth.access_ttl_secs < 60 || self.auth.access_ttl_secs > 24 * 3600 {
+            return Err(invalid(
+                "auth.access_ttl_secs",
+                "expected 60 to 86400 seconds",
+            ));
+        }
+        if self.auth.refresh_ttl_days < 1 || self.auth.refresh_ttl_days > 365 {
+            return Err(invalid("auth.refresh_ttl_days", "expected 1 to 365 days"));
+        }
+        if self.auth.otp_ttl_secs < 60 || self.auth.otp_ttl_secs > 3600 {
+            return Err(invalid("auth.otp_ttl_secs", "expected 60 to 3600 seconds"));
+        }
+        if self.auth.otp_max_attempts < 1 {
+            return Err(invalid("auth.otp_max_attempts", "must be at least 1"));
+        }
+        if self.pii.keys.is_empty() {
+            return Err(invalid("pii.keys", missing_secret_hint()));
+        }
+        for k in &self.pii.keys {
+            daojia_store::pii::DataKey::parse(k).map_err(|e| invalid("pii.keys", e.to_string()))?;
+        }
+        match &self.pii.index_key {
+            None => return Err(invalid("pii.index_key", missing_secret_hint())),
+            Some(k) if decoded_len(k) < 32 => {
+                return Err(invalid(
+                    "pii.index_key",
+                    "must be base64 of at least 32 random bytes",
+                ));
+            }
+            _ => {}
+        }
+        if self.sms.provider != "log" {
+            return Err(invalid(
+                "sms.provider",
+                format!("unknown provider `{}`; available: log", self.sms.provider),
+            ));
+        }
+        if !matches!(self.log.format.as_str(), "json" | "pretty") {
+            return Err(invalid("log.format", "expected `json` or `pretty`"));
+        }
+        if let Some(p) = &self.server.dev_proxy
+            && !(p.starts_with("http://") || p.starts_with("https://"))
+        {
+            return Err(invalid(
+                "server.dev_proxy",
+                "expected a URL such as http://127.0.0.1:5173",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The configuration as TOML with every secret masked, for `daojia config check`.
+    pub fn masked_toml(&self) -> String {
+        let mut c = self.clone();
+        let mask = |s: &str| format!("*** ({} chars)", s.len());
+        c.auth.token_secret = c.auth.token_secret.as_deref().map(mask);
+        c.pii.index_key = c.pii.index_key.as_deref().map(mask);
+        c.pii.keys = c
+            .pii
+            .keys
+            .iter()
+            .map(|k| format!("{}:***", k.split(':').next().unwrap_or("?")))
+            .collect();
+        c.database.url = daojia_store::redact_url(&c.database.url);
+        toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render: {e}"))
+    }
+
+    /// The database file of a SQLite URL, if that is what is configured.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database.url.strip_prefix("sqlite:")?;
+        let rest = rest.trim_start_matches("//");
+        let path = rest.split('?').next()?;
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+fn missing_secret_hint() -> String {
+    "not set: run `daojia demo` once (it generates .daojia/secrets.toml), or `daojia config gen-secrets`, or set it in daojia.toml / the environment".into()
+}
+
+fn decoded_len(b64: &str) -> usize {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(b64.trim().trim_end_matches('='))
+        .map(|v| v.len())
+        .unwrap_or(0)
+}
+
+/// Generated secrets, as kept in the secrets file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Secrets {
+    /// See [`AuthConfig::token_secret`].
+    pub token_secret: String,
+    /// See [`PiiConfig::keys`].
+    pub pii_keys: Vec<String>,
+    /// See [`PiiConfig::index_key`].
+    pub pii_index_key: String,
+}
+
+impl Secrets {
+    /// Fresh random secrets.
+    pub fn generate() -> Secrets {
+        use base64::Engine;
+        use rand::RngCore;
+        let b = |n: usize| {
+            let mut v = vec![0u8; n];
+            rand::rng().fill_bytes(&mut v);
+            base64::engine::general_purpose::STANDARD.encode(v)
+        };
+        Secrets {
+            token_secret: b(32),
+            pii_keys: vec![daojia_store::pii::DataKey::generate_text("k1")],
+            pii_index_key: b(32),
+        }
+    }
+
+    /// Writes the secrets to `path` (creating its folder; owner-only permissions on Unix).
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let text = format!(
+            "# Generated by daojia. Keep this file secret and back it up: without pii_keys the\n# personal data in the database cannot be read.\n{}",
+            toml::to_string_pretty(self).expect("secrets serialize")
+        );
+        std::fs::write(path, text)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(())
+    }
+}
+
+/// Ensures secrets exist for a demo: returns `Some(path)` when it generated them.
+pub fn ensure_demo_secrets(cfg: &mut Config) -> std::io::Result<Option<PathBuf>> {
+    if cfg.auth.token_secret.is_some() && !cfg.pii.keys.is_empty() && cfg.pii.index_key.is_some() {
+        return Ok(None);
+    }
+    let path = cfg.secrets_path();
+    let s = Secrets::generate();
+    s.write(&path)?;
+    cfg.merge_secrets(&s);
+    Ok(Some(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> Config {
+        let mut c = Config::default();
+        let s = Secrets::generate();
+        c.merge_secrets(&s);
+        c
+    }
+
+    #[test]
+    fn a_generated_configuration_is_valid() {
+        valid().validate().unwrap();
+    }
+
+    #[test]
+    fn a_bad_address_names_the_setting() {
+        let mut c = valid();
+        c.apply_env(|k| (k == "DAOJIA_ADDR").then(|| "localhost".to_string()));
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("server.addr:"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut c = valid();
+        c.apply_env(|k| match k {
+            "DATABASE_URL" => Some("postgres://u:pw@h/d".into()),
+            "DAOJIA_BODY_LIMIT" => Some("2048".into()),
+            _ => None,
+        });
+        assert_eq!(c.database.url, "postgres://u:pw@h/d");
+        assert_eq!(c.server.body_limit_bytes, 2048);
+        let shown = c.masked_toml();
+        assert!(shown.contains("postgres://u:***@h/d"), "{shown}");
+        assert!(!shown.contains(c.auth.token_secret.as_deref().unwrap()));
+        assert!(!shown.contains(c.pii.index_key.as_deref().unwrap()));
+    }
+
+    #[test]
+    fn a_missing_key_tells_how_to_make_one() {
+        let e = Config::default().validate().unwrap_err().to_string();
+        assert!(e.contains("daojia demo"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        let e = toml::from_str::<Config>("[server]\nadress = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("adress"), "{e}");
+    }
+
+    #[test]
+    fn the_sqlite_file_is_found_in_the_url() {
+        let mut c = Config::default();
+        assert_eq!(c.sqlite_path(), Some(PathBuf::from("daojia.db")));
+        c.database.url = "sqlite:///tmp/x.db?mode=rwc".into();
+        assert_eq!(c.sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
+    }
+}

@@ -1,0 +1,88 @@
+//! Operator endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document.
+
+use crate::http::error::ApiError;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// `/healthz`: the process is up and serving.
+pub async fn healthz() -> Response {
+    axum::Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `/readyz`: the database answers and its migrations are current. A load balancer sends
+/// traffic only to ready nodes.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    if let Err(e) = state.store.ping().await {
+        tracing::warn!(error = %e, "readiness: database unreachable");
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unreachable",
+            "the database does not answer",
+        )
+        .into_response();
+    }
+    match state.store.pending_migrations().await {
+        Ok(p) if p.is_empty() => {
+            axum::Json(json!({ "status": "ready", "database": state.store.kind().as_str(), "migrations": "current" })).into_response()
+        }
+        Ok(p) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "migrations_pending",
+            format!("{} migration(s) not applied: run `daojia migrate`", p.len()),
+        )
+        .into_response(),
+        Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// `/metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    record_pool_gauges(&state);
+    let body = state
+        .metrics
+        .as_ref()
+        .map(|h| h.render())
+        .unwrap_or_default();
+    let mut res = (StatusCode::OK, body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    res
+}
+
+fn record_pool_gauges(state: &AppState) {
+    use daojia_store::DbKind;
+    let db = state.store.db();
+    let (size, idle) = match state.store.kind() {
+        DbKind::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle())
+        }
+        DbKind::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle())
+        }
+        DbKind::MySql => {
+            let p = db.get_mysql_connection_pool();
+            (p.size(), p.num_idle())
+        }
+    };
+    metrics::gauge!("db_pool_connections").set(f64::from(size));
+    metrics::gauge!("db_pool_idle_connections").set(idle as f64);
+    metrics::gauge!("db_pool_max_connections")
+        .set(f64::from(state.config.database.max_connections));
+}
+
+/// `/api/openapi.json`.
+pub async fn openapi() -> Response {
+    let mut res = (StatusCode::OK, crate::api::openapi_json()).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}

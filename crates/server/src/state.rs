@@ -1,0 +1,51 @@
+//! The application state shared by every handler: store, configuration, providers.
+
+use crate::config::Config;
+use crate::ratelimit::RateLimiter;
+use crate::token::TokenSigner;
+use chrono::{DateTime, Utc};
+use daojia_notify::sms::SmsProvider;
+use daojia_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+/// Reads the current time; tests substitute a movable clock.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Shared state, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Inner>);
+
+/// The state's contents.
+pub struct Inner {
+    /// Database and vault.
+    pub store: Store,
+    /// Effective configuration.
+    pub config: Config,
+    /// SMS provider.
+    pub sms: Arc<dyn SmsProvider>,
+    /// Access-token signer.
+    pub tokens: TokenSigner,
+    /// Current time.
+    pub clock: Clock,
+    /// Password log-in attempts per client.
+    pub password_limiter: RateLimiter,
+    /// Prometheus scrape handle (`None` when metrics are not installed, e.g. in tests).
+    pub metrics: Option<PrometheusHandle>,
+    /// Whether this process serves the demo.
+    pub demo: bool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Now, from the state's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}

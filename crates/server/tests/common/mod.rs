@@ -1,0 +1,232 @@
+//! An in-process Daojia for integration tests: a fresh database per test (on each backend
+//! the run tests), the real router, and helpers to call it.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use chrono::{DateTime, Duration, Utc};
+use daojia_domain::access::Role;
+use daojia_domain::phone::Phone;
+use daojia_server::config::{Config, Secrets};
+use daojia_server::state::AppState;
+use daojia_store::repo::accounts;
+use daojia_store::testing::{Backend, TestDb};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tower::ServiceExt;
+
+#[allow(unused_imports)]
+pub use daojia_store::testing::backends;
+
+/// A response, decoded.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub state: AppState,
+    pub router: Router,
+    pub now: Arc<Mutex<DateTime<Utc>>>,
+}
+
+pub fn test_config() -> Config {
+    let mut cfg = Config::default();
+    let s = Secrets::generate();
+    cfg.auth.token_secret = Some(s.token_secret);
+    cfg.pii.keys = s.pii_keys;
+    cfg.pii.index_key = Some(s.pii_index_key);
+    cfg.sms.expose_dev_code = true;
+    cfg.server.body_limit_bytes = 64 * 1024;
+    cfg
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        Self::with_config(backend, test_config()).await
+    }
+
+    pub async fn with_config(backend: Backend, cfg: Config) -> TestApp {
+        let db = TestDb::new(backend).await;
+        // The test database has its own vault; the app must use the same one.
+        let store = db.store.clone();
+        let now = Arc::new(Mutex::new(Utc::now()));
+        let clock_now = now.clone();
+        let opts = daojia_server::BuildOptions {
+            clock: Arc::new(move || *clock_now.lock().unwrap()),
+            ..Default::default()
+        };
+        let state = daojia_server::build(cfg, store, opts).expect("build state");
+        let router = daojia_server::app(state.clone());
+        TestApp {
+            db,
+            state,
+            router,
+            now,
+        }
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        *self.now.lock().unwrap() += by;
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> Reply {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(SocketAddr::from((
+                [10, 0, 0, 7],
+                40000,
+            ))));
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = to_bytes(res.into_body(), 64 * 1024 * 1024).await.unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, None, token).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Reply {
+        self.call(Method::POST, path, Some(body), token).await
+    }
+
+    /// Logs in with a one-time code; returns the token pair.
+    pub async fn otp_login(&self, phone: &str, audience: &str) -> Value {
+        let sent = self
+            .post(
+                "/api/v1/public/auth/otp",
+                json!({ "phone": phone, "audience": audience }),
+                None,
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.text);
+        let code = sent.body["dev_code"]
+            .as_str()
+            .expect("dev code in test mode")
+            .to_string();
+        let r = self
+            .post(
+                "/api/v1/public/auth/otp/verify",
+                json!({ "phone": phone, "code": code, "audience": audience }),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // The next code for the same phone may be sent only after the resend interval.
+        self.advance(Duration::seconds(61));
+        r.body
+    }
+
+    /// Creates a staff member with `role` and logs them in; returns the access token.
+    pub async fn staff_token(&self, username: &str, role: Role) -> String {
+        let s = &self.state;
+        let new = accounts::NewStaff {
+            username: username.into(),
+            name: format!("{username} name"),
+            phone: None,
+            password_hash: daojia_server::password::hash("correct horse"),
+            role,
+        };
+        accounts::create_staff(&s.store, s.store.db(), new, Utc::now())
+            .await
+            .unwrap();
+        let r = self
+            .post(
+                "/api/v1/public/auth/staff/login",
+                json!({ "login": username, "password": "correct horse" }),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Enrols a worker directly in the store.
+    pub async fn enrol_worker(&self, phone: &str) -> uuid::Uuid {
+        use daojia_store::entity::worker;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let s = &self.state.store;
+        let p = Phone::parse(phone).unwrap();
+        let now = Utc::now();
+        worker::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            code: Set(format!("t{}", &phone[7..])),
+            phone_enc: Set(s.vault().encrypt(accounts::WORKER_PHONE, p.expose())),
+            phone_index: Set(accounts::phone_index(s, &p)),
+            name: Set("测试师傅".into()),
+            gender: Set("female".into()),
+            skills: Set(r#"["cleaning"]"#.into()),
+            rating_tenths: Set(48),
+            years_experience: Set(3),
+            home_lat: Set(31.2),
+            home_lng: Set(121.44),
+            area_code: Set(Some("sh-xuhui".into())),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(s.db())
+        .await
+        .unwrap()
+        .id
+    }
+}
+
+/// Asserts a problem document with `status` and `code`.
+pub fn assert_problem(r: &Reply, status: StatusCode, code: &str) {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert!(
+        r.content_type().starts_with("application/problem+json"),
+        "content type {} for {}",
+        r.content_type(),
+        r.text
+    );
+    assert_eq!(r.body["code"], code, "{}", r.text);
+    assert_eq!(r.body["status"], status.as_u16());
+}

@@ -190,7 +190,13 @@ impl Role {
                 AfterSalesWrite,
                 SmsRead,
             ],
-            Role::Finance => &[OverviewRead, OrderRead, FinanceRead, FinanceWrite, AuditRead],
+            Role::Finance => &[
+                OverviewRead,
+                OrderRead,
+                FinanceRead,
+                FinanceWrite,
+                AuditRead,
+            ],
             Role::Marketing => &[OverviewRead, CustomerRead, CatalogRead, MarketingWrite],
         }
     }
@@ -225,7 +231,11 @@ mod tests {
     #[test]
     fn only_the_super_admin_manages_staff() {
         for role in Role::ALL {
-            assert_eq!(role.allows(Permission::StaffWrite), *role == Role::SuperAdmin, "{role}");
+            assert_eq!(
+                role.allows(Permission::StaffWrite),
+                *role == Role::SuperAdmin,
+                "{role}"
+            );
         }
     }
 

@@ -7,7 +7,9 @@ use std::ops::{Add, Neg, Sub};
 
 /// An amount in the currency's minor unit (分 for CNY). May be negative (a credit or a
 /// posting on the other side of a journal entry).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 

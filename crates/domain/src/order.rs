@@ -127,7 +127,13 @@ mod tests {
 
     #[test]
     fn the_customer_sees_awaiting_worker_while_dispatch_runs() {
-        assert_eq!(OrderState::PendingAccept.customer_view(), CustomerView::AwaitingWorker);
-        assert_eq!(OrderState::EnRoute.customer_view(), CustomerView::AwaitingService);
+        assert_eq!(
+            OrderState::PendingAccept.customer_view(),
+            CustomerView::AwaitingWorker
+        );
+        assert_eq!(
+            OrderState::EnRoute.customer_view(),
+            CustomerView::AwaitingService
+        );
     }
 }

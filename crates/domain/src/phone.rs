@@ -26,7 +26,13 @@ impl Phone {
         let digits = digits
             .strip_prefix("+86")
             .or_else(|| digits.strip_prefix("0086"))
-            .or_else(|| if digits.len() == 13 { digits.strip_prefix("86") } else { None })
+            .or_else(|| {
+                if digits.len() == 13 {
+                    digits.strip_prefix("86")
+                } else {
+                    None
+                }
+            })
             .unwrap_or(&digits);
         let bytes = digits.as_bytes();
         let valid = bytes.len() == 11
@@ -78,13 +84,26 @@ mod tests {
 
     #[test]
     fn a_number_with_country_code_and_spaces_is_normalised() {
-        assert_eq!(Phone::parse("+86 138-0013-8000").unwrap().expose(), "13800138000");
-        assert_eq!(Phone::parse("8613800138000").unwrap().expose(), "13800138000");
+        assert_eq!(
+            Phone::parse("+86 138-0013-8000").unwrap().expose(),
+            "13800138000"
+        );
+        assert_eq!(
+            Phone::parse("8613800138000").unwrap().expose(),
+            "13800138000"
+        );
     }
 
     #[test]
     fn numbers_that_are_not_mainland_mobiles_are_refused() {
-        for bad in ["", "12800138000", "1380013800", "138001380001", "1380013800a", "+1 415 555 0100"] {
+        for bad in [
+            "",
+            "12800138000",
+            "1380013800",
+            "138001380001",
+            "1380013800a",
+            "+1 415 555 0100",
+        ] {
             assert_eq!(Phone::parse(bad), Err(PhoneError::Invalid), "{bad}");
         }
     }

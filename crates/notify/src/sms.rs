@@ -70,7 +70,9 @@ impl SmsProvider for LogSms {
     async fn send(&self, msg: &SmsMessage) -> Result<SmsReceipt, SmsError> {
         let id = uuid::Uuid::now_v7().to_string();
         tracing::info!(phone = %msg.phone, template = %msg.template, message_id = %id, text = %msg.text, "sms (offline provider, not delivered)");
-        Ok(SmsReceipt { provider_message_id: id })
+        Ok(SmsReceipt {
+            provider_message_id: id,
+        })
     }
 }
 
@@ -79,7 +81,10 @@ pub fn login_code_message(phone: Phone, code: &str, minutes: i64) -> SmsMessage 
     SmsMessage {
         phone,
         template: "login_code".into(),
-        params: vec![("code".into(), code.to_string()), ("minutes".into(), minutes.to_string())],
+        params: vec![
+            ("code".into(), code.to_string()),
+            ("minutes".into(), minutes.to_string()),
+        ],
         text: format!("【到家】您的登录验证码是 {code}，{minutes} 分钟内有效。请勿告诉他人。"),
     }
 }

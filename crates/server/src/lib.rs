@@ -7,6 +7,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod jobs;
 pub mod logging;
 pub mod ops;
 pub mod password;

@@ -7,6 +7,7 @@ pub mod auth_session;
 pub mod customer;
 pub mod customer_address;
 pub mod idempotency_key;
+pub mod job;
 pub mod otp_code;
 pub mod service_area;
 pub mod service_category;

@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod housekeeping;
 pub mod idempotency;
+pub mod jobs;
 pub mod meta;
 pub mod otp;
 pub mod sessions;

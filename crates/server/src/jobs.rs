@@ -1,0 +1,115 @@
+//! The background job runner: polls the durable queue, runs each claimed job's handler, and
+//! enqueues periodic jobs (once per period across all nodes, by dedupe key). On shutdown it
+//! stops claiming and lets running jobs finish; a job cut off by a crash runs again when its
+//! lease ends, so handlers must be idempotent.
+
+use crate::state::AppState;
+use chrono::{Duration, Timelike};
+use daojia_store::entity::job;
+use daojia_store::repo::{housekeeping, jobs};
+use std::time::Duration as StdDuration;
+use tokio::sync::watch;
+
+/// How long a claimed job is ours before another node may take it.
+pub const LEASE: Duration = Duration::seconds(120);
+
+/// Handles one job; `Err` retries it later.
+pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
+    match j.kind.as_str() {
+        "housekeeping" => {
+            let p = housekeeping::purge(state.store.db(), state.now())
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(
+                otp_codes = p.otp_codes,
+                idempotency_keys = p.idempotency_keys,
+                sessions = p.sessions,
+                jobs = p.jobs,
+                "housekeeping"
+            );
+            Ok(())
+        }
+        other => Err(format!("no handler for job kind `{other}`")),
+    }
+}
+
+/// Enqueues this hour's housekeeping (a no-op when another node already did).
+pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    let now = state.now();
+    let hour = now
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
+    let new = jobs::NewJob {
+        kind: "housekeeping".into(),
+        payload: serde_json::json!({}),
+        run_at: hour,
+        dedupe_key: Some(format!("housekeeping:{}", hour.format("%Y-%m-%dT%H"))),
+        max_attempts: 3,
+    };
+    jobs::enqueue(state.store.db(), new, now).await?;
+    Ok(())
+}
+
+/// Claims and runs due jobs once; returns how many ran.
+pub async fn tick(state: &AppState, worker: &str) -> Result<usize, sea_orm::DbErr> {
+    let claimed = jobs::claim(state.store.db(), worker, 8, LEASE, state.now()).await?;
+    let n = claimed.len();
+    for j in claimed {
+        match run_one(state, &j).await {
+            Ok(()) => {
+                if !jobs::complete(state.store.db(), j.id, worker, state.now()).await? {
+                    tracing::warn!(job = %j.id, kind = %j.kind, "job finished after its lease ended");
+                }
+            }
+            Err(e) => {
+                let backoff = Duration::seconds(30 * i64::from(j.attempts.clamp(1, 20)));
+                tracing::warn!(job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, "job failed");
+                jobs::fail(state.store.db(), &j, worker, &e, backoff, state.now()).await?;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Runs the loop until `stop` turns true.
+pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
+    let worker = format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple());
+    let mut last_schedule = None;
+    loop {
+        let hour = state.now().format("%Y-%m-%dT%H").to_string();
+        if last_schedule.as_ref() != Some(&hour) {
+            match schedule_periodic(&state).await {
+                Ok(()) => last_schedule = Some(hour),
+                Err(e) => tracing::warn!(error = %e, "cannot schedule periodic jobs"),
+            }
+        }
+        let ran = match tick(&state, &worker).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "job queue unavailable");
+                0
+            }
+        };
+        let pause = if ran > 0 {
+            StdDuration::from_millis(50)
+        } else {
+            StdDuration::from_secs(2)
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into())
+}

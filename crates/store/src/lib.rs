@@ -149,6 +149,12 @@ impl Store {
         &self.db
     }
 
+    /// The same database seen through another vault (key rotation: the new vault holds the
+    /// new active key and the old ones).
+    pub fn with_vault(&self, vault: pii::Vault) -> Store {
+        Store { db: self.db.clone(), vault, kind: self.kind }
+    }
+
     /// The personal-information vault.
     pub fn vault(&self) -> &pii::Vault {
         &self.vault

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod meta;
 pub mod otp;
+pub mod rotation;
 pub mod sessions;
 pub mod sms;
 

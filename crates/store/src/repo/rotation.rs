@@ -1,0 +1,104 @@
+//! Key rotation: re-encrypts every stored personal value that was written under a key other
+//! than the active one. Safe to interrupt and run again (each row is rewritten on its own,
+//! and a row already under the active key is skipped).
+
+use super::accounts::{CUSTOMER_PHONE, STAFF_PHONE, WORKER_PHONE, address_context as ctx};
+use super::sms::OUTBOX_PHONE;
+use crate::Store;
+use crate::entity::{customer, customer_address, sms_outbox, staff, worker};
+use crate::pii::VaultError;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
+
+/// Why rotation stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RotationError {
+    /// A value could not be decrypted with any configured key.
+    #[error("{table} {id}: {source}")]
+    Decrypt {
+        /// Table.
+        table: &'static str,
+        /// Row id.
+        id: String,
+        /// Cause.
+        source: VaultError,
+    },
+    /// Database failure.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+fn re(store: &Store, table: &'static str, id: &uuid::Uuid, context: &str, value: &str) -> Result<Option<String>, RotationError> {
+    if !store.vault().needs_rotation(value) {
+        return Ok(None);
+    }
+    let plain = store
+        .vault()
+        .decrypt(context, value)
+        .map_err(|source| RotationError::Decrypt { table, id: id.to_string(), source })?;
+    Ok(Some(store.vault().encrypt(context, &plain)))
+}
+
+/// Re-encrypts everything under the active key; returns how many rows changed.
+pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
+    let db = store.db();
+    let mut changed = 0;
+    for c in customer::Entity::find().all(db).await? {
+        if let Some(v) = re(store, "customer", &c.id, CUSTOMER_PHONE, &c.phone_enc)? {
+            let mut a: customer::ActiveModel = c.into();
+            a.phone_enc = Set(v);
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    for r in customer_address::Entity::find().all(db).await? {
+        let id = r.id;
+        let name = re(store, "customer_address", &id, ctx::CONTACT_NAME, &r.contact_name_enc)?;
+        let phone = re(store, "customer_address", &id, ctx::CONTACT_PHONE, &r.contact_phone_enc)?;
+        let text = re(store, "customer_address", &id, ctx::ADDRESS, &r.address_enc)?;
+        let house = re(store, "customer_address", &id, ctx::HOUSE_NUMBER, &r.house_number_enc)?;
+        if name.is_none() && phone.is_none() && text.is_none() && house.is_none() {
+            continue;
+        }
+        let mut a: customer_address::ActiveModel = r.into();
+        if let Some(v) = name {
+            a.contact_name_enc = Set(v);
+        }
+        if let Some(v) = phone {
+            a.contact_phone_enc = Set(v);
+        }
+        if let Some(v) = text {
+            a.address_enc = Set(v);
+        }
+        if let Some(v) = house {
+            a.house_number_enc = Set(v);
+        }
+        a.update(db).await?;
+        changed += 1;
+    }
+    for w in worker::Entity::find().all(db).await? {
+        if let Some(v) = re(store, "worker", &w.id, WORKER_PHONE, &w.phone_enc)? {
+            let mut a: worker::ActiveModel = w.into();
+            a.phone_enc = Set(v);
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    for s in staff::Entity::find().all(db).await? {
+        let Some(enc) = s.phone_enc.clone() else { continue };
+        if let Some(v) = re(store, "staff", &s.id, STAFF_PHONE, &enc)? {
+            let mut a: staff::ActiveModel = s.into();
+            a.phone_enc = Set(Some(v));
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    for m in sms_outbox::Entity::find().all(db).await? {
+        if let Some(v) = re(store, "sms_outbox", &m.id, OUTBOX_PHONE, &m.phone_enc)? {
+            let mut a: sms_outbox::ActiveModel = m.into();
+            a.phone_enc = Set(v);
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}

@@ -1,0 +1,61 @@
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/daojia-target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# Installs Debian packages that are missing (root, or sudo when available).
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# npm ci when node_modules is missing or older than the lock file.
+npm_ci() {
+  local dir="$1"
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "npm ci in ${dir#$ROOT/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Builds the three web apps into web/dist (embedded by the daojia binary).
+build_web() {
+  npm_ci "$ROOT/web"
+  say "building the web apps"
+  (cd "$ROOT/web" && npm run --silent build)
+}
+
+# Starts PostgreSQL, MariaDB and Redis when they are installed but not answering, with the
+# machine's own start commands.
+ensure_services() {
+  if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+  fi
+  if command -v mariadb-admin >/dev/null && ! mariadb-admin -h 127.0.0.1 -uroot ping >/dev/null 2>&1; then
+    say "starting MariaDB"
+    start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+  fi
+  if command -v redis-server >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+  fi
+  for _ in $(seq 1 30); do
+    local ok=1
+    command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 && ok=0
+    command -v mariadb-admin >/dev/null && ! mariadb-admin -h 127.0.0.1 -uroot ping >/dev/null 2>&1 && ok=0
+    [ $ok -eq 1 ] && return 0
+    sleep 1
+  done
+  echo "PostgreSQL or MariaDB did not come up; the database tests need both" >&2
+  return 1
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this). Installs what the tests
+# need, starts PostgreSQL and MariaDB if they are down, then: web lint, types, unit tests
+# and stale-client check; Rust format and clippy; every Rust test on SQLite, PostgreSQL and
+# MariaDB; OpenAPI validation; browser tests in Chromium.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_services
+
+build_web
+say "web: lint, types, unit tests, generated client up to date"
+(cd web && npm run --silent lint && npm run --silent typecheck && npm run --silent test && npm run --silent check:api)
+
+say "rust: format"
+cargo fmt --all --check
+
+say "rust: clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+say "rust: build"
+cargo build --workspace --quiet
+
+say "openapi: validate the document"
+VENV="$HOME/.cache/daojia-venv"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -c "import openapi_spec_validator" 2>/dev/null || "$VENV/bin/pip" install --quiet --disable-pip-version-check "openapi-spec-validator==0.9.0"
+"$CARGO_TARGET_DIR/debug/daojia" openapi > "$CARGO_TARGET_DIR/openapi.json"
+"$VENV/bin/openapi-spec-validator" "$CARGO_TARGET_DIR/openapi.json"
+
+say "rust: tests on SQLite, PostgreSQL and MariaDB"
+cargo nextest run --workspace --no-fail-fast
+
+"$ROOT/e2e/run.sh"

@@ -99,10 +99,17 @@ pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) ->
     }
 }
 
-/// Turns any error response without a problem body (axum's 405, a panic's 500, a body-limit
-/// 413) into a problem document, so clients parse one error format.
+/// Turns any API error response without a problem body (axum's 405, a panic's 500, a
+/// body-limit 413) into a problem document, so clients parse one error format. Web-app
+/// pages keep their HTML.
 pub async fn problem_bodies(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_api = path.starts_with("/api/") && !path.starts_with("/api/docs")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let res = next.run(req).await;
+    if !is_api {
+        return res;
+    }
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return res;

@@ -1,1 +1,3 @@
 //! Matching, scoring and route planning (VRPTW solver) over plain data.
+
+pub mod vrp;

@@ -1,0 +1,20 @@
+//! Route planning for workers with time windows, skills, shifts, breaks and capacities
+//! (a rich vehicle routing problem with time windows, VRPTW).
+//!
+//! [`model`] states the problem, [`solve`] searches for a plan, [`check`] verifies a plan
+//! independently of the search, [`solomon`] reads benchmark instances and [`cli`] wraps it
+//! all for the command line.
+
+pub mod check;
+pub mod cli;
+pub mod model;
+mod search;
+pub mod solomon;
+pub mod solution;
+
+pub use check::{Violation, check};
+pub use model::{
+    Break, Job, Matrix, Problem, ProblemError, Skills, TimeWindow, UnassignedReason, Worker,
+};
+pub use search::{SolveOptions, solve};
+pub use solution::{Activity, Route, Solution, Stop, Totals, Unassigned};

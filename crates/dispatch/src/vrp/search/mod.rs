@@ -1,0 +1,297 @@
+//! The route search: an anytime ruin-and-recreate search (SISR) with a phase that first
+//! squeezes every job into the available workers, run on one or more threads that share
+//! their best plan.
+
+mod data;
+mod rng;
+mod segment;
+mod sisr;
+mod state;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use data::Data;
+use sisr::{Params, Sisr};
+use state::{Route, State};
+
+use super::model::{Problem, ProblemError, UnassignedReason};
+use super::solution::{Activity, Route as PlanRoute, Solution, Stop, Unassigned};
+
+/// Share of the time given to fitting every job in before the plan is shortened.
+const SQUEEZE_SHARE: f64 = 0.9;
+/// How often (as a share of the run) threads exchange their best plans.
+const EXCHANGE_EVERY: f64 = 0.05;
+
+/// How long and how to search.
+#[derive(Clone, Debug)]
+pub struct SolveOptions {
+    /// Wall-clock budget; the best plan found is returned when it runs out.
+    pub time_limit: Duration,
+    /// Seed of the random choices: one thread and an iteration limit give the same plan
+    /// for the same seed.
+    pub seed: u64,
+    /// Independent searches run in parallel, sharing their best plan now and then.
+    pub threads: usize,
+    /// Stop after this many ruin-and-recreate steps per thread (for repeatable runs).
+    pub max_iterations: Option<u64>,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        Self {
+            time_limit: Duration::from_secs(1),
+            seed: 0,
+            threads: 1,
+            max_iterations: None,
+        }
+    }
+}
+
+/// Plans routes for `problem` within the options' budget.
+pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, ProblemError> {
+    problem.validate()?;
+    let d = Data::new(problem);
+    let mut out = Vec::new();
+    let mut searched = Vec::new();
+    for j in 0..d.n {
+        match fits_alone(&d, j) {
+            Ok(()) => searched.push(j as u32),
+            Err(reason) => out.push(Unassigned { job: j, reason }),
+        }
+    }
+    let threads = options.threads.max(1);
+    let shared = Mutex::new(None::<(f64, f64, State)>);
+    let best = if threads == 1 {
+        run(&d, &searched, options, options.seed, &shared)
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (d, searched, shared) = (&d, &searched, &shared);
+                    let seed = options
+                        .seed
+                        .wrapping_add((t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                    scope.spawn(move || run(d, searched, options, seed, shared))
+                })
+                .collect();
+            let results: Vec<State> = handles
+                .into_iter()
+                .map(|h| h.join().expect("search thread panicked"))
+                .collect();
+            results
+                .into_iter()
+                .min_by(|a, b| {
+                    (a.missing(&d), a.cost())
+                        .partial_cmp(&(b.missing(&d), b.cost()))
+                        .expect("finite costs")
+                })
+                .expect("at least one thread")
+        })
+    };
+    Ok(to_solution(&d, &best, out))
+}
+
+fn better(a: (f64, f64), b: (f64, f64)) -> bool {
+    a.0 < b.0 - 1e-9 || (a.0 <= b.0 + 1e-9 && a.1 < b.1 - 1e-9)
+}
+
+/// One search thread; returns its best plan.
+fn run(
+    d: &Data,
+    jobs: &[u32],
+    options: &SolveOptions,
+    seed: u64,
+    shared: &Mutex<Option<(f64, f64, State)>>,
+) -> State {
+    let started = Instant::now();
+    let limit = options.time_limit.as_secs_f64();
+    let progress = |iter: u64| {
+        let by_time = if limit > 0.0 {
+            started.elapsed().as_secs_f64() / limit
+        } else {
+            1.0
+        };
+        let by_iter = options
+            .max_iterations
+            .map_or(0.0, |m| if m == 0 { 1.0 } else { iter as f64 / m as f64 });
+        by_time.max(by_iter)
+    };
+    let mut search = Sisr::new(d, Params::default(), seed);
+    let mut cur = State::new(d, jobs);
+    search.recreate(&mut cur, false);
+    search.clear_touched();
+    let mut key = (cur.missing(d), cur.cost());
+    let mut best = cur.clone();
+    let mut best_key = key;
+    let mut work = cur.clone();
+    let mut shortening_from: Option<(f64, f64)> = None;
+    let mut next_exchange = EXCHANGE_EVERY;
+    let mut iter = 0u64;
+    loop {
+        let at = progress(iter);
+        if at >= 1.0 || jobs.is_empty() {
+            break;
+        }
+        iter += 1;
+        if at >= next_exchange {
+            next_exchange += EXCHANGE_EVERY;
+            let mut slot = shared.lock().expect("no thread panics holding the lock");
+            match slot.as_ref() {
+                Some((m, c, s)) if better((*m, *c), best_key) => {
+                    best = s.clone();
+                    best_key = (*m, *c);
+                    cur = best.clone();
+                    work = best.clone();
+                    key = best_key;
+                }
+                Some((m, c, _)) if !better(best_key, (*m, *c)) => {}
+                _ => *slot = Some((best_key.0, best_key.1, best.clone())),
+            }
+        }
+        let squeezing = key.0 > 0.0 && at < SQUEEZE_SHARE;
+        search.ruin(&mut work);
+        search.recreate(&mut work, squeezing);
+        let new = (work.missing(d), work.cost());
+        let accept = if squeezing {
+            for &j in &work.unassigned {
+                search.absences[j as usize] += 1;
+            }
+            let absent = |s: &State| {
+                s.unassigned
+                    .iter()
+                    .map(|&j| search.absences[j as usize])
+                    .sum::<u64>()
+            };
+            new.0 < key.0 - 1e-9 || absent(&work) < absent(&cur)
+        } else {
+            let (t0, from) = *shortening_from.get_or_insert_with(|| {
+                let per_job = key.1 / (d.n as f64 - key.0).max(1.0);
+                (per_job, at)
+            });
+            let (start, end) = (t0 * search.params.t0, t0 * search.params.tf);
+            let share = ((at - from) / (1.0 - from).max(1e-9)).clamp(0.0, 1.0);
+            let temperature = start * (end / start).powf(share);
+            if new.0 < key.0 - 1e-9 {
+                true
+            } else if new.0 > key.0 + 1e-9 {
+                false
+            } else {
+                new.1 < key.1 - temperature * search.rng.unit().max(f64::MIN_POSITIVE).ln()
+            }
+        };
+        if accept {
+            cur.copy_from(&work, &search.touched);
+            key = new;
+            if better(key, best_key) {
+                best.clone_from(&cur);
+                best_key = key;
+            }
+        } else {
+            work.copy_from(&cur, &search.touched);
+        }
+        search.clear_touched();
+    }
+    let mut slot = shared.lock().expect("no thread panics holding the lock");
+    if slot
+        .as_ref()
+        .is_none_or(|(m, c, _)| better(best_key, (*m, *c)))
+    {
+        *slot = Some((best_key.0, best_key.1, best.clone()));
+    }
+    best
+}
+
+/// Whether job `j` fits into an empty route of some able worker, and if not, why.
+fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
+    let p = d.p;
+    let job = &p.jobs[j];
+    let skilled: Vec<usize> = (0..p.workers.len())
+        .filter(|&w| {
+            p.workers[w].skills.covers(job.skills) && job.pinned_worker.is_none_or(|x| x == w)
+        })
+        .collect();
+    if skilled.is_empty() {
+        return Err(UnassignedReason::NoWorkerWithSkills);
+    }
+    let able: Vec<usize> = skilled.into_iter().filter(|&w| d.able(j, w)).collect();
+    if able.is_empty() {
+        return Err(UnassignedReason::MaxJobs);
+    }
+    let roomy: Vec<usize> = able
+        .into_iter()
+        .filter(|&w| d.demand(j).iter().zip(d.capacity(w)).all(|(q, c)| q <= c))
+        .collect();
+    if roomy.is_empty() {
+        return Err(UnassignedReason::Capacity);
+    }
+    let mut win = vec![0u8; d.n];
+    let mut reachable = false;
+    for &w in &roomy {
+        for (k, seg) in d.job_segs[j].iter().enumerate() {
+            if Route::first_job_nodes(d, w, j as u32, k as u8, &mut win).is_some() {
+                return Ok(());
+            }
+            if d.start_seg[w].then(seg, &p.matrix).warp <= data::WARP_EPS {
+                reachable = true;
+            }
+        }
+    }
+    Err(if reachable {
+        UnassignedReason::ShiftTooShort
+    } else {
+        UnassignedReason::WindowUnreachable
+    })
+}
+
+/// Replays the routes of `s` from their earliest departure into a plan with times.
+fn to_solution(d: &Data, s: &State, mut unassigned: Vec<Unassigned>) -> Solution {
+    let p = d.p;
+    let m = &p.matrix;
+    let mut routes = Vec::new();
+    for route in s.routes.iter().filter(|r| r.jobs > 0) {
+        let worker = &p.workers[route.w];
+        let departure = route.full.early.max(worker.shift.start);
+        let mut t = departure;
+        let mut at = worker.start_location;
+        let mut stops = Vec::with_capacity(route.nodes.len());
+        for &node in &route.nodes {
+            let node = node as usize;
+            if node < d.n {
+                let job = &p.jobs[node];
+                let arrival = t + m.duration(at, job.location);
+                let start = arrival.max(d.job_segs[node][s.win[node] as usize].early);
+                stops.push(Stop {
+                    activity: Activity::Job(node),
+                    arrival,
+                    start,
+                });
+                t = start + job.service;
+                at = job.location;
+            } else {
+                let b = node - d.n;
+                let brk = &worker.breaks[b];
+                let start = t.max(brk.window.start);
+                stops.push(Stop {
+                    activity: Activity::Break(b),
+                    arrival: t,
+                    start,
+                });
+                t = start + brk.duration;
+            }
+        }
+        let end = t + m.duration(at, worker.end_location);
+        routes.push(PlanRoute {
+            worker: route.w,
+            departure,
+            stops,
+            end,
+        });
+    }
+    unassigned.extend(s.unassigned.iter().map(|&j| Unassigned {
+        job: j as usize,
+        reason: UnassignedReason::FleetFull,
+    }));
+    unassigned.sort_by_key(|u| u.job);
+    Solution { routes, unassigned }
+}

@@ -1,0 +1,227 @@
+//! Routes with cached prefix and suffix segments, and the whole working plan.
+
+use super::data::Data;
+use super::segment::Segment;
+
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// One worker's route in the search.
+#[derive(Clone, Debug)]
+pub(crate) struct Route {
+    pub w: usize,
+    /// Jobs (`< n`) and breaks (`n + b` for the worker's break `b`).
+    pub nodes: Vec<u32>,
+    /// `pre[i]`: the start and `nodes[..i]`.
+    pub pre: Vec<Segment>,
+    /// `suf[i]`: `nodes[i..]` and the end; valid where `i == len` or `nodes[i]` is a job.
+    pub suf: Vec<Segment>,
+    pub full: Segment,
+    pub load: Vec<i64>,
+    pub jobs: usize,
+    /// Zero when empty.
+    pub cost: f64,
+}
+
+impl Route {
+    pub fn new(d: &Data, w: usize) -> Self {
+        let mut r = Route {
+            w,
+            nodes: Vec::new(),
+            pre: Vec::new(),
+            suf: Vec::new(),
+            full: d.start_seg[w],
+            load: vec![0; d.dims],
+            jobs: 0,
+            cost: 0.0,
+        };
+        r.update(d, &[]);
+        r
+    }
+
+    #[inline]
+    pub fn node_seg(&self, d: &Data, node: u32, win: &[u8]) -> Segment {
+        let node = node as usize;
+        if node < d.n {
+            d.job_segs[node][win[node] as usize]
+        } else {
+            d.break_segs[self.w][node - d.n]
+        }
+    }
+
+    /// Recomputes the caches after `nodes` changed.
+    pub fn update(&mut self, d: &Data, win: &[u8]) {
+        let m = &d.p.matrix;
+        let len = self.nodes.len();
+        self.pre.clear();
+        self.pre.push(d.start_seg[self.w]);
+        for i in 0..len {
+            let s = self.pre[i].then(&self.node_seg(d, self.nodes[i], win), m);
+            self.pre.push(s);
+        }
+        self.suf.clear();
+        self.suf.resize(len + 1, d.end_seg[self.w]);
+        for i in (0..len).rev() {
+            let node = self.nodes[i];
+            if (node as usize) < d.n {
+                let mut x = self.node_seg(d, node, win);
+                let mut k = i + 1;
+                while k < len && self.nodes[k] as usize >= d.n {
+                    x = x.then(&self.node_seg(d, self.nodes[k], win), m);
+                    k += 1;
+                }
+                self.suf[i] = x.then(&self.suf[k], m);
+            } else {
+                self.suf[i] = self.suf[i + 1];
+            }
+        }
+        self.full = self.pre[len].then(&d.end_seg[self.w], m);
+        self.load.iter_mut().for_each(|l| *l = 0);
+        self.jobs = 0;
+        for &node in &self.nodes {
+            if (node as usize) < d.n {
+                self.jobs += 1;
+                for (l, q) in self.load.iter_mut().zip(d.demand(node as usize)) {
+                    *l += q;
+                }
+            }
+        }
+        self.cost = if self.jobs > 0 {
+            d.route_cost(self.w, &self.full)
+        } else {
+            0.0
+        };
+    }
+
+    /// The whole route with stop `job` inserted before position `p`.
+    #[inline]
+    pub fn eval_insert(&self, d: &Data, p: usize, job: &Segment, win: &[u8]) -> Segment {
+        let m = &d.p.matrix;
+        let mut x = self.pre[p].then(job, m);
+        let mut q = p;
+        while q < self.nodes.len() && self.nodes[q] as usize >= d.n {
+            x = x.then(&self.node_seg(d, self.nodes[q], win), m);
+            q += 1;
+        }
+        x.then(&self.suf[q], m)
+    }
+
+    /// The route `nodes` for worker `w`, folded from start to end.
+    pub fn eval_nodes(d: &Data, w: usize, nodes: &[u32], win: &[u8]) -> Segment {
+        let m = &d.p.matrix;
+        let mut x = d.start_seg[w];
+        for &node in nodes {
+            let node = node as usize;
+            let s = if node < d.n {
+                d.job_segs[node][win[node] as usize]
+            } else {
+                d.break_segs[w][node - d.n]
+            };
+            x = x.then(&s, m);
+        }
+        x.then(&d.end_seg[w], m)
+    }
+
+    /// The best order of the worker's breaks around a first job `job` (with window `k`),
+    /// inserted greedily one by one; `None` when they do not fit.
+    pub fn first_job_nodes(
+        d: &Data,
+        w: usize,
+        job: u32,
+        k: u8,
+        win: &mut [u8],
+    ) -> Option<(Vec<u32>, Segment)> {
+        let saved = win[job as usize];
+        win[job as usize] = k;
+        let mut nodes = vec![job];
+        let mut result = Some(Self::eval_nodes(d, w, &nodes, win));
+        for b in 0..d.break_segs[w].len() {
+            let mut best: Option<(f64, usize, Segment)> = None;
+            for p in 0..=nodes.len() {
+                nodes.insert(p, (d.n + b) as u32);
+                let s = Self::eval_nodes(d, w, &nodes, win);
+                nodes.remove(p);
+                if d.feasible(w, &s) && best.as_ref().is_none_or(|(c, _, _)| s.dur < *c) {
+                    best = Some((s.dur, p, s));
+                }
+            }
+            match best {
+                Some((_, p, s)) => {
+                    nodes.insert(p, (d.n + b) as u32);
+                    result = Some(s);
+                }
+                None => {
+                    result = None;
+                    break;
+                }
+            }
+        }
+        win[job as usize] = saved;
+        result.filter(|s| d.feasible(w, s)).map(|s| (nodes, s))
+    }
+}
+
+/// A plan under construction.
+#[derive(Clone, Debug)]
+pub(crate) struct State {
+    pub routes: Vec<Route>,
+    /// Route of each job, [`NONE`] when out of the routes.
+    pub route_of: Vec<u32>,
+    /// Chosen window of each job.
+    pub win: Vec<u8>,
+    /// Jobs in the search but not in a route.
+    pub unassigned: Vec<u32>,
+}
+
+impl State {
+    pub fn new(d: &Data, jobs: &[u32]) -> Self {
+        Self {
+            routes: (0..d.p.workers.len()).map(|w| Route::new(d, w)).collect(),
+            route_of: vec![NONE; d.n],
+            win: vec![0; d.n],
+            unassigned: jobs.to_vec(),
+        }
+    }
+
+    pub fn cost(&self) -> f64 {
+        self.routes.iter().map(|r| r.cost).sum()
+    }
+
+    pub fn missing(&self, d: &Data) -> f64 {
+        self.unassigned.iter().map(|&j| d.weight[j as usize]).sum()
+    }
+
+    /// Copies the routes in `touched` and the job bookkeeping from `other`.
+    pub fn copy_from(&mut self, other: &State, touched: &[usize]) {
+        for &r in touched {
+            self.routes[r].clone_from(&other.routes[r]);
+        }
+        self.route_of.copy_from_slice(&other.route_of);
+        self.win.copy_from_slice(&other.win);
+        self.unassigned.clone_from(&other.unassigned);
+    }
+
+    /// Takes the jobs in `remove` out of route `r`; the route's breaks go when it is empty.
+    pub fn remove_jobs(&mut self, d: &Data, r: usize, remove: &[u32]) {
+        let route = &mut self.routes[r];
+        route.nodes.retain(|x| !remove.contains(x));
+        for &j in remove {
+            self.route_of[j as usize] = NONE;
+            self.unassigned.push(j);
+        }
+        if route.nodes.iter().all(|&x| x as usize >= d.n) {
+            route.nodes.clear();
+        }
+        route.update(d, &self.win);
+        if route.jobs > 0 && !d.feasible(route.w, &route.full) {
+            // Only possible with a matrix that breaks the triangle inequality: leave out the
+            // whole route rather than keep an infeasible one.
+            let rest: Vec<u32> = route
+                .nodes
+                .iter()
+                .copied()
+                .filter(|&x| (x as usize) < d.n)
+                .collect();
+            self.remove_jobs(d, r, &rest);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/** Display names of roles and permissions, from the catalog when it knows them. */
+import { useI18n } from 'vue-i18n';
+
+export function useNames() {
+  const { t, te } = useI18n();
+  const roleName = (role: string): string => (te(`roles.${role}`) ? t(`roles.${role}`) : role);
+  const permName = (perm: string): string => {
+    const key = `perm.${perm.replace(/\./g, '_')}`;
+    return te(key) ? t(key) : perm;
+  };
+  return { roleName, permName };
+}

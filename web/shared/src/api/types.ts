@@ -1,0 +1,25 @@
+/** Short names for the schemas of the generated OpenAPI types. */
+import type { components } from './schema';
+
+export type Schemas = components['schemas'];
+export type Problem = Schemas['Problem'];
+export type FieldError = Schemas['FieldError'];
+export type TokenPair = Schemas['TokenPair'];
+export type OtpSent = Schemas['OtpSent'];
+export type PublicConfig = Schemas['PublicConfig'];
+export type CustomerMe = Schemas['CustomerMe'];
+export type WorkerMe = Schemas['WorkerMe'];
+export type StaffMe = Schemas['StaffMe'];
+export type SessionInfo = Schemas['SessionInfo'];
+export type RoleInfo = Schemas['RoleInfo'];
+export type Staff = Schemas['Staff'];
+export type NewStaff = Schemas['NewStaff'];
+export type StaffPatch = Schemas['StaffPatch'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type SmsMessage = Schemas['SmsMessage'];
+export type CustomerSummary = Schemas['CustomerSummary'];
+export type WorkerSummary = Schemas['WorkerSummary'];
+export type Overview = Schemas['Overview'];
+
+/** Which app a token belongs to; each keeps its own tokens. */
+export type Audience = 'customer' | 'worker' | 'admin';

@@ -1,0 +1,49 @@
+/** Vant widgets and set-up shared by the two mobile apps (customer H5, worker PWA). */
+import { watch, type App } from 'vue';
+import { useI18n } from 'vue-i18n';
+import {
+  ActionSheet,
+  Button,
+  Cell,
+  CellGroup,
+  Dialog,
+  Empty,
+  Field,
+  Form,
+  Icon,
+  Loading,
+  Locale,
+  NavBar,
+  PullRefresh,
+  Rate,
+  Space,
+  Tag,
+  Toast,
+} from 'vant';
+import enUS from 'vant/es/locale/lang/en-US';
+import zhCN from 'vant/es/locale/lang/zh-CN';
+import 'vant/lib/index.css';
+
+export { default as OtpLogin } from './OtpLogin.vue';
+export { default as LocaleSwitch } from './LocaleSwitch.vue';
+export { default as SessionList } from './SessionList.vue';
+
+/** Registers the Vant components the mobile apps use. */
+export function installVant(app: App): void {
+  for (const c of [ActionSheet, Button, Cell, CellGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar, PullRefresh, Rate, Space, Tag, Toast]) {
+    app.use(c);
+  }
+}
+
+/** Keeps Vant's own texts (dialog buttons and the like) in the chosen language. */
+export function useVantLocale(): void {
+  const { locale } = useI18n();
+  watch(
+    locale,
+    (l) => {
+      if (l === 'en') Locale.use('en-US', enUS);
+      else Locale.use('zh-CN', zhCN);
+    },
+    { immediate: true },
+  );
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { useAsync } from '../src/composables/useAsync';
+import { usePaged, type Page } from '../src/composables/usePaged';
+import { TokenStore } from '../src/auth/tokens';
+import { memoryStorage, pair } from './helpers';
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('useAsync', () => {
+  it('goes loading → data, and loading → error on a retry that fails', async () => {
+    let calls = 0;
+    const state = useAsync(async () => {
+      calls += 1;
+      if (calls === 2) throw new Error('down');
+      return calls;
+    });
+    expect(state.loading.value).toBe(true);
+    await state.run(); // the immediate run and this one overlap; only the last one counts
+    expect(state.error.value).toBeInstanceOf(Error);
+    expect(state.loading.value).toBe(false);
+    await state.run();
+    expect(state.data.value).toBe(3);
+    expect(state.error.value).toBeNull();
+  });
+
+  it('ignores an older answer that arrives after a newer one', async () => {
+    const answers = [deferred<string>(), deferred<string>()];
+    let i = 0;
+    const state = useAsync(() => answers[i++].promise, { immediate: false });
+    const first = state.run();
+    const second = state.run();
+    answers[1].resolve('new');
+    await second;
+    answers[0].resolve('old');
+    await first;
+    expect(state.data.value).toBe('new');
+  });
+});
+
+describe('usePaged', () => {
+  const pages: Record<string, Page<number>> = {
+    start: { items: [1, 2], next_cursor: 'c2' },
+    c2: { items: [3], next_cursor: null },
+  };
+
+  it('loads the first page, then more until the cursor runs out', async () => {
+    const asked: (string | undefined)[] = [];
+    const list = usePaged(async (cursor) => {
+      asked.push(cursor);
+      return pages[cursor ?? 'start'];
+    });
+    expect(list.loaded.value).toBe(false);
+    await list.reload();
+    expect(list.items.value).toEqual([1, 2]);
+    expect(list.hasMore.value).toBe(true);
+    await list.loadMore();
+    expect(list.items.value).toEqual([1, 2, 3]);
+    expect(list.hasMore.value).toBe(false);
+    await list.loadMore(); // nothing more to ask for
+    expect(asked).toEqual([undefined, 'c2']);
+    await list.reload();
+    expect(list.items.value).toEqual([1, 2]);
+  });
+
+  it('keeps what it had and shows the error when a page fails', async () => {
+    let fail = false;
+    const list = usePaged(async (cursor) => {
+      if (fail) throw new Error('offline');
+      return pages[cursor ?? 'start'];
+    });
+    await list.reload();
+    fail = true;
+    await list.loadMore();
+    expect(list.items.value).toEqual([1, 2]);
+    expect(list.error.value).toBeInstanceOf(Error);
+    expect(list.loading.value).toBe(false);
+  });
+
+  it('tells "empty" from "not loaded yet"', async () => {
+    const list = usePaged(async () => ({ items: [] as number[] }));
+    expect(list.loaded.value).toBe(false);
+    await list.reload();
+    expect(list.loaded.value).toBe(true);
+    expect(list.items.value).toEqual([]);
+    expect(list.hasMore.value).toBe(false);
+  });
+});
+
+describe('TokenStore', () => {
+  it('stores when the access token expires and forgets on clear', () => {
+    const storage = memoryStorage();
+    const store = new TokenStore('k', storage);
+    store.set(pair(1, 900), 1_000);
+    expect(store.get()).toEqual({ accessToken: 'access-1', refreshToken: 'refresh-1', accessExpiresAt: 901_000, sessionId: 'session-1' });
+    store.clear();
+    expect(store.get()).toBeNull();
+  });
+
+  it('treats damaged storage as signed out', () => {
+    const storage = memoryStorage();
+    const store = new TokenStore('k', storage);
+    storage.setItem('k', '{not json');
+    expect(store.get()).toBeNull();
+    storage.setItem('k', JSON.stringify({ accessToken: 1 }));
+    expect(store.get()).toBeNull();
+  });
+
+  it('works without storage (private mode) as a store that keeps nothing', () => {
+    const store = new TokenStore('k', undefined);
+    store.set(pair(1));
+    expect(store.get()).toBeNull();
+  });
+});

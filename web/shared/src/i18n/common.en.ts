@@ -28,7 +28,7 @@ export const commonEn: CommonMessages = {
   },
   login: {
     phone: 'Phone',
-    phonePlaceholder: '11-digit mobile number',
+    phonePlaceholder: 'Mobile number',
     phoneInvalid: 'Enter a valid mobile number',
     code: 'Code',
     codePlaceholder: '6-digit code',

@@ -26,7 +26,7 @@ export const commonZhCN = {
   },
   login: {
     phone: '手机号',
-    phonePlaceholder: '请输入 11 位手机号',
+    phonePlaceholder: '请输入手机号',
     phoneInvalid: '请输入正确的手机号',
     code: '验证码',
     codePlaceholder: '请输入 6 位验证码',

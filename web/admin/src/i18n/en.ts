@@ -106,6 +106,15 @@ export const en: AdminMessages = {
     before: 'Before',
     after: 'After',
     none: 'None',
+    actions: {
+      staff_create: 'Create staff',
+      staff_update: 'Change staff',
+    },
+    targets: {
+      staff: 'Staff',
+      customer: 'Customer',
+      worker: 'Worker',
+    },
   },
   sms: {
     at: 'Sent',

@@ -104,6 +104,15 @@ export const zhCN = {
     before: '变更前',
     after: '变更后',
     none: '无',
+    actions: {
+      staff_create: '新建员工',
+      staff_update: '修改员工',
+    },
+    targets: {
+      staff: '员工',
+      customer: '客户',
+      worker: '师傅',
+    },
   },
   sms: {
     at: '发送时间',

@@ -41,8 +41,11 @@ fn main() {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "vrptw" || x == "txt"))
         .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with(&filter))
+            p.file_name().is_some_and(|n| {
+                filter
+                    .split(',')
+                    .any(|f| n.to_string_lossy().starts_with(f))
+            })
         })
         .collect();
     files.sort();

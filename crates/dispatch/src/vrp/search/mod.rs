@@ -3,6 +3,7 @@
 //! their best plan.
 
 mod data;
+mod local;
 mod rng;
 mod segment;
 mod sisr;
@@ -20,6 +21,8 @@ use super::solution::{Activity, Route as PlanRoute, Solution, Stop, Unassigned};
 
 /// Share of the time given to fitting every job in before the plan is shortened.
 const SQUEEZE_SHARE: f64 = 0.9;
+/// Rounds of local search after each recreate.
+const LOCAL_SEARCH_ROUNDS: usize = 1;
 /// How often (as a share of the run) threads exchange their best plans.
 const EXCHANGE_EVERY: f64 = 0.05;
 
@@ -121,9 +124,10 @@ fn run(
     let mut cur = State::new(d, jobs);
     search.recreate(&mut cur, false);
     search.clear_touched();
-    let mut key = (cur.missing(d), cur.cost());
     let mut best = cur.clone();
-    let mut best_key = key;
+    let mut best_key = (cur.missing(d), cur.cost());
+    let per_job = best_key.1 / (d.n as f64 - best_key.0).max(1.0);
+    let mut key = best_key;
     let mut work = cur.clone();
     let mut shortening_from: Option<(f64, f64)> = None;
     let mut next_exchange = EXCHANGE_EVERY;
@@ -150,8 +154,17 @@ fn run(
             }
         }
         let squeezing = key.0 > 0.0 && at < SQUEEZE_SHARE;
-        search.ruin(&mut work);
+        if squeezing {
+            search.ruin(&mut work, search.params.removed, search.params.max_string);
+        } else {
+            search.ruin(
+                &mut work,
+                search.params.removed_shortening,
+                search.params.max_string_shortening,
+            );
+        }
         search.recreate(&mut work, squeezing);
+        search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
         let new = (work.missing(d), work.cost());
         let accept = if squeezing {
             for &j in &work.unassigned {
@@ -165,10 +178,7 @@ fn run(
             };
             new.0 < key.0 - 1e-9 || absent(&work) < absent(&cur)
         } else {
-            let (t0, from) = *shortening_from.get_or_insert_with(|| {
-                let per_job = key.1 / (d.n as f64 - key.0).max(1.0);
-                (per_job, at)
-            });
+            let (t0, from) = *shortening_from.get_or_insert((per_job, at));
             let (start, end) = (t0 * search.params.t0, t0 * search.params.tf);
             let share = ((at - from) / (1.0 - from).max(1e-9)).clamp(0.0, 1.0);
             let temperature = start * (end / start).powf(share);

@@ -22,6 +22,10 @@ pub(crate) struct Params {
     pub split_depth: f64,
     /// Probability of skipping an insertion position.
     pub blink: f64,
+    /// Average number of jobs removed per ruin once every job is in.
+    pub removed_shortening: f64,
+    /// Maximum length of a removed string once every job is in.
+    pub max_string_shortening: f64,
     /// Start and final temperature, per unit of average cost per job.
     pub t0: f64,
     pub tf: f64,
@@ -35,6 +39,8 @@ impl Default for Params {
             split_rate: 0.5,
             split_depth: 0.01,
             blink: 0.01,
+            removed_shortening: 20.0,
+            max_string_shortening: 20.0,
             t0: 0.5,
             tf: 0.01,
         }
@@ -73,11 +79,29 @@ impl<'a, 'p> Sisr<'a, 'p> {
         }
     }
 
-    fn touch(&mut self, r: usize) {
+    pub(crate) fn touch(&mut self, r: usize) {
         if !self.touched_mark[r] {
             self.touched_mark[r] = true;
             self.touched.push(r);
         }
+    }
+
+    /// Whether a route summarised by `s` respects windows, shift and working time.
+    #[inline]
+    pub fn ok(&self, w: usize, s: &Segment) -> bool {
+        self.d.feasible(w, s)
+    }
+
+    /// Cost of a non-empty route summarised by `s`.
+    #[inline]
+    pub fn score(&self, w: usize, s: &Segment) -> f64 {
+        self.d.route_cost(w, s)
+    }
+
+    /// Current cost of a route (zero when empty).
+    #[inline]
+    pub fn route_score(&self, r: &Route) -> f64 {
+        r.cost
     }
 
     /// Forgets the routes touched so far.
@@ -89,15 +113,15 @@ impl<'a, 'p> Sisr<'a, 'p> {
     }
 
     /// Removes strings of jobs around a random seed job.
-    pub fn ruin(&mut self, s: &mut State) {
+    pub fn ruin(&mut self, s: &mut State, removed: f64, max_string: f64) {
         let d = self.d;
         let used: Vec<&Route> = s.routes.iter().filter(|r| r.jobs > 0).collect();
         if used.is_empty() {
             return;
         }
         let avg = used.iter().map(|r| r.jobs).sum::<usize>() as f64 / used.len() as f64;
-        let ls_max = self.params.max_string.min(avg);
-        let ks_max = 4.0 * self.params.removed / (1.0 + ls_max) - 1.0;
+        let ls_max = max_string.min(avg);
+        let ks_max = 4.0 * removed / (1.0 + ls_max) - 1.0;
         let ks = (self.rng.unit() * ks_max).floor() as usize + 1;
         let assigned: Vec<u32> = (0..d.n as u32)
             .filter(|&j| s.route_of[j as usize] != NONE)
@@ -226,8 +250,8 @@ impl<'a, 'p> Sisr<'a, 'p> {
                             None => continue,
                         }
                     };
-                    if d.feasible(w, &seg) {
-                        let delta = d.route_cost(w, &seg);
+                    if self.ok(w, &seg) {
+                        let delta = self.score(w, &seg);
                         if best.as_ref().is_none_or(|b| delta < b.delta) {
                             best = Some(Insertion {
                                 route: r,
@@ -240,14 +264,23 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 }
                 continue;
             }
+            let latest = d.job_segs[ju]
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, s| m.max(s.late));
             for p in 0..=route.nodes.len() {
+                // Stops only get later along a feasible route: once the stop before the
+                // gap cannot finish before the job's last window closes, no later gap can.
+                let before = &route.pre[p];
+                if before.early + before.dur > latest {
+                    break;
+                }
                 if blink > 0.0 && self.rng.unit() < blink {
                     continue;
                 }
                 for (k, jseg) in d.job_segs[ju].iter().enumerate() {
                     let seg: Segment = route.eval_insert(d, p, jseg, &s.win);
-                    if d.feasible(w, &seg) {
-                        let delta = d.route_cost(w, &seg) - route.cost;
+                    if self.ok(w, &seg) {
+                        let delta = self.score(w, &seg) - self.route_score(route);
                         if best.as_ref().is_none_or(|b| delta < b.delta) {
                             best = Some(Insertion {
                                 route: r,

@@ -18,6 +18,8 @@ pub(crate) struct Route {
     pub full: Segment,
     pub load: Vec<i64>,
     pub jobs: usize,
+    /// Whether `nodes` holds breaks.
+    pub breaks: bool,
     /// Zero when empty.
     pub cost: f64,
 }
@@ -32,6 +34,7 @@ impl Route {
             full: d.start_seg[w],
             load: vec![0; d.dims],
             jobs: 0,
+            breaks: false,
             cost: 0.0,
         };
         r.update(d, &[]);
@@ -85,6 +88,7 @@ impl Route {
                 }
             }
         }
+        self.breaks = self.jobs < len;
         self.cost = if self.jobs > 0 {
             d.route_cost(self.w, &self.full)
         } else {
@@ -95,14 +99,28 @@ impl Route {
     /// The whole route with stop `job` inserted before position `p`.
     #[inline]
     pub fn eval_insert(&self, d: &Data, p: usize, job: &Segment, win: &[u8]) -> Segment {
+        self.tail(d, self.pre[p].then(job, &d.p.matrix), p, win)
+    }
+
+    /// `head` followed by `nodes[q..]` and the end.
+    #[inline]
+    pub fn tail(&self, d: &Data, head: Segment, q: usize, win: &[u8]) -> Segment {
         let m = &d.p.matrix;
-        let mut x = self.pre[p].then(job, m);
-        let mut q = p;
+        if !self.breaks {
+            return head.then(&self.suf[q], m);
+        }
+        let mut x = head;
+        let mut q = q;
         while q < self.nodes.len() && self.nodes[q] as usize >= d.n {
             x = x.then(&self.node_seg(d, self.nodes[q], win), m);
             q += 1;
         }
         x.then(&self.suf[q], m)
+    }
+
+    /// Whether the route has breaks.
+    pub fn has_breaks(&self, d: &Data) -> bool {
+        self.breaks || !d.break_segs[self.w].is_empty()
     }
 
     /// The route `nodes` for worker `w`, folded from start to end.

@@ -1,0 +1,241 @@
+//! Local search on a plan after each recreate: moves between nearby jobs (relocate, swap,
+//! 2-opt* between routes, relocate inside a route), evaluated in O(1) with the cached
+//! segments and applied at the first improvement, until none is left.
+
+use super::segment::Segment;
+use super::sisr::Sisr;
+use super::state::{NONE, State};
+
+/// Neighbours of a job considered by the local search.
+const GRANULARITY: usize = 12;
+const GAIN: f64 = 1e-7;
+
+impl Sisr<'_, '_> {
+    /// Improves `s` until no move between a job and one of its near neighbours pays.
+    pub fn local_search(&mut self, s: &mut State, max_rounds: usize) {
+        let d = self.d;
+        let mut pos = vec![0usize; d.n];
+        for r in &s.routes {
+            for (i, &x) in r.nodes.iter().enumerate() {
+                if (x as usize) < d.n {
+                    pos[x as usize] = i;
+                }
+            }
+        }
+        let mut order: Vec<u32> = Vec::new();
+        for &r in &self.touched {
+            order.extend(
+                s.routes[r]
+                    .nodes
+                    .iter()
+                    .copied()
+                    .filter(|&x| (x as usize) < d.n),
+            );
+        }
+        let mut improved = true;
+        let mut rounds = 0;
+        while improved && rounds < max_rounds {
+            improved = false;
+            rounds += 1;
+            self.rng.shuffle(&mut order);
+            for &u in &order {
+                let k = d.neighbours[u as usize].len().min(GRANULARITY);
+                for n in 0..k {
+                    let v = d.neighbours[u as usize][n];
+                    if s.route_of[v as usize] == NONE || s.route_of[u as usize] == NONE {
+                        continue;
+                    }
+                    if let Some(changed) = self.try_moves(s, &pos, u as usize, v as usize) {
+                        for r in changed {
+                            if r == usize::MAX {
+                                continue;
+                            }
+                            s.routes[r].update(d, &s.win);
+                            self.touch(r);
+                            for (i, &x) in s.routes[r].nodes.iter().enumerate() {
+                                if (x as usize) < d.n {
+                                    pos[x as usize] = i;
+                                    s.route_of[x as usize] = r as u32;
+                                }
+                            }
+                        }
+                        improved = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tries the moves between `u` and its neighbour `v`; applies the first that pays and
+    /// returns the routes it changed.
+    fn try_moves(
+        &mut self,
+        s: &mut State,
+        pos: &[usize],
+        u: usize,
+        v: usize,
+    ) -> Option<[usize; 2]> {
+        let d = self.d;
+        let m = &d.p.matrix;
+        let (ra, rb) = (s.route_of[u] as usize, s.route_of[v] as usize);
+        let (i, j) = (pos[u], pos[v]);
+        if ra == rb {
+            return self.intra(s, ra, i, j);
+        }
+        let (a, b) = (&s.routes[ra], &s.routes[rb]);
+        let before = self.route_score(a) + self.route_score(b);
+        let su = a.node_seg(d, u as u32, &s.win);
+        let sv = b.node_seg(d, v as u32, &s.win);
+        let a_without_u = a.tail(d, a.pre[i], i + 1, &s.win);
+        let cost_a_without = if a.jobs == 1 {
+            0.0
+        } else {
+            self.score(a.w, &a_without_u)
+        };
+        let a_ok = a.jobs == 1 || self.ok(a.w, &a_without_u);
+        // Relocate u next to v (before, then after).
+        if a_ok && self.can_take(s, rb, u, None) {
+            for p in [j, j + 1] {
+                let seg = b.eval_insert(d, p, &su, &s.win);
+                if self.ok(b.w, &seg) && cost_a_without + self.score(b.w, &seg) < before - GAIN {
+                    let route = &mut s.routes[ra];
+                    route.nodes.remove(i);
+                    if route.nodes.iter().all(|&x| x as usize >= d.n) {
+                        route.nodes.clear();
+                    }
+                    s.routes[rb].nodes.insert(p, u as u32);
+                    s.route_of[u] = rb as u32;
+                    return Some([ra, rb]);
+                }
+            }
+        }
+        // Swap u and v.
+        if self.can_take(s, rb, u, Some(v)) && self.can_take(s, ra, v, Some(u)) {
+            let na = a.tail(d, a.pre[i].then(&sv, m), i + 1, &s.win);
+            let nb = b.tail(d, b.pre[j].then(&su, m), j + 1, &s.win);
+            if self.ok(a.w, &na)
+                && self.ok(b.w, &nb)
+                && self.score(a.w, &na) + self.score(b.w, &nb) < before - GAIN
+            {
+                s.routes[ra].nodes[i] = v as u32;
+                s.routes[rb].nodes[j] = u as u32;
+                s.route_of[u] = rb as u32;
+                s.route_of[v] = ra as u32;
+                return Some([ra, rb]);
+            }
+        }
+        // 2-opt*: exchange the tails of the two routes, after u/v or from u/v on.
+        if d.class[a.w] == d.class[b.w] && !a.has_breaks(d) && !b.has_breaks(d) {
+            for (x, y) in [(i + 1, j + 1), (i, j)] {
+                let na = a.pre[x].then(&b.suf[y], m);
+                let nb = b.pre[y].then(&a.suf[x], m);
+                if !(self.ok(a.w, &na) && self.ok(b.w, &nb)) {
+                    continue;
+                }
+                let jobs_a = x + b.nodes.len() - y;
+                let jobs_b = y + a.nodes.len() - x;
+                let cost =
+                    |w, s: &Segment, jobs: usize| if jobs == 0 { 0.0 } else { self.score(w, s) };
+                if cost(a.w, &na, jobs_a) + cost(b.w, &nb, jobs_b) >= before - GAIN {
+                    continue;
+                }
+                if !self.tails_fit(s, ra, x, rb, y) {
+                    continue;
+                }
+                let tail_a: Vec<u32> = s.routes[ra].nodes.drain(x..).collect();
+                let tail_b: Vec<u32> = s.routes[rb].nodes.drain(y..).collect();
+                s.routes[ra].nodes.extend(tail_b);
+                s.routes[rb].nodes.extend(tail_a);
+                return Some([ra, rb]);
+            }
+        }
+        None
+    }
+
+    /// Whether route `r` may take job `add` (replacing `drop`): skills, pins, capacity and
+    /// the maximum of jobs.
+    fn can_take(&self, s: &State, r: usize, add: usize, drop: Option<usize>) -> bool {
+        let d = self.d;
+        let route = &s.routes[r];
+        if !d.able(add, route.w) {
+            return false;
+        }
+        if drop.is_none()
+            && d.p.workers[route.w]
+                .max_jobs
+                .is_some_and(|m| route.jobs >= m)
+        {
+            return false;
+        }
+        let cap = d.capacity(route.w);
+        let qa = d.demand(add);
+        (0..d.dims).all(|k| route.load[k] + qa[k] - drop.map_or(0, |x| d.demand(x)[k]) <= cap[k])
+    }
+
+    /// Whether the exchanged tails respect the capacities and maxima of jobs.
+    fn tails_fit(&self, s: &State, ra: usize, x: usize, rb: usize, y: usize) -> bool {
+        let d = self.d;
+        let (a, b) = (&s.routes[ra], &s.routes[rb]);
+        let mut head_a = vec![0i64; d.dims];
+        let mut head_b = vec![0i64; d.dims];
+        for &n in &a.nodes[..x] {
+            head_a
+                .iter_mut()
+                .zip(d.demand(n as usize))
+                .for_each(|(l, q)| *l += q);
+        }
+        for &n in &b.nodes[..y] {
+            head_b
+                .iter_mut()
+                .zip(d.demand(n as usize))
+                .for_each(|(l, q)| *l += q);
+        }
+        let jobs_a = x + b.nodes.len() - y;
+        let jobs_b = y + a.nodes.len() - x;
+        let within = |w: usize, jobs: usize| d.p.workers[w].max_jobs.is_none_or(|m| jobs <= m);
+        within(a.w, jobs_a)
+            && within(b.w, jobs_b)
+            && (0..d.dims).all(|k| {
+                let new_a = head_a[k] + (b.load[k] - head_b[k]);
+                let new_b = head_b[k] + (a.load[k] - head_a[k]);
+                new_a <= d.capacity(a.w)[k] && new_b <= d.capacity(b.w)[k]
+            })
+    }
+
+    /// Moves the stop at `i` next to the stop at `j` in the same route, when it pays.
+    fn intra(&mut self, s: &mut State, r: usize, i: usize, j: usize) -> Option<[usize; 2]> {
+        let d = self.d;
+        let m = &d.p.matrix;
+        let route = &s.routes[r];
+        for target in [j, j + 1] {
+            // Moving i to just before `target`.
+            if target == i || target == i + 1 {
+                continue;
+            }
+            let (lo, hi) = if i < target {
+                (i, target)
+            } else {
+                (target, i + 1)
+            };
+            let mut mid: Vec<u32> = route.nodes[lo..hi].to_vec();
+            if i < target {
+                let x = mid.remove(0);
+                mid.push(x);
+            } else {
+                let x = mid.pop().expect("non-empty");
+                mid.insert(0, x);
+            }
+            let mut seg = route.pre[lo];
+            for &x in &mid {
+                seg = seg.then(&route.node_seg(d, x, &s.win), m);
+            }
+            let seg = route.tail(d, seg, hi, &s.win);
+            if self.ok(route.w, &seg) && self.score(route.w, &seg) < self.route_score(route) - GAIN
+            {
+                s.routes[r].nodes[lo..hi].copy_from_slice(&mid);
+                return Some([r, usize::MAX]);
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,147 @@
+//! The Solomon reader: good files parse, bad ones are rejected with the line and what was
+//! expected; a few benchmark instances solve to feasible plans within their fleet.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use daojia_dispatch::vrp::cli::solve_solomon_file;
+use daojia_dispatch::vrp::solomon::{ParseError, parse};
+use daojia_dispatch::vrp::{SolveOptions, check, solve};
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vrptw/solomon100")
+}
+
+const TINY: &str = "NAME : TINY
+TYPE : CVRPTW
+DIMENSION : 4
+VEHICLES : 2
+CAPACITY : 10
+SERVICE_TIME : 5
+EDGE_WEIGHT_TYPE : EXACT_2D
+NODE_COORD_SECTION
+1 0 0
+2 3 4
+3 -3 4
+4 0 10
+DEMAND_SECTION
+1 0
+2 4
+3 4
+4 4
+TIME_WINDOW_SECTION
+1 0 100
+2 0 50
+3 0 50
+4 20 60
+DEPOT_SECTION
+1
+-1
+EOF
+";
+
+#[test]
+fn a_small_instance_parses_and_solves() {
+    let instance = parse(TINY).expect("valid file");
+    assert_eq!(instance.name, "TINY");
+    assert_eq!(instance.node_ids, vec![2, 3, 4]);
+    assert_eq!(instance.problem.workers.len(), 2);
+    assert_eq!(instance.problem.matrix.distance(0, 1), 5.0);
+    assert_eq!(instance.problem.jobs[0].service, 5.0);
+    let options = SolveOptions {
+        max_iterations: Some(100),
+        ..SolveOptions::default()
+    };
+    let solution = solve(&instance.problem, &options).expect("valid problem");
+    assert_eq!(check(&instance.problem, &solution), vec![]);
+    assert!(solution.unassigned.is_empty());
+}
+
+fn error_for(from: &str, to: &str) -> ParseError {
+    parse(&TINY.replace(from, to)).expect_err("malformed file")
+}
+
+#[test]
+fn a_malformed_line_is_reported_with_its_number_and_what_was_expected() {
+    let e = error_for("2 3 4\n", "2 3 x\n");
+    assert!(matches!(&e, ParseError::Line { line: 10, .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("line 10: expected a node line `ID X Y`"),
+        "{e}"
+    );
+
+    let e = error_for("4 20 60", "4 60 20");
+    assert!(
+        e.to_string().contains("line 22") && e.to_string().contains("READY <= DUE"),
+        "{e}"
+    );
+
+    let e = error_for("3 4\n4 4", "3 -4\n4 4");
+    assert!(
+        e.to_string().contains("line 16") && e.to_string().contains("demand"),
+        "{e}"
+    );
+
+    let e = error_for("VEHICLES : 2", "VEHICLES : two");
+    assert!(
+        e.to_string().contains("line 4") && e.to_string().contains("VEHICLES"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_parts_are_named() {
+    let e = error_for("4 20 60\n", "");
+    assert!(
+        e.to_string()
+            .contains("node 4 has no line in TIME_WINDOW_SECTION"),
+        "{e}"
+    );
+    let e = error_for("CAPACITY : 10\n", "");
+    assert!(e.to_string().contains("CAPACITY"), "{e}");
+}
+
+#[test]
+fn benchmark_instances_solve_to_feasible_plans_within_their_fleet() {
+    for name in ["C101", "R201", "RC105"] {
+        let path = data_dir().join(format!("{name}.vrptw"));
+        let text = std::fs::read_to_string(&path).expect("benchmark data beside the project");
+        let instance = parse(&text).expect("valid instance");
+        assert_eq!(instance.problem.jobs.len(), 100);
+        let options = SolveOptions {
+            time_limit: Duration::from_millis(1500),
+            ..SolveOptions::default()
+        };
+        let solution = solve(&instance.problem, &options).expect("valid problem");
+        assert_eq!(check(&instance.problem, &solution), vec![], "{name}");
+        assert!(
+            solution.routes.len() <= instance.problem.workers.len(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_command_line_helper_reports_node_ids_of_the_file() {
+    let report =
+        solve_solomon_file(&data_dir().join("C101.vrptw"), 1.5, 1, 1).expect("C101 is easy");
+    assert_eq!(report.instance, "C101");
+    assert!(report.vehicles <= 10);
+    let mut served: Vec<usize> = report.routes.iter().flatten().copied().collect();
+    served.sort();
+    assert_eq!(served, (2..=101).collect::<Vec<_>>());
+    assert!(
+        report.distance >= 828.9 && report.distance < 1000.0,
+        "{}",
+        report.distance
+    );
+    assert!(report.to_text().starts_with("instance C101\n"));
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let e =
+        solve_solomon_file(&data_dir().join("NOPE.vrptw"), 0.1, 1, 1).expect_err("no such file");
+    assert!(e.to_string().contains("NOPE.vrptw"), "{e}");
+}

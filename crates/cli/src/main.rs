@@ -1,2 +1,228 @@
-//! The `daojia` binary.
-fn main() {}
+//! The `daojia` binary: serve the platform, load the demo city, migrate, manage staff,
+//! and check configuration.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use daojia_server::config::{Config, Secrets, ensure_demo_secrets};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+mod admin;
+mod vrp;
+
+/// 到家 Daojia: on-demand home services, end to end.
+#[derive(Parser)]
+#[command(name = "daojia", version, about)]
+struct Cli {
+    /// Configuration file (default: ./daojia.toml when present).
+    #[arg(long, global = true, env = "DAOJIA_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the API and the three web apps (the default).
+    Serve(ServeArgs),
+    /// Like serve, but first load the demo city (Shanghai) into the database and print the
+    /// URLs and demo log-ins. Generates secrets on first run.
+    Demo(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administrative tasks.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the OpenAPI document (the web apps' client is generated from it).
+    Openapi,
+    /// Route planning tools (VRPTW solver).
+    #[command(subcommand)]
+    Vrp(vrp::VrpCommand),
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Listen address, e.g. 127.0.0.1:8080.
+    #[arg(long, env = "DAOJIA_ADDR")]
+    addr: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration with secrets masked; fail on a bad value.
+    Check,
+    /// Generate fresh secrets into a file (default: the configured secrets file).
+    GenSecrets {
+        /// Where to write them.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Overwrite an existing file (the data encrypted under the old keys becomes unreadable).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    match command {
+        Command::Vrp(command) => vrp::run(command),
+        Command::Openapi => {
+            println!("{}", daojia_server::api::openapi_json());
+            Ok(())
+        }
+        Command::Config(ConfigCommand::GenSecrets { out, force }) => {
+            let cfg = Config::load(cli.config.as_deref())?;
+            let path = out.unwrap_or_else(|| cfg.secrets_path());
+            if path.exists() && !force {
+                bail!(
+                    "{} exists; pass --force to replace it (data encrypted under the old keys becomes unreadable)",
+                    path.display()
+                );
+            }
+            Secrets::generate().write(&path)?;
+            println!("wrote new secrets to {}", path.display());
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Check) => {
+            let cfg = Config::load(cli.config.as_deref())?;
+            print!("{}", cfg.masked_toml());
+            cfg.validate().context("configuration is not valid")?;
+            eprintln!("configuration OK");
+            Ok(())
+        }
+        other => runtime()?.block_on(run_async(cli.config, other)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Result<()> {
+    let mut cfg = Config::load(config_path.as_deref())?;
+    match command {
+        Command::Serve(args) => {
+            apply_addr(&mut cfg, args.addr);
+            cfg.validate()?;
+            daojia_server::logging::init(&cfg.log);
+            let store = daojia_server::open_store(&cfg).await?;
+            store.migrate().await.context("migrations failed")?;
+            let addr: SocketAddr = cfg.server.addr.parse()?;
+            let state = daojia_server::build(cfg, store, options(false))?;
+            daojia_server::serve(state, addr).await
+        }
+        Command::Demo(args) => {
+            apply_addr(&mut cfg, args.addr);
+            if std::env::var("DAOJIA_LOG_FORMAT").is_err() {
+                cfg.log.format = "pretty".into();
+            }
+            let generated =
+                ensure_demo_secrets(&mut cfg).context("cannot write the demo secrets")?;
+            cfg.sms.expose_dev_code = true;
+            cfg.validate()?;
+            daojia_server::logging::init(&cfg.log);
+            if let Some(path) = &generated {
+                println!(
+                    "Generated secrets (token key, personal-data keys) in {}: keep it with the database.",
+                    path.display()
+                );
+            }
+            let store = daojia_server::open_store(&cfg).await?;
+            store.migrate().await.context("migrations failed")?;
+            let started = std::time::Instant::now();
+            let loaded = daojia_server::demo::load(&store, cfg.demo.seed).await?;
+            let addr: SocketAddr = cfg.server.addr.parse()?;
+            print_demo_banner(&cfg, &loaded, started.elapsed());
+            let state = daojia_server::build(cfg, store, options(true))?;
+            daojia_server::serve(state, addr).await
+        }
+        Command::Migrate => {
+            cfg.validate()?;
+            daojia_server::logging::init(&cfg.log);
+            let store = daojia_server::open_store(&cfg).await?;
+            let pending = store.pending_migrations().await?;
+            store.migrate().await?;
+            println!(
+                "applied {} migration(s); database is current",
+                pending.len()
+            );
+            Ok(())
+        }
+        Command::Admin(cmd) => {
+            cfg.validate()?;
+            admin::run(&cfg, cmd).await
+        }
+        _ => unreachable!("handled before the runtime starts"),
+    }
+}
+
+fn apply_addr(cfg: &mut Config, addr: Option<String>) {
+    if let Some(a) = addr {
+        cfg.server.addr = a;
+    }
+}
+
+fn options(demo: bool) -> daojia_server::BuildOptions {
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
+    daojia_server::BuildOptions {
+        demo,
+        metrics,
+        ..Default::default()
+    }
+}
+
+fn print_demo_banner(
+    cfg: &Config,
+    loaded: &daojia_server::demo::Loaded,
+    took: std::time::Duration,
+) {
+    let base = format!("http://{}", cfg.server.addr);
+    let what = if loaded.fresh {
+        "loaded"
+    } else {
+        "already present"
+    };
+    println!();
+    println!(
+        "  到家 Daojia demo: Shanghai, seed {} ({what}, {:.1} s)",
+        cfg.demo.seed,
+        took.as_secs_f64()
+    );
+    println!(
+        "  {} service areas, {} categories, {} service items, {} workers, {} customers",
+        loaded.areas, loaded.categories, loaded.items, loaded.workers, loaded.customers
+    );
+    println!();
+    println!(
+        "  Customer app   {base}/          log in with any demo customer phone, e.g. {}",
+        loaded.sample_customer_phone
+    );
+    println!(
+        "  Worker app     {base}/worker/   log in with a worker phone, e.g. {}",
+        loaded.sample_worker_phone
+    );
+    println!(
+        "  Console        {base}/admin/    staff: {} / password {}",
+        loaded.staff_usernames.join(", "),
+        loaded.staff_password
+    );
+    println!("  API docs       {base}/api/docs/");
+    println!();
+    println!(
+        "  SMS is offline in the demo: the log-in code is shown on the log-in page and in the console's SMS outbox."
+    );
+    println!();
+    if !daojia_server::web::built() {
+        println!(
+            "  NOTE: the web apps are not built; run `npm --prefix web ci && npm --prefix web run build`."
+        );
+    }
+}

@@ -152,7 +152,11 @@ impl Store {
     /// The same database seen through another vault (key rotation: the new vault holds the
     /// new active key and the old ones).
     pub fn with_vault(&self, vault: pii::Vault) -> Store {
-        Store { db: self.db.clone(), vault, kind: self.kind }
+        Store {
+            db: self.db.clone(),
+            vault,
+            kind: self.kind,
+        }
     }
 
     /// The personal-information vault.

@@ -456,9 +456,13 @@ async fn rotating_the_data_key_reencrypts_everything_so_the_old_key_can_go() {
         let index = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
         let k1 = DataKey::generate_text("k1");
         let k2 = DataKey::generate_text("k2");
-        let old = t.store.with_vault(Vault::new(vec![DataKey::parse(&k1).unwrap()], index).unwrap());
+        let old = t
+            .store
+            .with_vault(Vault::new(vec![DataKey::parse(&k1).unwrap()], index).unwrap());
         let phone = Phone::parse("13811112222").unwrap();
-        let c = accounts::customer_for_login(&old, &phone, Utc::now()).await.unwrap();
+        let c = accounts::customer_for_login(&old, &phone, Utc::now())
+            .await
+            .unwrap();
         let addr = accounts::NewAddress {
             label: "家".into(),
             contact_name: "李".into(),
@@ -470,13 +474,36 @@ async fn rotating_the_data_key_reencrypts_everything_so_the_old_key_can_go() {
             area_code: None,
             is_default: true,
         };
-        accounts::add_address(&old, old.db(), c.id, addr, Utc::now()).await.unwrap();
-        let both = t.store.with_vault(Vault::new(vec![DataKey::parse(&k2).unwrap(), DataKey::parse(&k1).unwrap()], index).unwrap());
+        accounts::add_address(&old, old.db(), c.id, addr, Utc::now())
+            .await
+            .unwrap();
+        let both = t.store.with_vault(
+            Vault::new(
+                vec![DataKey::parse(&k2).unwrap(), DataKey::parse(&k1).unwrap()],
+                index,
+            )
+            .unwrap(),
+        );
         assert_eq!(rotation::reencrypt_all(&both).await.unwrap(), 2);
-        assert_eq!(rotation::reencrypt_all(&both).await.unwrap(), 0, "a second run has nothing to do");
-        let only_new = t.store.with_vault(Vault::new(vec![DataKey::parse(&k2).unwrap()], index).unwrap());
-        let found = accounts::customer_by_phone(&only_new, &phone).await.unwrap().unwrap();
-        assert_eq!(only_new.vault().decrypt(accounts::CUSTOMER_PHONE, &found.phone_enc).unwrap(), "13811112222");
+        assert_eq!(
+            rotation::reencrypt_all(&both).await.unwrap(),
+            0,
+            "a second run has nothing to do"
+        );
+        let only_new = t
+            .store
+            .with_vault(Vault::new(vec![DataKey::parse(&k2).unwrap()], index).unwrap());
+        let found = accounts::customer_by_phone(&only_new, &phone)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            only_new
+                .vault()
+                .decrypt(accounts::CUSTOMER_PHONE, &found.phone_enc)
+                .unwrap(),
+            "13811112222"
+        );
     })
     .await;
 }

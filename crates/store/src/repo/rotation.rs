@@ -27,14 +27,24 @@ pub enum RotationError {
     Db(#[from] DbErr),
 }
 
-fn re(store: &Store, table: &'static str, id: &uuid::Uuid, context: &str, value: &str) -> Result<Option<String>, RotationError> {
+fn re(
+    store: &Store,
+    table: &'static str,
+    id: &uuid::Uuid,
+    context: &str,
+    value: &str,
+) -> Result<Option<String>, RotationError> {
     if !store.vault().needs_rotation(value) {
         return Ok(None);
     }
     let plain = store
         .vault()
         .decrypt(context, value)
-        .map_err(|source| RotationError::Decrypt { table, id: id.to_string(), source })?;
+        .map_err(|source| RotationError::Decrypt {
+            table,
+            id: id.to_string(),
+            source,
+        })?;
     Ok(Some(store.vault().encrypt(context, &plain)))
 }
 
@@ -52,10 +62,28 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
     }
     for r in customer_address::Entity::find().all(db).await? {
         let id = r.id;
-        let name = re(store, "customer_address", &id, ctx::CONTACT_NAME, &r.contact_name_enc)?;
-        let phone = re(store, "customer_address", &id, ctx::CONTACT_PHONE, &r.contact_phone_enc)?;
+        let name = re(
+            store,
+            "customer_address",
+            &id,
+            ctx::CONTACT_NAME,
+            &r.contact_name_enc,
+        )?;
+        let phone = re(
+            store,
+            "customer_address",
+            &id,
+            ctx::CONTACT_PHONE,
+            &r.contact_phone_enc,
+        )?;
         let text = re(store, "customer_address", &id, ctx::ADDRESS, &r.address_enc)?;
-        let house = re(store, "customer_address", &id, ctx::HOUSE_NUMBER, &r.house_number_enc)?;
+        let house = re(
+            store,
+            "customer_address",
+            &id,
+            ctx::HOUSE_NUMBER,
+            &r.house_number_enc,
+        )?;
         if name.is_none() && phone.is_none() && text.is_none() && house.is_none() {
             continue;
         }
@@ -84,7 +112,9 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         }
     }
     for s in staff::Entity::find().all(db).await? {
-        let Some(enc) = s.phone_enc.clone() else { continue };
+        let Some(enc) = s.phone_enc.clone() else {
+            continue;
+        };
         if let Some(v) = re(store, "staff", &s.id, STAFF_PHONE, &enc)? {
             let mut a: staff::ActiveModel = s.into();
             a.phone_enc = Set(Some(v));

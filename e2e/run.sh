@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Browser tests. Installs what they need (Debian's chromium and a CJK font, playwright-core),
+# builds the daojia binary, and runs the tests against a real `daojia demo` process.
+set -euo pipefail
+source "$(dirname "$0")/../scripts/lib.sh"
+apt_install chromium fonts-noto-cjk
+npm_ci "$ROOT/e2e"
+[ -f "$ROOT/web/dist/customer/index.html" ] || build_web
+cargo build -p daojia --quiet
+say "browser tests"
+cd "$ROOT/e2e" && npm test

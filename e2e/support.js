@@ -1,0 +1,96 @@
+// Starts a real `daojia demo` process on a free port in a temporary folder, and a headless
+// Debian Chromium driven by playwright-core (never a downloaded browser).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const OUT = join(ROOT, 'test-output', 'e2e');
+mkdirSync(OUT, { recursive: true });
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on('error', fail);
+  });
+}
+
+function binary() {
+  if (process.env.DAOJIA_BIN) return process.env.DAOJIA_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(process.env.HOME, '.cache', 'daojia-target');
+  return join(target, 'debug', 'daojia');
+}
+
+/** Starts `daojia demo`; resolves with its base URL, the banner facts and a stop function. */
+export async function startDemo() {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'daojia-e2e-'));
+  const child = spawn(binary(), ['demo', '--addr', `127.0.0.1:${port}`], {
+    cwd: dir,
+    env: { ...process.env, DAOJIA_LOG_FORMAT: 'json', DAOJIA_LOG: 'warn', DATABASE_URL: `sqlite://${join(dir, 'daojia.db')}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daojia demo exited ${child.exitCode}:\n${stdout}\n${stderr}`);
+    try {
+      const r = await fetch(`${base}/readyz`);
+      if (r.ok) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`daojia demo did not become ready:\n${stdout}\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const grab = (re) => {
+    const m = stdout.match(re);
+    if (!m) throw new Error(`banner lacks ${re}:\n${stdout}`);
+    return m[1];
+  };
+  return {
+    base,
+    customerPhone: grab(/Customer app .*e\.g\. (\d{11})/),
+    workerPhone: grab(/Worker app .*e\.g\. (\d{11})/),
+    staffPassword: grab(/password (\S+)/),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/** Launches Debian's Chromium headless with a fresh profile. */
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'daojia-chromium-'))}`,
+    ],
+  });
+}
+
+/** A phone-sized browser context (the customer and worker apps are mobile H5). */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+/** A desktop context for the console. */
+export const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };

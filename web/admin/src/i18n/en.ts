@@ -122,6 +122,10 @@ export const en: AdminMessages = {
     template: 'Template',
     content: 'Content',
     provider: 'Provider',
+    status: 'Status',
+    sent: 'Sent',
+    failed: 'Failed',
+    empty: 'No messages yet',
   },
   customers: {
     phone: 'Phone',

@@ -120,6 +120,10 @@ export const zhCN = {
     template: '模板',
     content: '内容',
     provider: '通道',
+    status: '状态',
+    sent: '已发送',
+    failed: '发送失败',
+    empty: '暂无短信',
   },
   customers: {
     phone: '手机号',

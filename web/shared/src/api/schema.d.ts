@@ -4,100 +4,15 @@
  */
 
 export interface paths {
-    "/api/v1/public/auth/otp": {
+    "/api/v1/admin/audit-log": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Send a one-time log-in code by SMS */
-        post: operations["send_otp"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/public/auth/otp/verify": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Log in with a one-time code */
-        post: operations["verify_otp"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/public/auth/staff/login": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Staff log-in with a password */
-        post: operations["staff_login"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/public/auth/refresh": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Rotate the refresh token for a new pair */
-        post: operations["refresh"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/public/auth/logout": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Revoke the current session */
-        post: operations["logout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/public/config": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Facts the apps need before log-in */
-        get: operations["public_config"];
+        /** The audit log, newest first. */
+        get: operations["audit_log"];
         put?: never;
         post?: never;
         delete?: never;
@@ -106,103 +21,18 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/customer/me": {
+    "/api/v1/admin/customers": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** The signed-in account */
-        get: operations["customer_me"];
+        /** Customers, newest first; `phone` finds one by full number (through the blind index). */
+        get: operations["customers"];
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customer/sessions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Signed-in devices */
-        get: operations["customer_sessions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/customer/sessions/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Sign a device out */
-        delete: operations["customer_revoke_session"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/worker/me": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The signed-in account */
-        get: operations["worker_me"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/worker/sessions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Signed-in devices */
-        get: operations["worker_sessions"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/worker/sessions/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Sign a device out */
-        delete: operations["worker_revoke_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -215,8 +45,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in account */
-        get: operations["admin_me"];
+        /** The signed-in staff member with their permissions. */
+        get: operations["staff_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console overview. */
+        get: operations["overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roles. */
+        get: operations["roles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -232,8 +96,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Signed-in devices */
-        get: operations["admin_sessions"];
+        /** The staff member's live sessions. */
+        get: operations["staff_sessions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -252,22 +116,22 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Sign a device out */
-        delete: operations["admin_revoke_session"];
+        /** End one of the staff member's sessions. */
+        delete: operations["staff_revoke"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/roles": {
+    "/api/v1/admin/sms-outbox": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Roles and their permissions */
-        get: operations["list_roles"];
+        /** The SMS outbox, newest first (with the offline provider, this is where demo codes show). */
+        get: operations["sms_outbox"];
         put?: never;
         post?: never;
         delete?: never;
@@ -283,10 +147,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Staff accounts */
+        /** Staff accounts, newest first. */
         get: operations["list_staff"];
         put?: never;
-        /** Create a staff account */
+        /** Create a staff account. */
         post: operations["create_staff"];
         delete?: never;
         options?: never;
@@ -307,59 +171,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a staff account */
+        /** Change a staff account's name, role or status. */
         patch: operations["update_staff"];
-        trace?: never;
-    };
-    "/api/v1/admin/audit-log": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The audit log, newest first */
-        get: operations["list_audit"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/sms-outbox": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Text messages sent, newest first */
-        get: operations["list_sms"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/customers": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Customers; search by full phone number */
-        get: operations["list_customers"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/workers": {
@@ -369,8 +182,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workers */
-        get: operations["list_workers"];
+        /** Workers, newest first. */
+        get: operations["workers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -379,18 +192,213 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/overview": {
+    "/api/v1/customer/me": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Counts for the console home */
-        get: operations["overview"];
+        /** The signed-in customer. */
+        get: operations["customer_me"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's live sessions. */
+        get: operations["customer_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of the customer's sessions. */
+        delete: operations["customer_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log out: ends the session of the access token. */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/auth/otp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a log-in code.
+         * @description Limits: one code per phone per `auth.otp_resend_secs`, `auth.otp_per_phone_per_hour` per
+         *     phone and `auth.otp_per_ip_per_hour` per client address; over a limit the answer is 429
+         *     with `Retry-After`.
+         */
+        post: operations["send_otp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/auth/otp/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in with a code. Customers are registered on first log-in; workers must be enrolled. */
+        post: operations["verify_otp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate tokens: spends the refresh token and returns a new pair. Presenting a spent
+         *     refresh token again revokes the whole session (it was copied).
+         */
+        post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/auth/staff/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Staff log-in with username (or phone) and password. Limited per client address. */
+        post: operations["staff_login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public configuration. */
+        get: operations["config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in worker. */
+        get: operations["worker_me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's live sessions. */
+        get: operations["worker_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End one of the worker's sessions. */
+        delete: operations["worker_revoke"];
         options?: never;
         head?: never;
         patch?: never;
@@ -400,202 +408,391 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Problem: {
-            type: string;
-            title: string;
-            /** Format: int32 */
-            status: number;
-            detail?: string | null;
-            code: string;
-            errors?: components["schemas"]["FieldError"][] | null;
-            request_id?: string | null;
-        };
-        FieldError: {
-            field: string;
-            code: string;
-            message: string;
-        };
-        /** @enum {string} */
-        OtpAudience: "customer" | "worker";
-        OtpRequest: {
-            phone: string;
-            audience: components["schemas"]["OtpAudience"];
-        };
-        OtpSent: {
-            /** Format: int64 */
-            expires_in: number;
-            /** Format: int64 */
-            resend_after: number;
-            dev_code?: string | null;
-        };
-        OtpVerify: {
-            phone: string;
-            code: string;
-            audience: components["schemas"]["OtpAudience"];
-        };
-        StaffLogin: {
-            /** @description Username or phone */
-            login: string;
-            password: string;
-        };
-        RefreshRequest: {
-            refresh_token: string;
-        };
-        TokenPair: {
-            access_token: string;
-            refresh_token: string;
-            /** @enum {string} */
-            token_type: "Bearer";
-            /** Format: int64 */
-            expires_in: number;
-            /** Format: int64 */
-            refresh_expires_in: number;
-            session_id: string;
-        };
-        PublicConfig: {
-            app_name: string;
-            demo: boolean;
-            default_locale: string;
-            version: string;
-        };
-        CustomerMe: {
-            id: string;
-            phone: string;
-            nickname: string;
-            /** Format: date-time */
-            created_at: string;
-        };
-        WorkerMe: {
-            id: string;
-            phone: string;
-            name: string;
-            skills: string[];
-            /** Format: double */
-            rating: number;
-            area_code: string | null;
-        };
-        StaffMe: {
-            id: string;
-            username: string;
-            name: string;
-            phone: string | null;
-            role: string;
-            permissions: string[];
-        };
-        SessionInfo: {
-            id: string;
-            /** Format: date-time */
-            created_at: string;
-            /** Format: date-time */
-            last_used_at: string;
-            user_agent: string | null;
-            ip: string | null;
-            current: boolean;
-        };
-        RoleInfo: {
-            role: string;
-            name: string;
-            permissions: string[];
-        };
-        Staff: {
-            id: string;
-            username: string;
-            name: string;
-            phone: string | null;
-            role: string;
-            active: boolean;
-            /** Format: date-time */
-            created_at: string;
-        };
-        StaffPage: {
-            items: components["schemas"]["Staff"][];
-            next_cursor: string | null;
-        };
-        NewStaff: {
-            username: string;
-            name: string;
-            phone?: string | null;
-            role: string;
-            password: string;
-        };
-        StaffPatch: {
-            name?: string | null;
-            role?: string | null;
-            active?: boolean | null;
-        };
+        /** @description One audit entry. */
         AuditEntry: {
+            /** @description Id. */
             id: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When.
+             */
             at: string;
-            actor_id: string | null;
-            actor_name: string | null;
+            /** @description Acting staff id. */
+            actor_id?: string | null;
+            /** @description Acting staff name. */
+            actor_name?: string | null;
+            /** @description Action, e.g. `staff.update`. */
             action: string;
+            /** @description Target type. */
             target_type: string;
-            target_id: string | null;
-            before: {
-                [key: string]: unknown;
-            } | null;
-            after: {
-                [key: string]: unknown;
-            } | null;
-            request_id: string | null;
-            ip: string | null;
+            /** @description Target id. */
+            target_id?: string | null;
+            /** @description Before (secrets masked). */
+            before?: unknown;
+            /** @description After (secrets masked). */
+            after?: unknown;
+            /** @description Request id. */
+            request_id?: string | null;
+            /** @description Client address. */
+            ip?: string | null;
         };
+        /** @description A page of the audit log. */
         AuditPage: {
+            /** @description Rows. */
             items: components["schemas"]["AuditEntry"][];
-            next_cursor: string | null;
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
         };
-        SmsMessage: {
+        /** @description The signed-in customer. */
+        CustomerMe: {
+            /** @description Id. */
             id: string;
-            /** Format: date-time */
-            at: string;
+            /** @description Phone, masked (`138****8000`). */
             phone: string;
-            template: string;
-            content: string;
-            provider: string;
-        };
-        SmsPage: {
-            items: components["schemas"]["SmsMessage"][];
-            next_cursor: string | null;
-        };
-        CustomerSummary: {
-            id: string;
-            phone: string;
+            /** @description Nickname. */
             nickname: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Registration time.
+             */
             created_at: string;
-            /** Format: int64 */
+        };
+        /** @description A page of customers. */
+        CustomerPage: {
+            /** @description Rows. */
+            items: components["schemas"]["CustomerSummary"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A customer in a list. */
+        CustomerSummary: {
+            /** @description Id. */
+            id: string;
+            /** @description Phone, masked. */
+            phone: string;
+            /** @description Nickname. */
+            nickname: string;
+            /**
+             * Format: date-time
+             * @description Registered.
+             */
+            created_at: string;
+            /**
+             * Format: int64
+             * @description Saved addresses.
+             */
             address_count: number;
         };
-        CustomerPage: {
-            items: components["schemas"]["CustomerSummary"][];
-            next_cursor: string | null;
+        /** @description One problem with one input field. */
+        FieldError: {
+            /** @description JSON path of the field (`phone`, `items[0].quantity`) or query parameter name. */
+            field: string;
+            /** @description Stable code: `required`, `invalid`, `too_long`, `unknown_field`, `out_of_range`, ... */
+            code: string;
+            /** @description What is wrong and what is expected. */
+            message: string;
         };
-        WorkerSummary: {
-            id: string;
-            phone: string;
+        /** @description A new staff account. */
+        NewStaff: {
+            /** @description Log-in name: 3–32 letters, digits, `.`, `_` or `-`. */
+            username: string;
+            /** @description Display name. */
             name: string;
-            skills: string[];
-            /** Format: double */
-            rating: number;
-            area_code: string | null;
-            active: boolean;
+            /** @description Optional mobile number (also a log-in). */
+            phone?: string | null;
+            /** @description Role. */
+            role: components["schemas"]["Role"];
+            /** @description Initial password: at least 8 characters, not only digits. */
+            password: string;
         };
-        WorkerPage: {
-            items: components["schemas"]["WorkerSummary"][];
-            next_cursor: string | null;
+        /**
+         * @description Who a one-time code is for.
+         * @enum {string}
+         */
+        OtpAudience: "customer" | "worker";
+        /** @description Ask for a log-in code by SMS. */
+        OtpRequest: {
+            /** @description Mainland mobile number, e.g. `13800138000`. */
+            phone: string;
+            /** @description Which app logs in. */
+            audience: components["schemas"]["OtpAudience"];
         };
+        /** @description A code was sent. */
+        OtpSent: {
+            /**
+             * Format: int64
+             * @description Seconds the code stays valid.
+             */
+            expires_in: number;
+            /**
+             * Format: int64
+             * @description Seconds before another code may be requested.
+             */
+            resend_after: number;
+            /**
+             * @description The code itself, only when the server runs the offline SMS provider with
+             *     `sms.expose_dev_code` (the demo). Never present with a real provider.
+             */
+            dev_code?: string | null;
+        };
+        /** @description Log in with a code. */
+        OtpVerify: {
+            /** @description The number the code was sent to. */
+            phone: string;
+            /** @description The six-digit code. */
+            code: string;
+            /** @description Which app logs in. */
+            audience: components["schemas"]["OtpAudience"];
+        };
+        /** @description Counts for the console's home page. */
         Overview: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Customers.
+             */
             customers: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Workers.
+             */
             workers: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Service items.
+             */
             service_items: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Service areas.
+             */
             service_areas: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Staff.
+             */
             staff: number;
+        };
+        /** @description An RFC 9457 problem document. */
+        Problem: {
+            /** @description A URI naming the problem type (`about:blank` or a `urn:daojia:problem:` URN). */
+            type: string;
+            /** @description Short summary of the problem type. */
+            title: string;
+            /**
+             * Format: int32
+             * @description The HTTP status.
+             */
+            status: number;
+            /** @description What happened in this case and what to do. */
+            detail?: string | null;
+            /** @description Stable machine-readable code. */
+            code: string;
+            /** @description Field-level errors for invalid input. */
+            errors?: components["schemas"]["FieldError"][];
+            /** @description The request id, to quote to support. */
+            request_id?: string | null;
+        };
+        /** @description What the apps show before log-in. */
+        PublicConfig: {
+            /** @description Product name. */
+            app_name: string;
+            /** @description True when serving the demo city. */
+            demo: boolean;
+            /** @description Default UI language. */
+            default_locale: string;
+            /** @description Server version. */
+            version: string;
+        };
+        /** @description Exchange a refresh token for a new pair. */
+        RefreshRequest: {
+            /** @description The refresh token from the last pair (each is good for one use). */
+            refresh_token: string;
+        };
+        /**
+         * @description The staff roles, for the OpenAPI document (the domain's `Role` stays free of HTTP
+         *     concerns).
+         * @enum {string}
+         */
+        Role: "super_admin" | "dispatcher" | "customer_service" | "finance" | "marketing";
+        /** @description A role and what it may do. */
+        RoleInfo: {
+            /** @description Stable name. */
+            role: string;
+            /** @description Display name (zh-CN). */
+            name: string;
+            /** @description Permissions. */
+            permissions: string[];
+        };
+        /** @description One session (a logged-in device). */
+        SessionInfo: {
+            /** @description Session id. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description Log-in time.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last token refresh.
+             */
+            last_used_at: string;
+            /** @description The device's User-Agent. */
+            user_agent?: string | null;
+            /** @description The device's address. */
+            ip?: string | null;
+            /** @description True for the session making this request. */
+            current: boolean;
+        };
+        /** @description One sent message. */
+        SmsMessage: {
+            /** @description Id. */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description Recipient, masked. */
+            phone: string;
+            /** @description Template. */
+            template: string;
+            /** @description Text sent. */
+            content: string;
+            /** @description Provider. */
+            provider: string;
+            /** @description `sent` or `failed`. */
+            status: string;
+        };
+        /** @description A page of the outbox. */
+        SmsPage: {
+            /** @description Rows. */
+            items: components["schemas"]["SmsMessage"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A staff account. */
+        Staff: {
+            /** @description Id. */
+            id: string;
+            /** @description Log-in name. */
+            username: string;
+            /** @description Display name. */
+            name: string;
+            /** @description Phone, masked. */
+            phone?: string | null;
+            /** @description Role. */
+            role: string;
+            /** @description False when deactivated. */
+            active: boolean;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+        };
+        /** @description Staff log-in. */
+        StaffLogin: {
+            /** @description Username or phone number. */
+            login: string;
+            /** @description Password. */
+            password: string;
+        };
+        /** @description The signed-in staff member. */
+        StaffMe: {
+            /** @description Id. */
+            id: string;
+            /** @description Log-in name. */
+            username: string;
+            /** @description Display name. */
+            name: string;
+            /** @description Phone, masked. */
+            phone?: string | null;
+            /** @description Role. */
+            role: string;
+            /** @description Permissions of the role. */
+            permissions: string[];
+        };
+        /** @description A page of staff. */
+        StaffPage: {
+            /** @description Rows. */
+            items: components["schemas"]["Staff"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description Changes to a staff account. */
+        StaffPatch: {
+            /** @description New display name. */
+            name?: string | null;
+            role?: components["schemas"]["Role"] | null;
+            /** @description Activate or deactivate (deactivating ends their sessions' access at once). */
+            active?: boolean | null;
+        };
+        /** @description Tokens for an authenticated session. */
+        TokenPair: {
+            /** @description Send as `Authorization: Bearer ...`. */
+            access_token: string;
+            /** @description Use once at `/api/v1/public/auth/refresh`; the response carries the next one. */
+            refresh_token: string;
+            /** @description Always `Bearer`. */
+            token_type: string;
+            /**
+             * Format: int64
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /**
+             * Format: int64
+             * @description Seconds until the session ends unless refreshed.
+             */
+            refresh_expires_in: number;
+            /** @description The session id (see the sessions list). */
+            session_id: string;
+        };
+        /** @description The signed-in worker. */
+        WorkerMe: {
+            /** @description Id. */
+            id: string;
+            /** @description Phone, masked. */
+            phone: string;
+            /** @description Name. */
+            name: string;
+            /** @description Skill codes. */
+            skills: string[];
+            /**
+             * Format: double
+             * @description Rating out of 5.
+             */
+            rating: number;
+            /** @description Home service area. */
+            area_code?: string | null;
+        };
+        /** @description A page of workers. */
+        WorkerPage: {
+            /** @description Rows. */
+            items: components["schemas"]["WorkerSummary"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A worker in a list. */
+        WorkerSummary: {
+            /** @description Id. */
+            id: string;
+            /** @description Phone, masked. */
+            phone: string;
+            /** @description Name. */
+            name: string;
+            /** @description Skill codes. */
+            skills: string[];
+            /**
+             * Format: double
+             * @description Rating out of 5.
+             */
+            rating: number;
+            /** @description Home area. */
+            area_code?: string | null;
+            /** @description Active. */
+            active: boolean;
         };
     };
     responses: never;
@@ -606,181 +803,85 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    send_otp: {
+    audit_log: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only this actor. */
+                actor_id?: string | null;
+                /** @description Only this action; ending in `.` matches a prefix (`staff.`). */
+                action?: string | null;
+                /** @description Only this target type. */
+                target_type?: string | null;
+                /** @description Only this target. */
+                target_id?: string | null;
+                /** @description At or after (RFC 3339). */
+                since?: string | null;
+                /** @description Before (RFC 3339). */
+                until?: string | null;
+                /** @description Paging cursor. */
+                cursor?: string | null;
+                /** @description Rows per page. */
+                limit?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["OtpRequest"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OtpSent"];
+                    "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Invalid phone */
-            422: {
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    verify_otp: {
+    customers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only messages to this full phone number. */
+                phone?: string | null;
+                /** @description Paging cursor. */
+                cursor?: string | null;
+                /** @description Rows per page. */
+                limit?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["OtpVerify"];
-            };
-        };
+        requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenPair"];
+                    "application/json": components["schemas"]["CustomerPage"];
                 };
             };
-            /** @description Wrong or expired code */
-            401: {
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    staff_login: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["StaffLogin"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenPair"];
-                };
-            };
-            /** @description Wrong login or password */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests */
-            429: {
-                headers: {
-                    /** @description Seconds to wait */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    refresh: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefreshRequest"];
-            };
-        };
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenPair"];
-                };
-            };
-            /** @description Refresh token invalid, expired or reused */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    logout: {
+    staff_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -789,248 +890,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Logged out */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    public_config: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PublicConfig"];
-                };
-            };
-        };
-    };
-    customer_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerMe"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    customer_sessions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SessionInfo"][];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    customer_revoke_session: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Session id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such session */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    worker_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WorkerMe"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    worker_sessions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SessionInfo"][];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    worker_revoke_session: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                /** @description Session id */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Revoked */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such session */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    admin_me: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1039,18 +898,17 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMe"];
                 };
             };
-            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    admin_sessions: {
+    overview: {
         parameters: {
             query?: never;
             header?: never;
@@ -1059,7 +917,60 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleInfo"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    staff_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1068,18 +979,9 @@ export interface operations {
                     "application/json": components["schemas"]["SessionInfo"][];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
         };
     };
-    admin_revoke_session: {
+    staff_revoke: {
         parameters: {
             query?: never;
             header?: never;
@@ -1091,67 +993,52 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoked */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such session */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    list_roles: {
+    sms_outbox: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only messages to this full phone number. */
+                phone?: string | null;
+                /** @description Paging cursor. */
+                cursor?: string | null;
+                /** @description Rows per page. */
+                limit?: number | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoleInfo"][];
+                    "application/json": components["schemas"]["SmsPage"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1159,10 +1046,10 @@ export interface operations {
     list_staff: {
         parameters: {
             query?: {
-                /** @description Opaque cursor from the previous page */
-                cursor?: string;
-                /** @description Page size (1-100) */
-                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number | null;
             };
             header?: never;
             path?: never;
@@ -1170,7 +1057,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1179,22 +1065,12 @@ export interface operations {
                     "application/json": components["schemas"]["StaffPage"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1212,7 +1088,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1221,40 +1096,28 @@ export interface operations {
                     "application/json": components["schemas"]["Staff"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Username or phone taken */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1275,7 +1138,6 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1284,70 +1146,39 @@ export interface operations {
                     "application/json": components["schemas"]["Staff"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such staff */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Invalid input */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    list_audit: {
+    workers: {
         parameters: {
             query?: {
-                /** @description Only this actor */
-                actor_id?: string;
-                /** @description Only this action */
-                action?: string;
-                /** @description Only this kind of target */
-                target_type?: string;
-                /** @description From this time (RFC 3339) */
-                since?: string;
-                /** @description Before this time (RFC 3339) */
-                until?: string;
-                /** @description Opaque cursor from the previous page */
-                cursor?: string;
-                /** @description Page size (1-100) */
-                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number | null;
             };
             header?: never;
             path?: never;
@@ -1355,138 +1186,6 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["AuditPage"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_sms: {
-        parameters: {
-            query?: {
-                /** @description Opaque cursor from the previous page */
-                cursor?: string;
-                /** @description Page size (1-100) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SmsPage"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_customers: {
-        parameters: {
-            query?: {
-                /** @description Full phone number */
-                phone?: string;
-                /** @description Opaque cursor from the previous page */
-                cursor?: string;
-                /** @description Page size (1-100) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["CustomerPage"];
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    list_workers: {
-        parameters: {
-            query?: {
-                /** @description Opaque cursor from the previous page */
-                cursor?: string;
-                /** @description Page size (1-100) */
-                limit?: number;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1495,27 +1194,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkerPage"];
                 };
             };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Lacks the permission */
             403: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
     };
-    overview: {
+    customer_me: {
         parameters: {
             query?: never;
             header?: never;
@@ -1524,31 +1213,333 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Overview"];
+                    "application/json": components["schemas"]["CustomerMe"];
                 };
             };
-            /** @description Not signed in */
             401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Lacks the permission */
-            403: {
+        };
+    };
+    customer_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["SessionInfo"][];
+                };
+            };
+        };
+    };
+    customer_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_otp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtpRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtpSent"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_otp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OtpVerify"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    staff_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffLogin"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicConfig"];
+                };
+            };
+        };
+    };
+    worker_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerMe"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"][];
+                };
+            };
+        };
+    };
+    worker_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -12,6 +12,7 @@ export type WorkerMe = Schemas['WorkerMe'];
 export type StaffMe = Schemas['StaffMe'];
 export type SessionInfo = Schemas['SessionInfo'];
 export type RoleInfo = Schemas['RoleInfo'];
+export type Role = Schemas['Role'];
 export type Staff = Schemas['Staff'];
 export type NewStaff = Schemas['NewStaff'];
 export type StaffPatch = Schemas['StaffPatch'];

@@ -35,11 +35,15 @@ pub fn run(command: VrpCommand) -> anyhow::Result<()> {
     match command {
         VrpCommand::Solve(args) => {
             if !(args.seconds.is_finite() && args.seconds >= 0.0) {
-                bail!("--seconds must be a non-negative number, got {}", args.seconds);
+                bail!(
+                    "--seconds must be a non-negative number, got {}",
+                    args.seconds
+                );
             }
             // The helper checks the plan independently and fails rather than return an
             // infeasible one, so whatever is printed here has been verified.
-            let report = solve_solomon_file(&args.file, args.seconds, args.seed, args.threads.max(1))?;
+            let report =
+                solve_solomon_file(&args.file, args.seconds, args.seed, args.threads.max(1))?;
             if args.json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {

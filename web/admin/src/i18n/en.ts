@@ -53,6 +53,7 @@ export const en: AdminMessages = {
   },
   forbidden: {
     title: 'No access',
+    detail: 'Your role cannot see this page; ask a super admin for access',
   },
   overview: {
     account: 'Signed in as',
@@ -86,6 +87,7 @@ export const en: AdminMessages = {
     passwordHint: 'At least 8 characters',
     created: 'Staff created',
     saved: 'Saved',
+    rolePlaceholder: 'Choose a role',
     roleName: 'Role',
     roleCode: 'Code',
     permissions: 'Permissions',

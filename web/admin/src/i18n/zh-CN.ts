@@ -51,6 +51,7 @@ export const zhCN = {
   },
   forbidden: {
     title: '无权访问',
+    detail: '当前角色无权查看此页面，如需开通请联系超级管理员',
   },
   overview: {
     account: '当前账号',
@@ -84,6 +85,7 @@ export const zhCN = {
     passwordHint: '至少 8 位',
     created: '已创建员工',
     saved: '已保存',
+    rolePlaceholder: '请选择角色',
     roleName: '角色名称',
     roleCode: '角色代码',
     permissions: '权限',

@@ -37,6 +37,7 @@ export const commonEn: CommonMessages = {
     resendIn: 'Resend in {seconds}s',
     codeSent: 'Code sent',
     devCode: 'Demo code: {code}',
+    useDevCode: 'Tap to fill in',
     submit: 'Log in',
     success: 'Logged in',
   },

@@ -25,7 +25,7 @@ use utoipa::{Modify, OpenApi};
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ResponseDescriptions),
     tags(
         (name = "public", description = "No log-in needed"),
         (name = "auth", description = "Log-in, token refresh, log-out"),
@@ -51,6 +51,47 @@ impl Modify for BearerAuth {
             ),
         );
         openapi.info.version = env!("CARGO_PKG_VERSION").to_string();
+    }
+}
+
+/// OpenAPI requires a description on every response: where a handler gives none, the
+/// standard reason phrase of the status (and, for problem bodies, what they carry).
+struct ResponseDescriptions;
+
+impl Modify for ResponseDescriptions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+                &mut item.options,
+                &mut item.trace,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (status, response) in op.responses.responses.iter_mut() {
+                    if let RefOr::T(r) = response
+                        && r.description.is_empty()
+                    {
+                        let reason = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|s| axum::http::StatusCode::from_u16(s).ok())
+                            .and_then(|s| s.canonical_reason())
+                            .unwrap_or("Response");
+                        r.description = if status.starts_with(['4', '5']) {
+                            format!("{reason}: a problem document (RFC 9457) with a stable `code`")
+                        } else {
+                            reason.to_string()
+                        };
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -829,6 +829,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -837,6 +838,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -863,6 +865,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -871,6 +874,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerPage"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -890,6 +894,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -898,6 +903,7 @@ export interface operations {
                     "application/json": components["schemas"]["StaffMe"];
                 };
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -917,6 +923,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -925,6 +932,7 @@ export interface operations {
                     "application/json": components["schemas"]["Overview"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -944,6 +952,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -952,6 +961,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoleInfo"][];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -971,6 +981,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -993,12 +1004,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1025,6 +1038,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1033,6 +1047,7 @@ export interface operations {
                     "application/json": components["schemas"]["SmsPage"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1057,6 +1072,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1065,6 +1081,7 @@ export interface operations {
                     "application/json": components["schemas"]["StaffPage"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1088,6 +1105,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Created */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -1096,6 +1114,7 @@ export interface operations {
                     "application/json": components["schemas"]["Staff"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1104,6 +1123,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1112,6 +1132,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1138,6 +1159,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1146,6 +1168,7 @@ export interface operations {
                     "application/json": components["schemas"]["Staff"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1154,6 +1177,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1162,6 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1186,6 +1211,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1194,6 +1220,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkerPage"];
                 };
             };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1213,6 +1240,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1221,6 +1249,7 @@ export interface operations {
                     "application/json": components["schemas"]["CustomerMe"];
                 };
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1240,6 +1269,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1262,12 +1292,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1287,12 +1319,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1316,6 +1350,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1324,6 +1359,7 @@ export interface operations {
                     "application/json": components["schemas"]["OtpSent"];
                 };
             };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1332,6 +1368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1355,6 +1392,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1363,6 +1401,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1371,6 +1410,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1394,6 +1434,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1402,6 +1443,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1425,6 +1467,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1433,6 +1476,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1441,6 +1485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1460,6 +1505,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1479,6 +1525,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1487,6 +1534,7 @@ export interface operations {
                     "application/json": components["schemas"]["WorkerMe"];
                 };
             };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1506,6 +1554,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1528,12 +1577,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description No Content */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
             404: {
                 headers: {
                     [name: string]: unknown;

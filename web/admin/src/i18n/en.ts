@@ -132,6 +132,7 @@ export const en: AdminMessages = {
   customers: {
     phone: 'Phone',
     phonePlaceholder: 'Full phone number',
+    phoneInvalid: 'Enter the whole 11-digit number',
     nickname: 'Nickname',
     addresses: 'Addresses',
     createdAt: 'Joined',

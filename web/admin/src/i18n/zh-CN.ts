@@ -130,6 +130,7 @@ export const zhCN = {
   customers: {
     phone: '手机号',
     phonePlaceholder: '输入完整手机号搜索',
+    phoneInvalid: '请输入完整的 11 位手机号',
     nickname: '昵称',
     addresses: '地址数',
     createdAt: '注册时间',

@@ -128,7 +128,14 @@ async fn bad_query_parameters_are_named() {
     let r = app
         .get("/api/v1/admin/staff?limit=100000", Some(&token))
         .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(r.body["errors"][0]["field"], "limit");
+    // A good page size is a number in the query string, and it is honoured.
+    app.staff_token("second", Role::Finance).await;
+    let r = app.get("/api/v1/admin/staff?limit=1", Some(&token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1, "{}", r.text);
+    assert!(r.body["next_cursor"].is_string(), "{}", r.text);
     let r = app
         .get("/api/v1/admin/staff?cursor=zzz", Some(&token))
         .await;

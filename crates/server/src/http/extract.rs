@@ -126,61 +126,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 }
 
 fn serde_urlencoded_de<T: DeserializeOwned>(q: &str) -> Result<T, (String, String)> {
-    // Parse into a JSON object of strings first, then let serde convert with paths, so a
-    // bad `limit=abc` names `limit`.
-    let mut map = serde_json::Map::new();
-    for (k, v) in form_pairs(q) {
-        map.insert(k, serde_json::Value::String(v));
-    }
-    let value = serde_json::Value::Object(map);
-    let text = value.to_string();
-    let de = &mut serde_json::Deserializer::from_str(&text);
+    // serde_urlencoded parses numbers and booleans from the text of each value; the path
+    // tracker names the parameter a bad value belongs to (`limit=abc` names `limit`).
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
     serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
-        let short = msg.split(" at line ").next().unwrap_or(&msg).to_string();
         let field = if msg.starts_with("unknown field") || msg.starts_with("missing field") {
-            short.split('`').nth(1).unwrap_or(&path).to_string()
+            msg.split('`').nth(1).unwrap_or(&path).to_string()
         } else {
             path
         };
-        (field, short)
+        (field, msg)
     })
-}
-
-/// Decodes `a=1&b=x%20y` pairs (percent-decoding, `+` as space). Later duplicates win.
-fn form_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent_decode(k), percent_decode(v))
-        })
-        .collect()
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -222,17 +180,28 @@ mod tests {
         );
     }
 
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Q {
+        limit: Option<u64>,
+        q: Option<String>,
+        active: Option<bool>,
+    }
+
     #[test]
-    fn query_strings_are_percent_decoded() {
+    fn query_values_are_decoded_and_typed() {
+        let v: Q = serde_urlencoded_de("limit=20&q=%E4%B8%8A+%E6%B5%B7&active=true").unwrap();
         assert_eq!(
-            form_pairs("a=1&b=x%20y+z&c"),
-            vec![
-                ("a".into(), "1".into()),
-                ("b".into(), "x y z".into()),
-                ("c".into(), "".into())
-            ]
+            (v.limit, v.q.as_deref(), v.active),
+            (Some(20), Some("上 海"), Some(true))
         );
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%E4%B8%8A"), "上");
+        let v: Q = serde_urlencoded_de("").unwrap();
+        assert_eq!((v.limit, v.q, v.active), (None, None, None));
+        let (field, _) = serde_urlencoded_de::<Q>("limit=abc").unwrap_err();
+        assert_eq!(field, "limit");
+        let (field, _) = serde_urlencoded_de::<Q>("limit=-1").unwrap_err();
+        assert_eq!(field, "limit");
+        let (field, msg) = serde_urlencoded_de::<Q>("colour=red").unwrap_err();
+        assert_eq!(field, "colour", "{msg}");
     }
 }

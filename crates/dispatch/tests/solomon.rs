@@ -8,8 +8,9 @@ use daojia_dispatch::vrp::cli::solve_solomon_file;
 use daojia_dispatch::vrp::solomon::{ParseError, parse};
 use daojia_dispatch::vrp::{SolveOptions, check, solve};
 
+/// The instances the tests need, carried with the crate (see `data/solomon/README.md`).
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vrptw/solomon100")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/solomon")
 }
 
 const TINY: &str = "NAME : TINY
@@ -106,7 +107,7 @@ fn missing_parts_are_named() {
 fn benchmark_instances_solve_to_feasible_plans_within_their_fleet() {
     for name in ["C101", "R201", "RC105"] {
         let path = data_dir().join(format!("{name}.vrptw"));
-        let text = std::fs::read_to_string(&path).expect("benchmark data beside the project");
+        let text = std::fs::read_to_string(&path).expect("benchmark data carried with the tests");
         let instance = parse(&text).expect("valid instance");
         assert_eq!(instance.problem.jobs.len(), 100);
         let options = SolveOptions {

@@ -1,5 +1,5 @@
 //! Local search on a plan after each recreate: moves between nearby jobs (relocate, swap,
-//! 2-opt* between routes, relocate inside a route), evaluated in O(1) with the cached
+//! 2-opt* between routes, relocate and 2-opt inside a route), evaluated in O(1) with the cached
 //! segments and applied at the first improvement, until none is left.
 
 use super::segment::Segment;
@@ -9,6 +9,9 @@ use super::state::{NONE, State};
 /// Neighbours of a job considered by the local search.
 const GRANULARITY: usize = 12;
 const GAIN: f64 = 1e-7;
+/// Longest part of a route that an intra-route move re-times (relocate span, 2-opt
+/// reversal): the evaluation is linear in it.
+const MAX_SPAN: usize = 12;
 
 impl Sisr<'_, '_> {
     /// Improves `s` until no move between a job and one of its near neighbours pays.
@@ -209,7 +212,7 @@ impl Sisr<'_, '_> {
         let route = &s.routes[r];
         for target in [j, j + 1] {
             // Moving i to just before `target`.
-            if target == i || target == i + 1 {
+            if target == i || target == i + 1 || target.abs_diff(i) > MAX_SPAN {
                 continue;
             }
             let (lo, hi) = if i < target {
@@ -217,22 +220,43 @@ impl Sisr<'_, '_> {
             } else {
                 (target, i + 1)
             };
-            let mut mid: Vec<u32> = route.nodes[lo..hi].to_vec();
-            if i < target {
-                let x = mid.remove(0);
-                mid.push(x);
-            } else {
-                let x = mid.pop().expect("non-empty");
-                mid.insert(0, x);
-            }
+            let moved = route.node_seg(d, route.nodes[i], &s.win);
             let mut seg = route.pre[lo];
-            for &x in &mid {
-                seg = seg.then(&route.node_seg(d, x, &s.win), m);
+            if i < target {
+                for &x in &route.nodes[i + 1..target] {
+                    seg = seg.then(&route.node_seg(d, x, &s.win), m);
+                }
+                seg = seg.then(&moved, m);
+            } else {
+                seg = seg.then(&moved, m);
+                for &x in &route.nodes[target..i] {
+                    seg = seg.then(&route.node_seg(d, x, &s.win), m);
+                }
             }
             let seg = route.tail(d, seg, hi, &s.win);
             if self.ok(route.w, &seg) && self.score(route.w, &seg) < self.route_score(route) - GAIN
             {
-                s.routes[r].nodes[lo..hi].copy_from_slice(&mid);
+                let span = &mut s.routes[r].nodes[lo..hi];
+                if i < target {
+                    span.rotate_left(1);
+                } else {
+                    span.rotate_right(1);
+                }
+                return Some([r, usize::MAX]);
+            }
+        }
+        // 2-opt: reverse the stops after the first of the two up to the second, so that
+        // they follow each other.
+        let (lo, hi) = (i.min(j), i.max(j));
+        if hi > lo + 1 && hi - lo <= MAX_SPAN {
+            let mut seg = route.pre[lo + 1];
+            for &x in route.nodes[lo + 1..=hi].iter().rev() {
+                seg = seg.then(&route.node_seg(d, x, &s.win), m);
+            }
+            let seg = route.tail(d, seg, hi + 1, &s.win);
+            if self.ok(route.w, &seg) && self.score(route.w, &seg) < self.route_score(route) - GAIN
+            {
+                s.routes[r].nodes[lo + 1..=hi].reverse();
                 return Some([r, usize::MAX]);
             }
         }

@@ -72,7 +72,7 @@ export async function startDemo() {
   };
 }
 
-/** Launches Debian's Chromium headless with a fresh profile. */
+/** Launches Debian's Chromium headless; Playwright gives it a fresh temporary profile. */
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -85,7 +85,6 @@ export async function launch() {
       '--disable-component-update',
       '--no-first-run',
       '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'daojia-chromium-'))}`,
     ],
   });
 }

@@ -1,5 +1,6 @@
 /** @daojia/shared: what the three web apps have in common. */
 export * from './api/client';
+export * from './api/idempotency';
 export type * from './api/types';
 export type { paths, components } from './api/schema';
 export * from './auth/session';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { useAsync } from '../src/composables/useAsync';
 import { usePaged, type Page } from '../src/composables/usePaged';
 import { TokenStore } from '../src/auth/tokens';
+import { newIdempotencyKey } from '../src/api/idempotency';
 import { memoryStorage, pair } from './helpers';
 
 function deferred<T>() {
@@ -117,5 +118,20 @@ describe('TokenStore', () => {
     const store = new TokenStore('k', undefined);
     store.set(pair(1));
     expect(store.get()).toBeNull();
+  });
+});
+
+describe('newIdempotencyKey', () => {
+  const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  it('gives a fresh v4 UUID each time', () => {
+    const a = newIdempotencyKey();
+    expect(a).toMatch(UUID4);
+    expect(newIdempotencyKey()).not.toBe(a);
+  });
+  it('works where randomUUID is missing (plain HTTP pages)', () => {
+    const insecure = { getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) };
+    const keys = new Set(Array.from({ length: 50 }, () => newIdempotencyKey(insecure)));
+    expect(keys.size).toBe(50);
+    for (const k of keys) expect(k).toMatch(UUID4);
   });
 });

@@ -150,3 +150,38 @@ describe('AuthSession', () => {
     expect(b).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('AuthSession in two tabs', () => {
+  /** A lock like Web Locks: callers run one after another. */
+  function mutex() {
+    let tail: Promise<unknown> = Promise.resolve();
+    return <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = tail.then(fn);
+      tail = run.catch(() => undefined);
+      return run;
+    };
+  }
+
+  it('never spends one refresh token twice when both tabs hit a 401 at once', async () => {
+    const storage = memoryStorage();
+    const lock = mutex();
+    let issued = 1;
+    const spent = new Set<string>();
+    const refresh = vi.fn(async (token: string): Promise<RefreshResult> => {
+      if (spent.has(token)) return 'invalid'; // the server would revoke the session
+      spent.add(token);
+      await new Promise((r) => setTimeout(r, 5));
+      issued += 1;
+      return pair(issued);
+    });
+    const api = scriptedFetch((s) => new Response(null, { status: s.auth === `Bearer access-${issued}` && issued > 1 ? 200 : 401 }));
+    const tab = () => new AuthSession({ tokens: new TokenStore('daojia.admin.tokens', storage), fetch: api.fetch, refresh, lock, now: () => NOW });
+    const a = tab();
+    const b = tab();
+    a.signIn(pair(1));
+    const [ra, rb] = await Promise.all([a.fetch(get('/a')), b.fetch(get('/b'))]);
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    expect(a.signedIn && b.signedIn).toBe(true);
+  });
+});

@@ -4,7 +4,7 @@
  * `api.client`.
  */
 import createClient, { type Client } from 'openapi-fetch';
-import { AuthSession, type RefreshResult } from '../auth/session';
+import { AuthSession, browserLock, type RefreshResult } from '../auth/session';
 import { TokenStore, browserStorage, storageKey, type KeyValueStorage } from '../auth/tokens';
 import type { paths } from './schema';
 import type { Audience, TokenPair } from './types';
@@ -48,7 +48,7 @@ export function createApi(audience: Audience, opts: ApiOptions = {}): Api {
     return REFUSED.has(response.status) ? 'invalid' : 'failed';
   };
 
-  const session = new AuthSession({ tokens, fetch: baseFetch, refresh });
+  const session = new AuthSession({ tokens, fetch: baseFetch, refresh, lock: browserLock(`${storageKey(audience)}.refresh`) });
   const client = createClient<paths>({ baseUrl, fetch: session.fetch });
 
   const logout = async (): Promise<void> => {

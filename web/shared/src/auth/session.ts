@@ -2,6 +2,10 @@
  * Attaches the access token to requests and, when the server answers 401, refreshes the
  * pair once and retries the request once. A refresh the server refuses ends the session:
  * tokens are dropped and logout listeners run (the app then routes to its login page).
+ *
+ * Refresh tokens rotate and the server revokes the session when a spent one comes back, so
+ * two tabs of one app must never refresh with the same token: refreshes run under a lock
+ * shared by the tabs (Web Locks), and a tab that finds the pair already rotated uses it.
  */
 import type { TokenPair } from '../api/types';
 import type { TokenStore } from './tokens';
@@ -14,6 +18,15 @@ export interface AuthSessionOptions {
   fetch: (request: Request) => Promise<Response>;
   refresh: (refreshToken: string) => Promise<RefreshResult>;
   now?: () => number;
+  /** Runs `fn` while no other tab of this app refreshes; defaults to Web Locks when present. */
+  lock?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** A cross-tab lock from the Web Locks API, or none where it is missing (plain HTTP, old browsers). */
+export function browserLock(name: string): (<T>(fn: () => Promise<T>) => Promise<T>) | undefined {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks;
+  if (!locks) return undefined;
+  return <T>(fn: () => Promise<T>) => locks.request(name, () => fn()) as Promise<T>;
 }
 
 /** Refresh this long before the access token expires, to spare a round trip that fails. */
@@ -63,8 +76,17 @@ export class AuthSession {
   }
 
   private async doRefresh(): Promise<boolean> {
+    const before = this.opts.tokens.get();
+    if (!before) return false;
+    const lock = this.opts.lock ?? (<T>(fn: () => Promise<T>) => fn());
+    return lock(() => this.refreshUnlocked(before.refreshToken));
+  }
+
+  private async refreshUnlocked(seen: string): Promise<boolean> {
     const current = this.opts.tokens.get();
     if (!current) return false;
+    // Another tab refreshed while this one waited for the lock: its pair is ours too.
+    if (current.refreshToken !== seen) return true;
     let result: RefreshResult;
     try {
       result = await this.opts.refresh(current.refreshToken);

@@ -13,7 +13,7 @@ export const en: AdminMessages = {
     passwordPlaceholder: 'Your password',
     required: 'Required',
     submit: 'Log in',
-    demo: 'Demo (password in the daojia demo output):',
+    demo: 'Demo: pick an account; the password is in the daojia demo output',
   },
   menu: {
     overview: 'Overview',

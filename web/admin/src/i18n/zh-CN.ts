@@ -11,7 +11,7 @@ export const zhCN = {
     passwordPlaceholder: '请输入密码',
     required: '请填写此项',
     submit: '登录',
-    demo: '演示环境（密码见 daojia demo 启动输出）：',
+    demo: '演示环境：点选账号填入，密码见 daojia demo 的启动输出',
   },
   menu: {
     overview: '概览',

@@ -113,6 +113,9 @@ export const commonEn: CommonMessages = {
       body_too_large: 'What you sent is too large',
       malformed_json: 'The request was malformed; reload the page and try again',
       timeout: 'The request timed out; try again later',
+      idempotency_in_progress: 'The previous submission is still being handled; try again shortly',
+      idempotency_key_reused: 'What you submit changed; reload the page and submit again',
+      route_not_found: 'This request is not known to the server; reload the page and try again',
       internal: 'The server had a problem. Please try again later.',
     },
     fields: {

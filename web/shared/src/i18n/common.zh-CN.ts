@@ -111,6 +111,9 @@ export const commonZhCN = {
       body_too_large: '提交的内容过大',
       malformed_json: '请求格式有误，请刷新页面后重试',
       timeout: '请求超时，请稍后再试',
+      idempotency_in_progress: '上一次提交还在处理中，请稍候再试',
+      idempotency_key_reused: '提交内容有变化，请刷新页面后重新提交',
+      route_not_found: '请求的接口不存在，请刷新页面后重试',
       internal: '服务器开小差了，请稍后再试',
     },
     fields: {

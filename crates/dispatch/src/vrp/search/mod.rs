@@ -21,6 +21,10 @@ use super::solution::{Activity, Route as PlanRoute, Solution, Stop, Unassigned};
 
 /// Share of the time given to fitting every job in before the plan is shortened.
 const SQUEEZE_SHARE: f64 = 0.9;
+/// Steps between adaptations of the ruin size, and its bounds.
+const ADAPT_EVERY: usize = 100;
+const MIN_RUIN: f64 = 5.0;
+const MAX_RUIN: f64 = 40.0;
 /// Rounds of local search after each recreate.
 const LOCAL_SEARCH_ROUNDS: usize = 1;
 /// How often (as a share of the run) threads exchange their best plans.
@@ -132,6 +136,8 @@ fn run(
     let mut shortening_from: Option<(f64, f64)> = None;
     let mut next_exchange = EXCHANGE_EVERY;
     let mut iter = 0u64;
+    let mut ruin_size = search.params.removed_shortening;
+    let (mut window, mut incomplete) = (0usize, 0usize);
     loop {
         let at = progress(iter);
         if at >= 1.0 || jobs.is_empty() {
@@ -157,15 +163,33 @@ fn run(
         if squeezing {
             search.ruin(&mut work, search.params.removed, search.params.max_string);
         } else {
-            search.ruin(
-                &mut work,
-                search.params.removed_shortening,
-                search.params.max_string_shortening,
-            );
+            search.ruin(&mut work, ruin_size, ruin_size);
         }
         search.recreate(&mut work, squeezing);
         search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
+        if !work.unassigned.is_empty() && work.unassigned.len() < cur.unassigned.len() + 4 {
+            // The local search may have made room for jobs the recreate could not place.
+            let before = work.unassigned.len();
+            search.recreate(&mut work, squeezing);
+            if work.unassigned.len() < before {
+                search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
+            }
+        }
         let new = (work.missing(d), work.cost());
+        if !squeezing {
+            // With a tight fleet a large ruin often cannot be recreated in full: adapt its
+            // size so that most steps give a complete plan to compare.
+            window += 1;
+            incomplete += usize::from(new.0 > key.0 + 1e-9);
+            if window == ADAPT_EVERY {
+                if incomplete * 2 > ADAPT_EVERY {
+                    ruin_size = (ruin_size * 0.8).max(MIN_RUIN);
+                } else if incomplete * 5 < ADAPT_EVERY {
+                    ruin_size = (ruin_size * 1.25).min(MAX_RUIN);
+                }
+                (window, incomplete) = (0, 0);
+            }
+        }
         let accept = if squeezing {
             for &j in &work.unassigned {
                 search.absences[j as usize] += 1;

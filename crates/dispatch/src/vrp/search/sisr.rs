@@ -22,10 +22,9 @@ pub(crate) struct Params {
     pub split_depth: f64,
     /// Probability of skipping an insertion position.
     pub blink: f64,
-    /// Average number of jobs removed per ruin once every job is in.
+    /// Initial average number of jobs removed per ruin (and maximum string length) once
+    /// every job is in; adapted during the search.
     pub removed_shortening: f64,
-    /// Maximum length of a removed string once every job is in.
-    pub max_string_shortening: f64,
     /// Start and final temperature, per unit of average cost per job.
     pub t0: f64,
     pub tf: f64,
@@ -40,7 +39,6 @@ impl Default for Params {
             split_depth: 0.01,
             blink: 0.01,
             removed_shortening: 20.0,
-            max_string_shortening: 20.0,
             t0: 0.5,
             tf: 0.01,
         }

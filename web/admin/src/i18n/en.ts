@@ -88,6 +88,7 @@ export const en: AdminMessages = {
     created: 'Staff created',
     saved: 'Saved',
     rolePlaceholder: 'Choose a role',
+    selfHint: 'You cannot change your own role or disable yourself; ask another administrator',
     roleName: 'Role',
     roleCode: 'Code',
     permissions: 'Permissions',

@@ -86,6 +86,7 @@ export const zhCN = {
     created: '已创建员工',
     saved: '已保存',
     rolePlaceholder: '请选择角色',
+    selfHint: '不能修改自己的角色或停用自己，如需调整请联系其他管理员',
     roleName: '角色名称',
     roleCode: '角色代码',
     permissions: '权限',

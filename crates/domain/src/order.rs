@@ -1,6 +1,9 @@
-//! The order's states. Every state the lifecycle in DOMAIN.md names exists from the start, so
-//! that later capabilities (dispatch, the visit, payments, after-sales) add transitions, not
-//! states. The transition functions arrive with the booking capability.
+//! The order's states and the state machine that moves an order between them. Every state
+//! the lifecycle in DOMAIN.md names exists from the start, so that later capabilities
+//! (dispatch, the visit, payments, after-sales) add behaviour, not states.
+
+pub mod machine;
+pub mod policy;
 
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;

@@ -1,0 +1,870 @@
+//! The order state machine: every transition checks the current state, the actor and its
+//! rights and the order's policy, changes the order, and yields exactly one event. Applying
+//! an action whose effect is already in place (a retried request) changes nothing and says
+//! so, which makes every transition safe to retry.
+//!
+//! Money on the order is bookkeeping of what is due, paid, refunded and kept as a fee; the
+//! journal entries that move it between accounts belong to the payments capability.
+
+use super::OrderState;
+use super::policy::Policy;
+use crate::access::{Permission, Role};
+use crate::ids::{CustomerId, OrderId, StaffId, WorkerId};
+use crate::money::Money;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who acts on an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Actor {
+    /// A customer (only their own orders).
+    Customer {
+        /// Who.
+        id: CustomerId,
+    },
+    /// A worker (only orders offered or assigned to them).
+    Worker {
+        /// Who.
+        id: WorkerId,
+    },
+    /// Operations staff, with their role's permissions.
+    Staff {
+        /// Who.
+        id: StaffId,
+        /// Their role.
+        role: Role,
+    },
+    /// The platform itself: timeouts, automatic dispatch, payment notifications.
+    System,
+}
+
+/// The start window the customer picked (预约时段), in UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    /// Earliest start.
+    pub start: DateTime<Utc>,
+    /// Latest start.
+    pub end: DateTime<Utc>,
+}
+
+/// How the order is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum PaymentPlan {
+    /// The whole amount before dispatch.
+    Full,
+    /// A deposit before dispatch, the balance before completion.
+    Deposit {
+        /// The deposit.
+        deposit: Money,
+    },
+}
+
+/// How a payment was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    /// 现金, entered by staff.
+    Cash,
+    /// 转账, entered by staff.
+    BankTransfer,
+    /// A payment channel's confirmed notification (WeChat Pay, Alipay…).
+    Channel {
+        /// The channel's code.
+        channel: String,
+    },
+    /// The demo setting that marks orders paid on placement.
+    Demo,
+}
+
+/// How a worker came to be assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignedBy {
+    /// A dispatcher chose them.
+    Manual,
+    /// They claimed it from the grab pool.
+    Grab,
+    /// The customer chose them.
+    Chosen,
+}
+
+/// What staff decide on an after-sales case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Resolution {
+    /// Redo the work in a new visit linked to this order.
+    Rework,
+    /// Refund part or all of what was paid.
+    Refund {
+        /// The amount.
+        amount: Money,
+    },
+    /// No action, with the reason given to the customer.
+    Declined,
+}
+
+/// Something someone does to an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// A payment arrived (deposit, full amount, or balance).
+    RecordPayment {
+        /// How much.
+        amount: Money,
+        /// How.
+        method: PaymentMethod,
+        /// Receipt number, transfer reference, channel transaction id.
+        reference: String,
+    },
+    /// Offer the order to one worker (派单邀请).
+    Offer {
+        /// To whom.
+        worker: WorkerId,
+    },
+    /// The offered worker takes it.
+    Accept,
+    /// The offered worker declines it.
+    Reject {
+        /// Why.
+        reason: String,
+    },
+    /// The offer timed out.
+    OfferExpired,
+    /// Give the order to a worker directly.
+    Assign {
+        /// To whom.
+        worker: WorkerId,
+        /// How.
+        by: AssignedBy,
+    },
+    /// The worker sets off.
+    Depart,
+    /// The worker checked in at the door; service starts.
+    CheckIn,
+    /// Service is done.
+    FinishService,
+    /// The customer confirms (or the confirmation window lapses, or staff close it).
+    Complete,
+    /// Cancel.
+    Cancel {
+        /// Why.
+        reason: String,
+    },
+    /// Move to another window (改约).
+    Reschedule {
+        /// The new window.
+        window: Window,
+    },
+    /// Open an after-sales case (售后).
+    OpenAfterSales {
+        /// What went wrong.
+        reason: String,
+    },
+    /// Staff decide the after-sales case.
+    ResolveAfterSales {
+        /// The decision.
+        resolution: Resolution,
+        /// Explanation for the record and the customer.
+        note: String,
+    },
+}
+
+impl Action {
+    /// The stable name of the action.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::RecordPayment { .. } => "record_payment",
+            Action::Offer { .. } => "offer",
+            Action::Accept => "accept",
+            Action::Reject { .. } => "reject",
+            Action::OfferExpired => "offer_expired",
+            Action::Assign { .. } => "assign",
+            Action::Depart => "depart",
+            Action::CheckIn => "check_in",
+            Action::FinishService => "finish_service",
+            Action::Complete => "complete",
+            Action::Cancel { .. } => "cancel",
+            Action::Reschedule { .. } => "reschedule",
+            Action::OpenAfterSales { .. } => "open_after_sales",
+            Action::ResolveAfterSales { .. } => "resolve_after_sales",
+        }
+    }
+}
+
+/// The order's money, in 分.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Amounts {
+    /// The price of everything ordered.
+    pub total: Money,
+    /// Paid so far.
+    pub paid: Money,
+    /// Refunded so far (or owed back: the refund itself is a payment-channel matter).
+    pub refunded: Money,
+    /// Kept as a cancellation fee.
+    pub fee: Money,
+}
+
+impl Amounts {
+    /// What is still to pay for the service.
+    pub fn outstanding(&self) -> Money {
+        self.total - self.paid
+    }
+}
+
+/// Money that moved in one transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MoneyChange {
+    /// Newly paid.
+    pub paid: Money,
+    /// Newly refunded.
+    pub refunded: Money,
+    /// Newly kept as a fee.
+    pub fee: Money,
+}
+
+/// The record of one transition (订单事件).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// 1 for the first event after placement, then 2, 3…
+    pub seq: u32,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Actor,
+    /// State before.
+    pub from: OrderState,
+    /// State after (may equal `from`: a balance paid during service).
+    pub to: OrderState,
+    /// What was done.
+    pub action: Action,
+    /// Money that moved.
+    pub money: MoneyChange,
+}
+
+/// What applying an action did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The order changed; here is its event.
+    Applied(Event),
+    /// The action's effect was already in place (a retry): nothing changed, no event.
+    AlreadyDone,
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The action is not possible in the current state.
+    #[error("{action} is not possible while the order is {}", state.as_str())]
+    InvalidState {
+        /// The action.
+        action: &'static str,
+        /// The current state.
+        state: OrderState,
+    },
+    /// This actor may not do this to this order.
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    /// The order's policy does not allow it now.
+    #[error("{0}")]
+    Policy(&'static str),
+    /// A money amount that cannot be.
+    #[error("invalid amount: {0}")]
+    Amount(&'static str),
+    /// The balance must be paid first.
+    #[error("the balance of {outstanding} is unpaid")]
+    BalanceDue {
+        /// What is still due.
+        outstanding: Money,
+    },
+    /// A window that ends before it starts or starts in the past.
+    #[error("invalid window: {0}")]
+    Window(&'static str),
+}
+
+/// An order as the state machine sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// Id.
+    pub id: OrderId,
+    /// Who ordered.
+    pub customer: CustomerId,
+    /// Where it is.
+    pub state: OrderState,
+    /// The worker it is offered to (in `pending_accept`) or assigned to (from `accepted`).
+    pub worker: Option<WorkerId>,
+    /// The start window.
+    pub window: Window,
+    /// How it is paid.
+    pub plan: PaymentPlan,
+    /// Money.
+    pub amounts: Amounts,
+    /// The rules for cancelling, rescheduling and after-sales, fixed when the order is placed.
+    pub policy: Policy,
+    /// Reschedules asked by the customer.
+    pub customer_reschedules: u32,
+    /// When it was completed (the first time).
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Events so far.
+    pub version: u32,
+}
+
+/// The states from which the customer may still cancel or reschedule themselves.
+const BEFORE_DEPARTURE: [OrderState; 4] = [
+    OrderState::PendingPayment,
+    OrderState::PendingDispatch,
+    OrderState::PendingAccept,
+    OrderState::Accepted,
+];
+
+/// The states in which staff may cancel or reschedule (anything before service starts).
+const BEFORE_SERVICE: [OrderState; 5] = [
+    OrderState::PendingPayment,
+    OrderState::PendingDispatch,
+    OrderState::PendingAccept,
+    OrderState::Accepted,
+    OrderState::EnRoute,
+];
+
+/// States in which a payment can be recorded.
+const PAYABLE: [OrderState; 7] = [
+    OrderState::PendingPayment,
+    OrderState::PendingDispatch,
+    OrderState::PendingAccept,
+    OrderState::Accepted,
+    OrderState::EnRoute,
+    OrderState::InService,
+    OrderState::PendingSettlement,
+];
+
+/// Every (from, to) pair a transition may produce. Tests check that nothing else happens.
+pub const EDGES: &[(OrderState, OrderState)] = {
+    use OrderState::*;
+    &[
+        (PendingPayment, PendingPayment),
+        (PendingPayment, PendingDispatch),
+        (PendingPayment, Cancelled),
+        (PendingDispatch, PendingDispatch),
+        (PendingDispatch, PendingAccept),
+        (PendingDispatch, Accepted),
+        (PendingDispatch, Cancelled),
+        (PendingAccept, PendingAccept),
+        (PendingAccept, PendingDispatch),
+        (PendingAccept, Accepted),
+        (PendingAccept, Cancelled),
+        (Accepted, Accepted),
+        (Accepted, PendingDispatch),
+        (Accepted, EnRoute),
+        (Accepted, InService),
+        (Accepted, Cancelled),
+        (EnRoute, EnRoute),
+        (EnRoute, PendingDispatch),
+        (EnRoute, InService),
+        (EnRoute, Cancelled),
+        (InService, InService),
+        (InService, PendingSettlement),
+        (PendingSettlement, PendingSettlement),
+        (PendingSettlement, Completed),
+        (Completed, AfterSales),
+        (AfterSales, Completed),
+    ]
+};
+
+impl Order {
+    /// A newly placed order, waiting for payment. A deposit larger than the total is
+    /// treated as the total.
+    pub fn placed(
+        id: OrderId,
+        customer: CustomerId,
+        window: Window,
+        total: Money,
+        plan: PaymentPlan,
+        policy: Policy,
+    ) -> Order {
+        let plan = match plan {
+            PaymentPlan::Deposit { deposit } if deposit >= total => PaymentPlan::Full,
+            p => p,
+        };
+        Order {
+            id,
+            customer,
+            state: OrderState::PendingPayment,
+            worker: None,
+            window,
+            plan,
+            amounts: Amounts {
+                total,
+                ..Amounts::default()
+            },
+            policy,
+            customer_reschedules: 0,
+            completed_at: None,
+            version: 0,
+        }
+    }
+
+    /// What must be paid before the order can be dispatched.
+    pub fn due_before_dispatch(&self) -> Money {
+        match self.plan {
+            PaymentPlan::Full => self.amounts.total,
+            PaymentPlan::Deposit { deposit } => deposit,
+        }
+    }
+
+    /// The fee the customer would pay for cancelling at `now` (shown before they confirm).
+    pub fn customer_cancel_fee(&self, now: DateTime<Utc>) -> Money {
+        let late = now + self.policy.free_cancel_before() > self.window.start;
+        let worker_committed = matches!(self.state, OrderState::Accepted | OrderState::EnRoute);
+        if !(late && worker_committed) {
+            return Money::ZERO;
+        }
+        let fee = self.policy.late_cancel_fee(self.amounts.total);
+        fee.min(self.amounts.paid)
+    }
+
+    /// Applies `action` by `actor` at `now`. On success the order has changed (or was
+    /// already as asked); on error it is exactly as before.
+    pub fn apply(
+        &mut self,
+        actor: Actor,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, TransitionError> {
+        let mut next = self.clone();
+        let from = self.state;
+        let money = match next.step(actor, &action, now)? {
+            Step::Noop => return Ok(Outcome::AlreadyDone),
+            Step::Changed(money) => money,
+        };
+        next.version += 1;
+        let event = Event {
+            seq: next.version,
+            at: now,
+            actor,
+            from,
+            to: next.state,
+            action,
+            money,
+        };
+        *self = next;
+        Ok(Outcome::Applied(event))
+    }
+
+    fn step(
+        &mut self,
+        actor: Actor,
+        action: &Action,
+        now: DateTime<Utc>,
+    ) -> Result<Step, TransitionError> {
+        use OrderState::*;
+        let state = self.state;
+        let invalid = || TransitionError::InvalidState {
+            action: action.name(),
+            state,
+        };
+        match action {
+            Action::RecordPayment { amount, method, .. } => {
+                match (actor, method) {
+                    (Actor::System, _) => {}
+                    (
+                        Actor::Staff { role, .. },
+                        PaymentMethod::Cash | PaymentMethod::BankTransfer,
+                    ) if role.allows(Permission::FinanceWrite)
+                        || role.allows(Permission::OrderWrite) => {}
+                    (Actor::Staff { .. }, PaymentMethod::Cash | PaymentMethod::BankTransfer) => {
+                        return Err(TransitionError::Forbidden(
+                            "recording a payment needs order.write or finance.write",
+                        ));
+                    }
+                    _ => {
+                        return Err(TransitionError::Forbidden(
+                            "payments are recorded by staff (offline) or by the payment channel",
+                        ));
+                    }
+                }
+                if !PAYABLE.contains(&state) {
+                    return Err(invalid());
+                }
+                if *amount <= Money::ZERO {
+                    return Err(TransitionError::Amount("a payment must be more than zero"));
+                }
+                if *amount > self.amounts.outstanding() {
+                    return Err(TransitionError::Amount(
+                        "the payment is more than what is due",
+                    ));
+                }
+                self.amounts.paid = self.amounts.paid + *amount;
+                if state == PendingPayment && self.amounts.paid >= self.due_before_dispatch() {
+                    self.state = PendingDispatch;
+                }
+                Ok(Step::Changed(MoneyChange {
+                    paid: *amount,
+                    ..MoneyChange::default()
+                }))
+            }
+            Action::Offer { worker } => {
+                self.require_dispatcher(actor)?;
+                match state {
+                    PendingDispatch => {
+                        self.worker = Some(*worker);
+                        self.state = PendingAccept;
+                        Ok(Step::changed())
+                    }
+                    PendingAccept if self.worker == Some(*worker) => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::Accept => {
+                let me = self.require_worker(actor)?;
+                match state {
+                    PendingAccept if self.worker == Some(me) => {
+                        self.state = Accepted;
+                        Ok(Step::changed())
+                    }
+                    Accepted if self.worker == Some(me) => Ok(Step::Noop),
+                    PendingAccept | Accepted => Err(TransitionError::Forbidden(
+                        "the order is not offered to you",
+                    )),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::Reject { .. } => {
+                let me = self.require_worker(actor)?;
+                match state {
+                    PendingAccept if self.worker == Some(me) => {
+                        self.worker = None;
+                        self.state = PendingDispatch;
+                        Ok(Step::changed())
+                    }
+                    PendingAccept => Err(TransitionError::Forbidden(
+                        "the order is not offered to you",
+                    )),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::OfferExpired => {
+                if actor != Actor::System {
+                    return Err(TransitionError::Forbidden(
+                        "offers expire by the platform's clock",
+                    ));
+                }
+                match state {
+                    PendingAccept => {
+                        self.worker = None;
+                        self.state = PendingDispatch;
+                        Ok(Step::changed())
+                    }
+                    _ => Ok(Step::Noop),
+                }
+            }
+            Action::Assign { worker, by } => {
+                match (actor, by) {
+                    (Actor::Worker { id }, AssignedBy::Grab) if id == *worker => {}
+                    (Actor::Worker { .. }, _) => {
+                        return Err(TransitionError::Forbidden(
+                            "a worker can only claim an order for themselves",
+                        ));
+                    }
+                    _ => self.require_dispatcher(actor)?,
+                }
+                match state {
+                    PendingDispatch | PendingAccept => {
+                        if state == PendingAccept && *by == AssignedBy::Grab {
+                            return Err(invalid());
+                        }
+                        self.worker = Some(*worker);
+                        self.state = Accepted;
+                        Ok(Step::changed())
+                    }
+                    Accepted if self.worker == Some(*worker) => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::Depart => {
+                self.require_assigned_or_staff(actor, Permission::DispatchWrite)?;
+                match state {
+                    Accepted => {
+                        self.state = EnRoute;
+                        Ok(Step::changed())
+                    }
+                    EnRoute => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::CheckIn => {
+                self.require_assigned_or_staff(actor, Permission::OrderWrite)?;
+                match state {
+                    EnRoute => {
+                        self.state = InService;
+                        Ok(Step::changed())
+                    }
+                    // Staff may record the start of a visit whose departure nobody logged.
+                    Accepted if matches!(actor, Actor::Staff { .. }) => {
+                        self.state = InService;
+                        Ok(Step::changed())
+                    }
+                    InService => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::FinishService => {
+                self.require_assigned_or_staff(actor, Permission::OrderWrite)?;
+                match state {
+                    InService => {
+                        self.state = PendingSettlement;
+                        Ok(Step::changed())
+                    }
+                    PendingSettlement => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::Complete => {
+                match actor {
+                    Actor::Customer { id } if id == self.customer => {}
+                    Actor::Customer { .. } => {
+                        return Err(TransitionError::Forbidden("not your order"));
+                    }
+                    Actor::Worker { .. } => {
+                        return Err(TransitionError::Forbidden(
+                            "the customer confirms completion, not the worker",
+                        ));
+                    }
+                    Actor::Staff { role, .. } if !role.allows(Permission::OrderWrite) => {
+                        return Err(TransitionError::Forbidden(
+                            "completing an order needs order.write",
+                        ));
+                    }
+                    _ => {}
+                }
+                match state {
+                    PendingSettlement => {
+                        let outstanding = self.amounts.outstanding();
+                        if outstanding > Money::ZERO {
+                            return Err(TransitionError::BalanceDue { outstanding });
+                        }
+                        self.state = Completed;
+                        self.completed_at.get_or_insert(now);
+                        Ok(Step::changed())
+                    }
+                    Completed => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::Cancel { .. } => {
+                if state == Cancelled {
+                    return Ok(Step::Noop);
+                }
+                let fee = match actor {
+                    Actor::Customer { id } if id == self.customer => {
+                        if !BEFORE_DEPARTURE.contains(&state) {
+                            return Err(if BEFORE_SERVICE.contains(&state) {
+                                TransitionError::Policy(
+                                    "the worker is on the way: ask customer service to cancel",
+                                )
+                            } else {
+                                invalid()
+                            });
+                        }
+                        self.customer_cancel_fee(now)
+                    }
+                    Actor::Customer { .. } => {
+                        return Err(TransitionError::Forbidden("not your order"));
+                    }
+                    Actor::Worker { .. } => {
+                        return Err(TransitionError::Forbidden(
+                            "a worker cannot cancel an order; reject the offer or call operations",
+                        ));
+                    }
+                    Actor::Staff { role, .. } => {
+                        if !role.allows(Permission::OrderWrite) {
+                            return Err(TransitionError::Forbidden(
+                                "cancelling an order needs order.write",
+                            ));
+                        }
+                        if !BEFORE_SERVICE.contains(&state) {
+                            return Err(invalid());
+                        }
+                        Money::ZERO
+                    }
+                    Actor::System => {
+                        if !matches!(state, PendingPayment | PendingDispatch | PendingAccept) {
+                            return Err(invalid());
+                        }
+                        Money::ZERO
+                    }
+                };
+                let refund = self.amounts.paid - self.amounts.refunded - fee;
+                self.amounts.fee = fee;
+                self.amounts.refunded = self.amounts.refunded + refund;
+                self.state = Cancelled;
+                Ok(Step::Changed(MoneyChange {
+                    paid: Money::ZERO,
+                    refunded: refund,
+                    fee,
+                }))
+            }
+            Action::Reschedule { window } => {
+                if window.end <= window.start {
+                    return Err(TransitionError::Window(
+                        "the window must end after it starts",
+                    ));
+                }
+                if window.start <= now {
+                    return Err(TransitionError::Window("the new window is in the past"));
+                }
+                if *window == self.window {
+                    return Ok(Step::Noop);
+                }
+                match actor {
+                    Actor::Customer { id } if id == self.customer => {
+                        if !BEFORE_DEPARTURE.contains(&state) {
+                            return Err(if BEFORE_SERVICE.contains(&state) {
+                                TransitionError::Policy(
+                                    "the worker is on the way: the visit can no longer be moved",
+                                )
+                            } else {
+                                invalid()
+                            });
+                        }
+                        if now + self.policy.reschedule_before() > self.window.start {
+                            return Err(TransitionError::Policy(
+                                "too close to the visit to reschedule",
+                            ));
+                        }
+                        if self.customer_reschedules >= self.policy.max_reschedules {
+                            return Err(TransitionError::Policy(
+                                "this order cannot be rescheduled again",
+                            ));
+                        }
+                        self.customer_reschedules += 1;
+                    }
+                    Actor::Customer { .. } => {
+                        return Err(TransitionError::Forbidden("not your order"));
+                    }
+                    Actor::Staff { role, .. } if role.allows(Permission::OrderWrite) => {
+                        if !BEFORE_SERVICE.contains(&state) {
+                            return Err(invalid());
+                        }
+                    }
+                    _ => {
+                        return Err(TransitionError::Forbidden(
+                            "rescheduling is for the customer or staff with order.write",
+                        ));
+                    }
+                }
+                self.window = *window;
+                // A worker committed to the old time is released; dispatch starts again.
+                if matches!(state, PendingAccept | Accepted | EnRoute) {
+                    self.worker = None;
+                    self.state = PendingDispatch;
+                }
+                Ok(Step::changed())
+            }
+            Action::OpenAfterSales { .. } => {
+                match actor {
+                    Actor::Customer { id } if id == self.customer => {}
+                    Actor::Staff { role, .. } if role.allows(Permission::AfterSalesWrite) => {}
+                    _ => {
+                        return Err(TransitionError::Forbidden(
+                            "after-sales is opened by the customer or customer service",
+                        ));
+                    }
+                }
+                match state {
+                    Completed => {
+                        let done = self.completed_at.unwrap_or(now);
+                        if now > done + Duration::days(i64::from(self.policy.after_sales_days)) {
+                            return Err(TransitionError::Policy(
+                                "the after-sales period for this order has ended",
+                            ));
+                        }
+                        self.state = AfterSales;
+                        Ok(Step::changed())
+                    }
+                    AfterSales => Ok(Step::Noop),
+                    _ => Err(invalid()),
+                }
+            }
+            Action::ResolveAfterSales { resolution, .. } => {
+                match actor {
+                    Actor::Staff { role, .. } if role.allows(Permission::AfterSalesWrite) => {}
+                    _ => {
+                        return Err(TransitionError::Forbidden(
+                            "after-sales decisions need aftersales.write",
+                        ));
+                    }
+                }
+                if state != AfterSales {
+                    return Err(invalid());
+                }
+                let mut money = MoneyChange::default();
+                if let Resolution::Refund { amount } = resolution {
+                    if *amount <= Money::ZERO {
+                        return Err(TransitionError::Amount("a refund must be more than zero"));
+                    }
+                    if *amount > self.amounts.paid - self.amounts.refunded {
+                        return Err(TransitionError::Amount(
+                            "the refund is more than what was paid and not yet refunded",
+                        ));
+                    }
+                    self.amounts.refunded = self.amounts.refunded + *amount;
+                    money.refunded = *amount;
+                }
+                self.state = Completed;
+                Ok(Step::Changed(money))
+            }
+        }
+    }
+
+    fn require_dispatcher(&self, actor: Actor) -> Result<(), TransitionError> {
+        match actor {
+            Actor::System => Ok(()),
+            Actor::Staff { role, .. } if role.allows(Permission::DispatchWrite) => Ok(()),
+            _ => Err(TransitionError::Forbidden(
+                "dispatching needs dispatch.write",
+            )),
+        }
+    }
+
+    fn require_worker(&self, actor: Actor) -> Result<WorkerId, TransitionError> {
+        match actor {
+            Actor::Worker { id } => Ok(id),
+            _ => Err(TransitionError::Forbidden(
+                "only the worker answers an offer",
+            )),
+        }
+    }
+
+    fn require_assigned_or_staff(
+        &self,
+        actor: Actor,
+        permission: Permission,
+    ) -> Result<(), TransitionError> {
+        match actor {
+            Actor::Worker { id } if self.worker == Some(id) => Ok(()),
+            Actor::Worker { .. } => Err(TransitionError::Forbidden(
+                "the order is not assigned to you",
+            )),
+            Actor::Staff { role, .. } if role.allows(permission) => Ok(()),
+            Actor::Staff { .. } => Err(TransitionError::Forbidden(
+                "recording a visit needs order.write",
+            )),
+            Actor::System => Ok(()),
+            Actor::Customer { .. } => Err(TransitionError::Forbidden(
+                "the visit is recorded by the worker or staff",
+            )),
+        }
+    }
+}
+
+enum Step {
+    Noop,
+    Changed(MoneyChange),
+}
+
+impl Step {
+    fn changed() -> Step {
+        Step::Changed(MoneyChange::default())
+    }
+}

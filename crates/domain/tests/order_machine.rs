@@ -606,7 +606,7 @@ fn random_walks_reach_every_state_and_edge() {
         seed
     };
     let mut edges = std::collections::HashSet::new();
-    for walk in 0..6_000 {
+    for walk in 0..6_000u32 {
         let plan = if walk.is_multiple_of(2) {
             PaymentPlan::Full
         } else {

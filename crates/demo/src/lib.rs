@@ -601,6 +601,47 @@ mod tests {
     }
 
     #[test]
+    fn every_item_prices_with_the_domain_rules() {
+        use daojia_domain::money::Money;
+        use daojia_domain::pricing::{ItemOption as DomainOption, Selection, quote};
+        for item in city(1).items {
+            let stored = serde_json::to_string(&item.options).unwrap();
+            let options: Vec<DomainOption> = serde_json::from_str(&stored).unwrap();
+            let base = Money::fen(item.base_price_fen);
+            let q = quote(base, item.base_duration_min as u32, &options, None, &[], 1).unwrap();
+            assert_eq!(
+                q.unit_price, base,
+                "{}: the default choices cost nothing extra",
+                item.code
+            );
+            for o in &options {
+                for c in &o.choices {
+                    let pick = [Selection {
+                        option: o.code.clone(),
+                        choice: c.code.clone(),
+                    }];
+                    let q = quote(
+                        base,
+                        item.base_duration_min as u32,
+                        &options,
+                        None,
+                        &pick,
+                        2,
+                    )
+                    .unwrap();
+                    assert!(
+                        q.total > Money::ZERO && q.duration_min >= 30,
+                        "{} {}",
+                        item.code,
+                        c.code
+                    );
+                }
+            }
+            assert!(item.payment.deposit_fen() < item.base_price_fen);
+        }
+    }
+
+    #[test]
     fn the_map_is_geojson() {
         let m = city(1).map_geojson();
         let features = m["features"].as_array().unwrap();

@@ -9,4 +9,6 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod phone;
+pub mod pricing;
 pub mod secret;
+pub mod travel;

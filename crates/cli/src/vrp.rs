@@ -6,6 +6,7 @@ use anyhow::bail;
 use clap::{Args, Subcommand};
 use daojia_dispatch::vrp::cli::solve_solomon_file;
 
+/// Subcommands of `daojia vrp`.
 #[derive(Subcommand)]
 pub enum VrpCommand {
     /// Solve a VRPTW instance in the Solomon/VRPLIB text format with at most `VEHICLES`
@@ -13,6 +14,7 @@ pub enum VrpCommand {
     Solve(SolveArgs),
 }
 
+/// Arguments of `daojia vrp solve`.
 #[derive(Args)]
 pub struct SolveArgs {
     /// The instance file.
@@ -31,6 +33,7 @@ pub struct SolveArgs {
     json: bool,
 }
 
+/// Runs a `daojia vrp` subcommand.
 pub fn run(command: VrpCommand) -> anyhow::Result<()> {
     match command {
         VrpCommand::Solve(args) => {

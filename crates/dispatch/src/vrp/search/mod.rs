@@ -25,6 +25,9 @@ const SQUEEZE_SHARE: f64 = 0.9;
 const ADAPT_EVERY: usize = 100;
 const MIN_RUIN: f64 = 5.0;
 const MAX_RUIN: f64 = 40.0;
+/// Greedy constructions tried at the start, within this share of the time.
+const CONSTRUCTIONS: usize = 20;
+const CONSTRUCTION_SHARE: f64 = 0.05;
 /// Rounds of local search after each recreate.
 const LOCAL_SEARCH_ROUNDS: usize = 1;
 /// How often (as a share of the run) threads exchange their best plans.
@@ -127,6 +130,20 @@ fn run(
     let mut search = Sisr::new(d, Params::default(), seed);
     let mut cur = State::new(d, jobs);
     search.recreate(&mut cur, false);
+    // A few greedy constructions in different orders; the one leaving out least wins.
+    for _ in 1..CONSTRUCTIONS {
+        if progress(0) >= CONSTRUCTION_SHARE {
+            break;
+        }
+        let mut other = State::new(d, jobs);
+        search.recreate(&mut other, false);
+        if better(
+            (other.missing(d), other.cost()),
+            (cur.missing(d), cur.cost()),
+        ) {
+            cur = other;
+        }
+    }
     search.clear_touched();
     let mut best = cur.clone();
     let mut best_key = (cur.missing(d), cur.cost());

@@ -847,9 +847,10 @@ impl Order {
                 "the order is not assigned to you",
             )),
             Actor::Staff { role, .. } if role.allows(permission) => Ok(()),
-            Actor::Staff { .. } => Err(TransitionError::Forbidden(
-                "recording a visit needs order.write",
-            )),
+            Actor::Staff { .. } => Err(TransitionError::Forbidden(match permission {
+                Permission::DispatchWrite => "recording a departure needs dispatch.write",
+                _ => "recording a visit needs order.write",
+            })),
             Actor::System => Ok(()),
             Actor::Customer { .. } => Err(TransitionError::Forbidden(
                 "the visit is recorded by the worker or staff",

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_foundation;
 mod m0002_jobs;
+mod m0003_orders;
 mod util;
 
 /// The ordered list of migrations.
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_jobs::Migration),
+            Box::new(m0003_orders::Migration),
         ]
     }
 }

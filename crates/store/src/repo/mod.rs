@@ -10,6 +10,7 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;
 pub mod meta;
+pub mod orders;
 pub mod otp;
 pub mod rotation;
 pub mod sessions;

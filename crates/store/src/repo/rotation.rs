@@ -5,7 +5,7 @@
 use super::accounts::{CUSTOMER_PHONE, STAFF_PHONE, WORKER_PHONE, address_context as ctx};
 use super::sms::OUTBOX_PHONE;
 use crate::Store;
-use crate::entity::{customer, customer_address, sms_outbox, staff, worker};
+use crate::entity::{customer, customer_address, service_order, sms_outbox, staff, worker};
 use crate::pii::VaultError;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
 
@@ -88,6 +88,34 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
             continue;
         }
         let mut a: customer_address::ActiveModel = r.into();
+        if let Some(v) = name {
+            a.contact_name_enc = Set(v);
+        }
+        if let Some(v) = phone {
+            a.contact_phone_enc = Set(v);
+        }
+        if let Some(v) = text {
+            a.address_enc = Set(v);
+        }
+        if let Some(v) = house {
+            a.house_number_enc = Set(v);
+        }
+        a.update(db).await?;
+        changed += 1;
+    }
+    // Orders keep their own encrypted snapshot of the address; only the changed columns are
+    // written, so a transition running at the same time is not overwritten.
+    for r in service_order::Entity::find().all(db).await? {
+        let id = r.id;
+        let t = "service_order";
+        let name = re(store, t, &id, ctx::CONTACT_NAME, &r.contact_name_enc)?;
+        let phone = re(store, t, &id, ctx::CONTACT_PHONE, &r.contact_phone_enc)?;
+        let text = re(store, t, &id, ctx::ADDRESS, &r.address_enc)?;
+        let house = re(store, t, &id, ctx::HOUSE_NUMBER, &r.house_number_enc)?;
+        if name.is_none() && phone.is_none() && text.is_none() && house.is_none() {
+            continue;
+        }
+        let mut a: service_order::ActiveModel = r.into();
         if let Some(v) = name {
             a.contact_name_enc = Set(v);
         }

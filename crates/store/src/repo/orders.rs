@@ -1,0 +1,457 @@
+//! Orders: placing one (order, lines and its first event in one transaction) and moving it
+//! through the state machine of `daojia_domain::order::machine`, where every transition
+//! writes the order, its event and any payment together, or nothing.
+//!
+//! Concurrency: the order row carries a version; a transition updates it only if the version
+//! is still the one it read, and `(order_id, seq)` is unique on events. A writer that loses
+//! the race reads again and re-applies its action to the new state, which either succeeds,
+//! finds the effect already there, or is refused with the state as it now is.
+
+use super::accounts::address_context as ctx;
+use crate::entity::{order_event, order_line, order_payment, service_order};
+use crate::{Store, is_unique_violation};
+use chrono::{DateTime, Utc};
+use daojia_domain::geo::LatLng;
+use daojia_domain::ids::{CustomerId, OrderId, WorkerId};
+use daojia_domain::money::Money;
+use daojia_domain::order::OrderState;
+use daojia_domain::order::machine::{
+    Action, Actor, Amounts, Event, Order, Outcome, PaymentMethod, PaymentPlan, TransitionError,
+    Window,
+};
+use daojia_domain::order::policy::Policy;
+use daojia_domain::phone::Phone;
+use daojia_domain::pricing::Selection;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use uuid::Uuid;
+
+/// A priced line of a new order.
+#[derive(Debug, Clone)]
+pub struct NewLine {
+    /// Item code.
+    pub item_code: String,
+    /// Item name as shown when ordered.
+    pub item_name: String,
+    /// Units.
+    pub quantity: u32,
+    /// Price per unit.
+    pub unit_price: Money,
+    /// `unit_price × quantity`.
+    pub total: Money,
+    /// Working time, minutes.
+    pub duration_min: u32,
+    /// Options chosen (defaults filled in).
+    pub selections: Vec<Selection>,
+}
+
+/// What placing an order needs. Prices come from the server's own pricing, never a client.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    /// Who orders.
+    pub customer: CustomerId,
+    /// The service area of the address.
+    pub area_code: Option<String>,
+    /// The saved address it came from, if any.
+    pub address_id: Option<Uuid>,
+    /// Contact at the door.
+    pub contact_name: String,
+    /// Their phone.
+    pub contact_phone: Phone,
+    /// Street address.
+    pub address: String,
+    /// Building, floor, door.
+    pub house_number: String,
+    /// Position (WGS-84).
+    pub at: LatLng,
+    /// The start window.
+    pub window: Window,
+    /// Payment plan.
+    pub plan: PaymentPlan,
+    /// Policy at the time of ordering.
+    pub policy: Policy,
+    /// Notes for the worker.
+    pub notes: String,
+    /// The lines (at least one).
+    pub lines: Vec<NewLine>,
+}
+
+/// Why an order operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// No such order.
+    #[error("no such order")]
+    NotFound,
+    /// The state machine refused the action.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// Others kept changing the order; try again.
+    #[error("the order changed while this was being applied; try again")]
+    Busy,
+    /// A stored value the domain cannot read.
+    #[error("order {0} is not readable: {1}")]
+    Corrupt(Uuid, String),
+    /// Database failure.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+fn actor_columns(actor: Actor) -> (&'static str, Option<Uuid>) {
+    match actor {
+        Actor::Customer { id } => ("customer", Some(id.0)),
+        Actor::Worker { id } => ("worker", Some(id.0)),
+        Actor::Staff { id, .. } => ("staff", Some(id.0)),
+        Actor::System => ("system", None),
+    }
+}
+
+fn json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).expect("plain data serialises")
+}
+
+/// An order number customers can read out on the phone: `DJ` + date + 8 characters.
+fn order_no(id: Uuid, now: DateTime<Utc>) -> String {
+    let tail = &id.simple().to_string()[24..];
+    format!("DJ{}{}", now.format("%y%m%d"), tail.to_uppercase())
+}
+
+/// Places an order: the order, its lines and its first event, in one transaction.
+pub async fn place(
+    store: &Store,
+    new: NewOrder,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(service_order::Model, Order), OrderError> {
+    assert!(!new.lines.is_empty(), "an order has at least one line");
+    let id = Uuid::now_v7();
+    let total: Money = new.lines.iter().map(|l| l.total).sum();
+    let order = Order::placed(
+        OrderId(id),
+        new.customer,
+        new.window,
+        total,
+        new.plan,
+        new.policy,
+    );
+    let v = store.vault();
+    let (mode, deposit) = match order.plan {
+        PaymentPlan::Full => ("full", Money::ZERO),
+        PaymentPlan::Deposit { deposit } => ("deposit", deposit),
+    };
+    let tx = store.db().begin().await?;
+    let row = service_order::ActiveModel {
+        id: Set(id),
+        order_no: Set(order_no(id, now)),
+        customer_id: Set(new.customer.0),
+        state: Set(order.state.as_str().into()),
+        worker_id: Set(None),
+        area_code: Set(new.area_code),
+        address_id: Set(new.address_id),
+        contact_name_enc: Set(v.encrypt(ctx::CONTACT_NAME, &new.contact_name)),
+        contact_phone_enc: Set(v.encrypt(ctx::CONTACT_PHONE, new.contact_phone.expose())),
+        address_enc: Set(v.encrypt(ctx::ADDRESS, &new.address)),
+        house_number_enc: Set(v.encrypt(ctx::HOUSE_NUMBER, &new.house_number)),
+        lat: Set(new.at.lat),
+        lng: Set(new.at.lng),
+        window_start: Set(new.window.start),
+        window_end: Set(new.window.end),
+        payment_mode: Set(mode.into()),
+        deposit_fen: Set(deposit.as_fen()),
+        total_fen: Set(total.as_fen()),
+        paid_fen: Set(0),
+        refunded_fen: Set(0),
+        fee_fen: Set(0),
+        policy: Set(json(&order.policy)),
+        customer_reschedules: Set(0),
+        notes: Set(new.notes),
+        completed_at: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    let lines: Vec<order_line::ActiveModel> = new
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| order_line::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(id),
+            position: Set(i as i32),
+            item_code: Set(l.item_code.clone()),
+            item_name: Set(l.item_name.clone()),
+            quantity: Set(l.quantity as i32),
+            unit_price_fen: Set(l.unit_price.as_fen()),
+            total_fen: Set(l.total.as_fen()),
+            duration_min: Set(l.duration_min as i32),
+            selections: Set(json(&l.selections)),
+        })
+        .collect();
+    order_line::Entity::insert_many(lines)
+        .exec_without_returning(&tx)
+        .await?;
+    let (actor_type, actor_id) = actor_columns(Actor::Customer { id: new.customer });
+    order_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(id),
+        seq: Set(0),
+        at: Set(now),
+        actor_type: Set(actor_type.into()),
+        actor_id: Set(actor_id),
+        from_state: Set(None),
+        to_state: Set(order.state.as_str().into()),
+        action: Set("place".into()),
+        detail: Set(json(
+            &serde_json::json!({ "total_fen": total.as_fen(), "lines": new.lines.len() }),
+        )),
+        paid_fen: Set(0),
+        refunded_fen: Set(0),
+        fee_fen: Set(0),
+        request_id: Set(request_id.map(str::to_string)),
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    Ok((row, order))
+}
+
+/// The state machine's view of a stored order.
+pub fn to_domain(m: &service_order::Model) -> Result<Order, OrderError> {
+    let corrupt = |what: String| OrderError::Corrupt(m.id, what);
+    let state: OrderState = m
+        .state
+        .parse()
+        .map_err(|_| corrupt(format!("state {:?}", m.state)))?;
+    let plan = match m.payment_mode.as_str() {
+        "full" => PaymentPlan::Full,
+        "deposit" => PaymentPlan::Deposit {
+            deposit: Money::fen(m.deposit_fen),
+        },
+        other => return Err(corrupt(format!("payment mode {other:?}"))),
+    };
+    let policy: Policy =
+        serde_json::from_str(&m.policy).map_err(|e| corrupt(format!("policy: {e}")))?;
+    Ok(Order {
+        id: OrderId(m.id),
+        customer: CustomerId(m.customer_id),
+        state,
+        worker: m.worker_id.map(WorkerId),
+        window: Window {
+            start: m.window_start,
+            end: m.window_end,
+        },
+        plan,
+        amounts: Amounts {
+            total: Money::fen(m.total_fen),
+            paid: Money::fen(m.paid_fen),
+            refunded: Money::fen(m.refunded_fen),
+            fee: Money::fen(m.fee_fen),
+        },
+        policy,
+        customer_reschedules: m.customer_reschedules.max(0) as u32,
+        completed_at: m.completed_at,
+        version: m.version.max(0) as u32,
+    })
+}
+
+/// One order.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<service_order::Model>, DbErr> {
+    service_order::Entity::find_by_id(id).one(db).await
+}
+
+/// An order's lines in order.
+pub async fn lines(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<order_line::Model>, DbErr> {
+    order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(id))
+        .order_by_asc(order_line::Column::Position)
+        .all(db)
+        .await
+}
+
+/// An order's events, oldest first (the timeline).
+pub async fn events(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<order_event::Model>, DbErr> {
+    order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(id))
+        .order_by_asc(order_event::Column::Seq)
+        .all(db)
+        .await
+}
+
+/// An order's recorded payments, oldest first.
+pub async fn payments(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Vec<order_payment::Model>, DbErr> {
+    order_payment::Entity::find()
+        .filter(order_payment::Column::OrderId.eq(id))
+        .order_by_asc(order_payment::Column::At)
+        .all(db)
+        .await
+}
+
+fn method_code(m: &PaymentMethod) -> String {
+    match m {
+        PaymentMethod::Cash => "cash".into(),
+        PaymentMethod::BankTransfer => "bank_transfer".into(),
+        PaymentMethod::Channel { channel } => format!("channel:{channel}"),
+        PaymentMethod::Demo => "demo".into(),
+    }
+}
+
+/// How many times a transition is retried when others change the order meanwhile.
+const ATTEMPTS: usize = 5;
+
+/// Applies `action` by `actor` to the order `id`; returns what happened and the order after.
+pub async fn apply(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(Outcome, Order), OrderError> {
+    for _ in 0..ATTEMPTS {
+        match try_apply(store, id, actor, &action, now, request_id).await {
+            Err(OrderError::Busy) => continue,
+            Err(OrderError::Db(e)) if is_unique_violation(&e) => continue,
+            other => return other,
+        }
+    }
+    Err(OrderError::Busy)
+}
+
+async fn try_apply(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: &Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(Outcome, Order), OrderError> {
+    let tx = store.db().begin().await?;
+    let row = get(&tx, id).await?.ok_or(OrderError::NotFound)?;
+    let mut order = to_domain(&row)?;
+    let before = order.version;
+    let event = match order.apply(actor, action.clone(), now)? {
+        Outcome::AlreadyDone => return Ok((Outcome::AlreadyDone, order)),
+        Outcome::Applied(e) => e,
+    };
+    if let Action::RecordPayment {
+        amount,
+        method,
+        reference,
+    } = action
+    {
+        let (t, by) = actor_columns(actor);
+        let inserted = order_payment::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(id),
+            method: Set(method_code(method)),
+            reference: Set(reference.clone()),
+            amount_fen: Set(amount.as_fen()),
+            recorded_by_type: Set(t.into()),
+            recorded_by: Set(by),
+            at: Set(now),
+        }
+        .insert(&tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // This payment (same method and reference) is already on the order.
+            Err(e) if is_unique_violation(&e) => {
+                drop(tx);
+                let current = get(store.db(), id).await?.ok_or(OrderError::NotFound)?;
+                return Ok((Outcome::AlreadyDone, to_domain(&current)?));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let updated = service_order::Entity::update_many()
+        .col_expr(
+            service_order::Column::State,
+            Expr::value(order.state.as_str()),
+        )
+        .col_expr(
+            service_order::Column::WorkerId,
+            Expr::value(order.worker.map(|w| w.0)),
+        )
+        .col_expr(
+            service_order::Column::WindowStart,
+            Expr::value(order.window.start),
+        )
+        .col_expr(
+            service_order::Column::WindowEnd,
+            Expr::value(order.window.end),
+        )
+        .col_expr(
+            service_order::Column::PaidFen,
+            Expr::value(order.amounts.paid.as_fen()),
+        )
+        .col_expr(
+            service_order::Column::RefundedFen,
+            Expr::value(order.amounts.refunded.as_fen()),
+        )
+        .col_expr(
+            service_order::Column::FeeFen,
+            Expr::value(order.amounts.fee.as_fen()),
+        )
+        .col_expr(
+            service_order::Column::CustomerReschedules,
+            Expr::value(order.customer_reschedules as i32),
+        )
+        .col_expr(
+            service_order::Column::CompletedAt,
+            Expr::value(order.completed_at),
+        )
+        .col_expr(
+            service_order::Column::Version,
+            Expr::value(order.version as i32),
+        )
+        .col_expr(service_order::Column::UpdatedAt, Expr::value(now))
+        .filter(service_order::Column::Id.eq(id))
+        .filter(service_order::Column::Version.eq(before as i32))
+        .exec(&tx)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(OrderError::Busy);
+    }
+    insert_event(&tx, id, actor, &event, request_id).await?;
+    tx.commit().await?;
+    Ok((Outcome::Applied(event), order))
+}
+
+async fn insert_event(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+    actor: Actor,
+    e: &Event,
+    request_id: Option<&str>,
+) -> Result<(), DbErr> {
+    let (actor_type, actor_id) = actor_columns(actor);
+    order_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order_id),
+        seq: Set(e.seq as i32),
+        at: Set(e.at),
+        actor_type: Set(actor_type.into()),
+        actor_id: Set(actor_id),
+        from_state: Set(Some(e.from.as_str().into())),
+        to_state: Set(e.to.as_str().into()),
+        action: Set(e.action.name().into()),
+        detail: Set(json(&e.action)),
+        paid_fen: Set(e.money.paid.as_fen()),
+        refunded_fen: Set(e.money.refunded.as_fen()),
+        fee_fen: Set(e.money.fee.as_fen()),
+        request_id: Set(request_id.map(str::to_string)),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -433,8 +433,10 @@ def run_one(task, cfg) -> dict:
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         rec["cpu"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        rec.update(status="fail", error=f"exit {proc.returncode}: {' | '.join(tail)}")
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
+        # The message is usually the first line (a backtrace may follow) or the last ones.
+        shown = lines[:2] + (["..."] + lines[-2:] if len(lines) > 4 else lines[2:])
+        rec.update(status="fail", error=f"exit {proc.returncode}: {' | '.join(shown)}")
         return rec
     out = None
     for line in reversed(proc.stdout.strip().splitlines()):
@@ -475,6 +477,11 @@ def gap(a: float, b: float) -> float:
     return (a - b) / b * 100.0
 
 
+def pct(x: float, signed: bool = False) -> str:
+    x = 0.0 if abs(x) < 0.005 else x  # no "-0.00%" for a tie with a best known rounded to 3 places
+    return f"{x:+.2f}%" if signed else f"{x:.2f}%"
+
+
 def family(name: str) -> str:
     prefix = name.rstrip("0123456789")
     digits = name[len(prefix):]
@@ -491,7 +498,7 @@ def cell(rec, bks) -> str:
         return f"infeasible ({missing} unserved)" if missing and rec.get("error_count") == 1 else "infeasible"
     s = f"{rec['distance']:.2f}/{rec['vehicles']}"
     if bks:
-        s += f" {gap(rec['distance'], bks[1]):+.2f}%"
+        s += " " + pct(gap(rec["distance"], bks[1]), signed=True)
     return s
 
 
@@ -539,7 +546,7 @@ def report(results: list[dict], bks, solvers: list[str], limits: list[float], ma
             secs = [r.get("solver_seconds") or r["wall"] for r in recs if r and r.get("wall") is not None]
             share = [r["cpu"] / r["wall"] for r in recs if r and r.get("cpu") is not None and r.get("wall")]
             row = [s, f"{len(ok)}/{len(instances)}", f"{infeasible}", f"{fail}",
-                   f"{statistics.mean(gaps):.2f}%" if gaps else "-",
+                   pct(statistics.mean(gaps)) if gaps else "-",
                    f"{statistics.mean(secs):.2f}" if secs else "-",
                    f"{statistics.mean(share):.2f}" if share else "-"]
             for p in present:
@@ -548,7 +555,7 @@ def report(results: list[dict], bks, solvers: list[str], limits: list[float], ma
                     continue
                 both = [(r, index.get((r["instance"], limit, p))) for r in ok]
                 both = [gap(a["distance"], b["distance"]) for a, b in both if b and b["status"] == "ok"]
-                row.append(f"{statistics.mean(both):+.2f}% on {len(both)}" if both else "-")
+                row.append(f"{pct(statistics.mean(both), signed=True)} on {len(both)}" if both else "-")
             rows.append(row)
         table(["solver", "feasible", "infeasible", "fail", "mean gap to BKS (feasible)", "mean s", "CPU/wall"]
               + [f"vs {p}" for p in present], rows, f"Summary at {limit:g} s")
@@ -563,7 +570,7 @@ def report(results: list[dict], bks, solvers: list[str], limits: list[float], ma
                 ok = [index.get((n, limit, s)) for n in names]
                 ok = [r for r in ok if r and r["status"] == "ok" and r["instance"] in bks]
                 gaps = [gap(r["distance"], bks[r["instance"]][1]) for r in ok]
-                row.append(f"{len(ok)} ok, {statistics.mean(gaps):.2f}%" if gaps else f"{len(ok)} ok")
+                row.append(f"{len(ok)} ok, {pct(statistics.mean(gaps))}" if gaps else f"{len(ok)} ok")
             rows.append(row)
         table(["family", "n"] + present, rows, f"Per family at {limit:g} s (feasible count, mean gap)")
     return "\n".join(lines)

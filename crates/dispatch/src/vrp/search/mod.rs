@@ -1,6 +1,7 @@
-//! The route search: an anytime ruin-and-recreate search (SISR) with a phase that first
-//! squeezes every job into the available workers, run on one or more threads that share
-//! their best plan.
+//! The route search: an anytime ruin-and-recreate search (SISR) with a granular local
+//! search after each recreate, and a first phase that squeezes every job into the
+//! available workers; run on one or more threads that share their best plan. See
+//! `docs/adr/0002-route-solver.md` for the choices and the figures behind them.
 
 mod data;
 mod local;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod catalog;
 pub mod public;
 
 use crate::state::AppState;
@@ -16,7 +17,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Daojia API", description = "到家 Daojia: the API of the customer app, the worker app and the operations console. Errors are RFC 9457 problem documents. Admin endpoints list the permission they need as the scope of the `bearer` security requirement."),
     paths(
-        public::config,
+        public::config, catalog::catalog, catalog::areas, catalog::locate, catalog::quote,
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
         account::worker_me, account::worker_sessions, account::worker_revoke,
@@ -109,6 +110,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::optional);
     Router::new()
         .route("/public/config", get(public::config))
+        .route("/public/catalog", get(catalog::catalog))
+        .route("/public/areas", get(catalog::areas))
+        .route("/public/areas/locate", get(catalog::locate))
+        .route("/public/quote", post(catalog::quote))
         .route("/public/auth/otp", post(auth::send_otp))
         .route("/public/auth/otp/verify", post(auth::verify_otp))
         .route("/public/auth/staff/login", post(auth::staff_login))

@@ -243,6 +243,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/areas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active service areas. */
+        get: operations["areas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/areas/locate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service area a point is in; 404 `out_of_area` when none serves it. */
+        get: operations["locate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/auth/logout": {
         parameters: {
             query?: never;
@@ -336,6 +370,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The catalog. */
+        get: operations["catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/config": {
         parameters: {
             query?: never;
@@ -347,6 +398,23 @@ export interface paths {
         get: operations["config"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Prices an item with options: what the order will cost. */
+        post: operations["quote"];
         delete?: never;
         options?: never;
         head?: never;
@@ -408,6 +476,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A service area. */
+        AreaView: {
+            /** @description Code. */
+            code: string;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /** @description City. */
+            city: string;
+            /** @description IANA time zone of the area's local times. */
+            timezone: string;
+            /**
+             * Format: int32
+             * @description Opening, minutes after local midnight.
+             */
+            open_minute: number;
+            /**
+             * Format: int32
+             * @description Closing, minutes after local midnight.
+             */
+            close_minute: number;
+            /**
+             * Format: int32
+             * @description Earliest bookable start, minutes from now.
+             */
+            lead_minutes: number;
+            /**
+             * Format: int32
+             * @description Days ahead a customer may book.
+             */
+            horizon_days: number;
+            /** @description The outline. */
+            polygon: components["schemas"]["PolygonView"];
+        };
         /** @description One audit entry. */
         AuditEntry: {
             /** @description Id. */
@@ -442,6 +545,24 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
+        };
+        /** @description Categories and items. */
+        Catalog: {
+            /** @description Categories in display order. */
+            categories: components["schemas"]["CategoryView"][];
+            /** @description Items on shelf in display order. */
+            items: components["schemas"]["ItemView"][];
+        };
+        /** @description A service category. */
+        CategoryView: {
+            /** @description Code. */
+            code: string;
+            /** @description Parent category code, for a sub-category. */
+            parent_code?: string | null;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
         };
         /** @description The signed-in customer. */
         CustomerMe: {
@@ -492,6 +613,57 @@ export interface components {
             /** @description What is wrong and what is expected. */
             message: string;
         };
+        /** @description An option of an item; the first choice is the default. */
+        ItemOptionView: {
+            /** @description Code. */
+            code: string;
+            /** @description 中文 label. */
+            name: string;
+            /** @description English label. */
+            name_en: string;
+            /** @description Choices. */
+            choices: components["schemas"]["OptionChoiceView"][];
+        };
+        /** @description A service item on shelf. */
+        ItemView: {
+            /** @description Code. */
+            code: string;
+            /** @description Category code. */
+            category_code: string;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /** @description Description. */
+            description: string;
+            /** @description Unit the price is for (次, 台, 只…). */
+            unit: string;
+            /**
+             * Format: int64
+             * @description Base price, 分.
+             */
+            base_price_fen: number;
+            /**
+             * Format: int32
+             * @description Base duration, minutes.
+             */
+            base_duration_min: number;
+            /** @description Skills a worker needs. */
+            skills: string[];
+            /** @description Tools the worker brings. */
+            tools: string[];
+            /** @description Notes for the customer. */
+            notes: string;
+            /** @description Options. */
+            options: components["schemas"]["ItemOptionView"][];
+            /** @description `full` or `deposit`. */
+            payment_mode: string;
+            /**
+             * Format: int64
+             * @description The deposit, 分 (0 when paid in full).
+             */
+            deposit_fen: number;
+        };
         /** @description A new staff account. */
         NewStaff: {
             /** @description Log-in name: 3–32 letters, digits, `.`, `_` or `-`. */
@@ -504,6 +676,25 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Initial password: at least 8 characters, not only digits. */
             password: string;
+        };
+        /** @description One choice of an option. */
+        OptionChoiceView: {
+            /** @description Code. */
+            code: string;
+            /** @description 中文 label. */
+            name: string;
+            /** @description English label. */
+            name_en: string;
+            /**
+             * Format: int64
+             * @description Added to the unit price, 分.
+             */
+            price_delta_fen: number;
+            /**
+             * Format: int32
+             * @description Added to the unit duration, minutes.
+             */
+            duration_delta_min: number;
         };
         /**
          * @description Who a one-time code is for.
@@ -572,6 +763,13 @@ export interface components {
              */
             staff: number;
         };
+        /** @description A GeoJSON polygon (`[lng, lat]`, WGS-84). */
+        PolygonView: {
+            /** @description Always `Polygon`. */
+            type: string;
+            /** @description Rings of `[lng, lat]` pairs; the first is the outer ring. */
+            coordinates: number[][][];
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI naming the problem type (`about:blank` or a `urn:daojia:problem:` URN). */
@@ -603,6 +801,50 @@ export interface components {
             /** @description Server version. */
             version: string;
         };
+        /** @description What to price. */
+        QuoteRequest: {
+            /** @description Item code. */
+            item: string;
+            /** @description Chosen options; options left out take their first choice. */
+            options?: components["schemas"]["SelectionInput"][];
+            /**
+             * Format: int32
+             * @description Units (1–20).
+             */
+            quantity?: number;
+        };
+        /** @description A price. */
+        QuoteView: {
+            /** @description Item code. */
+            item: string;
+            /**
+             * Format: int64
+             * @description Price of one unit with the options, 分.
+             */
+            unit_price_fen: number;
+            /**
+             * Format: int32
+             * @description Units.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Total, 分.
+             */
+            total_fen: number;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /** @description Every option with the choice that applies. */
+            options: components["schemas"]["SelectionView"][];
+            /**
+             * Format: int64
+             * @description Due before a worker is sent, 分 (the deposit, or the total).
+             */
+            due_now_fen: number;
+        };
         /** @description Exchange a refresh token for a new pair. */
         RefreshRequest: {
             /** @description The refresh token from the last pair (each is good for one use). */
@@ -622,6 +864,20 @@ export interface components {
             name: string;
             /** @description Permissions. */
             permissions: string[];
+        };
+        /** @description An option choice in a quote request. */
+        SelectionInput: {
+            /** @description Option code. */
+            option: string;
+            /** @description Choice code. */
+            choice: string;
+        };
+        /** @description An option with its choice. */
+        SelectionView: {
+            /** @description Option code. */
+            option: string;
+            /** @description Choice code. */
+            choice: string;
         };
         /** @description One session (a logged-in device). */
         SessionInfo: {
@@ -1310,6 +1566,74 @@ export interface operations {
             };
         };
     };
+    areas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaView"][];
+                };
+            };
+        };
+    };
+    locate: {
+        parameters: {
+            query: {
+                /** @description Latitude. */
+                lat: number;
+                /** @description Longitude. */
+                lng: number;
+                /**
+                 * @description The coordinate system of the point: `wgs84` (default), `gcj02` (AMap, Tencent) or
+                 *     `bd09` (Baidu).
+                 */
+                coord?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     logout: {
         parameters: {
             query?: never;
@@ -1496,6 +1820,26 @@ export interface operations {
             };
         };
     };
+    catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Catalog"];
+                };
+            };
+        };
+    };
     config: {
         parameters: {
             query?: never;
@@ -1512,6 +1856,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicConfig"];
+                };
+            };
+        };
+    };
+    quote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuoteRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

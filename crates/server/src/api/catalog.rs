@@ -1,0 +1,403 @@
+//! The public catalog: categories and service items on shelf, service areas with their
+//! outlines, which area a point is in, and the price of an item with options. Everything a
+//! customer can see before logging in; prices here are the server's own computation.
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use daojia_domain::geo::{CoordSystem, GeoJsonPolygon, LatLng, Polygon};
+use daojia_domain::money::Money;
+use daojia_domain::pricing::{self, ItemOption, Selection};
+use daojia_store::entity::{service_area, service_item};
+use daojia_store::repo::catalog;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// A service category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    /// Code.
+    pub code: String,
+    /// Parent category code, for a sub-category.
+    pub parent_code: Option<String>,
+    /// 中文 name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+}
+
+/// One choice of an option.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OptionChoiceView {
+    /// Code.
+    pub code: String,
+    /// 中文 label.
+    pub name: String,
+    /// English label.
+    pub name_en: String,
+    /// Added to the unit price, 分.
+    pub price_delta_fen: i64,
+    /// Added to the unit duration, minutes.
+    pub duration_delta_min: i32,
+}
+
+/// An option of an item; the first choice is the default.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ItemOptionView {
+    /// Code.
+    pub code: String,
+    /// 中文 label.
+    pub name: String,
+    /// English label.
+    pub name_en: String,
+    /// Choices.
+    pub choices: Vec<OptionChoiceView>,
+}
+
+/// A service item on shelf.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemView {
+    /// Code.
+    pub code: String,
+    /// Category code.
+    pub category_code: String,
+    /// 中文 name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// Description.
+    pub description: String,
+    /// Unit the price is for (次, 台, 只…).
+    pub unit: String,
+    /// Base price, 分.
+    pub base_price_fen: i64,
+    /// Base duration, minutes.
+    pub base_duration_min: i32,
+    /// Skills a worker needs.
+    pub skills: Vec<String>,
+    /// Tools the worker brings.
+    pub tools: Vec<String>,
+    /// Notes for the customer.
+    pub notes: String,
+    /// Options.
+    pub options: Vec<ItemOptionView>,
+    /// `full` or `deposit`.
+    pub payment_mode: String,
+    /// The deposit, 分 (0 when paid in full).
+    pub deposit_fen: i64,
+}
+
+/// Categories and items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Catalog {
+    /// Categories in display order.
+    pub categories: Vec<CategoryView>,
+    /// Items on shelf in display order.
+    pub items: Vec<ItemView>,
+}
+
+fn strings(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+fn options_of(item: &service_item::Model) -> ApiResult<Vec<ItemOption>> {
+    serde_json::from_str(&item.options)
+        .map_err(|e| ApiError::internal(format!("item {} has unreadable options: {e}", item.code)))
+}
+
+fn option_view(o: ItemOption) -> ItemOptionView {
+    ItemOptionView {
+        code: o.code,
+        name: o.name,
+        name_en: o.name_en,
+        choices: o
+            .choices
+            .into_iter()
+            .map(|c| OptionChoiceView {
+                code: c.code,
+                name: c.name,
+                name_en: c.name_en,
+                price_delta_fen: c.price_delta_fen,
+                duration_delta_min: c.duration_delta_min,
+            })
+            .collect(),
+    }
+}
+
+/// The catalog.
+#[utoipa::path(get, path = "/api/v1/public/catalog", tag = "public", responses((status = 200, body = Catalog)))]
+pub async fn catalog(State(state): State<AppState>) -> ApiResult<axum::Json<Catalog>> {
+    let db = state.store.db();
+    let categories = catalog::categories(db)
+        .await?
+        .into_iter()
+        .map(|c| CategoryView {
+            code: c.code,
+            parent_code: c.parent_code,
+            name: c.name,
+            name_en: c.name_en,
+        })
+        .collect();
+    let mut items = Vec::new();
+    for i in catalog::items_on_shelf(db).await? {
+        let options = options_of(&i)?.into_iter().map(option_view).collect();
+        items.push(ItemView {
+            skills: strings(&i.skills),
+            tools: strings(&i.tools),
+            options,
+            code: i.code,
+            category_code: i.category_code,
+            name: i.name,
+            name_en: i.name_en,
+            description: i.description,
+            unit: i.unit,
+            base_price_fen: i.base_price_fen,
+            base_duration_min: i.base_duration_min,
+            notes: i.notes,
+            payment_mode: i.payment_mode,
+            deposit_fen: i.deposit_fen,
+        });
+    }
+    Ok(axum::Json(Catalog { categories, items }))
+}
+
+/// A GeoJSON polygon (`[lng, lat]`, WGS-84).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolygonView {
+    /// Always `Polygon`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Rings of `[lng, lat]` pairs; the first is the outer ring.
+    pub coordinates: Vec<Vec<[f64; 2]>>,
+}
+
+/// A service area.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaView {
+    /// Code.
+    pub code: String,
+    /// 中文 name.
+    pub name: String,
+    /// English name.
+    pub name_en: String,
+    /// City.
+    pub city: String,
+    /// IANA time zone of the area's local times.
+    pub timezone: String,
+    /// Opening, minutes after local midnight.
+    pub open_minute: i32,
+    /// Closing, minutes after local midnight.
+    pub close_minute: i32,
+    /// Earliest bookable start, minutes from now.
+    pub lead_minutes: i32,
+    /// Days ahead a customer may book.
+    pub horizon_days: i32,
+    /// The outline.
+    pub polygon: PolygonView,
+}
+
+fn polygon_of(a: &service_area::Model) -> ApiResult<Polygon> {
+    let g: GeoJsonPolygon = serde_json::from_str(&a.polygon)
+        .map_err(|e| ApiError::internal(format!("area {} outline: {e}", a.code)))?;
+    Polygon::from_geojson(&g)
+        .map_err(|e| ApiError::internal(format!("area {} outline: {e}", a.code)))
+}
+
+fn area_view(a: service_area::Model, p: &Polygon) -> AreaView {
+    let g = p.to_geojson();
+    AreaView {
+        code: a.code,
+        name: a.name,
+        name_en: a.name_en,
+        city: a.city,
+        timezone: a.timezone,
+        open_minute: a.open_minute,
+        close_minute: a.close_minute,
+        lead_minutes: a.lead_minutes,
+        horizon_days: a.horizon_days,
+        polygon: PolygonView {
+            kind: "Polygon".into(),
+            coordinates: g.coordinates,
+        },
+    }
+}
+
+/// Active service areas.
+#[utoipa::path(get, path = "/api/v1/public/areas", tag = "public", responses((status = 200, body = Vec<AreaView>)))]
+pub async fn areas(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<AreaView>>> {
+    let mut out = Vec::new();
+    for a in catalog::areas(state.store.db()).await? {
+        let p = polygon_of(&a)?;
+        out.push(area_view(a, &p));
+    }
+    Ok(axum::Json(out))
+}
+
+/// A point to look up.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LocateParams {
+    /// Latitude.
+    pub lat: f64,
+    /// Longitude.
+    pub lng: f64,
+    /// The coordinate system of the point: `wgs84` (default), `gcj02` (AMap, Tencent) or
+    /// `bd09` (Baidu).
+    #[param(value_type = Option<String>)]
+    pub coord: Option<CoordSystem>,
+}
+
+fn point(lat: f64, lng: f64, coord: Option<CoordSystem>, prefix: &str) -> ApiResult<LatLng> {
+    if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+        return Err(ApiError::field(
+            &format!("{prefix}lat"),
+            "out_of_range",
+            "latitude between -90 and 90",
+        ));
+    }
+    if !(lng.is_finite() && (-180.0..=180.0).contains(&lng)) {
+        return Err(ApiError::field(
+            &format!("{prefix}lng"),
+            "out_of_range",
+            "longitude between -180 and 180",
+        ));
+    }
+    Ok(coord
+        .unwrap_or(CoordSystem::Wgs84)
+        .to_wgs84(LatLng::new(lat, lng)))
+}
+
+/// The service area a point is in; 404 `out_of_area` when none serves it.
+#[utoipa::path(get, path = "/api/v1/public/areas/locate", tag = "public", params(LocateParams),
+    responses((status = 200, body = AreaView), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn locate(
+    State(state): State<AppState>,
+    Query(p): Query<LocateParams>,
+) -> ApiResult<axum::Json<AreaView>> {
+    let at = point(p.lat, p.lng, p.coord, "")?;
+    for a in catalog::areas(state.store.db()).await? {
+        let poly = polygon_of(&a)?;
+        if poly.contains(at) {
+            return Ok(axum::Json(area_view(a, &poly)));
+        }
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "out_of_area",
+        "no service area covers this place yet",
+    ))
+}
+
+/// An option choice in a quote request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelectionInput {
+    /// Option code.
+    pub option: String,
+    /// Choice code.
+    pub choice: String,
+}
+
+/// What to price.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    /// Item code.
+    pub item: String,
+    /// Chosen options; options left out take their first choice.
+    #[serde(default)]
+    pub options: Vec<SelectionInput>,
+    /// Units (1–20).
+    #[serde(default = "one")]
+    pub quantity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// A price.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteView {
+    /// Item code.
+    pub item: String,
+    /// Price of one unit with the options, 分.
+    pub unit_price_fen: i64,
+    /// Units.
+    pub quantity: u32,
+    /// Total, 分.
+    pub total_fen: i64,
+    /// Working time, minutes.
+    pub duration_min: u32,
+    /// Every option with the choice that applies.
+    pub options: Vec<SelectionView>,
+    /// Due before a worker is sent, 分 (the deposit, or the total).
+    pub due_now_fen: i64,
+}
+
+/// An option with its choice.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SelectionView {
+    /// Option code.
+    pub option: String,
+    /// Choice code.
+    pub choice: String,
+}
+
+/// Prices an item with options: what the order will cost.
+#[utoipa::path(post, path = "/api/v1/public/quote", tag = "public", request_body = QuoteRequest,
+    responses((status = 200, body = QuoteView), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn quote(
+    State(state): State<AppState>,
+    Json(req): Json<QuoteRequest>,
+) -> ApiResult<axum::Json<QuoteView>> {
+    let items = catalog::items_on_shelf(state.store.db()).await?;
+    let Some(item) = items.into_iter().find(|i| i.code == req.item) else {
+        return Err(ApiError::field(
+            "item",
+            "unknown_item",
+            format!("no service item `{}` is on offer", req.item),
+        ));
+    };
+    let options = options_of(&item)?;
+    let selections: Vec<Selection> = req
+        .options
+        .into_iter()
+        .map(|s| Selection {
+            option: s.option,
+            choice: s.choice,
+        })
+        .collect();
+    let q = pricing::quote(
+        Money::fen(item.base_price_fen),
+        item.base_duration_min.max(0) as u32,
+        &options,
+        None,
+        &selections,
+        req.quantity,
+    )
+    .map_err(|e| ApiError::field(&e.field, e.code, e.message))?;
+    let due_now = if item.payment_mode == "deposit" {
+        Money::fen(item.deposit_fen * i64::from(q.quantity)).min(q.total)
+    } else {
+        q.total
+    };
+    Ok(axum::Json(QuoteView {
+        item: item.code,
+        unit_price_fen: q.unit_price.as_fen(),
+        quantity: q.quantity,
+        total_fen: q.total.as_fen(),
+        duration_min: q.duration_min,
+        options: q
+            .selections
+            .into_iter()
+            .map(|s| SelectionView {
+                option: s.option,
+                choice: s.choice,
+            })
+            .collect(),
+        due_now_fen: due_now.as_fen(),
+    }))
+}

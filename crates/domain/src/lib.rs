@@ -10,5 +10,6 @@ pub mod money;
 pub mod order;
 pub mod phone;
 pub mod pricing;
+pub mod search;
 pub mod secret;
 pub mod travel;

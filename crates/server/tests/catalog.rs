@@ -24,6 +24,45 @@ async fn the_catalog_areas_and_prices_of_the_demo_city() {
         let deep = items.iter().find(|i| i["code"] == "deep_cleaning").unwrap();
         assert_eq!(deep["options"][0]["choices"][1]["price_delta_fen"], 10_000);
 
+        // Search as customers type: characters, pinyin initials, full pinyin, English.
+        for (q, first) in [
+            ("保洁", "daily_cleaning"),
+            ("bj", "daily_cleaning"),
+            ("sdbj", "deep_cleaning"),
+            ("kongtiao", "ac_cleaning"),
+            ("car%20wash", "car_wash"),
+        ] {
+            let r = app
+                .get(&format!("/api/v1/public/catalog/search?q={q}"), None)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{q}: {}", r.text);
+            assert_eq!(r.body["items"][0]["code"], first, "{q}: {}", r.text);
+        }
+        let r = app
+            .get(
+                "/api/v1/public/catalog/search?category=pet_care&max_price_fen=6000",
+                None,
+            )
+            .await;
+        let codes: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(codes, ["pet_feeding", "dog_walking"], "{}", r.text);
+        let r = app
+            .get("/api/v1/public/catalog/search?category=rockets", None)
+            .await;
+        assert_eq!(r.body["errors"][0]["field"], "category");
+        let r = app
+            .get(
+                "/api/v1/public/catalog/search?min_price_fen=500&max_price_fen=100",
+                None,
+            )
+            .await;
+        assert_eq!(r.body["errors"][0]["field"], "max_price_fen");
+
         let r = app.get("/api/v1/public/areas", None).await;
         assert_eq!(r.body.as_array().unwrap().len(), 7, "{}", r.text);
         assert_eq!(r.body[0]["polygon"]["type"], "Polygon");

@@ -125,6 +125,26 @@ fn option_view(o: ItemOption) -> ItemOptionView {
     }
 }
 
+fn item_view(i: service_item::Model) -> ApiResult<ItemView> {
+    let options = options_of(&i)?.into_iter().map(option_view).collect();
+    Ok(ItemView {
+        skills: strings(&i.skills),
+        tools: strings(&i.tools),
+        options,
+        code: i.code,
+        category_code: i.category_code,
+        name: i.name,
+        name_en: i.name_en,
+        description: i.description,
+        unit: i.unit,
+        base_price_fen: i.base_price_fen,
+        base_duration_min: i.base_duration_min,
+        notes: i.notes,
+        payment_mode: i.payment_mode,
+        deposit_fen: i.deposit_fen,
+    })
+}
+
 /// The catalog.
 #[utoipa::path(get, path = "/api/v1/public/catalog", tag = "public", responses((status = 200, body = Catalog)))]
 pub async fn catalog(State(state): State<AppState>) -> ApiResult<axum::Json<Catalog>> {
@@ -141,23 +161,7 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<axum::Json<Cata
         .collect();
     let mut items = Vec::new();
     for i in catalog::items_on_shelf(db).await? {
-        let options = options_of(&i)?.into_iter().map(option_view).collect();
-        items.push(ItemView {
-            skills: strings(&i.skills),
-            tools: strings(&i.tools),
-            options,
-            code: i.code,
-            category_code: i.category_code,
-            name: i.name,
-            name_en: i.name_en,
-            description: i.description,
-            unit: i.unit,
-            base_price_fen: i.base_price_fen,
-            base_duration_min: i.base_duration_min,
-            notes: i.notes,
-            payment_mode: i.payment_mode,
-            deposit_fen: i.deposit_fen,
-        });
+        items.push(item_view(i)?);
     }
     Ok(axum::Json(Catalog { categories, items }))
 }
@@ -400,4 +404,98 @@ pub async fn quote(
             .collect(),
         due_now_fen: due_now.as_fen(),
     }))
+}
+
+/// Search and filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// Words, pinyin (`baojie`), pinyin initials (`bj`) or English.
+    pub q: Option<String>,
+    /// Only this category (and its sub-categories).
+    pub category: Option<String>,
+    /// Base price at least, 分.
+    pub min_price_fen: Option<i64>,
+    /// Base price at most, 分.
+    pub max_price_fen: Option<i64>,
+    /// Base duration at most, minutes.
+    pub max_duration_min: Option<i32>,
+}
+
+/// Items found, best match first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResult {
+    /// The items.
+    pub items: Vec<ItemView>,
+}
+
+/// Searches the items on shelf.
+#[utoipa::path(get, path = "/api/v1/public/catalog/search", tag = "public", params(SearchParams),
+    responses((status = 200, body = SearchResult), (status = 422, body = crate::http::error::Problem)))]
+pub async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<axum::Json<SearchResult>> {
+    if let Some(q) = &p.q
+        && q.chars().count() > 50
+    {
+        return Err(ApiError::field("q", "too_long", "at most 50 characters"));
+    }
+    if let (Some(lo), Some(hi)) = (p.min_price_fen, p.max_price_fen)
+        && lo > hi
+    {
+        return Err(ApiError::field(
+            "max_price_fen",
+            "out_of_range",
+            "must not be below min_price_fen",
+        ));
+    }
+    let db = state.store.db();
+    let categories = catalog::categories(db).await?;
+    if let Some(c) = &p.category
+        && !categories.iter().any(|x| &x.code == c)
+    {
+        return Err(ApiError::field(
+            "category",
+            "unknown_category",
+            format!("no category `{c}`"),
+        ));
+    }
+    let in_category = |code: &str| match &p.category {
+        None => true,
+        Some(c) => {
+            code == c
+                || categories
+                    .iter()
+                    .any(|x| x.code == code && x.parent_code.as_deref() == Some(c))
+        }
+    };
+    let mut hits = Vec::new();
+    for (order, i) in catalog::items_on_shelf(db).await?.into_iter().enumerate() {
+        if !in_category(&i.category_code)
+            || p.min_price_fen.is_some_and(|lo| i.base_price_fen < lo)
+            || p.max_price_fen.is_some_and(|hi| i.base_price_fen > hi)
+            || p.max_duration_min.is_some_and(|d| i.base_duration_min > d)
+        {
+            continue;
+        }
+        let cat = categories.iter().find(|c| c.code == i.category_code);
+        let extra = [
+            i.description.as_str(),
+            cat.map_or("", |c| c.name.as_str()),
+            cat.map_or("", |c| c.name_en.as_str()),
+        ];
+        let doc = daojia_domain::search::Doc::new(&i.name, &i.name_en, &extra);
+        if let Some(score) = doc.score(p.q.as_deref().unwrap_or("")) {
+            hits.push((score, order, i));
+        }
+    }
+    hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let items = hits
+        .into_iter()
+        .take(50)
+        .map(|(_, _, i)| item_view(i))
+        .collect::<ApiResult<_>>()?;
+    Ok(axum::Json(SearchResult { items }))
 }

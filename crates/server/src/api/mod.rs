@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Daojia API", description = "到家 Daojia: the API of the customer app, the worker app and the operations console. Errors are RFC 9457 problem documents. Admin endpoints list the permission they need as the scope of the `bearer` security requirement."),
     paths(
-        public::config, catalog::catalog, catalog::areas, catalog::locate, catalog::quote,
+        public::config, catalog::catalog, catalog::search, catalog::areas, catalog::locate, catalog::quote,
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
         account::worker_me, account::worker_sessions, account::worker_revoke,
@@ -111,6 +111,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/public/config", get(public::config))
         .route("/public/catalog", get(catalog::catalog))
+        .route("/public/catalog/search", get(catalog::search))
         .route("/public/areas", get(catalog::areas))
         .route("/public/areas/locate", get(catalog::locate))
         .route("/public/quote", post(catalog::quote))

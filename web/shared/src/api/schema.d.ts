@@ -387,6 +387,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/catalog/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Searches the items on shelf. */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/config": {
         parameters: {
             query?: never;
@@ -864,6 +881,11 @@ export interface components {
             name: string;
             /** @description Permissions. */
             permissions: string[];
+        };
+        /** @description Items found, best match first. */
+        SearchResult: {
+            /** @description The items. */
+            items: components["schemas"]["ItemView"][];
         };
         /** @description An option choice in a quote request. */
         SelectionInput: {
@@ -1836,6 +1858,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Catalog"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query?: {
+                /** @description Words, pinyin (`baojie`), pinyin initials (`bj`) or English. */
+                q?: string;
+                /** @description Only this category (and its sub-categories). */
+                category?: string;
+                /** @description Base price at least, 分. */
+                min_price_fen?: number;
+                /** @description Base price at most, 分. */
+                max_price_fen?: number;
+                /** @description Base duration at most, minutes. */
+                max_duration_min?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

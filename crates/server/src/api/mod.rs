@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod orders;
 pub mod public;
 
 use crate::state::AppState;
@@ -20,6 +21,7 @@ use utoipa::{Modify, OpenApi};
         public::config, catalog::catalog, catalog::search, catalog::areas, catalog::locate, catalog::quote,
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
+        orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
         admin::roles, admin::list_staff, admin::create_staff, admin::update_staff,
@@ -108,6 +110,8 @@ pub fn openapi_json() -> String {
 pub fn routes(state: &AppState) -> Router<AppState> {
     let idempotent =
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::optional);
+    let required =
+        || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::required);
     Router::new()
         .route("/public/config", get(public::config))
         .route("/public/catalog", get(catalog::catalog))
@@ -121,6 +125,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/auth/refresh", post(auth::refresh))
         .route("/public/auth/logout", post(auth::logout))
         .route("/customer/me", get(account::customer_me))
+        .route(
+            "/customer/orders",
+            // The layer wraps only the methods added before it: POST needs the key, GET not.
+            post(orders::place).layer(required()).get(orders::mine),
+        )
+        .route("/customer/orders/{id}", get(orders::detail))
+        .route("/customer/orders/{id}/cancel", post(orders::cancel))
+        .route("/customer/orders/{id}/reschedule", post(orders::reschedule))
         .route("/customer/sessions", get(account::customer_sessions))
         .route("/customer/sessions/{id}", delete(account::customer_revoke))
         .route("/worker/me", get(account::worker_me))

@@ -392,3 +392,16 @@ pub async fn add_address(
     .insert(db)
     .await
 }
+
+/// A customer's saved addresses, the default first.
+pub async fn addresses(
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+) -> Result<Vec<customer_address::Model>, DbErr> {
+    customer_address::Entity::find()
+        .filter(customer_address::Column::CustomerId.eq(customer_id))
+        .order_by_desc(customer_address::Column::IsDefault)
+        .order_by_asc(customer_address::Column::CreatedAt)
+        .all(db)
+        .await
+}

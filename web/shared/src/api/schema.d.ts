@@ -209,6 +209,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's orders, newest first (at most 100). */
+        get: operations["mine"];
+        put?: never;
+        /** Places an order. `Idempotency-Key` is required: a retried request returns the same order. */
+        post: operations["place"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the customer's orders with its lines and timeline. */
+        get: operations["detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels the order under its policy (the fee, if any, is `cancel_fee_now_fen`). */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moves the visit to another window (改约), within the order's policy. */
+        post: operations["reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/sessions": {
         parameters: {
             query?: never;
@@ -563,6 +632,11 @@ export interface components {
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
         };
+        /** @description Why the customer cancels. */
+        CancelRequest: {
+            /** @description Reason (at most 200 characters). */
+            reason: string;
+        };
         /** @description Categories and items. */
         Catalog: {
             /** @description Categories in display order. */
@@ -620,6 +694,35 @@ export interface components {
              * @description Saved addresses.
              */
             address_count: number;
+        };
+        /** @description One step of the order's timeline. */
+        EventView: {
+            /**
+             * Format: int32
+             * @description Step number (0 = placed).
+             */
+            seq: number;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description `customer`, `worker`, `staff` or `system`. */
+            actor: string;
+            /** @description What happened (`place`, `record_payment`, `assign`, `cancel`…). */
+            action: string;
+            /** @description State after. */
+            state: string;
+            /**
+             * Format: int64
+             * @description Paid in this step, 分.
+             */
+            paid_fen: number;
+            /**
+             * Format: int64
+             * @description Refunded in this step, 分.
+             */
+            refunded_fen: number;
         };
         /** @description One problem with one input field. */
         FieldError: {
@@ -681,6 +784,45 @@ export interface components {
              */
             deposit_fen: number;
         };
+        /** @description One item to order. */
+        LineInput: {
+            /** @description Item code. */
+            item: string;
+            /** @description Chosen options (others take their first choice). */
+            options?: components["schemas"]["SelectionInput"][];
+            /**
+             * Format: int32
+             * @description Units.
+             */
+            quantity?: number;
+        };
+        /** @description A line of an order. */
+        LineView: {
+            /** @description Item code. */
+            item: string;
+            /** @description Item name when ordered. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Units.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description Unit price, 分.
+             */
+            unit_price_fen: number;
+            /**
+             * Format: int64
+             * @description Line total, 分.
+             */
+            total_fen: number;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+        };
         /** @description A new staff account. */
         NewStaff: {
             /** @description Log-in name: 3–32 letters, digits, `.`, `_` or `-`. */
@@ -712,6 +854,82 @@ export interface components {
              * @description Added to the unit duration, minutes.
              */
             duration_delta_min: number;
+        };
+        /** @description An order as its customer sees it. */
+        OrderView: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Order number for the phone. */
+            order_no: string;
+            /** @description State (`pending_payment`…`cancelled`). */
+            state: string;
+            /**
+             * @description What the customer sees: awaiting_payment, awaiting_worker, awaiting_service,
+             *     in_service, completed, cancelled, after_sales.
+             */
+            view: string;
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end.
+             */
+            window_end: string;
+            /** @description Service area. */
+            area_code?: string | null;
+            /** @description Address (decrypted for its owner). */
+            address: string;
+            /** @description Building, floor, door. */
+            house_number: string;
+            /**
+             * Format: int64
+             * @description Total, 分.
+             */
+            total_fen: number;
+            /**
+             * Format: int64
+             * @description Due before a worker is sent, 分.
+             */
+            due_before_dispatch_fen: number;
+            /**
+             * Format: int64
+             * @description Paid, 分.
+             */
+            paid_fen: number;
+            /**
+             * Format: int64
+             * @description Refunded, 分.
+             */
+            refunded_fen: number;
+            /**
+             * Format: int64
+             * @description Kept as a cancellation fee, 分.
+             */
+            fee_fen: number;
+            /**
+             * Format: int64
+             * @description What cancelling now would cost, 分 (shown before the customer confirms).
+             */
+            cancel_fee_now_fen: number;
+            /** @description The rules of this order. */
+            policy: Record<string, never>;
+            /** @description Notes. */
+            notes: string;
+            /** @description Lines (in the detail view). */
+            lines: components["schemas"]["LineView"][];
+            /** @description Timeline (in the detail view). */
+            events: components["schemas"]["EventView"][];
+            /**
+             * Format: date-time
+             * @description Placed at.
+             */
+            created_at: string;
         };
         /**
          * @description Who a one-time code is for.
@@ -779,6 +997,23 @@ export interface components {
              * @description Staff.
              */
             staff: number;
+        };
+        /** @description A new order. The price is the server's; the window is one hour from `window_start`. */
+        PlaceOrder: {
+            /** @description The items (1–5). */
+            items: components["schemas"]["LineInput"][];
+            /**
+             * Format: uuid
+             * @description One of the customer's saved addresses.
+             */
+            address_id: string;
+            /**
+             * Format: date-time
+             * @description Start of the appointment window (RFC 3339), on the hour or half hour.
+             */
+            window_start: string;
+            /** @description Notes for the worker (at most 500 characters). */
+            notes?: string;
         };
         /** @description A GeoJSON polygon (`[lng, lat]`, WGS-84). */
         PolygonView: {
@@ -866,6 +1101,14 @@ export interface components {
         RefreshRequest: {
             /** @description The refresh token from the last pair (each is good for one use). */
             refresh_token: string;
+        };
+        /** @description The new window. */
+        RescheduleRequest: {
+            /**
+             * Format: date-time
+             * @description New window start (RFC 3339), on the hour or half hour.
+             */
+            window_start: string;
         };
         /**
          * @description The staff roles, for the OpenAPI document (the domain's `Role` stays free of HTTP
@@ -1529,6 +1772,244 @@ export interface operations {
             };
             /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mine: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Only orders the customer sees as this (awaiting_payment, awaiting_worker,
+                 *     awaiting_service, in_service, completed, cancelled, after_sales).
+                 */
+                view?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"][];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    place: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A UUID per order attempt; a retry with the same key returns the same order */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceOrder"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Bad Request: a problem document (RFC 9457) with a stable `code` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reschedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RescheduleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

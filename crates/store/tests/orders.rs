@@ -168,7 +168,7 @@ async fn a_payment_recorded_twice_counts_once_and_a_refused_action_writes_nothin
     each(async |t| {
         let (id, _) = placed(&t).await;
         let now = Utc::now();
-        let cs = staff(Role::CustomerService);
+        let cs = staff(Role::Finance);
         let (first, _) = orders::apply(&t.store, id, cs, pay("TX-9", 10_000), now, None)
             .await
             .unwrap();

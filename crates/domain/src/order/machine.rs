@@ -470,16 +470,15 @@ impl Order {
                     (
                         Actor::Staff { role, .. },
                         PaymentMethod::Cash | PaymentMethod::BankTransfer,
-                    ) if role.allows(Permission::FinanceWrite)
-                        || role.allows(Permission::OrderWrite) => {}
+                    ) if role.allows(Permission::FinanceWrite) => {}
                     (Actor::Staff { .. }, PaymentMethod::Cash | PaymentMethod::BankTransfer) => {
                         return Err(TransitionError::Forbidden(
-                            "recording a payment needs order.write or finance.write",
+                            "recording a payment needs finance.write",
                         ));
                     }
                     _ => {
                         return Err(TransitionError::Forbidden(
-                            "payments are recorded by staff (offline) or by the payment channel",
+                            "payments are recorded by finance (offline) or by the payment channel",
                         ));
                     }
                 }
@@ -582,7 +581,7 @@ impl Order {
                 }
             }
             Action::Depart => {
-                self.require_assigned_or_staff(actor, Permission::DispatchWrite)?;
+                self.require_assigned_or_staff(actor, Permission::OrderWrite)?;
                 match state {
                     Accepted => {
                         self.state = EnRoute;
@@ -847,10 +846,9 @@ impl Order {
                 "the order is not assigned to you",
             )),
             Actor::Staff { role, .. } if role.allows(permission) => Ok(()),
-            Actor::Staff { .. } => Err(TransitionError::Forbidden(match permission {
-                Permission::DispatchWrite => "recording a departure needs dispatch.write",
-                _ => "recording a visit needs order.write",
-            })),
+            Actor::Staff { .. } => Err(TransitionError::Forbidden(
+                "recording a visit needs order.write",
+            )),
             Actor::System => Ok(()),
             Actor::Customer { .. } => Err(TransitionError::Forbidden(
                 "the visit is recorded by the worker or staff",

@@ -29,7 +29,7 @@ pub struct PageParams {
     pub limit: Option<u64>,
 }
 
-fn page_request(cursor: Option<&str>, limit: Option<u64>) -> ApiResult<PageRequest> {
+pub(crate) fn page_request(cursor: Option<&str>, limit: Option<u64>) -> ApiResult<PageRequest> {
     if let Some(l) = limit
         && !(1..=PageRequest::MAX_LIMIT).contains(&l)
     {

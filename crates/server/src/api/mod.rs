@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_orders;
 pub mod auth;
 pub mod catalog;
 pub mod orders;
@@ -26,6 +27,8 @@ use utoipa::{Modify, OpenApi};
         account::staff_me, account::staff_sessions, account::staff_revoke,
         admin::roles, admin::list_staff, admin::create_staff, admin::update_staff,
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
+        admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
+        admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
     modifiers(&BearerAuth, &ResponseDescriptions),
@@ -154,4 +157,21 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/customers", get(admin::customers))
         .route("/admin/workers", get(admin::workers))
         .route("/admin/overview", get(admin::overview))
+        .route("/admin/orders", get(admin_orders::list))
+        .route("/admin/orders/{id}", get(admin_orders::detail))
+        .route(
+            "/admin/orders/{id}/payments",
+            post(admin_orders::record_payment).layer(idempotent()),
+        )
+        .route("/admin/orders/{id}/assign", post(admin_orders::assign))
+        .route("/admin/orders/{id}/visit", post(admin_orders::visit))
+        .route("/admin/orders/{id}/cancel", post(admin_orders::cancel))
+        .route(
+            "/admin/orders/{id}/reschedule",
+            post(admin_orders::reschedule),
+        )
+        .route(
+            "/admin/orders/{id}/after-sales",
+            post(admin_orders::after_sales),
+        )
 }

@@ -272,7 +272,7 @@ fn check_window(
 }
 
 /// Places an order. `Idempotency-Key` is required: a retried request returns the same order.
-#[utoipa::path(post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
+#[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
     params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
     responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn place(
@@ -448,7 +448,7 @@ pub struct MyOrdersParams {
 }
 
 /// The customer's orders, newest first (at most 100).
-#[utoipa::path(get, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), params(MyOrdersParams),
+#[utoipa::path(operation_id = "customer_order_mine", get, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), params(MyOrdersParams),
     responses((status = 200, body = Vec<OrderView>), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn mine(
     State(state): State<AppState>,
@@ -492,7 +492,7 @@ pub async fn mine(
 }
 
 /// One of the customer's orders with its lines and timeline.
-#[utoipa::path(get, path = "/api/v1/customer/orders/{id}", tag = "customer", security(("bearer" = [])),
+#[utoipa::path(operation_id = "customer_order_detail", get, path = "/api/v1/customer/orders/{id}", tag = "customer", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Order id")),
     responses((status = 200, body = OrderView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn detail(
@@ -516,7 +516,7 @@ pub struct CancelRequest {
 }
 
 /// Cancels the order under its policy (the fee, if any, is `cancel_fee_now_fen`).
-#[utoipa::path(post, path = "/api/v1/customer/orders/{id}/cancel", tag = "customer", security(("bearer" = [])), request_body = CancelRequest,
+#[utoipa::path(operation_id = "customer_order_cancel", post, path = "/api/v1/customer/orders/{id}/cancel", tag = "customer", security(("bearer" = [])), request_body = CancelRequest,
     params(("id" = Uuid, Path, description = "Order id")),
     responses((status = 200, body = OrderView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem)))]
 pub async fn cancel(
@@ -544,7 +544,7 @@ pub struct RescheduleRequest {
 }
 
 /// Moves the visit to another window (改约), within the order's policy.
-#[utoipa::path(post, path = "/api/v1/customer/orders/{id}/reschedule", tag = "customer", security(("bearer" = [])), request_body = RescheduleRequest,
+#[utoipa::path(operation_id = "customer_order_reschedule", post, path = "/api/v1/customer/orders/{id}/reschedule", tag = "customer", security(("bearer" = [])), request_body = RescheduleRequest,
     params(("id" = Uuid, Path, description = "Order id")),
     responses((status = 200, body = OrderView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn reschedule(

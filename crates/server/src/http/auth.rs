@@ -220,7 +220,12 @@ pub mod perm {
         AuditRead,
         SmsRead,
         CustomerRead,
-        WorkerRead
+        WorkerRead,
+        OrderRead,
+        OrderWrite,
+        DispatchWrite,
+        FinanceWrite,
+        AfterSalesWrite
     );
 }
 

@@ -8,6 +8,7 @@
 //! finds the effect already there, or is refused with the state as it now is.
 
 use super::accounts::address_context as ctx;
+use super::audit::AuditEntry;
 use crate::entity::{order_event, order_line, order_payment, service_order};
 use crate::{Store, is_unique_violation};
 use chrono::{DateTime, Utc};
@@ -317,14 +318,41 @@ pub async fn apply(
     now: DateTime<Utc>,
     request_id: Option<&str>,
 ) -> Result<(Outcome, Order), OrderError> {
+    apply_audited(store, id, actor, action, now, request_id, None).await
+}
+
+/// Like [`apply`], and when the order changes, records `audit` (its before and after filled
+/// in with the order's state, worker, window and money) in the same transaction.
+pub async fn apply_audited(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    audit: Option<AuditEntry>,
+) -> Result<(Outcome, Order), OrderError> {
     for _ in 0..ATTEMPTS {
-        match try_apply(store, id, actor, &action, now, request_id).await {
+        match try_apply(store, id, actor, &action, now, request_id, audit.clone()).await {
             Err(OrderError::Busy) => continue,
             Err(OrderError::Db(e)) if is_unique_violation(&e) => continue,
             other => return other,
         }
     }
     Err(OrderError::Busy)
+}
+
+/// What the audit log keeps of an order: no personal data.
+fn audit_view(o: &Order) -> serde_json::Value {
+    serde_json::json!({
+        "state": o.state.as_str(),
+        "worker_id": o.worker.map(|w| w.0),
+        "window_start": o.window.start,
+        "total_fen": o.amounts.total.as_fen(),
+        "paid_fen": o.amounts.paid.as_fen(),
+        "refunded_fen": o.amounts.refunded.as_fen(),
+        "fee_fen": o.amounts.fee.as_fen(),
+    })
 }
 
 async fn try_apply(
@@ -334,11 +362,37 @@ async fn try_apply(
     action: &Action,
     now: DateTime<Utc>,
     request_id: Option<&str>,
+    audit: Option<AuditEntry>,
 ) -> Result<(Outcome, Order), OrderError> {
     let tx = store.db().begin().await?;
     let row = get(&tx, id).await?.ok_or(OrderError::NotFound)?;
     let mut order = to_domain(&row)?;
+    let snapshot = order.clone();
     let before = order.version;
+    // A payment whose reference is already on the order is that payment again (a retry or
+    // a repeated notification), whatever the order's state is by now.
+    if let Action::RecordPayment {
+        amount,
+        method,
+        reference,
+    } = action
+    {
+        let existing = order_payment::Entity::find()
+            .filter(order_payment::Column::OrderId.eq(id))
+            .filter(order_payment::Column::Method.eq(method_code(method)))
+            .filter(order_payment::Column::Reference.eq(reference.as_str()))
+            .one(&tx)
+            .await?;
+        if let Some(p) = existing {
+            if p.amount_fen != amount.as_fen() {
+                return Err(TransitionError::Amount(
+                    "this reference was already recorded with another amount",
+                )
+                .into());
+            }
+            return Ok((Outcome::AlreadyDone, order));
+        }
+    }
     let event = match order.apply(actor, action.clone(), now)? {
         Outcome::AlreadyDone => return Ok((Outcome::AlreadyDone, order)),
         Outcome::Applied(e) => e,
@@ -423,6 +477,11 @@ async fn try_apply(
         return Err(OrderError::Busy);
     }
     insert_event(&tx, id, actor, &event, request_id).await?;
+    if let Some(mut entry) = audit {
+        entry.before = Some(audit_view(&snapshot));
+        entry.after = Some(audit_view(&order));
+        super::audit::record(&tx, entry, now).await?;
+    }
     tx.commit().await?;
     Ok((Outcome::Applied(event), order))
 }
@@ -454,4 +513,56 @@ async fn insert_event(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Filters for the operations order list; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Only these states.
+    pub states: Vec<OrderState>,
+    /// Only this service area.
+    pub area_code: Option<String>,
+    /// Windows starting at or after this.
+    pub from: Option<DateTime<Utc>>,
+    /// Windows starting before this.
+    pub until: Option<DateTime<Utc>>,
+    /// Only this worker's.
+    pub worker: Option<Uuid>,
+    /// Only this customer's.
+    pub customer: Option<Uuid>,
+}
+
+/// Orders matching `f`, newest first, a page at a time.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &OrderFilter,
+    page: super::PageRequest,
+) -> Result<super::Page<service_order::Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    let mut q = service_order::Entity::find()
+        .order_by_desc(service_order::Column::Id)
+        .limit(page.limit + 1);
+    if let Some(after) = page.after {
+        q = q.filter(service_order::Column::Id.lt(after));
+    }
+    if !f.states.is_empty() {
+        q = q.filter(service_order::Column::State.is_in(f.states.iter().map(|s| s.as_str())));
+    }
+    if let Some(a) = &f.area_code {
+        q = q.filter(service_order::Column::AreaCode.eq(a.as_str()));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(service_order::Column::WindowStart.gte(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(service_order::Column::WindowStart.lt(t));
+    }
+    if let Some(w) = f.worker {
+        q = q.filter(service_order::Column::WorkerId.eq(w));
+    }
+    if let Some(c) = f.customer {
+        q = q.filter(service_order::Column::CustomerId.eq(c));
+    }
+    let rows = q.all(db).await?;
+    Ok(super::page_from(rows, page.limit, |r| r.id))
 }

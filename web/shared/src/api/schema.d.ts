@@ -55,6 +55,142 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders, newest first, with filters. */
+        get: operations["admin_order_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order with lines, timeline and payments. */
+        get: operations["admin_order_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/after-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Opens or decides an after-sales case (售后). */
+        post: operations["admin_order_after_sales"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Assigns a worker by hand (派单). */
+        post: operations["admin_order_assign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels the order (full refund of what was paid). */
+        post: operations["admin_order_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Records an offline payment. */
+        post: operations["admin_order_record_payment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moves the visit (any time before service starts; releases the worker). */
+        post: operations["admin_order_reschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/visit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Records a visit step (the worker app does this itself once it lands). */
+        post: operations["admin_order_visit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/overview": {
         parameters: {
             query?: never;
@@ -217,10 +353,10 @@ export interface paths {
             cookie?: never;
         };
         /** The customer's orders, newest first (at most 100). */
-        get: operations["mine"];
+        get: operations["customer_order_mine"];
         put?: never;
         /** Places an order. `Idempotency-Key` is required: a retried request returns the same order. */
-        post: operations["place"];
+        post: operations["customer_order_place"];
         delete?: never;
         options?: never;
         head?: never;
@@ -235,7 +371,7 @@ export interface paths {
             cookie?: never;
         };
         /** One of the customer's orders with its lines and timeline. */
-        get: operations["detail"];
+        get: operations["customer_order_detail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -254,7 +390,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancels the order under its policy (the fee, if any, is `cancel_fee_now_fen`). */
-        post: operations["cancel"];
+        post: operations["customer_order_cancel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -271,7 +407,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Moves the visit to another window (改约), within the order's policy. */
-        post: operations["reschedule"];
+        post: operations["customer_order_reschedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -562,6 +698,96 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An order in the console. */
+        AdminOrder: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Order number. */
+            order_no: string;
+            /** @description State. */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Customer id.
+             */
+            customer_id: string;
+            /**
+             * Format: uuid
+             * @description Worker id (offered to or assigned).
+             */
+            worker_id?: string | null;
+            /** @description Service area. */
+            area_code?: string | null;
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end.
+             */
+            window_end: string;
+            /** @description Contact name. */
+            contact_name: string;
+            /** @description Contact phone, masked (138****8000). */
+            contact_phone: string;
+            /** @description Address. */
+            address: string;
+            /**
+             * Format: int64
+             * @description Total, 分.
+             */
+            total_fen: number;
+            /**
+             * Format: int64
+             * @description Paid, 分.
+             */
+            paid_fen: number;
+            /**
+             * Format: int64
+             * @description Refunded, 分.
+             */
+            refunded_fen: number;
+            /**
+             * Format: int64
+             * @description Fee kept, 分.
+             */
+            fee_fen: number;
+            /**
+             * Format: date-time
+             * @description Placed at.
+             */
+            created_at: string;
+            /** @description Lines (detail only). */
+            lines: components["schemas"]["LineView"][];
+            /** @description Timeline (detail only). */
+            events: components["schemas"]["EventView"][];
+            /** @description Payments recorded (detail only). */
+            payments: components["schemas"]["PaymentView"][];
+        };
+        /** @description A page of orders. */
+        AdminOrderPage: {
+            /** @description Orders, newest first. */
+            items: components["schemas"]["AdminOrder"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description An after-sales decision. */
+        AfterSalesDecision: {
+            /** @description `open` (on the customer's behalf), `rework`, `refund` or `declined`. */
+            decision: string;
+            /**
+             * Format: int64
+             * @description Refund amount, 分 (for `refund`).
+             */
+            amount_fen?: number | null;
+            /** @description Explanation for the record and the customer. */
+            note: string;
+        };
         /** @description A service area. */
         AreaView: {
             /** @description Code. */
@@ -596,6 +822,14 @@ export interface components {
             horizon_days: number;
             /** @description The outline. */
             polygon: components["schemas"]["PolygonView"];
+        };
+        /** @description The worker to assign. */
+        AssignRequest: {
+            /**
+             * Format: uuid
+             * @description Worker id.
+             */
+            worker_id: string;
         };
         /** @description One audit entry. */
         AuditEntry: {
@@ -836,6 +1070,18 @@ export interface components {
             /** @description Initial password: at least 8 characters, not only digits. */
             password: string;
         };
+        /** @description An offline payment (现金 / 转账) with its receipt. */
+        OfflinePayment: {
+            /**
+             * Format: int64
+             * @description Amount, 分.
+             */
+            amount_fen: number;
+            /** @description `cash` or `bank_transfer`. */
+            method: string;
+            /** @description Receipt number or transfer reference (the same reference twice is one payment). */
+            reference: string;
+        };
         /** @description One choice of an option. */
         OptionChoiceView: {
             /** @description Code. */
@@ -997,6 +1243,23 @@ export interface components {
              * @description Staff.
              */
             staff: number;
+        };
+        /** @description A recorded payment. */
+        PaymentView: {
+            /** @description `cash`, `bank_transfer`, `channel:…`, `demo`. */
+            method: string;
+            /** @description Receipt or transaction reference. */
+            reference: string;
+            /**
+             * Format: int64
+             * @description Amount, 分.
+             */
+            amount_fen: number;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
         };
         /** @description A new order. The price is the server's; the window is one hour from `window_start`. */
         PlaceOrder: {
@@ -1212,6 +1475,11 @@ export interface components {
              */
             created_at: string;
         };
+        /** @description Why staff cancel. */
+        StaffCancel: {
+            /** @description Reason (1–200 characters), shown to the customer. */
+            reason: string;
+        };
         /** @description Staff log-in. */
         StaffLogin: {
             /** @description Username or phone number. */
@@ -1249,6 +1517,14 @@ export interface components {
             /** @description Activate or deactivate (deactivating ends their sessions' access at once). */
             active?: boolean | null;
         };
+        /** @description The new window. */
+        StaffReschedule: {
+            /**
+             * Format: date-time
+             * @description New window start (RFC 3339).
+             */
+            window_start: string;
+        };
         /** @description Tokens for an authenticated session. */
         TokenPair: {
             /** @description Send as `Authorization: Bearer ...`. */
@@ -1269,6 +1545,11 @@ export interface components {
             refresh_expires_in: number;
             /** @description The session id (see the sessions list). */
             session_id: string;
+        };
+        /** @description A step of the visit that staff record for the worker. */
+        VisitStep: {
+            /** @description `depart`, `check_in` (service starts), `finish` (service done) or `complete`. */
+            step: string;
         };
         /** @description The signed-in worker. */
         WorkerMe: {
@@ -1426,6 +1707,478 @@ export interface operations {
             };
             /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_list: {
+        parameters: {
+            query?: {
+                /** @description States, comma-separated (e.g. `pending_dispatch,pending_accept`). */
+                state?: string;
+                /** @description Service area code. */
+                area?: string;
+                /** @description Local date of the window (YYYY-MM-DD, China Standard Time). */
+                date?: string;
+                /** @description Worker id. */
+                worker_id?: string;
+                /** @description The customer's phone. */
+                customer_phone?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrderPage"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_after_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AfterSalesDecision"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_assign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffCancel"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_record_payment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OfflinePayment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_reschedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffReschedule"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_visit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VisitStep"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1781,7 +2534,7 @@ export interface operations {
             };
         };
     };
-    mine: {
+    customer_order_mine: {
         parameters: {
             query?: {
                 /**
@@ -1825,7 +2578,7 @@ export interface operations {
             };
         };
     };
-    place: {
+    customer_order_place: {
         parameters: {
             query?: never;
             header: {
@@ -1879,7 +2632,7 @@ export interface operations {
             };
         };
     };
-    detail: {
+    customer_order_detail: {
         parameters: {
             query?: never;
             header?: never;
@@ -1920,7 +2673,7 @@ export interface operations {
             };
         };
     };
-    cancel: {
+    customer_order_cancel: {
         parameters: {
             query?: never;
             header?: never;
@@ -1965,7 +2718,7 @@ export interface operations {
             };
         };
     };
-    reschedule: {
+    customer_order_reschedule: {
         parameters: {
             query?: never;
             header?: never;

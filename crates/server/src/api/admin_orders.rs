@@ -1,0 +1,574 @@
+//! Orders in the operations console: the list with filters, the detail with timeline and
+//! payments, and the actions staff take on an order. Each action is one transition of the
+//! order state machine, recorded in the order's timeline and in the audit log together.
+
+use super::orders::{EventView, LineView, WINDOW_MINUTES, transition_error};
+use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Query};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use daojia_domain::ids::{StaffId, WorkerId};
+use daojia_domain::money::Money;
+use daojia_domain::order::machine::{Action, Actor, AssignedBy, PaymentMethod, Resolution, Window};
+use daojia_domain::phone::{Phone, mask_phone};
+use daojia_store::entity::service_order;
+use daojia_store::repo::accounts::{self, address_context as ctx};
+use daojia_store::repo::{PageRequest, audit, orders};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// An order in the console.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrder {
+    /// Id.
+    pub id: Uuid,
+    /// Order number.
+    pub order_no: String,
+    /// State.
+    pub state: String,
+    /// Customer id.
+    pub customer_id: Uuid,
+    /// Worker id (offered to or assigned).
+    pub worker_id: Option<Uuid>,
+    /// Service area.
+    pub area_code: Option<String>,
+    /// Window start.
+    pub window_start: DateTime<Utc>,
+    /// Window end.
+    pub window_end: DateTime<Utc>,
+    /// Contact name.
+    pub contact_name: String,
+    /// Contact phone, masked (138****8000).
+    pub contact_phone: String,
+    /// Address.
+    pub address: String,
+    /// Total, 分.
+    pub total_fen: i64,
+    /// Paid, 分.
+    pub paid_fen: i64,
+    /// Refunded, 分.
+    pub refunded_fen: i64,
+    /// Fee kept, 分.
+    pub fee_fen: i64,
+    /// Placed at.
+    pub created_at: DateTime<Utc>,
+    /// Lines (detail only).
+    pub lines: Vec<LineView>,
+    /// Timeline (detail only).
+    pub events: Vec<EventView>,
+    /// Payments recorded (detail only).
+    pub payments: Vec<PaymentView>,
+}
+
+/// A recorded payment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    /// `cash`, `bank_transfer`, `channel:…`, `demo`.
+    pub method: String,
+    /// Receipt or transaction reference.
+    pub reference: String,
+    /// Amount, 分.
+    pub amount_fen: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A page of orders.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminOrderPage {
+    /// Orders, newest first.
+    pub items: Vec<AdminOrder>,
+    /// Cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrder {
+    let v = state.store.vault();
+    let dec = |c: &str, s: &str| v.decrypt(c, s).unwrap_or_else(|_| "•••".into());
+    AdminOrder {
+        id: m.id,
+        order_no: m.order_no,
+        state: m.state,
+        customer_id: m.customer_id,
+        worker_id: m.worker_id,
+        area_code: m.area_code,
+        window_start: m.window_start,
+        window_end: m.window_end,
+        contact_name: dec(ctx::CONTACT_NAME, &m.contact_name_enc),
+        contact_phone: mask_phone(&dec(ctx::CONTACT_PHONE, &m.contact_phone_enc)),
+        address: format!(
+            "{} {}",
+            dec(ctx::ADDRESS, &m.address_enc),
+            dec(ctx::HOUSE_NUMBER, &m.house_number_enc)
+        ),
+        total_fen: m.total_fen,
+        paid_fen: m.paid_fen,
+        refunded_fen: m.refunded_fen,
+        fee_fen: m.fee_fen,
+        created_at: m.created_at,
+        lines: vec![],
+        events: vec![],
+        payments: vec![],
+    }
+}
+
+/// Order list filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderListParams {
+    /// States, comma-separated (e.g. `pending_dispatch,pending_accept`).
+    pub state: Option<String>,
+    /// Service area code.
+    pub area: Option<String>,
+    /// Local date of the window (YYYY-MM-DD, China Standard Time).
+    pub date: Option<String>,
+    /// Worker id.
+    pub worker_id: Option<Uuid>,
+    /// The customer's phone.
+    pub customer_phone: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 200 (default 50).
+    pub limit: Option<u64>,
+}
+
+/// Orders, newest first, with filters.
+#[utoipa::path(operation_id = "admin_order_list", get, path = "/api/v1/admin/orders", tag = "admin", security(("bearer" = ["order.read"])), params(OrderListParams),
+    responses((status = 200, body = AdminOrderPage), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _: Can<perm::OrderRead>,
+    Query(p): Query<OrderListParams>,
+) -> ApiResult<axum::Json<AdminOrderPage>> {
+    let page: PageRequest = super::admin::page_request(p.cursor.as_deref(), p.limit)?;
+    let mut f = orders::OrderFilter {
+        area_code: p.area,
+        worker: p.worker_id,
+        ..Default::default()
+    };
+    if let Some(s) = &p.state {
+        for name in s.split(',').map(str::trim).filter(|x| !x.is_empty()) {
+            f.states.push(name.parse().map_err(|_| {
+                ApiError::field("state", "unknown_state", format!("no state `{name}`"))
+            })?);
+        }
+    }
+    if let Some(d) = &p.date {
+        let day = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| ApiError::field("date", "invalid", "a date as YYYY-MM-DD"))?;
+        let start =
+            day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - Duration::hours(8);
+        f.from = Some(start);
+        f.until = Some(start + Duration::days(1));
+    }
+    if let Some(ph) = &p.customer_phone {
+        let phone = Phone::parse(ph)
+            .map_err(|e| ApiError::field("customer_phone", "invalid", e.to_string()))?;
+        match accounts::customer_by_phone(&state.store, &phone).await? {
+            Some(c) => f.customer = Some(c.id),
+            None => {
+                return Ok(axum::Json(AdminOrderPage {
+                    items: vec![],
+                    next_cursor: None,
+                }));
+            }
+        }
+    }
+    let rows = orders::list(state.store.db(), &f, page).await?;
+    Ok(axum::Json(AdminOrderPage {
+        items: rows
+            .items
+            .into_iter()
+            .map(|m| admin_order(&state, m))
+            .collect(),
+        next_cursor: rows.next_cursor,
+    }))
+}
+
+async fn detail_of(state: &AppState, id: Uuid) -> ApiResult<AdminOrder> {
+    let db = state.store.db();
+    let m = orders::get(db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let mut o = admin_order(state, m);
+    o.lines = orders::lines(db, id)
+        .await?
+        .into_iter()
+        .map(|l| LineView {
+            item: l.item_code,
+            name: l.item_name,
+            quantity: l.quantity,
+            unit_price_fen: l.unit_price_fen,
+            total_fen: l.total_fen,
+            duration_min: l.duration_min,
+        })
+        .collect();
+    o.events = orders::events(db, id)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor_type,
+            action: e.action,
+            state: e.to_state,
+            paid_fen: e.paid_fen,
+            refunded_fen: e.refunded_fen,
+        })
+        .collect();
+    o.payments = orders::payments(db, id)
+        .await?
+        .into_iter()
+        .map(|p| PaymentView {
+            method: p.method,
+            reference: p.reference,
+            amount_fen: p.amount_fen,
+            at: p.at,
+        })
+        .collect();
+    Ok(o)
+}
+
+/// One order with lines, timeline and payments.
+#[utoipa::path(operation_id = "admin_order_detail", get, path = "/api/v1/admin/orders/{id}", tag = "admin", security(("bearer" = ["order.read"])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    _: Can<perm::OrderRead>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    Ok(axum::Json(detail_of(&state, id).await?))
+}
+
+async fn act(
+    state: &AppState,
+    who: &CurrentStaff,
+    client: &ClientInfo,
+    id: Uuid,
+    action: Action,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    orders::get(state.store.db(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let actor = Actor::Staff {
+        id: StaffId(who.staff.id),
+        role: who.role,
+    };
+    let entry = audit::AuditEntry {
+        actor_type: "staff".into(),
+        actor_id: Some(who.staff.id),
+        actor_name: Some(who.staff.name.clone()),
+        action: format!("order.{}", action.name()),
+        target_type: "order".into(),
+        target_id: Some(id.to_string()),
+        before: None,
+        after: None,
+        request_id: client.request_id.clone(),
+        ip: client.ip.clone(),
+    };
+    orders::apply_audited(
+        &state.store,
+        id,
+        actor,
+        action,
+        state.now(),
+        client.request_id.as_deref(),
+        Some(entry),
+    )
+    .await
+    .map_err(|e| match e {
+        orders::OrderError::NotFound => ApiError::not_found("order"),
+        orders::OrderError::Busy => ApiError::conflict("order_busy", e.to_string()),
+        orders::OrderError::Transition(t) => transition_error(t),
+        other => ApiError::internal(other),
+    })?;
+    Ok(axum::Json(detail_of(state, id).await?))
+}
+
+/// An offline payment (现金 / 转账) with its receipt.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfflinePayment {
+    /// Amount, 分.
+    pub amount_fen: i64,
+    /// `cash` or `bank_transfer`.
+    pub method: String,
+    /// Receipt number or transfer reference (the same reference twice is one payment).
+    pub reference: String,
+}
+
+/// Records an offline payment.
+#[utoipa::path(operation_id = "admin_order_record_payment", post, path = "/api/v1/admin/orders/{id}/payments", tag = "admin", security(("bearer" = ["finance.write"])), request_body = OfflinePayment,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn record_payment(
+    State(state): State<AppState>,
+    who: Can<perm::FinanceWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<OfflinePayment>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    let method = match req.method.as_str() {
+        "cash" => PaymentMethod::Cash,
+        "bank_transfer" => PaymentMethod::BankTransfer,
+        _ => {
+            return Err(ApiError::field(
+                "method",
+                "unknown_method",
+                "`cash` or `bank_transfer`",
+            ));
+        }
+    };
+    let reference = req.reference.trim().to_string();
+    if reference.is_empty() || reference.chars().count() > 64 {
+        return Err(ApiError::field(
+            "reference",
+            "length",
+            "a receipt or transfer reference of 1 to 64 characters",
+        ));
+    }
+    act(
+        &state,
+        &who.staff,
+        &client,
+        id,
+        Action::RecordPayment {
+            amount: Money::fen(req.amount_fen),
+            method,
+            reference,
+        },
+    )
+    .await
+}
+
+/// The worker to assign.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// Worker id.
+    pub worker_id: Uuid,
+}
+
+/// Assigns a worker by hand (派单).
+#[utoipa::path(operation_id = "admin_order_assign", post, path = "/api/v1/admin/orders/{id}/assign", tag = "admin", security(("bearer" = ["dispatch.write"])), request_body = AssignRequest,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    who: Can<perm::DispatchWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<AssignRequest>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    let w = accounts::worker(state.store.db(), req.worker_id)
+        .await?
+        .filter(|w| w.active)
+        .ok_or_else(|| {
+            ApiError::field(
+                "worker_id",
+                "unknown_worker",
+                "no active worker with this id",
+            )
+        })?;
+    act(
+        &state,
+        &who.staff,
+        &client,
+        id,
+        Action::Assign {
+            worker: WorkerId(w.id),
+            by: AssignedBy::Manual,
+        },
+    )
+    .await
+}
+
+/// A step of the visit that staff record for the worker.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitStep {
+    /// `depart`, `check_in` (service starts), `finish` (service done) or `complete`.
+    pub step: String,
+}
+
+/// Records a visit step (the worker app does this itself once it lands).
+#[utoipa::path(operation_id = "admin_order_visit", post, path = "/api/v1/admin/orders/{id}/visit", tag = "admin", security(("bearer" = ["order.write"])), request_body = VisitStep,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn visit(
+    State(state): State<AppState>,
+    who: Can<perm::OrderWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<VisitStep>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    let action = match req.step.as_str() {
+        "depart" => Action::Depart,
+        "check_in" => Action::CheckIn,
+        "finish" => Action::FinishService,
+        "complete" => Action::Complete,
+        _ => {
+            return Err(ApiError::field(
+                "step",
+                "unknown_step",
+                "`depart`, `check_in`, `finish` or `complete`",
+            ));
+        }
+    };
+    act(&state, &who.staff, &client, id, action).await
+}
+
+/// Why staff cancel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCancel {
+    /// Reason (1–200 characters), shown to the customer.
+    pub reason: String,
+}
+
+/// Cancels the order (full refund of what was paid).
+#[utoipa::path(operation_id = "admin_order_cancel", post, path = "/api/v1/admin/orders/{id}/cancel", tag = "admin", security(("bearer" = ["order.write"])), request_body = StaffCancel,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    who: Can<perm::OrderWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<StaffCancel>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    if req.reason.trim().is_empty() || req.reason.chars().count() > 200 {
+        return Err(ApiError::field(
+            "reason",
+            "length",
+            "between 1 and 200 characters",
+        ));
+    }
+    act(
+        &state,
+        &who.staff,
+        &client,
+        id,
+        Action::Cancel { reason: req.reason },
+    )
+    .await
+}
+
+/// The new window.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StaffReschedule {
+    /// New window start (RFC 3339).
+    pub window_start: DateTime<Utc>,
+}
+
+/// Moves the visit (any time before service starts; releases the worker).
+#[utoipa::path(operation_id = "admin_order_reschedule", post, path = "/api/v1/admin/orders/{id}/reschedule", tag = "admin", security(("bearer" = ["order.write"])), request_body = StaffReschedule,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    who: Can<perm::OrderWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<StaffReschedule>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    let window = Window {
+        start: req.window_start,
+        end: req.window_start + Duration::minutes(WINDOW_MINUTES),
+    };
+    act(
+        &state,
+        &who.staff,
+        &client,
+        id,
+        Action::Reschedule { window },
+    )
+    .await
+}
+
+/// An after-sales decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AfterSalesDecision {
+    /// `open` (on the customer's behalf), `rework`, `refund` or `declined`.
+    pub decision: String,
+    /// Refund amount, 分 (for `refund`).
+    pub amount_fen: Option<i64>,
+    /// Explanation for the record and the customer.
+    pub note: String,
+}
+
+/// Opens or decides an after-sales case (售后).
+#[utoipa::path(operation_id = "admin_order_after_sales", post, path = "/api/v1/admin/orders/{id}/after-sales", tag = "admin", security(("bearer" = ["aftersales.write"])), request_body = AfterSalesDecision,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn after_sales(
+    State(state): State<AppState>,
+    who: Can<perm::AfterSalesWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<AfterSalesDecision>,
+) -> ApiResult<axum::Json<AdminOrder>> {
+    if req.note.chars().count() > 500 {
+        return Err(ApiError::field(
+            "note",
+            "too_long",
+            "at most 500 characters",
+        ));
+    }
+    let resolution = match (req.decision.as_str(), req.amount_fen) {
+        ("open", None) => {
+            return act(
+                &state,
+                &who.staff,
+                &client,
+                id,
+                Action::OpenAfterSales { reason: req.note },
+            )
+            .await;
+        }
+        ("rework", None) => Resolution::Rework,
+        ("declined", None) => Resolution::Declined,
+        ("refund", Some(a)) => Resolution::Refund {
+            amount: Money::fen(a),
+        },
+        ("refund", None) => {
+            return Err(ApiError::field(
+                "amount_fen",
+                "required",
+                "a refund needs an amount",
+            ));
+        }
+        ("open" | "rework" | "declined", Some(_)) => {
+            return Err(ApiError::field(
+                "amount_fen",
+                "unexpected",
+                "only a refund has an amount",
+            ));
+        }
+        _ => {
+            return Err(ApiError::field(
+                "decision",
+                "unknown_decision",
+                "`open`, `rework`, `refund` or `declined`",
+            ));
+        }
+    };
+    act(
+        &state,
+        &who.staff,
+        &client,
+        id,
+        Action::ResolveAfterSales {
+            resolution,
+            note: req.note,
+        },
+    )
+    .await
+}

@@ -6,7 +6,7 @@
 use crate::state::AppState;
 use chrono::{Duration, Timelike};
 use daojia_store::entity::job;
-use daojia_store::repo::{housekeeping, jobs};
+use daojia_store::repo::{housekeeping, jobs, orders};
 use std::time::Duration as StdDuration;
 use tokio::sync::watch;
 
@@ -29,7 +29,66 @@ pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
             );
             Ok(())
         }
+        kind @ (orders::job_kind::UNPAID_TIMEOUT
+        | orders::job_kind::DISPATCH_DEADLINE
+        | orders::job_kind::AUTO_COMPLETE) => order_job(state, kind, &j.payload).await,
         other => Err(format!("no handler for job kind `{other}`")),
+    }
+}
+
+/// An order timer. Each is idempotent: it acts only if the order is still where the timer
+/// expects it, and a refusal by the state machine (the order moved on) ends the job.
+async fn order_job(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
+    use daojia_domain::order::OrderState;
+    use daojia_domain::order::machine::{Action, Actor};
+    let p: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
+    let id: uuid::Uuid = p["order_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or("payload lacks order_id")?;
+    let Some(row) = orders::get(state.store.db(), id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let order = orders::to_domain(&row).map_err(|e| e.to_string())?;
+    let action = match kind {
+        orders::job_kind::UNPAID_TIMEOUT if order.state == OrderState::PendingPayment => {
+            Action::Cancel {
+                reason: "未在规定时间内支付，订单已自动取消".into(),
+            }
+        }
+        orders::job_kind::DISPATCH_DEADLINE => {
+            let expected = p["window_start"]
+                .as_str()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+            let same_window =
+                expected.is_some_and(|t| t.with_timezone(&chrono::Utc) == order.window.start);
+            if !(same_window
+                && matches!(
+                    order.state,
+                    OrderState::PendingDispatch | OrderState::PendingAccept
+                ))
+            {
+                return Ok(());
+            }
+            tracing::warn!(order = %id, "no worker by the start of the window: cancelling");
+            Action::Cancel {
+                reason: "预约时段内暂无可用师傅，订单已取消并全额退款".into(),
+            }
+        }
+        orders::job_kind::AUTO_COMPLETE if order.state == OrderState::PendingSettlement => {
+            Action::Complete
+        }
+        _ => return Ok(()),
+    };
+    match orders::apply(&state.store, id, Actor::System, action, state.now(), None).await {
+        Ok(_) | Err(orders::OrderError::Transition(_)) | Err(orders::OrderError::NotFound) => {
+            Ok(())
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -216,6 +216,9 @@ pub async fn place(
     }
     .insert(&tx)
     .await?;
+    for j in follow_ups(&order, 0, true, false, now) {
+        super::jobs::enqueue(&tx, j, now).await?;
+    }
     tx.commit().await?;
     Ok((row, order))
 }
@@ -304,6 +307,59 @@ fn method_code(m: &PaymentMethod) -> String {
         PaymentMethod::Channel { channel } => format!("channel:{channel}"),
         PaymentMethod::Demo => "demo".into(),
     }
+}
+
+/// Job kinds the order lifecycle schedules (handled by the server's job runner).
+pub mod job_kind {
+    /// Cancel an order still unpaid when the policy's payment time is up.
+    pub const UNPAID_TIMEOUT: &str = "order.unpaid_timeout";
+    /// Cancel an order that has no worker when its window starts.
+    pub const DISPATCH_DEADLINE: &str = "order.dispatch_deadline";
+    /// Complete an order the customer has not confirmed within the confirmation window.
+    pub const AUTO_COMPLETE: &str = "order.auto_complete";
+}
+
+/// The follow-up jobs a new state calls for; written in the same transaction as the
+/// transition, so a crash cannot lose them. Keys include the event number, so a job is
+/// enqueued once per step however often a transaction is retried.
+fn follow_ups(
+    order: &Order,
+    seq: u32,
+    placed: bool,
+    window_changed: bool,
+    now: DateTime<Utc>,
+) -> Vec<super::jobs::NewJob> {
+    use super::jobs::NewJob;
+    let id = order.id.0;
+    let mut v = Vec::new();
+    if placed {
+        v.push(NewJob {
+            kind: job_kind::UNPAID_TIMEOUT.into(),
+            payload: serde_json::json!({ "order_id": id }),
+            run_at: now + chrono::Duration::minutes(i64::from(order.policy.unpaid_minutes)),
+            dedupe_key: Some(format!("{}:{id}", job_kind::UNPAID_TIMEOUT)),
+            max_attempts: 5,
+        });
+    }
+    if (placed || window_changed) && !order.state.is_terminal() {
+        v.push(NewJob {
+            kind: job_kind::DISPATCH_DEADLINE.into(),
+            payload: serde_json::json!({ "order_id": id, "window_start": order.window.start }),
+            run_at: order.window.start,
+            dedupe_key: Some(format!("{}:{id}:{seq}", job_kind::DISPATCH_DEADLINE)),
+            max_attempts: 5,
+        });
+    }
+    if order.state == OrderState::PendingSettlement {
+        v.push(NewJob {
+            kind: job_kind::AUTO_COMPLETE.into(),
+            payload: serde_json::json!({ "order_id": id }),
+            run_at: now + chrono::Duration::hours(i64::from(order.policy.confirm_hours)),
+            dedupe_key: Some(format!("{}:{id}:{seq}", job_kind::AUTO_COMPLETE)),
+            max_attempts: 5,
+        });
+    }
+    v
 }
 
 /// How many times a transition is retried when others change the order meanwhile.
@@ -477,6 +533,12 @@ async fn try_apply(
         return Err(OrderError::Busy);
     }
     insert_event(&tx, id, actor, &event, request_id).await?;
+    let rescheduled = matches!(action, Action::Reschedule { .. });
+    if event.from != event.to || rescheduled {
+        for j in follow_ups(&order, event.seq, false, rescheduled, now) {
+            super::jobs::enqueue(&tx, j, now).await?;
+        }
+    }
     if let Some(mut entry) = audit {
         entry.before = Some(audit_view(&snapshot));
         entry.after = Some(audit_view(&order));

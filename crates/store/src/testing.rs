@@ -175,6 +175,14 @@ impl Drop for TestDb {
                         backend,
                     } => {
                         if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                            if backend != Backend::Postgres {
+                                // MariaDB has no FORCE: a pooled connection the test left with
+                                // an open transaction (a dropped transaction's rollback runs
+                                // only when the connection is next used) holds a metadata lock
+                                // that DROP DATABASE would wait on for a year. End those
+                                // sessions first, and never wait long.
+                                kill_sessions(&admin, &name).await;
+                            }
                             let sql = if backend == Backend::Postgres {
                                 format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                             } else {
@@ -193,6 +201,35 @@ impl Drop for TestDb {
             });
         })
         .join();
+    }
+}
+
+/// Ends every MariaDB/MySQL session using database `name` (but this one), and caps how
+/// long this session waits for metadata locks.
+async fn kill_sessions(admin: &sea_orm::DatabaseConnection, name: &str) {
+    use sea_orm::ConnectionTrait;
+    let b = admin.get_database_backend();
+    let _ = admin
+        .execute_raw(Statement::from_string(
+            b,
+            "SET SESSION lock_wait_timeout = 30",
+        ))
+        .await;
+    let ids = admin
+        .query_all_raw(Statement::from_string(
+            b,
+            format!(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{name}' AND ID <> CONNECTION_ID()"
+            ),
+        ))
+        .await
+        .unwrap_or_default();
+    for row in ids {
+        if let Ok(id) = row.try_get_by_index::<u64>(0) {
+            let _ = admin
+                .execute_raw(Statement::from_string(b, format!("KILL {id}")))
+                .await;
+        }
     }
 }
 

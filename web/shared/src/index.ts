@@ -12,3 +12,5 @@ export * from './composables/useAsync';
 export * from './composables/usePaged';
 export * from './composables/useCountdown';
 export * from './format';
+export * from './orders';
+export * from './slots';

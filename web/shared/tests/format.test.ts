@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { describeUserAgent, formatDate, formatDateTime, isMobilePhone } from '../src/format';
+import {
+  addDays,
+  describeUserAgent,
+  formatDate,
+  formatDateTime,
+  formatDay,
+  formatFen,
+  formatTime,
+  formatWindow,
+  isMobilePhone,
+  parseYuan,
+  zonedParts,
+} from '../src/format';
 
 describe('formatDateTime', () => {
   it('shows China time whatever the machine’s zone (the tests run in New York)', () => {
@@ -53,5 +65,50 @@ describe('describeUserAgent', () => {
   it('gives null for no header and a shortened header for one it does not know', () => {
     expect(describeUserAgent(null)).toBeNull();
     expect(describeUserAgent('x'.repeat(100))).toBe('x'.repeat(40));
+  });
+});
+
+describe('formatFen', () => {
+  it('shows 分 as yuan with two decimals and thousands separators', () => {
+    expect(formatFen(15900)).toBe('¥159.00');
+    expect(formatFen(5)).toBe('¥0.05');
+    expect(formatFen(123456789)).toBe('¥1,234,567.89');
+    expect(formatFen(0)).toBe('¥0.00');
+    expect(formatFen(-3180)).toBe('-¥31.80');
+  });
+  it('drops .00 on whole amounts when asked, never cents', () => {
+    expect(formatFen(15900, { trim: true })).toBe('¥159');
+    expect(formatFen(15950, { trim: true })).toBe('¥159.50');
+  });
+});
+
+describe('parseYuan', () => {
+  it('reads yuan as integer 分 without floating-point error', () => {
+    expect(parseYuan('12')).toBe(1200);
+    expect(parseYuan(' 12.5 ')).toBe(1250);
+    expect(parseYuan('0.29')).toBe(29);
+    expect(parseYuan('1.10')).toBe(110);
+  });
+  it('refuses what is not an amount', () => {
+    for (const v of ['', '-1', '1.234', 'abc', '1,000', '.5', '1e3']) expect(parseYuan(v), v).toBeNull();
+  });
+});
+
+describe('zoned times', () => {
+  it('gives the local date, time and weekday in the area’s zone', () => {
+    expect(zonedParts('2026-11-25T16:30:00Z')).toEqual({ date: '2026-11-26', time: '00:30', weekday: 4 });
+    expect(formatTime('2026-11-26T01:00:00Z')).toBe('09:00');
+    expect(formatTime(null)).toBe('—');
+  });
+  it('formats a window on one day and one spanning midnight', () => {
+    expect(formatWindow('2026-11-26T01:00:00Z', '2026-11-26T02:00:00Z', 'zh-CN')).toMatch(/^11月26日.*周四 09:00–10:00$/);
+    expect(formatWindow('2026-11-26T01:00:00Z', '2026-11-26T02:00:00Z', 'en')).toBe('Thu, Nov 26 09:00–10:00');
+    expect(formatWindow('2026-11-26T15:30:00Z', '2026-11-26T16:30:00Z', 'en')).toBe('Thu, Nov 26 23:30 – Fri, Nov 27 00:30');
+  });
+  it('names a calendar date and counts days across month ends', () => {
+    expect(formatDay('2026-11-27', 'en')).toBe('Fri, Nov 27');
+    expect(formatDay('not a date', 'en')).toBe('not a date');
+    expect(addDays('2026-11-30', 1)).toBe('2026-12-01');
+    expect(addDays('2026-12-31', 2)).toBe('2027-01-02');
   });
 });

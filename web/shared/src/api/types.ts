@@ -21,6 +21,17 @@ export type SmsMessage = Schemas['SmsMessage'];
 export type CustomerSummary = Schemas['CustomerSummary'];
 export type WorkerSummary = Schemas['WorkerSummary'];
 export type Overview = Schemas['Overview'];
+export type Catalog = Schemas['Catalog'];
+export type CategoryView = Schemas['CategoryView'];
+export type ItemView = Schemas['ItemView'];
+export type ItemOptionView = Schemas['ItemOptionView'];
+export type QuoteView = Schemas['QuoteView'];
+export type AreaView = Schemas['AreaView'];
+export type OrderView = Schemas['OrderView'];
+export type EventView = Schemas['EventView'];
+export type LineView = Schemas['LineView'];
+export type AdminOrder = Schemas['AdminOrder'];
+export type PaymentView = Schemas['PaymentView'];
 
 /** Which app a token belongs to; each keeps its own tokens. */
 export type Audience = 'customer' | 'worker' | 'admin';

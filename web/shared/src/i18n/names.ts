@@ -14,3 +14,21 @@ export function areaName(code: string | null | undefined, { t, te }: Translator)
   const key = `common.areas.${code}`;
   return te(key) ? t(key) : code;
 }
+
+function known(group: string, code: string | null | undefined, { t, te }: Translator): string {
+  if (!code) return '—';
+  const key = `common.${group}.${code}`;
+  return te(key) ? t(key) : code;
+}
+
+/** 待支付, 服务中…: an order state. */
+export const orderStateName = (state: string, tr: Translator): string => known('orderStates', state, tr);
+
+/** 全部, 待服务, 售后…: a customer's view of orders (the order list's tabs). */
+export const customerViewName = (view: string, tr: Translator): string => known('customerViews', view, tr);
+
+/** 提交订单, 改约…: a step of an order's timeline. */
+export const orderEventName = (action: string, tr: Translator): string => known('orderEvents', action, tr);
+
+/** 客户, 师傅, 平台, 系统: who took a step. */
+export const actorName = (actor: string, tr: Translator): string => known('actors', actor, tr);

@@ -1,6 +1,7 @@
 // Starts a real `daojia demo` process on a free port in a temporary folder, and a headless
 // Debian Chromium driven by playwright-core (never a downloaded browser).
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -93,3 +94,28 @@ export async function launch() {
 export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
 /** A desktop context for the console. */
 export const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };
+
+/**
+ * Logs in with a phone and the SMS code the demo server returns, then waits for the element
+ * with test id `ready` (the page the app lands on).
+ */
+export async function otpLogin(page, url, phone, ready) {
+  await page.goto(url);
+  await page.locator('[data-testid="phone"] input, input[data-testid="phone"]').first().fill(phone);
+  const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/public/auth/otp') && r.request().method() === 'POST');
+  await page.getByTestId('send-code').click();
+  const body = await (await sent).json();
+  assert.match(body.dev_code, /^\d{6}$/, 'the demo returns the code');
+  await page.locator('[data-testid="code"] input, input[data-testid="code"]').first().fill(body.dev_code);
+  await page.getByTestId('login').click();
+  await page.getByTestId(ready).waitFor({ timeout: 15_000 });
+}
+
+/** Logs in to the console with a username and the demo's staff password. */
+export async function staffLogin(page, base, username, password) {
+  await page.goto(`${base}/admin/`);
+  await page.locator('[data-testid="username"] input, input[data-testid="username"]').first().fill(username);
+  await page.locator('[data-testid="password"] input, input[data-testid="password"]').first().fill(password);
+  await page.getByTestId('login').click();
+  await page.getByTestId('account-card').waitFor({ timeout: 15_000 });
+}

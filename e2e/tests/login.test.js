@@ -1,10 +1,10 @@
-// Logs in to each of the three apps in Chromium against a real demo server and saves a
-// screenshot of each home page to test-output/e2e/.
+// Logs in to each of the three apps in Chromium against a real demo server and saves
+// screenshots of the pages they land on to test-output/e2e/.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { DESKTOP, OUT, PHONE, launch, startDemo } from '../support.js';
+import { DESKTOP, OUT, PHONE, launch, otpLogin, startDemo } from '../support.js';
 
 let demo;
 let browser;
@@ -19,34 +19,27 @@ after(async () => {
   await demo?.stop();
 });
 
-async function otpLogin(page, url, phone) {
-  await page.goto(url);
-  await page.locator('[data-testid="phone"] input, input[data-testid="phone"]').first().fill(phone);
-  const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/public/auth/otp') && r.request().method() === 'POST');
-  await page.getByTestId('send-code').click();
-  const body = await (await sent).json();
-  assert.match(body.dev_code, /^\d{6}$/, 'the demo returns the code');
-  await page.locator('[data-testid="code"] input, input[data-testid="code"]').first().fill(body.dev_code);
-  await page.getByTestId('login').click();
-  await page.getByTestId('account-card').waitFor({ timeout: 15_000 });
-}
-
 test('a customer logs in to the H5 app and sees their account', async () => {
   const ctx = await browser.newContext(PHONE);
   const page = await ctx.newPage();
-  await otpLogin(page, `${demo.base}/`, demo.customerPhone);
+  await otpLogin(page, `${demo.base}/login`, demo.customerPhone, 'home-page');
+  await page.getByTestId('categories').waitFor();
+  await page.screenshot({ path: join(OUT, 'customer-home.png'), fullPage: true });
+  await page.getByTestId('tab-me').click();
+  await page.getByTestId('account-card').waitFor({ timeout: 15_000 });
   const card = await page.getByTestId('account-card').innerText();
   assert.ok(card.includes(`${demo.customerPhone.slice(0, 3)}****${demo.customerPhone.slice(7)}`), card);
-  await page.screenshot({ path: join(OUT, 'customer-home.png'), fullPage: true });
+  await page.screenshot({ path: join(OUT, 'customer-me.png'), fullPage: true });
   await page.getByTestId('logout').click();
   await page.locator('[data-testid="phone"]').first().waitFor();
+  assert.match(page.url(), /\/login$/);
   await ctx.close();
 });
 
 test('a worker logs in to the worker app and sees their account', async () => {
   const ctx = await browser.newContext(PHONE);
   const page = await ctx.newPage();
-  await otpLogin(page, `${demo.base}/worker/`, demo.workerPhone);
+  await otpLogin(page, `${demo.base}/worker/`, demo.workerPhone, 'account-card');
   const card = await page.getByTestId('account-card').innerText();
   assert.ok(card.includes(`${demo.workerPhone.slice(0, 3)}****${demo.workerPhone.slice(7)}`), card);
   await page.screenshot({ path: join(OUT, 'worker-home.png'), fullPage: true });

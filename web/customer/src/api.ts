@@ -1,5 +1,5 @@
 /** The customer app's API client; its tokens live under the `customer` key. */
-import { createApi, unwrap } from '@daojia/shared';
+import { createApi, unwrap, type AreaView, type Catalog, type OrderView } from '@daojia/shared';
 
 export const api = createApi('customer');
 
@@ -8,3 +8,24 @@ export const loadSessions = () => unwrap(api.client.GET('/api/v1/customer/sessio
 export const revokeSession = async (id: string): Promise<void> => {
   await unwrap(api.client.DELETE('/api/v1/customer/sessions/{id}', { params: { path: { id } } }));
 };
+
+/**
+ * The catalog and the service areas change rarely: loaded once per page load and shared by
+ * every page; a failed load is forgotten so the next page tries again.
+ */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    pending ??= load().catch((e: unknown) => {
+      pending = null;
+      throw e;
+    });
+    return pending;
+  };
+}
+
+export const loadCatalog: () => Promise<Catalog> = once(() => unwrap(api.publicClient.GET('/api/v1/public/catalog')));
+export const loadAreas: () => Promise<AreaView[]> = once(() => unwrap(api.publicClient.GET('/api/v1/public/areas')));
+
+export const loadOrder = (id: string): Promise<OrderView> =>
+  unwrap(api.client.GET('/api/v1/customer/orders/{id}', { params: { path: { id } } }));

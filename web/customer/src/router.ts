@@ -1,21 +1,36 @@
-/** Routes; every page but log-in needs a signed-in customer. */
+/**
+ * Routes. The catalog (home, item pages) is open to everyone; booking, orders and the
+ * account need a signed-in customer, who comes back to where they were after logging in.
+ */
 import { createRouter, createWebHistory } from 'vue-router';
 import { api } from './api';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Open without logging in. */
+    public?: boolean;
+  }
+}
 
 export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),
   routes: [
     { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
-    { path: '/', name: 'home', component: () => import('./pages/home/HomePage.vue') },
+    { path: '/', name: 'home', component: () => import('./pages/home/HomePage.vue'), meta: { public: true } },
+    { path: '/items/:code', name: 'item', component: () => import('./pages/item/ItemPage.vue'), meta: { public: true } },
+    { path: '/orders', name: 'orders', component: () => import('./pages/orders/OrdersPage.vue') },
+    { path: '/orders/:id', name: 'order', component: () => import('./pages/order/OrderPage.vue') },
+    { path: '/me', name: 'me', component: () => import('./pages/me/MePage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
 });
 
 router.beforeEach((to) => {
-  if (to.meta.public) return api.session.signedIn && to.name === 'login' ? { name: 'home' } : true;
-  if (!api.session.signedIn) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
-  return true;
+  if (to.name === 'login') return api.session.signedIn ? { name: 'home' } : true;
+  if (to.meta.public || api.session.signedIn) return true;
+  return { name: 'login', query: { redirect: to.fullPath } };
 });
 
 // A session that ends (log-out, or a refresh the server refused) goes back to log-in.

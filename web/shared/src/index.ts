@@ -14,3 +14,4 @@ export * from './composables/useCountdown';
 export * from './format';
 export * from './orders';
 export * from './slots';
+export * from './policy';

@@ -12,6 +12,7 @@ import {
   viewParam,
   type OrderFacts,
 } from '../src/orders';
+import { policyLines, policyTime } from '../src/policy';
 
 const policy = readPolicy({
   free_cancel_minutes: 120,
@@ -124,5 +125,27 @@ describe('staffActions', () => {
   it('gives every state a tone', () => {
     expect(ORDER_STATES.map(stateTone)).not.toContain(undefined);
     expect(stateTone('after_sales')).toBe('danger');
+  });
+});
+
+describe('policyLines', () => {
+  const t = (key: string, named?: Record<string, unknown>) => `${key.replace('common.policy.', '')}${named ? JSON.stringify(named) : ''}`;
+
+  it('states each rule with its figures, the fee cap in yuan', () => {
+    const lines = policyLines(policy, { t });
+    expect(lines).toEqual([
+      'freeCancel{"time":"hours{\\"n\\":2}"}',
+      'lateFee{"time":"hours{\\"n\\":2}","percent":20,"cap":"¥50"}',
+      'reschedule{"time":"hours{\\"n\\":2}","count":2}',
+      'afterDeparture',
+      'afterSales{"days":7}',
+    ]);
+  });
+
+  it('says cancelling is free when there is no late fee, and when rescheduling is not allowed', () => {
+    const lines = policyLines({ ...policy, late_cancel_fee_percent: 0, max_reschedules: 0, reschedule_minutes: 90 }, { t });
+    expect(lines).toContain('noLateFee');
+    expect(lines).toContain('noReschedule');
+    expect(policyTime(90, { t })).toBe('minutes{"n":90}');
   });
 });

@@ -32,3 +32,9 @@ export const orderEventName = (action: string, tr: Translator): string => known(
 
 /** 客户, 师傅, 平台, 系统: who took a step. */
 export const actorName = (actor: string, tr: Translator): string => known('actors', actor, tr);
+
+/** The name of a catalog thing (category, item, option, area) in the current language. */
+export function localName(x: { name: string; name_en: string } | null | undefined, locale: string): string {
+  if (!x) return '—';
+  return locale === 'en' && x.name_en ? x.name_en : x.name;
+}

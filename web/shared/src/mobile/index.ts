@@ -1,38 +1,20 @@
 /** Vant widgets and set-up shared by the two mobile apps (customer H5, worker PWA). */
 import { watch, type App } from 'vue';
 import { useI18n } from 'vue-i18n';
-import {
-  ActionSheet,
-  Button,
-  Cell,
-  CellGroup,
-  Dialog,
-  Empty,
-  Field,
-  Form,
-  Icon,
-  Loading,
-  Locale,
-  NavBar,
-  PullRefresh,
-  Rate,
-  Space,
-  Tag,
-  Toast,
-} from 'vant';
+import { Locale } from 'vant';
 import enUS from 'vant/es/locale/lang/en-US';
 import zhCN from 'vant/es/locale/lang/zh-CN';
 import 'vant/lib/index.css';
+import { SHARED_VANT } from './components';
 
 export { default as OtpLogin } from './OtpLogin.vue';
 export { default as LocaleSwitch } from './LocaleSwitch.vue';
 export { default as SessionList } from './SessionList.vue';
+export { default as PageState } from './PageState.vue';
 
 /** Registers the Vant components the mobile apps use. */
 export function installVant(app: App): void {
-  for (const c of [ActionSheet, Button, Cell, CellGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar, PullRefresh, Rate, Space, Tag, Toast]) {
-    app.use(c);
-  }
+  for (const c of SHARED_VANT) app.use(c);
 }
 
 /** Keeps Vant's own texts (dialog buttons and the like) in the chosen language. */

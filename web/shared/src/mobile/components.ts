@@ -1,0 +1,21 @@
+/** The Vant components every mobile app registers (kept apart from the CSS, for tests). */
+import {
+  ActionSheet,
+  Button,
+  Cell,
+  CellGroup,
+  Dialog,
+  Empty,
+  Field,
+  Form,
+  Icon,
+  Loading,
+  NavBar,
+  PullRefresh,
+  Rate,
+  Space,
+  Tag,
+  Toast,
+} from 'vant';
+
+export const SHARED_VANT = [ActionSheet, Button, Cell, CellGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar, PullRefresh, Rate, Space, Tag, Toast];

@@ -8,8 +8,10 @@ import {
   ElAlert,
   ElAside,
   ElAvatar,
+  ElBadge,
   ElButton,
   ElCard,
+  ElCheckbox,
   ElConfigProvider,
   ElContainer,
   ElDatePicker,
@@ -28,7 +30,11 @@ import {
   ElMenu,
   ElMenuItem,
   ElOption,
+  ElOptionGroup,
   ElPopconfirm,
+  ElRadio,
+  ElRadioButton,
+  ElRadioGroup,
   ElRate,
   ElResult,
   ElSelect,
@@ -39,6 +45,8 @@ import {
   ElTableColumn,
   ElTabs,
   ElTag,
+  ElTimeline,
+  ElTimelineItem,
 } from 'element-plus';
 
 /** Every component plugin installed; exported for the test that checks the templates. */
@@ -46,8 +54,10 @@ export const COMPONENTS = [
   ElAlert,
   ElAside,
   ElAvatar,
+  ElBadge,
   ElButton,
   ElCard,
+  ElCheckbox,
   ElConfigProvider,
   ElContainer,
   ElDatePicker,
@@ -65,7 +75,11 @@ export const COMPONENTS = [
   ElMenu,
   ElMenuItem,
   ElOption,
+  ElOptionGroup,
   ElPopconfirm,
+  ElRadio,
+  ElRadioButton,
+  ElRadioGroup,
   ElRate,
   ElResult,
   ElSelect,
@@ -76,6 +90,8 @@ export const COMPONENTS = [
   ElTableColumn,
   ElTabs,
   ElTag,
+  ElTimeline,
+  ElTimelineItem,
 ];
 
 export function installElement(app: App): void {

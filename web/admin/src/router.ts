@@ -9,11 +9,22 @@ declare module 'vue-router' {
     permission?: string;
     /** i18n key of the menu entry and page title. */
     title?: string;
+    /** A page reached from another (a detail page), not from the menu. */
+    hidden?: boolean;
+    /** The menu entry to highlight while on a hidden page. */
+    menu?: string;
   }
 }
 
 export const consoleRoutes: RouteRecordRaw[] = [
-  { path: '', name: 'overview', component: () => import('./pages/overview/OverviewPage.vue'), meta: { title: 'menu.overview'} },
+  { path: '', name: 'overview', component: () => import('./pages/overview/OverviewPage.vue'), meta: { title: 'menu.overview' } },
+  { path: 'orders', name: 'orders', component: () => import('./pages/orders/OrdersPage.vue'), meta: { title: 'menu.orders', permission: 'order.read' } },
+  {
+    path: 'orders/:id',
+    name: 'order',
+    component: () => import('./pages/order/OrderPage.vue'),
+    meta: { title: 'menu.orderDetail', permission: 'order.read', hidden: true, menu: '/orders' },
+  },
   { path: 'staff', name: 'staff', component: () => import('./pages/staff/StaffPage.vue'), meta: { title: 'menu.staff', permission: 'staff.read' } },
   { path: 'audit', name: 'audit', component: () => import('./pages/audit/AuditPage.vue'), meta: { title: 'menu.audit', permission: 'audit.read' } },
   { path: 'sms', name: 'sms', component: () => import('./pages/sms/SmsPage.vue'), meta: { title: 'menu.sms', permission: 'sms.read' } },

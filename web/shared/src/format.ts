@@ -94,6 +94,29 @@ export function formatWindow(start: string, end: string, locale: string, timeZon
   return a.date === b.date ? `${day} ${a.time}–${b.time}` : `${day} ${a.time} – ${formatDay(b.date, locale)} ${b.time}`;
 }
 
+/**
+ * The instant (ISO, UTC) of a local date and time in a time zone: "2026-11-27" "09:00" in
+ * Asia/Shanghai is 2026-11-27T01:00:00.000Z. Corrects once for a zone whose offset differs
+ * at the guess (a daylight-saving change), which China does not have but others do.
+ */
+export function zonedToUtc(date: string, time: string, timeZone: string = TIME_ZONE): string | null {
+  const d = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  const h = /^(\d{2}):(\d{2})$/.exec(time);
+  if (!d || !h) return null;
+  const wall = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(h[1]), Number(h[2]));
+  const offsetAt = (ms: number): number => {
+    const p = zonedParts(new Date(ms).toISOString(), timeZone);
+    if (!p) return 0;
+    const [y, m, day] = p.date.split('-').map(Number);
+    const [hh, mm] = p.time.split(':').map(Number);
+    return Date.UTC(y, m - 1, day, hh, mm) - Math.floor(ms / 60_000) * 60_000;
+  };
+  let guess = wall - offsetAt(wall);
+  const second = offsetAt(guess);
+  if (second !== offsetAt(wall)) guess = wall - second;
+  return new Date(guess).toISOString();
+}
+
 /** The calendar date `days` after `YYYY-MM-DD`. */
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number);

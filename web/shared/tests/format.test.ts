@@ -11,6 +11,7 @@ import {
   isMobilePhone,
   parseYuan,
   zonedParts,
+  zonedToUtc,
 } from '../src/format';
 
 describe('formatDateTime', () => {
@@ -110,5 +111,18 @@ describe('zoned times', () => {
     expect(formatDay('not a date', 'en')).toBe('not a date');
     expect(addDays('2026-11-30', 1)).toBe('2026-12-01');
     expect(addDays('2026-12-31', 2)).toBe('2027-01-02');
+  });
+});
+
+describe('zonedToUtc', () => {
+  it('turns a local date and time into the instant, whatever the machine’s zone', () => {
+    expect(zonedToUtc('2026-11-27', '09:00')).toBe('2026-11-27T01:00:00.000Z');
+    expect(zonedToUtc('2026-11-27', '00:30', 'Asia/Shanghai')).toBe('2026-11-26T16:30:00.000Z');
+    expect(zonedToUtc('2026-07-01', '09:00', 'America/New_York')).toBe('2026-07-01T13:00:00.000Z');
+    expect(zonedToUtc('2026-12-01', '09:00', 'America/New_York')).toBe('2026-12-01T14:00:00.000Z');
+  });
+  it('is null for what is not a date and a time', () => {
+    expect(zonedToUtc('27/11/2026', '09:00')).toBeNull();
+    expect(zonedToUtc('2026-11-27', '9am')).toBeNull();
   });
 });

@@ -21,6 +21,8 @@ pub struct Config {
     pub pii: PiiConfig,
     /// Text messages.
     pub sms: SmsConfig,
+    /// Addresses to points and back.
+    pub geocoding: GeocodingConfig,
     /// Logging.
     pub log: LogConfig,
     /// The demo city.
@@ -144,6 +146,39 @@ impl Default for SmsConfig {
         SmsConfig {
             provider: "log".into(),
             expose_dev_code: false,
+        }
+    }
+}
+
+/// Geocoding: which provider turns addresses into points and points into addresses.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeocodingConfig {
+    /// `offline` (the demo city's streets and addresses, no network), `amap` or `tencent`
+    /// (`DAOJIA_GEOCODING_PROVIDER`).
+    pub provider: String,
+    /// The vendor's web-service key (`DAOJIA_GEOCODING_KEY`).
+    pub key: Option<String>,
+    /// The signing secret when the key has signatures switched on: AMap's 私钥, Tencent's
+    /// SK (`DAOJIA_GEOCODING_SECRET`). Printed masked.
+    pub secret: Option<daojia_domain::secret::Secret<String>>,
+    /// Another address for the vendor's service (a proxy); the vendor's own by default.
+    pub base_url: Option<String>,
+    /// Seconds a vendor request may take.
+    pub timeout_secs: u64,
+    /// Lookups per client address per minute (per node).
+    pub per_ip_per_minute: u32,
+}
+
+impl Default for GeocodingConfig {
+    fn default() -> Self {
+        GeocodingConfig {
+            provider: "offline".into(),
+            key: None,
+            secret: None,
+            base_url: None,
+            timeout_secs: 5,
+            per_ip_per_minute: 60,
         }
     }
 }
@@ -310,6 +345,15 @@ impl Config {
         if let Some(v) = get("DAOJIA_SMS_PROVIDER") {
             self.sms.provider = v;
         }
+        if let Some(v) = get("DAOJIA_GEOCODING_PROVIDER") {
+            self.geocoding.provider = v;
+        }
+        if let Some(v) = get("DAOJIA_GEOCODING_KEY") {
+            self.geocoding.key = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_GEOCODING_SECRET") {
+            self.geocoding.secret = Some(daojia_domain::secret::Secret::new(v));
+        }
         if let Some(v) = get("DAOJIA_LOG_FORMAT") {
             self.log.format = v;
         }
@@ -391,6 +435,7 @@ impl Config {
             }
             _ => {}
         }
+        self.validate_geocoding()?;
         if self.sms.provider != "log" {
             return Err(invalid(
                 "sms.provider",
@@ -417,6 +462,7 @@ impl Config {
         let mask = |s: &str| format!("*** ({} chars)", s.len());
         c.auth.token_secret = c.auth.token_secret.as_deref().map(mask);
         c.pii.index_key = c.pii.index_key.as_deref().map(mask);
+        c.geocoding.key = c.geocoding.key.as_deref().map(mask);
         c.pii.keys = c
             .pii
             .keys
@@ -433,6 +479,56 @@ impl Config {
         let rest = rest.trim_start_matches("//");
         let path = rest.split('?').next()?;
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+impl Config {
+    fn validate_geocoding(&self) -> Result<(), ConfigError> {
+        let g = &self.geocoding;
+        match g.provider.as_str() {
+            "offline" => {}
+            "amap" | "tencent" => {
+                if g.key.as_deref().is_none_or(|k| k.trim().is_empty()) {
+                    return Err(invalid(
+                        "geocoding.key",
+                        format!(
+                            "the `{}` provider needs the web-service key from the vendor's console",
+                            g.provider
+                        ),
+                    ));
+                }
+                if g.secret.as_ref().is_some_and(|s| s.expose().is_empty()) {
+                    return Err(invalid(
+                        "geocoding.secret",
+                        "is empty; leave it out when the key is not signed",
+                    ));
+                }
+            }
+            other => {
+                return Err(invalid(
+                    "geocoding.provider",
+                    format!("unknown provider `{other}`; available: offline, amap, tencent"),
+                ));
+            }
+        }
+        if let Some(u) = &g.base_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(invalid(
+                "geocoding.base_url",
+                "expected a URL such as https://restapi.amap.com",
+            ));
+        }
+        if !(1..=60).contains(&g.timeout_secs) {
+            return Err(invalid(
+                "geocoding.timeout_secs",
+                "expected 1 to 60 seconds",
+            ));
+        }
+        if g.per_ip_per_minute == 0 {
+            return Err(invalid("geocoding.per_ip_per_minute", "must be at least 1"));
+        }
+        Ok(())
     }
 }
 
@@ -546,6 +642,29 @@ mod tests {
         assert!(shown.contains("postgres://u:***@h/d"), "{shown}");
         assert!(!shown.contains(c.auth.token_secret.as_deref().unwrap()));
         assert!(!shown.contains(c.pii.index_key.as_deref().unwrap()));
+    }
+
+    #[test]
+    fn a_vendor_geocoder_needs_a_key_and_its_secret_is_masked() {
+        let mut c = valid();
+        assert_eq!(c.geocoding.provider, "offline");
+        c.apply_env(|k| (k == "DAOJIA_GEOCODING_PROVIDER").then(|| "amap".to_string()));
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("geocoding.key:"), "{e}");
+        c.apply_env(|k| match k {
+            "DAOJIA_GEOCODING_KEY" => Some("fake-key-0123".into()),
+            "DAOJIA_GEOCODING_SECRET" => Some("fake-secret-4567".into()),
+            _ => None,
+        });
+        c.validate().unwrap();
+        let shown = c.masked_toml();
+        assert!(shown.contains("[geocoding]"), "{shown}");
+        assert!(!shown.contains("fake-secret-4567"), "{shown}");
+        assert!(!shown.contains("fake-key-0123"), "{shown}");
+        assert!(!format!("{c:?}").contains("fake-secret-4567"));
+        c.geocoding.provider = "baidu".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("available: offline, amap, tencent"), "{e}");
     }
 
     #[test]

@@ -64,6 +64,8 @@ pub struct BuildOptions {
     pub clock: Clock,
     /// SMS provider (from configuration unless a test substitutes one).
     pub sms: Option<Arc<dyn SmsProvider>>,
+    /// Geocoding provider (from configuration unless a test substitutes one).
+    pub geocoder: Option<Arc<dyn daojia_geocode::Geocoder>>,
 }
 
 impl Default for BuildOptions {
@@ -73,6 +75,7 @@ impl Default for BuildOptions {
             metrics: None,
             clock: Arc::new(chrono::Utc::now),
             sms: None,
+            geocoder: None,
         }
     }
 }
@@ -98,7 +101,15 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         config.auth.password_attempts_per_minute,
         Duration::from_secs(60),
     );
+    let geocoder = match opts.geocoder {
+        Some(g) => g,
+        None => state::geocoder(&config)?,
+    };
+    let geocode_limiter =
+        ratelimit::RateLimiter::new(config.geocoding.per_ip_per_minute, Duration::from_secs(60));
     Ok(AppState(Arc::new(Inner {
+        geocoder,
+        geocode_limiter,
         store,
         sms,
         tokens: token::TokenSigner::new(key),

@@ -4,6 +4,7 @@ use crate::config::Config;
 use crate::ratelimit::RateLimiter;
 use crate::token::TokenSigner;
 use chrono::{DateTime, Utc};
+use daojia_geocode::Geocoder;
 use daojia_notify::sms::SmsProvider;
 use daojia_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -24,6 +25,10 @@ pub struct Inner {
     pub config: Config,
     /// SMS provider.
     pub sms: Arc<dyn SmsProvider>,
+    /// Geocoding provider.
+    pub geocoder: Arc<dyn Geocoder>,
+    /// Geocoding lookups per client.
+    pub geocode_limiter: RateLimiter,
     /// Access-token signer.
     pub tokens: TokenSigner,
     /// Current time.
@@ -48,4 +53,28 @@ impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
+}
+
+/// The geocoding provider `config.geocoding` names; the offline one knows the demo city of
+/// `config.demo.seed`.
+pub fn geocoder(config: &Config) -> anyhow::Result<Arc<dyn Geocoder>> {
+    use daojia_geocode::{VendorConfig, amap, offline, tencent};
+    let g = &config.geocoding;
+    let vendor = |default_url: &str| {
+        let mut v = VendorConfig::new(
+            g.base_url.as_deref().unwrap_or(default_url),
+            g.key.clone().unwrap_or_default(),
+        )
+        .with_timeout(std::time::Duration::from_secs(g.timeout_secs));
+        v.secret = g.secret.clone();
+        v
+    };
+    Ok(match g.provider.as_str() {
+        "offline" => Arc::new(offline::OfflineGeocoder::demo(config.demo.seed)),
+        "amap" => Arc::new(amap::AmapGeocoder::new(vendor(amap::DEFAULT_BASE_URL))?),
+        "tencent" => Arc::new(tencent::TencentGeocoder::new(vendor(
+            tencent::DEFAULT_BASE_URL,
+        ))?),
+        other => anyhow::bail!("geocoding.provider `{other}` is not available"),
+    })
 }

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_orders;
 pub mod auth;
 pub mod catalog;
+pub mod geocode;
 pub mod orders;
 pub mod public;
 
@@ -20,6 +21,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Daojia API", description = "到家 Daojia: the API of the customer app, the worker app and the operations console. Errors are RFC 9457 problem documents. Admin endpoints list the permission they need as the scope of the `bearer` security requirement."),
     paths(
         public::config, catalog::catalog, catalog::search, catalog::areas, catalog::locate, catalog::quote,
+        geocode::geocode, geocode::reverse,
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
         orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
@@ -121,6 +123,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/catalog/search", get(catalog::search))
         .route("/public/areas", get(catalog::areas))
         .route("/public/areas/locate", get(catalog::locate))
+        .route("/public/geocode", get(geocode::geocode))
+        .route("/public/geocode/reverse", get(geocode::reverse))
         .route("/public/quote", post(catalog::quote))
         .route("/public/auth/otp", post(auth::send_otp))
         .route("/public/auth/otp/verify", post(auth::verify_otp))

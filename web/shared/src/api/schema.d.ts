@@ -626,6 +626,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/geocode": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Finds places matching an address, best first. Nothing found is an empty list. */
+        get: operations["geocode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/geocode/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Names the place at a point (a pin dropped on the map); 404 `no_place` when the provider
+         *     knows nothing there.
+         */
+        get: operations["reverse_geocode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/quote": {
         parameters: {
             query?: never;
@@ -967,6 +1004,13 @@ export interface components {
             /** @description What is wrong and what is expected. */
             message: string;
         };
+        /** @description Places found, best first. */
+        GeocodeResult: {
+            /** @description The provider that answered: `offline`, `amap` or `tencent`. */
+            provider: string;
+            /** @description The places (none when nothing matched). */
+            places: components["schemas"]["PlaceView"][];
+        };
         /** @description An option of an item; the first choice is the default. */
         ItemOptionView: {
             /** @description Code. */
@@ -1261,6 +1305,11 @@ export interface components {
              */
             at: string;
         };
+        /**
+         * @description How precisely a place was resolved.
+         * @enum {string}
+         */
+        PlaceLevelView: "unknown" | "city" | "district" | "township" | "street" | "poi" | "address";
         /** @description A new order. The price is the server's; the window is one hour from `window_start`. */
         PlaceOrder: {
             /** @description The items (1–5). */
@@ -1277,6 +1326,31 @@ export interface components {
             window_start: string;
             /** @description Notes for the worker (at most 500 characters). */
             notes?: string;
+        };
+        /** @description A place. */
+        PlaceView: {
+            /** @description The address as the provider writes it, e.g. 上海市徐汇区漕溪北路88号. */
+            formatted: string;
+            /** @description City. */
+            city?: string | null;
+            /** @description District. */
+            district?: string | null;
+            /** @description Street or road. */
+            street?: string | null;
+            /** @description House number. */
+            number?: string | null;
+            /**
+             * Format: double
+             * @description Latitude, WGS-84.
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, WGS-84.
+             */
+            lng: number;
+            /** @description How precisely it was resolved. */
+            level: components["schemas"]["PlaceLevelView"];
         };
         /** @description A GeoJSON polygon (`[lng, lat]`, WGS-84). */
         PolygonView: {
@@ -3152,6 +3226,160 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicConfig"];
+                };
+            };
+        };
+    };
+    geocode: {
+        parameters: {
+            query: {
+                /** @description An address or place, e.g. `徐汇区漕溪北路88号` (1–100 characters). */
+                q: string;
+                /** @description Only in this city: a name such as `上海`, or an adcode. */
+                city?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GeocodeResult"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway: a problem document (RFC 9457) with a stable `code` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a problem document (RFC 9457) with a stable `code` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: a problem document (RFC 9457) with a stable `code` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reverse_geocode: {
+        parameters: {
+            query: {
+                /** @description Latitude. */
+                lat: number;
+                /** @description Longitude. */
+                lng: number;
+                /**
+                 * @description The coordinate system of the point: `wgs84` (default), `gcj02` (AMap, Tencent) or
+                 *     `bd09` (Baidu).
+                 */
+                coord?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaceView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway: a problem document (RFC 9457) with a stable `code` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: a problem document (RFC 9457) with a stable `code` */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout: a problem document (RFC 9457) with a stable `code` */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -129,7 +129,6 @@ export const en: CustomerMessages = {
     empty: 'No orders here yet',
     browse: 'Book a service',
     capped: 'Only the latest 100 orders are shown',
-    orderNo: 'Order {no}',
   },
   order: {
     title: 'Order',

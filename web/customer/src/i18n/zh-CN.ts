@@ -127,7 +127,6 @@ export const zhCN = {
     empty: '这里还没有订单',
     browse: '去预约服务',
     capped: '只显示最近 100 个订单',
-    orderNo: '订单 {no}',
   },
   order: {
     title: '订单详情',

@@ -1,0 +1,24 @@
+/**
+ * The map widget, loaded on first use: Leaflet and its styles are a separate chunk that
+ * only pages showing a map download. Import from `@daojia/shared/map`.
+ */
+import { defineAsyncComponent, h } from 'vue';
+import type MapViewType from './MapView.vue';
+
+export type { MapOutline } from './MapView.vue';
+export * from './coords';
+
+/** A grey box while the map's chunk loads, and if it cannot load (offline, say). */
+const Placeholder = { name: 'MapPlaceholder', render: () => h('div', { class: 'daojia-map daojia-map--placeholder', 'data-testid': 'map-loading' }) };
+
+export const MapView = defineAsyncComponent({
+  loader: () => import('./MapView.vue'),
+  loadingComponent: Placeholder,
+  errorComponent: Placeholder,
+  delay: 0,
+}) as typeof MapViewType;
+
+/** The service areas' outlines in the shape the map draws. */
+export function areaOutlines(areas: { code: string; name: string; name_en: string; polygon: { coordinates: number[][][] } }[], locale: string) {
+  return areas.map((a) => ({ code: a.code, label: locale === 'en' ? a.name_en : a.name, rings: a.polygon.coordinates }));
+}

@@ -12,4 +12,5 @@ pub mod phone;
 pub mod pricing;
 pub mod search;
 pub mod secret;
+pub mod slots;
 pub mod travel;

@@ -5,8 +5,26 @@
 //! and route planning only ever see a [`Matrix`].
 
 use crate::geo::{LatLng, haversine_m};
-use chrono::{DateTime, FixedOffset, Timelike, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
+
+/// Where travel times come from: the built-in [`TravelModel`] by default, a road-network
+/// engine or a map vendor's matrix service behind the same trait.
+pub trait TravelTime: Send + Sync {
+    /// Seconds from `from` to `to`, leaving at Unix time `depart` (seconds).
+    fn seconds(&self, from: LatLng, to: LatLng, depart: i64) -> i64;
+}
+
+impl TravelTime for TravelModel {
+    fn seconds(&self, from: LatLng, to: LatLng, depart: i64) -> i64 {
+        let straight = haversine_m(from, to);
+        if straight < 1.0 {
+            return 0;
+        }
+        let speed = self.speed_at_unix(depart) / 3.6;
+        (straight * self.detour / speed + f64::from(self.overhead_seconds)).round() as i64
+    }
+}
 
 /// One leg: distance and duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,14 +163,17 @@ impl TravelModel {
 
     /// The speed at a moment, km/h.
     pub fn speed_at(&self, at: DateTime<Utc>) -> f64 {
-        let offset = FixedOffset::east_opt(self.utc_offset_minutes * 60)
-            .unwrap_or(FixedOffset::east_opt(0).expect("zero offset"));
-        let local = at.with_timezone(&offset);
-        let minute = (local.hour() * 60 + local.minute()) as u16;
+        self.speed_at_unix(at.timestamp())
+    }
+
+    /// The speed at a Unix time in seconds, km/h (the hot path of slot search).
+    pub fn speed_at_unix(&self, at: i64) -> f64 {
+        let local = at + i64::from(self.utc_offset_minutes) * 60;
+        let minute = local.rem_euclid(86_400) / 60;
         self.bands
             .iter()
             .rev()
-            .find(|b| b.from_minute <= minute)
+            .find(|b| i64::from(b.from_minute) <= minute)
             .map_or(25.0, |b| b.kmh)
     }
 

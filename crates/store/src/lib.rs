@@ -181,6 +181,21 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
+/// Whether an error means "another transaction was in the way; run it again": SQLite's
+/// busy snapshot (a reader that may not start writing after another wrote), a deadlock on
+/// MariaDB or PostgreSQL, a serialization failure.
+pub fn is_retryable(err: &DbErr) -> bool {
+    let text = err.to_string();
+    [
+        "database is locked",
+        "Deadlock found",
+        "deadlock detected",
+        "could not serialize",
+    ]
+    .iter()
+    .any(|m| text.contains(m))
+}
+
 /// A database URL with its password replaced by `***`, for messages and logs.
 pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -78,8 +78,10 @@ async fn placed(t: &TestDb) -> (Uuid, CustomerId) {
                 selections: vec![],
             },
         ],
+        duration_min: 300,
+        skills: vec!["cleaning".into()],
     };
-    let (row, order) = orders::place(&t.store, new, now, Some("req-1"))
+    let (row, order) = orders::place(&t.store, new, now, Some("req-1"), None)
         .await
         .unwrap();
     assert_eq!(order.amounts.total, Money::fen(33_700));

@@ -2,7 +2,7 @@
 //! payments, and the actions staff take on an order. Each action is one transition of the
 //! order state machine, recorded in the order's timeline and in the audit log together.
 
-use super::orders::{EventView, LineView, WINDOW_MINUTES, transition_error};
+use super::orders::{EventView, LineView, WINDOW_MINUTES};
 use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
@@ -15,7 +15,7 @@ use daojia_domain::order::machine::{Action, Actor, AssignedBy, PaymentMethod, Re
 use daojia_domain::phone::{Phone, mask_phone};
 use daojia_store::entity::service_order;
 use daojia_store::repo::accounts::{self, address_context as ctx};
-use daojia_store::repo::{PageRequest, audit, orders};
+use daojia_store::repo::{PageRequest, audit, catalog, orders};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -251,6 +251,7 @@ async fn act(
     client: &ClientInfo,
     id: Uuid,
     action: Action,
+    slot: Option<orders::SlotClaim<'_>>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
     orders::get(state.store.db(), id)
         .await?
@@ -271,7 +272,7 @@ async fn act(
         request_id: client.request_id.clone(),
         ip: client.ip.clone(),
     };
-    orders::apply_audited(
+    orders::apply_checked(
         &state.store,
         id,
         actor,
@@ -279,14 +280,10 @@ async fn act(
         state.now(),
         client.request_id.as_deref(),
         Some(entry),
+        slot,
     )
     .await
-    .map_err(|e| match e {
-        orders::OrderError::NotFound => ApiError::not_found("order"),
-        orders::OrderError::Busy => ApiError::conflict("order_busy", e.to_string()),
-        orders::OrderError::Transition(t) => transition_error(t),
-        other => ApiError::internal(other),
-    })?;
+    .map_err(super::orders::order_error)?;
     Ok(axum::Json(detail_of(state, id).await?))
 }
 
@@ -342,6 +339,7 @@ pub async fn record_payment(
             method,
             reference,
         },
+        None,
     )
     .await
 }
@@ -384,6 +382,7 @@ pub async fn assign(
             worker: WorkerId(w.id),
             by: AssignedBy::Manual,
         },
+        None,
     )
     .await
 }
@@ -420,7 +419,7 @@ pub async fn visit(
             ));
         }
     };
-    act(&state, &who.staff, &client, id, action).await
+    act(&state, &who.staff, &client, id, action, None).await
 }
 
 /// Why staff cancel.
@@ -455,6 +454,7 @@ pub async fn cancel(
         &client,
         id,
         Action::Cancel { reason: req.reason },
+        None,
     )
     .await
 }
@@ -465,6 +465,10 @@ pub async fn cancel(
 pub struct StaffReschedule {
     /// New window start (RFC 3339).
     pub window_start: DateTime<Utc>,
+    /// Move it even when no worker has room then (staff will find one); otherwise a window
+    /// nobody can take is refused with `slot_unavailable`.
+    #[serde(default)]
+    pub force: bool,
 }
 
 /// Moves the visit (any time before service starts; releases the worker).
@@ -478,9 +482,35 @@ pub async fn reschedule(
     Path(id): Path<Uuid>,
     Json(req): Json<StaffReschedule>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
+    let m = orders::get(state.store.db(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let area = match &m.area_code {
+        Some(code) => catalog::areas(state.store.db())
+            .await?
+            .into_iter()
+            .find(|a| &a.code == code),
+        None => None,
+    };
+    let minutes = area
+        .as_ref()
+        .map_or(WINDOW_MINUTES, super::orders::window_minutes);
     let window = Window {
         start: req.window_start,
-        end: req.window_start + Duration::minutes(WINDOW_MINUTES),
+        end: req.window_start + Duration::minutes(minutes),
+    };
+    let pool = match &area {
+        Some(a) => super::orders::pool(&state, a).await?,
+        None => vec![],
+    };
+    let claim = match (&area, req.force) {
+        (Some(a), false) => Some(orders::SlotClaim {
+            area: a,
+            pool: &pool,
+            travel: state.travel.as_ref(),
+            reach_m: super::orders::reach_m(&state),
+        }),
+        _ => None,
     };
     act(
         &state,
@@ -488,6 +518,7 @@ pub async fn reschedule(
         &client,
         id,
         Action::Reschedule { window },
+        claim,
     )
     .await
 }
@@ -530,6 +561,7 @@ pub async fn after_sales(
                 &client,
                 id,
                 Action::OpenAfterSales { reason: req.note },
+                None,
             )
             .await;
         }
@@ -569,6 +601,7 @@ pub async fn after_sales(
             resolution,
             note: req.note,
         },
+        None,
     )
     .await
 }

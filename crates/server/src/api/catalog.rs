@@ -253,7 +253,12 @@ pub struct LocateParams {
     pub coord: Option<CoordSystem>,
 }
 
-fn point(lat: f64, lng: f64, coord: Option<CoordSystem>, prefix: &str) -> ApiResult<LatLng> {
+pub(crate) fn point(
+    lat: f64,
+    lng: f64,
+    coord: Option<CoordSystem>,
+    prefix: &str,
+) -> ApiResult<LatLng> {
     if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
         return Err(ApiError::field(
             &format!("{prefix}lat"),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per audience, and its OpenAPI document.
 
 pub mod account;
+pub mod addresses;
 pub mod admin;
 pub mod admin_orders;
 pub mod auth;
@@ -8,10 +9,11 @@ pub mod catalog;
 pub mod geocode;
 pub mod orders;
 pub mod public;
+pub mod slots;
 
 use crate::state::AppState;
 use axum::Router;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -25,6 +27,8 @@ use utoipa::{Modify, OpenApi};
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
         orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
+        slots::for_booking, slots::for_my_order, slots::for_staff,
+        addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
         admin::roles, admin::list_staff, admin::create_staff, admin::update_staff,
@@ -138,6 +142,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(orders::place).layer(required()).get(orders::mine),
         )
         .route("/customer/orders/{id}", get(orders::detail))
+        .route("/customer/orders/{id}/slots", get(slots::for_my_order))
+        .route("/customer/slots", post(slots::for_booking))
+        .route(
+            "/customer/addresses",
+            get(addresses::list).post(addresses::add),
+        )
+        .route(
+            "/customer/addresses/{id}",
+            put(addresses::update).delete(addresses::delete),
+        )
         .route("/customer/orders/{id}/cancel", post(orders::cancel))
         .route("/customer/orders/{id}/reschedule", post(orders::reschedule))
         .route("/customer/sessions", get(account::customer_sessions))
@@ -163,6 +177,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/overview", get(admin::overview))
         .route("/admin/orders", get(admin_orders::list))
         .route("/admin/orders/{id}", get(admin_orders::detail))
+        .route("/admin/orders/{id}/slots", get(slots::for_staff))
         .route(
             "/admin/orders/{id}/payments",
             post(admin_orders::record_payment).layer(idempotent()),

@@ -17,9 +17,9 @@ use daojia_domain::order::machine::{Action, Actor, Order, PaymentPlan, Transitio
 use daojia_domain::order::policy::Policy;
 use daojia_domain::phone::Phone;
 use daojia_domain::pricing::{self, ItemOption, Selection};
-use daojia_store::entity::service_order;
+use daojia_store::entity::{customer_address, service_area, service_order};
 use daojia_store::repo::accounts::{self, address_context as ctx};
-use daojia_store::repo::{catalog, orders};
+use daojia_store::repo::{catalog, orders, slots};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -183,10 +183,22 @@ fn order_view(
     }
 }
 
-fn order_error(e: orders::OrderError) -> ApiError {
+pub(crate) fn order_error(e: orders::OrderError) -> ApiError {
     match e {
         orders::OrderError::NotFound => ApiError::not_found("order"),
         orders::OrderError::Busy => ApiError::conflict("order_busy", e.to_string()),
+        orders::OrderError::SlotUnavailable => {
+            let mut p = ApiError::conflict(
+                "slot_unavailable",
+                "this window is no longer available; please choose another",
+            );
+            p.errors.push(crate::http::error::FieldError::new(
+                "window_start",
+                "slot_unavailable",
+                "nobody can come in this window any more",
+            ));
+            p
+        }
         orders::OrderError::Transition(t) => transition_error(t),
         other => ApiError::internal(other),
     }
@@ -229,14 +241,15 @@ async fn owned(
     Ok((m, o))
 }
 
-/// Checks the window against the area's hours, lead time and horizon.
-fn check_window(
-    area: &daojia_store::entity::service_area::Model,
+/// Checks the window against the area's hours, lead time and horizon, and returns it with
+/// the area's window length.
+pub(crate) fn check_window(
+    area: &service_area::Model,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<Window> {
     let bad = |msg: String| Err(ApiError::field("window_start", "window_unavailable", msg));
-    let tz: chrono_tz::Tz = area.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz = slots::zone(area);
     let local = start.with_timezone(&tz);
     if local.second() != 0 || local.nanosecond() != 0 || !local.minute().is_multiple_of(30) {
         return bad("a window starts on the hour or the half hour".into());
@@ -254,9 +267,8 @@ fn check_window(
         ));
     }
     let minute = (local.hour() * 60 + local.minute()) as i64;
-    if minute < i64::from(area.open_minute)
-        || minute + WINDOW_MINUTES > i64::from(area.close_minute)
-    {
+    let length = window_minutes(area);
+    if minute < i64::from(area.open_minute) || minute + length > i64::from(area.close_minute) {
         return bad(format!(
             "this area is served from {:02}:{:02} to {:02}:{:02}",
             area.open_minute / 60,
@@ -267,35 +279,46 @@ fn check_window(
     }
     Ok(Window {
         start,
-        end: start + Duration::minutes(WINDOW_MINUTES),
+        end: start + Duration::minutes(length),
     })
 }
 
-/// Places an order. `Idempotency-Key` is required: a retried request returns the same order.
-#[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
-    params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
-    responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
-pub async fn place(
-    State(state): State<AppState>,
-    me: CurrentCustomer,
-    Json(req): Json<PlaceOrder>,
-) -> ApiResult<(StatusCode, axum::Json<OrderView>)> {
-    let now = state.now();
-    let db = state.store.db();
-    if req.items.is_empty() || req.items.len() > 5 {
-        return Err(ApiError::field("items", "count", "between 1 and 5 items"));
+/// The area's appointment window length, minutes (30 to 240; 60 when unset).
+pub(crate) fn window_minutes(area: &service_area::Model) -> i64 {
+    match area.window_minutes {
+        m @ 30..=240 => i64::from(m),
+        _ => WINDOW_MINUTES,
     }
-    if req.notes.chars().count() > 500 {
-        return Err(ApiError::field(
-            "notes",
-            "too_long",
-            "at most 500 characters",
-        ));
+}
+
+/// The service area containing a point, if any.
+pub(crate) async fn area_at(
+    state: &AppState,
+    at: LatLng,
+) -> ApiResult<Option<service_area::Model>> {
+    for a in catalog::areas(state.store.db()).await? {
+        let g: daojia_domain::geo::GeoJsonPolygon =
+            serde_json::from_str(&a.polygon).map_err(ApiError::internal)?;
+        if daojia_domain::geo::Polygon::from_geojson(&g)
+            .map_err(ApiError::internal)?
+            .contains(at)
+        {
+            return Ok(Some(a));
+        }
     }
-    let address = accounts::addresses(db, me.id)
+    Ok(None)
+}
+
+/// The customer's saved address `id` and the area serving it.
+pub(crate) async fn address_and_area(
+    state: &AppState,
+    customer: Uuid,
+    id: Uuid,
+) -> ApiResult<(customer_address::Model, service_area::Model)> {
+    let address = accounts::addresses(state.store.db(), customer)
         .await?
         .into_iter()
-        .find(|a| a.id == req.address_id)
+        .find(|a| a.id == id)
         .ok_or_else(|| {
             ApiError::field(
                 "address_id",
@@ -303,33 +326,52 @@ pub async fn place(
                 "not one of your saved addresses",
             )
         })?;
-    let at = LatLng::new(address.lat, address.lng);
-    let mut area = None;
-    for a in catalog::areas(db).await? {
-        let g: daojia_domain::geo::GeoJsonPolygon =
-            serde_json::from_str(&a.polygon).map_err(ApiError::internal)?;
-        if daojia_domain::geo::Polygon::from_geojson(&g)
-            .map_err(ApiError::internal)?
-            .contains(at)
-        {
-            area = Some(a);
-            break;
-        }
-    }
-    let area = area.ok_or_else(|| {
-        ApiError::field(
-            "address_id",
-            "out_of_area",
-            "we do not serve this address yet",
-        )
-    })?;
-    let window = check_window(&area, req.window_start, now)?;
+    let area = area_at(state, LatLng::new(address.lat, address.lng))
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(
+                "address_id",
+                "out_of_area",
+                "we do not serve this address yet",
+            )
+        })?;
+    Ok((address, area))
+}
 
+/// Items priced by the server for one area, with what the visit needs.
+pub(crate) struct Priced {
+    /// The lines.
+    pub lines: Vec<orders::NewLine>,
+    /// Full payment, or a deposit first.
+    pub plan: PaymentPlan,
+    /// Working time including the longest packing-up time of the items, minutes.
+    pub duration_min: u32,
+    /// Skills the worker needs (all items').
+    pub skills: Vec<String>,
+    /// The rules: the first item's own policy, else the area's, else the default.
+    pub policy: Policy,
+}
+
+/// Prices the lines with the area's price overrides. Errors name the line's field.
+pub(crate) async fn price(
+    state: &AppState,
+    items: Vec<LineInput>,
+    area: &service_area::Model,
+) -> ApiResult<Priced> {
+    let db = state.store.db();
+    if items.is_empty() || items.len() > 5 {
+        return Err(ApiError::field("items", "count", "between 1 and 5 items"));
+    }
     let on_shelf = catalog::items_on_shelf(db).await?;
-    let mut lines = Vec::with_capacity(req.items.len());
+    let overrides = catalog::area_prices(db, &area.code).await?;
+    let mut lines = Vec::with_capacity(items.len());
     let mut deposit = Money::ZERO;
     let mut any_deposit = false;
-    for (i, l) in req.items.into_iter().enumerate() {
+    let mut duration = 0u32;
+    let mut buffer = 0u32;
+    let mut skills: Vec<String> = vec![];
+    let mut policy: Option<Policy> = None;
+    for (i, l) in items.into_iter().enumerate() {
         let item = on_shelf.iter().find(|x| x.code == l.item).ok_or_else(|| {
             ApiError::field(
                 &format!("items[{i}].item"),
@@ -347,11 +389,18 @@ pub async fn place(
                 choice: s.choice,
             })
             .collect();
+        let area_price = overrides
+            .iter()
+            .find(|o| o.item_code == item.code)
+            .map(|o| pricing::AreaPrice {
+                base_price: o.base_price_fen.map(Money::fen),
+                markup_percent: o.markup_percent,
+            });
         let q = pricing::quote(
             Money::fen(item.base_price_fen),
             item.base_duration_min.max(0) as u32,
             &options,
-            None,
+            area_price.as_ref(),
             &sel,
             l.quantity,
         )
@@ -361,6 +410,20 @@ pub async fn place(
             deposit = deposit + Money::fen(item.deposit_fen * i64::from(q.quantity)).min(q.total);
         } else {
             deposit = deposit + q.total;
+        }
+        duration += q.duration_min;
+        buffer = buffer.max(item.buffer_min.max(0) as u32);
+        let needs: Vec<String> = serde_json::from_str(&item.skills).unwrap_or_default();
+        for s in needs {
+            if !skills.contains(&s) {
+                skills.push(s);
+            }
+        }
+        if policy.is_none() {
+            policy = item
+                .policy
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok());
         }
         lines.push(orders::NewLine {
             item_code: item.code.clone(),
@@ -372,6 +435,66 @@ pub async fn place(
             selections: q.selections,
         });
     }
+    let policy = policy
+        .or_else(|| {
+            area.policy
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+        })
+        .unwrap_or_default();
+    Ok(Priced {
+        lines,
+        plan: if any_deposit {
+            PaymentPlan::Deposit { deposit }
+        } else {
+            PaymentPlan::Full
+        },
+        duration_min: duration + buffer,
+        skills,
+        policy,
+    })
+}
+
+/// The areas whose workers may serve `area` (its city's).
+pub(crate) async fn pool(state: &AppState, area: &service_area::Model) -> ApiResult<Vec<String>> {
+    Ok(slots::pool_of(
+        &catalog::areas(state.store.db()).await?,
+        area,
+    ))
+}
+
+/// How far from home a worker is sent, metres.
+pub(crate) fn reach_m(state: &AppState) -> f64 {
+    state.config.booking.reach_km * 1000.0
+}
+
+/// Whether orders are marked paid on placement (the demo setting).
+pub(crate) fn autopay(state: &AppState) -> bool {
+    state.config.booking.demo_autopay.unwrap_or(state.demo)
+}
+
+/// Places an order. `Idempotency-Key` is required: a retried request returns the same order.
+#[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
+    params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
+    responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem),
+        (status = 409, description = "`slot_unavailable`: someone took the last place in this window", body = crate::http::error::Problem),
+        (status = 422, body = crate::http::error::Problem)))]
+pub async fn place(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Json(req): Json<PlaceOrder>,
+) -> ApiResult<(StatusCode, axum::Json<OrderView>)> {
+    let now = state.now();
+    if req.notes.chars().count() > 500 {
+        return Err(ApiError::field(
+            "notes",
+            "too_long",
+            "at most 500 characters",
+        ));
+    }
+    let (address, area) = address_and_area(&state, me.id, req.address_id).await?;
+    let window = check_window(&area, req.window_start, now)?;
+    let priced = price(&state, req.items, &area).await?;
     let v = state.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(ApiError::internal);
     let contact_phone = Phone::parse(&dec(ctx::CONTACT_PHONE, &address.contact_phone_enc)?)
@@ -384,22 +507,50 @@ pub async fn place(
         contact_phone,
         address: dec(ctx::ADDRESS, &address.address_enc)?,
         house_number: dec(ctx::HOUSE_NUMBER, &address.house_number_enc)?,
-        at,
+        at: LatLng::new(address.lat, address.lng),
         window,
-        plan: if any_deposit {
-            PaymentPlan::Deposit { deposit }
-        } else {
-            PaymentPlan::Full
-        },
-        policy: Policy::default(),
+        plan: priced.plan,
+        policy: priced.policy,
         notes: req.notes,
-        lines,
+        lines: priced.lines,
+        duration_min: priced.duration_min,
+        skills: priced.skills,
     };
     let request_id = crate::http::error::current_request_id();
-    let (m, o) = orders::place(&state.store, new, now, request_id.as_deref())
+    let pool = pool(&state, &area).await?;
+    let claim = orders::SlotClaim {
+        area: &area,
+        pool: &pool,
+        travel: state.travel.as_ref(),
+        reach_m: reach_m(&state),
+    };
+    let (mut m, mut o) = orders::place(&state.store, new, now, request_id.as_deref(), Some(claim))
         .await
         .map_err(order_error)?;
     let id = m.id;
+    if autopay(&state) {
+        let due = o.due_before_dispatch();
+        if due > Money::ZERO {
+            orders::apply(
+                &state.store,
+                id,
+                Actor::System,
+                Action::RecordPayment {
+                    amount: due,
+                    method: daojia_domain::order::machine::PaymentMethod::Demo,
+                    reference: format!("demo-{}", m.order_no),
+                },
+                now,
+                request_id.as_deref(),
+            )
+            .await
+            .map_err(order_error)?;
+            m = orders::get(state.store.db(), id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("order"))?;
+            o = orders::to_domain(&m).map_err(ApiError::internal)?;
+        }
+    }
     let mut view = order_view(&state, m, &o, now);
     view.lines = lines_of(&state, id).await?;
     view.events = events_of(&state, id).await?;
@@ -532,7 +683,7 @@ pub async fn cancel(
             "between 1 and 200 characters",
         ));
     }
-    act(&state, &me, id, Action::Cancel { reason: req.reason }).await
+    act(&state, &me, id, Action::Cancel { reason: req.reason }, None).await
 }
 
 /// The new window.
@@ -568,7 +719,14 @@ pub async fn reschedule(
         )
     })?;
     let window = check_window(&area, req.window_start, state.now())?;
-    act(&state, &me, id, Action::Reschedule { window }).await
+    let pool = pool(&state, &area).await?;
+    let claim = orders::SlotClaim {
+        area: &area,
+        pool: &pool,
+        travel: state.travel.as_ref(),
+        reach_m: reach_m(&state),
+    };
+    act(&state, &me, id, Action::Reschedule { window }, Some(claim)).await
 }
 
 async fn act(
@@ -576,12 +734,13 @@ async fn act(
     me: &CurrentCustomer,
     id: Uuid,
     action: Action,
+    slot: Option<orders::SlotClaim<'_>>,
 ) -> ApiResult<axum::Json<OrderView>> {
     owned(state, me, id).await?;
     let request_id = crate::http::error::current_request_id();
     let now = state.now();
     // Applied or already so (a retry): either way the answer is the order as it is now.
-    orders::apply(
+    orders::apply_checked(
         &state.store,
         id,
         Actor::Customer {
@@ -590,6 +749,8 @@ async fn act(
         action,
         now,
         request_id.as_deref(),
+        None,
+        slot,
     )
     .await
     .map_err(order_error)?;

@@ -20,6 +20,10 @@ pub struct Model {
     pub lead_minutes: i32,
     pub horizon_days: i32,
     pub active: bool,
+    pub window_minutes: i32,
+    pub booking_seq: i64,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub policy: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,10 @@ pub struct Model {
     pub deposit_fen: i64,
     pub on_shelf: bool,
     pub sort: i32,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub policy: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub photos: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

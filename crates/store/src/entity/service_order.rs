@@ -39,6 +39,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub notes: String,
     pub completed_at: Option<DateTimeUtc>,
+    pub duration_min: i32,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub skills: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

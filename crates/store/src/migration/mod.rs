@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_jobs;
 mod m0003_orders;
+mod m0004_booking;
 mod util;
 
 /// The ordered list of migrations.
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_jobs::Migration),
             Box::new(m0003_orders::Migration),
+            Box::new(m0004_booking::Migration),
         ]
     }
 }

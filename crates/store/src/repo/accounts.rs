@@ -405,3 +405,66 @@ pub async fn addresses(
         .all(db)
         .await
 }
+
+/// Replaces a saved address's contents; `false` when the customer has no such address.
+pub async fn update_address(
+    store: &Store,
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+    id: Uuid,
+    a: NewAddress,
+) -> Result<Option<customer_address::Model>, DbErr> {
+    use address_context as ctx;
+    let Some(row) = customer_address::Entity::find_by_id(id)
+        .filter(customer_address::Column::CustomerId.eq(customer_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let v = store.vault();
+    let mut m: customer_address::ActiveModel = row.into();
+    m.label = Set(a.label);
+    m.contact_name_enc = Set(v.encrypt(ctx::CONTACT_NAME, &a.contact_name));
+    m.contact_phone_enc = Set(v.encrypt(ctx::CONTACT_PHONE, a.contact_phone.expose()));
+    m.address_enc = Set(v.encrypt(ctx::ADDRESS, &a.address));
+    m.house_number_enc = Set(v.encrypt(ctx::HOUSE_NUMBER, &a.house_number));
+    m.lat = Set(a.lat);
+    m.lng = Set(a.lng);
+    m.area_code = Set(a.area_code);
+    m.is_default = Set(a.is_default);
+    Ok(Some(m.update(db).await?))
+}
+
+/// Makes `id` the customer's only default address.
+pub async fn set_default_address(
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+    id: Uuid,
+) -> Result<(), DbErr> {
+    customer_address::Entity::update_many()
+        .col_expr(
+            customer_address::Column::IsDefault,
+            sea_orm::sea_query::Expr::value(false),
+        )
+        .filter(customer_address::Column::CustomerId.eq(customer_id))
+        .filter(customer_address::Column::Id.ne(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a saved address; `false` when the customer has no such address. Orders keep
+/// their own copy of where they were.
+pub async fn delete_address(
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    let r = customer_address::Entity::delete_many()
+        .filter(customer_address::Column::Id.eq(id))
+        .filter(customer_address::Column::CustomerId.eq(customer_id))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}

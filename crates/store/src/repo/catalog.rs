@@ -30,3 +30,14 @@ pub async fn items_on_shelf(db: &impl ConnectionTrait) -> Result<Vec<service_ite
         .all(db)
         .await
 }
+
+/// An area's price overrides, one per item at most.
+pub async fn area_prices(
+    db: &impl ConnectionTrait,
+    area_code: &str,
+) -> Result<Vec<crate::entity::area_item_price::Model>, DbErr> {
+    crate::entity::area_item_price::Entity::find()
+        .filter(crate::entity::area_item_price::Column::AreaCode.eq(area_code))
+        .all(db)
+        .await
+}

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod otp;
 pub mod rotation;
 pub mod sessions;
+pub mod slots;
 pub mod sms;
 
 use uuid::Uuid;

@@ -78,6 +78,33 @@ pub struct NewOrder {
     pub notes: String,
     /// The lines (at least one).
     pub lines: Vec<NewLine>,
+    /// Working time of the visit including packing up, minutes (what capacity counts).
+    pub duration_min: u32,
+    /// Skills the worker needs.
+    pub skills: Vec<String>,
+}
+
+/// The capacity check of a booking: the area whose booking lock is taken in the transaction
+/// that writes, and the travel times slot search uses. Without one, an order is written
+/// whatever the workers' days hold (staff's decision).
+#[derive(Clone, Copy)]
+pub struct SlotClaim<'a> {
+    /// The order's service area.
+    pub area: &'a crate::entity::service_area::Model,
+    /// The areas sharing its workers ([`super::slots::pool_of`]).
+    pub pool: &'a [String],
+    /// Travel times between visits.
+    pub travel: &'a dyn daojia_domain::travel::TravelTime,
+    /// How far from home a worker is sent, metres.
+    pub reach_m: f64,
+}
+
+impl std::fmt::Debug for SlotClaim<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlotClaim")
+            .field("area", &self.area.code)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why an order operation failed.
@@ -89,6 +116,9 @@ pub enum OrderError {
     /// The state machine refused the action.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// Nobody can take the visit in that window any more (someone booked it meanwhile).
+    #[error("this window is no longer available")]
+    SlotUnavailable,
     /// Others kept changing the order; try again.
     #[error("the order changed while this was being applied; try again")]
     Busy,
@@ -125,6 +155,7 @@ pub async fn place(
     new: NewOrder,
     now: DateTime<Utc>,
     request_id: Option<&str>,
+    slot: Option<SlotClaim<'_>>,
 ) -> Result<(service_order::Model, Order), OrderError> {
     assert!(!new.lines.is_empty(), "an order has at least one line");
     let id = Uuid::now_v7();
@@ -143,6 +174,23 @@ pub async fn place(
         PaymentPlan::Deposit { deposit } => ("deposit", deposit),
     };
     let tx = store.db().begin().await?;
+    if let Some(claim) = slot {
+        super::slots::lock_pool(&tx, claim.pool).await?;
+        let job = daojia_domain::slots::Job {
+            at: new.at,
+            duration: i64::from(new.duration_min.max(1)) * 60,
+            skills: new.skills.clone(),
+            reach_m: claim.reach_m,
+        };
+        let window = (new.window.start, new.window.end);
+        let tz = super::slots::zone(claim.area);
+        if !super::slots::fits(&tx, claim.pool, tz, claim.travel, &job, window, None).await? {
+            // Explicitly: a dropped transaction keeps its locks until the connection is
+            // used again, and this one holds the area's booking lock.
+            tx.rollback().await?;
+            return Err(OrderError::SlotUnavailable);
+        }
+    }
     let row = service_order::ActiveModel {
         id: Set(id),
         order_no: Set(order_no(id, now)),
@@ -169,6 +217,8 @@ pub async fn place(
         customer_reschedules: Set(0),
         notes: Set(new.notes),
         completed_at: Set(None),
+        duration_min: Set(new.duration_min.clamp(1, 24 * 60) as i32),
+        skills: Set(Some(json(&new.skills))),
         version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -388,14 +438,67 @@ pub async fn apply_audited(
     request_id: Option<&str>,
     audit: Option<AuditEntry>,
 ) -> Result<(Outcome, Order), OrderError> {
+    apply_checked(store, id, actor, action, now, request_id, audit, None).await
+}
+
+/// Like [`apply_audited`]; a reschedule with a `slot` claim first takes the area's booking
+/// lock and is refused with [`OrderError::SlotUnavailable`] when nobody can take the visit
+/// in the new window (the order's own old place does not count against it).
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_checked(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    audit: Option<AuditEntry>,
+    slot: Option<SlotClaim<'_>>,
+) -> Result<(Outcome, Order), OrderError> {
     for _ in 0..ATTEMPTS {
-        match try_apply(store, id, actor, &action, now, request_id, audit.clone()).await {
+        match try_apply(
+            store,
+            id,
+            actor,
+            &action,
+            now,
+            request_id,
+            audit.clone(),
+            slot,
+        )
+        .await
+        {
             Err(OrderError::Busy) => continue,
             Err(OrderError::Db(e)) if is_unique_violation(&e) => continue,
+            Err(OrderError::Db(e)) if crate::is_retryable(&e) => {
+                tokio_free_pause().await;
+                continue;
+            }
             other => return other,
         }
     }
     Err(OrderError::Busy)
+}
+
+/// A short pause before running a transaction again, without a runtime dependency: yields
+/// to the executor a few times (the other transaction needs only to commit).
+async fn tokio_free_pause() {
+    struct Yield(u8);
+    impl std::future::Future for Yield {
+        type Output = ();
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            if self.0 == 0 {
+                return std::task::Poll::Ready(());
+            }
+            self.0 -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+    Yield(8).await
 }
 
 /// What the audit log keeps of an order: no personal data.
@@ -411,6 +514,7 @@ fn audit_view(o: &Order) -> serde_json::Value {
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn try_apply(
     store: &Store,
     id: Uuid,
@@ -419,9 +523,72 @@ async fn try_apply(
     now: DateTime<Utc>,
     request_id: Option<&str>,
     audit: Option<AuditEntry>,
+    slot: Option<SlotClaim<'_>>,
 ) -> Result<(Outcome, Order), OrderError> {
     let tx = store.db().begin().await?;
-    let row = get(&tx, id).await?.ok_or(OrderError::NotFound)?;
+    match try_apply_in(&tx, store, id, actor, action, now, request_id, audit, slot).await {
+        Ok(Some(done)) => {
+            tx.commit().await?;
+            Ok(done)
+        }
+        Ok(None) => {
+            // The payment is on the order already (a concurrent retry won): report the
+            // order as it is now.
+            tx.rollback().await?;
+            let current = get(store.db(), id).await?.ok_or(OrderError::NotFound)?;
+            Ok((Outcome::AlreadyDone, to_domain(&current)?))
+        }
+        Err(e) => {
+            // Explicitly: a dropped transaction keeps its locks (the area's booking lock,
+            // the order row) until its connection is used again.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// The body of [`try_apply`]; `Ok(None)` when a concurrent writer recorded the same payment.
+#[allow(clippy::too_many_arguments)]
+async fn try_apply_in(
+    tx: &sea_orm::DatabaseTransaction,
+    _store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: &Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    audit: Option<AuditEntry>,
+    slot: Option<SlotClaim<'_>>,
+) -> Result<Option<(Outcome, Order)>, OrderError> {
+    // The lock comes first: on SQLite a transaction that has read cannot start writing
+    // once another has written.
+    let claim = match (slot, action) {
+        (Some(c), Action::Reschedule { window }) => {
+            super::slots::lock_pool(tx, c.pool).await?;
+            Some((c, *window))
+        }
+        _ => None,
+    };
+    let row = get(tx, id).await?.ok_or(OrderError::NotFound)?;
+    if let Some((c, window)) = claim
+        && row.window_start != window.start
+    {
+        let job = daojia_domain::slots::Job {
+            at: LatLng::new(row.lat, row.lng),
+            duration: i64::from(row.duration_min.max(1)) * 60,
+            skills: row
+                .skills
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default(),
+            reach_m: c.reach_m,
+        };
+        let w = (window.start, window.end);
+        let tz = super::slots::zone(c.area);
+        if !super::slots::fits(tx, c.pool, tz, c.travel, &job, w, Some(id)).await? {
+            return Err(OrderError::SlotUnavailable);
+        }
+    }
     let mut order = to_domain(&row)?;
     let snapshot = order.clone();
     let before = order.version;
@@ -437,7 +604,7 @@ async fn try_apply(
             .filter(order_payment::Column::OrderId.eq(id))
             .filter(order_payment::Column::Method.eq(method_code(method)))
             .filter(order_payment::Column::Reference.eq(reference.as_str()))
-            .one(&tx)
+            .one(tx)
             .await?;
         if let Some(p) = existing {
             if p.amount_fen != amount.as_fen() {
@@ -446,11 +613,11 @@ async fn try_apply(
                 )
                 .into());
             }
-            return Ok((Outcome::AlreadyDone, order));
+            return Ok(Some((Outcome::AlreadyDone, order)));
         }
     }
     let event = match order.apply(actor, action.clone(), now)? {
-        Outcome::AlreadyDone => return Ok((Outcome::AlreadyDone, order)),
+        Outcome::AlreadyDone => return Ok(Some((Outcome::AlreadyDone, order))),
         Outcome::Applied(e) => e,
     };
     if let Action::RecordPayment {
@@ -470,16 +637,12 @@ async fn try_apply(
             recorded_by: Set(by),
             at: Set(now),
         }
-        .insert(&tx)
+        .insert(tx)
         .await;
         match inserted {
             Ok(_) => {}
             // This payment (same method and reference) is already on the order.
-            Err(e) if is_unique_violation(&e) => {
-                drop(tx);
-                let current = get(store.db(), id).await?.ok_or(OrderError::NotFound)?;
-                return Ok((Outcome::AlreadyDone, to_domain(&current)?));
-            }
+            Err(e) if is_unique_violation(&e) => return Ok(None),
             Err(e) => return Err(e.into()),
         }
     }
@@ -527,25 +690,24 @@ async fn try_apply(
         .col_expr(service_order::Column::UpdatedAt, Expr::value(now))
         .filter(service_order::Column::Id.eq(id))
         .filter(service_order::Column::Version.eq(before as i32))
-        .exec(&tx)
+        .exec(tx)
         .await?;
     if updated.rows_affected != 1 {
         return Err(OrderError::Busy);
     }
-    insert_event(&tx, id, actor, &event, request_id).await?;
+    insert_event(tx, id, actor, &event, request_id).await?;
     let rescheduled = matches!(action, Action::Reschedule { .. });
     if event.from != event.to || rescheduled {
         for j in follow_ups(&order, event.seq, false, rescheduled, now) {
-            super::jobs::enqueue(&tx, j, now).await?;
+            super::jobs::enqueue(tx, j, now).await?;
         }
     }
     if let Some(mut entry) = audit {
         entry.before = Some(audit_view(&snapshot));
         entry.after = Some(audit_view(&order));
-        super::audit::record(&tx, entry, now).await?;
+        super::audit::record(tx, entry, now).await?;
     }
-    tx.commit().await?;
-    Ok((Outcome::Applied(event), order))
+    Ok(Some((Outcome::Applied(event), order)))
 }
 
 async fn insert_event(

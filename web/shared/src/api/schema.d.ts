@@ -174,6 +174,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The windows an order could move to, for staff rescheduling it. */
+        get: operations["admin_order_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{id}/visit": {
         parameters: {
             query?: never;
@@ -328,6 +345,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/addresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's addresses, the default first. */
+        get: operations["customer_addresses"];
+        put?: never;
+        /** Saves a new address (the first one becomes the default). */
+        post: operations["customer_address_add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/addresses/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Changes a saved address. */
+        put: operations["customer_address_update"];
+        post?: never;
+        /** Deletes a saved address. Orders placed there keep their own copy. */
+        delete: operations["customer_address_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/me": {
         parameters: {
             query?: never;
@@ -414,6 +467,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders/{id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The windows this order could move to (its own current place does not count). */
+        get: operations["customer_order_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/sessions": {
         parameters: {
             query?: never;
@@ -443,6 +513,23 @@ export interface paths {
         post?: never;
         /** End one of the customer's sessions. */
         delete: operations["customer_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The windows in which a worker can come for these items at this address. */
+        post: operations["customer_slots"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -735,6 +822,65 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A new or changed address. */
+        AddressInput: {
+            /** @description Label (at most 16 characters; default 家). */
+            label?: string | null;
+            /** @description Contact name (1–32 characters). */
+            contact_name: string;
+            /** @description Contact phone (mainland mobile). */
+            contact_phone: string;
+            /** @description Street address (2–200 characters). */
+            address: string;
+            /** @description Building, floor, door (at most 64 characters). */
+            house_number?: string;
+            /**
+             * Format: double
+             * @description Latitude of the pin.
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude of the pin.
+             */
+            lng: number;
+            /** @description The pin's coordinate system: `wgs84` (default), `gcj02` (AMap, Tencent), `bd09`. */
+            coord?: string | null;
+            /** @description Make it the default address. */
+            is_default?: boolean;
+        };
+        /** @description A saved address as its owner sees it. */
+        AddressView: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Label such as 家 or 公司. */
+            label: string;
+            /** @description Contact at the door. */
+            contact_name: string;
+            /** @description Their phone. */
+            contact_phone: string;
+            /** @description Street address. */
+            address: string;
+            /** @description Building, floor, door. */
+            house_number: string;
+            /**
+             * Format: double
+             * @description Latitude, WGS-84.
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, WGS-84.
+             */
+            lng: number;
+            /** @description The service area serving it, or none (cannot be booked yet). */
+            area_code?: string | null;
+            /** @description The default address. */
+            is_default: boolean;
+        };
         /** @description An order in the console. */
         AdminOrder: {
             /**
@@ -965,6 +1111,16 @@ export interface components {
              * @description Saved addresses.
              */
             address_count: number;
+        };
+        /** @description One day's windows. */
+        DayView: {
+            /**
+             * Format: date
+             * @description Local date (`YYYY-MM-DD`).
+             */
+            date: string;
+            /** @description Windows in time order, from the area's opening to its closing. */
+            windows: components["schemas"]["WindowView"][];
         };
         /** @description One step of the order's timeline. */
         EventView: {
@@ -1502,6 +1658,47 @@ export interface components {
             /** @description True for the session making this request. */
             current: boolean;
         };
+        /** @description What to find windows for. */
+        SlotsRequest: {
+            /** @description The items (as when placing). */
+            items: components["schemas"]["LineInput"][];
+            /**
+             * Format: uuid
+             * @description One of the customer's saved addresses.
+             */
+            address_id: string;
+            /**
+             * Format: date
+             * @description First local date (default: today in the area).
+             */
+            from?: string | null;
+            /**
+             * Format: int32
+             * @description Number of days (1–14, default 7).
+             */
+            days?: number | null;
+        };
+        /** @description The windows of the coming days for one visit. */
+        SlotsView: {
+            /** @description Service area of the address. */
+            area_code: string;
+            /** @description The area's time zone (IANA name). */
+            timezone: string;
+            /**
+             * Format: int64
+             * @description Length of a window, minutes.
+             */
+            window_minutes: number;
+            /**
+             * Format: int32
+             * @description Working time of the visit, minutes.
+             */
+            duration_min: number;
+            /** @description The rules the order would have (cancellation, rescheduling, after-sales). */
+            policy: Record<string, never>;
+            /** @description Days from `from`. */
+            days: components["schemas"]["DayView"][];
+        };
         /** @description One sent message. */
         SmsMessage: {
             /** @description Id. */
@@ -1598,6 +1795,11 @@ export interface components {
              * @description New window start (RFC 3339).
              */
             window_start: string;
+            /**
+             * @description Move it even when no worker has room then (staff will find one); otherwise a window
+             *     nobody can take is refused with `slot_unavailable`.
+             */
+            force?: boolean;
         };
         /** @description Tokens for an authenticated session. */
         TokenPair: {
@@ -1624,6 +1826,21 @@ export interface components {
         VisitStep: {
             /** @description `depart`, `check_in` (service starts), `finish` (service done) or `complete`. */
             step: string;
+        };
+        /** @description A start window. */
+        WindowView: {
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description Window end (the worker arrives and starts in between).
+             */
+            end: string;
+            /** @description Whether someone can come. */
+            available: boolean;
         };
         /** @description The signed-in worker. */
         WorkerMe: {
@@ -2199,6 +2416,61 @@ export interface operations {
             };
         };
     };
+    admin_order_slots: {
+        parameters: {
+            query?: {
+                /** @description First local date (default: today in the area). */
+                from?: string;
+                /** @description Number of days (1–14, default 7). */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsView"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_order_visit: {
         parameters: {
             query?: never;
@@ -2579,6 +2851,179 @@ export interface operations {
             };
         };
     };
+    customer_addresses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressView"][];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_address_add: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressView"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_address_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Address id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddressInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AddressView"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_address_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Address id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_me: {
         parameters: {
             query?: never;
@@ -2688,6 +3133,15 @@ export interface operations {
             };
             /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_unavailable`: someone took the last place in this window */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2846,6 +3300,61 @@ export interface operations {
             };
         };
     };
+    customer_order_slots: {
+        parameters: {
+            query?: {
+                /** @description First local date (default: today in the area). */
+                from?: string;
+                /** @description Number of days (1–14, default 7). */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsView"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_sessions: {
         parameters: {
             query?: never;
@@ -2887,6 +3396,48 @@ export interface operations {
             };
             /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlotsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsView"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,215 @@
+//! What slot search needs from the database: a pool's workers, their shifts on a day,
+//! their visits, and the pool's booked visits nobody has been given yet; and the booking
+//! lock that makes "is this window still free?" and "place the order" one step.
+//!
+//! A pool is the service areas of one city: workers cross district lines, so a visit may
+//! go to any worker of the city whose home is within reach, and every booking in the city
+//! counts against the same workers.
+//!
+//! The lock is the row of the pool's first area, taken by bumping its `booking_seq` (an
+//! `UPDATE`, so it is a write lock on every database, SQLite included, taken before
+//! anything is read). Two customers racing for the last place in a window are served one
+//! after the other; the second sees the first's order and is told the window is gone.
+
+use crate::entity::{service_area, service_order, worker, worker_shift};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
+use daojia_domain::geo::LatLng;
+use daojia_domain::order::OrderState;
+use daojia_domain::slots::{DayPlan, Job, Pending, Shift, Visit, WorkerDay};
+use daojia_domain::travel::TravelTime;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// States in which an order holds a worker's time.
+pub const ON_A_ROUTE: [OrderState; 4] = [
+    OrderState::PendingAccept,
+    OrderState::Accepted,
+    OrderState::EnRoute,
+    OrderState::InService,
+];
+
+/// States in which a booked order waits for a worker and still needs one's time.
+pub const AWAITING_WORKER: [OrderState; 2] =
+    [OrderState::PendingPayment, OrderState::PendingDispatch];
+
+/// An area's time zone (Shanghai when the stored name is not one).
+pub fn zone(area: &service_area::Model) -> Tz {
+    area.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// Local midnight of `date` in `tz`, as UTC.
+pub fn midnight(tz: Tz, date: NaiveDate) -> DateTime<Utc> {
+    let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .unwrap_or_else(|| Utc.from_utc_datetime(&naive).with_timezone(&tz))
+        .with_timezone(&Utc)
+}
+
+/// The service areas (codes, sorted) sharing workers with `area`: those of its city.
+pub fn pool_of(areas: &[service_area::Model], area: &service_area::Model) -> Vec<String> {
+    let mut pool: Vec<String> = areas
+        .iter()
+        .filter(|a| a.city == area.city)
+        .map(|a| a.code.clone())
+        .collect();
+    if !pool.contains(&area.code) {
+        pool.push(area.code.clone());
+    }
+    pool.sort();
+    pool
+}
+
+/// Takes the pool's booking lock (the row of its first area) until the transaction ends.
+pub async fn lock_pool(db: &impl ConnectionTrait, pool: &[String]) -> Result<(), DbErr> {
+    let Some(code) = pool.first() else {
+        return Ok(());
+    };
+    service_area::Entity::update_many()
+        .col_expr(
+            service_area::Column::BookingSeq,
+            sea_orm::sea_query::ExprTrait::add(Expr::col(service_area::Column::BookingSeq), 1),
+        )
+        .filter(service_area::Column::Code.eq(code))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+fn skills(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+fn visit(o: &service_order::Model) -> Visit {
+    Visit {
+        key: o.id,
+        at: LatLng::new(o.lat, o.lng),
+        window_start: o.window_start.timestamp(),
+        window_end: o.window_end.timestamp(),
+        duration: i64::from(o.duration_min.max(1)) * 60,
+    }
+}
+
+/// The days `from .. from + days` (local dates in `tz`) of a pool as slot search sees
+/// them: for each day, its workers (with their visits that day) and the pending visits.
+/// `exclude` leaves one order out (the one being rescheduled).
+pub async fn load_days(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    tz: Tz,
+    from: NaiveDate,
+    days: u32,
+    exclude: Option<Uuid>,
+) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
+    let workers = worker::Entity::find()
+        .filter(worker::Column::Active.eq(true))
+        .filter(worker::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = workers.iter().map(|w| w.id).collect();
+    let shifts = if ids.is_empty() {
+        vec![]
+    } else {
+        worker_shift::Entity::find()
+            .filter(worker_shift::Column::WorkerId.is_in(ids.clone()))
+            .all(db)
+            .await?
+    };
+    let start = midnight(tz, from);
+    let end = midnight(tz, from + Duration::days(i64::from(days)));
+    let mut on_route = if ids.is_empty() {
+        vec![]
+    } else {
+        service_order::Entity::find()
+            .filter(service_order::Column::WorkerId.is_in(ids))
+            .filter(service_order::Column::State.is_in(ON_A_ROUTE.map(|s| s.as_str())))
+            .filter(service_order::Column::WindowStart.gte(start))
+            .filter(service_order::Column::WindowStart.lt(end))
+            .all(db)
+            .await?
+    };
+    let mut waiting = service_order::Entity::find()
+        .filter(service_order::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
+        .filter(service_order::Column::WorkerId.is_null())
+        .filter(service_order::Column::State.is_in(AWAITING_WORKER.map(|s| s.as_str())))
+        .filter(service_order::Column::WindowStart.gte(start))
+        .filter(service_order::Column::WindowStart.lt(end))
+        .all(db)
+        .await?;
+    if let Some(x) = exclude {
+        on_route.retain(|o| o.id != x);
+        waiting.retain(|o| o.id != x);
+    }
+    let mut by_worker: HashMap<(Uuid, NaiveDate), Vec<Visit>> = HashMap::new();
+    for o in &on_route {
+        let day = o.window_start.with_timezone(&tz).date_naive();
+        if let Some(w) = o.worker_id {
+            by_worker.entry((w, day)).or_default().push(visit(o));
+        }
+    }
+    let mut out = Vec::with_capacity(days as usize);
+    for d in 0..days {
+        let date = from + Duration::days(i64::from(d));
+        let m = midnight(tz, date).timestamp();
+        let weekday = date.weekday().num_days_from_monday() as i16;
+        let mut day = vec![];
+        for w in &workers {
+            let Some(s) = shifts
+                .iter()
+                .find(|s| s.worker_id == w.id && s.weekday == weekday)
+            else {
+                continue;
+            };
+            let at = |minute: i32| m + i64::from(minute) * 60;
+            let rest = match (s.break_start_minute, s.break_end_minute) {
+                (Some(a), Some(b)) if b > a => Some((at(a), at(b))),
+                _ => None,
+            };
+            day.push(WorkerDay {
+                worker: w.id,
+                home: LatLng::new(w.home_lat, w.home_lng),
+                skills: skills(Some(&w.skills)),
+                shift: Shift {
+                    start: at(s.start_minute),
+                    end: at(s.end_minute),
+                    rest,
+                },
+                visits: by_worker.remove(&(w.id, date)).unwrap_or_default(),
+            });
+        }
+        let pending = waiting
+            .iter()
+            .filter(|o| o.window_start.with_timezone(&tz).date_naive() == date)
+            .map(|o| Pending {
+                visit: visit(o),
+                skills: skills(o.skills.as_deref()),
+            })
+            .collect();
+        out.push((date, day, pending));
+    }
+    Ok(out)
+}
+
+/// Whether `job` still fits in the window `[start, end]` (someone in the pool can take it
+/// beside everything booked). Call it after [`lock_pool`] in the transaction that books.
+pub async fn fits(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    tz: Tz,
+    travel: &dyn TravelTime,
+    job: &Job,
+    window: (DateTime<Utc>, DateTime<Utc>),
+    exclude: Option<Uuid>,
+) -> Result<bool, DbErr> {
+    let date = window.0.with_timezone(&tz).date_naive();
+    let mut days = load_days(db, pool, tz, date, 1, exclude).await?;
+    let (_, workers, pending) = days.pop().expect("one day");
+    let plan = DayPlan::build(workers, pending, travel);
+    Ok(plan
+        .fits(travel, job, window.0.timestamp(), window.1.timestamp())
+        .is_some())
+}

@@ -175,3 +175,90 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         );
     }
 }
+
+/// A node takes the unpaid-timeout job and dies before finishing it (its lease stays in the
+/// table); the restarted server (a new node name, the same database) must neither lose nor
+/// double it: it waits out the lease, runs it once, and a second run or the dead node's
+/// late completion changes nothing. The same when the dead node had already cancelled the
+/// order but not marked the job done.
+#[tokio::test]
+async fn a_restart_during_a_job_neither_loses_nor_doubles_it() {
+    use daojia_store::repo::jobs;
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let s = shop(&app).await;
+        let first = order(&app, &s, at_local(&app, 1, 10), "r1").await;
+        let second = order(&app, &s, at_local(&app, 1, 15), "r2").await;
+        app.advance(Duration::minutes(31));
+
+        // The node that dies claims both due jobs and stops there.
+        let db = app.state.store.db();
+        let taken = jobs::claim(
+            db,
+            "dead-node",
+            8,
+            daojia_server::jobs::LEASE,
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            taken
+                .iter()
+                .filter(|j| j.kind == "order.unpaid_timeout")
+                .count(),
+            2,
+            "{b:?}"
+        );
+        // It had got as far as cancelling the second order before it died.
+        let sid: uuid::Uuid = second["id"].as_str().unwrap().parse().unwrap();
+        daojia_store::repo::orders::apply(
+            &app.state.store,
+            sid,
+            daojia_domain::order::machine::Actor::System,
+            daojia_domain::order::machine::Action::Cancel {
+                reason: "unpaid".into(),
+            },
+            app.state.now(),
+            None,
+        )
+        .await
+        .unwrap();
+
+        // The restarted server finds the jobs leased: nothing runs yet, nothing is lost.
+        run_due_as(&app, "restarted").await;
+        let f = state_of(&app, &s, first["id"].as_str().unwrap()).await;
+        assert_eq!(f["state"], "pending_payment", "{b:?}: {f}");
+
+        // After the lease, it runs them, once.
+        app.advance(daojia_server::jobs::LEASE + Duration::seconds(1));
+        run_due_as(&app, "restarted").await;
+        run_due_as(&app, "restarted").await;
+        for o in [&first, &second] {
+            let st = state_of(&app, &s, o["id"].as_str().unwrap()).await;
+            assert_eq!(st["state"], "cancelled", "{b:?}: {st}");
+            let cancels = st["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "cancel")
+                .count();
+            assert_eq!(cancels, 1, "{b:?}: {st}");
+        }
+        // The dead node's late word does not count.
+        for j in taken {
+            assert!(
+                !jobs::complete(db, j.id, "dead-node", app.state.now())
+                    .await
+                    .unwrap(),
+                "{b:?}: the lease moved on"
+            );
+            let row = jobs::get(db, j.id).await.unwrap().unwrap();
+            assert!(row.done_at.is_some(), "{b:?}: done by the restarted node");
+        }
+    }
+}
+
+async fn run_due_as(app: &TestApp, node: &str) {
+    daojia_server::jobs::tick(&app.state, node).await.unwrap();
+}

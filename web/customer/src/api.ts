@@ -1,5 +1,5 @@
 /** The customer app's API client; its tokens live under the `customer` key. */
-import { createApi, unwrap, type AreaView, type Catalog, type OrderView } from '@daojia/shared';
+import { createApi, unwrap, type AddressView, type AreaView, type Catalog, type LineInput, type OrderView, type SlotsView } from '@daojia/shared';
 
 export const api = createApi('customer');
 
@@ -29,3 +29,13 @@ export const loadAreas: () => Promise<AreaView[]> = once(() => unwrap(api.public
 
 export const loadOrder = (id: string): Promise<OrderView> =>
   unwrap(api.client.GET('/api/v1/customer/orders/{id}', { params: { path: { id } } }));
+
+export const loadAddresses = (): Promise<AddressView[]> => unwrap(api.client.GET('/api/v1/customer/addresses'));
+
+/** The windows of the coming week for these lines at this address. */
+export const loadSlots = (items: LineInput[], addressId: string): Promise<SlotsView> =>
+  unwrap(api.client.POST('/api/v1/customer/slots', { body: { items, address_id: addressId, days: 7 } }));
+
+/** The windows an order can be moved to. */
+export const loadOrderSlots = (id: string): Promise<SlotsView> =>
+  unwrap(api.client.GET('/api/v1/customer/orders/{id}/slots', { params: { path: { id }, query: { days: 7 } } }));

@@ -32,6 +32,12 @@ export type EventView = Schemas['EventView'];
 export type LineView = Schemas['LineView'];
 export type AdminOrder = Schemas['AdminOrder'];
 export type PaymentView = Schemas['PaymentView'];
+export type LineInput = Schemas['LineInput'];
+export type SlotsView = Schemas['SlotsView'];
+export type AddressView = Schemas['AddressView'];
+export type AddressInput = Schemas['AddressInput'];
+export type PlaceView = Schemas['PlaceView'];
+export type GeocodeResult = Schemas['GeocodeResult'];
 
 /** Which app a token belongs to; each keeps its own tokens. */
 export type Audience = 'customer' | 'worker' | 'admin';

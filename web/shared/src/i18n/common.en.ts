@@ -197,6 +197,7 @@ export const commonEn: CommonMessages = {
     today: 'Today',
     tomorrow: 'Tomorrow',
     full: 'Full',
+    current: 'Current',
     free: 'Free',
     none: 'No windows can be booked in the coming days',
     parts: {

@@ -195,6 +195,7 @@ export const commonZhCN = {
     today: '今天',
     tomorrow: '明天',
     full: '约满',
+    current: '当前',
     free: '可约',
     none: '近期没有可预约的时段',
     parts: {

@@ -127,6 +127,8 @@ export const commonEn: CommonMessages = {
       area_closed: 'This area is not taking bookings; contact customer service',
       unsupported_media_type: 'Only JPEG, PNG or WebP pictures can be uploaded',
       payload_too_large: 'The picture is too large; choose a smaller one',
+      too_many_addresses: 'You have as many addresses as allowed; delete one you no longer use',
+      invalid_place: 'Type a place to look for',
     },
     fields: {
       required: 'Required',
@@ -146,6 +148,10 @@ export const commonEn: CommonMessages = {
       invalid_amount: 'Not a valid amount',
       unknown_worker: 'No active worker with this id',
       unknown_method: 'Pick a payment method',
+      invalid_phone: 'Enter a valid mobile number',
+      unknown_option: 'This option no longer exists; choose again',
+      unknown_choice: 'This choice no longer exists; choose again',
+      slot_unavailable: 'That window was just taken; pick another',
     },
   },
   orderStates: {

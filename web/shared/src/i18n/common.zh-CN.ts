@@ -125,6 +125,8 @@ export const commonZhCN = {
       area_closed: '该区域暂停接单，请联系客服',
       unsupported_media_type: '只能上传 JPEG、PNG 或 WebP 图片',
       payload_too_large: '图片太大了，请换一张小一些的',
+      too_many_addresses: '地址已达上限，请先删除不用的地址',
+      invalid_place: '请输入要查找的地点',
     },
     fields: {
       required: '此项为必填项',
@@ -144,6 +146,10 @@ export const commonZhCN = {
       invalid_amount: '金额不正确',
       unknown_worker: '师傅不存在或已停用',
       unknown_method: '请选择支付方式',
+      invalid_phone: '请输入正确的手机号',
+      unknown_option: '该选项已不存在，请重新选择',
+      unknown_choice: '该选项已不存在，请重新选择',
+      slot_unavailable: '这个时段刚刚约满了，请重新选择',
     },
   },
   orderStates: {

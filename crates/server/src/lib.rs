@@ -6,6 +6,7 @@
 pub mod api;
 pub mod config;
 pub mod demo;
+pub mod files;
 pub mod http;
 pub mod jobs;
 pub mod logging;
@@ -118,6 +119,13 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         metrics: opts.metrics,
         demo: opts.demo,
         travel: Arc::new(config.travel.clone()),
+        files: Arc::new(files::LocalFiles::new(
+            config
+                .booking
+                .uploads_dir
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from(".daojia/uploads")),
+        )),
         config,
     })))
 }

@@ -39,6 +39,8 @@ pub struct Inner {
     pub metrics: Option<PrometheusHandle>,
     /// Whether this process serves the demo.
     pub demo: bool,
+    /// Uploaded files.
+    pub files: Arc<dyn crate::files::FileStore>,
     /// Travel times for slot search and planning.
     pub travel: Arc<dyn daojia_domain::travel::TravelTime>,
 }

@@ -80,6 +80,7 @@ async fn placed(t: &TestDb) -> (Uuid, CustomerId) {
         ],
         duration_min: 300,
         skills: vec!["cleaning".into()],
+        photos: vec![],
     };
     let (row, order) = orders::place(&t.store, new, now, Some("req-1"), None)
         .await

@@ -59,6 +59,8 @@ pub struct AdminOrder {
     pub lines: Vec<LineView>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
+    /// Photos the customer attached (in the detail view).
+    pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
     pub payments: Vec<PaymentView>,
 }
@@ -111,6 +113,7 @@ fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrder {
         created_at: m.created_at,
         lines: vec![],
         events: vec![],
+        photos: vec![],
         payments: vec![],
     }
 }
@@ -220,6 +223,7 @@ async fn detail_of(state: &AppState, id: Uuid) -> ApiResult<AdminOrder> {
             refunded_fen: e.refunded_fen,
         })
         .collect();
+    o.photos = super::orders::photos_of(state, id, "admin").await?;
     o.payments = orders::payments(db, id)
         .await?
         .into_iter()

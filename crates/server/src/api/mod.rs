@@ -10,6 +10,7 @@ pub mod geocode;
 pub mod orders;
 pub mod public;
 pub mod slots;
+pub mod uploads;
 
 use crate::state::AppState;
 use axum::Router;
@@ -28,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         account::customer_me, account::customer_sessions, account::customer_revoke,
         orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
         slots::for_booking, slots::for_my_order, slots::for_staff,
+        uploads::upload, uploads::mine, uploads::for_staff, orders::after_sales, orders::confirm,
         addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
@@ -144,6 +146,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/customer/orders/{id}", get(orders::detail))
         .route("/customer/orders/{id}/slots", get(slots::for_my_order))
         .route("/customer/slots", post(slots::for_booking))
+        .route(
+            "/customer/uploads",
+            post(uploads::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.booking.upload_max_bytes + 64 * 1024,
+            )),
+        )
+        .route("/customer/uploads/{id}", get(uploads::mine))
+        .route("/admin/uploads/{id}", get(uploads::for_staff))
+        .route(
+            "/customer/orders/{id}/after-sales",
+            post(orders::after_sales),
+        )
+        .route("/customer/orders/{id}/confirm", post(orders::confirm))
         .route(
             "/customer/addresses",
             get(addresses::list).post(addresses::add),

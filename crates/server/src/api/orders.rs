@@ -59,6 +59,71 @@ pub struct PlaceOrder {
     /// Notes for the worker (at most 500 characters).
     #[serde(default)]
     pub notes: String,
+    /// Photos of the problem: ids from `POST /api/v1/customer/uploads` (at most 6).
+    #[serde(default)]
+    pub photo_ids: Vec<Uuid>,
+}
+
+/// Most photos on one order or case.
+pub const MAX_PHOTOS: usize = 6;
+
+/// A photo attached to an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoView {
+    /// Upload id.
+    pub id: Uuid,
+    /// `problem` (when booking) or `after_sales`.
+    pub purpose: String,
+    /// Where to fetch it (with a token).
+    pub url: String,
+}
+
+/// The customer's photos for `purpose`, checked one by one (errors name `photo_ids[i]`).
+pub(crate) async fn check_photos(
+    state: &AppState,
+    customer: Uuid,
+    ids: &[Uuid],
+    purpose: &str,
+) -> ApiResult<()> {
+    if ids.len() > MAX_PHOTOS {
+        return Err(ApiError::field(
+            "photo_ids",
+            "too_many",
+            format!("at most {MAX_PHOTOS} photos"),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let ok = daojia_store::repo::uploads::get(state.store.db(), *id)
+            .await?
+            .is_some_and(|u| {
+                u.owner_type == "customer" && u.owner_id == customer && u.purpose == purpose
+            });
+        if !ok {
+            return Err(ApiError::field(
+                &format!("photo_ids[{i}]"),
+                "unknown_photo",
+                format!("not one of your `{purpose}` photos"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An order's photos with URLs for `audience` (`customer` or `admin`).
+pub(crate) async fn photos_of(
+    state: &AppState,
+    id: Uuid,
+    audience: &str,
+) -> ApiResult<Vec<PhotoView>> {
+    Ok(daojia_store::repo::uploads::photos_of(state.store.db(), id)
+        .await?
+        .into_iter()
+        .map(|p| PhotoView {
+            id: p.upload_id,
+            purpose: p.purpose,
+            url: format!("/api/v1/{audience}/uploads/{}", p.upload_id),
+        })
+        .collect())
 }
 
 /// A line of an order.
@@ -140,6 +205,8 @@ pub struct OrderView {
     pub lines: Vec<LineView>,
     /// Timeline (in the detail view).
     pub events: Vec<EventView>,
+    /// Photos (in the detail view).
+    pub photos: Vec<PhotoView>,
     /// Placed at.
     pub created_at: DateTime<Utc>,
 }
@@ -179,6 +246,7 @@ fn order_view(
         notes: m.notes,
         lines: vec![],
         events: vec![],
+        photos: vec![],
         created_at: m.created_at,
     }
 }
@@ -187,6 +255,11 @@ pub(crate) fn order_error(e: orders::OrderError) -> ApiError {
     match e {
         orders::OrderError::NotFound => ApiError::not_found("order"),
         orders::OrderError::Busy => ApiError::conflict("order_busy", e.to_string()),
+        orders::OrderError::Photo(p) => ApiError::field(
+            "photo_ids",
+            "unknown_photo",
+            format!("photo {p} is not one of yours"),
+        ),
         orders::OrderError::SlotUnavailable => {
             let mut p = ApiError::conflict(
                 "slot_unavailable",
@@ -494,6 +567,7 @@ pub async fn place(
     }
     let (address, area) = address_and_area(&state, me.id, req.address_id).await?;
     let window = check_window(&area, req.window_start, now)?;
+    check_photos(&state, me.id, &req.photo_ids, "problem").await?;
     let priced = price(&state, req.items, &area).await?;
     let v = state.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(ApiError::internal);
@@ -515,6 +589,7 @@ pub async fn place(
         lines: priced.lines,
         duration_min: priced.duration_min,
         skills: priced.skills,
+        photos: req.photo_ids,
     };
     let request_id = crate::http::error::current_request_id();
     let pool = pool(&state, &area).await?;
@@ -554,6 +629,7 @@ pub async fn place(
     let mut view = order_view(&state, m, &o, now);
     view.lines = lines_of(&state, id).await?;
     view.events = events_of(&state, id).await?;
+    view.photos = photos_of(&state, id, "customer").await?;
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
@@ -655,6 +731,7 @@ pub async fn detail(
     let mut view = order_view(&state, m, &o, state.now());
     view.lines = lines_of(&state, id).await?;
     view.events = events_of(&state, id).await?;
+    view.photos = photos_of(&state, id, "customer").await?;
     Ok(axum::Json(view))
 }
 
@@ -729,6 +806,82 @@ pub async fn reschedule(
     act(&state, &me, id, Action::Reschedule { window }, Some(claim)).await
 }
 
+/// The customer's after-sales request (售后).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AfterSalesRequest {
+    /// What went wrong (1–500 characters).
+    pub reason: String,
+    /// Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`.
+    #[serde(default)]
+    pub photo_ids: Vec<Uuid>,
+}
+
+/// Opens an after-sales case on a completed order, within the policy's days.
+#[utoipa::path(operation_id = "customer_order_after_sales", post, path = "/api/v1/customer/orders/{id}/after-sales", tag = "customer", security(("bearer" = [])), request_body = AfterSalesRequest,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn after_sales(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Path(id): Path<Uuid>,
+    Json(req): Json<AfterSalesRequest>,
+) -> ApiResult<axum::Json<OrderView>> {
+    let n = req.reason.trim().chars().count();
+    if n == 0 || n > 500 {
+        return Err(ApiError::field(
+            "reason",
+            "length",
+            "between 1 and 500 characters",
+        ));
+    }
+    check_photos(&state, me.id, &req.photo_ids, "after_sales").await?;
+    owned(&state, &me, id).await?;
+    let request_id = crate::http::error::current_request_id();
+    let now = state.now();
+    orders::apply(
+        &state.store,
+        id,
+        Actor::Customer {
+            id: CustomerId(me.id),
+        },
+        Action::OpenAfterSales { reason: req.reason },
+        now,
+        request_id.as_deref(),
+    )
+    .await
+    .map_err(order_error)?;
+    daojia_store::repo::uploads::attach(
+        state.store.db(),
+        id,
+        "customer",
+        me.id,
+        &req.photo_ids,
+        "after_sales",
+        now,
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    let (m, o) = owned(&state, &me, id).await?;
+    let mut view = order_view(&state, m, &o, now);
+    view.lines = lines_of(&state, id).await?;
+    view.events = events_of(&state, id).await?;
+    view.photos = photos_of(&state, id, "customer").await?;
+    Ok(axum::Json(view))
+}
+
+/// The customer confirms the visit is done (确认完成); the balance must be paid.
+#[utoipa::path(operation_id = "customer_order_confirm", post, path = "/api/v1/customer/orders/{id}/confirm", tag = "customer", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = OrderView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<OrderView>> {
+    act(&state, &me, id, Action::Complete, None).await
+}
+
 async fn act(
     state: &AppState,
     me: &CurrentCustomer,
@@ -758,5 +911,6 @@ async fn act(
     let mut view = order_view(state, m, &o, now);
     view.lines = lines_of(state, id).await?;
     view.events = events_of(state, id).await?;
+    view.photos = photos_of(state, id, "customer").await?;
     Ok(axum::Json(view))
 }

@@ -54,6 +54,10 @@ pub fn test_config() -> Config {
     cfg.pii.index_key = Some(s.pii_index_key);
     cfg.sms.expose_dev_code = true;
     cfg.server.body_limit_bytes = 64 * 1024;
+    cfg.booking.uploads_dir = Some(std::env::temp_dir().join(format!(
+        "daojia-test-uploads-{}",
+        uuid::Uuid::now_v7().simple()
+    )));
     cfg
 }
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;
@@ -16,6 +17,7 @@ pub mod rotation;
 pub mod sessions;
 pub mod slots;
 pub mod sms;
+pub mod uploads;
 
 use uuid::Uuid;
 

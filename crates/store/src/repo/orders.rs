@@ -82,6 +82,8 @@ pub struct NewOrder {
     pub duration_min: u32,
     /// Skills the worker needs.
     pub skills: Vec<String>,
+    /// The customer's uploaded photos of the problem.
+    pub photos: Vec<Uuid>,
 }
 
 /// The capacity check of a booking: the area whose booking lock is taken in the transaction
@@ -116,6 +118,9 @@ pub enum OrderError {
     /// The state machine refused the action.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// A photo that is not the customer's own upload for this purpose.
+    #[error("photo {0} is not one of yours")]
+    Photo(Uuid),
     /// Nobody can take the visit in that window any more (someone booked it meanwhile).
     #[error("this window is no longer available")]
     SlotUnavailable,
@@ -168,14 +173,46 @@ pub async fn place(
         new.plan,
         new.policy,
     );
-    let v = store.vault();
     let (mode, deposit) = match order.plan {
         PaymentPlan::Full => ("full", Money::ZERO),
         PaymentPlan::Deposit { deposit } => ("deposit", deposit),
     };
     let tx = store.db().begin().await?;
+    match place_in(
+        &tx, store, new, order, id, total, mode, deposit, now, request_id, slot,
+    )
+    .await
+    {
+        Ok(row) => {
+            tx.commit().await?;
+            Ok(row)
+        }
+        Err(e) => {
+            // Explicitly: a dropped transaction keeps its locks (the city's booking lock)
+            // until its connection is used again.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn place_in(
+    tx: &sea_orm::DatabaseTransaction,
+    store: &Store,
+    new: NewOrder,
+    order: Order,
+    id: Uuid,
+    total: Money,
+    mode: &str,
+    deposit: Money,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    slot: Option<SlotClaim<'_>>,
+) -> Result<(service_order::Model, Order), OrderError> {
+    let v = store.vault();
     if let Some(claim) = slot {
-        super::slots::lock_pool(&tx, claim.pool).await?;
+        super::slots::lock_pool(tx, claim.pool).await?;
         let job = daojia_domain::slots::Job {
             at: new.at,
             duration: i64::from(new.duration_min.max(1)) * 60,
@@ -184,10 +221,7 @@ pub async fn place(
         };
         let window = (new.window.start, new.window.end);
         let tz = super::slots::zone(claim.area);
-        if !super::slots::fits(&tx, claim.pool, tz, claim.travel, &job, window, None).await? {
-            // Explicitly: a dropped transaction keeps its locks until the connection is
-            // used again, and this one holds the area's booking lock.
-            tx.rollback().await?;
+        if !super::slots::fits(tx, claim.pool, tz, claim.travel, &job, window, None).await? {
             return Err(OrderError::SlotUnavailable);
         }
     }
@@ -223,7 +257,7 @@ pub async fn place(
         created_at: Set(now),
         updated_at: Set(now),
     }
-    .insert(&tx)
+    .insert(tx)
     .await?;
     let lines: Vec<order_line::ActiveModel> = new
         .lines
@@ -243,7 +277,7 @@ pub async fn place(
         })
         .collect();
     order_line::Entity::insert_many(lines)
-        .exec_without_returning(&tx)
+        .exec_without_returning(tx)
         .await?;
     let (actor_type, actor_id) = actor_columns(Actor::Customer { id: new.customer });
     order_event::ActiveModel {
@@ -264,12 +298,28 @@ pub async fn place(
         fee_fen: Set(0),
         request_id: Set(request_id.map(str::to_string)),
     }
-    .insert(&tx)
+    .insert(tx)
     .await?;
-    for j in follow_ups(&order, 0, true, false, now) {
-        super::jobs::enqueue(&tx, j, now).await?;
+    if !new.photos.is_empty() {
+        let attached = super::uploads::attach(
+            tx,
+            id,
+            "customer",
+            new.customer.0,
+            &new.photos,
+            "problem",
+            now,
+        )
+        .await;
+        match attached {
+            Ok(()) => {}
+            Err(super::uploads::AttachError::NotYours(p)) => return Err(OrderError::Photo(p)),
+            Err(super::uploads::AttachError::Db(e)) => return Err(e.into()),
+        }
     }
-    tx.commit().await?;
+    for j in follow_ups(&order, 0, true, false, now) {
+        super::jobs::enqueue(tx, j, now).await?;
+    }
     Ok((row, order))
 }
 

@@ -328,6 +328,23 @@ export interface paths {
         patch: operations["update_staff"];
         trace?: never;
     };
+    "/api/v1/admin/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A photo attached to an order, for staff who can read orders. */
+        get: operations["admin_upload_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/workers": {
         parameters: {
             query?: never;
@@ -433,6 +450,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders/{id}/after-sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Opens an after-sales case on a completed order, within the policy's days. */
+        post: operations["customer_order_after_sales"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/orders/{id}/cancel": {
         parameters: {
             query?: never;
@@ -444,6 +478,23 @@ export interface paths {
         put?: never;
         /** Cancels the order under its policy (the fee, if any, is `cancel_fee_now_fen`). */
         post: operations["customer_order_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The customer confirms the visit is done (确认完成); the balance must be paid. */
+        post: operations["customer_order_confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -529,6 +580,40 @@ export interface paths {
         put?: never;
         /** The windows in which a worker can come for these items at this address. */
         post: operations["customer_slots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Uploads a photo (multipart: `file`, optional `purpose`). */
+        post: operations["customer_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the customer's own photos. */
+        get: operations["customer_upload_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -949,6 +1034,8 @@ export interface components {
             lines: components["schemas"]["LineView"][];
             /** @description Timeline (detail only). */
             events: components["schemas"]["EventView"][];
+            /** @description Photos the customer attached (in the detail view). */
+            photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
             payments: components["schemas"]["PaymentView"][];
         };
@@ -970,6 +1057,13 @@ export interface components {
             amount_fen?: number | null;
             /** @description Explanation for the record and the customer. */
             note: string;
+        };
+        /** @description The customer's after-sales request (售后). */
+        AfterSalesRequest: {
+            /** @description What went wrong (1–500 characters). */
+            reason: string;
+            /** @description Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`. */
+            photo_ids?: string[];
         };
         /** @description A service area. */
         AreaView: {
@@ -1371,6 +1465,8 @@ export interface components {
             lines: components["schemas"]["LineView"][];
             /** @description Timeline (in the detail view). */
             events: components["schemas"]["EventView"][];
+            /** @description Photos (in the detail view). */
+            photos: components["schemas"]["PhotoView"][];
             /**
              * Format: date-time
              * @description Placed at.
@@ -1461,6 +1557,18 @@ export interface components {
              */
             at: string;
         };
+        /** @description A photo attached to an order. */
+        PhotoView: {
+            /**
+             * Format: uuid
+             * @description Upload id.
+             */
+            id: string;
+            /** @description `problem` (when booking) or `after_sales`. */
+            purpose: string;
+            /** @description Where to fetch it (with a token). */
+            url: string;
+        };
         /**
          * @description How precisely a place was resolved.
          * @enum {string}
@@ -1482,6 +1590,8 @@ export interface components {
             window_start: string;
             /** @description Notes for the worker (at most 500 characters). */
             notes?: string;
+            /** @description Photos of the problem: ids from `POST /api/v1/customer/uploads` (at most 6). */
+            photo_ids?: string[];
         };
         /** @description A place. */
         PlaceView: {
@@ -1821,6 +1931,45 @@ export interface components {
             refresh_expires_in: number;
             /** @description The session id (see the sessions list). */
             session_id: string;
+        };
+        /** @description The multipart form of an upload (for the documentation). */
+        UploadForm: {
+            /** @description `problem` (default) or `after_sales`. */
+            purpose?: string | null;
+            /**
+             * Format: binary
+             * @description The photo: JPEG, PNG or WebP.
+             */
+            file: string;
+        };
+        /** @description A stored photo. */
+        UploadView: {
+            /**
+             * Format: uuid
+             * @description Id (send it in `photo_ids`).
+             */
+            id: string;
+            /** @description `problem` or `after_sales`. */
+            purpose: string;
+            /** @description `image/jpeg`, `image/png` or `image/webp`. */
+            content_type: string;
+            /**
+             * Format: int64
+             * @description Bytes stored.
+             */
+            size_bytes: number;
+            /**
+             * Format: int32
+             * @description Pixels across.
+             */
+            width: number;
+            /**
+             * Format: int32
+             * @description Pixels down.
+             */
+            height: number;
+            /** @description Where its owner fetches it (with their token). */
+            url: string;
         };
         /** @description A step of the visit that staff record for the worker. */
         VisitStep: {
@@ -2817,6 +2966,47 @@ export interface operations {
             };
         };
     };
+    admin_upload_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Upload id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     workers: {
         parameters: {
             query?: {
@@ -3201,6 +3391,60 @@ export interface operations {
             };
         };
     };
+    customer_order_after_sales: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AfterSalesRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_order_cancel: {
         parameters: {
             query?: never;
@@ -3216,6 +3460,47 @@ export interface operations {
                 "application/json": components["schemas"]["CancelRequest"];
             };
         };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderView"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_order_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {
@@ -3438,6 +3723,116 @@ export interface operations {
             };
             /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadView"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: a problem document (RFC 9457) with a stable `code` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description not a JPEG, PNG or WebP image */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_upload_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Upload id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,213 @@
+//! Where uploaded files live: a [`FileStore`] (a local directory by default; an object store
+//! such as S3 or OSS fits behind the same trait when API nodes are many), and the checks a
+//! photo passes on the way in: a real JPEG, PNG or WebP by its bytes (never by the name or
+//! the declared type), a size limit, sane dimensions, and no EXIF block in a JPEG (phones
+//! put the GPS position of the customer's home there).
+
+use std::io;
+use std::path::PathBuf;
+use uuid::Uuid;
+
+/// Bytes by key.
+#[async_trait::async_trait]
+pub trait FileStore: Send + Sync {
+    /// Stores `bytes` under `key`, replacing nothing: keys are new ids.
+    async fn put(&self, key: Uuid, bytes: &[u8]) -> io::Result<()>;
+    /// The bytes under `key`, if any.
+    async fn get(&self, key: Uuid) -> io::Result<Option<Vec<u8>>>;
+}
+
+/// Files in a local directory, two levels of fan-out by id.
+pub struct LocalFiles {
+    root: PathBuf,
+}
+
+impl LocalFiles {
+    /// A store under `root` (created on first write).
+    pub fn new(root: PathBuf) -> LocalFiles {
+        LocalFiles { root }
+    }
+
+    fn path(&self, key: Uuid) -> PathBuf {
+        let s = key.simple().to_string();
+        self.root.join(&s[s.len() - 2..]).join(s)
+    }
+}
+
+#[async_trait::async_trait]
+impl FileStore for LocalFiles {
+    async fn put(&self, key: Uuid, bytes: &[u8]) -> io::Result<()> {
+        let path = self.path(key);
+        let dir = path.parent().expect("a file has a folder").to_path_buf();
+        tokio::fs::create_dir_all(&dir).await?;
+        // Written whole, then renamed: a crash never leaves half a photo under the key.
+        let tmp = dir.join(format!(".{}.part", key.simple()));
+        tokio::fs::write(&tmp, bytes).await?;
+        tokio::fs::rename(&tmp, &path).await
+    }
+
+    async fn get(&self, key: Uuid) -> io::Result<Option<Vec<u8>>> {
+        match tokio::fs::read(self.path(key)).await {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A checked photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Photo {
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: &'static str,
+    /// Pixels across.
+    pub width: u32,
+    /// Pixels down.
+    pub height: u32,
+    /// The bytes to keep (a JPEG without its EXIF block).
+    pub bytes: Vec<u8>,
+}
+
+/// Why a file is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    /// Not a JPEG, PNG or WebP image.
+    #[error("not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    /// The image's header is broken.
+    #[error("the image is damaged: {0}")]
+    Damaged(String),
+    /// Too small or too large in pixels.
+    #[error("the image must be between 16 and 12000 pixels on each side (it is {0}×{1})")]
+    Dimensions(u32, u32),
+}
+
+/// Checks `bytes` and returns what to keep.
+pub fn check_photo(bytes: &[u8]) -> Result<Photo, PhotoError> {
+    let content_type = match imagesize::image_type(bytes) {
+        Ok(imagesize::ImageType::Jpeg) => "image/jpeg",
+        Ok(imagesize::ImageType::Png) => "image/png",
+        Ok(imagesize::ImageType::Webp) => "image/webp",
+        _ => return Err(PhotoError::NotAnImage),
+    };
+    let size = imagesize::blob_size(bytes).map_err(|e| PhotoError::Damaged(e.to_string()))?;
+    let (w, h) = (size.width as u32, size.height as u32);
+    if !(16..=12_000).contains(&w) || !(16..=12_000).contains(&h) {
+        return Err(PhotoError::Dimensions(w, h));
+    }
+    let bytes = if content_type == "image/jpeg" {
+        strip_jpeg_exif(bytes)?
+    } else {
+        bytes.to_vec()
+    };
+    Ok(Photo {
+        content_type,
+        width: w,
+        height: h,
+        bytes,
+    })
+}
+
+/// A JPEG without its APP1 segments (EXIF and XMP: position, camera, time).
+fn strip_jpeg_exif(b: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let damaged = |m: &str| PhotoError::Damaged(m.to_string());
+    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
+        return Err(damaged("no start-of-image marker"));
+    }
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&b[..2]);
+    let mut i = 2;
+    loop {
+        if i + 4 > b.len() {
+            return Err(damaged("the header ends early"));
+        }
+        if b[i] != 0xFF {
+            return Err(damaged("a segment does not start with a marker"));
+        }
+        let marker = b[i + 1];
+        // Start of scan: the rest is image data; keep it whole.
+        if marker == 0xDA {
+            out.extend_from_slice(&b[i..]);
+            return Ok(out);
+        }
+        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
+        if len < 2 || i + 2 + len > b.len() {
+            return Err(damaged("a segment runs past the end"));
+        }
+        if marker != 0xE1 {
+            out.extend_from_slice(&b[i..i + 2 + len]);
+        }
+        i += 2 + len;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 16×16 baseline JPEG with an EXIF (APP1) segment holding a "GPS" marker string.
+    pub(crate) fn jpeg_with_exif() -> Vec<u8> {
+        let mut b = vec![0xFF, 0xD8];
+        // APP0 JFIF.
+        b.extend_from_slice(&[0xFF, 0xE0, 0x00, 0x10]);
+        b.extend_from_slice(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        // APP1 EXIF with a recognisable payload.
+        let payload = b"Exif\0\0GPS 31.2304N 121.4737E";
+        b.extend_from_slice(&[0xFF, 0xE1]);
+        b.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        b.extend_from_slice(payload);
+        // SOF0: 8-bit, 16×16, one component.
+        b.extend_from_slice(&[
+            0xFF, 0xC0, 0x00, 0x0B, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00,
+        ]);
+        // SOS and a little data, then EOI.
+        b.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00]);
+        b.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
+        b
+    }
+
+    #[test]
+    fn a_jpeg_loses_its_exif_and_keeps_its_picture() {
+        let src = jpeg_with_exif();
+        let p = check_photo(&src).unwrap();
+        assert_eq!((p.content_type, p.width, p.height), ("image/jpeg", 16, 16));
+        let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+        assert!(find(&src, b"GPS"));
+        assert!(!find(&p.bytes, b"GPS"), "the position is gone");
+        assert!(
+            p.bytes.ends_with(&[0x12, 0x34, 0x56, 0xFF, 0xD9]),
+            "the scan is kept"
+        );
+        assert_eq!(src.len() - p.bytes.len(), 4 + 28);
+    }
+
+    #[test]
+    fn other_files_are_refused_by_their_bytes() {
+        assert_eq!(check_photo(b"%PDF-1.7 hello"), Err(PhotoError::NotAnImage));
+        assert_eq!(
+            check_photo(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            Err(PhotoError::NotAnImage)
+        );
+        assert_eq!(check_photo(&[]), Err(PhotoError::NotAnImage));
+        // A PNG header claiming 1×1 pixels.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&1u32.to_be_bytes());
+        png.extend_from_slice(&1u32.to_be_bytes());
+        png.extend_from_slice(&[8, 6, 0, 0, 0]);
+        assert_eq!(check_photo(&png), Err(PhotoError::Dimensions(1, 1)));
+        // A truncated JPEG.
+        let j = jpeg_with_exif();
+        assert!(check_photo(&j[..30]).is_err());
+    }
+
+    #[tokio::test]
+    async fn files_round_trip_in_a_folder() {
+        let dir = std::env::temp_dir().join(format!("daojia-files-{}", Uuid::now_v7().simple()));
+        let fs = LocalFiles::new(dir.clone());
+        let k = Uuid::now_v7();
+        assert_eq!(fs.get(k).await.unwrap(), None);
+        fs.put(k, b"abc").await.unwrap();
+        assert_eq!(fs.get(k).await.unwrap().as_deref(), Some(&b"abc"[..]));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -29,6 +29,8 @@ pub enum Violation {
     Skills { job: usize, worker: usize },
     /// A pinned job is served by another worker.
     Pin { job: usize, worker: usize },
+    /// A worker's job under way is served by someone else or not as the first stop.
+    FirstStop { job: usize, worker: usize },
     /// A stop's times do not follow from the previous stop and the travel time.
     Timing {
         route: usize,
@@ -68,6 +70,8 @@ impl fmt::Display for Violation {
 pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut seen = vec![0u32; problem.jobs.len()];
+    // Route and stop of each served job.
+    let mut served_at = vec![None; problem.jobs.len()];
     let mut worker_used = vec![false; problem.workers.len()];
     let dims = problem.dimensions();
     for (r, route) in solution.routes.iter().enumerate() {
@@ -98,6 +102,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
                         continue;
                     };
                     seen[j] += 1;
+                    served_at[j] = Some((route.worker, s));
                     jobs += 1;
                     if !worker.skills.covers(job.skills) {
                         out.push(Violation::Skills {
@@ -188,6 +193,14 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             .is_some_and(|m| route.end - route.departure > m + TIME_TOLERANCE)
         {
             out.push(Violation::WorkingTime { route: r });
+        }
+    }
+    for (w, worker) in problem.workers.iter().enumerate() {
+        if let Some(job) = worker.first_job
+            && let Some(Some(at)) = served_at.get(job)
+            && *at != (w, 0)
+        {
+            out.push(Violation::FirstStop { job, worker: w });
         }
     }
     for u in &solution.unassigned {

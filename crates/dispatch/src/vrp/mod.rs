@@ -14,7 +14,8 @@ pub mod solution;
 
 pub use check::{Violation, check};
 pub use model::{
-    Break, Job, Matrix, Problem, ProblemError, Skills, TimeWindow, UnassignedReason, Worker,
+    Break, Job, Matrix, Problem, ProblemError, Promise, Skills, TimeWindow, UnassignedReason,
+    Worker,
 };
 pub use search::{SolveOptions, solve};
 pub use solution::{Activity, Route, Solution, Stop, Totals, Unassigned};

@@ -139,6 +139,20 @@ pub struct Job {
     pub demand: Vec<i64>,
     /// When set, only this worker may serve the job (it was promised or is under way).
     pub pinned_worker: Option<usize>,
+    /// Extra cost of starting the service in window `k` (`window_costs[k]`; missing
+    /// entries are zero): e.g. a window other than the time the customer was told.
+    pub window_costs: Vec<f64>,
+    /// The worker the job was promised to, and what giving it to another one costs.
+    pub promise: Option<Promise>,
+}
+
+/// What a worker (and the customer) were told: moving the job to someone else costs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Promise {
+    /// The worker who was told.
+    pub worker: usize,
+    /// Cost added when another worker serves the job.
+    pub move_cost: f64,
 }
 
 impl Job {
@@ -152,7 +166,18 @@ impl Job {
             priority: 0,
             demand: Vec::new(),
             pinned_worker: None,
+            window_costs: Vec::new(),
+            promise: None,
         }
+    }
+
+    /// Extra cost of serving the job by worker `w` starting in window `k`.
+    pub fn penalty(&self, w: usize, k: usize) -> f64 {
+        let moved = self
+            .promise
+            .filter(|p| p.worker != w)
+            .map_or(0.0, |p| p.move_cost);
+        moved + self.window_costs.get(k).copied().unwrap_or(0.0)
     }
 }
 
@@ -191,6 +216,9 @@ pub struct Worker {
     pub cost_per_time: f64,
     /// Cost of using the worker at all.
     pub fixed_cost: f64,
+    /// A job already under way (the worker is on the way to it or serving it): it is the
+    /// route's first stop whatever else changes, and only this worker serves it.
+    pub first_job: Option<usize>,
 }
 
 impl Worker {
@@ -208,6 +236,7 @@ impl Worker {
             cost_per_distance: 1.0,
             cost_per_time: 0.0,
             fixed_cost: 0.0,
+            first_job: None,
         }
     }
 }
@@ -244,6 +273,14 @@ pub enum ProblemError {
     /// A number is not finite or negative where it must not be.
     #[error("{what} must be a finite non-negative number")]
     BadNumber { what: String },
+    /// A worker's first job does not exist, is another worker's first job, or is pinned
+    /// to someone else.
+    #[error("worker {worker} cannot start with job {job}: {why}")]
+    FirstJob {
+        worker: usize,
+        job: usize,
+        why: &'static str,
+    },
 }
 
 impl Problem {
@@ -277,6 +314,47 @@ impl Problem {
                     workers: self.workers.len(),
                 });
             }
+            if job.window_costs.len() > job.windows.len()
+                || job
+                    .window_costs
+                    .iter()
+                    .chain(job.promise.as_ref().map(|p| &p.move_cost))
+                    .any(|c| !(c.is_finite() && *c >= 0.0))
+            {
+                return Err(ProblemError::BadNumber {
+                    what: format!("window or move costs of job {j}"),
+                });
+            }
+            if let Some(p) = job.promise
+                && p.worker >= self.workers.len()
+            {
+                return Err(ProblemError::PinOutOfRange {
+                    job: j,
+                    worker: p.worker,
+                    workers: self.workers.len(),
+                });
+            }
+        }
+        let mut first_of = vec![None; self.jobs.len()];
+        for (w, worker) in self.workers.iter().enumerate() {
+            let Some(job) = worker.first_job else {
+                continue;
+            };
+            let why = if job >= self.jobs.len() {
+                "there is no such job"
+            } else if first_of[job].is_some() {
+                "it is another worker's first job"
+            } else if self.jobs[job].pinned_worker.is_some_and(|p| p != w) {
+                "it is pinned to another worker"
+            } else {
+                first_of[job] = Some(w);
+                continue;
+            };
+            return Err(ProblemError::FirstJob {
+                worker: w,
+                job,
+                why,
+            });
         }
         for (w, worker) in self.workers.iter().enumerate() {
             loc(format!("start of worker {w}"), worker.start_location)?;
@@ -292,6 +370,11 @@ impl Problem {
             }
         }
         Ok(())
+    }
+
+    /// The worker whose first job `j` is, if any.
+    pub fn first_job_of(&self, j: usize) -> Option<usize> {
+        self.workers.iter().position(|w| w.first_job == Some(j))
     }
 
     /// Number of capacity dimensions used by any job or worker.

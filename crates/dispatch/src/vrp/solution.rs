@@ -1,7 +1,8 @@
 //! A route plan: one route per used worker, with the time of every stop, and the jobs left
 //! out with the reason.
 
-use super::model::{Problem, UnassignedReason};
+use super::check::TIME_TOLERANCE;
+use super::model::{Job, Problem, UnassignedReason};
 
 /// What a worker does at a stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,6 +74,9 @@ pub struct Totals {
     pub duration: f64,
     /// Distance, time and fixed costs.
     pub cost: f64,
+    /// Penalties for changing what was told: jobs given to another worker than promised,
+    /// services starting in a window that costs extra (not included in `cost`).
+    pub penalty: f64,
     /// Routes used.
     pub routes: usize,
 }
@@ -87,9 +91,10 @@ impl Solution {
             let mut distance = 0.0;
             for stop in &route.stops {
                 if let Activity::Job(j) = stop.activity {
-                    let next = problem.jobs[j].location;
-                    distance += problem.matrix.distance(at, next);
-                    at = next;
+                    let job = &problem.jobs[j];
+                    distance += problem.matrix.distance(at, job.location);
+                    at = job.location;
+                    t.penalty += job_penalty(job, route.worker, stop.start);
                 }
             }
             distance += problem.matrix.distance(at, worker.end_location);
@@ -103,4 +108,22 @@ impl Solution {
         }
         t
     }
+}
+
+/// The penalty of `job` served by `worker` starting at `start`: the promise, and the
+/// cheapest of its windows that contain the start.
+fn job_penalty(job: &Job, worker: usize, start: f64) -> f64 {
+    let moved = job
+        .promise
+        .filter(|p| p.worker != worker)
+        .map_or(0.0, |p| p.move_cost);
+    let window = job
+        .windows
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| start >= w.start - TIME_TOLERANCE && start <= w.end + TIME_TOLERANCE)
+        .map(|(k, _)| job.window_costs.get(k).copied().unwrap_or(0.0))
+        .fold(None, |m: Option<f64>, c| Some(m.map_or(c, |m| m.min(c))))
+        .unwrap_or(0.0);
+    moved + window
 }

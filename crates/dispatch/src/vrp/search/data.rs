@@ -2,6 +2,7 @@
 //! lists, which worker may do which job.
 
 use super::segment::{NOWHERE, Segment};
+use super::state::Route;
 use crate::vrp::model::Problem;
 
 /// Windows are shrunk by this much so that a plan the search accepts stays feasible when
@@ -22,6 +23,8 @@ pub(crate) struct Data<'a> {
     pub capacity: Vec<i64>,
     /// One segment per window of each job.
     pub job_segs: Vec<Vec<Segment>>,
+    /// Extra cost of each of those windows.
+    pub seg_costs: Vec<Vec<f64>>,
     /// One segment per break of each worker.
     pub break_segs: Vec<Vec<Segment>>,
     pub start_seg: Vec<Segment>,
@@ -36,6 +39,13 @@ pub(crate) struct Data<'a> {
     pub depot_dist: Vec<f64>,
     /// Weight of leaving a job out.
     pub weight: Vec<f64>,
+    /// Per worker, the first job under way placed with the breaks (nodes and window of
+    /// the job); `None` without one or when it cannot be placed.
+    pub first: Vec<Option<(Vec<u32>, u8)>>,
+    /// Per job, whether it is a placed first job (it never moves).
+    pub fixed: Vec<bool>,
+    /// Whether any job has a promise or a window with a cost (else penalties are zero).
+    pub penalized: bool,
 }
 
 impl<'a> Data<'a> {
@@ -55,30 +65,31 @@ impl<'a> Data<'a> {
                 capacity[w * dims + d] = *c;
             }
         }
-        let job_segs = p
+        let (job_segs, seg_costs) = p
             .jobs
             .iter()
             .map(|job| {
                 let loc = job.location as u32;
                 if job.windows.is_empty() {
-                    vec![Segment::stop(
-                        loc,
-                        job.service,
-                        f64::NEG_INFINITY,
-                        f64::INFINITY,
-                    )]
+                    let seg = Segment::stop(loc, job.service, f64::NEG_INFINITY, f64::INFINITY);
+                    (vec![seg], vec![0.0])
                 } else {
-                    let mut segs: Vec<Segment> = job
+                    let mut segs: Vec<(Segment, f64)> = job
                         .windows
                         .iter()
-                        .filter(|w| w.end - WINDOW_MARGIN >= w.start)
-                        .map(|w| Segment::stop(loc, job.service, w.start, w.end - WINDOW_MARGIN))
+                        .enumerate()
+                        .filter(|(_, w)| w.end - WINDOW_MARGIN >= w.start)
+                        .map(|(k, w)| {
+                            let seg =
+                                Segment::stop(loc, job.service, w.start, w.end - WINDOW_MARGIN);
+                            (seg, job.window_costs.get(k).copied().unwrap_or(0.0))
+                        })
                         .collect();
-                    segs.sort_by(|a, b| a.early.total_cmp(&b.early));
-                    segs
+                    segs.sort_by(|a, b| a.0.early.total_cmp(&b.0.early));
+                    segs.into_iter().unzip()
                 }
             })
-            .collect();
+            .unzip();
         let break_segs = p
             .workers
             .iter()
@@ -122,18 +133,26 @@ impl<'a> Data<'a> {
             .collect();
         let mut able = vec![false; n * nw];
         for (j, job) in p.jobs.iter().enumerate() {
+            let owner = p.first_job_of(j);
             for (w, worker) in p.workers.iter().enumerate() {
                 able[j * nw + w] = worker.skills.covers(job.skills)
                     && job.pinned_worker.is_none_or(|x| x == w)
+                    && owner.is_none_or(|x| x == w)
                     && worker.max_jobs != Some(0);
             }
         }
+        // Workers are interchangeable when they are equal, may do the same jobs and no job
+        // costs more with one than with the other.
+        let promised: Vec<usize> = (0..n).filter(|&j| p.jobs[j].promise.is_some()).collect();
         let mut class = vec![0; nw];
         for w in 0..nw {
             class[w] = (0..w)
                 .find(|&v| {
                     p.workers[v] == p.workers[w]
                         && (0..n).all(|j| able[j * nw + v] == able[j * nw + w])
+                        && promised
+                            .iter()
+                            .all(|&j| p.jobs[j].penalty(v, 0) == p.jobs[j].penalty(w, 0))
                 })
                 .unwrap_or(w);
         }
@@ -163,13 +182,14 @@ impl<'a> Data<'a> {
             })
             .collect();
         let weight = p.jobs.iter().map(|j| 1.0 + j.priority as f64).collect();
-        Self {
+        let mut d = Self {
             p,
             n,
             dims,
             demand,
             capacity,
             job_segs,
+            seg_costs,
             break_segs,
             start_seg,
             end_seg,
@@ -178,7 +198,79 @@ impl<'a> Data<'a> {
             neighbours,
             depot_dist,
             weight,
+            first: vec![None; nw],
+            fixed: vec![false; n],
+            penalized: p
+                .jobs
+                .iter()
+                .any(|j| j.promise.is_some() || j.window_costs.iter().any(|&c| c != 0.0)),
+        };
+        d.place_first_jobs();
+        d
+    }
+
+    /// Places each worker's job under way first, with the breaks after it, in its cheapest
+    /// feasible window; a job that cannot be placed so is left to the search (which will
+    /// report why it is left out).
+    fn place_first_jobs(&mut self) {
+        let mut win = vec![0u8; self.n];
+        let mut first = vec![None; self.p.workers.len()];
+        for (w, worker) in self.p.workers.iter().enumerate() {
+            let Some(j) = worker.first_job else {
+                continue;
+            };
+            if !self.able(j, w)
+                || self
+                    .demand(j)
+                    .iter()
+                    .zip(self.capacity(w))
+                    .any(|(q, c)| q > c)
+            {
+                continue;
+            }
+            let mut best: Option<(f64, Vec<u32>, u8)> = None;
+            for k in 0..self.job_segs[j].len() {
+                if let Some((nodes, seg)) =
+                    Route::first_job_nodes(self, w, j as u32, k as u8, &mut win, 1)
+                {
+                    let cost = self.route_cost(w, &seg) + self.penalty(j, w, k as u8);
+                    if best.as_ref().is_none_or(|b| cost < b.0) {
+                        best = Some((cost, nodes, k as u8));
+                    }
+                }
+            }
+            first[w] = best.map(|(_, nodes, k)| (nodes, k));
         }
+        for (w, placed) in first.iter().enumerate() {
+            if placed.is_some() {
+                let j = self.p.workers[w]
+                    .first_job
+                    .expect("placed first jobs exist");
+                self.fixed[j] = true;
+            }
+        }
+        self.first = first;
+    }
+
+    /// The first position of worker `w`'s route where a job may go (1 after a job under
+    /// way, which stays first).
+    #[inline]
+    pub fn first_free(&self, w: usize) -> usize {
+        usize::from(self.first[w].is_some())
+    }
+
+    /// Extra cost of job `j` served by worker `w` in its window `k` (a promise to another
+    /// worker, a window other than the one told).
+    #[inline]
+    pub fn penalty(&self, j: usize, w: usize, k: u8) -> f64 {
+        if !self.penalized {
+            return 0.0;
+        }
+        let moved = self.p.jobs[j]
+            .promise
+            .filter(|p| p.worker != w)
+            .map_or(0.0, |p| p.move_cost);
+        moved + self.seg_costs[j][k as usize]
     }
 
     #[inline]

@@ -4,7 +4,7 @@
 
 use super::segment::Segment;
 use super::sisr::Sisr;
-use super::state::{NONE, State};
+use super::state::{NONE, Route, State};
 
 /// Neighbours of a job considered by the local search.
 const GRANULARITY: usize = 12;
@@ -89,18 +89,27 @@ impl Sisr<'_, '_> {
         let before = self.route_score(a) + self.route_score(b);
         let su = a.node_seg(d, u as u32, &s.win);
         let sv = b.node_seg(d, v as u32, &s.win);
+        let (ku, kv) = (s.win[u], s.win[v]);
         let a_without_u = a.tail(d, a.pre[i], i + 1, &s.win);
         let cost_a_without = if a.jobs == 1 {
             0.0
         } else {
-            self.score(a.w, &a_without_u)
+            self.score(a.w, &a_without_u) + a.penalty - d.penalty(u, a.w, ku)
         };
         let a_ok = a.jobs == 1 || self.ok(a.w, &a_without_u);
+        // Jobs under way stay where they are.
+        let movable = !d.fixed[u];
         // Relocate u next to v (before, then after).
-        if a_ok && self.can_take(s, rb, u, None) {
+        if movable && a_ok && self.can_take(s, rb, u, None) {
+            let b_pen = b.penalty + d.penalty(u, b.w, ku);
             for p in [j, j + 1] {
+                if p < d.first_free(b.w) {
+                    continue;
+                }
                 let seg = b.eval_insert(d, p, &su, &s.win);
-                if self.ok(b.w, &seg) && cost_a_without + self.score(b.w, &seg) < before - GAIN {
+                if self.ok(b.w, &seg)
+                    && cost_a_without + self.score(b.w, &seg) + b_pen < before - GAIN
+                {
                     let route = &mut s.routes[ra];
                     route.nodes.remove(i);
                     if route.nodes.iter().all(|&x| x as usize >= d.n) {
@@ -113,12 +122,18 @@ impl Sisr<'_, '_> {
             }
         }
         // Swap u and v.
-        if self.can_take(s, rb, u, Some(v)) && self.can_take(s, ra, v, Some(u)) {
+        if movable
+            && !d.fixed[v]
+            && self.can_take(s, rb, u, Some(v))
+            && self.can_take(s, ra, v, Some(u))
+        {
             let na = a.tail(d, a.pre[i].then(&sv, m), i + 1, &s.win);
             let nb = b.tail(d, b.pre[j].then(&su, m), j + 1, &s.win);
+            let pen_a = a.penalty - d.penalty(u, a.w, ku) + d.penalty(v, a.w, kv);
+            let pen_b = b.penalty - d.penalty(v, b.w, kv) + d.penalty(u, b.w, ku);
             if self.ok(a.w, &na)
                 && self.ok(b.w, &nb)
-                && self.score(a.w, &na) + self.score(b.w, &nb) < before - GAIN
+                && self.score(a.w, &na) + pen_a + self.score(b.w, &nb) + pen_b < before - GAIN
             {
                 s.routes[ra].nodes[i] = v as u32;
                 s.routes[rb].nodes[j] = u as u32;
@@ -130,6 +145,9 @@ impl Sisr<'_, '_> {
         // 2-opt*: exchange the tails of the two routes, after u/v or from u/v on.
         if d.class[a.w] == d.class[b.w] && !a.has_breaks(d) && !b.has_breaks(d) {
             for (x, y) in [(i + 1, j + 1), (i, j)] {
+                if x < d.first_free(a.w) || y < d.first_free(b.w) {
+                    continue;
+                }
                 let na = a.pre[x].then(&b.suf[y], m);
                 let nb = b.pre[y].then(&a.suf[x], m);
                 if !(self.ok(a.w, &na) && self.ok(b.w, &nb)) {
@@ -137,9 +155,19 @@ impl Sisr<'_, '_> {
                 }
                 let jobs_a = x + b.nodes.len() - y;
                 let jobs_b = y + a.nodes.len() - x;
-                let cost =
-                    |w, s: &Segment, jobs: usize| if jobs == 0 { 0.0 } else { self.score(w, s) };
-                if cost(a.w, &na, jobs_a) + cost(b.w, &nb, jobs_b) >= before - GAIN {
+                let pen = |w, head: &[u32], tail: &[u32]| {
+                    Route::penalty_of(d, w, head, &s.win) + Route::penalty_of(d, w, tail, &s.win)
+                };
+                let pen_a = pen(a.w, &a.nodes[..x], &b.nodes[y..]);
+                let pen_b = pen(b.w, &b.nodes[..y], &a.nodes[x..]);
+                let cost = |w, s: &Segment, jobs: usize, pen: f64| {
+                    if jobs == 0 {
+                        0.0
+                    } else {
+                        self.score(w, s) + pen
+                    }
+                };
+                if cost(a.w, &na, jobs_a, pen_a) + cost(b.w, &nb, jobs_b, pen_b) >= before - GAIN {
                     continue;
                 }
                 if !self.tails_fit(s, ra, x, rb, y) {
@@ -210,9 +238,14 @@ impl Sisr<'_, '_> {
         let d = self.d;
         let m = &d.p.matrix;
         let route = &s.routes[r];
+        let locked = d.first_free(route.w);
         for target in [j, j + 1] {
-            // Moving i to just before `target`.
-            if target == i || target == i + 1 || target.abs_diff(i) > MAX_SPAN {
+            // Moving i to just before `target`; a job under way stays first.
+            if target == i
+                || target == i + 1
+                || target.abs_diff(i) > MAX_SPAN
+                || i.min(target) < locked
+            {
                 continue;
             }
             let (lo, hi) = if i < target {
@@ -234,7 +267,8 @@ impl Sisr<'_, '_> {
                 }
             }
             let seg = route.tail(d, seg, hi, &s.win);
-            if self.ok(route.w, &seg) && self.score(route.w, &seg) < self.route_score(route) - GAIN
+            if self.ok(route.w, &seg)
+                && self.score(route.w, &seg) + route.penalty < self.route_score(route) - GAIN
             {
                 let span = &mut s.routes[r].nodes[lo..hi];
                 if i < target {
@@ -254,7 +288,8 @@ impl Sisr<'_, '_> {
                 seg = seg.then(&route.node_seg(d, x, &s.win), m);
             }
             let seg = route.tail(d, seg, hi + 1, &s.win);
-            if self.ok(route.w, &seg) && self.score(route.w, &seg) < self.route_score(route) - GAIN
+            if self.ok(route.w, &seg)
+                && self.score(route.w, &seg) + route.penalty < self.route_score(route) - GAIN
             {
                 s.routes[r].nodes[lo + 1..=hi].reverse();
                 return Some([r, usize::MAX]);

@@ -66,6 +66,10 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, Prob
     let mut out = Vec::new();
     let mut searched = Vec::new();
     for j in 0..d.n {
+        if d.fixed[j] {
+            // A job under way, already first in its worker's route.
+            continue;
+        }
         match fits_alone(&d, j) {
             Ok(()) => searched.push(j as u32),
             Err(reason) => out.push(Unassigned { job: j, reason }),
@@ -258,9 +262,12 @@ fn run(
 fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
     let p = d.p;
     let job = &p.jobs[j];
+    let owner = p.first_job_of(j);
     let skilled: Vec<usize> = (0..p.workers.len())
         .filter(|&w| {
-            p.workers[w].skills.covers(job.skills) && job.pinned_worker.is_none_or(|x| x == w)
+            p.workers[w].skills.covers(job.skills)
+                && job.pinned_worker.is_none_or(|x| x == w)
+                && owner.is_none_or(|x| x == w)
         })
         .collect();
     if skilled.is_empty() {
@@ -281,7 +288,10 @@ fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
     let mut reachable = false;
     for &w in &roomy {
         for (k, seg) in d.job_segs[j].iter().enumerate() {
-            if Route::first_job_nodes(d, w, j as u32, k as u8, &mut win).is_some() {
+            // A job under way that could not be placed first stays out, with the reason.
+            if owner.is_none()
+                && Route::first_job_nodes(d, w, j as u32, k as u8, &mut win, 0).is_some()
+            {
                 return Ok(());
             }
             if d.start_seg[w].then(seg, &p.matrix).warp <= data::WARP_EPS {

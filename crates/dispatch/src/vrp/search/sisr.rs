@@ -90,13 +90,13 @@ impl<'a, 'p> Sisr<'a, 'p> {
         self.d.feasible(w, s)
     }
 
-    /// Cost of a non-empty route summarised by `s`.
+    /// Travel cost of a non-empty route summarised by `s` (penalties excluded).
     #[inline]
     pub fn score(&self, w: usize, s: &Segment) -> f64 {
         self.d.route_cost(w, s)
     }
 
-    /// Current cost of a route (zero when empty).
+    /// Current cost of a route, penalties included (zero when empty).
     #[inline]
     pub fn route_score(&self, r: &Route) -> f64 {
         r.cost
@@ -167,7 +167,8 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 self.scratch
                     .extend_from_slice(&route.nodes[first..first + l]);
             }
-            self.scratch.retain(|&x| (x as usize) < d.n);
+            self.scratch
+                .retain(|&x| (x as usize) < d.n && !d.fixed[x as usize]);
             let remove = std::mem::take(&mut self.scratch);
             s.remove_jobs(d, r, &remove);
             self.scratch = remove;
@@ -243,13 +244,13 @@ impl<'a, 'p> Sisr<'a, 'p> {
                     let seg = if d.break_segs[w].is_empty() {
                         Route::eval_nodes(d, w, &[j], set_win(&mut s.win, ju, k))
                     } else {
-                        match Route::first_job_nodes(d, w, j, k as u8, &mut s.win) {
+                        match Route::first_job_nodes(d, w, j, k as u8, &mut s.win, 0) {
                             Some((_, seg)) => seg,
                             None => continue,
                         }
                     };
                     if self.ok(w, &seg) {
-                        let delta = self.score(w, &seg);
+                        let delta = self.score(w, &seg) + d.penalty(ju, w, k as u8);
                         if best.as_ref().is_none_or(|b| delta < b.delta) {
                             best = Some(Insertion {
                                 route: r,
@@ -265,7 +266,7 @@ impl<'a, 'p> Sisr<'a, 'p> {
             let latest = d.job_segs[ju]
                 .iter()
                 .fold(f64::NEG_INFINITY, |m, s| m.max(s.late));
-            for p in 0..=route.nodes.len() {
+            for p in d.first_free(w)..=route.nodes.len() {
                 // Stops only get later along a feasible route: once the stop before the
                 // gap cannot finish before the job's last window closes, no later gap can.
                 let before = &route.pre[p];
@@ -278,7 +279,8 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 for (k, jseg) in d.job_segs[ju].iter().enumerate() {
                     let seg: Segment = route.eval_insert(d, p, jseg, &s.win);
                     if self.ok(w, &seg) {
-                        let delta = self.score(w, &seg) - self.route_score(route);
+                        let delta = self.score(w, &seg) + route.penalty + d.penalty(ju, w, k as u8)
+                            - self.route_score(route);
                         if best.as_ref().is_none_or(|b| delta < b.delta) {
                             best = Some(Insertion {
                                 route: r,
@@ -300,7 +302,7 @@ impl<'a, 'p> Sisr<'a, 'p> {
         s.route_of[j as usize] = ins.route as u32;
         let route = &mut s.routes[ins.route];
         if route.jobs == 0 && !d.break_segs[route.w].is_empty() {
-            let (nodes, _) = Route::first_job_nodes(d, route.w, j, ins.win, &mut s.win)
+            let (nodes, _) = Route::first_job_nodes(d, route.w, j, ins.win, &mut s.win, 0)
                 .expect("evaluated as feasible");
             route.nodes = nodes;
         } else {

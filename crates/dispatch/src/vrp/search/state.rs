@@ -20,7 +20,9 @@ pub(crate) struct Route {
     pub jobs: usize,
     /// Whether `nodes` holds breaks.
     pub breaks: bool,
-    /// Zero when empty.
+    /// Sum of the jobs' penalties (promises to other workers, windows other than told).
+    pub penalty: f64,
+    /// Travel cost and penalties; zero when empty.
     pub cost: f64,
 }
 
@@ -35,6 +37,7 @@ impl Route {
             load: vec![0; d.dims],
             jobs: 0,
             breaks: false,
+            penalty: 0.0,
             cost: 0.0,
         };
         r.update(d, &[]);
@@ -80,20 +83,32 @@ impl Route {
         self.full = self.pre[len].then(&d.end_seg[self.w], m);
         self.load.iter_mut().for_each(|l| *l = 0);
         self.jobs = 0;
+        self.penalty = 0.0;
         for &node in &self.nodes {
-            if (node as usize) < d.n {
+            let j = node as usize;
+            if j < d.n {
                 self.jobs += 1;
-                for (l, q) in self.load.iter_mut().zip(d.demand(node as usize)) {
+                for (l, q) in self.load.iter_mut().zip(d.demand(j)) {
                     *l += q;
                 }
+                self.penalty += d.penalty(j, self.w, win[j]);
             }
         }
         self.breaks = self.jobs < len;
         self.cost = if self.jobs > 0 {
-            d.route_cost(self.w, &self.full)
+            d.route_cost(self.w, &self.full) + self.penalty
         } else {
             0.0
         };
+    }
+
+    /// Sum of the penalties of `nodes` if worker `w` served them.
+    pub fn penalty_of(d: &Data, w: usize, nodes: &[u32], win: &[u8]) -> f64 {
+        nodes
+            .iter()
+            .filter(|&&x| (x as usize) < d.n)
+            .map(|&x| d.penalty(x as usize, w, win[x as usize]))
+            .sum()
     }
 
     /// The whole route with stop `job` inserted before position `p`.
@@ -140,13 +155,15 @@ impl Route {
     }
 
     /// The best order of the worker's breaks around a first job `job` (with window `k`),
-    /// inserted greedily one by one; `None` when they do not fit.
+    /// inserted greedily one by one at positions from `min_pos` on (1 keeps the job
+    /// first); `None` when they do not fit.
     pub fn first_job_nodes(
         d: &Data,
         w: usize,
         job: u32,
         k: u8,
         win: &mut [u8],
+        min_pos: usize,
     ) -> Option<(Vec<u32>, Segment)> {
         let saved = win[job as usize];
         win[job as usize] = k;
@@ -154,7 +171,7 @@ impl Route {
         let mut result = Some(Self::eval_nodes(d, w, &nodes, win));
         for b in 0..d.break_segs[w].len() {
             let mut best: Option<(f64, usize, Segment)> = None;
-            for p in 0..=nodes.len() {
+            for p in min_pos..=nodes.len() {
                 nodes.insert(p, (d.n + b) as u32);
                 let s = Self::eval_nodes(d, w, &nodes, win);
                 nodes.remove(p);
@@ -191,13 +208,24 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// A plan with only the jobs under way in their routes and `jobs` left out.
     pub fn new(d: &Data, jobs: &[u32]) -> Self {
-        Self {
+        let mut s = Self {
             routes: (0..d.p.workers.len()).map(|w| Route::new(d, w)).collect(),
             route_of: vec![NONE; d.n],
             win: vec![0; d.n],
             unassigned: jobs.to_vec(),
+        };
+        for (w, first) in d.first.iter().enumerate() {
+            if let Some((nodes, k)) = first {
+                let j = d.p.workers[w].first_job.expect("placed first jobs exist");
+                s.win[j] = *k;
+                s.route_of[j] = w as u32;
+                s.routes[w].nodes.clone_from(nodes);
+                s.routes[w].update(d, &s.win);
+            }
         }
+        s
     }
 
     pub fn cost(&self) -> f64 {
@@ -232,14 +260,21 @@ impl State {
         route.update(d, &self.win);
         if route.jobs > 0 && !d.feasible(route.w, &route.full) {
             // Only possible with a matrix that breaks the triangle inequality: leave out the
-            // whole route rather than keep an infeasible one.
+            // whole route rather than keep an infeasible one (a job under way stays, with
+            // the breaks where they were placed first).
             let rest: Vec<u32> = route
                 .nodes
                 .iter()
                 .copied()
-                .filter(|&x| (x as usize) < d.n)
+                .filter(|&x| (x as usize) < d.n && !d.fixed[x as usize])
                 .collect();
-            self.remove_jobs(d, r, &rest);
+            if rest.is_empty() {
+                let (nodes, _) = d.first[route.w].as_ref().expect("only a fixed job left");
+                route.nodes.clone_from(nodes);
+                route.update(d, &self.win);
+            } else {
+                self.remove_jobs(d, r, &rest);
+            }
         }
     }
 }

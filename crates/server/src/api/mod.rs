@@ -3,6 +3,8 @@
 pub mod account;
 pub mod addresses;
 pub mod admin;
+pub mod admin_areas;
+pub mod admin_catalog;
 pub mod admin_orders;
 pub mod auth;
 pub mod catalog;
@@ -37,6 +39,12 @@ use utoipa::{Modify, OpenApi};
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
+        admin_catalog::categories, admin_catalog::create_category, admin_catalog::update_category,
+        admin_catalog::items, admin_catalog::item, admin_catalog::skills, admin_catalog::create_item,
+        admin_catalog::update_item, admin_catalog::patch_item,
+        admin_areas::areas, admin_areas::area, admin_areas::create_area, admin_areas::update_area,
+        admin_areas::import_areas, admin_areas::area_prices, admin_areas::put_area_price,
+        admin_areas::delete_area_price,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
     modifiers(&BearerAuth, &ResponseDescriptions),
@@ -190,6 +198,45 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/customers", get(admin::customers))
         .route("/admin/workers", get(admin::workers))
         .route("/admin/overview", get(admin::overview))
+        .route(
+            "/admin/catalog/categories",
+            get(admin_catalog::categories).post(admin_catalog::create_category),
+        )
+        .route(
+            "/admin/catalog/categories/{code}",
+            put(admin_catalog::update_category),
+        )
+        .route(
+            "/admin/catalog/items",
+            get(admin_catalog::items).post(admin_catalog::create_item),
+        )
+        .route(
+            "/admin/catalog/items/{code}",
+            get(admin_catalog::item)
+                .put(admin_catalog::update_item)
+                .patch(admin_catalog::patch_item),
+        )
+        .route("/admin/catalog/skills", get(admin_catalog::skills))
+        .route(
+            "/admin/catalog/areas",
+            get(admin_areas::areas).post(admin_areas::create_area),
+        )
+        .route(
+            "/admin/catalog/areas/import",
+            post(admin_areas::import_areas),
+        )
+        .route(
+            "/admin/catalog/areas/{code}",
+            get(admin_areas::area).put(admin_areas::update_area),
+        )
+        .route(
+            "/admin/catalog/areas/{code}/prices",
+            get(admin_areas::area_prices),
+        )
+        .route(
+            "/admin/catalog/areas/{code}/prices/{item}",
+            put(admin_areas::put_area_price).delete(admin_areas::delete_area_price),
+        )
         .route("/admin/orders", get(admin_orders::list))
         .route("/admin/orders/{id}", get(admin_orders::detail))
         .route("/admin/orders/{id}/slots", get(slots::for_staff))

@@ -225,7 +225,9 @@ pub mod perm {
         OrderWrite,
         DispatchWrite,
         FinanceWrite,
-        AfterSalesWrite
+        AfterSalesWrite,
+        CatalogRead,
+        CatalogWrite
     );
 }
 

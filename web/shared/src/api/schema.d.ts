@@ -21,6 +21,191 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/catalog/areas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every service area, active or not. */
+        get: operations["admin_catalog_areas"];
+        put?: never;
+        /** Adds a service area. */
+        post: operations["admin_catalog_area_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/areas/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Creates or updates areas from a GeoJSON upload: one `Feature` or a `FeatureCollection`
+         *     of `Polygon` features, each with a `code` property. Other properties that match the
+         *     area's fields (`name`, `name_en`, `city`, `timezone`, `open_minute`, `close_minute`,
+         *     `lead_minutes`, `horizon_days`, `window_minutes`, `active`) are applied; what is left out
+         *     keeps its value, or for a new area takes the default (the city of the existing areas,
+         *     Asia/Shanghai, 08:00–20:00, 120 minutes lead, 14 days, one-hour windows, inactive). All
+         *     or nothing.
+         */
+        post: operations["admin_catalog_area_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/areas/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One service area. */
+        get: operations["admin_catalog_area"];
+        /** Changes every field of a service area. */
+        put: operations["admin_catalog_area_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/areas/{code}/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An area's price overrides. */
+        get: operations["admin_catalog_area_prices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/areas/{code}/prices/{item}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets an item's price in an area. */
+        put: operations["admin_catalog_area_price_put"];
+        post?: never;
+        /** Removes an item's price override in an area (its own price applies again). */
+        delete: operations["admin_catalog_area_price_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The category tree (two levels), in display order. */
+        get: operations["admin_catalog_categories"];
+        put?: never;
+        /** Adds a category. */
+        post: operations["admin_catalog_category_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/categories/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Renames, moves or reorders a category. */
+        put: operations["admin_catalog_category_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every item, on shelf or off, in display order. */
+        get: operations["admin_catalog_items"];
+        put?: never;
+        /** Adds a service item. */
+        post: operations["admin_catalog_item_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/items/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One item. */
+        get: operations["admin_catalog_item"];
+        /** Changes every field of a service item. */
+        put: operations["admin_catalog_item_update"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Puts an item on or off shelf, or moves it in the display order. */
+        patch: operations["admin_catalog_item_patch"];
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/skills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The skills an item may ask for: those the platform's active workers have. */
+        get: operations["admin_catalog_skills"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/customers": {
         parameters: {
             query?: never;
@@ -966,6 +1151,153 @@ export interface components {
             /** @description The default address. */
             is_default: boolean;
         };
+        /** @description A service area as the console edits it. */
+        AdminArea: {
+            /** @description Code. */
+            code: string;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /** @description City (areas of one city share their workers). */
+            city: string;
+            /** @description IANA time zone of the area's local times. */
+            timezone: string;
+            /** @description The outline, GeoJSON (`[lng, lat]`, WGS-84). */
+            polygon: components["schemas"]["PolygonView"];
+            /**
+             * Format: int32
+             * @description Opening, minutes after local midnight.
+             */
+            open_minute: number;
+            /**
+             * Format: int32
+             * @description Closing, minutes after local midnight.
+             */
+            close_minute: number;
+            /**
+             * Format: int32
+             * @description Earliest bookable start, minutes from now.
+             */
+            lead_minutes: number;
+            /**
+             * Format: int32
+             * @description Days ahead a customer may book.
+             */
+            horizon_days: number;
+            /**
+             * Format: int32
+             * @description Length of an appointment window, minutes.
+             */
+            window_minutes: number;
+            /** @description Taking bookings. */
+            active: boolean;
+            policy?: components["schemas"]["PolicyFields"] | null;
+            /**
+             * Format: int32
+             * @description Items with a price of their own here.
+             */
+            price_overrides: number;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last changed: send it back with an update to be told of a concurrent edit.
+             */
+            updated_at: string;
+        };
+        /** @description A top-level category with its sub-categories. */
+        AdminCategory: {
+            /** @description Code. */
+            code: string;
+            /** @description Always none for a top-level category. */
+            parent_code?: string | null;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /**
+             * Format: int32
+             * @description Display order (smaller first).
+             */
+            sort: number;
+            /**
+             * Format: int32
+             * @description Items directly in it, on shelf or not.
+             */
+            item_count: number;
+            /** @description Sub-categories in display order. */
+            children: components["schemas"]["AdminSubcategory"][];
+        };
+        /** @description A service item as the console edits it. */
+        AdminItem: {
+            /** @description Code. */
+            code: string;
+            /** @description Category code. */
+            category_code: string;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /**
+             * @description Description: HTML limited to paragraphs, line breaks, bold, italic, underline,
+             *     lists, small headings, quotes and http(s) links.
+             */
+            description: string;
+            /** @description Unit the price is for (次, 台, 只…). */
+            unit: string;
+            /**
+             * Format: int64
+             * @description Base price, 分.
+             */
+            base_price_fen: number;
+            /**
+             * Format: int32
+             * @description Base duration, minutes.
+             */
+            base_duration_min: number;
+            /**
+             * Format: int32
+             * @description Packing-up time after the visit, minutes.
+             */
+            buffer_min: number;
+            /** @description Skills a worker needs. */
+            skills: string[];
+            /** @description Tools the worker brings. */
+            tools: string[];
+            /** @description Notes for the customer. */
+            notes: string;
+            /** @description Options; the first choice of each is the default. */
+            options: components["schemas"]["ItemOptionView"][];
+            /** @description `full` or `deposit`. */
+            payment_mode: string;
+            /**
+             * Format: int64
+             * @description Deposit per unit, 分 (0 when paid in full).
+             */
+            deposit_fen: number;
+            /** @description Bookable by customers. */
+            on_shelf: boolean;
+            /**
+             * Format: int32
+             * @description Display order (smaller first).
+             */
+            sort: number;
+            policy?: components["schemas"]["PolicyFields"] | null;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Last changed: send it back with an update to be told of a concurrent edit.
+             */
+            updated_at: string;
+        };
         /** @description An order in the console. */
         AdminOrder: {
             /**
@@ -1046,6 +1378,27 @@ export interface components {
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
         };
+        /** @description A sub-category. */
+        AdminSubcategory: {
+            /** @description Code. */
+            code: string;
+            /** @description Parent category code. */
+            parent_code?: string | null;
+            /** @description 中文 name. */
+            name: string;
+            /** @description English name. */
+            name_en: string;
+            /**
+             * Format: int32
+             * @description Display order (smaller first).
+             */
+            sort: number;
+            /**
+             * Format: int32
+             * @description Items in it, on shelf or not.
+             */
+            item_count: number;
+        };
         /** @description An after-sales decision. */
         AfterSalesDecision: {
             /** @description `open` (on the customer's behalf), `rework`, `refund` or `declined`. */
@@ -1064,6 +1417,106 @@ export interface components {
             reason: string;
             /** @description Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`. */
             photo_ids?: string[];
+        };
+        /** @description What an import did. */
+        AreaImportResult: {
+            /** @description Codes of the areas created (inactive unless the feature said `active: true`). */
+            created: string[];
+            /** @description Codes of the areas whose outline (and any properties given) changed. */
+            updated: string[];
+        };
+        /** @description An area to create, or the new values of one (every field; codes never change). */
+        AreaInput: {
+            /** @description Code (on create only): lowercase letters, digits, `_`, `-`. */
+            code?: string | null;
+            /** @description 中文 name (1–64 characters). */
+            name: string;
+            /** @description English name (1–64 characters). */
+            name_en: string;
+            /** @description City (1–64 characters); areas of one city share their workers. */
+            city: string;
+            /** @description IANA time zone, e.g. `Asia/Shanghai`. */
+            timezone: string;
+            /** @description The outline. */
+            polygon: components["schemas"]["PolygonInput"];
+            /**
+             * Format: int32
+             * @description Opening, minutes after local midnight (0–1439).
+             */
+            open_minute: number;
+            /**
+             * Format: int32
+             * @description Closing, minutes after local midnight (up to 1440), after opening.
+             */
+            close_minute: number;
+            /**
+             * Format: int32
+             * @description Earliest bookable start, minutes from now (0–10080).
+             */
+            lead_minutes: number;
+            /**
+             * Format: int32
+             * @description Days ahead a customer may book (1–90).
+             */
+            horizon_days: number;
+            /**
+             * Format: int32
+             * @description Window length, minutes: 30 to 240 in steps of 30.
+             */
+            window_minutes: number;
+            /** @description Taking bookings. */
+            active: boolean;
+            policy?: components["schemas"]["PolicyFields"] | null;
+            /**
+             * Format: date-time
+             * @description On update: the `updated_at` you read; a later change answers 409 `edit_conflict`.
+             */
+            updated_at?: string | null;
+        };
+        /** @description An item's price in an area. */
+        AreaPriceInput: {
+            /**
+             * Format: int64
+             * @description Replaces the item's base price here, 分 (1 to 100,000,000); null keeps the item's.
+             */
+            base_price_fen?: number | null;
+            /**
+             * Format: int32
+             * @description Percent added after the options (−90 to 500; negative takes off).
+             */
+            markup_percent?: number;
+        };
+        /** @description An item's price in one area. */
+        AreaPriceView: {
+            /** @description Item code. */
+            item_code: string;
+            /** @description Item name. */
+            item_name: string;
+            /**
+             * Format: int64
+             * @description The item's own base price, 分.
+             */
+            item_base_price_fen: number;
+            /**
+             * Format: int64
+             * @description The base price in this area, 分 (none: the item's).
+             */
+            base_price_fen?: number | null;
+            /**
+             * Format: int32
+             * @description Percent added (negative: taken off) after the options.
+             */
+            markup_percent: number;
+            /**
+             * Format: int64
+             * @description One unit with the default choices in this area, 分.
+             */
+            default_unit_price_fen?: number | null;
+            /**
+             * Format: date-time
+             * @description Last changed.
+             */
+            updated_at: string;
         };
         /** @description A service area. */
         AreaView: {
@@ -1155,6 +1608,22 @@ export interface components {
             /** @description Items on shelf in display order. */
             items: components["schemas"]["ItemView"][];
         };
+        /** @description A category to create or the new values of one. */
+        CategoryInput: {
+            /** @description Code (on create only; codes never change): lowercase letters, digits, `_`, `-`. */
+            code?: string | null;
+            /** @description Parent (a top-level category), or none for a top-level one. */
+            parent_code?: string | null;
+            /** @description 中文 name (1–64 characters). */
+            name: string;
+            /** @description English name (1–64 characters). */
+            name_en: string;
+            /**
+             * Format: int32
+             * @description Display order (smaller first).
+             */
+            sort?: number;
+        };
         /** @description A service category. */
         CategoryView: {
             /** @description Code. */
@@ -1165,6 +1634,25 @@ export interface components {
             name: string;
             /** @description English name. */
             name_en: string;
+        };
+        /** @description An option choice as written. */
+        ChoiceInput: {
+            /** @description Code, unique within the option. */
+            code: string;
+            /** @description 中文 label. */
+            name: string;
+            /** @description English label. */
+            name_en: string;
+            /**
+             * Format: int64
+             * @description Added to the unit price, 分 (may be negative).
+             */
+            price_delta_fen?: number;
+            /**
+             * Format: int32
+             * @description Added to the unit duration, minutes (may be negative).
+             */
+            duration_delta_min?: number;
         };
         /** @description The signed-in customer. */
         CustomerMe: {
@@ -1261,6 +1749,67 @@ export interface components {
             /** @description The places (none when nothing matched). */
             places: components["schemas"]["PlaceView"][];
         };
+        /** @description An item to create, or the new values of one (every field; codes never change). */
+        ItemInput: {
+            /** @description Code (on create only): lowercase letters, digits, `_`, `-`. */
+            code?: string | null;
+            /** @description Category code. */
+            category_code: string;
+            /** @description 中文 name (1–128 characters). */
+            name: string;
+            /** @description English name (1–128 characters). */
+            name_en: string;
+            /**
+             * @description Description, HTML; anything outside the allowed tags (scripts, styles, event
+             *     attributes, images) is removed.
+             */
+            description?: string;
+            /** @description Unit (1–16 characters). */
+            unit: string;
+            /**
+             * Format: int64
+             * @description Base price, 分 (1 to 100,000,000).
+             */
+            base_price_fen: number;
+            /**
+             * Format: int32
+             * @description Base duration, minutes (15–1440).
+             */
+            base_duration_min: number;
+            /**
+             * Format: int32
+             * @description Packing-up time, minutes (0–240).
+             */
+            buffer_min?: number;
+            /** @description Skills a worker needs: names from `GET /api/v1/admin/catalog/skills`. */
+            skills?: string[];
+            /** @description Tools the worker brings (each 1–32 characters, at most 20). */
+            tools?: string[];
+            /** @description Notes for the customer (at most 1000 characters). */
+            notes?: string;
+            /** @description Options (at most 10). */
+            options?: components["schemas"]["OptionInput"][];
+            /** @description `full` or `deposit`. */
+            payment_mode: string;
+            /**
+             * Format: int64
+             * @description Deposit per unit, 分: 0 for `full`, 1 up to the base price for `deposit`.
+             */
+            deposit_fen?: number;
+            /** @description Bookable by customers. */
+            on_shelf: boolean;
+            /**
+             * Format: int32
+             * @description Display order (smaller first).
+             */
+            sort?: number;
+            policy?: components["schemas"]["PolicyFields"] | null;
+            /**
+             * Format: date-time
+             * @description On update: the `updated_at` you read; a later change answers 409 `edit_conflict`.
+             */
+            updated_at?: string | null;
+        };
         /** @description An option of an item; the first choice is the default. */
         ItemOptionView: {
             /** @description Code. */
@@ -1271,6 +1820,16 @@ export interface components {
             name_en: string;
             /** @description Choices. */
             choices: components["schemas"]["OptionChoiceView"][];
+        };
+        /** @description The quick changes of the item table. */
+        ItemShelfPatch: {
+            /** @description Put on shelf (bookable) or take off. */
+            on_shelf?: boolean | null;
+            /**
+             * Format: int32
+             * @description New display order.
+             */
+            sort?: number | null;
         };
         /** @description A service item on shelf. */
         ItemView: {
@@ -1394,6 +1953,17 @@ export interface components {
              * @description Added to the unit duration, minutes.
              */
             duration_delta_min: number;
+        };
+        /** @description An option as written; the first choice is the default. */
+        OptionInput: {
+            /** @description Code, unique within the item. */
+            code: string;
+            /** @description 中文 label. */
+            name: string;
+            /** @description English label. */
+            name_en: string;
+            /** @description Choices (at least one). */
+            choices: components["schemas"]["ChoiceInput"][];
         };
         /** @description An order as its customer sees it. */
         OrderView: {
@@ -1617,6 +2187,59 @@ export interface components {
             lng: number;
             /** @description How precisely it was resolved. */
             level: components["schemas"]["PlaceLevelView"];
+        };
+        /** @description An order policy as the console edits it (the same fields as an order's `policy`). */
+        PolicyFields: {
+            /**
+             * Format: int32
+             * @description Cancelling is free until this many minutes before the window (0–10080).
+             */
+            free_cancel_minutes: number;
+            /**
+             * Format: int32
+             * @description Later cancellation fee, percent of the total (0–100).
+             */
+            late_cancel_fee_percent: number;
+            /**
+             * Format: int64
+             * @description The fee's cap, 分.
+             */
+            late_cancel_fee_cap: number;
+            /**
+             * Format: int32
+             * @description The customer may reschedule until this many minutes before the window (0–10080).
+             */
+            reschedule_minutes: number;
+            /**
+             * Format: int32
+             * @description Reschedules allowed per order.
+             */
+            max_reschedules: number;
+            /**
+             * Format: int32
+             * @description Days after completion in which after-sales may be opened (0–365).
+             */
+            after_sales_days: number;
+            /**
+             * Format: int32
+             * @description Hours after which a finished order completes by itself (1–720).
+             */
+            confirm_hours: number;
+            /**
+             * Format: int32
+             * @description Minutes after which an unpaid order is cancelled (1–1440).
+             */
+            unpaid_minutes: number;
+        };
+        /**
+         * @description A GeoJSON `Polygon` geometry as sent: rings of `[lng, lat]` positions (an altitude, if
+         *     any, is ignored), each ring closed.
+         */
+        PolygonInput: {
+            /** @description `Polygon`. */
+            type: string;
+            /** @description Rings; the first is the outline, any others are holes. */
+            coordinates: number[][][];
         };
         /** @description A GeoJSON polygon (`[lng, lat]`, WGS-84). */
         PolygonView: {
@@ -2078,6 +2701,775 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_areas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminArea"][];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AreaInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminArea"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A GeoJSON Feature or FeatureCollection */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaImportResult"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminArea"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AreaInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminArea"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_prices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaPriceView"][];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_price_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+                /** @description Item code */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AreaPriceInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AreaPriceView"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_price_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+                /** @description Item code */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminCategory"][];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_category_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminSubcategory"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_category_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Category code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CategoryInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminSubcategory"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_items: {
+        parameters: {
+            query?: {
+                /** @description Only this category (and its sub-categories). */
+                category?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItem"][];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_item_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItem"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_item: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Item code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItem"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_item_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Item code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItem"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_item_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Item code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemShelfPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminItem"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_skills: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
                 };
             };
             /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */

@@ -1,5 +1,6 @@
 /** The customer app's API client; its tokens live under the `customer` key. */
-import { createApi, unwrap, type AddressView, type AreaView, type Catalog, type LineInput, type OrderView, type SlotsView } from '@daojia/shared';
+import { createApi, unwrap, type AddressView, type AreaView, type Catalog, type LineInput, type OrderView, type SlotsView, type UploadView } from '@daojia/shared';
+import { shrinkImage } from './booking/photos';
 
 export const api = createApi('customer');
 
@@ -39,3 +40,18 @@ export const loadSlots = (items: LineInput[], addressId: string): Promise<SlotsV
 /** The windows an order can be moved to. */
 export const loadOrderSlots = (id: string): Promise<SlotsView> =>
   unwrap(api.client.GET('/api/v1/customer/orders/{id}/slots', { params: { path: { id }, query: { days: 7 } } }));
+
+/** Uploads a photo (shrunk first) for a booking or an after-sales request. */
+export async function uploadPhoto(file: File, purpose: 'problem' | 'after_sales'): Promise<UploadView> {
+  const blob = await shrinkImage(file);
+  const form = new FormData();
+  form.append('purpose', purpose);
+  form.append('file', blob, blob === file ? file.name : `${file.name.replace(/\.\w+$/, '')}.jpg`);
+  return unwrap(
+    api.client.POST('/api/v1/customer/uploads', {
+      // The typed body describes the form's fields; the browser writes the multipart itself.
+      body: form as unknown as { file: string; purpose?: string | null },
+      bodySerializer: (b) => b as unknown as FormData,
+    }),
+  );
+}

@@ -24,6 +24,7 @@ export const router = createRouter({
     { path: '/addresses/:id', name: 'address-edit', component: () => import('./pages/addresses/AddressEditPage.vue') },
     { path: '/orders', name: 'orders', component: () => import('./pages/orders/OrdersPage.vue') },
     { path: '/orders/:id', name: 'order', component: () => import('./pages/order/OrderPage.vue') },
+    { path: '/orders/:id/after-sales', name: 'after-sales', component: () => import('./pages/after-sales/AfterSalesPage.vue') },
     { path: '/me', name: 'me', component: () => import('./pages/me/MePage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/:rest(.*)*', redirect: '/' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NOTES, MAX_PHOTOS, sameLines, validateBooking, type DraftPhoto } from '../src/booking/draft';
 import { addressBody, emptyAddress, pinError, validateAddress } from '../src/booking/address';
+import { fitWithin } from '../src/booking/photos';
 
 const line = { item: 'deep_cleaning', choices: { area: '60_90' }, quantity: 1 };
 const ok = { lines: [line], addressId: 'a1', windowStart: '2026-11-27T01:00:00Z', notes: '', photos: [] as DraftPhoto[] };
@@ -72,5 +73,12 @@ describe('the address form', () => {
   it('shows the server’s coordinate errors at the pin', () => {
     expect(pinError({ lng: 'out of range' })).toBe('out of range');
     expect(pinError({ address: 'x' })).toBeUndefined();
+  });
+});
+describe('fitWithin', () => {
+  it('shrinks the longer side to the limit and keeps the shape', () => {
+    expect(fitWithin(4000, 3000, 1600)).toEqual({ width: 1600, height: 1200 });
+    expect(fitWithin(3000, 4000, 1600)).toEqual({ width: 1200, height: 1600 });
+    expect(fitWithin(800, 600, 1600)).toEqual({ width: 800, height: 600 });
   });
 });

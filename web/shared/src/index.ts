@@ -11,6 +11,7 @@ export * from './i18n';
 export * from './composables/useAsync';
 export * from './composables/usePaged';
 export * from './composables/useCountdown';
+export * from './composables/useAuthedUrls';
 export * from './format';
 export * from './orders';
 export * from './slots';

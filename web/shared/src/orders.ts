@@ -140,6 +140,8 @@ export interface CustomerActions {
   reschedule: boolean;
   /** Rescheduling is possible in this state but too close to the visit under the policy. */
   rescheduleTooLate: boolean;
+  /** Confirm that a finished visit is done (确认完成). */
+  confirm: boolean;
   afterSales: boolean;
 }
 
@@ -154,7 +156,7 @@ export function customerActions(order: OrderFacts, policy: OrderPolicy, now: Dat
     const days = policy.after_sales_days ?? 0;
     afterSales = done === null || now.getTime() <= done.getTime() + days * 86_400_000;
   }
-  return { cancel: before, reschedule: before && !tooLate, rescheduleTooLate: tooLate, afterSales };
+  return { cancel: before, reschedule: before && !tooLate, rescheduleTooLate: tooLate, confirm: order.state === 'pending_settlement', afterSales };
 }
 
 /** A step of the visit staff can record for the worker. */

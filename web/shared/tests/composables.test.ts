@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { nextTick, ref } from 'vue';
 import { useAsync } from '../src/composables/useAsync';
+import { useAuthedUrls } from '../src/composables/useAuthedUrls';
 import { usePaged, type Page } from '../src/composables/usePaged';
 import { TokenStore } from '../src/auth/tokens';
 import { newIdempotencyKey } from '../src/api/idempotency';
@@ -133,5 +135,33 @@ describe('newIdempotencyKey', () => {
     const keys = new Set(Array.from({ length: 50 }, () => newIdempotencyKey(insecure)));
     expect(keys.size).toBe(50);
     for (const k of keys) expect(k).toMatch(UUID4);
+  });
+});
+
+describe('useAuthedUrls', () => {
+  const flush = () => new Promise((r) => setTimeout(r, 0));
+
+  it('fetches each image with the session’s fetch, shows it from an object URL and revokes what goes away', async () => {
+    const asked: string[] = [];
+    const fetcher = async (r: Request) => {
+      asked.push(r.url);
+      return r.url.endsWith('/bad') ? new Response('no', { status: 404 }) : new Response(new Blob(['img'], { type: 'image/jpeg' }));
+    };
+    const list = ref(['http://x/api/1', 'http://x/api/bad']);
+    const { urls, failed, dispose } = useAuthedUrls(fetcher, () => list.value);
+    await flush();
+    expect(asked).toEqual(['http://x/api/1', 'http://x/api/bad']);
+    expect(urls.value['http://x/api/1']).toMatch(/^blob:/);
+    expect([...failed.value]).toEqual(['http://x/api/bad']);
+
+    const first = urls.value['http://x/api/1'];
+    list.value = ['http://x/api/2'];
+    await nextTick();
+    await flush();
+    expect(Object.keys(urls.value)).toEqual(['http://x/api/2']);
+    // A revoked object URL no longer resolves.
+    await expect(fetch(first)).rejects.toThrow();
+    dispose();
+    expect(urls.value).toEqual({});
   });
 });

@@ -89,8 +89,9 @@ describe('customerActions', () => {
       expect(customerActions(order(s), policy, early), s).toMatchObject({ cancel: true, reschedule: true, afterSales: false });
     }
     for (const s of ['en_route', 'in_service', 'cancelled']) {
-      expect(customerActions(order(s), policy, early), s).toMatchObject({ cancel: false, reschedule: false });
+      expect(customerActions(order(s), policy, early), s).toMatchObject({ cancel: false, reschedule: false, confirm: false });
     }
+    expect(customerActions(order('pending_settlement'), policy, early)).toMatchObject({ confirm: true, cancel: false });
   });
 
   it('says when rescheduling has become too late under the policy', () => {

@@ -173,6 +173,12 @@ export const en: AdminMessages = {
     duration: 'Time',
     minutes: '{n} min',
     lineTotal: 'Subtotal',
+    photos: 'Photos',
+    photoFailed: 'Cannot load',
+    photoPurposes: {
+      problem: 'At booking',
+      after_sales: 'After-sales',
+    },
     payments: 'Payments',
     noPayments: 'No payments yet',
     paidAt: 'When',

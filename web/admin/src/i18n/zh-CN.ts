@@ -171,6 +171,12 @@ export const zhCN = {
     duration: '工时',
     minutes: '{n} 分钟',
     lineTotal: '小计',
+    photos: '照片',
+    photoFailed: '无法加载',
+    photoPurposes: {
+      problem: '下单时',
+      after_sales: '售后',
+    },
     payments: '付款记录',
     noPayments: '还没有付款',
     paidAt: '时间',

@@ -21,8 +21,10 @@ export interface DraftPhoto {
   status: PhotoStatus;
   /** The upload id the order refers to. */
   id: string | null;
-  /** What to show: the server's URL once uploaded, a local preview before. */
+  /** The server's URL once uploaded (fetched with the token), empty before. */
   url: string;
+  /** A local preview (object URL) while this page lives; not kept across reloads. */
+  preview?: string;
   /** Why the upload failed. */
   error?: string;
 }
@@ -80,8 +82,9 @@ function restore(): BookingDraft {
     return {
       ...fresh(),
       ...d,
-      // Uploads in flight when the page went away never finish: keep only finished ones.
-      photos: (d.photos ?? []).filter((p) => p.status === 'done' && p.id),
+      // Uploads in flight when the page went away never finish: keep only finished ones,
+      // and not their previews (object URLs die with the page).
+      photos: (d.photos ?? []).filter((p) => p.status === 'done' && p.id).map((p) => ({ ...p, preview: undefined })),
     };
   } catch {
     return fresh();
@@ -96,7 +99,7 @@ if (typeof sessionStorage !== 'undefined') {
     draft,
     (d) => {
       // Local previews (blob: URLs) die with the page; do not keep them.
-      const photos = d.photos.filter((p) => p.status === 'done');
+      const photos = d.photos.filter((p) => p.status === 'done').map((p) => ({ ...p, preview: undefined }));
       sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ ...d, photos }));
     },
     { deep: true },

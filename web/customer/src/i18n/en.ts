@@ -149,6 +149,10 @@ export const en: CustomerMessages = {
     reschedule: 'Reschedule',
     rescheduleTooLate: 'Too late to reschedule',
     afterSales: 'After-sales',
+    confirm: 'Confirm done',
+    confirmAsk: 'Confirm the worker finished the service?',
+    confirmed: 'Confirmed',
+    afterSalesPhoto: 'After-sales',
     hints: {
       pay: 'Please pay {amount}',
       payBy: 'Please pay {amount} by {time}, or the order is cancelled',

@@ -147,6 +147,10 @@ export const zhCN = {
     reschedule: '改约',
     rescheduleTooLate: '已过改约时间',
     afterSales: '申请售后',
+    confirm: '确认完成',
+    confirmAsk: '确认师傅已完成服务吗？',
+    confirmed: '已确认完成',
+    afterSalesPhoto: '售后',
     hints: {
       pay: '请尽快支付 {amount}',
       payBy: '请在 {time} 前支付 {amount}，逾期订单将自动取消',

@@ -38,6 +38,8 @@ export type AddressView = Schemas['AddressView'];
 export type AddressInput = Schemas['AddressInput'];
 export type PlaceView = Schemas['PlaceView'];
 export type GeocodeResult = Schemas['GeocodeResult'];
+export type UploadView = Schemas['UploadView'];
+export type PhotoView = Schemas['PhotoView'];
 
 /** Which app a token belongs to; each keeps its own tokens. */
 export type Audience = 'customer' | 'worker' | 'admin';

@@ -26,6 +26,7 @@ fn main() {
             seed: 1,
             threads: 1,
             max_iterations: Some(STEPS),
+            ..SolveOptions::default()
         };
         let started = Instant::now();
         let solution = solve(&instance.problem, &options).expect("valid problem");

@@ -121,6 +121,7 @@ fn run(
         seed,
         threads,
         max_iterations: None,
+        ..SolveOptions::default()
     };
     let solution = solve(&instance.problem, &options).expect("valid problem");
     let used = started.elapsed().as_secs_f64();

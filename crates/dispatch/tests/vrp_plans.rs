@@ -15,6 +15,7 @@ fn quick(seed: u64) -> SolveOptions {
         seed,
         threads: 1,
         max_iterations: Some(150),
+        ..SolveOptions::default()
     }
 }
 
@@ -229,7 +230,7 @@ proptest! {
 
     #[test]
     fn every_returned_plan_is_feasible(problem in problems(), seed in any::<u64>()) {
-        let options = SolveOptions { time_limit: Duration::from_secs(5), seed, threads: 1, max_iterations: Some(40) };
+        let options = SolveOptions { time_limit: Duration::from_secs(5), seed, threads: 1, max_iterations: Some(40), ..SolveOptions::default() };
         let solution = solve(&problem, &options).expect("valid problem");
         prop_assert_eq!(check(&problem, &solution), vec![]);
         for u in &solution.unassigned {

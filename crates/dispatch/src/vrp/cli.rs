@@ -92,6 +92,7 @@ pub fn solve_solomon_file(
         seed,
         threads: threads.max(1),
         max_iterations: None,
+        ..SolveOptions::default()
     };
     let problem = &instance.problem;
     let solution = solve(problem, &options).map_err(|source| SolveFileError::Problem {

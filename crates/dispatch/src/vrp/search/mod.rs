@@ -10,7 +10,7 @@ mod segment;
 mod sisr;
 mod state;
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use data::Data;
@@ -18,6 +18,7 @@ use sisr::{Params, Sisr};
 use state::{Route, State};
 
 use super::model::{Problem, ProblemError, UnassignedReason};
+use super::progress::Progress;
 use super::solution::{Activity, Route as PlanRoute, Solution, Stop, Unassigned};
 
 /// Share of the time given to fitting every job in before the plan is shortened.
@@ -46,6 +47,8 @@ pub struct SolveOptions {
     pub threads: usize,
     /// Stop after this many ruin-and-recreate steps per thread (for repeatable runs).
     pub max_iterations: Option<u64>,
+    /// Where the search reports its progress and can be told to stop early.
+    pub progress: Option<Arc<Progress>>,
 }
 
 impl Default for SolveOptions {
@@ -55,12 +58,64 @@ impl Default for SolveOptions {
             seed: 0,
             threads: 1,
             max_iterations: None,
+            progress: None,
         }
     }
 }
 
 /// Plans routes for `problem` within the options' budget.
 pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, ProblemError> {
+    search(problem, None, options)
+}
+
+/// Like [`solve`], but the search starts from `start` (a warm start: typically the previous
+/// plan after a change) instead of greedy constructions. Its routes are kept as far as they
+/// are still feasible and allowed (a job that no longer fits is taken out and put back
+/// where it fits best); jobs it does not serve are inserted, then the search goes on.
+pub fn solve_from(
+    problem: &Problem,
+    start: &Solution,
+    options: &SolveOptions,
+) -> Result<Solution, ProblemError> {
+    search(problem, Some(start), options)
+}
+
+/// What every search thread shares.
+struct Run<'a, 'p> {
+    d: &'a Data<'p>,
+    jobs: &'a [u32],
+    options: &'a SolveOptions,
+    start: Option<&'a Solution>,
+    called: Instant,
+    /// Jobs left out before the search (they fit nowhere).
+    left_out_before: usize,
+    shared: Mutex<Option<(f64, f64, State)>>,
+}
+
+impl Run<'_, '_> {
+    fn report(&self, s: &State) {
+        if let Some(p) = &self.options.progress {
+            let n = s.unassigned.len();
+            p.found(
+                self.called.elapsed().as_secs_f64(),
+                self.left_out_before + n,
+                n,
+                s.cost(),
+            );
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.options.progress.as_ref().is_some_and(|p| p.stopped())
+    }
+}
+
+fn search(
+    problem: &Problem,
+    start: Option<&Solution>,
+    options: &SolveOptions,
+) -> Result<Solution, ProblemError> {
+    let called = Instant::now();
     problem.validate()?;
     let d = Data::new(problem);
     let mut out = Vec::new();
@@ -76,18 +131,26 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, Prob
         }
     }
     let threads = options.threads.max(1);
-    let shared = Mutex::new(None::<(f64, f64, State)>);
+    let ctx = Run {
+        d: &d,
+        jobs: &searched,
+        options,
+        start,
+        called,
+        left_out_before: out.len(),
+        shared: Mutex::new(None),
+    };
     let best = if threads == 1 {
-        run(&d, &searched, options, options.seed, &shared)
+        run(&ctx, options.seed)
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..threads)
                 .map(|t| {
-                    let (d, searched, shared) = (&d, &searched, &shared);
+                    let ctx = &ctx;
                     let seed = options
                         .seed
                         .wrapping_add((t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                    scope.spawn(move || run(d, searched, options, seed, shared))
+                    scope.spawn(move || run(ctx, seed))
                 })
                 .collect();
             let results: Vec<State> = handles
@@ -104,6 +167,9 @@ pub fn solve(problem: &Problem, options: &SolveOptions) -> Result<Solution, Prob
                 .expect("at least one thread")
         })
     };
+    if let Some(p) = &options.progress {
+        p.update(|s| s.done = 1.0);
+    }
     Ok(to_solution(&d, &best, out))
 }
 
@@ -111,14 +177,12 @@ fn better(a: (f64, f64), b: (f64, f64)) -> bool {
     a.0 < b.0 - 1e-9 || (a.0 <= b.0 + 1e-9 && a.1 < b.1 - 1e-9)
 }
 
+/// Steps between two progress reports.
+const REPORT_EVERY: u64 = 64;
+
 /// One search thread; returns its best plan.
-fn run(
-    d: &Data,
-    jobs: &[u32],
-    options: &SolveOptions,
-    seed: u64,
-    shared: &Mutex<Option<(f64, f64, State)>>,
-) -> State {
+fn run(ctx: &Run, seed: u64) -> State {
+    let (d, jobs, options, shared) = (ctx.d, ctx.jobs, ctx.options, &ctx.shared);
     let started = Instant::now();
     let limit = options.time_limit.as_secs_f64();
     let progress = |iter: u64| {
@@ -133,11 +197,15 @@ fn run(
         by_time.max(by_iter)
     };
     let mut search = Sisr::new(d, Params::default(), seed);
-    let mut cur = State::new(d, jobs);
+    let mut cur = match ctx.start {
+        Some(start) => State::from_plan(d, jobs, start),
+        None => State::new(d, jobs),
+    };
     search.recreate(&mut cur, false);
+    ctx.report(&cur);
     // A few greedy constructions in different orders; the one leaving out least wins.
     for _ in 1..CONSTRUCTIONS {
-        if progress(0) >= CONSTRUCTION_SHARE {
+        if ctx.start.is_some() || progress(0) >= CONSTRUCTION_SHARE || ctx.stopped() {
             break;
         }
         let mut other = State::new(d, jobs);
@@ -147,6 +215,7 @@ fn run(
             (cur.missing(d), cur.cost()),
         ) {
             cur = other;
+            ctx.report(&cur);
         }
     }
     search.clear_touched();
@@ -162,10 +231,18 @@ fn run(
     let (mut window, mut incomplete) = (0usize, 0usize);
     loop {
         let at = progress(iter);
-        if at >= 1.0 || jobs.is_empty() {
+        if at >= 1.0 || jobs.is_empty() || ctx.stopped() {
             break;
         }
         iter += 1;
+        if iter.is_multiple_of(REPORT_EVERY)
+            && let Some(p) = &options.progress
+        {
+            p.update(|s| {
+                s.done = s.done.max(at.min(1.0));
+                s.steps += REPORT_EVERY;
+            });
+        }
         if at >= next_exchange {
             next_exchange += EXCHANGE_EVERY;
             let mut slot = shared.lock().expect("no thread panics holding the lock");
@@ -242,6 +319,7 @@ fn run(
             if better(key, best_key) {
                 best.clone_from(&cur);
                 best_key = key;
+                ctx.report(&best);
             }
         } else {
             work.copy_from(&cur, &search.touched);

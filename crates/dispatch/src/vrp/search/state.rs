@@ -2,6 +2,7 @@
 
 use super::data::Data;
 use super::segment::Segment;
+use crate::vrp::solution::{Activity, Solution};
 
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -228,6 +229,130 @@ impl State {
         s
     }
 
+    /// A plan that keeps what it can of `start`: each route's jobs in their order (those
+    /// still in the search and allowed for the worker), the worker's breaks where they
+    /// were (or placed greedily), then jobs taken out one by one, the most time-warping
+    /// first, until the route is feasible. The jobs of `jobs` not placed are left out.
+    pub fn from_plan(d: &Data, jobs: &[u32], start: &Solution) -> Self {
+        let mut s = Self::new(d, &[]);
+        let mut wanted = vec![false; d.n];
+        for &j in jobs {
+            wanted[j as usize] = true;
+        }
+        let mut seen_worker = vec![false; d.p.workers.len()];
+        for route in &start.routes {
+            let w = route.worker;
+            if w >= d.p.workers.len() || std::mem::replace(&mut seen_worker[w], true) {
+                continue;
+            }
+            let first = d.first[w].as_ref();
+            let mut nodes: Vec<u32> = first.map(|f| f.0.clone()).unwrap_or_default();
+            let nb = d.break_segs[w].len();
+            let mut has_break = vec![first.is_some(); nb];
+            for stop in &route.stops {
+                match stop.activity {
+                    Activity::Job(j) if j < d.n && wanted[j] && d.able(j, w) => {
+                        wanted[j] = false;
+                        s.win[j] = window_at(d, j, stop.start);
+                        nodes.push(j as u32);
+                    }
+                    Activity::Break(b) if b < nb && !has_break[b] => {
+                        has_break[b] = true;
+                        nodes.push((d.n + b) as u32);
+                    }
+                    _ => {}
+                }
+            }
+            let mut left: Vec<u32> = Vec::new();
+            let fixed = usize::from(first.is_some());
+            let is_job = |x: u32| (x as usize) < d.n;
+            // Capacity and the maximum of jobs: the last jobs go first.
+            loop {
+                let count = nodes.iter().filter(|&&x| is_job(x)).count();
+                let over_max = d.p.workers[w].max_jobs.is_some_and(|m| count > m);
+                let over_cap = (0..d.dims).any(|k| {
+                    let load: i64 = nodes
+                        .iter()
+                        .filter(|&&x| is_job(x))
+                        .map(|&x| d.demand(x as usize)[k])
+                        .sum();
+                    load > d.capacity(w)[k]
+                });
+                if !(over_max || over_cap) {
+                    break;
+                }
+                match nodes
+                    .iter()
+                    .rposition(|&x| is_job(x) && !d.fixed[x as usize])
+                {
+                    Some(i) => left.push(nodes.remove(i)),
+                    None => break,
+                }
+            }
+            // Breaks the start did not have, placed where they cost least.
+            for (b, had) in has_break.iter().enumerate() {
+                if *had || !nodes.iter().any(|&x| is_job(x)) {
+                    continue;
+                }
+                let node = (d.n + b) as u32;
+                let best = (fixed..=nodes.len())
+                    .map(|p| {
+                        nodes.insert(p, node);
+                        let seg = Route::eval_nodes(d, w, &nodes, &s.win);
+                        nodes.remove(p);
+                        (seg.warp, seg.dur, p)
+                    })
+                    .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
+                if let Some((_, _, p)) = best {
+                    nodes.insert(p, node);
+                }
+            }
+            // Time windows, shift and working time: take out the job whose absence helps
+            // most until the route fits.
+            while nodes.iter().any(|&x| is_job(x) && !d.fixed[x as usize])
+                && !d.feasible(w, &Route::eval_nodes(d, w, &nodes, &s.win))
+            {
+                let movable: Vec<usize> = (0..nodes.len())
+                    .filter(|&i| is_job(nodes[i]) && !d.fixed[nodes[i] as usize])
+                    .collect();
+                let worst = movable
+                    .into_iter()
+                    .map(|i| {
+                        let x = nodes.remove(i);
+                        let seg = Route::eval_nodes(d, w, &nodes, &s.win);
+                        nodes.insert(i, x);
+                        (seg.warp, seg.dur, i)
+                    })
+                    .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"))
+                    .map(|(_, _, i)| i)
+                    .expect("a movable job exists");
+                left.push(nodes.remove(worst));
+            }
+            if !nodes.iter().any(|&x| is_job(x)) {
+                nodes.clear();
+            } else if let Some((placed, _)) = first
+                && !d.feasible(w, &Route::eval_nodes(d, w, &nodes, &s.win))
+            {
+                // Only the job under way is left, with breaks in a bad place.
+                nodes.clone_from(placed);
+            }
+            for &x in &left {
+                wanted[x as usize] = true;
+            }
+            for &x in nodes.iter().filter(|&&x| is_job(x)) {
+                s.route_of[x as usize] = w as u32;
+            }
+            s.routes[w].nodes = nodes;
+            s.routes[w].update(d, &s.win);
+        }
+        s.unassigned = jobs
+            .iter()
+            .copied()
+            .filter(|&j| wanted[j as usize])
+            .collect();
+        s
+    }
+
     pub fn cost(&self) -> f64 {
         self.routes.iter().map(|r| r.cost).sum()
     }
@@ -277,4 +402,15 @@ impl State {
             }
         }
     }
+}
+
+/// The window of job `j` in which a service starting at `start` falls (the cheapest when
+/// several do), else the first.
+fn window_at(d: &Data, j: usize, start: f64) -> u8 {
+    d.job_segs[j]
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| start >= s.early - 1e-6 && start <= s.late + 1e-6)
+        .min_by(|a, b| d.seg_costs[j][a.0].total_cmp(&d.seg_costs[j][b.0]))
+        .map_or(0, |(k, _)| k as u8)
 }

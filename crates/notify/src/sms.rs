@@ -89,6 +89,29 @@ pub fn login_code_message(phone: Phone, code: &str, minutes: i64) -> SmsMessage 
     }
 }
 
+/// Renders the reminder before a visit: what, the window (local), the order number.
+pub fn visit_reminder_message(
+    phone: Phone,
+    what: &str,
+    start: &str,
+    end: &str,
+    order_no: &str,
+) -> SmsMessage {
+    SmsMessage {
+        phone,
+        template: "visit_reminder".into(),
+        params: vec![
+            ("service".into(), what.to_string()),
+            ("start".into(), start.to_string()),
+            ("end".into(), end.to_string()),
+            ("order_no".into(), order_no.to_string()),
+        ],
+        text: format!(
+            "【到家】提醒：您预约的{what}将于 {start}–{end} 上门服务，订单号 {order_no}。如需改约请在订单页操作。"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

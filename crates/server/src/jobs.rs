@@ -32,6 +32,9 @@ pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
         kind @ (orders::job_kind::UNPAID_TIMEOUT
         | orders::job_kind::DISPATCH_DEADLINE
         | orders::job_kind::AUTO_COMPLETE) => order_job(state, kind, &j.payload).await,
+        kind @ (orders::job_kind::REMINDER
+        | orders::job_kind::DISPATCH_ALARM
+        | orders::job_kind::LATE_CHECK) => watch_job(state, kind, &j.payload).await,
         other => Err(format!("no handler for job kind `{other}`")),
     }
 }
@@ -90,6 +93,149 @@ async fn order_job(state: &AppState, kind: &str, payload: &str) -> Result<(), St
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// A timer that watches an order without changing it: the reminder before the visit, the
+/// alarm when nobody has been sent close to the start, the alarm when the window passed
+/// without the visit starting. Each does nothing when the order was moved to another
+/// window (a newer timer watches that one) or has moved on.
+async fn watch_job(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
+    use daojia_domain::order::OrderState::*;
+    use daojia_store::repo::alarms;
+    let p: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
+    let id: uuid::Uuid = p["order_id"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or("payload lacks order_id")?;
+    let db = state.store.db();
+    let Some(row) = orders::get(db, id).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let order = orders::to_domain(&row).map_err(|e| e.to_string())?;
+    let expected = p["window_start"]
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
+    if expected.is_none_or(|t| t.with_timezone(&chrono::Utc) != order.window.start) {
+        return Ok(());
+    }
+    let now = state.now();
+    match kind {
+        orders::job_kind::REMINDER => {
+            if order.state.is_terminal() || matches!(order.state, PendingPayment) {
+                return Ok(());
+            }
+            remind(state, &row).await
+        }
+        orders::job_kind::DISPATCH_ALARM => {
+            if matches!(
+                order.state,
+                PendingPayment | PendingDispatch | PendingAccept
+            ) {
+                let detail = format!(
+                    "窗口 {} 开始，尚未派出师傅（{}）",
+                    local_time(state, &row, order.window.start).await,
+                    order.state.as_str()
+                );
+                if alarms::raise(db, id, alarms::kind::UNASSIGNED_NEAR_START, &detail, now)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    tracing::warn!(order = %id, "alarm: nobody sent close to the start");
+                }
+            }
+            Ok(())
+        }
+        orders::job_kind::LATE_CHECK => {
+            if matches!(
+                order.state,
+                PendingDispatch | PendingAccept | Accepted | EnRoute
+            ) {
+                let detail = format!(
+                    "窗口已于 {} 结束，服务尚未开始（{}）",
+                    local_time(state, &row, order.window.end).await,
+                    order.state.as_str()
+                );
+                if alarms::raise(db, id, alarms::kind::LATE, &detail, now)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    tracing::warn!(order = %id, "alarm: the visit has not started");
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `MM-DD HH:MM` in the order's area.
+async fn local_time(
+    state: &AppState,
+    row: &daojia_store::entity::service_order::Model,
+    t: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let areas = daojia_store::repo::catalog::areas(state.store.db())
+        .await
+        .unwrap_or_default();
+    let tz = areas
+        .iter()
+        .find(|a| Some(&a.code) == row.area_code.as_ref())
+        .map_or(chrono_tz::Asia::Shanghai, daojia_store::repo::slots::zone);
+    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
+}
+
+/// Texts the contact at the door: what, when, the order number.
+async fn remind(
+    state: &AppState,
+    row: &daojia_store::entity::service_order::Model,
+) -> Result<(), String> {
+    use daojia_store::repo::accounts::address_context as ctx;
+    let v = state.store.vault();
+    let phone = v
+        .decrypt(ctx::CONTACT_PHONE, &row.contact_phone_enc)
+        .map_err(|e| e.to_string())?;
+    let phone = daojia_domain::phone::Phone::parse(&phone).map_err(|e| e.to_string())?;
+    let lines = orders::lines(state.store.db(), row.id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let what = lines
+        .iter()
+        .map(|l| l.item_name.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
+    let start = local_time(state, row, row.window_start).await;
+    let end = local_time(state, row, row.window_end).await;
+    let end = end.split(' ').next_back().unwrap_or(&end).to_string();
+    let msg = daojia_notify::sms::visit_reminder_message(
+        phone.clone(),
+        &what,
+        &start,
+        &end,
+        &row.order_no,
+    );
+    let result = state.sms.send(&msg).await;
+    let (status, pid, error) = match &result {
+        Ok(r) => ("sent", Some(r.provider_message_id.clone()), None),
+        Err(e) => ("failed", None, Some(e.to_string())),
+    };
+    daojia_store::repo::sms::record(
+        &state.store,
+        daojia_store::repo::sms::OutboxEntry {
+            phone: &phone,
+            template: &msg.template,
+            content: &msg.text,
+            provider: state.sms.name(),
+            status,
+            provider_message_id: pid,
+            error,
+        },
+        state.now(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    // A failed send is retried by the queue (with back-off), up to the job's attempts.
+    result.map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// Enqueues this hour's housekeeping (a no-op when another node already did).

@@ -87,7 +87,7 @@ pub struct AdminOrderPage {
     pub next_cursor: Option<String>,
 }
 
-fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrder {
+pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrder {
     let v = state.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).unwrap_or_else(|_| "•••".into());
     AdminOrder {

@@ -8,6 +8,7 @@ pub mod admin_catalog;
 pub mod admin_orders;
 pub mod auth;
 pub mod catalog;
+pub mod exceptions;
 pub mod geocode;
 pub mod orders;
 pub mod public;
@@ -32,6 +33,7 @@ use utoipa::{Modify, OpenApi};
         orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
         slots::for_booking, slots::for_my_order, slots::for_staff,
         uploads::upload, uploads::mine, uploads::for_staff, orders::after_sales, orders::confirm,
+        exceptions::list, exceptions::resolve,
         addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
@@ -162,6 +164,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/customer/uploads/{id}", get(uploads::mine))
         .route("/admin/uploads/{id}", get(uploads::for_staff))
+        .route("/admin/exceptions", get(exceptions::list))
+        .route("/admin/alarms/{id}/resolve", post(exceptions::resolve))
         .route(
             "/customer/orders/{id}/after-sales",
             post(orders::after_sales),

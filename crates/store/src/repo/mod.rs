@@ -4,6 +4,7 @@
 //! so they sort by creation time) and the next page is everything older.
 
 pub mod accounts;
+pub mod alarms;
 pub mod audit;
 pub mod catalog;
 pub mod catalog_admin;

@@ -417,7 +417,20 @@ pub mod job_kind {
     pub const DISPATCH_DEADLINE: &str = "order.dispatch_deadline";
     /// Complete an order the customer has not confirmed within the confirmation window.
     pub const AUTO_COMPLETE: &str = "order.auto_complete";
+    /// Remind the customer before the visit.
+    pub const REMINDER: &str = "order.reminder";
+    /// Raise an alarm when nobody has been sent shortly before the window.
+    pub const DISPATCH_ALARM: &str = "order.dispatch_alarm";
+    /// Raise an alarm when the window has passed and the visit has not started.
+    pub const LATE_CHECK: &str = "order.late_check";
 }
+
+/// How long before the window the customer is reminded.
+pub const REMINDER_BEFORE: chrono::Duration = chrono::Duration::hours(2);
+/// How long before the window an order nobody was sent to raises an alarm.
+pub const ALARM_BEFORE: chrono::Duration = chrono::Duration::minutes(60);
+/// How long after the window's end a visit not started raises an alarm.
+pub const LATE_AFTER: chrono::Duration = chrono::Duration::minutes(15);
 
 /// The follow-up jobs a new state calls for; written in the same transaction as the
 /// transition, so a crash cannot lose them. Keys include the event number, so a job is
@@ -442,13 +455,26 @@ fn follow_ups(
         });
     }
     if (placed || window_changed) && !order.state.is_terminal() {
-        v.push(NewJob {
-            kind: job_kind::DISPATCH_DEADLINE.into(),
-            payload: serde_json::json!({ "order_id": id, "window_start": order.window.start }),
-            run_at: order.window.start,
-            dedupe_key: Some(format!("{}:{id}:{seq}", job_kind::DISPATCH_DEADLINE)),
-            max_attempts: 5,
-        });
+        let payload = serde_json::json!({ "order_id": id, "window_start": order.window.start });
+        let mut timer = |kind: &str, run_at: DateTime<Utc>| {
+            v.push(NewJob {
+                kind: kind.into(),
+                payload: payload.clone(),
+                run_at,
+                dedupe_key: Some(format!("{kind}:{id}:{seq}")),
+                max_attempts: 5,
+            })
+        };
+        timer(job_kind::DISPATCH_DEADLINE, order.window.start);
+        // A reminder only when there is time for one.
+        if order.window.start - REMINDER_BEFORE > now {
+            timer(job_kind::REMINDER, order.window.start - REMINDER_BEFORE);
+        }
+        timer(
+            job_kind::DISPATCH_ALARM,
+            (order.window.start - ALARM_BEFORE).max(now),
+        );
+        timer(job_kind::LATE_CHECK, order.window.end + LATE_AFTER);
     }
     if order.state == OrderState::PendingSettlement {
         v.push(NewJob {

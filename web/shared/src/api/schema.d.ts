@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/admin/alarms/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Marks an alarm handled. */
+        post: operations["admin_alarm_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/audit-log": {
         parameters: {
             query?: never;
@@ -215,6 +232,23 @@ export interface paths {
         };
         /** Customers, newest first; `phone` finds one by full number (through the blind index). */
         get: operations["customers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What needs attention, the most pressing first (window start), at most 500 entries. */
+        get: operations["admin_exceptions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1733,6 +1767,25 @@ export interface components {
              */
             refunded_fen: number;
         };
+        /** @description One entry of the queue. */
+        ExceptionView: {
+            /** @description `unpaid`, `unassigned_near_start` or `late`. */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description Since when (the alarm, the placement, the window).
+             */
+            since: string;
+            /** @description What is wrong, for people. */
+            detail: string;
+            /**
+             * Format: uuid
+             * @description The alarm to resolve, when a timer raised one.
+             */
+            alarm_id?: string | null;
+            /** @description The order. */
+            order: components["schemas"]["AdminOrder"];
+        };
         /** @description One problem with one input field. */
         FieldError: {
             /** @description JSON path of the field (`phone`, `items[0].quantity`) or query parameter name. */
@@ -2668,6 +2721,54 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    admin_alarm_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alarm id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Resolved */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     audit_log: {
         parameters: {
             query?: {
@@ -3506,6 +3607,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CustomerPage"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_exceptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExceptionView"][];
                 };
             };
             /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */

@@ -301,6 +301,58 @@ async fn two_customers_racing_for_the_last_place_get_one_order_and_one_clear_ref
                 assert_eq!(r.body["id"], ok[0].body["id"]);
             }
         }
+        // The same reschedule sent twice at once moves the order once: one event, one
+        // reschedule counted against the policy.
+        let oid = ok[0].body["id"].as_str().unwrap().to_string();
+        // Half an hour later the same day: the only cleaner still has room (3.5 h from
+        // 09:30 ends at 13:00, the end of the shift).
+        let later = (chrono::DateTime::parse_from_rfc3339(&nine).unwrap() + Duration::minutes(30))
+            .to_rfc3339();
+        let move_it = |t: String, id: String, w: String| {
+            let app = &app;
+            async move {
+                app.post(
+                    &format!("/api/v1/customer/orders/{id}/reschedule"),
+                    json!({"window_start": w}),
+                    Some(&t),
+                )
+                .await
+            }
+        };
+        let (x, y) = tokio::join!(
+            move_it(c.token.clone(), oid.clone(), later.clone()),
+            move_it(c.token.clone(), oid.clone(), later.clone())
+        );
+        for r in [&x, &y] {
+            assert!(
+                r.status == StatusCode::OK || r.status == StatusCode::CONFLICT,
+                "{b:?}: {}",
+                r.text
+            );
+        }
+        assert!(
+            x.status == StatusCode::OK || y.status == StatusCode::OK,
+            "{b:?}: {} / {}",
+            x.text,
+            y.text
+        );
+        let row = daojia_store::repo::orders::get(app.state.store.db(), oid.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.window_start.to_rfc3339(),
+            chrono::DateTime::parse_from_rfc3339(&later)
+                .unwrap()
+                .to_rfc3339()
+        );
+        let events = daojia_store::repo::orders::events(app.state.store.db(), row.id)
+            .await
+            .unwrap();
+        let moves = events.iter().filter(|e| e.action == "reschedule").count();
+        assert_eq!(moves, 1, "{b:?}: a doubled reschedule is one move");
+        assert_eq!(row.customer_reschedules, 1);
+
         let mine = app.get("/api/v1/customer/orders", Some(&c.token)).await;
         let live = mine
             .body

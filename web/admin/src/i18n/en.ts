@@ -265,13 +265,21 @@ export const en: AdminMessages = {
     since: 'Since',
     detail: 'Detail',
     empty: 'Nothing needs attention',
+    alarm: 'Alarm',
+    actions: 'Actions',
+    resolve: 'Mark handled',
+    resolved: 'Marked handled',
     minutesAgo: '{n} min ago',
     hoursAgo: '{n} h ago',
     kinds: {
       unpaid: 'Unpaid',
       unassigned_near_start: 'No worker, starting soon',
-      late: 'Worker late',
-      alarm: 'Alarm',
+      late: 'Window passed',
+    },
+    details: {
+      unpaid: 'Placed but not paid yet',
+      unassigned_near_start: 'The window is close and no worker is on it yet',
+      late: 'The window is over and the service has not started',
     },
   },
   customers: {

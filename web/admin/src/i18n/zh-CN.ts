@@ -263,13 +263,21 @@ export const zhCN = {
     since: '发生',
     detail: '说明',
     empty: '没有待处理的异常',
+    alarm: '告警',
+    actions: '操作',
+    resolve: '标记已处理',
+    resolved: '已标记处理',
     minutesAgo: '{n} 分钟前',
     hoursAgo: '{n} 小时前',
     kinds: {
       unpaid: '未支付',
       unassigned_near_start: '临近开始未派单',
-      late: '师傅迟到',
-      alarm: '告警',
+      late: '超时未服务',
+    },
+    details: {
+      unpaid: '下单后尚未支付',
+      unassigned_near_start: '临近预约时间，尚未派出师傅',
+      late: '预约时段已过，服务尚未开始',
     },
   },
   customers: {

@@ -7,10 +7,11 @@ describe('the exceptions queue', () => {
     expect(countByKind(rows)).toEqual({ all: 4, late: 2, unassigned_near_start: 0, unpaid: 1 });
   });
 
-  it('says how long ago in whole minutes, never negative', () => {
+  it('says how long ago, or how long until, in whole minutes', () => {
     const now = Date.parse('2026-11-26T10:00:00Z');
     expect(sinceMinutes('2026-11-26T09:17:30Z', now)).toBe(42);
-    expect(sinceMinutes('2026-11-26T10:05:00Z', now)).toBe(0);
+    expect(sinceMinutes('2026-11-26T10:40:00Z', now)).toBe(-40);
+    expect(sinceMinutes('2026-11-26T10:00:20Z', now)).toBe(-1);
     expect(sinceMinutes('garbage', now)).toBe(0);
   });
 });

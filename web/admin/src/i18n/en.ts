@@ -262,13 +262,15 @@ export const en: AdminMessages = {
   exceptions: {
     all: 'All',
     kind: 'Kind',
-    since: 'Since',
+    since: 'When',
     detail: 'Detail',
     empty: 'Nothing needs attention',
     alarm: 'Alarm',
     actions: 'Actions',
     resolve: 'Mark handled',
     resolved: 'Marked handled',
+    inMinutes: 'in {n} min',
+    inHours: 'in {n} h',
     minutesAgo: '{n} min ago',
     hoursAgo: '{n} h ago',
     kinds: {

@@ -260,13 +260,15 @@ export const zhCN = {
   exceptions: {
     all: '全部',
     kind: '类型',
-    since: '发生',
+    since: '时间',
     detail: '说明',
     empty: '没有待处理的异常',
     alarm: '告警',
     actions: '操作',
     resolve: '标记已处理',
     resolved: '已标记处理',
+    inMinutes: '{n} 分钟后',
+    inHours: '{n} 小时后',
     minutesAgo: '{n} 分钟前',
     hoursAgo: '{n} 小时前',
     kinds: {

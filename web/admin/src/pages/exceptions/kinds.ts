@@ -14,8 +14,13 @@ export function countByKind(rows: { kind: string }[]): Record<'all' | ExceptionK
   return out;
 }
 
-/** Whole minutes since `since` (never negative, whatever the clocks say). */
+/**
+ * Whole minutes from `since` to now: positive when it is past ("12 minutes ago"), negative
+ * when it is still ahead (a window about to start: "in 40 minutes").
+ */
 export function sinceMinutes(since: string, now: number): number {
   const at = Date.parse(since);
-  return Number.isNaN(at) ? 0 : Math.max(0, Math.floor((now - at) / 60_000));
+  if (Number.isNaN(at)) return 0;
+  const m = (now - at) / 60_000;
+  return m >= 0 ? Math.floor(m) : -Math.ceil(-m);
 }

@@ -10,6 +10,7 @@ import {
   ElAvatar,
   ElBadge,
   ElButton,
+  ElButtonGroup,
   ElCard,
   ElCheckbox,
   ElConfigProvider,
@@ -25,6 +26,7 @@ import {
   ElIcon,
   ElImage,
   ElInput,
+  ElInputNumber,
   ElLink,
   ElLoading,
   ElMain,
@@ -48,6 +50,7 @@ import {
   ElTag,
   ElTimeline,
   ElTimelineItem,
+  ElTree,
 } from 'element-plus';
 
 /** Every component plugin installed; exported for the test that checks the templates. */
@@ -57,6 +60,7 @@ export const COMPONENTS = [
   ElAvatar,
   ElBadge,
   ElButton,
+  ElButtonGroup,
   ElCard,
   ElCheckbox,
   ElConfigProvider,
@@ -72,6 +76,7 @@ export const COMPONENTS = [
   ElIcon,
   ElImage,
   ElInput,
+  ElInputNumber,
   ElLink,
   ElMain,
   ElMenu,
@@ -94,6 +99,7 @@ export const COMPONENTS = [
   ElTag,
   ElTimeline,
   ElTimelineItem,
+  ElTree,
 ];
 
 export function installElement(app: App): void {

@@ -4,9 +4,11 @@
  */
 import { defineAsyncComponent, h } from 'vue';
 import type MapViewType from './MapView.vue';
+import type PolygonEditorType from './PolygonEditor.vue';
 
 export type { MapOutline } from './MapView.vue';
 export * from './coords';
+export * from './polygon';
 
 /** A grey box while the map's chunk loads, and if it cannot load (offline, say). */
 const Placeholder = { name: 'MapPlaceholder', render: () => h('div', { class: 'daojia-map daojia-map--placeholder', 'data-testid': 'map-loading' }) };
@@ -17,6 +19,14 @@ export const MapView = defineAsyncComponent({
   errorComponent: Placeholder,
   delay: 0,
 }) as typeof MapViewType;
+
+/** The outline editor of a service area (console), loaded the same way. */
+export const PolygonEditor = defineAsyncComponent({
+  loader: () => import('./PolygonEditor.vue'),
+  loadingComponent: Placeholder,
+  errorComponent: Placeholder,
+  delay: 0,
+}) as typeof PolygonEditorType;
 
 /** The service areas' outlines in the shape the map draws. */
 export function areaOutlines(areas: { code: string; name: string; name_en: string; polygon: { coordinates: number[][][] } }[], locale: string) {

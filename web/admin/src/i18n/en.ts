@@ -191,6 +191,7 @@ export const en: AdminMessages = {
       demo: 'Demo payment',
     },
     timeline: 'Timeline',
+    map: 'Service area',
     assign: 'Assign worker',
     payment: 'Record offline payment',
     reschedule: 'Reschedule',

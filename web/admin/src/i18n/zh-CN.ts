@@ -189,6 +189,7 @@ export const zhCN = {
       demo: '演示支付',
     },
     timeline: '订单时间线',
+    map: '服务区域',
     assign: '手动派单',
     payment: '登记线下付款',
     reschedule: '改约',

@@ -56,6 +56,7 @@ export const catalogEn: Messages<typeof catalogZhCN> = {
     },
     policy: {
       own: 'Rules of this item',
+      ownArea: 'Rules of this area',
       inheritsArea: "The service area's rules",
       inheritsDefault: 'The platform default',
       free_cancel_minutes: 'Free cancel (min before)',

@@ -52,6 +52,7 @@ export const catalogZhCN = {
     },
     policy: {
       own: '使用本项目的规则',
+      ownArea: '使用本区域的规则',
       inheritsArea: '沿用服务区域的规则',
       inheritsDefault: '沿用平台默认规则',
       free_cancel_minutes: '免费取消（分钟前）',

@@ -10,6 +10,7 @@ use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveTime};
 use common::{Reply, TestApp, assert_problem, backends, test_config};
 use daojia_domain::access::Role;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
 /// A 16×16 baseline JPEG header with an EXIF segment holding a position.
@@ -231,5 +232,52 @@ async fn photos_go_with_the_booking_and_the_after_sales_case() {
             .map(|p| p["purpose"].as_str().unwrap())
             .collect();
         assert_eq!(purposes, ["problem", "after_sales"]);
+
+        // Staff decide on a rework: a free visit linked to the order, made once.
+        let aftersales = app.staff_token("as", Role::CustomerService).await;
+        let decide = json!({"decision": "rework", "note": "安排师傅上门返工", "window_start": ten_am(&app, 2)});
+        let r = app
+            .post(
+                &format!("/api/v1/admin/orders/{id}/after-sales"),
+                json!({"decision": "rework", "note": "x"}),
+                Some(&aftersales),
+            )
+            .await;
+        assert_eq!(r.body["errors"][0]["field"], "window_start", "{}", r.text);
+        let r = app
+            .post(
+                &format!("/api/v1/admin/orders/{id}/after-sales"),
+                decide.clone(),
+                Some(&aftersales),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        let again = app
+            .post(
+                &format!("/api/v1/admin/orders/{id}/after-sales"),
+                decide,
+                Some(&aftersales),
+            )
+            .await;
+        assert!(again.status.is_client_error(), "{}", again.text);
+        let reworks = daojia_store::entity::service_order::Entity::find()
+            .filter(
+                daojia_store::entity::service_order::Column::ReworkOf
+                    .eq(id.parse::<uuid::Uuid>().unwrap()),
+            )
+            .all(app.state.store.db())
+            .await
+            .unwrap();
+        assert_eq!(reworks.len(), 1, "{b:?}");
+        assert_eq!(
+            (reworks[0].total_fen, reworks[0].state.as_str()),
+            (0, "pending_dispatch")
+        );
+        let list = app.get("/api/v1/customer/orders", Some(&token)).await;
+        assert_eq!(
+            list.body.as_array().unwrap().len(),
+            2,
+            "the customer sees the rework visit"
+        );
     }
 }

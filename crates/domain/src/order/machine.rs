@@ -389,7 +389,12 @@ impl Order {
         Order {
             id,
             customer,
-            state: OrderState::PendingPayment,
+            // Nothing to pay (a free rework visit): it waits for a worker at once.
+            state: if total <= Money::ZERO {
+                OrderState::PendingDispatch
+            } else {
+                OrderState::PendingPayment
+            },
             worker: None,
             window,
             plan,

@@ -59,6 +59,8 @@ pub struct AdminOrder {
     pub lines: Vec<LineView>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
+    /// The order this one reworks (返工), if it is a rework visit.
+    pub rework_of: Option<Uuid>,
     /// Photos the customer attached (in the detail view).
     pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
@@ -113,6 +115,7 @@ pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrd
         created_at: m.created_at,
         lines: vec![],
         events: vec![],
+        rework_of: m.rework_of,
         photos: vec![],
         payments: vec![],
     }
@@ -537,6 +540,8 @@ pub struct AfterSalesDecision {
     pub amount_fen: Option<i64>,
     /// Explanation for the record and the customer.
     pub note: String,
+    /// For `rework`: the start of the new visit's window (a free order linked to this one).
+    pub window_start: Option<DateTime<Utc>>,
 }
 
 /// Opens or decides an after-sales case (售后).
@@ -569,7 +574,72 @@ pub async fn after_sales(
             )
             .await;
         }
-        ("rework", None) => Resolution::Rework,
+        ("rework", None) => {
+            let Some(start) = req.window_start else {
+                return Err(ApiError::field(
+                    "window_start",
+                    "required",
+                    "a rework needs the new visit's window",
+                ));
+            };
+            if start <= state.now() {
+                return Err(ApiError::field(
+                    "window_start",
+                    "in_the_past",
+                    "the new visit must be in the future",
+                ));
+            }
+            let m = orders::get(state.store.db(), id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("order"))?;
+            if m.state != daojia_domain::order::OrderState::AfterSales.as_str() {
+                return Err(super::orders::transition_error(
+                    daojia_domain::order::machine::TransitionError::InvalidState {
+                        action: "resolve_after_sales",
+                        state: orders::to_domain(&m).map_err(ApiError::internal)?.state,
+                    },
+                ));
+            }
+            let minutes = match &m.area_code {
+                Some(code) => catalog::areas(state.store.db())
+                    .await?
+                    .iter()
+                    .find(|a| &a.code == code)
+                    .map_or(WINDOW_MINUTES, super::orders::window_minutes),
+                None => WINDOW_MINUTES,
+            };
+            // The linked visit first (once per original): a retry after a failure below
+            // finds it and goes on.
+            let rework = orders::place_rework(
+                &state.store,
+                id,
+                Window {
+                    start,
+                    end: start + Duration::minutes(minutes),
+                },
+                Actor::Staff {
+                    id: StaffId(who.staff.staff.id),
+                    role: who.staff.role,
+                },
+                state.now(),
+                client.request_id.as_deref(),
+            )
+            .await
+            .map_err(super::orders::order_error)?;
+            let note = format!("{} → 返工单 {}", req.note, rework.order_no);
+            return act(
+                &state,
+                &who.staff,
+                &client,
+                id,
+                Action::ResolveAfterSales {
+                    resolution: Resolution::Rework,
+                    note,
+                },
+                None,
+            )
+            .await;
+        }
         ("declined", None) => Resolution::Declined,
         ("refund", Some(a)) => Resolution::Refund {
             amount: Money::fen(a),

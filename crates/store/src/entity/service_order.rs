@@ -42,6 +42,7 @@ pub struct Model {
     pub duration_min: i32,
     #[sea_orm(column_type = "Text", nullable)]
     pub skills: Option<String>,
+    pub rework_of: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -9,6 +9,7 @@ mod m0001_foundation;
 mod m0002_jobs;
 mod m0003_orders;
 mod m0004_booking;
+mod m0005_rework;
 mod util;
 
 /// The ordered list of migrations.
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_jobs::Migration),
             Box::new(m0003_orders::Migration),
             Box::new(m0004_booking::Migration),
+            Box::new(m0005_rework::Migration),
         ]
     }
 }

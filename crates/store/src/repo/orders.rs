@@ -253,6 +253,7 @@ async fn place_in(
         completed_at: Set(None),
         duration_min: Set(new.duration_min.clamp(1, 24 * 60) as i32),
         skills: Set(Some(json(&new.skills))),
+        rework_of: Set(None),
         version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -321,6 +322,137 @@ async fn place_in(
         super::jobs::enqueue(tx, j, now).await?;
     }
     Ok((row, order))
+}
+
+/// The rework order (返工) of `original`: a new visit at the same address, free of charge,
+/// waiting for a worker in `window`. Made at most once per original (a retry returns the
+/// one made); lines are copied at no charge.
+pub async fn place_rework(
+    store: &Store,
+    original: Uuid,
+    window: Window,
+    actor: Actor,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<service_order::Model, OrderError> {
+    let db = store.db();
+    let find =
+        || service_order::Entity::find().filter(service_order::Column::ReworkOf.eq(original));
+    if let Some(existing) = find().one(db).await? {
+        return Ok(existing);
+    }
+    let orig = get(db, original).await?.ok_or(OrderError::NotFound)?;
+    let policy: Policy = serde_json::from_str(&orig.policy)
+        .map_err(|e| OrderError::Corrupt(orig.id, format!("policy: {e}")))?;
+    let id = Uuid::now_v7();
+    let order = Order::placed(
+        OrderId(id),
+        CustomerId(orig.customer_id),
+        window,
+        Money::ZERO,
+        PaymentPlan::Full,
+        policy,
+    );
+    let tx = store.db().begin().await?;
+    let result: Result<service_order::Model, OrderError> = async {
+        let row = service_order::ActiveModel {
+            id: Set(id),
+            order_no: Set(order_no(id, now)),
+            customer_id: Set(orig.customer_id),
+            state: Set(order.state.as_str().into()),
+            worker_id: Set(None),
+            area_code: Set(orig.area_code.clone()),
+            address_id: Set(orig.address_id),
+            contact_name_enc: Set(orig.contact_name_enc.clone()),
+            contact_phone_enc: Set(orig.contact_phone_enc.clone()),
+            address_enc: Set(orig.address_enc.clone()),
+            house_number_enc: Set(orig.house_number_enc.clone()),
+            lat: Set(orig.lat),
+            lng: Set(orig.lng),
+            window_start: Set(window.start),
+            window_end: Set(window.end),
+            payment_mode: Set("full".into()),
+            deposit_fen: Set(0),
+            total_fen: Set(0),
+            paid_fen: Set(0),
+            refunded_fen: Set(0),
+            fee_fen: Set(0),
+            policy: Set(orig.policy.clone()),
+            customer_reschedules: Set(0),
+            notes: Set(format!("返工：原订单 {}", orig.order_no)),
+            completed_at: Set(None),
+            duration_min: Set(orig.duration_min),
+            skills: Set(orig.skills.clone()),
+            rework_of: Set(Some(original)),
+            version: Set(0),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(&tx)
+        .await?;
+        let lines: Vec<order_line::ActiveModel> = lines(&tx, original)
+            .await?
+            .into_iter()
+            .map(|l| order_line::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                order_id: Set(id),
+                position: Set(l.position),
+                item_code: Set(l.item_code),
+                item_name: Set(l.item_name),
+                quantity: Set(l.quantity),
+                unit_price_fen: Set(0),
+                total_fen: Set(0),
+                duration_min: Set(l.duration_min),
+                selections: Set(l.selections),
+            })
+            .collect();
+        if !lines.is_empty() {
+            order_line::Entity::insert_many(lines)
+                .exec_without_returning(&tx)
+                .await?;
+        }
+        let (actor_type, actor_id) = actor_columns(actor);
+        order_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(id),
+            seq: Set(0),
+            at: Set(now),
+            actor_type: Set(actor_type.into()),
+            actor_id: Set(actor_id),
+            from_state: Set(None),
+            to_state: Set(order.state.as_str().into()),
+            action: Set("place".into()),
+            detail: Set(json(
+                &serde_json::json!({ "rework_of": original, "order_no": orig.order_no }),
+            )),
+            paid_fen: Set(0),
+            refunded_fen: Set(0),
+            fee_fen: Set(0),
+            request_id: Set(request_id.map(str::to_string)),
+        }
+        .insert(&tx)
+        .await?;
+        for j in follow_ups(&order, 0, true, false, now) {
+            super::jobs::enqueue(&tx, j, now).await?;
+        }
+        Ok(row)
+    }
+    .await;
+    match result {
+        Ok(row) => {
+            tx.commit().await?;
+            Ok(row)
+        }
+        // Another request made it first.
+        Err(OrderError::Db(e)) if is_unique_violation(&e) => {
+            let _ = tx.rollback().await;
+            find().one(db).await?.ok_or(OrderError::Busy)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
 }
 
 /// The state machine's view of a stored order.

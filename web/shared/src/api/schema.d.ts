@@ -1400,6 +1400,11 @@ export interface components {
             lines: components["schemas"]["LineView"][];
             /** @description Timeline (detail only). */
             events: components["schemas"]["EventView"][];
+            /**
+             * Format: uuid
+             * @description The order this one reworks (返工), if it is a rework visit.
+             */
+            rework_of?: string | null;
             /** @description Photos the customer attached (in the detail view). */
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
@@ -1444,6 +1449,11 @@ export interface components {
             amount_fen?: number | null;
             /** @description Explanation for the record and the customer. */
             note: string;
+            /**
+             * Format: date-time
+             * @description For `rework`: the start of the new visit's window (a free order linked to this one).
+             */
+            window_start?: string | null;
         };
         /** @description The customer's after-sales request (售后). */
         AfterSalesRequest: {

@@ -259,17 +259,18 @@ fn run(ctx: &Run, seed: u64) -> State {
             }
         }
         let squeezing = key.0 > 0.0 && at < SQUEEZE_SHARE;
+        let out_before = work.unassigned.len();
         if squeezing {
             search.ruin(&mut work, search.params.removed, search.params.max_string);
         } else {
             search.ruin(&mut work, ruin_size, ruin_size);
         }
-        search.recreate(&mut work, squeezing);
+        search.recreate_some(&mut work, squeezing, out_before);
         search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
         if !work.unassigned.is_empty() && work.unassigned.len() < cur.unassigned.len() + 4 {
             // The local search may have made room for jobs the recreate could not place.
             let before = work.unassigned.len();
-            search.recreate(&mut work, squeezing);
+            search.recreate_some(&mut work, squeezing, before);
             if work.unassigned.len() < before {
                 search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
             }

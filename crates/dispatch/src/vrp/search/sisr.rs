@@ -45,6 +45,9 @@ impl Default for Params {
     }
 }
 
+/// Jobs left out before a ruin that a recreate tries again (see [`Sisr::recreate_some`]).
+pub(crate) const RETRIED: usize = 64;
+
 pub(crate) struct Sisr<'a, 'p> {
     pub d: &'a Data<'p>,
     pub params: Params,
@@ -181,6 +184,29 @@ impl<'a, 'p> Sisr<'a, 'p> {
         let lo = (pos + 1).saturating_sub(l);
         let hi = pos.min(len - l);
         lo + self.rng.below(hi - lo + 1)
+    }
+
+    /// Like [`Sisr::recreate`], but of the jobs that were out before `fresh_from` (the
+    /// position in `s.unassigned` where the last ruin's jobs start) only a random
+    /// [`RETRIED`] are tried: on a heavily over-booked day, re-trying hundreds of jobs that
+    /// fit nowhere made each step slow (the just-ruined jobs are always tried).
+    pub fn recreate_some(&mut self, s: &mut State, by_absence: bool, fresh_from: usize) {
+        let fresh_from = fresh_from.min(s.unassigned.len());
+        if fresh_from <= RETRIED {
+            return self.recreate(s, by_absence);
+        }
+        let mut old = std::mem::take(&mut s.unassigned);
+        let fresh = old.split_off(fresh_from);
+        // A partial shuffle: the first RETRIED places get a random choice of the old jobs.
+        for i in 0..RETRIED {
+            let k = i + self.rng.below(old.len() - i);
+            old.swap(i, k);
+        }
+        let rest = old.split_off(RETRIED);
+        s.unassigned = old;
+        s.unassigned.extend(fresh);
+        self.recreate(s, by_absence);
+        s.unassigned.extend(rest);
     }
 
     /// Puts left-out jobs back at their cheapest feasible place, in an order chosen at

@@ -125,6 +125,10 @@ pub fn apply(
             }
             if let Some(i) = plan.routes.iter().position(|r| r.worker == w) {
                 let route: Route = plan.routes.remove(i);
+                // Their customers were told too: they come before jobs nobody was told.
+                for j in route.jobs() {
+                    problem.jobs[j].priority = problem.jobs[j].priority.saturating_add(1);
+                }
                 plan.unassigned.extend(route.jobs().map(|job| Unassigned {
                     job,
                     reason: UnassignedReason::MaxJobs,
@@ -136,7 +140,8 @@ pub fn apply(
 }
 
 /// The base problem with what `plan` told written in: each served job is promised to its
-/// worker (unless that worker takes no more jobs) and starts free of cost within
+/// worker (unless that worker takes no more jobs), weighs one more priority level when
+/// left out (so that it is not traded for a job nobody was told), and starts free of cost within
 /// `tolerance` of its told start, elsewhere in its windows at `shift_cost`. A job whose
 /// told start is no longer inside its windows (it was delayed) keeps its windows as they
 /// are.
@@ -160,6 +165,8 @@ pub fn told(problem: &Problem, plan: &Solution, stability: &Stability) -> Proble
                     move_cost: stability.move_cost,
                 });
             }
+            // On a full day, a told job is not traded for one nobody was told.
+            job.priority = job.priority.saturating_add(1);
             let t = stop.start;
             let windows = if job.windows.is_empty() {
                 vec![TimeWindow::unbounded()]

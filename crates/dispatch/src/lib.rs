@@ -1,3 +1,4 @@
 //! Matching, scoring and route planning (VRPTW solver) over plain data.
 
+pub mod day;
 pub mod vrp;

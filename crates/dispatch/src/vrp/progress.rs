@@ -16,6 +16,10 @@ pub struct Snapshot {
     pub cost: Option<f64>,
     /// Seconds from the call to the first plan.
     pub first_plan_after: Option<f64>,
+    /// Jobs left out of the first plan.
+    pub first_left_out: Option<usize>,
+    /// Cost of the first plan.
+    pub first_cost: Option<f64>,
     /// Seconds from the call to the first plan that leaves out only jobs that fit nowhere.
     pub complete_after: Option<f64>,
     /// Seconds from the call to the last improvement of the best plan.
@@ -65,7 +69,11 @@ impl Progress {
     /// Records a plan found after `seconds`: the best so far when it beats it.
     pub(crate) fn found(&self, seconds: f64, left_out: usize, searched_left_out: usize, cost: f64) {
         self.update(|s| {
-            s.first_plan_after.get_or_insert(seconds);
+            if s.first_plan_after.is_none() {
+                s.first_plan_after = Some(seconds);
+                s.first_left_out = Some(left_out);
+                s.first_cost = Some(cost);
+            }
             if searched_left_out == 0 {
                 s.complete_after.get_or_insert(seconds);
             }

@@ -1046,4 +1046,33 @@ mod tests {
             r#"<p>深度<b>保洁</b></p><a rel="noopener noreferrer nofollow">x</a><a href="https://example.com/a" rel="noopener noreferrer nofollow">规则</a>"#
         );
     }
+
+    #[test]
+    fn a_description_keeps_no_foreign_markup_however_it_is_disguised() {
+        for dirty in [
+            r#"<svg onload=alert(1)><circle/></svg>"#,
+            r#"<iframe src="https://example.com"></iframe>"#,
+            r#"<a href="//evil.example/x">x</a>"#,
+            r#"<a href="data:text/html,<script>alert(1)</script>">x</a>"#,
+            r#"<p style="background:url(javascript:alert(1))">x</p>"#,
+            r#"<form action="https://evil.example"><input name=a></form>"#,
+            r#"<SCRIPT>alert(1)</SCRIPT><scr<script>ipt>alert(2)</script>"#,
+        ] {
+            let clean = sanitize_description(dirty);
+            for bad in [
+                "<svg",
+                "<iframe",
+                "evil",
+                "data:",
+                "style",
+                "<form",
+                "<input",
+                "<script",
+                "javascript",
+            ] {
+                assert!(!clean.to_lowercase().contains(bad), "{dirty} -> {clean}");
+            }
+        }
+        assert_eq!(sanitize_description("  只写文字  "), "只写文字");
+    }
 }

@@ -13,6 +13,7 @@ export * from './composables/usePaged';
 export * from './composables/useCountdown';
 export * from './composables/useAuthedUrls';
 export * from './format';
+export * from './richtext';
 export * from './orders';
 export * from './slots';
 export * from './policy';

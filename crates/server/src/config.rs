@@ -31,6 +31,8 @@ pub struct Config {
     pub booking: BookingConfig,
     /// The built-in travel model (detour factor, speeds by time of day).
     pub travel: daojia_domain::travel::TravelModel,
+    /// Map tiles for the apps.
+    pub map: MapConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -217,6 +219,29 @@ pub struct DemoConfig {
 impl Default for DemoConfig {
     fn default() -> Self {
         DemoConfig { seed: 20261125 }
+    }
+}
+
+/// Map tiles the apps draw under pins and areas.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MapConfig {
+    /// Tile URL template with `{z}`, `{x}`, `{y}` (and optionally `{s}`); none: the apps draw
+    /// the offline base map or the service areas' outlines.
+    pub tile_url: Option<String>,
+    /// `wgs84` (OpenStreetMap and most) or `gcj02` (AMap, Tencent tiles).
+    pub tile_coord: String,
+    /// Attribution shown with the tiles (required by most tile licences).
+    pub attribution: Option<String>,
+}
+
+impl Default for MapConfig {
+    fn default() -> Self {
+        MapConfig {
+            tile_url: None,
+            tile_coord: "wgs84".into(),
+            attribution: None,
+        }
     }
 }
 
@@ -416,6 +441,14 @@ impl Config {
         }
         if let Err(e) = self.travel.validate() {
             return Err(invalid("travel", e.to_string()));
+        }
+        if !matches!(self.map.tile_coord.as_str(), "wgs84" | "gcj02") {
+            return Err(invalid("map.tile_coord", "`wgs84` or `gcj02`"));
+        }
+        if let Some(u) = &self.map.tile_url
+            && !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+        {
+            return Err(invalid("map.tile_url", "an http(s) URL template or a path"));
         }
         if !(0.5..=200.0).contains(&self.booking.reach_km) {
             return Err(invalid("booking.reach_km", "expected 0.5 to 200 km"));

@@ -111,3 +111,46 @@ async fn the_demo_refuses_a_database_with_real_accounts() {
         assert_eq!(demo::loaded_seed(&app.state.store).await.unwrap(), None);
     }
 }
+
+/// The apps' map settings, and the demo's offline base map (only when serving the demo).
+#[tokio::test]
+async fn the_demo_serves_its_base_map_and_the_apps_learn_how_to_draw_maps() {
+    let b = backends()[0];
+    let app = TestApp::new(b).await;
+    let cfg = app.get("/api/v1/public/config", None).await;
+    assert_eq!(cfg.body["map"]["tile_coord"], "wgs84");
+    assert_eq!(cfg.body["map"]["basemap"], false);
+    let r = app.get("/api/v1/public/basemap", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    let demo_state = daojia_server::build(
+        common::test_config(),
+        app.state.store.clone(),
+        daojia_server::BuildOptions {
+            demo: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let router = daojia_server::app(demo_state);
+    let req = axum::http::Request::builder()
+        .uri("/api/v1/public/basemap")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = tower::ServiceExt::oneshot(router, req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let map: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let kinds: std::collections::BTreeSet<&str> = map["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains("district") && kinds.contains("river"),
+        "{kinds:?}"
+    );
+}

@@ -59,6 +59,16 @@ pub struct AdminOrder {
     pub lines: Vec<LineView>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
+    /// Building, floor, door.
+    pub house_number: String,
+    /// Latitude (WGS-84).
+    pub lat: f64,
+    /// Longitude (WGS-84).
+    pub lng: f64,
+    /// The customer's notes for the worker.
+    pub notes: String,
+    /// Working time of the visit, minutes.
+    pub duration_min: i32,
     /// The order this one reworks (返工), if it is a rework visit.
     pub rework_of: Option<Uuid>,
     /// Photos the customer attached (in the detail view).
@@ -116,6 +126,11 @@ pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrd
         lines: vec![],
         events: vec![],
         rework_of: m.rework_of,
+        house_number: dec(ctx::HOUSE_NUMBER, &m.house_number_enc),
+        lat: m.lat,
+        lng: m.lng,
+        notes: m.notes.clone(),
+        duration_min: m.duration_min,
         photos: vec![],
         payments: vec![],
     }

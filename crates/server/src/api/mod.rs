@@ -6,6 +6,7 @@ pub mod admin;
 pub mod admin_areas;
 pub mod admin_catalog;
 pub mod admin_orders;
+pub mod admin_plans;
 pub mod auth;
 pub mod catalog;
 pub mod exceptions;
@@ -26,7 +27,7 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Daojia API", description = "到家 Daojia: the API of the customer app, the worker app and the operations console. Errors are RFC 9457 problem documents. Admin endpoints list the permission they need as the scope of the `bearer` security requirement."),
     paths(
-        public::config, catalog::catalog, catalog::search, catalog::areas, catalog::locate, catalog::quote,
+        public::config, public::basemap, catalog::catalog, catalog::search, catalog::areas, catalog::locate, catalog::quote,
         geocode::geocode, geocode::reverse,
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
@@ -41,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
+        admin_plans::start, admin_plans::get,
         admin_catalog::categories, admin_catalog::create_category, admin_catalog::update_category,
         admin_catalog::items, admin_catalog::item, admin_catalog::skills, admin_catalog::create_item,
         admin_catalog::update_item, admin_catalog::patch_item,
@@ -135,6 +137,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::required);
     Router::new()
         .route("/public/config", get(public::config))
+        .route("/public/basemap", get(public::basemap))
         .route("/public/catalog", get(catalog::catalog))
         .route("/public/catalog/search", get(catalog::search))
         .route("/public/areas", get(catalog::areas))
@@ -241,6 +244,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/catalog/areas/{code}/prices/{item}",
             put(admin_areas::put_area_price).delete(admin_areas::delete_area_price),
         )
+        .route("/admin/plans", post(admin_plans::start))
+        .route("/admin/plans/{id}", get(admin_plans::get))
         .route("/admin/orders", get(admin_orders::list))
         .route("/admin/orders/{id}", get(admin_orders::detail))
         .route("/admin/orders/{id}/slots", get(slots::for_staff))

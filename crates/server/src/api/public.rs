@@ -17,6 +17,22 @@ pub struct PublicConfig {
     pub default_locale: String,
     /// Server version.
     pub version: String,
+    /// How the apps draw maps.
+    pub map: MapView,
+}
+
+/// Map settings for the apps.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MapView {
+    /// Tile URL template (`{z}/{x}/{y}`), when tiles are configured; otherwise the apps
+    /// draw the offline base map (`/api/v1/public/basemap`) or the area outlines.
+    pub tile_url: Option<String>,
+    /// Coordinate system of the tiles: `wgs84` or `gcj02` (AMap, Tencent tiles).
+    pub tile_coord: String,
+    /// Attribution to show with the tiles.
+    pub attribution: Option<String>,
+    /// Whether `/api/v1/public/basemap` has an offline base map.
+    pub basemap: bool,
 }
 
 /// Public configuration.
@@ -27,5 +43,40 @@ pub async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
         demo: state.demo,
         default_locale: "zh-CN".into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        map: MapView {
+            tile_url: state.config.map.tile_url.clone(),
+            tile_coord: state.config.map.tile_coord.clone(),
+            attribution: state.config.map.attribution.clone(),
+            basemap: state.demo,
+        },
     })
+}
+
+/// The offline base map of the demo city (districts, elevated roads and rings, the river) as
+/// a GeoJSON FeatureCollection in WGS-84; 404 when not serving the demo.
+#[utoipa::path(get, path = "/api/v1/public/basemap", tag = "public",
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"), (status = 404, body = crate::http::error::Problem)))]
+pub async fn basemap(
+    State(state): State<AppState>,
+) -> crate::http::error::ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    if !state.demo {
+        return Err(crate::http::error::ApiError::not_found("basemap"));
+    }
+    static MAP: std::sync::OnceLock<(u64, String)> = std::sync::OnceLock::new();
+    let seed = state.config.demo.seed;
+    let (s, body) = MAP.get_or_init(|| (seed, daojia_demo::city(seed).map_geojson().to_string()));
+    let body = if *s == seed {
+        body.clone()
+    } else {
+        daojia_demo::city(seed).map_geojson().to_string()
+    };
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/geo+json"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response())
 }

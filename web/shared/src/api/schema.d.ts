@@ -966,6 +966,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/basemap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The offline base map of the demo city (districts, elevated roads and rings, the river) as
+         *     a GeoJSON FeatureCollection in WGS-84; 404 when not serving the demo.
+         */
+        get: operations["basemap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/catalog": {
         parameters: {
             query?: never;
@@ -1400,6 +1420,25 @@ export interface components {
             lines: components["schemas"]["LineView"][];
             /** @description Timeline (detail only). */
             events: components["schemas"]["EventView"][];
+            /** @description Building, floor, door. */
+            house_number: string;
+            /**
+             * Format: double
+             * @description Latitude (WGS-84).
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude (WGS-84).
+             */
+            lng: number;
+            /** @description The customer's notes for the worker. */
+            notes: string;
+            /**
+             * Format: int32
+             * @description Working time of the visit, minutes.
+             */
+            duration_min: number;
             /**
              * Format: uuid
              * @description The order this one reworks (返工), if it is a rework visit.
@@ -1973,6 +2012,20 @@ export interface components {
              */
             duration_min: number;
         };
+        /** @description Map settings for the apps. */
+        MapView: {
+            /**
+             * @description Tile URL template (`{z}/{x}/{y}`), when tiles are configured; otherwise the apps
+             *     draw the offline base map (`/api/v1/public/basemap`) or the area outlines.
+             */
+            tile_url?: string | null;
+            /** @description Coordinate system of the tiles: `wgs84` or `gcj02` (AMap, Tencent tiles). */
+            tile_coord: string;
+            /** @description Attribution to show with the tiles. */
+            attribution?: string | null;
+            /** @description Whether `/api/v1/public/basemap` has an offline base map. */
+            basemap: boolean;
+        };
         /** @description A new staff account. */
         NewStaff: {
             /** @description Log-in name: 3–32 letters, digits, `.`, `_` or `-`. */
@@ -2341,6 +2394,8 @@ export interface components {
             default_locale: string;
             /** @description Server version. */
             version: string;
+            /** @description How the apps draw maps. */
+            map: components["schemas"]["MapView"];
         };
         /** @description What to price. */
         QuoteRequest: {
@@ -5619,6 +5674,35 @@ export interface operations {
             };
             /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    basemap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GeoJSON FeatureCollection */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/geo+json": unknown;
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

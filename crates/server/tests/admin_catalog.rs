@@ -230,6 +230,24 @@ async fn what_operations_change_is_what_customers_see_pay_and_agree_to() {
         let placed = place(&app, &customer, order, "k-override").await;
         assert_eq!(placed.status, StatusCode::CREATED, "{b:?}: {}", placed.text);
         assert_eq!(placed.body["total_fen"], 22_000, "{}", placed.text);
+        // The public quote for the area says the same before booking.
+        let area_code = placed.body["area_code"].as_str().unwrap().to_string();
+        let q = app
+            .post(
+                "/api/v1/public/quote",
+                json!({"item": "daily_cleaning", "area_code": area_code}),
+                None,
+            )
+            .await;
+        assert_eq!(q.body["total_fen"], 22_000, "{}", q.text);
+        let q = app
+            .post(
+                "/api/v1/public/quote",
+                json!({"item": "daily_cleaning", "area_code": "nowhere"}),
+                None,
+            )
+            .await;
+        assert_eq!(q.body["errors"][0]["field"], "area_code", "{}", q.text);
         assert_eq!(placed.body["policy"]["late_cancel_fee_percent"], 30);
         let r = app
             .call(

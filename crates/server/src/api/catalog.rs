@@ -321,6 +321,9 @@ pub struct QuoteRequest {
     /// Units (1–20).
     #[serde(default = "one")]
     pub quantity: u32,
+    /// The service area of the address, for its prices (without it: the base prices).
+    #[serde(default)]
+    pub area_code: Option<String>,
 }
 
 fn one() -> u32 {
@@ -371,6 +374,30 @@ pub async fn quote(
         ));
     };
     let options = options_of(&item)?;
+    let area_price = match &req.area_code {
+        None => None,
+        Some(code) => {
+            if !catalog::areas(state.store.db())
+                .await?
+                .iter()
+                .any(|a| &a.code == code)
+            {
+                return Err(ApiError::field(
+                    "area_code",
+                    "unknown_area",
+                    format!("no service area `{code}`"),
+                ));
+            }
+            catalog::area_prices(state.store.db(), code)
+                .await?
+                .into_iter()
+                .find(|o| o.item_code == item.code)
+                .map(|o| pricing::AreaPrice {
+                    base_price: o.base_price_fen.map(Money::fen),
+                    markup_percent: o.markup_percent,
+                })
+        }
+    };
     let selections: Vec<Selection> = req
         .options
         .into_iter()
@@ -383,7 +410,7 @@ pub async fn quote(
         Money::fen(item.base_price_fen),
         item.base_duration_min.max(0) as u32,
         &options,
-        None,
+        area_price.as_ref(),
         &selections,
         req.quantity,
     )

@@ -64,6 +64,14 @@ pub struct PlaceOrder {
     pub photo_ids: Vec<Uuid>,
 }
 
+fn summarise(lines: &[LineView]) -> String {
+    lines
+        .iter()
+        .map(|l| l.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// Most photos on one order or case.
 pub const MAX_PHOTOS: usize = 6;
 
@@ -207,6 +215,8 @@ pub struct OrderView {
     pub events: Vec<EventView>,
     /// Photos (in the detail view).
     pub photos: Vec<PhotoView>,
+    /// What was ordered, in a few words (item names, for lists).
+    pub summary: String,
     /// Placed at.
     pub created_at: DateTime<Utc>,
 }
@@ -247,6 +257,7 @@ fn order_view(
         lines: vec![],
         events: vec![],
         photos: vec![],
+        summary: String::new(),
         created_at: m.created_at,
     }
 }
@@ -630,6 +641,7 @@ pub async fn place(
     view.lines = lines_of(&state, id).await?;
     view.events = events_of(&state, id).await?;
     view.photos = photos_of(&state, id, "customer").await?;
+    view.summary = summarise(&view.lines);
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
@@ -710,10 +722,26 @@ pub async fn mine(
         .all(state.store.db())
         .await?;
     let now = state.now();
+    // Item names for the cards, in one query for the page.
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let mut names: std::collections::HashMap<Uuid, Vec<String>> = Default::default();
+    if !ids.is_empty() {
+        for l in daojia_store::entity::order_line::Entity::find()
+            .filter(daojia_store::entity::order_line::Column::OrderId.is_in(ids))
+            .order_by_asc(daojia_store::entity::order_line::Column::Position)
+            .all(state.store.db())
+            .await?
+        {
+            names.entry(l.order_id).or_default().push(l.item_name);
+        }
+    }
     let mut out = Vec::with_capacity(rows.len());
     for m in rows {
         let o = orders::to_domain(&m).map_err(ApiError::internal)?;
-        out.push(order_view(&state, m, &o, now));
+        let summary = names.remove(&m.id).unwrap_or_default().join("、");
+        let mut v = order_view(&state, m, &o, now);
+        v.summary = summary;
+        out.push(v);
     }
     Ok(axum::Json(out))
 }
@@ -732,6 +760,7 @@ pub async fn detail(
     view.lines = lines_of(&state, id).await?;
     view.events = events_of(&state, id).await?;
     view.photos = photos_of(&state, id, "customer").await?;
+    view.summary = summarise(&view.lines);
     Ok(axum::Json(view))
 }
 
@@ -867,6 +896,7 @@ pub async fn after_sales(
     view.lines = lines_of(&state, id).await?;
     view.events = events_of(&state, id).await?;
     view.photos = photos_of(&state, id, "customer").await?;
+    view.summary = summarise(&view.lines);
     Ok(axum::Json(view))
 }
 
@@ -912,5 +942,6 @@ async fn act(
     view.lines = lines_of(state, id).await?;
     view.events = events_of(state, id).await?;
     view.photos = photos_of(state, id, "customer").await?;
+    view.summary = summarise(&view.lines);
     Ok(axum::Json(view))
 }

@@ -76,6 +76,41 @@ async fn a_customer_orders_follows_reschedules_and_cancels() {
         assert_eq!(r.body["events"][0]["action"], "place");
         assert!(r.body["address"].as_str().unwrap().starts_with("上海市"));
 
+        // What people order comes first when sorting by popularity.
+        let r = app
+            .get(
+                "/api/v1/public/catalog/search?category=cleaning&sort=popular",
+                None,
+            )
+            .await;
+        let codes: Vec<&str> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["code"].as_str().unwrap())
+            .collect();
+        let mut top = codes[..2].to_vec();
+        top.sort();
+        assert_eq!(
+            top,
+            ["deep_cleaning", "window_cleaning"],
+            "{b:?}: {codes:?}"
+        );
+        let r = app
+            .get("/api/v1/public/catalog/search?sort=price_asc", None)
+            .await;
+        let prices: Vec<i64> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["base_price_fen"].as_i64().unwrap())
+            .collect();
+        assert!(prices.windows(2).all(|w| w[0] <= w[1]), "{prices:?}");
+        let r = app
+            .get("/api/v1/public/catalog/search?sort=random", None)
+            .await;
+        assert_eq!(r.body["errors"][0]["field"], "sort");
+
         // A retry with the same key is the same order, not a second one.
         let again = place(&app, &token, Some("order-1"), &body).await;
         assert_eq!(again.body["id"], id.as_str(), "{}", again.text);

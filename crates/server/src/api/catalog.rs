@@ -453,6 +453,9 @@ pub struct SearchParams {
     pub max_price_fen: Option<i64>,
     /// Base duration at most, minutes.
     pub max_duration_min: Option<i32>,
+    /// Order: `relevance` (default: best match, then catalog order), `popular` (most
+    /// ordered in the last 90 days), `price_asc` or `price_desc`.
+    pub sort: Option<String>,
 }
 
 /// Items found, best match first.
@@ -481,6 +484,14 @@ pub async fn search(
             "max_price_fen",
             "out_of_range",
             "must not be below min_price_fen",
+        ));
+    }
+    let sort = p.sort.as_deref().unwrap_or("relevance");
+    if !matches!(sort, "relevance" | "popular" | "price_asc" | "price_desc") {
+        return Err(ApiError::field(
+            "sort",
+            "unknown_sort",
+            "`relevance`, `popular`, `price_asc` or `price_desc`",
         ));
     }
     let db = state.store.db();
@@ -523,7 +534,29 @@ pub async fn search(
             hits.push((score, order, i));
         }
     }
-    hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    match sort {
+        "popular" => {
+            let n = catalog::popularity(db, state.now() - chrono::Duration::days(90)).await?;
+            let of = |code: &str| n.get(code).copied().unwrap_or(0);
+            hits.sort_by(|a, b| {
+                of(&b.2.code)
+                    .cmp(&of(&a.2.code))
+                    .then(b.0.cmp(&a.0))
+                    .then(a.1.cmp(&b.1))
+            });
+        }
+        "price_asc" => hits.sort_by(|a, b| {
+            a.2.base_price_fen
+                .cmp(&b.2.base_price_fen)
+                .then(a.1.cmp(&b.1))
+        }),
+        "price_desc" => hits.sort_by(|a, b| {
+            b.2.base_price_fen
+                .cmp(&a.2.base_price_fen)
+                .then(a.1.cmp(&b.1))
+        }),
+        _ => hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1))),
+    }
     let items = hits
         .into_iter()
         .take(50)

@@ -41,3 +41,36 @@ pub async fn area_prices(
         .all(db)
         .await
 }
+
+/// How often each item was ordered since `since` (cancelled orders left out): item code →
+/// number of order lines.
+pub async fn popularity(
+    db: &impl ConnectionTrait,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Result<std::collections::HashMap<String, i64>, DbErr> {
+    use crate::entity::{order_line as l, service_order as o};
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+    let q = Query::select()
+        .column((l::Entity, l::Column::ItemCode))
+        .expr_as(
+            Func::count(Expr::col((l::Entity, l::Column::Id))),
+            Alias::new("n"),
+        )
+        .from(l::Entity)
+        .inner_join(
+            o::Entity,
+            Expr::col((o::Entity, o::Column::Id)).equals((l::Entity, l::Column::OrderId)),
+        )
+        .and_where(Expr::col((o::Entity, o::Column::CreatedAt)).gte(since))
+        .and_where(Expr::col((o::Entity, o::Column::State)).ne("cancelled"))
+        .group_by_col((l::Entity, l::Column::ItemCode))
+        .to_owned();
+    let stmt = db.get_database_backend().build(&q);
+    let mut out = std::collections::HashMap::new();
+    for r in db.query_all_raw(stmt).await? {
+        let code: String = r.try_get("", "item_code")?;
+        let n: i64 = r.try_get("", "n")?;
+        out.insert(code, n);
+    }
+    Ok(out)
+}

@@ -6151,6 +6151,11 @@ export interface operations {
                 max_price_fen?: number;
                 /** @description Base duration at most, minutes. */
                 max_duration_min?: number;
+                /**
+                 * @description Order: `relevance` (default: best match, then catalog order), `popular` (most
+                 *     ordered in the last 90 days), `price_asc` or `price_desc`.
+                 */
+                sort?: string;
             };
             header?: never;
             path?: never;

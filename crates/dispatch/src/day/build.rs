@@ -10,6 +10,10 @@ use uuid::Uuid;
 use super::{DayInput, DayOrder, Stage};
 use crate::vrp::{Break, Job, Matrix, Problem, Promise, Skills, TimeWindow, Worker};
 
+/// How much later than set a break may start, seconds: after a visit that booking let run
+/// into it.
+pub const BREAK_DELAY: f64 = 2.0 * 3600.0;
+
 /// A day that cannot be turned into a problem.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum DayError {
@@ -162,9 +166,11 @@ impl DayProblem {
                         // Planning after the break started: it is taken or being taken.
                         worker.shift.start = worker.shift.start.max(be.min(worker.shift.end));
                     } else {
+                        // Booking lets a long visit pause over the break; a plan takes the
+                        // break after it instead, starting up to BREAK_DELAY late.
+                        let latest = (bs + BREAK_DELAY).min(worker.shift.end - (be - bs));
                         worker.breaks.push(Break {
-                            // A second of slack: a window of no width fits no start.
-                            window: TimeWindow::new(bs, bs + 1.0),
+                            window: TimeWindow::new(bs, latest.max(bs + 1.0)),
                             duration: be - bs,
                         });
                     }

@@ -7,13 +7,15 @@
 //! [`DayPlan`] with times, distances and reasons, and totals against the assignment the
 //! orders have now.
 //!
-//! The schedule follows slot search (`daojia_domain::slots`), so that what booking
-//! accepted is what planning can place: a worker leaves home at the shift start at the
-//! earliest, a visit starts inside its appointment window, the break is a fixed interval
-//! without travel or service, and the last visit ends by the shift end (the way home is the
-//! worker's own time, but its distance counts in the cost and the totals). Unlike slot
-//! search, the matrix is static: every leg is timed at one departure, the mean of the
-//! day's window starts.
+//! The schedule follows slot search (`daojia_domain::slots`) as far as the solver's model
+//! allows, so that what booking accepted, planning can place: a worker leaves home at the
+//! shift start at the earliest, a visit starts inside its appointment window, and the last
+//! visit ends by the shift end (the way home is the worker's own time, but its distance
+//! counts in the cost and the totals). Two differences: slot search lets a long visit
+//! pause over the break, while a plan has the worker take the whole break after the visit
+//! (the break may start up to [`BREAK_DELAY`] after its set start, never before); and the
+//! matrix is static: every leg is timed at one departure, the mean of the day's window
+//! starts, where slot search times each leg at its own departure.
 //!
 //! Times inside the problem are seconds after the local midnight of the day (small
 //! numbers keep `f64` sums exact), distances metres. The cost of a route is one unit per
@@ -22,7 +24,7 @@
 mod build;
 mod view;
 
-pub use build::{DayError, DayProblem};
+pub use build::{BREAK_DELAY, DayError, DayProblem};
 pub use view::{DayPlan, DayTotals, LeftOut, PlannedRoute, PlannedStop, StopKind, WorkerTotals};
 
 use daojia_domain::geo::LatLng;

@@ -125,6 +125,9 @@ impl DayProblem {
             let mut last_job = None;
             let mut stops = Vec::with_capacity(route.stops.len());
             let (mut meters, mut travel, mut orders) = (0.0, 0.0, 0);
+            // Breaks before the first visit or after the last are taken at home: the day
+            // runs from leaving for the first visit to coming back from the last.
+            let mut departure = route.departure;
             let mut free = route.departure;
             for stop in &route.stops {
                 let (kind, leg, finish) = match stop.activity {
@@ -147,7 +150,11 @@ impl DayProblem {
                     }
                 };
                 meters += leg;
-                free = finish;
+                match kind {
+                    StopKind::Order { .. } => free = finish,
+                    StopKind::Break if last_job.is_none() => departure = finish,
+                    StopKind::Break => {}
+                }
                 stops.push(PlannedStop {
                     kind,
                     arrival: self.unix(stop.arrival),
@@ -160,7 +167,7 @@ impl DayProblem {
             meters += m.distance(at, worker.end_location);
             travel += back;
             let home = free + back;
-            let seconds = home - route.departure;
+            let seconds = home - departure;
             totals.add(WorkerTotals {
                 worker: self.workers[w].id,
                 orders,
@@ -171,7 +178,7 @@ impl DayProblem {
             totals.travel_seconds += travel;
             routes.push(PlannedRoute {
                 worker: self.workers[w].id,
-                departure: self.unix(route.departure),
+                departure: self.unix(departure),
                 stops,
                 home: self.unix(home),
                 meters,

@@ -69,7 +69,7 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     match command {
-        Command::Vrp(command) => vrp::run(command),
+        Command::Vrp(command) => vrp::run(cli.config.as_deref(), command),
         Command::Openapi => {
             println!("{}", daojia_server::api::openapi_json());
             Ok(())

@@ -97,6 +97,8 @@ permissions! {
     OrderRead = "order.read",
     /// Act on orders: reschedule, cancel, record offline payments.
     OrderWrite = "order.write",
+    /// See route plans.
+    DispatchRead = "dispatch.read",
     /// Assign workers and run route planning.
     DispatchWrite = "dispatch.write",
     /// Decide after-sales cases.
@@ -178,6 +180,7 @@ impl Role {
                 CatalogRead,
                 OrderRead,
                 OrderWrite,
+                DispatchRead,
                 DispatchWrite,
             ],
             Role::CustomerService => &[

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod logging;
 pub mod ops;
 pub mod password;
+pub mod planning;
 pub mod ratelimit;
 pub mod state;
 pub mod token;
@@ -119,6 +120,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         metrics: opts.metrics,
         demo: opts.demo,
         travel: Arc::new(config.travel.clone()),
+        plans: Arc::new(planning::Plans::default()),
         files: Arc::new(files::LocalFiles::new(
             config
                 .booking

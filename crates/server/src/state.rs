@@ -43,6 +43,8 @@ pub struct Inner {
     pub files: Arc<dyn crate::files::FileStore>,
     /// Travel times for slot search and planning.
     pub travel: Arc<dyn daojia_domain::travel::TravelTime>,
+    /// Route plans made in this process (kept in memory, a few at a time).
+    pub plans: Arc<crate::planning::Plans>,
 }
 
 impl std::ops::Deref for AppState {

@@ -223,6 +223,7 @@ pub mod perm {
         WorkerRead,
         OrderRead,
         OrderWrite,
+        DispatchRead,
         DispatchWrite,
         FinanceWrite,
         AfterSalesWrite,

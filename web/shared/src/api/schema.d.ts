@@ -444,6 +444,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan a service area's day: the booked orders of that day and the workers on shift.
+         *     Returns at once with the plan's id; poll it until `state` is `done`.
+         */
+        post: operations["admin_plan_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A plan: progress while it runs; routes, orders left out and totals when done. */
+        get: operations["admin_plan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/roles": {
         parameters: {
             query?: never;
@@ -2305,6 +2342,279 @@ export interface components {
             lng: number;
             /** @description How precisely it was resolved. */
             level: components["schemas"]["PlaceLevelView"];
+        };
+        /** @description An order the plan leaves out. */
+        PlanLeftOut: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Where. */
+            at: components["schemas"]["Point"];
+            /**
+             * Format: date-time
+             * @description The appointment window.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Its end.
+             */
+            window_end: string;
+            /** @description True for an order of another area held by a worker of this plan. */
+            elsewhere: boolean;
+            /**
+             * @description Why: `no_worker_with_skills`, `capacity`, `window_unreachable`, `shift_too_short`,
+             *     `max_jobs` or `fleet_full`.
+             */
+            reason: string;
+            /** @description The reason in words (English). */
+            message: string;
+        };
+        /** @description What to plan. */
+        PlanRequest: {
+            /** @description Service area code, e.g. `sh-xuhui`. */
+            area: string;
+            /** @description Local date (YYYY-MM-DD, in the area's time zone). */
+            date: string;
+            /**
+             * Format: double
+             * @description Time limit of the search, 0 to 60 seconds (default 5). Zero gives the first plan.
+             */
+            seconds?: number | null;
+        };
+        /** @description A finished plan of a day. */
+        PlanResult: {
+            /** @description Orders considered (the area's booked orders of the day). */
+            orders: number;
+            /** @description Orders of other areas the workers hold, kept on their routes. */
+            elsewhere: number;
+            /** @description Workers on shift in the area's pool. */
+            workers_on_shift: number;
+            /**
+             * Format: double
+             * @description Seconds the search took.
+             */
+            seconds: number;
+            /** @description Routes of the workers with orders. */
+            routes: components["schemas"]["PlanRoute"][];
+            /** @description Orders left out, with the reason. */
+            unassigned: components["schemas"]["PlanLeftOut"][];
+            /** @description The plan's totals. */
+            totals: components["schemas"]["PlanTotals"];
+            /** @description The current assignment's totals (orders' workers, in window order). */
+            current: components["schemas"]["PlanTotals"];
+            /** @description Per worker with orders in either: plan against now. */
+            workers: components["schemas"]["PlanWorker"][];
+        };
+        /** @description One worker's planned day. */
+        PlanRoute: {
+            /**
+             * Format: uuid
+             * @description The worker.
+             */
+            worker_id: string;
+            /** @description Employee code. */
+            worker_code: string;
+            /** @description Name. */
+            worker_name: string;
+            /** @description Home, where the day starts and ends. */
+            home: components["schemas"]["Point"];
+            /**
+             * Format: date-time
+             * @description Leaves home.
+             */
+            departure: string;
+            /**
+             * Format: date-time
+             * @description Back home.
+             */
+            back: string;
+            /**
+             * Format: double
+             * @description Kilometres, the way home included.
+             */
+            km: number;
+            /**
+             * Format: double
+             * @description Hours from leaving home to being back.
+             */
+            hours: number;
+            /** @description Orders served. */
+            orders: number;
+            /** @description Stops in order. */
+            stops: components["schemas"]["PlanStop"][];
+        };
+        /** @description A plan being made or made. */
+        PlanStatus: {
+            /**
+             * Format: uuid
+             * @description The plan's id, to poll.
+             */
+            id: string;
+            /** @description Service area code. */
+            area: string;
+            /**
+             * Format: date
+             * @description Local date.
+             */
+            date: string;
+            /** @description `running`, `done` or `failed`. */
+            state: string;
+            /**
+             * Format: int32
+             * @description How far the search is, 0 to 100.
+             */
+            progress: number;
+            /**
+             * Format: double
+             * @description Cost of the best plan so far (metres driven plus seconds worked, plus the cost of
+             *     moving orders workers were told); none before the first plan.
+             */
+            best_cost?: number | null;
+            /** @description Orders left out of the best plan so far. */
+            left_out?: number | null;
+            /**
+             * Format: double
+             * @description The time limit, seconds.
+             */
+            seconds: number;
+            /**
+             * Format: date-time
+             * @description When it was asked for.
+             */
+            started_at: string;
+            /**
+             * Format: date-time
+             * @description When it finished.
+             */
+            finished_at?: string | null;
+            /** @description Why it failed. */
+            error?: string | null;
+            plan?: components["schemas"]["PlanResult"] | null;
+        };
+        /** @description One stop of a planned route. */
+        PlanStop: {
+            /** @description `order` or `break`. */
+            kind: string;
+            /**
+             * Format: uuid
+             * @description The order (orders only).
+             */
+            order_id?: string | null;
+            /** @description Its number. */
+            order_no?: string | null;
+            /** @description True for an order of another area this worker already holds (shown, not planned). */
+            elsewhere: boolean;
+            at?: components["schemas"]["Point"] | null;
+            /**
+             * Format: date-time
+             * @description The appointment window (orders only).
+             */
+            window_start?: string | null;
+            /**
+             * Format: date-time
+             * @description The appointment window's end.
+             */
+            window_end?: string | null;
+            /**
+             * Format: date-time
+             * @description Arrival.
+             */
+            arrival: string;
+            /**
+             * Format: date-time
+             * @description Start of the service or break (the ETA).
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description End of the service or break.
+             */
+            finish: string;
+            /**
+             * Format: double
+             * @description Kilometres driven to get here.
+             */
+            km: number;
+        };
+        /** @description Totals of a plan or of the current assignment. */
+        PlanTotals: {
+            /** @description Orders served. */
+            orders: number;
+            /** @description Workers with orders. */
+            workers: number;
+            /**
+             * Format: double
+             * @description Kilometres driven.
+             */
+            km: number;
+            /**
+             * Format: double
+             * @description Working hours (leaving home to being back), summed.
+             */
+            hours: number;
+            /**
+             * Format: double
+             * @description Hours driving.
+             */
+            travel_hours: number;
+            /** @description Visits starting after their window. */
+            late: number;
+        };
+        /** @description One worker's plan against their current assignment. */
+        PlanWorker: {
+            /**
+             * Format: uuid
+             * @description The worker.
+             */
+            worker_id: string;
+            /** @description Employee code. */
+            worker_code: string;
+            /** @description Name. */
+            worker_name: string;
+            /** @description Orders in the plan. */
+            plan_orders: number;
+            /**
+             * Format: double
+             * @description Kilometres in the plan.
+             */
+            plan_km: number;
+            /**
+             * Format: double
+             * @description Hours in the plan.
+             */
+            plan_hours: number;
+            /** @description Orders assigned now. */
+            current_orders: number;
+            /**
+             * Format: double
+             * @description Kilometres now.
+             */
+            current_km: number;
+            /**
+             * Format: double
+             * @description Hours now.
+             */
+            current_hours: number;
+            /** @description Late visits now. */
+            current_late: number;
+        };
+        /** @description A point (WGS-84). */
+        Point: {
+            /**
+             * Format: double
+             * @description Latitude.
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude.
+             */
+            lng: number;
         };
         /** @description An order policy as the console edits it (the same fields as an order's `policy`). */
         PolicyFields: {
@@ -4294,6 +4604,98 @@ export interface operations {
             };
             /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_plan_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanStatus"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_plan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Plan id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanStatus"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

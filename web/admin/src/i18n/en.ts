@@ -47,6 +47,7 @@ export const en: AdminMessages = {
     catalog_write: 'Manage catalog',
     order_read: 'View orders',
     order_write: 'Handle orders',
+    dispatch_read: 'View route plans',
     dispatch_write: 'Dispatch',
     aftersales_write: 'After-sales',
     finance_read: 'View finance',

@@ -2,7 +2,9 @@ import { createAppI18n } from '@daojia/shared';
 import { catalogEn } from './catalog.en';
 import { catalogZhCN } from './catalog.zh-CN';
 import { en } from './en';
+import { plansEn } from './plans.en';
+import { plansZhCN } from './plans.zh-CN';
 import { zhCN } from './zh-CN';
 
-export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN }, en: { ...en, ...catalogEn } };
+export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN }, en: { ...en, ...catalogEn, ...plansEn } };
 export const i18n = createAppI18n(messages);

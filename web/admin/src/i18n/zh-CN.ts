@@ -45,6 +45,7 @@ export const zhCN = {
     catalog_write: '管理服务目录',
     order_read: '查看订单',
     order_write: '处理订单',
+    dispatch_read: '查看路线规划',
     dispatch_write: '派单调度',
     aftersales_write: '售后处理',
     finance_read: '查看财务',

@@ -165,6 +165,74 @@ async fn a_customer_orders_follows_reschedules_and_cancels() {
             "nothing half-written"
         );
 
+        // An item the area does not offer: gone from its catalog, refused by the quote and
+        // by an order there; offered again, it is back.
+        let area = app
+            .get(&format!("/api/v1/customer/orders/{id}"), Some(&token))
+            .await
+            .body["area_code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let admin = app
+            .staff_token("catalog-admin", daojia_domain::access::Role::SuperAdmin)
+            .await;
+        let off = |offered: bool| {
+            let (app, admin, area) = (&app, admin.clone(), area.clone());
+            async move {
+                app.call(
+                    axum::http::Method::PUT,
+                    &format!("/api/v1/admin/catalog/areas/{area}/offered/window_cleaning"),
+                    Some(json!({"offered": offered})),
+                    Some(&admin),
+                )
+                .await
+            }
+        };
+        let r = off(false).await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        let listed = |v: &Value| {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["code"] == "window_cleaning")
+        };
+        let c = app
+            .get(&format!("/api/v1/public/catalog?area={area}"), None)
+            .await;
+        assert!(!listed(&c.body), "{b:?}");
+        assert!(listed(&app.get("/api/v1/public/catalog", None).await.body));
+        let q = app
+            .post(
+                "/api/v1/public/quote",
+                json!({"item": "window_cleaning", "area_code": area}),
+                None,
+            )
+            .await;
+        assert_eq!(
+            q.body["errors"][0]["code"], "not_offered_here",
+            "{}",
+            q.text
+        );
+        let mut elsewhere = body.clone();
+        elsewhere["window_start"] = json!(ten_am(&app, 2));
+        let r = place(&app, &token, Some("order-off"), &elsewhere).await;
+        assert_eq!(r.body["errors"][0]["field"], "items[1].item", "{}", r.text);
+        assert_eq!(r.body["errors"][0]["code"], "not_offered_here");
+        let r = app
+            .get(
+                &format!("/api/v1/admin/catalog/areas/{area}/not-offered"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(r.body, json!(["window_cleaning"]));
+        off(true).await;
+        let c = app
+            .get(&format!("/api/v1/public/catalog?area={area}"), None)
+            .await;
+        assert!(listed(&c.body), "{b:?}");
+
         // Views, reschedule, cancel.
         let r = app
             .get(

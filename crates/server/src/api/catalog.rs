@@ -145,9 +145,39 @@ fn item_view(i: service_item::Model) -> ApiResult<ItemView> {
     })
 }
 
-/// The catalog.
-#[utoipa::path(get, path = "/api/v1/public/catalog", tag = "public", responses((status = 200, body = Catalog)))]
-pub async fn catalog(State(state): State<AppState>) -> ApiResult<axum::Json<Catalog>> {
+/// Whose catalog.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogParams {
+    /// Only what this service area offers (the area of the customer's address).
+    pub area: Option<String>,
+}
+
+/// Item codes the area does not offer; a field error for an unknown area.
+async fn not_offered(state: &AppState, area: Option<&str>, field: &str) -> ApiResult<Vec<String>> {
+    let Some(code) = area else {
+        return Ok(vec![]);
+    };
+    let db = state.store.db();
+    if !catalog::areas(db).await?.iter().any(|a| a.code == code) {
+        return Err(ApiError::field(
+            field,
+            "unknown_area",
+            format!("no service area `{code}`"),
+        ));
+    }
+    Ok(catalog::items_not_offered(db, code).await?)
+}
+
+/// The catalog (of one area, when given).
+#[utoipa::path(get, path = "/api/v1/public/catalog", tag = "public", params(CatalogParams),
+    responses((status = 200, body = Catalog), (status = 422, body = crate::http::error::Problem)))]
+pub async fn catalog(
+    State(state): State<AppState>,
+    Query(p): Query<CatalogParams>,
+) -> ApiResult<axum::Json<Catalog>> {
+    let off = not_offered(&state, p.area.as_deref(), "area").await?;
     let db = state.store.db();
     let categories = catalog::categories(db)
         .await?
@@ -161,7 +191,9 @@ pub async fn catalog(State(state): State<AppState>) -> ApiResult<axum::Json<Cata
         .collect();
     let mut items = Vec::new();
     for i in catalog::items_on_shelf(db).await? {
-        items.push(item_view(i)?);
+        if !off.contains(&i.code) {
+            items.push(item_view(i)?);
+        }
     }
     Ok(axum::Json(Catalog { categories, items }))
 }
@@ -388,6 +420,16 @@ pub async fn quote(
                     format!("no service area `{code}`"),
                 ));
             }
+            if catalog::items_not_offered(state.store.db(), code)
+                .await?
+                .contains(&item.code)
+            {
+                return Err(ApiError::field(
+                    "item",
+                    "not_offered_here",
+                    format!("`{}` is not offered in this area", item.code),
+                ));
+            }
             catalog::area_prices(state.store.db(), code)
                 .await?
                 .into_iter()
@@ -453,6 +495,8 @@ pub struct SearchParams {
     pub max_price_fen: Option<i64>,
     /// Base duration at most, minutes.
     pub max_duration_min: Option<i32>,
+    /// Only what this service area offers.
+    pub area: Option<String>,
     /// Order: `relevance` (default: best match, then catalog order), `popular` (most
     /// ordered in the last 90 days), `price_asc` or `price_desc`.
     pub sort: Option<String>,
@@ -494,6 +538,7 @@ pub async fn search(
             "`relevance`, `popular`, `price_asc` or `price_desc`",
         ));
     }
+    let off = not_offered(&state, p.area.as_deref(), "area").await?;
     let db = state.store.db();
     let categories = catalog::categories(db).await?;
     if let Some(c) = &p.category
@@ -516,7 +561,8 @@ pub async fn search(
     };
     let mut hits = Vec::new();
     for (order, i) in catalog::items_on_shelf(db).await?.into_iter().enumerate() {
-        if !in_category(&i.category_code)
+        if off.contains(&i.code)
+            || !in_category(&i.category_code)
             || p.min_price_fen.is_some_and(|lo| i.base_price_fen < lo)
             || p.max_price_fen.is_some_and(|hi| i.base_price_fen > hi)
             || p.max_duration_min.is_some_and(|d| i.base_duration_min > d)

@@ -5,6 +5,7 @@ pub mod addresses;
 pub mod admin;
 pub mod admin_areas;
 pub mod admin_catalog;
+pub mod admin_offers;
 pub mod admin_orders;
 pub mod admin_plans;
 pub mod auth;
@@ -35,6 +36,7 @@ use utoipa::{Modify, OpenApi};
         slots::for_booking, slots::for_my_order, slots::for_staff,
         uploads::upload, uploads::mine, uploads::for_staff, orders::after_sales, orders::confirm,
         exceptions::list, exceptions::resolve,
+        admin_offers::not_offered, admin_offers::set_offered,
         addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
@@ -168,6 +170,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/customer/uploads/{id}", get(uploads::mine))
         .route("/admin/uploads/{id}", get(uploads::for_staff))
         .route("/admin/exceptions", get(exceptions::list))
+        .route(
+            "/admin/catalog/areas/{code}/not-offered",
+            get(admin_offers::not_offered),
+        )
+        .route(
+            "/admin/catalog/areas/{code}/offered/{item}",
+            put(admin_offers::set_offered),
+        )
         .route("/admin/alarms/{id}/resolve", post(exceptions::resolve))
         .route(
             "/customer/orders/{id}/after-sales",

@@ -448,6 +448,7 @@ pub(crate) async fn price(
     }
     let on_shelf = catalog::items_on_shelf(db).await?;
     let overrides = catalog::area_prices(db, &area.code).await?;
+    let off = catalog::items_not_offered(db, &area.code).await?;
     let mut lines = Vec::with_capacity(items.len());
     let mut deposit = Money::ZERO;
     let mut any_deposit = false;
@@ -463,6 +464,13 @@ pub(crate) async fn price(
                 format!("`{}` is not on offer", l.item),
             )
         })?;
+        if off.contains(&item.code) {
+            return Err(ApiError::field(
+                &format!("items[{i}].item"),
+                "not_offered_here",
+                format!("`{}` is not offered at this address", item.name),
+            ));
+        }
         let options: Vec<ItemOption> =
             serde_json::from_str(&item.options).map_err(ApiError::internal)?;
         let sel: Vec<Selection> = l

@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table.
 
 pub mod app_meta;
+pub mod area_item_off;
 pub mod area_item_price;
 pub mod audit_log;
 pub mod auth_refresh_token;

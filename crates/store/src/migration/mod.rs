@@ -10,6 +10,7 @@ mod m0002_jobs;
 mod m0003_orders;
 mod m0004_booking;
 mod m0005_rework;
+mod m0006_area_items;
 mod util;
 
 /// The ordered list of migrations.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_orders::Migration),
             Box::new(m0004_booking::Migration),
             Box::new(m0005_rework::Migration),
+            Box::new(m0006_area_items::Migration),
         ]
     }
 }

@@ -74,3 +74,52 @@ pub async fn popularity(
     }
     Ok(out)
 }
+
+/// Item codes an area does not offer.
+pub async fn items_not_offered(
+    db: &impl ConnectionTrait,
+    area_code: &str,
+) -> Result<Vec<String>, DbErr> {
+    use crate::entity::area_item_off as off;
+    Ok(off::Entity::find()
+        .filter(off::Column::AreaCode.eq(area_code))
+        .order_by_asc(off::Column::ItemCode)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.item_code)
+        .collect())
+}
+
+/// Offers an item in an area, or stops offering it; `true` when that changed anything.
+pub async fn set_offered(
+    db: &impl ConnectionTrait,
+    area_code: &str,
+    item_code: &str,
+    offered: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DbErr> {
+    use crate::entity::area_item_off as off;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    if offered {
+        let r = off::Entity::delete_many()
+            .filter(off::Column::AreaCode.eq(area_code))
+            .filter(off::Column::ItemCode.eq(item_code))
+            .exec(db)
+            .await?;
+        return Ok(r.rows_affected > 0);
+    }
+    let inserted = off::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        area_code: Set(area_code.into()),
+        item_code: Set(item_code.into()),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if crate::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

@@ -99,6 +99,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/catalog/areas/{code}/not-offered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The items an area does not offer (codes). */
+        get: operations["admin_catalog_area_not_offered"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/catalog/areas/{code}/offered/{item}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Offers an item in an area, or takes it out (audited). */
+        put: operations["admin_catalog_area_offered_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/catalog/areas/{code}/prices": {
         parameters: {
             query?: never;
@@ -1030,7 +1064,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The catalog. */
+        /** The catalog (of one area, when given). */
         get: operations["catalog"];
         put?: never;
         post?: never;
@@ -2075,6 +2109,11 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Initial password: at least 8 characters, not only digits. */
             password: string;
+        };
+        /** @description Whether an item is offered in an area. */
+        Offered: {
+            /** @description Offered there. */
+            offered: boolean;
         };
         /** @description An offline payment (现金 / 转账) with its receipt. */
         OfflinePayment: {
@@ -3403,6 +3442,103 @@ export interface operations {
             };
             /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_not_offered: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_catalog_area_offered_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Area code */
+                code: string;
+                /** @description Item code */
+                item: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Offered"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Offered"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6120,7 +6256,10 @@ export interface operations {
     };
     catalog: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only what this service area offers (the area of the customer's address). */
+                area?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6134,6 +6273,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Catalog"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6151,6 +6299,8 @@ export interface operations {
                 max_price_fen?: number;
                 /** @description Base duration at most, minutes. */
                 max_duration_min?: number;
+                /** @description Only what this service area offers. */
+                area?: string;
                 /**
                  * @description Order: `relevance` (default: best match, then catalog order), `popular` (most
                  *     ordered in the last 90 days), `price_asc` or `price_desc`.

@@ -1,0 +1,95 @@
+//! Which items an area offers (a district without pet groomers, a service not licensed
+//! there). Every item is offered everywhere until staff take it out of an area; the
+//! customer's catalog, quotes and orders at an address follow.
+
+use crate::http::auth::{Can, ClientInfo, perm};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Json;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use daojia_store::entity::{service_area, service_item};
+use daojia_store::repo::{audit, catalog};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Whether an item is offered in an area.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Offered {
+    /// Offered there.
+    pub offered: bool,
+}
+
+async fn exists(state: &AppState, area: &str, item: Option<&str>) -> ApiResult<()> {
+    let db = state.store.db();
+    if service_area::Entity::find()
+        .filter(service_area::Column::Code.eq(area))
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("area"));
+    }
+    if let Some(code) = item
+        && service_item::Entity::find()
+            .filter(service_item::Column::Code.eq(code))
+            .one(db)
+            .await?
+            .is_none()
+    {
+        return Err(ApiError::not_found("item"));
+    }
+    Ok(())
+}
+
+/// The items an area does not offer (codes).
+#[utoipa::path(operation_id = "admin_catalog_area_not_offered", get, path = "/api/v1/admin/catalog/areas/{code}/not-offered", tag = "admin", security(("bearer" = ["catalog.read"])),
+    params(("code" = String, Path, description = "Area code")),
+    responses((status = 200, body = Vec<String>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
+pub async fn not_offered(
+    State(state): State<AppState>,
+    _who: Can<perm::CatalogRead>,
+    Path(code): Path<String>,
+) -> ApiResult<axum::Json<Vec<String>>> {
+    exists(&state, &code, None).await?;
+    Ok(axum::Json(
+        catalog::items_not_offered(state.store.db(), &code).await?,
+    ))
+}
+
+/// Offers an item in an area, or takes it out (audited).
+#[utoipa::path(operation_id = "admin_catalog_area_offered_put", put, path = "/api/v1/admin/catalog/areas/{code}/offered/{item}", tag = "admin", security(("bearer" = ["catalog.write"])), request_body = Offered,
+    params(("code" = String, Path, description = "Area code"), ("item" = String, Path, description = "Item code")),
+    responses((status = 200, body = Offered), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn set_offered(
+    State(state): State<AppState>,
+    who: Can<perm::CatalogWrite>,
+    client: ClientInfo,
+    Path((code, item)): Path<(String, String)>,
+    Json(req): Json<Offered>,
+) -> ApiResult<axum::Json<Offered>> {
+    exists(&state, &code, Some(&item)).await?;
+    let now = state.now();
+    let tx = state.store.db().begin().await?;
+    if catalog::set_offered(&tx, &code, &item, req.offered, now).await? {
+        audit::record(
+            &tx,
+            audit::AuditEntry {
+                actor_type: "staff".into(),
+                actor_id: Some(who.staff.staff.id),
+                actor_name: Some(who.staff.staff.name.clone()),
+                action: "catalog.area_offer".into(),
+                target_type: "area".into(),
+                target_id: Some(code.clone()),
+                before: Some(serde_json::json!({"item": item, "offered": !req.offered})),
+                after: Some(serde_json::json!({"item": item, "offered": req.offered})),
+                request_id: client.request_id.clone(),
+                ip: client.ip.clone(),
+            },
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(axum::Json(req))
+}

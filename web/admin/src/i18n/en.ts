@@ -268,6 +268,8 @@ export const en: AdminMessages = {
     refundMax: 'At most {max}',
     note: 'Note',
     afterSalesSaved: 'Saved',
+    reworkWindow: 'Rework visit',
+    reworkHint: 'A free rework order linked to this one is made for the customer; the note names it',
   },
   exceptions: {
     all: 'All',

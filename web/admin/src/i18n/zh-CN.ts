@@ -266,6 +266,8 @@ export const zhCN = {
     refundMax: '最多 {max}',
     note: '处理说明',
     afterSalesSaved: '已保存',
+    reworkWindow: '返工上门时间',
+    reworkHint: '将为客户免费生成一张返工单，关联本订单，处理说明中会写明返工单号',
   },
   exceptions: {
     all: '全部',

@@ -155,6 +155,7 @@ export const commonEn: CommonMessages = {
       unknown_option: 'This option no longer exists; choose again',
       unknown_choice: 'This choice no longer exists; choose again',
       slot_unavailable: 'That window was just taken; pick another',
+      in_the_past: 'This time has passed; pick a later one',
     },
   },
   orderStates: {

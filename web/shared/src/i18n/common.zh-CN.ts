@@ -153,6 +153,7 @@ export const commonZhCN = {
       unknown_option: '该选项已不存在，请重新选择',
       unknown_choice: '该选项已不存在，请重新选择',
       slot_unavailable: '这个时段刚刚约满了，请重新选择',
+      in_the_past: '这个时间已经过去，请选择之后的时间',
     },
   },
   orderStates: {

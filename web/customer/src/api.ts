@@ -1,6 +1,7 @@
 /** The customer app's API client; its tokens live under the `customer` key. */
-import { createApi, unwrap, type AddressView, type AreaView, type Catalog, type LineInput, type OrderView, type SlotsView, type UploadView } from '@daojia/shared';
+import { ApiError, createApi, unwrap, type AddressView, type AreaView, type Catalog, type LineInput, type OrderView, type QuoteView, type SlotsView, type UploadView } from '@daojia/shared';
 import { shrinkImage } from './booking/photos';
+import { quoter } from './catalog';
 
 export const api = createApi('customer');
 
@@ -27,6 +28,13 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
 
 export const loadCatalog: () => Promise<Catalog> = once(() => unwrap(api.publicClient.GET('/api/v1/public/catalog')));
 export const loadAreas: () => Promise<AreaView[]> = once(() => unwrap(api.publicClient.GET('/api/v1/public/areas')));
+
+/** The server's price of a line, in the prices of the area given (see `quoter`). */
+export const quoteLine = quoter(
+  (body): Promise<QuoteView> => unwrap(api.publicClient.POST('/api/v1/public/quote', { body })),
+  (e) =>
+    (e instanceof ApiError && e.fieldErrors.find((f) => f.field === 'area_code' || (f.field === 'item' && f.code === 'not_offered_here'))?.code) || null,
+);
 
 export const loadOrder = (id: string): Promise<OrderView> =>
   unwrap(api.client.GET('/api/v1/customer/orders/{id}', { params: { path: { id } } }));

@@ -74,3 +74,33 @@ export function fromPriceFen(item: Pick<ItemView, 'base_price_fen' | 'options'>)
 export function priceVaries(item: Pick<ItemView, 'options'>): boolean {
   return item.options.some((o) => o.choices.some((c) => c.price_delta_fen !== 0));
 }
+
+/** What a quote is asked with: the line, and the area whose prices apply. */
+export type QuoteBody = ReturnType<typeof lineInput> & { area_code?: string | null };
+
+export interface AreaQuote<Q> {
+  quote: Q;
+  /** The area whose prices these are; null: the base prices. */
+  area: string | null;
+  /** Why the area's prices could not be had (`unknown_area`, `not_offered_here`), if so. */
+  refused: string | null;
+}
+
+/**
+ * The price of a line where it will be done: in the area's prices when the area is known
+ * (the booking's address), else the base prices. When the server will not price it in the
+ * area (`refusal` gives its code: an area it no longer knows, an item the area does not
+ * offer), the base prices with the reason: the booking itself says what is wrong.
+ */
+export function quoter<Q>(post: (body: QuoteBody) => Promise<Q>, refusal: (e: unknown) => string | null) {
+  return async (line: ReturnType<typeof lineInput>, areaCode?: string | null): Promise<AreaQuote<Q>> => {
+    if (!areaCode) return { quote: await post(line), area: null, refused: null };
+    try {
+      return { quote: await post({ ...line, area_code: areaCode }), area: areaCode, refused: null };
+    } catch (e) {
+      const why = refusal(e);
+      if (why === null) throw e;
+      return { quote: await post(line), area: null, refused: why };
+    }
+  };
+}

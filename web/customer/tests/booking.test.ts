@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_NOTES, MAX_PHOTOS, sameLines, validateBooking, type DraftPhoto } from '../src/booking/draft';
-import { addressBody, emptyAddress, pinError, validateAddress } from '../src/booking/address';
+import { addressBody, bookingAddress, emptyAddress, pinError, validateAddress } from '../src/booking/address';
 import { fitWithin } from '../src/booking/photos';
 
 const line = { item: 'deep_cleaning', choices: { area: '60_90' }, quantity: 1 };
@@ -80,5 +80,24 @@ describe('fitWithin', () => {
     expect(fitWithin(4000, 3000, 1600)).toEqual({ width: 1600, height: 1200 });
     expect(fitWithin(3000, 4000, 1600)).toEqual({ width: 1200, height: 1600 });
     expect(fitWithin(800, 600, 1600)).toEqual({ width: 800, height: 600 });
+  });
+});
+
+describe('the address a booking goes to', () => {
+  const home = { id: 'home', is_default: true, area_code: null };
+  const office = { id: 'office', is_default: false, area_code: 'sh-xuhui' };
+  const parents = { id: 'parents', is_default: false, area_code: 'sh-pudong' };
+
+  it('is the one chosen while it is still saved', () => {
+    expect(bookingAddress([home, office, parents], 'parents')).toBe(parents);
+    expect(bookingAddress([home, office], 'home')).toBe(home);
+    expect(bookingAddress([home, office], 'deleted')).toBeNull();
+  });
+
+  it('is otherwise the default one if served, else the first one served', () => {
+    expect(bookingAddress([office, { ...parents, is_default: true }], null)?.id).toBe('parents');
+    expect(bookingAddress([home, office, parents], null)).toBe(office);
+    expect(bookingAddress([home], null)).toBeNull();
+    expect(bookingAddress([], null)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   categoryIcon,
   choicesFromQuery,
@@ -8,6 +8,8 @@ import {
   lineInput,
   priceVaries,
   quantityFromQuery,
+  quoter,
+  type QuoteBody,
 } from '../src/catalog';
 
 const choice = (code: string, price_delta_fen = 0) => ({ code, name: code, name_en: code, price_delta_fen, duration_delta_min: 0 });
@@ -61,5 +63,40 @@ describe('price tags', () => {
   it('have an icon for every demo category and a generic one for a new category', () => {
     for (const c of ['cleaning', 'appliance_repair', 'beauty', 'nursing', 'pet_care', 'car_care']) expect(categoryIcon(c)).not.toBe('apps-o');
     expect(categoryIcon('space_travel')).toBe('apps-o');
+  });
+});
+
+describe('quoting a line', () => {
+  const line = lineInput('daily_cleaning', { hours: '3h' }, 1);
+  const refusal = (e: unknown) => (e instanceof Error && e.message.startsWith('refused:') ? e.message.slice(8) : null);
+
+  it("asks for the area's prices when the area is known, else the base prices", async () => {
+    const post = vi.fn(async (b: QuoteBody) => ({ total_fen: b.area_code ? 22_000 : 15_900 }));
+    const quote = quoter(post, refusal);
+    expect(await quote(line, 'sh-xuhui')).toEqual({ quote: { total_fen: 22_000 }, area: 'sh-xuhui', refused: null });
+    expect(post).toHaveBeenLastCalledWith({ ...line, area_code: 'sh-xuhui' });
+    expect(await quote(line, null)).toEqual({ quote: { total_fen: 15_900 }, area: null, refused: null });
+    expect(post).toHaveBeenLastCalledWith(line);
+    expect(post.mock.calls[1][0]).not.toHaveProperty('area_code');
+  });
+
+  it('gives the base prices, and why, when the area will not price it', async () => {
+    for (const why of ['unknown_area', 'not_offered_here']) {
+      const post = vi.fn(async (b: QuoteBody) => {
+        if (b.area_code) throw new Error(`refused:${why}`);
+        return { total_fen: 15_900 };
+      });
+      expect(await quoter(post, refusal)(line, 'sh-xuhui')).toEqual({ quote: { total_fen: 15_900 }, area: null, refused: why });
+      expect(post).toHaveBeenCalledTimes(2);
+    }
+  });
+
+  it('fails on anything else, without asking again', async () => {
+    const down = new Error('network');
+    const failing = vi.fn(async () => {
+      throw down;
+    });
+    await expect(quoter(failing, refusal)(line, 'sh-xuhui')).rejects.toBe(down);
+    expect(failing).toHaveBeenCalledTimes(1);
   });
 });

@@ -57,3 +57,12 @@ export function addressBody(f: AddressForm): AddressInput {
 export function pinError(fields: Record<string, string>): string | undefined {
   return fields.lat ?? fields.lng ?? fields.coord;
 }
+
+/**
+ * The address a booking goes to: the one chosen while it is still saved; with none chosen,
+ * the default address if we serve it, else the first one we serve; else none.
+ */
+export function bookingAddress<A extends { id: string; is_default: boolean; area_code?: string | null }>(list: A[], chosen: string | null): A | null {
+  if (chosen) return list.find((a) => a.id === chosen) ?? null;
+  return list.find((a) => a.is_default && a.area_code) ?? list.find((a) => a.area_code) ?? null;
+}

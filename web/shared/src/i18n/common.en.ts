@@ -156,6 +156,8 @@ export const commonEn: CommonMessages = {
       unknown_choice: 'This choice no longer exists; choose again',
       slot_unavailable: 'That window was just taken; pick another',
       in_the_past: 'This time has passed; pick a later one',
+      unknown_area: 'This service area no longer exists',
+      not_offered_here: 'Not offered at this address',
     },
   },
   orderStates: {

@@ -154,6 +154,8 @@ export const commonZhCN = {
       unknown_choice: '该选项已不存在，请重新选择',
       slot_unavailable: '这个时段刚刚约满了，请重新选择',
       in_the_past: '这个时间已经过去，请选择之后的时间',
+      unknown_area: '该服务区域已不存在',
+      not_offered_here: '该地址所在区域暂不提供此服务',
     },
   },
   orderStates: {

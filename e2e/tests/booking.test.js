@@ -1,5 +1,7 @@
 // A customer books a demo service end to end on a phone-sized screen and finds it in their
 // orders; staff move it to another window in the console; the customer sees the new window.
+// After the visit, staff decide the customer's after-sales case as a rework visit at a
+// window from the order's slots, and the rework order links back to the original.
 // Screenshots of each step go to test-output/e2e/booking-*.png.
 
 import assert from 'node:assert/strict';
@@ -9,6 +11,8 @@ import { DESKTOP, OUT, PHONE, launch, otpLogin, staffLogin, startDemo } from '..
 
 let demo;
 let browser;
+/** The order the first test places (the second takes it through after-sales). */
+let bookedOrder;
 
 before(async () => {
   demo = await startDemo();
@@ -63,15 +67,17 @@ test('a customer books a service, staff reschedule it, the customer sees the new
   assert.equal(res.status(), 201, await res.text());
   assert.ok(res.request().headers()['idempotency-key'], 'the order is placed with an Idempotency-Key');
   const order = await res.json();
+  bookedOrder = order;
 
   await c.getByTestId('order-page').waitFor();
   assert.equal(startTime(await c.getByTestId('order-window').innerText()), startTime(booked));
   await c.getByTestId('timeline').getByTestId('event-place').waitFor();
   await shot(c, '4-order', false);
 
-  // It is in the order list, under "all" and under its own tab.
+  // It is in the order list, under "all" and under its own tab, named by what was ordered.
   await c.goto(`${demo.base}/orders`);
   await c.getByTestId(`order-${order.order_no}`).waitFor();
+  assert.match(await c.getByTestId(`order-${order.order_no}`).getByTestId('order-summary').innerText(), /日常保洁/);
   await c.getByTestId(`order-tab-${order.view}`).click();
   await c.getByTestId(`order-${order.order_no}`).waitFor();
   await c.waitForTimeout(400); // the tab's underline slides over
@@ -86,6 +92,9 @@ test('a customer books a service, staff reschedule it, the customer sees the new
   await s.getByTestId('filter-search').click();
   await s.getByTestId(`order-link-${order.order_no}`).click();
   await s.getByTestId('order-detail').waitFor();
+  // The customer's notes and the address's pin.
+  assert.match(await s.getByTestId('order-notes').innerText(), /家里有猫/);
+  await s.getByTestId('order-map').locator('.daojia-pin').waitFor({ timeout: 15_000 });
   await s.getByTestId('action-reschedule').click();
   const dialog = s.getByTestId('reschedule-dialog');
   await dialog.waitFor();
@@ -107,6 +116,67 @@ test('a customer books a service, staff reschedule it, the customer sees the new
   await desk.close();
   await phone.close();
 });
+
+test('staff decide an after-sales case as a rework visit at a window from the slots', async (t) => {
+  if (!bookedOrder) return t.skip('the booking test did not place an order');
+  const id = bookedOrder.id;
+  // The visit happens and the customer complains (through the API: not what is tested here).
+  const login = await call('POST', '/api/v1/public/auth/staff/login', null, { login: 'admin', password: demo.staffPassword });
+  const token = login.access_token;
+  const workers = await call('GET', '/api/v1/admin/workers', token);
+  await call('POST', `/api/v1/admin/orders/${id}/assign`, token, { worker_id: workers.items[0].id });
+  for (const step of ['check_in', 'finish', 'complete']) await call('POST', `/api/v1/admin/orders/${id}/visit`, token, { step });
+  const opened = await call('POST', `/api/v1/admin/orders/${id}/after-sales`, token, { decision: 'open', note: '地板有划痕' });
+  assert.equal(opened.state, 'after_sales');
+
+  const desk = await browser.newContext(DESKTOP);
+  const s = await desk.newPage();
+  await staffLogin(s, demo.base, 'admin', demo.staffPassword);
+  await s.goto(`${demo.base}/admin/orders/${id}`);
+  await s.getByTestId('order-detail').waitFor();
+  await s.getByTestId('action-after-sales').click();
+  const dialog = s.getByTestId('after-sales-dialog');
+  await dialog.getByTestId('rework-window').waitFor();
+  // A rework needs its window: the form says so before anything is sent.
+  await dialog.locator('[data-testid="after-sales-note"] textarea, textarea[data-testid="after-sales-note"]').first().fill('安排师傅上门返工');
+  await dialog.getByTestId('after-sales-submit').click();
+  await dialog.getByText(/请选择新的时段|Pick a new window/).waitFor();
+  const chosen = await pickStaffWindow(dialog);
+  await shot(s, '9-console-rework');
+  const decided = s.waitForResponse((r) => r.url().endsWith(`/api/v1/admin/orders/${id}/after-sales`) && r.request().method() === 'POST');
+  await dialog.getByTestId('after-sales-submit').click();
+  const answer = await decided;
+  assert.equal(answer.status(), 200, await answer.text());
+  await s.getByTestId('timeline').getByTestId('event-resolve_after_sales').waitFor();
+
+  // The rework visit: free, at the window chosen, linked to the original.
+  const list = await call('GET', `/api/v1/admin/orders?customer_phone=${demo.customerPhone}`, token);
+  const rework = list.items.find((o) => o.rework_of === id);
+  assert.ok(rework, 'a rework order is linked to the original');
+  await s.goto(`${demo.base}/admin/orders/${rework.id}`);
+  await s.getByTestId('order-detail').waitFor();
+  assert.equal(startTime(await s.getByTestId('order-window').innerText()), chosen);
+  await s.getByTestId('order-map').locator('.daojia-pin').waitFor({ timeout: 15_000 });
+  await shot(s, '10-console-rework-order');
+  await s.getByTestId('order-rework-of').click();
+  await s.waitForURL(`**/admin/orders/${id}`);
+  await s.getByTestId('order-rework-of').waitFor({ state: 'detached' });
+  await s.getByTestId('order-facts').waitFor();
+  assert.match(await s.getByTestId('order-detail').innerText(), new RegExp(bookedOrder.order_no));
+  await desk.close();
+});
+
+/** One API call with a staff token; the parsed answer (fails the test on an error). */
+async function call(method, path, token, body) {
+  const r = await fetch(`${demo.base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
 
 /**
  * Chooses a window other than the order's own in the console's reschedule dialog (the

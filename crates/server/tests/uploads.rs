@@ -273,6 +273,15 @@ async fn photos_go_with_the_booking_and_the_after_sales_case() {
             (reworks[0].total_fen, reworks[0].state.as_str()),
             (0, "pending_dispatch")
         );
+        let detail = app
+            .get(&format!("/api/v1/admin/orders/{id}"), Some(&aftersales))
+            .await;
+        assert_eq!(
+            detail.body["rework_id"],
+            reworks[0].id.to_string(),
+            "{}",
+            detail.text
+        );
         let list = app.get("/api/v1/customer/orders", Some(&token)).await;
         assert_eq!(
             list.body.as_array().unwrap().len(),

@@ -16,6 +16,7 @@ use daojia_domain::phone::{Phone, mask_phone};
 use daojia_store::entity::service_order;
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::{PageRequest, audit, catalog, orders};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -71,6 +72,8 @@ pub struct AdminOrder {
     pub duration_min: i32,
     /// The order this one reworks (返工), if it is a rework visit.
     pub rework_of: Option<Uuid>,
+    /// The rework visit made for this order, if any (in the detail view).
+    pub rework_id: Option<Uuid>,
     /// Photos the customer attached (in the detail view).
     pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
@@ -126,6 +129,7 @@ pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrd
         lines: vec![],
         events: vec![],
         rework_of: m.rework_of,
+        rework_id: None,
         house_number: dec(ctx::HOUSE_NUMBER, &m.house_number_enc),
         lat: m.lat,
         lng: m.lng,
@@ -242,6 +246,11 @@ async fn detail_of(state: &AppState, id: Uuid) -> ApiResult<AdminOrder> {
         })
         .collect();
     o.photos = super::orders::photos_of(state, id, "admin").await?;
+    o.rework_id = service_order::Entity::find()
+        .filter(service_order::Column::ReworkOf.eq(id))
+        .one(db)
+        .await?
+        .map(|r| r.id);
     o.payments = orders::payments(db, id)
         .await?
         .into_iter()

@@ -1515,6 +1515,11 @@ export interface components {
              * @description The order this one reworks (返工), if it is a rework visit.
              */
             rework_of?: string | null;
+            /**
+             * Format: uuid
+             * @description The rework visit made for this order, if any (in the detail view).
+             */
+            rework_id?: string | null;
             /** @description Photos the customer attached (in the detail view). */
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Options: `--orders N`, `--workers N`, `--seconds S` (the told plan), `--replan-seconds S`,
-//! `--changes N` (per kind), `--threads T`, `--seed N`.
+//! `--changes N` (per kind), `--threads T`, `--seed N`, `--max-minutes M` (longest service
+//! item drawn; all by default).
 
 #[path = "support/demo_day.rs"]
 mod demo_day;
@@ -65,8 +66,9 @@ fn main() {
     let changes = arg("--changes", 3usize);
     let threads = arg("--threads", 2usize);
     let seed = arg("--seed", 1u64);
+    let max_minutes = arg("--max-minutes", 600i32);
 
-    let input = demo_day::day(seed, orders, workers, 600);
+    let input = demo_day::day(seed, orders, workers, max_minutes);
     let day = DayProblem::build(&input, &TravelModel::default()).expect("a valid day");
     let base = day.problem.clone();
     let options = |secs: f64, seed: u64, progress: Option<Arc<Progress>>| SolveOptions {

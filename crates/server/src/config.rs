@@ -233,6 +233,13 @@ pub struct MapConfig {
     pub tile_coord: String,
     /// Attribution shown with the tiles (required by most tile licences).
     pub attribution: Option<String>,
+    /// AMap JS API (Web 端) key: when set, the apps draw maps with AMap's own JS map instead
+    /// of Leaflet. It is a browser key, visible to every visitor; restrict it to your
+    /// domains in AMap's console.
+    pub amap_js_key: Option<String>,
+    /// The AMap JS security code (安全密钥) paired with the key. AMap recommends serving it
+    /// through a proxy in production; here it is handed to the browser with the key.
+    pub amap_security_code: Option<String>,
 }
 
 impl Default for MapConfig {
@@ -241,6 +248,8 @@ impl Default for MapConfig {
             tile_url: None,
             tile_coord: "wgs84".into(),
             attribution: None,
+            amap_js_key: None,
+            amap_security_code: None,
         }
     }
 }
@@ -405,6 +414,15 @@ impl Config {
         if let Some(v) = get("DAOJIA_GEOCODING_PROVIDER") {
             self.geocoding.provider = v;
         }
+        if let Some(v) = get("DAOJIA_MAP_AMAP_JS_KEY") {
+            self.map.amap_js_key = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_MAP_AMAP_SECURITY_CODE") {
+            self.map.amap_security_code = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_MAP_TILE_URL") {
+            self.map.tile_url = Some(v);
+        }
         if let Some(v) = get("DAOJIA_GEOCODING_KEY") {
             self.geocoding.key = Some(v);
         }
@@ -441,6 +459,23 @@ impl Config {
         }
         if let Err(e) = self.travel.validate() {
             return Err(invalid("travel", e.to_string()));
+        }
+        if self.map.amap_security_code.is_some() && self.map.amap_js_key.is_none() {
+            return Err(invalid(
+                "map.amap_security_code",
+                "is set without map.amap_js_key",
+            ));
+        }
+        if self
+            .map
+            .amap_js_key
+            .as_deref()
+            .is_some_and(|k| k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(invalid(
+                "map.amap_js_key",
+                "letters and digits, as AMap issues them",
+            ));
         }
         if !matches!(self.map.tile_coord.as_str(), "wgs84" | "gcj02") {
             return Err(invalid("map.tile_coord", "`wgs84` or `gcj02`"));

@@ -120,6 +120,7 @@ async fn the_demo_serves_its_base_map_and_the_apps_learn_how_to_draw_maps() {
     let cfg = app.get("/api/v1/public/config", None).await;
     assert_eq!(cfg.body["map"]["tile_coord"], "wgs84");
     assert_eq!(cfg.body["map"]["basemap"], false);
+    assert!(cfg.body["map"]["amap_js_key"].is_null());
     let r = app.get("/api/v1/public/basemap", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 

@@ -33,6 +33,10 @@ pub struct MapView {
     pub attribution: Option<String>,
     /// Whether `/api/v1/public/basemap` has an offline base map.
     pub basemap: bool,
+    /// AMap JS API key: when present, draw maps with AMap (GCJ-02) instead of Leaflet.
+    pub amap_js_key: Option<String>,
+    /// The AMap JS security code paired with the key.
+    pub amap_security_code: Option<String>,
 }
 
 /// Public configuration.
@@ -48,6 +52,8 @@ pub async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
             tile_coord: state.config.map.tile_coord.clone(),
             attribution: state.config.map.attribution.clone(),
             basemap: state.demo,
+            amap_js_key: state.config.map.amap_js_key.clone(),
+            amap_security_code: state.config.map.amap_security_code.clone(),
         },
     })
 }

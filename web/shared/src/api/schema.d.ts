@@ -2101,6 +2101,10 @@ export interface components {
             attribution?: string | null;
             /** @description Whether `/api/v1/public/basemap` has an offline base map. */
             basemap: boolean;
+            /** @description AMap JS API key: when present, draw maps with AMap (GCJ-02) instead of Leaflet. */
+            amap_js_key?: string | null;
+            /** @description The AMap JS security code paired with the key. */
+            amap_security_code?: string | null;
         };
         /** @description A new staff account. */
         NewStaff: {

@@ -1,7 +1,7 @@
 // A customer books a demo service end to end on a phone-sized screen and finds it in their
 // orders; staff move it to another window in the console; the customer sees the new window.
 // After the visit, staff decide the customer's after-sales case as a rework visit at a
-// window from the order's slots, and the rework order links back to the original.
+// window from the order's slots, and the rework order and the original link to each other.
 // Screenshots of each step go to test-output/e2e/booking-*.png.
 
 import assert from 'node:assert/strict';
@@ -148,6 +148,8 @@ test('staff decide an after-sales case as a rework visit at a window from the sl
   const answer = await decided;
   assert.equal(answer.status(), 200, await answer.text());
   await s.getByTestId('timeline').getByTestId('event-resolve_after_sales').waitFor();
+  // The decided original links to its rework visit at once.
+  await s.getByTestId('order-rework').waitFor();
 
   // The rework visit: free, at the window chosen, linked to the original.
   const list = await call('GET', `/api/v1/admin/orders?customer_phone=${demo.customerPhone}`, token);
@@ -163,6 +165,11 @@ test('staff decide an after-sales case as a rework visit at a window from the sl
   await s.getByTestId('order-rework-of').waitFor({ state: 'detached' });
   await s.getByTestId('order-facts').waitFor();
   assert.match(await s.getByTestId('order-detail').innerText(), new RegExp(bookedOrder.order_no));
+  // And from the original to the rework.
+  await s.getByTestId('order-rework').click();
+  await s.waitForURL(`**/admin/orders/${rework.id}`);
+  await s.getByTestId('order-rework-of').waitFor();
+  await s.getByTestId('order-rework').waitFor({ state: 'detached' });
   await desk.close();
 });
 

@@ -181,6 +181,8 @@ export const en: AdminMessages = {
     noNotes: 'None',
     reworkOf: 'Rework of',
     originalOrder: 'Open the original order',
+    reworkVisit: 'Rework visit',
+    reworkOrder: 'Open the rework order',
     lineTotal: 'Subtotal',
     photos: 'Photos',
     photoFailed: 'Cannot load',

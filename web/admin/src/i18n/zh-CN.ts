@@ -179,6 +179,8 @@ export const zhCN = {
     noNotes: '无',
     reworkOf: '返工',
     originalOrder: '查看原订单',
+    reworkVisit: '返工单',
+    reworkOrder: '查看返工单',
     lineTotal: '小计',
     photos: '照片',
     photoFailed: '无法加载',

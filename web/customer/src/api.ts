@@ -1,7 +1,21 @@
 /** The customer app's API client; its tokens live under the `customer` key. */
-import { ApiError, createApi, unwrap, type AddressView, type AreaView, type Catalog, type LineInput, type OrderView, type QuoteView, type SlotsView, type UploadView } from '@daojia/shared';
+import {
+  ApiError,
+  createApi,
+  unwrap,
+  type AddressView,
+  type AreaView,
+  type Catalog,
+  type ItemView,
+  type LineInput,
+  type OrderView,
+  type QuoteView,
+  type SlotsView,
+  type UploadView,
+} from '@daojia/shared';
 import { shrinkImage } from './booking/photos';
 import { quoter } from './catalog';
+import { inArea, searchQuery, type InArea, type Listing } from './listing';
 
 export const api = createApi('customer');
 
@@ -26,7 +40,29 @@ function once<T>(load: () => Promise<T>): () => Promise<T> {
   };
 }
 
-export const loadCatalog: () => Promise<Catalog> = once(() => unwrap(api.publicClient.GET('/api/v1/public/catalog')));
+/** True for the server's refusal of a service area it does not know. */
+const unknownArea = (e: unknown): boolean => e instanceof ApiError && e.fieldErrors.some((f) => f.field === 'area' && f.code === 'unknown_area');
+
+const catalogs = new Map<string, () => Promise<Catalog>>();
+/** The catalog; of one area (only what it offers) when given. Once per page load and area. */
+export function loadCatalog(area: string | null = null): Promise<Catalog> {
+  const key = area ?? '';
+  let load = catalogs.get(key);
+  if (!load) {
+    load = once(() => unwrap(api.publicClient.GET('/api/v1/public/catalog', { params: { query: area ? { area } : {} } })));
+    catalogs.set(key, load);
+  }
+  return load();
+}
+/** The catalog of an area, or everywhere's when the server no longer knows the area. */
+export const loadAreaCatalog = inArea(loadCatalog, unknownArea);
+
+/** Search (or a category in another order) in an area, as `loadAreaCatalog` falls back. */
+export const searchCatalog = (listing: Listing, area: string | null): Promise<InArea<ItemView[]>> =>
+  inArea(
+    async (a) => (await unwrap(api.publicClient.GET('/api/v1/public/catalog/search', { params: { query: searchQuery(listing, a) } }))).items,
+    unknownArea,
+  )(area);
 export const loadAreas: () => Promise<AreaView[]> = once(() => unwrap(api.publicClient.GET('/api/v1/public/areas')));
 
 /** The server's price of a line, in the prices of the area given (see `quoter`). */

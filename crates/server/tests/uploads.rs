@@ -288,5 +288,72 @@ async fn photos_go_with_the_booking_and_the_after_sales_case() {
             2,
             "the customer sees the rework visit"
         );
+
+        // Catalog photos: staff upload one and show it on an item; anyone may see it, while
+        // customers' photos stay private.
+        let catalog_admin = app.staff_token("cat", Role::SuperAdmin).await;
+        let boundary = "b";
+        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.jpg\"\r\n\r\n").into_bytes();
+        body.extend_from_slice(&jpeg_with_exif());
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/admin/uploads")
+            .header("authorization", format!("Bearer {catalog_admin}"))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        let up = app.send(req).await;
+        assert_eq!(up.status, StatusCode::CREATED, "{b:?}: {}", up.text);
+        let r = app
+            .call(
+                axum::http::Method::PUT,
+                "/api/v1/admin/catalog/items/daily_cleaning/photos",
+                Some(json!({"photo_ids": [up.body["id"]]})),
+                Some(&catalog_admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = app
+            .call(
+                axum::http::Method::PUT,
+                "/api/v1/admin/catalog/items/daily_cleaning/photos",
+                Some(json!({"photo_ids": [photo]})),
+                Some(&catalog_admin),
+            )
+            .await;
+        assert_eq!(
+            r.body["errors"][0]["field"], "photo_ids[0]",
+            "a customer's photo is not a catalog photo"
+        );
+        let cat = app.get("/api/v1/public/catalog", None).await;
+        let item = cat.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["code"] == "daily_cleaning")
+            .unwrap()
+            .clone();
+        let url = item["photos"][0].as_str().unwrap().to_string();
+        let req = Request::builder().uri(&url).body(Body::empty()).unwrap();
+        let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{b:?}");
+        let req = Request::builder()
+            .uri(format!("/api/v1/public/photos/{photo}"))
+            .body(Body::empty())
+            .unwrap();
+        let resp = tower::ServiceExt::oneshot(app.router.clone(), req)
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::NOT_FOUND,
+            "customers' photos are not public"
+        );
     }
 }

@@ -93,3 +93,77 @@ pub async fn set_offered(
     tx.commit().await?;
     Ok(axum::Json(req))
 }
+
+/// An item's photos.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPhotos {
+    /// Upload ids from `POST /api/v1/admin/uploads`, in display order (at most 8).
+    pub photo_ids: Vec<uuid::Uuid>,
+}
+
+/// Sets an item's photos (audited).
+#[utoipa::path(operation_id = "admin_catalog_item_photos_put", put, path = "/api/v1/admin/catalog/items/{code}/photos", tag = "admin", security(("bearer" = ["catalog.write"])), request_body = ItemPhotos,
+    params(("code" = String, Path, description = "Item code")),
+    responses((status = 200, body = ItemPhotos), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn set_item_photos(
+    State(state): State<AppState>,
+    who: Can<perm::CatalogWrite>,
+    client: ClientInfo,
+    Path(code): Path<String>,
+    Json(req): Json<ItemPhotos>,
+) -> ApiResult<axum::Json<ItemPhotos>> {
+    use sea_orm::sea_query::Expr;
+    if req.photo_ids.len() > 8 {
+        return Err(ApiError::field("photo_ids", "too_many", "at most 8 photos"));
+    }
+    let db = state.store.db();
+    for (i, id) in req.photo_ids.iter().enumerate() {
+        let ok = daojia_store::repo::uploads::get(db, *id)
+            .await?
+            .is_some_and(|u| u.purpose == "item");
+        if !ok {
+            return Err(ApiError::field(
+                &format!("photo_ids[{i}]"),
+                "unknown_photo",
+                "not a catalog photo uploaded by staff",
+            ));
+        }
+    }
+    let now = state.now();
+    let tx = db.begin().await?;
+    let item = service_item::Entity::find()
+        .filter(service_item::Column::Code.eq(code.as_str()))
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ApiError::not_found("item"))?;
+    let photos = serde_json::to_string(&req.photo_ids).map_err(ApiError::internal)?;
+    service_item::Entity::update_many()
+        .col_expr(
+            service_item::Column::Photos,
+            Expr::value(Some(photos.clone())),
+        )
+        .col_expr(service_item::Column::UpdatedAt, Expr::value(now))
+        .filter(service_item::Column::Id.eq(item.id))
+        .exec(&tx)
+        .await?;
+    audit::record(
+        &tx,
+        audit::AuditEntry {
+            actor_type: "staff".into(),
+            actor_id: Some(who.staff.staff.id),
+            actor_name: Some(who.staff.staff.name.clone()),
+            action: "catalog.item_photos".into(),
+            target_type: "item".into(),
+            target_id: Some(code.clone()),
+            before: Some(serde_json::json!({"photos": item.photos})),
+            after: Some(serde_json::json!({"photos": photos})),
+            request_id: client.request_id.clone(),
+            ip: client.ip.clone(),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(axum::Json(req))
+}

@@ -86,6 +86,8 @@ pub struct ItemView {
     pub payment_mode: String,
     /// The deposit, 分 (0 when paid in full).
     pub deposit_fen: i64,
+    /// Photos of the service, in order (public URLs).
+    pub photos: Vec<String>,
 }
 
 /// Categories and items.
@@ -127,10 +129,19 @@ fn option_view(o: ItemOption) -> ItemOptionView {
 
 fn item_view(i: service_item::Model) -> ApiResult<ItemView> {
     let options = options_of(&i)?.into_iter().map(option_view).collect();
+    let photos = i
+        .photos
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Vec<uuid::Uuid>>(p).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|id| format!("/api/v1/public/photos/{id}"))
+        .collect();
     Ok(ItemView {
         skills: strings(&i.skills),
         tools: strings(&i.tools),
         options,
+        photos,
         code: i.code,
         category_code: i.category_code,
         name: i.name,

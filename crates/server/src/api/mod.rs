@@ -36,7 +36,8 @@ use utoipa::{Modify, OpenApi};
         slots::for_booking, slots::for_my_order, slots::for_staff,
         uploads::upload, uploads::mine, uploads::for_staff, orders::after_sales, orders::confirm,
         exceptions::list, exceptions::resolve,
-        admin_offers::not_offered, admin_offers::set_offered,
+        admin_offers::not_offered, admin_offers::set_offered, admin_offers::set_item_photos,
+        uploads::staff_upload, uploads::public_photo,
         addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
@@ -169,6 +170,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/customer/uploads/{id}", get(uploads::mine))
         .route("/admin/uploads/{id}", get(uploads::for_staff))
+        .route(
+            "/admin/uploads",
+            post(uploads::staff_upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.booking.upload_max_bytes + 64 * 1024,
+            )),
+        )
+        .route("/public/photos/{id}", get(uploads::public_photo))
+        .route(
+            "/admin/catalog/items/{code}/photos",
+            put(admin_offers::set_item_photos),
+        )
         .route("/admin/exceptions", get(exceptions::list))
         .route(
             "/admin/catalog/areas/{code}/not-offered",

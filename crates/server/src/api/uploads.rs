@@ -59,7 +59,31 @@ pub struct UploadForm {
 pub async fn upload(
     State(state): State<AppState>,
     me: CurrentCustomer,
+    form: Multipart,
+) -> ApiResult<(StatusCode, axum::Json<UploadView>)> {
+    receive(&state, form, "customer", me.id, &PURPOSES, "problem").await
+}
+
+/// Uploads a photo for the catalog (multipart: `file`; purpose `item`).
+#[utoipa::path(operation_id = "admin_upload", post, path = "/api/v1/admin/uploads", tag = "admin", security(("bearer" = ["catalog.write"])),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = UploadView), (status = 403, body = crate::http::error::Problem), (status = 413, body = crate::http::error::Problem),
+        (status = 415, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn staff_upload(
+    State(state): State<AppState>,
+    who: Can<perm::CatalogWrite>,
+    form: Multipart,
+) -> ApiResult<(StatusCode, axum::Json<UploadView>)> {
+    receive(&state, form, "staff", who.staff.staff.id, &["item"], "item").await
+}
+
+async fn receive(
+    state: &AppState,
     mut form: Multipart,
+    owner_type: &'static str,
+    owner_id: Uuid,
+    purposes: &[&str],
+    default_purpose: &str,
 ) -> ApiResult<(StatusCode, axum::Json<UploadView>)> {
     let max = state.config.booking.upload_max_bytes;
     let too_large = || {
@@ -69,7 +93,7 @@ pub async fn upload(
             format!("a photo may be at most {} MB", max / (1024 * 1024)),
         )
     };
-    let mut purpose = "problem".to_string();
+    let mut purpose = default_purpose.to_string();
     let mut file: Option<Vec<u8>> = None;
     loop {
         let field = match form.next_field().await {
@@ -110,11 +134,11 @@ pub async fn upload(
             _ => {}
         }
     }
-    if !PURPOSES.contains(&purpose.as_str()) {
+    if !purposes.contains(&purpose.as_str()) {
         return Err(ApiError::field(
             "purpose",
             "unknown_purpose",
-            "`problem` or `after_sales`",
+            format!("one of: {}", purposes.join(", ")),
         ));
     }
     let bytes =
@@ -129,7 +153,8 @@ pub async fn upload(
     })?;
     let now = state.now();
     let db = state.store.db();
-    if uploads::count_since(db, "customer", me.id, now - Duration::days(1)).await? >= DAILY_LIMIT {
+    if uploads::count_since(db, owner_type, owner_id, now - Duration::days(1)).await? >= DAILY_LIMIT
+    {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_uploads",
@@ -146,8 +171,8 @@ pub async fn upload(
         db,
         uploads::NewUpload {
             id,
-            owner_type: "customer",
-            owner_id: me.id,
+            owner_type,
+            owner_id,
             purpose,
             content_type: photo.content_type.into(),
             size_bytes: photo.bytes.len() as i64,
@@ -158,7 +183,36 @@ pub async fn upload(
         now,
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(view(&row, "customer"))))
+    let audience = if owner_type == "customer" {
+        "customer"
+    } else {
+        "admin"
+    };
+    let mut v = view(&row, audience);
+    if row.purpose == "item" {
+        v.url = format!("/api/v1/public/photos/{}", row.id);
+    }
+    Ok((StatusCode::CREATED, axum::Json(v)))
+}
+
+/// A catalog photo (anyone may see it).
+#[utoipa::path(operation_id = "public_photo", get, path = "/api/v1/public/photos/{id}", tag = "public",
+    params(("id" = Uuid, Path, description = "Photo id")),
+    responses((status = 200, description = "The image", content_type = "image/*"), (status = 404, body = crate::http::error::Problem)))]
+pub async fn public_photo(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
+    let u = uploads::get(state.store.db(), id)
+        .await?
+        .filter(|u| u.purpose == "item")
+        .ok_or_else(|| ApiError::not_found("photo"))?;
+    let mut r = serve(&state, &u).await?;
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=604800, immutable"),
+    );
+    Ok(r)
 }
 
 /// The view of an upload, with the URL for `audience` (`customer` or `admin`).

@@ -240,6 +240,23 @@ export interface paths {
         patch: operations["admin_catalog_item_patch"];
         trace?: never;
     };
+    "/api/v1/admin/catalog/items/{code}/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Sets an item's photos (audited). */
+        put: operations["admin_catalog_item_photos_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/catalog/skills": {
         parameters: {
             query?: never;
@@ -616,6 +633,23 @@ export interface paths {
         head?: never;
         /** Change a staff account's name, role or status. */
         patch: operations["update_staff"];
+        trace?: never;
+    };
+    "/api/v1/admin/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Uploads a photo for the catalog (multipart: `file`; purpose `item`). */
+        post: operations["admin_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/uploads/{id}": {
@@ -1137,6 +1171,23 @@ export interface paths {
          *     knows nothing there.
          */
         get: operations["reverse_geocode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/photos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A catalog photo (anyone may see it). */
+        get: operations["public_photo"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1999,6 +2050,11 @@ export interface components {
             /** @description Choices. */
             choices: components["schemas"]["OptionChoiceView"][];
         };
+        /** @description An item's photos. */
+        ItemPhotos: {
+            /** @description Upload ids from `POST /api/v1/admin/uploads`, in display order (at most 8). */
+            photo_ids: string[];
+        };
         /** @description The quick changes of the item table. */
         ItemShelfPatch: {
             /** @description Put on shelf (bookable) or take off. */
@@ -2048,6 +2104,8 @@ export interface components {
              * @description The deposit, 分 (0 when paid in full).
              */
             deposit_fen: number;
+            /** @description Photos of the service, in order (public URLs). */
+            photos: string[];
         };
         /** @description One item to order. */
         LineInput: {
@@ -4079,6 +4137,60 @@ export interface operations {
             };
         };
     };
+    admin_catalog_item_photos_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Item code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ItemPhotos"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemPhotos"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_catalog_skills: {
         parameters: {
             query?: never;
@@ -5095,6 +5207,66 @@ export interface operations {
             };
             /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadForm"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadView"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: a problem document (RFC 9457) with a stable `code` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: a problem document (RFC 9457) with a stable `code` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6507,6 +6679,38 @@ export interface operations {
             };
             /** @description Gateway Timeout: a problem document (RFC 9457) with a stable `code` */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    public_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Photo id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,6 +26,7 @@ const city = { type: 'FeatureCollection', features: [line('road'), line('river')
 describe('the map part of the public config', () => {
   it('reads tiles, their coordinate system and attribution', () => {
     expect(readMapConfig({ map: { tile_url: ' https://t.example/{z}/{x}/{y}.png ', tile_coord: 'gcj02', attribution: '© X', basemap: false } })).toEqual({
+      amap: null,
       tileUrl: 'https://t.example/{z}/{x}/{y}.png',
       tileCrs: 'gcj02',
       attribution: '© X',
@@ -34,10 +35,17 @@ describe('the map part of the public config', () => {
   });
 
   it('means offline when there are no tiles, and copes with an older server', () => {
-    expect(readMapConfig({ map: { tile_url: null, tile_coord: 'wgs84', attribution: null, basemap: true } })).toEqual({ tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: true });
-    expect(readMapConfig({ map: { tile_url: '', tile_coord: 'bd09', basemap: 'yes' } })).toEqual({ tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: false });
-    expect(readMapConfig({ demo: true })).toEqual({ tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: false });
+    expect(readMapConfig({ map: { tile_url: null, tile_coord: 'wgs84', attribution: null, basemap: true } })).toEqual({ amap: null, tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: true });
+    expect(readMapConfig({ map: { tile_url: '', tile_coord: 'bd09', basemap: 'yes' } })).toEqual({ amap: null, tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: false });
+    expect(readMapConfig({ demo: true })).toEqual({ amap: null, tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: false });
     expect(readMapConfig(null).basemap).toBe(false);
+  });
+
+  it('reads an AMap key and its security code, when there is a key', () => {
+    expect(readMapConfig({ map: { tile_coord: 'wgs84', basemap: true, amap_js_key: ' k3y ', amap_security_code: 'c0de' } }).amap).toEqual({ key: 'k3y', securityCode: 'c0de' });
+    expect(readMapConfig({ map: { tile_coord: 'wgs84', basemap: true, amap_js_key: 'k3y', amap_security_code: null } }).amap).toEqual({ key: 'k3y', securityCode: null });
+    expect(readMapConfig({ map: { tile_coord: 'wgs84', basemap: true, amap_js_key: '', amap_security_code: 'c0de' } }).amap).toBeNull();
+    expect(readMapConfig({ map: { tile_coord: 'wgs84', basemap: true, amap_js_key: 42 } }).amap).toBeNull();
   });
 });
 
@@ -86,8 +94,14 @@ describe('loading the settings', () => {
     expect(sources.basemap).toHaveBeenCalledTimes(1);
 
     const tiled = { config: vi.fn(async () => config({ tile_url: 'https://t/{z}/{x}/{y}', tile_coord: 'gcj02', attribution: 'A', basemap: true })), basemap: vi.fn(async () => city) };
-    expect(await mapSettingsLoader(tiled)()).toEqual({ tileUrl: 'https://t/{z}/{x}/{y}', tileCrs: 'gcj02', attribution: 'A', basemap: null });
+    expect(await mapSettingsLoader(tiled)()).toEqual({ amap: null, tileUrl: 'https://t/{z}/{x}/{y}', tileCrs: 'gcj02', attribution: 'A', basemap: null });
     expect(tiled.basemap).not.toHaveBeenCalled();
+
+    // AMap configured: the base map is still fetched, for when AMap fails.
+    const amap = { config: vi.fn(async () => config({ tile_coord: 'wgs84', basemap: true, amap_js_key: 'k' })), basemap: vi.fn(async () => city) };
+    const withAmap = await mapSettingsLoader(amap)();
+    expect(withAmap.amap).toEqual({ key: 'k', securityCode: null });
+    expect(withAmap.basemap?.features).toHaveLength(4);
 
     const plain = { config: vi.fn(async () => config({ tile_coord: 'wgs84', basemap: false })), basemap: vi.fn(async () => city) };
     expect(await mapSettingsLoader(plain)()).toEqual(OFFLINE_MAP);
@@ -121,14 +135,22 @@ describe('loading the settings', () => {
 
 describe('a widget with its own settings', () => {
   const fc: FeatureCollection = { type: 'FeatureCollection', features: [] };
-  const app = { tileUrl: null, tileCrs: 'wgs84' as const, attribution: '', basemap: readBasemap(city) };
+  const app = { amap: null, tileUrl: null, tileCrs: 'wgs84' as const, attribution: '', basemap: readBasemap(city) };
 
   it('uses the app settings unless given tiles or a base map', () => {
     expect(resolveMapSettings(app, {})).toBe(app);
     expect(resolveMapSettings(app, { basemap: fc }).basemap).toBe(fc);
-    expect(resolveMapSettings(app, { tileUrl: 'https://t/{z}/{x}/{y}', tileCrs: 'gcj02' })).toEqual({ tileUrl: 'https://t/{z}/{x}/{y}', tileCrs: 'gcj02', attribution: '', basemap: null });
+    expect(resolveMapSettings(app, { tileUrl: 'https://t/{z}/{x}/{y}', tileCrs: 'gcj02' })).toEqual({ amap: null, tileUrl: 'https://t/{z}/{x}/{y}', tileCrs: 'gcj02', attribution: '', basemap: null });
     expect(resolveMapSettings(app, { tileUrl: null })).toEqual(OFFLINE_MAP);
     expect(resolveMapSettings({ ...app, tileUrl: 'https://t/{z}/{x}/{y}' }, { basemap: fc }).basemap).toBeNull();
+  });
+
+  it('keeps the app\'s AMap unless given tiles (or none) of its own', () => {
+    const amap = { ...app, amap: { key: 'k', securityCode: null } };
+    expect(resolveMapSettings(amap, {}).amap).toEqual({ key: 'k', securityCode: null });
+    expect(resolveMapSettings(amap, { basemap: fc }).amap).toEqual({ key: 'k', securityCode: null });
+    expect(resolveMapSettings(amap, { tileUrl: 'https://t/{z}/{x}/{y}' }).amap).toBeNull();
+    expect(resolveMapSettings(amap, { tileUrl: null }).amap).toBeNull();
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * What the maps of an app draw under pins and outlines, from the server: tiles when
+ * What the maps of an app draw under pins and outlines, from the server: AMap's own map when
+ * `[map] amap_js_key` is set (`./amap.ts`; what follows is then the fallback), tiles when
  * `[map] tile_url` is set (`GET /api/v1/public/config`), else the demo city's offline base
  * map (`GET /api/v1/public/basemap`: districts, roads, the river) when it has one, else
  * nothing (the widgets then draw the service areas' outlines alone). Loaded the first time
@@ -13,7 +14,15 @@ import type { Feature, FeatureCollection } from 'geojson';
 import type { paths } from '../api/schema';
 import type { TileCrs } from './coords';
 
+/** An AMap JS API key and the security code (安全密钥) paired with it. */
+export interface AmapKey {
+  key: string;
+  securityCode: string | null;
+}
+
 export interface MapSettings {
+  /** Draw with AMap's JS API (GCJ-02) when set; the rest is what Leaflet draws if it fails. */
+  amap: AmapKey | null;
   /** Tile URL template (`{z}/{x}/{y}`), or null to draw offline. */
   tileUrl: string | null;
   /** The tiles' coordinate system (pins are converted for GCJ-02 tiles). */
@@ -25,14 +34,17 @@ export interface MapSettings {
 }
 
 /** No tiles, no base map: the widgets draw the service areas' outlines alone. */
-export const OFFLINE_MAP: MapSettings = Object.freeze({ tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: null });
+export const OFFLINE_MAP: MapSettings = Object.freeze({ amap: null, tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: null });
 
 /** The `map` part of the public config, read defensively (an older server has none). */
-export function readMapConfig(config: unknown): { tileUrl: string | null; tileCrs: TileCrs; attribution: string; basemap: boolean } {
+export function readMapConfig(config: unknown): { amap: AmapKey | null; tileUrl: string | null; tileCrs: TileCrs; attribution: string; basemap: boolean } {
   const m = (config && typeof config === 'object' ? (config as { map?: unknown }).map : null) as Record<string, unknown> | null | undefined;
-  if (!m || typeof m !== 'object') return { tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: false };
-  const url = typeof m.tile_url === 'string' && m.tile_url.trim() ? m.tile_url.trim() : null;
+  if (!m || typeof m !== 'object') return { amap: null, tileUrl: null, tileCrs: 'wgs84', attribution: '', basemap: false };
+  const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim() : null);
+  const url = text(m.tile_url);
+  const key = text(m.amap_js_key);
   return {
+    amap: key ? { key, securityCode: text(m.amap_security_code) } : null,
     tileUrl: url,
     tileCrs: m.tile_coord === 'gcj02' ? 'gcj02' : 'wgs84',
     attribution: typeof m.attribution === 'string' ? m.attribution : '',
@@ -86,6 +98,7 @@ export function mapSettingsLoader(sources: MapSources): () => Promise<MapSetting
       kept = null;
       return OFFLINE_MAP;
     }
+    // With AMap configured the base map is still fetched: it is what a failed AMap falls back to.
     const { basemap: hasBasemap, ...tiles } = config;
     if (tiles.tileUrl || !hasBasemap) return { ...tiles, basemap: null };
     try {
@@ -142,13 +155,16 @@ export function basemapLayers(fc: FeatureCollection, opts: { districts: boolean 
   return fc.features.filter((f) => opts.districts || f.properties?.kind !== 'district').sort((a, b) => rank(a) - rank(b));
 }
 
-/** What a widget given these props draws: its own tiles or base map when given, else the app's. */
+/**
+ * What a widget given these props draws: its own tiles or base map when given, else the
+ * app's. Tiles of its own (or none: `tileUrl` null) also mean Leaflet, not AMap.
+ */
 export function resolveMapSettings(
   app: MapSettings,
   own: { tileUrl?: string | null; tileCrs?: TileCrs; attribution?: string; basemap?: FeatureCollection | null },
 ): MapSettings {
   if (own.tileUrl !== undefined) {
-    return { tileUrl: own.tileUrl || null, tileCrs: own.tileCrs ?? 'wgs84', attribution: own.attribution ?? '', basemap: own.basemap ?? null };
+    return { amap: null, tileUrl: own.tileUrl || null, tileCrs: own.tileCrs ?? 'wgs84', attribution: own.attribution ?? '', basemap: own.basemap ?? null };
   }
   return own.basemap !== undefined ? { ...app, basemap: app.tileUrl ? null : own.basemap } : app;
 }

@@ -10,6 +10,17 @@ export interface LatLng {
   lng: number;
 }
 
+/** A service area's outline as the widgets draw it. */
+export interface MapOutline {
+  code: string;
+  label: string;
+  /** GeoJSON polygon rings, `[lng, lat]`, WGS-84. */
+  rings: number[][][];
+}
+
+/** Where a map looks when it has neither a pin nor an outline: Shanghai's centre. */
+export const DEFAULT_CENTER: LatLng = Object.freeze({ lat: 31.2304, lng: 121.4737 });
+
 /** The systems a tile layer may be drawn in. */
 export type TileCrs = 'wgs84' | 'gcj02';
 

@@ -48,6 +48,7 @@ export const en: CustomerMessages = {
     notFound: 'This service is no longer offered',
     browse: 'See other services',
     toolsIncluded: 'Worker brings the tools',
+    photo: 'Photo {n} of {total}',
     quantity: 'Quantity ({unit})',
     notes: 'About the service',
     tools: 'The worker brings: {tools}',

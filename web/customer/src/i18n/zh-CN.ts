@@ -46,6 +46,7 @@ export const zhCN = {
     notFound: '该服务已下架或不存在',
     browse: '看看其他服务',
     toolsIncluded: '师傅自带工具',
+    photo: '第 {n} 张，共 {total} 张',
     quantity: '数量（{unit}）',
     notes: '服务说明',
     tools: '师傅携带：{tools}',

@@ -146,6 +146,14 @@ async fn a_customer_orders_follows_reschedules_and_cancels() {
             "{}",
             r.text
         );
+        let mut coupon = body.clone();
+        coupon["coupon"] = json!("WELCOME10");
+        let r = place(&app, &token, Some("order-c"), &coupon).await;
+        assert_eq!(
+            r.body["errors"][0]["code"], "coupons_unavailable",
+            "{}",
+            r.text
+        );
         let mut priced = body.clone();
         priced["total_fen"] = json!(1);
         let r = place(&app, &token, Some("order-7"), &priced).await;

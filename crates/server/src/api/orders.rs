@@ -62,6 +62,10 @@ pub struct PlaceOrder {
     /// Photos of the problem: ids from `POST /api/v1/customer/uploads` (at most 6).
     #[serde(default)]
     pub photo_ids: Vec<Uuid>,
+    /// A coupon code. Coupons arrive with the growth capability; until then any code is
+    /// refused (`coupons_unavailable`) rather than silently ignored.
+    #[serde(default)]
+    pub coupon: Option<String>,
 }
 
 fn summarise(lines: &[LineView]) -> String {
@@ -582,6 +586,13 @@ pub async fn place(
             "notes",
             "too_long",
             "at most 500 characters",
+        ));
+    }
+    if req.coupon.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+        return Err(ApiError::field(
+            "coupon",
+            "coupons_unavailable",
+            "coupons are not available yet",
         ));
     }
     let (address, area) = address_and_area(&state, me.id, req.address_id).await?;

@@ -2423,6 +2423,11 @@ export interface components {
             notes?: string;
             /** @description Photos of the problem: ids from `POST /api/v1/customer/uploads` (at most 6). */
             photo_ids?: string[];
+            /**
+             * @description A coupon code. Coupons arrive with the growth capability; until then any code is
+             *     refused (`coupons_unavailable`) rather than silently ignored.
+             */
+            coupon?: string | null;
         };
         /** @description A place. */
         PlaceView: {

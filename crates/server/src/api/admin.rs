@@ -338,18 +338,15 @@ fn entry(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> audit::AuditEntry {
-    audit::AuditEntry {
-        actor_type: "staff".into(),
-        actor_id: Some(who.staff.id),
-        actor_name: Some(who.staff.name.clone()),
-        action: action.into(),
-        target_type: target_type.into(),
-        target_id: Some(target.to_string()),
+    super::audit_entry(
+        who,
+        client,
+        action,
+        target_type,
+        &target.to_string(),
         before,
         after,
-        request_id: client.request_id.clone(),
-        ip: client.ip.clone(),
-    }
+    )
 }
 
 /// Audit log filters.

@@ -5,9 +5,9 @@
 //! (`admin_catalog`).
 
 use super::admin_catalog::{
-    PolicyFields, audit_entry, check_fresh, duplicate, field_errors, policy_json, policy_view,
-    stamp,
+    PolicyFields, check_fresh, duplicate, field_errors, policy_json, policy_view, stamp,
 };
+use super::audit_entry;
 use super::catalog::PolygonView;
 use crate::http::auth::{Can, ClientInfo, perm};
 use crate::http::error::{ApiError, ApiResult, FieldError};

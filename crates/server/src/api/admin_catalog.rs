@@ -4,8 +4,9 @@
 //! audited with the row before and after, in the same transaction. Areas and their prices
 //! are in `admin_areas`.
 
+use super::audit_entry;
 use super::catalog::{ItemOptionView, OptionChoiceView};
-use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
+use crate::http::auth::{Can, ClientInfo, perm};
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
@@ -104,30 +105,6 @@ pub(crate) fn policy_view(stored: Option<&str>) -> Option<PolicyFields> {
 pub(crate) fn field_errors(list: Vec<Invalid>) -> impl Iterator<Item = FieldError> {
     list.into_iter()
         .map(|e| FieldError::new(e.field, e.code, e.message))
-}
-
-/// An audit entry for a catalog write.
-pub(crate) fn audit_entry(
-    who: &CurrentStaff,
-    client: &ClientInfo,
-    action: &str,
-    target_type: &str,
-    target: &str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-) -> audit::AuditEntry {
-    audit::AuditEntry {
-        actor_type: "staff".into(),
-        actor_id: Some(who.staff.id),
-        actor_name: Some(who.staff.name.clone()),
-        action: action.into(),
-        target_type: target_type.into(),
-        target_id: Some(target.to_string()),
-        before,
-        after,
-        request_id: client.request_id.clone(),
-        ip: client.ip.clone(),
-    }
 }
 
 /// `now` to the microsecond: what every database keeps, so an `updated_at` read back

@@ -74,18 +74,15 @@ pub async fn set_offered(
     if catalog::set_offered(&tx, &code, &item, req.offered, now).await? {
         audit::record(
             &tx,
-            audit::AuditEntry {
-                actor_type: "staff".into(),
-                actor_id: Some(who.staff.staff.id),
-                actor_name: Some(who.staff.staff.name.clone()),
-                action: "catalog.area_offer".into(),
-                target_type: "area".into(),
-                target_id: Some(code.clone()),
-                before: Some(serde_json::json!({"item": item, "offered": !req.offered})),
-                after: Some(serde_json::json!({"item": item, "offered": req.offered})),
-                request_id: client.request_id.clone(),
-                ip: client.ip.clone(),
-            },
+            super::audit_entry(
+                &who.staff,
+                &client,
+                "catalog.area_offer",
+                "area",
+                &code,
+                Some(serde_json::json!({"item": item, "offered": !req.offered})),
+                Some(serde_json::json!({"item": item, "offered": req.offered})),
+            ),
             now,
         )
         .await?;
@@ -149,18 +146,15 @@ pub async fn set_item_photos(
         .await?;
     audit::record(
         &tx,
-        audit::AuditEntry {
-            actor_type: "staff".into(),
-            actor_id: Some(who.staff.staff.id),
-            actor_name: Some(who.staff.staff.name.clone()),
-            action: "catalog.item_photos".into(),
-            target_type: "item".into(),
-            target_id: Some(code.clone()),
-            before: Some(serde_json::json!({"photos": item.photos})),
-            after: Some(serde_json::json!({"photos": photos})),
-            request_id: client.request_id.clone(),
-            ip: client.ip.clone(),
-        },
+        super::audit_entry(
+            &who.staff,
+            &client,
+            "catalog.item_photos",
+            "item",
+            &code,
+            Some(serde_json::json!({"photos": item.photos})),
+            Some(serde_json::json!({"photos": photos})),
+        ),
         now,
     )
     .await?;

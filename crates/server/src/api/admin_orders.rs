@@ -15,7 +15,7 @@ use daojia_domain::order::machine::{Action, Actor, AssignedBy, PaymentMethod, Re
 use daojia_domain::phone::{Phone, mask_phone};
 use daojia_store::entity::service_order;
 use daojia_store::repo::accounts::{self, address_context as ctx};
-use daojia_store::repo::{PageRequest, audit, catalog, orders};
+use daojia_store::repo::{PageRequest, catalog, orders};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -291,18 +291,15 @@ async fn act(
         id: StaffId(who.staff.id),
         role: who.role,
     };
-    let entry = audit::AuditEntry {
-        actor_type: "staff".into(),
-        actor_id: Some(who.staff.id),
-        actor_name: Some(who.staff.name.clone()),
-        action: format!("order.{}", action.name()),
-        target_type: "order".into(),
-        target_id: Some(id.to_string()),
-        before: None,
-        after: None,
-        request_id: client.request_id.clone(),
-        ip: client.ip.clone(),
-    };
+    let entry = super::audit_entry(
+        who,
+        client,
+        &format!("order.{}", action.name()),
+        "order",
+        &id.to_string(),
+        None,
+        None,
+    );
     orders::apply_checked(
         &state.store,
         id,

@@ -147,18 +147,15 @@ pub async fn resolve(
     }
     audit::record(
         &tx,
-        audit::AuditEntry {
-            actor_type: "staff".into(),
-            actor_id: Some(who.staff.staff.id),
-            actor_name: Some(who.staff.staff.name.clone()),
-            action: "alarm.resolve".into(),
-            target_type: "order".into(),
-            target_id: Some(a.order_id.to_string()),
-            before: Some(serde_json::json!({"alarm": a.kind, "raised_at": a.raised_at})),
-            after: Some(serde_json::json!({"resolved_at": now})),
-            request_id: client.request_id.clone(),
-            ip: client.ip.clone(),
-        },
+        super::audit_entry(
+            &who.staff,
+            &client,
+            "alarm.resolve",
+            "order",
+            &a.order_id.to_string(),
+            Some(serde_json::json!({"alarm": a.kind, "raised_at": a.raised_at})),
+            Some(serde_json::json!({"resolved_at": now})),
+        ),
         now,
     )
     .await?;

@@ -287,3 +287,27 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(admin_orders::after_sales),
         )
 }
+
+/// An audit entry for a write by a staff member, from the request that made it.
+pub(crate) fn audit_entry(
+    who: &crate::http::auth::CurrentStaff,
+    client: &crate::http::auth::ClientInfo,
+    action: &str,
+    target_type: &str,
+    target: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> daojia_store::repo::audit::AuditEntry {
+    daojia_store::repo::audit::AuditEntry {
+        actor_type: "staff".into(),
+        actor_id: Some(who.staff.id),
+        actor_name: Some(who.staff.name.clone()),
+        action: action.into(),
+        target_type: target_type.into(),
+        target_id: Some(target.to_string()),
+        before,
+        after,
+        request_id: client.request_id.clone(),
+        ip: client.ip.clone(),
+    }
+}

@@ -68,6 +68,15 @@ pub struct PlaceOrder {
     pub coupon: Option<String>,
 }
 
+/// Adds the detail view's lines, timeline, photos and summary.
+async fn fill_detail(state: &AppState, view: &mut OrderView) -> ApiResult<()> {
+    view.lines = lines_of(state, view.id).await?;
+    view.events = events_of(state, view.id).await?;
+    view.photos = photos_of(state, view.id, "customer").await?;
+    view.summary = summarise(&view.lines);
+    Ok(())
+}
+
 fn summarise(lines: &[LineView]) -> String {
     lines
         .iter()
@@ -657,10 +666,7 @@ pub async fn place(
         }
     }
     let mut view = order_view(&state, m, &o, now);
-    view.lines = lines_of(&state, id).await?;
-    view.events = events_of(&state, id).await?;
-    view.photos = photos_of(&state, id, "customer").await?;
-    view.summary = summarise(&view.lines);
+    fill_detail(&state, &mut view).await?;
     Ok((StatusCode::CREATED, axum::Json(view)))
 }
 
@@ -776,10 +782,7 @@ pub async fn detail(
 ) -> ApiResult<axum::Json<OrderView>> {
     let (m, o) = owned(&state, &me, id).await?;
     let mut view = order_view(&state, m, &o, state.now());
-    view.lines = lines_of(&state, id).await?;
-    view.events = events_of(&state, id).await?;
-    view.photos = photos_of(&state, id, "customer").await?;
-    view.summary = summarise(&view.lines);
+    fill_detail(&state, &mut view).await?;
     Ok(axum::Json(view))
 }
 
@@ -912,10 +915,7 @@ pub async fn after_sales(
     .map_err(ApiError::internal)?;
     let (m, o) = owned(&state, &me, id).await?;
     let mut view = order_view(&state, m, &o, now);
-    view.lines = lines_of(&state, id).await?;
-    view.events = events_of(&state, id).await?;
-    view.photos = photos_of(&state, id, "customer").await?;
-    view.summary = summarise(&view.lines);
+    fill_detail(&state, &mut view).await?;
     Ok(axum::Json(view))
 }
 
@@ -958,9 +958,6 @@ async fn act(
     .map_err(order_error)?;
     let (m, o) = owned(state, me, id).await?;
     let mut view = order_view(state, m, &o, now);
-    view.lines = lines_of(state, id).await?;
-    view.events = events_of(state, id).await?;
-    view.photos = photos_of(state, id, "customer").await?;
-    view.summary = summarise(&view.lines);
+    fill_detail(state, &mut view).await?;
     Ok(axum::Json(view))
 }

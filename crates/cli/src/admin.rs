@@ -84,7 +84,7 @@ pub async fn run(cfg: &Config, cmd: AdminCommand) -> anyhow::Result<()> {
                 ),
                 ..Default::default()
             };
-            audit::record(store.db(), entry, now).await?;
+            audit::record(&store, store.db(), entry, now).await?;
             println!(
                 "created {} ({}) with role {}",
                 created.username, created.id, role

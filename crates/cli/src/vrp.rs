@@ -112,7 +112,7 @@ async fn plan(cfg: Config, args: PlanArgs) -> anyhow::Result<()> {
             pending.len()
         );
     }
-    let loaded = planning::load(store.db(), &args.area, date, Utc::now())
+    let loaded = planning::load(&store, &args.area, date, Utc::now())
         .await?
         .with_context(|| format!("there is no service area `{}`", args.area))?;
     let travel = cfg.travel.clone();

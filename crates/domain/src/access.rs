@@ -111,6 +111,9 @@ permissions! {
     MarketingWrite = "marketing.write",
     /// Change platform settings.
     SettingsWrite = "settings.write",
+    /// See decrypted contact details: names, addresses, house numbers, order notes
+    /// (without it they are masked; see `privacy`).
+    PiiRead = "pii.read",
 }
 
 impl fmt::Display for Permission {
@@ -192,6 +195,7 @@ impl Role {
                 OrderWrite,
                 AfterSalesWrite,
                 SmsRead,
+                PiiRead,
             ],
             Role::Finance => &[
                 OverviewRead,
@@ -237,6 +241,17 @@ mod tests {
             assert_eq!(
                 role.allows(Permission::StaffWrite),
                 *role == Role::SuperAdmin,
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn decrypted_contact_details_are_for_admins_and_customer_service_only() {
+        for role in Role::ALL {
+            assert_eq!(
+                role.allows(Permission::PiiRead),
+                matches!(role, Role::SuperAdmin | Role::CustomerService),
                 "{role}"
             );
         }

@@ -11,6 +11,7 @@ pub mod money;
 pub mod order;
 pub mod phone;
 pub mod pricing;
+pub mod privacy;
 pub mod search;
 pub mod secret;
 pub mod slots;

@@ -1,7 +1,9 @@
 //! Configuration: defaults, then `daojia.toml` (or the file named by `--config` /
-//! `DAOJIA_CONFIG`), then the secrets file (`.daojia/secrets.toml` unless configured), then
-//! `DAOJIA_*` environment variables. [`Config::validate`] refuses bad values with a message
-//! that names the setting and what it expects.
+//! `DAOJIA_CONFIG`), then `DAOJIA_*` environment variables, then the secrets file
+//! (`.daojia/secrets.toml` unless `secrets_file` or `DAOJIA_SECRETS_FILE` names another),
+//! which only fills secrets that neither the file nor the environment set.
+//! [`Config::validate`] refuses bad values with a message that names the setting and what
+//! it expects.
 
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -322,7 +324,20 @@ impl Config {
     /// Loads the configuration. `file` is the explicit `--config`; without it `daojia.toml`
     /// in the working directory is read when present.
     pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::load_with(file, |k: &str| {
+            std::env::var(k).ok().filter(|v| !v.is_empty())
+        })
+    }
+
+    /// [`Config::load`] with the environment read through `env` (injected for tests).
+    ///
+    /// The environment is applied before the secrets file is read, because it may name that
+    /// file (`DAOJIA_SECRETS_FILE`); the secrets file fills only what is still unset, so a
+    /// secret given in `daojia.toml` or the environment still wins over it.
+    pub fn load_with(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let explicit = file
             .map(Path::to_path_buf)
             .or_else(|| env("DAOJIA_CONFIG").map(PathBuf::from));
@@ -331,11 +346,11 @@ impl Config {
             None if Path::new("daojia.toml").exists() => Self::from_file(Path::new("daojia.toml"))?,
             None => Config::default(),
         };
+        cfg.apply_env(env);
         let secrets = cfg.secrets_path();
         if secrets.exists() {
             cfg.merge_secrets(&Self::read_secrets(&secrets)?);
         }
-        cfg.apply_env(env);
         Ok(cfg)
     }
 
@@ -783,6 +798,34 @@ mod tests {
     fn a_missing_key_tells_how_to_make_one() {
         let e = Config::default().validate().unwrap_err().to_string();
         assert!(e.contains("daojia demo"), "{e}");
+    }
+
+    #[test]
+    fn a_secrets_file_named_in_the_environment_is_read() {
+        let dir = std::env::temp_dir().join(format!("daojia-cfg-{}", uuid::Uuid::now_v7()));
+        let secrets = dir.join("elsewhere.toml");
+        let generated = Secrets::generate();
+        generated.write(&secrets).unwrap();
+        let config = dir.join("daojia.toml");
+        std::fs::write(&config, "").unwrap();
+        let path = secrets.to_string_lossy().into_owned();
+        let c = Config::load_with(Some(&config), |k| {
+            (k == "DAOJIA_SECRETS_FILE").then(|| path.clone())
+        })
+        .unwrap();
+        assert_eq!(c.secrets_path(), secrets);
+        assert_eq!(c.pii.keys, generated.pii_keys, "keys from the named file");
+        assert_eq!(c.auth.token_secret, Some(generated.token_secret.clone()));
+        // A secret set in the environment still wins over the file.
+        let c = Config::load_with(Some(&config), |k| match k {
+            "DAOJIA_SECRETS_FILE" => Some(path.clone()),
+            "DAOJIA_TOKEN_SECRET" => Some("from-the-environment".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.auth.token_secret.as_deref(), Some("from-the-environment"));
+        assert_eq!(c.pii.keys, generated.pii_keys);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

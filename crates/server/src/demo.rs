@@ -230,7 +230,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
             code: Set(w.code.clone()),
             phone_enc: Set(v.encrypt(accounts::WORKER_PHONE, p.expose())),
             phone_index: Set(accounts::phone_index(store, &p)),
-            name: Set(w.name.clone()),
+            name_enc: Set(accounts::seal_worker_name(store, &w.name)),
             gender: Set(w.gender.into()),
             skills: Set(json(&w.skills)),
             rating_tenths: Set(w.rating_tenths),
@@ -264,7 +264,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
             id: Set(id),
             phone_enc: Set(v.encrypt(accounts::CUSTOMER_PHONE, p.expose())),
             phone_index: Set(accounts::phone_index(store, &p)),
-            nickname: Set(c.nickname.clone()),
+            nickname_enc: Set(accounts::seal_customer_nickname(store, &c.nickname)),
             created_at: Set(now),
             updated_at: Set(now),
         });
@@ -293,7 +293,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
             staff::ActiveModel {
                 id: Set(Uuid::now_v7()),
                 username: Set(s.username.into()),
-                name: Set(s.name.into()),
+                name_enc: Set(accounts::seal_staff_name(store, s.name)),
                 phone_enc: Set(Some(v.encrypt(accounts::STAFF_PHONE, p.expose()))),
                 phone_index: Set(Some(accounts::phone_index(store, &p))),
                 password_hash: Set(hash),

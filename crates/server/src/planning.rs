@@ -19,7 +19,7 @@ use daojia_domain::order::OrderState;
 use daojia_domain::travel::TravelModel;
 use daojia_store::entity::service_order;
 use daojia_store::repo::planning::{PlanDay, load_day};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -42,6 +42,9 @@ pub struct Loaded {
     pub day: PlanDay,
     /// The solver's input.
     pub input: DayInput,
+    /// The workers' names, decrypted when the day was loaded (the solver runs off the
+    /// request path, without the vault).
+    pub worker_names: std::collections::HashMap<Uuid, String>,
 }
 
 impl Loaded {
@@ -109,14 +112,26 @@ pub fn day_input(day: &PlanDay, now: DateTime<Utc>) -> DayInput {
 
 /// Loads the day `date` of area `area`; `None` when the area does not exist.
 pub async fn load(
-    db: &impl ConnectionTrait,
+    store: &daojia_store::Store,
     area: &str,
     date: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Option<Loaded>, DbErr> {
-    Ok(load_day(db, area, date).await?.map(|day| Loaded {
-        input: day_input(&day, now),
-        day,
+    Ok(load_day(store.db(), area, date).await?.map(|day| {
+        let worker_names = day
+            .workers
+            .iter()
+            .map(|(w, _)| {
+                let name = daojia_store::repo::accounts::worker_name(store, w)
+                    .unwrap_or_else(|_| "•••".into());
+                (w.id, name)
+            })
+            .collect();
+        Loaded {
+            input: day_input(&day, now),
+            day,
+            worker_names,
+        }
     }))
 }
 
@@ -328,7 +343,10 @@ pub fn solve_day(
     };
     let name = |id: Uuid| {
         worker(id).map_or((String::new(), String::new()), |w| {
-            (w.code.clone(), w.name.clone())
+            (
+                w.code.clone(),
+                loaded.worker_names.get(&w.id).cloned().unwrap_or_default(),
+            )
         })
     };
     let routes = plan
@@ -412,7 +430,7 @@ pub fn solve_day(
         workers.push(PlanWorker {
             worker_id: w.id,
             worker_code: w.code.clone(),
-            worker_name: w.name.clone(),
+            worker_name: loaded.worker_names.get(&w.id).cloned().unwrap_or_default(),
             plan_orders: planned.map_or(0, |x| x.orders),
             plan_km: planned.map_or(0.0, |x| x.meters / 1000.0),
             plan_hours: planned.map_or(0.0, |x| x.seconds / 3600.0),

@@ -246,11 +246,10 @@ async fn a_dispatcher_plans_a_booked_day_and_every_order_is_placed_or_explained(
 
         // The routes respect windows, shifts, breaks and skills: the solver's checker on the
         // day as the database holds it.
-        let loaded =
-            daojia_server::planning::load(app.state.store.db(), &area, date, app.state.now())
-                .await
-                .unwrap()
-                .unwrap();
+        let loaded = daojia_server::planning::load(&app.state.store, &area, date, app.state.now())
+            .await
+            .unwrap()
+            .unwrap();
         let day = DayProblem::build(&loaded.input, &app.state.config.travel).unwrap();
         let solution = as_solution(&day, plan);
         assert_eq!(check(&day.problem, &solution), vec![], "{b:?}: {plan}");

@@ -129,3 +129,193 @@ async fn phones_and_addresses_are_encrypted_found_by_phone_and_masked_in_logs() 
     );
     assert!(!text.contains("漕溪北路"), "a log line shows an address");
 }
+
+/// What one staff role is expected to see of an order's contact details.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Sees {
+    Everything,
+    Address,
+    Masked,
+    Nothing,
+}
+
+fn expected(role: Role, open: bool) -> Sees {
+    match role {
+        Role::SuperAdmin | Role::CustomerService => Sees::Everything,
+        Role::Dispatcher if open => Sees::Address,
+        Role::Dispatcher | Role::Finance => Sees::Masked,
+        Role::Marketing => Sees::Nothing,
+    }
+}
+
+#[tokio::test]
+async fn each_staff_role_sees_contact_details_exactly_as_its_permissions_allow() {
+    use chrono::{Duration, NaiveTime};
+    use daojia_domain::privacy::{mask_address, mask_name};
+    use daojia_store::repo::accounts::address_context as ctx;
+    for b in common::backends() {
+        let app = TestApp::new(b).await;
+        let store = &app.state.store;
+        let loaded = daojia_server::demo::load(store, 8).await.unwrap();
+        let phone = loaded.sample_customer_phone.clone();
+        let login = app.otp_login(&phone, "customer").await;
+        let token = login["access_token"].as_str().unwrap().to_string();
+        let me = app.get("/api/v1/customer/me", Some(&token)).await;
+        let nickname = me.body["nickname"].as_str().unwrap().to_string();
+        let cid: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
+        let address = accounts::addresses(store.db(), cid).await.unwrap()[0].clone();
+        let v = store.vault();
+        let name = v
+            .decrypt(ctx::CONTACT_NAME, &address.contact_name_enc)
+            .unwrap();
+        let street = v.decrypt(ctx::ADDRESS, &address.address_enc).unwrap();
+        let house = v
+            .decrypt(ctx::HOUSE_NUMBER, &address.house_number_enc)
+            .unwrap();
+        let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
+        let start = date
+            .and_time(NaiveTime::from_hms_opt(14, 0, 0).unwrap())
+            .and_utc()
+            - Duration::hours(8);
+        let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": address.id,
+            "window_start": start.to_rfc3339(), "notes": "门禁 1201#"});
+        let placed = app
+            .post("/api/v1/customer/orders", body, Some(&token))
+            .await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
+        assert_eq!(
+            placed.body["notes"], "门禁 1201#",
+            "the customer sees their notes"
+        );
+        let id = placed.body["id"].as_str().unwrap().to_string();
+
+        let mut tokens = vec![];
+        for role in Role::ALL {
+            tokens.push((*role, app.staff_token(role.as_str(), *role).await));
+        }
+        for open in [true, false] {
+            if !open {
+                let cancelled = app
+                    .post(
+                        &format!("/api/v1/admin/orders/{id}/cancel"),
+                        json!({"reason": "客户来电取消"}),
+                        Some(&tokens[0].1),
+                    )
+                    .await;
+                assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
+            }
+            for (role, t) in &tokens {
+                let detail = app
+                    .get(&format!("/api/v1/admin/orders/{id}"), Some(t))
+                    .await;
+                let list = app.get("/api/v1/admin/orders?limit=200", Some(t)).await;
+                let sees = expected(*role, open);
+                if sees == Sees::Nothing {
+                    assert_eq!(detail.status, StatusCode::FORBIDDEN, "{role}");
+                    assert_eq!(list.status, StatusCode::FORBIDDEN, "{role}");
+                    continue;
+                }
+                assert_eq!(detail.status, StatusCode::OK, "{role}: {}", detail.text);
+                let in_list = list.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|o| o["id"] == id.as_str())
+                    .expect("the order is listed")
+                    .clone();
+                for o in [&detail.body, &in_list] {
+                    let at = format!("{b:?} {role} open={open}");
+                    let shown_phone = o["contact_phone"].as_str().unwrap();
+                    assert!(shown_phone.contains("****"), "{at}: phone {shown_phone}");
+                    match sees {
+                        Sees::Everything => {
+                            assert_eq!(o["contact_name"], name.as_str(), "{at}");
+                            assert_eq!(o["address"], format!("{street} {house}"), "{at}");
+                            assert_eq!(o["house_number"], house.as_str(), "{at}");
+                            assert_eq!(o["notes"], "门禁 1201#", "{at}");
+                            assert_eq!(o["lat"], address.lat, "{at}");
+                        }
+                        Sees::Address => {
+                            assert_eq!(o["contact_name"], mask_name(&name), "{at}");
+                            assert_eq!(o["address"], format!("{street} {house}"), "{at}");
+                            assert_eq!(o["house_number"], house.as_str(), "{at}");
+                            assert_eq!(o["notes"], "[hidden]", "{at}");
+                        }
+                        Sees::Masked => {
+                            assert_eq!(o["contact_name"], mask_name(&name), "{at}");
+                            assert_eq!(o["address"], mask_address(&street), "{at}");
+                            assert!(o["address"].as_str().unwrap().ends_with("***"), "{at}");
+                            assert_eq!(o["house_number"], "***", "{at}");
+                            assert_eq!(o["notes"], "[hidden]", "{at}");
+                            assert_ne!(o["lat"], address.lat, "{at}: coordinate rounded");
+                        }
+                        Sees::Nothing => unreachable!(),
+                    }
+                    let text = o.to_string();
+                    if sees != Sees::Everything {
+                        assert!(!text.contains("1201#"), "{at}: the door code leaked");
+                        assert!(!text.contains(&name), "{at}: the name leaked");
+                    }
+                    if sees == Sees::Masked {
+                        assert!(!text.contains(&house), "{at}: the house number leaked");
+                    }
+                }
+            }
+        }
+        // Customer lookups: the nickname is masked without pii.read.
+        for (role, t) in &tokens {
+            let r = app
+                .get(&format!("/api/v1/admin/customers?phone={phone}"), Some(t))
+                .await;
+            if *role == Role::Finance {
+                assert_eq!(r.status, StatusCode::FORBIDDEN);
+                continue;
+            }
+            let shown = r.body["items"][0]["nickname"].as_str().unwrap().to_string();
+            if matches!(role, Role::SuperAdmin | Role::CustomerService) {
+                assert_eq!(shown, nickname, "{role}");
+            } else {
+                assert_eq!(shown, mask_name(&nickname), "{role}");
+            }
+        }
+        // The audit log names the acting staff member (decrypted for its readers).
+        let audit = app
+            .get(
+                "/api/v1/admin/audit-log?action=order.cancel",
+                Some(&tokens[0].1),
+            )
+            .await;
+        assert_eq!(audit.body["items"][0]["actor_name"], "super_admin name");
+
+        // In the database: no clear notes, names or nicknames in the encrypted columns.
+        let db = store.db();
+        for (table, col) in [
+            ("worker", "name_enc"),
+            ("staff", "name_enc"),
+            ("customer", "nickname_enc"),
+            ("audit_log", "actor_name_enc"),
+            ("service_order", "notes_enc"),
+        ] {
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT {col} AS v FROM {table}"),
+                ))
+                .await
+                .unwrap();
+            assert!(!rows.is_empty(), "{b:?}: {table} has rows");
+            for r in rows {
+                let Some(v) = r.try_get::<Option<String>>("", "v").unwrap() else {
+                    continue;
+                };
+                assert!(
+                    v.starts_with("v1:"),
+                    "{b:?}: {table}.{col} holds clear text: {v}"
+                );
+                for clear in ["1201#", "super_admin name", nickname.as_str()] {
+                    assert!(!v.contains(clear), "{b:?}: {table}.{col} shows {clear}");
+                }
+            }
+        }
+    }
+}

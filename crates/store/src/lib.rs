@@ -125,9 +125,13 @@ impl Store {
         Ok(Store { db, vault, kind })
     }
 
-    /// Applies pending migrations.
+    /// Applies pending migrations, then encrypts personal values an older version stored
+    /// in clear (a step that needs the vault, which migrations do not have; see
+    /// [`repo::pii_backfill`]).
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        migration::Migrator::up(&self.db, None).await
+        migration::Migrator::up(&self.db, None).await?;
+        repo::pii_backfill::seal_clear_columns(self).await?;
+        Ok(())
     }
 
     /// Names of migrations not yet applied (empty when current).

@@ -88,6 +88,18 @@ pub(crate) fn decrypt_phone(state: &AppState, context: &str, enc: &str) -> Strin
     }
 }
 
+/// A decrypted value, or `•••` (with the reason logged) when it cannot be decrypted: one
+/// damaged row must not take a whole list down.
+pub(crate) fn readable(
+    value: Result<String, daojia_store::pii::VaultError>,
+    what: &'static str,
+) -> String {
+    value.unwrap_or_else(|e| {
+        tracing::error!(error = %e, what, "cannot decrypt a stored value");
+        "•••".into()
+    })
+}
+
 pub(crate) fn skills_of(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
@@ -105,7 +117,7 @@ pub async fn customer_me(
     Ok(Json(CustomerMe {
         id: c.id.to_string(),
         phone: decrypt_phone(&state, accounts::CUSTOMER_PHONE, &c.phone_enc),
-        nickname: c.nickname,
+        nickname: readable(accounts::customer_nickname(&state.store, &c), "nickname"),
         created_at: c.created_at,
     }))
 }
@@ -123,7 +135,7 @@ pub async fn worker_me(
     Ok(Json(WorkerMe {
         id: w.id.to_string(),
         phone: decrypt_phone(&state, accounts::WORKER_PHONE, &w.phone_enc),
-        name: w.name,
+        name: readable(accounts::worker_name(&state.store, &w), "worker name"),
         skills: skills_of(&w.skills),
         rating: f64::from(w.rating_tenths) / 10.0,
         area_code: w.area_code,
@@ -138,7 +150,7 @@ pub async fn staff_me(State(state): State<AppState>, me: CurrentStaff) -> ApiRes
     Ok(Json(StaffMe {
         id: s.id.to_string(),
         username: s.username,
-        name: s.name,
+        name: me.name,
         phone: s
             .phone_enc
             .as_deref()

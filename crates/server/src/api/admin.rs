@@ -1,7 +1,7 @@
 //! The operations console's API: staff and roles, the audit log, the SMS outbox, customer
 //! and worker look-ups, the overview. Every write is audited in the same transaction.
 
-use super::account::{decrypt_phone, skills_of};
+use super::account::{decrypt_phone, readable, skills_of};
 use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
 use crate::http::error::{ApiError, ApiResult, FieldError};
 use crate::http::extract::{Json, Query};
@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use daojia_domain::access::Role;
 use daojia_domain::phone::Phone;
+use daojia_domain::privacy;
 use daojia_store::entity::staff;
 use daojia_store::repo::{PageRequest, accounts, audit, sms};
 use sea_orm::TransactionTrait;
@@ -111,7 +112,7 @@ fn staff_view(state: &AppState, s: &staff::Model) -> Staff {
     Staff {
         id: s.id.to_string(),
         username: s.username.clone(),
-        name: s.name.clone(),
+        name: readable(accounts::staff_name(&state.store, s), "staff name"),
         phone: s
             .phone_enc
             .as_deref()
@@ -122,8 +123,12 @@ fn staff_view(state: &AppState, s: &staff::Model) -> Staff {
     }
 }
 
+/// A staff account as the audit log keeps it: the name masked, since the log is kept in
+/// clear for its readers (the acting staff's own name is encrypted with the entry).
 fn staff_audit(state: &AppState, s: &staff::Model) -> serde_json::Value {
-    json!(staff_view(state, s))
+    let mut view = staff_view(state, s);
+    view.name = privacy::mask_name(&view.name);
+    json!(view)
 }
 
 /// A page of staff.
@@ -241,6 +246,7 @@ pub async fn create_staff(
             accounts::CreateStaffError::Db(e) => e.into(),
         })?;
     audit::record(
+        &state.store,
         &txn,
         entry(
             &who.staff,
@@ -310,8 +316,9 @@ pub async fn update_staff(
         active: req.active,
         password_hash: None,
     };
-    let after = accounts::update_staff(&txn, before.clone(), change, now).await?;
+    let after = accounts::update_staff(&state.store, &txn, before.clone(), change, now).await?;
     audit::record(
+        &state.store,
         &txn,
         entry(
             &who.staff,
@@ -438,7 +445,8 @@ pub async fn audit_log(
                 id: e.id.to_string(),
                 at: e.at,
                 actor_id: e.actor_id.map(|a| a.to_string()),
-                actor_name: e.actor_name,
+                actor_name: audit::actor_name(&state.store, &e)
+                    .map(|n| readable(n, "audit actor name")),
                 action: e.action,
                 target_type: e.target_type,
                 target_id: e.target_id,
@@ -541,7 +549,7 @@ pub struct CustomerSummary {
     pub id: String,
     /// Phone, masked.
     pub phone: String,
-    /// Nickname.
+    /// Nickname; masked (`张**`) without `pii.read`.
     pub nickname: String,
     /// Registered.
     pub created_at: DateTime<Utc>,
@@ -563,7 +571,7 @@ pub struct CustomerPage {
     responses((status = 200, body = CustomerPage), (status = 403, body = crate::http::error::Problem)))]
 pub async fn customers(
     State(state): State<AppState>,
-    _: Can<perm::CustomerRead>,
+    who: Can<perm::CustomerRead>,
     Query(p): Query<SmsParams>,
 ) -> ApiResult<axum::Json<CustomerPage>> {
     let phone = phone_filter(p.phone.as_deref())?;
@@ -573,6 +581,7 @@ pub async fn customers(
         page_request(p.cursor.as_deref(), p.limit)?,
     )
     .await?;
+    let disclosure = privacy::person_disclosure(who.staff.role);
     Ok(axum::Json(CustomerPage {
         items: page
             .items
@@ -580,7 +589,17 @@ pub async fn customers(
             .map(|r| CustomerSummary {
                 id: r.customer.id.to_string(),
                 phone: decrypt_phone(&state, accounts::CUSTOMER_PHONE, &r.customer.phone_enc),
-                nickname: r.customer.nickname,
+                nickname: {
+                    let n = readable(
+                        accounts::customer_nickname(&state.store, &r.customer),
+                        "nickname",
+                    );
+                    if disclosure.shows_contact() {
+                        n
+                    } else {
+                        privacy::mask_name(&n)
+                    }
+                },
                 created_at: r.customer.created_at,
                 address_count: r.address_count,
             })
@@ -638,7 +657,7 @@ pub async fn workers(
                 id: w.id.to_string(),
                 phone: decrypt_phone(&state, accounts::WORKER_PHONE, &w.phone_enc),
                 skills: skills_of(&w.skills),
-                name: w.name,
+                name: readable(accounts::worker_name(&state.store, &w), "worker name"),
                 rating: f64::from(w.rating_tenths) / 10.0,
                 area_code: w.area_code,
                 active: w.active,

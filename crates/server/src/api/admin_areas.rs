@@ -313,6 +313,7 @@ pub async fn create_area(
         .await
         .map_err(duplicate("area", "code"))?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -361,6 +362,7 @@ pub async fn update_area(
     let now = stamp(&state);
     let after = repo::update_area(&txn, before.clone(), fields, now).await?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -598,6 +600,7 @@ pub async fn import_areas(
             "catalog.area.import_create"
         };
         audit::record(
+            &state.store,
             &txn,
             audit_entry(
                 &who.staff,
@@ -786,6 +789,7 @@ pub async fn put_area_price(
     .map_err(duplicate("price override", "item"))?;
     let target = format!("{code}/{item_code}");
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -818,6 +822,7 @@ pub async fn delete_area_price(
         .await?
         .ok_or_else(|| ApiError::not_found("price override"))?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,

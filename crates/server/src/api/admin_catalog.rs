@@ -326,6 +326,7 @@ pub async fn create_category(
         .await
         .map_err(duplicate("category", "code"))?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -373,6 +374,7 @@ pub async fn update_category(
     }
     let after = repo::update_category(&txn, before.clone(), fields).await?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -866,6 +868,7 @@ pub async fn create_item(
         .await
         .map_err(duplicate("item", "code"))?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -916,6 +919,7 @@ pub async fn update_item(
     let now = stamp(&state);
     let after = repo::update_item(&txn, before.clone(), fields, now).await?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,
@@ -994,6 +998,7 @@ pub async fn patch_item(
     let now = stamp(&state);
     let after = repo::update_item(&txn, before.clone(), fields, now).await?;
     audit::record(
+        &state.store,
         &txn,
         audit_entry(
             &who.staff,

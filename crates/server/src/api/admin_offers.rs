@@ -73,6 +73,7 @@ pub async fn set_offered(
     let tx = state.store.db().begin().await?;
     if catalog::set_offered(&tx, &code, &item, req.offered, now).await? {
         audit::record(
+            &state.store,
             &tx,
             super::audit_entry(
                 &who.staff,
@@ -145,6 +146,7 @@ pub async fn set_item_photos(
         .exec(&tx)
         .await?;
     audit::record(
+        &state.store,
         &tx,
         super::audit_entry(
             &who.staff,

@@ -2,6 +2,7 @@
 //! payments, and the actions staff take on an order. Each action is one transition of the
 //! order state machine, recorded in the order's timeline and in the audit log together.
 
+use super::account::readable;
 use super::orders::{EventView, LineView, WINDOW_MINUTES};
 use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
 use crate::http::error::{ApiError, ApiResult};
@@ -9,10 +10,13 @@ use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use daojia_domain::access::Role;
 use daojia_domain::ids::{StaffId, WorkerId};
 use daojia_domain::money::Money;
+use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Action, Actor, AssignedBy, PaymentMethod, Resolution, Window};
 use daojia_domain::phone::{Phone, mask_phone};
+use daojia_domain::privacy;
 use daojia_store::entity::service_order;
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::{PageRequest, catalog, orders};
@@ -40,11 +44,12 @@ pub struct AdminOrder {
     pub window_start: DateTime<Utc>,
     /// Window end.
     pub window_end: DateTime<Utc>,
-    /// Contact name.
+    /// Contact name; masked (`王**`) without `pii.read`.
     pub contact_name: String,
     /// Contact phone, masked (138****8000).
     pub contact_phone: String,
-    /// Address.
+    /// Address with house number. Without `pii.read` it is cut after the street
+    /// (`上海市徐汇区漕溪北路***`), except for dispatchers while the order is open.
     pub address: String,
     /// Total, 分.
     pub total_fen: i64,
@@ -60,13 +65,13 @@ pub struct AdminOrder {
     pub lines: Vec<LineView>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
-    /// Building, floor, door.
+    /// Building, floor, door; `***` when the address is masked.
     pub house_number: String,
-    /// Latitude (WGS-84).
+    /// Latitude (WGS-84); rounded to 0.01° when the address is masked.
     pub lat: f64,
-    /// Longitude (WGS-84).
+    /// Longitude (WGS-84); rounded to 0.01° when the address is masked.
     pub lng: f64,
-    /// The customer's notes for the worker.
+    /// The customer's notes for the worker; `[hidden]` without `pii.read`.
     pub notes: String,
     /// Working time of the visit, minutes.
     pub duration_min: i32,
@@ -102,9 +107,37 @@ pub struct AdminOrderPage {
     pub next_cursor: Option<String>,
 }
 
-pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrder {
+/// An order as a staff member with `role` may see it: contact details in clear with
+/// `pii.read`, the address of an open order for dispatchers, masked otherwise
+/// ([`privacy::order_disclosure`]).
+pub(crate) fn admin_order(state: &AppState, role: Role, m: service_order::Model) -> AdminOrder {
     let v = state.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).unwrap_or_else(|_| "•••".into());
+    let order_state = m.state.parse().unwrap_or(OrderState::Completed);
+    let show = privacy::order_disclosure(role, order_state);
+    let (address, house_number, lat, lng) = if show.shows_address() {
+        let house = dec(ctx::HOUSE_NUMBER, &m.house_number_enc);
+        let text = dec(ctx::ADDRESS, &m.address_enc);
+        (format!("{text} {house}"), house, m.lat, m.lng)
+    } else {
+        (
+            privacy::mask_address(&dec(ctx::ADDRESS, &m.address_enc)),
+            privacy::mask_house_number(&dec(ctx::HOUSE_NUMBER, &m.house_number_enc)),
+            privacy::coarse_coordinate(m.lat),
+            privacy::coarse_coordinate(m.lng),
+        )
+    };
+    let (contact_name, notes) = if show.shows_contact() {
+        (
+            dec(ctx::CONTACT_NAME, &m.contact_name_enc),
+            readable(orders::notes(&state.store, &m), "order notes"),
+        )
+    } else {
+        (
+            privacy::mask_name(&dec(ctx::CONTACT_NAME, &m.contact_name_enc)),
+            privacy::mask_notes(&readable(orders::notes(&state.store, &m), "order notes")),
+        )
+    };
     AdminOrder {
         id: m.id,
         order_no: m.order_no,
@@ -114,13 +147,9 @@ pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrd
         area_code: m.area_code,
         window_start: m.window_start,
         window_end: m.window_end,
-        contact_name: dec(ctx::CONTACT_NAME, &m.contact_name_enc),
+        contact_name,
         contact_phone: mask_phone(&dec(ctx::CONTACT_PHONE, &m.contact_phone_enc)),
-        address: format!(
-            "{} {}",
-            dec(ctx::ADDRESS, &m.address_enc),
-            dec(ctx::HOUSE_NUMBER, &m.house_number_enc)
-        ),
+        address,
         total_fen: m.total_fen,
         paid_fen: m.paid_fen,
         refunded_fen: m.refunded_fen,
@@ -130,10 +159,10 @@ pub(crate) fn admin_order(state: &AppState, m: service_order::Model) -> AdminOrd
         events: vec![],
         rework_of: m.rework_of,
         rework_id: None,
-        house_number: dec(ctx::HOUSE_NUMBER, &m.house_number_enc),
-        lat: m.lat,
-        lng: m.lng,
-        notes: m.notes.clone(),
+        house_number,
+        lat,
+        lng,
+        notes,
         duration_min: m.duration_min,
         photos: vec![],
         payments: vec![],
@@ -166,7 +195,7 @@ pub struct OrderListParams {
     responses((status = 200, body = AdminOrderPage), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Can<perm::OrderRead>,
+    who: Can<perm::OrderRead>,
     Query(p): Query<OrderListParams>,
 ) -> ApiResult<axum::Json<AdminOrderPage>> {
     let page: PageRequest = super::admin::page_request(p.cursor.as_deref(), p.limit)?;
@@ -208,18 +237,18 @@ pub async fn list(
         items: rows
             .items
             .into_iter()
-            .map(|m| admin_order(&state, m))
+            .map(|m| admin_order(&state, who.staff.role, m))
             .collect(),
         next_cursor: rows.next_cursor,
     }))
 }
 
-async fn detail_of(state: &AppState, id: Uuid) -> ApiResult<AdminOrder> {
+async fn detail_of(state: &AppState, role: Role, id: Uuid) -> ApiResult<AdminOrder> {
     let db = state.store.db();
     let m = orders::get(db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("order"))?;
-    let mut o = admin_order(state, m);
+    let mut o = admin_order(state, role, m);
     o.lines = orders::lines(db, id)
         .await?
         .into_iter()
@@ -270,10 +299,10 @@ async fn detail_of(state: &AppState, id: Uuid) -> ApiResult<AdminOrder> {
     responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn detail(
     State(state): State<AppState>,
-    _: Can<perm::OrderRead>,
+    who: Can<perm::OrderRead>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    Ok(axum::Json(detail_of(&state, id).await?))
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
 async fn act(
@@ -312,7 +341,7 @@ async fn act(
     )
     .await
     .map_err(super::orders::order_error)?;
-    Ok(axum::Json(detail_of(state, id).await?))
+    Ok(axum::Json(detail_of(state, who.role, id).await?))
 }
 
 /// An offline payment (现金 / 转账) with its receipt.

@@ -125,7 +125,7 @@ pub async fn start(
         return Err(ApiError::invalid(errors));
     }
     let now = state.now();
-    let loaded = planning::load(state.store.db(), area, date, now)
+    let loaded = planning::load(&state.store, area, date, now)
         .await?
         .ok_or_else(|| {
             ApiError::field("area", "unknown_area", format!("no service area `{area}`"))

@@ -45,7 +45,7 @@ pub struct ExceptionView {
     responses((status = 200, body = Vec<ExceptionView>), (status = 403, body = crate::http::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    _who: Can<perm::OrderRead>,
+    who: Can<perm::OrderRead>,
 ) -> ApiResult<axum::Json<Vec<ExceptionView>>> {
     let db = state.store.db();
     let now = state.now();
@@ -63,7 +63,7 @@ pub async fn list(
                 since: a.raised_at,
                 detail: a.detail,
                 alarm_id: Some(a.id),
-                order: admin_order(&state, m),
+                order: admin_order(&state, who.staff.role, m),
             },
         ));
     }
@@ -113,7 +113,7 @@ pub async fn list(
                     since,
                     detail,
                     alarm_id: None,
-                    order: admin_order(&state, m),
+                    order: admin_order(&state, who.staff.role, m),
                 },
             ));
         }
@@ -146,6 +146,7 @@ pub async fn resolve(
         ));
     }
     audit::record(
+        &state.store,
         &tx,
         super::audit_entry(
             &who.staff,

@@ -301,7 +301,7 @@ pub(crate) fn audit_entry(
     daojia_store::repo::audit::AuditEntry {
         actor_type: "staff".into(),
         actor_id: Some(who.staff.id),
-        actor_name: Some(who.staff.name.clone()),
+        actor_name: Some(who.name.clone()),
         action: action.into(),
         target_type: target_type.into(),
         target_id: Some(target.to_string()),

@@ -249,6 +249,7 @@ fn order_view(
 ) -> OrderView {
     let v = state.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).unwrap_or_else(|_| "•••".into());
+    let notes = super::account::readable(orders::notes(&state.store, &m), "order notes");
     OrderView {
         id: m.id,
         order_no: m.order_no,
@@ -266,7 +267,7 @@ fn order_view(
         fee_fen: m.fee_fen,
         cancel_fee_now_fen: o.customer_cancel_fee(now).as_fen(),
         policy: o.policy,
-        notes: m.notes,
+        notes,
         lines: vec![],
         events: vec![],
         photos: vec![],

@@ -157,6 +157,8 @@ pub struct CurrentStaff {
     pub staff: staff::Model,
     /// Their role.
     pub role: Role,
+    /// Their display name, decrypted (for the audit log and `/admin/me`).
+    pub name: String,
     /// Session id.
     pub session_id: Uuid,
 }
@@ -182,9 +184,12 @@ impl FromRequestParts<AppState> for CurrentStaff {
             .role
             .parse::<Role>()
             .map_err(|e| ApiError::internal(format!("staff {} has {e}", staff.id)))?;
+        let name = accounts::staff_name(&state.store, &staff)
+            .map_err(|e| ApiError::internal(format!("staff {} name: {e}", staff.id)))?;
         let s = CurrentStaff {
             staff,
             role,
+            name,
             session_id: c.sid,
         };
         parts.extensions.insert(s.clone());

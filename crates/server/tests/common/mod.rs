@@ -203,7 +203,7 @@ impl TestApp {
             code: Set(format!("t{}", &phone[7..])),
             phone_enc: Set(s.vault().encrypt(accounts::WORKER_PHONE, p.expose())),
             phone_index: Set(accounts::phone_index(s, &p)),
-            name: Set("测试师傅".into()),
+            name_enc: Set(accounts::seal_worker_name(s, "测试师傅")),
             gender: Set("female".into()),
             skills: Set(r#"["cleaning"]"#.into()),
             rating_tenths: Set(48),

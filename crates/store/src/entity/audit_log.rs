@@ -11,7 +11,9 @@ pub struct Model {
     pub at: DateTimeUtc,
     pub actor_type: String,
     pub actor_id: Option<Uuid>,
-    pub actor_name: Option<String>,
+    /// Encrypted (`audit_log.actor_name`); read with `repo::audit::actor_name`.
+    #[sea_orm(column_type = "Text")]
+    pub actor_name_enc: Option<String>,
     pub action: String,
     pub target_type: String,
     pub target_id: Option<String>,

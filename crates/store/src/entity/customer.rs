@@ -11,7 +11,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub phone_enc: String,
     pub phone_index: String,
-    pub nickname: String,
+    /// Encrypted (`customer.nickname`); read with `repo::accounts::customer_nickname`.
+    #[sea_orm(column_type = "Text")]
+    pub nickname_enc: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

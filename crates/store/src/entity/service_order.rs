@@ -36,8 +36,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub policy: String,
     pub customer_reschedules: i32,
+    /// Encrypted (`order.notes`); read with `repo::orders::notes`.
     #[sea_orm(column_type = "Text")]
-    pub notes: String,
+    pub notes_enc: String,
     pub completed_at: Option<DateTimeUtc>,
     pub duration_min: i32,
     #[sea_orm(column_type = "Text", nullable)]

@@ -9,7 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub username: String,
-    pub name: String,
+    /// Encrypted (`staff.name`); read with `repo::accounts::staff_name`.
+    #[sea_orm(column_type = "Text")]
+    pub name_enc: String,
     #[sea_orm(column_type = "Text")]
     pub phone_enc: Option<String>,
     pub phone_index: Option<String>,

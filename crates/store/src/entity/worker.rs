@@ -12,7 +12,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub phone_enc: String,
     pub phone_index: String,
-    pub name: String,
+    /// Encrypted (`worker.name`); read with `repo::accounts::worker_name`.
+    #[sea_orm(column_type = "Text")]
+    pub name_enc: String,
     pub gender: String,
     #[sea_orm(column_type = "Text")]
     pub skills: String,

@@ -1,7 +1,14 @@
 //! Customers, workers and staff: creation, lookup by phone through the blind index, lists.
+//!
+//! Names and nicknames are stored encrypted. Every read and write of those columns goes
+//! through the small functions here (`worker_name`, `seal_worker_name`, ...), so the code
+//! that exports or erases a person's data uses the same contexts. No list is searched or
+//! sorted by name (lists are newest first, found by phone through the blind index), so no
+//! name index is kept.
 
 use super::{Page, PageRequest, page_from};
 use crate::entity::{customer, customer_address, staff, worker, worker_shift};
+use crate::pii::VaultError;
 use crate::{Store, is_unique_violation};
 use chrono::{DateTime, Utc};
 use daojia_domain::access::Role;
@@ -18,6 +25,54 @@ pub const CUSTOMER_PHONE: &str = "customer.phone";
 pub const WORKER_PHONE: &str = "worker.phone";
 /// Encryption context of a staff member's phone.
 pub const STAFF_PHONE: &str = "staff.phone";
+/// Encryption context of a worker's name.
+pub const WORKER_NAME: &str = "worker.name";
+/// Encryption context of a staff member's display name.
+pub const STAFF_NAME: &str = "staff.name";
+/// Encryption context of a customer's nickname.
+pub const CUSTOMER_NICKNAME: &str = "customer.nickname";
+
+/// A worker's name, decrypted.
+pub fn worker_name(store: &Store, w: &worker::Model) -> Result<String, VaultError> {
+    store.vault().decrypt(WORKER_NAME, &w.name_enc)
+}
+
+/// A worker's name encrypted for `worker.name_enc`.
+pub fn seal_worker_name(store: &Store, name: &str) -> String {
+    store.vault().encrypt(WORKER_NAME, name)
+}
+
+/// A staff member's display name, decrypted.
+pub fn staff_name(store: &Store, s: &staff::Model) -> Result<String, VaultError> {
+    store.vault().decrypt(STAFF_NAME, &s.name_enc)
+}
+
+/// A staff member's display name encrypted for `staff.name_enc`.
+pub fn seal_staff_name(store: &Store, name: &str) -> String {
+    store.vault().encrypt(STAFF_NAME, name)
+}
+
+/// A customer's nickname, decrypted.
+pub fn customer_nickname(store: &Store, c: &customer::Model) -> Result<String, VaultError> {
+    store.vault().decrypt(CUSTOMER_NICKNAME, &c.nickname_enc)
+}
+
+/// A nickname encrypted for `customer.nickname_enc`.
+pub fn seal_customer_nickname(store: &Store, nickname: &str) -> String {
+    store.vault().encrypt(CUSTOMER_NICKNAME, nickname)
+}
+
+/// The nickname a new customer gets: `用户` and six random letters and digits. It used to
+/// end in the phone's last four digits, which told anyone who saw it part of the number.
+pub fn new_nickname() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let suffix: String = (0..6)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect();
+    format!("用户{suffix}")
+}
 
 /// The blind index of a phone number.
 pub fn phone_index(store: &Store, phone: &Phone) -> String {
@@ -36,12 +91,11 @@ pub async fn customer_for_login(
     if let Some(c) = customer_by_phone_index(store.db(), &idx).await? {
         return Ok(c);
     }
-    let digits = phone.expose();
     let row = customer::ActiveModel {
         id: Set(Uuid::now_v7()),
-        phone_enc: Set(store.vault().encrypt(CUSTOMER_PHONE, digits)),
+        phone_enc: Set(store.vault().encrypt(CUSTOMER_PHONE, phone.expose())),
         phone_index: Set(idx.clone()),
-        nickname: Set(format!("用户{}", &digits[digits.len() - 4..])),
+        nickname_enc: Set(seal_customer_nickname(store, &new_nickname())),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -244,7 +298,7 @@ pub async fn create_staff(
     let row = staff::ActiveModel {
         id: Set(Uuid::now_v7()),
         username: Set(username),
-        name: Set(new.name),
+        name_enc: Set(seal_staff_name(store, &new.name)),
         phone_enc: Set(new
             .phone
             .as_ref()
@@ -280,6 +334,7 @@ pub struct StaffChange {
 
 /// Applies `change` to the staff member `id`; returns the row after the change.
 pub async fn update_staff(
+    store: &Store,
     db: &impl ConnectionTrait,
     current: staff::Model,
     change: StaffChange,
@@ -287,7 +342,7 @@ pub async fn update_staff(
 ) -> Result<staff::Model, DbErr> {
     let mut row: staff::ActiveModel = current.into();
     if let Some(n) = change.name {
-        row.name = Set(n);
+        row.name_enc = Set(seal_staff_name(store, &n));
     }
     if let Some(r) = change.role {
         row.role = Set(r.as_str().to_string());

@@ -1,7 +1,9 @@
 //! The audit log: every admin write, with actor, target and before/after.
 
 use super::{Page, PageRequest, page_from};
+use crate::Store;
 use crate::entity::audit_log;
+use crate::pii::VaultError;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -16,7 +18,7 @@ pub struct AuditEntry {
     pub actor_type: String,
     /// The acting staff member.
     pub actor_id: Option<Uuid>,
-    /// Their display name at the time.
+    /// Their display name at the time (clear here; [`record`] encrypts it).
     pub actor_name: Option<String>,
     /// What was done, e.g. `staff.create`.
     pub action: String,
@@ -34,8 +36,20 @@ pub struct AuditEntry {
     pub ip: Option<String>,
 }
 
-/// Records an entry. Call it in the same transaction as the write it describes.
+/// Encryption context of the actor's name.
+pub const ACTOR_NAME: &str = "audit_log.actor_name";
+
+/// The actor's name as recorded, decrypted (`None` when the entry names none).
+pub fn actor_name(store: &Store, m: &audit_log::Model) -> Option<Result<String, VaultError>> {
+    m.actor_name_enc
+        .as_deref()
+        .map(|enc| store.vault().decrypt(ACTOR_NAME, enc))
+}
+
+/// Records an entry (the actor's name encrypted). Call it in the same transaction as the
+/// write it describes.
 pub async fn record(
+    store: &Store,
     db: &impl ConnectionTrait,
     e: AuditEntry,
     now: DateTime<Utc>,
@@ -45,7 +59,7 @@ pub async fn record(
         at: Set(now),
         actor_type: Set(e.actor_type),
         actor_id: Set(e.actor_id),
-        actor_name: Set(e.actor_name),
+        actor_name_enc: Set(e.actor_name.map(|n| store.vault().encrypt(ACTOR_NAME, &n))),
         action: Set(e.action),
         target_type: Set(e.target_type),
         target_id: Set(e.target_id),

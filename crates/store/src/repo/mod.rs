@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod meta;
 pub mod orders;
 pub mod otp;
+pub mod pii_backfill;
 pub mod planning;
 pub mod rotation;
 pub mod sessions;

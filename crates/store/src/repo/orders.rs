@@ -148,6 +148,19 @@ fn json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).expect("plain data serialises")
 }
 
+/// Encryption context of an order's notes (they carry door codes such as `门禁 1201#`).
+pub const NOTES: &str = "order.notes";
+
+/// An order's notes, decrypted.
+pub fn notes(store: &Store, m: &service_order::Model) -> Result<String, crate::pii::VaultError> {
+    store.vault().decrypt(NOTES, &m.notes_enc)
+}
+
+/// Notes encrypted for `service_order.notes_enc`.
+pub fn seal_notes(store: &Store, notes: &str) -> String {
+    store.vault().encrypt(NOTES, notes)
+}
+
 /// An order number customers can read out on the phone: `DJ` + date + 8 characters.
 fn order_no(id: Uuid, now: DateTime<Utc>) -> String {
     let tail = &id.simple().to_string()[24..];
@@ -249,7 +262,7 @@ async fn place_in(
         fee_fen: Set(0),
         policy: Set(json(&order.policy)),
         customer_reschedules: Set(0),
-        notes: Set(new.notes),
+        notes_enc: Set(seal_notes(store, &new.notes)),
         completed_at: Set(None),
         duration_min: Set(new.duration_min.clamp(1, 24 * 60) as i32),
         skills: Set(Some(json(&new.skills))),
@@ -379,7 +392,10 @@ pub async fn place_rework(
             fee_fen: Set(0),
             policy: Set(orig.policy.clone()),
             customer_reschedules: Set(0),
-            notes: Set(format!("返工：原订单 {}", orig.order_no)),
+            notes_enc: Set(seal_notes(
+                store,
+                &format!("返工：原订单 {}", orig.order_no),
+            )),
             completed_at: Set(None),
             duration_min: Set(orig.duration_min),
             skills: Set(orig.skills.clone()),
@@ -759,7 +775,7 @@ async fn try_apply(
 #[allow(clippy::too_many_arguments)]
 async fn try_apply_in(
     tx: &sea_orm::DatabaseTransaction,
-    _store: &Store,
+    store: &Store,
     id: Uuid,
     actor: Actor,
     action: &Action,
@@ -913,7 +929,7 @@ async fn try_apply_in(
     if let Some(mut entry) = audit {
         entry.before = Some(audit_view(&snapshot));
         entry.after = Some(audit_view(&order));
-        super::audit::record(tx, entry, now).await?;
+        super::audit::record(store, tx, entry, now).await?;
     }
     Ok(Some((Outcome::Applied(event), order)))
 }

@@ -2,12 +2,23 @@
 //! than the active one. Safe to interrupt and run again (each row is rewritten on its own,
 //! and a row already under the active key is skipped).
 
-use super::accounts::{CUSTOMER_PHONE, STAFF_PHONE, WORKER_PHONE, address_context as ctx};
+use super::accounts::{
+    CUSTOMER_NICKNAME, CUSTOMER_PHONE, STAFF_NAME, STAFF_PHONE, WORKER_NAME, WORKER_PHONE,
+    address_context as ctx,
+};
+use super::audit::ACTOR_NAME;
+use super::orders::NOTES;
 use super::sms::OUTBOX_PHONE;
 use crate::Store;
-use crate::entity::{customer, customer_address, service_order, sms_outbox, staff, worker};
+use crate::entity::{
+    audit_log, customer, customer_address, service_order, sms_outbox, staff, worker,
+};
 use crate::pii::VaultError;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
 
 /// Why rotation stopped.
 #[derive(Debug, thiserror::Error)]
@@ -157,6 +168,87 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
             a.update(db).await?;
             changed += 1;
         }
+    }
+    // Names, the nickname, the audit log's actor name and order notes (m0008).
+    changed += rotate_column(
+        store,
+        worker::Entity,
+        "worker",
+        worker::Column::Id,
+        worker::Column::NameEnc,
+        WORKER_NAME,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        staff::Entity,
+        "staff",
+        staff::Column::Id,
+        staff::Column::NameEnc,
+        STAFF_NAME,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        customer::Entity,
+        "customer",
+        customer::Column::Id,
+        customer::Column::NicknameEnc,
+        CUSTOMER_NICKNAME,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        audit_log::Entity,
+        "audit_log",
+        audit_log::Column::Id,
+        audit_log::Column::ActorNameEnc,
+        ACTOR_NAME,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        service_order::Entity,
+        "service_order",
+        service_order::Column::Id,
+        service_order::Column::NotesEnc,
+        NOTES,
+    )
+    .await?;
+    Ok(changed)
+}
+
+/// Re-encrypts one column of one table, row by row, writing only that column and only
+/// while it still holds the value read (a concurrent write wins).
+async fn rotate_column<E: EntityTrait>(
+    store: &Store,
+    _: E,
+    table: &'static str,
+    id: E::Column,
+    col: E::Column,
+    context: &str,
+) -> Result<u64, RotationError> {
+    let db = store.db();
+    let rows: Vec<(Uuid, Option<String>)> = E::find()
+        .select_only()
+        .column(id)
+        .column(col)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut changed = 0;
+    for (row_id, value) in rows {
+        let Some(value) = value else { continue };
+        let Some(fresh) = re(store, table, &row_id, context, &value)? else {
+            continue;
+        };
+        E::update_many()
+            .col_expr(col, Expr::value(fresh))
+            .filter(id.eq(row_id))
+            .filter(col.eq(value))
+            .exec(db)
+            .await?;
+        changed += 1;
     }
     Ok(changed)
 }

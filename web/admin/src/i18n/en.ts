@@ -54,6 +54,7 @@ export const en: AdminMessages = {
     finance_write: 'Approve payouts',
     marketing_write: 'Marketing',
     settings_write: 'Platform settings',
+    pii_read: 'See contact details',
   },
   forbidden: {
     title: 'No access',

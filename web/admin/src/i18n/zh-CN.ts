@@ -52,6 +52,7 @@ export const zhCN = {
     finance_write: '财务审批',
     marketing_write: '营销活动',
     settings_write: '平台设置',
+    pii_read: '查看联系人信息',
   },
   forbidden: {
     title: '无权访问',

@@ -125,14 +125,16 @@ pub fn check_options(base_price_fen: i64, options: &[ItemOption]) -> Vec<Invalid
             }
             check_name(&format!("{at}.name"), &c.name, 64, &mut out);
             check_name(&format!("{at}.name_en"), &c.name_en, 64, &mut out);
-            if c.price_delta_fen.abs() > MAX_PRICE_DELTA_FEN {
+            // A range test, not `abs()`: `i64::MIN.abs()` overflows (and wraps to itself,
+            // below the limit, in a release build).
+            if !(-MAX_PRICE_DELTA_FEN..=MAX_PRICE_DELTA_FEN).contains(&c.price_delta_fen) {
                 out.push(Invalid::new(
                     format!("{at}.price_delta_fen"),
                     "out_of_range",
                     format!("between -{MAX_PRICE_DELTA_FEN} and {MAX_PRICE_DELTA_FEN} 分"),
                 ));
             }
-            if c.duration_delta_min.abs() > MAX_DURATION_DELTA_MIN {
+            if !(-MAX_DURATION_DELTA_MIN..=MAX_DURATION_DELTA_MIN).contains(&c.duration_delta_min) {
                 out.push(Invalid::new(
                     format!("{at}.duration_delta_min"),
                     "out_of_range",
@@ -144,17 +146,19 @@ pub fn check_options(base_price_fen: i64, options: &[ItemOption]) -> Vec<Invalid
         }
     }
     if out.is_empty() {
-        let cheapest: i64 = base_price_fen
+        // Deltas are bounded above, but the base price is the caller's: add in i128, which
+        // cannot overflow for any i64 inputs and option counts this small.
+        let cheapest: i128 = i128::from(base_price_fen)
             + options
                 .iter()
                 .map(|o| {
                     o.choices
                         .iter()
-                        .map(|c| c.price_delta_fen)
+                        .map(|c| i128::from(c.price_delta_fen))
                         .min()
                         .unwrap_or(0)
                 })
-                .sum::<i64>();
+                .sum::<i128>();
         if cheapest <= 0 {
             out.push(Invalid::new(
                 "options",
@@ -498,6 +502,21 @@ mod tests {
         );
         let free = vec![option("coupon", vec![choice("big", -10_000, 0)])];
         assert_eq!(check_options(10_000, &free)[0].code, "price");
+    }
+
+    #[test]
+    fn extreme_deltas_are_out_of_range_rather_than_wrapping() {
+        for (price, minutes) in [(i64::MIN, 0), (i64::MAX, 0), (0, i32::MIN), (0, i32::MAX)] {
+            let found = check_options(100, &[option("size", vec![choice("xl", price, minutes)])]);
+            assert_eq!(found.len(), 1, "{price} {minutes}: {found:?}");
+            assert_eq!(found[0].code, "out_of_range");
+        }
+        // Huge base prices with the largest allowed negative deltas do not overflow.
+        let many: Vec<ItemOption> = (0..MAX_OPTIONS)
+            .map(|i| option(&format!("o{i}"), vec![choice("a", -MAX_PRICE_DELTA_FEN, 0)]))
+            .collect();
+        assert!(check_options(i64::MAX, &many).is_empty());
+        assert_eq!(check_options(i64::MIN, &many)[0].code, "price");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! in, which keeps these rules fast to test and easy to reason about.
 
 pub mod access;
+pub mod bounds;
 pub mod catalog;
 pub mod geo;
 pub mod ids;

@@ -130,6 +130,11 @@ pub fn quote(
             );
         }
     }
+    let too_large = || PricingError {
+        field: "options".into(),
+        code: "price",
+        message: "these choices give a price too large to charge; the item is misconfigured".into(),
+    };
     let mut price = area
         .and_then(|a| a.base_price)
         .unwrap_or(base_price)
@@ -142,8 +147,13 @@ pub fn quote(
             None => opt.choices.first(),
         };
         let Some(choice) = choice else { continue };
-        price += choice.price_delta_fen;
-        duration += i64::from(choice.duration_delta_min);
+        // Stored items passed the catalog's range checks, but a quote must not trust that.
+        price = price
+            .checked_add(choice.price_delta_fen)
+            .ok_or_else(too_large)?;
+        duration = duration
+            .checked_add(i64::from(choice.duration_delta_min))
+            .ok_or_else(too_large)?;
         chosen.push(Selection {
             option: opt.code.clone(),
             choice: choice.code.clone(),
@@ -151,7 +161,11 @@ pub fn quote(
     }
     if let Some(a) = area {
         // Round half up to the fen.
-        price = (price * (100 + i64::from(a.markup_percent)) + 50).div_euclid(100);
+        price = price
+            .checked_mul(100 + i64::from(a.markup_percent))
+            .and_then(|p| p.checked_add(50))
+            .ok_or_else(too_large)?
+            .div_euclid(100);
     }
     if price <= 0 {
         return err(
@@ -169,11 +183,19 @@ pub fn quote(
             message: "the total is too large".into(),
         })?;
     let per_unit = duration.max(MIN_DURATION_MIN);
+    let duration_min = per_unit
+        .checked_mul(i64::from(quantity))
+        .and_then(|d| u32::try_from(d).ok())
+        .ok_or_else(|| PricingError {
+            field: "options".into(),
+            code: "duration",
+            message: "these choices give a visit too long to book".into(),
+        })?;
     Ok(Quote {
         unit_price,
         quantity,
         total,
-        duration_min: (per_unit * i64::from(quantity)) as u32,
+        duration_min,
         selections: chosen,
     })
 }
@@ -330,6 +352,24 @@ mod tests {
                 prop_assert!(q.unit_price > Money::ZERO);
                 prop_assert_eq!(q.total, Money::fen(q.unit_price.as_fen() * i64::from(qty)));
                 prop_assert!(q.duration_min >= 15 * qty);
+            }
+        }
+
+        #[test]
+        fn extreme_prices_deltas_and_markups_are_refused_never_wrapped(
+            base in prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(i64::MAX / 2), any::<i64>()],
+            delta in prop_oneof![Just(i64::MIN), Just(i64::MAX), any::<i64>()],
+            minutes in prop_oneof![Just(i32::MIN), Just(i32::MAX), any::<i32>()],
+            markup in prop_oneof![Just(i32::MIN), Just(i32::MAX), any::<i32>()],
+            qty in 1u32..=MAX_QUANTITY,
+        ) {
+            let opts = vec![ItemOption { code: "o".into(), name: "o".into(), name_en: "o".into(), choices: vec![choice("a", delta, minutes)] }];
+            let area = AreaPrice { base_price: None, markup_percent: markup };
+            if let Ok(q) = quote(Money::fen(base), u32::MAX, &opts, Some(&area), &[], qty) {
+                let exact = (i128::from(base) + i128::from(delta)) * (100 + i128::from(markup));
+                prop_assert!(q.unit_price > Money::ZERO);
+                prop_assert_eq!(i128::from(q.unit_price.as_fen()), (exact + 50).div_euclid(100));
+                prop_assert_eq!(i128::from(q.total.as_fen()), i128::from(q.unit_price.as_fen()) * i128::from(qty));
             }
         }
     }

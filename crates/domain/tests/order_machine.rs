@@ -342,6 +342,82 @@ fn rescheduling_releases_the_worker_and_respects_the_policy() {
     );
 }
 
+/// Free cancellation until a day before, rescheduling until two hours before.
+fn strict_cancellation() -> Policy {
+    Policy {
+        free_cancel_minutes: 24 * 60,
+        reschedule_minutes: 120,
+        ..Policy::default()
+    }
+}
+
+#[test]
+fn a_customer_cannot_shed_the_late_fee_by_rescheduling_first() {
+    let w = world();
+    let me = Actor::Customer { id: w.owner };
+    let mut o = Order::placed(
+        OrderId(id(100)),
+        w.owner,
+        Window {
+            start: t(24 * 60),
+            end: t(25 * 60),
+        },
+        Money::fen(15_900),
+        PaymentPlan::Full,
+        strict_cancellation(),
+    );
+    applied(&mut o, Actor::System, pay(15_900), t(1));
+    applied(
+        &mut o,
+        staff(Role::Dispatcher),
+        Action::Assign {
+            worker: w.w1,
+            by: AssignedBy::Manual,
+        },
+        t(2),
+    );
+    // Three hours before: past free cancellation, before the rescheduling deadline.
+    let now = t(21 * 60);
+    let fee = o.customer_cancel_fee(now);
+    assert_eq!(fee, Money::fen(3_180));
+    let later = Window {
+        start: t(72 * 60),
+        end: t(73 * 60),
+    };
+    let before = o.clone();
+    let err = o
+        .apply(me, Action::Reschedule { window: later }, now)
+        .unwrap_err();
+    assert!(matches!(err, TransitionError::Policy(_)), "{err:?}");
+    assert_eq!(o, before, "the worker stays and so does the fee");
+    let e = applied(
+        &mut o.clone(),
+        me,
+        Action::Cancel { reason: "r".into() },
+        now,
+    );
+    assert_eq!(e.money.fee, fee);
+    // Customer service may still move it (their call, like their free cancellations)…
+    applied(
+        &mut o,
+        staff(Role::CustomerService),
+        Action::Reschedule { window: later },
+        now,
+    );
+    // …and the customer may reschedule an order no worker has taken yet.
+    applied(
+        &mut o,
+        me,
+        Action::Reschedule {
+            window: Window {
+                start: t(96 * 60),
+                end: t(97 * 60),
+            },
+        },
+        t(21 * 60 + 1),
+    );
+}
+
 #[test]
 fn after_sales_within_the_window_ends_in_a_refund_or_rework() {
     let w = world();
@@ -595,6 +671,79 @@ proptest! {
         prop_assert_eq!(sum(|m| m.refunded), o.amounts.refunded);
         prop_assert_eq!(sum(|m| m.fee), o.amounts.fee);
         prop_assert_eq!(events.len() as u32, o.version);
+    }
+}
+
+fn policies() -> impl Strategy<Value = Policy> {
+    (
+        prop_oneof![
+            Just(0u32),
+            Just(120),
+            Just(600),
+            Just(24 * 60),
+            Just(7 * 24 * 60)
+        ],
+        prop_oneof![Just(0u32), Just(60), Just(120), Just(24 * 60)],
+        0u8..=100,
+        0u32..4,
+    )
+        .prop_map(|(free, resched, pct, times)| Policy {
+            free_cancel_minutes: free,
+            reschedule_minutes: resched,
+            late_cancel_fee_percent: pct,
+            max_reschedules: times,
+            ..Policy::default()
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Whatever happens, the fee a customer pays for cancelling is never lower than what
+    /// they would have paid cancelling right before one of their reschedules, at the same
+    /// time: a reschedule cannot be used to get out of a late-cancellation fee.
+    #[test]
+    fn rescheduling_never_lowers_the_customers_cancellation_fee(
+        policy in policies(),
+        assign_at in 0i64..1_400,
+        steps in prop::collection::vec((0usize..10, any::<u8>(), any::<u8>(), -600i64..6_000, 0i64..300), 1..30),
+    ) {
+        let w = world();
+        let me = Actor::Customer { id: w.owner };
+        let window = Window { start: t(24 * 60), end: t(25 * 60) };
+        let mut o = Order::placed(OrderId(id(100)), w.owner, window, Money::fen(15_900), PaymentPlan::Full, policy);
+        // Start from a paid order a worker has taken: where the fee can apply.
+        applied(&mut o, Actor::System, pay(15_900), t(0));
+        applied(&mut o, staff(Role::Dispatcher), Action::Assign { worker: w.w1, by: AssignedBy::Manual }, t(assign_at));
+        let everyone = actors(&w);
+        let mut now = t(assign_at);
+        for (who, kind, a, b, advance) in steps {
+            now += Duration::minutes(advance);
+            // Every third step is the customer trying to move the visit.
+            let (actor, act) = if kind % 3 == 0 {
+                let start = now + Duration::minutes(b.rem_euclid(3_000) + 30);
+                (me, Action::Reschedule { window: Window { start, end: start + Duration::minutes(60) } })
+            } else {
+                (everyone[who], action(&w, kind, a, b))
+            };
+            let before = o.clone();
+            if let Ok(Outcome::Applied(_)) = o.apply(actor, act.clone(), now)
+                && actor == me
+                && matches!(act, Action::Reschedule { .. })
+            {
+                let owed = match before.clone().apply(me, Action::Cancel { reason: "r".into() }, now) {
+                    Ok(Outcome::Applied(e)) => e.money.fee,
+                    _ => Money::ZERO,
+                };
+                // Right after their own reschedule the customer can always cancel.
+                let paid = match o.clone().apply(me, Action::Cancel { reason: "r".into() }, now) {
+                    Ok(Outcome::Applied(e)) => e.money.fee,
+                    other => return Err(TestCaseError::fail(format!("cannot cancel after rescheduling: {other:?}"))),
+                };
+                prop_assert!(paid >= owed, "cancelling after the reschedule costs {paid:?}, before it {owed:?}");
+                prop_assert_eq!(o.customer_cancel_fee(now), paid);
+            }
+        }
     }
 }
 

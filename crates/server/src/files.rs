@@ -1,8 +1,11 @@
 //! Where uploaded files live: a [`FileStore`] (a local directory by default; an object store
 //! such as S3 or OSS fits behind the same trait when API nodes are many), and the checks a
 //! photo passes on the way in: a real JPEG, PNG or WebP by its bytes (never by the name or
-//! the declared type), a size limit, sane dimensions, and no EXIF block in a JPEG (phones
-//! put the GPS position of the customer's home there).
+//! the declared type), a size limit, sane dimensions, and no metadata: phones put the GPS
+//! position of the customer's home in EXIF, XMP and text chunks, which [`strip`] removes
+//! from all three formats.
+
+mod strip;
 
 use std::io;
 use std::path::PathBuf;
@@ -64,7 +67,7 @@ pub struct Photo {
     pub width: u32,
     /// Pixels down.
     pub height: u32,
-    /// The bytes to keep (a JPEG without its EXIF block).
+    /// The bytes to keep: the picture without its metadata.
     pub bytes: Vec<u8>,
 }
 
@@ -95,50 +98,26 @@ pub fn check_photo(bytes: &[u8]) -> Result<Photo, PhotoError> {
     if !(16..=12_000).contains(&w) || !(16..=12_000).contains(&h) {
         return Err(PhotoError::Dimensions(w, h));
     }
-    let bytes = if content_type == "image/jpeg" {
-        strip_jpeg_exif(bytes)?
-    } else {
-        bytes.to_vec()
+    let bytes = match content_type {
+        "image/jpeg" => strip::jpeg(bytes)?,
+        "image/png" => strip::png(bytes)?,
+        _ => strip::webp(bytes)?,
     };
+    // What is kept must still be the same picture to a reader.
+    match imagesize::blob_size(&bytes) {
+        Ok(s) if (s.width as u32, s.height as u32) == (w, h) => {}
+        _ => {
+            return Err(PhotoError::Damaged(
+                "the image does not hold together".into(),
+            ));
+        }
+    }
     Ok(Photo {
         content_type,
         width: w,
         height: h,
         bytes,
     })
-}
-
-/// A JPEG without its APP1 segments (EXIF and XMP: position, camera, time).
-fn strip_jpeg_exif(b: &[u8]) -> Result<Vec<u8>, PhotoError> {
-    let damaged = |m: &str| PhotoError::Damaged(m.to_string());
-    if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-        return Err(damaged("no start-of-image marker"));
-    }
-    let mut out = Vec::with_capacity(b.len());
-    out.extend_from_slice(&b[..2]);
-    let mut i = 2;
-    loop {
-        if i + 4 > b.len() {
-            return Err(damaged("the header ends early"));
-        }
-        if b[i] != 0xFF {
-            return Err(damaged("a segment does not start with a marker"));
-        }
-        let marker = b[i + 1];
-        // Start of scan: the rest is image data; keep it whole.
-        if marker == 0xDA {
-            out.extend_from_slice(&b[i..]);
-            return Ok(out);
-        }
-        let len = usize::from(u16::from_be_bytes([b[i + 2], b[i + 3]]));
-        if len < 2 || i + 2 + len > b.len() {
-            return Err(damaged("a segment runs past the end"));
-        }
-        if marker != 0xE1 {
-            out.extend_from_slice(&b[i..i + 2 + len]);
-        }
-        i += 2 + len;
-    }
 }
 
 #[cfg(test)]
@@ -198,6 +177,128 @@ mod tests {
         // A truncated JPEG.
         let j = jpeg_with_exif();
         assert!(check_photo(&j[..30]).is_err());
+    }
+
+    const JPEG: &[u8] = include_bytes!("../tests/fixtures/gps.jpg");
+    const PNG: &[u8] = include_bytes!("../tests/fixtures/gps.png");
+    const WEBP: &[u8] = include_bytes!("../tests/fixtures/gps.webp");
+
+    fn find(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    /// PNG chunk types in order.
+    fn png_chunks(b: &[u8]) -> Vec<String> {
+        let mut i = 8;
+        let mut out = vec![];
+        while i + 8 <= b.len() {
+            let len = u32::from_be_bytes(b[i..i + 4].try_into().unwrap()) as usize;
+            out.push(String::from_utf8_lossy(&b[i + 4..i + 8]).into_owned());
+            i += 12 + len;
+        }
+        out
+    }
+
+    /// WebP chunk FourCCs in order.
+    fn webp_chunks(b: &[u8]) -> Vec<String> {
+        let mut i = 12;
+        let mut out = vec![];
+        while i + 8 <= b.len() {
+            let len = u32::from_le_bytes(b[i + 4..i + 8].try_into().unwrap()) as usize;
+            out.push(String::from_utf8_lossy(&b[i..i + 4]).into_owned());
+            i += 8 + len + (len & 1);
+        }
+        out
+    }
+
+    #[test]
+    fn photos_with_a_gps_position_keep_their_picture_and_lose_every_trace_of_it() {
+        for (src, kind) in [
+            (JPEG, "image/jpeg"),
+            (PNG, "image/png"),
+            (WEBP, "image/webp"),
+        ] {
+            assert!(
+                find(src, b"DAOJIA-SECRET"),
+                "{kind}: the fixture carries metadata"
+            );
+            let p = check_photo(src).unwrap();
+            assert_eq!((p.content_type, p.width, p.height), (kind, 32, 24));
+            for needle in [
+                &b"DAOJIA-SECRET"[..],
+                b"Exif",
+                b"xmpmeta",
+                b"adobe",
+                b"8BIM",
+            ] {
+                assert!(!find(&p.bytes, needle), "{kind} keeps {needle:?}");
+            }
+            // Stripping what is stripped changes nothing: the output is well formed.
+            assert_eq!(check_photo(&p.bytes).unwrap().bytes, p.bytes, "{kind}");
+        }
+        assert_eq!(png_chunks(PNG)[0], "IHDR");
+        assert!(png_chunks(PNG).iter().any(|c| c == "eXIf"));
+        assert_eq!(
+            png_chunks(&check_photo(PNG).unwrap().bytes),
+            ["IHDR", "IDAT", "IEND"]
+        );
+        assert_eq!(webp_chunks(WEBP), ["VP8X", "VP8 ", "EXIF", "XMP "]);
+        let w = check_photo(WEBP).unwrap().bytes;
+        assert_eq!(webp_chunks(&w), ["VP8X", "VP8 "]);
+        assert_eq!(
+            w[20] & 0x0C,
+            0,
+            "the VP8X flags no longer announce EXIF or XMP"
+        );
+        assert_ne!(WEBP[20] & 0x0C, 0);
+        assert_eq!(
+            u32::from_le_bytes(w[4..8].try_into().unwrap()) as usize,
+            w.len() - 8,
+            "the RIFF size is the new length"
+        );
+    }
+
+    #[test]
+    fn a_jpeg_keeps_only_the_segments_that_draw_the_picture() {
+        let p = check_photo(JPEG).unwrap().bytes;
+        let mut markers = vec![];
+        let mut i = 2;
+        while p[i + 1] != 0xDA {
+            markers.push(p[i + 1]);
+            i += 2 + usize::from(u16::from_be_bytes([p[i + 2], p[i + 3]]));
+        }
+        assert!(
+            markers
+                .iter()
+                .all(|m| !matches!(m, 0xE1..=0xED | 0xEF | 0xFE)),
+            "{markers:x?}"
+        );
+        assert!(
+            markers.contains(&0xDB) && markers.contains(&0xC0),
+            "{markers:x?}"
+        );
+        // Anything after the end of the image (an extra picture with its own EXIF) goes.
+        let mut trailing = JPEG.to_vec();
+        trailing.extend_from_slice(b"\xFF\xD8\xFF\xE1\x00\x10Exif\x00\x00GPS data");
+        assert_eq!(check_photo(&trailing).unwrap().bytes, p);
+    }
+
+    #[test]
+    fn broken_containers_are_refused_rather_than_passed_through() {
+        let mut png = PNG.to_vec();
+        let last = png.len() - 20;
+        png[last] ^= 0x55;
+        assert!(matches!(check_photo(&png), Err(PhotoError::Damaged(_))));
+        let mut webp = WEBP.to_vec();
+        webp[4..8].copy_from_slice(&(u32::MAX - 1).to_le_bytes());
+        assert!(matches!(check_photo(&webp), Err(PhotoError::Damaged(_))));
+        let truncated = &WEBP[..WEBP.len() - 40];
+        assert!(matches!(
+            check_photo(truncated),
+            Err(PhotoError::Damaged(_))
+        ));
+        let no_end = &JPEG[..JPEG.len() - 2];
+        assert!(matches!(check_photo(no_end), Err(PhotoError::Damaged(_))));
     }
 
     #[tokio::test]

@@ -71,6 +71,65 @@ async fn raw_get(app: &TestApp, path: &str, token: &str) -> (StatusCode, Vec<u8>
     (status, bytes.to_vec())
 }
 
+/// Photos made by a real encoder (Pillow; see fixtures/make_photo_fixtures.py), each with
+/// a GPS position in EXIF, an XMP packet and, for PNG, text chunks and a time.
+const FIXTURES: [(&str, &[u8]); 3] = [
+    ("image/jpeg", include_bytes!("fixtures/gps.jpg")),
+    ("image/png", include_bytes!("fixtures/gps.png")),
+    ("image/webp", include_bytes!("fixtures/gps.webp")),
+];
+
+#[tokio::test]
+async fn photos_with_a_gps_position_come_back_without_it_in_every_format() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let token = app.otp_login("13700003333", "customer").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for (kind, file) in FIXTURES {
+            let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+            assert!(find(file, b"DAOJIA-SECRET"), "{kind}");
+            let r = upload(&app, &token, "problem", file).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{b:?} {kind}: {}", r.text);
+            assert_eq!(r.body["content_type"], kind);
+            let (status, back) = raw_get(&app, r.body["url"].as_str().unwrap(), &token).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(r.body["size_bytes"].as_u64(), Some(back.len() as u64));
+            for needle in [
+                &b"DAOJIA-SECRET"[..],
+                b"Exif",
+                b"eXIf",
+                b"tEXt",
+                b"zTXt",
+                b"iTXt",
+                b"tIME",
+                b"EXIF",
+                b"XMP ",
+                b"xmpmeta",
+                b"Photoshop",
+            ] {
+                assert!(!find(&back, needle), "{b:?} {kind} still holds {needle:?}");
+            }
+            // Still the same picture to a reader.
+            let size = imagesize::blob_size(&back).unwrap();
+            assert_eq!((size.width, size.height), (32, 24), "{kind}");
+            assert!(
+                back.len() > file.len() / 3,
+                "{kind}: the picture itself is kept"
+            );
+        }
+        // A PNG whose chunk fails its checksum is refused by name, not stored as it is.
+        let mut broken = FIXTURES[1].1.to_vec();
+        let at = broken.len() - 20;
+        broken[at] ^= 0x55;
+        let r = upload(&app, &token, "problem", &broken).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "file");
+        assert_eq!(r.body["errors"][0]["code"], "bad_image");
+    }
+}
+
 fn ten_am(app: &TestApp, days: i64) -> String {
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(days);
     let local = date.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap());

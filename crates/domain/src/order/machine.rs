@@ -152,7 +152,8 @@ pub enum Action {
         /// Why.
         reason: String,
     },
-    /// Move to another window (改约).
+    /// Move to another window (改约). A customer may until the policy's rescheduling
+    /// deadline, as often as it allows, and not while cancelling would cost a fee.
     Reschedule {
         /// The new window.
         window: Window,
@@ -418,6 +419,21 @@ impl Order {
     }
 
     /// The fee the customer would pay for cancelling at `now` (shown before they confirm).
+    ///
+    /// The rule: cancelling is free until the policy's free-cancellation period before the
+    /// window starts; after that it costs the late fee (a capped percentage of the total,
+    /// never more than was paid) if a worker has taken the order (`accepted`, `en_route`),
+    /// because that worker has been told and has kept the time free. An order still
+    /// waiting for a worker costs nothing to cancel.
+    ///
+    /// A customer's own reschedule releases the worker just as a cancellation does, so it
+    /// may not be used to shed the fee: while cancelling would cost something, the customer
+    /// cannot reschedule themselves (see [`Action::Reschedule`] in [`Order::apply`]); they
+    /// may cancel and pay, or ask customer service, whose changes are a judgement call like
+    /// their fee-free cancellations. Without this, an item whose free cancellation ends
+    /// earlier than its rescheduling (say 24 hours and 2 hours) let a customer reschedule
+    /// three hours ahead, which returned the order to `pending_dispatch`, and then cancel
+    /// for free.
     pub fn customer_cancel_fee(&self, now: DateTime<Utc>) -> Money {
         let late = now + self.policy.free_cancel_before() > self.window.start;
         let worker_committed = matches!(self.state, OrderState::Accepted | OrderState::EnRoute);
@@ -739,6 +755,14 @@ impl Order {
                         if self.customer_reschedules >= self.policy.max_reschedules {
                             return Err(TransitionError::Policy(
                                 "this order cannot be rescheduled again",
+                            ));
+                        }
+                        // Moving the visit now would release a worker whose time the
+                        // customer would pay for by cancelling: the fee cannot be shed by
+                        // rescheduling first (see `customer_cancel_fee`).
+                        if self.customer_cancel_fee(now) > Money::ZERO {
+                            return Err(TransitionError::Policy(
+                                "a worker has taken this order and free cancellation has ended: cancel (the fee applies) or ask customer service to move the visit",
                             ));
                         }
                         self.customer_reschedules += 1;

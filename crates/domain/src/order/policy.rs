@@ -67,8 +67,14 @@ impl Policy {
         if self.late_cancel_fee_cap < Money::ZERO {
             return err("late_cancel_fee_cap", "must not be negative");
         }
-        if self.free_cancel_minutes > 7 * 24 * 60 || self.reschedule_minutes > 7 * 24 * 60 {
+        if self.free_cancel_minutes > 7 * 24 * 60 {
             return err("free_cancel_minutes", "at most a week");
+        }
+        if self.reschedule_minutes > 7 * 24 * 60 {
+            return err("reschedule_minutes", "at most a week");
+        }
+        if self.max_reschedules > 10 {
+            return err("max_reschedules", "at most 10");
         }
         if self.after_sales_days > 365 {
             return err("after_sales_days", "at most 365");
@@ -94,7 +100,11 @@ impl Policy {
 
     /// The late-cancellation fee on an order of `total` (rounded down to the fen).
     pub fn late_cancel_fee(&self, total: Money) -> Money {
-        let pct = Money::fen(total.as_fen().max(0) * i64::from(self.late_cancel_fee_percent) / 100);
+        // In i128: a total near i64::MAX times a percentage must not overflow. The result
+        // is at most `total`, so it fits back in an i64.
+        let pct =
+            i128::from(total.as_fen().max(0)) * i128::from(self.late_cancel_fee_percent) / 100;
+        let pct = Money::fen(i64::try_from(pct).expect("a percentage of at most 100 fits"));
         pct.min(self.late_cancel_fee_cap)
     }
 }
@@ -115,6 +125,26 @@ mod tests {
             ..p
         };
         assert_eq!(bad.validate().unwrap_err().field, "late_cancel_fee_percent");
+        let bad = Policy {
+            reschedule_minutes: u32::MAX,
+            ..p
+        };
+        assert_eq!(bad.validate().unwrap_err().field, "reschedule_minutes");
+        let bad = Policy {
+            max_reschedules: u32::MAX,
+            ..p
+        };
+        assert_eq!(bad.validate().unwrap_err().field, "max_reschedules");
+        assert_eq!(p.late_cancel_fee(Money::fen(i64::MAX)), Money::fen(5_000));
+        let uncapped = Policy {
+            late_cancel_fee_cap: Money::fen(i64::MAX),
+            late_cancel_fee_percent: 100,
+            ..p
+        };
+        assert_eq!(
+            uncapped.late_cancel_fee(Money::fen(i64::MAX)),
+            Money::fen(i64::MAX)
+        );
     }
 
     #[test]

@@ -369,8 +369,10 @@ pub struct AuditParams {
     /// Only this target.
     pub target_id: Option<String>,
     /// At or after (RFC 3339).
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_instant")]
     pub since: Option<DateTime<Utc>>,
     /// Before (RFC 3339).
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_instant")]
     pub until: Option<DateTime<Utc>>,
     /// Paging cursor.
     pub cursor: Option<String>,

@@ -178,6 +178,7 @@ pub struct AreaInput {
     /// The area's order policy; null for the platform default.
     pub policy: Option<PolicyFields>,
     /// On update: the `updated_at` you read; a later change answers 409 `edit_conflict`.
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_instant")]
     pub updated_at: Option<DateTime<Utc>>,
 }
 

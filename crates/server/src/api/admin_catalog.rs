@@ -40,7 +40,7 @@ pub struct PolicyFields {
     pub late_cancel_fee_cap: i64,
     /// The customer may reschedule until this many minutes before the window (0–10080).
     pub reschedule_minutes: u32,
-    /// Reschedules allowed per order.
+    /// Reschedules allowed per order (0–10).
     pub max_reschedules: u32,
     /// Days after completion in which after-sales may be opened (0–365).
     pub after_sales_days: u32,
@@ -78,14 +78,7 @@ pub(crate) fn policy_json(p: Option<PolicyFields>, errors: &mut Vec<FieldError>)
         confirm_hours: p.confirm_hours,
         unpaid_minutes: p.unpaid_minutes,
     };
-    if p.reschedule_minutes > 7 * 24 * 60 {
-        // The domain reports both limits under one name; name the right field here.
-        errors.push(FieldError::new(
-            "policy.reschedule_minutes",
-            "out_of_range",
-            "at most a week",
-        ));
-    } else if let Err(e) = policy.validate() {
+    if let Err(e) = policy.validate() {
         errors.push(FieldError::new(
             format!("policy.{}", e.field),
             "out_of_range",
@@ -639,6 +632,7 @@ pub struct ItemInput {
     /// The item's own order policy; null for the area's or the default.
     pub policy: Option<PolicyFields>,
     /// On update: the `updated_at` you read; a later change answers 409 `edit_conflict`.
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_instant")]
     pub updated_at: Option<DateTime<Utc>>,
 }
 

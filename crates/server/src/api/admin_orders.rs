@@ -9,7 +9,7 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use daojia_domain::access::Role;
 use daojia_domain::ids::{StaffId, WorkerId};
 use daojia_domain::money::Money;
@@ -212,8 +212,8 @@ pub async fn list(
         }
     }
     if let Some(d) = &p.date {
-        let day = NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| ApiError::field("date", "invalid", "a date as YYYY-MM-DD"))?;
+        let day =
+            crate::http::bounds::parse_date("date", d).map_err(|e| ApiError::invalid(vec![e]))?;
         let start =
             day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() - Duration::hours(8);
         f.from = Some(start);
@@ -521,6 +521,7 @@ pub async fn cancel(
 #[serde(deny_unknown_fields)]
 pub struct StaffReschedule {
     /// New window start (RFC 3339).
+    #[serde(deserialize_with = "crate::http::bounds::instant")]
     pub window_start: DateTime<Utc>,
     /// Move it even when no worker has room then (staff will find one); otherwise a window
     /// nobody can take is refused with `slot_unavailable`.
@@ -591,6 +592,7 @@ pub struct AfterSalesDecision {
     /// Explanation for the record and the customer.
     pub note: String,
     /// For `rework`: the start of the new visit's window (a free order linked to this one).
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_instant")]
     pub window_start: Option<DateTime<Utc>>,
 }
 

@@ -102,9 +102,9 @@ pub async fn start(
     Json(req): Json<PlanRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<PlanStatus>)> {
     let mut errors = vec![];
-    let date = NaiveDate::parse_from_str(req.date.trim(), "%Y-%m-%d");
-    if date.is_err() {
-        errors.push(FieldError::new("date", "invalid", "a date as YYYY-MM-DD"));
+    let date = crate::http::bounds::parse_date("date", &req.date);
+    if let Err(e) = &date {
+        errors.push(e.clone());
     }
     let seconds = req.seconds.unwrap_or(DEFAULT_SECONDS);
     if !(seconds.is_finite() && (0.0..=planning::MAX_SECONDS).contains(&seconds)) {

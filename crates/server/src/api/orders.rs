@@ -55,6 +55,7 @@ pub struct PlaceOrder {
     /// One of the customer's saved addresses.
     pub address_id: Uuid,
     /// Start of the appointment window (RFC 3339), on the hour or half hour.
+    #[serde(deserialize_with = "crate::http::bounds::instant")]
     pub window_start: DateTime<Utc>,
     /// Notes for the worker (at most 500 characters).
     #[serde(default)]
@@ -820,6 +821,7 @@ pub async fn cancel(
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     /// New window start (RFC 3339), on the hour or half hour.
+    #[serde(deserialize_with = "crate::http::bounds::instant")]
     pub window_start: DateTime<Utc>,
 }
 

@@ -72,6 +72,7 @@ pub struct SlotsRequest {
     /// One of the customer's saved addresses.
     pub address_id: Uuid,
     /// First local date (default: today in the area).
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_date")]
     pub from: Option<NaiveDate>,
     /// Number of days (1–14, default 7).
     pub days: Option<u32>,
@@ -83,6 +84,7 @@ pub struct SlotsRequest {
 #[into_params(parameter_in = Query)]
 pub struct RangeParams {
     /// First local date (default: today in the area).
+    #[serde(default, deserialize_with = "crate::http::bounds::opt_date")]
     pub from: Option<NaiveDate>,
     /// Number of days (1–14, default 7).
     pub days: Option<u32>,

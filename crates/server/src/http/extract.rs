@@ -104,6 +104,8 @@ fn classify_data_error(path: &str, msg: &str) -> (String, &'static str) {
         (field, "unknown_field")
     } else if msg.starts_with("invalid type") {
         (path.to_string(), "invalid_type")
+    } else if msg.starts_with(super::bounds::OUT_OF_RANGE) {
+        (path.to_string(), "out_of_range")
     } else {
         (path.to_string(), "invalid")
     }
@@ -120,7 +122,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         let de = serde_urlencoded_de(q);
         match de {
             Ok(v) => Ok(Query(v)),
-            Err((field, msg)) => Err(ApiError::field(&field, "invalid", msg)),
+            Err((field, msg)) => {
+                let code = if msg.starts_with(super::bounds::OUT_OF_RANGE) {
+                    "out_of_range"
+                } else {
+                    "invalid"
+                };
+                Err(ApiError::field(&field, code, msg))
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! passes through (request id, logging, metrics, timeout, problem documents).
 
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

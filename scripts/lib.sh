@@ -35,7 +35,7 @@ build_web() {
 }
 
 # Starts PostgreSQL, MariaDB and Redis when they are installed but not answering, with the
-# machine's own start commands.
+# machine's own start commands (installing Redis when missing), and waits until they answer.
 ensure_services() {
   if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
     say "starting PostgreSQL"
@@ -45,6 +45,8 @@ ensure_services() {
     say "starting MariaDB"
     start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
   fi
+  # The shared-state tests need a real Redis; install it when the machine lacks one.
+  command -v redis-server >/dev/null || apt_install redis-server
   if command -v redis-server >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
     say "starting Redis"
     redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
@@ -53,9 +55,10 @@ ensure_services() {
     local ok=1
     command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 && ok=0
     command -v mariadb-admin >/dev/null && ! mariadb-admin -h 127.0.0.1 -uroot ping >/dev/null 2>&1 && ok=0
+    command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" != "PONG" ] && ok=0
     [ $ok -eq 1 ] && return 0
     sleep 1
   done
-  echo "PostgreSQL or MariaDB did not come up; the database tests need both" >&2
+  echo "PostgreSQL, MariaDB or Redis did not come up; the tests need all three" >&2
   return 1
 }

@@ -114,7 +114,8 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             let store = daojia_server::open_store(&cfg).await?;
             store.migrate().await.context("migrations failed")?;
             let addr: SocketAddr = cfg.server.addr.parse()?;
-            let state = daojia_server::build(cfg, store, options(false))?;
+            let shared = daojia_server::connect_shared(&cfg).await?;
+            let state = daojia_server::build(cfg, store, options(false, shared))?;
             daojia_server::serve(state, addr).await
         }
         Command::Demo(args) => {
@@ -139,7 +140,8 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             let loaded = daojia_server::demo::load(&store, cfg.demo.seed).await?;
             let addr: SocketAddr = cfg.server.addr.parse()?;
             print_demo_banner(&cfg, &loaded, started.elapsed());
-            let state = daojia_server::build(cfg, store, options(true))?;
+            let shared = daojia_server::connect_shared(&cfg).await?;
+            let state = daojia_server::build(cfg, store, options(true, shared))?;
             daojia_server::serve(state, addr).await
         }
         Command::Migrate => {
@@ -168,13 +170,14 @@ fn apply_addr(cfg: &mut Config, addr: Option<String>) {
     }
 }
 
-fn options(demo: bool) -> daojia_server::BuildOptions {
+fn options(demo: bool, shared: daojia_shared::Shared) -> daojia_server::BuildOptions {
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
         .ok();
     daojia_server::BuildOptions {
         demo,
         metrics,
+        shared: Some(shared),
         ..Default::default()
     }
 }

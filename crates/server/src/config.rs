@@ -35,6 +35,8 @@ pub struct Config {
     pub travel: daojia_domain::travel::TravelModel,
     /// Map tiles for the apps.
     pub map: MapConfig,
+    /// Redis, for state shared by several API nodes.
+    pub redis: RedisConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -106,8 +108,19 @@ pub struct AuthConfig {
     pub otp_max_attempts: i32,
     /// Password log-in attempts per client address per minute.
     pub password_attempts_per_minute: u32,
-    /// Trust `X-Forwarded-For` for the client address (only behind your own proxy).
-    pub trust_forwarded_for: bool,
+    /// Code verifications per client address per minute.
+    pub otp_verify_per_ip_per_minute: u32,
+    /// Code verifications per minute over all clients (bounds guessing from many
+    /// addresses at once).
+    pub otp_verify_global_per_minute: u32,
+    /// Proxies and load balancers in front of Daojia, as addresses or blocks (`10.0.0.0/8`,
+    /// `2001:db8::/32`). A request from one of them has its client address taken from
+    /// `X-Forwarded-For` (the right-most entry that is not one of them); empty (the
+    /// default): the header is ignored (`DAOJIA_TRUSTED_PROXIES`, comma-separated).
+    pub trusted_proxies: Vec<String>,
+    /// The removed `trust_forwarded_for` switch, read only to say what replaces it.
+    #[serde(rename = "trust_forwarded_for", skip_serializing)]
+    removed_trust_forwarded_for: Option<toml::Value>,
 }
 
 impl Default for AuthConfig {
@@ -122,7 +135,10 @@ impl Default for AuthConfig {
             otp_per_ip_per_hour: 30,
             otp_max_attempts: 5,
             password_attempts_per_minute: 10,
-            trust_forwarded_for: false,
+            otp_verify_per_ip_per_minute: 20,
+            otp_verify_global_per_minute: 600,
+            trusted_proxies: Vec::new(),
+            removed_trust_forwarded_for: None,
         }
     }
 }
@@ -252,6 +268,28 @@ impl Default for MapConfig {
             attribution: None,
             amap_js_key: None,
             amap_security_code: None,
+        }
+    }
+}
+
+/// Redis: with a URL, rate limits and other shared state live there, so that several API
+/// nodes behave as one; without, they live in this process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// `redis://[:password@]host:6379[/db]` or `redis+unix:///path` (`REDIS_URL` or
+    /// `DAOJIA_REDIS_URL`). Printed masked.
+    pub url: Option<String>,
+    /// Prefix of every key, so several installations (or tests) can share one Redis
+    /// (`DAOJIA_REDIS_PREFIX`).
+    pub prefix: String,
+}
+
+impl Default for RedisConfig {
+    fn default() -> Self {
+        RedisConfig {
+            url: None,
+            prefix: "daojia:".into(),
         }
     }
 }
@@ -410,6 +448,19 @@ impl Config {
         if let Some(v) = get("DAOJIA_DEV_PROXY") {
             self.server.dev_proxy = Some(v);
         }
+        if let Some(v) = get("DAOJIA_REDIS_URL").or_else(|| get("REDIS_URL")) {
+            self.redis.url = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_REDIS_PREFIX") {
+            self.redis.prefix = v;
+        }
+        if let Some(v) = get("DAOJIA_TRUSTED_PROXIES") {
+            self.auth.trusted_proxies = v
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
         if let Some(v) = get("DAOJIA_TOKEN_SECRET") {
             self.auth.token_secret = Some(v);
         }
@@ -546,6 +597,7 @@ impl Config {
         if self.auth.otp_max_attempts < 1 {
             return Err(invalid("auth.otp_max_attempts", "must be at least 1"));
         }
+        self.validate_limits_and_proxies()?;
         if self.pii.keys.is_empty() {
             return Err(invalid("pii.keys", missing_secret_hint()));
         }
@@ -597,6 +649,7 @@ impl Config {
             .map(|k| format!("{}:***", k.split(':').next().unwrap_or("?")))
             .collect();
         c.database.url = daojia_store::redact_url(&c.database.url);
+        c.redis.url = c.redis.url.as_deref().map(daojia_store::redact_url);
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render: {e}"))
     }
 
@@ -610,6 +663,50 @@ impl Config {
 }
 
 impl Config {
+    fn validate_limits_and_proxies(&self) -> Result<(), ConfigError> {
+        let a = &self.auth;
+        if a.removed_trust_forwarded_for.is_some() {
+            return Err(invalid(
+                "auth.trust_forwarded_for",
+                "was removed: it believed the left-most X-Forwarded-For entry, which the client writes. List the addresses of your load balancers and proxies instead, e.g. `trusted_proxies = [\"10.0.0.0/8\"]` (DAOJIA_TRUSTED_PROXIES); see docs/operations.md",
+            ));
+        }
+        if let Err(e) = crate::http::client_ip::TrustedProxies::parse(&a.trusted_proxies) {
+            return Err(invalid("auth.trusted_proxies", e.to_string()));
+        }
+        for (key, v) in [
+            (
+                "auth.password_attempts_per_minute",
+                a.password_attempts_per_minute,
+            ),
+            (
+                "auth.otp_verify_per_ip_per_minute",
+                a.otp_verify_per_ip_per_minute,
+            ),
+            (
+                "auth.otp_verify_global_per_minute",
+                a.otp_verify_global_per_minute,
+            ),
+        ] {
+            if v == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if let Some(url) = &self.redis.url
+            && let Err(e) = daojia_shared::check_url(url)
+        {
+            return Err(invalid("redis.url", e.to_string()));
+        }
+        let p = &self.redis.prefix;
+        if p.is_empty() || p.len() > 64 || p.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid(
+                "redis.prefix",
+                "1 to 64 characters without spaces, e.g. `daojia:`",
+            ));
+        }
+        Ok(())
+    }
+
     fn validate_geocoding(&self) -> Result<(), ConfigError> {
         let g = &self.geocoding;
         match g.provider.as_str() {
@@ -834,6 +931,58 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("adress"), "{e}");
+    }
+
+    #[test]
+    fn the_removed_forwarded_for_switch_points_to_trusted_proxies() {
+        let mut c: Config = toml::from_str("[auth]\ntrust_forwarded_for = true\n").unwrap();
+        c.merge_secrets(&Secrets::generate());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("auth.trust_forwarded_for:"), "{e}");
+        assert!(e.contains("trusted_proxies"), "{e}");
+        assert!(!c.masked_toml().contains("trust_forwarded_for"));
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_the_environment_and_are_checked() {
+        let mut c: Config =
+            toml::from_str("[auth]\ntrusted_proxies = [\"10.0.0.0/8\", \"2001:db8::/32\"]\n")
+                .unwrap();
+        c.merge_secrets(&Secrets::generate());
+        c.validate().unwrap();
+        c.apply_env(|k| {
+            (k == "DAOJIA_TRUSTED_PROXIES").then(|| "10.1.0.0/16, 172.16.0.0/12,".into())
+        });
+        assert_eq!(c.auth.trusted_proxies, ["10.1.0.0/16", "172.16.0.0/12"]);
+        c.validate().unwrap();
+        c.apply_env(|k| (k == "DAOJIA_TRUSTED_PROXIES").then(|| "10.1.0.0/16,10.0.0.300".into()));
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("auth.trusted_proxies:"), "{e}");
+        assert!(e.contains("10.0.0.300"), "{e}");
+    }
+
+    #[test]
+    fn the_redis_url_comes_from_either_variable_is_checked_and_is_printed_masked() {
+        let mut c = valid();
+        assert_eq!(c.redis.url, None);
+        c.apply_env(|k| (k == "REDIS_URL").then(|| "redis://:s3cret@cache:6379/2".into()));
+        c.validate().unwrap();
+        let shown = c.masked_toml();
+        assert!(shown.contains("[redis]"), "{shown}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        c.apply_env(|k| match k {
+            "DAOJIA_REDIS_URL" => Some("redis://other:6379".into()),
+            "REDIS_URL" => Some("redis://ignored:6379".into()),
+            _ => None,
+        });
+        assert_eq!(c.redis.url.as_deref(), Some("redis://other:6379"));
+        c.redis.url = Some("http://cache:6379".into());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("redis.url:"), "{e}");
+        c.redis.url = None;
+        c.apply_env(|k| (k == "DAOJIA_REDIS_PREFIX").then(|| "has space".into()));
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("redis.prefix:"), "{e}");
     }
 
     #[test]

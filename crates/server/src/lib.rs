@@ -31,7 +31,6 @@ use daojia_store::{PoolOptions, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
 use state::{AppState, Clock, Inner};
 use std::sync::Arc;
-use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 
@@ -68,6 +67,9 @@ pub struct BuildOptions {
     pub sms: Option<Arc<dyn SmsProvider>>,
     /// Geocoding provider (from configuration unless a test substitutes one).
     pub geocoder: Option<Arc<dyn daojia_geocode::Geocoder>>,
+    /// Shared state from [`connect_shared`]; required when `redis.url` is set, otherwise
+    /// kept in this process.
+    pub shared: Option<daojia_shared::Shared>,
 }
 
 impl Default for BuildOptions {
@@ -78,7 +80,24 @@ impl Default for BuildOptions {
             clock: Arc::new(chrono::Utc::now),
             sms: None,
             geocoder: None,
+            shared: None,
         }
+    }
+}
+
+/// The shared state `config` asks for: in Redis when `redis.url` is set (failing when it
+/// does not answer now), in this process otherwise.
+pub async fn connect_shared(config: &Config) -> anyhow::Result<daojia_shared::Shared> {
+    match &config.redis.url {
+        None => Ok(daojia_shared::Shared::in_process(Default::default())),
+        Some(url) => daojia_shared::Shared::redis(url, &config.redis.prefix, Default::default())
+            .await
+            .with_context(|| {
+                format!(
+                    "redis.url: cannot use Redis at {}; start it, fix the URL, or unset REDIS_URL to keep state in this process",
+                    daojia_store::redact_url(url)
+                )
+            }),
     }
 }
 
@@ -99,24 +118,28 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             other => anyhow::bail!("sms.provider `{other}` is not available"),
         },
     };
-    let limiter = ratelimit::RateLimiter::new(
-        config.auth.password_attempts_per_minute,
-        Duration::from_secs(60),
-    );
     let geocoder = match opts.geocoder {
         Some(g) => g,
         None => state::geocoder(&config)?,
     };
-    let geocode_limiter =
-        ratelimit::RateLimiter::new(config.geocoding.per_ip_per_minute, Duration::from_secs(60));
+    let shared = match opts.shared {
+        Some(s) => s,
+        None if config.redis.url.is_none() => daojia_shared::Shared::in_process(Default::default()),
+        None => anyhow::bail!(
+            "redis.url is set: connect with `connect_shared` and pass the state in BuildOptions::shared"
+        ),
+    };
+    let trusted_proxies = http::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
+        .context("auth.trusted_proxies")?;
     Ok(AppState(Arc::new(Inner {
         geocoder,
-        geocode_limiter,
+        shared,
+        limits: ratelimit::Limits::from_config(&config),
+        trusted_proxies,
         store,
         sms,
         tokens: token::TokenSigner::new(key),
         clock: opts.clock,
-        password_limiter: limiter,
         metrics: opts.metrics,
         demo: opts.demo,
         travel: Arc::new(config.travel.clone()),

@@ -13,7 +13,9 @@ pub async fn healthz() -> Response {
 }
 
 /// `/readyz`: the database answers and its migrations are current. A load balancer sends
-/// traffic only to ready nodes.
+/// traffic only to ready nodes. With Redis configured, the answer says whether it answers
+/// too; a node whose Redis is down stays ready (rate limits fall back to the node's own,
+/// and the database holds every limit that must not be exceeded).
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
@@ -26,7 +28,18 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
     match state.store.pending_migrations().await {
         Ok(p) if p.is_empty() => {
-            axum::Json(json!({ "status": "ready", "database": state.store.kind().as_str(), "migrations": "current" })).into_response()
+            let mut body = json!({ "status": "ready", "database": state.store.kind().as_str(), "migrations": "current", "shared_state": state.shared.backend() });
+            if state.shared.is_redis() {
+                let redis = match state.shared.ping().await {
+                    Ok(()) => "ok",
+                    Err(e) => {
+                        tracing::warn!(error = %e, "readiness: Redis unreachable; rate limits are per node until it answers");
+                        "unreachable"
+                    }
+                };
+                body["redis"] = json!(redis);
+            }
+            axum::Json(body).into_response()
         }
         Ok(p) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,61 +1,66 @@
-//! A fixed-window rate limiter kept in this process. Limits that must hold across several
-//! API nodes (one-time codes) are counted in the database instead; this one guards password
-//! guessing, where a per-node limit still bounds an attacker.
+//! The API's rate limits, from configuration, counted in the shared state (this process, or
+//! Redis when configured, so that every node counts against one allowance). Limits that
+//! must never be exceeded (codes sent, wrong guesses per code) are counted in the database;
+//! these bound how fast a client, or all clients together, may try.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::config::Config;
+use crate::http::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use daojia_shared::{Limit, Quota};
 
-/// Counts hits per key in fixed windows.
-pub struct RateLimiter {
-    limit: u32,
-    window: Duration,
-    hits: Mutex<HashMap<String, (Instant, u32)>>,
+/// The limits, one per thing counted.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Staff password log-ins per client address.
+    pub password_per_ip: Limit,
+    /// Address lookups per client address.
+    pub geocode_per_ip: Limit,
+    /// Log-in code verifications per client address.
+    pub otp_verify_per_ip: Limit,
+    /// Log-in code verifications over all clients.
+    pub otp_verify_global: Limit,
 }
 
-impl RateLimiter {
-    /// Allows `limit` hits per key per `window`.
-    pub fn new(limit: u32, window: Duration) -> Self {
-        RateLimiter {
-            limit,
-            window,
-            hits: Mutex::new(HashMap::new()),
+impl Limits {
+    /// The limits `config` sets.
+    pub fn from_config(config: &Config) -> Limits {
+        let a = &config.auth;
+        Limits {
+            password_per_ip: Limit::new(
+                "password_ip",
+                Quota::per_minute(a.password_attempts_per_minute),
+            ),
+            geocode_per_ip: Limit::new(
+                "geocode_ip",
+                Quota::per_minute(config.geocoding.per_ip_per_minute),
+            ),
+            otp_verify_per_ip: Limit::new(
+                "otp_verify_ip",
+                Quota::per_minute(a.otp_verify_per_ip_per_minute),
+            ),
+            otp_verify_global: Limit::new(
+                "otp_verify_all",
+                Quota::per_minute(a.otp_verify_global_per_minute),
+            ),
         }
-    }
-
-    /// Records a hit at `now`; `Err(seconds)` tells how long until the key may try again.
-    pub fn hit(&self, key: &str, now: Instant) -> Result<(), u64> {
-        let mut hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
-        if hits.len() > 100_000 {
-            let window = self.window;
-            hits.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = hits.entry(key.to_string()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.limit {
-            let wait = self.window.saturating_sub(now.duration_since(entry.0));
-            return Err(wait.as_secs().max(1));
-        }
-        entry.1 += 1;
-        Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_limit_resets_after_the_window() {
-        let r = RateLimiter::new(2, Duration::from_secs(60));
-        let t0 = Instant::now();
-        assert!(r.hit("a", t0).is_ok());
-        assert!(r.hit("a", t0).is_ok());
-        let wait = r.hit("a", t0 + Duration::from_secs(10)).unwrap_err();
-        assert_eq!(wait, 50);
-        assert!(r.hit("b", t0).is_ok(), "keys are independent");
-        assert!(r.hit("a", t0 + Duration::from_secs(61)).is_ok());
+/// Counts one request of `key` against `limit`; over it, 429 with `Retry-After` and
+/// `message`.
+pub async fn enforce(state: &AppState, limit: &Limit, key: &str, message: &str) -> ApiResult<()> {
+    match state.shared.check(limit, key).await.retry_after_secs() {
+        None => Ok(()),
+        Some(wait) => Err(ApiError::too_many(message, wait)),
     }
+}
+
+/// Counts one request from the client address `ip` against `limit`.
+pub async fn per_ip(
+    state: &AppState,
+    limit: &Limit,
+    ip: Option<&str>,
+    message: &str,
+) -> ApiResult<()> {
+    enforce(state, limit, ip.unwrap_or("unknown"), message).await
 }

@@ -1,7 +1,6 @@
 //! The application state shared by every handler: store, configuration, providers.
 
 use crate::config::Config;
-use crate::ratelimit::RateLimiter;
 use crate::token::TokenSigner;
 use chrono::{DateTime, Utc};
 use daojia_geocode::Geocoder;
@@ -27,14 +26,16 @@ pub struct Inner {
     pub sms: Arc<dyn SmsProvider>,
     /// Geocoding provider.
     pub geocoder: Arc<dyn Geocoder>,
-    /// Geocoding lookups per client.
-    pub geocode_limiter: RateLimiter,
     /// Access-token signer.
     pub tokens: TokenSigner,
     /// Current time.
     pub clock: Clock,
-    /// Password log-in attempts per client.
-    pub password_limiter: RateLimiter,
+    /// Rate limits, state shared with the other API nodes (in process without Redis).
+    pub shared: daojia_shared::Shared,
+    /// The configured rate limits.
+    pub limits: crate::ratelimit::Limits,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: crate::http::client_ip::TrustedProxies,
     /// Prometheus scrape handle (`None` when metrics are not installed, e.g. in tests).
     pub metrics: Option<PrometheusHandle>,
     /// Whether this process serves the demo.

@@ -239,13 +239,22 @@ pub async fn send_otp(
 }
 
 /// Log in with a code. Customers are registered on first log-in; workers must be enrolled.
+///
+/// Limits: `auth.otp_verify_per_ip_per_minute` per client address and
+/// `auth.otp_verify_global_per_minute` over all clients; over a limit the answer is 429 with
+/// `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/public/auth/otp/verify", tag = "auth", request_body = OtpVerify,
-    responses((status = 200, body = TokenPair), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+    responses((status = 200, body = TokenPair), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 429, body = crate::http::error::Problem)))]
 pub async fn verify_otp(
     State(state): State<AppState>,
     client: ClientInfo,
     Json(req): Json<OtpVerify>,
 ) -> ApiResult<axum::Json<TokenPair>> {
+    let limits = &state.limits;
+    let msg = "too many code checks from this address; wait and try again";
+    crate::ratelimit::per_ip(&state, &limits.otp_verify_per_ip, client.ip.as_deref(), msg).await?;
+    let msg = "too many log-in attempts right now; wait and try again";
+    crate::ratelimit::enforce(&state, &limits.otp_verify_global, "all", msg).await?;
     let phone = parse_phone("phone", &req.phone)?;
     let code = req.code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
@@ -319,6 +328,9 @@ pub async fn staff_login(
     client: ClientInfo,
     Json(req): Json<StaffLogin>,
 ) -> ApiResult<axum::Json<TokenPair>> {
+    let limits = &state.limits;
+    let msg = "too many log-in attempts; wait and try again";
+    crate::ratelimit::per_ip(&state, &limits.password_per_ip, client.ip.as_deref(), msg).await?;
     let mut errors = vec![];
     if req.login.trim().is_empty() {
         errors.push(FieldError::new(
@@ -343,13 +355,6 @@ pub async fn staff_login(
     }
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
-    }
-    let key = format!("pw:{}", client.ip.as_deref().unwrap_or("unknown"));
-    if let Err(wait) = state.password_limiter.hit(&key, std::time::Instant::now()) {
-        return Err(ApiError::too_many(
-            "too many log-in attempts; wait and try again",
-            wait,
-        ));
     }
     let staff = accounts::staff_for_login(&state.store, &req.login).await?;
     // Verify against a fixed hash when the account does not exist, so timing does not tell

@@ -124,12 +124,14 @@ pub struct GeocodeResult {
 }
 
 /// Counts the lookup against the client's allowance.
-fn limit(state: &AppState, client: &ClientInfo) -> ApiResult<()> {
-    let key = format!("geo:{}", client.ip.as_deref().unwrap_or("unknown"));
-    state
-        .geocode_limiter
-        .hit(&key, std::time::Instant::now())
-        .map_err(|wait| ApiError::too_many("too many address lookups; wait and try again", wait))
+async fn limit(state: &AppState, client: &ClientInfo) -> ApiResult<()> {
+    crate::ratelimit::per_ip(
+        state,
+        &state.limits.geocode_per_ip,
+        client.ip.as_deref(),
+        "too many address lookups; wait and try again",
+    )
+    .await
 }
 
 /// A provider failure as the client sees it; the cause goes to the log for the operator.
@@ -208,7 +210,7 @@ pub async fn geocode(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
-    limit(&state, &client)?;
+    limit(&state, &client).await?;
     let places = match state.geocoder.geocode(q, city).await {
         Ok(p) => p,
         Err(e) => {
@@ -261,7 +263,7 @@ pub async fn reverse(
         .coord
         .unwrap_or(CoordSystem::Wgs84)
         .to_wgs84(LatLng::new(p.lat, p.lng));
-    limit(&state, &client)?;
+    limit(&state, &client).await?;
     match state.geocoder.reverse(at).await {
         Ok(Some(place)) => {
             count(&state, "reverse", "found");

@@ -270,7 +270,8 @@ impl<P: RequiredPermission> FromRequestParts<AppState> for Can<P> {
 /// The client's address and user agent, for sessions, rate limits and the audit log.
 #[derive(Debug, Clone)]
 pub struct ClientInfo {
-    /// Client address (from the socket, or `X-Forwarded-For` when configured).
+    /// Client address: the socket peer, or behind a trusted proxy the right-most
+    /// `X-Forwarded-For` entry that is not a trusted proxy (see [`super::client_ip`]).
     pub ip: Option<String>,
     /// User-Agent, truncated to 255 characters.
     pub user_agent: Option<String>,
@@ -285,27 +286,19 @@ impl FromRequestParts<AppState> for ClientInfo {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let forwarded = state
-            .config
-            .auth
-            .trust_forwarded_for
-            .then(|| {
-                parts
-                    .headers
-                    .get("x-forwarded-for")?
-                    .to_str()
-                    .ok()?
-                    .split(',')
-                    .next()
-                    .map(|s| s.trim().to_string())
-            })
-            .flatten();
-        let socket = parts
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .map(|c| c.0.ip());
+        // A header line that is not text is garbage: it stops the walk like a bad entry.
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"));
+        let ip = peer.map(|p| state.trusted_proxies.client_ip(p, forwarded).to_string());
         Ok(ClientInfo {
-            ip: forwarded.or(socket),
+            ip,
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bounds;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

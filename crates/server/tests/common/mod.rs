@@ -72,8 +72,12 @@ impl TestApp {
         let store = db.store.clone();
         let now = Arc::new(Mutex::new(Utc::now()));
         let clock_now = now.clone();
+        let shared = daojia_server::connect_shared(&cfg)
+            .await
+            .expect("shared state (Redis when the test sets redis.url)");
         let opts = daojia_server::BuildOptions {
             clock: Arc::new(move || *clock_now.lock().unwrap()),
+            shared: Some(shared),
             ..Default::default()
         };
         let state = daojia_server::build(cfg, store, opts).expect("build state");
@@ -112,24 +116,9 @@ impl TestApp {
         self.send(req.body(body).unwrap()).await
     }
 
-    pub async fn send(&self, mut req: Request<Body>) -> Reply {
-        req.extensions_mut()
-            .insert(axum::extract::ConnectInfo(SocketAddr::from((
-                [10, 0, 0, 7],
-                40000,
-            ))));
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = to_bytes(res.into_body(), 64 * 1024 * 1024).await.unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply {
-            status,
-            headers,
-            body,
-            text,
-        }
+    /// Sends `req` from the socket address it carries as `ConnectInfo`, 10.0.0.7 when none.
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        send_to(&self.router, req).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -219,6 +208,31 @@ impl TestApp {
         .await
         .unwrap()
         .id
+    }
+}
+
+/// Sends `req` to `router` (an app, or a second node on the same database) from the socket
+/// address it carries as `ConnectInfo`, 10.0.0.7 when none.
+pub async fn send_to(router: &Router, mut req: Request<Body>) -> Reply {
+    type Peer = axum::extract::ConnectInfo<SocketAddr>;
+    if req.extensions().get::<Peer>().is_none() {
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(SocketAddr::from((
+                [10, 0, 0, 7],
+                40000,
+            ))));
+    }
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = to_bytes(res.into_body(), 64 * 1024 * 1024).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
     }
 }
 

@@ -127,7 +127,8 @@ impl Store {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        migration::Migrator::up(&self.db, None).await
+        // Data migrations that encrypt what older versions stored in clear need the keys.
+        migration::with_vault(self.vault.clone(), migration::Migrator::up(&self.db, None)).await
     }
 
     /// Names of migrations not yet applied (empty when current).

@@ -158,5 +158,6 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
             changed += 1;
         }
     }
+    changed += super::idempotency::reencrypt(db, store.vault()).await?;
     Ok(changed)
 }

@@ -129,7 +129,9 @@ impl Store {
     /// in clear (a step that needs the vault, which migrations do not have; see
     /// [`repo::pii_backfill`]).
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        migration::Migrator::up(&self.db, None).await?;
+        // Data migrations that encrypt what older versions stored in clear need the keys.
+        migration::with_vault(self.vault.clone(), migration::Migrator::up(&self.db, None))
+            .await?;
         repo::pii_backfill::seal_clear_columns(self).await?;
         Ok(())
     }

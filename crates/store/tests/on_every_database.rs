@@ -122,25 +122,37 @@ async fn a_refresh_token_rotates_and_its_reuse_revokes_the_family() {
 async fn an_idempotency_key_replays_and_refuses_a_different_body() {
     each(async |t| {
         let db = t.store.db();
+        let v = t.store.vault();
         let now = Utc::now();
-        let ttl = Duration::hours(24);
-        let idempotency::Claim::New(id) = idempotency::claim(db, "c:1", "k1", "h1", now, ttl)
-            .await
-            .unwrap()
+        let lease = Duration::seconds(40);
+        let idempotency::Claim::New(held) =
+            idempotency::claim(db, v, "c:1", "k1", "h1", now, lease)
+                .await
+                .unwrap()
         else {
             panic!("first claim is new")
         };
-        assert_eq!(
-            idempotency::claim(db, "c:1", "k1", "h1", now, ttl)
+        assert!(matches!(
+            idempotency::claim(db, v, "c:1", "k1", "h1", now, lease)
                 .await
                 .unwrap(),
-            idempotency::Claim::InProgress
-        );
-        idempotency::complete(db, id, 201, "{\"ok\":true}", Some("application/json"), now)
+            idempotency::Claim::InProgress { .. }
+        ));
+        assert!(
+            idempotency::complete(
+                db,
+                v,
+                &held,
+                201,
+                "{\"ok\":true}",
+                Some("application/json"),
+                now
+            )
             .await
-            .unwrap();
+            .unwrap()
+        );
         assert_eq!(
-            idempotency::claim(db, "c:1", "k1", "h1", now, ttl)
+            idempotency::claim(db, v, "c:1", "k1", "h1", now, lease)
                 .await
                 .unwrap(),
             idempotency::Claim::Replay {
@@ -150,21 +162,29 @@ async fn an_idempotency_key_replays_and_refuses_a_different_body() {
             }
         );
         assert_eq!(
-            idempotency::claim(db, "c:1", "k1", "h2", now, ttl)
+            idempotency::claim(db, v, "c:1", "k1", "h2", now, lease)
                 .await
                 .unwrap(),
             idempotency::Claim::Mismatch
         );
         // Another caller's identical key is theirs alone.
         assert!(matches!(
-            idempotency::claim(db, "c:2", "k1", "h1", now, ttl)
+            idempotency::claim(db, v, "c:2", "k1", "h1", now, lease)
                 .await
                 .unwrap(),
             idempotency::Claim::New(_)
         ));
-        // After expiry the key may be claimed again.
+        // A completed key is kept a day (not just the lease), then may be claimed again.
+        let later = now + lease + Duration::seconds(1);
         assert!(matches!(
-            idempotency::claim(db, "c:1", "k1", "h9", now + ttl + Duration::seconds(1), ttl)
+            idempotency::claim(db, v, "c:1", "k1", "h1", later, lease)
+                .await
+                .unwrap(),
+            idempotency::Claim::Replay { .. }
+        ));
+        let after = now + idempotency::KEEP + Duration::seconds(1);
+        assert!(matches!(
+            idempotency::claim(db, v, "c:1", "k1", "h9", after, lease)
                 .await
                 .unwrap(),
             idempotency::Claim::New(_)

@@ -5,9 +5,11 @@
 use crate::http::auth::CurrentCustomer;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
+use crate::http::idempotency::IdempotencyClaim;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use daojia_domain::geo::LatLng;
 use daojia_domain::ids::CustomerId;
@@ -20,7 +22,10 @@ use daojia_domain::pricing::{self, ItemOption, Selection};
 use daojia_store::entity::{customer_address, service_area, service_order};
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::{catalog, orders, slots};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -71,9 +76,14 @@ pub struct PlaceOrder {
 
 /// Adds the detail view's lines, timeline, photos and summary.
 async fn fill_detail(state: &AppState, view: &mut OrderView) -> ApiResult<()> {
-    view.lines = lines_of(state, view.id).await?;
-    view.events = events_of(state, view.id).await?;
-    view.photos = photos_of(state, view.id, "customer").await?;
+    fill_detail_in(state.store.db(), view).await
+}
+
+/// [`fill_detail`] read through `db` (a transaction that has not committed yet).
+async fn fill_detail_in(db: &impl ConnectionTrait, view: &mut OrderView) -> ApiResult<()> {
+    view.lines = lines_of(db, view.id).await?;
+    view.events = events_of(db, view.id).await?;
+    view.photos = photos_in(db, view.id, "customer").await?;
     view.summary = summarise(&view.lines);
     Ok(())
 }
@@ -137,7 +147,15 @@ pub(crate) async fn photos_of(
     id: Uuid,
     audience: &str,
 ) -> ApiResult<Vec<PhotoView>> {
-    Ok(daojia_store::repo::uploads::photos_of(state.store.db(), id)
+    photos_in(state.store.db(), id, audience).await
+}
+
+async fn photos_in(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    audience: &str,
+) -> ApiResult<Vec<PhotoView>> {
+    Ok(daojia_store::repo::uploads::photos_of(db, id)
         .await?
         .into_iter()
         .map(|p| PhotoView {
@@ -581,16 +599,21 @@ pub(crate) fn autopay(state: &AppState) -> bool {
 }
 
 /// Places an order. `Idempotency-Key` is required: a retried request returns the same order.
+///
+/// The order, what placing it does next (the demo's payment) and the completion of the key
+/// commit in one transaction, and the answer is the order as committed: a retry after a
+/// crash finds the order and gets it replayed, and never finds an order without its key.
 #[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
     params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
     responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem),
-        (status = 409, description = "`slot_unavailable`: someone took the last place in this window", body = crate::http::error::Problem),
+        (status = 409, description = "`slot_unavailable`: someone took the last place in this window; `idempotency_in_progress`: a request with this key is still running (retry after `Retry-After`)", body = crate::http::error::Problem),
         (status = 422, body = crate::http::error::Problem)))]
 pub async fn place(
     State(state): State<AppState>,
     me: CurrentCustomer,
+    key: Option<axum::Extension<IdempotencyClaim>>,
     Json(req): Json<PlaceOrder>,
-) -> ApiResult<(StatusCode, axum::Json<OrderView>)> {
+) -> ApiResult<axum::response::Response> {
     let now = state.now();
     if req.notes.chars().count() > 500 {
         return Err(ApiError::field(
@@ -640,40 +663,60 @@ pub async fn place(
         travel: state.travel.as_ref(),
         reach_m: reach_m(&state),
     };
-    let (mut m, mut o) = orders::place(&state.store, new, now, request_id.as_deref(), Some(claim))
-        .await
-        .map_err(order_error)?;
-    let id = m.id;
-    if autopay(&state) {
-        let due = o.due_before_dispatch();
-        if due > Money::ZERO {
-            orders::apply(
-                &state.store,
-                id,
-                Actor::System,
-                Action::RecordPayment {
-                    amount: due,
-                    method: daojia_domain::order::machine::PaymentMethod::Demo,
-                    reference: format!("demo-{}", m.order_no),
-                },
-                now,
-                request_id.as_deref(),
-            )
+    let tx = state.store.db().begin().await?;
+    let placed = async {
+        let rid = request_id.as_deref();
+        let (mut m, mut o) = orders::place_tx(&tx, &state.store, new, now, rid, Some(claim))
             .await
             .map_err(order_error)?;
-            m = orders::get(state.store.db(), id)
+        let due = o.due_before_dispatch();
+        if autopay(&state) && due > Money::ZERO {
+            let payment = Action::RecordPayment {
+                amount: due,
+                method: daojia_domain::order::machine::PaymentMethod::Demo,
+                reference: format!("demo-{}", m.order_no),
+            };
+            (_, o) = orders::apply_tx(&tx, &state.store, m.id, Actor::System, payment, now, rid)
+                .await
+                .map_err(order_error)?;
+            m = orders::get(&tx, m.id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("order"))?;
-            o = orders::to_domain(&m).map_err(ApiError::internal)?;
         }
+        let mut view = order_view(&state, m, &o, now);
+        fill_detail_in(&tx, &mut view).await?;
+        let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
+        if let Some(axum::Extension(key)) = &key {
+            key.complete_in(&tx, &state, StatusCode::CREATED, &body, JSON)
+                .await?;
+        }
+        Ok::<_, ApiError>(body)
     }
-    let mut view = order_view(&state, m, &o, now);
-    fill_detail(&state, &mut view).await?;
-    Ok((StatusCode::CREATED, axum::Json(view)))
+    .await;
+    let body = match placed {
+        Ok(body) => {
+            tx.commit().await?;
+            body
+        }
+        Err(e) => {
+            // Explicitly: a dropped transaction keeps its locks (the booking lock) until its
+            // connection is used again.
+            let _ = tx.rollback().await;
+            return Err(e);
+        }
+    };
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::CONTENT_TYPE, JSON)],
+        body,
+    )
+        .into_response())
 }
 
-async fn lines_of(state: &AppState, id: Uuid) -> ApiResult<Vec<LineView>> {
-    Ok(orders::lines(state.store.db(), id)
+const JSON: &str = "application/json";
+
+async fn lines_of(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Vec<LineView>> {
+    Ok(orders::lines(db, id)
         .await?
         .into_iter()
         .map(|l| LineView {
@@ -687,8 +730,8 @@ async fn lines_of(state: &AppState, id: Uuid) -> ApiResult<Vec<LineView>> {
         .collect())
 }
 
-async fn events_of(state: &AppState, id: Uuid) -> ApiResult<Vec<EventView>> {
-    Ok(orders::events(state.store.db(), id)
+async fn events_of(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Vec<EventView>> {
+    Ok(orders::events(db, id)
         .await?
         .into_iter()
         .map(|e| EventView {

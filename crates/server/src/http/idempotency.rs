@@ -1,31 +1,145 @@
 //! `Idempotency-Key` as a layer for POST routes that create something (orders, payments,
-//! refunds, withdrawals, staff). The first request with a key runs and its response is
-//! stored; a retry with the same key and body gets the same response (marked
+//! staff). The first request with a key runs and its response is stored (encrypted); a
+//! retry with the same key and body gets the same response (marked
 //! `Idempotent-Replayed: true`); the same key with another body is refused with 422; a
 //! retry while the first is still running gets 409 with `Retry-After`. Server errors are
 //! not stored, so a retry after one runs again.
+//!
+//! - **Scope.** A key belongs to the authenticated caller (audience and account) and the
+//!   route. The layer authenticates first (as the handler's extractor would, and leaves the
+//!   result for it); a request without a log-in runs without idempotency and creates no row
+//!   (every route with this layer then refuses it with 401); a bad token gets its 401 here.
+//! - **Lease.** A claim lasts the request timeout plus [`LEASE_MARGIN_SECS`]: a request cut
+//!   by the timeout, a panic or a crash no longer blocks its key for a day; after the lease a
+//!   retry claims the key and runs. A request cut by the timeout or a panic gives its claim
+//!   back at once.
+//! - **Completion with the work.** The layer puts an [`IdempotencyClaim`] in the request's
+//!   extensions. A handler whose work is one transaction completes the key in it
+//!   ([`IdempotencyClaim::complete_in`]), so a retry after a crash finds the work and its
+//!   answer, or neither. The layer completes the key only if the handler did not.
 
+use super::auth::Authenticated;
 use super::error::ApiError;
 use crate::state::AppState;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OptionalFromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
-use daojia_store::repo::idempotency::{self, Claim};
+use daojia_store::repo::idempotency::{self, Claim, Held};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// The request header.
 pub const HEADER: &str = "idempotency-key";
+
+/// What a claim's lease adds to the request timeout: time for a commit in flight when the
+/// timeout fires, and for clocks of several nodes that disagree a little.
+pub const LEASE_MARGIN_SECS: u64 = 10;
+
+/// How long a claim holds its key before a retry may claim it anew.
+pub fn lease(state: &AppState) -> Duration {
+    let secs = state
+        .config
+        .server
+        .request_timeout_secs
+        .saturating_add(LEASE_MARGIN_SECS)
+        .min(i64::MAX as u64 / 1000);
+    Duration::seconds(secs as i64)
+}
+
+/// What identifies "the same request" under one key: method, path and body.
+pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+/// The scope of a caller's keys on a route: audience and account, method and path.
+pub fn scope(audience: &str, account: uuid::Uuid, method: &str, path: &str) -> String {
+    format!("{audience}:{account} {method} {path}")
+}
 
 /// Whether a route demands the header.
 #[derive(Clone, Copy, Debug)]
 pub enum Mode {
     /// Honoured when present.
     Optional,
-    /// Refused with 400 when missing.
+    /// Refused with 400 when missing (from a logged-in caller).
     Required,
+}
+
+/// The key this request holds, for a handler that completes it in its own transaction.
+/// Take it as `Option<Extension<IdempotencyClaim>>`: it is absent when the request carries
+/// no key.
+#[derive(Clone, Debug)]
+pub struct IdempotencyClaim {
+    held: Arc<Held>,
+}
+
+impl IdempotencyClaim {
+    /// Completes the key with the response the handler is about to send, in `tx` (the
+    /// transaction of the request's work, before it commits). Refused with 409
+    /// `idempotency_in_progress` when the claim is no longer this request's (its lease ran
+    /// out and a retry took the key over): roll the work back, the retry does it.
+    pub async fn complete_in(
+        &self,
+        tx: &impl ConnectionTrait,
+        state: &AppState,
+        status: StatusCode,
+        body: &[u8],
+        content_type: &str,
+    ) -> Result<(), ApiError> {
+        let text = std::str::from_utf8(body).map_err(ApiError::internal)?;
+        let done = idempotency::complete(
+            tx,
+            state.store.vault(),
+            &self.held,
+            status.as_u16(),
+            text,
+            Some(content_type),
+            state.now(),
+        )
+        .await?;
+        if done { Ok(()) } else { Err(in_progress(1)) }
+    }
+}
+
+fn in_progress(retry_after: u64) -> ApiError {
+    let mut e = ApiError::conflict(
+        "idempotency_in_progress",
+        "a request with this Idempotency-Key is still running; retry shortly",
+    );
+    e.retry_after = Some(retry_after);
+    e
+}
+
+/// Gives a claim back when the request ends without an answer (cut by the timeout, or a
+/// panic): the client's retry then runs at once instead of waiting for the lease.
+struct ReleaseOnDrop {
+    db: DatabaseConnection,
+    id: Option<uuid::Uuid>,
+}
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let db = self.db.clone();
+            rt.spawn(async move {
+                if let Err(e) = idempotency::release(&db, id).await {
+                    tracing::warn!(error = %e, "cannot give back an idempotency claim; it ends with its lease");
+                }
+            });
+        }
+    }
 }
 
 /// Middleware for routes that honour the key but do not demand it.
@@ -39,10 +153,22 @@ pub async fn required(state: State<AppState>, req: Request, next: Next) -> Respo
 }
 
 async fn run(State(state): State<AppState>, mode: Mode, req: Request, next: Next) -> Response {
-    let key = match req.headers().get(HEADER).map(|v| v.to_str().map(str::trim)) {
+    let (mut parts, body) = req.into_parts();
+    // Who is asking, first: the key is theirs. The handler's extractor reuses the result.
+    let who = match <Authenticated as OptionalFromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(Some(a)) => a,
+        // Anonymous: no idempotency, no row (the handler answers; a log-in is needed).
+        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Err(e) => return e.into_response(),
+    };
+    let key = match parts.headers.get(HEADER).map(|v| v.to_str().map(str::trim)) {
         None => {
             return match mode {
-                Mode::Optional => next.run(req).await,
+                Mode::Optional => next.run(Request::from_parts(parts, body)).await,
                 Mode::Required => ApiError::bad_request(
                     "idempotency_key_required",
                     "send an `Idempotency-Key` header (a UUID you generate once per intended action and reuse on retries)",
@@ -63,7 +189,6 @@ async fn run(State(state): State<AppState>, mode: Mode, req: Request, next: Next
             .into_response();
         }
     };
-    let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, state.config.server.body_limit_bytes).await {
         Ok(b) => b,
         Err(_) => {
@@ -75,28 +200,21 @@ async fn run(State(state): State<AppState>, mode: Mode, req: Request, next: Next
             .into_response();
         }
     };
-    // The scope is the caller (the token's subject; anonymous callers share one scope per
-    // route) and the route, so two users' keys never collide.
-    let subject = parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()))
-        .and_then(|t| state.tokens.verify(&t, state.now().timestamp()).ok())
-        .map(|c| format!("{}:{}", c.aud.as_str(), c.sub))
-        .unwrap_or_else(|| "anonymous".into());
-    let scope = format!("{subject} {} {}", parts.method, parts.uri.path());
-    let mut h = Sha256::new();
-    h.update(parts.method.as_str().as_bytes());
-    h.update(parts.uri.path().as_bytes());
-    h.update([0]);
-    h.update(&bytes);
-    let hash = hex::encode(h.finalize());
+    let Authenticated(claims) = who;
+    let scope = scope(
+        claims.aud.as_str(),
+        claims.sub,
+        parts.method.as_str(),
+        parts.uri.path(),
+    );
+    let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
     let db = state.store.db();
     let now = state.now();
-    let claim = match idempotency::claim(db, &scope, &key, &hash, now, Duration::hours(24)).await {
+    let vault = state.store.vault();
+    let claim = match idempotency::claim(db, vault, &scope, &key, &hash, now, lease(&state)).await {
         Ok(c) => c,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(idempotency::ClaimError::Db(e)) => return ApiError::from(e).into_response(),
+        Err(e) => return ApiError::internal(e).into_response(),
     };
     match claim {
         Claim::Mismatch => ApiError::new(
@@ -105,39 +223,61 @@ async fn run(State(state): State<AppState>, mode: Mode, req: Request, next: Next
             "this Idempotency-Key was used with a different request; use a new key for a new action",
         )
         .into_response(),
-        Claim::InProgress => {
-            let mut e = ApiError::conflict("idempotency_in_progress", "a request with this Idempotency-Key is still running; retry shortly");
-            e.retry_after = Some(1);
-            e.into_response()
+        Claim::InProgress { until } => {
+            let left = (until - now).num_seconds().clamp(1, 5) as u64;
+            in_progress(left).into_response()
         }
-        Claim::Replay { status, body, content_type } => {
+        Claim::Replay {
+            status,
+            body,
+            content_type,
+        } => {
             let mut res = Response::new(Body::from(body));
             *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 res.headers_mut().insert(header::CONTENT_TYPE, ct);
             }
-            res.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            res.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
             res
         }
-        Claim::New(id) => {
+        Claim::New(held) => {
+            let id = held.id;
+            let held = Arc::new(held);
+            let mut guard = ReleaseOnDrop {
+                db: db.clone(),
+                id: Some(id),
+            };
+            parts.extensions.insert(IdempotencyClaim { held: held.clone() });
             let res = next.run(Request::from_parts(parts, Body::from(bytes))).await;
             let status = res.status();
             if status.is_server_error() {
-                let _ = idempotency::release(db, id).await;
+                // Given back (unless the work committed it), so the retry runs again.
+                if idempotency::release(db, id).await.is_ok() {
+                    guard.id = None;
+                }
                 return res;
             }
             let (rparts, rbody) = res.into_parts();
             let body = match to_bytes(rbody, 16 * 1024 * 1024).await {
                 Ok(b) => b,
                 Err(e) => {
-                    let _ = idempotency::release(db, id).await;
                     return ApiError::internal(format!("response body: {e}")).into_response();
                 }
             };
-            let ct = rparts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+            // A handler that completed the key in its transaction made this a no-op.
+            let ct = rparts
+                .headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok());
             let text = String::from_utf8_lossy(&body);
-            if let Err(e) = idempotency::complete(db, id, status.as_u16(), &text, ct, state.now()).await {
-                tracing::error!(error = %e, "cannot store an idempotent response");
+            match idempotency::complete(db, vault, &held, status.as_u16(), &text, ct, state.now())
+                .await
+            {
+                Ok(_) => guard.id = None,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot store an idempotent response");
+                }
             }
             Response::from_parts(rparts, Body::from(body))
         }

@@ -12,7 +12,32 @@ mod m0004_booking;
 mod m0005_rework;
 mod m0006_area_items;
 mod m0008_pii_names;
+mod m0009_idempotency_sealed;
 mod util;
+
+tokio::task_local! {
+    /// The vault of the store being migrated, for data migrations that encrypt what was
+    /// stored in clear ([`crate::Store::migrate`] sets it around the run).
+    static VAULT: crate::pii::Vault;
+}
+
+/// Runs `f` (a migration run) with `vault` available to the migrations.
+pub(crate) async fn with_vault<F: std::future::Future>(
+    vault: crate::pii::Vault,
+    f: F,
+) -> F::Output {
+    VAULT.scope(vault, f).await
+}
+
+/// The vault of the store being migrated; an error naming `migration` outside
+/// [`crate::Store::migrate`] (a migration tool that does not know the keys).
+pub(crate) fn vault(migration: &str) -> Result<crate::pii::Vault, DbErr> {
+    VAULT.try_with(Clone::clone).map_err(|_| {
+        DbErr::Migration(format!(
+            "{migration} encrypts stored data and needs the data keys: run it with `daojia migrate`"
+        ))
+    })
+}
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -28,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_rework::Migration),
             Box::new(m0006_area_items::Migration),
             Box::new(m0008_pii_names::Migration),
+            Box::new(m0009_idempotency_sealed::Migration),
         ]
     }
 }

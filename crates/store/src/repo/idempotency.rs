@@ -1,9 +1,24 @@
-//! Stored `Idempotency-Key`s. The first request with a key claims it; a retry with the same
-//! key and the same body gets the stored response replayed; the same key with a different
-//! body is a client bug and is refused.
+//! Stored `Idempotency-Key`s. The first request with a key claims it for a short lease; a
+//! retry with the same key and the same body gets the stored response replayed; the same
+//! key with a different body is a client bug and is refused.
+//!
+//! - **Leases.** A claim holds the key until `expires_at`, a lease a little longer than the
+//!   longest a request may run. A request that dies with its process (or is cut by the
+//!   timeout) leaves its claim behind; once the lease is over, a retry claims the key anew
+//!   and runs. Completing a key is conditional on the claim still being the one taken
+//!   ([`complete`] answers `false` otherwise), so of a slow request and a retry that
+//!   re-claimed after its lease, at most one can commit. A completed key is kept for
+//!   [`KEEP`] for replays.
+//! - **Completion with the work.** [`complete`] takes any connection, so a handler whose work
+//!   is a transaction completes the key in that transaction: the work and its recorded
+//!   answer commit together, and a retry after a crash finds either both or neither.
+//! - **No personal data in clear.** Responses (an order view carries the address) are
+//!   stored encrypted with the store's vault under [`RESPONSE_BODY`], bound to the row's
+//!   scope and key, so a body copied into another caller's row does not decrypt.
 
 use crate::entity::idempotency_key;
 use crate::is_unique_violation;
+use crate::pii::{Vault, VaultError};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -11,18 +26,44 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+/// The vault context of stored responses (the row's scope and key are bound to it).
+pub const RESPONSE_BODY: &str = "idempotency_key.response_body";
+
+/// How long a completed key is kept for replays.
+pub const KEEP: Duration = Duration::hours(24);
+
+/// The vault context of the response stored for `key` in `scope`.
+pub fn body_context(scope: &str, key: &str) -> String {
+    format!("{RESPONSE_BODY}\n{scope}\n{key}")
+}
+
+/// A claim this request holds: the row it inserted, with what binds its response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// The row.
+    pub id: Uuid,
+    /// The caller and route.
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+}
+
 /// What to do with a request that carries a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// First time: run the request, then call [`complete`] (or [`release`] on failure).
-    New(Uuid),
-    /// The same request is still running elsewhere.
-    InProgress,
+    /// First time (or the last claim's lease ran out): run the request, then [`complete`]
+    /// (or [`release`] on a failure worth retrying).
+    New(Held),
+    /// The same request is still running elsewhere; its lease ends at `until`.
+    InProgress {
+        /// End of the running request's lease.
+        until: DateTime<Utc>,
+    },
     /// Already done: send this response again.
     Replay {
         /// HTTP status.
         status: u16,
-        /// Body bytes as text.
+        /// Body bytes as text, decrypted.
         body: String,
         /// Content type.
         content_type: Option<String>,
@@ -31,17 +72,30 @@ pub enum Claim {
     Mismatch,
 }
 
+/// Why a key could not be claimed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    /// Database failure.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    /// The stored response does not decrypt (a removed key, a damaged row).
+    #[error("stored idempotent response {0}: {1}")]
+    Vault(Uuid, VaultError),
+}
+
 /// Claims `key` in `scope` (the caller's identity and route) for a request whose body hashes
-/// to `request_hash`.
+/// to `request_hash`, for a lease of `lease`.
 pub async fn claim(
     db: &impl ConnectionTrait,
+    vault: &Vault,
     scope: &str,
     key: &str,
     request_hash: &str,
     now: DateTime<Utc>,
-    ttl: Duration,
-) -> Result<Claim, DbErr> {
-    // An expired key is forgotten, so it may be claimed anew.
+    lease: Duration,
+) -> Result<Claim, ClaimError> {
+    // An expired key (a completed one past its keeping time, or a claim whose lease ran out)
+    // is forgotten, so it may be claimed anew.
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::Scope.eq(scope))
         .filter(idempotency_key::Column::Key.eq(key))
@@ -59,12 +113,18 @@ pub async fn claim(
         content_type: Set(None),
         created_at: Set(now),
         completed_at: Set(None),
-        expires_at: Set(now + ttl),
+        expires_at: Set(now + lease),
     };
     match row.insert(db).await {
-        Ok(_) => return Ok(Claim::New(id)),
+        Ok(_) => {
+            return Ok(Claim::New(Held {
+                id,
+                scope: scope.to_string(),
+                key: key.to_string(),
+            }));
+        }
         Err(e) if is_unique_violation(&e) => {}
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     }
     let existing = idempotency_key::Entity::find()
         .filter(idempotency_key::Column::Scope.eq(scope))
@@ -72,51 +132,159 @@ pub async fn claim(
         .one(db)
         .await?;
     Ok(match existing {
-        None => Claim::InProgress,
+        // Released or expired between the insert and this read: a retry will claim it.
+        None => Claim::InProgress { until: now },
         Some(r) if r.request_hash != request_hash => Claim::Mismatch,
-        Some(r) => match (r.status_code, r.response_body) {
-            (Some(status), Some(body)) => Claim::Replay {
+        Some(r) => match (r.status_code, r.response_body, r.completed_at) {
+            (Some(status), Some(body), Some(_)) => Claim::Replay {
                 status: status as u16,
-                body,
+                body: vault
+                    .decrypt(&body_context(scope, key), &body)
+                    .map_err(|e| ClaimError::Vault(r.id, e))?,
                 content_type: r.content_type,
             },
-            _ => Claim::InProgress,
+            _ => Claim::InProgress {
+                until: r.expires_at,
+            },
         },
     })
 }
 
-/// Stores the response of a claimed request.
+/// Stores the response of a claimed request (encrypted) and keeps it for [`KEEP`]. Only the
+/// claim `held` is completed, and only once: `false` when it is no longer this request's
+/// (its lease ran out and a retry claimed the key anew) or was completed already. Called in
+/// the transaction of the request's work, a `false` means: roll the work back.
 pub async fn complete(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    vault: &Vault,
+    held: &Held,
     status: u16,
     body: &str,
     content_type: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    idempotency_key::Entity::update_many()
+) -> Result<bool, DbErr> {
+    let sealed = vault.encrypt(&body_context(&held.scope, &held.key), body);
+    let r = idempotency_key::Entity::update_many()
         .col_expr(
             idempotency_key::Column::StatusCode,
             Expr::value(i32::from(status)),
         )
-        .col_expr(
-            idempotency_key::Column::ResponseBody,
-            Expr::value(body.to_string()),
-        )
+        .col_expr(idempotency_key::Column::ResponseBody, Expr::value(sealed))
         .col_expr(
             idempotency_key::Column::ContentType,
             Expr::value(content_type.map(str::to_string)),
         )
         .col_expr(idempotency_key::Column::CompletedAt, Expr::value(now))
+        .col_expr(idempotency_key::Column::ExpiresAt, Expr::value(now + KEEP))
+        .filter(idempotency_key::Column::Id.eq(held.id))
+        .filter(idempotency_key::Column::CompletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Forgets a claim whose request failed in a way worth retrying (a server error, a timeout),
+/// so the client's retry runs again instead of replaying the failure. A claim completed
+/// meanwhile (its work committed) stays.
+pub async fn release(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::Id.eq(id))
+        .filter(idempotency_key::Column::CompletedAt.is_null())
         .exec(db)
         .await?;
     Ok(())
 }
 
-/// Forgets a claim whose request failed in a way worth retrying (a server error), so the
-/// client's retry runs again instead of replaying the failure.
-pub async fn release(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    idempotency_key::Entity::delete_by_id(id).exec(db).await?;
+/// Re-encrypts stored responses written under a key other than the vault's active one (key
+/// rotation, part of [`super::rotation::reencrypt_all`]); returns how many rows changed.
+pub async fn reencrypt(
+    db: &impl ConnectionTrait,
+    vault: &Vault,
+) -> Result<u64, super::rotation::RotationError> {
+    let mut changed = 0;
+    for r in idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::ResponseBody.is_not_null())
+        .all(db)
+        .await?
+    {
+        let Some(body) = r.response_body.as_deref() else {
+            continue;
+        };
+        if !vault.needs_rotation(body) {
+            continue;
+        }
+        let ctx = body_context(&r.scope, &r.key);
+        let plain = vault.decrypt(&ctx, body).map_err(|source| {
+            super::rotation::RotationError::Decrypt {
+                table: "idempotency_key",
+                id: r.id.to_string(),
+                source,
+            }
+        })?;
+        // Only the body is written: a completion racing this keeps its own columns.
+        idempotency_key::Entity::update_many()
+            .col_expr(
+                idempotency_key::Column::ResponseBody,
+                Expr::value(vault.encrypt(&ctx, &plain)),
+            )
+            .filter(idempotency_key::Column::Id.eq(r.id))
+            .filter(idempotency_key::Column::ResponseBody.eq(body))
+            .exec(db)
+            .await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
+/// What migration m0009 does to the records of earlier versions, which stored responses in
+/// clear, kept `in progress` claims for a day and gave anonymous callers one shared scope:
+/// deletes the anonymous scope's rows (refusals only, as every route with a key needs a
+/// log-in), ends the open claims one minute from `now` (their process stopped for the
+/// upgrade), and encrypts the stored responses (kept, not deleted: a retry of a request
+/// made before the upgrade must still get its answer, not a second order). `vault` is asked
+/// for only when there is something to encrypt. Safe to run again.
+pub async fn seal_legacy_rows(
+    db: &impl ConnectionTrait,
+    vault: impl FnOnce() -> Result<Vault, DbErr>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::Scope.starts_with("anonymous "))
+        .exec(db)
+        .await?;
+    let lease_end = now + Duration::minutes(1);
+    idempotency_key::Entity::update_many()
+        .col_expr(idempotency_key::Column::ExpiresAt, Expr::value(lease_end))
+        .filter(idempotency_key::Column::CompletedAt.is_null())
+        .filter(idempotency_key::Column::ExpiresAt.gt(lease_end))
+        .exec(db)
+        .await?;
+    let rows = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::ResponseBody.is_not_null())
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let vault = vault()?;
+    for r in rows {
+        let Some(body) = r.response_body else {
+            continue;
+        };
+        let ctx = body_context(&r.scope, &r.key);
+        // Run again after an interruption (MySQL changes data outside a transaction
+        // there): what decrypts is sealed already.
+        if vault.decrypt(&ctx, &body).is_ok() {
+            continue;
+        }
+        idempotency_key::Entity::update_many()
+            .col_expr(
+                idempotency_key::Column::ResponseBody,
+                Expr::value(vault.encrypt(&ctx, &body)),
+            )
+            .filter(idempotency_key::Column::Id.eq(r.id))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }

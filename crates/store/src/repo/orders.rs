@@ -175,6 +175,32 @@ pub async fn place(
     request_id: Option<&str>,
     slot: Option<SlotClaim<'_>>,
 ) -> Result<(service_order::Model, Order), OrderError> {
+    let tx = store.db().begin().await?;
+    match place_tx(&tx, store, new, now, request_id, slot).await {
+        Ok(row) => {
+            tx.commit().await?;
+            Ok(row)
+        }
+        Err(e) => {
+            // Explicitly: a dropped transaction keeps its locks (the city's booking lock)
+            // until its connection is used again.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// Like [`place`], in the caller's transaction `tx`: for a placement that does more before
+/// it commits (the demo's payment, completing the request's `Idempotency-Key`), so all of
+/// it commits together or not at all. The caller commits, or rolls back on an error.
+pub async fn place_tx(
+    tx: &sea_orm::DatabaseTransaction,
+    store: &Store,
+    new: NewOrder,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    slot: Option<SlotClaim<'_>>,
+) -> Result<(service_order::Model, Order), OrderError> {
     assert!(!new.lines.is_empty(), "an order has at least one line");
     let id = Uuid::now_v7();
     let total: Money = new.lines.iter().map(|l| l.total).sum();
@@ -190,23 +216,10 @@ pub async fn place(
         PaymentPlan::Full => ("full", Money::ZERO),
         PaymentPlan::Deposit { deposit } => ("deposit", deposit),
     };
-    let tx = store.db().begin().await?;
-    match place_in(
-        &tx, store, new, order, id, total, mode, deposit, now, request_id, slot,
+    place_in(
+        tx, store, new, order, id, total, mode, deposit, now, request_id, slot,
     )
     .await
-    {
-        Ok(row) => {
-            tx.commit().await?;
-            Ok(row)
-        }
-        Err(e) => {
-            // Explicitly: a dropped transaction keeps its locks (the city's booking lock)
-            // until its connection is used again.
-            let _ = tx.rollback().await;
-            Err(e)
-        }
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -702,6 +715,23 @@ pub async fn apply_checked(
         }
     }
     Err(OrderError::Busy)
+}
+
+/// Applies `action` in the caller's transaction `tx` (see [`place_tx`]), once: no retry, as
+/// a conflict with another writer fails the transaction. On an order `tx` itself placed,
+/// which nobody else can see before it commits, there is no such conflict.
+pub async fn apply_tx(
+    tx: &sea_orm::DatabaseTransaction,
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(Outcome, Order), OrderError> {
+    try_apply_in(tx, store, id, actor, &action, now, request_id, None, None)
+        .await?
+        .ok_or(OrderError::Busy)
 }
 
 /// A short pause before running a transaction again, without a runtime dependency: yields

@@ -215,6 +215,7 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         NOTES,
     )
     .await?;
+    changed += super::idempotency::reencrypt(store.db(), store.vault()).await?;
     Ok(changed)
 }
 

@@ -26,12 +26,15 @@ enum Kind {
     Number,
 }
 
+/// Builds a request with a value in place.
+type Maker = Box<dyn Fn(&Value) -> Request<Body>>;
+
 /// One field of one operation: `make` builds the request with the value in place.
 struct Target {
     name: &'static str,
     field: &'static str,
     kind: Kind,
-    make: Box<dyn Fn(&Value) -> Request<Body>>,
+    make: Maker,
 }
 
 fn json_req(method: Method, path: &str, token: &str, body: Value) -> Request<Body> {

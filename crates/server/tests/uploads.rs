@@ -114,10 +114,7 @@ async fn photos_with_a_gps_position_come_back_without_it_in_every_format() {
             // Still the same picture to a reader.
             let size = imagesize::blob_size(&back).unwrap();
             assert_eq!((size.width, size.height), (32, 24), "{kind}");
-            assert!(
-                back.len() > file.len() / 3,
-                "{kind}: the picture itself is kept"
-            );
+            assert!(back.len() < file.len(), "{kind}: something was taken out");
         }
         // A PNG whose chunk fails its checksum is refused by name, not stored as it is.
         let mut broken = FIXTURES[1].1.to_vec();

@@ -40,7 +40,7 @@ pub struct PolicyFields {
     pub late_cancel_fee_cap: i64,
     /// The customer may reschedule until this many minutes before the window (0–10080).
     pub reschedule_minutes: u32,
-    /// Reschedules allowed per order (0–10).
+    /// Reschedules allowed per order.
     pub max_reschedules: u32,
     /// Days after completion in which after-sales may be opened (0–365).
     pub after_sales_days: u32,

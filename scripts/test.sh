@@ -22,6 +22,19 @@ cargo clippy --workspace --all-targets --quiet -- -D warnings
 say "rust: build"
 cargo build --workspace --quiet
 
+say "sms: signature vectors recomputed with the vendors' own SDKs"
+# Independent of our code: the pinned Aliyun and Tencent Cloud Python SDKs sign the fixed
+# inputs again, and the result must be the committed vectors our Rust test checks against.
+VENV="$HOME/.cache/daojia-venv"
+VECTORS="crates/notify/tests/vectors"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$VECTORS/requirements.txt"
+"$VENV/bin/python" "$VECTORS/sign.py" "$CARGO_TARGET_DIR/sms-vectors.json"
+if ! diff -u "$VECTORS/vectors.json" "$CARGO_TARGET_DIR/sms-vectors.json"; then
+  echo "the SMS signature vectors differ from what the vendors' SDKs compute (see above)" >&2
+  exit 1
+fi
+
 say "openapi: validate the document"
 VENV="$HOME/.cache/daojia-venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"

@@ -125,6 +125,9 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             }
             let generated =
                 ensure_demo_secrets(&mut cfg).context("cannot write the demo secrets")?;
+            // The demo never sends real messages, whatever daojia.toml says.
+            cfg.sms.provider = "log".into();
+            cfg.sms.fallback = None;
             cfg.sms.expose_dev_code = true;
             cfg.validate()?;
             daojia_server::logging::init(&cfg.log);

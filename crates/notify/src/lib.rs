@@ -2,4 +2,8 @@
 //! messages and webhooks later) is a trait with real vendor implementations and an offline
 //! one, chosen by configuration.
 
+pub mod aliyun;
+pub mod failover;
 pub mod sms;
+pub mod tencent;
+pub mod vendor;

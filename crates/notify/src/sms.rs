@@ -22,19 +22,141 @@ pub struct SmsMessage {
 /// What the provider said.
 #[derive(Debug, Clone)]
 pub struct SmsReceipt {
+    /// The provider that accepted the message (with failover, the one that actually sent).
+    pub provider: &'static str,
     /// The provider's id for the message.
     pub provider_message_id: String,
 }
 
-/// Why a message was not sent.
-#[derive(Debug, thiserror::Error)]
-pub enum SmsError {
-    /// The provider refused it (bad template, blocked number, quota).
-    #[error("SMS provider refused the message: {0}")]
-    Refused(String),
-    /// The provider could not be reached.
-    #[error("SMS provider unreachable: {0}")]
-    Unreachable(String),
+/// What kind of failure: the caller decides on it (fail over, retry later, tell the user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsErrorKind {
+    /// A sending limit or the account's quota: per-number rate limits, the daily limit,
+    /// an empty balance or a suspended account.
+    Quota,
+    /// The template or sign name is unknown, not approved, or does not fit the parameters
+    /// (also: a parameter with words the vendor does not allow).
+    Template,
+    /// The phone number is invalid, or blocked (unsubscribed, on a do-not-disturb list).
+    Phone,
+    /// The vendor did not accept our credentials: unknown key, bad signature, clock skew,
+    /// no permission.
+    Auth,
+    /// The vendor could not be reached, or answered with a server error.
+    Unreachable,
+    /// The vendor did not answer in time.
+    Timeout,
+    /// The vendor answered something we cannot read.
+    BadResponse,
+    /// The configuration cannot work (no template for this message, an unusable URL).
+    Config,
+    /// Any other refusal.
+    Refused,
+}
+
+impl SmsErrorKind {
+    /// True when another provider may well succeed where this one failed: an outage, a
+    /// credential or quota problem of this vendor's account. A bad phone number, template
+    /// or configuration would fail the same way elsewhere, or must be fixed first.
+    pub fn fails_over(self) -> bool {
+        matches!(
+            self,
+            SmsErrorKind::Quota
+                | SmsErrorKind::Auth
+                | SmsErrorKind::Unreachable
+                | SmsErrorKind::Timeout
+                | SmsErrorKind::BadResponse
+        )
+    }
+
+    /// A short description for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SmsErrorKind::Quota => "sending limit or quota reached",
+            SmsErrorKind::Template => "template or sign name refused",
+            SmsErrorKind::Phone => "phone number invalid or blocked",
+            SmsErrorKind::Auth => "credentials refused",
+            SmsErrorKind::Unreachable => "provider unreachable",
+            SmsErrorKind::Timeout => "provider did not answer in time",
+            SmsErrorKind::BadResponse => "unreadable answer",
+            SmsErrorKind::Config => "not configured for this message",
+            SmsErrorKind::Refused => "message refused",
+        }
+    }
+}
+
+/// Why a message was not sent. The detail never holds the phone number or the message's
+/// parameters (a vendor's text is scrubbed of long digit runs).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{provider}: {}: {detail}{}", .kind.describe(), .code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+pub struct SmsError {
+    /// The provider that failed (with failover, the last one tried).
+    pub provider: &'static str,
+    /// What kind of failure.
+    pub kind: SmsErrorKind,
+    /// The vendor's error code, when it gave one (`isv.BUSINESS_LIMIT_CONTROL`).
+    pub code: Option<String>,
+    /// What happened, for the operator.
+    pub detail: String,
+}
+
+impl SmsError {
+    /// An error of `kind` from `provider`.
+    pub fn new(provider: &'static str, kind: SmsErrorKind, detail: impl Into<String>) -> Self {
+        SmsError {
+            provider,
+            kind,
+            code: None,
+            detail: scrub(&detail.into()),
+        }
+    }
+
+    /// With the vendor's error code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(scrub(&code.into()));
+        self
+    }
+}
+
+/// Replaces every run of six or more digits (a phone number, a log-in code a vendor may
+/// echo) with `***`, and cuts the text at 300 characters.
+pub fn scrub(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 6 {
+            out.push_str("***");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars().take(300) {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Our message templates and their parameters, by name. A vendor's template for one of
+/// them is configured with its id and the parameters it takes, in its order.
+pub const TEMPLATES: &[(&str, &[&str])] = &[
+    ("login_code", &["code", "minutes"]),
+    ("visit_reminder", &["service", "start", "end", "order_no"]),
+];
+
+/// The provider that sent the message, or the last one that failed to: what the outbox
+/// records (with failover, not necessarily the configured provider).
+pub fn sent_by(result: &Result<SmsReceipt, SmsError>) -> &'static str {
+    match result {
+        Ok(r) => r.provider,
+        Err(e) => e.provider,
+    }
 }
 
 /// Sends text messages.
@@ -72,6 +194,7 @@ impl SmsProvider for LogSms {
         tracing::info!(phone = %msg.phone, template = %msg.template, message_id = %id, text = %msg.text, "sms (offline provider, not delivered)");
         Ok(SmsReceipt {
             provider_message_id: id,
+            provider: "log",
         })
     }
 }
@@ -122,6 +245,44 @@ mod tests {
         assert!(msg.text.contains("123456"));
         let r = LogSms.send(&msg).await.unwrap();
         assert!(!r.provider_message_id.is_empty());
+        assert_eq!(r.provider, "log");
         assert!(LogSms.is_offline());
+    }
+
+    #[test]
+    fn every_message_builder_uses_a_catalogued_template_with_its_parameters() {
+        let phone = Phone::parse("13800138000").unwrap();
+        for msg in [
+            login_code_message(phone.clone(), "123456", 5),
+            visit_reminder_message(phone, "保洁", "12-01 09:00", "11:00", "DJ1"),
+        ] {
+            let (_, params) = TEMPLATES
+                .iter()
+                .find(|(name, _)| *name == msg.template)
+                .unwrap();
+            let ours: Vec<&str> = msg.params.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(&ours, params, "{}", msg.template);
+        }
+    }
+
+    #[test]
+    fn errors_never_carry_a_phone_number_or_a_code() {
+        let e = SmsError::new(
+            "aliyun",
+            SmsErrorKind::Phone,
+            "check mobile 13800138000 failed, param 042917",
+        )
+        .with_code("isv.MOBILE_NUMBER_ILLEGAL");
+        let text = e.to_string();
+        assert!(
+            !text.contains("13800138000") && !text.contains("042917"),
+            "{text}"
+        );
+        assert_eq!(
+            text,
+            "aliyun: phone number invalid or blocked: check mobile *** failed, param *** (isv.MOBILE_NUMBER_ILLEGAL)"
+        );
+        assert!(!SmsErrorKind::Phone.fails_over());
+        assert!(SmsErrorKind::Quota.fails_over() && SmsErrorKind::Timeout.fails_over());
     }
 }

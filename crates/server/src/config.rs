@@ -158,18 +158,84 @@ pub struct PiiConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsConfig {
-    /// `log` (offline: writes to the log and the outbox) (`DAOJIA_SMS_PROVIDER`).
+    /// `log` (offline: writes to the log and the outbox), `aliyun` or `tencent`
+    /// (`DAOJIA_SMS_PROVIDER`).
     pub provider: String,
+    /// The other vendor, used when the provider has an outage, a quota or credential
+    /// problem (`DAOJIA_SMS_FALLBACK`).
+    pub fallback: Option<String>,
     /// With the offline provider, return the code in the API response so a demo user can
     /// log in. Never honoured with a real provider.
     pub expose_dev_code: bool,
+    /// Seconds one vendor request may take (each provider, when failing over).
+    pub timeout_secs: u64,
+    /// Aliyun SMS (阿里云短信).
+    pub aliyun: AliyunSmsConfig,
+    /// Tencent Cloud SMS (腾讯云短信).
+    pub tencent: TencentSmsConfig,
 }
 
 impl Default for SmsConfig {
     fn default() -> Self {
         SmsConfig {
             provider: "log".into(),
+            fallback: None,
             expose_dev_code: false,
+            timeout_secs: 5,
+            aliyun: AliyunSmsConfig::default(),
+            tencent: TencentSmsConfig::default(),
+        }
+    }
+}
+
+/// An Aliyun SMS account.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AliyunSmsConfig {
+    /// AccessKey ID of a RAM user allowed to send (`DAOJIA_SMS_ALIYUN_ACCESS_KEY_ID`).
+    /// Printed masked.
+    pub access_key_id: Option<String>,
+    /// Its AccessKey secret (`DAOJIA_SMS_ALIYUN_ACCESS_KEY_SECRET`). Printed masked.
+    pub access_key_secret: Option<daojia_domain::secret::Secret<String>>,
+    /// The approved sign name, e.g. `到家` (`DAOJIA_SMS_ALIYUN_SIGN_NAME`).
+    pub sign_name: Option<String>,
+    /// Another address for the service (a proxy); the vendor's own by default.
+    pub endpoint: Option<String>,
+    /// Our template name → `{ id = "SMS_…", params = [...] }`.
+    pub templates: daojia_notify::vendor::Templates,
+}
+
+/// A Tencent Cloud SMS application.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TencentSmsConfig {
+    /// API key SecretId (`DAOJIA_SMS_TENCENT_SECRET_ID`). Printed masked.
+    pub secret_id: Option<String>,
+    /// API key SecretKey (`DAOJIA_SMS_TENCENT_SECRET_KEY`). Printed masked.
+    pub secret_key: Option<daojia_domain::secret::Secret<String>>,
+    /// The SMS application's SdkAppId, `1400…` (`DAOJIA_SMS_TENCENT_SDK_APP_ID`).
+    pub sdk_app_id: Option<String>,
+    /// The API region (`DAOJIA_SMS_TENCENT_REGION`, default `ap-guangzhou`).
+    pub region: String,
+    /// The approved sign name (`DAOJIA_SMS_TENCENT_SIGN_NAME`).
+    pub sign_name: Option<String>,
+    /// Another address for the service (a proxy); the vendor's own by default.
+    pub endpoint: Option<String>,
+    /// Our template name → `{ id = "123456", params = [...] }` (parameters in the
+    /// template's order).
+    pub templates: daojia_notify::vendor::Templates,
+}
+
+impl Default for TencentSmsConfig {
+    fn default() -> Self {
+        TencentSmsConfig {
+            secret_id: None,
+            secret_key: None,
+            sdk_app_id: None,
+            region: "ap-guangzhou".into(),
+            sign_name: None,
+            endpoint: None,
+            templates: Default::default(),
         }
     }
 }
@@ -477,6 +543,7 @@ impl Config {
         if let Some(v) = get("DAOJIA_SMS_PROVIDER") {
             self.sms.provider = v;
         }
+        self.apply_sms_env(&get);
         if let Some(v) = get("DAOJIA_GEOCODING_PROVIDER") {
             self.geocoding.provider = v;
         }
@@ -615,12 +682,7 @@ impl Config {
             _ => {}
         }
         self.validate_geocoding()?;
-        if self.sms.provider != "log" {
-            return Err(invalid(
-                "sms.provider",
-                format!("unknown provider `{}`; available: log", self.sms.provider),
-            ));
-        }
+        self.validate_sms()?;
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             return Err(invalid("log.format", "expected `json` or `pretty`"));
         }
@@ -642,6 +704,8 @@ impl Config {
         c.auth.token_secret = c.auth.token_secret.as_deref().map(mask);
         c.pii.index_key = c.pii.index_key.as_deref().map(mask);
         c.geocoding.key = c.geocoding.key.as_deref().map(mask);
+        c.sms.aliyun.access_key_id = c.sms.aliyun.access_key_id.as_deref().map(mask);
+        c.sms.tencent.secret_id = c.sms.tencent.secret_id.as_deref().map(mask);
         c.pii.keys = c
             .pii
             .keys
@@ -751,6 +815,153 @@ impl Config {
         }
         if g.per_ip_per_minute == 0 {
             return Err(invalid("geocoding.per_ip_per_minute", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    fn apply_sms_env(&mut self, get: &impl Fn(&str) -> Option<String>) {
+        use daojia_domain::secret::Secret;
+        let s = &mut self.sms;
+        if let Some(v) = get("DAOJIA_SMS_FALLBACK") {
+            s.fallback = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_SMS_ALIYUN_ACCESS_KEY_ID") {
+            s.aliyun.access_key_id = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_SMS_ALIYUN_ACCESS_KEY_SECRET") {
+            s.aliyun.access_key_secret = Some(Secret::new(v));
+        }
+        if let Some(v) = get("DAOJIA_SMS_ALIYUN_SIGN_NAME") {
+            s.aliyun.sign_name = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_SMS_TENCENT_SECRET_ID") {
+            s.tencent.secret_id = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_SMS_TENCENT_SECRET_KEY") {
+            s.tencent.secret_key = Some(Secret::new(v));
+        }
+        if let Some(v) = get("DAOJIA_SMS_TENCENT_SDK_APP_ID") {
+            s.tencent.sdk_app_id = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_SMS_TENCENT_REGION") {
+            s.tencent.region = v;
+        }
+        if let Some(v) = get("DAOJIA_SMS_TENCENT_SIGN_NAME") {
+            s.tencent.sign_name = Some(v);
+        }
+    }
+
+    fn validate_sms(&self) -> Result<(), ConfigError> {
+        let s = &self.sms;
+        const VENDORS: [&str; 2] = ["aliyun", "tencent"];
+        if s.provider != "log" && !VENDORS.contains(&s.provider.as_str()) {
+            return Err(invalid(
+                "sms.provider",
+                format!(
+                    "unknown provider `{}`; available: log, aliyun, tencent",
+                    s.provider
+                ),
+            ));
+        }
+        if let Some(f) = &s.fallback {
+            if !VENDORS.contains(&f.as_str()) {
+                return Err(invalid(
+                    "sms.fallback",
+                    format!("unknown provider `{f}`; available: aliyun, tencent"),
+                ));
+            }
+            if s.provider == "log" {
+                return Err(invalid(
+                    "sms.fallback",
+                    "needs a vendor as sms.provider (the offline provider never fails)",
+                ));
+            }
+            if *f == s.provider {
+                return Err(invalid(
+                    "sms.fallback",
+                    "must be the other vendor, not sms.provider again",
+                ));
+            }
+        }
+        if !(1..=30).contains(&s.timeout_secs) {
+            return Err(invalid("sms.timeout_secs", "expected 1 to 30 seconds"));
+        }
+        let used = |v: &str| s.provider == v || s.fallback.as_deref() == Some(v);
+        let blank = |o: &Option<String>| o.as_deref().is_none_or(|v| v.trim().is_empty());
+        let blank_secret = |o: &Option<daojia_domain::secret::Secret<String>>| {
+            o.as_ref().is_none_or(|v| v.expose().trim().is_empty())
+        };
+        let url = |field: &'static str, u: &Option<String>| match u {
+            Some(u) if !(u.starts_with("https://") || u.starts_with("http://")) => Err(invalid(
+                field,
+                "expected a URL such as https://dysmsapi.aliyuncs.com",
+            )),
+            _ => Ok(()),
+        };
+        if used("aliyun") {
+            let a = &s.aliyun;
+            if blank(&a.access_key_id) {
+                return Err(invalid(
+                    "sms.aliyun.access_key_id",
+                    "the AccessKey ID of a RAM user allowed to send SMS is required",
+                ));
+            }
+            if blank_secret(&a.access_key_secret) {
+                return Err(invalid(
+                    "sms.aliyun.access_key_secret",
+                    "the AccessKey secret is required",
+                ));
+            }
+            if blank(&a.sign_name) {
+                return Err(invalid(
+                    "sms.aliyun.sign_name",
+                    "the approved sign name (签名) is required",
+                ));
+            }
+            url("sms.aliyun.endpoint", &a.endpoint)?;
+            daojia_notify::vendor::check_templates(&a.templates)
+                .map_err(|e| invalid("sms.aliyun.templates", e))?;
+        }
+        if used("tencent") {
+            let t = &s.tencent;
+            if blank(&t.secret_id) {
+                return Err(invalid(
+                    "sms.tencent.secret_id",
+                    "the API key's SecretId is required",
+                ));
+            }
+            if blank_secret(&t.secret_key) {
+                return Err(invalid(
+                    "sms.tencent.secret_key",
+                    "the API key's SecretKey is required",
+                ));
+            }
+            if t.sdk_app_id
+                .as_deref()
+                .is_none_or(|v| v.is_empty() || !v.chars().all(|c| c.is_ascii_digit()))
+            {
+                return Err(invalid(
+                    "sms.tencent.sdk_app_id",
+                    "the SMS application's SdkAppId (digits, such as 1400000000) is required",
+                ));
+            }
+            if t.region.trim().is_empty() {
+                return Err(invalid(
+                    "sms.tencent.region",
+                    "a region such as ap-guangzhou",
+                ));
+            }
+            if blank(&t.sign_name) {
+                return Err(invalid(
+                    "sms.tencent.sign_name",
+                    "the approved sign name (签名) is required",
+                ));
+            }
+            url("sms.tencent.endpoint", &t.endpoint)?;
+            daojia_notify::vendor::check_templates(&t.templates)
+                .map_err(|e| invalid("sms.tencent.templates", e))?;
         }
         Ok(())
     }
@@ -889,6 +1100,134 @@ mod tests {
         c.geocoding.provider = "baidu".into();
         let e = c.validate().unwrap_err().to_string();
         assert!(e.contains("available: offline, amap, tencent"), "{e}");
+    }
+
+    const SMS_TOML: &str = r#"
+[sms]
+provider = "aliyun"
+fallback = "tencent"
+
+[sms.aliyun]
+access_key_id = "FAKE-ALIYUN-KEY-ID"
+access_key_secret = "fake-aliyun-secret-0001"
+sign_name = "到家"
+templates.login_code = { id = "SMS_000000001", params = ["code", "minutes"] }
+templates.visit_reminder = { id = "SMS_000000002", params = ["service", "start", "end", "order_no"] }
+
+[sms.tencent]
+secret_id = "FAKE-TENCENT-SECRET-ID"
+secret_key = "fake-tencent-secret-0002"
+sdk_app_id = "1400000000"
+sign_name = "到家"
+templates.login_code = { id = "1000001", params = ["code"] }
+"#;
+
+    #[test]
+    fn vendor_sms_with_a_fallback_is_validated_and_its_secrets_masked() {
+        let file: Config = toml::from_str(SMS_TOML).unwrap();
+        let mut c = valid();
+        c.sms = file.sms;
+        c.validate().unwrap();
+        let shown = c.masked_toml();
+        for secret in [
+            "FAKE-ALIYUN-KEY-ID",
+            "fake-aliyun-secret-0001",
+            "FAKE-TENCENT-SECRET-ID",
+            "fake-tencent-secret-0002",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+            assert!(
+                !format!("{c:?}").contains("secret-000"),
+                "Debug shows a secret"
+            );
+        }
+        assert!(shown.contains("SMS_000000001"), "{shown}");
+        // The provider builds (both vendors) from this configuration.
+        let p = crate::state::sms(&c).unwrap();
+        assert_eq!(p.name(), "aliyun");
+
+        let check = |f: &dyn Fn(&mut Config), key: &str| {
+            let mut bad = c.clone();
+            f(&mut bad);
+            let e = bad.validate().unwrap_err().to_string();
+            assert!(e.starts_with(key), "{key}: {e}");
+        };
+        check(
+            &|c: &mut Config| c.sms.provider = "twilio".into(),
+            "sms.provider:",
+        );
+        check(
+            &|c: &mut Config| c.sms.fallback = Some("aliyun".into()),
+            "sms.fallback:",
+        );
+        check(
+            &|c: &mut Config| {
+                c.sms.provider = "log".into();
+            },
+            "sms.fallback:",
+        );
+        check(
+            &|c: &mut Config| c.sms.aliyun.access_key_secret = None,
+            "sms.aliyun.access_key_secret:",
+        );
+        check(
+            &|c: &mut Config| c.sms.aliyun.sign_name = None,
+            "sms.aliyun.sign_name:",
+        );
+        check(
+            &|c: &mut Config| {
+                c.sms.aliyun.templates.remove("login_code");
+            },
+            "sms.aliyun.templates:",
+        );
+        check(
+            &|c: &mut Config| c.sms.tencent.sdk_app_id = Some("app".into()),
+            "sms.tencent.sdk_app_id:",
+        );
+        check(
+            &|c: &mut Config| c.sms.tencent.endpoint = Some("sms.tencentcloudapi.com".into()),
+            "sms.tencent.endpoint:",
+        );
+        check(
+            &|c: &mut Config| c.sms.timeout_secs = 0,
+            "sms.timeout_secs:",
+        );
+        // Without a fallback, the other vendor's section is not needed.
+        let mut only = c.clone();
+        only.sms.fallback = None;
+        only.sms.tencent = TencentSmsConfig::default();
+        only.validate().unwrap();
+    }
+
+    #[test]
+    fn sms_credentials_come_from_the_environment_too() {
+        let mut c = valid();
+        c.sms.tencent.templates = toml::from_str::<Config>(SMS_TOML)
+            .unwrap()
+            .sms
+            .tencent
+            .templates;
+        c.apply_env(|k| {
+            Some(
+                match k {
+                    "DAOJIA_SMS_PROVIDER" => "tencent",
+                    "DAOJIA_SMS_TENCENT_SECRET_ID" => "FAKE-ID",
+                    "DAOJIA_SMS_TENCENT_SECRET_KEY" => "fake-key",
+                    "DAOJIA_SMS_TENCENT_SDK_APP_ID" => "1400000001",
+                    "DAOJIA_SMS_TENCENT_REGION" => "ap-beijing",
+                    "DAOJIA_SMS_TENCENT_SIGN_NAME" => "到家",
+                    _ => return None,
+                }
+                .to_string(),
+            )
+        });
+        c.validate().unwrap();
+        assert_eq!(c.sms.tencent.region, "ap-beijing");
+        assert_eq!(
+            c.sms.tencent.secret_key.as_ref().unwrap().expose(),
+            "fake-key"
+        );
+        assert_eq!(crate::state::sms(&c).unwrap().name(), "tencent");
     }
 
     #[test]

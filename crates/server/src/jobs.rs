@@ -225,7 +225,7 @@ async fn remind(
             phone: &phone,
             template: &msg.template,
             content: &msg.text,
-            provider: state.sms.name(),
+            provider: daojia_notify::sms::sent_by(&result),
             status,
             provider_message_id: pid,
             error,

@@ -25,7 +25,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{any, get};
 use base64::Engine;
 use config::Config;
-use daojia_notify::sms::{LogSms, SmsProvider};
+use daojia_notify::sms::SmsProvider;
 use daojia_store::pii::{DataKey, Vault};
 use daojia_store::{PoolOptions, Store};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -113,10 +113,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         .context("auth.token_secret is not base64")?;
     let sms: Arc<dyn SmsProvider> = match opts.sms {
         Some(s) => s,
-        None => match config.sms.provider.as_str() {
-            "log" => Arc::new(LogSms),
-            other => anyhow::bail!("sms.provider `{other}` is not available"),
-        },
+        None => state::sms(&config)?,
     };
     let geocoder = match opts.geocoder {
         Some(g) => g,

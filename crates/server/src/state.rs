@@ -85,3 +85,62 @@ pub fn geocoder(config: &Config) -> anyhow::Result<Arc<dyn Geocoder>> {
         other => anyhow::bail!("geocoding.provider `{other}` is not available"),
     })
 }
+
+/// The SMS provider `config.sms` names: the offline log, a vendor, or a vendor with the
+/// other as its fallback.
+pub fn sms(config: &Config) -> anyhow::Result<Arc<dyn SmsProvider>> {
+    let s = &config.sms;
+    let primary = vendor_sms(config, &s.provider)?;
+    Ok(match &s.fallback {
+        None => primary,
+        Some(f) => Arc::new(daojia_notify::failover::Failover::new(
+            primary,
+            vendor_sms(config, f)?,
+        )),
+    })
+}
+
+fn vendor_sms(config: &Config, name: &str) -> anyhow::Result<Arc<dyn SmsProvider>> {
+    use daojia_notify::{aliyun, tencent};
+    let s = &config.sms;
+    let timeout = std::time::Duration::from_secs(s.timeout_secs);
+    let text = |o: &Option<String>| o.clone().unwrap_or_default();
+    let secret = |o: &Option<daojia_domain::secret::Secret<String>>| {
+        o.clone()
+            .unwrap_or_else(|| daojia_domain::secret::Secret::new(String::new()))
+    };
+    Ok(match name {
+        "log" => Arc::new(daojia_notify::sms::LogSms),
+        "aliyun" => {
+            let a = &s.aliyun;
+            Arc::new(aliyun::AliyunSms::new(aliyun::AliyunConfig {
+                endpoint: a
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| aliyun::DEFAULT_ENDPOINT.into()),
+                access_key_id: text(&a.access_key_id),
+                access_key_secret: secret(&a.access_key_secret),
+                sign_name: text(&a.sign_name),
+                templates: a.templates.clone(),
+                timeout,
+            })?)
+        }
+        "tencent" => {
+            let t = &s.tencent;
+            Arc::new(tencent::TencentSms::new(tencent::TencentConfig {
+                endpoint: t
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| tencent::DEFAULT_ENDPOINT.into()),
+                secret_id: text(&t.secret_id),
+                secret_key: secret(&t.secret_key),
+                sdk_app_id: text(&t.sdk_app_id),
+                region: t.region.clone(),
+                sign_name: text(&t.sign_name),
+                templates: t.templates.clone(),
+                timeout,
+            })?)
+        }
+        other => anyhow::bail!("sms.provider `{other}` is not available"),
+    })
+}

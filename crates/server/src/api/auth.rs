@@ -217,7 +217,7 @@ pub async fn send_otp(
         phone: &phone,
         template: &msg.template,
         content: &msg.text,
-        provider: state.sms.name(),
+        provider: daojia_notify::sms::sent_by(&result),
         status,
         provider_message_id: id,
         error,
@@ -227,7 +227,7 @@ pub async fn send_otp(
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "sms_unavailable",
-            format!("the code could not be sent: {e}"),
+            format!("the code could not be sent: {}", e.kind.describe()),
         ));
     }
     let dev_code = (state.sms.is_offline() && state.config.sms.expose_dev_code).then_some(code);

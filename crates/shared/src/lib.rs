@@ -63,7 +63,7 @@ pub enum SharedError {
 #[derive(Debug)]
 enum Backend {
     Memory(Memory),
-    Redis(RedisStore),
+    Redis(Box<RedisStore>),
 }
 
 /// The shared state, cheap to clone.
@@ -108,7 +108,7 @@ impl Shared {
         opts: MemoryOptions,
     ) -> Result<Shared, SharedError> {
         let store = RedisStore::connect(url, prefix, Memory::new(opts)).await?;
-        Ok(Shared(Arc::new(Backend::Redis(store))))
+        Ok(Shared(Arc::new(Backend::Redis(Box::new(store)))))
     }
 
     /// `memory` or `redis`.

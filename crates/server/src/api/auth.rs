@@ -239,12 +239,10 @@ pub async fn send_otp(
 }
 
 /// Log in with a code. Customers are registered on first log-in; workers must be enrolled.
-///
-/// Limits: `auth.otp_verify_per_ip_per_minute` per client address and
-/// `auth.otp_verify_global_per_minute` over all clients; over a limit the answer is 429 with
-/// `Retry-After`.
+// Limits (429 with `Retry-After`, documented with the common errors): per client address
+// (`auth.otp_verify_per_ip_per_minute`) and over all clients (`..._global_per_minute`).
 #[utoipa::path(post, path = "/api/v1/public/auth/otp/verify", tag = "auth", request_body = OtpVerify,
-    responses((status = 200, body = TokenPair), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 429, body = crate::http::error::Problem)))]
+    responses((status = 200, body = TokenPair), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn verify_otp(
     State(state): State<AppState>,
     client: ClientInfo,

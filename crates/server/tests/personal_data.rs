@@ -179,9 +179,15 @@ async fn each_staff_role_sees_contact_details_exactly_as_its_permissions_allow()
             - Duration::hours(8);
         let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": address.id,
             "window_start": start.to_rfc3339(), "notes": "门禁 1201#"});
-        let placed = app
-            .post("/api/v1/customer/orders", body, Some(&token))
-            .await;
+        let req = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/customer/orders")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string())
+            .body(axum::body::Body::from(body.to_string()))
+            .unwrap();
+        let placed = app.send(req).await;
         assert_eq!(placed.status, StatusCode::CREATED, "{}", placed.text);
         assert_eq!(
             placed.body["notes"], "门禁 1201#",

@@ -551,7 +551,8 @@ pub struct CustomerSummary {
     pub id: String,
     /// Phone, masked.
     pub phone: String,
-    /// Nickname; masked (`张**`) without `pii.read`.
+    // Masked (`张**`) without `pii.read`.
+    /// Nickname.
     pub nickname: String,
     /// Registered.
     pub created_at: DateTime<Utc>,

@@ -44,12 +44,14 @@ pub struct AdminOrder {
     pub window_start: DateTime<Utc>,
     /// Window end.
     pub window_end: DateTime<Utc>,
-    /// Contact name; masked (`王**`) without `pii.read`.
+    // Masked (`王**`) without `pii.read` (docs/api.md, "Masked personal data").
+    /// Contact name.
     pub contact_name: String,
     /// Contact phone, masked (138****8000).
     pub contact_phone: String,
-    /// Address with house number. Without `pii.read` it is cut after the street
-    /// (`上海市徐汇区漕溪北路***`), except for dispatchers while the order is open.
+    // Without `pii.read` cut after the street (`上海市徐汇区漕溪北路***`), except for
+    // dispatchers while the order is open.
+    /// Address.
     pub address: String,
     /// Total, 分.
     pub total_fen: i64,
@@ -65,13 +67,15 @@ pub struct AdminOrder {
     pub lines: Vec<LineView>,
     /// Timeline (detail only).
     pub events: Vec<EventView>,
-    /// Building, floor, door; `***` when the address is masked.
+    // `***`, and the coordinate rounded to 0.01°, when the address is masked.
+    /// Building, floor, door.
     pub house_number: String,
-    /// Latitude (WGS-84); rounded to 0.01° when the address is masked.
+    /// Latitude (WGS-84).
     pub lat: f64,
-    /// Longitude (WGS-84); rounded to 0.01° when the address is masked.
+    /// Longitude (WGS-84).
     pub lng: f64,
-    /// The customer's notes for the worker; `[hidden]` without `pii.read`.
+    // `[hidden]` without `pii.read`.
+    /// The customer's notes for the worker.
     pub notes: String,
     /// Working time of the visit, minutes.
     pub duration_min: i32,

@@ -125,14 +125,14 @@ pub fn check_options(base_price_fen: i64, options: &[ItemOption]) -> Vec<Invalid
             }
             check_name(&format!("{at}.name"), &c.name, 64, &mut out);
             check_name(&format!("{at}.name_en"), &c.name_en, 64, &mut out);
-            if c.price_delta_fen.abs() > MAX_PRICE_DELTA_FEN {
+            if !(-MAX_PRICE_DELTA_FEN..=MAX_PRICE_DELTA_FEN).contains(&c.price_delta_fen) {
                 out.push(Invalid::new(
                     format!("{at}.price_delta_fen"),
                     "out_of_range",
                     format!("between -{MAX_PRICE_DELTA_FEN} and {MAX_PRICE_DELTA_FEN} 分"),
                 ));
             }
-            if c.duration_delta_min.abs() > MAX_DURATION_DELTA_MIN {
+            if !(-MAX_DURATION_DELTA_MIN..=MAX_DURATION_DELTA_MIN).contains(&c.duration_delta_min) {
                 out.push(Invalid::new(
                     format!("{at}.duration_delta_min"),
                     "out_of_range",
@@ -461,6 +461,17 @@ mod tests {
             name_en: code.into(),
             choices,
         }
+    }
+
+    #[test]
+    fn deltas_at_the_integer_minimum_are_out_of_range_rather_than_a_panic() {
+        // `i32::MIN.abs()` overflows: schemathesis sent this and got a 500.
+        let extreme = vec![option("x", vec![choice("y", i64::MIN, i32::MIN)])];
+        let codes: Vec<&str> = check_options(10_000, &extreme)
+            .iter()
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(codes, ["out_of_range", "out_of_range"]);
     }
 
     #[test]

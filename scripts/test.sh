@@ -2,7 +2,7 @@
 # The whole test suite, exactly as CI runs it (.ci/run calls this). Installs what the tests
 # need, starts PostgreSQL and MariaDB if they are down, then: web lint, types, unit tests
 # and stale-client check; Rust format and clippy; every Rust test on SQLite, PostgreSQL and
-# MariaDB; OpenAPI validation; browser tests in Chromium.
+# MariaDB; OpenAPI validation; schemathesis against the demo; browser tests in Chromium.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -44,5 +44,8 @@ VENV="$HOME/.cache/daojia-venv"
 
 say "rust: tests on SQLite, PostgreSQL and MariaDB"
 cargo nextest run --workspace --no-fail-fast
+
+say "openapi: schemathesis against a throwaway demo, every audience and role"
+"$ROOT/scripts/schemathesis.sh"
 
 "$ROOT/e2e/run.sh"

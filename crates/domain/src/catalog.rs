@@ -468,6 +468,17 @@ mod tests {
     }
 
     #[test]
+    fn deltas_at_the_integer_minimum_are_out_of_range_rather_than_a_panic() {
+        // `i32::MIN.abs()` overflows: schemathesis sent this and got a 500.
+        let extreme = vec![option("x", vec![choice("y", i64::MIN, i32::MIN)])];
+        let codes: Vec<&str> = check_options(10_000, &extreme)
+            .iter()
+            .map(|e| e.code)
+            .collect();
+        assert_eq!(codes, ["out_of_range", "out_of_range"]);
+    }
+
+    #[test]
     fn options_need_unique_codes_a_choice_each_and_sane_deltas() {
         let good = vec![option(
             "size",

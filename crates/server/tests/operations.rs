@@ -253,3 +253,108 @@ async fn admin_writes_are_audited_with_before_and_after_and_can_be_filtered() {
         assert_problem(&r, StatusCode::CONFLICT, "cannot_change_self");
     }
 }
+
+/// Sends every operation of the OpenAPI document the requests any client can get wrong (no
+/// token, a token of another audience or role, an id that does not parse, a body that is not
+/// JSON, of another media type or of the wrong shape, no `Idempotency-Key`) and checks that
+/// each answer is one the operation documents: its status is listed, and an error is a
+/// problem document, documented as `application/problem+json`.
+#[tokio::test]
+async fn every_operation_documents_the_errors_it_answers_as_problem_documents() {
+    let doc: Value = serde_json::from_str(&daojia_server::api::openapi_json()).unwrap();
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let customer = app.otp_login("13800138000", "customer").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.enrol_worker("13900139000").await;
+        let worker = app.otp_login("13900139000", "worker").await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let admin = app.staff_token("root", Role::SuperAdmin).await;
+        let marketing = app.staff_token("mkt", Role::Marketing).await;
+        let mut wrong = vec![];
+        let mut checked = 0;
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let m: Method = method.to_uppercase().parse().unwrap();
+                let url = path
+                    .split('/')
+                    .map(|s| if s.starts_with('{') { "not-an-id" } else { s })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let own = if path.starts_with("/api/v1/customer/") {
+                    Some(customer.as_str())
+                } else if path.starts_with("/api/v1/worker/") {
+                    Some(worker.as_str())
+                } else if path.starts_with("/api/v1/admin/") {
+                    Some(admin.as_str())
+                } else {
+                    None
+                };
+                let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+                let has_body = op.get("requestBody").is_some();
+                // (token, content type, body)
+                let mut probes: Vec<(Option<&str>, Option<&str>, &str)> = vec![(None, None, "")];
+                if secured && own.is_some() {
+                    let other = if path.starts_with("/api/v1/customer/") {
+                        worker.as_str()
+                    } else {
+                        customer.as_str()
+                    };
+                    probes.push((Some(other), None, ""));
+                    probes.push((own, None, ""));
+                    if path.starts_with("/api/v1/admin/") {
+                        probes.push((Some(marketing.as_str()), None, ""));
+                    }
+                }
+                if has_body {
+                    for (ct, body) in [
+                        (Some("application/json"), "{"),
+                        (Some("application/json"), "[]"),
+                        (Some("text/plain"), "hello"),
+                        (None, "{}"),
+                    ] {
+                        probes.push((own, ct, body));
+                    }
+                }
+                for (token, ct, body) in probes {
+                    let mut req = Request::builder().method(m.clone()).uri(&url);
+                    if let Some(t) = token {
+                        req = req.header("authorization", format!("Bearer {t}"));
+                    }
+                    if let Some(ct) = ct {
+                        req = req.header("content-type", ct);
+                    }
+                    let r = app
+                        .send(req.body(Body::from(body.to_string())).unwrap())
+                        .await;
+                    checked += 1;
+                    let status = r.status.as_u16().to_string();
+                    let documented = &op["responses"][&status];
+                    let what = format!(
+                        "{method} {url} ({token:?}, {ct:?}, {body:?}) -> {status} {}",
+                        r.text
+                    );
+                    if documented.is_null() || r.status.is_server_error() {
+                        wrong.push(format!("undocumented: {what}"));
+                    } else if r.status.as_u16() >= 400
+                        && (!r.content_type().starts_with("application/problem+json")
+                            || documented["content"]["application/problem+json"].is_null())
+                    {
+                        wrong.push(format!("not a documented problem: {what}"));
+                    }
+                }
+            }
+        }
+        assert!(checked > 200, "only {checked} requests");
+        assert!(
+            wrong.is_empty(),
+            "{} answers do not match the document:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+}

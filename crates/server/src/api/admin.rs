@@ -178,6 +178,7 @@ pub struct NewStaff {
 
 /// Create a staff account.
 #[utoipa::path(post, path = "/api/v1/admin/staff", tag = "admin", security(("bearer" = ["staff.write"])), request_body = NewStaff,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key and body creates one account and replays the answer")),
     responses((status = 201, body = Staff), (status = 403, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn create_staff(
     State(state): State<AppState>,

@@ -362,7 +362,8 @@ pub struct OfflinePayment {
 
 /// Records an offline payment.
 #[utoipa::path(operation_id = "admin_order_record_payment", post, path = "/api/v1/admin/orders/{id}/payments", tag = "admin", security(("bearer" = ["finance.write"])), request_body = OfflinePayment,
-    params(("id" = Uuid, Path, description = "Order id")),
+    params(("id" = Uuid, Path, description = "Order id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: a retry with the same key and body records the payment once and replays the answer")),
     responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn record_payment(
     State(state): State<AppState>,

@@ -10,6 +10,7 @@ pub mod admin_orders;
 pub mod admin_plans;
 pub mod auth;
 pub mod catalog;
+mod errors_doc;
 pub mod exceptions;
 pub mod geocode;
 pub mod orders;
@@ -20,6 +21,7 @@ pub mod uploads;
 use crate::state::AppState;
 use axum::Router;
 use axum::routing::{delete, get, patch, post, put};
+use errors_doc::CommonResponses;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -54,7 +56,7 @@ use utoipa::{Modify, OpenApi};
         admin_areas::delete_area_price,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
-    modifiers(&BearerAuth, &ResponseDescriptions),
+    modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
     tags(
         (name = "public", description = "No log-in needed"),
         (name = "auth", description = "Log-in, token refresh, log-out"),
@@ -91,17 +93,7 @@ impl Modify for ResponseDescriptions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
         for item in openapi.paths.paths.values_mut() {
-            let ops = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-                &mut item.head,
-                &mut item.options,
-                &mut item.trace,
-            ];
-            for op in ops.into_iter().flatten() {
+            for op in errors_doc::operations_mut(item) {
                 for (status, response) in op.responses.responses.iter_mut() {
                     if let RefOr::T(r) = response
                         && r.description.is_empty()

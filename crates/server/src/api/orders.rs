@@ -604,7 +604,7 @@ pub(crate) fn autopay(state: &AppState) -> bool {
 #[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
     params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
     responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem),
-        (status = 409, description = "`slot_unavailable`: someone took the last place in this window; `idempotency_in_progress`: a request with this key is still running (retry after `Retry-After`)", body = crate::http::error::Problem),
+        (status = 409, description = "`slot_unavailable`: someone took the last place in this window", body = crate::http::error::Problem),
         (status = 422, body = crate::http::error::Problem)))]
 pub async fn place(
     State(state): State<AppState>,

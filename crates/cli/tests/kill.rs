@@ -397,7 +397,7 @@ async fn run(backend: Backend, customers: usize, kills: usize, alive: Duration) 
     }
 
     // Check: answers agree per key, and match the database exactly.
-    let l = log.lock().unwrap();
+    let l = std::mem::take(&mut *log.lock().unwrap());
     assert!(
         l.wrong.is_empty(),
         "{backend:?}: untrue answers: {:?}",

@@ -126,10 +126,10 @@ async fn a_claim_whose_lease_ran_out_is_taken_over_and_its_holder_can_no_longer_
         )
         .await
         .unwrap();
-        assert_eq!(
-            busy,
-            Claim::InProgress { until: now + LEASE },
-            "{:?}",
+        // (Databases keep microseconds at most.)
+        assert!(
+            matches!(busy, Claim::InProgress { until } if (until - (now + LEASE)).num_milliseconds().abs() < 1),
+            "{:?}: {busy:?}",
             t.backend
         );
         // ...after it, a retry takes it over.

@@ -598,15 +598,14 @@ pub(crate) fn autopay(state: &AppState) -> bool {
     state.config.booking.demo_autopay.unwrap_or(state.demo)
 }
 
+// The order, what placing it does next (the demo's payment) and the completion of the key
+// commit in one transaction, and the answer is the order as committed: a retry after a
+// crash finds the order and gets it replayed, and never finds an order without its key.
 /// Places an order. `Idempotency-Key` is required: a retried request returns the same order.
-///
-/// The order, what placing it does next (the demo's payment) and the completion of the key
-/// commit in one transaction, and the answer is the order as committed: a retry after a
-/// crash finds the order and gets it replayed, and never finds an order without its key.
 #[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
     params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
     responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem),
-        (status = 409, description = "`slot_unavailable`: someone took the last place in this window; `idempotency_in_progress`: a request with this key is still running (retry after `Retry-After`)", body = crate::http::error::Problem),
+        (status = 409, description = "`slot_unavailable`: someone took the last place in this window", body = crate::http::error::Problem),
         (status = 422, body = crate::http::error::Problem)))]
 pub async fn place(
     State(state): State<AppState>,

@@ -501,3 +501,33 @@ async fn kill_test_at_scale() {
         run(b, 20, 4, Duration::from_millis(1500)).await;
     }
 }
+
+/// The binary serves the job queue too: order timers, reminders and housekeeping run
+/// without anyone calling them (they once ran only when a test drove the queue by hand).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_served_binary_runs_the_durable_job_queue() {
+    use daojia_store::entity::job;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let dir = temp_dir();
+    config(&dir, &db.url);
+    let server = Server::start(&dir, 0).await;
+    let started = Instant::now();
+    loop {
+        let done = job::Entity::find()
+            .filter(job::Column::Kind.eq("housekeeping"))
+            .filter(job::Column::DoneAt.is_not_null())
+            .all(db.store.db())
+            .await
+            .unwrap();
+        if !done.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no housekeeping job ran within a minute of the server starting"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}

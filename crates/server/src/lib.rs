@@ -183,12 +183,21 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, "listening");
     let router = app(state.clone());
-    axum::serve(
+    // The durable job queue (order timers, reminders, alarms, retention) runs beside the
+    // API on every node; jobs are claimed, so nodes never run one twice.
+    let (stop_jobs, stop) = tokio::sync::watch::channel(false);
+    let runner = tokio::spawn(jobs::run(state.clone(), stop));
+    let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
+    let _ = stop_jobs.send(true);
+    if let Err(e) = runner.await {
+        tracing::error!(error = %e, "the job runner stopped abnormally");
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

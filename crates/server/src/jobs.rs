@@ -224,7 +224,8 @@ async fn remind(
         daojia_store::repo::sms::OutboxEntry {
             phone: &phone,
             template: &msg.template,
-            content: &msg.text,
+            content: &msg.redacted_text(),
+            params: msg.public_params(),
             provider: state.sms.name(),
             status,
             provider_message_id: pid,

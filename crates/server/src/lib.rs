@@ -4,6 +4,7 @@
 //! in process); [`serve`] listens until a shutdown signal.
 
 pub mod api;
+pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod files;
@@ -68,6 +69,8 @@ pub struct BuildOptions {
     pub sms: Option<Arc<dyn SmsProvider>>,
     /// Geocoding provider (from configuration unless a test substitutes one).
     pub geocoder: Option<Arc<dyn daojia_geocode::Geocoder>>,
+    /// Source of log-in codes (a CSPRNG unless a test injects known codes).
+    pub codes: Option<Arc<dyn codes::CodeSource>>,
 }
 
 impl Default for BuildOptions {
@@ -78,6 +81,7 @@ impl Default for BuildOptions {
             clock: Arc::new(chrono::Utc::now),
             sms: None,
             geocoder: None,
+            codes: None,
         }
     }
 }
@@ -114,6 +118,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         geocode_limiter,
         store,
         sms,
+        codes: opts.codes.unwrap_or_else(|| Arc::new(codes::RandomCodes)),
         tokens: token::TokenSigner::new(key),
         clock: opts.clock,
         password_limiter: limiter,

@@ -448,7 +448,9 @@ fn account_locked(
         "account_locked",
         "too many wrong passwords; log-in is locked for a while (an administrator can unlock it)",
     );
-    e.retry_after = Some(((until - now).num_seconds()).max(1) as u64);
+    // Rounded up: stored times may have lost their sub-microsecond part.
+    let millis = (until - now).num_milliseconds();
+    e.retry_after = Some(((millis + 999) / 1000).max(1) as u64);
     e
 }
 

@@ -92,8 +92,8 @@ pub fn resolve<'a>(
         let value = msg
             .params
             .iter()
-            .find(|(k, _)| k == ours)
-            .map(|(_, v)| v.as_str())
+            .find(|p| p.name == ours)
+            .map(|p| p.value.as_str())
             .ok_or_else(|| {
                 SmsError::new(
                     provider,

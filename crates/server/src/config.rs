@@ -106,6 +106,13 @@ pub struct AuthConfig {
     pub otp_per_ip_per_hour: u64,
     /// Wrong guesses before a code is burnt.
     pub otp_max_attempts: i32,
+    /// Consecutive wrong passwords that lock a staff account (also counted for names that
+    /// match no account, so answers do not tell which exist).
+    pub staff_lockout_after: i32,
+    /// Seconds of the first staff lockout; each further one doubles.
+    pub staff_lockout_secs: i64,
+    /// The longest staff lockout, in seconds.
+    pub staff_lockout_max_secs: i64,
     /// Password log-in attempts per client address per minute.
     pub password_attempts_per_minute: u32,
     /// Code verifications per client address per minute.
@@ -134,6 +141,9 @@ impl Default for AuthConfig {
             otp_per_phone_per_hour: 5,
             otp_per_ip_per_hour: 30,
             otp_max_attempts: 5,
+            staff_lockout_after: 5,
+            staff_lockout_secs: 60,
+            staff_lockout_max_secs: 3600,
             password_attempts_per_minute: 10,
             otp_verify_per_ip_per_minute: 20,
             otp_verify_global_per_minute: 600,
@@ -665,6 +675,23 @@ impl Config {
             return Err(invalid("auth.otp_max_attempts", "must be at least 1"));
         }
         self.validate_limits_and_proxies()?;
+        if !(1..=100).contains(&self.auth.staff_lockout_after) {
+            return Err(invalid("auth.staff_lockout_after", "expected 1 to 100"));
+        }
+        if !(1..=86_400).contains(&self.auth.staff_lockout_secs) {
+            return Err(invalid(
+                "auth.staff_lockout_secs",
+                "expected 1 to 86400 seconds",
+            ));
+        }
+        if self.auth.staff_lockout_max_secs < self.auth.staff_lockout_secs
+            || self.auth.staff_lockout_max_secs > 7 * 86_400
+        {
+            return Err(invalid(
+                "auth.staff_lockout_max_secs",
+                "expected at least auth.staff_lockout_secs and at most 604800 seconds",
+            ));
+        }
         if self.pii.keys.is_empty() {
             return Err(invalid("pii.keys", missing_secret_hint()));
         }

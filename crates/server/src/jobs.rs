@@ -224,7 +224,8 @@ async fn remind(
         daojia_store::repo::sms::OutboxEntry {
             phone: &phone,
             template: &msg.template,
-            content: &msg.text,
+            content: &msg.redacted_text(),
+            params: msg.public_params(),
             provider: daojia_notify::sms::sent_by(&result),
             status,
             provider_message_id: pid,

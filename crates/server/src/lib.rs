@@ -4,6 +4,7 @@
 //! in process); [`serve`] listens until a shutdown signal.
 
 pub mod api;
+pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod files;
@@ -70,6 +71,8 @@ pub struct BuildOptions {
     /// Shared state from [`connect_shared`]; required when `redis.url` is set, otherwise
     /// kept in this process.
     pub shared: Option<daojia_shared::Shared>,
+    /// Source of log-in codes (a CSPRNG unless a test injects known codes).
+    pub codes: Option<Arc<dyn codes::CodeSource>>,
 }
 
 impl Default for BuildOptions {
@@ -81,6 +84,7 @@ impl Default for BuildOptions {
             sms: None,
             geocoder: None,
             shared: None,
+            codes: None,
         }
     }
 }
@@ -135,6 +139,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         trusted_proxies,
         store,
         sms,
+        codes: opts.codes.unwrap_or_else(|| Arc::new(codes::RandomCodes)),
         tokens: token::TokenSigner::new(key),
         clock: opts.clock,
         metrics: opts.metrics,

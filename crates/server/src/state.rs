@@ -24,6 +24,8 @@ pub struct Inner {
     pub config: Config,
     /// SMS provider.
     pub sms: Arc<dyn SmsProvider>,
+    /// Source of log-in codes.
+    pub codes: Arc<dyn crate::codes::CodeSource>,
     /// Geocoding provider.
     pub geocoder: Arc<dyn Geocoder>,
     /// Access-token signer.

@@ -13,7 +13,7 @@ use daojia_domain::access::Role;
 use daojia_domain::phone::Phone;
 use daojia_domain::privacy;
 use daojia_store::entity::staff;
-use daojia_store::repo::{PageRequest, accounts, audit, sms};
+use daojia_store::repo::{PageRequest, accounts, audit, login_guard, sms};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -106,6 +106,9 @@ pub struct Staff {
     pub active: bool,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Set while password log-in is locked after wrong passwords (a super admin can
+    /// unlock at `POST /api/v1/admin/staff/{id}/unlock`).
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 fn staff_view(state: &AppState, s: &staff::Model) -> Staff {
@@ -120,7 +123,17 @@ fn staff_view(state: &AppState, s: &staff::Model) -> Staff {
         role: s.role.clone(),
         active: s.active,
         created_at: s.created_at,
+        locked_until: None,
     }
+}
+
+async fn staff_view_now(state: &AppState, s: &staff::Model) -> ApiResult<Staff> {
+    let mut view = staff_view(state, s);
+    view.locked_until = login_guard::of_staff(state.store.db(), s.id)
+        .await?
+        .and_then(|g| g.locked_until)
+        .filter(|until| *until > state.now());
+    Ok(view)
 }
 
 /// A staff account as the audit log keeps it: the name masked, since the log is kept in
@@ -153,8 +166,17 @@ pub async fn list_staff(
         page_request(p.cursor.as_deref(), p.limit)?,
     )
     .await?;
+    let ids: Vec<Uuid> = page.items.iter().map(|s| s.id).collect();
+    let locked = login_guard::locked_staff(state.store.db(), &ids, state.now()).await?;
     Ok(axum::Json(StaffPage {
-        items: page.items.iter().map(|s| staff_view(&state, s)).collect(),
+        items: page
+            .items
+            .iter()
+            .map(|s| Staff {
+                locked_until: locked.get(&s.id).copied(),
+                ..staff_view(&state, s)
+            })
+            .collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -334,7 +356,48 @@ pub async fn update_staff(
     )
     .await?;
     txn.commit().await?;
-    Ok(axum::Json(staff_view(&state, &after)))
+    Ok(axum::Json(staff_view_now(&state, &after).await?))
+}
+
+/// Lift a staff account's log-in lockout and forget its wrong passwords. Audited as
+/// `staff.unlock` with the lockout it ended.
+#[utoipa::path(post, path = "/api/v1/admin/staff/{id}/unlock", tag = "admin", security(("bearer" = ["staff.write"])),
+    params(("id" = String, Path, description = "Staff id")),
+    responses((status = 200, body = Staff), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
+pub async fn unlock_staff(
+    State(state): State<AppState>,
+    who: Can<perm::StaffWrite>,
+    client: ClientInfo,
+    Path(id): Path<String>,
+) -> ApiResult<axum::Json<Staff>> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("staff"))?;
+    let now = state.now();
+    let txn = state.store.db().begin().await?;
+    let member = accounts::staff(&txn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("staff"))?;
+    let before = login_guard::of_staff(&txn, id).await?;
+    login_guard::unlock_staff(&txn, id, now).await?;
+    audit::record(
+        &state.store,
+        &txn,
+        entry(
+            &who.staff,
+            &client,
+            "staff.unlock",
+            "staff",
+            id,
+            Some(json!({
+                "locked_until": before.as_ref().and_then(|g| g.locked_until).filter(|u| *u > now),
+                "failures": before.as_ref().map_or(0, |g| g.failures),
+            })),
+            Some(json!({ "locked_until": null, "failures": 0 })),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(axum::Json(staff_view(&state, &member)))
 }
 
 fn entry(
@@ -474,8 +537,11 @@ pub struct SmsMessage {
     pub phone: String,
     /// Template.
     pub template: String,
-    /// Text sent.
+    /// Text sent, with log-in codes masked (`******`): codes are never stored.
     pub content: String,
+    /// The template's parameters, without secret ones.
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
     /// Provider.
     pub provider: String,
     /// `sent` or `failed`.
@@ -512,7 +578,7 @@ fn phone_filter(raw: Option<&str>) -> ApiResult<Option<Phone>> {
     }
 }
 
-/// The SMS outbox, newest first (with the offline provider, this is where demo codes show).
+/// The SMS outbox, newest first. Log-in codes show masked: they are never stored.
 #[utoipa::path(get, path = "/api/v1/admin/sms-outbox", tag = "admin", security(("bearer" = ["sms.read"])), params(SmsParams),
     responses((status = 200, body = SmsPage), (status = 403, body = crate::http::error::Problem)))]
 pub async fn sms_outbox(
@@ -537,6 +603,11 @@ pub async fn sms_outbox(
                 phone: m.phone_masked,
                 template: m.template,
                 content: m.content,
+                params: m
+                    .params
+                    .as_deref()
+                    .and_then(|p| serde_json::from_str(p).ok())
+                    .unwrap_or_else(|| json!({})),
                 provider: m.provider,
                 status: m.status,
             })

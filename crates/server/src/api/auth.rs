@@ -12,8 +12,7 @@ use chrono::Duration;
 use daojia_domain::access::Audience;
 use daojia_domain::phone::Phone;
 use daojia_notify::sms::login_code_message;
-use daojia_store::repo::{accounts, otp, sessions, sms};
-use rand::Rng;
+use daojia_store::repo::{accounts, login_guard, otp, sessions, sms};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
@@ -170,43 +169,41 @@ pub async fn send_otp(
     let now = state.now();
     let db = state.store.db();
     let idx = accounts::phone_index(&state.store, &phone);
-    if let Some(last) = otp::last_sent(db, &idx).await? {
-        let wait = cfg.otp_resend_secs - (now - last).num_seconds();
-        if wait > 0 {
+    let audience: Audience = req.audience.into();
+    let code = state.codes.next_code();
+    let limits = otp::SendLimits {
+        resend_secs: cfg.otp_resend_secs,
+        per_phone_per_hour: cfg.otp_per_phone_per_hour,
+        per_ip_per_hour: cfg.otp_per_ip_per_hour,
+    };
+    let new = otp::NewCode {
+        phone_index: &idx,
+        audience: audience.as_str(),
+        code_hash: &state.tokens.code_hash(&idx, &code),
+        ip: client.ip.as_deref(),
+        expires_at: now + Duration::seconds(cfg.otp_ttl_secs),
+    };
+    match otp::create_limited(db, new, limits, now).await? {
+        Ok(_) => {}
+        Err(otp::SendRefused::TooSoon(wait)) => {
             return Err(ApiError::too_many(
                 "a code was sent to this phone moments ago; wait before asking again",
                 wait as u64,
             ));
         }
+        Err(otp::SendRefused::PhoneHourly) => {
+            return Err(ApiError::too_many(
+                "too many codes for this phone in the last hour",
+                3600,
+            ));
+        }
+        Err(otp::SendRefused::IpHourly) => {
+            return Err(ApiError::too_many(
+                "too many codes requested from this address in the last hour",
+                3600,
+            ));
+        }
     }
-    let hour_ago = now - Duration::hours(1);
-    if otp::sent_to_phone_since(db, &idx, hour_ago).await? >= cfg.otp_per_phone_per_hour {
-        return Err(ApiError::too_many(
-            "too many codes for this phone in the last hour",
-            3600,
-        ));
-    }
-    if let Some(ip) = &client.ip
-        && otp::sent_from_ip_since(db, ip, hour_ago).await? >= cfg.otp_per_ip_per_hour
-    {
-        return Err(ApiError::too_many(
-            "too many codes requested from this address in the last hour",
-            3600,
-        ));
-    }
-    let audience: Audience = req.audience.into();
-    let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
-    let expires_at = now + Duration::seconds(cfg.otp_ttl_secs);
-    otp::insert(
-        db,
-        &idx,
-        audience.as_str(),
-        &state.tokens.code_hash(&idx, &code),
-        client.ip.as_deref(),
-        now,
-        expires_at,
-    )
-    .await?;
     let msg = login_code_message(phone.clone(), &code, cfg.otp_ttl_secs / 60);
     let result = state.sms.send(&msg).await;
     let (status, id, error) = match &result {
@@ -216,7 +213,8 @@ pub async fn send_otp(
     let entry = sms::OutboxEntry {
         phone: &phone,
         template: &msg.template,
-        content: &msg.text,
+        content: &msg.redacted_text(),
+        params: msg.public_params(),
         provider: daojia_notify::sms::sent_by(&result),
         status,
         provider_message_id: id,
@@ -275,7 +273,9 @@ pub async fn verify_otp(
     let Some(current) = otp::current(db, &idx, audience.as_str(), now).await? else {
         return Err(wrong());
     };
-    if current.attempts >= state.config.auth.otp_max_attempts {
+    // Reserve the attempt before comparing, so parallel guesses cannot all get past the
+    // limit: at most `otp_max_attempts` comparisons per code.
+    if !otp::reserve_attempt(db, current.id, state.config.auth.otp_max_attempts).await? {
         return Err(ApiError::unauthorized(
             "code_locked",
             "too many wrong attempts for this code; ask for a new one",
@@ -284,7 +284,6 @@ pub async fn verify_otp(
     let expected = current.code_hash.as_bytes();
     let given = state.tokens.code_hash(&idx, code);
     if !bool::from(expected.ct_eq(given.as_bytes())) {
-        otp::count_attempt(db, current.id).await?;
         return Err(wrong());
     }
     if !otp::consume(db, current.id, now).await? {
@@ -318,7 +317,11 @@ pub async fn verify_otp(
     ))
 }
 
-/// Staff log-in with username (or phone) and password. Limited per client address.
+/// Staff log-in with username (or phone) and password. Limited per client address, and per
+/// account: after `auth.staff_lockout_after` consecutive wrong passwords the account is
+/// locked (429 `account_locked` with `Retry-After`), each lockout twice as long as the last
+/// up to `auth.staff_lockout_max_secs`; a right password resets the count, and a super
+/// admin can unlock. Unknown names get the same answers.
 #[utoipa::path(post, path = "/api/v1/public/auth/staff/login", tag = "auth", request_body = StaffLogin,
     responses((status = 200, body = TokenPair), (status = 401, body = crate::http::error::Problem), (status = 429, body = crate::http::error::Problem)))]
 pub async fn staff_login(
@@ -354,7 +357,34 @@ pub async fn staff_login(
     if !errors.is_empty() {
         return Err(ApiError::invalid(errors));
     }
+    let now = state.now();
     let staff = accounts::staff_for_login(&state.store, &req.login).await?;
+    // The attempt is reserved in the database before the password is verified. Names that
+    // match no account are guarded the same way (by a blind index of the name), so the
+    // answers and delays do not tell which usernames exist.
+    let subject = match &staff {
+        Some(s) => login_guard::staff_subject(s.id),
+        None => login_guard::name_subject(
+            &state
+                .store
+                .vault()
+                .blind_index("staff_login", &req.login.trim().to_lowercase()),
+        ),
+    };
+    let policy = staff_lockout_policy(&state);
+    let db = state.store.db();
+    let locks_until = match login_guard::reserve(
+        db,
+        &subject,
+        staff.as_ref().map(|s| s.id),
+        policy,
+        now,
+    )
+    .await?
+    {
+        login_guard::Reservation::Locked { until } => return Err(account_locked(now, until)),
+        login_guard::Reservation::Granted { locks_until } => locks_until,
+    };
     // Verify against a fixed hash when the account does not exist, so timing does not tell
     // which usernames exist.
     let hash = staff
@@ -365,6 +395,28 @@ pub async fn staff_login(
     let ok = tokio::task::spawn_blocking(move || crate::password::verify(&password, &hash))
         .await
         .map_err(ApiError::internal)?;
+    if ok && staff.is_some() {
+        login_guard::succeeded(db, &subject, now).await?;
+    } else if let (Some(until), Some(s)) = (locks_until, &staff) {
+        let entry = daojia_store::repo::audit::AuditEntry {
+            actor_type: "system".into(),
+            actor_id: None,
+            actor_name: None,
+            action: "staff.lock".into(),
+            target_type: "staff".into(),
+            target_id: Some(s.id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "locked_until": until,
+                "reason": "consecutive wrong passwords",
+                "failures": policy.max_failures,
+            })),
+            request_id: client.request_id.clone(),
+            ip: client.ip.clone(),
+        };
+        daojia_store::repo::audit::record(&state.store, db, entry, now).await?;
+        tracing::warn!(staff_id = %s.id, %until, "staff account locked after wrong passwords");
+    }
     match staff {
         Some(s) if ok && s.active => Ok(axum::Json(
             open_session(&state, Audience::Staff, s.id, &client).await?,
@@ -378,6 +430,31 @@ pub async fn staff_login(
             "wrong username or password",
         )),
     }
+}
+
+/// The staff lockout rules from configuration.
+pub(crate) fn staff_lockout_policy(state: &AppState) -> login_guard::Policy {
+    let cfg = &state.config.auth;
+    login_guard::Policy {
+        max_failures: cfg.staff_lockout_after,
+        base: Duration::seconds(cfg.staff_lockout_secs),
+        cap: Duration::seconds(cfg.staff_lockout_max_secs),
+    }
+}
+
+fn account_locked(
+    now: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+) -> ApiError {
+    let mut e = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "account_locked",
+        "too many wrong passwords; log-in is locked for a while (an administrator can unlock it)",
+    );
+    // Rounded up: stored times may have lost their sub-microsecond part.
+    let millis = (until - now).num_milliseconds();
+    e.retry_after = Some(((millis + 999) / 1000).max(1) as u64);
+    e
 }
 
 /// Rotate tokens: spends the refresh token and returns a new pair. Presenting a spent

@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
-        admin::roles, admin::list_staff, admin::create_staff, admin::update_staff,
+        admin::roles, admin::list_staff, admin::create_staff, admin::update_staff, admin::unlock_staff,
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
@@ -214,6 +214,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .layer(idempotent()),
         )
         .route("/admin/staff/{id}", patch(admin::update_staff))
+        .route("/admin/staff/{id}/unlock", post(admin::unlock_staff))
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/admin/sms-outbox", get(admin::sms_outbox))
         .route("/admin/customers", get(admin::customers))

@@ -67,6 +67,15 @@ impl TestApp {
     }
 
     pub async fn with_config(backend: Backend, cfg: Config) -> TestApp {
+        Self::with_options(backend, cfg, Default::default()).await
+    }
+
+    /// With build options (an SMS provider, a code source...); the clock is the test's.
+    pub async fn with_options(
+        backend: Backend,
+        cfg: Config,
+        opts: daojia_server::BuildOptions,
+    ) -> TestApp {
         let db = TestDb::new(backend).await;
         // The test database has its own vault; the app must use the same one.
         let store = db.store.clone();
@@ -78,7 +87,7 @@ impl TestApp {
         let opts = daojia_server::BuildOptions {
             clock: Arc::new(move || *clock_now.lock().unwrap()),
             shared: Some(shared),
-            ..Default::default()
+            ..opts
         };
         let state = daojia_server::build(cfg, store, opts).expect("build state");
         let router = daojia_server::app(state.clone());

@@ -20,6 +20,9 @@ pub struct Model {
     pub status: String,
     pub provider_message_id: Option<String>,
     pub error: Option<String>,
+    /// The template's non-secret parameters (JSON object); a log-in code is never kept.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub params: Option<String>,
 }
 
 /// No relations are navigated through the ORM; joins are explicit queries.

@@ -13,6 +13,7 @@ mod m0005_rework;
 mod m0006_area_items;
 mod m0008_pii_names;
 mod m0009_idempotency_sealed;
+mod m0007_auth_hardening;
 mod util;
 
 tokio::task_local! {
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_area_items::Migration),
             Box::new(m0008_pii_names::Migration),
             Box::new(m0009_idempotency_sealed::Migration),
+            Box::new(m0007_auth_hardening::Migration),
         ]
     }
 }

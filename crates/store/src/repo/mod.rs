@@ -11,6 +11,7 @@ pub mod catalog_admin;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;
+pub mod login_guard;
 pub mod meta;
 pub mod orders;
 pub mod otp;

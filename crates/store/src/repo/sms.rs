@@ -1,5 +1,6 @@
-//! The SMS outbox: every message the platform sent or tried to send. With the offline dev
-//! provider it is also how staff read log-in codes in a demo.
+//! The SMS outbox: every message the platform sent or tried to send, as its template, its
+//! non-secret parameters and its text with secrets masked. A log-in code is never kept
+//! here (staff who read the outbox could otherwise log in as anyone).
 
 use super::{Page, PageRequest, page_from};
 use crate::Store;
@@ -22,8 +23,10 @@ pub struct OutboxEntry<'a> {
     pub phone: &'a Phone,
     /// Template name, e.g. `login_code`.
     pub template: &'a str,
-    /// The rendered text.
+    /// The rendered text with every secret parameter masked.
     pub content: &'a str,
+    /// The non-secret parameters (a JSON object).
+    pub params: serde_json::Value,
     /// Provider name.
     pub provider: &'a str,
     /// `sent` or `failed`.
@@ -52,6 +55,7 @@ pub async fn record(
         status: Set(e.status.to_string()),
         provider_message_id: Set(e.provider_message_id),
         error: Set(e.error),
+        params: Set(Some(e.params.to_string())),
     }
     .insert(store.db())
     .await

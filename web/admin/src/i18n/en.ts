@@ -97,6 +97,9 @@ export const en: AdminMessages = {
     roleName: 'Role',
     roleCode: 'Code',
     permissions: 'Permissions',
+    lockedUntil: 'Locked until',
+    unlock: 'Unlock',
+    unlocked: 'Log-in unlocked',
   },
   audit: {
     actorId: 'Actor ID',
@@ -117,6 +120,8 @@ export const en: AdminMessages = {
     actions: {
       staff_create: 'Create staff',
       staff_update: 'Change staff',
+      staff_lock: 'Lock after wrong passwords',
+      staff_unlock: 'Unlock log-in',
     },
     targets: {
       staff: 'Staff',

@@ -95,6 +95,9 @@ export const zhCN = {
     roleName: '角色名称',
     roleCode: '角色代码',
     permissions: '权限',
+    lockedUntil: '锁定至',
+    unlock: '解锁',
+    unlocked: '已解除登录锁定',
   },
   audit: {
     actorId: '操作人 ID',
@@ -115,6 +118,8 @@ export const zhCN = {
     actions: {
       staff_create: '新建员工',
       staff_update: '修改员工',
+      staff_lock: '密码错误次数过多被锁定',
+      staff_unlock: '解除登录锁定',
     },
     targets: {
       staff: '员工',

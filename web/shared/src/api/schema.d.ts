@@ -590,7 +590,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The SMS outbox, newest first (with the offline provider, this is where demo codes show). */
+        /** The SMS outbox, newest first. Log-in codes show masked: they are never stored. */
         get: operations["sms_outbox"];
         put?: never;
         post?: never;
@@ -633,6 +633,26 @@ export interface paths {
         head?: never;
         /** Change a staff account's name, role or status. */
         patch: operations["update_staff"];
+        trace?: never;
+    };
+    "/api/v1/admin/staff/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a staff account's log-in lockout and forget its wrong passwords. Audited as
+         *     `staff.unlock` with the lockout it ended.
+         */
+        post: operations["unlock_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/uploads": {
@@ -1063,7 +1083,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Staff log-in with username (or phone) and password. Limited per client address. */
+        /**
+         * Staff log-in with username (or phone) and password. Limited per client address, and per
+         *     account: after `auth.staff_lockout_after` consecutive wrong passwords the account is
+         *     locked (429 `account_locked` with `Retry-After`), each lockout twice as long as the last
+         *     up to `auth.staff_lockout_max_secs`; a right password resets the count, and a super
+         *     admin can unlock. Unknown names get the same answers.
+         */
         post: operations["staff_login"];
         delete?: never;
         options?: never;
@@ -2988,8 +3014,10 @@ export interface components {
             phone: string;
             /** @description Template. */
             template: string;
-            /** @description Text sent. */
+            /** @description Text sent, with log-in codes masked (`******`): codes are never stored. */
             content: string;
+            /** @description The template's parameters, without secret ones. */
+            params: Record<string, never>;
             /** @description Provider. */
             provider: string;
             /** @description `sent` or `failed`. */
@@ -3021,6 +3049,12 @@ export interface components {
              * @description Created.
              */
             created_at: string;
+            /**
+             * Format: date-time
+             * @description Set while password log-in is locked after wrong passwords (a super admin can
+             *     unlock at `POST /api/v1/admin/staff/{id}/unlock`).
+             */
+            locked_until?: string | null;
         };
         /** @description Why staff cancel. */
         StaffCancel: {
@@ -6807,6 +6841,47 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlock_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Staff id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Staff"];
+                };
+            };
+            /** @description Forbidden: a problem document (RFC 9457) with a stable `code` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -93,6 +93,7 @@ export const commonEn: CommonMessages = {
       code_invalid: 'Wrong or expired code; get a new one',
       code_locked: 'Too many wrong attempts; get a new code',
       credentials_invalid: 'Wrong username or password',
+      account_locked: 'Too many wrong passwords: this account is locked for a while (an administrator can unlock it)',
       account_disabled: 'This account is disabled; contact the platform',
       worker_not_found: 'This phone number is not registered as a worker; contact operations to join',
       sms_unavailable: 'The text message could not be sent; try again later',

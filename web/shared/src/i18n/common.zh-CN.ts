@@ -91,6 +91,7 @@ export const commonZhCN = {
       code_invalid: '验证码错误或已过期，请重新获取',
       code_locked: '验证码输错次数过多，请重新获取',
       credentials_invalid: '账号或密码错误',
+      account_locked: '密码错误次数过多，账号已暂时锁定（管理员可解锁）',
       account_disabled: '账号已停用，请联系平台',
       worker_not_found: '该手机号尚未入驻为师傅，请联系平台运营',
       sms_unavailable: '短信发送失败，请稍后再试',

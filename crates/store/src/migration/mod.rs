@@ -11,6 +11,7 @@ mod m0003_orders;
 mod m0004_booking;
 mod m0005_rework;
 mod m0006_area_items;
+mod m0010_privacy;
 mod util;
 
 /// The ordered list of migrations.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_booking::Migration),
             Box::new(m0005_rework::Migration),
             Box::new(m0006_area_items::Migration),
+            Box::new(m0010_privacy::Migration),
         ]
     }
 }

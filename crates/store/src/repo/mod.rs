@@ -15,6 +15,7 @@ pub mod meta;
 pub mod orders;
 pub mod otp;
 pub mod planning;
+pub mod privacy;
 pub mod rotation;
 pub mod sessions;
 pub mod slots;

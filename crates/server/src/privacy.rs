@@ -39,7 +39,9 @@ pub async fn text(state: &AppState, document: &str, lang: &str) -> Option<String
         match tokio::fs::read_to_string(dir.join(format!("{document}.{lang}.md"))).await {
             Ok(t) => return Some(t),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(error = %e, document, lang, "cannot read a privacy document; serving the built-in one"),
+            Err(e) => {
+                tracing::warn!(error = %e, document, lang, "cannot read a privacy document; serving the built-in one")
+            }
         }
     }
     Some(fallback.to_string())

@@ -123,7 +123,9 @@ async fn consent_status(
     audience: Audience,
     subject: Uuid,
 ) -> ApiResult<axum::Json<ConsentStatus>> {
-    Ok(axum::Json(view(legal::status(state, audience, subject).await?)))
+    Ok(axum::Json(view(
+        legal::status(state, audience, subject).await?,
+    )))
 }
 
 async fn accept(
@@ -248,7 +250,10 @@ fn download(audience: Audience, doc: serde_json::Value, now: DateTime<Utc>) -> R
 #[utoipa::path(get, path = "/api/v1/customer/me/export", tag = "customer", security(("bearer" = [])),
     responses((status = 200, description = "The export (a JSON document, sent as a download)", body = Object),
         (status = 401, body = crate::http::error::Problem)))]
-pub async fn customer_export(State(state): State<AppState>, me: CurrentCustomer) -> ApiResult<Response> {
+pub async fn customer_export(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+) -> ApiResult<Response> {
     let now = state.now();
     let doc = privacy::export_customer(&state.store, me.id, now)
         .await
@@ -261,7 +266,10 @@ pub async fn customer_export(State(state): State<AppState>, me: CurrentCustomer)
 #[utoipa::path(get, path = "/api/v1/worker/me/export", tag = "worker", security(("bearer" = [])),
     responses((status = 200, description = "The export (a JSON document, sent as a download)", body = Object),
         (status = 401, body = crate::http::error::Problem)))]
-pub async fn worker_export(State(state): State<AppState>, me: CurrentWorker) -> ApiResult<Response> {
+pub async fn worker_export(
+    State(state): State<AppState>,
+    me: CurrentWorker,
+) -> ApiResult<Response> {
     let now = state.now();
     let doc = privacy::export_worker(&state.store, me.id, now)
         .await

@@ -27,8 +27,12 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("consent", &["subject_id", "audience", "document"], false))
-            .await?;
+        m.create_index(index(
+            "consent",
+            &["subject_id", "audience", "document"],
+            false,
+        ))
+        .await?;
         m.create_table(
             Table::create()
                 .table("account_erasure")

@@ -12,8 +12,8 @@
 use crate::Store;
 use crate::entity::{
     account_erasure, auth_refresh_token, auth_session, consent, customer, customer_address,
-    idempotency_key, order_event, order_line, order_payment, order_photo, otp_code,
-    service_order, sms_outbox, upload, worker, worker_shift,
+    idempotency_key, order_event, order_line, order_payment, order_photo, otp_code, service_order,
+    sms_outbox, upload, worker, worker_shift,
 };
 use crate::pii::VaultError;
 use crate::repo::accounts::{self, address_context as ctx};
@@ -788,7 +788,14 @@ pub async fn erase_worker(
 mod tests {
     use super::*;
 
-    fn order(no: &str, state: &str, total: i64, paid: i64, refunded: i64, fee: i64) -> service_order::Model {
+    fn order(
+        no: &str,
+        state: &str,
+        total: i64,
+        paid: i64,
+        refunded: i64,
+        fee: i64,
+    ) -> service_order::Model {
         let t = DateTime::<Utc>::UNIX_EPOCH;
         service_order::Model {
             id: Uuid::now_v7(),
@@ -841,7 +848,10 @@ mod tests {
             order("A", "completed", 100, 50, 0, 0),
             order("B", "pending_settlement", 100, 100, 0, 0),
         ];
-        assert_eq!(refusal(&orders), Some(Refusal::OpenOrders(vec!["B".into()])));
+        assert_eq!(
+            refusal(&orders),
+            Some(Refusal::OpenOrders(vec!["B".into()]))
+        );
     }
 
     #[test]

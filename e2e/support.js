@@ -102,7 +102,7 @@ export const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN'
  */
 export async function otpLogin(page, url, phone, ready) {
   await page.goto(url);
-  await page.getByTestId('consent-check').click();
+  await page.locator('[data-testid="consent-check"] .van-checkbox__icon').click();
   await page.locator('[data-testid="phone"] input, input[data-testid="phone"]').first().fill(phone);
   const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/public/auth/otp') && r.request().method() === 'POST');
   await page.getByTestId('send-code').click();

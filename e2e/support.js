@@ -96,11 +96,13 @@ export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor:
 export const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };
 
 /**
- * Logs in with a phone and the SMS code the demo server returns, then waits for the element
- * with test id `ready` (the page the app lands on).
+ * Logs in with a phone and the SMS code the demo server returns, after ticking the consent
+ * to the privacy policy and terms, then waits for the element with test id `ready` (the
+ * page the app lands on).
  */
 export async function otpLogin(page, url, phone, ready) {
   await page.goto(url);
+  await page.locator('[data-testid="consent-check"] .van-checkbox__icon').click();
   await page.locator('[data-testid="phone"] input, input[data-testid="phone"]').first().fill(phone);
   const sent = page.waitForResponse((r) => r.url().endsWith('/api/v1/public/auth/otp') && r.request().method() === 'POST');
   await page.getByTestId('send-code').click();

@@ -37,6 +37,10 @@ pub struct Config {
     pub map: MapConfig,
     /// Redis, for state shared by several API nodes.
     pub redis: RedisConfig,
+    /// The privacy policy and terms the apps ask consent to.
+    pub privacy: PrivacyConfig,
+    /// How long records are kept before the hourly housekeeping deletes them.
+    pub retention: RetentionConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -398,6 +402,73 @@ impl Default for BookingConfig {
     }
 }
 
+/// The privacy policy and the terms of service. The apps show them at log-in and record
+/// the versions accepted; raising a version makes every app ask again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyConfig {
+    /// Version of the privacy policy in force, e.g. `2026-12-01`.
+    pub policy_version: String,
+    /// Version of the terms of service in force.
+    pub terms_version: String,
+    /// A folder with the operator's own texts (`privacy.zh-CN.md`, `privacy.en.md`,
+    /// `terms.zh-CN.md`, `terms.en.md`); a file that is missing falls back to the built-in
+    /// text. Raise the version when a text changes.
+    pub documents_dir: Option<PathBuf>,
+}
+
+impl Default for PrivacyConfig {
+    fn default() -> Self {
+        PrivacyConfig {
+            policy_version: "2026-12-01".into(),
+            terms_version: "2026-12-01".into(),
+            documents_dir: None,
+        }
+    }
+}
+
+/// Retention periods, in days (see docs/privacy.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// SMS outbox messages, from sending.
+    pub sms_outbox_days: i64,
+    /// Sessions, from their end (expiry or log-out).
+    pub sessions_days: i64,
+    /// Log-in codes, from their expiry.
+    pub otp_days: i64,
+    /// Photos of cancelled orders, from the cancellation.
+    pub cancelled_uploads_days: i64,
+    /// Finished background jobs.
+    pub jobs_days: i64,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        let d = daojia_store::repo::housekeeping::Retention::default();
+        RetentionConfig {
+            sms_outbox_days: d.sms_outbox_days,
+            sessions_days: d.sessions_days,
+            otp_days: d.otp_days,
+            cancelled_uploads_days: d.cancelled_uploads_days,
+            jobs_days: d.jobs_days,
+        }
+    }
+}
+
+impl RetentionConfig {
+    /// The periods as the store takes them.
+    pub fn periods(&self) -> daojia_store::repo::housekeeping::Retention {
+        daojia_store::repo::housekeeping::Retention {
+            otp_days: self.otp_days,
+            sessions_days: self.sessions_days,
+            sms_outbox_days: self.sms_outbox_days,
+            cancelled_uploads_days: self.cancelled_uploads_days,
+            jobs_days: self.jobs_days,
+        }
+    }
+}
+
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -710,6 +781,7 @@ impl Config {
         }
         self.validate_geocoding()?;
         self.validate_sms()?;
+        self.validate_privacy()?;
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             return Err(invalid("log.format", "expected `json` or `pretty`"));
         }
@@ -794,6 +866,40 @@ impl Config {
                 "redis.prefix",
                 "1 to 64 characters without spaces, e.g. `daojia:`",
             ));
+        }
+        Ok(())
+    }
+
+    fn validate_privacy(&self) -> Result<(), ConfigError> {
+        let version_ok = |v: &str| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        };
+        if !version_ok(&self.privacy.policy_version) {
+            return Err(invalid(
+                "privacy.policy_version",
+                "letters, digits, `-`, `.` or `_`, at most 64 (e.g. 2026-12-01)",
+            ));
+        }
+        if !version_ok(&self.privacy.terms_version) {
+            return Err(invalid(
+                "privacy.terms_version",
+                "letters, digits, `-`, `.` or `_`, at most 64 (e.g. 2026-12-01)",
+            ));
+        }
+        let r = &self.retention;
+        for (key, days) in [
+            ("retention.sms_outbox_days", r.sms_outbox_days),
+            ("retention.sessions_days", r.sessions_days),
+            ("retention.otp_days", r.otp_days),
+            ("retention.cancelled_uploads_days", r.cancelled_uploads_days),
+            ("retention.jobs_days", r.jobs_days),
+        ] {
+            if !(1..=3650).contains(&days) {
+                return Err(invalid(key, "expected 1 to 3650 days"));
+            }
         }
         Ok(())
     }

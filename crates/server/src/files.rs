@@ -18,6 +18,9 @@ pub trait FileStore: Send + Sync {
     async fn put(&self, key: Uuid, bytes: &[u8]) -> io::Result<()>;
     /// The bytes under `key`, if any.
     async fn get(&self, key: Uuid) -> io::Result<Option<Vec<u8>>>;
+    /// Removes the bytes under `key`; a missing file is not an error (erasure and
+    /// retention may run twice).
+    async fn delete(&self, key: Uuid) -> io::Result<()>;
 }
 
 /// Files in a local directory, two levels of fan-out by id.
@@ -54,6 +57,13 @@ impl FileStore for LocalFiles {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
+        }
+    }
+
+    async fn delete(&self, key: Uuid) -> io::Result<()> {
+        match tokio::fs::remove_file(self.path(key)).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
         }
     }
 }

@@ -17,13 +17,19 @@ pub const LEASE: Duration = Duration::seconds(120);
 pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
     match j.kind.as_str() {
         "housekeeping" => {
-            let p = housekeeping::purge(state.store.db(), state.now())
+            let periods = state.config.retention.periods();
+            let p = housekeeping::purge_with(state.store.db(), state.now(), &periods)
                 .await
                 .map_err(|e| e.to_string())?;
+            // The rows are gone; a file left by a failed delete is unreachable (no row
+            // names it) and is reported, not retried.
+            crate::privacy::delete_files(state, &p.uploads).await;
             tracing::info!(
                 otp_codes = p.otp_codes,
                 idempotency_keys = p.idempotency_keys,
                 sessions = p.sessions,
+                sms_messages = p.sms_messages,
+                uploads = p.uploads.len(),
                 jobs = p.jobs,
                 "housekeeping"
             );

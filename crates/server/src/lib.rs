@@ -14,6 +14,7 @@ pub mod logging;
 pub mod ops;
 pub mod password;
 pub mod planning;
+pub mod privacy;
 pub mod ratelimit;
 pub mod state;
 pub mod token;

@@ -3,6 +3,7 @@
  * account need a signed-in customer, who comes back to where they were after logging in.
  */
 import { createRouter, createWebHistory } from 'vue-router';
+import { forgetConsent, needsConsent } from '@daojia/shared';
 import { api } from './api';
 
 declare module 'vue-router' {
@@ -27,18 +28,23 @@ export const router = createRouter({
     { path: '/orders/:id/after-sales', name: 'after-sales', component: () => import('./pages/after-sales/AfterSalesPage.vue') },
     { path: '/me', name: 'me', component: () => import('./pages/me/MePage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
+    { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },
+    { path: '/consent', name: 'consent', component: () => import('./pages/consent/ConsentPage.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
   scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
 });
 
-router.beforeEach((to) => {
+router.beforeEach(async (to) => {
   if (to.name === 'login') return api.session.signedIn ? { name: 'home' } : true;
-  if (to.meta.public || api.session.signedIn) return true;
-  return { name: 'login', query: { redirect: to.fullPath } };
+  if (!api.session.signedIn) return to.meta.public ? true : { name: 'login', query: { redirect: to.fullPath } };
+  // A signed-in customer accepts the privacy policy and terms in force before anything else.
+  if (to.name !== 'consent' && (await needsConsent(api))) return { name: 'consent', query: { redirect: to.fullPath } };
+  return true;
 });
 
 // A session that ends (log-out, or a refresh the server refused) goes back to log-in.
 api.session.onLogout(() => {
+  forgetConsent(api);
   void router.replace({ name: 'login' });
 });

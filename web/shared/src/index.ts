@@ -17,3 +17,4 @@ export * from './richtext';
 export * from './orders';
 export * from './slots';
 export * from './policy';
+export * from './privacy';

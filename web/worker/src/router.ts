@@ -1,5 +1,6 @@
 /** Routes; every page but log-in needs a signed-in worker. */
 import { createRouter, createWebHistory } from 'vue-router';
+import { forgetConsent, needsConsent } from '@daojia/shared';
 import { api } from './api';
 
 export const router = createRouter({
@@ -8,17 +9,22 @@ export const router = createRouter({
     { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
     { path: '/', name: 'home', component: () => import('./pages/home/HomePage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
+    { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },
+    { path: '/consent', name: 'consent', component: () => import('./pages/consent/ConsentPage.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 });
 
-router.beforeEach((to) => {
+router.beforeEach(async (to) => {
   if (to.meta.public) return api.session.signedIn && to.name === 'login' ? { name: 'home' } : true;
   if (!api.session.signedIn) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+  // A signed-in worker accepts the privacy policy and terms in force before anything else.
+  if (to.name !== 'consent' && (await needsConsent(api))) return { name: 'consent', query: { redirect: to.fullPath } };
   return true;
 });
 
 // A session that ends (log-out, or a refresh the server refused) goes back to log-in.
 api.session.onLogout(() => {
+  forgetConsent(api);
   void router.replace({ name: 'login' });
 });

@@ -14,6 +14,7 @@ mod errors_doc;
 pub mod exceptions;
 pub mod geocode;
 pub mod orders;
+pub mod privacy;
 pub mod public;
 pub mod slots;
 pub mod uploads;
@@ -54,6 +55,9 @@ use utoipa::{Modify, OpenApi};
         admin_areas::areas, admin_areas::area, admin_areas::create_area, admin_areas::update_area,
         admin_areas::import_areas, admin_areas::area_prices, admin_areas::put_area_price,
         admin_areas::delete_area_price,
+        privacy::legal_document, privacy::customer_consent, privacy::customer_accept,
+        privacy::customer_export, privacy::customer_delete, privacy::worker_consent,
+        privacy::worker_accept, privacy::worker_export, privacy::worker_delete,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -145,7 +149,25 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/auth/staff/login", post(auth::staff_login))
         .route("/public/auth/refresh", post(auth::refresh))
         .route("/public/auth/logout", post(auth::logout))
-        .route("/customer/me", get(account::customer_me))
+        .route(
+            "/customer/me",
+            get(account::customer_me).delete(privacy::customer_delete),
+        )
+        .route("/customer/me/export", get(privacy::customer_export))
+        .route(
+            "/customer/consent",
+            get(privacy::customer_consent).post(privacy::customer_accept),
+        )
+        .route(
+            "/worker/me",
+            get(account::worker_me).delete(privacy::worker_delete),
+        )
+        .route("/worker/me/export", get(privacy::worker_export))
+        .route(
+            "/worker/consent",
+            get(privacy::worker_consent).post(privacy::worker_accept),
+        )
+        .route("/public/legal/{document}", get(privacy::legal_document))
         .route(
             "/customer/orders",
             // The layer wraps only the methods added before it: POST needs the key, GET not.
@@ -200,7 +222,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/customer/orders/{id}/reschedule", post(orders::reschedule))
         .route("/customer/sessions", get(account::customer_sessions))
         .route("/customer/sessions/{id}", delete(account::customer_revoke))
-        .route("/worker/me", get(account::worker_me))
         .route("/worker/sessions", get(account::worker_sessions))
         .route("/worker/sessions/{id}", delete(account::worker_revoke))
         .route("/admin/me", get(account::staff_me))

@@ -1,11 +1,13 @@
 //! SeaORM entities, one module per table.
 
+pub mod account_erasure;
 pub mod app_meta;
 pub mod area_item_off;
 pub mod area_item_price;
 pub mod audit_log;
 pub mod auth_refresh_token;
 pub mod auth_session;
+pub mod consent;
 pub mod customer;
 pub mod customer_address;
 pub mod idempotency_key;

@@ -11,9 +11,10 @@ mod m0003_orders;
 mod m0004_booking;
 mod m0005_rework;
 mod m0006_area_items;
+mod m0007_auth_hardening;
 mod m0008_pii_names;
 mod m0009_idempotency_sealed;
-mod m0007_auth_hardening;
+mod m0010_privacy;
 mod util;
 
 tokio::task_local! {
@@ -53,9 +54,10 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_booking::Migration),
             Box::new(m0005_rework::Migration),
             Box::new(m0006_area_items::Migration),
+            Box::new(m0007_auth_hardening::Migration),
             Box::new(m0008_pii_names::Migration),
             Box::new(m0009_idempotency_sealed::Migration),
-            Box::new(m0007_auth_hardening::Migration),
+            Box::new(m0010_privacy::Migration),
         ]
     }
 }

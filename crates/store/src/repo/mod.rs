@@ -17,6 +17,7 @@ pub mod orders;
 pub mod otp;
 pub mod pii_backfill;
 pub mod planning;
+pub mod privacy;
 pub mod rotation;
 pub mod sessions;
 pub mod slots;

@@ -742,6 +742,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's consent to the privacy policy and terms. */
+        get: operations["customer_consent"];
+        put?: never;
+        /**
+         * Accept the privacy policy and terms in force. A version that is not the one in force
+         *     is refused (422 `consent_version_outdated` on the field): the app shows the new text.
+         */
+        post: operations["customer_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/me": {
         parameters: {
             query?: never;
@@ -751,6 +772,33 @@ export interface paths {
         };
         /** The signed-in customer. */
         get: operations["customer_me"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete the signed-in customer's account. Refused with 409 `account_has_open_orders` or
+         *     `account_has_money_owed` (naming the orders) until they are settled; otherwise the
+         *     personal data is erased, orders and money records are kept without it, every session
+         *     ends, and the phone may register again as a new, empty account.
+         */
+        delete: operations["customer_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download everything the platform holds about the signed-in customer, as JSON: profile,
+         *     addresses, orders with lines, events, payments and photo metadata, uploads, consents,
+         *     sessions and the messages sent to them (template and outcome).
+         */
+        get: operations["customer_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1205,6 +1253,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/legal/{document}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The privacy policy or the terms of service, in force. */
+        get: operations["legal_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/photos/{id}": {
         parameters: {
             query?: never;
@@ -1239,6 +1304,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's consent to the privacy policy and terms. */
+        get: operations["worker_consent"];
+        put?: never;
+        /** Accept the privacy policy and terms in force (see the customer's). */
+        post: operations["worker_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me": {
         parameters: {
             query?: never;
@@ -1248,6 +1331,28 @@ export interface paths {
         };
         /** The signed-in worker. */
         get: operations["worker_me"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete the signed-in worker's account. Refused with 409 `account_has_open_orders` while
+         *     an order assigned to them is open; otherwise name, phone and home are erased, the
+         *     account is deactivated and every session ends.
+         */
+        delete: operations["worker_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download everything the platform holds about the signed-in worker, as JSON. */
+        get: operations["worker_export"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1890,6 +1995,23 @@ export interface components {
              */
             duration_delta_min?: number;
         };
+        /** @description Accept the documents in force (the versions the app showed). */
+        ConsentAccept: {
+            /** @description The privacy-policy version shown. */
+            privacy_version: string;
+            /** @description The terms version shown. */
+            terms_version: string;
+        };
+        /** @description The consent state of the signed-in account. */
+        ConsentStatus: {
+            /**
+             * @description True when a document in force has not been accepted: the app asks before anything
+             *     else.
+             */
+            required: boolean;
+            /** @description Each document. */
+            documents: components["schemas"]["DocumentConsentView"][];
+        };
         /** @description The signed-in customer. */
         CustomerMe: {
             /** @description Id. */
@@ -1939,6 +2061,20 @@ export interface components {
             date: string;
             /** @description Windows in time order, from the area's opening to its closing. */
             windows: components["schemas"]["WindowView"][];
+        };
+        /** @description One document's consent. */
+        DocumentConsentView: {
+            /** @description `privacy` or `terms`. */
+            document: string;
+            /** @description The version in force. */
+            current_version: string;
+            /** @description The version this account accepted last. */
+            accepted_version?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            accepted_at?: string | null;
         };
         /** @description One step of the order's timeline. */
         EventView: {
@@ -2132,6 +2268,17 @@ export interface components {
             deposit_fen: number;
             /** @description Photos of the service, in order (public URLs). */
             photos: string[];
+        };
+        /** @description A legal document's text. */
+        LegalDocument: {
+            /** @description `privacy` or `terms`. */
+            document: string;
+            /** @description The version in force. */
+            version: string;
+            /** @description Language of `body`: `zh-CN` or `en`. */
+            lang: string;
+            /** @description The text, Markdown. */
+            body: string;
         };
         /** @description One item to order. */
         LineInput: {
@@ -7424,6 +7571,77 @@ export interface operations {
             };
         };
     };
+    customer_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentStatus"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentAccept"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentStatus"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_me: {
         parameters: {
             query?: never;
@@ -7469,6 +7687,71 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (a JSON document, sent as a download) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -9372,6 +9655,50 @@ export interface operations {
             };
         };
     };
+    legal_document: {
+        parameters: {
+            query?: {
+                /** @description `zh-CN` (default) or `en`. */
+                lang?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description `privacy` or `terms` */
+                document: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalDocument"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     public_photo: {
         parameters: {
             query?: never;
@@ -9504,6 +9831,77 @@ export interface operations {
             };
         };
     };
+    worker_consent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentStatus"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsentAccept"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentStatus"];
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     worker_me: {
         parameters: {
             query?: never;
@@ -9549,6 +9947,71 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export (a JSON document, sent as a download) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -4,6 +4,7 @@ import {
   Button,
   Cell,
   CellGroup,
+  Checkbox,
   Dialog,
   Empty,
   Field,
@@ -11,6 +12,7 @@ import {
   Icon,
   Loading,
   NavBar,
+  Popup,
   PullRefresh,
   Rate,
   Space,
@@ -18,4 +20,4 @@ import {
   Toast,
 } from 'vant';
 
-export const SHARED_VANT = [ActionSheet, Button, Cell, CellGroup, Dialog, Empty, Field, Form, Icon, Loading, NavBar, PullRefresh, Rate, Space, Tag, Toast];
+export const SHARED_VANT = [ActionSheet, Button, Cell, CellGroup, Checkbox, Dialog, Empty, Field, Form, Icon, Loading, NavBar, Popup, PullRefresh, Rate, Space, Tag, Toast];

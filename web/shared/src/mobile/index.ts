@@ -11,6 +11,10 @@ export { default as OtpLogin } from './OtpLogin.vue';
 export { default as LocaleSwitch } from './LocaleSwitch.vue';
 export { default as SessionList } from './SessionList.vue';
 export { default as PageState } from './PageState.vue';
+export { default as ConsentCheck } from './ConsentCheck.vue';
+export { default as ConsentPrompt } from './ConsentPrompt.vue';
+export { default as LegalPopup } from './LegalPopup.vue';
+export { default as PrivacyData } from './PrivacyData.vue';
 
 /** Registers the Vant components the mobile apps use. */
 export function installVant(app: App): void {

@@ -130,8 +130,7 @@ impl Store {
     /// [`repo::pii_backfill`]).
     pub async fn migrate(&self) -> Result<(), DbErr> {
         // Data migrations that encrypt what older versions stored in clear need the keys.
-        migration::with_vault(self.vault.clone(), migration::Migrator::up(&self.db, None))
-            .await?;
+        migration::with_vault(self.vault.clone(), migration::Migrator::up(&self.db, None)).await?;
         repo::pii_backfill::seal_clear_columns(self).await?;
         Ok(())
     }

@@ -78,7 +78,8 @@ pub enum SendRefused {
     IpHourly,
 }
 
-fn throttle_subject_phone(phone_index: &str) -> String {
+/// The `sms_throttle` subject of a phone (by its blind index).
+pub fn phone_subject(phone_index: &str) -> String {
     format!("phone:{phone_index}")
 }
 
@@ -141,7 +142,7 @@ pub async fn create_limited(
     limits: SendLimits,
     now: DateTime<Utc>,
 ) -> Result<Result<otp_code::Model, SendRefused>, DbErr> {
-    let phone_subject = throttle_subject_phone(new.phone_index);
+    let phone_subject = phone_subject(new.phone_index);
     let ip_subject = new.ip.map(throttle_subject_ip);
     let mut tries = 0;
     loop {

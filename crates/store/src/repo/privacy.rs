@@ -570,10 +570,18 @@ async fn drop_sessions(
         .rows_affected)
 }
 
-/// Deletes log-in codes and outbox messages for these phone indexes.
+/// Deletes log-in codes, the phones' send throttles (keyed by the phone's blind index, so
+/// personal too) and outbox messages for these phone indexes.
 async fn drop_messages(db: &impl ConnectionTrait, indexes: &[String]) -> Result<u64, DbErr> {
     otp_code::Entity::delete_many()
         .filter(otp_code::Column::PhoneIndex.is_in(indexes.to_vec()))
+        .exec(db)
+        .await?;
+    crate::entity::sms_throttle::Entity::delete_many()
+        .filter(
+            crate::entity::sms_throttle::Column::Subject
+                .is_in(indexes.iter().map(|i| super::otp::phone_subject(i))),
+        )
         .exec(db)
         .await?;
     Ok(sms_outbox::Entity::delete_many()

@@ -12,8 +12,8 @@
 use crate::Store;
 use crate::entity::{
     account_erasure, auth_refresh_token, auth_session, consent, customer, customer_address,
-    idempotency_key, order_event, order_line, order_payment, order_photo, otp_code, service_order,
-    sms_outbox, upload, worker, worker_shift,
+    idempotency_key, order_event, order_photo, otp_code, service_order, sms_outbox, upload, worker,
+    worker_shift,
 };
 use crate::pii::VaultError;
 use crate::repo::accounts::{self, address_context as ctx};
@@ -222,26 +222,10 @@ async fn order_json(
     contact: bool,
 ) -> Result<Value, PrivacyError> {
     let db = store.db();
-    let lines = order_line::Entity::find()
-        .filter(order_line::Column::OrderId.eq(o.id))
-        .order_by_asc(order_line::Column::Position)
-        .all(db)
-        .await?;
-    let events = order_event::Entity::find()
-        .filter(order_event::Column::OrderId.eq(o.id))
-        .order_by_asc(order_event::Column::Seq)
-        .all(db)
-        .await?;
-    let payments = order_payment::Entity::find()
-        .filter(order_payment::Column::OrderId.eq(o.id))
-        .order_by_asc(order_payment::Column::At)
-        .all(db)
-        .await?;
-    let photos = order_photo::Entity::find()
-        .filter(order_photo::Column::OrderId.eq(o.id))
-        .order_by_asc(order_photo::Column::CreatedAt)
-        .all(db)
-        .await?;
+    let lines = super::orders::lines(db, o.id).await?;
+    let events = super::orders::events(db, o.id).await?;
+    let payments = super::orders::payments(db, o.id).await?;
+    let photos = super::uploads::photos_of(db, o.id).await?;
     let mut photo_rows = Vec::with_capacity(photos.len());
     for p in photos {
         let u = upload::Entity::find_by_id(p.upload_id).one(db).await?;

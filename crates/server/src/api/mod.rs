@@ -8,6 +8,7 @@ pub mod admin_catalog;
 pub mod admin_offers;
 pub mod admin_orders;
 pub mod admin_plans;
+pub mod admin_staff;
 pub mod auth;
 pub mod catalog;
 mod errors_doc;
@@ -44,7 +45,7 @@ use utoipa::{Modify, OpenApi};
         addresses::list, addresses::add, addresses::update, addresses::delete,
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
-        admin::roles, admin::list_staff, admin::create_staff, admin::update_staff, admin::unlock_staff,
+        admin_staff::roles, admin_staff::list_staff, admin_staff::create_staff, admin_staff::update_staff, admin_staff::unlock_staff,
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
@@ -227,15 +228,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/me", get(account::staff_me))
         .route("/admin/sessions", get(account::staff_sessions))
         .route("/admin/sessions/{id}", delete(account::staff_revoke))
-        .route("/admin/roles", get(admin::roles))
+        .route("/admin/roles", get(admin_staff::roles))
         .route(
             "/admin/staff",
-            get(admin::list_staff)
-                .post(admin::create_staff)
+            get(admin_staff::list_staff)
+                .post(admin_staff::create_staff)
                 .layer(idempotent()),
         )
-        .route("/admin/staff/{id}", patch(admin::update_staff))
-        .route("/admin/staff/{id}/unlock", post(admin::unlock_staff))
+        .route("/admin/staff/{id}", patch(admin_staff::update_staff))
+        .route("/admin/staff/{id}/unlock", post(admin_staff::unlock_staff))
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/admin/sms-outbox", get(admin::sms_outbox))
         .route("/admin/customers", get(admin::customers))

@@ -1,0 +1,78 @@
+//! The application layer's one error type. Each variant says what a caller can do about
+//! it; the HTTP layer maps them to statuses and problem documents.
+
+use daojia_domain::order::machine::TransitionError;
+
+/// A use case's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a use case did not happen. Nothing was changed when one is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The thing named does not exist (or is not visible to the caller).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// One input field is wrong.
+    #[error("{field}: {message}")]
+    Field {
+        /// JSON path of the field (`items[0].item`).
+        field: String,
+        /// Stable code (`unknown_item`).
+        code: &'static str,
+        /// What is wrong and what is expected.
+        message: String,
+    },
+    /// The request is valid but conflicts with the current state.
+    #[error("{message}")]
+    Conflict {
+        /// Stable code (`offer_expired`, `order_taken`).
+        code: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
+    /// The caller may not do this.
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The order's state machine refused the step.
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// Anything else that is our fault (a row we cannot read, a broken invariant).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// A field error.
+    pub fn field(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Error {
+        Error::Field {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A conflict with the current state.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Error {
+        Error::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// An internal fault, from anything displayable.
+    pub fn internal(e: impl std::fmt::Display) -> Error {
+        Error::Internal(e.to_string())
+    }
+}

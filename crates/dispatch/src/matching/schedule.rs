@@ -264,3 +264,99 @@ impl<'a> Day<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    /// Ten minutes for any trip.
+    struct TenMinutes;
+    impl TravelTime for TenMinutes {
+        fn seconds(&self, a: LatLng, b: LatLng, _: i64) -> i64 {
+            if a == b { 0 } else { 600 }
+        }
+    }
+
+    const A: LatLng = LatLng::new(31.0, 121.0);
+    const B: LatLng = LatLng::new(31.1, 121.0);
+
+    fn visit(key: u128, at: LatLng, ws: i64, we: i64, duration: i64) -> Visit {
+        Visit {
+            key: Uuid::from_u128(key),
+            at,
+            window_start: ws,
+            window_end: we,
+            duration,
+        }
+    }
+
+    fn shift() -> Shift {
+        Shift {
+            start: 0,
+            end: 10 * 3600,
+            rest: Some((4 * 3600, 5 * 3600)),
+        }
+    }
+
+    #[test]
+    fn a_visit_that_would_start_in_the_break_starts_after_it() {
+        let day = Day::new(&TenMinutes, shift(), A, A, &[], 0);
+        let v = visit(1, B, 4 * 3600 + 600, 6 * 3600, 3600);
+        let ins = day.insert(&TenMinutes, &v).expect("fits after the break");
+        assert_eq!(ins.times.arrival, 600, "there early");
+        assert_eq!(ins.times.start, 5 * 3600, "waits out the break");
+        assert_eq!(ins.travel_to_s, 600);
+    }
+
+    #[test]
+    fn travel_that_would_cross_the_break_leaves_after_it() {
+        let jobs = [visit(1, A, 3 * 3600, 3 * 3600, 3300)];
+        let day = Day::new(&TenMinutes, shift(), A, A, &jobs, 0);
+        let v = visit(2, B, 3 * 3600 + 3300, 6 * 3600, 1800);
+        let ins = day.insert(&TenMinutes, &v).expect("fits");
+        assert_eq!(ins.times.arrival, 5 * 3600 + 600);
+    }
+
+    #[test]
+    fn a_visit_running_into_the_break_pauses_for_it() {
+        let day = Day::new(&TenMinutes, shift(), A, A, &[], 0);
+        let v = visit(1, A, 3 * 3600, 3 * 3600, 2 * 3600);
+        let ins = day.insert(&TenMinutes, &v).expect("fits");
+        assert_eq!(
+            ins.times.finish,
+            6 * 3600,
+            "two hours of work and the hour's break"
+        );
+    }
+
+    #[test]
+    fn the_new_visit_goes_where_window_order_puts_it_and_counts_the_detour() {
+        let jobs = [
+            visit(1, A, 3600, 3600, 3600),
+            visit(2, A, 7 * 3600, 7 * 3600, 3600),
+        ];
+        let day = Day::new(&TenMinutes, shift(), A, A, &jobs, 0);
+        let v = visit(3, B, 2 * 3600 + 1800, 3 * 3600, 1800);
+        let ins = day.insert(&TenMinutes, &v).expect("fits between them");
+        assert_eq!(ins.position, 1);
+        assert_eq!(
+            ins.extra_travel_s, 1200,
+            "there and back, where no trip was"
+        );
+        let times = day.simulate(&TenMinutes, Some(&v));
+        assert_eq!(times.len(), 3);
+        assert_eq!(times[1].start, ins.times.start);
+    }
+
+    #[test]
+    fn a_day_already_late_is_taken_as_it_is() {
+        // The second job cannot start in its window even now; a visit after it that
+        // does not make it later is still accepted.
+        let jobs = [visit(1, A, 0, 0, 3 * 3600), visit(2, B, 3600, 3600, 3600)];
+        let day = Day::new(&TenMinutes, shift(), A, A, &jobs, 0);
+        assert!(day.times()[1].start > 3600);
+        let v = visit(3, B, 6 * 3600, 7 * 3600, 1800);
+        assert!(day.insert(&TenMinutes, &v).is_ok());
+    }
+}

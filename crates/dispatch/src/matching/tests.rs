@@ -567,3 +567,63 @@ fn the_preferred_worker_is_examined_even_when_the_walk_stops_before_them() {
     );
     assert_eq!(d.unexamined, 1);
 }
+
+#[test]
+fn a_manual_assignment_that_runs_past_the_shift_end_says_by_how_much() {
+    let mut w = worker(1);
+    w.shift = Some(Shift {
+        start: at(8),
+        end: at(11),
+        rest: None,
+    });
+    let found = conflicts(&w, &order(), &TravelModel::default(), now());
+    assert_eq!(found, vec![Conflict::PastShiftEnd { over_by_s: H }]);
+    assert_eq!(
+        serde_json::to_value(&found[0]).expect("serialise")["code"],
+        "past_shift_end"
+    );
+}
+
+#[test]
+fn a_decision_serialises_with_terms_and_reason_codes_for_the_console() {
+    let mut off = worker(2);
+    off.presence.online = false;
+    let mut new = worker(1);
+    new.rating = None;
+    let d = Engine::default().decide(
+        &pool(vec![new, off]),
+        &order(),
+        &TravelModel::default(),
+        now(),
+    );
+    let json = serde_json::to_value(&d).expect("serialise");
+    assert_eq!(json["rejected"][0]["reason"]["code"], "offline");
+    let terms = json["ranked"][0]["terms"].as_array().expect("terms");
+    let rating = terms
+        .iter()
+        .find(|t| t["kind"] == "rating")
+        .expect("a rating term");
+    assert!(rating["value"].is_null(), "no rating yet: {rating}");
+    assert_eq!(rating["normalised"], Settings::default().unknown_quality);
+    let back: Decision = serde_json::from_value(json).expect("deserialise");
+    assert_eq!(back, d);
+}
+
+#[test]
+fn the_grid_index_gives_the_same_decision_as_the_r_tree() {
+    let ws: Vec<WorkerSnapshot> = (1..=30u128)
+        .map(|i| {
+            let mut w = worker(i);
+            w.home = near(0.003 * i as f64, -0.002 * i as f64);
+            w.presence.at = w.home;
+            w.jobs_today = (i % 4) as u32;
+            w
+        })
+        .collect();
+    let grid = Pool::with_index(ws.clone(), Box::new(GridIndex::new(HOME.lat, 500.0)));
+    let tt = TravelModel::default();
+    let a = Engine::default().decide(&pool(ws), &order(), &tt, now());
+    let b = Engine::default().decide(&grid, &order(), &tt, now());
+    assert_eq!(a, b);
+    assert_eq!(a.ranked.len(), 30);
+}

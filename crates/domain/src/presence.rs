@@ -63,6 +63,23 @@ impl Presence {
     }
 }
 
+/// The best position known for a worker: the more recent of a live report and their last
+/// job's place (each with the Unix time it was true), else their home base.
+pub fn best_position(
+    live: Option<(LatLng, i64)>,
+    last_job: Option<(LatLng, i64)>,
+    home: LatLng,
+) -> (LatLng, PositionSource, Option<i64>) {
+    let live = live.map(|(at, t)| (at, PositionSource::Live, t));
+    let job = last_job.map(|(at, t)| (at, PositionSource::LastJob, t));
+    match (live, job) {
+        (Some(l), Some(j)) if j.2 > l.2 => (j.0, j.1, Some(j.2)),
+        (Some(l), _) => (l.0, l.1, Some(l.2)),
+        (None, Some(j)) => (j.0, j.1, Some(j.2)),
+        (None, None) => (home, PositionSource::HomeBase, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +98,29 @@ mod tests {
             );
         }
         assert_eq!(PositionSource::from_code("gps"), None);
+    }
+
+    #[test]
+    fn the_most_recent_position_wins_and_home_is_the_fallback() {
+        let home = LatLng::new(31.0, 121.0);
+        let live = LatLng::new(31.1, 121.1);
+        let job = LatLng::new(31.2, 121.2);
+        assert_eq!(
+            best_position(None, None, home),
+            (home, PositionSource::HomeBase, None)
+        );
+        assert_eq!(
+            best_position(None, Some((job, 50)), home),
+            (job, PositionSource::LastJob, Some(50))
+        );
+        assert_eq!(
+            best_position(Some((live, 100)), Some((job, 50)), home),
+            (live, PositionSource::Live, Some(100))
+        );
+        assert_eq!(
+            best_position(Some((live, 10)), Some((job, 50)), home),
+            (job, PositionSource::LastJob, Some(50))
+        );
     }
 
     #[test]

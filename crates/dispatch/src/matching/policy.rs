@@ -42,8 +42,8 @@ impl Pool {
         Pool::assemble(workers, Box::new(index))
     }
 
-    /// A pool in `index` (emptied of anything else first is the caller's business: the
-    /// snapshots are upserted into it).
+    /// A pool over `index`, into which every snapshot's presence is upserted. Workers the
+    /// index holds without a snapshot are passed over by decisions.
     pub fn with_index(
         workers: Vec<WorkerSnapshot>,
         mut index: Box<dyn GeoIndex + Send + Sync>,
@@ -80,6 +80,17 @@ impl Pool {
     pub fn upsert(&mut self, w: WorkerSnapshot) {
         self.index.upsert(w.id, w.presence);
         self.put(w);
+    }
+
+    /// Takes a worker out of the pool and the index; their snapshot, if they were in.
+    pub fn remove(&mut self, id: WorkerId) -> Option<WorkerSnapshot> {
+        let i = self.by_id.remove(&id)?;
+        self.index.remove(id);
+        let w = self.workers.swap_remove(i);
+        if let Some(moved) = self.workers.get(i) {
+            self.by_id.insert(moved.id, i);
+        }
+        Some(w)
     }
 
     /// The snapshot of `id`.

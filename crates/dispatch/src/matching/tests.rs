@@ -627,3 +627,31 @@ fn the_grid_index_gives_the_same_decision_as_the_r_tree() {
     assert_eq!(a, b);
     assert_eq!(a.ranked.len(), 30);
 }
+
+#[test]
+fn a_worker_taken_out_of_the_pool_is_no_longer_decided_on() {
+    let mut p = pool(vec![worker(1), worker(2), worker(3)]);
+    assert_eq!(
+        p.remove(WorkerId(Uuid::from_u128(1)))
+            .map(|w| w.id.0.as_u128()),
+        Some(1)
+    );
+    assert!(p.remove(WorkerId(Uuid::from_u128(1))).is_none());
+    assert_eq!(
+        p.get(WorkerId(Uuid::from_u128(3)))
+            .map(|w| w.id.0.as_u128()),
+        Some(3)
+    );
+    let mut moved = worker(2);
+    moved.presence.online = false;
+    p.upsert(moved);
+    let d = Engine::default().decide(&p, &order(), &TravelModel::default(), now());
+    let ids: Vec<u128> = d.ranked.iter().map(|c| c.worker.0.as_u128()).collect();
+    assert_eq!(ids, vec![3]);
+    assert_eq!(
+        d.rejection(WorkerId(Uuid::from_u128(2))),
+        Some(&Reason::Offline)
+    );
+    assert_eq!(p.workers().len(), 2);
+    assert_eq!(p.index().len(), 2);
+}

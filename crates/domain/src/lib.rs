@@ -11,6 +11,7 @@ pub mod ids;
 pub mod money;
 pub mod order;
 pub mod phone;
+pub mod presence;
 pub mod pricing;
 pub mod privacy;
 pub mod search;

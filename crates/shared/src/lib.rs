@@ -11,12 +11,14 @@
 
 pub mod gcra;
 pub mod memory;
+pub mod positions;
 mod redis_store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
 pub use gcra::{Decision, InvalidQuota, Quota};
 pub use memory::{Clock, Memory, MemoryOptions, SystemClock};
+pub use positions::{Filter, Nearby, WorkerPositions};
 pub use redis_store::CALL_TIMEOUT;
 
 use redis_store::RedisStore;

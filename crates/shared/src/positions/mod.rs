@@ -1,0 +1,180 @@
+//! Worker positions and states that every API node sees: where each worker is
+//! ([`Presence`]: position, its source, online, accepting, when last seen) and who is near
+//! a point. In this process by default; in Redis (a GEO set and a hash) when `REDIS_URL` is
+//! set, so that a position reported to one node is found by dispatch on another.
+//!
+//! The questions are those of the dispatch core's pure index (`daojia_dispatch::matching::
+//! GeoIndex`), asked asynchronously: the application layer either loads what it needs
+//! from here into a pure pool, or asks here for the workers near an order and loads only
+//! their snapshots. Results come nearest first (great-circle metres), ties by worker id,
+//! in both back ends.
+//!
+//! Redis keeps the whole set under the configured prefix with a TTL of
+//! [`POSITIONS_TTL`] refreshed by every report, so a deployment that stops reporting
+//! leaves nothing behind; a single worker's stale entry is recognised by its `seen_at`
+//! ([`Filter::seen_since`]).
+
+mod memory;
+mod redis_geo;
+
+use crate::SharedError;
+use daojia_domain::geo::LatLng;
+use daojia_domain::ids::WorkerId;
+use daojia_domain::presence::Presence;
+use memory::MemoryPositions;
+use redis_geo::RedisPositions;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long Redis keeps the positions after the last report.
+pub const POSITIONS_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
+
+/// A worker found near a point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Nearby {
+    /// Who.
+    pub worker: WorkerId,
+    /// Their position and state.
+    pub presence: Presence,
+    /// Great-circle distance from the point asked about, metres.
+    pub distance_m: f64,
+}
+
+/// Which workers a query keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only workers online and taking offers.
+    pub available: bool,
+    /// Only workers seen at or after this Unix time.
+    pub seen_since: Option<i64>,
+}
+
+impl Filter {
+    /// Every worker.
+    pub fn all() -> Filter {
+        Filter::default()
+    }
+
+    /// Workers online and taking offers.
+    pub fn available() -> Filter {
+        Filter {
+            available: true,
+            seen_since: None,
+        }
+    }
+
+    /// Whether `p` passes.
+    pub fn keeps(&self, p: &Presence) -> bool {
+        (!self.available || p.is_available()) && self.seen_since.is_none_or(|t| p.seen_at >= t)
+    }
+}
+
+#[derive(Debug)]
+enum Backend {
+    Memory(MemoryPositions),
+    Redis(Box<RedisPositions>),
+}
+
+/// The shared positions, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct WorkerPositions(Arc<Backend>);
+
+impl WorkerPositions {
+    /// Positions kept in this process, for a city around `reference_lat` (degrees).
+    pub fn in_process(reference_lat: f64) -> WorkerPositions {
+        WorkerPositions(Arc::new(Backend::Memory(MemoryPositions::new(
+            reference_lat,
+        ))))
+    }
+
+    /// Positions kept in the Redis at `url`, every key under `prefix`. Fails when Redis
+    /// cannot be reached now.
+    pub async fn redis(url: &str, prefix: &str) -> Result<WorkerPositions, SharedError> {
+        let r = RedisPositions::connect(url, prefix).await?;
+        Ok(WorkerPositions(Arc::new(Backend::Redis(Box::new(r)))))
+    }
+
+    /// `memory` or `redis`.
+    pub fn backend(&self) -> &'static str {
+        match &*self.0 {
+            Backend::Memory(_) => "memory",
+            Backend::Redis(_) => "redis",
+        }
+    }
+
+    /// Records where `worker` is and whether they take work (adds or replaces).
+    pub async fn upsert(&self, worker: WorkerId, presence: Presence) -> Result<(), SharedError> {
+        if !presence.at.is_valid() {
+            return Err(SharedError::Refused(format!(
+                "not a valid position: {:?}",
+                presence.at
+            )));
+        }
+        match &*self.0 {
+            Backend::Memory(m) => {
+                m.upsert(worker, presence);
+                Ok(())
+            }
+            Backend::Redis(r) => r.upsert(worker, presence).await,
+        }
+    }
+
+    /// Forgets `worker`; `true` when they were known.
+    pub async fn remove(&self, worker: WorkerId) -> Result<bool, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.remove(worker)),
+            Backend::Redis(r) => r.remove(worker).await,
+        }
+    }
+
+    /// What is recorded for `worker`.
+    pub async fn get(&self, worker: WorkerId) -> Result<Option<Presence>, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.get(worker)),
+            Backend::Redis(r) => r.get(worker).await,
+        }
+    }
+
+    /// How many workers are recorded.
+    pub async fn count(&self) -> Result<usize, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.len()),
+            Backend::Redis(r) => r.len().await,
+        }
+    }
+
+    /// Workers within `radius_m` of `at` that `filter` keeps, nearest first.
+    pub async fn within(
+        &self,
+        at: LatLng,
+        radius_m: f64,
+        filter: Filter,
+    ) -> Result<Vec<Nearby>, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.within(at, radius_m, filter)),
+            Backend::Redis(r) => r.within(at, radius_m, filter).await,
+        }
+    }
+
+    /// The `k` workers nearest to `at` that `filter` keeps, nearest first.
+    pub async fn nearest(
+        &self,
+        at: LatLng,
+        k: usize,
+        filter: Filter,
+    ) -> Result<Vec<Nearby>, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.nearest(at, k, filter)),
+            Backend::Redis(r) => r.nearest(at, k, filter).await,
+        }
+    }
+}
+
+/// Sorts nearest first, ties by worker id.
+fn sort_nearby(v: &mut [Nearby]) {
+    v.sort_by(|a, b| {
+        a.distance_m
+            .total_cmp(&b.distance_m)
+            .then(a.worker.cmp(&b.worker))
+    });
+}

@@ -12,7 +12,7 @@ impl DayProblem {
     /// (visits by order id, the break where it is taken) with their times. Orders of the
     /// problem on no route are left out (`fleet_full`); visits of orders or workers the
     /// problem does not have are skipped. Pass it to [`crate::vrp::solve_from`] to start the
-    /// search there, or to [`crate::vrp::check`] to see whether the solver agrees.
+    /// search there, or to [`crate::vrp::check()`] to see whether the solver agrees.
     pub fn start_from<'a>(
         &self,
         routes: impl IntoIterator<Item = (Uuid, &'a [DayStop])>,

@@ -113,7 +113,7 @@ impl Workday {
                 .all(|(v, l)| l.start == v.window_end && l.finish == self.shift.end)
     }
 
-    /// Inserts `visit` at `position` (no check: see [`Workday::insertion`]).
+    /// Inserts `visit` at `position` (no check: see [`super::insertion`]).
     pub fn insert(&mut self, position: usize, visit: Visit, travel: &DayTravel) {
         self.visits.insert(position, visit);
         self.rebuild(travel);

@@ -168,6 +168,11 @@ pub enum Stop {
 /// Where `job` fits best into `day` starting in `window` (the position adding the least
 /// travel), with its times: the check the dispatch engine makes before offering an order
 /// to a worker, and the one booking makes before promising a window.
+///
+/// Use the day's own travel: with the slot model's plan of the day
+/// ([`crate::slots::DayPlan`]), `plan.days()` gives each worker's [`Workday`] and
+/// `plan.travel(tt)` the [`DayTravel`] it was built with (a [`Workday`] caches its legs,
+/// so every call on it must pass that same travel).
 pub fn insertion(
     day: &Workday,
     job: &NewVisit,

@@ -208,9 +208,9 @@ impl DayPlan {
 
     /// Whether route `r` may be asked about `job` at all (skills, room, reach).
     fn may_take(r: &Route, job: &Job, cos_lat: f64) -> bool {
-        has_skills(&r.skills, &job.skills)
-            && r.day.has_room(job.duration)
+        r.day.has_room(job.duration)
             && !(job.reach_m.is_finite() && rough_m(r.day.home(), job.at, cos_lat) > job.reach_m)
+            && has_skills(&r.skills, &job.skills)
     }
 
     /// A worker who can take `job` starting in the window `[ws, we]`, if any.

@@ -64,6 +64,8 @@ pub struct Workday {
     limits: Vec<Limits>,
     /// Whether the day as it is can take its break.
     ok: bool,
+    /// Booked time of the shift: the visits and the break, seconds.
+    booked: i64,
 }
 
 impl Workday {
@@ -78,6 +80,7 @@ impl Workday {
             base: Vec::new(),
             limits: Vec::new(),
             ok: true,
+            booked: 0,
         };
         day.rebuild(travel);
         day
@@ -120,6 +123,8 @@ impl Workday {
     }
 
     fn rebuild(&mut self, travel: &DayTravel) {
+        self.booked = self.rule.map_or(0, |b| b.duration)
+            + self.visits.iter().map(|v| v.duration).sum::<i64>();
         self.legs.clear();
         let mut at = self.home;
         for v in &self.visits {
@@ -485,11 +490,6 @@ impl Workday {
     /// A cheap bound: is there as much unbooked time in the shift as a visit of
     /// `duration` needs (the break counts as booked)?
     pub fn has_room(&self, duration: i64) -> bool {
-        let mut free = self.shift.end - self.shift.start;
-        if let Some(b) = self.rule {
-            free -= b.duration;
-        }
-        free -= self.visits.iter().map(|v| v.duration).sum::<i64>();
-        free >= duration
+        self.shift.end - self.shift.start - self.booked >= duration
     }
 }

@@ -162,15 +162,15 @@ impl Consumer for Recorder {
     }
 }
 
-fn relay(app: &App, owner: &str, consumers: &[Arc<dyn Consumer>]) -> Relay {
+fn relay(app: &App, owner: &str, consumers: Vec<Arc<dyn Consumer>>) -> Relay {
     let opts = RelayOptions {
         owner: owner.into(),
         grace: std::time::Duration::ZERO,
         ..RelayOptions::default()
     };
     consumers
-        .iter()
-        .fold(Relay::new(app.clone(), opts), |r, c| r.with(c.clone()))
+        .into_iter()
+        .fold(Relay::new(app.clone(), opts), Relay::with)
 }
 
 fn assert_once(seen: &[Uuid], backend: impl std::fmt::Debug) {
@@ -263,7 +263,7 @@ async fn a_consumer_sees_each_event_once_across_a_relay_restart() {
         let now = Utc::now();
         let app = app(&t);
         let rec = Recorder::new("test.recorder", 0);
-        let first = relay(&app, "node-a", &[rec.clone()]);
+        let first = relay(&app, "node-a", vec![rec.clone()]);
         first.register(now).await.unwrap();
         let a = paid_order(&t, now).await;
         assert_eq!(first.tick(now).await.unwrap(), 2);
@@ -271,7 +271,7 @@ async fn a_consumer_sees_each_event_once_across_a_relay_restart() {
         first.release().await;
         drop(first);
         let b = paid_order(&t, now).await;
-        let second = relay(&app, "node-b", &[rec.clone()]);
+        let second = relay(&app, "node-b", vec![rec.clone()]);
         second.register(now).await.unwrap();
         assert_eq!(second.tick(now).await.unwrap(), 2, "{:?}", t.backend);
         let seen = rec.seen();
@@ -297,8 +297,8 @@ async fn two_relays_on_one_database_do_not_deliver_an_event_twice() {
         let now = Utc::now();
         let app = app(&t);
         let rec = Recorder::new("test.recorder", 0);
-        let a = relay(&app, "node-a", &[rec.clone()]);
-        let b = relay(&app, "node-b", &[rec.clone()]);
+        let a = relay(&app, "node-a", vec![rec.clone()]);
+        let b = relay(&app, "node-b", vec![rec.clone()]);
         a.register(now).await.unwrap();
         b.register(now).await.unwrap();
         let mut orders_placed = vec![];
@@ -333,7 +333,7 @@ async fn a_failing_consumer_is_retried_later_without_holding_up_another() {
         let app = app(&t);
         let failing = Recorder::new("test.failing", 2);
         let healthy = Recorder::new("test.healthy", 0);
-        let r = relay(&app, "node-a", &[failing.clone(), healthy.clone()]);
+        let r = relay(&app, "node-a", vec![failing.clone(), healthy.clone()]);
         r.register(now).await.unwrap();
         paid_order(&t, now).await;
         r.tick(now).await.unwrap();
@@ -383,7 +383,7 @@ async fn the_offered_worker_gets_one_text_however_often_the_event_is_delivered()
             sent.clone(),
             Arc::new(Utc::now),
         ));
-        let r = relay(&app, "node-a", &[consumer]);
+        let r = relay(&app, "node-a", vec![consumer]);
         r.register(now).await.unwrap();
         let id = paid_order(&t, now).await;
         let w = add_worker(&t, "13700002222", now).await;

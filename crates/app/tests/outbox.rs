@@ -412,3 +412,42 @@ async fn the_offered_worker_gets_one_text_however_often_the_event_is_delivered()
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_relay_waits_for_an_event_still_being_written_before_delivering_later_ones() {
+    for b in backends() {
+        // SQLite writes one transaction at a time: an event cannot be written while another
+        // is visible after it, so there is nothing to wait for there.
+        if b == daojia_store::testing::Backend::Sqlite {
+            continue;
+        }
+        let t = TestDb::new(b).await;
+        let now = Utc::now();
+        let app = app(&t);
+        let rec = Recorder::new("test.recorder", 0);
+        let opts = RelayOptions {
+            owner: "node-a".into(),
+            grace: std::time::Duration::from_secs(3600),
+            ..RelayOptions::default()
+        };
+        let r = Relay::new(app.clone(), opts).with(rec.clone());
+        r.register(now).await.unwrap();
+        let db = t.store.db();
+        let slow = db.begin().await.unwrap();
+        let payload = serde_json::json!({});
+        let first = outbox::append(&slow, "test.first", Uuid::now_v7(), &payload, now)
+            .await
+            .unwrap();
+        let second = outbox::append(db, "test.second", Uuid::now_v7(), &payload, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            r.tick(now).await.unwrap(),
+            0,
+            "{b:?}: delivered past a hole"
+        );
+        slow.commit().await.unwrap();
+        assert_eq!(r.tick(now).await.unwrap(), 2, "{b:?}");
+        assert_eq!(rec.seen(), [first, second]);
+    }
+}

@@ -1,5 +1,6 @@
-//! What every use case may reach: the store and the providers it needs. Cheap to clone;
-//! the server, the job runner, the CLI and the simulator each build one.
+//! What every use case may reach: the store, the providers it needs and the settings the
+//! server fills from its configuration. Cheap to clone; the server, the job runner, the CLI
+//! and the simulator each build one.
 
 use daojia_domain::travel::TravelTime;
 use daojia_store::Store;
@@ -12,11 +13,32 @@ pub struct App {
     pub store: Store,
     /// Travel times for slots, dispatch and planning.
     pub travel: Arc<dyn TravelTime>,
+    /// Settings of the use cases.
+    pub settings: crate::settings::Settings,
+    /// Wakes the outbox relay after a commit that wrote events.
+    pub outbox_written: Arc<tokio::sync::Notify>,
 }
 
 impl App {
-    /// An application over `store` with `travel` times.
+    /// An application over `store` with `travel` times and default settings.
     pub fn new(store: Store, travel: Arc<dyn TravelTime>) -> App {
-        App { store, travel }
+        App {
+            store,
+            travel,
+            settings: Default::default(),
+            outbox_written: Default::default(),
+        }
+    }
+
+    /// The same application with `settings`.
+    pub fn with_settings(mut self, settings: crate::settings::Settings) -> App {
+        self.settings = settings;
+        self
+    }
+
+    /// Tells the relay that a committed transaction wrote outbox events (it also polls, so a
+    /// missed call only delays delivery).
+    pub fn wake_relay(&self) {
+        self.outbox_written.notify_one();
     }
 }

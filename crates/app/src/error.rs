@@ -76,3 +76,28 @@ impl Error {
         Error::Internal(e.to_string())
     }
 }
+
+impl From<daojia_store::repo::orders::OrderError> for Error {
+    fn from(e: daojia_store::repo::orders::OrderError) -> Error {
+        use daojia_store::repo::orders::OrderError as E;
+        match e {
+            E::NotFound => Error::NotFound("order"),
+            E::Busy => Error::conflict("order_busy", e.to_string()),
+            E::Photo(p) => Error::field(
+                "photo_ids",
+                "unknown_photo",
+                format!("photo {p} is not one of yours"),
+            ),
+            E::SlotUnavailable => Error::conflict(
+                SLOT_UNAVAILABLE,
+                "this window is no longer available; please choose another",
+            ),
+            E::Transition(t) => Error::Transition(t),
+            E::Db(e) => Error::Db(e),
+            E::Corrupt(..) => Error::internal(e),
+        }
+    }
+}
+
+/// The conflict code of a window nobody can take any more; it concerns `window_start`.
+pub const SLOT_UNAVAILABLE: &str = "slot_unavailable";

@@ -10,6 +10,9 @@
 
 pub mod context;
 pub mod error;
+pub mod orders;
+pub mod outbox;
+pub mod settings;
 
 pub use context::App;
 pub use error::{Error, Result};

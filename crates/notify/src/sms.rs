@@ -266,6 +266,7 @@ pub fn scrub(text: &str) -> String {
 pub const TEMPLATES: &[(&str, &[&str])] = &[
     ("login_code", &["code", "minutes"]),
     ("visit_reminder", &["service", "start", "end", "order_no"]),
+    ("worker_order", &["service", "start", "end", "order_no"]),
 ];
 
 /// The provider that sent the message, or the last one that failed to: what the outbox
@@ -354,6 +355,28 @@ pub fn visit_reminder_message(
     }
 }
 
+/// Renders the message to a worker who was offered or given an order: what, the window
+/// (local), the order number.
+pub fn worker_order_message(
+    phone: Phone,
+    what: &str,
+    start: &str,
+    end: &str,
+    order_no: &str,
+) -> SmsMessage {
+    SmsMessage {
+        phone,
+        template: "worker_order".into(),
+        params: vec![
+            SmsParam::public("service", what),
+            SmsParam::public("start", start),
+            SmsParam::public("end", end),
+            SmsParam::public("order_no", order_no),
+        ],
+        body: "【到家】您有新的派单：{service}，{start}–{end} 上门，订单号 {order_no}。请打开师傅端查看。".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,7 +396,8 @@ mod tests {
         let phone = Phone::parse("13800138000").unwrap();
         for msg in [
             login_code_message(phone.clone(), "123456", 5),
-            visit_reminder_message(phone, "保洁", "12-01 09:00", "11:00", "DJ1"),
+            visit_reminder_message(phone.clone(), "保洁", "12-01 09:00", "11:00", "DJ1"),
+            worker_order_message(phone, "保洁", "12-01 09:00", "11:00", "DJ1"),
         ] {
             let (_, params) = TEMPLATES
                 .iter()

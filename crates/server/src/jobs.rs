@@ -5,6 +5,7 @@
 
 use crate::state::AppState;
 use chrono::{Duration, Timelike};
+use daojia_app::orders::timers::local_time;
 use daojia_store::entity::job;
 use daojia_store::repo::{housekeeping, jobs, orders};
 use std::time::Duration as StdDuration;
@@ -35,160 +36,38 @@ pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
             );
             Ok(())
         }
-        kind @ (orders::job_kind::UNPAID_TIMEOUT
-        | orders::job_kind::DISPATCH_DEADLINE
-        | orders::job_kind::AUTO_COMPLETE) => order_job(state, kind, &j.payload).await,
-        kind @ (orders::job_kind::REMINDER
-        | orders::job_kind::DISPATCH_ALARM
-        | orders::job_kind::LATE_CHECK) => watch_job(state, kind, &j.payload).await,
+        kind if daojia_app::orders::timers::is_order_timer(kind) => {
+            order_timer(state, kind, &j.payload).await
+        }
         other => Err(format!("no handler for job kind `{other}`")),
     }
 }
 
-/// An order timer. Each is idempotent: it acts only if the order is still where the timer
-/// expects it, and a refusal by the state machine (the order moved on) ends the job.
-async fn order_job(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
-    use daojia_domain::order::OrderState;
-    use daojia_domain::order::machine::{Action, Actor};
+/// An order timer: the application layer decides and changes the order or raises the
+/// alarm; a reminder it asks for is sent here (the SMS provider is the server's).
+async fn order_timer(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
+    use daojia_app::orders::timers::{Fired, fire};
     let p: serde_json::Value =
         serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
-    let id: uuid::Uuid = p["order_id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .ok_or("payload lacks order_id")?;
-    let Some(row) = orders::get(state.store.db(), id)
+    match fire(&state.app, kind, &p, state.now())
         .await
         .map_err(|e| e.to_string())?
-    else {
-        return Ok(());
-    };
-    let order = orders::to_domain(&row).map_err(|e| e.to_string())?;
-    let action = match kind {
-        orders::job_kind::UNPAID_TIMEOUT if order.state == OrderState::PendingPayment => {
-            Action::Cancel {
-                reason: "未在规定时间内支付，订单已自动取消".into(),
-            }
-        }
-        orders::job_kind::DISPATCH_DEADLINE => {
-            let expected = p["window_start"]
-                .as_str()
-                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
-            let same_window =
-                expected.is_some_and(|t| t.with_timezone(&chrono::Utc) == order.window.start);
-            if !(same_window
-                && matches!(
-                    order.state,
-                    OrderState::PendingDispatch | OrderState::PendingAccept
-                ))
-            {
-                return Ok(());
-            }
-            tracing::warn!(order = %id, "no worker by the start of the window: cancelling");
-            Action::Cancel {
-                reason: "预约时段内暂无可用师傅，订单已取消并全额退款".into(),
-            }
-        }
-        orders::job_kind::AUTO_COMPLETE if order.state == OrderState::PendingSettlement => {
-            Action::Complete
-        }
-        _ => return Ok(()),
-    };
-    match orders::apply(&state.store, id, Actor::System, action, state.now(), None).await {
-        Ok(_) | Err(orders::OrderError::Transition(_)) | Err(orders::OrderError::NotFound) => {
-            Ok(())
-        }
-        Err(e) => Err(e.to_string()),
-    }
-}
-
-/// A timer that watches an order without changing it: the reminder before the visit, the
-/// alarm when nobody has been sent close to the start, the alarm when the window passed
-/// without the visit starting. Each does nothing when the order was moved to another
-/// window (a newer timer watches that one) or has moved on.
-async fn watch_job(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
-    use daojia_domain::order::OrderState::*;
-    use daojia_store::repo::alarms;
-    let p: serde_json::Value =
-        serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
-    let id: uuid::Uuid = p["order_id"]
-        .as_str()
-        .and_then(|s| s.parse().ok())
-        .ok_or("payload lacks order_id")?;
-    let db = state.store.db();
-    let Some(row) = orders::get(db, id).await.map_err(|e| e.to_string())? else {
-        return Ok(());
-    };
-    let order = orders::to_domain(&row).map_err(|e| e.to_string())?;
-    let expected = p["window_start"]
-        .as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok());
-    if expected.is_none_or(|t| t.with_timezone(&chrono::Utc) != order.window.start) {
-        return Ok(());
-    }
-    let now = state.now();
-    match kind {
-        orders::job_kind::REMINDER => {
-            if order.state.is_terminal() || matches!(order.state, PendingPayment) {
-                return Ok(());
-            }
-            remind(state, &row).await
-        }
-        orders::job_kind::DISPATCH_ALARM => {
-            if matches!(
-                order.state,
-                PendingPayment | PendingDispatch | PendingAccept
-            ) {
-                let detail = format!(
-                    "窗口 {} 开始，尚未派出师傅（{}）",
-                    local_time(state, &row, order.window.start).await,
-                    order.state.as_str()
-                );
-                if alarms::raise(db, id, alarms::kind::UNASSIGNED_NEAR_START, &detail, now)
+    {
+        Fired::Remind => {
+            let id = p["order_id"].as_str().and_then(|s| s.parse().ok());
+            match id {
+                Some(id) => match orders::get(state.store.db(), id)
                     .await
                     .map_err(|e| e.to_string())?
                 {
-                    tracing::warn!(order = %id, "alarm: nobody sent close to the start");
-                }
+                    Some(row) => remind(state, &row).await,
+                    None => Ok(()),
+                },
+                None => Err("payload lacks order_id".into()),
             }
-            Ok(())
         }
-        orders::job_kind::LATE_CHECK => {
-            if matches!(
-                order.state,
-                PendingDispatch | PendingAccept | Accepted | EnRoute
-            ) {
-                let detail = format!(
-                    "窗口已于 {} 结束，服务尚未开始（{}）",
-                    local_time(state, &row, order.window.end).await,
-                    order.state.as_str()
-                );
-                if alarms::raise(db, id, alarms::kind::LATE, &detail, now)
-                    .await
-                    .map_err(|e| e.to_string())?
-                {
-                    tracing::warn!(order = %id, "alarm: the visit has not started");
-                }
-            }
-            Ok(())
-        }
-        _ => Ok(()),
+        Fired::Nothing | Fired::Changed(_) | Fired::Alarm(_) => Ok(()),
     }
-}
-
-/// `MM-DD HH:MM` in the order's area.
-async fn local_time(
-    state: &AppState,
-    row: &daojia_store::entity::service_order::Model,
-    t: chrono::DateTime<chrono::Utc>,
-) -> String {
-    let areas = daojia_store::repo::catalog::areas(state.store.db())
-        .await
-        .unwrap_or_default();
-    let tz = areas
-        .iter()
-        .find(|a| Some(&a.code) == row.area_code.as_ref())
-        .map_or(chrono_tz::Asia::Shanghai, daojia_store::repo::slots::zone);
-    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
 }
 
 /// Texts the contact at the door: what, when, the order number.
@@ -210,8 +89,8 @@ async fn remind(
         .map(|l| l.item_name.as_str())
         .collect::<Vec<_>>()
         .join("、");
-    let start = local_time(state, row, row.window_start).await;
-    let end = local_time(state, row, row.window_end).await;
+    let start = local_time(&state.app, row, row.window_start).await;
+    let end = local_time(&state.app, row, row.window_end).await;
     let end = end.split(' ').next_back().unwrap_or(&end).to_string();
     let msg = daojia_notify::sms::visit_reminder_message(
         phone.clone(),
@@ -319,7 +198,8 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-fn hostname() -> String {
+/// This host's name for leases (`node` when unknown).
+pub(crate) fn hostname() -> String {
     std::env::var("HOSTNAME")
         .ok()
         .filter(|h| !h.is_empty())

@@ -133,6 +133,13 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
     };
     let trusted_proxies = http::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
         .context("auth.trusted_proxies")?;
+    let travel: Arc<dyn daojia_domain::travel::TravelTime> = Arc::new(config.travel.clone());
+    let app = daojia_app::App::new(store.clone(), travel.clone()).with_settings(
+        daojia_app::settings::Settings {
+            reach_m: config.booking.reach_km * 1000.0,
+            demo_autopay: config.booking.demo_autopay.unwrap_or(opts.demo),
+        },
+    );
     Ok(AppState(Arc::new(Inner {
         geocoder,
         shared,
@@ -145,8 +152,9 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         clock: opts.clock,
         metrics: opts.metrics,
         demo: opts.demo,
-        travel: Arc::new(config.travel.clone()),
+        travel,
         plans: Arc::new(planning::Plans::default()),
+        app,
         files: Arc::new(files::LocalFiles::new(
             config
                 .booking
@@ -192,7 +200,10 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     // The durable job queue (order timers, reminders, alarms, retention) runs beside the
     // API on every node; jobs are claimed, so nodes never run one twice.
     let (stop_jobs, stop) = tokio::sync::watch::channel(false);
-    let runner = tokio::spawn(jobs::run(state.clone(), stop));
+    let runner = tokio::spawn(jobs::run(state.clone(), stop.clone()));
+    // The outbox relay runs beside it on every node; each consumer is delivered to by one
+    // node at a time (by lease).
+    let relay = tokio::spawn(relay(&state).run(clock(&state), stop));
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -203,9 +214,37 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     if let Err(e) = runner.await {
         tracing::error!(error = %e, "the job runner stopped abnormally");
     }
+    if let Err(e) = relay.await {
+        tracing::error!(error = %e, "the outbox relay stopped abnormally");
+    }
     served?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The outbox relay of this node with its consumers: the worker's SMS about an order
+/// offered or assigned to them. A hole in the outbox positions is waited for longer than a
+/// request (and so its transaction) can last.
+pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
+    use daojia_app::outbox::relay::{Relay, RelayOptions};
+    let opts = RelayOptions {
+        owner: format!("{}-{}", jobs::hostname(), uuid::Uuid::now_v7().simple()),
+        grace: std::time::Duration::from_secs(state.config.server.request_timeout_secs + 30),
+        ..RelayOptions::default()
+    };
+    Relay::new(state.app.clone(), opts).with(Arc::new(
+        daojia_app::outbox::worker_sms::WorkerSms::new(
+            state.app.clone(),
+            state.sms.clone(),
+            clock(state),
+        ),
+    ))
+}
+
+/// The state's clock, for the application layer's long-running parts.
+fn clock(state: &AppState) -> Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync> {
+    let s = state.clone();
+    Arc::new(move || s.now())
 }
 
 async fn shutdown_signal() {

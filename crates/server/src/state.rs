@@ -48,6 +48,8 @@ pub struct Inner {
     pub travel: Arc<dyn daojia_domain::travel::TravelTime>,
     /// Route plans made in this process (kept in memory, a few at a time).
     pub plans: Arc<crate::planning::Plans>,
+    /// The application layer (use cases) over the same store and travel times.
+    pub app: daojia_app::App,
 }
 
 impl std::ops::Deref for AppState {

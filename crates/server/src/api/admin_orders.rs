@@ -3,23 +3,21 @@
 //! order state machine, recorded in the order's timeline and in the audit log together.
 
 use super::account::readable;
-use super::orders::{EventView, LineView, WINDOW_MINUTES};
+use super::orders::{EventView, LineView};
 use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Duration, Utc};
+use daojia_app::orders::{self as cases, By, StaffCall};
 use daojia_domain::access::Role;
-use daojia_domain::ids::{StaffId, WorkerId};
-use daojia_domain::money::Money;
 use daojia_domain::order::OrderState;
-use daojia_domain::order::machine::{Action, Actor, AssignedBy, PaymentMethod, Resolution, Window};
 use daojia_domain::phone::{Phone, mask_phone};
 use daojia_domain::privacy;
 use daojia_store::entity::service_order;
 use daojia_store::repo::accounts::{self, address_context as ctx};
-use daojia_store::repo::{PageRequest, catalog, orders};
+use daojia_store::repo::{PageRequest, orders};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -309,43 +307,15 @@ pub async fn detail(
     Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
-async fn act(
-    state: &AppState,
-    who: &CurrentStaff,
-    client: &ClientInfo,
-    id: Uuid,
-    action: Action,
-    slot: Option<orders::SlotClaim<'_>>,
-) -> ApiResult<axum::Json<AdminOrder>> {
-    orders::get(state.store.db(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let actor = Actor::Staff {
-        id: StaffId(who.staff.id),
+/// The staff member as the application layer's caller.
+fn by(who: &CurrentStaff, client: &ClientInfo) -> By {
+    By::Staff(StaffCall {
+        id: who.staff.id,
         role: who.role,
-    };
-    let entry = super::audit_entry(
-        who,
-        client,
-        &format!("order.{}", action.name()),
-        "order",
-        &id.to_string(),
-        None,
-        None,
-    );
-    orders::apply_checked(
-        &state.store,
-        id,
-        actor,
-        action,
-        state.now(),
-        client.request_id.as_deref(),
-        Some(entry),
-        slot,
-    )
-    .await
-    .map_err(super::orders::order_error)?;
-    Ok(axum::Json(detail_of(state, who.role, id).await?))
+        name: who.name.clone(),
+        request_id: client.request_id.clone(),
+        ip: client.ip.clone(),
+    })
 }
 
 /// An offline payment (现金 / 转账) with its receipt.
@@ -372,38 +342,19 @@ pub async fn record_payment(
     Path(id): Path<Uuid>,
     Json(req): Json<OfflinePayment>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    let method = match req.method.as_str() {
-        "cash" => PaymentMethod::Cash,
-        "bank_transfer" => PaymentMethod::BankTransfer,
-        _ => {
-            return Err(ApiError::field(
-                "method",
-                "unknown_method",
-                "`cash` or `bank_transfer`",
-            ));
-        }
-    };
-    let reference = req.reference.trim().to_string();
-    if reference.is_empty() || reference.chars().count() > 64 {
-        return Err(ApiError::field(
-            "reference",
-            "length",
-            "a receipt or transfer reference of 1 to 64 characters",
-        ));
-    }
-    act(
-        &state,
-        &who.staff,
-        &client,
+    let by = by(&who.staff, &client);
+    let now = state.now();
+    cases::staff::record_payment(
+        &state.app,
+        &by,
         id,
-        Action::RecordPayment {
-            amount: Money::fen(req.amount_fen),
-            method,
-            reference,
-        },
-        None,
+        req.amount_fen,
+        &req.method,
+        &req.reference,
+        now,
     )
-    .await
+    .await?;
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
 /// The worker to assign.
@@ -425,28 +376,9 @@ pub async fn assign(
     Path(id): Path<Uuid>,
     Json(req): Json<AssignRequest>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    let w = accounts::worker(state.store.db(), req.worker_id)
-        .await?
-        .filter(|w| w.active)
-        .ok_or_else(|| {
-            ApiError::field(
-                "worker_id",
-                "unknown_worker",
-                "no active worker with this id",
-            )
-        })?;
-    act(
-        &state,
-        &who.staff,
-        &client,
-        id,
-        Action::Assign {
-            worker: WorkerId(w.id),
-            by: AssignedBy::Manual,
-        },
-        None,
-    )
-    .await
+    let by = by(&who.staff, &client);
+    cases::staff::assign(&state.app, &by, id, req.worker_id, state.now()).await?;
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
 /// A step of the visit that staff record for the worker.
@@ -468,20 +400,9 @@ pub async fn visit(
     Path(id): Path<Uuid>,
     Json(req): Json<VisitStep>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    let action = match req.step.as_str() {
-        "depart" => Action::Depart,
-        "check_in" => Action::CheckIn,
-        "finish" => Action::FinishService,
-        "complete" => Action::Complete,
-        _ => {
-            return Err(ApiError::field(
-                "step",
-                "unknown_step",
-                "`depart`, `check_in`, `finish` or `complete`",
-            ));
-        }
-    };
-    act(&state, &who.staff, &client, id, action, None).await
+    let by = by(&who.staff, &client);
+    cases::staff::visit(&state.app, &by, id, &req.step, state.now()).await?;
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
 /// Why staff cancel.
@@ -503,22 +424,9 @@ pub async fn cancel(
     Path(id): Path<Uuid>,
     Json(req): Json<StaffCancel>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    if req.reason.trim().is_empty() || req.reason.chars().count() > 200 {
-        return Err(ApiError::field(
-            "reason",
-            "length",
-            "between 1 and 200 characters",
-        ));
-    }
-    act(
-        &state,
-        &who.staff,
-        &client,
-        id,
-        Action::Cancel { reason: req.reason },
-        None,
-    )
-    .await
+    let by = by(&who.staff, &client);
+    cases::change::cancel(&state.app, &by, id, req.reason, state.now()).await?;
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
 /// The new window.
@@ -545,45 +453,10 @@ pub async fn reschedule(
     Path(id): Path<Uuid>,
     Json(req): Json<StaffReschedule>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    let m = orders::get(state.store.db(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let area = match &m.area_code {
-        Some(code) => catalog::areas(state.store.db())
-            .await?
-            .into_iter()
-            .find(|a| &a.code == code),
-        None => None,
-    };
-    let minutes = area
-        .as_ref()
-        .map_or(WINDOW_MINUTES, super::orders::window_minutes);
-    let window = Window {
-        start: req.window_start,
-        end: req.window_start + Duration::minutes(minutes),
-    };
-    let pool = match &area {
-        Some(a) => super::orders::pool(&state, a).await?,
-        None => vec![],
-    };
-    let claim = match (&area, req.force) {
-        (Some(a), false) => Some(orders::SlotClaim {
-            area: a,
-            pool: &pool,
-            travel: state.travel.as_ref(),
-            reach_m: super::orders::reach_m(&state),
-        }),
-        _ => None,
-    };
-    act(
-        &state,
-        &who.staff,
-        &client,
-        id,
-        Action::Reschedule { window },
-        claim,
-    )
-    .await
+    let by = by(&who.staff, &client);
+    let now = state.now();
+    cases::change::reschedule(&state.app, &by, id, req.window_start, req.force, now).await?;
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }
 
 /// An after-sales decision.
@@ -612,127 +485,13 @@ pub async fn after_sales(
     Path(id): Path<Uuid>,
     Json(req): Json<AfterSalesDecision>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    if req.note.chars().count() > 500 {
-        return Err(ApiError::field(
-            "note",
-            "too_long",
-            "at most 500 characters",
-        ));
-    }
-    let resolution = match (req.decision.as_str(), req.amount_fen) {
-        ("open", None) => {
-            return act(
-                &state,
-                &who.staff,
-                &client,
-                id,
-                Action::OpenAfterSales { reason: req.note },
-                None,
-            )
-            .await;
-        }
-        ("rework", None) => {
-            let Some(start) = req.window_start else {
-                return Err(ApiError::field(
-                    "window_start",
-                    "required",
-                    "a rework needs the new visit's window",
-                ));
-            };
-            if start <= state.now() {
-                return Err(ApiError::field(
-                    "window_start",
-                    "in_the_past",
-                    "the new visit must be in the future",
-                ));
-            }
-            let m = orders::get(state.store.db(), id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("order"))?;
-            if m.state != daojia_domain::order::OrderState::AfterSales.as_str() {
-                return Err(super::orders::transition_error(
-                    daojia_domain::order::machine::TransitionError::InvalidState {
-                        action: "resolve_after_sales",
-                        state: orders::to_domain(&m).map_err(ApiError::internal)?.state,
-                    },
-                ));
-            }
-            let minutes = match &m.area_code {
-                Some(code) => catalog::areas(state.store.db())
-                    .await?
-                    .iter()
-                    .find(|a| &a.code == code)
-                    .map_or(WINDOW_MINUTES, super::orders::window_minutes),
-                None => WINDOW_MINUTES,
-            };
-            // The linked visit first (once per original): a retry after a failure below
-            // finds it and goes on.
-            let rework = orders::place_rework(
-                &state.store,
-                id,
-                Window {
-                    start,
-                    end: start + Duration::minutes(minutes),
-                },
-                Actor::Staff {
-                    id: StaffId(who.staff.staff.id),
-                    role: who.staff.role,
-                },
-                state.now(),
-                client.request_id.as_deref(),
-            )
-            .await
-            .map_err(super::orders::order_error)?;
-            let note = format!("{} → 返工单 {}", req.note, rework.order_no);
-            return act(
-                &state,
-                &who.staff,
-                &client,
-                id,
-                Action::ResolveAfterSales {
-                    resolution: Resolution::Rework,
-                    note,
-                },
-                None,
-            )
-            .await;
-        }
-        ("declined", None) => Resolution::Declined,
-        ("refund", Some(a)) => Resolution::Refund {
-            amount: Money::fen(a),
-        },
-        ("refund", None) => {
-            return Err(ApiError::field(
-                "amount_fen",
-                "required",
-                "a refund needs an amount",
-            ));
-        }
-        ("open" | "rework" | "declined", Some(_)) => {
-            return Err(ApiError::field(
-                "amount_fen",
-                "unexpected",
-                "only a refund has an amount",
-            ));
-        }
-        _ => {
-            return Err(ApiError::field(
-                "decision",
-                "unknown_decision",
-                "`open`, `rework`, `refund` or `declined`",
-            ));
-        }
+    let by = by(&who.staff, &client);
+    let decision = cases::change::Decision {
+        decision: req.decision,
+        amount_fen: req.amount_fen,
+        note: req.note,
+        window_start: req.window_start,
     };
-    act(
-        &state,
-        &who.staff,
-        &client,
-        id,
-        Action::ResolveAfterSales {
-            resolution,
-            note: req.note,
-        },
-        None,
-    )
-    .await
+    cases::change::decide_after_sales(&state.app, &by, id, decision, state.now()).await?;
+    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
 }

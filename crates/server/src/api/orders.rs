@@ -10,28 +10,23 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Utc};
+use daojia_app::orders::{self as cases, By};
 use daojia_domain::geo::LatLng;
-use daojia_domain::ids::CustomerId;
-use daojia_domain::money::Money;
 use daojia_domain::order::OrderState;
-use daojia_domain::order::machine::{Action, Actor, Order, PaymentPlan, TransitionError, Window};
+use daojia_domain::order::machine::{Order, TransitionError, Window};
 use daojia_domain::order::policy::Policy;
-use daojia_domain::phone::Phone;
-use daojia_domain::pricing::{self, ItemOption, Selection};
+use daojia_domain::pricing::Selection;
 use daojia_store::entity::{customer_address, service_area, service_order};
-use daojia_store::repo::accounts::{self, address_context as ctx};
-use daojia_store::repo::{catalog, orders, slots};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use daojia_store::repo::accounts::address_context as ctx;
+use daojia_store::repo::orders;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// Length of an appointment window, minutes.
-pub const WINDOW_MINUTES: i64 = 60;
+/// Length of an appointment window when the area sets none, minutes.
+pub const WINDOW_MINUTES: i64 = cases::WINDOW_MINUTES;
 
 /// One item to order.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,7 +92,7 @@ fn summarise(lines: &[LineView]) -> String {
 }
 
 /// Most photos on one order or case.
-pub const MAX_PHOTOS: usize = 6;
+pub const MAX_PHOTOS: usize = cases::place::MAX_PHOTOS;
 
 /// A photo attached to an order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -108,37 +103,6 @@ pub struct PhotoView {
     pub purpose: String,
     /// Where to fetch it (with a token).
     pub url: String,
-}
-
-/// The customer's photos for `purpose`, checked one by one (errors name `photo_ids[i]`).
-pub(crate) async fn check_photos(
-    state: &AppState,
-    customer: Uuid,
-    ids: &[Uuid],
-    purpose: &str,
-) -> ApiResult<()> {
-    if ids.len() > MAX_PHOTOS {
-        return Err(ApiError::field(
-            "photo_ids",
-            "too_many",
-            format!("at most {MAX_PHOTOS} photos"),
-        ));
-    }
-    for (i, id) in ids.iter().enumerate() {
-        let ok = daojia_store::repo::uploads::get(state.store.db(), *id)
-            .await?
-            .is_some_and(|u| {
-                u.owner_type == "customer" && u.owner_id == customer && u.purpose == purpose
-            });
-        if !ok {
-            return Err(ApiError::field(
-                &format!("photo_ids[{i}]"),
-                "unknown_photo",
-                format!("not one of your `{purpose}` photos"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// An order's photos with URLs for `audience` (`customer` or `admin`).
@@ -295,32 +259,6 @@ fn order_view(
     }
 }
 
-pub(crate) fn order_error(e: orders::OrderError) -> ApiError {
-    match e {
-        orders::OrderError::NotFound => ApiError::not_found("order"),
-        orders::OrderError::Busy => ApiError::conflict("order_busy", e.to_string()),
-        orders::OrderError::Photo(p) => ApiError::field(
-            "photo_ids",
-            "unknown_photo",
-            format!("photo {p} is not one of yours"),
-        ),
-        orders::OrderError::SlotUnavailable => {
-            let mut p = ApiError::conflict(
-                "slot_unavailable",
-                "this window is no longer available; please choose another",
-            );
-            p.errors.push(crate::http::error::FieldError::new(
-                "window_start",
-                "slot_unavailable",
-                "nobody can come in this window any more",
-            ));
-            p
-        }
-        orders::OrderError::Transition(t) => transition_error(t),
-        other => ApiError::internal(other),
-    }
-}
-
 /// A refused transition as a problem: 409 with the current state, 403, or 422.
 pub fn transition_error(t: TransitionError) -> ApiError {
     match &t {
@@ -345,67 +283,34 @@ pub fn transition_error(t: TransitionError) -> ApiError {
     }
 }
 
+/// The customer as the application layer's caller.
+fn by(me: &CurrentCustomer) -> By {
+    By::Customer {
+        id: me.id,
+        request_id: crate::http::error::current_request_id(),
+    }
+}
+
 async fn owned(
     state: &AppState,
     me: &CurrentCustomer,
     id: Uuid,
 ) -> ApiResult<(service_order::Model, Order)> {
-    let m = orders::get(state.store.db(), id)
-        .await?
-        .filter(|m| m.customer_id == me.id)
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let o = orders::to_domain(&m).map_err(ApiError::internal)?;
-    Ok((m, o))
+    Ok(cases::visible(&state.app, &by(me), id).await?)
 }
 
-/// Checks the window against the area's hours, lead time and horizon, and returns it with
-/// the area's window length.
+/// Checks the window against the area's hours, lead time and horizon.
 pub(crate) fn check_window(
     area: &service_area::Model,
     start: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> ApiResult<Window> {
-    let bad = |msg: String| Err(ApiError::field("window_start", "window_unavailable", msg));
-    let tz = slots::zone(area);
-    let local = start.with_timezone(&tz);
-    if local.second() != 0 || local.nanosecond() != 0 || !local.minute().is_multiple_of(30) {
-        return bad("a window starts on the hour or the half hour".into());
-    }
-    if start < now + Duration::minutes(i64::from(area.lead_minutes)) {
-        return bad(format!(
-            "the earliest start in this area is {} minutes from now",
-            area.lead_minutes
-        ));
-    }
-    if start > now + Duration::days(i64::from(area.horizon_days)) {
-        return bad(format!(
-            "this area takes bookings up to {} days ahead",
-            area.horizon_days
-        ));
-    }
-    let minute = (local.hour() * 60 + local.minute()) as i64;
-    let length = window_minutes(area);
-    if minute < i64::from(area.open_minute) || minute + length > i64::from(area.close_minute) {
-        return bad(format!(
-            "this area is served from {:02}:{:02} to {:02}:{:02}",
-            area.open_minute / 60,
-            area.open_minute % 60,
-            area.close_minute / 60,
-            area.close_minute % 60
-        ));
-    }
-    Ok(Window {
-        start,
-        end: start + Duration::minutes(length),
-    })
+    Ok(cases::area::check_window(area, start, now)?)
 }
 
-/// The area's appointment window length, minutes (30 to 240; 60 when unset).
+/// The area's appointment window length, minutes.
 pub(crate) fn window_minutes(area: &service_area::Model) -> i64 {
-    match area.window_minutes {
-        m @ 30..=240 => i64::from(m),
-        _ => WINDOW_MINUTES,
-    }
+    cases::area::window_minutes(area)
 }
 
 /// The service area containing a point, if any.
@@ -413,17 +318,7 @@ pub(crate) async fn area_at(
     state: &AppState,
     at: LatLng,
 ) -> ApiResult<Option<service_area::Model>> {
-    for a in catalog::areas(state.store.db()).await? {
-        let g: daojia_domain::geo::GeoJsonPolygon =
-            serde_json::from_str(&a.polygon).map_err(ApiError::internal)?;
-        if daojia_domain::geo::Polygon::from_geojson(&g)
-            .map_err(ApiError::internal)?
-            .contains(at)
-        {
-            return Ok(Some(a));
-        }
-    }
-    Ok(None)
+    Ok(cases::area::area_at(&state.app, at).await?)
 }
 
 /// The customer's saved address `id` and the area serving it.
@@ -432,41 +327,26 @@ pub(crate) async fn address_and_area(
     customer: Uuid,
     id: Uuid,
 ) -> ApiResult<(customer_address::Model, service_area::Model)> {
-    let address = accounts::addresses(state.store.db(), customer)
-        .await?
-        .into_iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| {
-            ApiError::field(
-                "address_id",
-                "unknown_address",
-                "not one of your saved addresses",
-            )
-        })?;
-    let area = area_at(state, LatLng::new(address.lat, address.lng))
-        .await?
-        .ok_or_else(|| {
-            ApiError::field(
-                "address_id",
-                "out_of_area",
-                "we do not serve this address yet",
-            )
-        })?;
-    Ok((address, area))
+    Ok(cases::area::address_and_area(&state.app, customer, id).await?)
 }
 
-/// Items priced by the server for one area, with what the visit needs.
-pub(crate) struct Priced {
-    /// The lines.
-    pub lines: Vec<orders::NewLine>,
-    /// Full payment, or a deposit first.
-    pub plan: PaymentPlan,
-    /// Working time including the longest packing-up time of the items, minutes.
-    pub duration_min: u32,
-    /// Skills the worker needs (all items').
-    pub skills: Vec<String>,
-    /// The rules: the first item's own policy, else the area's, else the default.
-    pub policy: Policy,
+/// The lines as the application layer takes them.
+fn line_requests(items: Vec<LineInput>) -> Vec<cases::pricing::LineRequest> {
+    items
+        .into_iter()
+        .map(|l| cases::pricing::LineRequest {
+            item: l.item,
+            options: l
+                .options
+                .into_iter()
+                .map(|s| Selection {
+                    option: s.option,
+                    choice: s.choice,
+                })
+                .collect(),
+            quantity: l.quantity,
+        })
+        .collect()
 }
 
 /// Prices the lines with the area's price overrides. Errors name the line's field.
@@ -474,128 +354,18 @@ pub(crate) async fn price(
     state: &AppState,
     items: Vec<LineInput>,
     area: &service_area::Model,
-) -> ApiResult<Priced> {
-    let db = state.store.db();
-    if items.is_empty() || items.len() > 5 {
-        return Err(ApiError::field("items", "count", "between 1 and 5 items"));
-    }
-    let on_shelf = catalog::items_on_shelf(db).await?;
-    let overrides = catalog::area_prices(db, &area.code).await?;
-    let off = catalog::items_not_offered(db, &area.code).await?;
-    let mut lines = Vec::with_capacity(items.len());
-    let mut deposit = Money::ZERO;
-    let mut any_deposit = false;
-    let mut duration = 0u32;
-    let mut buffer = 0u32;
-    let mut skills: Vec<String> = vec![];
-    let mut policy: Option<Policy> = None;
-    for (i, l) in items.into_iter().enumerate() {
-        let item = on_shelf.iter().find(|x| x.code == l.item).ok_or_else(|| {
-            ApiError::field(
-                &format!("items[{i}].item"),
-                "unknown_item",
-                format!("`{}` is not on offer", l.item),
-            )
-        })?;
-        if off.contains(&item.code) {
-            return Err(ApiError::field(
-                &format!("items[{i}].item"),
-                "not_offered_here",
-                format!("`{}` is not offered at this address", item.name),
-            ));
-        }
-        let options: Vec<ItemOption> =
-            serde_json::from_str(&item.options).map_err(ApiError::internal)?;
-        let sel: Vec<Selection> = l
-            .options
-            .into_iter()
-            .map(|s| Selection {
-                option: s.option,
-                choice: s.choice,
-            })
-            .collect();
-        let area_price = overrides
-            .iter()
-            .find(|o| o.item_code == item.code)
-            .map(|o| pricing::AreaPrice {
-                base_price: o.base_price_fen.map(Money::fen),
-                markup_percent: o.markup_percent,
-            });
-        let q = pricing::quote(
-            Money::fen(item.base_price_fen),
-            item.base_duration_min.max(0) as u32,
-            &options,
-            area_price.as_ref(),
-            &sel,
-            l.quantity,
-        )
-        .map_err(|e| ApiError::field(&format!("items[{i}].{}", e.field), e.code, e.message))?;
-        if item.payment_mode == "deposit" {
-            any_deposit = true;
-            deposit = deposit + Money::fen(item.deposit_fen * i64::from(q.quantity)).min(q.total);
-        } else {
-            deposit = deposit + q.total;
-        }
-        duration += q.duration_min;
-        buffer = buffer.max(item.buffer_min.max(0) as u32);
-        let needs: Vec<String> = serde_json::from_str(&item.skills).unwrap_or_default();
-        for s in needs {
-            if !skills.contains(&s) {
-                skills.push(s);
-            }
-        }
-        if policy.is_none() {
-            policy = item
-                .policy
-                .as_deref()
-                .and_then(|p| serde_json::from_str(p).ok());
-        }
-        lines.push(orders::NewLine {
-            item_code: item.code.clone(),
-            item_name: item.name.clone(),
-            quantity: q.quantity,
-            unit_price: q.unit_price,
-            total: q.total,
-            duration_min: q.duration_min,
-            selections: q.selections,
-        });
-    }
-    let policy = policy
-        .or_else(|| {
-            area.policy
-                .as_deref()
-                .and_then(|p| serde_json::from_str(p).ok())
-        })
-        .unwrap_or_default();
-    Ok(Priced {
-        lines,
-        plan: if any_deposit {
-            PaymentPlan::Deposit { deposit }
-        } else {
-            PaymentPlan::Full
-        },
-        duration_min: duration + buffer,
-        skills,
-        policy,
-    })
+) -> ApiResult<cases::pricing::Priced> {
+    Ok(cases::pricing::price(&state.app, line_requests(items), area).await?)
 }
 
 /// The areas whose workers may serve `area` (its city's).
 pub(crate) async fn pool(state: &AppState, area: &service_area::Model) -> ApiResult<Vec<String>> {
-    Ok(slots::pool_of(
-        &catalog::areas(state.store.db()).await?,
-        area,
-    ))
+    Ok(cases::area::pool(&state.app, area).await?)
 }
 
 /// How far from home a worker is sent, metres.
 pub(crate) fn reach_m(state: &AppState) -> f64 {
-    state.config.booking.reach_km * 1000.0
-}
-
-/// Whether orders are marked paid on placement (the demo setting).
-pub(crate) fn autopay(state: &AppState) -> bool {
-    state.config.booking.demo_autopay.unwrap_or(state.demo)
+    state.app.settings.reach_m
 }
 
 // The order, what placing it does next (the demo's payment) and the completion of the key
@@ -614,93 +384,35 @@ pub async fn place(
     Json(req): Json<PlaceOrder>,
 ) -> ApiResult<axum::response::Response> {
     let now = state.now();
-    if req.notes.chars().count() > 500 {
-        return Err(ApiError::field(
-            "notes",
-            "too_long",
-            "at most 500 characters",
-        ));
-    }
-    if req.coupon.as_deref().is_some_and(|c| !c.trim().is_empty()) {
-        return Err(ApiError::field(
-            "coupon",
-            "coupons_unavailable",
-            "coupons are not available yet",
-        ));
-    }
-    let (address, area) = address_and_area(&state, me.id, req.address_id).await?;
-    let window = check_window(&area, req.window_start, now)?;
-    check_photos(&state, me.id, &req.photo_ids, "problem").await?;
-    let priced = price(&state, req.items, &area).await?;
-    let v = state.store.vault();
-    let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(ApiError::internal);
-    let contact_phone = Phone::parse(&dec(ctx::CONTACT_PHONE, &address.contact_phone_enc)?)
-        .map_err(ApiError::internal)?;
-    let new = orders::NewOrder {
-        customer: CustomerId(me.id),
-        area_code: Some(area.code.clone()),
-        address_id: Some(address.id),
-        contact_name: dec(ctx::CONTACT_NAME, &address.contact_name_enc)?,
-        contact_phone,
-        address: dec(ctx::ADDRESS, &address.address_enc)?,
-        house_number: dec(ctx::HOUSE_NUMBER, &address.house_number_enc)?,
-        at: LatLng::new(address.lat, address.lng),
-        window,
-        plan: priced.plan,
-        policy: priced.policy,
+    let input = cases::place::PlaceOrder {
+        customer: me.id,
+        items: line_requests(req.items),
+        address_id: req.address_id,
+        window_start: req.window_start,
         notes: req.notes,
-        lines: priced.lines,
-        duration_min: priced.duration_min,
-        skills: priced.skills,
-        photos: req.photo_ids,
+        photo_ids: req.photo_ids,
+        coupon: req.coupon,
     };
     let request_id = crate::http::error::current_request_id();
-    let pool = pool(&state, &area).await?;
-    let claim = orders::SlotClaim {
-        area: &area,
-        pool: &pool,
-        travel: state.travel.as_ref(),
-        reach_m: reach_m(&state),
-    };
-    let tx = state.store.db().begin().await?;
-    let placed = async {
-        let rid = request_id.as_deref();
-        let (mut m, mut o) = orders::place_tx(&tx, &state.store, new, now, rid, Some(claim))
-            .await
-            .map_err(order_error)?;
-        let due = o.due_before_dispatch();
-        if autopay(&state) && due > Money::ZERO {
-            let payment = Action::RecordPayment {
-                amount: due,
-                method: daojia_domain::order::machine::PaymentMethod::Demo,
-                reference: format!("demo-{}", m.order_no),
-            };
-            (_, o) = orders::apply_tx(&tx, &state.store, m.id, Actor::System, payment, now, rid)
-                .await
-                .map_err(order_error)?;
-            m = orders::get(&tx, m.id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("order"))?;
-        }
-        let mut view = order_view(&state, m, &o, now);
-        fill_detail_in(&tx, &mut view).await?;
+    let placing = cases::place::begin(&state.app, input, now, request_id.as_deref()).await?;
+    let answered = async {
+        let mut view = order_view(&state, placing.row.clone(), &placing.order, now);
+        fill_detail_in(placing.tx(), &mut view).await?;
         let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
         if let Some(axum::Extension(key)) = &key {
-            key.complete_in(&tx, &state, StatusCode::CREATED, &body, JSON)
+            key.complete_in(placing.tx(), &state, StatusCode::CREATED, &body, JSON)
                 .await?;
         }
         Ok::<_, ApiError>(body)
     }
     .await;
-    let body = match placed {
+    let body = match answered {
         Ok(body) => {
-            tx.commit().await?;
+            placing.commit(&state.app).await?;
             body
         }
         Err(e) => {
-            // Explicitly: a dropped transaction keeps its locks (the booking lock) until its
-            // connection is used again.
-            let _ = tx.rollback().await;
+            placing.rollback().await;
             return Err(e);
         }
     };
@@ -848,14 +560,8 @@ pub async fn cancel(
     Path(id): Path<Uuid>,
     Json(req): Json<CancelRequest>,
 ) -> ApiResult<axum::Json<OrderView>> {
-    if req.reason.trim().is_empty() || req.reason.chars().count() > 200 {
-        return Err(ApiError::field(
-            "reason",
-            "length",
-            "between 1 and 200 characters",
-        ));
-    }
-    act(&state, &me, id, Action::Cancel { reason: req.reason }, None).await
+    cases::change::cancel(&state.app, &by(&me), id, req.reason, state.now()).await?;
+    answer(&state, &me, id).await
 }
 
 /// The new window.
@@ -877,29 +583,9 @@ pub async fn reschedule(
     Path(id): Path<Uuid>,
     Json(req): Json<RescheduleRequest>,
 ) -> ApiResult<axum::Json<OrderView>> {
-    let (m, _) = owned(&state, &me, id).await?;
-    let area = match &m.area_code {
-        Some(code) => catalog::areas(state.store.db())
-            .await?
-            .into_iter()
-            .find(|a| &a.code == code),
-        None => None,
-    };
-    let area = area.ok_or_else(|| {
-        ApiError::conflict(
-            "area_closed",
-            "the order's service area no longer takes bookings",
-        )
-    })?;
-    let window = check_window(&area, req.window_start, state.now())?;
-    let pool = pool(&state, &area).await?;
-    let claim = orders::SlotClaim {
-        area: &area,
-        pool: &pool,
-        travel: state.travel.as_ref(),
-        reach_m: reach_m(&state),
-    };
-    act(&state, &me, id, Action::Reschedule { window }, Some(claim)).await
+    let now = state.now();
+    cases::change::reschedule(&state.app, &by(&me), id, req.window_start, false, now).await?;
+    answer(&state, &me, id).await
 }
 
 /// The customer's after-sales request (售后).
@@ -923,45 +609,10 @@ pub async fn after_sales(
     Path(id): Path<Uuid>,
     Json(req): Json<AfterSalesRequest>,
 ) -> ApiResult<axum::Json<OrderView>> {
-    let n = req.reason.trim().chars().count();
-    if n == 0 || n > 500 {
-        return Err(ApiError::field(
-            "reason",
-            "length",
-            "between 1 and 500 characters",
-        ));
-    }
-    check_photos(&state, me.id, &req.photo_ids, "after_sales").await?;
-    owned(&state, &me, id).await?;
-    let request_id = crate::http::error::current_request_id();
     let now = state.now();
-    orders::apply(
-        &state.store,
-        id,
-        Actor::Customer {
-            id: CustomerId(me.id),
-        },
-        Action::OpenAfterSales { reason: req.reason },
-        now,
-        request_id.as_deref(),
-    )
-    .await
-    .map_err(order_error)?;
-    daojia_store::repo::uploads::attach(
-        state.store.db(),
-        id,
-        "customer",
-        me.id,
-        &req.photo_ids,
-        "after_sales",
-        now,
-    )
-    .await
-    .map_err(ApiError::internal)?;
-    let (m, o) = owned(&state, &me, id).await?;
-    let mut view = order_view(&state, m, &o, now);
-    fill_detail(&state, &mut view).await?;
-    Ok(axum::Json(view))
+    cases::change::open_after_sales(&state.app, &by(&me), id, req.reason, &req.photo_ids, now)
+        .await?;
+    answer(&state, &me, id).await
 }
 
 /// The customer confirms the visit is done (确认完成); the balance must be paid.
@@ -973,36 +624,18 @@ pub async fn confirm(
     me: CurrentCustomer,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<OrderView>> {
-    act(&state, &me, id, Action::Complete, None).await
+    cases::change::confirm(&state.app, &by(&me), id, state.now()).await?;
+    answer(&state, &me, id).await
 }
 
-async fn act(
+/// The answer to a change: the order as it is now (applied, or already so on a retry).
+async fn answer(
     state: &AppState,
     me: &CurrentCustomer,
     id: Uuid,
-    action: Action,
-    slot: Option<orders::SlotClaim<'_>>,
 ) -> ApiResult<axum::Json<OrderView>> {
-    owned(state, me, id).await?;
-    let request_id = crate::http::error::current_request_id();
-    let now = state.now();
-    // Applied or already so (a retry): either way the answer is the order as it is now.
-    orders::apply_checked(
-        &state.store,
-        id,
-        Actor::Customer {
-            id: CustomerId(me.id),
-        },
-        action,
-        now,
-        request_id.as_deref(),
-        None,
-        slot,
-    )
-    .await
-    .map_err(order_error)?;
     let (m, o) = owned(state, me, id).await?;
-    let mut view = order_view(state, m, &o, now);
+    let mut view = order_view(state, m, &o, state.now());
     fill_detail(state, &mut view).await?;
     Ok(axum::Json(view))
 }

@@ -199,6 +199,36 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+/// The application layer's errors, with the codes and fields clients know.
+impl From<daojia_app::Error> for ApiError {
+    fn from(e: daojia_app::Error) -> Self {
+        use daojia_app::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::not_found(what),
+            E::Field {
+                field,
+                code,
+                message,
+            } => ApiError::field(&field, code, message),
+            E::Conflict { code, message } => {
+                let mut p = ApiError::conflict(code, message);
+                if code == daojia_app::error::SLOT_UNAVAILABLE {
+                    p.errors.push(FieldError::new(
+                        "window_start",
+                        code,
+                        "nobody can come in this window any more",
+                    ));
+                }
+                p
+            }
+            E::Forbidden { code, message } => ApiError::forbidden(code, message),
+            E::Transition(t) => crate::api::orders::transition_error(t),
+            E::Db(e) => e.into(),
+            E::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

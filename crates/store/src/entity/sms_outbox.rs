@@ -23,6 +23,8 @@ pub struct Model {
     /// The template's non-secret parameters (JSON object); a log-in code is never kept.
     #[sea_orm(column_type = "Text", nullable)]
     pub params: Option<String>,
+    /// The outbox event this message was sent for (unique), if any.
+    pub event_id: Option<Uuid>,
 }
 
 /// No relations are navigated through the ORM; joins are explicit queries.

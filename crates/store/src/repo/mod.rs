@@ -15,6 +15,7 @@ pub mod login_guard;
 pub mod meta;
 pub mod orders;
 pub mod otp;
+pub mod outbox;
 pub mod pii_backfill;
 pub mod planning;
 pub mod privacy;

@@ -327,6 +327,16 @@ async fn place_in(
     }
     .insert(tx)
     .await?;
+    emit(
+        tx,
+        &order,
+        0,
+        "place",
+        None,
+        Actor::Customer { id: new.customer },
+        now,
+    )
+    .await?;
     if !new.photos.is_empty() {
         let attached = super::uploads::attach(
             tx,
@@ -461,6 +471,7 @@ pub async fn place_rework(
         }
         .insert(&tx)
         .await?;
+        emit(&tx, &order, 0, "place", None, actor, now).await?;
         for j in follow_ups(&order, 0, true, false, now) {
             super::jobs::enqueue(&tx, j, now).await?;
         }
@@ -950,6 +961,16 @@ async fn try_apply_in(
         return Err(OrderError::Busy);
     }
     insert_event(tx, id, actor, &event, request_id).await?;
+    emit(
+        tx,
+        &order,
+        event.seq,
+        event.action.name(),
+        Some(event.from),
+        actor,
+        now,
+    )
+    .await?;
     let rescheduled = matches!(action, Action::Reschedule { .. });
     if event.from != event.to || rescheduled {
         for j in follow_ups(&order, event.seq, false, rescheduled, now) {
@@ -991,6 +1012,40 @@ async fn insert_event(
     .insert(db)
     .await?;
     Ok(())
+}
+
+/// Topic of the outbox event an order action emits: `order.` and the action's name
+/// (`order.place`, `order.offer`, `order.assign`, `order.cancel`...).
+pub fn topic(action: &str) -> String {
+    format!("order.{action}")
+}
+
+/// Writes the outbox event of an order's step `seq` in `db` (the step's transaction): who
+/// did what, the states before and after, the worker and window after. No personal data:
+/// consumers read what they need from the order.
+async fn emit(
+    db: &impl ConnectionTrait,
+    order: &Order,
+    seq: u32,
+    action: &str,
+    from: Option<OrderState>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Uuid, DbErr> {
+    let (actor_type, actor_id) = actor_columns(actor);
+    let payload = serde_json::json!({
+        "order_id": order.id.0,
+        "seq": seq,
+        "action": action,
+        "from": from.map(|s| s.as_str()),
+        "to": order.state.as_str(),
+        "actor_type": actor_type,
+        "actor_id": actor_id,
+        "worker_id": order.worker.map(|w| w.0),
+        "window_start": order.window.start,
+        "window_end": order.window.end,
+    });
+    super::outbox::append(db, &topic(action), order.id.0, &payload, now).await
 }
 
 /// Filters for the operations order list; all optional.

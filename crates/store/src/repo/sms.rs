@@ -43,6 +43,35 @@ pub async fn record(
     e: OutboxEntry<'_>,
     now: DateTime<Utc>,
 ) -> Result<sms_outbox::Model, DbErr> {
+    record_for(store, e, None, now).await
+}
+
+/// Records a message sent for the outbox event `event_id` (unique: a second record for one
+/// event is refused with a unique violation).
+pub async fn record_for_event(
+    store: &Store,
+    e: OutboxEntry<'_>,
+    event_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<sms_outbox::Model, DbErr> {
+    record_for(store, e, Some(event_id), now).await
+}
+
+/// Whether a message was recorded for the outbox event `event_id`.
+pub async fn sent_for_event(store: &Store, event_id: Uuid) -> Result<bool, DbErr> {
+    Ok(sms_outbox::Entity::find()
+        .filter(sms_outbox::Column::EventId.eq(event_id))
+        .one(store.db())
+        .await?
+        .is_some())
+}
+
+async fn record_for(
+    store: &Store,
+    e: OutboxEntry<'_>,
+    event_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<sms_outbox::Model, DbErr> {
     sms_outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
         created_at: Set(now),
@@ -56,6 +85,7 @@ pub async fn record(
         provider_message_id: Set(e.provider_message_id),
         error: Set(e.error),
         params: Set(Some(e.params.to_string())),
+        event_id: Set(event_id),
     }
     .insert(store.db())
     .await

@@ -1,0 +1,210 @@
+//! Placing an order (下单): the notes and coupon checked, the saved address and its area
+//! looked up, the window checked against the area's hours, the photos checked, the lines
+//! priced by the server, a place in the window claimed under the area's booking lock, and,
+//! in the demo, the amount due paid, all in one transaction.
+//!
+//! [`begin`] returns the placement with its transaction still open, so the caller can write
+//! what belongs with it (the HTTP layer completes the request's `Idempotency-Key` there)
+//! before [`Placing::commit`]: the order and its key commit together or not at all.
+
+use super::area::{address_and_area, check_window, claim, pool};
+use super::pricing::{LineRequest, price};
+use crate::{App, Error, Result};
+use chrono::{DateTime, Utc};
+use daojia_domain::geo::LatLng;
+use daojia_domain::ids::CustomerId;
+use daojia_domain::money::Money;
+use daojia_domain::order::machine::{Action, Actor, Order, PaymentMethod};
+use daojia_domain::phone::Phone;
+use daojia_store::entity::service_order;
+use daojia_store::repo::accounts::address_context as ctx;
+use daojia_store::repo::{orders, uploads};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use uuid::Uuid;
+
+/// Most photos on one order or case.
+pub const MAX_PHOTOS: usize = 6;
+
+/// Longest notes, characters.
+pub const MAX_NOTES: usize = 500;
+
+/// What a customer orders.
+#[derive(Debug, Clone)]
+pub struct PlaceOrder {
+    /// Who orders.
+    pub customer: Uuid,
+    /// The items (1–5).
+    pub items: Vec<LineRequest>,
+    /// One of the customer's saved addresses.
+    pub address_id: Uuid,
+    /// Start of the appointment window.
+    pub window_start: DateTime<Utc>,
+    /// Notes for the worker.
+    pub notes: String,
+    /// The customer's `problem` photos.
+    pub photo_ids: Vec<Uuid>,
+    /// A coupon code (refused until coupons exist).
+    pub coupon: Option<String>,
+}
+
+/// A placed order whose transaction is still open.
+pub struct Placing {
+    tx: DatabaseTransaction,
+    /// The order row as written (paid, in the demo).
+    pub row: service_order::Model,
+    /// The state machine's view of it.
+    pub order: Order,
+}
+
+impl Placing {
+    /// The open transaction, to read the order back or write what commits with it.
+    pub fn tx(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+
+    /// Commits the placement (and whatever the caller wrote in [`Placing::tx`]).
+    pub async fn commit(self, app: &App) -> Result<(service_order::Model, Order)> {
+        self.tx.commit().await?;
+        app.wake_relay();
+        Ok((self.row, self.order))
+    }
+
+    /// Gives the placement up. Explicitly: a dropped transaction keeps its locks (the
+    /// booking lock) until its connection is used again.
+    pub async fn rollback(self) {
+        let _ = self.tx.rollback().await;
+    }
+}
+
+/// Checks that every id is one of `customer`'s photos for `purpose` (errors name
+/// `photo_ids[i]`).
+pub async fn check_photos(app: &App, customer: Uuid, ids: &[Uuid], purpose: &str) -> Result<()> {
+    if ids.len() > MAX_PHOTOS {
+        return Err(Error::field(
+            "photo_ids",
+            "too_many",
+            format!("at most {MAX_PHOTOS} photos"),
+        ));
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let ok = uploads::get(app.store.db(), *id).await?.is_some_and(|u| {
+            u.owner_type == "customer" && u.owner_id == customer && u.purpose == purpose
+        });
+        if !ok {
+            return Err(Error::field(
+                format!("photo_ids[{i}]"),
+                "unknown_photo",
+                format!("not one of your `{purpose}` photos"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Places the order and commits.
+pub async fn place(
+    app: &App,
+    input: PlaceOrder,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(service_order::Model, Order)> {
+    begin(app, input, now, request_id).await?.commit(app).await
+}
+
+/// Places the order in a transaction left open for the caller (see the module's text).
+pub async fn begin(
+    app: &App,
+    input: PlaceOrder,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<Placing> {
+    if input.notes.chars().count() > MAX_NOTES {
+        return Err(Error::field(
+            "notes",
+            "too_long",
+            format!("at most {MAX_NOTES} characters"),
+        ));
+    }
+    if input
+        .coupon
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty())
+    {
+        return Err(Error::field(
+            "coupon",
+            "coupons_unavailable",
+            "coupons are not available yet",
+        ));
+    }
+    let (address, area) = address_and_area(app, input.customer, input.address_id).await?;
+    let window = check_window(&area, input.window_start, now)?;
+    check_photos(app, input.customer, &input.photo_ids, "problem").await?;
+    let priced = price(app, input.items, &area).await?;
+    let v = app.store.vault();
+    let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(Error::internal);
+    let contact_phone = Phone::parse(&dec(ctx::CONTACT_PHONE, &address.contact_phone_enc)?)
+        .map_err(Error::internal)?;
+    let new = orders::NewOrder {
+        customer: CustomerId(input.customer),
+        area_code: Some(area.code.clone()),
+        address_id: Some(address.id),
+        contact_name: dec(ctx::CONTACT_NAME, &address.contact_name_enc)?,
+        contact_phone,
+        address: dec(ctx::ADDRESS, &address.address_enc)?,
+        house_number: dec(ctx::HOUSE_NUMBER, &address.house_number_enc)?,
+        at: LatLng::new(address.lat, address.lng),
+        window,
+        plan: priced.plan,
+        policy: priced.policy,
+        notes: input.notes,
+        lines: priced.lines,
+        duration_min: priced.duration_min,
+        skills: priced.skills,
+        photos: input.photo_ids,
+    };
+    let pool = pool(app, &area).await?;
+    let slot = claim(app, &area, &pool);
+    let tx = app.store.db().begin().await?;
+    match write(app, &tx, new, now, request_id, slot).await {
+        Ok((row, order)) => Ok(Placing { tx, row, order }),
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// The order and, in the demo, its payment of what is due before dispatch.
+async fn write(
+    app: &App,
+    tx: &DatabaseTransaction,
+    new: orders::NewOrder,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    slot: orders::SlotClaim<'_>,
+) -> Result<(service_order::Model, Order)> {
+    let (mut row, mut order) =
+        orders::place_tx(tx, &app.store, new, now, request_id, Some(slot)).await?;
+    let due = order.due_before_dispatch();
+    if app.settings.demo_autopay && due > Money::ZERO {
+        let payment = Action::RecordPayment {
+            amount: due,
+            method: PaymentMethod::Demo,
+            reference: format!("demo-{}", row.order_no),
+        };
+        (_, order) = orders::apply_tx(
+            tx,
+            &app.store,
+            row.id,
+            Actor::System,
+            payment,
+            now,
+            request_id,
+        )
+        .await?;
+        row = orders::get(tx, row.id)
+            .await?
+            .ok_or(Error::NotFound("order"))?;
+    }
+    Ok((row, order))
+}

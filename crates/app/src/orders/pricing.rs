@@ -1,0 +1,140 @@
+//! Pricing an order's lines with the area's overrides: what is due before a worker is
+//! sent, the working time, the skills needed and the policy the order is placed under.
+
+use crate::{App, Error, Result};
+use daojia_domain::money::Money;
+use daojia_domain::order::machine::PaymentPlan;
+use daojia_domain::order::policy::Policy;
+use daojia_domain::pricing::{self, ItemOption, Selection};
+use daojia_store::entity::service_area;
+use daojia_store::repo::{catalog, orders};
+
+/// One item to price: its code, chosen options, units.
+#[derive(Debug, Clone)]
+pub struct LineRequest {
+    /// Item code.
+    pub item: String,
+    /// Chosen options (others take their first choice).
+    pub options: Vec<Selection>,
+    /// Units.
+    pub quantity: u32,
+}
+
+/// Items priced by the server for one area, with what the visit needs.
+#[derive(Debug, Clone)]
+pub struct Priced {
+    /// The lines.
+    pub lines: Vec<orders::NewLine>,
+    /// Full payment, or a deposit first.
+    pub plan: PaymentPlan,
+    /// Working time including the longest packing-up time of the items, minutes.
+    pub duration_min: u32,
+    /// Skills the worker needs (all items').
+    pub skills: Vec<String>,
+    /// The rules: the first item's own policy, else the area's, else the default.
+    pub policy: Policy,
+}
+
+/// Prices the lines with the area's price overrides. Errors name the line's field
+/// (`items[1].item`, `items[0].quantity`).
+pub async fn price(
+    app: &App,
+    items: Vec<LineRequest>,
+    area: &service_area::Model,
+) -> Result<Priced> {
+    let db = app.store.db();
+    if items.is_empty() || items.len() > 5 {
+        return Err(Error::field("items", "count", "between 1 and 5 items"));
+    }
+    let on_shelf = catalog::items_on_shelf(db).await?;
+    let overrides = catalog::area_prices(db, &area.code).await?;
+    let off = catalog::items_not_offered(db, &area.code).await?;
+    let mut lines = Vec::with_capacity(items.len());
+    let mut deposit = Money::ZERO;
+    let mut any_deposit = false;
+    let mut duration = 0u32;
+    let mut buffer = 0u32;
+    let mut skills: Vec<String> = vec![];
+    let mut policy: Option<Policy> = None;
+    for (i, l) in items.into_iter().enumerate() {
+        let item = on_shelf.iter().find(|x| x.code == l.item).ok_or_else(|| {
+            Error::field(
+                format!("items[{i}].item"),
+                "unknown_item",
+                format!("`{}` is not on offer", l.item),
+            )
+        })?;
+        if off.contains(&item.code) {
+            return Err(Error::field(
+                format!("items[{i}].item"),
+                "not_offered_here",
+                format!("`{}` is not offered at this address", item.name),
+            ));
+        }
+        let options: Vec<ItemOption> =
+            serde_json::from_str(&item.options).map_err(Error::internal)?;
+        let area_price = overrides
+            .iter()
+            .find(|o| o.item_code == item.code)
+            .map(|o| pricing::AreaPrice {
+                base_price: o.base_price_fen.map(Money::fen),
+                markup_percent: o.markup_percent,
+            });
+        let q = pricing::quote(
+            Money::fen(item.base_price_fen),
+            item.base_duration_min.max(0) as u32,
+            &options,
+            area_price.as_ref(),
+            &l.options,
+            l.quantity,
+        )
+        .map_err(|e| Error::field(format!("items[{i}].{}", e.field), e.code, e.message))?;
+        if item.payment_mode == "deposit" {
+            any_deposit = true;
+            deposit = deposit + Money::fen(item.deposit_fen * i64::from(q.quantity)).min(q.total);
+        } else {
+            deposit = deposit + q.total;
+        }
+        duration += q.duration_min;
+        buffer = buffer.max(item.buffer_min.max(0) as u32);
+        let needs: Vec<String> = serde_json::from_str(&item.skills).unwrap_or_default();
+        for s in needs {
+            if !skills.contains(&s) {
+                skills.push(s);
+            }
+        }
+        if policy.is_none() {
+            policy = item
+                .policy
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok());
+        }
+        lines.push(orders::NewLine {
+            item_code: item.code.clone(),
+            item_name: item.name.clone(),
+            quantity: q.quantity,
+            unit_price: q.unit_price,
+            total: q.total,
+            duration_min: q.duration_min,
+            selections: q.selections,
+        });
+    }
+    let policy = policy
+        .or_else(|| {
+            area.policy
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok())
+        })
+        .unwrap_or_default();
+    Ok(Priced {
+        lines,
+        plan: if any_deposit {
+            PaymentPlan::Deposit { deposit }
+        } else {
+            PaymentPlan::Full
+        },
+        duration_min: duration + buffer,
+        skills,
+        policy,
+    })
+}

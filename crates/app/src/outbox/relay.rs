@@ -1,0 +1,212 @@
+//! The relay: delivers outbox events to in-process consumers, in position order, after
+//! they commit (woken by the use cases) and on a timer (events written by other nodes).
+//!
+//! - **Progress** per consumer in `outbox_consumer`, so a restart goes on where it stopped.
+//! - **One deliverer per consumer.** A relay delivers to a consumer only while it holds the
+//!   consumer's lease (taken with one conditional update, the same on SQLite, PostgreSQL
+//!   and MariaDB) and records progress only while it still holds it; every node runs a
+//!   relay and one of them delivers to each consumer.
+//! - **Failures** are retried with back-off for that consumer alone; the others go on.
+//! - **Holes.** Positions are handed out at insert, not at commit: an event may be visible
+//!   while one with a lower position is still being written, and a rolled-back
+//!   transition leaves a hole for ever. The relay stops before a hole until it has been
+//!   open for [`RelayOptions::grace`] (longer than any transaction runs), then passes it.
+
+use super::{Consumer, Event};
+use crate::{App, Result};
+use chrono::{DateTime, Duration, Utc};
+use daojia_store::repo::outbox;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::watch;
+
+/// How a relay runs.
+#[derive(Debug, Clone)]
+pub struct RelayOptions {
+    /// This relay's name in leases (unique per process).
+    pub owner: String,
+    /// How long a consumer's lease lasts without renewal.
+    pub lease: Duration,
+    /// Events read per consumer and round.
+    pub batch: u64,
+    /// How long a hole in the positions is waited for before it is passed over.
+    pub grace: std::time::Duration,
+    /// Pause between rounds when nothing woke the relay.
+    pub poll: std::time::Duration,
+}
+
+impl Default for RelayOptions {
+    fn default() -> Self {
+        RelayOptions {
+            owner: format!("relay-{}", uuid::Uuid::now_v7().simple()),
+            lease: Duration::seconds(30),
+            batch: 100,
+            grace: std::time::Duration::from_secs(60),
+            poll: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
+/// Delivers outbox events to its consumers.
+pub struct Relay {
+    app: App,
+    consumers: Vec<Arc<dyn Consumer>>,
+    opts: RelayOptions,
+    /// Per consumer: the first missing position and when this relay first saw it missing.
+    holes: Mutex<HashMap<&'static str, (i64, Instant)>>,
+}
+
+impl Relay {
+    /// A relay over `app`'s database with no consumers yet.
+    pub fn new(app: App, opts: RelayOptions) -> Relay {
+        Relay {
+            app,
+            consumers: vec![],
+            opts,
+            holes: Mutex::default(),
+        }
+    }
+
+    /// Adds a consumer.
+    pub fn with(mut self, consumer: Arc<dyn Consumer>) -> Relay {
+        self.consumers.push(consumer);
+        self
+    }
+
+    /// Registers the consumers in the database (a new one starts after the latest event).
+    pub async fn register(&self, now: DateTime<Utc>) -> Result<()> {
+        for c in &self.consumers {
+            outbox::register(self.app.store.db(), c.name(), now).await?;
+        }
+        Ok(())
+    }
+
+    /// One round: delivers what it can to each consumer whose lease it holds or can take;
+    /// returns how many events were handed to consumers.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize> {
+        let mut delivered = 0;
+        for c in &self.consumers {
+            delivered += self.deliver(c.as_ref(), now).await?;
+        }
+        Ok(delivered)
+    }
+
+    async fn deliver(&self, c: &dyn Consumer, now: DateTime<Utc>) -> Result<usize> {
+        let db = self.app.store.db();
+        let name = c.name();
+        let owner = self.opts.owner.as_str();
+        let Some(progress) = outbox::claim(db, name, owner, self.opts.lease, now).await? else {
+            return Ok(0);
+        };
+        if progress.retry_at.is_some_and(|t| t > now) {
+            return Ok(0);
+        }
+        let mut handed = 0;
+        // `done`: everything up to here is handled or not wanted; `recorded`: in the database.
+        let (mut done, mut recorded) = (progress.position, progress.position);
+        for row in outbox::after(db, progress.position, self.opts.batch).await? {
+            if row.position != done + 1 && !self.hole_passed(name, done + 1) {
+                break;
+            }
+            let event = Event::from_row(row);
+            if c.wants(&event.topic) {
+                handed += 1;
+                if let Err(e) = c.handle(&event).await {
+                    if done > recorded {
+                        outbox::advance(db, name, owner, done, now).await?;
+                    }
+                    let attempts = progress.attempts.clamp(0, 8) as u32;
+                    let backoff = Duration::seconds(2i64.pow(attempts).min(300));
+                    tracing::warn!(consumer = name, event = %event.id, topic = %event.topic, error = %e, attempt = attempts + 1, "outbox consumer failed; retrying later");
+                    outbox::failed(db, name, owner, &e.to_string(), now + backoff, now).await?;
+                    return Ok(handed);
+                }
+                if !outbox::advance(db, name, owner, event.position, now).await? {
+                    // Another relay took the consumer over; it goes on from its record.
+                    return Ok(handed);
+                }
+                recorded = event.position;
+            }
+            done = event.position;
+        }
+        if done > recorded {
+            outbox::advance(db, name, owner, done, now).await?;
+        }
+        Ok(handed)
+    }
+
+    /// Whether the hole starting at `missing` has been open long enough to pass.
+    fn hole_passed(&self, consumer: &'static str, missing: i64) -> bool {
+        let mut holes = self.holes.lock().unwrap_or_else(|p| p.into_inner());
+        match holes.get(consumer) {
+            Some((m, since)) if *m == missing => {
+                if since.elapsed() >= self.opts.grace {
+                    holes.remove(consumer);
+                    tracing::info!(
+                        consumer,
+                        position = missing,
+                        "outbox: passing a hole (a transaction that rolled back)"
+                    );
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => {
+                holes.insert(consumer, (missing, Instant::now()));
+                self.opts.grace.is_zero()
+            }
+        }
+    }
+
+    /// Gives every lease back (on shutdown), so another node takes over at once.
+    pub async fn release(&self) {
+        for c in &self.consumers {
+            if let Err(e) = outbox::release(self.app.store.db(), c.name(), &self.opts.owner).await {
+                tracing::warn!(consumer = c.name(), error = %e, "cannot release the outbox lease");
+            }
+        }
+    }
+
+    /// Runs rounds until `stop` turns true: after every commit that wrote events (in this
+    /// process) and at least every [`RelayOptions::poll`].
+    pub async fn run(
+        self,
+        clock: Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let woken = self.app.outbox_written.clone();
+        let mut registered = false;
+        loop {
+            if !registered {
+                match self.register(clock()).await {
+                    Ok(()) => registered = true,
+                    Err(e) => tracing::warn!(error = %e, "cannot register outbox consumers"),
+                }
+            }
+            let handed = if registered {
+                match self.tick(clock()).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox relay: database unavailable");
+                        0
+                    }
+                }
+            } else {
+                0
+            };
+            if handed == 0 {
+                tokio::select! {
+                    _ = woken.notified() => {}
+                    _ = tokio::time::sleep(self.opts.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            if *stop.borrow() {
+                break;
+            }
+        }
+        self.release().await;
+    }
+}

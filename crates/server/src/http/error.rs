@@ -199,6 +199,28 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+impl From<daojia_app::Error> for ApiError {
+    /// The application layer's errors as problems: a missing thing is 404, bad input 422
+    /// with the field, a conflict with the current state 409, a refusal 403, a refused
+    /// order transition as the order endpoints answer it; the rest is our fault (500).
+    fn from(e: daojia_app::Error) -> Self {
+        use daojia_app::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::not_found(what),
+            E::Field {
+                field,
+                code,
+                message,
+            } => ApiError::field(&field, code, message),
+            E::Conflict { code, message } => ApiError::conflict(code, message),
+            E::Forbidden { code, message } => ApiError::forbidden(code, message),
+            E::Transition(t) => crate::api::orders::transition_error(t),
+            E::Db(e) => ApiError::from(e),
+            E::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

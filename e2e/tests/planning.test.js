@@ -116,6 +116,7 @@ test('a dispatcher runs route planning for a booked demo day and sees routes, ti
   const assign = Number(await page.getByTestId('commit-assign').innerText());
   assert.ok(assign >= 1, `${assign} orders to assign`);
   assert.equal(assign, await page.locator('.route-map__stop').count(), 'every order on a route is assigned');
+  await page.waitForTimeout(500); // the dialog's opening animation
   await page.screenshot({ path: join(OUT, 'planning-commit-confirm.png') });
   await page.getByTestId('commit-confirm').click();
   await page.getByTestId('plan-committed').waitFor({ timeout: 15_000 });

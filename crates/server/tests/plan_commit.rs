@@ -464,6 +464,29 @@ async fn a_plan_made_on_one_node_is_read_and_committed_on_another() {
                 .unwrap()
                 .is_empty()
         );
+        assert!(
+            on_b["plan"]["routes"][0]["stops"][0]["at"]["lat"]
+                .as_f64()
+                .unwrap()
+                > 30.0
+        );
+        // Stored without personal data: names, homes and positions are read when shown.
+        let row = daojia_store::repo::route_plans::get(app.state.store.db(), id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let stored: Value = serde_json::from_str(row.result.as_deref().unwrap()).unwrap();
+        for r in stored["routes"].as_array().unwrap() {
+            assert_eq!(r["worker_name"], "", "{b:?}");
+            assert_eq!(r["home"], json!({"lat": 0.0, "lng": 0.0}));
+            assert!(
+                r["stops"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["at"].is_null())
+            );
+        }
         let list = call(
             &node_b,
             Method::GET,

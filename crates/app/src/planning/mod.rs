@@ -26,7 +26,7 @@ pub use read::{PlanStatus, get, list, status_of, sweep};
 pub use run::{Clock, Solver, Start, StartPlan, start};
 pub use solve::{STABILITY, Solved, reason_code, solve_day, told_plan};
 pub use view::{
-    PlanLeftOut, PlanResult, PlanRoute, PlanStop, PlanTotals, PlanWorker, Point, fill_names,
+    PlanLeftOut, PlanResult, PlanRoute, PlanStop, PlanTotals, PlanWorker, Point, fill_personal_data,
 };
 
 /// Most orders (the area's and the other areas' its workers hold) a plan may have.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::commit::CommitSummary;
 use super::run::Solver;
-use super::view::{PlanResult, fill_names};
+use super::view::{PlanResult, fill_personal_data};
 use super::{INTERRUPTED, STALE};
 use crate::{App, Error, Result};
 
@@ -135,7 +135,7 @@ pub async fn get(
     let mut out = status_of(&row, solver);
     if let Some(text) = row.result.as_deref() {
         let mut plan: PlanResult = serde_json::from_str(text).map_err(Error::internal)?;
-        fill_names(app, &mut plan).await?;
+        fill_personal_data(app, &mut plan).await?;
         out.plan = Some(plan);
     }
     Ok(out)

@@ -257,7 +257,8 @@ async fn store_ready(
         km: r.totals.km,
         hours: r.totals.hours,
         cost: Some(solved.cost),
-        result: serde_json::to_value(solved.result.clone().without_names()).unwrap_or_default(),
+        result: serde_json::to_value(solved.result.clone().without_personal_data())
+            .unwrap_or_default(),
         stops: solved.stops,
     };
     route_plans::finish_ready(app.store.db(), id, finished, now).await

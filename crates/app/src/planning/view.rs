@@ -1,7 +1,10 @@
 //! A plan as the console shows it: routes with times and distances, orders left out with
-//! the reason, totals against the current assignment. Stored as JSON with the plan
-//! (without the workers' names, which are personal data kept encrypted: [`fill_names`]
-//! reads them when the plan is shown).
+//! the reason, totals against the current assignment. Stored as JSON with the plan, without
+//! personal data: the workers' names (kept encrypted), their homes and the visits'
+//! positions (which erasing an account clears or rounds in their own tables) are left out,
+//! and [`fill_personal_data`] reads them from their rows when the plan is shown.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -163,17 +166,24 @@ pub struct PlanResult {
 }
 
 impl PlanResult {
-    /// The plan without the workers' names (to store).
-    pub fn without_names(mut self) -> PlanResult {
-        self.routes.iter_mut().for_each(|r| r.worker_name.clear());
+    /// The plan without personal data (to store): no names, homes or positions.
+    pub fn without_personal_data(mut self) -> PlanResult {
+        const NOWHERE: Point = Point { lat: 0.0, lng: 0.0 };
+        for r in &mut self.routes {
+            r.worker_name.clear();
+            r.home = NOWHERE;
+            r.stops.iter_mut().for_each(|s| s.at = None);
+        }
+        self.unassigned.iter_mut().for_each(|u| u.at = NOWHERE);
         self.workers.iter_mut().for_each(|w| w.worker_name.clear());
         self
     }
 }
 
-/// Fills in the workers' names of a stored plan from their (encrypted) records.
-pub async fn fill_names(app: &App, plan: &mut PlanResult) -> crate::Result<()> {
-    use daojia_store::entity::worker;
+/// Fills in the workers' names and homes and the visits' positions of a stored plan from
+/// their rows, as they are now.
+pub async fn fill_personal_data(app: &App, plan: &mut PlanResult) -> crate::Result<()> {
+    use daojia_store::entity::{service_order, worker};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let mut ids: Vec<Uuid> = plan
         .routes
@@ -183,7 +193,8 @@ pub async fn fill_names(app: &App, plan: &mut PlanResult) -> crate::Result<()> {
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut names = std::collections::HashMap::new();
+    let mut names = HashMap::new();
+    let mut homes = HashMap::new();
     for chunk in ids.chunks(500) {
         for w in worker::Entity::find()
             .filter(worker::Column::Id.is_in(chunk.to_vec()))
@@ -193,14 +204,52 @@ pub async fn fill_names(app: &App, plan: &mut PlanResult) -> crate::Result<()> {
             let name = daojia_store::repo::accounts::worker_name(&app.store, &w)
                 .unwrap_or_else(|_| "•••".into());
             names.insert(w.id, name);
+            let home = Point {
+                lat: w.home_lat,
+                lng: w.home_lng,
+            };
+            homes.insert(w.id, home);
+        }
+    }
+    let orders: Vec<Uuid> = plan
+        .routes
+        .iter()
+        .flat_map(|r| r.stops.iter().filter_map(|s| s.order_id))
+        .chain(plan.unassigned.iter().map(|u| u.order_id))
+        .collect();
+    let mut places = HashMap::new();
+    for chunk in orders.chunks(500) {
+        for o in service_order::Entity::find()
+            .filter(service_order::Column::Id.is_in(chunk.to_vec()))
+            .all(app.store.db())
+            .await?
+        {
+            places.insert(
+                o.id,
+                Point {
+                    lat: o.lat,
+                    lng: o.lng,
+                },
+            );
         }
     }
     let name = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
-    plan.routes
-        .iter_mut()
-        .for_each(|r| r.worker_name = name(&r.worker_id));
-    plan.workers
-        .iter_mut()
-        .for_each(|w| w.worker_name = name(&w.worker_id));
+    for r in &mut plan.routes {
+        r.worker_name = name(&r.worker_id);
+        if let Some(home) = homes.get(&r.worker_id) {
+            r.home = *home;
+        }
+        for s in &mut r.stops {
+            s.at = s.order_id.and_then(|o| places.get(&o).copied());
+        }
+    }
+    for u in &mut plan.unassigned {
+        if let Some(at) = places.get(&u.order_id) {
+            u.at = *at;
+        }
+    }
+    for w in &mut plan.workers {
+        w.worker_name = name(&w.worker_id);
+    }
     Ok(())
 }

@@ -1,8 +1,9 @@
 // A dispatcher plans a demo day in the console: orders are booked and paid in one area
 // through the API (the demo pays itself), then the dispatcher opens route planning for that
 // area and day, runs it, follows the progress and sees the routes on the map, a timeline per
-// worker and the totals against the current assignment. Screenshots go to
-// test-output/e2e/planning-*.png.
+// worker and the totals against the current assignment; then commits the plan through the
+// confirmation (what will change) and sees it committed, its orders assigned to the routes'
+// workers and the plan listed as committed. Screenshots go to test-output/e2e/planning-*.png.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -104,8 +105,41 @@ test('a dispatcher runs route planning for a booked demo day and sees routes, ti
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(OUT, 'planning-plan.png'), fullPage: true });
 
-  // A reload finds the plan again by its id.
+  // A reload finds the plan again by its id (the server stores it).
   await page.reload();
   await page.getByTestId('plan-timeline').waitFor({ timeout: 15_000 });
+
+  // Commit: the confirmation says what will change, then the page shows the committed plan.
+  const planId = new URL(page.url()).searchParams.get('plan');
+  await page.getByTestId('plan-commit').click();
+  await page.getByTestId('commit-preview').waitFor();
+  const assign = Number(await page.getByTestId('commit-assign').innerText());
+  assert.ok(assign >= 1, `${assign} orders to assign`);
+  assert.equal(assign, await page.locator('.route-map__stop').count(), 'every order on a route is assigned');
+  await page.waitForTimeout(500); // the dialog's opening animation
+  await page.screenshot({ path: join(OUT, 'planning-commit-confirm.png') });
+  await page.getByTestId('commit-confirm').click();
+  await page.getByTestId('plan-committed').waitFor({ timeout: 15_000 });
+  const committed = await page.getByTestId('plan-committed').innerText();
+  assert.match(committed, /已于 .* 下发：派单 \d+/);
+  assert.equal(await page.getByTestId('plan-commit').count(), 0, 'a committed plan is not committed again');
+  await page.getByTestId('plan-recent-status').first().waitFor();
+  assert.equal(await page.getByTestId('plan-recent-status').first().innerText(), '已下发');
+  await page.screenshot({ path: join(OUT, 'planning-committed.png'), fullPage: true });
+
+  // The orders are now the routes' workers'.
+  const login = await call('POST', '/api/v1/public/auth/staff/login', { login: 'dispatcher', password: demo.staffPassword });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  const token = login.body.access_token;
+  const shown = await call('GET', `/api/v1/admin/plans/${planId}`, undefined, token);
+  assert.equal(shown.body.status, 'committed');
+  assert.equal(shown.body.commit.assigned, assign);
+  for (const route of shown.body.plan.routes) {
+    for (const stop of route.stops.filter((x) => x.kind === 'order' && !x.elsewhere)) {
+      const o = await call('GET', `/api/v1/admin/orders/${stop.order_id}`, undefined, token);
+      assert.equal(o.body.state, 'accepted', JSON.stringify(o.body));
+      assert.equal(o.body.worker_id, route.worker_id);
+    }
+  }
   await ctx.close();
 });

@@ -13,6 +13,7 @@ pub mod error;
 pub mod orders;
 pub mod outbox;
 pub mod settings;
+pub mod planning;
 
 pub use context::App;
 pub use error::{Error, Result};

@@ -7,9 +7,9 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
+use daojia_app::planning::{self, PlanResult};
 use daojia_dispatch::vrp::cli::solve_solomon_file;
 use daojia_server::config::Config;
-use daojia_server::planning::{self, PlanResult};
 
 /// Subcommands of `daojia vrp`.
 #[derive(Subcommand)]
@@ -112,7 +112,8 @@ async fn plan(cfg: Config, args: PlanArgs) -> anyhow::Result<()> {
             pending.len()
         );
     }
-    let loaded = planning::load(&store, &args.area, date, Utc::now())
+    let app = daojia_app::App::new(store, std::sync::Arc::new(cfg.travel.clone()));
+    let loaded = planning::load(&app, &args.area, date, Utc::now())
         .await?
         .with_context(|| format!("there is no service area `{}`", args.area))?;
     let travel = cfg.travel.clone();
@@ -122,7 +123,7 @@ async fn plan(cfg: Config, args: PlanArgs) -> anyhow::Result<()> {
     let area = loaded.day.area.name.clone();
     let solving = loaded.clone();
     let result = tokio::task::spawn_blocking(move || {
-        planning::solve_day(&solving, &travel, seconds, threads, None)
+        planning::solve_day(&solving, &travel, seconds, threads, None, None).map(|s| s.result)
     })
     .await?
     .map_err(|e| anyhow::anyhow!("cannot plan the day: {e}"))?;

@@ -13,7 +13,6 @@ pub mod jobs;
 pub mod logging;
 pub mod ops;
 pub mod password;
-pub mod planning;
 pub mod privacy;
 pub mod ratelimit;
 pub mod state;
@@ -153,7 +152,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         metrics: opts.metrics,
         demo: opts.demo,
         travel,
-        plans: Arc::new(planning::Plans::default()),
+        plans: Arc::new(daojia_app::planning::Solver::default()),
         app,
         files: Arc::new(files::LocalFiles::new(
             config
@@ -197,6 +196,16 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, "listening");
     let router = app(state.clone());
+    // Plans that were solving on a node that stopped (this one, before a restart) are
+    // marked interrupted rather than left solving for ever.
+    match daojia_app::planning::sweep(&state.app, state.now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            plans = n,
+            "route plans left solving by a stopped node marked interrupted"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot check for interrupted route plans"),
+    }
     // The durable job queue (order timers, reminders, alarms, retention) runs beside the
     // API on every node; jobs are claimed, so nodes never run one twice.
     let (stop_jobs, stop) = tokio::sync::watch::channel(false);

@@ -46,8 +46,9 @@ pub struct Inner {
     pub files: Arc<dyn crate::files::FileStore>,
     /// Travel times for slot search and planning.
     pub travel: Arc<dyn daojia_domain::travel::TravelTime>,
-    /// Route plans made in this process (kept in memory, a few at a time).
-    pub plans: Arc<crate::planning::Plans>,
+    /// The route plans searching on this node (a few at a time; plans themselves are in
+    /// the database).
+    pub plans: Arc<daojia_app::planning::Solver>,
     /// The application layer (use cases) over the same store and travel times.
     pub app: daojia_app::App,
 }

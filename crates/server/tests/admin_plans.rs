@@ -246,7 +246,8 @@ async fn a_dispatcher_plans_a_booked_day_and_every_order_is_placed_or_explained(
 
         // The routes respect windows, shifts, breaks and skills: the solver's checker on the
         // day as the database holds it.
-        let loaded = daojia_server::planning::load(&app.state.store, &area, date, app.state.now())
+        let planner = daojia_app::App::new(app.state.store.clone(), app.state.travel.clone());
+        let loaded = daojia_app::planning::load(&planner, &area, date, app.state.now())
             .await
             .unwrap()
             .unwrap();

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   PALETTE,
+  SKIP_REASONS,
   colorOf,
   compareTotals,
   hourTicks,
   oneDecimal,
   plannedOrders,
+  skipReasonKey,
   span,
+  statusTag,
   timelineScale,
   tomorrow,
   type PlanRoute,
@@ -89,5 +92,29 @@ describe('route planning page', () => {
     // 23:30 on 1 December in New York is already 2 December in Shanghai.
     expect(tomorrow(new Date('2026-12-02T04:30:00Z'), 'Asia/Shanghai')).toBe('2026-12-03');
     expect(tomorrow(new Date('2026-12-31T20:00:00Z'), 'Asia/Shanghai')).toBe('2027-01-02');
+  });
+});
+
+describe('committing a plan', () => {
+  it('names every skip reason the server gives, and an unknown one generically', async () => {
+    const { plansZhCN } = await import('../src/i18n/plans.zh-CN');
+    const { plansEn } = await import('../src/i18n/plans.en');
+    for (const messages of [plansZhCN, plansEn]) {
+      const reasons = messages.plans.commit.reasons as Record<string, string>;
+      const known = (key: string): boolean => key.replace('plans.commit.reasons.', '') in reasons;
+      for (const r of SKIP_REASONS) {
+        expect(skipReasonKey(r, known)).toBe(`plans.commit.reasons.${r}`);
+        expect(reasons[r]).toBeTruthy();
+      }
+      expect(skipReasonKey('gremlins', known)).toBe('plans.commit.reasons.other');
+    }
+  });
+
+  it('tags committed plans as success, failed ones as danger and superseded ones as info', () => {
+    expect(statusTag('committed')).toBe('success');
+    expect(statusTag('ready')).toBe('primary');
+    expect(statusTag('failed')).toBe('danger');
+    expect(statusTag('solving')).toBe('warning');
+    expect(statusTag('superseded')).toBe('info');
   });
 });

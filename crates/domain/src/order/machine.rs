@@ -88,6 +88,10 @@ pub enum AssignedBy {
     Grab,
     /// The customer chose them.
     Chosen,
+    /// A dispatcher committed a route plan that gives the order to them. Unlike a manual
+    /// assignment, it may move an accepted order from another worker (the commit asks for
+    /// that explicitly).
+    Plan,
 }
 
 /// What staff decide on an after-sales case.
@@ -598,6 +602,10 @@ impl Order {
                         Ok(Step::changed())
                     }
                     Accepted if self.worker == Some(*worker) => Ok(Step::Noop),
+                    Accepted if *by == AssignedBy::Plan => {
+                        self.worker = Some(*worker);
+                        Ok(Step::changed())
+                    }
                     _ => Err(invalid()),
                 }
             }

@@ -1,25 +1,31 @@
-//! Route planning in the operations console: ask for a plan of an area's day, then poll it.
+//! Route planning in the operations console: ask for a plan of an area's day, poll it,
+//! list the day's plans, commit one to the workers.
 //!
-//! Planning runs off the request path on a blocking thread, bounded in size
-//! ([`planning::MAX_ORDERS`], [`planning::MAX_WORKERS`]) and time ([`planning::MAX_SECONDS`]),
-//! at most [`planning::RUNNING`] at once; plans live in this process's memory (the last
-//! [`planning::KEEP`]). A plan is a proposal: nothing is assigned until dispatch commits
-//! it.
+//! The use cases are in [`daojia_app::planning`]: plans are stored in the database, so any
+//! node answers for any plan; the search runs off the request path on the node that was
+//! asked, bounded in size ([`planning::MAX_ORDERS`], [`planning::MAX_WORKERS`]) and time
+//! ([`planning::MAX_SECONDS`]), at most [`planning::RUNNING`] at once per node.
 
-use crate::http::auth::{Can, perm};
-use crate::http::error::{ApiError, ApiResult, FieldError};
-use crate::http::extract::Json;
-use crate::planning::{self, Busy, PlanJob, PlanResult};
+use crate::http::auth::{Can, ClientInfo, perm};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, NaiveDate, Utc};
+use daojia_app::App;
+use daojia_app::planning::{self, CommitInput, CommitSummary, PlanStatus, Start, StartPlan};
+use daojia_domain::ids::StaffId;
+use daojia_domain::order::machine::Actor;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Default time limit of a plan, seconds.
 const DEFAULT_SECONDS: f64 = 5.0;
+
+fn app(state: &AppState) -> App {
+    App::new(state.store.clone(), state.travel.clone())
+}
 
 /// What to plan.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -33,67 +39,9 @@ pub struct PlanRequest {
     pub seconds: Option<f64>,
 }
 
-/// A plan being made or made.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PlanStatus {
-    /// The plan's id, to poll.
-    pub id: Uuid,
-    /// Service area code.
-    pub area: String,
-    /// Local date.
-    pub date: NaiveDate,
-    /// `running`, `done` or `failed`.
-    pub state: String,
-    /// How far the search is, 0 to 100.
-    pub progress: u8,
-    /// Cost of the best plan so far (metres driven plus seconds worked, plus the cost of
-    /// moving orders workers were told); none before the first plan.
-    pub best_cost: Option<f64>,
-    /// Orders left out of the best plan so far.
-    pub left_out: Option<usize>,
-    /// The time limit, seconds.
-    pub seconds: f64,
-    /// When it was asked for.
-    pub started_at: DateTime<Utc>,
-    /// When it finished.
-    pub finished_at: Option<DateTime<Utc>>,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// The plan, once done.
-    pub plan: Option<PlanResult>,
-}
-
-fn status(job: &PlanJob) -> PlanStatus {
-    let snap = job.progress.snapshot();
-    let outcome = job.outcome();
-    let (state, finished_at, error, plan) = match outcome {
-        None => ("running", None, None, None),
-        Some((at, Ok(plan))) => ("done", Some(at), None, Some(plan)),
-        Some((at, Err(e))) => ("failed", Some(at), Some(e), None),
-    };
-    let progress = if state == "running" {
-        (snap.done * 100.0).clamp(0.0, 99.0) as u8
-    } else {
-        100
-    };
-    PlanStatus {
-        id: job.id,
-        area: job.area.clone(),
-        date: job.date,
-        state: state.into(),
-        progress,
-        best_cost: snap.cost,
-        left_out: plan.as_ref().map(|p| p.unassigned.len()).or(snap.left_out),
-        seconds: job.seconds,
-        started_at: job.started_at,
-        finished_at,
-        error,
-        plan,
-    }
-}
-
 /// Plan a service area's day: the booked orders of that day and the workers on shift.
-/// Returns at once with the plan's id; poll it until `state` is `done`.
+/// Returns at once with the plan's id; poll it until `state` is `done`. When the day has a
+/// committed plan, the search starts from it and keeps to its promises.
 #[utoipa::path(operation_id = "admin_plan_start", post, path = "/api/v1/admin/plans", tag = "admin", security(("bearer" = ["dispatch.write"])), request_body = PlanRequest,
     responses((status = 202, body = PlanStatus), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 429, body = crate::http::error::Problem)))]
 pub async fn start(
@@ -101,70 +49,37 @@ pub async fn start(
     who: Can<perm::DispatchWrite>,
     Json(req): Json<PlanRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<PlanStatus>)> {
-    let mut errors = vec![];
-    let date = crate::http::bounds::parse_date("date", &req.date);
-    if let Err(e) = &date {
-        errors.push(e.clone());
-    }
+    let date = crate::http::bounds::parse_date("date", &req.date)
+        .map_err(|e| ApiError::invalid(vec![e]))?;
     let seconds = req.seconds.unwrap_or(DEFAULT_SECONDS);
-    if !(seconds.is_finite() && (0.0..=planning::MAX_SECONDS).contains(&seconds)) {
-        errors.push(FieldError::new(
-            "seconds",
-            "out_of_range",
-            format!("from 0 to {} seconds", planning::MAX_SECONDS),
-        ));
-    }
-    let area = req.area.trim();
-    if area.is_empty() {
-        errors.push(FieldError::new("area", "required", "a service area code"));
-    }
-    let Ok(date) = date else {
-        return Err(ApiError::invalid(errors));
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::invalid(errors));
-    }
-    let now = state.now();
-    let loaded = planning::load(&state.store, area, date, now)
-        .await?
-        .ok_or_else(|| {
-            ApiError::field("area", "unknown_area", format!("no service area `{area}`"))
-        })?;
-    let (orders, workers) = loaded.size();
-    if orders > planning::MAX_ORDERS || workers > planning::MAX_WORKERS {
-        return Err(ApiError::field(
-            "area",
-            "too_large",
-            format!(
-                "the day has {orders} orders and {workers} workers; the planner takes at most {} and {}",
-                planning::MAX_ORDERS,
-                planning::MAX_WORKERS
-            ),
-        ));
-    }
-    let job = state
-        .plans
-        .start(
-            loaded,
-            state.config.travel.clone(),
+    let started = planning::start(
+        &app(&state),
+        &state.plans,
+        &state.config.travel,
+        state.clock.clone(),
+        StartPlan {
+            area: req.area,
+            date,
             seconds,
-            who.staff.staff.id,
-            now,
-            state.clock.clone(),
-        )
-        .map_err(|Busy::Running| {
-            ApiError::too_many(
-                format!(
-                    "{} plans are being made; try again when one is done",
-                    planning::RUNNING
-                ),
-                seconds.ceil().max(1.0) as u64,
-            )
-        })?;
-    Ok((StatusCode::ACCEPTED, axum::Json(status(&job))))
+            requested_by: who.staff.staff.id,
+        },
+        state.now(),
+    )
+    .await?;
+    match started {
+        Start::Started(status) => Ok((StatusCode::ACCEPTED, axum::Json(*status))),
+        Start::Busy => Err(ApiError::too_many(
+            format!(
+                "{} plans are being made; try again when one is done",
+                planning::RUNNING
+            ),
+            seconds.ceil().max(1.0) as u64,
+        )),
+    }
 }
 
-/// A plan: progress while it runs; routes, orders left out and totals when done.
+/// A plan: progress while it runs; routes, orders left out and totals when done; what the
+/// commit did once committed.
 #[utoipa::path(operation_id = "admin_plan_get", get, path = "/api/v1/admin/plans/{id}", tag = "admin", security(("bearer" = ["dispatch.read"])),
     params(("id" = Uuid, Path, description = "Plan id")),
     responses((status = 200, body = PlanStatus), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
@@ -173,9 +88,116 @@ pub async fn get(
     _: Can<perm::DispatchRead>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<PlanStatus>> {
-    let job = state
-        .plans
-        .get(id)
-        .ok_or_else(|| ApiError::not_found("plan"))?;
-    Ok(axum::Json(status(&job)))
+    let plan = planning::get(&app(&state), Some(&state.plans), id, state.now()).await?;
+    Ok(axum::Json(plan))
+}
+
+/// Plan list filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlanListParams {
+    /// Service area code.
+    pub area: Option<String>,
+    /// Local date (YYYY-MM-DD).
+    pub date: Option<String>,
+    /// How many, 1 to 100 (default 20).
+    pub limit: Option<u64>,
+}
+
+/// Recent plans.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanList {
+    /// Newest first, without their routes.
+    pub items: Vec<PlanStatus>,
+}
+
+/// The latest plans, newest first, of one area and day when given (without routes).
+#[utoipa::path(operation_id = "admin_plan_list", get, path = "/api/v1/admin/plans", tag = "admin", security(("bearer" = ["dispatch.read"])), params(PlanListParams),
+    responses((status = 200, body = PlanList), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    _: Can<perm::DispatchRead>,
+    Query(p): Query<PlanListParams>,
+) -> ApiResult<axum::Json<PlanList>> {
+    let date = p
+        .date
+        .as_deref()
+        .map(|d| crate::http::bounds::parse_date("date", d))
+        .transpose()
+        .map_err(|e| ApiError::invalid(vec![e]))?;
+    let limit = match p.limit {
+        None => 20,
+        Some(n @ 1..=100) => n,
+        Some(_) => {
+            return Err(ApiError::field("limit", "out_of_range", "from 1 to 100"));
+        }
+    };
+    let area = p.area.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let items = planning::list(
+        &app(&state),
+        Some(&state.plans),
+        area,
+        date,
+        limit,
+        state.now(),
+    )
+    .await?;
+    Ok(axum::Json(PlanList { items }))
+}
+
+/// How to commit.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitRequest {
+    /// Also move orders another worker holds (offered or accepted, not under way) to the
+    /// plan's worker. Default false: such orders are skipped.
+    #[serde(default)]
+    pub reassign: bool,
+    /// Only say what committing would do (assign N, reassign M, skip K); change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Commit a ready plan: each order of its routes still waiting for a worker is assigned
+/// to the route's worker, and the planned arrivals and starts become the promises the next
+/// plan of the day keeps to; earlier plans of the day are superseded. Orders changed since
+/// the plan was made, or held by another worker without `reassign`, are skipped and listed
+/// with the reason. Committing again changes nothing and answers the first commit.
+#[utoipa::path(operation_id = "admin_plan_commit", post, path = "/api/v1/admin/plans/{id}/commit", tag = "admin", security(("bearer" = ["dispatch.write"])), request_body = CommitRequest,
+    params(("id" = Uuid, Path, description = "Plan id")),
+    responses((status = 200, body = CommitSummary), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn commit(
+    State(state): State<AppState>,
+    who: Can<perm::DispatchWrite>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<CommitRequest>,
+) -> ApiResult<axum::Json<CommitSummary>> {
+    let actor = Actor::Staff {
+        id: StaffId(who.staff.staff.id),
+        role: who.staff.role,
+    };
+    let audit = super::audit_entry(
+        &who.staff,
+        &client,
+        "plan.commit",
+        "route_plan",
+        &id.to_string(),
+        None,
+        None,
+    );
+    let summary = planning::commit(
+        &app(&state),
+        CommitInput {
+            plan: id,
+            reassign: req.reassign,
+            dry_run: req.dry_run,
+        },
+        actor,
+        audit,
+        state.now(),
+    )
+    .await?;
+    Ok(axum::Json(summary))
 }

@@ -49,7 +49,7 @@ use utoipa::{Modify, OpenApi};
         admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
-        admin_plans::start, admin_plans::get,
+        admin_plans::start, admin_plans::list, admin_plans::get, admin_plans::commit,
         admin_catalog::categories, admin_catalog::create_category, admin_catalog::update_category,
         admin_catalog::items, admin_catalog::item, admin_catalog::skills, admin_catalog::create_item,
         admin_catalog::update_item, admin_catalog::patch_item,
@@ -281,8 +281,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/catalog/areas/{code}/prices/{item}",
             put(admin_areas::put_area_price).delete(admin_areas::delete_area_price),
         )
-        .route("/admin/plans", post(admin_plans::start))
+        .route(
+            "/admin/plans",
+            get(admin_plans::list).post(admin_plans::start),
+        )
         .route("/admin/plans/{id}", get(admin_plans::get))
+        .route("/admin/plans/{id}/commit", post(admin_plans::commit))
         .route("/admin/orders", get(admin_orders::list))
         .route("/admin/orders/{id}", get(admin_orders::detail))
         .route("/admin/orders/{id}/slots", get(slots::for_staff))

@@ -21,6 +21,8 @@ pub mod order_photo;
 pub mod otp_code;
 pub mod outbox;
 pub mod outbox_consumer;
+pub mod route_plan;
+pub mod route_plan_stop;
 pub mod service_area;
 pub mod service_category;
 pub mod service_item;

@@ -20,6 +20,7 @@ pub mod pii_backfill;
 pub mod planning;
 pub mod privacy;
 pub mod rotation;
+pub mod route_plans;
 pub mod sessions;
 pub mod slots;
 pub mod sms;

@@ -101,3 +101,30 @@ export function tomorrow(now: Date, timeZone: string): string {
   const [y, m, d] = parts.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
+
+export type CommitSummary = components['schemas']['CommitSummary'];
+
+/** The reasons the server gives for an order a commit skips. */
+export const SKIP_REASONS = ['changed', 'held_by_another_worker', 'under_way', 'not_bookable', 'missing', 'refused'] as const;
+
+/** The message key of a skip reason; an unknown reason falls back to a generic one. */
+export function skipReasonKey(reason: string, known: (key: string) => boolean): string {
+  const key = `plans.commit.reasons.${reason}`;
+  return known(key) ? key : 'plans.commit.reasons.other';
+}
+
+/** Element Plus tag type for a stored plan status. */
+export function statusTag(status: string): 'primary' | 'success' | 'info' | 'warning' | 'danger' {
+  switch (status) {
+    case 'committed':
+      return 'success';
+    case 'ready':
+      return 'primary';
+    case 'failed':
+      return 'danger';
+    case 'solving':
+      return 'warning';
+    default:
+      return 'info';
+  }
+}

@@ -19,6 +19,7 @@ pub mod order_line;
 pub mod order_payment;
 pub mod order_photo;
 pub mod otp_code;
+pub mod review;
 pub mod service_area;
 pub mod service_category;
 pub mod service_item;

@@ -185,11 +185,7 @@ fn options(demo: bool, shared: daojia_shared::Shared) -> daojia_server::BuildOpt
     }
 }
 
-fn print_demo_banner(
-    cfg: &Config,
-    demo: &daojia_server::demo::Started,
-    took: std::time::Duration,
-) {
+fn print_demo_banner(cfg: &Config, demo: &daojia_server::demo::Started, took: std::time::Duration) {
     let loaded = &demo.loaded;
     let base = format!("http://{}", cfg.server.addr);
     let what = if loaded.fresh {

@@ -221,9 +221,7 @@ fn day(city: &City, date: NaiveDate, days_ago: i64) -> Vec<PastVisit> {
         let held = (start - TRAVEL_MIN, start + WINDOW_MIN + length + TRAVEL_MIN);
         let visit = (start, start + WINDOW_MIN + length);
         let overlaps = |a: (i32, i32), b: (i32, i32)| a.0 < b.1 && b.0 < a.1;
-        if shift
-            .break_minutes
-            .is_some_and(|b| overlaps(visit, b))
+        if shift.break_minutes.is_some_and(|b| overlaps(visit, b))
             || busy[w].iter().any(|b| overlaps(*b, held))
         {
             continue;
@@ -321,8 +319,8 @@ fn visited(rng: &mut Rng, city: &City, days_ago: i64, worker: usize) -> Visited 
     };
     let review = (rng.below(100) < 72).then(|| review(rng, city, days_ago, worker, late));
     let unhappy = review.as_ref().is_some_and(|r| r.rating <= 2);
-    let complaint = (days_ago >= 6 && (unhappy && rng.below(2) == 0 || rng.below(1000) < 8))
-        .then(|| {
+    let complaint =
+        (days_ago >= 6 && (unhappy && rng.below(2) == 0 || rng.below(1000) < 8)).then(|| {
             let upheld = rng.below(100) < 60;
             Complaint {
                 reason: if late {
@@ -470,13 +468,23 @@ mod tests {
             .collect();
         let reviews: Vec<&Review> = visited.iter().filter_map(|v| v.review.as_ref()).collect();
         let good = reviews.iter().filter(|r| r.rating >= 4).count();
-        assert!(good * 100 >= reviews.len() * 80, "{good} of {}", reviews.len());
+        assert!(
+            good * 100 >= reviews.len() * 80,
+            "{good} of {}",
+            reviews.len()
+        );
         assert!(reviews.iter().any(|r| r.rating <= 2 && !r.tags.is_empty()));
-        let complaints: Vec<&Complaint> =
-            visited.iter().filter_map(|v| v.complaint.as_ref()).collect();
+        let complaints: Vec<&Complaint> = visited
+            .iter()
+            .filter_map(|v| v.complaint.as_ref())
+            .collect();
         assert!(complaints.iter().any(|c| c.upheld) && complaints.iter().any(|c| !c.upheld));
         assert!(complaints.len() * 50 < visited.len(), "a few complaints");
-        assert!(visited.iter().any(|v| v.arrival_minute > i64::from(WINDOW_MIN)));
+        assert!(
+            visited
+                .iter()
+                .any(|v| v.arrival_minute > i64::from(WINDOW_MIN))
+        );
         let count = |f: fn(&Outcome) -> bool| all.iter().filter(|v| f(&v.outcome)).count();
         assert!(count(|o| matches!(o, Outcome::CustomerCancelled { .. })) > 20);
         assert!(count(|o| matches!(o, Outcome::WorkerCancelled { .. })) > 5);

@@ -252,7 +252,11 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
         let late = events
             .iter()
             .filter(|e| e.action == "check_in")
-            .filter(|e| orders.iter().any(|o| o.id == e.order_id && e.at > o.window_end))
+            .filter(|e| {
+                orders
+                    .iter()
+                    .any(|o| o.id == e.order_id && e.at > o.window_end)
+            })
             .count();
         assert!(late > 0, "{b:?}: some late arrivals");
         // Cancellations by customers (some with the late fee) and after workers let them down.
@@ -261,22 +265,34 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
             .filter(|e| e.action == "cancel")
             .map(|e| e.detail.as_str())
             .collect();
-        assert!(reasons.iter().any(|r| r.contains("爽约")), "{b:?}: a no-show");
+        assert!(
+            reasons.iter().any(|r| r.contains("爽约")),
+            "{b:?}: a no-show"
+        );
         assert!(reasons.iter().any(|r| r.contains("师傅临时取消")), "{b:?}");
-        assert!(events
-            .iter()
-            .any(|e| e.action == "cancel" && e.actor_type == "customer"));
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == "cancel" && e.actor_type == "customer")
+        );
 
         // Reviews: mostly good, some low with tags; each worker's rating is their average.
         let reviews = review::Entity::find().all(db).await.unwrap();
         assert_eq!(reviews.len(), h.reviews, "{b:?}");
         assert!(reviews.len() * 2 > completed, "{b:?}: most visits reviewed");
         let good = reviews.iter().filter(|r| r.rating >= 4).count();
-        assert!(good * 10 >= reviews.len() * 8, "{b:?}: {good} of {}", reviews.len());
+        assert!(
+            good * 10 >= reviews.len() * 8,
+            "{b:?}: {good} of {}",
+            reviews.len()
+        );
         assert!(reviews.iter().any(|r| r.rating <= 3 && r.tags != "[]"));
         for r in &reviews {
             let o = orders.iter().find(|o| o.id == r.order_id).unwrap();
-            assert_eq!((o.state.as_str(), o.worker_id), ("completed", Some(r.worker_id)));
+            assert_eq!(
+                (o.state.as_str(), o.worker_id),
+                ("completed", Some(r.worker_id))
+            );
             assert_eq!(o.customer_id, r.customer_id);
         }
         let ids: Vec<_> = worker::Entity::find()
@@ -305,7 +321,10 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
         assert!(!again.history.fresh && !again.loaded.fresh);
         assert_eq!(again.history.orders, h.orders);
         assert_eq!(all_orders(&app).await.len(), orders.len(), "{b:?}");
-        assert_eq!(review::Entity::find().all(db).await.unwrap().len(), reviews.len());
+        assert_eq!(
+            review::Entity::find().all(db).await.unwrap().len(),
+            reviews.len()
+        );
     }
 }
 
@@ -348,13 +367,16 @@ async fn today_and_tomorrow_are_booked_through_the_slots_some_assigned_and_a_few
         // Nobody waits for a worker in a window that has started.
         for o in &orders {
             if o.worker_id.is_none() {
-                assert!(o.window_start > now + chrono::Duration::minutes(20), "{b:?}");
+                assert!(
+                    o.window_start > now + chrono::Duration::minutes(20),
+                    "{b:?}"
+                );
             }
         }
         // The sample customer's account has no open order (it may be deleted on the
         // privacy page).
-        let sample = daojia_domain::phone::Phone::parse(&started.loaded.sample_customer_phone)
-            .unwrap();
+        let sample =
+            daojia_domain::phone::Phone::parse(&started.loaded.sample_customer_phone).unwrap();
         let c = daojia_store::repo::accounts::customer_by_phone(&app.state.store, &sample)
             .await
             .unwrap()
@@ -364,19 +386,17 @@ async fn today_and_tomorrow_are_booked_through_the_slots_some_assigned_and_a_few
         // Slot search's own day plan places every order (so the planner can plan them).
         let areas = daojia_store::repo::catalog::areas(db).await.unwrap();
         let pool = slots::pool_of(&areas, &areas[0]);
-        for (date, workers, pending) in slots::load_days(
-            db,
-            &pool,
-            chrono_tz::Asia::Shanghai,
-            today(),
-            2,
-            None,
-        )
-        .await
-        .unwrap()
+        for (date, workers, pending) in
+            slots::load_days(db, &pool, chrono_tz::Asia::Shanghai, today(), 2, None)
+                .await
+                .unwrap()
         {
             let plan = DayPlan::build(workers, pending, app.state.travel.as_ref());
-            assert!(plan.unplaced().is_empty(), "{b:?} {date}: {:?}", plan.unplaced());
+            assert!(
+                plan.unplaced().is_empty(),
+                "{b:?} {date}: {:?}",
+                plan.unplaced()
+            );
         }
 
         // The job queue runs every timer that is due: nothing is cancelled, and the orders
@@ -415,7 +435,10 @@ async fn a_start_a_week_later_books_that_days_today_and_tomorrow_and_keeps_the_h
         assert!(!later.history.fresh, "{b:?}: the history loads once");
         let week = today() + chrono::Duration::days(7);
         assert_eq!(later.days[0].date, week);
-        assert!(later.days.iter().all(|d| d.fresh && d.placed > 0), "{b:?}: {later:?}");
+        assert!(
+            later.days.iter().all(|d| d.fresh && d.placed > 0),
+            "{b:?}: {later:?}"
+        );
         let added: usize = later.days.iter().map(|d| d.placed).sum();
         let orders = all_orders(&app).await;
         assert_eq!(orders.len(), before + added, "{b:?}");

@@ -75,29 +75,70 @@ fn steps(customer: CustomerId, start: DateTime<Utc>) -> Vec<Step> {
     };
     let at = |minutes: i64| start + Duration::minutes(minutes);
     vec![
-        Step { at: at(-1400), actor: Actor::System, action: channel("wx-1", 5_000) },
-        Step { at: at(-300), actor: Actor::System, action: Action::Offer { worker: w } },
-        Step { at: at(-297), actor: worker, action: Action::Reject { reason: "太远".into() } },
+        Step {
+            at: at(-1400),
+            actor: Actor::System,
+            action: channel("wx-1", 5_000),
+        },
+        Step {
+            at: at(-300),
+            actor: Actor::System,
+            action: Action::Offer { worker: w },
+        },
+        Step {
+            at: at(-297),
+            actor: worker,
+            action: Action::Reject {
+                reason: "太远".into(),
+            },
+        },
         Step {
             at: at(-200),
             actor: staff(Role::Dispatcher),
-            action: Action::Assign { worker: w, by: AssignedBy::Manual },
+            action: Action::Assign {
+                worker: w,
+                by: AssignedBy::Manual,
+            },
         },
-        Step { at: at(-30), actor: worker, action: Action::Depart },
-        Step { at: at(12), actor: worker, action: Action::CheckIn },
-        Step { at: at(192), actor: worker, action: Action::FinishService },
-        Step { at: at(195), actor: Actor::System, action: channel("wx-2", 10_900) },
-        Step { at: at(240), actor: Actor::Customer { id: customer }, action: Action::Complete },
+        Step {
+            at: at(-30),
+            actor: worker,
+            action: Action::Depart,
+        },
+        Step {
+            at: at(12),
+            actor: worker,
+            action: Action::CheckIn,
+        },
+        Step {
+            at: at(192),
+            actor: worker,
+            action: Action::FinishService,
+        },
+        Step {
+            at: at(195),
+            actor: Actor::System,
+            action: channel("wx-2", 10_900),
+        },
+        Step {
+            at: at(240),
+            actor: Actor::Customer { id: customer },
+            action: Action::Complete,
+        },
         Step {
             at: at(3000),
             actor: Actor::Customer { id: customer },
-            action: Action::OpenAfterSales { reason: "厨房没有擦干净".into() },
+            action: Action::OpenAfterSales {
+                reason: "厨房没有擦干净".into(),
+            },
         },
         Step {
             at: at(4000),
             actor: staff(Role::CustomerService),
             action: Action::ResolveAfterSales {
-                resolution: Resolution::Refund { amount: Money::fen(3_000) },
+                resolution: Resolution::Refund {
+                    amount: Money::fen(3_000),
+                },
                 note: "部分退款".into(),
             },
         },
@@ -211,7 +252,7 @@ async fn a_past_order_loaded_in_bulk_has_the_rows_placing_and_applying_it_writes
 }
 
 #[tokio::test]
-async fn a_step_the_state_machine_refuses_is_an_error_naming_it() {
+async fn a_step_the_state_machine_refuses_fails_the_order() {
     let t = TestDb::new(backends()[0]).await;
     let phone = Phone::parse("13912345678").unwrap();
     let customer = CustomerId(Uuid::now_v7());
@@ -225,5 +266,7 @@ async fn a_step_the_state_machine_refuses_is_an_error_naming_it() {
     // Depart before anyone was given the order.
     past.steps.swap(1, 4);
     let err = order_history::rows(&t.store, &past, |_| Uuid::now_v7()).unwrap_err();
-    assert!(err.to_string().contains("depart"), "{err}");
+    assert!(matches!(err, orders::OrderError::Transition(_)), "{err}");
+    past.steps.swap(1, 4);
+    assert!(order_history::rows(&t.store, &past, |_| Uuid::now_v7()).is_ok());
 }

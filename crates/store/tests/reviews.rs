@@ -66,9 +66,15 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
         assert_eq!(stored.tags, r#"["punctual","tidy"]"#);
         assert_eq!(rating_of(&t, w).await, 50, "{b:?}");
         reviews::insert(db, &review(w, 4, &[]), now).await.unwrap();
-        reviews::insert(db, &review(w, 4, &["late"]), now).await.unwrap();
+        reviews::insert(db, &review(w, 4, &["late"]), now)
+            .await
+            .unwrap();
         assert_eq!(rating_of(&t, w).await, 43, "{b:?}: (5 + 4 + 4) / 3 = 4.33");
-        assert_eq!(rating_of(&t, other).await, 45, "{b:?}: no reviews, unchanged");
+        assert_eq!(
+            rating_of(&t, other).await,
+            45,
+            "{b:?}: no reviews, unchanged"
+        );
 
         // The same order again.
         let again = NewReview {
@@ -81,7 +87,11 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
         ));
         assert_eq!(rating_of(&t, w).await, 43);
         assert_eq!(
-            reviews::of_order(db, first.order_id).await.unwrap().unwrap().rating,
+            reviews::of_order(db, first.order_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .rating,
             5
         );
         assert_eq!(reviews::of_worker(db, w, 10).await.unwrap().len(), 3);
@@ -89,7 +99,10 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
         // Stars out of range are refused before and by the database.
         assert!(matches!(
             reviews::insert(db, &review(w, 6, &[]), now).await,
-            Err(ReviewError::Invalid { field: "rating", .. })
+            Err(ReviewError::Invalid {
+                field: "rating",
+                ..
+            })
         ));
         let raw = review::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -115,6 +128,12 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
         reviews::refresh_ratings(db, &[w, other]).await.unwrap();
         assert_eq!(rating_of(&t, other).await, 17, "{b:?}: 5 / 3 = 1.67");
         let all = reviews::ratings(db, &[w, other]).await.unwrap();
-        assert_eq!(all[&w], Rating { tenths: 43, count: 3 });
+        assert_eq!(
+            all[&w],
+            Rating {
+                tenths: 43,
+                count: 3
+            }
+        );
     }
 }

@@ -114,8 +114,11 @@ impl Context {
                         area_code: r.area_code.clone().unwrap_or_default(),
                         at: LatLng::new(r.lat, r.lng),
                         contact_name: dec(ctx::CONTACT_NAME, &r.contact_name_enc)?,
-                        contact_phone: Phone::parse(&dec(ctx::CONTACT_PHONE, &r.contact_phone_enc)?)
-                            .map_err(|e| DemoError::Data(e.to_string()))?,
+                        contact_phone: Phone::parse(&dec(
+                            ctx::CONTACT_PHONE,
+                            &r.contact_phone_enc,
+                        )?)
+                        .map_err(|e| DemoError::Data(e.to_string()))?,
                         address: dec(ctx::ADDRESS, &r.address_enc)?,
                         house_number: dec(ctx::HOUSE_NUMBER, &r.house_number_enc)?,
                     }),

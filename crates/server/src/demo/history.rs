@@ -141,8 +141,7 @@ async fn plan(
     v: &PastVisit,
     ids: &mut IdGen,
 ) -> Result<Option<Planned>, DemoError> {
-    let (Some(customer), Some(worker)) = (ctx.customers[v.customer], ctx.workers[v.worker])
-    else {
+    let (Some(customer), Some(worker)) = (ctx.customers[v.customer], ctx.workers[v.worker]) else {
         return Ok(None);
     };
     let Some(place) = ctx.places[v.customer][v.address].clone() else {

@@ -10,8 +10,8 @@
 //! completed. A few of today's close to their start stay without a worker (the exceptions
 //! queue raises them), and a few of the morning's are late.
 
-use super::context::Context;
 use super::DemoError;
+use super::context::Context;
 use super::history::new_order;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -19,14 +19,12 @@ use daojia_demo::City;
 use daojia_demo::booked::{Booking, bookings};
 use daojia_domain::ids::{CustomerId, WorkerId};
 use daojia_domain::money::Money;
-use daojia_domain::order::machine::{
-    Action, Actor, AssignedBy, PaymentMethod, Window,
-};
+use daojia_domain::order::machine::{Action, Actor, AssignedBy, PaymentMethod, Window};
 use daojia_domain::slots::DayPlan;
 use daojia_store::entity::app_meta;
+use daojia_store::is_unique_violation;
 use daojia_store::repo::orders::{self, OrderError, SlotClaim};
 use daojia_store::repo::{meta, slots};
-use daojia_store::is_unique_violation;
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, TransactionTrait};
 use uuid::Uuid;
 
@@ -147,7 +145,10 @@ pub(super) async fn top_up(
         value: Set(day.to_meta()),
         updated_at: Set(now),
     };
-    match app_meta::Entity::insert(marker).exec_without_returning(&tx).await {
+    match app_meta::Entity::insert(marker)
+        .exec_without_returning(&tx)
+        .await
+    {
         Ok(_) => {
             tx.commit().await?;
             Ok(day)
@@ -269,8 +270,8 @@ async fn book(
         return Ok(());
     }
     let roll = i64::from(b.roll);
-    let placed_at = (start - Duration::hours(3)).min(now - Duration::minutes(5))
-        - Duration::minutes(roll * 9);
+    let placed_at =
+        (start - Duration::hours(3)).min(now - Duration::minutes(5)) - Duration::minutes(roll * 9);
     let pool = slots::pool_of(&ctx.areas, &area);
     let claim = SlotClaim {
         area: &area,
@@ -279,8 +280,7 @@ async fn book(
         reach_m: crate::api::orders::reach_m(state),
     };
     let new = new_order(customer, &place, window, &price, b.item);
-    let (m, o) = match orders::place_tx(tx, &state.store, new, placed_at, None, Some(claim)).await
-    {
+    let (m, o) = match orders::place_tx(tx, &state.store, new, placed_at, None, Some(claim)).await {
         Ok(placed) => placed,
         Err(OrderError::SlotUnavailable) => {
             day.turned_away += 1;
@@ -288,7 +288,8 @@ async fn book(
         }
         Err(e) => return Err(DemoError::Data(format!("placing a booked order: {e}"))),
     };
-    let step = |actor: Actor, action: Action, at: DateTime<Utc>| apply(state, tx, &m, actor, action, at);
+    let step =
+        |actor: Actor, action: Action, at: DateTime<Utc>| apply(state, tx, &m, actor, action, at);
     // The demo's payment, as the customer app's placement makes it.
     let due = o.due_before_dispatch();
     step(
@@ -341,7 +342,11 @@ async fn book(
     let check_in = start + Duration::minutes(roll % 30);
     let finished = check_in + Duration::minutes(service_min);
     let visit = [
-        (Stage::EnRoute, Action::Depart, start - Duration::minutes(40)),
+        (
+            Stage::EnRoute,
+            Action::Depart,
+            start - Duration::minutes(40),
+        ),
         (Stage::InService, Action::CheckIn, check_in),
         (Stage::Finished, Action::FinishService, finished),
     ];

@@ -92,7 +92,7 @@ fn method_code(m: &PaymentMethod) -> String {
 
 /// Plays `past` through the state machine and returns its rows; `id` gives the id of each
 /// new row (line, event, payment) from the time it is written. A step the machine refuses
-/// is an error naming it.
+/// fails the order with the machine's reason.
 pub fn rows(
     store: &Store,
     past: &PastOrder,

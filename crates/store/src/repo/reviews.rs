@@ -72,7 +72,13 @@ pub enum ReviewError {
 impl NewReview {
     /// Checks the rating and the tags.
     pub fn validate(&self) -> Result<(), ReviewError> {
-        let bad = |field, code, message| Err(ReviewError::Invalid { field, code, message });
+        let bad = |field, code, message| {
+            Err(ReviewError::Invalid {
+                field,
+                code,
+                message,
+            })
+        };
         if !(1..=5).contains(&self.rating) {
             return bad("rating", "out_of_range", "a rating is 1 to 5 stars");
         }
@@ -244,7 +250,13 @@ mod tests {
     #[test]
     fn a_rating_averages_the_stars_in_tenths_rounded_half_up() {
         assert_eq!(Rating::of([]), None);
-        assert_eq!(Rating::of([5, 4]), Some(Rating { tenths: 45, count: 2 }));
+        assert_eq!(
+            Rating::of([5, 4]),
+            Some(Rating {
+                tenths: 45,
+                count: 2
+            })
+        );
         assert_eq!(Rating::of([5, 5, 4]).map(|r| r.tenths), Some(47));
         assert_eq!(Rating::of([5, 4, 4]).map(|r| r.tenths), Some(43));
         // 4.65 rounds up to 4.7.
@@ -262,7 +274,13 @@ mod tests {
             (review(6, &[]), "rating"),
             (review(4, &["great"]), "tags"),
             (review(4, &["late", "late"]), "tags"),
-            (review(4, &["late", "rude", "careless", "incomplete", "tidy", "careful"]), "tags"),
+            (
+                review(
+                    4,
+                    &["late", "rude", "careless", "incomplete", "tidy", "careful"],
+                ),
+                "tags",
+            ),
         ] {
             match r.validate() {
                 Err(ReviewError::Invalid { field: f, .. }) => assert_eq!(f, field, "{r:?}"),

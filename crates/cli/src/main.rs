@@ -139,12 +139,12 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             }
             let store = daojia_server::open_store(&cfg).await?;
             store.migrate().await.context("migrations failed")?;
-            let started = std::time::Instant::now();
-            let loaded = daojia_server::demo::load(&store, cfg.demo.seed).await?;
             let addr: SocketAddr = cfg.server.addr.parse()?;
-            print_demo_banner(&cfg, &loaded, started.elapsed());
             let shared = daojia_server::connect_shared(&cfg).await?;
             let state = daojia_server::build(cfg, store, options(true, shared))?;
+            let started = std::time::Instant::now();
+            let demo = daojia_server::demo::start(&state).await?;
+            print_demo_banner(&state.config, &demo, started.elapsed());
             daojia_server::serve(state, addr).await
         }
         Command::Migrate => {
@@ -185,11 +185,8 @@ fn options(demo: bool, shared: daojia_shared::Shared) -> daojia_server::BuildOpt
     }
 }
 
-fn print_demo_banner(
-    cfg: &Config,
-    loaded: &daojia_server::demo::Loaded,
-    took: std::time::Duration,
-) {
+fn print_demo_banner(cfg: &Config, demo: &daojia_server::demo::Started, took: std::time::Duration) {
+    let loaded = &demo.loaded;
     let base = format!("http://{}", cfg.server.addr);
     let what = if loaded.fresh {
         "loaded"
@@ -206,6 +203,33 @@ fn print_demo_banner(
         "  {} service areas, {} categories, {} service items, {} workers, {} customers",
         loaded.areas, loaded.categories, loaded.items, loaded.workers, loaded.customers
     );
+    let h = &demo.history;
+    if h.orders > 0 {
+        println!(
+            "  History: {} days, {} orders ({} completed, {} cancelled), {} reviews, {} complaints{}",
+            h.days,
+            h.orders,
+            h.completed,
+            h.cancelled,
+            h.reviews,
+            h.complaints,
+            if h.fresh { "" } else { " (already present)" }
+        );
+    }
+    for d in &demo.days {
+        if d.placed > 0 {
+            println!(
+                "  {}: {} orders booked, {} with a worker, {} offered, {} waiting ({} starting soon){}",
+                d.date,
+                d.placed,
+                d.assigned,
+                d.offered,
+                d.waiting,
+                d.at_risk,
+                if d.fresh { "" } else { " (already booked)" }
+            );
+        }
+    }
     println!();
     println!(
         "  Customer app   {base}/          log in with any demo customer phone, e.g. {}",

@@ -296,6 +296,9 @@ url = "{url}"
 
 [demo]
 seed = {SEED}
+# Only the orders this test places: no history, no booked days.
+history_days = 0
+booked_per_day = 0
 
 [booking]
 uploads_dir = "{uploads}"

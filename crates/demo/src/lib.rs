@@ -4,9 +4,13 @@
 //! categories with 31 service items priced in 分, 40 workers with skills, home positions,
 //! weekly shifts and ratings, 200 customers with addresses inside the districts, and one
 //! staff account per role. The same seed always yields the same city; the loader in the
-//! server writes it once. Everything here is plain data: no I/O, no clock.
+//! server writes it once. The city's past ([`history`]: 90 days of visits) and its booked
+//! days ([`booked`]: today's and tomorrow's candidate bookings) are drawn from the seed and
+//! the date. Everything here is plain data: no I/O, no clock.
 
+pub mod booked;
 mod catalog;
+pub mod history;
 mod places;
 mod rng;
 

@@ -312,11 +312,21 @@ impl Default for LogConfig {
 pub struct DemoConfig {
     /// Seed of the generated city; the same seed gives the same city.
     pub seed: u64,
+    /// Days of history loaded (once) before the first start's date: completed orders with
+    /// reviews, complaints and cancellations. 0 loads none.
+    pub history_days: u32,
+    /// Orders booked for today and for tomorrow on every start (once per date), at most;
+    /// slot search may take fewer. 0 books none.
+    pub booked_per_day: u32,
 }
 
 impl Default for DemoConfig {
     fn default() -> Self {
-        DemoConfig { seed: 20261125 }
+        DemoConfig {
+            seed: 20261125,
+            history_days: 90,
+            booked_per_day: 110,
+        }
     }
 }
 
@@ -673,6 +683,12 @@ impl Config {
         }
         if let Err(e) = self.travel.validate() {
             return Err(invalid("travel", e.to_string()));
+        }
+        if self.demo.history_days > 366 {
+            return Err(invalid("demo.history_days", "at most 366 days"));
+        }
+        if self.demo.booked_per_day > 1000 {
+            return Err(invalid("demo.booked_per_day", "at most 1000 orders a day"));
         }
         if self.map.amap_security_code.is_some() && self.map.amap_js_key.is_none() {
             return Err(invalid(

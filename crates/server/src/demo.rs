@@ -2,6 +2,16 @@
 //! transaction. Loading is idempotent: the seed is recorded in `app_meta`, and a second
 //! start finds it and only reports what is there. A database that already holds real
 //! accounts and no demo is left alone.
+//!
+//! [`start`] (what `daojia demo` runs) then loads the city's past once ([`history`]: 90 days
+//! of orders, reviews and complaints) and books today and tomorrow on every start, once per
+//! date ([`live`]), so that the console, the planning page, the exceptions queue and the
+//! worker app show a living city.
+
+mod context;
+pub mod history;
+mod ids;
+pub mod live;
 
 use crate::password;
 use chrono::Utc;
@@ -58,9 +68,49 @@ pub enum DemoError {
     /// A stored seed that is not a number.
     #[error("app_meta.{SEED_KEY} holds {0:?}, which is not a seed")]
     BadSeed(String),
+    /// The demo's own data did not go through (a bug in the demo: the state machine refused
+    /// a step, or a stored row is unreadable).
+    #[error("demo data: {0}")]
+    Data(String),
     /// Any database failure.
     #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+/// What [`start`] found and did.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The city.
+    pub loaded: Loaded,
+    /// The past.
+    pub history: history::History,
+    /// Today and tomorrow.
+    pub days: Vec<live::Day>,
+}
+
+/// The demo's start: the city (once), its history (once, `demo.history_days` days before
+/// today in the city's time zone) and today's and tomorrow's booked orders (once per date,
+/// up to `demo.booked_per_day` each), all at the state's clock.
+pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError> {
+    let cfg = &state.config.demo;
+    let loaded = load(&state.store, cfg.seed).await?;
+    let city = daojia_demo::city(loaded.seed);
+    let now = state.now();
+    let tz: chrono_tz::Tz = daojia_demo::TIMEZONE
+        .parse()
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let today = now.with_timezone(&tz).date_naive();
+    let mut ctx = context::Context::load(state, &city).await?;
+    let history = history::load(state, &city, &mut ctx, today, cfg.history_days, now).await?;
+    let mut days = vec![];
+    for date in [today, today + chrono::Duration::days(1)] {
+        days.push(live::top_up(state, &city, &mut ctx, date, cfg.booked_per_day, now).await?);
+    }
+    Ok(Started {
+        loaded,
+        history,
+        days,
+    })
 }
 
 /// Loads the city for `seed` unless a demo city is already there; returns what is loaded.

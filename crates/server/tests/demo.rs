@@ -155,3 +155,299 @@ async fn the_demo_serves_its_base_map_and_the_apps_learn_how_to_draw_maps() {
         "{kinds:?}"
     );
 }
+
+/// A test app serving the demo with `history_days` of history and up to `booked` orders a
+/// booked day, its clock at 10:10 in Shanghai on 2 December 2026.
+async fn demo_app(b: daojia_store::testing::Backend, history_days: u32, booked: u32) -> TestApp {
+    let mut cfg = common::test_config();
+    cfg.demo.seed = 11;
+    cfg.demo.history_days = history_days;
+    cfg.demo.booked_per_day = booked;
+    let app = TestApp::with_config(b, cfg).await;
+    *app.now.lock().unwrap() = "2026-12-02T02:10:00Z".parse().unwrap();
+    app
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap()
+}
+
+/// Local midnight of `date` in Shanghai.
+fn midnight(date: chrono::NaiveDate) -> chrono::DateTime<chrono::Utc> {
+    daojia_store::repo::slots::midnight(chrono_tz::Asia::Shanghai, date)
+}
+
+async fn all_orders(app: &TestApp) -> Vec<daojia_store::entity::service_order::Model> {
+    use sea_orm::EntityTrait;
+    daojia_store::entity::service_order::Entity::find()
+        .all(app.state.store.db())
+        .await
+        .unwrap()
+}
+
+async fn all_events(app: &TestApp) -> Vec<daojia_store::entity::order_event::Model> {
+    use sea_orm::EntityTrait;
+    daojia_store::entity::order_event::Entity::find()
+        .all(app.state.store.db())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_and_loads_once() {
+    use daojia_store::entity::{review, worker};
+    use sea_orm::EntityTrait;
+    for b in backends() {
+        let app = demo_app(b, 21, 0).await;
+        let db = app.state.store.db();
+        let now = app.state.now();
+        let started = demo::start(&app.state).await.unwrap();
+        let h = &started.history;
+        assert!(h.fresh, "{b:?}");
+        assert!((21 * 20..=21 * 40).contains(&h.orders), "{b:?}: {h:?}");
+        assert!(started.days.iter().all(|d| d.placed == 0));
+
+        let orders = all_orders(&app).await;
+        assert_eq!(orders.len(), h.orders, "{b:?}");
+        let completed = orders.iter().filter(|o| o.state == "completed").count();
+        let cancelled = orders.iter().filter(|o| o.state == "cancelled").count();
+        assert_eq!((completed, cancelled), (h.completed, h.cancelled), "{b:?}");
+        assert!(completed * 10 > orders.len() * 8, "{b:?}: mostly completed");
+        for o in &orders {
+            assert!(o.window_start < midnight(today()), "{b:?}: in the past");
+            assert!(o.updated_at < now && o.created_at < o.window_start);
+            match o.state.as_str() {
+                "completed" => assert!(o.paid_fen == o.total_fen && o.completed_at.is_some()),
+                "cancelled" => assert_eq!(o.paid_fen - o.refunded_fen, o.fee_fen, "{b:?}"),
+                s => panic!("{b:?}: a past order is {s}"),
+            }
+        }
+        // Timelines: in time order, every step before now, the visit's steps by its worker.
+        let events = all_events(&app).await;
+        let mut by_order: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+        for e in &events {
+            by_order.entry(e.order_id).or_default().push(e);
+        }
+        for (_, mut es) in by_order {
+            es.sort_by_key(|e| e.seq);
+            assert!(es.windows(2).all(|w| w[0].at <= w[1].at), "{b:?}: {es:?}");
+            assert!(es.iter().all(|e| e.at < now));
+            assert_eq!(es[0].action, "place");
+        }
+        let actions = |name: &str| events.iter().filter(|e| e.action == name).count();
+        assert_eq!(actions("complete"), completed, "{b:?}");
+        assert!(actions("offer") > 0 && actions("accept") > 0 && actions("assign") > 0);
+        assert!(actions("open_after_sales") > 0, "{b:?}: some complaints");
+        assert_eq!(actions("open_after_sales"), h.complaints);
+        let refunded = orders
+            .iter()
+            .filter(|o| o.state == "completed" && o.refunded_fen > 0)
+            .count();
+        assert!(
+            refunded > 0 && refunded < h.complaints,
+            "{b:?}: some complaints upheld, some declined ({refunded} of {})",
+            h.complaints
+        );
+        // Late arrivals: checked in after the window.
+        let late = events
+            .iter()
+            .filter(|e| e.action == "check_in")
+            .filter(|e| {
+                orders
+                    .iter()
+                    .any(|o| o.id == e.order_id && e.at > o.window_end)
+            })
+            .count();
+        assert!(late > 0, "{b:?}: some late arrivals");
+        // Cancellations by customers (some with the late fee) and after workers let them down.
+        let reasons: Vec<&str> = events
+            .iter()
+            .filter(|e| e.action == "cancel")
+            .map(|e| e.detail.as_str())
+            .collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("爽约")),
+            "{b:?}: a no-show"
+        );
+        assert!(reasons.iter().any(|r| r.contains("师傅临时取消")), "{b:?}");
+        assert!(
+            events
+                .iter()
+                .any(|e| e.action == "cancel" && e.actor_type == "customer")
+        );
+
+        // Reviews: mostly good, some low with tags; each worker's rating is their average.
+        let reviews = review::Entity::find().all(db).await.unwrap();
+        assert_eq!(reviews.len(), h.reviews, "{b:?}");
+        assert!(reviews.len() * 2 > completed, "{b:?}: most visits reviewed");
+        let good = reviews.iter().filter(|r| r.rating >= 4).count();
+        assert!(
+            good * 10 >= reviews.len() * 8,
+            "{b:?}: {good} of {}",
+            reviews.len()
+        );
+        assert!(reviews.iter().any(|r| r.rating <= 3 && r.tags != "[]"));
+        for r in &reviews {
+            let o = orders.iter().find(|o| o.id == r.order_id).unwrap();
+            assert_eq!(
+                (o.state.as_str(), o.worker_id),
+                ("completed", Some(r.worker_id))
+            );
+            assert_eq!(o.customer_id, r.customer_id);
+        }
+        let ids: Vec<_> = worker::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|w| (w.id, w.rating_tenths))
+            .collect();
+        let ratings = daojia_store::repo::reviews::ratings(
+            db,
+            &ids.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+        assert!(!ratings.is_empty());
+        for (id, tenths) in &ids {
+            if let Some(r) = ratings.get(id) {
+                assert_eq!(r.tenths, *tenths, "{b:?}: the rating is the reviews'");
+            }
+        }
+
+        // Starting again adds nothing.
+        app.advance(chrono::Duration::hours(1));
+        let again = demo::start(&app.state).await.unwrap();
+        assert!(!again.history.fresh && !again.loaded.fresh);
+        assert_eq!(again.history.orders, h.orders);
+        assert_eq!(all_orders(&app).await.len(), orders.len(), "{b:?}");
+        assert_eq!(
+            review::Entity::find().all(db).await.unwrap().len(),
+            reviews.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn today_and_tomorrow_are_booked_through_the_slots_some_assigned_and_a_few_at_risk() {
+    use daojia_domain::slots::DayPlan;
+    use daojia_store::repo::{alarms, slots};
+    for b in backends() {
+        let app = demo_app(b, 0, 40).await;
+        let db = app.state.store.db();
+        let now = app.state.now();
+        let started = demo::start(&app.state).await.unwrap();
+        let tomorrow = today().succ_opt().unwrap();
+        let dates: Vec<_> = started.days.iter().map(|d| d.date).collect();
+        assert_eq!(dates, [today(), tomorrow]);
+        let orders = all_orders(&app).await;
+        for d in &started.days {
+            assert!(d.fresh && d.placed >= 25, "{b:?}: {d:?}");
+            assert!(d.assigned > 0 && d.waiting > 0, "{b:?}: {d:?}");
+            let on_day: Vec<_> = orders
+                .iter()
+                .filter(|o| {
+                    o.window_start >= midnight(d.date)
+                        && o.window_start < midnight(d.date.succ_opt().unwrap())
+                })
+                .collect();
+            assert_eq!(on_day.len(), d.placed, "{b:?} {}", d.date);
+            let with_worker = on_day.iter().filter(|o| o.worker_id.is_some()).count();
+            assert_eq!(with_worker, d.assigned + d.offered, "{b:?}");
+            assert!(on_day.iter().all(|o| o.paid_fen > 0), "paid");
+        }
+        let today_ = &started.days[0];
+        assert!((1..=3).contains(&today_.at_risk), "{b:?}: {today_:?}");
+        // The morning is under way: visits done, in service, on the way.
+        let states: std::collections::BTreeSet<&str> =
+            orders.iter().map(|o| o.state.as_str()).collect();
+        for s in ["completed", "in_service", "accepted", "pending_dispatch"] {
+            assert!(states.contains(s), "{b:?}: no {s} order in {states:?}");
+        }
+        // Nobody waits for a worker in a window that has started.
+        for o in &orders {
+            if o.worker_id.is_none() {
+                assert!(
+                    o.window_start > now + chrono::Duration::minutes(20),
+                    "{b:?}"
+                );
+            }
+        }
+        // The sample customer's account has no open order (it may be deleted on the
+        // privacy page).
+        let sample =
+            daojia_domain::phone::Phone::parse(&started.loaded.sample_customer_phone).unwrap();
+        let c = daojia_store::repo::accounts::customer_by_phone(&app.state.store, &sample)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(orders.iter().all(|o| o.customer_id != c.id));
+
+        // Slot search's own day plan places every order (so the planner can plan them).
+        let areas = daojia_store::repo::catalog::areas(db).await.unwrap();
+        let pool = slots::pool_of(&areas, &areas[0]);
+        for (date, workers, pending) in
+            slots::load_days(db, &pool, chrono_tz::Asia::Shanghai, today(), 2, None)
+                .await
+                .unwrap()
+        {
+            let plan = DayPlan::build(workers, pending, app.state.travel.as_ref());
+            assert!(
+                plan.unplaced().is_empty(),
+                "{b:?} {date}: {:?}",
+                plan.unplaced()
+            );
+        }
+
+        // The job queue runs every timer that is due: nothing is cancelled, and the orders
+        // starting soon without a worker are in the exceptions queue.
+        while daojia_server::jobs::tick(&app.state, "t").await.unwrap() > 0 {}
+        let after = all_orders(&app).await;
+        assert!(after.iter().all(|o| o.state != "cancelled"), "{b:?}");
+        let open = alarms::open(db).await.unwrap();
+        let unassigned = open
+            .iter()
+            .filter(|a| a.kind == alarms::kind::UNASSIGNED_NEAR_START)
+            .count();
+        assert_eq!(unassigned, today_.at_risk, "{b:?}: {open:?}");
+
+        // A second start the same day books nothing more.
+        app.advance(chrono::Duration::minutes(30));
+        let again = demo::start(&app.state).await.unwrap();
+        assert!(again.days.iter().all(|d| !d.fresh));
+        assert_eq!(again.days[0].placed, today_.placed);
+        assert_eq!(all_orders(&app).await.len(), orders.len(), "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_start_a_week_later_books_that_days_today_and_tomorrow_and_keeps_the_history() {
+    for b in backends() {
+        let app = demo_app(b, 7, 15).await;
+        let first = demo::start(&app.state).await.unwrap();
+        let before = all_orders(&app).await.len();
+        assert_eq!(
+            before,
+            first.history.orders + first.days.iter().map(|d| d.placed).sum::<usize>()
+        );
+        app.advance(chrono::Duration::days(7));
+        let later = demo::start(&app.state).await.unwrap();
+        assert!(!later.history.fresh, "{b:?}: the history loads once");
+        let week = today() + chrono::Duration::days(7);
+        assert_eq!(later.days[0].date, week);
+        assert!(
+            later.days.iter().all(|d| d.fresh && d.placed > 0),
+            "{b:?}: {later:?}"
+        );
+        let added: usize = later.days.iter().map(|d| d.placed).sum();
+        let orders = all_orders(&app).await;
+        assert_eq!(orders.len(), before + added, "{b:?}");
+        assert_eq!(
+            orders
+                .iter()
+                .filter(|o| o.window_start >= midnight(week))
+                .count(),
+            added
+        );
+    }
+}

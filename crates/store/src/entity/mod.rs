@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod outbox_consumer;
 pub mod route_plan;
 pub mod route_plan_stop;
+pub mod review;
 pub mod service_area;
 pub mod service_category;
 pub mod service_item;

@@ -1,0 +1,139 @@
+//! Reviews on every database: one per order, 1 to 5 stars (the database refuses others
+//! too), and a worker's rating is the average of their reviews.
+
+use chrono::Utc;
+use daojia_store::entity::{review, worker};
+use daojia_store::repo::reviews::{self, NewReview, Rating, ReviewError};
+use daojia_store::testing::{TestDb, backends};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use uuid::Uuid;
+
+async fn worker(t: &TestDb, code: &str, rating_tenths: i32) -> Uuid {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    worker::ActiveModel {
+        id: Set(id),
+        code: Set(code.into()),
+        phone_enc: Set(String::new()),
+        phone_index: Set(format!("idx-{code}")),
+        name_enc: Set(String::new()),
+        gender: Set("female".into()),
+        skills: Set("[]".into()),
+        rating_tenths: Set(rating_tenths),
+        years_experience: Set(3),
+        home_lat: Set(31.2),
+        home_lng: Set(121.44),
+        area_code: Set(None),
+        active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(t.store.db())
+    .await
+    .unwrap();
+    id
+}
+
+fn review(worker: Uuid, rating: u8, tags: &[&str]) -> NewReview {
+    NewReview {
+        order_id: Uuid::now_v7(),
+        customer_id: Uuid::now_v7(),
+        worker_id: worker,
+        rating,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+    }
+}
+
+async fn rating_of(t: &TestDb, w: Uuid) -> i32 {
+    worker::Entity::find_by_id(w)
+        .one(t.store.db())
+        .await
+        .unwrap()
+        .unwrap()
+        .rating_tenths
+}
+
+#[tokio::test]
+async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
+    for b in backends() {
+        let t = TestDb::new(b).await;
+        let db = t.store.db();
+        let now = Utc::now();
+        let (w, other) = (worker(&t, "W1", 48).await, worker(&t, "W2", 45).await);
+        let first = review(w, 5, &["punctual", "tidy"]);
+        let stored = reviews::insert(db, &first, now).await.unwrap();
+        assert_eq!(stored.rating, 5);
+        assert_eq!(stored.tags, r#"["punctual","tidy"]"#);
+        assert_eq!(rating_of(&t, w).await, 50, "{b:?}");
+        reviews::insert(db, &review(w, 4, &[]), now).await.unwrap();
+        reviews::insert(db, &review(w, 4, &["late"]), now)
+            .await
+            .unwrap();
+        assert_eq!(rating_of(&t, w).await, 43, "{b:?}: (5 + 4 + 4) / 3 = 4.33");
+        assert_eq!(
+            rating_of(&t, other).await,
+            45,
+            "{b:?}: no reviews, unchanged"
+        );
+
+        // The same order again.
+        let again = NewReview {
+            rating: 1,
+            ..first.clone()
+        };
+        assert!(matches!(
+            reviews::insert(db, &again, now).await,
+            Err(ReviewError::Exists)
+        ));
+        assert_eq!(rating_of(&t, w).await, 43);
+        assert_eq!(
+            reviews::of_order(db, first.order_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .rating,
+            5
+        );
+        assert_eq!(reviews::of_worker(db, w, 10).await.unwrap().len(), 3);
+
+        // Stars out of range are refused before and by the database.
+        assert!(matches!(
+            reviews::insert(db, &review(w, 6, &[]), now).await,
+            Err(ReviewError::Invalid {
+                field: "rating",
+                ..
+            })
+        ));
+        let raw = review::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            order_id: Set(Uuid::now_v7()),
+            customer_id: Set(Uuid::now_v7()),
+            worker_id: Set(w),
+            rating: Set(6),
+            tags: Set("[]".into()),
+            created_at: Set(now),
+        };
+        assert!(
+            review::Entity::insert(raw).exec(db).await.is_err(),
+            "{b:?}: the CHECK constraint"
+        );
+
+        // In bulk, then the ratings of all at once.
+        let bulk: Vec<_> = [1, 2, 2]
+            .into_iter()
+            .map(|r| (Uuid::now_v7(), now, review(other, r, &["careless"])))
+            .collect();
+        reviews::insert_many(db, &bulk).await.unwrap();
+        assert_eq!(rating_of(&t, other).await, 45, "insert_many leaves ratings");
+        reviews::refresh_ratings(db, &[w, other]).await.unwrap();
+        assert_eq!(rating_of(&t, other).await, 17, "{b:?}: 5 / 3 = 1.67");
+        let all = reviews::ratings(db, &[w, other]).await.unwrap();
+        assert_eq!(
+            all[&w],
+            Rating {
+                tenths: 43,
+                count: 3
+            }
+        );
+    }
+}

@@ -10,6 +10,7 @@
 
 pub mod context;
 pub mod error;
+pub mod workers;
 
 pub use context::App;
 pub use error::{Error, Result};

@@ -17,3 +17,4 @@ pub mod search;
 pub mod secret;
 pub mod slots;
 pub mod travel;
+pub mod worker;

@@ -144,7 +144,7 @@ fn expected(role: Role, open: bool) -> Sees {
         Role::SuperAdmin | Role::CustomerService => Sees::Everything,
         Role::Dispatcher if open => Sees::Address,
         Role::Dispatcher | Role::Finance => Sees::Masked,
-        Role::Marketing => Sees::Nothing,
+        Role::Marketing | Role::Partner => Sees::Nothing,
     }
 }
 

@@ -199,6 +199,25 @@ impl From<sea_orm::DbErr> for ApiError {
     }
 }
 
+impl From<daojia_app::Error> for ApiError {
+    fn from(e: daojia_app::Error) -> Self {
+        use daojia_app::Error as E;
+        match e {
+            E::NotFound(what) => ApiError::not_found(what),
+            E::Field {
+                field,
+                code,
+                message,
+            } => ApiError::field(&field, code, message),
+            E::Conflict { code, message } => ApiError::conflict(code, message),
+            E::Forbidden { code, message } => ApiError::forbidden(code, message),
+            E::Transition(t) => ApiError::conflict("transition_refused", t.to_string()),
+            E::Db(e) => e.into(),
+            E::Internal(m) => ApiError::internal(m),
+        }
+    }
+}
+
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

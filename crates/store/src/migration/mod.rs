@@ -15,6 +15,7 @@ mod m0007_auth_hardening;
 mod m0008_pii_names;
 mod m0009_idempotency_sealed;
 mod m0010_privacy;
+mod m0012_workers;
 mod util;
 
 tokio::task_local! {
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_pii_names::Migration),
             Box::new(m0009_idempotency_sealed::Migration),
             Box::new(m0010_privacy::Migration),
+            Box::new(m0012_workers::Migration),
         ]
     }
 }

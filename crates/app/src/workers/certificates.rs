@@ -4,7 +4,7 @@
 //! (`daojia_domain::worker::dispatchable_skills`).
 
 use super::profile::upload_input;
-use super::{Actor, Scope, code, text, visible};
+use super::{Actor, Scope, code, settle, text, visible};
 use crate::{App, Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use daojia_domain::worker::CertificateStatus;
@@ -86,59 +86,62 @@ pub async fn submit(
         ));
     }
     let txn = app.store.db().begin().await?;
-    let scope = match by {
-        Submitter::Staff(a) => a.scope,
-        Submitter::Worker => Scope::All,
-    };
-    visible(&txn, scope, worker_id).await?;
-    let uploader = matches!(by, Submitter::Worker).then_some(worker_id);
-    let upload_id = upload_input(&txn, "upload_id", new.upload_id, uploader).await?;
-    let pending = worker_certificate::Entity::find()
-        .filter(worker_certificate::Column::WorkerId.eq(worker_id))
-        .filter(worker_certificate::Column::Status.eq(CertificateStatus::Pending.as_str()))
-        .limit(MAX_PENDING)
-        .all(&txn)
-        .await?;
-    if pending.len() as u64 >= MAX_PENDING {
-        return Err(Error::conflict(
-            "too_many_pending",
-            format!("{MAX_PENDING} certificates already wait for review"),
-        ));
-    }
-    let row = worker_certificate::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        worker_id: Set(worker_id),
-        kind: Set(kind),
-        skill: Set(skill),
-        upload_id: Set(upload_id),
-        number: Set(number),
-        expires_on: Set(new.expires_on),
-        status: Set(CertificateStatus::Pending.as_str().into()),
-        submitted_by: Set(match by {
-            Submitter::Staff(_) => "staff".into(),
-            Submitter::Worker => "worker".into(),
-        }),
-        reviewer_id: Set(None),
-        reason: Set(None),
-        created_at: Set(now),
-        reviewed_at: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    if let Submitter::Staff(actor) = by {
-        actor
-            .audit(
-                app,
-                &txn,
-                "worker_certificate.create",
-                row.id,
-                (None, Some(audit_json(&row))),
-                now,
-            )
+    let r = async {
+        let scope = match by {
+            Submitter::Staff(a) => a.scope,
+            Submitter::Worker => Scope::All,
+        };
+        visible(&txn, scope, worker_id).await?;
+        let uploader = matches!(by, Submitter::Worker).then_some(worker_id);
+        let upload_id = upload_input(&txn, "upload_id", new.upload_id, uploader).await?;
+        let pending = worker_certificate::Entity::find()
+            .filter(worker_certificate::Column::WorkerId.eq(worker_id))
+            .filter(worker_certificate::Column::Status.eq(CertificateStatus::Pending.as_str()))
+            .limit(MAX_PENDING)
+            .all(&txn)
             .await?;
+        if pending.len() as u64 >= MAX_PENDING {
+            return Err(Error::conflict(
+                "too_many_pending",
+                format!("{MAX_PENDING} certificates already wait for review"),
+            ));
+        }
+        let row = worker_certificate::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            worker_id: Set(worker_id),
+            kind: Set(kind),
+            skill: Set(skill),
+            upload_id: Set(upload_id),
+            number: Set(number),
+            expires_on: Set(new.expires_on),
+            status: Set(CertificateStatus::Pending.as_str().into()),
+            submitted_by: Set(match by {
+                Submitter::Staff(_) => "staff".into(),
+                Submitter::Worker => "worker".into(),
+            }),
+            reviewer_id: Set(None),
+            reason: Set(None),
+            created_at: Set(now),
+            reviewed_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        if let Submitter::Staff(actor) = by {
+            actor
+                .audit(
+                    app,
+                    &txn,
+                    "worker_certificate.create",
+                    row.id,
+                    (None, Some(audit_json(&row))),
+                    now,
+                )
+                .await?;
+        }
+        Ok::<_, Error>(row)
     }
-    txn.commit().await?;
-    Ok(row)
+    .await;
+    settle(txn, r).await
 }
 
 /// Approves or rejects a pending certificate.
@@ -158,38 +161,41 @@ pub async fn review(
         ),
     };
     let txn = app.store.db().begin().await?;
-    visible(&txn, actor.scope, worker_id).await?;
-    let Some(before) = worker_certificate::Entity::find_by_id(certificate_id)
-        .filter(worker_certificate::Column::WorkerId.eq(worker_id))
-        .one(&txn)
-        .await?
-    else {
-        return Err(Error::NotFound("certificate"));
-    };
-    if before.status != CertificateStatus::Pending.as_str() {
-        return Err(Error::conflict(
-            "already_reviewed",
-            format!("this certificate was already {}", before.status),
-        ));
+    let r = async {
+        visible(&txn, actor.scope, worker_id).await?;
+        let Some(before) = worker_certificate::Entity::find_by_id(certificate_id)
+            .filter(worker_certificate::Column::WorkerId.eq(worker_id))
+            .one(&txn)
+            .await?
+        else {
+            return Err(Error::NotFound("certificate"));
+        };
+        if before.status != CertificateStatus::Pending.as_str() {
+            return Err(Error::conflict(
+                "already_reviewed",
+                format!("this certificate was already {}", before.status),
+            ));
+        }
+        let mut a = before.clone().into_active_model();
+        a.status = Set(status.as_str().into());
+        a.reason = Set(reason);
+        a.reviewer_id = Set(Some(actor.staff_id));
+        a.reviewed_at = Set(Some(now));
+        let after = a.update(&txn).await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker_certificate.review",
+                certificate_id,
+                (Some(audit_json(&before)), Some(audit_json(&after))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(after)
     }
-    let mut a = before.clone().into_active_model();
-    a.status = Set(status.as_str().into());
-    a.reason = Set(reason);
-    a.reviewer_id = Set(Some(actor.staff_id));
-    a.reviewed_at = Set(Some(now));
-    let after = a.update(&txn).await?;
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker_certificate.review",
-            certificate_id,
-            (Some(audit_json(&before)), Some(audit_json(&after))),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    settle(txn, r).await
 }
 
 /// A worker's certificates, newest first.
@@ -268,42 +274,45 @@ pub async fn set_required_for_item(
     }
     clean.sort();
     let txn = app.store.db().begin().await?;
-    if service_item::Entity::find()
-        .filter(service_item::Column::Code.eq(item_code))
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        return Err(Error::NotFound("item"));
-    }
-    let before = item_certificate::Entity::find()
-        .filter(item_certificate::Column::ItemCode.eq(item_code))
-        .all(&txn)
-        .await?;
-    item_certificate::Entity::delete_many()
-        .filter(item_certificate::Column::ItemCode.eq(item_code))
-        .exec(&txn)
-        .await?;
-    for k in &clean {
-        item_certificate::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            item_code: Set(item_code.to_string()),
-            kind: Set(k.clone()),
+    let r = async {
+        if service_item::Entity::find()
+            .filter(service_item::Column::Code.eq(item_code))
+            .one(&txn)
+            .await?
+            .is_none()
+        {
+            return Err(Error::NotFound("item"));
         }
-        .insert(&txn)
-        .await?;
+        let before = item_certificate::Entity::find()
+            .filter(item_certificate::Column::ItemCode.eq(item_code))
+            .all(&txn)
+            .await?;
+        item_certificate::Entity::delete_many()
+            .filter(item_certificate::Column::ItemCode.eq(item_code))
+            .exec(&txn)
+            .await?;
+        for k in &clean {
+            item_certificate::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                item_code: Set(item_code.to_string()),
+                kind: Set(k.clone()),
+            }
+            .insert(&txn)
+            .await?;
+        }
+        let old: Vec<String> = before.into_iter().map(|r| r.kind).collect();
+        actor
+            .audit(
+                app,
+                &txn,
+                "service_item.certificates",
+                item_code,
+                (Some(json!(old)), Some(json!(clean))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(clean)
     }
-    let old: Vec<String> = before.into_iter().map(|r| r.kind).collect();
-    actor
-        .audit(
-            app,
-            &txn,
-            "service_item.certificates",
-            item_code,
-            (Some(json!(old)), Some(json!(clean))),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(clean)
+    .await;
+    settle(txn, r).await
 }

@@ -3,7 +3,7 @@
 //! from the events that stand, and a score below the floor suspends grab rights for the
 //! configured days (lifted when a reversal brings the score back).
 
-use super::{Actor, Scope, text, visible};
+use super::{Actor, Scope, settle, text, visible};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::worker::{CreditKind, CreditRules};
@@ -93,50 +93,53 @@ pub async fn record(
         500,
     )?;
     let txn = app.store.db().begin().await?;
-    let scope = actor.map_or(Scope::All, |a| a.scope);
-    let w = visible(&txn, scope, worker_id).await?;
-    if let Some(o) = new.order_id {
-        let served = service_order::Entity::find_by_id(o).one(&txn).await?;
-        if served.is_none_or(|o| o.worker_id != Some(worker_id)) {
-            return Err(Error::field(
-                "order_id",
-                "not_their_order",
-                "the order is not one of this worker's",
-            ));
+    let r = async {
+        let scope = actor.map_or(Scope::All, |a| a.scope);
+        let w = visible(&txn, scope, worker_id).await?;
+        if let Some(o) = new.order_id {
+            let served = service_order::Entity::find_by_id(o).one(&txn).await?;
+            if served.is_none_or(|o| o.worker_id != Some(worker_id)) {
+                return Err(Error::field(
+                    "order_id",
+                    "not_their_order",
+                    "the order is not one of this worker's",
+                ));
+            }
         }
+        let event = worker_credit_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            worker_id: Set(worker_id),
+            delta: Set(delta),
+            kind: Set(new.kind.as_str().into()),
+            order_id: Set(new.order_id),
+            reason: Set(reason),
+            at: Set(now),
+            created_by: Set(actor.map(|a| a.staff_id)),
+            reversed_at: Set(None),
+            reversed_by: Set(None),
+            reverse_reason: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        let w = recompute(&txn, rules, w, now).await?;
+        if let Some(actor) = actor {
+            let mut after = audit_json(&event);
+            after["score"] = json!(w.credit_score);
+            actor
+                .audit(
+                    app,
+                    &txn,
+                    "worker_credit.create",
+                    event.id,
+                    (None, Some(after)),
+                    now,
+                )
+                .await?;
+        }
+        Ok::<_, Error>((event, w))
     }
-    let event = worker_credit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        worker_id: Set(worker_id),
-        delta: Set(delta),
-        kind: Set(new.kind.as_str().into()),
-        order_id: Set(new.order_id),
-        reason: Set(reason),
-        at: Set(now),
-        created_by: Set(actor.map(|a| a.staff_id)),
-        reversed_at: Set(None),
-        reversed_by: Set(None),
-        reverse_reason: Set(None),
-    }
-    .insert(&txn)
-    .await?;
-    let w = recompute(&txn, rules, w, now).await?;
-    if let Some(actor) = actor {
-        let mut after = audit_json(&event);
-        after["score"] = json!(w.credit_score);
-        actor
-            .audit(
-                app,
-                &txn,
-                "worker_credit.create",
-                event.id,
-                (None, Some(after)),
-                now,
-            )
-            .await?;
-    }
-    txn.commit().await?;
-    Ok((event, w))
+    .await;
+    settle(txn, r).await
 }
 
 /// Reverses a credit event (with a reason, audited); the score is recomputed.
@@ -151,40 +154,43 @@ pub async fn reverse(
 ) -> Result<(worker_credit_event::Model, worker::Model)> {
     let reason = text("reason", reason, true, 500)?;
     let txn = app.store.db().begin().await?;
-    let w = visible(&txn, actor.scope, worker_id).await?;
-    let Some(before) = worker_credit_event::Entity::find_by_id(event_id)
-        .filter(worker_credit_event::Column::WorkerId.eq(worker_id))
-        .one(&txn)
-        .await?
-    else {
-        return Err(Error::NotFound("credit event"));
-    };
-    if before.reversed_at.is_some() {
-        return Err(Error::conflict(
-            "already_reversed",
-            "this credit event was already reversed",
-        ));
+    let r = async {
+        let w = visible(&txn, actor.scope, worker_id).await?;
+        let Some(before) = worker_credit_event::Entity::find_by_id(event_id)
+            .filter(worker_credit_event::Column::WorkerId.eq(worker_id))
+            .one(&txn)
+            .await?
+        else {
+            return Err(Error::NotFound("credit event"));
+        };
+        if before.reversed_at.is_some() {
+            return Err(Error::conflict(
+                "already_reversed",
+                "this credit event was already reversed",
+            ));
+        }
+        let mut a = before.clone().into_active_model();
+        a.reversed_at = Set(Some(now));
+        a.reversed_by = Set(Some(actor.staff_id));
+        a.reverse_reason = Set(reason);
+        let after = a.update(&txn).await?;
+        let w = recompute(&txn, rules, w, now).await?;
+        let mut after_json = audit_json(&after);
+        after_json["score"] = json!(w.credit_score);
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker_credit.reverse",
+                event_id,
+                (Some(audit_json(&before)), Some(after_json)),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>((after, w))
     }
-    let mut a = before.clone().into_active_model();
-    a.reversed_at = Set(Some(now));
-    a.reversed_by = Set(Some(actor.staff_id));
-    a.reverse_reason = Set(reason);
-    let after = a.update(&txn).await?;
-    let w = recompute(&txn, rules, w, now).await?;
-    let mut after_json = audit_json(&after);
-    after_json["score"] = json!(w.credit_score);
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker_credit.reverse",
-            event_id,
-            (Some(audit_json(&before)), Some(after_json)),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok((after, w))
+    .await;
+    settle(txn, r).await
 }
 
 /// A worker's credit events, newest first.

@@ -17,7 +17,9 @@ use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_store::entity::worker;
 use daojia_store::repo::audit::{self, AuditEntry};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Select,
+};
 use uuid::Uuid;
 
 /// Which workers a staff member may see.
@@ -100,6 +102,22 @@ impl Actor {
         )
         .await?;
         Ok(())
+    }
+}
+
+/// Ends a transaction: commits when `r` is a success, rolls back explicitly otherwise (a
+/// transaction merely dropped leaves its connection inside it until reused, holding
+/// MySQL's metadata locks meanwhile).
+pub(crate) async fn settle<T>(txn: DatabaseTransaction, r: Result<T>) -> Result<T> {
+    match r {
+        Ok(v) => {
+            txn.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
     }
 }
 

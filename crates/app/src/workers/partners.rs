@@ -1,7 +1,7 @@
 //! Partners (服务商/门店): companies whose workers serve through the platform. Only staff
 //! who see every worker create partners and attach staff to them.
 
-use super::{Actor, Scope, code, text};
+use super::{Actor, Scope, code, settle, text};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_store::entity::{partner, staff};
@@ -34,34 +34,37 @@ pub async fn create(
     let code = code("code", code_text)?;
     let name = text("name", Some(name), true, 64)?.unwrap_or_default();
     let txn = app.store.db().begin().await?;
-    let row = partner::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        code: Set(code),
-        name: Set(name),
-        active: Set(true),
-        created_at: Set(now),
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::conflict("code_taken", "a partner with this code exists")
-        } else {
-            e.into()
+    let r = async {
+        let row = partner::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            code: Set(code),
+            name: Set(name),
+            active: Set(true),
+            created_at: Set(now),
         }
-    })?;
-    actor
-        .audit(
-            app,
-            &txn,
-            "partner.create",
-            row.id,
-            (None, Some(json!({"code": row.code, "name": row.name}))),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(row)
+        .insert(&txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::conflict("code_taken", "a partner with this code exists")
+            } else {
+                e.into()
+            }
+        })?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "partner.create",
+                row.id,
+                (None, Some(json!({"code": row.code, "name": row.name}))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(row)
+    }
+    .await;
+    settle(txn, r).await
 }
 
 /// Every partner, by code.
@@ -83,36 +86,39 @@ pub async fn set_staff_partner(
 ) -> Result<staff::Model> {
     platform_only(actor)?;
     let txn = app.store.db().begin().await?;
-    let Some(s) = staff::Entity::find_by_id(staff_id).one(&txn).await? else {
-        return Err(Error::NotFound("staff"));
-    };
-    if let Some(p) = partner_id
-        && partner::Entity::find_by_id(p).one(&txn).await?.is_none()
-    {
-        return Err(Error::field(
-            "partner_id",
-            "unknown_partner",
-            "no partner has this id",
-        ));
+    let r = async {
+        let Some(s) = staff::Entity::find_by_id(staff_id).one(&txn).await? else {
+            return Err(Error::NotFound("staff"));
+        };
+        if let Some(p) = partner_id
+            && partner::Entity::find_by_id(p).one(&txn).await?.is_none()
+        {
+            return Err(Error::field(
+                "partner_id",
+                "unknown_partner",
+                "no partner has this id",
+            ));
+        }
+        let before = s.partner_id;
+        let mut a = s.into_active_model();
+        a.partner_id = Set(partner_id);
+        a.updated_at = Set(now);
+        let after = a.update(&txn).await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "staff.partner",
+                staff_id,
+                (
+                    Some(json!({"partner_id": before})),
+                    Some(json!({"partner_id": partner_id})),
+                ),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(after)
     }
-    let before = s.partner_id;
-    let mut a = s.into_active_model();
-    a.partner_id = Set(partner_id);
-    a.updated_at = Set(now);
-    let after = a.update(&txn).await?;
-    actor
-        .audit(
-            app,
-            &txn,
-            "staff.partner",
-            staff_id,
-            (
-                Some(json!({"partner_id": before})),
-                Some(json!({"partner_id": partner_id})),
-            ),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    settle(txn, r).await
 }

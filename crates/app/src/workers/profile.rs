@@ -1,7 +1,7 @@
 //! A worker's profile: onboarding from the console, edits, status changes, skills with
 //! levels, the list and the detail.
 
-use super::{Actor, Scope, code, text, visible};
+use super::{Actor, Scope, code, settle, text, visible};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::phone::Phone;
@@ -339,86 +339,89 @@ pub async fn onboard(
     let tools = tools_input(&new.tools)?;
     let limit = limit_input(new.daily_job_limit)?;
     let txn = store.db().begin().await?;
-    let area = match &new.area_code {
-        Some(c) => Some(area_input(&txn, c).await?),
-        None => None,
-    };
-    let partner_id = match actor.scope {
-        Scope::Partner(None) => {
-            return Err(Error::Forbidden {
-                code: "no_partner",
-                message: "your account belongs to no partner; ask an administrator".into(),
-            });
-        }
-        Scope::Partner(Some(p)) => Some(p),
-        Scope::All => match new.partner_id {
-            Some(p) => Some(partner_input(&txn, p).await?),
+    let r = async {
+        let area = match &new.area_code {
+            Some(c) => Some(area_input(&txn, c).await?),
             None => None,
-        },
-    };
-    let photo = match new.photo_upload_id {
-        Some(id) => Some(upload_input(&txn, "photo_upload_id", id, None).await?),
-        None => None,
-    };
-    if accounts::worker_by_phone(store, &phone).await?.is_some() {
-        return Err(Error::conflict(
-            "phone_taken",
-            "a worker with this phone exists",
-        ));
-    }
-    let id = Uuid::now_v7();
-    let codes: Vec<&str> = skills.iter().map(|s| s.skill.as_str()).collect();
-    let row = worker::ActiveModel {
-        id: Set(id),
-        code: Set(format!("W{}", &id.simple().to_string()[20..]).to_uppercase()),
-        phone_enc: Set(store
-            .vault()
-            .encrypt(accounts::WORKER_PHONE, phone.expose())),
-        phone_index: Set(accounts::phone_index(store, &phone)),
-        name_enc: Set(accounts::seal_worker_name(store, &name)),
-        gender: Set(gender),
-        skills: Set(json!(codes).to_string()),
-        rating_tenths: Set(0),
-        years_experience: Set(new.years_experience),
-        home_lat: Set(new.home_lat),
-        home_lng: Set(new.home_lng),
-        area_code: Set(area),
-        active: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        status: Set(WorkerStatus::Onboarding.as_str().into()),
-        id_number_enc: Set(id_number.map(|n| repo::seal_id_number(store, &n))),
-        photo_upload_id: Set(photo),
-        tools: Set(Some(tools)),
-        partner_id: Set(partner_id),
-        online: Set(false),
-        accepting: Set(false),
-        presence_at: Set(None),
-        daily_job_limit: Set(limit),
-        credit_score: Set(100),
-        grab_suspended_until: Set(None),
-    };
-    // The worker row first: the skill rows refer to it.
-    let created = row.insert(&txn).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            Error::conflict("phone_taken", "a worker with this phone exists")
-        } else {
-            e.into()
+        };
+        let partner_id = match actor.scope {
+            Scope::Partner(None) => {
+                return Err(Error::Forbidden {
+                    code: "no_partner",
+                    message: "your account belongs to no partner; ask an administrator".into(),
+                });
+            }
+            Scope::Partner(Some(p)) => Some(p),
+            Scope::All => match new.partner_id {
+                Some(p) => Some(partner_input(&txn, p).await?),
+                None => None,
+            },
+        };
+        let photo = match new.photo_upload_id {
+            Some(id) => Some(upload_input(&txn, "photo_upload_id", id, None).await?),
+            None => None,
+        };
+        if accounts::worker_by_phone(store, &phone).await?.is_some() {
+            return Err(Error::conflict(
+                "phone_taken",
+                "a worker with this phone exists",
+            ));
         }
-    })?;
-    write_skills(&txn, id, &skills).await?;
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker.create",
-            id,
-            (None, Some(audit_json(&created))),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(created)
+        let id = Uuid::now_v7();
+        let codes: Vec<&str> = skills.iter().map(|s| s.skill.as_str()).collect();
+        let row = worker::ActiveModel {
+            id: Set(id),
+            code: Set(format!("W{}", &id.simple().to_string()[20..]).to_uppercase()),
+            phone_enc: Set(store
+                .vault()
+                .encrypt(accounts::WORKER_PHONE, phone.expose())),
+            phone_index: Set(accounts::phone_index(store, &phone)),
+            name_enc: Set(accounts::seal_worker_name(store, &name)),
+            gender: Set(gender),
+            skills: Set(json!(codes).to_string()),
+            rating_tenths: Set(0),
+            years_experience: Set(new.years_experience),
+            home_lat: Set(new.home_lat),
+            home_lng: Set(new.home_lng),
+            area_code: Set(area),
+            active: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            status: Set(WorkerStatus::Onboarding.as_str().into()),
+            id_number_enc: Set(id_number.map(|n| repo::seal_id_number(store, &n))),
+            photo_upload_id: Set(photo),
+            tools: Set(Some(tools)),
+            partner_id: Set(partner_id),
+            online: Set(false),
+            accepting: Set(false),
+            presence_at: Set(None),
+            daily_job_limit: Set(limit),
+            credit_score: Set(100),
+            grab_suspended_until: Set(None),
+        };
+        // The worker row first: the skill rows refer to it.
+        let created = row.insert(&txn).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::conflict("phone_taken", "a worker with this phone exists")
+            } else {
+                e.into()
+            }
+        })?;
+        write_skills(&txn, id, &skills).await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.create",
+                id,
+                (None, Some(audit_json(&created))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(created)
+    }
+    .await;
+    settle(txn, r).await
 }
 
 /// Changes a profile.
@@ -431,72 +434,75 @@ pub async fn update(
 ) -> Result<worker::Model> {
     let store = &app.store;
     let txn = store.db().begin().await?;
-    let before = visible(&txn, actor.scope, id).await?;
-    let mut a = before.clone().into_active_model();
-    if let Some(n) = &change.name {
-        a.name_enc = Set(accounts::seal_worker_name(store, &name_input(n)?));
-    }
-    if let Some(g) = &change.gender {
-        a.gender = Set(gender_input(g)?);
-    }
-    if let Some(n) = &change.id_number {
-        a.id_number_enc = Set(Some(repo::seal_id_number(store, &id_number_input(n)?)));
-    }
-    if let Some(c) = &change.area_code {
-        a.area_code = Set(Some(area_input(&txn, c).await?));
-    }
-    if let Some((lat, lng)) = change.home {
-        home_input(lat, lng)?;
-        a.home_lat = Set(lat);
-        a.home_lng = Set(lng);
-    }
-    if let Some(y) = change.years_experience {
-        if !(0..=60).contains(&y) {
-            return Err(Error::field(
-                "years_experience",
-                "out_of_range",
-                "0 to 60 years",
+    let r = async {
+        let before = visible(&txn, actor.scope, id).await?;
+        let mut a = before.clone().into_active_model();
+        if let Some(n) = &change.name {
+            a.name_enc = Set(accounts::seal_worker_name(store, &name_input(n)?));
+        }
+        if let Some(g) = &change.gender {
+            a.gender = Set(gender_input(g)?);
+        }
+        if let Some(n) = &change.id_number {
+            a.id_number_enc = Set(Some(repo::seal_id_number(store, &id_number_input(n)?)));
+        }
+        if let Some(c) = &change.area_code {
+            a.area_code = Set(Some(area_input(&txn, c).await?));
+        }
+        if let Some((lat, lng)) = change.home {
+            home_input(lat, lng)?;
+            a.home_lat = Set(lat);
+            a.home_lng = Set(lng);
+        }
+        if let Some(y) = change.years_experience {
+            if !(0..=60).contains(&y) {
+                return Err(Error::field(
+                    "years_experience",
+                    "out_of_range",
+                    "0 to 60 years",
+                ));
+            }
+            a.years_experience = Set(y);
+        }
+        if let Some(t) = &change.tools {
+            a.tools = Set(Some(tools_input(t)?));
+        }
+        if let Some(l) = change.daily_job_limit {
+            a.daily_job_limit = Set(limit_input(l)?);
+        }
+        if let Some(p) = change.photo_upload_id {
+            a.photo_upload_id = Set(Some(
+                upload_input(&txn, "photo_upload_id", p, Some(id)).await?,
             ));
         }
-        a.years_experience = Set(y);
-    }
-    if let Some(t) = &change.tools {
-        a.tools = Set(Some(tools_input(t)?));
-    }
-    if let Some(l) = change.daily_job_limit {
-        a.daily_job_limit = Set(limit_input(l)?);
-    }
-    if let Some(p) = change.photo_upload_id {
-        a.photo_upload_id = Set(Some(
-            upload_input(&txn, "photo_upload_id", p, Some(id)).await?,
-        ));
-    }
-    if let Some(p) = change.partner_id {
-        if actor.scope != Scope::All {
-            return Err(Error::Forbidden {
-                code: "partner_fixed",
-                message: "a partner's staff cannot move workers between partners".into(),
+        if let Some(p) = change.partner_id {
+            if actor.scope != Scope::All {
+                return Err(Error::Forbidden {
+                    code: "partner_fixed",
+                    message: "a partner's staff cannot move workers between partners".into(),
+                });
+            }
+            a.partner_id = Set(match p {
+                Some(p) => Some(partner_input(&txn, p).await?),
+                None => None,
             });
         }
-        a.partner_id = Set(match p {
-            Some(p) => Some(partner_input(&txn, p).await?),
-            None => None,
-        });
+        a.updated_at = Set(now);
+        let after = a.update(&txn).await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.update",
+                id,
+                (Some(audit_json(&before)), Some(audit_json(&after))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(after)
     }
-    a.updated_at = Set(now);
-    let after = a.update(&txn).await?;
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker.update",
-            id,
-            (Some(audit_json(&before)), Some(audit_json(&after))),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    settle(txn, r).await
 }
 
 /// Moves a worker to `status` (activating after onboarding, suspending, leaving). A
@@ -511,38 +517,41 @@ pub async fn set_status(
 ) -> Result<worker::Model> {
     let reason = text("reason", reason, !status.works(), 500)?;
     let txn = app.store.db().begin().await?;
-    let before = visible(&txn, actor.scope, id).await?;
-    let current: WorkerStatus = before.status.parse().map_err(Error::internal)?;
-    if !current.may_become(status) {
-        return Err(Error::conflict(
-            "status_not_allowed",
-            format!("a worker who is {current} cannot become {status}"),
-        ));
+    let r = async {
+        let before = visible(&txn, actor.scope, id).await?;
+        let current: WorkerStatus = before.status.parse().map_err(Error::internal)?;
+        if !current.may_become(status) {
+            return Err(Error::conflict(
+                "status_not_allowed",
+                format!("a worker who is {current} cannot become {status}"),
+            ));
+        }
+        let mut a = before.clone().into_active_model();
+        a.status = Set(status.as_str().into());
+        a.active = Set(status.works());
+        if !status.works() {
+            a.online = Set(false);
+            a.accepting = Set(false);
+            a.presence_at = Set(Some(now));
+        }
+        a.updated_at = Set(now);
+        let after = a.update(&txn).await?;
+        let mut after_json = audit_json(&after);
+        after_json["reason"] = json!(reason);
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.status",
+                id,
+                (Some(audit_json(&before)), Some(after_json)),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(after)
     }
-    let mut a = before.clone().into_active_model();
-    a.status = Set(status.as_str().into());
-    a.active = Set(status.works());
-    if !status.works() {
-        a.online = Set(false);
-        a.accepting = Set(false);
-        a.presence_at = Set(Some(now));
-    }
-    a.updated_at = Set(now);
-    let after = a.update(&txn).await?;
-    let mut after_json = audit_json(&after);
-    after_json["reason"] = json!(reason);
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker.status",
-            id,
-            (Some(audit_json(&before)), Some(after_json)),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await;
+    settle(txn, r).await
 }
 
 /// Replaces a worker's skills and levels.
@@ -555,38 +564,41 @@ pub async fn set_skills(
 ) -> Result<Vec<SkillLevel>> {
     let skills = skills_input(skills)?;
     let txn = app.store.db().begin().await?;
-    let before = visible(&txn, actor.scope, id).await?;
-    let old = repo::skills(&txn, id).await?;
-    let mut a = before.clone().into_active_model();
-    a.skills = Set(write_skills(&txn, id, &skills).await?);
-    a.updated_at = Set(now);
-    a.update(&txn).await?;
-    let as_json = |s: Vec<(String, i16)>| {
-        json!(
-            s.into_iter()
-                .map(|(skill, level)| json!({"skill": skill, "level": level}))
-                .collect::<Vec<_>>()
-        )
-    };
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker.skills",
-            id,
-            (
-                Some(as_json(
-                    old.into_iter().map(|s| (s.skill, s.level)).collect(),
-                )),
-                Some(as_json(
-                    skills.iter().map(|s| (s.skill.clone(), s.level)).collect(),
-                )),
-            ),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(skills)
+    let r = async {
+        let before = visible(&txn, actor.scope, id).await?;
+        let old = repo::skills(&txn, id).await?;
+        let mut a = before.clone().into_active_model();
+        a.skills = Set(write_skills(&txn, id, &skills).await?);
+        a.updated_at = Set(now);
+        a.update(&txn).await?;
+        let as_json = |s: Vec<(String, i16)>| {
+            json!(
+                s.into_iter()
+                    .map(|(skill, level)| json!({"skill": skill, "level": level}))
+                    .collect::<Vec<_>>()
+            )
+        };
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.skills",
+                id,
+                (
+                    Some(as_json(
+                        old.into_iter().map(|s| (s.skill, s.level)).collect(),
+                    )),
+                    Some(as_json(
+                        skills.iter().map(|s| (s.skill.clone(), s.level)).collect(),
+                    )),
+                ),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(skills)
+    }
+    .await;
+    settle(txn, r).await
 }
 
 /// Workers the actor sees, newest first.

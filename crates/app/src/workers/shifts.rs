@@ -2,7 +2,7 @@
 //! midnight, an optional break), exceptions on dates (leave, extra shifts), and the
 //! calendar that results, per worker and per area, for a range of dates.
 
-use super::{Actor, Scope, text, visible};
+use super::{Actor, Scope, settle, text, visible};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use daojia_domain::worker::{DayShift, ShiftException, day_shift};
@@ -100,54 +100,57 @@ pub async fn set_template(
         check_shift(&format!("shifts[{i}]"), &s.shift)?;
     }
     let txn = app.store.db().begin().await?;
-    visible(&txn, actor.scope, worker_id).await?;
-    let before = accounts::worker_shifts(&txn, worker_id).await?;
-    worker_shift::Entity::delete_many()
-        .filter(worker_shift::Column::WorkerId.eq(worker_id))
-        .exec(&txn)
-        .await?;
-    let mut rows = vec![];
-    for s in week {
-        rows.push(
-            worker_shift::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                worker_id: Set(worker_id),
-                weekday: Set(s.weekday),
-                start_minute: Set(s.shift.start),
-                end_minute: Set(s.shift.end),
-                break_start_minute: Set(s.shift.rest.map(|r| r.0)),
-                break_end_minute: Set(s.shift.rest.map(|r| r.1)),
-            }
-            .insert(&txn)
-            .await?,
-        );
+    let r = async {
+        visible(&txn, actor.scope, worker_id).await?;
+        let before = accounts::worker_shifts(&txn, worker_id).await?;
+        worker_shift::Entity::delete_many()
+            .filter(worker_shift::Column::WorkerId.eq(worker_id))
+            .exec(&txn)
+            .await?;
+        let mut rows = vec![];
+        for s in week {
+            rows.push(
+                worker_shift::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    worker_id: Set(worker_id),
+                    weekday: Set(s.weekday),
+                    start_minute: Set(s.shift.start),
+                    end_minute: Set(s.shift.end),
+                    break_start_minute: Set(s.shift.rest.map(|r| r.0)),
+                    break_end_minute: Set(s.shift.rest.map(|r| r.1)),
+                }
+                .insert(&txn)
+                .await?,
+            );
+        }
+        rows.sort_by_key(|r| r.weekday);
+        let as_json = |v: &[worker_shift::Model]| {
+            json!(
+                v.iter()
+                    .map(|s| json!([
+                        s.weekday,
+                        s.start_minute,
+                        s.end_minute,
+                        s.break_start_minute,
+                        s.break_end_minute
+                    ]))
+                    .collect::<Vec<_>>()
+            )
+        };
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker_shift.template",
+                worker_id,
+                (Some(as_json(&before)), Some(as_json(&rows))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(rows)
     }
-    rows.sort_by_key(|r| r.weekday);
-    let as_json = |v: &[worker_shift::Model]| {
-        json!(
-            v.iter()
-                .map(|s| json!([
-                    s.weekday,
-                    s.start_minute,
-                    s.end_minute,
-                    s.break_start_minute,
-                    s.break_end_minute
-                ]))
-                .collect::<Vec<_>>()
-        )
-    };
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker_shift.template",
-            worker_id,
-            (Some(as_json(&before)), Some(as_json(&rows))),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(rows)
+    .await;
+    settle(txn, r).await
 }
 
 /// Adds an exception on a date.
@@ -203,6 +206,7 @@ pub async fn add_exception(
     }
     let reason = text("reason", new.reason.as_deref(), false, 500)?;
     let txn = app.store.db().begin().await?;
+    let r = async {
     visible(&txn, actor.scope, worker_id).await?;
     let row = worker_shift_exception::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -237,8 +241,10 @@ pub async fn add_exception(
             now,
         )
         .await?;
-    txn.commit().await?;
-    Ok(row)
+        Ok::<_, Error>(row)
+    }
+    .await;
+    settle(txn, r).await
 }
 
 /// Removes an exception.
@@ -250,32 +256,35 @@ pub async fn delete_exception(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let txn = app.store.db().begin().await?;
-    visible(&txn, actor.scope, worker_id).await?;
-    let Some(row) = worker_shift_exception::Entity::find_by_id(exception_id)
-        .filter(worker_shift_exception::Column::WorkerId.eq(worker_id))
-        .one(&txn)
-        .await?
-    else {
-        return Err(Error::NotFound("shift exception"));
-    };
-    worker_shift_exception::Entity::delete_by_id(row.id)
-        .exec(&txn)
-        .await?;
-    actor
-        .audit(
-            app,
-            &txn,
-            "worker_shift_exception.delete",
-            row.id,
-            (
-                Some(json!({"worker_id": worker_id, "date": row.on_date, "kind": row.kind})),
-                None,
-            ),
-            now,
-        )
-        .await?;
-    txn.commit().await?;
-    Ok(())
+    let r = async {
+        visible(&txn, actor.scope, worker_id).await?;
+        let Some(row) = worker_shift_exception::Entity::find_by_id(exception_id)
+            .filter(worker_shift_exception::Column::WorkerId.eq(worker_id))
+            .one(&txn)
+            .await?
+        else {
+            return Err(Error::NotFound("shift exception"));
+        };
+        worker_shift_exception::Entity::delete_by_id(row.id)
+            .exec(&txn)
+            .await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker_shift_exception.delete",
+                row.id,
+                (
+                    Some(json!({"worker_id": worker_id, "date": row.on_date, "kind": row.kind})),
+                    None,
+                ),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(())
+    }
+    .await;
+    settle(txn, r).await
 }
 
 /// Checks a calendar range: `to` not before `from`, at most [`MAX_RANGE_DAYS`].

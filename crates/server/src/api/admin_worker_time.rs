@@ -58,7 +58,7 @@ pub struct TemplateRequest {
 }
 
 /// A worker's weekly template.
-#[utoipa::path(get, path = "/api/v1/admin/workers/{id}/shifts", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_worker_template", get, path = "/api/v1/admin/workers/{id}/shifts", tag = "admin", security(("bearer" = ["worker.read"])),
     params(("id" = Uuid, Path, description = "Worker id")),
     responses((status = 200, body = Vec<ShiftView>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn template(
@@ -72,7 +72,7 @@ pub async fn template(
 }
 
 /// Replaces a worker's weekly template (audited).
-#[utoipa::path(put, path = "/api/v1/admin/workers/{id}/shifts", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_worker_set_template", put, path = "/api/v1/admin/workers/{id}/shifts", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = TemplateRequest,
     responses((status = 200, body = Vec<ShiftView>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn set_template(
@@ -107,7 +107,7 @@ pub async fn set_template(
 
 /// A shift exception.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ExceptionView {
+pub struct ShiftExceptionView {
     /// Id.
     pub id: Uuid,
     /// The date.
@@ -126,9 +126,9 @@ pub struct ExceptionView {
     pub reason: Option<String>,
 }
 
-impl From<worker_shift_exception::Model> for ExceptionView {
+impl From<worker_shift_exception::Model> for ShiftExceptionView {
     fn from(e: worker_shift_exception::Model) -> Self {
-        ExceptionView {
+        ShiftExceptionView {
             id: e.id,
             date: e.on_date,
             kind: e.kind,
@@ -144,7 +144,7 @@ impl From<worker_shift_exception::Model> for ExceptionView {
 /// An exception to add.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExceptionRequest {
+pub struct ShiftExceptionRequest {
     /// The date (YYYY-MM-DD).
     pub date: NaiveDate,
     /// `leave` (none of the times: the whole day) or `extra`.
@@ -162,16 +162,16 @@ pub struct ExceptionRequest {
 }
 
 /// Adds leave or an extra shift on a date (audited).
-#[utoipa::path(post, path = "/api/v1/admin/workers/{id}/shift-exceptions", tag = "admin", security(("bearer" = ["worker.write"])),
-    params(("id" = Uuid, Path, description = "Worker id")), request_body = ExceptionRequest,
-    responses((status = 201, body = ExceptionView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+#[utoipa::path(operation_id = "admin_worker_add_exception", post, path = "/api/v1/admin/workers/{id}/shift-exceptions", tag = "admin", security(("bearer" = ["worker.write"])),
+    params(("id" = Uuid, Path, description = "Worker id")), request_body = ShiftExceptionRequest,
+    responses((status = 201, body = ShiftExceptionView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn add_exception(
     State(state): State<AppState>,
     who: Can<perm::WorkerWrite>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-    Json(req): Json<ExceptionRequest>,
-) -> ApiResult<(StatusCode, axum::Json<ExceptionView>)> {
+    Json(req): Json<ShiftExceptionRequest>,
+) -> ApiResult<(StatusCode, axum::Json<ShiftExceptionView>)> {
     let new = NewException {
         date: Some(req.date),
         kind: req.kind,
@@ -192,7 +192,7 @@ pub async fn add_exception(
 }
 
 /// Removes a shift exception (audited).
-#[utoipa::path(delete, path = "/api/v1/admin/workers/{id}/shift-exceptions/{exception_id}", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_worker_delete_exception", delete, path = "/api/v1/admin/workers/{id}/shift-exceptions/{exception_id}", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id"), ("exception_id" = Uuid, Path, description = "Exception id")),
     responses((status = 204), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn delete_exception(
@@ -230,7 +230,7 @@ pub struct CalendarDayView {
     /// The shift worked (none: a day off).
     pub shift: Option<ShiftView>,
     /// The exceptions that shaped it.
-    pub exceptions: Vec<ExceptionView>,
+    pub exceptions: Vec<ShiftExceptionView>,
 }
 
 pub(crate) fn day_view(d: CalendarDay) -> CalendarDayView {
@@ -249,7 +249,7 @@ pub(crate) fn day_view(d: CalendarDay) -> CalendarDayView {
 }
 
 /// A worker's calendar: the shift of each date from the template and the exceptions.
-#[utoipa::path(get, path = "/api/v1/admin/workers/{id}/calendar", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_worker_worker_calendar", get, path = "/api/v1/admin/workers/{id}/calendar", tag = "admin", security(("bearer" = ["worker.read"])),
     params(("id" = Uuid, Path, description = "Worker id"), RangeParams),
     responses((status = 200, body = Vec<CalendarDayView>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn worker_calendar(
@@ -285,7 +285,7 @@ pub struct AreaCalendarRow {
 }
 
 /// The calendars of an area's active and onboarding workers.
-#[utoipa::path(get, path = "/api/v1/admin/worker-calendar", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_worker_area_calendar", get, path = "/api/v1/admin/worker-calendar", tag = "admin", security(("bearer" = ["worker.read"])),
     params(AreaRangeParams),
     responses((status = 200, body = Vec<AreaCalendarRow>), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn area_calendar(
@@ -373,7 +373,7 @@ fn perf_view(p: Performance) -> PerformanceView {
 }
 
 /// A worker's performance over a range of dates.
-#[utoipa::path(get, path = "/api/v1/admin/workers/{id}/performance", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_worker_worker_performance", get, path = "/api/v1/admin/workers/{id}/performance", tag = "admin", security(("bearer" = ["worker.read"])),
     params(("id" = Uuid, Path, description = "Worker id"), RangeParams),
     responses((status = 200, body = PerformanceView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn worker_performance(
@@ -413,7 +413,7 @@ pub struct RankedWorker {
 }
 
 /// Active workers ranked by a measure, best first (workers without a value last).
-#[utoipa::path(get, path = "/api/v1/admin/worker-performance", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_worker_ranking", get, path = "/api/v1/admin/worker-performance", tag = "admin", security(("bearer" = ["worker.read"])),
     params(RankingParams),
     responses((status = 200, body = Vec<RankedWorker>), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn ranking(
@@ -506,7 +506,7 @@ async fn credit_view(
 }
 
 /// A worker's credit.
-#[utoipa::path(get, path = "/api/v1/admin/workers/{id}/credit", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_worker_get_credit", get, path = "/api/v1/admin/workers/{id}/credit", tag = "admin", security(("bearer" = ["worker.read"])),
     params(("id" = Uuid, Path, description = "Worker id")),
     responses((status = 200, body = CreditView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn get_credit(
@@ -533,7 +533,7 @@ pub struct CreditRequest {
 }
 
 /// Records a credit event (audited); the score and grab suspension follow.
-#[utoipa::path(post, path = "/api/v1/admin/workers/{id}/credit", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_worker_add_credit", post, path = "/api/v1/admin/workers/{id}/credit", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = CreditRequest,
     responses((status = 201, body = CreditView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn add_credit(
@@ -580,7 +580,7 @@ pub struct ReverseRequest {
 }
 
 /// Reverses a credit event (audited); the score is recomputed without it.
-#[utoipa::path(post, path = "/api/v1/admin/workers/{id}/credit/{event_id}/reverse", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_worker_reverse_credit", post, path = "/api/v1/admin/workers/{id}/credit/{event_id}/reverse", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id"), ("event_id" = Uuid, Path, description = "Credit event id")), request_body = ReverseRequest,
     responses((status = 200, body = CreditView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn reverse_credit(

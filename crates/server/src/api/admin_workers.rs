@@ -216,7 +216,7 @@ pub struct WorkerListParams {
 }
 
 /// Workers the caller sees, newest first, filtered.
-#[utoipa::path(get, path = "/api/v1/admin/workers", tag = "admin", security(("bearer" = ["worker.read"])), params(WorkerListParams),
+#[utoipa::path(operation_id = "admin_workers_list", get, path = "/api/v1/admin/workers", tag = "admin", security(("bearer" = ["worker.read"])), params(WorkerListParams),
     responses((status = 200, body = WorkerPage), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -290,7 +290,7 @@ pub struct OnboardRequest {
 }
 
 /// Enrols a worker; they start `onboarding` and take no orders until activated.
-#[utoipa::path(post, path = "/api/v1/admin/workers", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_onboard", post, path = "/api/v1/admin/workers", tag = "admin", security(("bearer" = ["worker.write"])),
     request_body = OnboardRequest,
     responses((status = 201, body = WorkerView), (status = 403, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn onboard(
@@ -321,7 +321,7 @@ pub async fn onboard(
 }
 
 /// A worker's profile.
-#[utoipa::path(get, path = "/api/v1/admin/workers/{id}", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_workers_get", get, path = "/api/v1/admin/workers/{id}", tag = "admin", security(("bearer" = ["worker.read"])),
     params(("id" = Uuid, Path, description = "Worker id")),
     responses((status = 200, body = WorkerView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn get(
@@ -362,7 +362,7 @@ pub struct ProfilePatch {
 }
 
 /// Changes a worker's profile.
-#[utoipa::path(patch, path = "/api/v1/admin/workers/{id}", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_update", patch, path = "/api/v1/admin/workers/{id}", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = ProfilePatch,
     responses((status = 200, body = WorkerView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn update(
@@ -412,7 +412,7 @@ pub struct StatusRequest {
 
 /// Activates, suspends or lets a worker go (audited). A worker who stops working goes
 /// offline and cannot log in.
-#[utoipa::path(put, path = "/api/v1/admin/workers/{id}/status", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_set_status", put, path = "/api/v1/admin/workers/{id}/status", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = StatusRequest,
     responses((status = 200, body = WorkerView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn set_status(
@@ -448,7 +448,7 @@ pub struct SkillsRequest {
 }
 
 /// Replaces a worker's skills and levels.
-#[utoipa::path(put, path = "/api/v1/admin/workers/{id}/skills", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_set_skills", put, path = "/api/v1/admin/workers/{id}/skills", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = SkillsRequest,
     responses((status = 200, body = Vec<SkillLevelView>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn set_skills(
@@ -547,7 +547,7 @@ impl From<CertificateRequest> for NewCertificate {
 }
 
 /// A worker's certificates, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/workers/{id}/certificates", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_workers_list_certificates", get, path = "/api/v1/admin/workers/{id}/certificates", tag = "admin", security(("bearer" = ["worker.read"])),
     params(("id" = Uuid, Path, description = "Worker id")),
     responses((status = 200, body = Vec<CertificateView>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn list_certificates(
@@ -560,7 +560,7 @@ pub async fn list_certificates(
 }
 
 /// Records a certificate for a worker (pending review).
-#[utoipa::path(post, path = "/api/v1/admin/workers/{id}/certificates", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_add_certificate", post, path = "/api/v1/admin/workers/{id}/certificates", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = CertificateRequest,
     responses((status = 201, body = CertificateView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn add_certificate(
@@ -593,7 +593,7 @@ pub struct ReviewRequest {
 }
 
 /// Approves or rejects a pending certificate (audited).
-#[utoipa::path(post, path = "/api/v1/admin/workers/{id}/certificates/{certificate_id}/review", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_review_certificate", post, path = "/api/v1/admin/workers/{id}/certificates/{certificate_id}/review", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id"), ("certificate_id" = Uuid, Path, description = "Certificate id")), request_body = ReviewRequest,
     responses((status = 200, body = CertificateView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn review_certificate(
@@ -636,7 +636,7 @@ pub struct PendingCertificate {
 }
 
 /// Certificates waiting for review (oldest first, at most 200) among the caller's workers.
-#[utoipa::path(get, path = "/api/v1/admin/worker-certificates", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_workers_pending_certificates", get, path = "/api/v1/admin/worker-certificates", tag = "admin", security(("bearer" = ["worker.read"])),
     responses((status = 200, body = Vec<PendingCertificate>), (status = 403, body = crate::http::error::Problem)))]
 pub async fn pending_certificates(
     State(state): State<AppState>,
@@ -678,7 +678,7 @@ impl From<partner::Model> for PartnerView {
 }
 
 /// Partners (a partner's staff see their own only).
-#[utoipa::path(get, path = "/api/v1/admin/partners", tag = "admin", security(("bearer" = ["worker.read"])),
+#[utoipa::path(operation_id = "admin_workers_list_partners", get, path = "/api/v1/admin/partners", tag = "admin", security(("bearer" = ["worker.read"])),
     responses((status = 200, body = Vec<PartnerView>), (status = 403, body = crate::http::error::Problem)))]
 pub async fn list_partners(
     State(state): State<AppState>,
@@ -708,7 +708,7 @@ pub struct PartnerRequest {
 }
 
 /// Creates a partner (platform staff only).
-#[utoipa::path(post, path = "/api/v1/admin/partners", tag = "admin", security(("bearer" = ["worker.write"])),
+#[utoipa::path(operation_id = "admin_workers_create_partner", post, path = "/api/v1/admin/partners", tag = "admin", security(("bearer" = ["worker.write"])),
     request_body = PartnerRequest,
     responses((status = 201, body = PartnerView), (status = 403, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn create_partner(
@@ -737,7 +737,7 @@ pub struct StaffPartnerRequest {
 }
 
 /// Attaches a staff member to a partner, or detaches them (audited).
-#[utoipa::path(put, path = "/api/v1/admin/staff/{id}/partner", tag = "admin", security(("bearer" = ["staff.write"])),
+#[utoipa::path(operation_id = "admin_workers_set_staff_partner", put, path = "/api/v1/admin/staff/{id}/partner", tag = "admin", security(("bearer" = ["staff.write"])),
     params(("id" = Uuid, Path, description = "Staff id")), request_body = StaffPartnerRequest,
     responses((status = 204), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn set_staff_partner(

@@ -135,7 +135,7 @@ pub struct PresenceRequest {
 }
 
 /// Goes online or offline, and switches between taking orders (接单) and rest (休息).
-#[utoipa::path(put, path = "/api/v1/worker/me/presence", tag = "worker", security(("bearer" = [])),
+#[utoipa::path(operation_id = "workers_set_presence", put, path = "/api/v1/worker/me/presence", tag = "worker", security(("bearer" = [])),
     request_body = PresenceRequest,
     responses((status = 200, body = PresenceView), (status = 401, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn set_presence(
@@ -152,7 +152,7 @@ pub async fn set_presence(
 }
 
 /// The worker's own calendar.
-#[utoipa::path(get, path = "/api/v1/worker/me/calendar", tag = "worker", security(("bearer" = [])),
+#[utoipa::path(operation_id = "workers_my_calendar", get, path = "/api/v1/worker/me/calendar", tag = "worker", security(("bearer" = [])),
     params(RangeParams),
     responses((status = 200, body = Vec<CalendarDayView>), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn my_calendar(
@@ -165,7 +165,7 @@ pub async fn my_calendar(
 }
 
 /// The worker's own certificates, newest first.
-#[utoipa::path(get, path = "/api/v1/worker/me/certificates", tag = "worker", security(("bearer" = [])),
+#[utoipa::path(operation_id = "workers_my_certificates", get, path = "/api/v1/worker/me/certificates", tag = "worker", security(("bearer" = [])),
     responses((status = 200, body = Vec<CertificateView>), (status = 401, body = crate::http::error::Problem)))]
 pub async fn my_certificates(
     State(state): State<AppState>,
@@ -176,7 +176,7 @@ pub async fn my_certificates(
 }
 
 /// Submits one of the worker's certificates for review (upload the document first).
-#[utoipa::path(post, path = "/api/v1/worker/me/certificates", tag = "worker", security(("bearer" = [])),
+#[utoipa::path(operation_id = "workers_submit_certificate", post, path = "/api/v1/worker/me/certificates", tag = "worker", security(("bearer" = [])),
     request_body = CertificateRequest,
     responses((status = 201, body = CertificateView), (status = 401, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn submit_certificate(
@@ -204,7 +204,7 @@ pub struct RequiredCertificates {
 }
 
 /// The certificate kinds an item requires of the worker who serves it.
-#[utoipa::path(get, path = "/api/v1/admin/catalog/items/{code}/certificates", tag = "admin", security(("bearer" = ["catalog.read"])),
+#[utoipa::path(operation_id = "workers_item_certificates", get, path = "/api/v1/admin/catalog/items/{code}/certificates", tag = "admin", security(("bearer" = ["catalog.read"])),
     params(("code" = String, Path, description = "Item code")),
     responses((status = 200, body = RequiredCertificates), (status = 403, body = crate::http::error::Problem)))]
 pub async fn item_certificates(
@@ -218,7 +218,7 @@ pub async fn item_certificates(
 
 /// Replaces the certificate kinds an item requires (audited): a worker without an
 /// approved, unexpired certificate of each kind is not dispatched for the item's skills.
-#[utoipa::path(put, path = "/api/v1/admin/catalog/items/{code}/certificates", tag = "admin", security(("bearer" = ["catalog.write"])),
+#[utoipa::path(operation_id = "workers_set_item_certificates", put, path = "/api/v1/admin/catalog/items/{code}/certificates", tag = "admin", security(("bearer" = ["catalog.write"])),
     params(("code" = String, Path, description = "Item code")), request_body = RequiredCertificates,
     responses((status = 200, body = RequiredCertificates), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn set_item_certificates(

@@ -12,8 +12,9 @@ pub mod context;
 pub mod error;
 pub mod orders;
 pub mod outbox;
-pub mod settings;
 pub mod planning;
+pub mod settings;
+pub mod workers;
 
 pub use context::App;
 pub use error::{Error, Result};

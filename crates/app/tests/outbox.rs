@@ -113,6 +113,7 @@ async fn add_worker(t: &TestDb, phone: &str, now: DateTime<Utc>) -> Uuid {
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(t.store.db())
     .await

@@ -136,6 +136,9 @@ pub enum Role {
     Finance,
     /// Coupons, campaigns, customer segments.
     Marketing,
+    /// Staff of a partner (服务商/门店): their own partner's workers only. Orders and
+    /// dispatch come when every order endpoint is scoped to the partner.
+    Partner,
 }
 
 impl Role {
@@ -146,6 +149,7 @@ impl Role {
         Role::CustomerService,
         Role::Finance,
         Role::Marketing,
+        Role::Partner,
     ];
 
     /// The stable name, e.g. `customer_service`.
@@ -156,6 +160,7 @@ impl Role {
             Role::CustomerService => "customer_service",
             Role::Finance => "finance",
             Role::Marketing => "marketing",
+            Role::Partner => "partner",
         }
     }
 
@@ -167,6 +172,7 @@ impl Role {
             Role::CustomerService => "客服",
             Role::Finance => "财务",
             Role::Marketing => "市场运营",
+            Role::Partner => "服务商",
         }
     }
 
@@ -205,6 +211,7 @@ impl Role {
                 AuditRead,
             ],
             Role::Marketing => &[OverviewRead, CustomerRead, CatalogRead, MarketingWrite],
+            Role::Partner => &[WorkerRead, WorkerWrite],
         }
     }
 

@@ -19,3 +19,4 @@ pub mod secret;
 pub mod slots;
 pub mod travel;
 pub mod workday;
+pub mod worker;

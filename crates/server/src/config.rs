@@ -41,8 +41,19 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     /// How long records are kept before the hourly housekeeping deletes them.
     pub retention: RetentionConfig,
+    /// Worker management: the credit rules.
+    pub workers: WorkersConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
+}
+
+/// Worker management settings (`[workers]`).
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkersConfig {
+    /// How credit events move a worker's score (`[workers.credit]`: `no_show`,
+    /// `late_cancel`, `upheld_complaint`, `grab_floor`, `suspension_days`, `start`).
+    pub credit: daojia_domain::worker::CreditRules,
 }
 
 /// HTTP server settings.
@@ -689,6 +700,9 @@ impl Config {
         }
         if self.demo.booked_per_day > 1000 {
             return Err(invalid("demo.booked_per_day", "at most 1000 orders a day"));
+        }
+        if let Err((field, e)) = self.workers.credit.validate() {
+            return Err(invalid("workers.credit", format!("{field}: {e}")));
         }
         if self.map.amap_security_code.is_some() && self.map.amap_js_key.is_none() {
             return Err(invalid(

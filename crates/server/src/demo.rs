@@ -19,13 +19,16 @@ use daojia_demo::City;
 use daojia_domain::phone::Phone;
 use daojia_store::entity::{
     customer, customer_address, service_area, service_category, service_item, staff, worker,
-    worker_shift,
+    worker_shift, worker_skill,
 };
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::meta;
 use daojia_store::{Store, is_unique_violation};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, TransactionTrait};
 use uuid::Uuid;
+
+/// The level of every demo worker's skills (the generator does not make levels).
+const DEMO_SKILL_LEVEL: i16 = 3;
 
 /// The `app_meta` key holding the loaded seed.
 pub const SEED_KEY: &str = "demo_seed";
@@ -272,6 +275,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
 
     let mut workers = Vec::with_capacity(city.workers.len());
     let mut shifts = Vec::new();
+    let mut skills = Vec::new();
     for w in &city.workers {
         let id = Uuid::now_v7();
         let p = phone(&w.phone);
@@ -291,7 +295,14 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         });
+        skills.extend(w.skills.iter().map(|code| worker_skill::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            worker_id: Set(id),
+            skill: Set(code.to_string()),
+            level: Set(DEMO_SKILL_LEVEL),
+        }));
         shifts.extend(w.shifts.iter().map(|s| worker_shift::ActiveModel {
             id: Set(Uuid::now_v7()),
             worker_id: Set(id),
@@ -304,6 +315,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
     }
     insert_batched(&tx, workers).await?;
     insert_batched(&tx, shifts).await?;
+    insert_batched(&tx, skills).await?;
 
     let mut customers = Vec::with_capacity(city.customers.len());
     let mut addresses = Vec::new();
@@ -351,6 +363,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
                 active: Set(true),
                 created_at: Set(now),
                 updated_at: Set(now),
+                partner_id: Set(None),
             }
         }),
     )

@@ -561,6 +561,7 @@ async fn rows_with_clear_names(store: &daojia_store::Store) -> (uuid::Uuid, uuid
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(db)
     .await

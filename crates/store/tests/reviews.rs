@@ -27,6 +27,7 @@ async fn worker(t: &TestDb, code: &str, rating_tenths: i32) -> Uuid {
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        ..Default::default()
     }
     .insert(t.store.db())
     .await

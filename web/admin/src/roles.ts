@@ -3,7 +3,7 @@ import { useI18n } from 'vue-i18n';
 import type { Role } from '@daojia/shared';
 
 /** The roles the API knows (its `Role` enum). */
-export const ROLES = ['super_admin', 'dispatcher', 'customer_service', 'finance', 'marketing'] as const satisfies readonly Role[];
+export const ROLES = ['super_admin', 'dispatcher', 'customer_service', 'finance', 'marketing', 'partner'] as const satisfies readonly Role[];
 
 export function isRole(v: string): v is Role {
   return (ROLES as readonly string[]).includes(v);

@@ -40,6 +40,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
   { path: 'sms', name: 'sms', component: () => import('./pages/sms/SmsPage.vue'), meta: { title: 'menu.sms', permission: 'sms.read' } },
   { path: 'customers', name: 'customers', component: () => import('./pages/customers/CustomersPage.vue'), meta: { title: 'menu.customers', permission: 'customer.read' } },
   { path: 'workers', name: 'workers', component: () => import('./pages/workers/WorkersPage.vue'), meta: { title: 'menu.workers', permission: 'worker.read' } },
+  {
+    path: 'workers/:id',
+    name: 'worker',
+    component: () => import('./pages/worker/WorkerPage.vue'),
+    meta: { title: 'workers.detail', permission: 'worker.read', hidden: true, menu: '/workers' },
+  },
   { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
 ];
 

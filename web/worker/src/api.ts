@@ -8,3 +8,5 @@ export const loadSessions = () => unwrap(api.client.GET('/api/v1/worker/sessions
 export const revokeSession = async (id: string): Promise<void> => {
   await unwrap(api.client.DELETE('/api/v1/worker/sessions/{id}', { params: { path: { id } } }));
 };
+export const setPresence = (online: boolean, accepting: boolean) =>
+  unwrap(api.client.PUT('/api/v1/worker/me/presence', { body: { online, accepting } }));

@@ -3,9 +3,11 @@ import { installVant } from '@daojia/shared/mobile';
 import App from './App.vue';
 import { i18n } from './i18n';
 import { router } from './router';
+import { installWorkerVant } from './vant';
 
 const app = createApp(App);
 installVant(app);
+installWorkerVant(app);
 app.use(i18n).use(router).mount('#app');
 
 // The service worker makes the app installable and lets it open offline (built app only).

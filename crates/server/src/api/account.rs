@@ -42,6 +42,20 @@ pub struct WorkerMe {
     pub rating: f64,
     /// Home service area.
     pub area_code: Option<String>,
+    /// `onboarding`, `active`, `suspended` or `left`.
+    pub status: String,
+    /// Skills with levels (1 to 5).
+    pub skill_levels: Vec<super::admin_workers::SkillLevelView>,
+    /// The app is online.
+    pub online: bool,
+    /// Taking orders (接单); false is resting (休息).
+    pub accepting: bool,
+    /// Most jobs a day.
+    pub daily_job_limit: Option<i32>,
+    /// Credit score (信用分).
+    pub credit_score: i32,
+    /// Grab rights suspended until (credit below the floor).
+    pub grab_suspended_until: Option<DateTime<Utc>>,
 }
 
 /// The signed-in staff member.
@@ -138,7 +152,21 @@ pub async fn worker_me(
         name: readable(accounts::worker_name(&state.store, &w), "worker name"),
         skills: skills_of(&w.skills),
         rating: f64::from(w.rating_tenths) / 10.0,
+        skill_levels: daojia_app::workers::profile::skills_of(
+            &super::admin_workers::app(&state),
+            &w,
+        )
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect(),
         area_code: w.area_code,
+        status: w.status,
+        online: w.online,
+        accepting: w.accepting,
+        daily_job_limit: w.daily_job_limit,
+        credit_score: w.credit_score,
+        grab_suspended_until: w.grab_suspended_until,
     }))
 }
 

@@ -2,7 +2,7 @@
 //! look-ups, the overview, and the paging they share (staff and roles are in
 //! [`super::admin_staff`]).
 
-use super::account::{decrypt_phone, readable, skills_of};
+use super::account::{decrypt_phone, readable};
 use crate::http::auth::{Can, perm};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Query;
@@ -298,65 +298,6 @@ pub async fn customers(
                 },
                 created_at: r.customer.created_at,
                 address_count: r.address_count,
-            })
-            .collect(),
-        next_cursor: page.next_cursor,
-    }))
-}
-
-/// A worker in a list.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WorkerSummary {
-    /// Id.
-    pub id: String,
-    /// Phone, masked.
-    pub phone: String,
-    /// Name.
-    pub name: String,
-    /// Skill codes.
-    pub skills: Vec<String>,
-    /// Rating out of 5.
-    pub rating: f64,
-    /// Home area.
-    pub area_code: Option<String>,
-    /// Active.
-    pub active: bool,
-}
-
-/// A page of workers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WorkerPage {
-    /// Rows.
-    pub items: Vec<WorkerSummary>,
-    /// Cursor of the next page.
-    pub next_cursor: Option<String>,
-}
-
-/// Workers, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/workers", tag = "admin", security(("bearer" = ["worker.read"])), params(PageParams),
-    responses((status = 200, body = WorkerPage), (status = 403, body = crate::http::error::Problem)))]
-pub async fn workers(
-    State(state): State<AppState>,
-    _: Can<perm::WorkerRead>,
-    Query(p): Query<PageParams>,
-) -> ApiResult<axum::Json<WorkerPage>> {
-    let page = accounts::list_workers(
-        state.store.db(),
-        page_request(p.cursor.as_deref(), p.limit)?,
-    )
-    .await?;
-    Ok(axum::Json(WorkerPage {
-        items: page
-            .items
-            .into_iter()
-            .map(|w| WorkerSummary {
-                id: w.id.to_string(),
-                phone: decrypt_phone(&state, accounts::WORKER_PHONE, &w.phone_enc),
-                skills: skills_of(&w.skills),
-                name: readable(accounts::worker_name(&state.store, &w), "worker name"),
-                rating: f64::from(w.rating_tenths) / 10.0,
-                area_code: w.area_code,
-                active: w.active,
             })
             .collect(),
         next_cursor: page.next_cursor,

@@ -37,6 +37,8 @@ pub enum RoleSchema {
     finance,
     /// Coupons and campaigns.
     marketing,
+    /// A partner's staff: their partner's workers only.
+    partner,
 }
 
 /// A role and what it may do.

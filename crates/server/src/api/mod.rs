@@ -9,6 +9,8 @@ pub mod admin_offers;
 pub mod admin_orders;
 pub mod admin_plans;
 pub mod admin_staff;
+pub mod admin_worker_time;
+pub mod admin_workers;
 pub mod auth;
 pub mod catalog;
 mod errors_doc;
@@ -19,6 +21,7 @@ pub mod privacy;
 pub mod public;
 pub mod slots;
 pub mod uploads;
+pub mod worker_workers;
 
 use crate::state::AppState;
 use axum::Router;
@@ -46,7 +49,22 @@ use utoipa::{Modify, OpenApi};
         account::worker_me, account::worker_sessions, account::worker_revoke,
         account::staff_me, account::staff_sessions, account::staff_revoke,
         admin_staff::roles, admin_staff::list_staff, admin_staff::create_staff, admin_staff::update_staff, admin_staff::unlock_staff,
-        admin::audit_log, admin::sms_outbox, admin::customers, admin::workers, admin::overview,
+        admin::audit_log, admin::sms_outbox, admin::customers, admin::overview,
+        admin_workers::list, admin_workers::onboard, admin_workers::get, admin_workers::update,
+        admin_workers::set_status, admin_workers::set_skills, admin_workers::list_certificates,
+        admin_workers::add_certificate, admin_workers::review_certificate,
+        admin_workers::pending_certificates, admin_workers::list_partners,
+        admin_workers::create_partner, admin_workers::set_staff_partner,
+        admin_worker_time::template, admin_worker_time::set_template,
+        admin_worker_time::add_exception, admin_worker_time::delete_exception,
+        admin_worker_time::worker_calendar, admin_worker_time::area_calendar,
+        admin_worker_time::worker_performance, admin_worker_time::ranking,
+        admin_worker_time::get_credit, admin_worker_time::add_credit,
+        admin_worker_time::reverse_credit,
+        worker_workers::staff_upload, worker_workers::worker_upload, worker_workers::document,
+        worker_workers::set_presence, worker_workers::my_calendar,
+        worker_workers::my_certificates, worker_workers::submit_certificate,
+        worker_workers::item_certificates, worker_workers::set_item_certificates,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
         admin_plans::start, admin_plans::list, admin_plans::get, admin_plans::commit,
@@ -240,7 +258,85 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/admin/sms-outbox", get(admin::sms_outbox))
         .route("/admin/customers", get(admin::customers))
-        .route("/admin/workers", get(admin::workers))
+        .route(
+            "/admin/workers",
+            get(admin_workers::list).post(admin_workers::onboard),
+        )
+        .route(
+            "/admin/workers/{id}",
+            get(admin_workers::get).patch(admin_workers::update),
+        )
+        .route("/admin/workers/{id}/status", put(admin_workers::set_status))
+        .route("/admin/workers/{id}/skills", put(admin_workers::set_skills))
+        .route(
+            "/admin/workers/{id}/certificates",
+            get(admin_workers::list_certificates).post(admin_workers::add_certificate),
+        )
+        .route(
+            "/admin/workers/{id}/certificates/{certificate_id}/review",
+            post(admin_workers::review_certificate),
+        )
+        .route(
+            "/admin/worker-certificates",
+            get(admin_workers::pending_certificates),
+        )
+        .route(
+            "/admin/partners",
+            get(admin_workers::list_partners).post(admin_workers::create_partner),
+        )
+        .route(
+            "/admin/staff/{id}/partner",
+            put(admin_workers::set_staff_partner),
+        )
+        .route(
+            "/admin/workers/{id}/shifts",
+            get(admin_worker_time::template).put(admin_worker_time::set_template),
+        )
+        .route(
+            "/admin/workers/{id}/shift-exceptions",
+            post(admin_worker_time::add_exception),
+        )
+        .route(
+            "/admin/workers/{id}/shift-exceptions/{exception_id}",
+            delete(admin_worker_time::delete_exception),
+        )
+        .route(
+            "/admin/workers/{id}/calendar",
+            get(admin_worker_time::worker_calendar),
+        )
+        .route(
+            "/admin/worker-calendar",
+            get(admin_worker_time::area_calendar),
+        )
+        .route(
+            "/admin/workers/{id}/performance",
+            get(admin_worker_time::worker_performance),
+        )
+        .route("/admin/worker-performance", get(admin_worker_time::ranking))
+        .route(
+            "/admin/workers/{id}/credit",
+            get(admin_worker_time::get_credit).post(admin_worker_time::add_credit),
+        )
+        .route(
+            "/admin/workers/{id}/credit/{event_id}/reverse",
+            post(admin_worker_time::reverse_credit),
+        )
+        .route("/admin/worker-uploads", post(worker_workers::staff_upload))
+        .route(
+            "/admin/worker-documents/{id}",
+            get(worker_workers::document),
+        )
+        .route(
+            "/admin/catalog/items/{code}/certificates",
+            get(worker_workers::item_certificates).put(worker_workers::set_item_certificates),
+        )
+        .route("/worker/me/presence", put(worker_workers::set_presence))
+        .route("/worker/me/calendar", get(worker_workers::my_calendar))
+        .route(
+            "/worker/me/certificates",
+            get(worker_workers::my_certificates).post(worker_workers::submit_certificate),
+        )
+        .route("/worker/uploads", post(worker_workers::worker_upload))
         .route("/admin/overview", get(admin::overview))
         .route(
             "/admin/catalog/categories",

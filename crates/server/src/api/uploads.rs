@@ -77,7 +77,7 @@ pub async fn staff_upload(
     receive(&state, form, "staff", who.staff.staff.id, &["item"], "item").await
 }
 
-async fn receive(
+pub(crate) async fn receive(
     state: &AppState,
     mut form: Multipart,
     owner_type: &'static str,
@@ -228,7 +228,10 @@ pub fn view(u: &daojia_store::entity::upload::Model, audience: &str) -> UploadVi
     }
 }
 
-async fn serve(state: &AppState, u: &daojia_store::entity::upload::Model) -> ApiResult<Response> {
+pub(crate) async fn serve(
+    state: &AppState,
+    u: &daojia_store::entity::upload::Model,
+) -> ApiResult<Response> {
     let bytes = state
         .files
         .get(u.id)

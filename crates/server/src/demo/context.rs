@@ -4,8 +4,8 @@
 //! server's own pricing.
 
 use super::DemoError;
-use daojia_app::orders::pricing::{LineRequest, price};
 use crate::state::AppState;
+use daojia_app::orders::pricing::{LineRequest, price};
 use daojia_demo::City;
 use daojia_domain::access::Role;
 use daojia_domain::geo::LatLng;

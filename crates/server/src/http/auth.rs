@@ -226,6 +226,7 @@ pub mod perm {
         SmsRead,
         CustomerRead,
         WorkerRead,
+        WorkerWrite,
         OrderRead,
         OrderWrite,
         DispatchRead,

@@ -212,6 +212,7 @@ impl TestApp {
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            ..Default::default()
         }
         .insert(s.db())
         .await

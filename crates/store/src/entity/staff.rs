@@ -20,6 +20,8 @@ pub struct Model {
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The partner this staff member works for: they see only its workers and orders.
+    pub partner_id: Option<Uuid>,
 }
 
 /// No relations are navigated through the ORM; joins are explicit queries.

@@ -1,4 +1,5 @@
-//! A worker (师傅). Skills are a JSON array of skill codes; home position is WGS-84.
+//! A worker (师傅). Skills are a JSON array of skill codes (their levels are in
+//! `worker_skill`, kept in step); home position is WGS-84.
 
 use sea_orm::entity::prelude::*;
 
@@ -23,9 +24,26 @@ pub struct Model {
     pub home_lat: f64,
     pub home_lng: f64,
     pub area_code: Option<String>,
+    /// Equal to `status == "active"` (kept for the code that only asks that).
     pub active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// `onboarding`, `active`, `suspended` or `left`.
+    pub status: String,
+    /// Encrypted (`worker.id_number`); read with `repo::workers::id_number`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub id_number_enc: Option<String>,
+    pub photo_upload_id: Option<Uuid>,
+    /// JSON array of tool names.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub tools: Option<String>,
+    pub partner_id: Option<Uuid>,
+    pub online: bool,
+    pub accepting: bool,
+    pub presence_at: Option<DateTimeUtc>,
+    pub daily_job_limit: Option<i32>,
+    pub credit_score: i32,
+    pub grab_suspended_until: Option<DateTimeUtc>,
 }
 
 /// No relations are navigated through the ORM; joins are explicit queries.

@@ -16,6 +16,7 @@ mod m0008_pii_names;
 mod m0009_idempotency_sealed;
 mod m0010_privacy;
 mod m0011_outbox;
+mod m0012_workers;
 mod m0013_review;
 mod m0014_route_plans;
 mod util;
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_idempotency_sealed::Migration),
             Box::new(m0010_privacy::Migration),
             Box::new(m0011_outbox::Migration),
+            Box::new(m0012_workers::Migration),
             Box::new(m0013_review::Migration),
             Box::new(m0014_route_plans::Migration),
         ]

@@ -309,6 +309,7 @@ pub async fn create_staff(
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        partner_id: Set(None),
     };
     row.insert(db).await.map_err(|e| {
         if is_unique_violation(&e) {

@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod slots;
 pub mod sms;
 pub mod uploads;
+pub mod workers;
 
 use uuid::Uuid;
 
@@ -67,7 +68,7 @@ impl PageRequest {
 }
 
 /// Builds a page from `limit + 1` fetched rows: the extra row only tells that more exist.
-pub(crate) fn page_from<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> Page<T> {
+pub fn page_from<T>(mut rows: Vec<T>, limit: u64, id: impl Fn(&T) -> Uuid) -> Page<T> {
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more {

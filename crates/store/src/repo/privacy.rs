@@ -13,7 +13,7 @@ use crate::Store;
 use crate::entity::{
     account_erasure, auth_refresh_token, auth_session, consent, customer, customer_address,
     idempotency_key, order_event, order_photo, otp_code, service_order, sms_outbox, upload, worker,
-    worker_shift,
+    worker_certificate, worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
 };
 use crate::pii::VaultError;
 use crate::repo::accounts::{self, address_context as ctx};
@@ -452,7 +452,64 @@ pub async fn export_worker(
             "area_code": w.area_code,
             "active": w.active,
             "created_at": w.created_at,
+            "status": w.status,
+            "id_number": w
+                .id_number_enc
+                .as_deref()
+                .map(|enc| open(store, super::workers::WORKER_ID_NUMBER, enc))
+                .transpose()?,
+            "photo_upload_id": w.photo_upload_id,
+            "tools": w.tools.as_deref().and_then(|t| serde_json::from_str::<Value>(t).ok()),
+            "partner_id": w.partner_id,
+            "daily_job_limit": w.daily_job_limit,
+            "credit_score": w.credit_score,
+            "grab_suspended_until": w.grab_suspended_until,
         },
+        "skill_levels": super::workers::skills(db, id).await?.iter().map(|s| json!({
+            "skill": s.skill,
+            "level": s.level,
+        })).collect::<Vec<_>>(),
+        "certificates": super::workers::certificates(db, id).await?.iter().map(|c| json!({
+            "kind": c.kind,
+            "skill": c.skill,
+            "upload_id": c.upload_id,
+            "number": c.number,
+            "expires_on": c.expires_on,
+            "status": c.status,
+            "reason": c.reason,
+            "created_at": c.created_at,
+            "reviewed_at": c.reviewed_at,
+        })).collect::<Vec<_>>(),
+        "shift_exceptions": worker_shift_exception::Entity::find()
+            .filter(worker_shift_exception::Column::WorkerId.eq(id))
+            .order_by_asc(worker_shift_exception::Column::OnDate)
+            .all(db)
+            .await?
+            .iter()
+            .map(|e| json!({
+                "date": e.on_date,
+                "kind": e.kind,
+                "start_minute": e.start_minute,
+                "end_minute": e.end_minute,
+                "reason": e.reason,
+            }))
+            .collect::<Vec<_>>(),
+        "credit_events": worker_credit_event::Entity::find()
+            .filter(worker_credit_event::Column::WorkerId.eq(id))
+            .order_by_asc(worker_credit_event::Column::At)
+            .all(db)
+            .await?
+            .iter()
+            .map(|e| json!({
+                "kind": e.kind,
+                "delta": e.delta,
+                "order_id": e.order_id,
+                "reason": e.reason,
+                "at": e.at,
+                "reversed_at": e.reversed_at,
+                "reverse_reason": e.reverse_reason,
+            }))
+            .collect::<Vec<_>>(),
         "shifts": shifts.iter().map(|s| json!({
             "weekday": s.weekday,
             "start_minute": s.start_minute,
@@ -764,6 +821,50 @@ pub async fn erase_worker(
         .filter(worker_shift::Column::WorkerId.eq(id))
         .exec(&txn)
         .await?;
+    // Worker management's records (m0012): certificates (their documents too), leave and
+    // its reasons, credit events and their reasons, skills.
+    let documents: Vec<Uuid> = worker_certificate::Entity::find()
+        .filter(worker_certificate::Column::WorkerId.eq(id))
+        .all(&txn)
+        .await?
+        .iter()
+        .map(|c| c.upload_id)
+        .chain(w.photo_upload_id)
+        .collect();
+    worker_certificate::Entity::delete_many()
+        .filter(worker_certificate::Column::WorkerId.eq(id))
+        .exec(&txn)
+        .await?;
+    worker_shift_exception::Entity::delete_many()
+        .filter(worker_shift_exception::Column::WorkerId.eq(id))
+        .exec(&txn)
+        .await?;
+    worker_credit_event::Entity::delete_many()
+        .filter(worker_credit_event::Column::WorkerId.eq(id))
+        .exec(&txn)
+        .await?;
+    worker_skill::Entity::delete_many()
+        .filter(worker_skill::Column::WorkerId.eq(id))
+        .exec(&txn)
+        .await?;
+    let mut uploads: Vec<Uuid> = upload::Entity::find()
+        .filter(upload::Column::OwnerType.eq(Audience::Worker.as_str()))
+        .filter(upload::Column::OwnerId.eq(id))
+        .all(&txn)
+        .await?
+        .iter()
+        .map(|u| u.id)
+        .chain(documents)
+        .collect();
+    uploads.sort();
+    uploads.dedup();
+    if !uploads.is_empty() {
+        upload::Entity::delete_many()
+            .filter(upload::Column::Id.is_in(uploads.clone()))
+            .exec(&txn)
+            .await?;
+    }
+    erased.uploads = uploads;
     erased.sessions = drop_sessions(&txn, Audience::Worker, id).await?;
     erased.messages = drop_messages(&txn, std::slice::from_ref(&w.phone_index)).await?;
     drop_idempotency(&txn, id).await?;
@@ -774,6 +875,11 @@ pub async fn erase_worker(
     a.home_lat = Set(0.0);
     a.home_lng = Set(0.0);
     a.active = Set(false);
+    a.status = Set("left".into());
+    a.id_number_enc = Set(None);
+    a.photo_upload_id = Set(None);
+    a.online = Set(false);
+    a.accepting = Set(false);
     a.updated_at = Set(now);
     a.update(&txn).await?;
     mark_erased(&txn, Audience::Worker, id, now).await?;

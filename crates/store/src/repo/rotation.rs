@@ -215,6 +215,15 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         NOTES,
     )
     .await?;
+    changed += rotate_column(
+        store,
+        worker::Entity,
+        "worker",
+        worker::Column::Id,
+        worker::Column::IdNumberEnc,
+        super::workers::WORKER_ID_NUMBER,
+    )
+    .await?;
     changed += super::idempotency::reencrypt(store.db(), store.vault()).await?;
     Ok(changed)
 }

@@ -19,6 +19,7 @@ use daojia_domain::geo::LatLng;
 use daojia_domain::order::OrderState;
 use daojia_domain::slots::{DayPlan, Job, Pending, Shift, Visit, WorkerDay};
 use daojia_domain::travel::TravelTime;
+use daojia_domain::worker::{DayShift, day_shift};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -85,6 +86,19 @@ fn skills(text: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A weekly shift row as the domain sees it (a break that does not end after it starts is
+/// no break).
+pub fn template_of(s: &worker_shift::Model) -> DayShift {
+    DayShift {
+        start: s.start_minute,
+        end: s.end_minute,
+        rest: s
+            .break_start_minute
+            .zip(s.break_end_minute)
+            .filter(|(a, b)| b > a),
+    }
+}
+
 fn visit(o: &service_order::Model) -> Visit {
     Visit {
         key: o.id,
@@ -120,6 +134,10 @@ pub async fn load_days(
             .all(db)
             .await?
     };
+    // Certificates decide which skills may be dispatched, exceptions which hours are worked.
+    let quals = super::workers::Qualifications::load(db, &ids).await?;
+    let last = from + Duration::days(i64::from(days.max(1)) - 1);
+    let exceptions = super::workers::exceptions(db, &ids, from, last).await?;
     let start = midnight(tz, from);
     let end = midnight(tz, from + Duration::days(i64::from(days)));
     let mut on_route = if ids.is_empty() {
@@ -163,24 +181,27 @@ pub async fn load_days(
         let weekday = date.weekday().num_days_from_monday() as i16;
         let mut day = vec![];
         for w in &workers {
-            let Some(s) = shifts
+            let template = shifts
                 .iter()
                 .find(|s| s.worker_id == w.id && s.weekday == weekday)
-            else {
+                .map(template_of);
+            let changes: Vec<_> = exceptions
+                .iter()
+                .filter(|e| e.worker_id == w.id && e.on_date == date)
+                .filter_map(super::workers::exception_of)
+                .collect();
+            let Some(s) = day_shift(template, &changes) else {
                 continue;
             };
             let at = |minute: i32| m + i64::from(minute) * 60;
-            let rest = match (s.break_start_minute, s.break_end_minute) {
-                (Some(a), Some(b)) if b > a => Some((at(a), at(b))),
-                _ => None,
-            };
+            let rest = s.rest.map(|(a, b)| (at(a), at(b)));
             day.push(WorkerDay {
                 worker: w.id,
                 home: LatLng::new(w.home_lat, w.home_lng),
-                skills: skills(Some(&w.skills)),
+                skills: quals.dispatchable(w.id, &skills(Some(&w.skills)), date),
                 shift: Shift {
-                    start: at(s.start_minute),
-                    end: at(s.end_minute),
+                    start: at(s.start),
+                    end: at(s.end),
                     rest,
                 },
                 visits: by_worker.remove(&(w.id, date)).unwrap_or_default(),

@@ -8,6 +8,23 @@ export const en: WorkerMessages = {
     tagline: 'Take jobs, serve at the door, see your earnings: all in one app',
     note: 'Only workers registered with the platform can log in; contact operations to join',
   },
+  presence: {
+    title: 'Taking orders',
+    online: 'Online',
+    onlineHint: 'Online: the platform can reach you',
+    offlineHint: 'Offline: no new orders',
+    mode: 'Mode',
+    accepting: 'Taking orders',
+    rest: 'Resting',
+    credit: 'Credit score',
+    grabSuspended: 'Credit too low: no grabbing orders until {until}',
+    status: {
+      onboarding: 'Documents under review; you can go online once approved',
+      active: 'Active',
+      suspended: 'Account suspended',
+      left: 'Left the platform',
+    },
+  },
   home: {
     phone: 'Phone',
     skills: 'Skills',

@@ -6,6 +6,23 @@ export const zhCN = {
     tagline: '接单、上门服务、查看收入，一个应用搞定',
     note: '仅限已入驻平台的师傅登录；入驻请联系平台运营',
   },
+  presence: {
+    title: '接单状态',
+    online: '上线',
+    onlineHint: '在线：平台可以联系到你',
+    offlineHint: '离线：不会收到新订单',
+    mode: '模式',
+    accepting: '接单',
+    rest: '休息',
+    credit: '信用分',
+    grabSuspended: '信用分过低，{until} 前不能抢单',
+    status: {
+      onboarding: '资料审核中，审核通过后可上线',
+      active: '在岗',
+      suspended: '账号已暂停',
+      left: '已离职',
+    },
+  },
   home: {
     phone: '手机号',
     skills: '服务技能',

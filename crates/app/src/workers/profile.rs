@@ -1,0 +1,723 @@
+//! A worker's profile: onboarding from the console, edits, status changes, skills with
+//! levels, the list and the detail.
+
+use super::{Actor, Scope, code, settle, text, visible};
+use crate::{App, Error, Result};
+use chrono::{DateTime, Utc};
+use daojia_domain::phone::Phone;
+use daojia_domain::worker::{LEVELS, WorkerStatus};
+use daojia_store::entity::{partner, service_area, upload, worker, worker_skill};
+use daojia_store::is_unique_violation;
+use daojia_store::repo::{Page, PageRequest, accounts, page_from, workers as repo};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+/// One skill and its level (1 to 5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillLevel {
+    /// Skill code.
+    pub skill: String,
+    /// Level.
+    pub level: i16,
+}
+
+/// What staff enter to enrol a worker.
+#[derive(Debug, Clone, Default)]
+pub struct NewWorker {
+    /// Mobile number (their log-in).
+    pub phone: String,
+    /// Real name.
+    pub name: String,
+    /// `male`, `female` or `unspecified`.
+    pub gender: String,
+    /// ID number (身份证号), stored encrypted.
+    pub id_number: Option<String>,
+    /// Home service area.
+    pub area_code: Option<String>,
+    /// Home base latitude (WGS-84).
+    pub home_lat: f64,
+    /// Home base longitude.
+    pub home_lng: f64,
+    /// Years in the trade.
+    pub years_experience: i32,
+    /// Skills with levels.
+    pub skills: Vec<SkillLevel>,
+    /// Tools they bring.
+    pub tools: Vec<String>,
+    /// Their partner (forced to the actor's for a partner's staff).
+    pub partner_id: Option<Uuid>,
+    /// Most jobs a day (none: no limit).
+    pub daily_job_limit: Option<i32>,
+    /// Their photo (an upload).
+    pub photo_upload_id: Option<Uuid>,
+}
+
+/// Changes to a profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    /// Real name.
+    pub name: Option<String>,
+    /// Gender.
+    pub gender: Option<String>,
+    /// ID number.
+    pub id_number: Option<String>,
+    /// Home area.
+    pub area_code: Option<String>,
+    /// Home base (latitude, longitude).
+    pub home: Option<(f64, f64)>,
+    /// Years in the trade.
+    pub years_experience: Option<i32>,
+    /// Tools.
+    pub tools: Option<Vec<String>>,
+    /// Daily job limit (`Some(None)` removes it).
+    pub daily_job_limit: Option<Option<i32>>,
+    /// Photo.
+    pub photo_upload_id: Option<Uuid>,
+    /// Partner (`Some(None)` takes the worker out of their partner); only for staff who see
+    /// every worker.
+    pub partner_id: Option<Option<Uuid>>,
+}
+
+/// How a list is filtered.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<WorkerStatus>,
+    /// Only this partner's workers.
+    pub partner_id: Option<Uuid>,
+    /// Only this area's.
+    pub area_code: Option<String>,
+}
+
+/// A worker with everything the detail page shows.
+#[derive(Debug, Clone)]
+pub struct WorkerDetail {
+    /// The row.
+    pub worker: worker::Model,
+    /// Name, decrypted.
+    pub name: String,
+    /// ID number, decrypted when the actor may see it, masked otherwise.
+    pub id_number: Option<String>,
+    /// Skills with levels.
+    pub skills: Vec<SkillLevel>,
+}
+
+const GENDERS: [&str; 3] = ["male", "female", "unspecified"];
+
+/// Checks an 18-character resident ID number: 17 digits and a check character (digit or
+/// X) that matches the ISO 7064 MOD 11-2 checksum.
+pub fn valid_id_number(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize];
+    b[17].to_ascii_uppercase() == check
+}
+
+/// `110101********1234`-style masking of an ID number.
+pub fn mask_id_number(v: &str) -> String {
+    let chars: Vec<char> = v.chars().collect();
+    if chars.len() < 10 {
+        return "***".into();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}********{tail}")
+}
+
+fn id_number_input(v: &str) -> Result<String> {
+    let v = v.trim().to_ascii_uppercase();
+    if !valid_id_number(&v) {
+        return Err(Error::field(
+            "id_number",
+            "bad_id_number",
+            "an 18-character resident ID number whose last character checks",
+        ));
+    }
+    Ok(v)
+}
+
+fn name_input(v: &str) -> Result<String> {
+    Ok(text("name", Some(v), true, 32)?.unwrap_or_default())
+}
+
+fn gender_input(v: &str) -> Result<String> {
+    if GENDERS.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err(Error::field(
+            "gender",
+            "bad_gender",
+            "male, female or unspecified",
+        ))
+    }
+}
+
+fn home_input(lat: f64, lng: f64) -> Result<()> {
+    let valid = lat.is_finite()
+        && lng.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lng);
+    if !valid {
+        return Err(Error::field(
+            "home",
+            "bad_position",
+            "latitude -90..90 and longitude -180..180 (WGS-84)",
+        ));
+    }
+    Ok(())
+}
+
+fn tools_input(tools: &[String]) -> Result<String> {
+    if tools.len() > 30 {
+        return Err(Error::field("tools", "too_many", "at most 30 tools"));
+    }
+    let mut out: Vec<String> = vec![];
+    for (i, t) in tools.iter().enumerate() {
+        let t = text(&format!("tools[{i}]"), Some(t), true, 32)?.unwrap_or_default();
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(json!(out).to_string())
+}
+
+fn limit_input(v: Option<i32>) -> Result<Option<i32>> {
+    match v {
+        Some(n) if !(1..=30).contains(&n) => Err(Error::field(
+            "daily_job_limit",
+            "out_of_range",
+            "1 to 30 jobs a day, or none",
+        )),
+        v => Ok(v),
+    }
+}
+
+/// Checks skill codes and levels; no skill twice.
+pub fn skills_input(skills: &[SkillLevel]) -> Result<Vec<SkillLevel>> {
+    if skills.len() > 20 {
+        return Err(Error::field("skills", "too_many", "at most 20 skills"));
+    }
+    let mut out: Vec<SkillLevel> = vec![];
+    for (i, s) in skills.iter().enumerate() {
+        let skill = code(&format!("skills[{i}].skill"), &s.skill)?;
+        if !LEVELS.contains(&s.level) {
+            return Err(Error::field(
+                format!("skills[{i}].level"),
+                "bad_level",
+                "a level from 1 (beginner) to 5 (expert)",
+            ));
+        }
+        if out.iter().any(|o| o.skill == skill) {
+            return Err(Error::field(
+                format!("skills[{i}].skill"),
+                "duplicate",
+                "each skill once",
+            ));
+        }
+        out.push(SkillLevel {
+            skill,
+            level: s.level,
+        });
+    }
+    Ok(out)
+}
+
+async fn area_input(db: &impl ConnectionTrait, code: &str) -> Result<String> {
+    service_area::Entity::find()
+        .filter(service_area::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .map(|a| a.code)
+        .ok_or_else(|| Error::field("area_code", "unknown_area", "no service area has this code"))
+}
+
+async fn partner_input(db: &impl ConnectionTrait, id: Uuid) -> Result<Uuid> {
+    match partner::Entity::find_by_id(id).one(db).await? {
+        Some(p) if p.active => Ok(p.id),
+        _ => Err(Error::field(
+            "partner_id",
+            "unknown_partner",
+            "no active partner has this id",
+        )),
+    }
+}
+
+/// Checks that `id` is an uploaded image (uploaded by staff or by `worker`).
+pub(crate) async fn upload_input(
+    db: &impl ConnectionTrait,
+    field: &str,
+    id: Uuid,
+    worker: Option<Uuid>,
+) -> Result<Uuid> {
+    match upload::Entity::find_by_id(id).one(db).await? {
+        Some(u)
+            if u.owner_type == "staff"
+                || (u.owner_type == "worker" && Some(u.owner_id) == worker) =>
+        {
+            Ok(u.id)
+        }
+        _ => Err(Error::field(
+            field,
+            "unknown_upload",
+            "upload the file first",
+        )),
+    }
+}
+
+/// The profile as the audit log keeps it: no name, phone or ID number.
+pub(crate) fn audit_json(w: &worker::Model) -> serde_json::Value {
+    json!({
+        "code": w.code,
+        "status": w.status,
+        "area_code": w.area_code,
+        "skills": serde_json::from_str::<serde_json::Value>(&w.skills).unwrap_or_default(),
+        "tools": w.tools.as_deref().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()),
+        "partner_id": w.partner_id,
+        "daily_job_limit": w.daily_job_limit,
+        "photo_upload_id": w.photo_upload_id,
+        "id_number": w.id_number_enc.as_ref().map(|_| "***"),
+    })
+}
+
+/// Replaces the skill rows of `worker_id`; returns the JSON list of codes that slot search
+/// reads (`worker.skills`), which the caller writes in the same transaction.
+async fn write_skills(
+    db: &impl ConnectionTrait,
+    worker_id: Uuid,
+    skills: &[SkillLevel],
+) -> Result<String> {
+    worker_skill::Entity::delete_many()
+        .filter(worker_skill::Column::WorkerId.eq(worker_id))
+        .exec(db)
+        .await?;
+    for s in skills {
+        worker_skill::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            worker_id: Set(worker_id),
+            skill: Set(s.skill.clone()),
+            level: Set(s.level),
+        }
+        .insert(db)
+        .await?;
+    }
+    let codes: Vec<&str> = skills.iter().map(|s| s.skill.as_str()).collect();
+    Ok(json!(codes).to_string())
+}
+
+/// Enrols a worker (status `onboarding`: no orders until staff activate them).
+pub async fn onboard(
+    app: &App,
+    actor: &Actor,
+    new: NewWorker,
+    now: DateTime<Utc>,
+) -> Result<worker::Model> {
+    let store = &app.store;
+    let phone =
+        Phone::parse(&new.phone).map_err(|e| Error::field("phone", "bad_phone", e.to_string()))?;
+    let name = name_input(&new.name)?;
+    let gender = gender_input(&new.gender)?;
+    let id_number = new.id_number.as_deref().map(id_number_input).transpose()?;
+    home_input(new.home_lat, new.home_lng)?;
+    if !(0..=60).contains(&new.years_experience) {
+        return Err(Error::field(
+            "years_experience",
+            "out_of_range",
+            "0 to 60 years",
+        ));
+    }
+    let skills = skills_input(&new.skills)?;
+    let tools = tools_input(&new.tools)?;
+    let limit = limit_input(new.daily_job_limit)?;
+    let txn = store.db().begin().await?;
+    let r = async {
+        let area = match &new.area_code {
+            Some(c) => Some(area_input(&txn, c).await?),
+            None => None,
+        };
+        let partner_id = match actor.scope {
+            Scope::Partner(None) => {
+                return Err(Error::Forbidden {
+                    code: "no_partner",
+                    message: "your account belongs to no partner; ask an administrator".into(),
+                });
+            }
+            Scope::Partner(Some(p)) => Some(p),
+            Scope::All => match new.partner_id {
+                Some(p) => Some(partner_input(&txn, p).await?),
+                None => None,
+            },
+        };
+        let photo = match new.photo_upload_id {
+            Some(id) => Some(upload_input(&txn, "photo_upload_id", id, None).await?),
+            None => None,
+        };
+        if accounts::worker_by_phone(store, &phone).await?.is_some() {
+            return Err(Error::conflict(
+                "phone_taken",
+                "a worker with this phone exists",
+            ));
+        }
+        let id = Uuid::now_v7();
+        let codes: Vec<&str> = skills.iter().map(|s| s.skill.as_str()).collect();
+        let row = worker::ActiveModel {
+            id: Set(id),
+            code: Set(format!("W{}", &id.simple().to_string()[20..]).to_uppercase()),
+            phone_enc: Set(store
+                .vault()
+                .encrypt(accounts::WORKER_PHONE, phone.expose())),
+            phone_index: Set(accounts::phone_index(store, &phone)),
+            name_enc: Set(accounts::seal_worker_name(store, &name)),
+            gender: Set(gender),
+            skills: Set(json!(codes).to_string()),
+            rating_tenths: Set(0),
+            years_experience: Set(new.years_experience),
+            home_lat: Set(new.home_lat),
+            home_lng: Set(new.home_lng),
+            area_code: Set(area),
+            active: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+            status: Set(WorkerStatus::Onboarding.as_str().into()),
+            id_number_enc: Set(id_number.map(|n| repo::seal_id_number(store, &n))),
+            photo_upload_id: Set(photo),
+            tools: Set(Some(tools)),
+            partner_id: Set(partner_id),
+            online: Set(false),
+            accepting: Set(false),
+            presence_at: Set(None),
+            daily_job_limit: Set(limit),
+            credit_score: Set(100),
+            grab_suspended_until: Set(None),
+        };
+        // The worker row first: the skill rows refer to it.
+        let created = row.insert(&txn).await.map_err(|e| {
+            if is_unique_violation(&e) {
+                Error::conflict("phone_taken", "a worker with this phone exists")
+            } else {
+                e.into()
+            }
+        })?;
+        write_skills(&txn, id, &skills).await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.create",
+                id,
+                (None, Some(audit_json(&created))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(created)
+    }
+    .await;
+    settle(txn, r).await
+}
+
+/// Changes a profile.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    change: ProfileChange,
+    now: DateTime<Utc>,
+) -> Result<worker::Model> {
+    let store = &app.store;
+    let txn = store.db().begin().await?;
+    let r = async {
+        let before = visible(&txn, actor.scope, id).await?;
+        let mut a = before.clone().into_active_model();
+        if let Some(n) = &change.name {
+            a.name_enc = Set(accounts::seal_worker_name(store, &name_input(n)?));
+        }
+        if let Some(g) = &change.gender {
+            a.gender = Set(gender_input(g)?);
+        }
+        if let Some(n) = &change.id_number {
+            a.id_number_enc = Set(Some(repo::seal_id_number(store, &id_number_input(n)?)));
+        }
+        if let Some(c) = &change.area_code {
+            a.area_code = Set(Some(area_input(&txn, c).await?));
+        }
+        if let Some((lat, lng)) = change.home {
+            home_input(lat, lng)?;
+            a.home_lat = Set(lat);
+            a.home_lng = Set(lng);
+        }
+        if let Some(y) = change.years_experience {
+            if !(0..=60).contains(&y) {
+                return Err(Error::field(
+                    "years_experience",
+                    "out_of_range",
+                    "0 to 60 years",
+                ));
+            }
+            a.years_experience = Set(y);
+        }
+        if let Some(t) = &change.tools {
+            a.tools = Set(Some(tools_input(t)?));
+        }
+        if let Some(l) = change.daily_job_limit {
+            a.daily_job_limit = Set(limit_input(l)?);
+        }
+        if let Some(p) = change.photo_upload_id {
+            a.photo_upload_id = Set(Some(
+                upload_input(&txn, "photo_upload_id", p, Some(id)).await?,
+            ));
+        }
+        if let Some(p) = change.partner_id {
+            if actor.scope != Scope::All {
+                return Err(Error::Forbidden {
+                    code: "partner_fixed",
+                    message: "a partner's staff cannot move workers between partners".into(),
+                });
+            }
+            a.partner_id = Set(match p {
+                Some(p) => Some(partner_input(&txn, p).await?),
+                None => None,
+            });
+        }
+        a.updated_at = Set(now);
+        let after = a.update(&txn).await?;
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.update",
+                id,
+                (Some(audit_json(&before)), Some(audit_json(&after))),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(after)
+    }
+    .await;
+    settle(txn, r).await
+}
+
+/// Moves a worker to `status` (activating after onboarding, suspending, leaving). A
+/// worker who stops working goes offline.
+pub async fn set_status(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    status: WorkerStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<worker::Model> {
+    let reason = text("reason", reason, !status.works(), 500)?;
+    let txn = app.store.db().begin().await?;
+    let r = async {
+        let before = visible(&txn, actor.scope, id).await?;
+        let current: WorkerStatus = before.status.parse().map_err(Error::internal)?;
+        if !current.may_become(status) {
+            return Err(Error::conflict(
+                "status_not_allowed",
+                format!("a worker who is {current} cannot become {status}"),
+            ));
+        }
+        let mut a = before.clone().into_active_model();
+        a.status = Set(status.as_str().into());
+        a.active = Set(status.works());
+        if !status.works() {
+            a.online = Set(false);
+            a.accepting = Set(false);
+            a.presence_at = Set(Some(now));
+        }
+        a.updated_at = Set(now);
+        let after = a.update(&txn).await?;
+        let mut after_json = audit_json(&after);
+        after_json["reason"] = json!(reason);
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.status",
+                id,
+                (Some(audit_json(&before)), Some(after_json)),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(after)
+    }
+    .await;
+    settle(txn, r).await
+}
+
+/// Replaces a worker's skills and levels.
+pub async fn set_skills(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    skills: &[SkillLevel],
+    now: DateTime<Utc>,
+) -> Result<Vec<SkillLevel>> {
+    let skills = skills_input(skills)?;
+    let txn = app.store.db().begin().await?;
+    let r = async {
+        let before = visible(&txn, actor.scope, id).await?;
+        let old = repo::skills(&txn, id).await?;
+        let mut a = before.clone().into_active_model();
+        a.skills = Set(write_skills(&txn, id, &skills).await?);
+        a.updated_at = Set(now);
+        a.update(&txn).await?;
+        let as_json = |s: Vec<(String, i16)>| {
+            json!(
+                s.into_iter()
+                    .map(|(skill, level)| json!({"skill": skill, "level": level}))
+                    .collect::<Vec<_>>()
+            )
+        };
+        actor
+            .audit(
+                app,
+                &txn,
+                "worker.skills",
+                id,
+                (
+                    Some(as_json(
+                        old.into_iter().map(|s| (s.skill, s.level)).collect(),
+                    )),
+                    Some(as_json(
+                        skills.iter().map(|s| (s.skill.clone(), s.level)).collect(),
+                    )),
+                ),
+                now,
+            )
+            .await?;
+        Ok::<_, Error>(skills)
+    }
+    .await;
+    settle(txn, r).await
+}
+
+/// Workers the actor sees, newest first.
+pub async fn list(
+    app: &App,
+    scope: Scope,
+    filter: &ListFilter,
+    page: PageRequest,
+) -> Result<Page<worker::Model>> {
+    let mut q = scope
+        .filter(worker::Entity::find())
+        .order_by_desc(worker::Column::Id)
+        .limit(page.limit + 1);
+    if let Some(s) = filter.status {
+        q = q.filter(worker::Column::Status.eq(s.as_str()));
+    }
+    if let Some(p) = filter.partner_id {
+        q = q.filter(worker::Column::PartnerId.eq(p));
+    }
+    if let Some(a) = &filter.area_code {
+        q = q.filter(worker::Column::AreaCode.eq(a.as_str()));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(worker::Column::Id.lt(after));
+    }
+    Ok(page_from(q.all(app.store.db()).await?, page.limit, |w| {
+        w.id
+    }))
+}
+
+/// Skills with levels of a worker: the rows, or for a worker enrolled before levels
+/// existed, the JSON list at level 3.
+pub async fn skills_of(app: &App, w: &worker::Model) -> Result<Vec<SkillLevel>> {
+    let rows = repo::skills(app.store.db(), w.id).await?;
+    if !rows.is_empty() {
+        return Ok(rows
+            .into_iter()
+            .map(|s| SkillLevel {
+                skill: s.skill,
+                level: s.level,
+            })
+            .collect());
+    }
+    let codes: Vec<String> = serde_json::from_str(&w.skills).unwrap_or_default();
+    Ok(codes
+        .into_iter()
+        .map(|skill| SkillLevel { skill, level: 3 })
+        .collect())
+}
+
+/// One worker with name, ID number (masked unless the actor may see personal data) and
+/// skills.
+pub async fn detail(app: &App, actor: &Actor, id: Uuid) -> Result<WorkerDetail> {
+    let w = visible(app.store.db(), actor.scope, id).await?;
+    let name = accounts::worker_name(&app.store, &w).map_err(Error::internal)?;
+    let id_number = repo::id_number(&app.store, &w)
+        .transpose()
+        .map_err(Error::internal)?
+        .map(|n| {
+            if actor.sees_pii {
+                n
+            } else {
+                mask_id_number(&n)
+            }
+        });
+    let skills = skills_of(app, &w).await?;
+    Ok(WorkerDetail {
+        worker: w,
+        name,
+        id_number,
+        skills,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_number_is_checked_by_its_last_character() {
+        assert!(valid_id_number("11010519491231002X"));
+        assert!(valid_id_number(
+            "11010519491231002x".to_ascii_uppercase().as_str()
+        ));
+        assert!(!valid_id_number("110105194912310021"));
+        assert!(!valid_id_number("1101051949123100"));
+        assert!(!valid_id_number("11010519491231002Ｘ"));
+        assert_eq!(mask_id_number("11010519491231002X"), "110105********002X");
+    }
+
+    #[test]
+    fn skills_need_known_levels_and_no_repeats() {
+        let s = |skill: &str, level| SkillLevel {
+            skill: skill.into(),
+            level,
+        };
+        assert!(skills_input(&[s("cleaning", 3), s("repair", 5)]).is_ok());
+        assert!(matches!(
+            skills_input(&[s("cleaning", 6)]),
+            Err(Error::Field {
+                code: "bad_level",
+                ..
+            })
+        ));
+        assert!(matches!(
+            skills_input(&[s("cleaning", 1), s("cleaning", 2)]),
+            Err(Error::Field {
+                code: "duplicate",
+                ..
+            })
+        ));
+        assert!(matches!(
+            skills_input(&[s("Cleaning!", 1)]),
+            Err(Error::Field {
+                code: "bad_code",
+                ..
+            })
+        ));
+    }
+}

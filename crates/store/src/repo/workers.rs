@@ -1,0 +1,176 @@
+//! Worker management's reads that more than one place needs: the encrypted ID number, a
+//! worker's skills with levels, their certificates, their shift exceptions, the
+//! certificate kinds items require, and from those the skills a worker may be dispatched
+//! for on a date (the rule itself is `daojia_domain::worker::dispatchable_skills`).
+
+use crate::Store;
+use crate::entity::{
+    item_certificate, service_item, worker, worker_certificate, worker_shift_exception,
+    worker_skill,
+};
+use crate::pii::VaultError;
+use chrono::NaiveDate;
+use daojia_domain::worker::{Certificate, CertificateStatus, DayShift, ShiftException};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Encryption context of a worker's ID number (身份证号).
+pub const WORKER_ID_NUMBER: &str = "worker.id_number";
+
+/// A worker's ID number, decrypted (`None` when none is on file).
+pub fn id_number(store: &Store, w: &worker::Model) -> Option<Result<String, VaultError>> {
+    w.id_number_enc
+        .as_deref()
+        .map(|enc| store.vault().decrypt(WORKER_ID_NUMBER, enc))
+}
+
+/// An ID number encrypted for `worker.id_number_enc`.
+pub fn seal_id_number(store: &Store, id_number: &str) -> String {
+    store.vault().encrypt(WORKER_ID_NUMBER, id_number)
+}
+
+/// A worker's skills with levels, by skill code.
+pub async fn skills(
+    db: &impl ConnectionTrait,
+    worker_id: Uuid,
+) -> Result<Vec<worker_skill::Model>, DbErr> {
+    worker_skill::Entity::find()
+        .filter(worker_skill::Column::WorkerId.eq(worker_id))
+        .order_by_asc(worker_skill::Column::Skill)
+        .all(db)
+        .await
+}
+
+/// A worker's certificates, newest first.
+pub async fn certificates(
+    db: &impl ConnectionTrait,
+    worker_id: Uuid,
+) -> Result<Vec<worker_certificate::Model>, DbErr> {
+    worker_certificate::Entity::find()
+        .filter(worker_certificate::Column::WorkerId.eq(worker_id))
+        .order_by_desc(worker_certificate::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A worker's shift exceptions from `from` to `to` (inclusive), by date.
+pub async fn exceptions(
+    db: &impl ConnectionTrait,
+    worker_ids: &[Uuid],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<worker_shift_exception::Model>, DbErr> {
+    if worker_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    worker_shift_exception::Entity::find()
+        .filter(worker_shift_exception::Column::WorkerId.is_in(worker_ids.iter().copied()))
+        .filter(worker_shift_exception::Column::OnDate.gte(from))
+        .filter(worker_shift_exception::Column::OnDate.lte(to))
+        .order_by_asc(worker_shift_exception::Column::OnDate)
+        .order_by_asc(worker_shift_exception::Column::Id)
+        .all(db)
+        .await
+}
+
+/// A stored exception as the domain sees it (`None` for a row that makes no sense: an
+/// extra shift without times).
+pub fn exception_of(e: &worker_shift_exception::Model) -> Option<ShiftException> {
+    let times = e.start_minute.zip(e.end_minute);
+    match e.kind.as_str() {
+        "leave" => Some(ShiftException::Leave { during: times }),
+        "extra" => times.map(|(start, end)| ShiftException::Extra {
+            shift: DayShift {
+                start,
+                end,
+                rest: e.break_start_minute.zip(e.break_end_minute),
+            },
+        }),
+        _ => None,
+    }
+}
+
+/// A stored certificate as the domain sees it.
+pub fn certificate_of(c: &worker_certificate::Model) -> Certificate {
+    Certificate {
+        kind: c.kind.clone(),
+        skill: c.skill.clone(),
+        status: c.status.parse().unwrap_or(CertificateStatus::Pending),
+        expires_on: c.expires_on,
+    }
+}
+
+/// The certificate kinds each skill requires: every kind an item requires, for every skill
+/// the item needs.
+pub async fn required_certificates(
+    db: &impl ConnectionTrait,
+) -> Result<BTreeMap<String, Vec<String>>, DbErr> {
+    let rows = item_certificate::Entity::find().all(db).await?;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if rows.is_empty() {
+        return Ok(out);
+    }
+    let codes: Vec<String> = rows.iter().map(|r| r.item_code.clone()).collect();
+    let items = service_item::Entity::find()
+        .filter(service_item::Column::Code.is_in(codes))
+        .all(db)
+        .await?;
+    for item in items {
+        let skills: Vec<String> = serde_json::from_str(&item.skills).unwrap_or_default();
+        for r in rows.iter().filter(|r| r.item_code == item.code) {
+            for s in &skills {
+                let kinds = out.entry(s.clone()).or_default();
+                if !kinds.contains(&r.kind) {
+                    kinds.push(r.kind.clone());
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What slot search and planning need to apply certificates to a set of workers: the
+/// requirements and each worker's certificates.
+#[derive(Debug, Default)]
+pub struct Qualifications {
+    /// Skill → required certificate kinds.
+    pub required: BTreeMap<String, Vec<String>>,
+    /// Worker → certificates.
+    pub certificates: HashMap<Uuid, Vec<Certificate>>,
+}
+
+impl Qualifications {
+    /// Loads them for `worker_ids`.
+    pub async fn load(db: &impl ConnectionTrait, worker_ids: &[Uuid]) -> Result<Self, DbErr> {
+        let required = required_certificates(db).await?;
+        let mut certificates: HashMap<Uuid, Vec<Certificate>> = HashMap::new();
+        if !required.is_empty() && !worker_ids.is_empty() {
+            for c in worker_certificate::Entity::find()
+                .filter(worker_certificate::Column::WorkerId.is_in(worker_ids.iter().copied()))
+                .filter(worker_certificate::Column::Status.eq(CertificateStatus::Approved.as_str()))
+                .all(db)
+                .await?
+            {
+                certificates
+                    .entry(c.worker_id)
+                    .or_default()
+                    .push(certificate_of(&c));
+            }
+        }
+        Ok(Qualifications {
+            required,
+            certificates,
+        })
+    }
+
+    /// The skills of `worker` (codes `skills`) that may be dispatched on `on`.
+    pub fn dispatchable(&self, worker: Uuid, skills: &[String], on: NaiveDate) -> Vec<String> {
+        if self.required.is_empty() {
+            return skills.to_vec();
+        }
+        let none = vec![];
+        let certs = self.certificates.get(&worker).unwrap_or(&none);
+        daojia_domain::worker::dispatchable_skills(skills, certs, &self.required, on)
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * Vant components only the worker app uses, on top of the ones every mobile app registers
+ * (`installVant` in the shared package).
+ */
+import type { App } from 'vue';
+import { Radio, RadioGroup, Switch } from 'vant';
+
+export const WORKER_COMPONENTS = [Radio, RadioGroup, Switch];
+
+export function installWorkerVant(app: App): void {
+  for (const c of WORKER_COMPONENTS) app.use(c);
+}

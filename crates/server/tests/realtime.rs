@@ -453,7 +453,7 @@ async fn two_nodes_on_one_redis_deliver_to_each_other_over_websocket_and_sse() {
     )
     .await;
     assert_eq!(status, 200);
-    let mut subscribed = vec![sse.next().await, sse.next().await];
+    let mut subscribed = [sse.next().await, sse.next().await];
     subscribed.sort_by_key(|(_, d)| d["topic"].to_string());
     assert_eq!(subscribed[0].0, "subscribed");
     assert_eq!(subscribed[0].1["topic"], "board:sh-xuhui");
@@ -466,7 +466,7 @@ async fn two_nodes_on_one_redis_deliver_to_each_other_over_websocket_and_sse() {
     let got = recv(&mut on_b).await;
     assert_eq!(got["event"], "order.changed");
     assert_eq!(got["data"]["id"], row.id.to_string());
-    let mut events = vec![sse.next().await, sse.next().await];
+    let mut events = [sse.next().await, sse.next().await];
     events.sort_by_key(|(_, d)| d["topic"].to_string());
     assert_eq!(events[0].0, "order.changed");
     assert_eq!(events[0].1, got);

@@ -229,7 +229,13 @@ async fn an_order_change_reaches_the_board_the_order_and_the_worker_subscribers(
 
 #[tokio::test]
 async fn topics_are_refused_with_a_stable_code_to_those_who_may_not_see_them() {
-    let w = world(TestApp::new(Backend::Sqlite).await).await;
+    for b in common::backends() {
+        refusals_on(b).await;
+    }
+}
+
+async fn refusals_on(backend: Backend) {
+    let w = world(TestApp::new(backend).await).await;
     let someone_elses = order(w.customer_id, None);
     someone_elses
         .clone()
@@ -504,4 +510,27 @@ async fn the_sse_fallback_refuses_what_the_websocket_refuses() {
         )
         .await;
     common::assert_problem(&r, axum::http::StatusCode::FORBIDDEN, "forbidden_topic");
+}
+
+#[tokio::test]
+async fn a_connection_is_closed_when_its_access_token_expires() {
+    let w = world(TestApp::new(Backend::Sqlite).await).await;
+    let addr = serve(w.app.state.clone()).await;
+    // The dispatcher's token was issued before two customer/worker log-ins moved the clock
+    // on by 61 s each: leave it three seconds on the server's clock.
+    let ttl = w.app.state.config.auth.access_ttl_secs;
+    w.app.advance(Duration::seconds(ttl - 122 - 3));
+    let mut ws = connect(addr, &w.dispatcher).await;
+    assert_eq!(
+        subscribe(&mut ws, "board:sh-xuhui").await["type"],
+        "subscribed"
+    );
+    let frame = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+    match frame {
+        Some(Ok(Message::Close(Some(f)))) => {
+            assert_eq!(u16::from(f.code), 4001);
+            assert_eq!(f.reason.as_str(), "token_expired");
+        }
+        other => panic!("expected a close frame, got {other:?}"),
+    }
 }

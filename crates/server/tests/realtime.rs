@@ -534,3 +534,32 @@ async fn a_connection_is_closed_when_its_access_token_expires() {
         other => panic!("expected a close frame, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_client_that_falls_behind_is_told_how_many_messages_it_missed() {
+    let w = world(TestApp::new(Backend::Sqlite).await).await;
+    let addr = serve(w.app.state.clone()).await;
+    let mut ws = connect(addr, &w.dispatcher).await;
+    assert_eq!(
+        subscribe(&mut ws, "board:sh-xuhui").await["type"],
+        "subscribed"
+    );
+    // This test's runtime has one thread and the loop never yields, so the connection's
+    // forwarder cannot read while it runs: the topic's buffer overflows.
+    let hub = w.app.state.shared.hub();
+    let extra = 44;
+    for i in 0..daojia_shared::pubsub::TOPIC_CAPACITY + extra {
+        let mut row = order(w.customer_id, None);
+        row.version = i32::try_from(i).unwrap();
+        publish_order_changed(hub, &row).await.unwrap();
+    }
+    let first = recv(&mut ws).await;
+    assert_eq!(
+        first,
+        json!({"type": "missed", "topic": "board:sh-xuhui", "reason": "lagged", "count": extra})
+    );
+    // Then the newest messages the buffer kept, oldest first.
+    let next = recv(&mut ws).await;
+    assert_eq!(next["type"], "event");
+    assert_eq!(next["data"]["version"], extra);
+}

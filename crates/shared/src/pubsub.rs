@@ -199,9 +199,9 @@ impl Hub {
         Hub::with_backend(Topics::new(), Backend::Memory)
     }
 
-    /// A hub relaying through the Redis at `url`, on channels under `prefix`. Fails when
-    /// Redis cannot be reached now; afterwards the subscription is re-established in the
-    /// background whenever it drops.
+    /// A hub relaying through the Redis of `client`, publishing on `publisher`, on channels
+    /// under `prefix`. Fails when Redis cannot be reached now; afterwards the subscription is
+    /// re-established in the background whenever it drops.
     pub(crate) async fn redis(
         client: redis::Client,
         publisher: redis::aio::ConnectionManager,

@@ -37,7 +37,8 @@ export function appConfig(opts: AppOptions): UserConfig {
     server: {
       port: opts.port,
       strictPort: true,
-      proxy: { '/api': { target: API_TARGET, changeOrigin: false } },
+      // ws: the realtime WebSocket (/api/v1/realtime) goes through the proxy too.
+      proxy: { '/api': { target: API_TARGET, changeOrigin: false, ws: true } },
     },
     preview: { port: opts.port },
   };

@@ -15,6 +15,7 @@ pub mod ops;
 pub mod password;
 pub mod privacy;
 pub mod ratelimit;
+pub mod realtime;
 pub mod state;
 pub mod token;
 pub mod web;
@@ -217,7 +218,11 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Realtime connections would hold the drain open: close them now.
+        state.shared.hub().close();
+    })
     .await;
     let _ = stop_jobs.send(true);
     if let Err(e) = runner.await {

@@ -1,5 +1,5 @@
-//! State that every API node shares: rate limits, short-lived values (locks, positions) and
-//! counters. One interface, [`Shared`], with two back ends: in this process (the default,
+//! State that every API node shares: rate limits, short-lived values (locks, positions),
+//! counters, and a pub/sub fan-out for realtime updates ([`pubsub`]). One interface, [`Shared`], with two back ends: in this process (the default,
 //! for a single node) or in Redis (when `REDIS_URL` is set), so that any number of nodes
 //! behind a load balancer behave as one.
 //!
@@ -12,6 +12,8 @@
 pub mod gcra;
 pub mod memory;
 pub mod positions;
+pub mod pubsub;
+mod pubsub_redis;
 mod redis_store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -19,6 +21,7 @@ pub mod testing;
 pub use gcra::{Decision, InvalidQuota, Quota};
 pub use memory::{Clock, Memory, MemoryOptions, SystemClock};
 pub use positions::{Filter, Nearby, WorkerPositions};
+pub use pubsub::{Hub, Missed, Received, Subscription};
 pub use redis_store::CALL_TIMEOUT;
 
 use redis_store::RedisStore;
@@ -68,9 +71,10 @@ enum Backend {
     Redis(Box<RedisStore>),
 }
 
-/// The shared state, cheap to clone.
+/// The shared state, cheap to clone: keys and limits, and the pub/sub [`Hub`] on the same
+/// back end.
 #[derive(Debug, Clone)]
-pub struct Shared(Arc<Backend>);
+pub struct Shared(Arc<Backend>, Hub);
 
 /// Checks a Redis URL without connecting: `redis://[user:password@]host[:port][/db]` or
 /// `redis+unix:///path/to/socket`.
@@ -98,7 +102,7 @@ impl Shared {
 
     /// State kept in `memory` (tests pass one with their own clock).
     pub fn from_memory(memory: Memory) -> Shared {
-        Shared(Arc::new(Backend::Memory(memory)))
+        Shared(Arc::new(Backend::Memory(memory)), Hub::in_process())
     }
 
     /// State kept in the Redis at `url`, every key under `prefix`; rate limits fall back
@@ -110,7 +114,14 @@ impl Shared {
         opts: MemoryOptions,
     ) -> Result<Shared, SharedError> {
         let store = RedisStore::connect(url, prefix, Memory::new(opts)).await?;
-        Ok(Shared(Arc::new(Backend::Redis(Box::new(store)))))
+        let client = redis::Client::open(url).map_err(|e| SharedError::Config(e.to_string()))?;
+        let hub = Hub::redis(client, store.connection(), prefix).await?;
+        Ok(Shared(Arc::new(Backend::Redis(Box::new(store))), hub))
+    }
+
+    /// The pub/sub hub: in this process, or relayed through the same Redis.
+    pub fn hub(&self) -> &Hub {
+        &self.1
     }
 
     /// `memory` or `redis`.

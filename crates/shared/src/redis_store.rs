@@ -118,6 +118,11 @@ impl RedisStore {
         Ok(store)
     }
 
+    /// A handle on the shared connection (for `PUBLISH`).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
     fn key(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }

@@ -77,8 +77,9 @@ use utoipa::{Modify, OpenApi};
         privacy::legal_document, privacy::customer_consent, privacy::customer_accept,
         privacy::customer_export, privacy::customer_delete, privacy::worker_consent,
         privacy::worker_accept, privacy::worker_export, privacy::worker_delete,
+        crate::realtime::connect, crate::realtime::sse::events,
     ),
-    components(schemas(crate::http::error::Problem, crate::http::error::FieldError)),
+    components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
     tags(
         (name = "public", description = "No log-in needed"),
@@ -86,6 +87,7 @@ use utoipa::{Modify, OpenApi};
         (name = "customer", description = "The customer app (C端)"),
         (name = "worker", description = "The worker app (师傅端)"),
         (name = "admin", description = "The operations console (管理后台)"),
+        (name = "realtime", description = "Live updates: a WebSocket with topic subscriptions, Server-Sent Events as a fallback"),
     )
 )]
 pub struct ApiDoc;
@@ -154,6 +156,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     let required =
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::required);
     Router::new()
+        .merge(crate::realtime::routes())
         .route("/public/config", get(public::config))
         .route("/public/basemap", get(public::basemap))
         .route("/public/catalog", get(catalog::catalog))

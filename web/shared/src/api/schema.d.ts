@@ -1660,6 +1660,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/realtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Opens a realtime WebSocket.
+         * @description Upgrade with `GET` (`Connection: Upgrade`, `Upgrade: websocket`); authenticate with
+         *     `Authorization: Bearer` or the `token` query parameter. Then send
+         *     `{"op":"subscribe","topic":"board:{area_code}"}` (or `order:{id}`, `worker:{id}`),
+         *     `{"op":"unsubscribe","topic":...}`, `{"op":"ping"}`; receive
+         *     `{"type":"subscribed","topic":...}`, events
+         *     `{"type":"event","topic":...,"event":"order.changed","data":{...},"id":...}`,
+         *     `{"type":"missed","topic":...,"reason":"lagged"|"interrupted","count":...}` (refetch),
+         *     `{"type":"pong"}` and `{"type":"error","code":...,"topic":...,"detail":...}` with code
+         *     `forbidden_topic`, `unknown_topic`, `bad_message` or `too_many_subscriptions`. See
+         *     `docs/api.md`.
+         */
+        get: operations["realtime_connect"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/realtime/sse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streams realtime messages as Server-Sent Events (the WebSocket's fallback).
+         * @description `topic` names one or more topics, comma-separated; all must be allowed. Events:
+         *     `subscribed` (one per topic, first), then each message as an event named after its
+         *     `event` with its `id` and the same JSON as on the WebSocket, `missed` when messages
+         *     were lost (refetch), and `close` (data: the reason) before the server ends the stream
+         *     (`token_expired`, `server_shutdown`).
+         */
+        get: operations["realtime_sse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/consent": {
         parameters: {
             query?: never;
@@ -3022,6 +3075,64 @@ export interface components {
             name_en: string;
             /** @description Choices (at least one). */
             choices: components["schemas"]["ChoiceInput"][];
+        };
+        /**
+         * @description An order change, as board, order and worker subscribers see it: the state and the
+         *     planning facts, never contact details; the coordinate is rounded to 0.01° (as in the
+         *     console without `pii.read`). Fetch the order for the rest.
+         */
+        OrderChanged: {
+            /**
+             * Format: uuid
+             * @description Order id.
+             */
+            id: string;
+            /** @description Order number shown to people. */
+            order_no: string;
+            /** @description State, e.g. `assigned`. */
+            state: string;
+            /** @description Service area, when known. */
+            area_code?: string | null;
+            /**
+             * Format: uuid
+             * @description The assigned worker.
+             */
+            worker_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Start of the booked window.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description End of the booked window.
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Expected duration in minutes.
+             */
+            duration_min: number;
+            /**
+             * Format: double
+             * @description Latitude rounded to 0.01°.
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude rounded to 0.01°.
+             */
+            lng: number;
+            /**
+             * Format: int32
+             * @description The order's version after the change.
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @description When it changed.
+             */
+            updated_at: string;
         };
         /** @description An order as its customer sees it. */
         OrderView: {
@@ -13375,6 +13486,148 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    realtime_connect: {
+        parameters: {
+            query?: {
+                /** @description The access token, for clients that cannot send `Authorization` (browsers). */
+                token?: string;
+                /** @description SSE only: the topics, comma-separated (e.g. `board:sh-xuhui,order:{id}`). */
+                topic?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching Protocols: the WebSocket is open */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upgrade Required: not a WebSocket handshake */
+            426: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    realtime_sse: {
+        parameters: {
+            query?: {
+                /** @description The access token, for clients that cannot send `Authorization` (browsers). */
+                token?: string;
+                /** @description SSE only: the topics, comma-separated (e.g. `board:sh-xuhui,order:{id}`). */
+                topic?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad Request: `unknown_topic` (or no topic) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `forbidden_topic`; `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -237,7 +237,7 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
 }
 
 /// The outbox relay of this node with its consumers: the worker's SMS about an order
-/// offered or assigned to them. A hole in the outbox positions is waited for longer than a
+/// offered or assigned to them, and the realtime feed of order changes. A hole in the outbox positions is waited for longer than a
 /// request (and so its transaction) can last.
 pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
     use daojia_app::outbox::relay::{Relay, RelayOptions};
@@ -246,13 +246,13 @@ pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
         grace: std::time::Duration::from_secs(state.config.server.request_timeout_secs + 30),
         ..RelayOptions::default()
     };
-    Relay::new(state.app.clone(), opts).with(Arc::new(
-        daojia_app::outbox::worker_sms::WorkerSms::new(
+    Relay::new(state.app.clone(), opts)
+        .with(Arc::new(daojia_app::outbox::worker_sms::WorkerSms::new(
             state.app.clone(),
             state.sms.clone(),
             clock(state),
-        ),
-    ))
+        )))
+        .with(Arc::new(realtime::feed::OrderFeed::new(state.clone())))
 }
 
 /// The state's clock, for the application layer's long-running parts.

@@ -563,3 +563,61 @@ async fn a_client_that_falls_behind_is_told_how_many_messages_it_missed() {
     assert_eq!(next["type"], "event");
     assert_eq!(next["data"]["version"], extra);
 }
+
+#[tokio::test]
+async fn an_order_placed_through_the_api_reaches_the_board_through_the_outbox_relay() {
+    let w = world(TestApp::new(Backend::Sqlite).await).await;
+    let relay = daojia_server::relay(&w.app.state);
+    relay.register(w.app.state.now()).await.unwrap();
+    let addr = serve(w.app.state.clone()).await;
+    let address = daojia_store::repo::accounts::addresses(w.app.state.store.db(), w.customer_id)
+        .await
+        .unwrap()[0]
+        .clone();
+    let area = daojia_app::orders::area::area_at(
+        &w.app.state.app,
+        daojia_domain::geo::LatLng::new(address.lat, address.lng),
+    )
+    .await
+    .unwrap()
+    .expect("the sample address is in an area");
+    let board_topic = format!("board:{}", area.code);
+    let mut board = connect(addr, &w.dispatcher).await;
+    assert_eq!(
+        subscribe(&mut board, &board_topic).await["type"],
+        "subscribed"
+    );
+
+    let date = (w.app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
+    let start = date
+        .and_time(chrono::NaiveTime::from_hms_opt(14, 0, 0).unwrap())
+        .and_utc()
+        - Duration::hours(8);
+    let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": address.id, "window_start": start.to_rfc3339()});
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/customer/orders")
+        .header("authorization", format!("Bearer {}", w.customer))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "rt-1")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap();
+    let placed = w.app.send(req).await;
+    assert_eq!(
+        placed.status,
+        axum::http::StatusCode::CREATED,
+        "{}",
+        placed.text
+    );
+    let id = placed.body["id"].as_str().unwrap().to_string();
+
+    // Nothing reaches the board until the relay hands the committed event over.
+    let early = tokio::time::timeout(StdDuration::from_millis(200), board.next()).await;
+    assert!(early.is_err(), "before the relay: {early:?}");
+    assert!(relay.tick(w.app.state.now()).await.unwrap() >= 1);
+    let got = recv(&mut board).await;
+    assert_eq!(got["type"], "event");
+    assert_eq!(got["topic"], board_topic);
+    assert_eq!(got["event"], "order.changed");
+    assert_eq!(got["data"]["id"], id);
+}

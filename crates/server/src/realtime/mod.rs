@@ -9,6 +9,7 @@
 //! query string is never logged. A connection ends when its access token expires (close
 //! code 4001); the client reconnects with a fresh one.
 
+pub mod feed;
 pub mod publish;
 pub mod sse;
 pub mod topics;

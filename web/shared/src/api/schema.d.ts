@@ -541,11 +541,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The latest plans, newest first, of one area and day when given (without routes). */
+        get: operations["admin_plan_list"];
         put?: never;
         /**
          * Plan a service area's day: the booked orders of that day and the workers on shift.
-         *     Returns at once with the plan's id; poll it until `state` is `done`.
+         *     Returns at once with the plan's id; poll it until `state` is `done`. When the day has a
+         *     committed plan, the search starts from it and keeps to its promises.
          */
         post: operations["admin_plan_start"];
         delete?: never;
@@ -561,10 +563,36 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A plan: progress while it runs; routes, orders left out and totals when done. */
+        /**
+         * A plan: progress while it runs; routes, orders left out and totals when done; what the
+         *     commit did once committed.
+         */
         get: operations["admin_plan_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/plans/{id}/commit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit a ready plan: each order of its routes still waiting for a worker is assigned
+         *     to the route's worker, and the planned arrivals and starts become the promises the next
+         *     plan of the day keeps to; earlier plans of the day are superseded. Orders changed since
+         *     the plan was made, or held by another worker without `reassign`, are skipped and listed
+         *     with the reason. Committing again changes nothing and answers the first commit.
+         */
+        post: operations["admin_plan_commit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2558,6 +2586,48 @@ export interface components {
              */
             duration_delta_min?: number;
         };
+        /** @description How to commit. */
+        CommitRequest: {
+            /**
+             * @description Also move orders another worker holds (offered or accepted, not under way) to the
+             *     plan's worker. Default false: such orders are skipped.
+             */
+            reassign?: boolean;
+            /** @description Only say what committing would do (assign N, reassign M, skip K); change nothing. */
+            dry_run?: boolean;
+        };
+        /** @description What a commit did (or, for a dry run, would do). */
+        CommitSummary: {
+            /**
+             * Format: uuid
+             * @description The plan.
+             */
+            plan_id: string;
+            /** @description True when nothing was changed because this is a preview. */
+            dry_run: boolean;
+            /** @description True when the plan had been committed before: this answer is that commit's. */
+            already_committed?: boolean;
+            /** @description Whether orders held by other workers were moved. */
+            reassign: boolean;
+            /** @description Orders waiting for a worker given to their route's worker. */
+            assigned: number;
+            /** @description Orders moved from another worker. */
+            reassigned: number;
+            /** @description Orders their route's worker already had. */
+            kept: number;
+            /** @description Orders left as they are, with the reason. */
+            skipped: components["schemas"]["Skipped"][];
+            /**
+             * Format: int64
+             * @description Earlier plans of the day marked superseded.
+             */
+            superseded: number;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            committed_at?: string | null;
+        };
         /** @description Accept the documents in force (the versions the app showed). */
         ConsentAccept: {
             /** @description The privacy-policy version shown. */
@@ -3521,6 +3591,11 @@ export interface components {
             /** @description The reason in words (English). */
             message: string;
         };
+        /** @description Recent plans. */
+        PlanList: {
+            /** @description Newest first, without their routes. */
+            items: components["schemas"]["PlanStatus"][];
+        };
         /** @description What to plan. */
         PlanRequest: {
             /** @description Service area code, e.g. `sh-xuhui`. */
@@ -3546,6 +3621,11 @@ export interface components {
              * @description Seconds the search took.
              */
             seconds: number;
+            /**
+             * @description Whether the search started from the committed plan of the day (a re-plan that keeps
+             *     to its promises) rather than from scratch.
+             */
+            from_committed?: boolean;
             /** @description Routes of the workers with orders. */
             routes: components["schemas"]["PlanRoute"][];
             /** @description Orders left out, with the reason. */
@@ -3595,7 +3675,7 @@ export interface components {
             /** @description Stops in order. */
             stops: components["schemas"]["PlanStop"][];
         };
-        /** @description A plan being made or made. */
+        /** @description A plan being made, made, committed or superseded. */
         PlanStatus: {
             /**
              * Format: uuid
@@ -3609,8 +3689,10 @@ export interface components {
              * @description Local date.
              */
             date: string;
-            /** @description `running`, `done` or `failed`. */
+            /** @description `running`, `done` or `failed` (committed and superseded plans are done). */
             state: string;
+            /** @description As stored: `solving`, `ready`, `failed`, `committed` or `superseded`. */
+            status: string;
             /**
              * Format: int32
              * @description How far the search is, 0 to 100.
@@ -3629,6 +3711,20 @@ export interface components {
              * @description The time limit, seconds.
              */
             seconds: number;
+            /** @description Orders of the area considered. */
+            orders: number;
+            /** @description Orders on routes (once done). */
+            planned_orders: number;
+            /**
+             * Format: double
+             * @description Kilometres of the plan (once done).
+             */
+            km: number;
+            /**
+             * Format: uuid
+             * @description Who asked for it.
+             */
+            requested_by: string;
             /**
              * Format: date-time
              * @description When it was asked for.
@@ -3639,8 +3735,14 @@ export interface components {
              * @description When it finished.
              */
             finished_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was committed.
+             */
+            committed_at?: string | null;
             /** @description Why it failed. */
             error?: string | null;
+            commit?: components["schemas"]["CommitSummary"] | null;
             plan?: components["schemas"]["PlanResult"] | null;
         };
         /** @description One stop of a planned route. */
@@ -4172,6 +4274,33 @@ export interface components {
         SkillsRequest: {
             /** @description Every skill with its level (replaces the current ones). */
             skills: components["schemas"]["SkillLevelView"][];
+        };
+        /** @description An order the commit leaves as it is. */
+        Skipped: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /**
+             * Format: uuid
+             * @description The worker of its route in the plan.
+             */
+            worker_id: string;
+            /**
+             * Format: uuid
+             * @description The worker it has now, if any.
+             */
+            current_worker_id?: string | null;
+            /**
+             * @description Why: `changed` (since the plan was made), `held_by_another_worker` (commit with
+             *     `reassign` to move it), `under_way` (another worker is on the way or serving),
+             *     `not_bookable` (cancelled, done or unpaid), `missing`, `refused` (the order's rules
+             *     refused the assignment).
+             */
+            reason: string;
         };
         /** @description What to find windows for. */
         SlotsRequest: {
@@ -7813,6 +7942,71 @@ export interface operations {
             };
         };
     };
+    admin_plan_list: {
+        parameters: {
+            query?: {
+                /** @description Service area code. */
+                area?: string;
+                /** @description Local date (YYYY-MM-DD). */
+                date?: string;
+                /** @description How many, 1 to 100 (default 20). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanList"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_plan_start: {
         parameters: {
             query?: never;
@@ -7963,6 +8157,116 @@ export interface operations {
             };
             /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_plan_commit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Plan id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommitRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommitSummary"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,5 +18,4 @@ pub mod search;
 pub mod secret;
 pub mod slots;
 pub mod travel;
-pub mod workday;
 pub mod worker;

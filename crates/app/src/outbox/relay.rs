@@ -96,6 +96,16 @@ impl Relay {
         let db = self.app.store.db();
         let name = c.name();
         let owner = self.opts.owner.as_str();
+        // Reads never make a SQLite writer wait or fail; the lease is a write, so it is
+        // taken only when this consumer has something to deliver.
+        let last = outbox::last_position(db).await?;
+        let consumers = outbox::consumers(db).await?;
+        if consumers
+            .iter()
+            .any(|p| p.name == name && p.position >= last)
+        {
+            return Ok(0);
+        }
         let Some(progress) = outbox::claim(db, name, owner, self.opts.lease, now).await? else {
             return Ok(0);
         };

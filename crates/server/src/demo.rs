@@ -24,7 +24,7 @@ use daojia_store::entity::{
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::meta;
 use daojia_store::{Store, is_unique_violation};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use uuid::Uuid;
 
 /// The level of every demo worker's skills (the generator does not make levels).
@@ -203,7 +203,7 @@ fn json(v: &impl serde::Serialize) -> String {
 async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), DbErr> {
     let now = Utc::now();
     let v = store.vault();
-    let tx = store.db().begin().await?;
+    let tx = daojia_store::begin(store.db()).await?;
 
     insert_batched(
         &tx,

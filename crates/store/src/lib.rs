@@ -11,7 +11,10 @@ pub mod repo;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, SqlErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
@@ -177,6 +180,26 @@ impl Store {
     /// Closes the pool.
     pub async fn close(self) -> Result<(), DbErr> {
         self.db.close().await
+    }
+}
+
+/// Begins a transaction that may write. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken at the start, so a transaction that reads and then writes waits its turn (within
+/// the busy timeout) instead of failing with "database is locked" (`SQLITE_BUSY_SNAPSHOT`)
+/// when another connection committed between its read and its first write. PostgreSQL and
+/// MySQL begin as usual. Every transaction in the code base starts here.
+pub async fn begin<C>(db: &C) -> Result<C::Transaction, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+    } else {
+        db.begin().await
     }
 }
 

@@ -813,3 +813,51 @@ async fn rotating_the_data_key_covers_names_nicknames_actor_names_and_notes() {
     })
     .await;
 }
+
+/// SQLite: transactions that read and then write, run at once on several connections, all
+/// commit (each waits for the write lock at `BEGIN`, none fails with "database is locked"
+/// because another committed between its read and its write) and none loses an update.
+#[tokio::test]
+async fn concurrent_read_then_write_transactions_all_commit_on_sqlite() {
+    if !backends().contains(&Backend::Sqlite) {
+        return;
+    }
+    let t = TestDb::new(Backend::Sqlite).await;
+    let db = t.store.db().clone();
+    let sql = |s: &str| Statement::from_string(db.get_database_backend(), s.to_string());
+    db.execute_raw(sql("CREATE TABLE tx_probe (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+        .await
+        .unwrap();
+    db.execute_raw(sql("INSERT INTO tx_probe (id, n) VALUES (1, 0)"))
+        .await
+        .unwrap();
+    let mut tasks = vec![];
+    for _ in 0..16 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let sql = |s: String| Statement::from_string(db.get_database_backend(), s);
+            let tx = daojia_store::begin(&db).await?;
+            let row = tx
+                .query_one_raw(sql("SELECT n FROM tx_probe WHERE id = 1".into()))
+                .await?
+                .expect("the row");
+            let n: i64 = row.try_get("", "n")?;
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            tx.execute_raw(sql(format!("UPDATE tx_probe SET n = {} WHERE id = 1", n + 1)))
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sea_orm::DbErr>(())
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().expect("every transaction commits");
+    }
+    let n: i64 = db
+        .query_one_raw(sql("SELECT n FROM tx_probe WHERE id = 1"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "n")
+        .unwrap();
+    assert_eq!(n, 16, "no update was lost");
+}

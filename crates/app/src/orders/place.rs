@@ -19,7 +19,7 @@ use daojia_domain::phone::Phone;
 use daojia_store::entity::service_order;
 use daojia_store::repo::accounts::address_context as ctx;
 use daojia_store::repo::{orders, uploads};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 /// Most photos on one order or case.
@@ -164,7 +164,7 @@ pub async fn begin(
     };
     let pool = pool(app, &area).await?;
     let slot = claim(app, &area, &pool);
-    let tx = app.store.db().begin().await?;
+    let tx = daojia_store::begin(app.store.db()).await?;
     match write(app, &tx, new, now, request_id, slot).await {
         Ok((row, order)) => Ok(Placing { tx, row, order }),
         Err(e) => {

@@ -24,7 +24,7 @@ use daojia_store::entity::{route_plan, route_plan_stop, service_order};
 use daojia_store::repo::audit::AuditEntry;
 use daojia_store::repo::orders::{OrderError, apply_tx};
 use daojia_store::repo::route_plans::{self, status};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -280,7 +280,7 @@ async fn try_commit(
         let done = decisions(db, plan.id, input.reassign).await?;
         return Ok(summary(plan.id, input, &done));
     }
-    let tx = db.begin().await?;
+    let tx = daojia_store::begin(db).await?;
     // The plan's row first: it is the commit's lock (and SQLite's write lock is taken
     // before anything is read).
     if !route_plans::claim_commit(&tx, plan.id, audit.actor_id.unwrap_or_default(), now).await? {

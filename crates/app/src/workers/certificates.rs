@@ -12,7 +12,7 @@ use daojia_store::entity::{worker, worker_certificate};
 use daojia_store::repo::workers as repo;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -85,7 +85,7 @@ pub async fn submit(
             "this certificate has already expired; upload a valid one",
         ));
     }
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let scope = match by {
             Submitter::Staff(a) => a.scope,
@@ -160,7 +160,7 @@ pub async fn review(
             text("reason", Some(r), true, 500)?,
         ),
     };
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         visible(&txn, actor.scope, worker_id).await?;
         let Some(before) = worker_certificate::Entity::find_by_id(certificate_id)
@@ -273,7 +273,7 @@ pub async fn set_required_for_item(
         }
     }
     clean.sort();
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         if service_item::Entity::find()
             .filter(service_item::Column::Code.eq(item_code))

@@ -10,7 +10,7 @@ use daojia_domain::worker::{CreditKind, CreditRules};
 use daojia_store::entity::{service_order, worker, worker_credit_event};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -92,7 +92,7 @@ pub async fn record(
         actor.is_some() && new.kind == CreditKind::Adjustment,
         500,
     )?;
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let scope = actor.map_or(Scope::All, |a| a.scope);
         let w = visible(&txn, scope, worker_id).await?;
@@ -153,7 +153,7 @@ pub async fn reverse(
     now: DateTime<Utc>,
 ) -> Result<(worker_credit_event::Model, worker::Model)> {
     let reason = text("reason", reason, true, 500)?;
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let w = visible(&txn, actor.scope, worker_id).await?;
         let Some(before) = worker_credit_event::Entity::find_by_id(event_id)

@@ -6,9 +6,7 @@ use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_store::entity::{partner, staff};
 use daojia_store::is_unique_violation;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, IntoActiveModel, QueryOrder};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -33,7 +31,7 @@ pub async fn create(
     platform_only(actor)?;
     let code = code("code", code_text)?;
     let name = text("name", Some(name), true, 64)?.unwrap_or_default();
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let row = partner::ActiveModel {
             id: Set(Uuid::now_v7()),
@@ -85,7 +83,7 @@ pub async fn set_staff_partner(
     now: DateTime<Utc>,
 ) -> Result<staff::Model> {
     platform_only(actor)?;
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let Some(s) = staff::Entity::find_by_id(staff_id).one(&txn).await? else {
             return Err(Error::NotFound("staff"));

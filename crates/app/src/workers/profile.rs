@@ -11,7 +11,7 @@ use daojia_store::is_unique_violation;
 use daojia_store::repo::{Page, PageRequest, accounts, page_from, workers as repo};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -340,7 +340,7 @@ pub async fn onboard(
     let skills = skills_input(&new.skills)?;
     let tools = tools_input(&new.tools)?;
     let limit = limit_input(new.daily_job_limit)?;
-    let txn = store.db().begin().await?;
+    let txn = daojia_store::begin(store.db()).await?;
     let r = async {
         let area = match &new.area_code {
             Some(c) => Some(area_input(&txn, c).await?),
@@ -435,7 +435,7 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<worker::Model> {
     let store = &app.store;
-    let txn = store.db().begin().await?;
+    let txn = daojia_store::begin(store.db()).await?;
     let r = async {
         let before = visible(&txn, actor.scope, id).await?;
         let mut a = before.clone().into_active_model();
@@ -518,7 +518,7 @@ pub async fn set_status(
     now: DateTime<Utc>,
 ) -> Result<worker::Model> {
     let reason = text("reason", reason, !status.works(), 500)?;
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let before = visible(&txn, actor.scope, id).await?;
         let current: WorkerStatus = before.status.parse().map_err(Error::internal)?;
@@ -565,7 +565,7 @@ pub async fn set_skills(
     now: DateTime<Utc>,
 ) -> Result<Vec<SkillLevel>> {
     let skills = skills_input(skills)?;
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let before = visible(&txn, actor.scope, id).await?;
         let old = repo::skills(&txn, id).await?;

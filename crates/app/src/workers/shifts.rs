@@ -8,9 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use daojia_domain::worker::{DayShift, ShiftException, day_shift};
 use daojia_store::entity::{worker, worker_shift, worker_shift_exception};
 use daojia_store::repo::{accounts, slots::template_of, workers as repo};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -99,7 +97,7 @@ pub async fn set_template(
         }
         check_shift(&format!("shifts[{i}]"), &s.shift)?;
     }
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         visible(&txn, actor.scope, worker_id).await?;
         let before = accounts::worker_shifts(&txn, worker_id).await?;
@@ -205,7 +203,7 @@ pub async fn add_exception(
         _ => return Err(Error::field("kind", "bad_kind", "leave or extra")),
     }
     let reason = text("reason", new.reason.as_deref(), false, 500)?;
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
     visible(&txn, actor.scope, worker_id).await?;
     let row = worker_shift_exception::ActiveModel {
@@ -255,7 +253,7 @@ pub async fn delete_exception(
     exception_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    let txn = app.store.db().begin().await?;
+    let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         visible(&txn, actor.scope, worker_id).await?;
         let Some(row) = worker_shift_exception::Entity::find_by_id(exception_id)

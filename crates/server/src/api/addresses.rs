@@ -13,7 +13,6 @@ use daojia_domain::geo::CoordSystem;
 use daojia_domain::phone::Phone;
 use daojia_store::entity::customer_address;
 use daojia_store::repo::accounts::{self, address_context as ctx};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -162,7 +161,7 @@ pub async fn add(
     Json(req): Json<AddressInput>,
 ) -> ApiResult<(StatusCode, axum::Json<AddressView>)> {
     let mut new = checked(&state, req).await?;
-    let tx = state.store.db().begin().await?;
+    let tx = daojia_store::begin(state.store.db()).await?;
     let existing = accounts::addresses(&tx, me.id).await?;
     if existing.len() >= MAX_ADDRESSES {
         tx.rollback().await?;
@@ -191,7 +190,7 @@ pub async fn update(
     Json(req): Json<AddressInput>,
 ) -> ApiResult<axum::Json<AddressView>> {
     let new = checked(&state, req).await?;
-    let tx = state.store.db().begin().await?;
+    let tx = daojia_store::begin(state.store.db()).await?;
     let m = accounts::update_address(&state.store, &tx, me.id, id, new)
         .await?
         .ok_or_else(|| ApiError::not_found("address"))?;

@@ -23,7 +23,6 @@ use daojia_domain::pricing::{self, AreaPrice, ItemOption, Selection};
 use daojia_store::entity::{area_item_price, service_area, service_item};
 use daojia_store::repo::catalog_admin as repo;
 use daojia_store::repo::{audit, catalog};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -309,7 +308,7 @@ pub async fn create_area(
         return Err(ApiError::invalid(errors));
     }
     let now = stamp(&state);
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let created = repo::create_area(&txn, &code, fields, now)
         .await
         .map_err(duplicate("area", "code"))?;
@@ -343,7 +342,7 @@ pub async fn update_area(
     Path(code): Path<String>,
     Json(req): Json<AreaInput>,
 ) -> ApiResult<axum::Json<AdminArea>> {
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let before = repo::area(&txn, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("area"))?;
@@ -467,7 +466,7 @@ pub async fn import_areas(
             format!("{base}.{tail}")
         }
     };
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let existing = repo::areas(&txn).await?;
     let mut errors = vec![];
     let mut plan: Vec<(String, Option<service_area::Model>, repo::AreaFields)> = vec![];
@@ -738,7 +737,7 @@ pub async fn put_area_price(
     Path((code, item_code)): Path<(String, String)>,
     Json(req): Json<AreaPriceInput>,
 ) -> ApiResult<axum::Json<AreaPriceView>> {
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     repo::area(&txn, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("area"))?;
@@ -818,7 +817,7 @@ pub async fn delete_area_price(
     client: ClientInfo,
     Path((code, item_code)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let gone = repo::delete_area_price(&txn, &code, &item_code)
         .await?
         .ok_or_else(|| ApiError::not_found("price override"))?;

@@ -20,7 +20,6 @@ use daojia_domain::pricing::{ItemOption, OptionChoice};
 use daojia_store::entity::{service_category, service_item};
 use daojia_store::repo::catalog_admin::{self as repo, WriteError};
 use daojia_store::repo::{audit, catalog};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::sync::LazyLock;
@@ -301,7 +300,7 @@ pub async fn create_category(
     Json(req): Json<CategoryInput>,
 ) -> ApiResult<(StatusCode, axum::Json<AdminSubcategory>)> {
     let code = req.code.clone().unwrap_or_default();
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let cats = catalog::categories(&txn).await?;
     let mut errors = vec![];
     if !rules::is_code(&code) {
@@ -348,7 +347,7 @@ pub async fn update_category(
     Path(code): Path<String>,
     Json(req): Json<CategoryInput>,
 ) -> ApiResult<axum::Json<AdminSubcategory>> {
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let before = repo::category(&txn, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("category"))?;
@@ -835,7 +834,7 @@ pub async fn create_item(
     Json(req): Json<ItemInput>,
 ) -> ApiResult<(StatusCode, axum::Json<AdminItem>)> {
     let code = req.code.clone().unwrap_or_default();
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let cats = catalog::categories(&txn).await?;
     let known = repo::worker_skills(&txn).await?;
     let mut errors = vec![];
@@ -891,7 +890,7 @@ pub async fn update_item(
     Path(code): Path<String>,
     Json(req): Json<ItemInput>,
 ) -> ApiResult<axum::Json<AdminItem>> {
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let before = repo::item(&txn, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("item"))?;
@@ -952,7 +951,7 @@ pub async fn patch_item(
     Path(code): Path<String>,
     Json(req): Json<ItemShelfPatch>,
 ) -> ApiResult<axum::Json<AdminItem>> {
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let before = repo::item(&txn, &code)
         .await?
         .ok_or_else(|| ApiError::not_found("item"))?;

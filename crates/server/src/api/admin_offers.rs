@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use daojia_store::entity::{service_area, service_item};
 use daojia_store::repo::{audit, catalog};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -70,7 +70,7 @@ pub async fn set_offered(
 ) -> ApiResult<axum::Json<Offered>> {
     exists(&state, &code, Some(&item)).await?;
     let now = state.now();
-    let tx = state.store.db().begin().await?;
+    let tx = daojia_store::begin(state.store.db()).await?;
     if catalog::set_offered(&tx, &code, &item, req.offered, now).await? {
         audit::record(
             &state.store,
@@ -129,7 +129,7 @@ pub async fn set_item_photos(
         }
     }
     let now = state.now();
-    let tx = db.begin().await?;
+    let tx = daojia_store::begin(db).await?;
     let item = service_item::Entity::find()
         .filter(service_item::Column::Code.eq(code.as_str()))
         .one(&tx)

@@ -15,7 +15,6 @@ use daojia_domain::phone::Phone;
 use daojia_domain::privacy;
 use daojia_store::entity::staff;
 use daojia_store::repo::{accounts, audit, login_guard};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -230,7 +229,7 @@ pub async fn create_staff(
         .await
         .map_err(ApiError::internal)?;
     let now = state.now();
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let new = accounts::NewStaff {
         username,
         name,
@@ -308,7 +307,7 @@ pub async fn update_staff(
         ));
     }
     let now = state.now();
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let before = accounts::staff(&txn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("staff"))?;
@@ -351,7 +350,7 @@ pub async fn unlock_staff(
 ) -> ApiResult<axum::Json<Staff>> {
     let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found("staff"))?;
     let now = state.now();
-    let txn = state.store.db().begin().await?;
+    let txn = daojia_store::begin(state.store.db()).await?;
     let member = accounts::staff(&txn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("staff"))?;

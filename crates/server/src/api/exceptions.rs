@@ -14,7 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 use daojia_domain::order::OrderState;
 use daojia_store::entity::service_order;
 use daojia_store::repo::{alarms, audit, orders};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use std::collections::HashSet;
 use utoipa::ToSchema;
@@ -134,7 +134,7 @@ pub async fn resolve(
     Path(id): Path<Uuid>,
 ) -> ApiResult<StatusCode> {
     let now = state.now();
-    let tx = state.store.db().begin().await?;
+    let tx = daojia_store::begin(state.store.db()).await?;
     let a = alarms::get(&tx, id)
         .await?
         .ok_or_else(|| ApiError::not_found("alarm"))?;

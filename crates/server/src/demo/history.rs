@@ -16,7 +16,6 @@ use daojia_domain::order::machine::{
 };
 use daojia_store::repo::order_history::{self, PastOrder, Step};
 use daojia_store::repo::{meta, orders, reviews, slots};
-use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 /// The `app_meta` key recording the loaded history.
@@ -116,7 +115,7 @@ pub(super) async fn load(
     }
     summary.reviews = written_reviews.len();
     let workers: Vec<Uuid> = ctx.workers.iter().flatten().copied().collect();
-    let tx = store.db().begin().await?;
+    let tx = daojia_store::begin(store.db()).await?;
     order_history::write(&tx, rows).await?;
     reviews::insert_many(&tx, &written_reviews)
         .await

@@ -25,7 +25,7 @@ use daojia_store::entity::app_meta;
 use daojia_store::is_unique_violation;
 use daojia_store::repo::orders::{self, OrderError, SlotClaim};
 use daojia_store::repo::{meta, slots};
-use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait};
 use uuid::Uuid;
 
 /// The `app_meta` key recording that `date` was topped up.
@@ -117,7 +117,7 @@ pub(super) async fn top_up(
         return Ok(day);
     }
     let target = target as usize;
-    let tx = db.begin().await?;
+    let tx = daojia_store::begin(db).await?;
     let tried = target * 3;
     let candidates = bookings(city, date, tried + 40);
     for b in &candidates[..tried] {

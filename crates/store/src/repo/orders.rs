@@ -26,7 +26,7 @@ use daojia_domain::pricing::Selection;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -175,7 +175,7 @@ pub async fn place(
     request_id: Option<&str>,
     slot: Option<SlotClaim<'_>>,
 ) -> Result<(service_order::Model, Order), OrderError> {
-    let tx = store.db().begin().await?;
+    let tx = crate::begin(store.db()).await?;
     match place_tx(&tx, store, new, now, request_id, slot).await {
         Ok(row) => {
             tx.commit().await?;
@@ -389,7 +389,7 @@ pub async fn place_rework(
         PaymentPlan::Full,
         policy,
     );
-    let tx = store.db().begin().await?;
+    let tx = crate::begin(store.db()).await?;
     let result: Result<service_order::Model, OrderError> = async {
         let row = service_order::ActiveModel {
             id: Set(id),
@@ -790,7 +790,7 @@ async fn try_apply(
     audit: Option<AuditEntry>,
     slot: Option<SlotClaim<'_>>,
 ) -> Result<(Outcome, Order), OrderError> {
-    let tx = store.db().begin().await?;
+    let tx = crate::begin(store.db()).await?;
     match try_apply_in(&tx, store, id, actor, action, now, request_id, audit, slot).await {
         Ok(Some(done)) => {
             tx.commit().await?;

@@ -10,7 +10,7 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -171,7 +171,7 @@ async fn create_limited_once(
     limits: SendLimits,
     now: DateTime<Utc>,
 ) -> Result<Result<otp_code::Model, SendRefused>, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::begin(db).await?;
     let cutoff = now - Duration::seconds(limits.resend_secs);
     if !claim_throttle(&txn, phone_subject, Some(cutoff), now).await? {
         let last = sms_throttle::Entity::find_by_id(phone_subject.to_string())

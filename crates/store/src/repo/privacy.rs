@@ -23,7 +23,7 @@ use daojia_domain::order::OrderState;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -682,7 +682,7 @@ pub async fn erase_customer(
     now: DateTime<Utc>,
 ) -> Result<Result<Erased, Refusal>, PrivacyError> {
     let v = store.vault();
-    let txn = store.db().begin().await?;
+    let txn = crate::begin(store.db()).await?;
     let Some(c) = accounts::customer(&txn, id).await? else {
         return Err(DbErr::RecordNotFound("customer".into()).into());
     };
@@ -802,7 +802,7 @@ pub async fn erase_worker(
     now: DateTime<Utc>,
 ) -> Result<Result<Erased, Refusal>, PrivacyError> {
     let v = store.vault();
-    let txn = store.db().begin().await?;
+    let txn = crate::begin(store.db()).await?;
     let Some(w) = accounts::worker(&txn, id).await? else {
         return Err(DbErr::RecordNotFound("worker".into()).into());
     };

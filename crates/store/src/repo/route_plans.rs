@@ -177,7 +177,7 @@ pub async fn finish_ready<C: ConnectionTrait + TransactionTrait>(
     f: Finished,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    let tx = db.begin().await?;
+    let tx = crate::begin(db).await?;
     let r = route_plan::Entity::update_many()
         .col_expr(route_plan::Column::Status, Expr::value(status::READY))
         .col_expr(route_plan::Column::FinishedAt, Expr::value(Some(now)))

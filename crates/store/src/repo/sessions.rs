@@ -11,7 +11,7 @@ use daojia_domain::access::Audience;
 use rand::RngCore;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -133,7 +133,7 @@ pub async fn rotate(
         return Err(RefreshError::Reused);
     }
     let next = new_refresh_token();
-    let txn = db.begin().await?;
+    let txn = crate::begin(db).await?;
     auth_refresh_token::ActiveModel {
         token_hash: Set(hash(&next)),
         session_id: Set(session.id),

@@ -25,6 +25,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/order/OrderPage.vue'),
     meta: { title: 'menu.orderDetail', permission: 'order.read', hidden: true, menu: '/orders' },
   },
+  {
+    path: 'orders/new',
+    name: 'on-behalf',
+    component: () => import('./pages/onbehalf/OnBehalfPage.vue'),
+    meta: { title: 'onBehalf.title', permission: 'order.write' },
+  },
   { path: 'plans', name: 'plans', component: () => import('./pages/plans/PlansPage.vue'), meta: { title: 'plans.title', permission: 'dispatch.read' } },
   { path: 'exceptions', name: 'exceptions', component: () => import('./pages/exceptions/ExceptionsPage.vue'), meta: { title: 'menu.exceptions', permission: 'order.read' } },
   { path: 'catalog', name: 'catalog', component: () => import('./pages/catalog/CatalogPage.vue'), meta: { title: 'catalog.title', permission: 'catalog.read' } },

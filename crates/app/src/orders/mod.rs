@@ -7,6 +7,7 @@
 pub mod area;
 pub mod change;
 pub mod offers;
+pub mod on_behalf;
 pub mod place;
 pub mod pricing;
 pub mod staff;

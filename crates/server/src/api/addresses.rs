@@ -9,8 +9,8 @@ use crate::http::extract::Json;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use daojia_app::customers::addresses::{self, AddressFields};
 use daojia_domain::geo::CoordSystem;
-use daojia_domain::phone::Phone;
 use daojia_store::entity::customer_address;
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Most addresses one customer keeps.
-pub const MAX_ADDRESSES: usize = 20;
+pub const MAX_ADDRESSES: usize = addresses::MAX_ADDRESSES;
 
 /// A saved address as its owner sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,7 +74,7 @@ pub struct AddressInput {
     pub is_default: bool,
 }
 
-fn view(state: &AppState, m: customer_address::Model) -> AddressView {
+pub(crate) fn view(state: &AppState, m: customer_address::Model) -> AddressView {
     let v = state.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).unwrap_or_else(|_| "•••".into());
     AddressView {
@@ -91,50 +91,16 @@ fn view(state: &AppState, m: customer_address::Model) -> AddressView {
     }
 }
 
-async fn checked(state: &AppState, a: AddressInput) -> ApiResult<accounts::NewAddress> {
-    let len = |s: &str| s.trim().chars().count();
-    let label = a.label.unwrap_or_else(|| "家".into());
-    if len(&label) > 16 {
-        return Err(ApiError::field(
-            "label",
-            "too_long",
-            "at most 16 characters",
-        ));
-    }
-    if !(1..=32).contains(&len(&a.contact_name)) {
-        return Err(ApiError::field(
-            "contact_name",
-            "length",
-            "between 1 and 32 characters",
-        ));
-    }
-    let phone = Phone::parse(&a.contact_phone)
-        .map_err(|e| ApiError::field("contact_phone", "invalid_phone", e.to_string()))?;
-    if !(2..=200).contains(&len(&a.address)) {
-        return Err(ApiError::field(
-            "address",
-            "length",
-            "between 2 and 200 characters",
-        ));
-    }
-    if len(&a.house_number) > 64 {
-        return Err(ApiError::field(
-            "house_number",
-            "too_long",
-            "at most 64 characters",
-        ));
-    }
-    let at = point(a.lat, a.lng, a.coord, "")?;
-    let area = super::orders::area_at(state, at).await?;
-    Ok(accounts::NewAddress {
-        label: label.trim().to_string(),
-        contact_name: a.contact_name.trim().to_string(),
-        contact_phone: phone,
-        address: a.address.trim().to_string(),
-        house_number: a.house_number.trim().to_string(),
-        lat: at.lat,
-        lng: at.lng,
-        area_code: area.map(|a| a.code),
+/// The address as the application layer takes it (the pin converted to WGS-84).
+pub(crate) fn fields(a: AddressInput, prefix: &str) -> ApiResult<AddressFields> {
+    let at = point(a.lat, a.lng, a.coord, prefix)?;
+    Ok(AddressFields {
+        label: a.label,
+        contact_name: a.contact_name,
+        contact_phone: a.contact_phone,
+        address: a.address,
+        house_number: a.house_number,
+        at,
         is_default: a.is_default,
     })
 }
@@ -160,22 +126,7 @@ pub async fn add(
     me: CurrentCustomer,
     Json(req): Json<AddressInput>,
 ) -> ApiResult<(StatusCode, axum::Json<AddressView>)> {
-    let mut new = checked(&state, req).await?;
-    let tx = daojia_store::begin(state.store.db()).await?;
-    let existing = accounts::addresses(&tx, me.id).await?;
-    if existing.len() >= MAX_ADDRESSES {
-        tx.rollback().await?;
-        return Err(ApiError::conflict(
-            "too_many_addresses",
-            format!("at most {MAX_ADDRESSES} addresses; delete one first"),
-        ));
-    }
-    new.is_default |= existing.is_empty();
-    let m = accounts::add_address(&state.store, &tx, me.id, new, state.now()).await?;
-    if m.is_default {
-        accounts::set_default_address(&tx, me.id, m.id).await?;
-    }
-    tx.commit().await?;
+    let m = addresses::add(&state.app, me.id, fields(req, "")?, state.now()).await?;
     Ok((StatusCode::CREATED, axum::Json(view(&state, m))))
 }
 
@@ -189,15 +140,7 @@ pub async fn update(
     Path(id): Path<Uuid>,
     Json(req): Json<AddressInput>,
 ) -> ApiResult<axum::Json<AddressView>> {
-    let new = checked(&state, req).await?;
-    let tx = daojia_store::begin(state.store.db()).await?;
-    let m = accounts::update_address(&state.store, &tx, me.id, id, new)
-        .await?
-        .ok_or_else(|| ApiError::not_found("address"))?;
-    if m.is_default {
-        accounts::set_default_address(&tx, me.id, m.id).await?;
-    }
-    tx.commit().await?;
+    let m = addresses::update(&state.app, me.id, id, fields(req, "")?).await?;
     Ok(axum::Json(view(&state, m)))
 }
 

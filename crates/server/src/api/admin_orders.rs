@@ -308,7 +308,7 @@ pub async fn detail(
 }
 
 /// The staff member as the application layer's caller.
-fn by(who: &CurrentStaff, client: &ClientInfo) -> By {
+pub(crate) fn by(who: &CurrentStaff, client: &ClientInfo) -> By {
     By::Staff(StaffCall {
         id: who.staff.id,
         role: who.role,

@@ -4,6 +4,7 @@ pub mod account;
 pub mod addresses;
 pub mod admin;
 pub mod admin_areas;
+pub mod admin_callers;
 pub mod admin_catalog;
 pub mod admin_offers;
 pub mod admin_orders;
@@ -67,6 +68,7 @@ use utoipa::{Modify, OpenApi};
         worker_workers::item_certificates, worker_workers::set_item_certificates,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
+        admin_callers::find, admin_callers::register, admin_callers::slots, admin_callers::place,
         admin_plans::start, admin_plans::list, admin_plans::get, admin_plans::commit,
         admin_catalog::categories, admin_catalog::create_category, admin_catalog::update_category,
         admin_catalog::items, admin_catalog::item, admin_catalog::skills, admin_catalog::create_item,
@@ -386,7 +388,18 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/plans/{id}", get(admin_plans::get))
         .route("/admin/plans/{id}/commit", post(admin_plans::commit))
-        .route("/admin/orders", get(admin_orders::list))
+        .route(
+            "/admin/orders",
+            // The layer wraps only the methods added before it: POST needs the key, GET not.
+            post(admin_callers::place)
+                .layer(required())
+                .get(admin_orders::list),
+        )
+        .route(
+            "/admin/callers",
+            get(admin_callers::find).post(admin_callers::register),
+        )
+        .route("/admin/callers/{id}/slots", post(admin_callers::slots))
         .route("/admin/orders/{id}", get(admin_orders::detail))
         .route("/admin/orders/{id}/slots", get(slots::for_staff))
         .route(

@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use daojia_app::orders::{self as cases, By};
-use daojia_domain::geo::LatLng;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Order, TransitionError, Window};
 use daojia_domain::order::policy::Policy;
@@ -313,14 +312,6 @@ pub(crate) fn window_minutes(area: &service_area::Model) -> i64 {
     cases::area::window_minutes(area)
 }
 
-/// The service area containing a point, if any.
-pub(crate) async fn area_at(
-    state: &AppState,
-    at: LatLng,
-) -> ApiResult<Option<service_area::Model>> {
-    Ok(cases::area::area_at(&state.app, at).await?)
-}
-
 /// The customer's saved address `id` and the area serving it.
 pub(crate) async fn address_and_area(
     state: &AppState,
@@ -331,7 +322,7 @@ pub(crate) async fn address_and_area(
 }
 
 /// The lines as the application layer takes them.
-fn line_requests(items: Vec<LineInput>) -> Vec<cases::pricing::LineRequest> {
+pub(crate) fn line_requests(items: Vec<LineInput>) -> Vec<cases::pricing::LineRequest> {
     items
         .into_iter()
         .map(|l| cases::pricing::LineRequest {

@@ -198,7 +198,17 @@ pub async fn for_booking(
     me: CurrentCustomer,
     Json(req): Json<SlotsRequest>,
 ) -> ApiResult<axum::Json<SlotsView>> {
-    let (address, area) = address_and_area(&state, me.id, req.address_id).await?;
+    Ok(axum::Json(booking(&state, me.id, req).await?))
+}
+
+/// The windows for a new booking by `customer` (the app's, or an agent's on their behalf).
+pub(crate) async fn booking(
+    state: &AppState,
+    customer: Uuid,
+    req: SlotsRequest,
+) -> ApiResult<SlotsView> {
+    let state = state.clone();
+    let (address, area) = address_and_area(&state, customer, req.address_id).await?;
     let (from, days) = range(&area, req.from, req.days, state.now())?;
     let priced = price(&state, req.items, &area).await?;
     let job = Job {
@@ -208,14 +218,14 @@ pub async fn for_booking(
         reach_m: reach_m(&state),
     };
     let days = compute(&state, &area, &job, from, days, None).await?;
-    Ok(axum::Json(SlotsView {
+    Ok(SlotsView {
         area_code: area.code.clone(),
         timezone: area.timezone.clone(),
         window_minutes: window_minutes(&area),
         duration_min: priced.duration_min,
         policy: priced.policy,
         days,
-    }))
+    })
 }
 
 async fn for_order(

@@ -2,9 +2,11 @@ import { createAppI18n } from '@daojia/shared';
 import { catalogEn } from './catalog.en';
 import { catalogZhCN } from './catalog.zh-CN';
 import { en } from './en';
+import { onBehalfEn } from './onbehalf.en';
+import { onBehalfZhCN } from './onbehalf.zh-CN';
 import { plansEn } from './plans.en';
 import { plansZhCN } from './plans.zh-CN';
 import { zhCN } from './zh-CN';
 
-export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN }, en: { ...en, ...catalogEn, ...plansEn } };
+export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN }, en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn } };
 export const i18n = createAppI18n(messages);

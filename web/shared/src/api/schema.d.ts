@@ -38,6 +38,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/callers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Finds the customer calling from a phone (404 `customer` when they have no account yet). */
+        get: operations["admin_caller_find"];
+        put?: never;
+        /**
+         * Finds or creates the customer calling from `phone` and saves the address they dictate
+         *     (both recorded in the audit log under the agent's name).
+         */
+        post: operations["admin_caller_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/callers/{id}/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The windows for a new booking of the caller's. */
+        post: operations["admin_caller_slots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/catalog/areas": {
         parameters: {
             query?: never;
@@ -356,7 +394,11 @@ export interface paths {
         /** Orders, newest first, with filters. */
         get: operations["admin_order_list"];
         put?: never;
-        post?: never;
+        /**
+         * Places an order on behalf of a caller (代客下单). `Idempotency-Key` is required: a retry
+         *     returns the same order.
+         */
+        post: operations["admin_order_place_on_behalf"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2464,6 +2506,20 @@ export interface components {
             /** @description The exceptions that shaped it. */
             exceptions: components["schemas"]["ShiftExceptionView"][];
         };
+        /** @description A caller: the customer and their saved addresses. */
+        CallerView: {
+            /**
+             * Format: uuid
+             * @description Customer id.
+             */
+            customer_id: string;
+            /** @description Nickname. */
+            nickname: string;
+            /** @description Their phone, masked. */
+            phone_masked: string;
+            /** @description Saved addresses, the default first. */
+            addresses: components["schemas"]["AddressView"][];
+        };
         /** @description Why the customer cancels. */
         CancelRequest: {
             /** @description Reason (at most 200 characters). */
@@ -3506,6 +3562,28 @@ export interface components {
             /** @description Where to fetch it (with a token). */
             url: string;
         };
+        /** @description An order placed for a caller. */
+        PlaceForCaller: {
+            /**
+             * Format: uuid
+             * @description The caller's customer id (from `GET /api/v1/admin/callers`).
+             */
+            customer_id: string;
+            /** @description The items (1–5). */
+            items: components["schemas"]["LineInput"][];
+            /**
+             * Format: uuid
+             * @description One of the caller's saved addresses.
+             */
+            address_id: string;
+            /**
+             * Format: date-time
+             * @description Start of the appointment window (RFC 3339), on the hour or half hour.
+             */
+            window_start: string;
+            /** @description Notes for the worker (at most 500 characters). */
+            notes?: string;
+        };
         /**
          * @description How precisely a place was resolved.
          * @enum {string}
@@ -4082,6 +4160,12 @@ export interface components {
         RefreshRequest: {
             /** @description The refresh token from the last pair (each is good for one use). */
             refresh_token: string;
+        };
+        /** @description A caller to find or create, with the address they dictate. */
+        RegisterCaller: {
+            /** @description The phone they call from (mainland mobile). */
+            phone: string;
+            address?: components["schemas"]["AddressInput"] | null;
         };
         /** @description The certificate kinds a service item requires. */
         RequiredCertificates: {
@@ -4830,6 +4914,275 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_caller_find: {
+        parameters: {
+            query: {
+                /** @description Mainland mobile number. */
+                phone: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerView"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: a problem document (RFC 9457) with a stable `code` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_caller_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterCaller"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallerView"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_caller_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlotsRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6908,6 +7261,107 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_place_on_behalf: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description A UUID per order attempt; a retry with the same key returns the same order */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaceForCaller"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminOrder"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `slot_unavailable`: someone took the last place in this window; `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;

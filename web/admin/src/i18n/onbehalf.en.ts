@@ -1,0 +1,35 @@
+/** The order-on-behalf page's messages (English). */
+import type { onBehalfZhCN } from './onbehalf.zh-CN';
+
+export const onBehalfEn: typeof onBehalfZhCN = {
+  onBehalf: {
+    title: 'Order for a caller',
+    phone: 'Calling number',
+    phonePlaceholder: "The caller's mobile number",
+    phoneInvalid: 'Enter an 11-digit mobile number',
+    find: 'Find caller',
+    notFound: 'No account for this number yet; add an address to create one',
+    caller: 'Customer {name} ({phone})',
+    addresses: 'Service address',
+    noAddresses: 'No address yet; add one below',
+    newAddress: 'Add an address',
+    contactName: 'Contact',
+    contactPhone: 'Contact phone',
+    address: 'Address',
+    houseNumber: 'Building, floor, door',
+    locate: 'Locate',
+    located: 'Located: {place}',
+    notLocated: 'Address not found; try writing it another way',
+    outOfArea: 'Outside the service areas',
+    saveAddress: 'Save address',
+    items: 'Services',
+    itemsPlaceholder: 'Choose services',
+    findSlots: 'Find windows',
+    noSlots: 'No open window in these days',
+    window: 'Visit window',
+    notes: 'Notes',
+    place: 'Place order',
+    placed: 'Order {no} placed for the caller',
+    open: 'Open order',
+  },
+};

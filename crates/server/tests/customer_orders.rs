@@ -3,22 +3,13 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::{Duration, NaiveTime, Utc};
 use common::{Reply, TestApp, assert_problem, backends};
 use serde_json::{Value, json};
 
 async fn place(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> Reply {
-    let mut req = Request::builder()
-        .method("POST")
-        .uri("/api/v1/customer/orders")
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json");
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    app.send(req.body(Body::from(body.to_string())).unwrap())
+    app.post_keyed("/api/v1/customer/orders", token, key, body)
         .await
 }
 

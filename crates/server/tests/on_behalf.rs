@@ -5,9 +5,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{TestApp, assert_problem, backends};
+use axum::http::StatusCode;
+use common::{Reply, TestApp, assert_problem, backends};
 use daojia_domain::access::Role;
 use daojia_store::entity::audit_log;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -15,16 +14,8 @@ use serde_json::{Value, json};
 
 const CALLER: &str = "13700001234";
 
-async fn place(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> common::Reply {
-    let mut req = Request::builder()
-        .method("POST")
-        .uri("/api/v1/admin/orders")
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json");
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    app.send(req.body(Body::from(body.to_string())).unwrap())
+async fn place(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> Reply {
+    app.post_keyed("/api/v1/admin/orders", token, key, body)
         .await
 }
 

@@ -5,7 +5,7 @@
 
 use super::addresses::{AddressInput, AddressView, fields, view};
 use super::admin_orders::{AdminOrder, admin_order, by};
-use super::orders::{LineInput, line_requests};
+use super::orders::{LineInput, created, line_requests};
 use super::slots::{SlotsRequest, SlotsView, booking};
 use crate::http::auth::{Can, ClientInfo, perm};
 use crate::http::error::{ApiError, ApiResult};
@@ -13,8 +13,6 @@ use crate::http::extract::{Json, Query};
 use crate::http::idempotency::IdempotencyClaim;
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use daojia_app::customers::callers::{self, Caller};
 use daojia_app::orders::{By, StaffCall, on_behalf, place::PlaceOrder};
@@ -162,32 +160,7 @@ pub async fn place(
         coupon: None,
     };
     let placing = on_behalf::begin(&state.app, &staff, input, state.now()).await?;
-    let answered = async {
-        let view = admin_order(&state, who.staff.role, placing.row.clone());
-        let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
-        if let Some(axum::Extension(key)) = &key {
-            key.complete_in(placing.tx(), &state, StatusCode::CREATED, &body, JSON)
-                .await?;
-        }
-        Ok::<_, ApiError>(body)
-    }
-    .await;
-    let body = match answered {
-        Ok(body) => {
-            placing.commit(&state.app).await?;
-            body
-        }
-        Err(e) => {
-            placing.rollback().await;
-            return Err(e);
-        }
-    };
-    Ok((
-        StatusCode::CREATED,
-        [(axum::http::header::CONTENT_TYPE, JSON)],
-        body,
-    )
-        .into_response())
+    let view = admin_order(&state, who.staff.role, placing.row.clone());
+    let body = serde_json::to_vec(&view).map_err(ApiError::internal);
+    created(&state, placing, key, body).await
 }
-
-const JSON: &str = "application/json";

@@ -386,12 +386,28 @@ pub async fn place(
     };
     let request_id = crate::http::error::current_request_id();
     let placing = cases::place::begin(&state.app, input, now, request_id.as_deref()).await?;
-    let answered = async {
+    let view = async {
         let mut view = order_view(&state, placing.row.clone(), &placing.order, now);
         fill_detail_in(placing.tx(), &mut view).await?;
-        let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
+        serde_json::to_vec(&view).map_err(ApiError::internal)
+    }
+    .await;
+    created(&state, placing, key, view).await
+}
+
+/// Answers 201 with `body` for a placement: completes the request's `Idempotency-Key` in
+/// the placement's transaction, then commits both (or rolls both back on any error), so a
+/// retry after a crash finds the order and its answer, never one without the other.
+pub(crate) async fn created(
+    state: &AppState,
+    placing: cases::place::Placing,
+    key: Option<axum::Extension<IdempotencyClaim>>,
+    body: ApiResult<Vec<u8>>,
+) -> ApiResult<axum::response::Response> {
+    let answered = async {
+        let body = body?;
         if let Some(axum::Extension(key)) = &key {
-            key.complete_in(placing.tx(), &state, StatusCode::CREATED, &body, JSON)
+            key.complete_in(placing.tx(), state, StatusCode::CREATED, &body, JSON)
                 .await?;
         }
         Ok::<_, ApiError>(body)

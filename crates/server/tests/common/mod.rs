@@ -138,6 +138,26 @@ impl TestApp {
         self.call(Method::POST, path, Some(body), token).await
     }
 
+    /// POSTs `body` with a bearer token and, when given, an `Idempotency-Key`.
+    pub async fn post_keyed(
+        &self,
+        path: &str,
+        token: &str,
+        key: Option<&str>,
+        body: &Value,
+    ) -> Reply {
+        let mut req = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        self.send(req.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
     /// Logs in with a one-time code; returns the token pair.
     pub async fn otp_login(&self, phone: &str, audience: &str) -> Value {
         let sent = self

@@ -163,7 +163,11 @@ fn ali_check_signature(
     Ok(query)
 }
 
-pub(super) async fn aliyun(s: &SimState, parts: &axum::http::request::Parts, body: Bytes) -> Response {
+pub(super) async fn aliyun(
+    s: &SimState,
+    parts: &axum::http::request::Parts,
+    body: Bytes,
+) -> Response {
     let query = match ali_check_signature(s, parts, &body) {
         Ok(q) => q,
         Err(r) => return r,

@@ -114,7 +114,11 @@ fn tc_check_signature(parts: &axum::http::request::Parts, body: &Bytes) -> Resul
     Ok(())
 }
 
-pub(super) async fn tencent(s: &SimState, parts: &axum::http::request::Parts, body: Bytes) -> Response {
+pub(super) async fn tencent(
+    s: &SimState,
+    parts: &axum::http::request::Parts,
+    body: Bytes,
+) -> Response {
     if let Err(r) = tc_check_signature(parts, &body) {
         return r;
     }

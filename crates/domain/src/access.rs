@@ -136,8 +136,9 @@ pub enum Role {
     Finance,
     /// Coupons, campaigns, customer segments.
     Marketing,
-    /// Staff of a partner (服务商/门店): their own partner's workers only. Orders and
-    /// dispatch come when every order endpoint is scoped to the partner.
+    /// Staff of a partner (服务商/门店): their own partner's workers, the orders offered or
+    /// assigned to those workers, and dispatch among those workers only. Every row of
+    /// another partner is "not found" to them.
     Partner,
 }
 
@@ -211,7 +212,7 @@ impl Role {
                 AuditRead,
             ],
             Role::Marketing => &[OverviewRead, CustomerRead, CatalogRead, MarketingWrite],
-            Role::Partner => &[WorkerRead, WorkerWrite],
+            Role::Partner => &[WorkerRead, WorkerWrite, OrderRead, DispatchWrite],
         }
     }
 
@@ -262,6 +263,20 @@ mod tests {
                 "{role}"
             );
         }
+    }
+
+    #[test]
+    fn partner_staff_dispatch_but_see_no_plans_nor_platform_settings() {
+        let p = Role::Partner;
+        for allowed in [
+            Permission::WorkerRead,
+            Permission::WorkerWrite,
+            Permission::OrderRead,
+            Permission::DispatchWrite,
+        ] {
+            assert!(p.allows(allowed), "{allowed}");
+        }
+        assert_eq!(p.permissions().len(), 4);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod offers;
 pub mod on_behalf;
 pub mod place;
 pub mod pricing;
+pub mod read;
 pub mod staff;
 pub mod timers;
 
@@ -32,6 +33,8 @@ pub struct StaffCall {
     pub id: Uuid,
     /// Their role (the state machine checks its rights).
     pub role: Role,
+    /// Which orders and workers they see (a partner's staff: their partner's only).
+    pub scope: crate::workers::Scope,
     /// Display name for the audit log.
     pub name: String,
     /// The request.
@@ -71,6 +74,15 @@ impl By {
         }
     }
 
+    /// The worker `id` if `by` may give orders to them: a partner's staff only to their
+    /// partner's workers (any other is unknown to them).
+    pub(crate) fn may_dispatch_to(&self, w: &daojia_store::entity::worker::Model) -> bool {
+        match self {
+            By::Staff(s) => s.scope.sees(w),
+            _ => true,
+        }
+    }
+
     /// The request behind the change.
     pub fn request_id(&self) -> Option<&str> {
         match self {
@@ -99,15 +111,19 @@ impl By {
     }
 }
 
-/// The order `id` as `by` may see it: a customer only their own ("not found" otherwise).
+/// The order `id` as `by` may see it: a customer only their own, a partner's staff only
+/// the orders of their partner's workers ("not found" otherwise).
 pub async fn visible(app: &App, by: &By, id: Uuid) -> Result<(service_order::Model, Order)> {
-    let m = orders::get(app.store.db(), id)
-        .await?
-        .filter(|m| match by {
-            By::Customer { id: c, .. } => m.customer_id == *c,
-            _ => true,
-        })
-        .ok_or(Error::NotFound("order"))?;
+    let m = match by {
+        By::Staff(s) => read::get(app, s.scope, id).await?,
+        _ => orders::get(app.store.db(), id)
+            .await?
+            .filter(|m| match by {
+                By::Customer { id: c, .. } => m.customer_id == *c,
+                _ => true,
+            })
+            .ok_or(Error::NotFound("order"))?,
+    };
     let o = orders::to_domain(&m)?;
     Ok((m, o))
 }

@@ -4,14 +4,16 @@
 //! the worker and telling them loses nothing: the notification follows from the event.
 
 use super::{By, apply};
-use crate::{App, Result};
+use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::ids::WorkerId;
 use daojia_domain::order::machine::{Action, Actor, Order, Outcome};
+use daojia_store::repo::accounts;
 use daojia_store::repo::orders;
 use uuid::Uuid;
 
-/// Offers the order to `worker` (by the dispatcher, `By::System`, or staff).
+/// Offers the order to `worker` (by the dispatcher, `By::System`, or staff; a partner's
+/// staff only their partner's orders to their partner's workers).
 pub async fn offer(
     app: &App,
     by: &By,
@@ -19,6 +21,17 @@ pub async fn offer(
     worker: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(Outcome, Order)> {
+    if let By::Staff(_) = by {
+        super::visible(app, by, id).await?;
+        let known = accounts::worker(app.store.db(), worker).await?;
+        if !known.is_some_and(|w| by.may_dispatch_to(&w)) {
+            return Err(Error::field(
+                "worker_id",
+                "unknown_worker",
+                "no worker with this id",
+            ));
+        }
+    }
     let action = Action::Offer {
         worker: WorkerId(worker),
     };

@@ -49,7 +49,8 @@ pub async fn record_payment(
     Ok(apply(app, by, id, action, now, None).await?.1)
 }
 
-/// Gives the order to an active worker directly.
+/// Gives the order to an active worker directly; a partner's staff only their partner's
+/// orders to their partner's workers.
 pub async fn assign(
     app: &App,
     by: &By,
@@ -57,9 +58,10 @@ pub async fn assign(
     worker: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Order> {
+    super::visible(app, by, id).await?;
     let w = accounts::worker(app.store.db(), worker)
         .await?
-        .filter(|w| w.active)
+        .filter(|w| w.active && by.may_dispatch_to(w))
         .ok_or_else(|| {
             Error::field(
                 "worker_id",

@@ -93,7 +93,7 @@ pub async fn submit(
         };
         visible(&txn, scope, worker_id).await?;
         let uploader = matches!(by, Submitter::Worker).then_some(worker_id);
-        let upload_id = upload_input(&txn, "upload_id", new.upload_id, uploader).await?;
+        let upload_id = upload_input(&txn, "upload_id", new.upload_id, uploader, scope).await?;
         let pending = worker_certificate::Entity::find()
             .filter(worker_certificate::Column::WorkerId.eq(worker_id))
             .filter(worker_certificate::Column::Status.eq(CertificateStatus::Pending.as_str()))

@@ -15,6 +15,7 @@ pub mod shifts;
 
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
+use daojia_domain::access::Role;
 use daojia_store::entity::worker;
 use daojia_store::repo::audit::{self, AuditEntry};
 use sea_orm::{
@@ -33,6 +34,27 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// The scope of a staff member: a partner's staff (the partner role, or anyone attached
+    /// to a partner) see their partner's rows only; the platform's staff see every row.
+    pub fn of_staff(role: Role, partner_id: Option<Uuid>) -> Scope {
+        if role == Role::Partner || partner_id.is_some() {
+            Scope::Partner(partner_id)
+        } else {
+            Scope::All
+        }
+    }
+
+    /// Refuses partner staff what concerns the whole platform (plans of an area, partners).
+    pub fn require_platform(&self) -> Result<()> {
+        match self {
+            Scope::All => Ok(()),
+            Scope::Partner(_) => Err(Error::Forbidden {
+                code: "platform_only",
+                message: "only platform staff may do this".into(),
+            }),
+        }
+    }
+
     /// Whether `w` is visible.
     pub fn sees(&self, w: &worker::Model) -> bool {
         match self {

@@ -6,7 +6,7 @@ use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::phone::Phone;
 use daojia_domain::worker::{LEVELS, WorkerStatus};
-use daojia_store::entity::{partner, service_area, upload, worker, worker_skill};
+use daojia_store::entity::{partner, service_area, staff, upload, worker, worker_skill};
 use daojia_store::is_unique_violation;
 use daojia_store::repo::{Page, PageRequest, accounts, page_from, workers as repo};
 use sea_orm::{
@@ -254,26 +254,30 @@ async fn partner_input(db: &impl ConnectionTrait, id: Uuid) -> Result<Uuid> {
     }
 }
 
-/// Checks that `id` is an uploaded image (uploaded by staff or by `worker`).
+/// Checks that `id` is an uploaded image (uploaded by staff or by `worker`). A partner's
+/// staff (`scope`) may use only what their own partner's staff uploaded, so they cannot
+/// attach, and then read, a document of another partner or of the platform.
 pub(crate) async fn upload_input(
     db: &impl ConnectionTrait,
     field: &str,
     id: Uuid,
     worker: Option<Uuid>,
+    scope: Scope,
 ) -> Result<Uuid> {
-    match upload::Entity::find_by_id(id).one(db).await? {
-        Some(u)
-            if u.owner_type == "staff"
-                || (u.owner_type == "worker" && Some(u.owner_id) == worker) =>
-        {
-            Ok(u.id)
-        }
-        _ => Err(Error::field(
-            field,
-            "unknown_upload",
-            "upload the file first",
-        )),
-    }
+    let ok = match upload::Entity::find_by_id(id).one(db).await? {
+        Some(u) if u.owner_type == "worker" && Some(u.owner_id) == worker => Some(u.id),
+        Some(u) if u.owner_type == "staff" => match scope {
+            Scope::All => Some(u.id),
+            Scope::Partner(None) => None,
+            Scope::Partner(Some(p)) => staff::Entity::find_by_id(u.owner_id)
+                .one(db)
+                .await?
+                .filter(|s| s.partner_id == Some(p))
+                .map(|_| u.id),
+        },
+        _ => None,
+    };
+    ok.ok_or_else(|| Error::field(field, "unknown_upload", "upload the file first"))
 }
 
 /// The profile as the audit log keeps it: no name, phone or ID number.
@@ -360,7 +364,7 @@ pub async fn onboard(
             },
         };
         let photo = match new.photo_upload_id {
-            Some(id) => Some(upload_input(&txn, "photo_upload_id", id, None).await?),
+            Some(id) => Some(upload_input(&txn, "photo_upload_id", id, None, actor.scope).await?),
             None => None,
         };
         if accounts::worker_by_phone(store, &phone).await?.is_some() {
@@ -474,7 +478,7 @@ pub async fn update(
         }
         if let Some(p) = change.photo_upload_id {
             a.photo_upload_id = Set(Some(
-                upload_input(&txn, "photo_upload_id", p, Some(id)).await?,
+                upload_input(&txn, "photo_upload_id", p, Some(id), actor.scope).await?,
             ));
         }
         if let Some(p) = change.partner_id {

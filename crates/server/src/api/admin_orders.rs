@@ -3,6 +3,7 @@
 //! order state machine, recorded in the order's timeline and in the audit log together.
 
 use super::account::readable;
+use super::admin_workers::scope_of;
 use super::orders::{EventView, LineView};
 use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
 use crate::http::error::{ApiError, ApiResult};
@@ -10,7 +11,7 @@ use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Duration, Utc};
-use daojia_app::orders::{self as cases, By, StaffCall};
+use daojia_app::orders::{self as cases, By, StaffCall, read};
 use daojia_domain::access::Role;
 use daojia_domain::order::OrderState;
 use daojia_domain::phone::{Phone, mask_phone};
@@ -234,7 +235,7 @@ pub async fn list(
             }
         }
     }
-    let rows = orders::list(state.store.db(), &f, page).await?;
+    let rows = read::list(&state.app, scope_of(&who.staff), f, page).await?;
     Ok(axum::Json(AdminOrderPage {
         items: rows
             .items
@@ -245,12 +246,11 @@ pub async fn list(
     }))
 }
 
-async fn detail_of(state: &AppState, role: Role, id: Uuid) -> ApiResult<AdminOrder> {
+/// One order with its lines, timeline and payments, if `who` sees it (404 otherwise).
+async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<AdminOrder> {
     let db = state.store.db();
-    let m = orders::get(db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
-    let mut o = admin_order(state, role, m);
+    let m = read::get(&state.app, scope_of(who), id).await?;
+    let mut o = admin_order(state, who.role, m);
     o.lines = orders::lines(db, id)
         .await?
         .into_iter()
@@ -304,7 +304,7 @@ pub async fn detail(
     who: Can<perm::OrderRead>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<AdminOrder>> {
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }
 
 /// The staff member as the application layer's caller.
@@ -312,6 +312,7 @@ pub(crate) fn by(who: &CurrentStaff, client: &ClientInfo) -> By {
     By::Staff(StaffCall {
         id: who.staff.id,
         role: who.role,
+        scope: scope_of(who),
         name: who.name.clone(),
         request_id: client.request_id.clone(),
         ip: client.ip.clone(),
@@ -354,7 +355,7 @@ pub async fn record_payment(
         now,
     )
     .await?;
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }
 
 /// The worker to assign.
@@ -378,7 +379,7 @@ pub async fn assign(
 ) -> ApiResult<axum::Json<AdminOrder>> {
     let by = by(&who.staff, &client);
     cases::staff::assign(&state.app, &by, id, req.worker_id, state.now()).await?;
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }
 
 /// A step of the visit that staff record for the worker.
@@ -402,7 +403,7 @@ pub async fn visit(
 ) -> ApiResult<axum::Json<AdminOrder>> {
     let by = by(&who.staff, &client);
     cases::staff::visit(&state.app, &by, id, &req.step, state.now()).await?;
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }
 
 /// Why staff cancel.
@@ -426,7 +427,7 @@ pub async fn cancel(
 ) -> ApiResult<axum::Json<AdminOrder>> {
     let by = by(&who.staff, &client);
     cases::change::cancel(&state.app, &by, id, req.reason, state.now()).await?;
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }
 
 /// The new window.
@@ -456,7 +457,7 @@ pub async fn reschedule(
     let by = by(&who.staff, &client);
     let now = state.now();
     cases::change::reschedule(&state.app, &by, id, req.window_start, req.force, now).await?;
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }
 
 /// An after-sales decision.
@@ -493,5 +494,5 @@ pub async fn after_sales(
         window_start: req.window_start,
     };
     cases::change::decide_after_sales(&state.app, &by, id, decision, state.now()).await?;
-    Ok(axum::Json(detail_of(&state, who.staff.role, id).await?))
+    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
 }

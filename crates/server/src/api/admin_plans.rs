@@ -1,11 +1,14 @@
 //! Route planning in the operations console: ask for a plan of an area's day, poll it,
-//! list the day's plans, commit one to the workers.
+//! list the day's plans, commit one to the workers. A plan covers every worker of an
+//! area, so running or committing one needs `dispatch.read` as well as `dispatch.write`
+//! (the partner role has only the latter), and partner staff are refused plans outright.
 //!
 //! The use cases are in [`daojia_app::planning`]: plans are stored in the database, so any
 //! node answers for any plan; the search runs off the request path on the node that was
 //! asked, bounded in size ([`planning::MAX_ORDERS`], [`planning::MAX_WORKERS`]) and time
 //! ([`planning::MAX_SECONDS`]), at most [`planning::RUNNING`] at once per node.
 
+use super::admin_workers::scope_of;
 use crate::http::auth::{Can, ClientInfo, perm};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
@@ -42,13 +45,15 @@ pub struct PlanRequest {
 /// Plan a service area's day: the booked orders of that day and the workers on shift.
 /// Returns at once with the plan's id; poll it until `state` is `done`. When the day has a
 /// committed plan, the search starts from it and keeps to its promises.
-#[utoipa::path(operation_id = "admin_plan_start", post, path = "/api/v1/admin/plans", tag = "admin", security(("bearer" = ["dispatch.write"])), request_body = PlanRequest,
+#[utoipa::path(operation_id = "admin_plan_start", post, path = "/api/v1/admin/plans", tag = "admin", security(("bearer" = ["dispatch.read", "dispatch.write"])), request_body = PlanRequest,
     responses((status = 202, body = PlanStatus), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 429, body = crate::http::error::Problem)))]
 pub async fn start(
     State(state): State<AppState>,
     who: Can<perm::DispatchWrite>,
+    _: Can<perm::DispatchRead>,
     Json(req): Json<PlanRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<PlanStatus>)> {
+    scope_of(&who.staff).require_platform()?;
     let date = crate::http::bounds::parse_date("date", &req.date)
         .map_err(|e| ApiError::invalid(vec![e]))?;
     let seconds = req.seconds.unwrap_or(DEFAULT_SECONDS);
@@ -85,9 +90,10 @@ pub async fn start(
     responses((status = 200, body = PlanStatus), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn get(
     State(state): State<AppState>,
-    _: Can<perm::DispatchRead>,
+    who: Can<perm::DispatchRead>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<PlanStatus>> {
+    scope_of(&who.staff).require_platform()?;
     let plan = planning::get(&app(&state), Some(&state.plans), id, state.now()).await?;
     Ok(axum::Json(plan))
 }
@@ -117,9 +123,10 @@ pub struct PlanList {
     responses((status = 200, body = PlanList), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    _: Can<perm::DispatchRead>,
+    who: Can<perm::DispatchRead>,
     Query(p): Query<PlanListParams>,
 ) -> ApiResult<axum::Json<PlanList>> {
+    scope_of(&who.staff).require_platform()?;
     let date = p
         .date
         .as_deref()
@@ -164,16 +171,18 @@ pub struct CommitRequest {
 /// plan of the day keeps to; earlier plans of the day are superseded. Orders changed since
 /// the plan was made, or held by another worker without `reassign`, are skipped and listed
 /// with the reason. Committing again changes nothing and answers the first commit.
-#[utoipa::path(operation_id = "admin_plan_commit", post, path = "/api/v1/admin/plans/{id}/commit", tag = "admin", security(("bearer" = ["dispatch.write"])), request_body = CommitRequest,
+#[utoipa::path(operation_id = "admin_plan_commit", post, path = "/api/v1/admin/plans/{id}/commit", tag = "admin", security(("bearer" = ["dispatch.read", "dispatch.write"])), request_body = CommitRequest,
     params(("id" = Uuid, Path, description = "Plan id")),
     responses((status = 200, body = CommitSummary), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn commit(
     State(state): State<AppState>,
     who: Can<perm::DispatchWrite>,
+    _: Can<perm::DispatchRead>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Json(req): Json<CommitRequest>,
 ) -> ApiResult<axum::Json<CommitSummary>> {
+    scope_of(&who.staff).require_platform()?;
     let actor = Actor::Staff {
         id: StaffId(who.staff.staff.id),
         role: who.staff.role,

@@ -15,7 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use daojia_app::workers::certificates::{self, Decision, NewCertificate, Submitter};
 use daojia_app::workers::profile::{self, ListFilter, NewWorker, ProfileChange, SkillLevel};
 use daojia_app::workers::{Actor, Scope, partners};
-use daojia_domain::access::{Permission, Role};
+use daojia_domain::access::Permission;
 use daojia_domain::worker::WorkerStatus;
 use daojia_store::entity::{partner, worker, worker_certificate};
 use daojia_store::repo::accounts;
@@ -30,11 +30,7 @@ pub(crate) fn app(state: &AppState) -> daojia_app::App {
 
 /// What a staff member may see of workers.
 pub(crate) fn scope_of(who: &CurrentStaff) -> Scope {
-    if who.role == Role::Partner || who.staff.partner_id.is_some() {
-        Scope::Partner(who.staff.partner_id)
-    } else {
-        Scope::All
-    }
+    Scope::of_staff(who.role, who.staff.partner_id)
 }
 
 /// The actor of a console request.

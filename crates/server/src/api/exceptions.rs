@@ -5,12 +5,14 @@
 //! handled; a derived entry goes away when the order moves on.
 
 use super::admin_orders::{AdminOrder, admin_order};
+use super::admin_workers::scope_of;
 use crate::http::auth::{Can, ClientInfo, perm};
 use crate::http::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
+use daojia_app::orders::read;
 use daojia_domain::order::OrderState;
 use daojia_store::entity::service_order;
 use daojia_store::repo::{alarms, audit, orders};
@@ -51,10 +53,14 @@ pub async fn list(
     let now = state.now();
     let mut out: Vec<(DateTime<Utc>, ExceptionView)> = vec![];
     let mut seen: HashSet<(Uuid, String)> = HashSet::new();
+    let scope = scope_of(&who.staff);
     for a in alarms::open(db).await? {
         let Some(m) = orders::get(db, a.order_id).await? else {
             continue;
         };
+        if !read::sees(db, scope, &m).await? {
+            continue;
+        }
         seen.insert((m.id, a.kind.clone()));
         out.push((
             m.window_start,
@@ -97,7 +103,7 @@ pub async fn list(
         (alarms::kind::UNASSIGNED_NEAR_START, unassigned),
         (alarms::kind::LATE, late),
     ] {
-        for m in rows {
+        for m in read::retain_visible(&state.app, scope, rows).await? {
             if !seen.insert((m.id, kind.to_string())) {
                 continue;
             }

@@ -292,12 +292,11 @@ pub async fn for_my_order(
     responses((status = 200, body = SlotsView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn for_staff(
     State(state): State<AppState>,
-    _who: Can<perm::OrderRead>,
+    who: Can<perm::OrderRead>,
     Path(id): Path<Uuid>,
     Query(p): Query<RangeParams>,
 ) -> ApiResult<axum::Json<SlotsView>> {
-    let m = orders::get(state.store.db(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
+    let scope = super::admin_workers::scope_of(&who.staff);
+    let m = daojia_app::orders::read::get(&state.app, scope, id).await?;
     for_order(&state, m, p).await
 }

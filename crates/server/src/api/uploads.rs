@@ -271,15 +271,28 @@ pub async fn mine(
     responses((status = 200, description = "The image", content_type = "image/*"), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn for_staff(
     State(state): State<AppState>,
-    _who: Can<perm::OrderRead>,
+    who: Can<perm::OrderRead>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Response> {
     let db = state.store.db();
     let u = uploads::get(db, id)
         .await?
         .ok_or_else(|| ApiError::not_found("upload"))?;
-    // Staff see photos customers attached to orders, not everything anyone uploaded.
-    if uploads::attached_to(db, id).await?.is_empty() {
+    // Staff see photos customers attached to orders they see, not everything anyone
+    // uploaded.
+    let scope = super::admin_workers::scope_of(&who.staff);
+    let mut seen = false;
+    for order in uploads::attached_to(db, id).await? {
+        match daojia_app::orders::read::get(&state.app, scope, order).await {
+            Ok(_) => {
+                seen = true;
+                break;
+            }
+            Err(daojia_app::Error::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !seen {
         return Err(ApiError::not_found("upload"));
     }
     serve(&state, &u).await

@@ -9,6 +9,8 @@
 //! every order or worker are told `unknown_topic` instead.
 
 use crate::state::AppState;
+use daojia_app::orders::read;
+use daojia_app::workers::Scope;
 use daojia_domain::access::{Permission, Role};
 use daojia_store::entity::service_order;
 use daojia_store::repo::{accounts, catalog_admin};
@@ -141,6 +143,22 @@ pub async fn authorise(state: &AppState, who: &Principal, topic: &Topic) -> Resu
                 .await
                 .map_err(internal)?;
             let staff_reads = staff_may(who, Permission::OrderRead);
+            // A partner's staff read only the orders of their partner's workers; any other
+            // order is unknown to them, as on the API.
+            let scope = match who {
+                Principal::Staff(id, role) if staff_reads => {
+                    let partner = accounts::staff(db, *id)
+                        .await
+                        .map_err(internal)?
+                        .and_then(|s| s.partner_id);
+                    Scope::of_staff(*role, partner)
+                }
+                _ => Scope::All,
+            };
+            let order = match order {
+                Some(o) if !read::sees(db, scope, &o).await.map_err(internal)? => None,
+                o => o,
+            };
             match (order, who) {
                 (None, _) if staff_reads => Err(Refusal::Unknown),
                 (None, _) => Err(Refusal::Forbidden),

@@ -1063,6 +1063,19 @@ pub struct OrderFilter {
     pub worker: Option<Uuid>,
     /// Only this customer's.
     pub customer: Option<Uuid>,
+    /// Only orders offered or assigned to a worker of this partner.
+    pub partner: Option<Uuid>,
+}
+
+/// The ids of the workers of partner `p`, as a subquery.
+pub fn partner_workers(p: Uuid) -> sea_orm::sea_query::SelectStatement {
+    use crate::entity::worker;
+    use sea_orm::sea_query::Query;
+    Query::select()
+        .column(worker::Column::Id)
+        .from(worker::Entity)
+        .and_where(worker::Column::PartnerId.eq(p))
+        .to_owned()
 }
 
 /// Orders matching `f`, newest first, a page at a time.
@@ -1095,6 +1108,9 @@ pub async fn list(
     }
     if let Some(c) = f.customer {
         q = q.filter(service_order::Column::CustomerId.eq(c));
+    }
+    if let Some(p) = f.partner {
+        q = q.filter(service_order::Column::WorkerId.in_subquery(partner_workers(p)));
     }
     let rows = q.all(db).await?;
     Ok(super::page_from(rows, page.limit, |r| r.id))

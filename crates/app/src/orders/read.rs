@@ -1,0 +1,80 @@
+//! Orders as staff read them, limited to their [`Scope`]: the platform's staff see every
+//! order; a partner's staff only the orders offered or assigned to their partner's workers.
+//! Any other order is "not found" to them, so its id is not even confirmed.
+
+use crate::workers::Scope;
+use crate::{App, Error, Result};
+use daojia_store::entity::{service_order, worker};
+use daojia_store::repo::orders::{self, OrderFilter};
+use daojia_store::repo::{Page, PageRequest};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// Whether `scope` sees order `m`.
+pub async fn sees(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    m: &service_order::Model,
+) -> Result<bool> {
+    Ok(match (scope, m.worker_id) {
+        (Scope::All, _) => true,
+        (Scope::Partner(Some(p)), Some(w)) => worker::Entity::find_by_id(w)
+            .one(db)
+            .await?
+            .is_some_and(|w| w.partner_id == Some(p)),
+        (Scope::Partner(_), _) => false,
+    })
+}
+
+/// The order `id` if `scope` sees it; [`Error::NotFound`] otherwise.
+pub async fn get(app: &App, scope: Scope, id: Uuid) -> Result<service_order::Model> {
+    let db = app.store.db();
+    match orders::get(db, id).await? {
+        Some(m) if sees(db, scope, &m).await? => Ok(m),
+        _ => Err(Error::NotFound("order")),
+    }
+}
+
+/// Orders matching `f` that `scope` sees, newest first, a page at a time.
+pub async fn list(
+    app: &App,
+    scope: Scope,
+    mut f: OrderFilter,
+    page: PageRequest,
+) -> Result<Page<service_order::Model>> {
+    match scope {
+        Scope::All => {}
+        Scope::Partner(Some(p)) => f.partner = Some(p),
+        Scope::Partner(None) => {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        }
+    }
+    Ok(orders::list(app.store.db(), &f, page).await?)
+}
+
+/// The orders among `rows` that `scope` sees (for a queue built from several queries).
+pub async fn retain_visible(
+    app: &App,
+    scope: Scope,
+    mut rows: Vec<service_order::Model>,
+) -> Result<Vec<service_order::Model>> {
+    let mine: HashSet<Uuid> = match scope {
+        Scope::All => return Ok(rows),
+        Scope::Partner(None) => HashSet::new(),
+        Scope::Partner(Some(p)) => worker::Entity::find()
+            .select_only()
+            .column(worker::Column::Id)
+            .filter(worker::Column::PartnerId.eq(p))
+            .into_tuple::<Uuid>()
+            .all(app.store.db())
+            .await?
+            .into_iter()
+            .collect(),
+    };
+    rows.retain(|m| m.worker_id.is_some_and(|w| mine.contains(&w)));
+    Ok(rows)
+}

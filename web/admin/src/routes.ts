@@ -1,0 +1,74 @@
+/**
+ * The console's pages and its side menu. A page names the permission it reads with; the
+ * menu leaves out what the signed-in staff member lacks (a partner's staff see orders,
+ * exceptions and workers, not plans, the catalog or staff), and the router sends them back
+ * to the overview. The server still decides every request.
+ */
+import type { RouteRecordRaw } from 'vue-router';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    public?: boolean;
+    /** The permission the page reads with; its menu entry hides without it. */
+    permission?: string;
+    /** i18n key of the menu entry and page title. */
+    title?: string;
+    /** A page reached from another (a detail page), not from the menu. */
+    hidden?: boolean;
+    /** The menu entry to highlight while on a hidden page. */
+    menu?: string;
+  }
+}
+
+export const consoleRoutes: RouteRecordRaw[] = [
+  { path: '', name: 'overview', component: () => import('./pages/overview/OverviewPage.vue'), meta: { title: 'menu.overview' } },
+  { path: 'orders', name: 'orders', component: () => import('./pages/orders/OrdersPage.vue'), meta: { title: 'menu.orders', permission: 'order.read' } },
+  {
+    path: 'orders/:id',
+    name: 'order',
+    component: () => import('./pages/order/OrderPage.vue'),
+    meta: { title: 'menu.orderDetail', permission: 'order.read', hidden: true, menu: '/orders' },
+  },
+  {
+    path: 'orders/new',
+    name: 'on-behalf',
+    component: () => import('./pages/onbehalf/OnBehalfPage.vue'),
+    meta: { title: 'onBehalf.title', permission: 'order.write' },
+  },
+  { path: 'plans', name: 'plans', component: () => import('./pages/plans/PlansPage.vue'), meta: { title: 'plans.title', permission: 'dispatch.read' } },
+  { path: 'exceptions', name: 'exceptions', component: () => import('./pages/exceptions/ExceptionsPage.vue'), meta: { title: 'menu.exceptions', permission: 'order.read' } },
+  { path: 'catalog', name: 'catalog', component: () => import('./pages/catalog/CatalogPage.vue'), meta: { title: 'catalog.title', permission: 'catalog.read' } },
+  { path: 'areas', name: 'areas', component: () => import('./pages/areas/AreasPage.vue'), meta: { title: 'areas.title', permission: 'catalog.read' } },
+  {
+    path: 'areas/:code',
+    name: 'area',
+    component: () => import('./pages/areas/AreaPage.vue'),
+    meta: { title: 'areas.edit', permission: 'catalog.read', hidden: true, menu: '/areas' },
+  },
+  { path: 'staff', name: 'staff', component: () => import('./pages/staff/StaffPage.vue'), meta: { title: 'menu.staff', permission: 'staff.read' } },
+  { path: 'audit', name: 'audit', component: () => import('./pages/audit/AuditPage.vue'), meta: { title: 'menu.audit', permission: 'audit.read' } },
+  { path: 'sms', name: 'sms', component: () => import('./pages/sms/SmsPage.vue'), meta: { title: 'menu.sms', permission: 'sms.read' } },
+  { path: 'customers', name: 'customers', component: () => import('./pages/customers/CustomersPage.vue'), meta: { title: 'menu.customers', permission: 'customer.read' } },
+  { path: 'workers', name: 'workers', component: () => import('./pages/workers/WorkersPage.vue'), meta: { title: 'menu.workers', permission: 'worker.read' } },
+  {
+    path: 'workers/:id',
+    name: 'worker',
+    component: () => import('./pages/worker/WorkerPage.vue'),
+    meta: { title: 'workers.detail', permission: 'worker.read', hidden: true, menu: '/workers' },
+  },
+  { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
+];
+
+/** A side-menu entry. */
+export interface MenuEntry {
+  path: string;
+  name: string;
+  title: string;
+}
+
+/** The menu for someone who holds the permissions `can` accepts. */
+export function menuFor(routes: RouteRecordRaw[], can: (permission: string | undefined) => boolean): MenuEntry[] {
+  return routes
+    .filter((r) => !r.meta?.hidden && can(r.meta?.permission))
+    .map((r) => ({ path: `/${r.path}`, name: String(r.name), title: r.meta?.title ?? '' }));
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { consoleRoutes, menuFor } from '../src/routes';
+
+/** What the API's `partner` role grants (`Role::Partner` in the domain crate). */
+const PARTNER = ['worker.read', 'worker.write', 'order.read', 'dispatch.write'];
+const DISPATCHER = ['overview.read', 'customer.read', 'worker.read', 'worker.write', 'catalog.read', 'order.read', 'order.write', 'dispatch.read', 'dispatch.write'];
+
+const holding = (perms: string[]) => (p: string | undefined) => !p || perms.includes(p);
+
+describe('side menu', () => {
+  it("shows a partner's staff their orders, exceptions and workers, nothing platform-wide", () => {
+    expect(menuFor(consoleRoutes, holding(PARTNER)).map((e) => e.name)).toEqual(['overview', 'orders', 'exceptions', 'workers', 'sessions']);
+  });
+
+  it('shows a dispatcher the plans and the catalog too, and never a detail page', () => {
+    const names = menuFor(consoleRoutes, holding(DISPATCHER)).map((e) => e.name);
+    expect(names).toEqual(['overview', 'orders', 'plans', 'exceptions', 'catalog', 'areas', 'customers', 'workers', 'sessions']);
+    expect(names).not.toContain('order');
+  });
+
+  it('links each entry to its page', () => {
+    expect(menuFor(consoleRoutes, holding(PARTNER))[1]).toEqual({ path: '/orders', name: 'orders', title: 'menu.orders' });
+  });
+});

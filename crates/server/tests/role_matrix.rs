@@ -59,21 +59,9 @@ async fn every_admin_endpoint_allows_exactly_the_roles_with_its_permission() {
                     .map(|s| s.parse().expect("scope names a permission"))
                     .collect();
                 let allowed = required.iter().all(|p| role.allows(*p));
-                // As a real client: every write carries an idempotency key (some demand
-                // one, and would answer 400 before the permission check without it).
-                let mut req = axum::http::Request::builder()
-                    .method(method.clone())
-                    .uri(&url)
-                    .header("authorization", format!("Bearer {token}"))
-                    .header("idempotency-key", uuid::Uuid::now_v7().to_string());
-                let payload = match &body {
-                    Some(b) => {
-                        req = req.header("content-type", "application/json");
-                        axum::body::Body::from(b.to_string())
-                    }
-                    None => axum::body::Body::empty(),
-                };
-                let r = app.send(req.body(payload).unwrap()).await;
+                let r = app
+                    .call_keyed(method.clone(), &url, body.clone(), token)
+                    .await;
                 if allowed {
                     assert!(
                         r.status != StatusCode::FORBIDDEN

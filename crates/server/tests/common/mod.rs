@@ -138,6 +138,30 @@ impl TestApp {
         self.call(Method::POST, path, Some(body), token).await
     }
 
+    /// A call as a real client makes it: a bearer token and a fresh `Idempotency-Key` (some
+    /// writes demand one, and answer 400 before checking permissions without it).
+    pub async fn call_keyed(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        token: &str,
+    ) -> Reply {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("idempotency-key", uuid::Uuid::now_v7().to_string());
+        let body = match body {
+            Some(b) => {
+                req = req.header("content-type", "application/json");
+                Body::from(b.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(req.body(body).unwrap()).await
+    }
+
     /// POSTs `body` with a bearer token and, when given, an `Idempotency-Key`.
     pub async fn post_keyed(
         &self,

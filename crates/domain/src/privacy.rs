@@ -165,7 +165,9 @@ mod tests {
                 let d = order_disclosure(*role, *state);
                 let expected = match role {
                     Role::SuperAdmin | Role::CustomerService => Disclosure::Full,
-                    Role::Dispatcher if !matches!(state, Completed | AfterSales | Cancelled) => {
+                    Role::Dispatcher | Role::Partner
+                        if !matches!(state, Completed | AfterSales | Cancelled) =>
+                    {
                         Disclosure::Address
                     }
                     _ => Disclosure::Masked,

@@ -285,6 +285,8 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
         assert_eq!(detail.body["worker_id"], json!(w.a_workers[0]));
         assert_eq!(detail.body["state"], "pending_accept");
+        // Like a dispatcher, A's staff see where to send their worker while it is open.
+        assert_ne!(detail.body["house_number"], "***", "{}", detail.text);
         let assign = format!("/api/v1/admin/orders/{order}/assign");
         let r = app
             .post(&assign, json!({"worker_id": w.b_workers[0]}), Some(&w.pa))
@@ -324,6 +326,13 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
             )
             .await;
         assert_eq!(b_after.body["worker_id"], json!(w.b_workers[0]));
+
+        // A's staff see the document they uploaded before attaching it, not B's.
+        let doc = |u: &String| format!("/api/v1/admin/worker-documents/{u}");
+        let r = app.get(&doc(&w.a_upload), Some(&w.pa)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = app.get(&doc(&w.b_upload), Some(&w.pa)).await;
+        common::assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
 
         // A's staff cannot attach a document B's staff uploaded to A's worker (and so
         // read it through A's worker).

@@ -265,19 +265,39 @@ pub(crate) async fn upload_input(
     scope: Scope,
 ) -> Result<Uuid> {
     let ok = match upload::Entity::find_by_id(id).one(db).await? {
-        Some(u) if u.owner_type == "worker" && Some(u.owner_id) == worker => Some(u.id),
-        Some(u) if u.owner_type == "staff" => match scope {
-            Scope::All => Some(u.id),
-            Scope::Partner(None) => None,
-            Scope::Partner(Some(p)) => staff::Entity::find_by_id(u.owner_id)
-                .one(db)
-                .await?
-                .filter(|s| s.partner_id == Some(p))
-                .map(|_| u.id),
-        },
-        _ => None,
+        Some(u) if u.owner_type == "worker" && Some(u.owner_id) == worker => true,
+        Some(u) => staff_upload_in_scope(db, scope, &u).await?,
+        None => false,
     };
-    ok.ok_or_else(|| Error::field(field, "unknown_upload", "upload the file first"))
+    if ok {
+        Ok(id)
+    } else {
+        Err(Error::field(
+            field,
+            "unknown_upload",
+            "upload the file first",
+        ))
+    }
+}
+
+/// Whether `u` was uploaded by staff that `scope` covers: any staff for the platform, a
+/// staff member of the same partner for a partner's staff.
+pub async fn staff_upload_in_scope(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    u: &upload::Model,
+) -> Result<bool> {
+    if u.owner_type != "staff" {
+        return Ok(false);
+    }
+    Ok(match scope {
+        Scope::All => true,
+        Scope::Partner(None) => false,
+        Scope::Partner(Some(p)) => staff::Entity::find_by_id(u.owner_id)
+            .one(db)
+            .await?
+            .is_some_and(|s| s.partner_id == Some(p)),
+    })
 }
 
 /// The profile as the audit log keeps it: no name, phone or ID number.

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use daojia_app::workers::certificates::{self, Submitter};
-use daojia_app::workers::{Scope, presence, shifts, visible};
+use daojia_app::workers::{Scope, presence, profile, shifts, visible};
 use daojia_store::entity::{worker, worker_certificate};
 use daojia_store::repo::uploads;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -101,13 +101,14 @@ pub async fn document(
         .one(db)
         .await?
         .map(|w| w.id);
-    // Documents not yet attached to a worker are visible to platform staff who uploaded them.
+    // Documents not yet attached to a worker are visible to the staff who may attach them:
+    // platform staff, or the staff of the partner whose staff uploaded them.
     let owner = cert.or(photo);
     match owner {
         Some(w) => {
             visible(db, scope, w).await?;
         }
-        None if scope == Scope::All && u.owner_type == "staff" => {}
+        None if profile::staff_upload_in_scope(db, scope, &u).await? => {}
         None => return Err(ApiError::not_found("upload")),
     }
     serve(&state, &u).await

@@ -1,6 +1,7 @@
 //! What slot search needs from the database: a pool's workers, their shifts on a day,
-//! their visits, and the pool's booked visits nobody has been given yet; and the booking
-//! lock that makes "is this window still free?" and "place the order" one step.
+//! their visits, and the pool's booked visits nobody has been given yet (in booking
+//! order); and the booking lock that makes "is this window still free?" and "place the
+//! order" one step.
 //!
 //! A pool is the service areas of one city: workers cross district lines, so a visit may
 //! go to any worker of the city whose home is within reach, and every booking in the city
@@ -20,7 +21,7 @@ use daojia_domain::slots::{DayPlan, Job, Pending, Shift, Visit, WorkerDay};
 use daojia_domain::travel::TravelTime;
 use daojia_domain::worker::{DayShift, day_shift};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -156,6 +157,10 @@ pub async fn load_days(
         .filter(service_order::Column::State.is_in(AWAITING_WORKER.map(|s| s.as_str())))
         .filter(service_order::Column::WindowStart.gte(start))
         .filter(service_order::Column::WindowStart.lt(end))
+        // In the order they were booked: each was accepted on the plan of those before
+        // it, so the slot model places every one of them again (see `DayPlan::build`).
+        .order_by_asc(service_order::Column::CreatedAt)
+        .order_by_asc(service_order::Column::Id)
         .all(db)
         .await?;
     if let Some(x) = exclude {

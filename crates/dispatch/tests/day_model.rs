@@ -1,7 +1,9 @@
 //! One model of a worker's day: what booking promises, planning can serve.
 //!
-//! Random workers (shifts, breaks, skills, homes) and random bookings made one by one
-//! through the slot model, each kept only when the slot model says it fits; then the day
+//! Random workers (shifts, breaks, skills, homes) and random bookings (some of them long
+//! visits that hold the worker's break, some running past the break's latest start and
+//! deferring it) made one by one through the slot model, each kept only when the slot
+//! model says it fits; then the day
 //! goes to the route planner. The slot model's own assignment, as a solver plan, must pass
 //! the solver's independent checker as it is, and the planner started from it must leave
 //! nothing out (so the property does not depend on search luck).
@@ -86,7 +88,13 @@ fn book(rng: &mut Rng, staff: &[WorkerDay], tt: &TravelModel, attempts: usize) -
     for n in 0..attempts {
         let job = Job {
             at: rng.place(5.0),
-            duration: (2 + rng.below(11)) * 15 * M,
+            // Mostly 30 min to 3 h; one in five a long visit of 5 h to 7 h 45 (a deep
+            // clean), which holds the worker's break.
+            duration: if rng.below(5) == 0 {
+                (20 + rng.below(12)) * 15 * M
+            } else {
+                (2 + rng.below(11)) * 15 * M
+            },
             skills: vec![SKILLS[[0, 0, 0, 1, 2][rng.below(5) as usize]].to_string()],
             reach_m: if rng.below(2) == 0 {
                 f64::INFINITY

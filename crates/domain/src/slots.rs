@@ -12,8 +12,9 @@
 //! The schedule of each worker is [`crate::workday`]'s, the one model of a worker's day
 //! that the route planner uses too: visits start inside their windows and end by the shift
 //! end, the break is taken where the worker is (no visit in progress, no travel during it,
-//! up to [`crate::workday::BREAK_DELAY`] after its set start), and every leg of the day is
-//! timed at the day's slowest departure ([`DayTravel`]).
+//! up to [`crate::workday::BREAK_DELAY`] after its set start, or inside a visit of
+//! [`crate::workday::LONG_VISIT`] or more), and every leg of the day is timed at the day's
+//! slowest departure ([`DayTravel`]).
 //!
 //! Pending visits are placed in the order given, which callers keep as the order they were
 //! booked in: each was accepted by [`DayPlan::fits`] on the plan of the visits booked before

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::DateTime;
 use daojia_domain::geo::LatLng;
 use daojia_domain::travel::TravelModel;
-use daojia_domain::workday::DayTravel;
+use daojia_domain::workday::{DayTravel, holds_break};
 use uuid::Uuid;
 
 use super::{DayInput, DayOrder, DayWorker, Stage};
@@ -184,6 +184,7 @@ impl DayProblem {
             let (ws, we) = (rel(order.window_start), rel(order.window_end));
             job.windows = vec![TimeWindow::new(ws, we.max(ws) + SLACK)];
             job.skills = skills(&order.skills);
+            job.holds_breaks = holds_break(order.duration);
             let owner = order
                 .stage
                 .worker()

@@ -12,7 +12,8 @@
 //! worker leaves home at the shift start at the earliest, a visit starts inside its
 //! appointment window, the last visit ends by the shift end (the way home is the worker's
 //! own time, but its distance counts in the cost and the totals), the break is a stop taken
-//! where the worker is, starting up to [`BREAK_DELAY`] after its set start, and every leg
+//! where the worker is, starting up to [`BREAK_DELAY`] after its set start (or inside a
+//! long visit: [`crate::vrp::Job::holds_breaks`] from `workday::holds_break`), and every leg
 //! is timed at the day's slowest departure ([`daojia_domain::workday::DayTravel`]), the
 //! numbers slot search promised with. Latest times get [`SLACK`] so that the solver's own
 //! margin for floating-point sums does not cost a whole-second time the day model allows.

@@ -2,7 +2,9 @@
 
 use crate::geo::LatLng;
 
-use super::{BreakRule, DayTravel, Insertion, NEVER, NewVisit, Shift, Stop, Visit, take_break};
+use super::{
+    BreakRule, DayTravel, Insertion, NEVER, NewVisit, Shift, Stop, Visit, holds_break, take_break,
+};
 
 /// The two earliest ready times after a stop: with the break still to take (`open`) and
 /// with it taken (`done`), and the visit's start on each ([`NEVER`] when impossible).
@@ -64,8 +66,10 @@ pub struct Workday {
     limits: Vec<Limits>,
     /// Whether the day as it is can take its break.
     ok: bool,
-    /// Booked time of the shift: the visits and the break, seconds.
+    /// Booked time of the shift: the visits, seconds.
     booked: i64,
+    /// Whether a visit of the day holds the break ([`holds_break`]).
+    long: bool,
 }
 
 impl Workday {
@@ -81,6 +85,7 @@ impl Workday {
             limits: Vec::new(),
             ok: true,
             booked: 0,
+            long: false,
         };
         day.rebuild(travel);
         day
@@ -123,8 +128,8 @@ impl Workday {
     }
 
     fn rebuild(&mut self, travel: &DayTravel) {
-        self.booked = self.rule.map_or(0, |b| b.duration)
-            + self.visits.iter().map(|v| v.duration).sum::<i64>();
+        self.booked = self.visits.iter().map(|v| v.duration).sum::<i64>();
+        self.long = self.visits.iter().any(|v| holds_break(v.duration));
         self.legs.clear();
         let mut at = self.home;
         for v in &self.visits {
@@ -172,7 +177,30 @@ impl Workday {
     /// Ready time at the end of the day with the break taken.
     #[inline]
     fn end(&self, last: Step) -> i64 {
-        last.done.min(take_break(self.rule, last.open))
+        last.done.min(self.rest_after(last))
+    }
+
+    /// Ready time after taking the break right after `prev` (at home, or after the visit
+    /// `prev` is the labels of): it starts at the later of that time and its earliest
+    /// start, no later than its latest start unless the visit before it started by then
+    /// (the break is deferred to right after the visit in progress), and ends by the
+    /// shift end; [`NEVER`] when it cannot be taken there.
+    #[inline]
+    fn rest_after(&self, prev: Step) -> i64 {
+        let Some(b) = self.rule else {
+            return prev.open;
+        };
+        if prev.open == NEVER {
+            return NEVER;
+        }
+        let start = prev.open.max(b.earliest);
+        if (start <= b.latest || prev.open_start <= b.latest)
+            && start + b.duration <= self.shift.end
+        {
+            start + b.duration
+        } else {
+            NEVER
+        }
     }
 
     /// The labels after a visit (window start `ws`, `duration`) reached by a leg of `t`
@@ -180,7 +208,7 @@ impl Workday {
     #[inline]
     fn step(&self, prev: Step, t: i64, ws: i64, duration: i64, lim: Limits) -> Step {
         let (open_start, open) = serve(add(prev.open, t), ws, duration, lim.start, lim.finish);
-        let Some(rule) = self.rule else {
+        if self.rule.is_none() {
             // No break: one label.
             return Step {
                 open,
@@ -188,18 +216,29 @@ impl Workday {
                 open_start,
                 done_start: open_start,
             };
-        };
-        let ready = prev.done.min(take_break(self.rule, prev.open));
-        let (done_start, done) = serve(add(ready, t), ws, duration, lim.start, lim.finish);
-        if open != NEVER && open > rule.latest {
-            // Too late to take the break any more: this label leads nowhere.
+        }
+        if holds_break(duration) {
+            // The break is taken inside this visit: reached with the break taken or not,
+            // it is taken after it.
+            let (start, finish) = serve(
+                add(prev.open.min(prev.done), t),
+                ws,
+                duration,
+                lim.start,
+                lim.finish,
+            );
             return Step {
                 open: NEVER,
-                done,
+                done: finish,
                 open_start: NEVER,
-                done_start,
+                done_start: start,
             };
         }
+        let ready = prev.done.min(self.rest_after(prev));
+        let (done_start, done) = serve(add(ready, t), ws, duration, lim.start, lim.finish);
+        // An open label later than the break's latest start can no longer take the break
+        // where the worker is, but a long visit later in the day may still hold it: it is
+        // kept (the end of the day refuses it through `rest_after`).
         Step {
             open,
             done,
@@ -330,11 +369,15 @@ impl Workday {
         } else {
             s.open_start
         };
-        let ready = if after_break {
+        let inside = self.rule.is_some() && holds_break(job.duration);
+        let ready = if inside {
+            // The break is taken inside the new visit.
+            prev.open.min(prev.done)
+        } else if after_break {
             if self.rule.is_none() {
                 prev.done
             } else {
-                prev.done.min(take_break(self.rule, prev.open))
+                prev.done.min(self.rest_after(prev))
             }
         } else {
             prev.open
@@ -349,7 +392,7 @@ impl Workday {
             start,
             finish: start + job.duration,
             extra_travel_s: extra,
-            after_break: after_break && self.rule.is_some(),
+            after_break: after_break && !inside && self.rule.is_some(),
         })
     }
 
@@ -435,9 +478,11 @@ impl Workday {
         // Where the break goes: walk back from the end along the label that gave each
         // earliest time. `gap == k` means before visit k; `n` after the last.
         let mut gap = None;
-        if self.rule.is_some() && n > 0 {
+        // With a long visit the break is taken inside it: no stop of its own, and the
+        // earliest times are those without a break.
+        if self.rule.is_some() && n > 0 && !self.long {
             let last = self.base[n - 1];
-            if take_break(self.rule, last.open) < last.done {
+            if self.rest_after(last) < last.done {
                 gap = Some(n);
             } else {
                 let mut k = n - 1;
@@ -447,7 +492,7 @@ impl Workday {
                     } else {
                         self.base[k - 1]
                     };
-                    if take_break(self.rule, prev.open) <= prev.done {
+                    if self.rest_after(prev) <= prev.done {
                         gap = Some(k);
                         break;
                     }
@@ -488,8 +533,17 @@ impl Workday {
     }
 
     /// A cheap bound: is there as much unbooked time in the shift as a visit of
-    /// `duration` needs (the break counts as booked)?
+    /// `duration` needs (the break counts as booked unless a long visit holds it)?
     pub fn has_room(&self, duration: i64) -> bool {
-        self.shift.end - self.shift.start - self.booked >= duration
+        let rest = match self.rule {
+            Some(b) if !self.long && !holds_break(duration) => b.duration,
+            _ => 0,
+        };
+        self.shift.end - self.shift.start - self.booked - rest >= duration
+    }
+
+    /// Whether a visit of the day holds the break ([`super::LONG_VISIT`]).
+    pub fn has_long_visit(&self) -> bool {
+        self.long
     }
 }

@@ -8,9 +8,14 @@
 //! - a visit must end by the shift end (the way home is the worker's own time);
 //! - the break ([`BreakRule`]) is taken once in a day with visits, where the worker is
 //!   (at home before the first visit, after a visit, or after the last): it starts no
-//!   earlier than its set start and no later than [`BREAK_DELAY`] after it, it lasts its
-//!   set length, no visit is in progress and nobody travels during it; travel to the next
-//!   place starts after it;
+//!   earlier than its set start and no later than [`BREAK_DELAY`] after it (or right
+//!   after the visit in progress at that latest start: a visit that started by then
+//!   defers the break to its end), it ends by the shift end, it lasts its set length, no
+//!   visit is in progress and nobody travels during it; travel to the next place starts
+//!   after it;
+//! - except in a day with a long visit ([`LONG_VISIT`] or more, [`holds_break`]): the
+//!   worker takes the break inside that visit, whose duration already allows for it, and
+//!   takes no other;
 //! - every leg of the day is timed with one departure ([`DayTravel`]): the slowest time of
 //!   the day's working hours, so that the times promised hold whenever the leg is driven
 //!   and the planner's static matrix has exactly the same numbers;
@@ -37,6 +42,19 @@ use uuid::Uuid;
 /// How much later than its set start a break may start, seconds: a long visit may run
 /// into the set break, which then comes after it.
 pub const BREAK_DELAY: i64 = 2 * 3600;
+
+/// A visit at least this long (seconds) holds the worker's break: the worker pauses on
+/// site (a long clean runs over lunch) and the visit's duration allows for it, so a day
+/// with such a visit has no break of its own. Without this, a visit longer than the time
+/// between the shift start and the break's latest start, and longer than the time after
+/// the break, could never be booked.
+pub const LONG_VISIT: i64 = 5 * 3600;
+
+/// Whether a visit of `duration` seconds holds the worker's break ([`LONG_VISIT`]).
+#[inline]
+pub fn holds_break(duration: i64) -> bool {
+    duration >= LONG_VISIT
+}
 
 /// "Never": a schedule that is not possible.
 pub(crate) const NEVER: i64 = i64::MAX;

@@ -365,6 +365,10 @@ fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
     }
     let mut win = vec![0u8; d.n];
     let mut reachable = false;
+    // With a job that holds the breaks in the problem, a job that cannot take its
+    // worker's break alone may still fit beside such a job: then only the job itself
+    // must fit, without the breaks.
+    let held = d.holds.iter().any(|&h| h);
     for &w in &roomy {
         for (k, seg) in d.job_segs[j].iter().enumerate() {
             // A job under way that could not be placed first stays out, with the reason.
@@ -372,6 +376,12 @@ fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
                 && Route::first_job_nodes(d, w, j as u32, k as u8, &mut win, 0).is_some()
             {
                 return Ok(());
+            }
+            if owner.is_none() && held {
+                win[j] = k as u8;
+                if d.feasible(w, &Route::eval_nodes(d, w, &[j as u32], &win)) {
+                    return Ok(());
+                }
             }
             if d.start_seg[w].then(seg, &p.matrix).warp <= data::WARP_EPS {
                 reachable = true;
@@ -409,7 +419,7 @@ fn to_solution(d: &Data, s: &State, mut unassigned: Vec<Unassigned>) -> Solution
                 });
                 t = start + job.service;
                 at = job.location;
-            } else {
+            } else if !route.held {
                 let b = node - d.n;
                 let brk = &worker.breaks[b];
                 let start = t.max(brk.window.start);

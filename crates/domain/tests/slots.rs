@@ -149,17 +149,20 @@ fn the_break_comes_between_visits_up_to_two_hours_after_its_set_start() {
     assert!(ok(&j, 11 * H));
     // 12:00–14:00, the break at 14:00, the latest it may start.
     assert!(ok(&j, 12 * H));
-    // 12:30–14:30 would put the break past 14:00, so the break comes first (12:00–13:00,
-    // at home) and the visit starts at 13:00, inside its 12:30–13:30 window.
+    // 12:30–14:30 runs past the break's latest start (14:00): started by then, it defers
+    // the break to its end (14:30–15:30).
     assert!(ok(&j, 12 * H + 30 * M));
     assert!(ok(&j, 16 * H));
     assert!(!ok(&j, 16 * H + 30 * M), "would end 18:30");
-    // No visit is in progress during the break: a 5-hour visit at 9:00 ends at 14:00,
-    // the break's latest start; at 9:30 it would end 14:30 and cannot wait for it.
-    let long = job(0.0, 5 * H);
+    // No visit is in progress during the break: a visit of 4 h 45 at 9:00 ends at 13:45
+    // and the break follows; at 9:30 it ends 14:15, after the break's latest start, and
+    // the break follows it there (deferred: it started by 14:00).
+    let long = job(0.0, 4 * H + 45 * M);
     assert!(ok(&long, 9 * H));
-    assert!(!ok(&long, 9 * H + 30 * M));
+    assert!(ok(&long, 9 * H + 30 * M));
     assert!(ok(&long, 13 * H), "after the break");
+    // Five hours or more hold the break: from 9:30 to 14:30 with no break of its own.
+    assert!(ok(&job(0.0, 5 * H), 9 * H + 30 * M));
     // The break ends by the shift end: with the shift ending at 14:30 it starts by 13:30,
     // so 11:30 (ends 13:30) is the last window before it.
     let plan = DayPlan::build(
@@ -185,9 +188,10 @@ fn the_break_comes_between_visits_up_to_two_hours_after_its_set_start() {
 
 #[test]
 fn the_break_is_taken_where_the_worker_is_and_travel_follows_it() {
-    // A visit at 0 km ends 11:40; the next job is 1 km away (1000 s) and takes 3 hours,
-    // so the break cannot follow it. The worker takes the break after the first visit
-    // (12:00–13:00, at 0 km), then travels: arrival 13:16:40.
+    // A visit at 0 km ends 11:40; the next job is 1 km away (1000 s) and takes 4 h 30,
+    // so the break cannot follow it (from 13:00 it ends 17:30, the break would end past
+    // the shift end). The worker takes the break after the first visit (12:00–13:00, at
+    // 0 km), then travels: arrival 13:16:40.
     let booked = visit(1, 0.0, 10 * H + 40 * M, 10 * H + 40 * M, H);
     let plan = DayPlan::build(
         vec![worker(
@@ -200,7 +204,7 @@ fn the_break_is_taken_where_the_worker_is_and_travel_follows_it() {
         vec![],
         &Straight,
     );
-    let j = job(1.0, 3 * H);
+    let j = job(1.0, 4 * H + 30 * M);
     assert!(
         plan.fits(&Straight, &j, 13 * H, 13 * H + 5 * M).is_none(),
         "no travel before the break to wait at the door"

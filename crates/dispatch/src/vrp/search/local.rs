@@ -112,8 +112,9 @@ impl Sisr<'_, '_> {
         };
         // A route whose only job holding the breaks leaves would need its breaks placed
         // again, which the cached segments cannot tell: such moves are not tried.
-        let a_loses = a.jobs > 1 && loses_hold(d, a, u);
-        let b_loses = b.jobs > 1 && loses_hold(d, b, v);
+        // (A route left empty needs none; a swap leaves neither empty.)
+        let a_loses = loses_hold(d, a, u);
+        let b_loses = loses_hold(d, b, v);
         let a_ok = a.jobs == 1 || (!a_loses && self.ok(a.w, &a_without_u));
         // Jobs under way stay where they are.
         let movable = !d.fixed[u];

@@ -365,10 +365,6 @@ fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
     }
     let mut win = vec![0u8; d.n];
     let mut reachable = false;
-    // With a job that holds the breaks in the problem, a job that cannot take its
-    // worker's break alone may still fit beside such a job: then only the job itself
-    // must fit, without the breaks.
-    let held = d.holds.iter().any(|&h| h);
     for &w in &roomy {
         for (k, seg) in d.job_segs[j].iter().enumerate() {
             // A job under way that could not be placed first stays out, with the reason.
@@ -377,7 +373,10 @@ fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
             {
                 return Ok(());
             }
-            if owner.is_none() && held {
+            // A job that cannot take the worker's break alone may still fit beside other
+            // jobs: the break taken at another job's place (closer than home), or inside
+            // a job that holds it. Then only the job itself must fit, without the breaks.
+            if owner.is_none() && !d.break_segs[w].is_empty() {
                 win[j] = k as u8;
                 if d.feasible(w, &Route::eval_nodes(d, w, &[j as u32], &win)) {
                     return Ok(());

@@ -143,8 +143,8 @@ impl Sisr<'_, '_> {
         // Swap u and v.
         if movable
             && !d.fixed[v]
-            && !(a_loses && !d.holds[v])
-            && !(b_loses && !d.holds[u])
+            && (!a_loses || d.holds[v])
+            && (!b_loses || d.holds[u])
             && self.can_take(s, rb, u, Some(v))
             && self.can_take(s, ra, v, Some(u))
         {

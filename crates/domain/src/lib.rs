@@ -18,4 +18,5 @@ pub mod search;
 pub mod secret;
 pub mod slots;
 pub mod travel;
+pub mod workday;
 pub mod worker;

@@ -13,6 +13,13 @@ use serde::{Deserialize, Serialize};
 pub trait TravelTime: Send + Sync {
     /// Seconds from `from` to `to`, leaving at Unix time `depart` (seconds).
     fn seconds(&self, from: LatLng, to: LatLng, depart: i64) -> i64;
+
+    /// The departure in `[from, to]` at which legs take longest: a day is timed at it
+    /// (`crate::workday::DayTravel`). A provider whose times do not depend on the hour
+    /// keeps this default; one whose times do must say when they are slowest.
+    fn slowest_departure(&self, from: i64, _to: i64) -> i64 {
+        from
+    }
 }
 
 impl TravelTime for TravelModel {
@@ -23,6 +30,25 @@ impl TravelTime for TravelModel {
         }
         let speed = self.speed_at_unix(depart) / 3.6;
         (straight * self.detour / speed + f64::from(self.overhead_seconds)).round() as i64
+    }
+
+    fn slowest_departure(&self, from: i64, to: i64) -> i64 {
+        // The slowest band met between `from` and `to`: `from` itself, or the start of a
+        // band inside the span (the earliest on a tie).
+        let offset = i64::from(self.utc_offset_minutes) * 60;
+        let midnight = from - (from + offset).rem_euclid(86_400);
+        let mut best = (self.speed_at_unix(from), from);
+        let mut day = midnight;
+        while day <= to {
+            for b in &self.bands {
+                let t = day + i64::from(b.from_minute) * 60;
+                if t > from && t <= to && b.kmh < best.0 {
+                    best = (b.kmh, t);
+                }
+            }
+            day += 86_400;
+        }
+        best.1
     }
 }
 
@@ -275,6 +301,19 @@ mod tests {
             },
             "same place, no overhead"
         );
+    }
+
+    #[test]
+    fn a_day_is_timed_at_its_slowest_hour() {
+        let m = TravelModel::default();
+        let (from, to) = (at(8, 0).timestamp(), at(18, 0).timestamp());
+        // 17:00–19:30 at 16 km/h is the slowest band between 8:00 and 18:00.
+        assert_eq!(m.slowest_departure(from, to), at(17, 0).timestamp());
+        // A morning shift meets only the 7:00 rush (17 km/h), already on at 8:00.
+        assert_eq!(m.slowest_departure(from, at(12, 0).timestamp()), from);
+        // A late evening: 22:00 (30 km/h) is faster than 19:30 (24 km/h).
+        let evening = at(19, 45).timestamp();
+        assert_eq!(m.slowest_departure(evening, at(23, 0).timestamp()), evening);
     }
 
     #[test]

@@ -129,7 +129,7 @@ fn travel_between_visits_closes_the_windows_around_a_booking() {
 }
 
 #[test]
-fn the_break_is_neither_travel_nor_work() {
+fn the_break_comes_between_visits_up_to_two_hours_after_its_set_start() {
     // Break 12:00–13:00, home at the job.
     let plan = DayPlan::build(
         vec![worker(
@@ -143,18 +143,28 @@ fn the_break_is_neither_travel_nor_work() {
         &Straight,
     );
     let j = job(0.0, 2 * H);
-    let ok = |s: i64| plan.fits(&Straight, &j, s, s + H).is_some();
-    assert!(ok(10 * H), "10:00–12:00 ends as the break starts");
-    // 11:00 runs into the break and pauses for it: 11:00–12:00, 13:00–14:00.
-    assert!(ok(11 * H));
-    // 12:00–13:00: the visit cannot start inside the break; it starts at 13:00, the
-    // window end: fine.
-    assert!(ok(12 * H));
-    // 16:00 would pause and end 18:00 (no break after 13:00): fine; 16:30 is not.
-    assert!(ok(16 * H));
-    assert!(!ok(16 * H + 30 * M));
-    // A visit that pauses for the break ends an hour later: with the shift ending at
-    // 14:30, 11:00 (ends 14:00) fits and 11:30 (ends 14:30) is the last.
+    let ok = |j: &Job, s: i64| plan.fits(&Straight, j, s, s + H).is_some();
+    assert!(ok(&j, 10 * H), "10:00–12:00, then the break");
+    // 11:00–13:00 runs into the set break: the break follows, 13:00–14:00.
+    assert!(ok(&j, 11 * H));
+    // 12:00–14:00, the break at 14:00, the latest it may start.
+    assert!(ok(&j, 12 * H));
+    // 12:30–14:30 runs past the break's latest start (14:00): started by then, it defers
+    // the break to its end (14:30–15:30).
+    assert!(ok(&j, 12 * H + 30 * M));
+    assert!(ok(&j, 16 * H));
+    assert!(!ok(&j, 16 * H + 30 * M), "would end 18:30");
+    // No visit is in progress during the break: a visit of 4 h 45 at 9:00 ends at 13:45
+    // and the break follows; at 9:30 it ends 14:15, after the break's latest start, and
+    // the break follows it there (deferred: it started by 14:00).
+    let long = job(0.0, 4 * H + 45 * M);
+    assert!(ok(&long, 9 * H));
+    assert!(ok(&long, 9 * H + 30 * M));
+    assert!(ok(&long, 13 * H), "after the break");
+    // Five hours or more hold the break: from 9:30 to 14:30 with no break of its own.
+    assert!(ok(&job(0.0, 5 * H), 9 * H + 30 * M));
+    // The break ends by the shift end: with the shift ending at 14:30 it starts by 13:30,
+    // so 11:30 (ends 13:30) is the last window before it.
     let plan = DayPlan::build(
         vec![worker(
             1,
@@ -166,22 +176,23 @@ fn the_break_is_neither_travel_nor_work() {
         vec![],
         &Straight,
     );
-    assert!(plan.fits(&Straight, &j, 11 * H, 12 * H).is_some());
     assert!(
         plan.fits(&Straight, &j, 11 * H + 30 * M, 12 * H + 30 * M)
             .is_some()
     );
     assert!(
         plan.fits(&Straight, &j, 12 * H, 13 * H).is_none(),
-        "13:00–15:00 is past 14:30"
+        "the break first, then 13:00–15:00 is past 14:30"
     );
 }
 
 #[test]
-fn travel_does_not_cross_the_break() {
-    // A visit ends 11:50 at 0 km; the next job is 1 km away (1000 s). Leaving at 11:50
-    // would cross the 12:00 break, so the worker leaves at 13:00 and arrives 13:16:40.
-    let booked = visit(1, 0.0, 10 * H + 50 * M, 10 * H + 50 * M, H);
+fn the_break_is_taken_where_the_worker_is_and_travel_follows_it() {
+    // A visit at 0 km ends 11:40; the next job is 1 km away (1000 s) and takes 4 h 30,
+    // so the break cannot follow it (from 13:00 it ends 17:30, the break would end past
+    // the shift end). The worker takes the break after the first visit (12:00–13:00, at
+    // 0 km), then travels: arrival 13:16:40.
+    let booked = visit(1, 0.0, 10 * H + 40 * M, 10 * H + 40 * M, H);
     let plan = DayPlan::build(
         vec![worker(
             1,
@@ -193,12 +204,12 @@ fn travel_does_not_cross_the_break() {
         vec![],
         &Straight,
     );
-    let j = job(1.0, H);
-    assert!(plan.fits(&Straight, &j, 12 * H, 13 * H).is_none());
+    let j = job(1.0, 4 * H + 30 * M);
     assert!(
-        plan.fits(&Straight, &j, 12 * H + 30 * M, 13 * H + 30 * M)
-            .is_some()
+        plan.fits(&Straight, &j, 13 * H, 13 * H + 5 * M).is_none(),
+        "no travel before the break to wait at the door"
     );
+    assert!(plan.fits(&Straight, &j, 13 * H, 13 * H + 20 * M).is_some());
 }
 
 #[test]

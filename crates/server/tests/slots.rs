@@ -1,5 +1,6 @@
-//! Slots through the API and slot capacity under real concurrency: two customers racing
-//! for the last place get one order and one `slot_unavailable`; a doubled cancel is one
+//! Slots through the API and slot capacity under real concurrency: a deep clean longer
+//! than half a shift has windows and books; two customers racing for the last place get
+//! one order and one `slot_unavailable`; a doubled cancel is one
 //! cancellation; a placement retried at the same moment is one order. On every backend.
 
 mod common;
@@ -127,6 +128,56 @@ async fn slots_are_offered_where_someone_can_come_and_taken_ones_disappear() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["days"].as_array().unwrap().len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_deep_clean_of_435_minutes_has_windows_on_a_normal_demo_day_and_books() {
+    // Longer than a demo morning before the break's latest start and than an afternoon:
+    // bookable because a long visit holds the worker's break (ADR 0007).
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let (a, _) = two_customers(&app).await;
+        let items = json!([
+            {"item": "deep_cleaning", "options": [{"option": "area", "choice": "60_90"}]},
+            {"item": "window_cleaning"}
+        ]);
+        let r = app
+            .post(
+                "/api/v1/customer/slots",
+                json!({"items": items, "address_id": a.address, "days": 3}),
+                Some(&a.token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        assert_eq!(r.body["duration_min"], 435, "{}", r.text);
+        // Tomorrow and the day after, demo days with nothing booked yet.
+        for day in &r.body["days"].as_array().unwrap()[1..] {
+            let open: Vec<&Value> = day["windows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|w| w["available"] == true)
+                .collect();
+            assert!(!open.is_empty(), "{b:?}: no window for a deep clean: {day}");
+        }
+        let tomorrow = &r.body["days"][1]["windows"];
+        let first = tomorrow
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["available"] == true)
+            .unwrap();
+        let body = json!({"items": items, "address_id": a.address, "window_start": first["start"]});
+        let r = place(&app, &a.token, "deep-1", &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
+        let minutes: i64 = r.body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["duration_min"].as_i64().unwrap())
+            .sum();
+        assert!(minutes >= 7 * 60, "{}", r.text);
     }
 }
 

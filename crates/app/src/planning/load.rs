@@ -69,19 +69,18 @@ pub fn day_input(day: &PlanDay, now: DateTime<Utc>) -> DayInput {
         .chain(day.elsewhere.iter().map(|o| day_order(o, true)))
         .collect();
     let at = |minute: i32| midnight + i64::from(minute) * 60;
+    // The same workers, hours (exceptions included) and dispatchable skills (certificates)
+    // as slot search's (`daojia_store::repo::workers::Staff`).
     input.workers = day
         .workers
         .iter()
-        .map(|(w, s)| DayWorker {
-            id: w.id,
-            home: LatLng::new(w.home_lat, w.home_lng),
-            skills: skills(Some(&w.skills)),
-            shift_start: at(s.start_minute),
-            shift_end: at(s.end_minute),
-            rest: match (s.break_start_minute, s.break_end_minute) {
-                (Some(a), Some(b)) if b > a => Some((at(a), at(b))),
-                _ => None,
-            },
+        .map(|on| DayWorker {
+            id: on.worker.id,
+            home: LatLng::new(on.worker.home_lat, on.worker.home_lng),
+            skills: on.skills.clone(),
+            shift_start: at(on.shift.start),
+            shift_end: at(on.shift.end),
+            rest: on.shift.rest.map(|(a, b)| (at(a), at(b))),
         })
         .collect();
     input.not_before = (now.timestamp() > midnight).then(|| now.timestamp());
@@ -99,7 +98,8 @@ pub async fn load(
         let worker_names = day
             .workers
             .iter()
-            .map(|(w, _)| {
+            .map(|on| {
+                let w = &on.worker;
                 let name = daojia_store::repo::accounts::worker_name(&app.store, w)
                     .unwrap_or_else(|_| "•••".into());
                 (w.id, name)

@@ -156,8 +156,12 @@ pub fn solve_day(
         .chain(&loaded.day.elsewhere)
         .map(|o| (o.id, o))
         .collect();
-    let workers: HashMap<Uuid, &daojia_store::entity::worker::Model> =
-        loaded.day.workers.iter().map(|(w, _)| (w.id, w)).collect();
+    let workers: HashMap<Uuid, &daojia_store::entity::worker::Model> = loaded
+        .day
+        .workers
+        .iter()
+        .map(|o| (o.worker.id, &o.worker))
+        .collect();
     let name = |id: Uuid| loaded.worker_names.get(&id).cloned().unwrap_or_default();
     let mut stored = Vec::new();
     let routes = plan
@@ -244,7 +248,7 @@ pub fn solve_day(
         })
         .collect();
     let mut per_worker: Vec<PlanWorker> = Vec::new();
-    for (w, _) in &loaded.day.workers {
+    for w in loaded.day.workers.iter().map(|o| &o.worker) {
         let planned = plan.totals.per_worker.iter().find(|x| x.worker == w.id);
         let current = plan.current.per_worker.iter().find(|x| x.worker == w.id);
         if planned.is_none() && current.is_none() {

@@ -5,14 +5,18 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::DateTime;
 use daojia_domain::geo::LatLng;
 use daojia_domain::travel::TravelModel;
+use daojia_domain::workday::{DayTravel, holds_break};
 use uuid::Uuid;
 
-use super::{DayInput, DayOrder, Stage};
+use super::{DayInput, DayOrder, DayWorker, Stage};
 use crate::vrp::{Break, Job, Matrix, Problem, Promise, Skills, TimeWindow, Worker};
+use daojia_domain::workday::Shift;
 
-/// How much later than set a break may start, seconds: after a visit that booking let run
-/// into it.
-pub const BREAK_DELAY: f64 = 2.0 * 3600.0;
+/// Added to every latest time (window end, shift end, break's latest start). Times of the
+/// day are whole seconds and the solver keeps a hair (1e-7) inside each latest time for its
+/// own floating-point sums; half a second gives back exactly the whole-second times the day
+/// model ([`daojia_domain::workday`]) allows, and no whole second more.
+pub const SLACK: f64 = 0.5;
 
 /// A day that cannot be turned into a problem.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -47,8 +51,9 @@ pub struct DayProblem {
 }
 
 impl DayProblem {
-    /// Builds the problem of `input`, timing every leg with `travel` at the mean of the
-    /// orders' window starts.
+    /// Builds the problem of `input` with the day model of [`daojia_domain::workday`]:
+    /// every leg timed with `travel` at the day's slowest departure ([`DayTravel`], the
+    /// numbers slot search promised with), breaks by [`Shift::break_rule`].
     ///
     /// Matrix rows: the workers' homes, then the orders' places, then one row per worker
     /// for the end of the route, which is reached without time (the last visit ends by the
@@ -110,24 +115,22 @@ impl DayProblem {
             .map(|w| w.home)
             .chain(input.orders.iter().map(|o| o.at))
             .collect();
-        let depart = if nj == 0 {
-            input.midnight + 12 * 3600
-        } else {
-            input.orders.iter().map(|o| o.window_start).sum::<i64>() / nj as i64
-        };
+        let shifts: Vec<Shift> = input.workers.iter().map(DayWorker::shift).collect();
+        let day_travel = DayTravel::for_shifts(travel, &shifts, input.midnight + 12 * 3600);
+        // Metres do not depend on the hour; seconds come from the day model, leg by leg.
         let legs = travel.matrix(
             &points,
-            DateTime::from_timestamp(depart, 0).unwrap_or_default(),
+            DateTime::from_timestamp(day_travel.depart(), 0).unwrap_or_default(),
         );
+        let secs = |a: usize, b: usize| day_travel.seconds(points[a], points[b]) as f64;
         let n = nw + nj;
         let size = n + nw;
         let mut durations = vec![0.0; size * size];
         let mut distances = vec![0.0; size * size];
         for a in 0..n {
             for b in 0..n {
-                let leg = legs.leg(a, b);
-                durations[a * size + b] = f64::from(leg.seconds);
-                distances[a * size + b] = f64::from(leg.meters);
+                durations[a * size + b] = secs(a, b);
+                distances[a * size + b] = f64::from(legs.leg(a, b).meters);
             }
             for w in 0..nw {
                 // To the end of worker w's route: no time, the distance home.
@@ -137,7 +140,7 @@ impl DayProblem {
         let mut home_seconds = vec![0.0; nj * nw];
         for j in 0..nj {
             for w in 0..nw {
-                home_seconds[j * nw + w] = f64::from(legs.leg(nw + j, w).seconds);
+                home_seconds[j * nw + w] = secs(nw + j, w);
             }
         }
         let matrix = Matrix::new(size, durations, distances).expect("sizes agree");
@@ -153,25 +156,22 @@ impl DayProblem {
                 if let Some(now) = not_before {
                     start = start.max(now);
                 }
-                let mut worker = Worker::at(w, TimeWindow::new(start, rel(day.shift_end)));
+                let mut worker = Worker::at(w, TimeWindow::new(start, rel(day.shift_end) + SLACK));
                 worker.end_location = n + w;
                 worker.skills = skills(&day.skills);
                 worker.cost_per_distance = 1.0;
                 worker.cost_per_time = 1.0;
-                if let Some((bs, be)) = day.rest
-                    && be > bs
-                {
-                    let (bs, be) = (rel(bs), rel(be));
+                if let Some(rule) = shifts[w].break_rule() {
+                    let (bs, latest) = (rel(rule.earliest), rel(rule.latest));
+                    let length = rule.duration as f64;
                     if start >= bs {
-                        // Planning after the break started: it is taken or being taken.
-                        worker.shift.start = worker.shift.start.max(be.min(worker.shift.end));
+                        // Planning after the break could start: it is taken or being taken.
+                        worker.shift.start =
+                            worker.shift.start.max((bs + length).min(worker.shift.end));
                     } else {
-                        // Booking lets a long visit pause over the break; a plan takes the
-                        // break after it instead, starting up to BREAK_DELAY late.
-                        let latest = (bs + BREAK_DELAY).min(worker.shift.end - (be - bs));
                         worker.breaks.push(Break {
-                            window: TimeWindow::new(bs, latest.max(bs + 1.0)),
-                            duration: be - bs,
+                            window: TimeWindow::new(bs, latest + SLACK),
+                            duration: length,
                         });
                     }
                 }
@@ -182,8 +182,9 @@ impl DayProblem {
         for (j, order) in input.orders.iter().enumerate() {
             let mut job = Job::at(nw + j, order.duration.max(0) as f64);
             let (ws, we) = (rel(order.window_start), rel(order.window_end));
-            job.windows = vec![TimeWindow::new(ws, we.max(ws + 1.0))];
+            job.windows = vec![TimeWindow::new(ws, we.max(ws) + SLACK)];
             job.skills = skills(&order.skills);
+            job.holds_breaks = holds_break(order.duration);
             let owner = order
                 .stage
                 .worker()

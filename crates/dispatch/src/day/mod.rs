@@ -7,27 +7,33 @@
 //! [`DayPlan`] with times, distances and reasons, and totals against the assignment the
 //! orders have now.
 //!
-//! The schedule follows slot search (`daojia_domain::slots`) as far as the solver's model
-//! allows, so that what booking accepted, planning can place: a worker leaves home at the
-//! shift start at the earliest, a visit starts inside its appointment window, and the last
-//! visit ends by the shift end (the way home is the worker's own time, but its distance
-//! counts in the cost and the totals). Two differences: slot search lets a long visit
-//! pause over the break, while a plan has the worker take the whole break after the visit
-//! (the break may start up to [`BREAK_DELAY`] after its set start, never before); and the
-//! matrix is static: every leg is timed at one departure, the mean of the day's window
-//! starts, where slot search times each leg at its own departure.
+//! The schedule is the one model of a worker's day in [`daojia_domain::workday`], the
+//! model slot search books with, so that what booking accepted, planning can place: a
+//! worker leaves home at the shift start at the earliest, a visit starts inside its
+//! appointment window, the last visit ends by the shift end (the way home is the worker's
+//! own time, but its distance counts in the cost and the totals), the break is a stop taken
+//! where the worker is, starting up to [`BREAK_DELAY`] after its set start (or inside a
+//! long visit: [`crate::vrp::Job::holds_breaks`] from `workday::holds_break`), and every leg
+//! is timed at the day's slowest departure ([`daojia_domain::workday::DayTravel`]), the
+//! numbers slot search promised with. Latest times get [`SLACK`] so that the solver's own
+//! margin for floating-point sums does not cost a whole-second time the day model allows.
+//! [`DayProblem::start_from`] turns routes made with the day model (the slot model's own
+//! assignment) into a plan to start the search from.
 //!
 //! Times inside the problem are seconds after the local midnight of the day (small
 //! numbers keep `f64` sums exact), distances metres. The cost of a route is one unit per
 //! metre driven and one per second from leaving home to the end of the last visit.
 
 mod build;
+mod start;
 mod view;
 
-pub use build::{BREAK_DELAY, DayError, DayProblem};
+pub use build::{DayError, DayProblem, SLACK};
+pub use daojia_domain::workday::BREAK_DELAY;
 pub use view::{DayPlan, DayTotals, LeftOut, PlannedRoute, PlannedStop, StopKind, WorkerTotals};
 
 use daojia_domain::geo::LatLng;
+use daojia_domain::workday::Shift;
 use uuid::Uuid;
 
 #[cfg(doc)]
@@ -102,8 +108,19 @@ pub struct DayWorker {
     pub shift_start: i64,
     /// Shift end (the last visit ends by then), Unix seconds.
     pub shift_end: i64,
-    /// The break: no travel and no service from the first to the second (Unix seconds).
+    /// The set break (Unix seconds), taken by [`Shift::break_rule`].
     pub rest: Option<(i64, i64)>,
+}
+
+impl DayWorker {
+    /// The worker's shift in the day model's terms.
+    pub fn shift(&self) -> Shift {
+        Shift {
+            start: self.shift_start,
+            end: self.shift_end,
+            rest: self.rest,
+        }
+    }
 }
 
 /// What a day plan is made from.

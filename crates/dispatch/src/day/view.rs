@@ -232,7 +232,12 @@ impl DayProblem {
             let first_leg = m.duration(at, p.jobs[mine[0]].location);
             let departure = (job_start(mine[0]) - first_leg).max(worker.shift.start);
             let mut t = departure;
-            let mut rest = worker.breaks.first().copied();
+            // A long visit holds the break: no break of its own then.
+            let mut rest = worker
+                .breaks
+                .first()
+                .copied()
+                .filter(|_| !mine.iter().any(|&j| p.jobs[j].holds_breaks));
             let (mut meters, mut travel, mut late) = (0.0, 0.0, 0);
             for &j in &mine {
                 let job = &p.jobs[j];

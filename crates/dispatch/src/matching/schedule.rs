@@ -3,8 +3,11 @@
 //! is private to slot search. The day starts at home at the shift start, or where the
 //! worker is at `now` once the shift has begun; a visit starts at the later of the arrival
 //! and its window start and no later than its window end, and ends by the shift end; the
-//! break holds neither travel nor service (a visit that runs into it pauses); travel times
-//! depend on the departure.
+//! break holds neither travel nor service (a visit that runs into it pauses, unless it is
+//! a long visit, which holds the break as in `daojia_domain::workday`); travel times
+//! depend on the departure. These are still the earlier slot rules, not yet the one day
+//! model of `daojia_domain::workday` (ADR 0007): they agree on long visits, differ on
+//! where a shorter visit's break goes and on the hour travel is timed at.
 //!
 //! The day's visits are kept in window order (start, end, key), and a new visit goes where
 //! that order puts it, so that a day re-read from the store (in window order) is the day
@@ -15,6 +18,7 @@
 use daojia_domain::geo::LatLng;
 use daojia_domain::slots::{Shift, Visit};
 use daojia_domain::travel::TravelTime;
+use daojia_domain::workday::holds_break;
 
 /// A travel model in which every trip takes no time: what a day allows ignoring travel.
 pub(crate) struct NoTravel;
@@ -52,7 +56,9 @@ pub(crate) fn arrive(
 }
 
 /// Start and end of a visit arriving at `arrival`: not before its window, not inside the
-/// break, pausing over the break when it runs into it.
+/// break, pausing over the break when it runs into it; a long visit holds the break
+/// ([`daojia_domain::workday::holds_break`], the one day model's rule): its duration
+/// allows for the pause, wherever the break falls.
 pub(crate) fn begin(
     rest: Option<(i64, i64)>,
     arrival: i64,
@@ -60,7 +66,7 @@ pub(crate) fn begin(
     duration: i64,
 ) -> (i64, i64) {
     let mut start = arrival.max(window_start);
-    let Some((bs, be)) = rest else {
+    let Some((bs, be)) = rest.filter(|_| !holds_break(duration)) else {
         return (start, start + duration);
     };
     if start >= bs && start < be {
@@ -328,6 +334,19 @@ mod tests {
             6 * 3600,
             "two hours of work and the hour's break"
         );
+    }
+
+    #[test]
+    fn a_long_visit_holds_the_break_and_does_not_pause() {
+        // A deep clean of 7 h 15 from 1:00 ends at 8:15, the break inside it; paused it
+        // would end at 9:15, and from 2:30 it still fits (ends 9:45, paused 10:45).
+        let day = Day::new(&TenMinutes, shift(), A, A, &[], 0);
+        let deep = 7 * 3600 + 15 * 60;
+        let v = visit(1, A, 3600, 3600, deep);
+        let ins = day.insert(&TenMinutes, &v).expect("fits");
+        assert_eq!(ins.times.finish, 3600 + deep);
+        let v = visit(2, A, 2 * 3600 + 1800, 2 * 3600 + 1800, deep);
+        assert!(day.insert(&TenMinutes, &v).is_ok());
     }
 
     #[test]

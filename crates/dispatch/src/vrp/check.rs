@@ -45,7 +45,8 @@ pub enum Violation {
     },
     /// The route leaves before or ends after the shift.
     Shift { route: usize },
-    /// A break is missing from a non-empty route or taken twice.
+    /// A break is missing from a non-empty route without a job that holds the breaks, or
+    /// taken twice.
     Break { route: usize, index: usize },
     /// The load of a route exceeds the worker's capacity.
     Capacity {
@@ -90,10 +91,17 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             out.push(Violation::Shift { route: r });
         }
         let mut breaks = vec![0u32; worker.breaks.len()];
+        // A job that holds the breaks: the worker takes them inside it, and a break stop
+        // of the route takes no time and has no window.
+        let held = route.stops.iter().any(|s| {
+            matches!(s.activity, Activity::Job(j) if problem.jobs.get(j).is_some_and(|j| j.holds_breaks))
+        });
         let mut load = vec![0i64; dims];
         let mut jobs = 0usize;
         let mut at = worker.start_location;
         let mut free = route.departure;
+        // Start and end of the stop before, when it was a job.
+        let mut after_job: Option<(f64, f64)> = None;
         for (s, stop) in route.stops.iter().enumerate() {
             let (location, windows, service) = match stop.activity {
                 Activity::Job(j) => {
@@ -127,7 +135,19 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
                         continue;
                     };
                     breaks[b] += 1;
-                    (at, vec![brk.window], brk.duration)
+                    // Deferred to the end of the job in progress at its latest start.
+                    let deferred = after_job.is_some_and(|(start, end)| {
+                        start <= brk.window.end + TIME_TOLERANCE
+                            && stop.start <= end + TIME_TOLERANCE
+                            && stop.start >= brk.window.start - TIME_TOLERANCE
+                    });
+                    if held {
+                        (at, Vec::new(), 0.0)
+                    } else if deferred {
+                        (at, Vec::new(), brk.duration)
+                    } else {
+                        (at, vec![brk.window], brk.duration)
+                    }
                 }
             };
             let earliest = free + problem.matrix.duration(at, location);
@@ -158,6 +178,10 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
             }
             at = location;
             free = stop.start + service;
+            after_job = match stop.activity {
+                Activity::Job(_) => Some((stop.start, free)),
+                Activity::Break(_) => None,
+            };
         }
         if route.end < free + problem.matrix.duration(at, worker.end_location) - TIME_TOLERANCE {
             out.push(Violation::Timing {
@@ -168,7 +192,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Vec<Violation> {
         }
         if jobs > 0 {
             for (b, n) in breaks.iter().enumerate() {
-                if *n != 1 {
+                if *n > 1 || (*n == 0 && !held) {
                     out.push(Violation::Break { route: r, index: b });
                 }
             }

@@ -144,6 +144,9 @@ pub struct Job {
     pub window_costs: Vec<f64>,
     /// The worker the job was promised to, and what giving it to another one costs.
     pub promise: Option<Promise>,
+    /// The worker takes their breaks inside this job (a long visit whose service time
+    /// allows for them): a route with such a job has no break stops of its own.
+    pub holds_breaks: bool,
 }
 
 /// What a worker (and the customer) were told: moving the job to someone else costs.
@@ -168,6 +171,7 @@ impl Job {
             pinned_worker: None,
             window_costs: Vec::new(),
             promise: None,
+            holds_breaks: false,
         }
     }
 
@@ -181,7 +185,10 @@ impl Job {
     }
 }
 
-/// A pause a worker takes once during a non-empty route, where they are at the time.
+/// A pause a worker takes once during a non-empty route, where they are at the time (or
+/// inside a job that holds the breaks, [`Job::holds_breaks`]). It starts inside its
+/// window, or right after a job that started by the window's end (the job in progress
+/// at its latest start defers it to the job's end).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Break {
     /// When the break may start.

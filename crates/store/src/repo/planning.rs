@@ -6,13 +6,14 @@
 //! area's city share their workers, and a day runs from local midnight to local midnight
 //! in the area's time zone.
 
-use crate::entity::{service_area, service_order, worker, worker_shift};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use crate::entity::{service_area, service_order};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use daojia_domain::order::OrderState;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use super::slots::{ON_A_ROUTE, midnight, pool_of, zone};
+use super::workers::{OnShift, Staff};
 
 /// States of an order that is booked and still to be served (paid, not yet done).
 pub const BOOKED: [OrderState; 5] = [
@@ -38,8 +39,10 @@ pub struct PlanDay {
     pub orders: Vec<service_order::Model>,
     /// Orders of other areas held that day by the workers below, by window start.
     pub elsewhere: Vec<service_order::Model>,
-    /// The pool's active workers with a shift that weekday, by code.
-    pub workers: Vec<(worker::Model, worker_shift::Model)>,
+    /// The pool's active workers on shift that day (weekly shift and exceptions), with
+    /// the skills they may be dispatched for (certificates), by code: the workers slot
+    /// search books with ([`Staff`]).
+    pub workers: Vec<OnShift>,
 }
 
 /// Loads the day `date` of the area `code`; `None` when there is no such area.
@@ -65,31 +68,8 @@ pub async fn load_day(
         .order_by_asc(service_order::Column::Id)
         .all(db)
         .await?;
-    let weekday = date.weekday().num_days_from_monday() as i16;
-    let mut workers = worker::Entity::find()
-        .filter(worker::Column::Active.eq(true))
-        .filter(worker::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
-        .order_by_asc(worker::Column::Code)
-        .all(db)
-        .await?;
-    let ids: Vec<uuid::Uuid> = workers.iter().map(|w| w.id).collect();
-    let shifts = if ids.is_empty() {
-        vec![]
-    } else {
-        worker_shift::Entity::find()
-            .filter(worker_shift::Column::WorkerId.is_in(ids))
-            .filter(worker_shift::Column::Weekday.eq(weekday))
-            .all(db)
-            .await?
-    };
-    let on_shift: Vec<(worker::Model, worker_shift::Model)> = workers
-        .drain(..)
-        .filter_map(|w| {
-            let s = shifts.iter().find(|s| s.worker_id == w.id)?.clone();
-            Some((w, s))
-        })
-        .collect();
-    let ids: Vec<uuid::Uuid> = on_shift.iter().map(|(w, _)| w.id).collect();
+    let on_shift = Staff::load(db, &pool, date, date).await?.on(date);
+    let ids: Vec<uuid::Uuid> = on_shift.iter().map(|o| o.worker.id).collect();
     let elsewhere = if ids.is_empty() {
         vec![]
     } else {

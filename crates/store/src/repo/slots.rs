@@ -1,6 +1,7 @@
 //! What slot search needs from the database: a pool's workers, their shifts on a day,
-//! their visits, and the pool's booked visits nobody has been given yet; and the booking
-//! lock that makes "is this window still free?" and "place the order" one step.
+//! their visits, and the pool's booked visits nobody has been given yet (in booking
+//! order); and the booking lock that makes "is this window still free?" and "place the
+//! order" one step.
 //!
 //! A pool is the service areas of one city: workers cross district lines, so a visit may
 //! go to any worker of the city whose home is within reach, and every booking in the city
@@ -11,16 +12,16 @@
 //! anything is read). Two customers racing for the last place in a window are served one
 //! after the other; the second sees the first's order and is told the window is gone.
 
-use crate::entity::{service_area, service_order, worker, worker_shift};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use crate::entity::{service_area, service_order, worker_shift};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use daojia_domain::geo::LatLng;
 use daojia_domain::order::OrderState;
 use daojia_domain::slots::{DayPlan, Job, Pending, Shift, Visit, WorkerDay};
 use daojia_domain::travel::TravelTime;
-use daojia_domain::worker::{DayShift, day_shift};
+use daojia_domain::worker::DayShift;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -119,24 +120,11 @@ pub async fn load_days(
     days: u32,
     exclude: Option<Uuid>,
 ) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
-    let workers = worker::Entity::find()
-        .filter(worker::Column::Active.eq(true))
-        .filter(worker::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
-        .all(db)
-        .await?;
-    let ids: Vec<Uuid> = workers.iter().map(|w| w.id).collect();
-    let shifts = if ids.is_empty() {
-        vec![]
-    } else {
-        worker_shift::Entity::find()
-            .filter(worker_shift::Column::WorkerId.is_in(ids.clone()))
-            .all(db)
-            .await?
-    };
-    // Certificates decide which skills may be dispatched, exceptions which hours are worked.
-    let quals = super::workers::Qualifications::load(db, &ids).await?;
+    // Certificates decide which skills may be dispatched, exceptions which hours are
+    // worked: the same staff as planning's (`super::planning::load_day`).
     let last = from + Duration::days(i64::from(days.max(1)) - 1);
-    let exceptions = super::workers::exceptions(db, &ids, from, last).await?;
+    let staff = super::workers::Staff::load(db, pool, from, last).await?;
+    let ids: Vec<Uuid> = staff.workers.iter().map(|w| w.id).collect();
     let start = midnight(tz, from);
     let end = midnight(tz, from + Duration::days(i64::from(days)));
     let mut on_route = if ids.is_empty() {
@@ -156,6 +144,10 @@ pub async fn load_days(
         .filter(service_order::Column::State.is_in(AWAITING_WORKER.map(|s| s.as_str())))
         .filter(service_order::Column::WindowStart.gte(start))
         .filter(service_order::Column::WindowStart.lt(end))
+        // In the order they were booked: each was accepted on the plan of those before
+        // it, so the slot model places every one of them again (see `DayPlan::build`).
+        .order_by_asc(service_order::Column::CreatedAt)
+        .order_by_asc(service_order::Column::Id)
         .all(db)
         .await?;
     if let Some(x) = exclude {
@@ -173,27 +165,15 @@ pub async fn load_days(
     for d in 0..days {
         let date = from + Duration::days(i64::from(d));
         let m = midnight(tz, date).timestamp();
-        let weekday = date.weekday().num_days_from_monday() as i16;
         let mut day = vec![];
-        for w in &workers {
-            let template = shifts
-                .iter()
-                .find(|s| s.worker_id == w.id && s.weekday == weekday)
-                .map(template_of);
-            let changes: Vec<_> = exceptions
-                .iter()
-                .filter(|e| e.worker_id == w.id && e.on_date == date)
-                .filter_map(super::workers::exception_of)
-                .collect();
-            let Some(s) = day_shift(template, &changes) else {
-                continue;
-            };
+        for on in staff.on(date) {
+            let (w, s) = (&on.worker, on.shift);
             let at = |minute: i32| m + i64::from(minute) * 60;
             let rest = s.rest.map(|(a, b)| (at(a), at(b)));
             day.push(WorkerDay {
                 worker: w.id,
                 home: LatLng::new(w.home_lat, w.home_lng),
-                skills: quals.dispatchable(w.id, &skills(Some(&w.skills)), date),
+                skills: on.skills,
                 shift: Shift {
                     start: at(s.start),
                     end: at(s.end),

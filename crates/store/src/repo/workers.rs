@@ -5,12 +5,12 @@
 
 use crate::Store;
 use crate::entity::{
-    item_certificate, service_item, worker, worker_certificate, worker_shift_exception,
-    worker_skill,
+    item_certificate, service_item, worker, worker_certificate, worker_shift,
+    worker_shift_exception, worker_skill,
 };
 use crate::pii::VaultError;
 use chrono::NaiveDate;
-use daojia_domain::worker::{Certificate, CertificateStatus, DayShift, ShiftException};
+use daojia_domain::worker::{Certificate, CertificateStatus, DayShift, ShiftException, day_shift};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -172,5 +172,94 @@ impl Qualifications {
         let none = vec![];
         let certs = self.certificates.get(&worker).unwrap_or(&none);
         daojia_domain::worker::dispatchable_skills(skills, certs, &self.required, on)
+    }
+}
+
+/// A pool's active workers with what decides their days: weekly shifts, shift exceptions
+/// (leave, extra shifts) and certificates. Slot search ([`super::slots::load_days`]) and
+/// route planning ([`super::planning::load_day`]) both take their workers from here, so
+/// that what booking promises and what planning plans is done by the same people in the
+/// same hours.
+#[derive(Debug)]
+pub struct Staff {
+    /// The workers, by code.
+    pub workers: Vec<worker::Model>,
+    shifts: Vec<worker_shift::Model>,
+    exceptions: Vec<worker_shift_exception::Model>,
+    quals: Qualifications,
+}
+
+/// A worker on shift on a date: the hours that date (template and exceptions) and the
+/// skills they may be dispatched for then (certificates).
+#[derive(Debug, Clone)]
+pub struct OnShift {
+    /// The worker.
+    pub worker: worker::Model,
+    /// The shift that date, minutes after local midnight.
+    pub shift: DayShift,
+    /// The skills that may be dispatched that date.
+    pub skills: Vec<String>,
+}
+
+impl Staff {
+    /// Loads the active workers of the areas `pool` for the dates `from ..= last`.
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        pool: &[String],
+        from: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Self, DbErr> {
+        let workers = worker::Entity::find()
+            .filter(worker::Column::Active.eq(true))
+            .filter(worker::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
+            .order_by_asc(worker::Column::Code)
+            .all(db)
+            .await?;
+        let ids: Vec<Uuid> = workers.iter().map(|w| w.id).collect();
+        let shifts = if ids.is_empty() {
+            vec![]
+        } else {
+            worker_shift::Entity::find()
+                .filter(worker_shift::Column::WorkerId.is_in(ids.clone()))
+                .all(db)
+                .await?
+        };
+        let quals = Qualifications::load(db, &ids).await?;
+        let exceptions = exceptions(db, &ids, from, last).await?;
+        Ok(Self {
+            workers,
+            shifts,
+            exceptions,
+            quals,
+        })
+    }
+
+    /// The workers on shift on `date` (a date the staff was loaded for), by code.
+    pub fn on(&self, date: NaiveDate) -> Vec<OnShift> {
+        use chrono::Datelike;
+        let weekday = date.weekday().num_days_from_monday() as i16;
+        self.workers
+            .iter()
+            .filter_map(|w| {
+                let template = self
+                    .shifts
+                    .iter()
+                    .find(|s| s.worker_id == w.id && s.weekday == weekday)
+                    .map(super::slots::template_of);
+                let changes: Vec<_> = self
+                    .exceptions
+                    .iter()
+                    .filter(|e| e.worker_id == w.id && e.on_date == date)
+                    .filter_map(exception_of)
+                    .collect();
+                let shift = day_shift(template, &changes)?;
+                let skills: Vec<String> = serde_json::from_str(&w.skills).unwrap_or_default();
+                Some(OnShift {
+                    worker: w.clone(),
+                    shift,
+                    skills: self.quals.dispatchable(w.id, &skills, date),
+                })
+            })
+            .collect()
     }
 }

@@ -3,6 +3,8 @@
 
 use super::segment::{NOWHERE, Segment};
 use super::state::Route;
+#[cfg(doc)]
+use crate::vrp::model::Job;
 use crate::vrp::model::Problem;
 
 /// Windows are shrunk by this much so that a plan the search accepts stays feasible when
@@ -10,6 +12,17 @@ use crate::vrp::model::Problem;
 pub(crate) const WINDOW_MARGIN: f64 = 1e-7;
 /// A time warp below this counts as none (rounding in the segment algebra).
 pub(crate) const WARP_EPS: f64 = 1e-9;
+/// A break taken inside a job that holds it ([`Data::holds`]): no time, no place, no
+/// window.
+pub(crate) const HELD_BREAK: Segment = Segment {
+    dur: 0.0,
+    warp: 0.0,
+    early: f64::NEG_INFINITY,
+    late: f64::INFINITY,
+    dist: 0.0,
+    first: NOWHERE,
+    last: NOWHERE,
+};
 /// How many nearest neighbours of each job the ruin step walks.
 const NEIGHBOURS: usize = 200;
 
@@ -27,6 +40,8 @@ pub(crate) struct Data<'a> {
     pub seg_costs: Vec<Vec<f64>>,
     /// One segment per break of each worker.
     pub break_segs: Vec<Vec<Segment>>,
+    /// Per job, whether the worker's breaks are taken inside it ([`Job::holds_breaks`]).
+    pub holds: Vec<bool>,
     pub start_seg: Vec<Segment>,
     pub end_seg: Vec<Segment>,
     /// `able[j * workers + w]`: skills, pin and maximum of jobs allow `w` to do `j`.
@@ -191,6 +206,7 @@ impl<'a> Data<'a> {
             job_segs,
             seg_costs,
             break_segs,
+            holds: p.jobs.iter().map(|j| j.holds_breaks).collect(),
             start_seg,
             end_seg,
             able,
@@ -250,6 +266,19 @@ impl<'a> Data<'a> {
             }
         }
         self.first = first;
+    }
+
+    /// Worker `w`'s break `b` taken right after `pred` (`None`: at the start or after
+    /// another break). After a job it may start as late as its latest start plus the
+    /// job's service: the break is deferred to the end of a job in progress at its latest
+    /// start ([`crate::vrp::Break`]).
+    #[inline]
+    pub fn break_seg(&self, w: usize, b: usize, pred: Option<u32>) -> Segment {
+        let mut seg = self.break_segs[w][b];
+        if let Some(j) = pred.map(|j| j as usize).filter(|&j| j < self.n) {
+            seg.late += self.p.jobs[j].service;
+        }
+        seg
     }
 
     /// The first position of worker `w`'s route where a job may go (1 after a job under

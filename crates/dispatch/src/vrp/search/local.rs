@@ -6,6 +6,19 @@ use super::segment::Segment;
 use super::sisr::Sisr;
 use super::state::{NONE, Route, State};
 
+/// Whether taking job `j` out of `route` leaves it without a job that holds its breaks
+/// while it has breaks.
+fn loses_hold(d: &super::data::Data, route: &Route, j: usize) -> bool {
+    route.held
+        && d.holds[j]
+        && route
+            .nodes
+            .iter()
+            .filter(|&&x| (x as usize) < d.n && d.holds[x as usize])
+            .count()
+            == 1
+}
+
 /// Neighbours of a job considered by the local search.
 const GRANULARITY: usize = 12;
 const GAIN: f64 = 1e-7;
@@ -90,13 +103,19 @@ impl Sisr<'_, '_> {
         let su = a.node_seg(d, u as u32, &s.win);
         let sv = b.node_seg(d, v as u32, &s.win);
         let (ku, kv) = (s.win[u], s.win[v]);
-        let a_without_u = a.tail(d, a.pre[i], i + 1, &s.win);
+        let before_u = i.checked_sub(1).map(|k| a.nodes[k]);
+        let a_without_u = a.tail(d, a.pre[i], before_u, i + 1, &s.win);
         let cost_a_without = if a.jobs == 1 {
             0.0
         } else {
             self.score(a.w, &a_without_u) + a.penalty - d.penalty(u, a.w, ku)
         };
-        let a_ok = a.jobs == 1 || self.ok(a.w, &a_without_u);
+        // A route whose only job holding the breaks leaves would need its breaks placed
+        // again, which the cached segments cannot tell: such moves are not tried.
+        // (A route left empty needs none; a swap leaves neither empty.)
+        let a_loses = loses_hold(d, a, u);
+        let b_loses = loses_hold(d, b, v);
+        let a_ok = a.jobs == 1 || (!a_loses && self.ok(a.w, &a_without_u));
         // Jobs under way stay where they are.
         let movable = !d.fixed[u];
         // Relocate u next to v (before, then after).
@@ -106,7 +125,7 @@ impl Sisr<'_, '_> {
                 if p < d.first_free(b.w) {
                     continue;
                 }
-                let seg = b.eval_insert(d, p, &su, &s.win);
+                let seg = b.eval_insert(d, p, u as u32, &su, &s.win);
                 if self.ok(b.w, &seg)
                     && cost_a_without + self.score(b.w, &seg) + b_pen < before - GAIN
                 {
@@ -124,11 +143,13 @@ impl Sisr<'_, '_> {
         // Swap u and v.
         if movable
             && !d.fixed[v]
+            && (!a_loses || d.holds[v])
+            && (!b_loses || d.holds[u])
             && self.can_take(s, rb, u, Some(v))
             && self.can_take(s, ra, v, Some(u))
         {
-            let na = a.tail(d, a.pre[i].then(&sv, m), i + 1, &s.win);
-            let nb = b.tail(d, b.pre[j].then(&su, m), j + 1, &s.win);
+            let na = a.tail(d, a.pre[i].then(&sv, m), Some(v as u32), i + 1, &s.win);
+            let nb = b.tail(d, b.pre[j].then(&su, m), Some(u as u32), j + 1, &s.win);
             let pen_a = a.penalty - d.penalty(u, a.w, ku) + d.penalty(v, a.w, kv);
             let pen_b = b.penalty - d.penalty(v, b.w, kv) + d.penalty(u, b.w, ku);
             if self.ok(a.w, &na)
@@ -236,7 +257,6 @@ impl Sisr<'_, '_> {
     /// Moves the stop at `i` next to the stop at `j` in the same route, when it pays.
     fn intra(&mut self, s: &mut State, r: usize, i: usize, j: usize) -> Option<[usize; 2]> {
         let d = self.d;
-        let m = &d.p.matrix;
         let route = &s.routes[r];
         let locked = d.first_free(route.w);
         for target in [j, j + 1] {
@@ -253,20 +273,22 @@ impl Sisr<'_, '_> {
             } else {
                 (target, i + 1)
             };
-            let moved = route.node_seg(d, route.nodes[i], &s.win);
-            let mut seg = route.pre[lo];
-            if i < target {
-                for &x in &route.nodes[i + 1..target] {
-                    seg = seg.then(&route.node_seg(d, x, &s.win), m);
-                }
-                seg = seg.then(&moved, m);
+            let moved = route.nodes[i];
+            let start = lo.checked_sub(1).map(|k| route.nodes[k]);
+            let order: Vec<u32> = if i < target {
+                route.nodes[i + 1..target]
+                    .iter()
+                    .copied()
+                    .chain([moved])
+                    .collect()
             } else {
-                seg = seg.then(&moved, m);
-                for &x in &route.nodes[target..i] {
-                    seg = seg.then(&route.node_seg(d, x, &s.win), m);
-                }
-            }
-            let seg = route.tail(d, seg, hi, &s.win);
+                [moved]
+                    .into_iter()
+                    .chain(route.nodes[target..i].iter().copied())
+                    .collect()
+            };
+            let (seg, last) = route.fold(d, route.pre[lo], start, order, &s.win);
+            let seg = route.tail(d, seg, last, hi, &s.win);
             if self.ok(route.w, &seg)
                 && self.score(route.w, &seg) + route.penalty < self.route_score(route) - GAIN
             {
@@ -283,11 +305,14 @@ impl Sisr<'_, '_> {
         // they follow each other.
         let (lo, hi) = (i.min(j), i.max(j));
         if hi > lo + 1 && hi - lo <= MAX_SPAN {
-            let mut seg = route.pre[lo + 1];
-            for &x in route.nodes[lo + 1..=hi].iter().rev() {
-                seg = seg.then(&route.node_seg(d, x, &s.win), m);
-            }
-            let seg = route.tail(d, seg, hi + 1, &s.win);
+            let (seg, last) = route.fold(
+                d,
+                route.pre[lo + 1],
+                Some(route.nodes[lo]),
+                route.nodes[lo + 1..=hi].iter().rev().copied(),
+                &s.win,
+            );
+            let seg = route.tail(d, seg, last, hi + 1, &s.win);
             if self.ok(route.w, &seg)
                 && self.score(route.w, &seg) + route.penalty < self.route_score(route) - GAIN
             {

@@ -373,6 +373,15 @@ fn fits_alone(d: &Data, j: usize) -> Result<(), UnassignedReason> {
             {
                 return Ok(());
             }
+            // A job that cannot take the worker's break alone may still fit beside other
+            // jobs: the break taken at another job's place (closer than home), or inside
+            // a job that holds it. Then only the job itself must fit, without the breaks.
+            if owner.is_none() && !d.break_segs[w].is_empty() {
+                win[j] = k as u8;
+                if d.feasible(w, &Route::eval_nodes(d, w, &[j as u32], &win)) {
+                    return Ok(());
+                }
+            }
             if d.start_seg[w].then(seg, &p.matrix).warp <= data::WARP_EPS {
                 reachable = true;
             }
@@ -409,7 +418,7 @@ fn to_solution(d: &Data, s: &State, mut unassigned: Vec<Unassigned>) -> Solution
                 });
                 t = start + job.service;
                 at = job.location;
-            } else {
+            } else if !route.held {
                 let b = node - d.n;
                 let brk = &worker.breaks[b];
                 let start = t.max(brk.window.start);

@@ -289,6 +289,32 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 }
                 continue;
             }
+            if d.holds[ju] && !route.held && route.breaks {
+                // The job would make the route's breaks take no time: the cached
+                // segments have them take their time, so the route is folded anew.
+                let mut nodes = route.nodes.clone();
+                for p in d.first_free(w)..=route.nodes.len() {
+                    nodes.insert(p, j);
+                    for k in 0..d.job_segs[ju].len() {
+                        let seg = Route::eval_nodes(d, w, &nodes, set_win(&mut s.win, ju, k));
+                        if self.ok(w, &seg) {
+                            let delta =
+                                self.score(w, &seg) + route.penalty + d.penalty(ju, w, k as u8)
+                                    - self.route_score(route);
+                            if best.as_ref().is_none_or(|b| delta < b.delta) {
+                                best = Some(Insertion {
+                                    route: r,
+                                    pos: p,
+                                    win: k as u8,
+                                    delta,
+                                });
+                            }
+                        }
+                    }
+                    nodes.remove(p);
+                }
+                continue;
+            }
             let latest = d.job_segs[ju]
                 .iter()
                 .fold(f64::NEG_INFINITY, |m, s| m.max(s.late));
@@ -303,7 +329,7 @@ impl<'a, 'p> Sisr<'a, 'p> {
                     continue;
                 }
                 for (k, jseg) in d.job_segs[ju].iter().enumerate() {
-                    let seg: Segment = route.eval_insert(d, p, jseg, &s.win);
+                    let seg: Segment = route.eval_insert(d, p, j, jseg, &s.win);
                     if self.ok(w, &seg) {
                         let delta = self.score(w, &seg) + route.penalty + d.penalty(ju, w, k as u8)
                             - self.route_score(route);

@@ -1,6 +1,6 @@
 //! Routes with cached prefix and suffix segments, and the whole working plan.
 
-use super::data::Data;
+use super::data::{Data, HELD_BREAK};
 use super::segment::Segment;
 use crate::vrp::solution::{Activity, Solution};
 
@@ -21,6 +21,8 @@ pub(crate) struct Route {
     pub jobs: usize,
     /// Whether `nodes` holds breaks.
     pub breaks: bool,
+    /// Whether a job of the route holds the breaks ([`Data::holds`]): they take no time.
+    pub held: bool,
     /// Sum of the jobs' penalties (promises to other workers, windows other than told).
     pub penalty: f64,
     /// Travel cost and penalties; zero when empty.
@@ -38,6 +40,7 @@ impl Route {
             load: vec![0; d.dims],
             jobs: 0,
             breaks: false,
+            held: false,
             penalty: 0.0,
             cost: 0.0,
         };
@@ -50,19 +53,66 @@ impl Route {
         let node = node as usize;
         if node < d.n {
             d.job_segs[node][win[node] as usize]
+        } else if self.held {
+            HELD_BREAK
         } else {
-            d.break_segs[self.w][node - d.n]
+            d.break_seg(self.w, node - d.n, None)
         }
+    }
+
+    /// The segment of `node` right after `pred` (the node before it; `None` at the start):
+    /// a break after a job may be deferred to the job's end ([`Data::break_seg`]).
+    #[inline]
+    pub fn seg_after(&self, d: &Data, node: u32, pred: Option<u32>, win: &[u8]) -> Segment {
+        Self::seg_of(d, self.w, self.held, node, pred, win)
+    }
+
+    #[inline]
+    fn seg_of(d: &Data, w: usize, held: bool, node: u32, pred: Option<u32>, win: &[u8]) -> Segment {
+        let node = node as usize;
+        if node < d.n {
+            d.job_segs[node][win[node] as usize]
+        } else if held {
+            HELD_BREAK
+        } else {
+            d.break_seg(w, node - d.n, pred)
+        }
+    }
+
+    /// `head` (ending with `pred`) followed by `nodes`, with what the fold ends with.
+    #[inline]
+    pub fn fold(
+        &self,
+        d: &Data,
+        mut head: Segment,
+        mut pred: Option<u32>,
+        nodes: impl IntoIterator<Item = u32>,
+        win: &[u8],
+    ) -> (Segment, Option<u32>) {
+        for x in nodes {
+            head = head.then(&self.seg_after(d, x, pred, win), &d.p.matrix);
+            pred = Some(x);
+        }
+        (head, pred)
+    }
+
+    /// Whether `nodes` has a job that holds the breaks.
+    pub fn holds(d: &Data, nodes: &[u32]) -> bool {
+        nodes
+            .iter()
+            .any(|&x| (x as usize) < d.n && d.holds[x as usize])
     }
 
     /// Recomputes the caches after `nodes` changed.
     pub fn update(&mut self, d: &Data, win: &[u8]) {
         let m = &d.p.matrix;
         let len = self.nodes.len();
+        self.held = Self::holds(d, &self.nodes);
         self.pre.clear();
         self.pre.push(d.start_seg[self.w]);
         for i in 0..len {
-            let s = self.pre[i].then(&self.node_seg(d, self.nodes[i], win), m);
+            let pred = i.checked_sub(1).map(|k| self.nodes[k]);
+            let s = self.pre[i].then(&self.seg_after(d, self.nodes[i], pred, win), m);
             self.pre.push(s);
         }
         self.suf.clear();
@@ -73,7 +123,8 @@ impl Route {
                 let mut x = self.node_seg(d, node, win);
                 let mut k = i + 1;
                 while k < len && self.nodes[k] as usize >= d.n {
-                    x = x.then(&self.node_seg(d, self.nodes[k], win), m);
+                    let pred = Some(self.nodes[k - 1]);
+                    x = x.then(&self.seg_after(d, self.nodes[k], pred, win), m);
                     k += 1;
                 }
                 self.suf[i] = x.then(&self.suf[k], m);
@@ -112,23 +163,33 @@ impl Route {
             .sum()
     }
 
-    /// The whole route with stop `job` inserted before position `p`.
+    /// The whole route with job `node` (segment `job`) inserted before position `p`.
     #[inline]
-    pub fn eval_insert(&self, d: &Data, p: usize, job: &Segment, win: &[u8]) -> Segment {
-        self.tail(d, self.pre[p].then(job, &d.p.matrix), p, win)
+    pub fn eval_insert(&self, d: &Data, p: usize, node: u32, job: &Segment, win: &[u8]) -> Segment {
+        self.tail(d, self.pre[p].then(job, &d.p.matrix), Some(node), p, win)
     }
 
-    /// `head` followed by `nodes[q..]` and the end.
+    /// `head` (ending with node `pred`, `None` for the start) followed by `nodes[q..]`
+    /// and the end.
     #[inline]
-    pub fn tail(&self, d: &Data, head: Segment, q: usize, win: &[u8]) -> Segment {
+    pub fn tail(
+        &self,
+        d: &Data,
+        head: Segment,
+        pred: Option<u32>,
+        q: usize,
+        win: &[u8],
+    ) -> Segment {
         let m = &d.p.matrix;
         if !self.breaks {
             return head.then(&self.suf[q], m);
         }
         let mut x = head;
+        let mut pred = pred;
         let mut q = q;
         while q < self.nodes.len() && self.nodes[q] as usize >= d.n {
-            x = x.then(&self.node_seg(d, self.nodes[q], win), m);
+            x = x.then(&self.seg_after(d, self.nodes[q], pred, win), m);
+            pred = Some(self.nodes[q]);
             q += 1;
         }
         x.then(&self.suf[q], m)
@@ -142,15 +203,12 @@ impl Route {
     /// The route `nodes` for worker `w`, folded from start to end.
     pub fn eval_nodes(d: &Data, w: usize, nodes: &[u32], win: &[u8]) -> Segment {
         let m = &d.p.matrix;
+        let held = Self::holds(d, nodes);
         let mut x = d.start_seg[w];
+        let mut pred = None;
         for &node in nodes {
-            let node = node as usize;
-            let s = if node < d.n {
-                d.job_segs[node][win[node] as usize]
-            } else {
-                d.break_segs[w][node - d.n]
-            };
-            x = x.then(&s, m);
+            x = x.then(&Self::seg_of(d, w, held, node, pred, win), m);
+            pred = Some(node);
         }
         x.then(&d.end_seg[w], m)
     }
@@ -290,22 +348,9 @@ impl State {
                 }
             }
             // Breaks the start did not have, placed where they cost least.
-            for (b, had) in has_break.iter().enumerate() {
-                if *had || !nodes.iter().any(|&x| is_job(x)) {
-                    continue;
-                }
-                let node = (d.n + b) as u32;
-                let best = (fixed..=nodes.len())
-                    .map(|p| {
-                        nodes.insert(p, node);
-                        let seg = Route::eval_nodes(d, w, &nodes, &s.win);
-                        nodes.remove(p);
-                        (seg.warp, seg.dur, p)
-                    })
-                    .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
-                if let Some((_, _, p)) = best {
-                    nodes.insert(p, node);
-                }
+            if nodes.iter().any(|&x| is_job(x)) {
+                let missing: Vec<usize> = (0..nb).filter(|&b| !has_break[b]).collect();
+                insert_breaks(d, w, &mut nodes, &s.win, fixed, &missing);
             }
             // Time windows, shift and working time: take out the job whose absence helps
             // most until the route fits.
@@ -382,6 +427,13 @@ impl State {
         if route.nodes.iter().all(|&x| x as usize >= d.n) {
             route.nodes.clear();
         }
+        if route.held && !Route::holds(d, &route.nodes) && !route.nodes.is_empty() {
+            // The job that held the breaks left: they take their time again, where they
+            // cost least.
+            let fixed = d.first_free(route.w);
+            route.nodes.retain(|&x| (x as usize) < d.n);
+            place_breaks(d, route.w, &mut route.nodes, &self.win, fixed);
+        }
         route.update(d, &self.win);
         if route.jobs > 0 && !d.feasible(route.w, &route.full) {
             // Only possible with a matrix that breaks the triangle inequality: leave out the
@@ -400,6 +452,38 @@ impl State {
             } else {
                 self.remove_jobs(d, r, &rest);
             }
+        }
+    }
+}
+
+/// Puts each of worker `w`'s breaks into `nodes` (which has none) where it costs least
+/// (least time warp, then shortest), at positions from `from` on.
+fn place_breaks(d: &Data, w: usize, nodes: &mut Vec<u32>, win: &[u8], from: usize) {
+    let all: Vec<usize> = (0..d.break_segs[w].len()).collect();
+    insert_breaks(d, w, nodes, win, from, &all);
+}
+
+/// Puts the breaks `which` of worker `w` into `nodes` one by one where each costs least.
+fn insert_breaks(
+    d: &Data,
+    w: usize,
+    nodes: &mut Vec<u32>,
+    win: &[u8],
+    from: usize,
+    which: &[usize],
+) {
+    for &b in which {
+        let node = (d.n + b) as u32;
+        let best = (from.min(nodes.len())..=nodes.len())
+            .map(|p| {
+                nodes.insert(p, node);
+                let seg = Route::eval_nodes(d, w, nodes, win);
+                nodes.remove(p);
+                (seg.warp, seg.dur, p)
+            })
+            .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
+        if let Some((_, _, p)) = best {
+            nodes.insert(p, node);
         }
     }
 }

@@ -52,7 +52,7 @@ pub struct BoardQuery {
 
 /// A travel leg before a job.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Leg {
+pub struct BoardLeg {
     /// Leaves the previous place (or home).
     pub depart: DateTime<Utc>,
     /// Arrives.
@@ -81,7 +81,7 @@ pub struct BoardJob {
     /// Window end (latest start).
     pub window_end: DateTime<Utc>,
     /// The trip to it (none for a visit under way or done).
-    pub travel: Option<Leg>,
+    pub travel: Option<BoardLeg>,
     /// Expected arrival.
     pub arrival: DateTime<Utc>,
     /// Expected start.
@@ -96,7 +96,7 @@ pub struct BoardJob {
 
 /// A worker's shift that day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ShiftView {
+pub struct BoardShift {
     /// Start.
     pub start: DateTime<Utc>,
     /// End.
@@ -130,7 +130,7 @@ pub struct BoardWorker {
     /// Skill codes.
     pub skills: Vec<String>,
     /// The shift (none: a day off).
-    pub shift: Option<ShiftView>,
+    pub shift: Option<BoardShift>,
     /// Jobs of the day still to do, in route order.
     pub jobs: Vec<BoardJob>,
     /// Jobs done that day.
@@ -277,7 +277,7 @@ fn row(
         let under_way = o.state == OrderState::InService.as_str();
         let travel = (!under_way).then(|| {
             let seconds = tt.seconds(from, v.at, ready);
-            Leg {
+            BoardLeg {
                 depart: at(t.arrival - seconds),
                 arrive: at(t.arrival),
                 seconds,
@@ -312,7 +312,7 @@ fn row(
         position_source: snap.presence.source.code().into(),
         home: point(snap.home),
         skills: snap.skills.iter().map(|s| s.code.clone()).collect(),
-        shift: snap.shift.map(|s| ShiftView {
+        shift: snap.shift.map(|s| BoardShift {
             start: at(s.start),
             end: at(s.end),
             break_start: s.rest.map(|r| at(r.0)),

@@ -38,6 +38,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An area's day on the board: its workers (state, position, shift, jobs in route order
+         *     with travel legs and expected times), the orders waiting for a worker with their
+         *     urgency, and the orders at risk. At most 200 workers and 500 waiting orders
+         *     (`truncated` says when more matched). A partner's staff see only their workers.
+         */
+        get: operations["admin_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/catalog/areas": {
         parameters: {
             query?: never;
@@ -406,7 +428,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Assigns a worker by hand (派单). */
+        /**
+         * Assigns a worker by hand (派单), or moves an accepted order to another worker (改派).
+         *     The assignment is checked first (late arrival, overlap with a job, missing skill or
+         *     certificate, no shift, past the shift's end, outside the area, daily limit): with
+         *     `dry_run` only the check is answered; with conflicts and no `override_reason` the
+         *     answer is 409 `assign_conflicts`, one entry in `errors` per conflict, nothing changed.
+         */
         post: operations["admin_order_assign"];
         delete?: never;
         options?: never;
@@ -2417,6 +2445,75 @@ export interface components {
              * @description Worker id.
              */
             worker_id: string;
+            /** @description Only check: answer the conflicts and change nothing. */
+            dry_run?: boolean;
+            /**
+             * @description Why the dispatcher assigns despite the conflicts (up to 200 characters); without it
+             *     an assignment with conflicts is refused (409 `assign_conflicts`). Recorded in the
+             *     order's timeline and the audit log.
+             */
+            override_reason?: string | null;
+        };
+        /**
+         * @description A manual assignment: the order (as it is after, or as it is for a dry run) with what
+         *     the check found.
+         */
+        AssignResult: components["schemas"]["AdminOrder"] & {
+            /** @description Whether the order was assigned (false for a dry run). */
+            assigned: boolean;
+            /** @description The conflicts found (overridden, when assigned). */
+            conflicts: components["schemas"]["ConflictView"][];
+            /**
+             * Format: date-time
+             * @description When the worker would arrive.
+             */
+            expected_arrival?: string | null;
+            /**
+             * Format: date-time
+             * @description When the visit would start.
+             */
+            expected_start?: string | null;
+            /**
+             * Format: date-time
+             * @description When it would end.
+             */
+            expected_finish?: string | null;
+        };
+        /** @description An order at risk. */
+        AtRisk: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /**
+             * @description `late_start` (its worker is expected after the window) or `unassigned` (nobody
+             *     has it and the window is near or past).
+             */
+            reason: string;
+            /**
+             * Format: uuid
+             * @description The worker, for `late_start`.
+             */
+            worker_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: int64
+             * @description Seconds after the window (`late_start`) or minutes left before the window starts
+             *     (`unassigned`, negative once it began), in `minutes_left`.
+             */
+            late_by_s?: number | null;
+            /**
+             * Format: int64
+             * @description Minutes until the window starts (`unassigned`).
+             */
+            minutes_left?: number | null;
         };
         /** @description One audit entry. */
         AuditEntry: {
@@ -2452,6 +2549,204 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
+        };
+        /** @description The board of an area's day. */
+        Board: {
+            /** @description Area code. */
+            area: string;
+            /**
+             * Format: date
+             * @description Local date.
+             */
+            date: string;
+            /** @description The time zone. */
+            timezone: string;
+            /**
+             * Format: date-time
+             * @description As of.
+             */
+            now: string;
+            /** @description Workers, by code. */
+            workers: components["schemas"]["BoardWorker"][];
+            /** @description Orders waiting for a worker, by window. */
+            unassigned: components["schemas"]["BoardOrder"][];
+            /** @description Orders at risk, most urgent first. */
+            at_risk: components["schemas"]["AtRisk"][];
+            /** @description Skills of the area's workers and orders (for the filter). */
+            skills: string[];
+            /** @description More workers or orders matched than the board shows. */
+            truncated: boolean;
+        };
+        /** @description A job on a worker's row. */
+        BoardJob: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Its state. */
+            state: string;
+            /** @description Its area. */
+            area_code?: string | null;
+            /** @description Where. */
+            at: components["schemas"]["Point"];
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end (latest start).
+             */
+            window_end: string;
+            travel?: components["schemas"]["BoardLeg"] | null;
+            /**
+             * Format: date-time
+             * @description Expected arrival.
+             */
+            arrival: string;
+            /**
+             * Format: date-time
+             * @description Expected start.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description Expected end.
+             */
+            finish: string;
+            /**
+             * Format: int64
+             * @description Seconds the expected start is after the window (0 when on time).
+             */
+            late_by_s: number;
+            /** @description Skills it needs. */
+            skills: string[];
+        };
+        /** @description A travel leg before a job. */
+        BoardLeg: {
+            /**
+             * Format: date-time
+             * @description Leaves the previous place (or home).
+             */
+            depart: string;
+            /**
+             * Format: date-time
+             * @description Arrives.
+             */
+            arrive: string;
+            /**
+             * Format: int64
+             * @description Travel time, seconds.
+             */
+            seconds: number;
+            /**
+             * Format: double
+             * @description Straight-line distance, km.
+             */
+            km: number;
+        };
+        /** @description An order waiting for a worker. */
+        BoardOrder: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description `pending_dispatch` or `pending_accept` (offered). */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Offered to (pending accept).
+             */
+            worker_id?: string | null;
+            /** @description Where. */
+            at: components["schemas"]["Point"];
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end (latest start).
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /** @description Skills it needs. */
+            skills: string[];
+            /**
+             * @description `late` (past the window), `urgent` (window ends within the hour), `soon` (within
+             *     three hours) or `normal`.
+             */
+            urgency: string;
+        };
+        /** @description A worker's shift that day. */
+        BoardShift: {
+            /**
+             * Format: date-time
+             * @description Start.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description End.
+             */
+            end: string;
+            /**
+             * Format: date-time
+             * @description Break start.
+             */
+            break_start?: string | null;
+            /**
+             * Format: date-time
+             * @description Break end.
+             */
+            break_end?: string | null;
+        };
+        /** @description A worker on the board. */
+        BoardWorker: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Employee code. */
+            code: string;
+            /** @description Name. */
+            name: string;
+            /** @description Their own area. */
+            area_code?: string | null;
+            /**
+             * @description `offline`, `idle` (online, free), `on_the_way`, `in_service` or `resting` (online,
+             *     not taking orders).
+             */
+            state: string;
+            /** @description Where they are as far as the store knows. */
+            position: components["schemas"]["Point"];
+            /** @description `home_base` or `last_job`. */
+            position_source: string;
+            /** @description Home base. */
+            home: components["schemas"]["Point"];
+            /** @description Skill codes. */
+            skills: string[];
+            shift?: components["schemas"]["BoardShift"] | null;
+            /** @description Jobs of the day still to do, in route order. */
+            jobs: components["schemas"]["BoardJob"][];
+            /**
+             * Format: int32
+             * @description Jobs done that day.
+             */
+            done: number;
         };
         /** @description One day of a calendar. */
         CalendarDayView: {
@@ -2627,6 +2922,29 @@ export interface components {
              * @description When.
              */
             committed_at?: string | null;
+        };
+        /** @description One conflict of a manual assignment. */
+        ConflictView: {
+            /**
+             * @description Stable code: `not_active`, `outside_area`, `qualification`, `daily_limit`,
+             *     `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`.
+             */
+            code: string;
+            /** @description What is wrong, for the dispatcher. */
+            message: string;
+            /**
+             * Format: uuid
+             * @description The other order concerned (`overlap`, `delays_job`).
+             */
+            order_id?: string | null;
+            /**
+             * Format: int64
+             * @description How late, seconds (`late_arrival`, `delays_job`) or how far past the shift
+             *     (`past_shift_end`).
+             */
+            late_by_s?: number | null;
+            /** @description The missing skill or certificate (`qualification`). */
+            skill?: string | null;
         };
         /** @description Accept the documents in force (the versions the app showed). */
         ConsentAccept: {
@@ -4809,6 +5127,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_board: {
+        parameters: {
+            query: {
+                /** @description Service area code, e.g. `sh-xuhui`. */
+                area: string;
+                /** @description Local date (YYYY-MM-DD, in the area's time zone); today when absent. */
+                date?: string | null;
+                /** @description Only workers with this skill and orders needing it. */
+                skill?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
                 };
             };
             /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
@@ -7131,7 +7514,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminOrder"];
+                    "application/json": components["schemas"]["AssignResult"];
                 };
             };
             /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */

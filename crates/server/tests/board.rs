@@ -136,7 +136,13 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
         for id in &ids {
             assert!(waiting.contains(&id.as_str()), "{b:?}: {id} not waiting");
         }
-        assert!(board["skills"].as_array().unwrap().iter().any(|s| s == "cleaning"));
+        assert!(
+            board["skills"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s == "cleaning")
+        );
 
         // A dry run for each worker with a shift: nothing changes, conflicts are listed.
         let order = &ids[0];
@@ -146,11 +152,18 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
         for w in workers {
             let id = w["id"].as_str().unwrap();
             let r = app
-                .post(&assign, json!({"worker_id": id, "dry_run": true}), Some(&disp))
+                .post(
+                    &assign,
+                    json!({"worker_id": id, "dry_run": true}),
+                    Some(&disp),
+                )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
             assert_eq!(r.body["assigned"], false);
-            assert_eq!(r.body["state"], "pending_dispatch", "a dry run changes nothing");
+            assert_eq!(
+                r.body["state"], "pending_dispatch",
+                "a dry run changes nothing"
+            );
             let found = codes(&r.body["conflicts"]);
             if found.is_empty() && fits.is_none() && !w["shift"].is_null() {
                 assert!(r.body["expected_start"].is_string(), "{}", r.text);
@@ -237,7 +250,11 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
             )
             .await;
         assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-        assert_eq!(r.body["errors"][0]["field"], "override_reason", "{}", r.text);
+        assert_eq!(
+            r.body["errors"][0]["field"], "override_reason",
+            "{}",
+            r.text
+        );
         let r = app
             .post(
                 &assign2,
@@ -302,11 +319,19 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         for w in r.body["workers"].as_array().unwrap() {
             assert!(
-                w["skills"].as_array().unwrap().iter().any(|s| s == "manicure"),
+                w["skills"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s == "manicure"),
                 "{w}"
             );
         }
-        assert!(r.body["unassigned"].as_array().unwrap().is_empty(), "{}", r.text);
+        assert!(
+            r.body["unassigned"].as_array().unwrap().is_empty(),
+            "{}",
+            r.text
+        );
 
         // Bad input and permissions.
         let r = app
@@ -315,7 +340,10 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
         assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         assert_eq!(r.body["errors"][0]["field"], "area");
         let r = app
-            .get(&format!("/api/v1/admin/board?area={area}&date=tomorrow"), Some(&disp))
+            .get(
+                &format!("/api/v1/admin/board?area={area}&date=tomorrow"),
+                Some(&disp),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         let r = app.get(&board_url, None).await;

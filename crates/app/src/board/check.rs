@@ -56,7 +56,9 @@ fn minutes(s: i64) -> i64 {
 
 fn reason_text(r: &Reason) -> (String, Option<String>) {
     match r {
-        Reason::MissingSkill { skill } => (format!("lacks the skill `{skill}`"), Some(skill.clone())),
+        Reason::MissingSkill { skill } => {
+            (format!("lacks the skill `{skill}`"), Some(skill.clone()))
+        }
         Reason::SkillLevelTooLow {
             skill,
             level,
@@ -132,11 +134,7 @@ pub fn view(c: &Conflict) -> ConflictView {
 }
 
 /// The order as dispatch asks for a worker.
-pub fn request(
-    rows: &load::DayRows,
-    o: &service_order::Model,
-    area: Uuid,
-) -> OrderRequest {
+pub fn request(rows: &load::DayRows, o: &service_order::Model, area: Uuid) -> OrderRequest {
     OrderRequest {
         id: OrderId(o.id),
         at: LatLng::new(o.lat, o.lng),

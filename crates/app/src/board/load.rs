@@ -154,10 +154,7 @@ impl DayRows {
         Some(Shift {
             start: at(s.start),
             end: at(s.end),
-            rest: s
-                .rest
-                .filter(|(a, b)| b > a)
-                .map(|(a, b)| (at(a), at(b))),
+            rest: s.rest.filter(|(a, b)| b > a).map(|(a, b)| (at(a), at(b))),
         })
     }
 
@@ -274,12 +271,14 @@ impl DayRows {
             on_time_rate: None,
             jobs_today: u32::try_from(mine.len()).unwrap_or(u32::MAX),
             earnings_today: 0,
-            daily_limit: w
-                .daily_job_limit
-                .and_then(|l| u32::try_from(l.max(0)).ok()),
+            daily_limit: w.daily_job_limit.and_then(|l| u32::try_from(l.max(0)).ok()),
             partner: w.partner_id,
             shift: self.shift(w.id),
-            jobs: mine.into_iter().filter(|o| to_do(o)).map(visit_of).collect(),
+            jobs: mine
+                .into_iter()
+                .filter(|o| to_do(o))
+                .map(visit_of)
+                .collect(),
         }
     }
 

@@ -263,7 +263,14 @@ fn row(
         end: rows.midnight.timestamp() + 86_400,
         rest: None,
     });
-    let day = Day::new(tt, shift, snap.home, snap.presence.at, &visits, now.timestamp());
+    let day = Day::new(
+        tt,
+        shift,
+        snap.home,
+        snap.presence.at,
+        &visits,
+        now.timestamp(),
+    );
     let (mut ready, mut from) = if now.timestamp() > shift.start {
         (now.timestamp(), snap.presence.at)
     } else {
@@ -344,9 +351,10 @@ pub async fn board(app: &App, scope: Scope, q: &BoardQuery, now: DateTime<Utc>) 
         .filter(service_order::Column::WindowStart.gte(start))
         .filter(service_order::Column::WindowStart.lt(end))
         .filter(service_order::Column::WorkerId.is_not_null())
-        .filter(service_order::Column::State.is_in(
-            daojia_store::repo::slots::ON_A_ROUTE.map(|s| s.as_str()),
-        ))
+        .filter(
+            service_order::Column::State
+                .is_in(daojia_store::repo::slots::ON_A_ROUTE.map(|s| s.as_str())),
+        )
         .all(db)
         .await?;
     let guests: Vec<Uuid> = area_orders.iter().filter_map(|o| o.worker_id).collect();

@@ -3,12 +3,12 @@
 //! the worker (depart, check in, finish, complete).
 
 use super::{By, apply};
+use crate::board::AssignPreview;
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::ids::WorkerId;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, AssignedBy, Order, PaymentMethod};
-use crate::board::AssignPreview;
 use daojia_store::repo::{accounts, orders};
 use uuid::Uuid;
 

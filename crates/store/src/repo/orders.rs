@@ -758,9 +758,11 @@ pub async fn apply_tx(
     now: DateTime<Utc>,
     request_id: Option<&str>,
 ) -> Result<(Outcome, Order), OrderError> {
-    try_apply_in(tx, store, id, actor, &action, now, request_id, None, None, None)
-        .await?
-        .ok_or(OrderError::Busy)
+    try_apply_in(
+        tx, store, id, actor, &action, now, request_id, None, None, None,
+    )
+    .await?
+    .ok_or(OrderError::Busy)
 }
 
 /// A short pause before running a transaction again, without a runtime dependency: yields

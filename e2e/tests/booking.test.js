@@ -124,7 +124,7 @@ test('staff decide an after-sales case as a rework visit at a window from the sl
   const login = await call('POST', '/api/v1/public/auth/staff/login', null, { login: 'admin', password: demo.staffPassword });
   const token = login.access_token;
   const workers = await call('GET', '/api/v1/admin/workers', token);
-  await call('POST', `/api/v1/admin/orders/${id}/assign`, token, { worker_id: workers.items[0].id });
+  await call('POST', `/api/v1/admin/orders/${id}/assign`, token, { worker_id: workers.items[0].id, override_reason: 'e2e: any worker' });
   for (const step of ['check_in', 'finish', 'complete']) await call('POST', `/api/v1/admin/orders/${id}/visit`, token, { step });
   const opened = await call('POST', `/api/v1/admin/orders/${id}/after-sales`, token, { decision: 'open', note: '地板有划痕' });
   assert.equal(opened.state, 'after_sales');

@@ -8,6 +8,7 @@
 //! stable code and, for bad input, the field they concern; the server maps them to
 //! problem documents.
 
+pub mod board;
 pub mod context;
 pub mod customers;
 pub mod error;

@@ -1,6 +1,7 @@
 //! Assignment by a committed route plan (`AssignedBy::Plan`): it gives a waiting order to
-//! a worker like a dispatcher does, and unlike a manual assignment it may move an accepted
-//! order to another worker, but never one under way, and only by staff who dispatch.
+//! a worker like a dispatcher does, and like a dispatcher on the board (`AssignedBy::Manual`,
+//! 改派) it may move an accepted order to another worker, but never one under way, and only
+//! by staff who dispatch.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use daojia_domain::access::Role;
@@ -72,21 +73,29 @@ fn a_plan_assigns_a_waiting_order_and_moves_an_accepted_one() {
         o.apply(d, by_plan(worker(3)), t(3)),
         Ok(Outcome::AlreadyDone)
     );
-    // Another worker: a manual assignment is refused, a plan's moves it.
+    // Another worker: a dispatcher's manual assignment moves it, and so does a plan's; a
+    // grab does not.
     let manual = Action::Assign {
         worker: worker(4),
         by: AssignedBy::Manual,
     };
+    let moved = o.apply(d, manual, t(4));
+    assert!(matches!(moved, Ok(Outcome::Applied(_))), "{moved:?}");
+    assert_eq!((o.state, o.worker), (OrderState::Accepted, Some(worker(4))));
+    let grab = Action::Assign {
+        worker: worker(6),
+        by: AssignedBy::Grab,
+    };
     assert!(matches!(
-        o.apply(d, manual, t(4)),
+        o.apply(Actor::Worker { id: worker(6) }, grab, t(4)),
         Err(TransitionError::InvalidState { .. })
     ));
-    let moved = o.apply(d, by_plan(worker(4)), t(5));
+    let moved = o.apply(d, by_plan(worker(5)), t(5));
     let Ok(Outcome::Applied(e)) = moved else {
         panic!("{moved:?}");
     };
     assert_eq!((e.from, e.to), (OrderState::Accepted, OrderState::Accepted));
-    assert_eq!(o.worker, Some(worker(4)));
+    assert_eq!(o.worker, Some(worker(5)));
 }
 
 #[test]
@@ -103,6 +112,15 @@ fn a_plan_never_moves_an_order_under_way_and_only_dispatchers_commit_one() {
             .is_ok()
     );
     let err = o.apply(d, by_plan(worker(4)), t(4));
+    assert!(
+        matches!(err, Err(TransitionError::InvalidState { .. })),
+        "{err:?}"
+    );
+    let manual = Action::Assign {
+        worker: worker(4),
+        by: AssignedBy::Manual,
+    };
+    let err = o.apply(d, manual, t(4));
     assert!(
         matches!(err, Err(TransitionError::InvalidState { .. })),
         "{err:?}"

@@ -88,7 +88,7 @@ async fn staff_take_an_order_from_payment_to_after_sales() {
         let r = app
             .post(
                 &url("/assign"),
-                json!({"worker_id": uuid::Uuid::now_v7()}),
+                json!({"worker_id": uuid::Uuid::now_v7(), "override_reason": "any worker will do here"}),
                 Some(&dispatcher),
             )
             .await;
@@ -98,7 +98,7 @@ async fn staff_take_an_order_from_payment_to_after_sales() {
         let r = app
             .post(
                 &url("/assign"),
-                json!({"worker_id": worker}),
+                json!({"worker_id": worker, "override_reason": "any worker will do here"}),
                 Some(&dispatcher),
             )
             .await;

@@ -108,7 +108,7 @@ async fn the_queue_shows_unpaid_unassigned_and_late_orders_and_alarms_resolve_on
         let r = app
             .post(
                 &format!("/api/v1/admin/orders/{vid}/assign"),
-                json!({"worker_id": workers.body["items"][0]["id"]}),
+                json!({"worker_id": workers.body["items"][0]["id"], "override_reason": "any worker will do here"}),
                 Some(&dispatcher),
             )
             .await;

@@ -109,7 +109,7 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         let dispatcher = app.staff_token("disp", Role::Dispatcher).await;
         app.post(
             &format!("/api/v1/admin/orders/{fid}/assign"),
-            json!({"worker_id": workers.body["items"][0]["id"]}),
+            json!({"worker_id": workers.body["items"][0]["id"], "override_reason": "any worker will do here"}),
             Some(&dispatcher),
         )
         .await;

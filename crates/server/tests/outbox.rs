@@ -62,7 +62,7 @@ async fn a_worker_assigned_in_the_console_gets_one_text_through_the_relay() {
         let r = app
             .post(
                 &format!("/api/v1/admin/orders/{id}/assign"),
-                json!({"worker_id": worker}),
+                json!({"worker_id": worker, "override_reason": "any worker will do here"}),
                 Some(&dispatcher),
             )
             .await;

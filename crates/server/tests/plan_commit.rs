@@ -372,7 +372,7 @@ async fn a_stale_plan_commits_the_unchanged_orders_and_names_the_others() {
         let r = app
             .post(
                 &format!("/api/v1/admin/orders/{by_hand}/assign"),
-                json!({"worker_id": other}),
+                json!({"worker_id": other, "override_reason": "any worker will do here"}),
                 Some(&disp),
             )
             .await;

@@ -242,7 +242,7 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
         let r = app
             .post(
                 &url(&first_id, "/assign"),
-                json!({"worker_id": worker}),
+                json!({"worker_id": worker, "override_reason": "any worker will do here"}),
                 Some(&dispatcher),
             )
             .await;

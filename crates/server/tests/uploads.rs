@@ -235,7 +235,7 @@ async fn photos_go_with_the_booking_and_the_after_sales_case() {
         let r = app
             .post(
                 &format!("/api/v1/admin/orders/{id}/assign"),
-                json!({"worker_id": workers.body["items"][0]["id"]}),
+                json!({"worker_id": workers.body["items"][0]["id"], "override_reason": "any worker will do here"}),
                 Some(&dispatcher),
             )
             .await;

@@ -35,6 +35,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/onbehalf/OnBehalfPage.vue'),
     meta: { title: 'onBehalf.title', permission: 'order.write' },
   },
+  { path: 'board', name: 'board', component: () => import('./pages/board/BoardPage.vue'), meta: { title: 'board.title', permission: 'dispatch.read' } },
   { path: 'plans', name: 'plans', component: () => import('./pages/plans/PlansPage.vue'), meta: { title: 'plans.title', permission: 'dispatch.read' } },
   { path: 'exceptions', name: 'exceptions', component: () => import('./pages/exceptions/ExceptionsPage.vue'), meta: { title: 'menu.exceptions', permission: 'order.read' } },
   { path: 'catalog', name: 'catalog', component: () => import('./pages/catalog/CatalogPage.vue'), meta: { title: 'catalog.title', permission: 'catalog.read' } },

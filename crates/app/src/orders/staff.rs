@@ -3,12 +3,13 @@
 //! the worker (depart, check in, finish, complete).
 
 use super::{By, apply};
+use crate::board::AssignPreview;
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::ids::WorkerId;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, AssignedBy, Order, PaymentMethod};
-use daojia_store::repo::accounts;
+use daojia_store::repo::{accounts, orders};
 use uuid::Uuid;
 
 /// Records an offline payment: `method` is `cash` or `bank_transfer`, `reference` the
@@ -49,15 +50,37 @@ pub async fn record_payment(
     Ok(apply(app, by, id, action, now, None).await?.1)
 }
 
-/// Gives the order to an active worker directly; a partner's staff only their partner's
-/// orders to their partner's workers.
+/// How a manual assignment went.
+#[derive(Debug, Clone)]
+pub enum Assigned {
+    /// Only checked (`dry_run`): what would go wrong.
+    Preview(AssignPreview),
+    /// Not made: there are conflicts and no reason to override them.
+    Refused(AssignPreview),
+    /// Made (with the conflicts overridden, if any).
+    Done(Box<Order>, AssignPreview),
+}
+
+/// Longest override reason, characters.
+pub const MAX_REASON: usize = 200;
+
+/// Gives the order to an active worker directly, or to another worker than the one who
+/// has it (改派). The conflicts of [`crate::board::check`] (late arrival, overlap, missing
+/// skill or certificate, off shift...) are checked first: with `dry_run` only they are
+/// returned; with conflicts and no `override_reason` nothing changes
+/// ([`Assigned::Refused`]); with one the order is assigned and the reason recorded in the
+/// order's event and the audit entry. A partner's staff only their partner's orders to
+/// their partner's workers.
 pub async fn assign(
     app: &App,
     by: &By,
     id: Uuid,
     worker: Uuid,
+    dry_run: bool,
+    override_reason: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Order> {
+) -> Result<Assigned> {
+    let reason = crate::workers::text("override_reason", override_reason, false, MAX_REASON)?;
     super::visible(app, by, id).await?;
     let w = accounts::worker(app.store.db(), worker)
         .await?
@@ -69,11 +92,33 @@ pub async fn assign(
                 "no active worker with this id",
             )
         })?;
+    let (m, _) = super::visible(app, by, id).await?;
+    let preview = crate::board::check::preview(app, &m, &w, now).await?;
+    if dry_run {
+        return Ok(Assigned::Preview(preview));
+    }
+    if !preview.conflicts.is_empty() && reason.is_none() {
+        return Ok(Assigned::Refused(preview));
+    }
     let action = Action::Assign {
         worker: WorkerId(w.id),
         by: AssignedBy::Manual,
     };
-    Ok(apply(app, by, id, action, now, None).await?.1)
+    let audit = by.audit(id, &action);
+    let (_, order) = orders::apply_noted(
+        &app.store,
+        id,
+        by.actor(),
+        action,
+        now,
+        by.request_id(),
+        audit,
+        None,
+        reason.as_deref(),
+    )
+    .await?;
+    app.wake_relay();
+    Ok(Assigned::Done(Box::new(order), preview))
 }
 
 /// A step of the visit, by name: `depart`, `check_in` (service starts), `finish` (service

@@ -82,13 +82,13 @@ pub enum PaymentMethod {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssignedBy {
-    /// A dispatcher chose them.
+    /// A dispatcher chose them; may move an accepted order from another worker (改派).
     Manual,
     /// They claimed it from the grab pool.
     Grab,
     /// The customer chose them.
     Chosen,
-    /// A dispatcher committed a route plan that gives the order to them. Unlike a manual
+    /// A dispatcher committed a route plan that gives the order to them. Like a manual
     /// assignment, it may move an accepted order from another worker (the commit asks for
     /// that explicitly).
     Plan,
@@ -602,7 +602,9 @@ impl Order {
                         Ok(Step::changed())
                     }
                     Accepted if self.worker == Some(*worker) => Ok(Step::Noop),
-                    Accepted if *by == AssignedBy::Plan => {
+                    // A plan's commit or a dispatcher on the board moves an accepted order
+                    // to another worker (改派).
+                    Accepted if matches!(by, AssignedBy::Plan | AssignedBy::Manual) => {
                         self.worker = Some(*worker);
                         Ok(Step::changed())
                     }

@@ -364,22 +364,90 @@ pub async fn record_payment(
 pub struct AssignRequest {
     /// Worker id.
     pub worker_id: Uuid,
+    /// Only check: answer the conflicts and change nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Why the dispatcher assigns despite the conflicts (up to 200 characters); without it
+    /// an assignment with conflicts is refused (409 `assign_conflicts`). Recorded in the
+    /// order's timeline and the audit log.
+    pub override_reason: Option<String>,
 }
 
-/// Assigns a worker by hand (派单).
+/// A manual assignment: the order (as it is after, or as it is for a dry run) with what
+/// the check found.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssignResult {
+    /// The order.
+    #[serde(flatten)]
+    pub order: AdminOrder,
+    /// Whether the order was assigned (false for a dry run).
+    pub assigned: bool,
+    /// The conflicts found (overridden, when assigned).
+    pub conflicts: Vec<daojia_app::board::ConflictView>,
+    /// When the worker would arrive.
+    pub expected_arrival: Option<DateTime<Utc>>,
+    /// When the visit would start.
+    pub expected_start: Option<DateTime<Utc>>,
+    /// When it would end.
+    pub expected_finish: Option<DateTime<Utc>>,
+}
+
+/// Assigns a worker by hand (派单), or moves an accepted order to another worker (改派).
+/// The assignment is checked first (late arrival, overlap with a job, missing skill or
+/// certificate, no shift, past the shift's end, outside the area, daily limit): with
+/// `dry_run` only the check is answered; with conflicts and no `override_reason` the
+/// answer is 409 `assign_conflicts`, one entry in `errors` per conflict, nothing changed.
 #[utoipa::path(operation_id = "admin_order_assign", post, path = "/api/v1/admin/orders/{id}/assign", tag = "admin", security(("bearer" = ["dispatch.write"])), request_body = AssignRequest,
     params(("id" = Uuid, Path, description = "Order id")),
-    responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+    responses((status = 200, body = AssignResult), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn assign(
     State(state): State<AppState>,
     who: Can<perm::DispatchWrite>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Json(req): Json<AssignRequest>,
-) -> ApiResult<axum::Json<AdminOrder>> {
+) -> ApiResult<axum::Json<AssignResult>> {
+    use cases::staff::Assigned;
     let by = by(&who.staff, &client);
-    cases::staff::assign(&state.app, &by, id, req.worker_id, state.now()).await?;
-    Ok(axum::Json(detail_of(&state, &who.staff, id).await?))
+    let done = cases::staff::assign(
+        &state.app,
+        &by,
+        id,
+        req.worker_id,
+        req.dry_run,
+        req.override_reason.as_deref(),
+        state.now(),
+    )
+    .await?;
+    let (preview, assigned) = match done {
+        Assigned::Preview(p) => (p, false),
+        Assigned::Done(_, p) => (p, true),
+        Assigned::Refused(p) => {
+            let mut e = ApiError::conflict(
+                "assign_conflicts",
+                format!(
+                    "{} conflict(s); check them and give `override_reason` to assign anyway",
+                    p.conflicts.len()
+                ),
+            );
+            for c in &p.conflicts {
+                e.errors.push(crate::http::error::FieldError::new(
+                    "override_reason",
+                    c.code.clone(),
+                    c.message.clone(),
+                ));
+            }
+            return Err(e);
+        }
+    };
+    Ok(axum::Json(AssignResult {
+        order: detail_of(&state, &who.staff, id).await?,
+        assigned,
+        conflicts: preview.conflicts,
+        expected_arrival: preview.arrival,
+        expected_start: preview.start,
+        expected_finish: preview.finish,
+    }))
 }
 
 /// A step of the visit that staff record for the worker.

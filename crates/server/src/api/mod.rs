@@ -4,6 +4,7 @@ pub mod account;
 pub mod addresses;
 pub mod admin;
 pub mod admin_areas;
+pub mod admin_board;
 pub mod admin_callers;
 pub mod admin_catalog;
 pub mod admin_offers;
@@ -70,6 +71,7 @@ use utoipa::{Modify, OpenApi};
         admin_orders::visit, admin_orders::cancel, admin_orders::reschedule, admin_orders::after_sales,
         admin_callers::find, admin_callers::register, admin_callers::slots, admin_callers::place,
         admin_plans::start, admin_plans::list, admin_plans::get, admin_plans::commit,
+        admin_board::get,
         admin_catalog::categories, admin_catalog::create_category, admin_catalog::update_category,
         admin_catalog::items, admin_catalog::item, admin_catalog::skills, admin_catalog::create_item,
         admin_catalog::update_item, admin_catalog::patch_item,
@@ -388,6 +390,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/plans/{id}", get(admin_plans::get))
         .route("/admin/plans/{id}/commit", post(admin_plans::commit))
+        .route("/admin/board", get(admin_board::get))
         .route(
             "/admin/orders",
             // The layer wraps only the methods added before it: POST needs the key, GET not.

@@ -703,6 +703,23 @@ pub async fn apply_checked(
     audit: Option<AuditEntry>,
     slot: Option<SlotClaim<'_>>,
 ) -> Result<(Outcome, Order), OrderError> {
+    apply_noted(store, id, actor, action, now, request_id, audit, slot, None).await
+}
+
+/// Like [`apply_checked`], with a `note` (a dispatcher's reason for overriding conflicts)
+/// recorded as `reason` in the order event's detail and in the audit entry's `after`.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_noted(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    audit: Option<AuditEntry>,
+    slot: Option<SlotClaim<'_>>,
+    note: Option<&str>,
+) -> Result<(Outcome, Order), OrderError> {
     for _ in 0..ATTEMPTS {
         match try_apply(
             store,
@@ -713,6 +730,7 @@ pub async fn apply_checked(
             request_id,
             audit.clone(),
             slot,
+            note,
         )
         .await
         {
@@ -740,9 +758,11 @@ pub async fn apply_tx(
     now: DateTime<Utc>,
     request_id: Option<&str>,
 ) -> Result<(Outcome, Order), OrderError> {
-    try_apply_in(tx, store, id, actor, &action, now, request_id, None, None)
-        .await?
-        .ok_or(OrderError::Busy)
+    try_apply_in(
+        tx, store, id, actor, &action, now, request_id, None, None, None,
+    )
+    .await?
+    .ok_or(OrderError::Busy)
 }
 
 /// A short pause before running a transaction again, without a runtime dependency: yields
@@ -789,9 +809,14 @@ async fn try_apply(
     request_id: Option<&str>,
     audit: Option<AuditEntry>,
     slot: Option<SlotClaim<'_>>,
+    note: Option<&str>,
 ) -> Result<(Outcome, Order), OrderError> {
     let tx = crate::begin(store.db()).await?;
-    match try_apply_in(&tx, store, id, actor, action, now, request_id, audit, slot).await {
+    match try_apply_in(
+        &tx, store, id, actor, action, now, request_id, audit, slot, note,
+    )
+    .await
+    {
         Ok(Some(done)) => {
             tx.commit().await?;
             Ok(done)
@@ -824,6 +849,7 @@ async fn try_apply_in(
     request_id: Option<&str>,
     audit: Option<AuditEntry>,
     slot: Option<SlotClaim<'_>>,
+    note: Option<&str>,
 ) -> Result<Option<(Outcome, Order)>, OrderError> {
     // The lock comes first: on SQLite a transaction that has read cannot start writing
     // once another has written.
@@ -960,7 +986,7 @@ async fn try_apply_in(
     if updated.rows_affected != 1 {
         return Err(OrderError::Busy);
     }
-    insert_event(tx, id, actor, &event, request_id).await?;
+    insert_event(tx, id, actor, &event, request_id, note).await?;
     emit(
         tx,
         &order,
@@ -979,7 +1005,11 @@ async fn try_apply_in(
     }
     if let Some(mut entry) = audit {
         entry.before = Some(audit_view(&snapshot));
-        entry.after = Some(audit_view(&order));
+        let mut after = audit_view(&order);
+        if let (Some(n), Some(obj)) = (note, after.as_object_mut()) {
+            obj.insert("reason".into(), n.into());
+        }
+        entry.after = Some(after);
         super::audit::record(store, tx, entry, now).await?;
     }
     Ok(Some((Outcome::Applied(event), order)))
@@ -991,8 +1021,19 @@ async fn insert_event(
     actor: Actor,
     e: &Event,
     request_id: Option<&str>,
+    note: Option<&str>,
 ) -> Result<(), DbErr> {
     let (actor_type, actor_id) = actor_columns(actor);
+    let detail = match note {
+        None => json(&e.action),
+        Some(n) => {
+            let mut v = serde_json::to_value(&e.action).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("reason".into(), n.into());
+            }
+            v.to_string()
+        }
+    };
     order_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order_id),
@@ -1003,7 +1044,7 @@ async fn insert_event(
         from_state: Set(Some(e.from.as_str().into())),
         to_state: Set(e.to.as_str().into()),
         action: Set(e.action.name().into()),
-        detail: Set(json(&e.action)),
+        detail: Set(detail),
         paid_fen: Set(e.money.paid.as_fen()),
         refunded_fen: Set(e.money.refunded.as_fen()),
         fee_fen: Set(e.money.fee.as_fen()),

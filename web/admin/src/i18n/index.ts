@@ -1,4 +1,6 @@
 import { createAppI18n } from '@daojia/shared';
+import { boardEn } from './board.en';
+import { boardZhCN } from './board.zh-CN';
 import { catalogEn } from './catalog.en';
 import { catalogZhCN } from './catalog.zh-CN';
 import { en } from './en';
@@ -8,5 +10,5 @@ import { plansEn } from './plans.en';
 import { plansZhCN } from './plans.zh-CN';
 import { zhCN } from './zh-CN';
 
-export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN }, en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn } };
+export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN }, en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn } };
 export const i18n = createAppI18n(messages);

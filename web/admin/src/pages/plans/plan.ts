@@ -4,6 +4,7 @@
  * assignment, and the reason keys. Pure functions, tested in `tests/plans.test.ts`.
  */
 import type { components } from '@daojia/shared';
+import { scaleAround, type Scale } from '../../components/day/timeline';
 
 export type PlanStatus = components['schemas']['PlanStatus'];
 export type PlanResult = components['schemas']['PlanResult'];
@@ -12,63 +13,14 @@ export type PlanStop = components['schemas']['PlanStop'];
 export type PlanLeftOut = components['schemas']['PlanLeftOut'];
 export type PlanTotals = components['schemas']['PlanTotals'];
 
-/** Colours told apart on a map and in a row, one per route in order; they repeat after 12. */
-export const PALETTE = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#17becf',
-  '#bcbd22',
-  '#7f7f7f',
-  '#3949ab',
-  '#00897b',
-];
-
-export function colorOf(index: number): string {
-  return PALETTE[((index % PALETTE.length) + PALETTE.length) % PALETTE.length];
-}
+export { PALETTE, colorOf, hourTicks, span, type Scale } from '../../components/day/timeline';
 
 /** The reasons the server gives for an order left out. */
 export const REASONS = ['no_worker_with_skills', 'capacity', 'window_unreachable', 'shift_too_short', 'max_jobs', 'fleet_full'] as const;
 
 /** Where the timeline starts and ends (ms), whole hours around every route's day. */
-export interface Scale {
-  start: number;
-  end: number;
-}
-
-const HOUR = 3_600_000;
-
 export function timelineScale(routes: PlanRoute[]): Scale | null {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const r of routes) {
-    lo = Math.min(lo, Date.parse(r.departure), ...r.stops.map((s) => Date.parse(s.arrival)));
-    hi = Math.max(hi, Date.parse(r.back), ...r.stops.map((s) => Date.parse(s.finish)));
-  }
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
-  const start = Math.floor(lo / HOUR) * HOUR;
-  const end = Math.max(start + HOUR, Math.ceil(hi / HOUR) * HOUR);
-  return { start, end };
-}
-
-/** Left edge and width of `[from, to]` on the scale, in % of its length. */
-export function span(from: string, to: string, scale: Scale): { left: number; width: number } {
-  const len = scale.end - scale.start;
-  const a = Math.min(Math.max(Date.parse(from), scale.start), scale.end);
-  const b = Math.min(Math.max(Date.parse(to), a), scale.end);
-  return { left: ((a - scale.start) / len) * 100, width: ((b - a) / len) * 100 };
-}
-
-/** The hours marked on the scale (ms), one per hour from its start. */
-export function hourTicks(scale: Scale): number[] {
-  const out: number[] = [];
-  for (let t = scale.start; t <= scale.end; t += HOUR) out.push(t);
-  return out;
+  return scaleAround(routes.flatMap((r) => [r.departure, r.back, ...r.stops.flatMap((s) => [s.arrival, s.finish])]));
 }
 
 /** One line of the plan-against-now table. */

@@ -9,6 +9,7 @@
 //! problem documents.
 
 pub mod context;
+pub mod dispatch;
 pub mod error;
 pub mod orders;
 pub mod outbox;

@@ -121,7 +121,10 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
 
 /// A living city: every active worker is online and taking orders at the start (the
 /// worker app switches them), so automatic dispatch has someone to offer to.
-async fn online(state: &crate::state::AppState, now: chrono::DateTime<Utc>) -> Result<(), DemoError> {
+async fn online(
+    state: &crate::state::AppState,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DemoError> {
     use sea_orm::sea_query::Expr;
     worker::Entity::update_many()
         .col_expr(worker::Column::Online, Expr::value(true))

@@ -42,7 +42,9 @@ async fn city(b: daojia_store::testing::Backend) -> City {
     let app = TestApp::with_config(b, config()).await;
     let relay = daojia_server::relay(&app.state);
     relay.register(app.state.now()).await.unwrap();
-    let loaded = daojia_server::demo::load(&app.state.store, 8).await.unwrap();
+    let loaded = daojia_server::demo::load(&app.state.store, 8)
+        .await
+        .unwrap();
     let login = app
         .otp_login(&loaded.sample_customer_phone, "customer")
         .await;
@@ -146,7 +148,12 @@ async fn worker_token(c: &City, id: Uuid) -> String {
         .unwrap()
         .unwrap();
     let city = daojia_demo::city(c.seed);
-    let phone = &city.workers.iter().find(|x| x.code == w.code).unwrap().phone;
+    let phone = &city
+        .workers
+        .iter()
+        .find(|x| x.code == w.code)
+        .unwrap()
+        .phone;
     let login = c.app.otp_login(phone, "worker").await;
     login["access_token"].as_str().unwrap().to_string()
 }
@@ -163,12 +170,19 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
         drain(&c.relay, app.state.now()).await;
         let o = order(app, id).await;
         assert_eq!(o.state, "pending_accept", "{b:?}");
-        assert_eq!(o.worker_id, Some(ranked[0]), "{b:?}: the best is offered first");
+        assert_eq!(
+            o.worker_id,
+            Some(ranked[0]),
+            "{b:?}: the best is offered first"
+        );
 
         // The explanation is stored and returned.
         let dispatcher = app.staff_token("disp", Role::Dispatcher).await;
         let h = app
-            .get(&format!("/api/v1/admin/orders/{id}/dispatch"), Some(&dispatcher))
+            .get(
+                &format!("/api/v1/admin/orders/{id}/dispatch"),
+                Some(&dispatcher),
+            )
             .await;
         assert_eq!(h.status, StatusCode::OK, "{}", h.text);
         let d = &h.body["decisions"][0];
@@ -209,10 +223,17 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
         let o = order(app, id).await;
         assert_eq!(o.state, "pending_accept", "{b:?}");
         let second = o.worker_id.unwrap();
-        assert_ne!(second, ranked[0], "{b:?}: a worker who declined is not asked again");
+        assert_ne!(
+            second, ranked[0],
+            "{b:?}: a worker who declined is not asked again"
+        );
         // Answering a closed offer changes nothing.
         let r = app
-            .post(&format!("/api/v1/worker/offers/{offer1}/accept"), json!({}), Some(&w1))
+            .post(
+                &format!("/api/v1/worker/offers/{offer1}/accept"),
+                json!({}),
+                Some(&w1),
+            )
             .await;
         assert_problem(&r, StatusCode::CONFLICT, "offer_rejected");
 
@@ -222,10 +243,18 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
         let offer2 = mine.body[0]["id"].as_str().unwrap().to_string();
         app.advance(Duration::seconds(180));
         let r = app
-            .post(&format!("/api/v1/worker/offers/{offer2}/accept"), json!({}), Some(&w2))
+            .post(
+                &format!("/api/v1/worker/offers/{offer2}/accept"),
+                json!({}),
+                Some(&w2),
+            )
             .await;
         assert_problem(&r, StatusCode::CONFLICT, "offer_expired");
-        assert_eq!(order(app, id).await.state, "pending_accept", "nothing changed");
+        assert_eq!(
+            order(app, id).await.state,
+            "pending_accept",
+            "nothing changed"
+        );
         daojia_server::jobs::tick(&app.state, "test").await.unwrap();
         assert_eq!(order(app, id).await.state, "pending_dispatch", "{b:?}");
         // Two offers made: the grab pool and the exceptions queue.
@@ -233,7 +262,10 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
         let o = order(app, id).await;
         assert_eq!(o.state, "pending_dispatch", "{b:?}");
         let h = app
-            .get(&format!("/api/v1/admin/orders/{id}/dispatch"), Some(&dispatcher))
+            .get(
+                &format!("/api/v1/admin/orders/{id}/dispatch"),
+                Some(&dispatcher),
+            )
             .await;
         let decisions = h.body["decisions"].as_array().unwrap();
         assert_eq!(decisions.len(), 3, "{}", h.text);
@@ -247,8 +279,11 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
         assert_eq!(statuses, ["rejected", "expired"]);
         assert!(h.body["grab_pool_since"].is_string());
         let second_rejections = decisions[1]["explanation"]["rejected"].as_array().unwrap();
-        assert!(second_rejections.iter().any(|r| r["worker"] == json!(ranked[0])
-            && r["reason"]["code"] == "declined"));
+        assert!(
+            second_rejections
+                .iter()
+                .any(|r| r["worker"] == json!(ranked[0]) && r["reason"]["code"] == "declined")
+        );
         let ex = app.get("/api/v1/admin/exceptions", Some(&dispatcher)).await;
         assert!(
             ex.body
@@ -280,20 +315,34 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
             pool.text
         );
         let r = app
-            .post(&format!("/api/v1/worker/grab-pool/{id}/claim"), json!({}), Some(&w3))
+            .post(
+                &format!("/api/v1/worker/grab-pool/{id}/claim"),
+                json!({}),
+                Some(&w3),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["state"], "accepted");
         let w4 = worker_token(&c, others[1]).await;
         let r = app
-            .post(&format!("/api/v1/worker/grab-pool/{id}/claim"), json!({}), Some(&w4))
+            .post(
+                &format!("/api/v1/worker/grab-pool/{id}/claim"),
+                json!({}),
+                Some(&w4),
+            )
             .await;
         assert_problem(&r, StatusCode::CONFLICT, "order_taken");
         let o = order(app, id).await;
-        assert_eq!((o.state.as_str(), o.worker_id), ("accepted", Some(others[0])));
+        assert_eq!(
+            (o.state.as_str(), o.worker_id),
+            ("accepted", Some(others[0]))
+        );
         drain(&c.relay, app.state.now()).await;
         let h = app
-            .get(&format!("/api/v1/admin/orders/{id}/dispatch"), Some(&dispatcher))
+            .get(
+                &format!("/api/v1/admin/orders/{id}/dispatch"),
+                Some(&dispatcher),
+            )
             .await;
         assert!(h.body["grab_pool_since"].is_null(), "{}", h.text);
     }
@@ -327,7 +376,10 @@ async fn suspended_and_full_workers_are_never_offered() {
         assert_eq!(o.worker_id, Some(ranked[2]), "{b:?}");
         let dispatcher = app.staff_token("disp", Role::Dispatcher).await;
         let h = app
-            .get(&format!("/api/v1/admin/orders/{id}/dispatch"), Some(&dispatcher))
+            .get(
+                &format!("/api/v1/admin/orders/{id}/dispatch"),
+                Some(&dispatcher),
+            )
             .await;
         let rejected = h.body["decisions"][0]["explanation"]["rejected"]
             .as_array()
@@ -339,7 +391,12 @@ async fn suspended_and_full_workers_are_never_offered() {
                 .find(|r| r["worker"] == json!(w))
                 .map(|r| r["reason"]["code"].as_str().unwrap().to_string())
         };
-        assert_eq!(code_of(ranked[0]).as_deref(), Some("suspended"), "{}", h.text);
+        assert_eq!(
+            code_of(ranked[0]).as_deref(),
+            Some("suspended"),
+            "{}",
+            h.text
+        );
         assert_eq!(
             code_of(ranked[1]).as_deref(),
             Some("daily_limit_reached"),

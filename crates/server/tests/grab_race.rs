@@ -6,14 +6,14 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{Duration, NaiveTime};
+use chrono::{Datelike, Duration, NaiveTime};
 use common::{TestApp, backends, test_config};
 use daojia_app::dispatch::{Mode, auto::Step};
 use daojia_dispatch::matching::grab_pool;
 use daojia_domain::access::Role;
-use daojia_store::entity::{order_event, worker};
+use daojia_store::entity::{order_event, worker, worker_shift, worker_skill};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -25,7 +25,13 @@ async fn fifty_concurrent_claims_make_one_winner() {
         cfg.dispatch.grab_radius_km = 60.0;
         let app = TestApp::with_config(b, cfg).await;
         let db = app.state.store.db();
-        let loaded = daojia_server::demo::load(&app.state.store, 8).await.unwrap();
+        let loaded = daojia_server::demo::load(&app.state.store, 8)
+            .await
+            .unwrap();
+        // The demo city has 40 workers: ten more.
+        for i in 0..10 {
+            app.enrol_worker(&format!("1370001{i:04}")).await;
+        }
         // Online but pausing offers: nobody can be offered the order, so it goes straight to
         // the grab pool, where pausing offers does not matter.
         worker::Entity::update_many()
@@ -41,7 +47,10 @@ async fn fifty_concurrent_claims_make_one_winner() {
         let token = login["access_token"].as_str().unwrap().to_string();
         let me = app.get("/api/v1/customer/me", Some(&token)).await;
         let cid: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-        let address = daojia_store::repo::accounts::addresses(db, cid).await.unwrap()[0].id;
+        let address = daojia_store::repo::accounts::addresses(db, cid)
+            .await
+            .unwrap()[0]
+            .id;
         let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
         let start = date
             .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap())
@@ -68,6 +77,54 @@ async fn fifty_concurrent_claims_make_one_winner() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // Everyone of the city can do it and works that day, so all 50 claimants are
+        // eligible and the race is real.
+        let row = daojia_store::repo::orders::get(db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let skills: Vec<String> = serde_json::from_str(row.skills.as_deref().unwrap()).unwrap();
+        let weekday = date.weekday().num_days_from_monday() as i16;
+        let all = worker::Entity::find()
+            .filter(worker::Column::Status.eq("active"))
+            .all(db)
+            .await
+            .unwrap();
+        worker_shift::Entity::delete_many()
+            .filter(worker_shift::Column::Weekday.eq(weekday))
+            .exec(db)
+            .await
+            .unwrap();
+        worker_skill::Entity::delete_many()
+            .filter(worker_skill::Column::Skill.is_in(skills.clone()))
+            .exec(db)
+            .await
+            .unwrap();
+        for w in &all {
+            worker_shift::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                worker_id: Set(w.id),
+                weekday: Set(weekday),
+                start_minute: Set(7 * 60),
+                end_minute: Set(21 * 60),
+                break_start_minute: Set(None),
+                break_end_minute: Set(None),
+            }
+            .insert(db)
+            .await
+            .unwrap();
+            for s in &skills {
+                worker_skill::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    worker_id: Set(w.id),
+                    skill: Set(s.clone()),
+                    level: Set(3),
+                }
+                .insert(db)
+                .await
+                .unwrap();
+            }
+        }
         let a = app.state.app.clone();
         let now = app.state.now();
         let step = daojia_app::dispatch::auto::step(&a, id, now).await.unwrap();
@@ -87,7 +144,7 @@ async fn fifty_concurrent_claims_make_one_winner() {
             .map(|c| c.worker.0)
             .take(50)
             .collect();
-        assert!(eligible.len() >= 20, "{b:?}: {} eligible", eligible.len());
+        assert_eq!(eligible.len(), 50, "{b:?}: {} eligible", eligible.len());
         let mut claimants = eligible.clone();
         let others: Vec<Uuid> = l
             .pool
@@ -134,9 +191,19 @@ async fn fifty_concurrent_claims_make_one_winner() {
         }
         assert_eq!(winners.len(), 1, "{b:?}: {winners:?}");
         assert!(eligible.contains(&winners[0]));
-        assert_eq!(taken, eligible.len() - 1, "{b:?}: every other eligible worker was told");
-        let o = daojia_store::repo::orders::get(db, id).await.unwrap().unwrap();
-        assert_eq!((o.state.as_str(), o.worker_id), ("accepted", Some(winners[0])));
+        assert_eq!(
+            taken,
+            eligible.len() - 1,
+            "{b:?}: every other eligible worker was told"
+        );
+        let o = daojia_store::repo::orders::get(db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (o.state.as_str(), o.worker_id),
+            ("accepted", Some(winners[0]))
+        );
         let assigns = order_event::Entity::find()
             .filter(order_event::Column::OrderId.eq(id))
             .filter(order_event::Column::Action.eq("assign"))

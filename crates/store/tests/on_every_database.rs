@@ -825,9 +825,11 @@ async fn concurrent_read_then_write_transactions_all_commit_on_sqlite() {
     let t = TestDb::new(Backend::Sqlite).await;
     let db = t.store.db().clone();
     let sql = |s: &str| Statement::from_string(db.get_database_backend(), s.to_string());
-    db.execute_raw(sql("CREATE TABLE tx_probe (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
-        .await
-        .unwrap();
+    db.execute_raw(sql(
+        "CREATE TABLE tx_probe (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+    ))
+    .await
+    .unwrap();
     db.execute_raw(sql("INSERT INTO tx_probe (id, n) VALUES (1, 0)"))
         .await
         .unwrap();
@@ -843,8 +845,11 @@ async fn concurrent_read_then_write_transactions_all_commit_on_sqlite() {
                 .expect("the row");
             let n: i64 = row.try_get("", "n")?;
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            tx.execute_raw(sql(format!("UPDATE tx_probe SET n = {} WHERE id = 1", n + 1)))
-                .await?;
+            tx.execute_raw(sql(format!(
+                "UPDATE tx_probe SET n = {} WHERE id = 1",
+                n + 1
+            )))
+            .await?;
             tx.commit().await?;
             Ok::<_, sea_orm::DbErr>(())
         }));

@@ -177,8 +177,16 @@ async fn answer(
         let actor = Actor::Worker {
             id: WorkerId(worker_id),
         };
-        match orders::apply_tx(&tx, &app.store, offer.order_id, actor, action.clone(), now, None)
-            .await
+        match orders::apply_tx(
+            &tx,
+            &app.store,
+            offer.order_id,
+            actor,
+            action.clone(),
+            now,
+            None,
+        )
+        .await
         {
             Ok((_, order)) => {
                 tx.commit().await?;
@@ -215,7 +223,16 @@ pub async fn accept(app: &App, worker_id: Uuid, id: Uuid, now: DateTime<Utc>) ->
             "go online in the app to accept orders",
         ));
     }
-    answer(app, worker_id, id, status::ACCEPTED, None, Action::Accept, now).await
+    answer(
+        app,
+        worker_id,
+        id,
+        status::ACCEPTED,
+        None,
+        Action::Accept,
+        now,
+    )
+    .await
 }
 
 /// The worker declines the offered order, with a reason (1–200 characters); it is offered
@@ -238,5 +255,14 @@ pub async fn reject(
     let action = Action::Reject {
         reason: reason.to_string(),
     };
-    answer(app, worker_id, id, status::REJECTED, Some(reason), action, now).await
+    answer(
+        app,
+        worker_id,
+        id,
+        status::REJECTED,
+        Some(reason),
+        action,
+        now,
+    )
+    .await
 }

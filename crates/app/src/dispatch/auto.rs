@@ -16,10 +16,10 @@ use daojia_domain::ids::WorkerId;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Action, Actor, Outcome};
 use daojia_store::entity::{order_alarm, service_order};
+use daojia_store::repo::alarms;
 use daojia_store::repo::dispatch::{self as rows, NewDecision, job_kind, status};
 use daojia_store::repo::jobs::{self, NewJob};
 use daojia_store::repo::orders::{self, OrderError};
-use daojia_store::repo::alarms;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 

@@ -112,7 +112,12 @@ fn taken() -> Error {
 }
 
 /// `worker_id` claims order `order_id` from the grab pool; the first valid claim wins.
-pub async fn claim(app: &App, worker_id: Uuid, order_id: Uuid, now: DateTime<Utc>) -> Result<Order> {
+pub async fn claim(
+    app: &App,
+    worker_id: Uuid,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Order> {
     let db = app.store.db();
     for _ in 0..8 {
         let Some(entry) = rows::grab_entry(db, order_id).await? else {
@@ -131,15 +136,9 @@ pub async fn claim(app: &App, worker_id: Uuid, order_id: Uuid, now: DateTime<Utc
         let loaded = load_with(app, order_id, Some(worker_id), now)
             .await?
             .ok_or(Error::NotFound("order"))?;
-        let me = loaded
-            .pool
-            .get(WorkerId(worker_id))
-            .ok_or_else(|| {
-                Error::conflict(
-                    "not_eligible",
-                    "you do not work in this order's city",
-                )
-            })?;
+        let me = loaded.pool.get(WorkerId(worker_id)).ok_or_else(|| {
+            Error::conflict("not_eligible", "you do not work in this order's city")
+        })?;
         let settings = app
             .settings
             .dispatch

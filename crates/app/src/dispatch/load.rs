@@ -217,22 +217,16 @@ async fn snapshots(
     }
     let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
     // Shifts (template and exceptions) and the day's visits, as slot search reads them.
-    let mut days: HashMap<Uuid, (Shift, Vec<Visit>)> = slots::load_days(
-        db,
-        pool_codes,
-        tz,
-        date,
-        1,
-        Some(order_id),
-    )
-    .await?
-    .pop()
-    .map(|(_, ws, _)| {
-        ws.into_iter()
-            .map(|d| (d.worker, (d.shift, d.visits)))
-            .collect()
-    })
-    .unwrap_or_default();
+    let mut days: HashMap<Uuid, (Shift, Vec<Visit>)> =
+        slots::load_days(db, pool_codes, tz, date, 1, Some(order_id))
+            .await?
+            .pop()
+            .map(|(_, ws, _)| {
+                ws.into_iter()
+                    .map(|d| (d.worker, (d.shift, d.visits)))
+                    .collect()
+            })
+            .unwrap_or_default();
     let mut levels: HashMap<Uuid, Vec<Skill>> = HashMap::new();
     for s in worker_skill::Entity::find()
         .filter(worker_skill::Column::WorkerId.is_in(ids.clone()))
@@ -326,9 +320,7 @@ async fn snapshots(
             on_time_rate: on_time.get(&w.id).copied(),
             jobs_today: u32::try_from(mine.len()).unwrap_or(u32::MAX),
             earnings_today,
-            daily_limit: w
-                .daily_job_limit
-                .and_then(|l| u32::try_from(l.max(0)).ok()),
+            daily_limit: w.daily_job_limit.and_then(|l| u32::try_from(l.max(0)).ok()),
             partner: w.partner_id,
             shift,
             jobs,

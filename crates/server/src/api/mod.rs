@@ -402,10 +402,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/worker/offers/{id}/accept", post(dispatch::accept))
         .route("/worker/offers/{id}/reject", post(dispatch::reject))
         .route("/worker/grab-pool", get(dispatch::grab_pool))
-        .route(
-            "/worker/grab-pool/{order_id}/claim",
-            post(dispatch::claim),
-        )
+        .route("/worker/grab-pool/{order_id}/claim", post(dispatch::claim))
         .route("/admin/orders/{id}/visit", post(admin_orders::visit))
         .route("/admin/orders/{id}/cancel", post(admin_orders::cancel))
         .route(

@@ -431,6 +431,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order's automatic-dispatch decisions with their explanations, and its offers. */
+        get: operations["admin_order_dispatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{id}/payments": {
         parameters: {
             query?: never;
@@ -1759,6 +1776,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/grab-pool": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The grab pool's orders the worker qualifies for and is near enough to, nearest first,
+         *     then by window.
+         */
+        get: operations["worker_grab_pool"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/grab-pool/{order_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claims an order from the grab pool; the first valid claim wins. Others get a 409
+         *     problem: `order_taken`, `not_in_grab_pool`, or `not_eligible` (with the reason code).
+         */
+        post: operations["worker_grab_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me": {
         parameters: {
             query?: never;
@@ -1844,6 +1901,61 @@ export interface paths {
         /** Goes online or offline, and switches between taking orders (接单) and rest (休息). */
         put: operations["workers_set_presence"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's open offers, oldest first. */
+        get: operations["worker_offers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/offers/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accepts an offer. Expired, withdrawn (given to someone else, cancelled) or answered
+         *     offers, and a worker offline, are 409 problems (`offer_expired`, `offer_withdrawn`,
+         *     `offer_accepted`, `offer_rejected`, `worker_offline`) and change nothing.
+         */
+        post: operations["worker_offer_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/offers/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Declines an offer with a reason; the order is offered to the next worker. */
+        post: operations["worker_offer_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2267,6 +2379,24 @@ export interface components {
             reason: string;
             /** @description Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`. */
             photo_ids?: string[];
+        };
+        /** @description The order after the worker's answer or claim. */
+        AnsweredOrder: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /**
+             * @description Its state now (`accepted` after an accept or a claim, `pending_dispatch` after a
+             *     rejection).
+             */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Its worker now.
+             */
+            worker_id?: string | null;
         };
         /** @description One worker's row in an area calendar. */
         AreaCalendarRow: {
@@ -2764,6 +2894,57 @@ export interface components {
             /** @description Windows in time order, from the area's opening to its closing. */
             windows: components["schemas"]["WindowView"][];
         };
+        /** @description One decision of automatic dispatch. */
+        DecisionView: {
+            /**
+             * Format: uuid
+             * @description The decision.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description The policy (`engine`). */
+            policy: string;
+            /**
+             * Format: uuid
+             * @description The worker chosen, if any.
+             */
+            worker_id?: string | null;
+            /** @description `offered`, `grab_pool`, `exception` or `grab_pool_exception`. */
+            outcome: string;
+            /**
+             * Format: int32
+             * @description Feasible workers found.
+             */
+            candidates: number;
+            /**
+             * Format: int32
+             * @description Workers examined and rejected.
+             */
+            rejected: number;
+            /**
+             * @description The engine's explanation: `ranked` (candidates best first, each with `worker`,
+             *     `score`, `terms` [`kind`, `value`, `normalised`, `weight`, `points`], `distance_m`,
+             *     `arrival`, `start`, `finish`, `position`), `rejected` (`worker`, `reason` with a
+             *     stable `code`), `unexamined`.
+             */
+            explanation: Record<string, never>;
+        };
+        /** @description An order's dispatch history. */
+        DispatchHistory: {
+            /** @description Decisions, oldest first. */
+            decisions: components["schemas"]["DecisionView"][];
+            /** @description Offers, oldest first. */
+            offers: components["schemas"]["OfferHistoryView"][];
+            /**
+             * Format: date-time
+             * @description In the grab pool since, if it waits there.
+             */
+            grab_pool_since?: string | null;
+        };
         /** @description One document's consent. */
         DocumentConsentView: {
             /** @description `privacy` or `terms`. */
@@ -3051,6 +3232,99 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Initial password: at least 8 characters, not only digits. */
             password: string;
+        };
+        /** @description One offer and its answer. */
+        OfferHistoryView: {
+            /**
+             * Format: uuid
+             * @description The offer.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description To whom.
+             */
+            worker_id: string;
+            /**
+             * Format: uuid
+             * @description The decision behind it (none for an offer the demo made).
+             */
+            decision_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Sent.
+             */
+            sent_at: string;
+            /**
+             * Format: date-time
+             * @description Deadline.
+             */
+            expires_at: string;
+            /** @description `open`, `accepted`, `rejected`, `expired` or `withdrawn`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description Answered (or expired, withdrawn) at.
+             */
+            answered_at?: string | null;
+            /** @description The worker's reason for declining. */
+            reason?: string | null;
+        };
+        /** @description An open offer in the worker app (派单邀请). */
+        OfferView: {
+            /**
+             * Format: uuid
+             * @description The offer (to accept or reject).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description The order's number. */
+            order_no: string;
+            /** @description What is ordered (item names). */
+            items: string[];
+            /**
+             * Format: date-time
+             * @description Start window: earliest start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Start window: latest start.
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /**
+             * Format: double
+             * @description Straight-line distance from the worker, metres.
+             */
+            distance_m: number;
+            /**
+             * Format: int64
+             * @description What the order pays, 分.
+             */
+            amount_fen: number;
+            /** @description The area's code. */
+            area_code?: string | null;
+            /** @description The address, masked until the offer is accepted. */
+            address: string;
+            /**
+             * Format: date-time
+             * @description When the offer was sent.
+             */
+            sent_at: string;
+            /**
+             * Format: date-time
+             * @description The deadline (for a countdown); unanswered, it goes to the next worker.
+             */
+            expires_at: string;
         };
         /** @description Whether an item is offered in an area. */
         Offered: {
@@ -3925,6 +4199,50 @@ export interface components {
             /** @description Rings of `[lng, lat]` pairs; the first is the outer ring. */
             coordinates: number[][][];
         };
+        /** @description An order in the grab pool (抢单池). */
+        PooledView: {
+            /**
+             * Format: uuid
+             * @description The order (to claim).
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description What is ordered (item names). */
+            items: string[];
+            /**
+             * Format: date-time
+             * @description Start window: earliest start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Start window: latest start.
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /**
+             * Format: double
+             * @description Straight-line distance from the worker, metres.
+             */
+            distance_m: number;
+            /**
+             * Format: int64
+             * @description What the order pays, 分.
+             */
+            amount_fen: number;
+            /** @description The area's code. */
+            area_code: string;
+            /**
+             * Format: date-time
+             * @description In the pool since.
+             */
+            since: string;
+        };
         /** @description A presence change. */
         PresenceRequest: {
             /** @description Online. */
@@ -4082,6 +4400,11 @@ export interface components {
         RefreshRequest: {
             /** @description The refresh token from the last pair (each is good for one use). */
             refresh_token: string;
+        };
+        /** @description Why the worker declines. */
+        RejectRequest: {
+            /** @description The reason, 1–200 characters. */
+            reason: string;
         };
         /** @description The certificate kinds a service item requires. */
         RequiredCertificates: {
@@ -7309,6 +7632,76 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_dispatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchHistory"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14091,6 +14484,134 @@ export interface operations {
             };
         };
     };
+    worker_grab_pool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PooledView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_grab_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnsweredOrder"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     worker_me: {
         parameters: {
             query?: never;
@@ -14497,6 +15018,244 @@ export interface operations {
             };
             /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_offers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_offer_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnsweredOrder"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_offer_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnsweredOrder"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

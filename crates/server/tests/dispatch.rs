@@ -202,6 +202,25 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
         assert_eq!(mine.body[0]["order_id"], json!(id));
         assert!(mine.body[0]["address"].as_str().unwrap().contains('*'));
         assert!(mine.body[0]["expires_at"].is_string());
+        // Offline, the worker cannot accept; nothing changes.
+        let offline = app
+            .call(
+                axum::http::Method::PUT,
+                "/api/v1/worker/me/presence",
+                Some(json!({"online": false, "accepting": false})),
+                Some(&w1),
+            )
+            .await;
+        assert_eq!(offline.status, StatusCode::OK, "{}", offline.text);
+        let r = app
+            .post(
+                &format!("/api/v1/worker/offers/{offer1}/accept"),
+                json!({}),
+                Some(&w1),
+            )
+            .await;
+        assert_problem(&r, StatusCode::CONFLICT, "worker_offline");
+        assert_eq!(order(app, id).await.state, "pending_accept");
         let r = app
             .post(
                 &format!("/api/v1/worker/offers/{offer1}/reject"),
@@ -356,7 +375,7 @@ async fn suspended_and_full_workers_are_never_offered() {
         let db = app.state.store.db();
         let id = place_paid(&c, "k2").await;
         let ranked = ranking(app, id).await;
-        assert!(ranked.len() >= 3, "{b:?}");
+        assert!(ranked.len() >= 4, "{b:?}");
         // The two best: one suspended, one at their daily limit.
         worker::Entity::update_many()
             .col_expr(worker::Column::Status, Expr::value("suspended"))
@@ -403,6 +422,36 @@ async fn suspended_and_full_workers_are_never_offered() {
             "{}",
             h.text
         );
+        // A dispatcher gives it to someone else: the offer is withdrawn, and accepting it
+        // is refused without changing anything.
+        let offered = worker_token(&c, ranked[2]).await;
+        let mine = app.get("/api/v1/worker/offers", Some(&offered)).await;
+        let offer = mine.body[0]["id"].as_str().unwrap().to_string();
+        let r = app
+            .post(
+                &format!("/api/v1/admin/orders/{id}/assign"),
+                json!({"worker_id": ranked[3]}),
+                Some(&dispatcher),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = app
+            .post(
+                &format!("/api/v1/worker/offers/{offer}/accept"),
+                json!({}),
+                Some(&offered),
+            )
+            .await;
+        assert_problem(&r, StatusCode::CONFLICT, "offer_withdrawn");
+        assert_eq!(order(app, id).await.worker_id, Some(ranked[3]));
+        drain(&c.relay, app.state.now()).await;
+        let h = app
+            .get(
+                &format!("/api/v1/admin/orders/{id}/dispatch"),
+                Some(&dispatcher),
+            )
+            .await;
+        assert_eq!(h.body["offers"][0]["status"], "withdrawn", "{}", h.text);
     }
 }
 
@@ -439,5 +488,47 @@ async fn the_offer_timer_survives_a_restart() {
             .await
             .unwrap();
         assert_eq!(expired.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn the_demo_city_dispatches_its_waiting_orders() {
+    for b in backends() {
+        let mut cfg = config();
+        cfg.demo.seed = 11;
+        cfg.demo.history_days = 0;
+        cfg.demo.booked_per_day = 40;
+        let app = TestApp::with_config(b, cfg).await;
+        *app.now.lock().unwrap() = "2026-12-02T02:10:00Z".parse().unwrap();
+        let started = daojia_server::demo::start(&app.state).await.unwrap();
+        let db = app.state.store.db();
+        // The demo's offered orders are open offers with a deadline; its workers are online.
+        let offered: usize = started.days.iter().map(|d| d.offered).sum();
+        let open = daojia_store::entity::dispatch_offer::Entity::find()
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(open.len(), offered, "{b:?}");
+        assert!(open.iter().all(|o| o.status == "open"));
+        let online = worker::Entity::find()
+            .filter(worker::Column::Online.eq(true))
+            .all(db)
+            .await
+            .unwrap();
+        assert!(!online.is_empty());
+        // The start's sweep offers the orders still waiting for a worker.
+        let waiting = |rows: &[service_order::Model]| {
+            rows.iter()
+                .filter(|o| o.state == "pending_dispatch" && o.window_start > app.state.now())
+                .count()
+        };
+        let before = waiting(&service_order::Entity::find().all(db).await.unwrap());
+        assert!(before > 0, "{b:?}: the demo leaves some orders waiting");
+        let n = daojia_app::dispatch::auto::sweep(&app.state.app, app.state.now())
+            .await
+            .unwrap();
+        assert!(n > 0, "{b:?}");
+        let after = waiting(&service_order::Entity::find().all(db).await.unwrap());
+        assert!(after < before, "{b:?}: {before} → {after}");
     }
 }

@@ -59,9 +59,16 @@ impl Consumer for AutoDispatch {
             },
             Some("pending_accept") | None => Ok(()),
             Some(_) => {
+                // Reads first: most orders have nothing open, and a write would take
+                // SQLite's write lock for nothing.
                 let db = self.app.store.db();
-                rows::withdraw_open(db, id, now).await?;
-                rows::leave_grab(db, id).await?;
+                let offers = rows::offers_of_order(db, id).await?;
+                if offers.iter().any(|o| o.status == rows::status::OPEN) {
+                    rows::withdraw_open(db, id, now).await?;
+                }
+                if rows::grab_entry(db, id).await?.is_some() {
+                    rows::leave_grab(db, id).await?;
+                }
                 Ok(())
             }
         }

@@ -221,6 +221,15 @@ async fn offers_go_to_the_best_then_the_next_then_the_grab_pool() {
             .await;
         assert_problem(&r, StatusCode::CONFLICT, "worker_offline");
         assert_eq!(order(app, id).await.state, "pending_accept");
+        let online = app
+            .call(
+                axum::http::Method::PUT,
+                "/api/v1/worker/me/presence",
+                Some(json!({"online": true, "accepting": true})),
+                Some(&w1),
+            )
+            .await;
+        assert_eq!(online.status, StatusCode::OK, "{}", online.text);
         let r = app
             .post(
                 &format!("/api/v1/worker/offers/{offer1}/reject"),

@@ -17,6 +17,9 @@ pub struct App {
     pub settings: crate::settings::Settings,
     /// Wakes the outbox relay after a commit that wrote events.
     pub outbox_written: Arc<tokio::sync::Notify>,
+    /// Live worker positions (in process or Redis), when the node keeps them; dispatch
+    /// falls back to the last job's place and the home base.
+    pub positions: Option<daojia_shared::WorkerPositions>,
 }
 
 impl App {
@@ -27,6 +30,7 @@ impl App {
             travel,
             settings: Default::default(),
             outbox_written: Default::default(),
+            positions: None,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod board;
 pub mod context;
 pub mod customers;
+pub mod dispatch;
 pub mod error;
 pub mod orders;
 pub mod outbox;

@@ -8,6 +8,8 @@ pub struct Settings {
     pub reach_m: f64,
     /// Whether a new order is marked paid on placement (the demo, never a real business).
     pub demo_autopay: bool,
+    /// Automatic dispatch.
+    pub dispatch: crate::dispatch::DispatchSettings,
 }
 
 impl Default for Settings {
@@ -15,6 +17,7 @@ impl Default for Settings {
         Settings {
             reach_m: 15_000.0,
             demo_autopay: false,
+            dispatch: Default::default(),
         }
     }
 }

@@ -43,6 +43,10 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Worker management: the credit rules.
     pub workers: WorkersConfig,
+    /// Automatic dispatch (`[dispatch]`: `mode`, `offer_timeout_secs`, `max_offers`,
+    /// `horizon_hours`, `grab_pool`, `exceptions`, `grab_radius_km`, and per area
+    /// `[dispatch.areas.<code>]` with `mode` and `[dispatch.areas.<code>.weights]`).
+    pub dispatch: daojia_app::dispatch::DispatchSettings,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -703,6 +707,9 @@ impl Config {
         }
         if let Err((field, e)) = self.workers.credit.validate() {
             return Err(invalid("workers.credit", format!("{field}: {e}")));
+        }
+        if let Err(e) = self.dispatch.validate() {
+            return Err(invalid("dispatch", e));
         }
         if self.map.amap_security_code.is_some() && self.map.amap_js_key.is_none() {
             return Err(invalid(

@@ -24,7 +24,7 @@ use daojia_store::entity::{
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::meta;
 use daojia_store::{Store, is_unique_violation};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 /// The level of every demo worker's skills (the generator does not make levels).
@@ -109,11 +109,33 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     for date in [today, today + chrono::Duration::days(1)] {
         days.push(live::top_up(state, &city, &mut ctx, date, cfg.booked_per_day, now).await?);
     }
+    if state.app.settings.dispatch.any_auto() {
+        online(state, now).await?;
+    }
     Ok(Started {
         loaded,
         history,
         days,
     })
+}
+
+/// A living city: every active worker is online and taking orders at the start (the
+/// worker app switches them), so automatic dispatch has someone to offer to.
+async fn online(
+    state: &crate::state::AppState,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), DemoError> {
+    use sea_orm::sea_query::Expr;
+    worker::Entity::update_many()
+        .col_expr(worker::Column::Online, Expr::value(true))
+        .col_expr(worker::Column::Accepting, Expr::value(true))
+        .col_expr(worker::Column::PresenceAt, Expr::value(Some(now)))
+        .filter(worker::Column::Status.eq("active"))
+        .filter(worker::Column::Online.eq(false))
+        .exec(state.store.db())
+        .await
+        .map_err(|e| DemoError::Data(format!("workers online: {e}")))?;
+    Ok(())
 }
 
 /// Loads the city for `seed` unless a demo city is already there; returns what is loaded.

@@ -39,6 +39,9 @@ pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
         kind if daojia_app::orders::timers::is_order_timer(kind) => {
             order_timer(state, kind, &j.payload).await
         }
+        kind if daojia_app::dispatch::auto::is_dispatch_timer(kind) => {
+            dispatch_timer(state, kind, &j.payload).await
+        }
         other => Err(format!("no handler for job kind `{other}`")),
     }
 }
@@ -67,6 +70,26 @@ async fn order_timer(state: &AppState, kind: &str, payload: &str) -> Result<(), 
             }
         }
         Fired::Nothing | Fired::Changed(_) | Fired::Alarm(_) => Ok(()),
+    }
+}
+
+/// A dispatch timer: an offer's deadline, or an order coming within the horizon.
+async fn dispatch_timer(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
+    use daojia_app::dispatch::auto;
+    use daojia_store::repo::dispatch::job_kind;
+    let p: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
+    let now = state.now();
+    if kind == job_kind::OFFER_TIMEOUT {
+        auto::offer_timeout(&state.app, &p, now)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    } else {
+        auto::horizon(&state.app, &p, now)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }
 

@@ -138,6 +138,14 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         daojia_app::settings::Settings {
             reach_m: config.booking.reach_km * 1000.0,
             demo_autopay: config.booking.demo_autopay.unwrap_or(opts.demo),
+            dispatch: {
+                // The demo's city dispatches itself unless the configuration says otherwise.
+                let mut d = config.dispatch.clone();
+                if opts.demo && d.mode.is_none() {
+                    d.mode = Some(daojia_app::dispatch::Mode::Auto);
+                }
+                d
+            },
         },
     );
     Ok(AppState(Arc::new(Inner {
@@ -214,6 +222,17 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     // The outbox relay runs beside it on every node; each consumer is delivered to by one
     // node at a time (by lease).
     let relay = tokio::spawn(relay(&state).run(clock(&state), stop));
+    // Orders left waiting for a worker while no node dispatched them (paid before the
+    // consumer was registered, the demo's booked days) are dispatched now, off the start.
+    if state.app.settings.dispatch.any_auto() {
+        let s = state.clone();
+        tokio::spawn(async move {
+            match daojia_app::dispatch::auto::sweep(&s.app, s.now()).await {
+                Ok(n) => tracing::info!(offered = n, "dispatch sweep on start"),
+                Err(e) => tracing::warn!(error = %e, "dispatch sweep on start failed"),
+            }
+        });
+    }
     let served = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -237,7 +256,8 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
 }
 
 /// The outbox relay of this node with its consumers: the worker's SMS about an order
-/// offered or assigned to them, and the realtime feed of order changes. A hole in the outbox positions is waited for longer than a
+/// offered or assigned to them, the realtime feed of order changes, and automatic
+/// dispatch. A hole in the outbox positions is waited for longer than a
 /// request (and so its transaction) can last.
 pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
     use daojia_app::outbox::relay::{Relay, RelayOptions};
@@ -253,6 +273,10 @@ pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
             clock(state),
         )))
         .with(Arc::new(realtime::feed::OrderFeed::new(state.clone())))
+        .with(Arc::new(daojia_app::dispatch::consumer::AutoDispatch::new(
+            state.app.clone(),
+            clock(state),
+        )))
 }
 
 /// The state's clock, for the application layer's long-running parts.

@@ -15,6 +15,7 @@ pub mod admin_worker_time;
 pub mod admin_workers;
 pub mod auth;
 pub mod catalog;
+pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
 pub mod geocode;
@@ -82,6 +83,8 @@ use utoipa::{Modify, OpenApi};
         privacy::customer_export, privacy::customer_delete, privacy::worker_consent,
         privacy::worker_accept, privacy::worker_export, privacy::worker_delete,
         crate::realtime::connect, crate::realtime::sse::events,
+        dispatch::my_offers, dispatch::accept, dispatch::reject, dispatch::grab_pool,
+        dispatch::claim, dispatch::order_dispatch,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -410,6 +413,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(admin_orders::record_payment).layer(idempotent()),
         )
         .route("/admin/orders/{id}/assign", post(admin_orders::assign))
+        .route("/admin/orders/{id}/dispatch", get(dispatch::order_dispatch))
+        .route("/worker/offers", get(dispatch::my_offers))
+        .route("/worker/offers/{id}/accept", post(dispatch::accept))
+        .route("/worker/offers/{id}/reject", post(dispatch::reject))
+        .route("/worker/grab-pool", get(dispatch::grab_pool))
+        .route("/worker/grab-pool/{order_id}/claim", post(dispatch::claim))
         .route("/admin/orders/{id}/visit", post(admin_orders::visit))
         .route("/admin/orders/{id}/cancel", post(admin_orders::cancel))
         .route(

@@ -28,6 +28,38 @@ use daojia_store::repo::{meta, slots};
 use sea_orm::{ActiveValue::Set, DatabaseTransaction, EntityTrait};
 use uuid::Uuid;
 
+/// Where automatic dispatch runs, an offered order's offer as dispatch keeps it: open (the
+/// worker app shows it with its countdown) until a timer from now expires it.
+async fn open_offer(
+    state: &AppState,
+    tx: &DatabaseTransaction,
+    area: &daojia_store::entity::service_area::Model,
+    order: Uuid,
+    worker: Uuid,
+    sent_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), DemoError> {
+    use daojia_store::repo::{dispatch, jobs};
+    let settings = &state.app.settings.dispatch;
+    if settings.mode_of(&area.code) != daojia_app::dispatch::Mode::Auto {
+        return Ok(());
+    }
+    let expires_at = now + Duration::seconds(settings.offer_timeout_secs);
+    let db = |e: sea_orm::DbErr| DemoError::Data(format!("recording a demo offer: {e}"));
+    let offer = dispatch::insert_offer(tx, order, worker, None, sent_at, expires_at)
+        .await
+        .map_err(db)?;
+    let job = jobs::NewJob {
+        kind: dispatch::job_kind::OFFER_TIMEOUT.into(),
+        payload: serde_json::json!({ "order_id": order, "offer_id": offer }),
+        run_at: expires_at,
+        dedupe_key: Some(format!("{}:{offer}", dispatch::job_kind::OFFER_TIMEOUT)),
+        max_attempts: 10,
+    };
+    jobs::enqueue(tx, job, now).await.map_err(db)?;
+    Ok(())
+}
+
 /// The `app_meta` key recording that `date` was topped up.
 pub fn day_key(date: NaiveDate) -> String {
     format!("demo_day:{date}")
@@ -321,6 +353,7 @@ async fn book(
         step(Actor::System, Action::Offer { worker: w }, dispatched).await?;
         if stage == Stage::Offered {
             day.offered += 1;
+            open_offer(state, tx, &area, m.id, worker, dispatched, now).await?;
             return Ok(());
         }
         step(worker_actor, Action::Accept, answered).await?;

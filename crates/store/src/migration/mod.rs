@@ -19,6 +19,7 @@ mod m0011_outbox;
 mod m0012_workers;
 mod m0013_review;
 mod m0014_route_plans;
+mod m0015_dispatch;
 mod util;
 
 tokio::task_local! {
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_workers::Migration),
             Box::new(m0013_review::Migration),
             Box::new(m0014_route_plans::Migration),
+            Box::new(m0015_dispatch::Migration),
         ]
     }
 }

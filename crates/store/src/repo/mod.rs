@@ -8,6 +8,7 @@ pub mod alarms;
 pub mod audit;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod dispatch;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;

@@ -3,6 +3,8 @@ import { boardEn } from './board.en';
 import { boardZhCN } from './board.zh-CN';
 import { catalogEn } from './catalog.en';
 import { catalogZhCN } from './catalog.zh-CN';
+import { dispatchEn } from './dispatch.en';
+import { dispatchZhCN } from './dispatch.zh-CN';
 import { en } from './en';
 import { onBehalfEn } from './onbehalf.en';
 import { onBehalfZhCN } from './onbehalf.zh-CN';
@@ -10,5 +12,8 @@ import { plansEn } from './plans.en';
 import { plansZhCN } from './plans.zh-CN';
 import { zhCN } from './zh-CN';
 
-export const messages = { 'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN }, en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn } };
+export const messages = {
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn },
+};
 export const i18n = createAppI18n(messages);

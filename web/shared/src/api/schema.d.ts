@@ -38,6 +38,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An area's day on the board: its workers (state, position, shift, jobs in route order
+         *     with travel legs and expected times), the orders waiting for a worker with their
+         *     urgency, and the orders at risk. At most 200 workers and 500 waiting orders
+         *     (`truncated` says when more matched). A partner's staff see only their workers.
+         */
+        get: operations["admin_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/callers": {
         parameters: {
             query?: never;
@@ -448,7 +470,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Assigns a worker by hand (派单). */
+        /**
+         * Assigns a worker by hand (派单), or moves an accepted order to another worker (改派).
+         *     The assignment is checked first (late arrival, overlap with a job, missing skill or
+         *     certificate, no shift, past the shift's end, outside the area, daily limit): with
+         *     `dry_run` only the check is answered; with conflicts and no `override_reason` the
+         *     answer is 409 `assign_conflicts`, one entry in `errors` per conflict, nothing changed.
+         */
         post: operations["admin_order_assign"];
         delete?: never;
         options?: never;
@@ -467,6 +495,23 @@ export interface paths {
         put?: never;
         /** Cancels the order (full refund of what was paid). */
         post: operations["admin_order_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An order's automatic-dispatch decisions with their explanations, and its offers. */
+        get: operations["admin_order_dispatch"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1801,6 +1846,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/grab-pool": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The grab pool's orders the worker qualifies for and is near enough to, nearest first,
+         *     then by window.
+         */
+        get: operations["worker_grab_pool"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/grab-pool/{order_id}/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Claims an order from the grab pool; the first valid claim wins. Others get a 409
+         *     problem: `order_taken`, `not_in_grab_pool`, or `not_eligible` (with the reason code).
+         */
+        post: operations["worker_grab_claim"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me": {
         parameters: {
             query?: never;
@@ -1886,6 +1971,61 @@ export interface paths {
         /** Goes online or offline, and switches between taking orders (接单) and rest (休息). */
         put: operations["workers_set_presence"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's open offers, oldest first. */
+        get: operations["worker_offers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/offers/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accepts an offer. Expired, withdrawn (given to someone else, cancelled) or answered
+         *     offers, and a worker offline, are 409 problems (`offer_expired`, `offer_withdrawn`,
+         *     `offer_accepted`, `offer_rejected`, `worker_offline`) and change nothing.
+         */
+        post: operations["worker_offer_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/offers/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Declines an offer with a reason; the order is offered to the next worker. */
+        post: operations["worker_offer_reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2310,6 +2450,24 @@ export interface components {
             /** @description Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`. */
             photo_ids?: string[];
         };
+        /** @description The order after the worker's answer or claim. */
+        AnsweredOrder: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /**
+             * @description Its state now (`accepted` after an accept or a claim, `pending_dispatch` after a
+             *     rejection).
+             */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Its worker now.
+             */
+            worker_id?: string | null;
+        };
         /** @description One worker's row in an area calendar. */
         AreaCalendarRow: {
             /** @description The worker. */
@@ -2459,6 +2617,75 @@ export interface components {
              * @description Worker id.
              */
             worker_id: string;
+            /** @description Only check: answer the conflicts and change nothing. */
+            dry_run?: boolean;
+            /**
+             * @description Why the dispatcher assigns despite the conflicts (up to 200 characters); without it
+             *     an assignment with conflicts is refused (409 `assign_conflicts`). Recorded in the
+             *     order's timeline and the audit log.
+             */
+            override_reason?: string | null;
+        };
+        /**
+         * @description A manual assignment: the order (as it is after, or as it is for a dry run) with what
+         *     the check found.
+         */
+        AssignResult: components["schemas"]["AdminOrder"] & {
+            /** @description Whether the order was assigned (false for a dry run). */
+            assigned: boolean;
+            /** @description The conflicts found (overridden, when assigned). */
+            conflicts: components["schemas"]["ConflictView"][];
+            /**
+             * Format: date-time
+             * @description When the worker would arrive.
+             */
+            expected_arrival?: string | null;
+            /**
+             * Format: date-time
+             * @description When the visit would start.
+             */
+            expected_start?: string | null;
+            /**
+             * Format: date-time
+             * @description When it would end.
+             */
+            expected_finish?: string | null;
+        };
+        /** @description An order at risk. */
+        AtRisk: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /**
+             * @description `late_start` (its worker is expected after the window) or `unassigned` (nobody
+             *     has it and the window is near or past).
+             */
+            reason: string;
+            /**
+             * Format: uuid
+             * @description The worker, for `late_start`.
+             */
+            worker_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: int64
+             * @description Seconds after the window (`late_start`) or minutes left before the window starts
+             *     (`unassigned`, negative once it began), in `minutes_left`.
+             */
+            late_by_s?: number | null;
+            /**
+             * Format: int64
+             * @description Minutes until the window starts (`unassigned`).
+             */
+            minutes_left?: number | null;
         };
         /** @description One audit entry. */
         AuditEntry: {
@@ -2494,6 +2721,204 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
+        };
+        /** @description The board of an area's day. */
+        Board: {
+            /** @description Area code. */
+            area: string;
+            /**
+             * Format: date
+             * @description Local date.
+             */
+            date: string;
+            /** @description The time zone. */
+            timezone: string;
+            /**
+             * Format: date-time
+             * @description As of.
+             */
+            now: string;
+            /** @description Workers, by code. */
+            workers: components["schemas"]["BoardWorker"][];
+            /** @description Orders waiting for a worker, by window. */
+            unassigned: components["schemas"]["BoardOrder"][];
+            /** @description Orders at risk, most urgent first. */
+            at_risk: components["schemas"]["AtRisk"][];
+            /** @description Skills of the area's workers and orders (for the filter). */
+            skills: string[];
+            /** @description More workers or orders matched than the board shows. */
+            truncated: boolean;
+        };
+        /** @description A job on a worker's row. */
+        BoardJob: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Its state. */
+            state: string;
+            /** @description Its area. */
+            area_code?: string | null;
+            /** @description Where. */
+            at: components["schemas"]["Point"];
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end (latest start).
+             */
+            window_end: string;
+            travel?: components["schemas"]["BoardLeg"] | null;
+            /**
+             * Format: date-time
+             * @description Expected arrival.
+             */
+            arrival: string;
+            /**
+             * Format: date-time
+             * @description Expected start.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description Expected end.
+             */
+            finish: string;
+            /**
+             * Format: int64
+             * @description Seconds the expected start is after the window (0 when on time).
+             */
+            late_by_s: number;
+            /** @description Skills it needs. */
+            skills: string[];
+        };
+        /** @description A travel leg before a job. */
+        BoardLeg: {
+            /**
+             * Format: date-time
+             * @description Leaves the previous place (or home).
+             */
+            depart: string;
+            /**
+             * Format: date-time
+             * @description Arrives.
+             */
+            arrive: string;
+            /**
+             * Format: int64
+             * @description Travel time, seconds.
+             */
+            seconds: number;
+            /**
+             * Format: double
+             * @description Straight-line distance, km.
+             */
+            km: number;
+        };
+        /** @description An order waiting for a worker. */
+        BoardOrder: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description `pending_dispatch` or `pending_accept` (offered). */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Offered to (pending accept).
+             */
+            worker_id?: string | null;
+            /** @description Where. */
+            at: components["schemas"]["Point"];
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end (latest start).
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /** @description Skills it needs. */
+            skills: string[];
+            /**
+             * @description `late` (past the window), `urgent` (window ends within the hour), `soon` (within
+             *     three hours) or `normal`.
+             */
+            urgency: string;
+        };
+        /** @description A worker's shift that day. */
+        BoardShift: {
+            /**
+             * Format: date-time
+             * @description Start.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description End.
+             */
+            end: string;
+            /**
+             * Format: date-time
+             * @description Break start.
+             */
+            break_start?: string | null;
+            /**
+             * Format: date-time
+             * @description Break end.
+             */
+            break_end?: string | null;
+        };
+        /** @description A worker on the board. */
+        BoardWorker: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Employee code. */
+            code: string;
+            /** @description Name. */
+            name: string;
+            /** @description Their own area. */
+            area_code?: string | null;
+            /**
+             * @description `offline`, `idle` (online, free), `on_the_way`, `in_service` or `resting` (online,
+             *     not taking orders).
+             */
+            state: string;
+            /** @description Where they are as far as the store knows. */
+            position: components["schemas"]["Point"];
+            /** @description `home_base` or `last_job`. */
+            position_source: string;
+            /** @description Home base. */
+            home: components["schemas"]["Point"];
+            /** @description Skill codes. */
+            skills: string[];
+            shift?: components["schemas"]["BoardShift"] | null;
+            /** @description Jobs of the day still to do, in route order. */
+            jobs: components["schemas"]["BoardJob"][];
+            /**
+             * Format: int32
+             * @description Jobs done that day.
+             */
+            done: number;
         };
         /** @description One day of a calendar. */
         CalendarDayView: {
@@ -2684,6 +3109,29 @@ export interface components {
              */
             committed_at?: string | null;
         };
+        /** @description One conflict of a manual assignment. */
+        ConflictView: {
+            /**
+             * @description Stable code: `not_active`, `outside_area`, `qualification`, `daily_limit`,
+             *     `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`.
+             */
+            code: string;
+            /** @description What is wrong, for the dispatcher. */
+            message: string;
+            /**
+             * Format: uuid
+             * @description The other order concerned (`overlap`, `delays_job`).
+             */
+            order_id?: string | null;
+            /**
+             * Format: int64
+             * @description How late, seconds (`late_arrival`, `delays_job`) or how far past the shift
+             *     (`past_shift_end`).
+             */
+            late_by_s?: number | null;
+            /** @description The missing skill or certificate (`qualification`). */
+            skill?: string | null;
+        };
         /** @description Accept the documents in force (the versions the app showed). */
         ConsentAccept: {
             /** @description The privacy-policy version shown. */
@@ -2819,6 +3267,57 @@ export interface components {
             date: string;
             /** @description Windows in time order, from the area's opening to its closing. */
             windows: components["schemas"]["WindowView"][];
+        };
+        /** @description One decision of automatic dispatch. */
+        DecisionView: {
+            /**
+             * Format: uuid
+             * @description The decision.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+            /** @description The policy (`engine`). */
+            policy: string;
+            /**
+             * Format: uuid
+             * @description The worker chosen, if any.
+             */
+            worker_id?: string | null;
+            /** @description `offered`, `grab_pool`, `exception` or `grab_pool_exception`. */
+            outcome: string;
+            /**
+             * Format: int32
+             * @description Feasible workers found.
+             */
+            candidates: number;
+            /**
+             * Format: int32
+             * @description Workers examined and rejected.
+             */
+            rejected: number;
+            /**
+             * @description The engine's explanation: `ranked` (candidates best first, each with `worker`,
+             *     `score`, `terms` [`kind`, `value`, `normalised`, `weight`, `points`], `distance_m`,
+             *     `arrival`, `start`, `finish`, `position`), `rejected` (`worker`, `reason` with a
+             *     stable `code`), `unexamined`.
+             */
+            explanation: Record<string, never>;
+        };
+        /** @description An order's dispatch history. */
+        DispatchHistory: {
+            /** @description Decisions, oldest first. */
+            decisions: components["schemas"]["DecisionView"][];
+            /** @description Offers, oldest first. */
+            offers: components["schemas"]["OfferHistoryView"][];
+            /**
+             * Format: date-time
+             * @description In the grab pool since, if it waits there.
+             */
+            grab_pool_since?: string | null;
         };
         /** @description One document's consent. */
         DocumentConsentView: {
@@ -3107,6 +3606,99 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Initial password: at least 8 characters, not only digits. */
             password: string;
+        };
+        /** @description One offer and its answer. */
+        OfferHistoryView: {
+            /**
+             * Format: uuid
+             * @description The offer.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description To whom.
+             */
+            worker_id: string;
+            /**
+             * Format: uuid
+             * @description The decision behind it (none for an offer the demo made).
+             */
+            decision_id?: string | null;
+            /**
+             * Format: date-time
+             * @description Sent.
+             */
+            sent_at: string;
+            /**
+             * Format: date-time
+             * @description Deadline.
+             */
+            expires_at: string;
+            /** @description `open`, `accepted`, `rejected`, `expired` or `withdrawn`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description Answered (or expired, withdrawn) at.
+             */
+            answered_at?: string | null;
+            /** @description The worker's reason for declining. */
+            reason?: string | null;
+        };
+        /** @description An open offer in the worker app (派单邀请). */
+        OfferView: {
+            /**
+             * Format: uuid
+             * @description The offer (to accept or reject).
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description The order's number. */
+            order_no: string;
+            /** @description What is ordered (item names). */
+            items: string[];
+            /**
+             * Format: date-time
+             * @description Start window: earliest start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Start window: latest start.
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /**
+             * Format: double
+             * @description Straight-line distance from the worker, metres.
+             */
+            distance_m: number;
+            /**
+             * Format: int64
+             * @description What the order pays, 分.
+             */
+            amount_fen: number;
+            /** @description The area's code. */
+            area_code?: string | null;
+            /** @description The address, masked until the offer is accepted. */
+            address: string;
+            /**
+             * Format: date-time
+             * @description When the offer was sent.
+             */
+            sent_at: string;
+            /**
+             * Format: date-time
+             * @description The deadline (for a countdown); unanswered, it goes to the next worker.
+             */
+            expires_at: string;
         };
         /** @description Whether an item is offered in an area. */
         Offered: {
@@ -4003,6 +4595,50 @@ export interface components {
             /** @description Rings of `[lng, lat]` pairs; the first is the outer ring. */
             coordinates: number[][][];
         };
+        /** @description An order in the grab pool (抢单池). */
+        PooledView: {
+            /**
+             * Format: uuid
+             * @description The order (to claim).
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description What is ordered (item names). */
+            items: string[];
+            /**
+             * Format: date-time
+             * @description Start window: earliest start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Start window: latest start.
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /**
+             * Format: double
+             * @description Straight-line distance from the worker, metres.
+             */
+            distance_m: number;
+            /**
+             * Format: int64
+             * @description What the order pays, 分.
+             */
+            amount_fen: number;
+            /** @description The area's code. */
+            area_code: string;
+            /**
+             * Format: date-time
+             * @description In the pool since.
+             */
+            since: string;
+        };
         /** @description A presence change. */
         PresenceRequest: {
             /** @description Online. */
@@ -4166,6 +4802,11 @@ export interface components {
             /** @description The phone they call from (mainland mobile). */
             phone: string;
             address?: components["schemas"]["AddressInput"] | null;
+        };
+        /** @description Why the worker declines. */
+        RejectRequest: {
+            /** @description The reason, 1–200 characters. */
+            reason: string;
         };
         /** @description The certificate kinds a service item requires. */
         RequiredCertificates: {
@@ -4893,6 +5534,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_board: {
+        parameters: {
+            query: {
+                /** @description Service area code, e.g. `sh-xuhui`. */
+                area: string;
+                /** @description Local date (YYYY-MM-DD, in the area's time zone); today when absent. */
+                date?: string | null;
+                /** @description Only workers with this skill and orders needing it. */
+                skill?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Board"];
                 };
             };
             /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
@@ -7585,7 +8291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminOrder"];
+                    "application/json": components["schemas"]["AssignResult"];
                 };
             };
             /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
@@ -7763,6 +8469,76 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_dispatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DispatchHistory"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14545,6 +15321,134 @@ export interface operations {
             };
         };
     };
+    worker_grab_pool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PooledView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_grab_claim: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnsweredOrder"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     worker_me: {
         parameters: {
             query?: never;
@@ -14951,6 +15855,244 @@ export interface operations {
             };
             /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_offers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OfferView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_offer_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnsweredOrder"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_offer_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Offer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnsweredOrder"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,414 @@
+//! What a decision is made over, loaded from the store: the snapshots of the workers who
+//! could serve an order's area (its city, as slot search counts them) on the order's day,
+//! and the order as a request.
+//!
+//! A snapshot carries everything the engine checks and scores: status, skills with levels,
+//! certificates for the skills that need one (with the day they expire), the city's areas,
+//! presence and position, grab rights (credit can suspend them), credit, rating, on-time
+//! rate over the last 90 days, jobs and earnings of the day, the daily limit, the partner,
+//! the shift of the day (weekly template and exceptions, as slot search reads it) and the
+//! day's remaining jobs as visits.
+
+use crate::{App, Result};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use daojia_dispatch::matching::{
+    Certificate, OrderRequest, Pool, Requirement, Skill, WorkerSnapshot, WorkerStatus,
+};
+use daojia_domain::geo::LatLng;
+use daojia_domain::ids::{OrderId, WorkerId};
+use daojia_domain::presence::{PositionSource, Presence, best_position};
+use daojia_domain::slots::{Shift, Visit};
+use daojia_store::entity::{
+    order_event, service_area, service_order, worker, worker_certificate, worker_skill,
+};
+use daojia_store::repo::{catalog, dispatch as rows, orders, slots, workers};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+
+/// An order ready to be decided on, with the pool of workers it is decided over.
+pub struct Loaded {
+    /// The order's row.
+    pub row: service_order::Model,
+    /// Its area.
+    pub area: service_area::Model,
+    /// The area's time zone.
+    pub tz: Tz,
+    /// The order as a request.
+    pub order: OrderRequest,
+    /// The workers of the city on the order's day.
+    pub pool: Pool,
+}
+
+/// Orders whose state holds a worker's time on their day.
+const TAKEN: [&str; 6] = [
+    "pending_accept",
+    "accepted",
+    "en_route",
+    "in_service",
+    "pending_settlement",
+    "completed",
+];
+
+/// States in which the job's money is earned.
+const EARNED: [&str; 3] = ["pending_settlement", "completed", "after_sales"];
+
+fn status_of(s: &str) -> WorkerStatus {
+    match s {
+        "active" => WorkerStatus::Active,
+        "suspended" => WorkerStatus::Suspended,
+        "left" => WorkerStatus::Left,
+        _ => WorkerStatus::Onboarding,
+    }
+}
+
+fn skills_of(text: Option<&str>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default()
+}
+
+/// Loads order `id` with the pool it is decided over; `None` when the order or its area is
+/// gone.
+pub async fn load(app: &App, id: Uuid, now: DateTime<Utc>) -> Result<Option<Loaded>> {
+    load_with(app, id, None, now).await
+}
+
+/// Like [`load`], with the pool cut down to one worker when `only` names one (a claim from
+/// the grab pool asks about the claimant alone).
+pub async fn load_with(
+    app: &App,
+    id: Uuid,
+    only: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Option<Loaded>> {
+    let db = app.store.db();
+    let Some(row) = orders::get(db, id).await? else {
+        return Ok(None);
+    };
+    let areas = catalog::areas(db).await?;
+    let Some(area) = areas
+        .iter()
+        .find(|a| Some(&a.code) == row.area_code.as_ref())
+        .cloned()
+    else {
+        return Ok(None);
+    };
+    let tz = slots::zone(&area);
+    let date = row.window_start.with_timezone(&tz).date_naive();
+    let pool_codes = slots::pool_of(&areas, &area);
+    let city_areas: Vec<Uuid> = areas
+        .iter()
+        .filter(|a| pool_codes.contains(&a.code))
+        .map(|a| a.id)
+        .collect();
+    let required = workers::required_certificates(db).await?;
+    let snapshots = snapshots(
+        app,
+        &pool_codes,
+        &city_areas,
+        (tz, date),
+        &required,
+        (id, only),
+        now,
+    )
+    .await?;
+    let order = request(app, &row, &area, &required).await?;
+    Ok(Some(Loaded {
+        row,
+        area,
+        tz,
+        order,
+        pool: Pool::new(snapshots),
+    }))
+}
+
+/// The order as the engine sees it.
+async fn request(
+    app: &App,
+    row: &service_order::Model,
+    area: &service_area::Model,
+    required: &BTreeMap<String, Vec<String>>,
+) -> Result<OrderRequest> {
+    let db = app.store.db();
+    let requirements = skills_of(row.skills.as_deref())
+        .into_iter()
+        .map(|skill| Requirement {
+            certificate: required.contains_key(&skill),
+            skill,
+            min_level: 1,
+        })
+        .collect();
+    // Workers who served this customer before (their completed orders, most recent 50).
+    let previous: Vec<WorkerId> = service_order::Entity::find()
+        .select_only()
+        .column(service_order::Column::WorkerId)
+        .filter(service_order::Column::CustomerId.eq(row.customer_id))
+        .filter(service_order::Column::State.is_in(EARNED))
+        .filter(service_order::Column::WorkerId.is_not_null())
+        .limit(50)
+        .into_tuple::<Option<Uuid>>()
+        .all(db)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .map(WorkerId)
+        .collect();
+    Ok(OrderRequest {
+        id: OrderId(row.id),
+        at: LatLng::new(row.lat, row.lng),
+        area: area.id,
+        window_start: row.window_start.timestamp(),
+        window_end: row.window_end.timestamp(),
+        duration: i64::from(row.duration_min.max(1)) * 60,
+        requirements,
+        preferred: None,
+        previous,
+        excluded: excluded(app, row.id).await?,
+    })
+}
+
+/// Workers who must not be offered the order again: they rejected it or let an offer of
+/// it expire (the offers' answers, and reject events made outside the offer flow).
+pub async fn excluded(app: &App, order_id: Uuid) -> Result<Vec<WorkerId>> {
+    let db = app.store.db();
+    let mut out: HashSet<Uuid> = rows::offers_of_order(db, order_id)
+        .await?
+        .into_iter()
+        .filter(|o| o.status == rows::status::REJECTED || o.status == rows::status::EXPIRED)
+        .map(|o| o.worker_id)
+        .collect();
+    for e in order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order_id))
+        .filter(order_event::Column::Action.eq("reject"))
+        .all(db)
+        .await?
+    {
+        if let Some(w) = e.actor_id {
+            out.insert(w);
+        }
+    }
+    let mut v: Vec<WorkerId> = out.into_iter().map(WorkerId).collect();
+    v.sort();
+    Ok(v)
+}
+
+async fn snapshots(
+    app: &App,
+    pool_codes: &[String],
+    city_areas: &[Uuid],
+    (tz, date): (Tz, NaiveDate),
+    required: &BTreeMap<String, Vec<String>>,
+    (order_id, only): (Uuid, Option<Uuid>),
+    now: DateTime<Utc>,
+) -> Result<Vec<WorkerSnapshot>> {
+    let db = app.store.db();
+    let mut q = worker::Entity::find()
+        .filter(worker::Column::AreaCode.is_in(pool_codes.iter().map(String::as_str)))
+        .filter(worker::Column::Status.ne("left"));
+    if let Some(w) = only {
+        q = q.filter(worker::Column::Id.eq(w));
+    }
+    let list = q.all(db).await?;
+    if list.is_empty() {
+        return Ok(vec![]);
+    }
+    let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
+    // Shifts (template and exceptions) and the day's visits, as slot search reads them.
+    let mut days: HashMap<Uuid, (Shift, Vec<Visit>)> =
+        slots::load_days(db, pool_codes, tz, date, 1, Some(order_id))
+            .await?
+            .pop()
+            .map(|(_, ws, _)| {
+                ws.into_iter()
+                    .map(|d| (d.worker, (d.shift, d.visits)))
+                    .collect()
+            })
+            .unwrap_or_default();
+    let mut levels: HashMap<Uuid, Vec<Skill>> = HashMap::new();
+    for s in worker_skill::Entity::find()
+        .filter(worker_skill::Column::WorkerId.is_in(ids.clone()))
+        .all(db)
+        .await?
+    {
+        levels.entry(s.worker_id).or_default().push(Skill {
+            code: s.skill,
+            level: u8::try_from(s.level.max(1)).unwrap_or(u8::MAX),
+        });
+    }
+    let mut certs: HashMap<Uuid, Vec<worker_certificate::Model>> = HashMap::new();
+    if !required.is_empty() {
+        for c in worker_certificate::Entity::find()
+            .filter(worker_certificate::Column::WorkerId.is_in(ids.clone()))
+            .filter(worker_certificate::Column::Status.eq("approved"))
+            .all(db)
+            .await?
+        {
+            certs.entry(c.worker_id).or_default().push(c);
+        }
+    }
+    // The day's orders of these workers: load, earnings, the last job's place.
+    let start = slots::midnight(tz, date);
+    let end = slots::midnight(tz, date + Duration::days(1));
+    let day_orders = service_order::Entity::find()
+        .filter(service_order::Column::WorkerId.is_in(ids.clone()))
+        .filter(service_order::Column::State.is_in(TAKEN.iter().copied().chain(["after_sales"])))
+        .filter(service_order::Column::WindowStart.gte(start))
+        .filter(service_order::Column::WindowStart.lt(end))
+        .filter(service_order::Column::Id.ne(order_id))
+        .all(db)
+        .await?;
+    let on_time = on_time_rates(app, now).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for w in list {
+        let home = LatLng::new(w.home_lat, w.home_lng);
+        let mine: Vec<&service_order::Model> = day_orders
+            .iter()
+            .filter(|o| o.worker_id == Some(w.id))
+            .collect();
+        let earnings_today = mine
+            .iter()
+            .filter(|o| EARNED.contains(&o.state.as_str()))
+            .map(|o| o.total_fen)
+            .sum();
+        // The place of the latest job already begun or done.
+        let last_job = mine
+            .iter()
+            .filter(|o| {
+                matches!(
+                    o.state.as_str(),
+                    "in_service" | "pending_settlement" | "completed" | "after_sales"
+                )
+            })
+            .max_by_key(|o| o.window_start)
+            .map(|o| (LatLng::new(o.lat, o.lng), o.window_start.timestamp()));
+        let live = match &app.positions {
+            Some(p) => p
+                .get(WorkerId(w.id))
+                .await
+                .ok()
+                .flatten()
+                .filter(|p| p.source == PositionSource::Live)
+                .map(|p| (p.at, p.seen_at)),
+            None => None,
+        };
+        let (at, source, _) = best_position(live, last_job, home);
+        let (shift, jobs) = match days.remove(&w.id) {
+            Some((s, v)) => (Some(s), v),
+            None => (None, vec![]),
+        };
+        let certificates = certificates_of(certs.get(&w.id), required, tz);
+        out.push(WorkerSnapshot {
+            id: WorkerId(w.id),
+            home,
+            presence: Presence {
+                at,
+                source,
+                online: w.online,
+                accepting: w.online && w.accepting,
+                seen_at: w.presence_at.map_or(0, |t| t.timestamp()),
+            },
+            skills: levels.remove(&w.id).unwrap_or_default(),
+            certificates,
+            areas: city_areas.to_vec(),
+            status: status_of(&w.status),
+            grab_rights: w.grab_suspended_until.is_none_or(|t| t <= now),
+            credit: u8::try_from(w.credit_score.clamp(0, 100)).unwrap_or(0),
+            rating: (w.rating_tenths > 0).then(|| f64::from(w.rating_tenths) / 10.0),
+            on_time_rate: on_time.get(&w.id).copied(),
+            jobs_today: u32::try_from(mine.len()).unwrap_or(u32::MAX),
+            earnings_today,
+            daily_limit: w.daily_job_limit.and_then(|l| u32::try_from(l.max(0)).ok()),
+            partner: w.partner_id,
+            shift,
+            jobs,
+        });
+    }
+    Ok(out)
+}
+
+/// A worker's certificates as the engine sees them: for each skill that needs
+/// certificates, one valid until the earliest expiry among the kinds it needs (each kind
+/// proved by the approved certificate that lasts longest); none when a kind is missing.
+fn certificates_of(
+    held: Option<&Vec<worker_certificate::Model>>,
+    required: &BTreeMap<String, Vec<String>>,
+    tz: Tz,
+) -> Vec<Certificate> {
+    let Some(held) = held else { return vec![] };
+    let mut out = vec![];
+    for (skill, kinds) in required {
+        let mut until: Option<DateTime<Utc>> = None;
+        let mut all = true;
+        for kind in kinds {
+            let best = held
+                .iter()
+                .filter(|c| &c.kind == kind && c.skill.as_deref().is_none_or(|s| s == skill))
+                .map(|c| match c.expires_on {
+                    // Valid through its last day.
+                    Some(last) => slots::midnight(tz, last + Duration::days(1)),
+                    None => DateTime::<Utc>::MAX_UTC,
+                })
+                .max();
+            match best {
+                Some(t) => until = Some(until.map_or(t, |u| u.min(t))),
+                None => all = false,
+            }
+        }
+        if all && let Some(expires_at) = until {
+            out.push(Certificate {
+                skill: skill.clone(),
+                expires_at,
+            });
+        }
+    }
+    out
+}
+
+/// Share of check-ins within the window over the last 90 days, per worker.
+async fn on_time_rates(app: &App, now: DateTime<Utc>) -> Result<HashMap<Uuid, f64>> {
+    let db = app.store.db();
+    let since = now - Duration::days(90);
+    let checks = order_event::Entity::find()
+        .filter(order_event::Column::Action.eq("check_in"))
+        .filter(order_event::Column::At.gte(since))
+        .all(db)
+        .await?;
+    if checks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: HashSet<Uuid> = checks.iter().map(|e| e.order_id).collect();
+    let mut windows: HashMap<Uuid, (Uuid, DateTime<Utc>)> = HashMap::new();
+    for chunk in ids.into_iter().collect::<Vec<_>>().chunks(500) {
+        for (id, worker, end) in service_order::Entity::find()
+            .select_only()
+            .column(service_order::Column::Id)
+            .column(service_order::Column::WorkerId)
+            .column(service_order::Column::WindowEnd)
+            .filter(service_order::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple::<(Uuid, Option<Uuid>, DateTime<Utc>)>()
+            .all(db)
+            .await?
+        {
+            if let Some(w) = worker {
+                windows.insert(id, (w, end));
+            }
+        }
+    }
+    let mut tally: HashMap<Uuid, (u32, u32)> = HashMap::new();
+    for e in checks {
+        if let Some((w, end)) = windows.get(&e.order_id) {
+            let t = tally.entry(*w).or_default();
+            t.1 += 1;
+            if e.at <= *end {
+                t.0 += 1;
+            }
+        }
+    }
+    Ok(tally
+        .into_iter()
+        .map(|(w, (on, all))| (w, f64::from(on) / f64::from(all)))
+        .collect())
+}

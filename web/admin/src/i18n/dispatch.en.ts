@@ -1,0 +1,25 @@
+/** The order page's dispatch panel (English). */
+import type { dispatchZhCN } from './dispatch.zh-CN';
+
+export const dispatchEn: typeof dispatchZhCN = {
+  dispatchPanel: {
+    title: 'Automatic dispatch',
+    empty: 'No automatic dispatch yet',
+    offers: 'Offers',
+    worker: 'Worker',
+    status: 'Status',
+    sentAt: 'Sent',
+    deadline: 'Deadline',
+    answeredAt: 'Answered',
+    reason: 'Reason',
+    grabPool: 'In the grab pool since {since}',
+    decision: '{at} · {outcome} · {candidates} feasible, {rejected} rejected',
+    candidates: 'Candidates (best first)',
+    score: 'Score',
+    terms: 'Score terms',
+    rejections: 'Rejected workers',
+    unexamined: '{n} farther workers not examined',
+    statuses: { open: 'Waiting', accepted: 'Accepted', rejected: 'Declined', expired: 'Timed out', withdrawn: 'Withdrawn' },
+    outcomes: { offered: 'Offered', grab_pool: 'To the grab pool', exception: 'To exceptions', grab_pool_exception: 'To the grab pool and exceptions' },
+  },
+};

@@ -12,9 +12,9 @@ describe('side menu', () => {
     expect(menuFor(consoleRoutes, holding(PARTNER)).map((e) => e.name)).toEqual(['overview', 'orders', 'exceptions', 'workers', 'sessions']);
   });
 
-  it('shows a dispatcher the plans and the catalog too, and never a detail page', () => {
+  it('shows a dispatcher order on behalf, the board, the plans and the catalog too, and never a detail page', () => {
     const names = menuFor(consoleRoutes, holding(DISPATCHER)).map((e) => e.name);
-    expect(names).toEqual(['overview', 'orders', 'plans', 'exceptions', 'catalog', 'areas', 'customers', 'workers', 'sessions']);
+    expect(names).toEqual(['overview', 'orders', 'on-behalf', 'board', 'plans', 'exceptions', 'catalog', 'areas', 'customers', 'workers', 'sessions']);
     expect(names).not.toContain('order');
   });
 

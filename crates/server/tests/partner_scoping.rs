@@ -77,7 +77,9 @@ fn body_for(w: &World, method: &str, path: &str) -> Option<Value> {
         ("POST", "/workers/{id}/certificates/{certificate_id}/review") => {
             json!({"decision": "approve"})
         }
-        ("POST", "/orders/{id}/assign") => json!({"worker_id": w.a_workers[0]}),
+        ("POST", "/orders/{id}/assign") => {
+            json!({"worker_id": w.a_workers[0], "override_reason": "走查"})
+        }
         ("POST", "/workers") => json!({
             "phone": "13812349901", "name": "走查师傅", "gender": "male",
             "home_lat": 31.2, "home_lng": 121.44, "years_experience": 1,
@@ -289,7 +291,11 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         assert_ne!(detail.body["house_number"], "***", "{}", detail.text);
         let assign = format!("/api/v1/admin/orders/{order}/assign");
         let r = app
-            .post(&assign, json!({"worker_id": w.b_workers[0]}), Some(&w.pa))
+            .post(
+                &assign,
+                json!({"worker_id": w.b_workers[0], "override_reason": "改派"}),
+                Some(&w.pa),
+            )
             .await;
         common::assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
         assert!(r.text.contains("unknown_worker"), "{}", r.text);
@@ -305,12 +311,20 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         // ...nor assign B's order (offered to B's worker) to its own worker...
         let theirs = format!("/api/v1/admin/orders/{}/assign", w.b_orders[0]);
         let r = app
-            .post(&theirs, json!({"worker_id": w.a_workers[1]}), Some(&w.pa))
+            .post(
+                &theirs,
+                json!({"worker_id": w.a_workers[1], "override_reason": "改派"}),
+                Some(&w.pa),
+            )
             .await;
         common::assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
         // ...but gives it to its other worker.
         let r = app
-            .post(&assign, json!({"worker_id": w.a_workers[1]}), Some(&w.pa))
+            .post(
+                &assign,
+                json!({"worker_id": w.a_workers[1], "override_reason": "改派"}),
+                Some(&w.pa),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
         assert_eq!(

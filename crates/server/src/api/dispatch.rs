@@ -4,14 +4,13 @@
 
 use super::admin_workers::app;
 use crate::http::auth::{Can, CurrentWorker, perm};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::extract::Json;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use daojia_app::dispatch::{answer, console, grab};
 use daojia_domain::order::machine::Order;
-use daojia_store::repo::orders;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -262,12 +261,12 @@ pub struct DispatchHistory {
     responses((status = 200, body = DispatchHistory), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
 pub async fn order_dispatch(
     State(state): State<AppState>,
-    _who: Can<perm::OrderRead>,
+    who: Can<perm::OrderRead>,
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<DispatchHistory>> {
-    orders::get(state.store.db(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("order"))?;
+    // Scoped like the order itself: another partner's order is not found.
+    daojia_app::orders::read::get(&state.app, super::admin_workers::scope_of(&who.staff), id)
+        .await?;
     let h = console::history(&app(&state), id).await?;
     Ok(axum::Json(DispatchHistory {
         decisions: h

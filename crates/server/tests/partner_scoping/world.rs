@@ -219,7 +219,8 @@ pub async fn build(app: &TestApp) -> World {
                 .unwrap();
         } else {
             let path = format!("/api/v1/admin/orders/{oid}/assign");
-            ok(app, Method::POST, &path, json!({"worker_id": w}), &admin).await;
+            let body = json!({"worker_id": w, "override_reason": "走查准备"});
+            ok(app, Method::POST, &path, body, &admin).await;
         }
     }
     let a_orders = vec![orders[0].0.clone(), orders[1].0.clone()];

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,9 +31,11 @@ function binary() {
 }
 
 /** Starts `daojia demo`; resolves with its base URL, the banner facts and a stop function. */
-export async function startDemo() {
+export async function startDemo({ toml } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'daojia-e2e-'));
+  // Extra configuration, read by `daojia demo` from its working directory.
+  if (toml) writeFileSync(join(dir, 'daojia.toml'), toml);
   const child = spawn(binary(), ['demo', '--addr', `127.0.0.1:${port}`], {
     cwd: dir,
     env: { ...process.env, DAOJIA_LOG_FORMAT: 'json', DAOJIA_LOG: 'warn', DATABASE_URL: `sqlite://${join(dir, 'daojia.db')}` },

@@ -14,7 +14,8 @@ let demo;
 let browser;
 
 before(async () => {
-  demo = await startDemo();
+  // Manual dispatch: the dispatcher drags the order; the automatic engine must not take it first.
+  demo = await startDemo({ toml: '[dispatch]\nmode = "manual"\n' });
   browser = await launch();
 });
 
@@ -81,15 +82,20 @@ test('a dispatcher drags a waiting order onto a worker on the board and it lands
     }
   }
 
-  const ctx = await browser.newContext(DESKTOP);
+  // Tall enough that the waiting list and every timeline row are on screen for the drag.
+  const ctx = await browser.newContext({ ...DESKTOP, viewport: { width: 1440, height: 1500 } });
   const page = await ctx.newPage();
   await staffLogin(page, demo.base, 'dispatcher', demo.staffPassword);
   await page.getByTestId('menu-board').click();
   await page.goto(`${demo.base}/admin/board?area=${board.area}&date=${board.date}`);
   await page.getByTestId('board-timeline').waitFor({ timeout: 15_000 });
   await page.getByTestId('board-map').waitFor();
+  // The demo dispatches by itself (offers, expiries) while the test runs: compare with the
+  // board as the server has it now, not as it was before the browser opened.
+  await page.waitForTimeout(1000);
   const rows = await page.getByTestId('timeline-row').count();
-  assert.equal(rows, board.workers.length, 'a timeline row per worker');
+  const now = await call('GET', `/api/v1/admin/board?area=${board.area}&date=${board.date}`, undefined, token);
+  assert.equal(rows, now.body.workers.length, 'a timeline row per worker');
   const source = page.locator(`[data-testid="board-waiting-order"][data-order="${order.order_id}"]`);
   await source.waitFor();
   await page.screenshot({ path: join(OUT, 'board-open.png'), fullPage: true });

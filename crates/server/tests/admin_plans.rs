@@ -8,7 +8,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{TestApp, assert_problem, backends, test_config};
 use daojia_dispatch::day::DayProblem;
 use daojia_dispatch::vrp::{Activity, Route, Solution, Stop, Unassigned, UnassignedReason, check};
@@ -16,32 +16,9 @@ use daojia_domain::access::Role;
 use daojia_store::entity::worker;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 const SEED: u64 = 5;
-
-/// The area where most demo customers live, and those customers' phones.
-fn busiest_area() -> (String, Vec<String>) {
-    let city = daojia_demo::city(SEED);
-    let mut by_area: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for c in &city.customers {
-        by_area
-            .entry(c.addresses[0].area_code)
-            .or_default()
-            .push(c.phone.clone());
-    }
-    let (area, phones) = by_area
-        .into_iter()
-        .max_by_key(|(_, p)| p.len())
-        .expect("customers");
-    (area.to_string(), phones)
-}
-
-fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    date.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
-        .and_utc()
-        - Duration::hours(8)
-}
 
 /// Books and pays (demo autopay) `n` orders in `area` on `date`; returns their ids.
 async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Vec<String> {
@@ -63,7 +40,7 @@ async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Ve
         for attempt in 0..6 {
             let hour = hours[(k + attempt) % hours.len()];
             let body = json!({"items": [{"item": items[k % items.len()]}], "address_id": address,
-                              "window_start": at(date, hour).to_rfc3339()});
+                              "window_start": common::at(date, hour).to_rfc3339()});
             let req = Request::builder()
                 .method("POST")
                 .uri("/api/v1/customer/orders")
@@ -160,7 +137,7 @@ fn as_solution(day: &DayProblem, plan: &Value) -> Solution {
 
 #[tokio::test]
 async fn a_dispatcher_plans_a_booked_day_and_every_order_is_placed_or_explained() {
-    let (area, phones) = busiest_area();
+    let (area, phones) = common::busiest_area(SEED);
     for b in backends() {
         let mut cfg = test_config();
         cfg.booking.demo_autopay = Some(true);

@@ -11,39 +11,15 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{TestApp, assert_problem, backends, test_config};
 use daojia_domain::access::Role;
 use daojia_store::entity::{audit_log, order_event, worker};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 const SEED: u64 = 5;
-
-/// The area where most demo customers live, and those customers' phones.
-fn busiest_area() -> (String, Vec<String>) {
-    let city = daojia_demo::city(SEED);
-    let mut by_area: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for c in &city.customers {
-        by_area
-            .entry(c.addresses[0].area_code)
-            .or_default()
-            .push(c.phone.clone());
-    }
-    let (area, phones) = by_area
-        .into_iter()
-        .max_by_key(|(_, p)| p.len())
-        .expect("customers");
-    (area.to_string(), phones)
-}
-
-fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    date.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
-        .and_utc()
-        - Duration::hours(8)
-}
 
 /// Books and pays (demo autopay) up to `n` cleaning orders in `area` on `date`.
 async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Vec<String> {
@@ -57,7 +33,7 @@ async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Ve
         for attempt in 0..6 {
             let hour = hours[(k + attempt) % hours.len()];
             let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": address,
-                              "window_start": at(date, hour).to_rfc3339()});
+                              "window_start": common::at(date, hour).to_rfc3339()});
             let req = Request::builder()
                 .method("POST")
                 .uri("/api/v1/customer/orders")
@@ -97,7 +73,7 @@ fn codes(v: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reason() {
-    let (area, phones) = busiest_area();
+    let (area, phones) = common::busiest_area(SEED);
     for b in backends() {
         let mut cfg = test_config();
         cfg.booking.demo_autopay = Some(true);

@@ -10,38 +10,15 @@ mod common;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::{Reply, TestApp, assert_problem, backends, send_to, test_config};
 use daojia_domain::access::Role;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 const SEED: u64 = 5;
-
-/// The area where most demo customers live, and those customers' phones.
-fn busiest_area() -> (String, Vec<String>) {
-    let city = daojia_demo::city(SEED);
-    let mut by_area: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for c in &city.customers {
-        by_area
-            .entry(c.addresses[0].area_code)
-            .or_default()
-            .push(c.phone.clone());
-    }
-    let (area, phones) = by_area
-        .into_iter()
-        .max_by_key(|(_, p)| p.len())
-        .expect("customers");
-    (area.to_string(), phones)
-}
-
-fn at(date: NaiveDate, hour: u32) -> DateTime<Utc> {
-    date.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
-        .and_utc()
-        - Duration::hours(8)
-}
 
 /// Books and pays (demo autopay) up to `n` orders in the area on `date`; returns their ids.
 async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Vec<String> {
@@ -62,7 +39,7 @@ async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Ve
         for attempt in 0..6 {
             let hour = hours[(k + attempt) % hours.len()];
             let body = json!({"items": [{"item": items[k % items.len()]}], "address_id": address,
-                              "window_start": at(date, hour).to_rfc3339()});
+                              "window_start": common::at(date, hour).to_rfc3339()});
             let req = Request::builder()
                 .method("POST")
                 .uri("/api/v1/customer/orders")
@@ -181,7 +158,7 @@ async fn booked_day(
     b: daojia_store::testing::Backend,
     n: usize,
 ) -> (TestApp, String, NaiveDate, Vec<String>, String) {
-    let (area, phones) = busiest_area();
+    let (area, phones) = common::busiest_area(SEED);
     let mut cfg = test_config();
     cfg.booking.demo_autopay = Some(true);
     let app = TestApp::with_config(b, cfg).await;

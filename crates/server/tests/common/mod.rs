@@ -302,3 +302,27 @@ pub fn assert_problem(r: &Reply, status: StatusCode, code: &str) {
     assert_eq!(r.body["code"], code, "{}", r.text);
     assert_eq!(r.body["status"], status.as_u16());
 }
+
+/// The area where most customers of the demo city of `seed` live, and those customers' phones.
+pub fn busiest_area(seed: u64) -> (String, Vec<String>) {
+    let city = daojia_demo::city(seed);
+    let mut by_area: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for c in &city.customers {
+        by_area
+            .entry(c.addresses[0].area_code)
+            .or_default()
+            .push(c.phone.clone());
+    }
+    let (area, phones) = by_area
+        .into_iter()
+        .max_by_key(|(_, p)| p.len())
+        .expect("customers");
+    (area.to_string(), phones)
+}
+
+/// `hour`:00 in Shanghai on `date`.
+pub fn at(date: chrono::NaiveDate, hour: u32) -> chrono::DateTime<Utc> {
+    date.and_time(chrono::NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
+        .and_utc()
+        - chrono::Duration::hours(8)
+}

@@ -6,6 +6,8 @@ source "$(dirname "$0")/../scripts/lib.sh"
 apt_install chromium fonts-noto-cjk
 npm_ci "$ROOT/e2e"
 [ -f "$ROOT/web/dist/customer/index.html" ] || build_web
-cargo build -p daojia --quiet
+# The whole workspace, as the test script builds it: `-p daojia` alone unifies other
+# features, rebuilds dependencies and replaces the binary the other suites used.
+cargo build --workspace --quiet
 say "browser tests"
 cd "$ROOT/e2e" && npm test

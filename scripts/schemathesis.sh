@@ -4,7 +4,7 @@
 # each staff role. Checks that every answer is documented (status code, content type,
 # response schema) and that nothing answers 5xx. Exits non-zero on any failure.
 #
-# Needs the debug binary (`cargo build -p daojia`), or DAOJIA_BIN. Tuning, all optional:
+# Needs the debug binary (`cargo build --workspace`), or DAOJIA_BIN. Tuning, all optional:
 #   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 10)
 #   SCHEMATHESIS_SEED          the generator's seed (default 20261202: runs repeat)
 #   SCHEMATHESIS_ONLY          run one audience, e.g. `customer` or `admin`
@@ -18,7 +18,7 @@ SEED="${SCHEMATHESIS_SEED:-20261202}"
 BIN="${DAOJIA_BIN:-$CARGO_TARGET_DIR/debug/daojia}"
 VENV="$HOME/.cache/daojia-venv"
 
-[ -x "$BIN" ] || { echo "no daojia binary at $BIN: run cargo build -p daojia" >&2; exit 1; }
+[ -x "$BIN" ] || { echo "no daojia binary at $BIN: run cargo build --workspace" >&2; exit 1; }
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
   say "installing schemathesis $SCHEMATHESIS_VERSION"

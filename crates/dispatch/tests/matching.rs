@@ -13,7 +13,8 @@ use daojia_domain::geo::LatLng;
 use daojia_domain::ids::{OrderId, WorkerId};
 use daojia_domain::presence::{PositionSource, Presence};
 use daojia_domain::slots::{Shift, Visit};
-use daojia_domain::travel::{TravelModel, TravelTime};
+use daojia_domain::travel::TravelModel;
+use daojia_domain::workday::{DayTravel, Stop, Workday, holds_break};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -85,26 +86,27 @@ fn worker(rng: &mut Rng, i: u128, tt: &TravelModel) -> WorkerSnapshot {
     let end = start + rng.range(6, 11) * H;
     let rest = rng.chance(0.6).then_some((DAY0 + 12 * H, DAY0 + 13 * H));
     let shift = Shift { start, end, rest };
-    // A feasible day to begin with: visits one after another with travel.
+    // A feasible day to begin with: visits one after another with travel, each kept only
+    // while the day still holds (the break may have to go between them).
+    let travel = DayTravel::for_shifts(tt, [&shift], start);
     let mut jobs = vec![];
     let (mut ready, mut at) = (start, home);
     for k in 0..rng.range(0, 3) {
         let to = near(rng, home, 4.0);
         let duration = rng.range(2, 5) * 1800;
-        let arrival = simulate_leg(tt, rest, ready, at, to);
-        let ws = arrival + rng.range(0, 3) * 900;
-        let (s, f) = begin(rest, arrival, ws, duration);
-        if f > end {
-            break;
-        }
+        let ws = ready + travel.seconds(at, to) + rng.range(0, 3) * 900;
         jobs.push(Visit {
             key: Uuid::from_u128(i * 1000 + k as u128),
             at: to,
             window_start: ws,
-            window_end: s.max(ws) + 1800,
+            window_end: ws + 1800,
             duration,
         });
-        ready = f;
+        if !Workday::new(home, shift, jobs.clone(), &travel).is_feasible() {
+            jobs.pop();
+            break;
+        }
+        ready = ws + duration;
         at = to;
     }
     let working = rng.chance(0.9);
@@ -176,43 +178,12 @@ fn order(rng: &mut Rng, n: u128, workers: &[WorkerSnapshot]) -> OrderRequest {
     }
 }
 
-// The schedule rules, written out again here so that the check does not lean on the
-// code under test.
-fn simulate_leg(
-    tt: &dyn TravelTime,
-    rest: Option<(i64, i64)>,
-    ready: i64,
-    from: LatLng,
-    to: LatLng,
-) -> i64 {
-    let mut depart = ready;
-    if let Some((bs, be)) = rest {
-        if depart >= bs && depart < be {
-            depart = be;
-        }
-        if depart < bs && depart + tt.seconds(from, to, depart) > bs {
-            depart = be;
-        }
-    }
-    depart + tt.seconds(from, to, depart)
-}
-
-fn begin(rest: Option<(i64, i64)>, arrival: i64, ws: i64, duration: i64) -> (i64, i64) {
-    let mut start = arrival.max(ws);
-    let mut finish = start + duration;
-    if let Some((bs, be)) = rest {
-        if start >= bs && start < be {
-            start = be;
-            finish = start + duration;
-        } else if start < bs && finish > bs {
-            finish += be - bs;
-        }
-    }
-    (start, finish)
-}
-
-/// Every job of the worker's day, in window order from the shift start at home, starts
-/// inside its window, ends by the shift end, and no two overlap (travel included).
+/// Every job of the worker's day, in window order from the shift start at home, has a
+/// schedule that keeps the one day model's rules: each starts inside its window after the
+/// travel from the place before (and the break, if taken before it), ends by the shift
+/// end, and the day takes its break by the rule (none with a long visit). The schedule
+/// comes from the domain's `Workday`; the rules are checked here again on its output, so
+/// that the check does not lean on how the schedule was found.
 fn day_holds(w: &WorkerSnapshot, tt: &TravelModel) -> Result<(), String> {
     let Some(shift) = w.shift else {
         return if w.jobs.is_empty() {
@@ -221,33 +192,63 @@ fn day_holds(w: &WorkerSnapshot, tt: &TravelModel) -> Result<(), String> {
             Err("jobs without a shift".into())
         };
     };
-    let mut jobs: Vec<&Visit> = w.jobs.iter().collect();
+    let mut jobs: Vec<Visit> = w.jobs.clone();
     jobs.sort_by_key(|v| (v.window_start, v.window_end, v.key));
+    let travel = DayTravel::for_shifts(tt, [&shift], shift.start);
+    let day = Workday::new(w.home, shift, jobs.clone(), &travel);
+    let stops = day
+        .schedule()
+        .ok_or_else(|| format!("no schedule takes the break ({} jobs)", jobs.len()))?;
+    let long = jobs.iter().any(|v| holds_break(v.duration));
+    let rule = shift.break_rule();
     let (mut ready, mut at) = (shift.start, w.home);
-    let mut last_finish = i64::MIN;
-    for v in jobs {
-        let arrival = simulate_leg(tt, shift.rest, ready, at, v.at);
-        let (s, f) = begin(shift.rest, arrival, v.window_start, v.duration);
-        if s > v.window_end {
-            return Err(format!(
-                "{} starts {} s after its window",
-                v.key,
-                s - v.window_end
-            ));
+    let (mut visits, mut breaks) = (jobs.iter(), 0);
+    let mut last_start = i64::MIN;
+    for stop in stops {
+        match stop {
+            Stop::Break { start, finish, .. } => {
+                let b = rule.ok_or("a break without a rule")?;
+                breaks += 1;
+                if start < ready || start < b.earliest || finish - start != b.duration {
+                    return Err(format!("the break at {start} breaks the rule"));
+                }
+                if start > b.latest && (last_start > b.latest || start != ready) {
+                    return Err(format!("the break at {start} starts too late"));
+                }
+                if finish > shift.end {
+                    return Err("the break ends after the shift".into());
+                }
+                ready = finish;
+            }
+            Stop::Visit {
+                key, start, finish, ..
+            } => {
+                let v = visits.next().ok_or("more stops than jobs")?;
+                if v.key != key {
+                    return Err(format!("{key} out of window order"));
+                }
+                let arrival = ready + travel.seconds(at, v.at);
+                if start < arrival || start < v.window_start {
+                    return Err(format!("{key} starts before the worker can be there"));
+                }
+                if start > v.window_end {
+                    return Err(format!(
+                        "{key} starts {} s after its window",
+                        start - v.window_end
+                    ));
+                }
+                if finish != start + v.duration || finish > shift.end {
+                    return Err(format!("{key} ends after the shift or runs short"));
+                }
+                last_start = start;
+                ready = finish;
+                at = v.at;
+            }
         }
-        if f > shift.end {
-            return Err(format!(
-                "{} ends {} s after the shift",
-                v.key,
-                f - shift.end
-            ));
-        }
-        if s < last_finish {
-            return Err(format!("{} overlaps the job before", v.key));
-        }
-        last_finish = f;
-        ready = f;
-        at = v.at;
+    }
+    let wanted = usize::from(rule.is_some() && !jobs.is_empty() && !long);
+    if breaks != wanted {
+        return Err(format!("{breaks} breaks where the rule wants {wanted}"));
     }
     Ok(())
 }

@@ -20,7 +20,7 @@ use crate::{App, Error, Result};
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ConflictView {
     /// Stable code: `not_active`, `outside_area`, `qualification`, `daily_limit`,
-    /// `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`.
+    /// `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`, `no_break`.
     pub code: String,
     /// What is wrong, for the dispatcher.
     pub message: String,
@@ -129,6 +129,7 @@ pub fn view(c: &Conflict) -> ConflictView {
                 minutes(*over_by_s)
             )
         }
+        Conflict::NoBreak => "the worker's break would no longer fit the day".into(),
     };
     v
 }
@@ -197,9 +198,8 @@ pub async fn preview(
             &snap.jobs,
             now.timestamp(),
         );
-        let visit = req.visit();
-        let times = day.simulate(tt, Some(&visit));
-        if let Some(t) = times.get(day.position_of(&visit)) {
+        let forced = day.with(tt, &req.visit());
+        if let Some(t) = forced.times.get(forced.position) {
             preview.arrival = at(t.arrival);
             preview.start = at(t.start);
             preview.finish = at(t.finish);

@@ -4,9 +4,9 @@
 //! still waiting for a worker, with their urgency; and the ones at risk (a job expected to
 //! start after its window, an order nobody has close to its window).
 //!
-//! Times come from the same schedule model dispatch checks with
-//! ([`daojia_dispatch::matching::schedule::Day`]) over the app's
-//! [`TravelTime`](daojia_domain::travel::TravelTime), from `now` on the current day.
+//! Times come from the one day model booking, dispatch and the planner share
+//! ([`daojia_dispatch::matching::schedule::Day`] over `daojia_domain::workday`) with the
+//! app's [`TravelTime`](daojia_domain::travel::TravelTime), from `now` on the current day.
 //! Bounded: at most [`MAX_WORKERS`] workers and [`MAX_ORDERS`] waiting orders, with
 //! `truncated` set when more matched.
 
@@ -271,11 +271,8 @@ fn row(
         &visits,
         now.timestamp(),
     );
-    let (mut ready, mut from) = if now.timestamp() > shift.start {
-        (now.timestamp(), snap.presence.at)
-    } else {
-        (shift.start, snap.home)
-    };
+    let legs = day.travel(tt);
+    let mut from = day.origin().1;
     let mut jobs = vec![];
     for (v, t) in day.visits().iter().zip(day.times()) {
         let Some(o) = open.iter().find(|o| o.id == v.key) else {
@@ -283,7 +280,7 @@ fn row(
         };
         let under_way = o.state == OrderState::InService.as_str();
         let travel = (!under_way).then(|| {
-            let seconds = tt.seconds(from, v.at, ready);
+            let seconds = legs.seconds(from, v.at);
             BoardLeg {
                 depart: at(t.arrival - seconds),
                 arrive: at(t.arrival),
@@ -306,7 +303,6 @@ fn row(
             late_by_s: (t.start - v.window_end).max(0),
             skills: order_skills(o),
         });
-        ready = t.finish;
         from = v.at;
     }
     BoardWorker {

@@ -91,6 +91,9 @@ pub enum Reason {
         /// That job (its order).
         order: Uuid,
     },
+    /// Every job would keep its window, but the travel leaves no room for the worker's
+    /// break.
+    NoBreak,
     /// May not use the grab pool.
     NoGrabRights,
 }
@@ -117,6 +120,7 @@ impl Reason {
             Reason::LateArrival { .. } => "late_arrival",
             Reason::PastShiftEnd { .. } => "past_shift_end",
             Reason::DelaysNext { .. } => "delays_next",
+            Reason::NoBreak => "no_break",
             Reason::NoGrabRights => "no_grab_rights",
         }
     }

@@ -4,7 +4,7 @@
 
 use super::explain::Reason;
 use super::model::{OrderRequest, WorkerSnapshot, WorkerStatus};
-use super::schedule::{Day, Insertion, Miss, NoTravel};
+use super::schedule::{Day, Insertion, Miss};
 use chrono::{DateTime, Utc};
 use daojia_domain::travel::TravelTime;
 
@@ -133,26 +133,19 @@ pub fn fits_day(
     let now = now.timestamp();
     let visit = order.visit();
     let day = Day::new(tt, shift, w.home, w.presence.at, &w.jobs, now);
-    match day.insert(tt, &visit) {
-        Ok(insertion) => Ok(Fit { insertion }),
-        Err(Miss::OutsideShift) => Err(Reason::OutsideShift),
-        Err(miss) => {
-            // Without travel, would it fit? Then travel is what keeps it out.
-            let free = Day::new(&NoTravel, shift, w.home, w.presence.at, &w.jobs, now);
-            if free.insert(&NoTravel, &visit).is_err() {
-                return Err(Reason::NoFreeTime);
-            }
-            Err(match miss {
-                Miss::LateArrival { start } => Reason::LateArrival {
-                    start,
-                    window_end: order.window_end,
-                },
-                Miss::PastShiftEnd { finish } => Reason::PastShiftEnd { finish },
-                Miss::DelaysNext { key } => Reason::DelaysNext { order: key },
-                Miss::OutsideShift => Reason::OutsideShift,
-            })
-        }
-    }
+    day.insert(tt, &visit)
+        .map(|insertion| Fit { insertion })
+        .map_err(|miss| match miss {
+            Miss::OutsideShift => Reason::OutsideShift,
+            Miss::NoFreeTime => Reason::NoFreeTime,
+            Miss::LateArrival { start } => Reason::LateArrival {
+                start,
+                window_end: order.window_end,
+            },
+            Miss::PastShiftEnd { finish } => Reason::PastShiftEnd { finish },
+            Miss::DelaysNext { key } => Reason::DelaysNext { order: key },
+            Miss::NoBreak => Reason::NoBreak,
+        })
 }
 
 /// All the rules of `flow` for one worker.

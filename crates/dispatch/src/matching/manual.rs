@@ -60,6 +60,8 @@ pub enum Conflict {
         /// Seconds after the shift's end.
         over_by_s: i64,
     },
+    /// Every job would keep its window, but the worker's break would no longer fit.
+    NoBreak,
 }
 
 impl Conflict {
@@ -75,6 +77,7 @@ impl Conflict {
             Conflict::Overlap { .. } => "overlap",
             Conflict::DelaysJob { .. } => "delays_job",
             Conflict::PastShiftEnd { .. } => "past_shift_end",
+            Conflict::NoBreak => "no_break",
         }
     }
 }
@@ -123,8 +126,8 @@ pub fn conflicts(
             out.push(Conflict::Overlap { order: v.key });
         }
     }
-    let pos = day.position_of(&visit);
-    let times = day.simulate(tt, Some(&visit));
+    let forced = day.with(tt, &visit);
+    let (pos, times) = (forced.position, &forced.times);
     let mine = times[pos];
     if mine.start > order.window_end {
         out.push(Conflict::LateArrival {
@@ -152,6 +155,9 @@ pub fn conflicts(
         out.push(Conflict::PastShiftEnd {
             over_by_s: end - shift.end,
         });
+    }
+    if !forced.break_holds && day.break_holds() {
+        out.push(Conflict::NoBreak);
     }
     out
 }

@@ -1,24 +1,19 @@
-//! Putting one more visit into a worker's day: the schedule model of
-//! `daojia_domain::slots` (read its module doc) over its public types, since its insertion
-//! is private to slot search. The day starts at home at the shift start, or where the
-//! worker is at `now` once the shift has begun; a visit starts at the later of the arrival
-//! and its window start and no later than its window end, and ends by the shift end; the
-//! break holds neither travel nor service (a visit that runs into it pauses, unless it is
-//! a long visit, which holds the break as in `daojia_domain::workday`); travel times
-//! depend on the departure. These are still the earlier slot rules, not yet the one day
-//! model of `daojia_domain::workday` (ADR 0007): they agree on long visits, differ on
-//! where a shorter visit's break goes and on the hour travel is timed at.
+//! A worker's day for dispatch and the board: the one day model of
+//! `daojia_domain::workday` (ADR 0007), the model booking slots and the route planner use,
+//! read as of `now`. Once the shift has begun the day starts where the worker is, at
+//! `now`; before, at home at the shift start. Every leg is timed as the day model times it
+//! (one departure, the slowest of the worker's shift: [`DayTravel`]). The day's visits are
+//! kept in window order, as the slot model reads a route from the store, and a new visit
+//! goes where its window puts it.
 //!
-//! The day's visits are kept in window order (start, end, key), and a new visit goes where
-//! that order puts it, so that a day re-read from the store (in window order) is the day
-//! that was checked. A day that is already late (more was assigned than fits) is taken as
-//! it is: an insertion is refused only when it makes some visit later than both its window
-//! and its time without the insertion.
+//! A day that is already late (more was assigned than fits) is taken as it is: an
+//! insertion is refused only when it makes some visit later than both its window and its
+//! time without the insertion, or leaves no room for the worker's break.
 
 use daojia_domain::geo::LatLng;
 use daojia_domain::slots::{Shift, Visit};
 use daojia_domain::travel::TravelTime;
-use daojia_domain::workday::holds_break;
+use daojia_domain::workday::{DayTravel, NewVisit, Stop, Workday};
 
 /// A travel model in which every trip takes no time: what a day allows ignoring travel.
 pub(crate) struct NoTravel;
@@ -29,75 +24,15 @@ impl TravelTime for NoTravel {
     }
 }
 
-/// When a worker ready at `ready` in `from` arrives at `to`, honouring the break.
-pub(crate) fn arrive(
-    tt: &dyn TravelTime,
-    rest: Option<(i64, i64)>,
-    ready: i64,
-    from: LatLng,
-    to: LatLng,
-) -> i64 {
-    let mut depart = ready;
-    if let Some((bs, be)) = rest
-        && depart >= bs
-        && depart < be
-    {
-        depart = be;
-    }
-    let mut t = tt.seconds(from, to, depart);
-    if let Some((bs, be)) = rest
-        && depart < bs
-        && depart + t > bs
-    {
-        depart = be;
-        t = tt.seconds(from, to, depart);
-    }
-    depart + t
-}
-
-/// Start and end of a visit arriving at `arrival`: not before its window, not inside the
-/// break, pausing over the break when it runs into it; a long visit holds the break
-/// ([`daojia_domain::workday::holds_break`], the one day model's rule): its duration
-/// allows for the pause, wherever the break falls.
-pub(crate) fn begin(
-    rest: Option<(i64, i64)>,
-    arrival: i64,
-    window_start: i64,
-    duration: i64,
-) -> (i64, i64) {
-    let mut start = arrival.max(window_start);
-    let Some((bs, be)) = rest.filter(|_| !holds_break(duration)) else {
-        return (start, start + duration);
-    };
-    if start >= bs && start < be {
-        start = be;
-    }
-    let mut finish = start + duration;
-    if start < bs && finish > bs {
-        finish += be - bs;
-    }
-    (start, finish)
-}
-
-/// A visit's times in a simulated day.
+/// A visit's times in a worker's day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Times {
     /// When the worker arrives.
     pub arrival: i64,
     /// When the visit starts.
     pub start: i64,
-    /// When it ends (including a pause for the break).
+    /// When it ends.
     pub finish: i64,
-}
-
-/// A worker's remaining day, ready for insertion questions.
-#[derive(Debug, Clone)]
-pub struct Day<'a> {
-    shift: Shift,
-    /// Ready time and place before the first visit.
-    origin: (i64, LatLng),
-    visits: Vec<&'a Visit>,
-    base: Vec<Times>,
 }
 
 /// Where and when a new visit fits.
@@ -117,8 +52,10 @@ pub struct Insertion {
 /// Why a visit does not fit a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Miss {
-    /// Its window does not meet the rest of the shift.
+    /// Its window does not meet the shift.
     OutsideShift,
+    /// Even without travel there is no room for it.
+    NoFreeTime,
     /// It would start after its window: the worker cannot be there in time.
     LateArrival {
         /// The earliest start.
@@ -134,9 +71,35 @@ pub enum Miss {
         /// That visit.
         key: uuid::Uuid,
     },
+    /// Every visit keeps its window, but the worker's break no longer fits the day.
+    NoBreak,
 }
 
-impl<'a> Day<'a> {
+/// The day with one more visit put in by hand, however late that makes things.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forced {
+    /// Where the visit went (window order).
+    pub position: usize,
+    /// The times of every visit, the new one at `position`.
+    pub times: Vec<Times>,
+    /// Whether the worker's break still fits.
+    pub break_holds: bool,
+}
+
+/// A worker's remaining day, ready for insertion questions.
+#[derive(Debug, Clone)]
+pub struct Day {
+    /// The worker's shift as set (the day itself starts at `now` once it has begun).
+    shift: Shift,
+    /// The departure every leg is timed at.
+    depart: i64,
+    /// The day as of `now`.
+    day: Workday,
+    /// Its visits' earliest times.
+    times: Vec<Times>,
+}
+
+impl Day {
     /// The day of a worker whose day starts at `home`, with `visits` to do, as of `now`.
     /// `position` is where the worker is now, the start once the shift has begun.
     pub fn new(
@@ -144,131 +107,194 @@ impl<'a> Day<'a> {
         shift: Shift,
         home: LatLng,
         position: LatLng,
-        visits: &'a [Visit],
+        visits: &[Visit],
         now: i64,
-    ) -> Day<'a> {
-        let origin = if now > shift.start {
-            (now, position)
+    ) -> Day {
+        let depart = DayTravel::departure_for(tt, [&shift], shift.start);
+        let travel = DayTravel::new(tt, depart);
+        let (from, start) = if now > shift.start {
+            (position, now)
         } else {
-            (shift.start, home)
+            (home, shift.start)
         };
-        let mut sorted: Vec<&Visit> = visits.iter().collect();
+        let mut sorted = visits.to_vec();
         sorted.sort_by_key(|v| (v.window_start, v.window_end, v.key));
-        let mut day = Day {
+        let day = Workday::new(from, Shift { start, ..shift }, sorted, &travel);
+        let times = times_of(&day, &travel);
+        Day {
             shift,
-            origin,
-            visits: sorted,
-            base: Vec::new(),
-        };
-        day.base = day.simulate(tt, None);
-        day
+            depart,
+            day,
+            times,
+        }
     }
 
     /// The visits in the order they are done.
-    pub fn visits(&self) -> &[&'a Visit] {
-        &self.visits
+    pub fn visits(&self) -> &[Visit] {
+        self.day.visits()
     }
 
-    /// Their times without any insertion.
+    /// Their earliest times.
     pub fn times(&self) -> &[Times] {
-        &self.base
+        &self.times
     }
 
-    /// The shift.
+    /// The shift as set.
     pub fn shift(&self) -> Shift {
         self.shift
+    }
+
+    /// When and where the day (as of `now`) starts.
+    pub fn origin(&self) -> (i64, LatLng) {
+        (self.day.shift().start, self.day.home())
+    }
+
+    /// The day's travel times over `tt` (the one departure of the day).
+    pub fn travel<'a>(&self, tt: &'a dyn TravelTime) -> DayTravel<'a> {
+        DayTravel::new(tt, self.depart)
+    }
+
+    /// Whether the day as it is leaves room for the worker's break.
+    pub fn break_holds(&self) -> bool {
+        self.day.schedule().is_some()
     }
 
     /// Where a new visit goes in window order.
     pub fn position_of(&self, v: &Visit) -> usize {
         let k = (v.window_start, v.window_end, v.key);
-        self.visits
+        self.visits()
             .partition_point(|x| (x.window_start, x.window_end, x.key) < k)
     }
 
-    /// Earliest times of every visit, with `extra` inserted at its position if given
-    /// (its times come at that position in the result).
-    pub fn simulate(&self, tt: &dyn TravelTime, extra: Option<&Visit>) -> Vec<Times> {
-        let pos = extra.map(|v| self.position_of(v));
-        let mut out = Vec::with_capacity(self.visits.len() + 1);
-        let (mut ready, mut at) = self.origin;
-        let rest = self.shift.rest;
-        for i in 0..=self.visits.len() {
-            let here = match (pos, extra) {
-                (Some(p), Some(x)) if p == i => Some(x),
-                _ => None,
-            };
-            for v in here.into_iter().chain(self.visits.get(i).copied()) {
-                let arrival = arrive(tt, rest, ready, at, v.at);
-                let (start, finish) = begin(rest, arrival, v.window_start, v.duration);
-                out.push(Times {
-                    arrival,
-                    start,
-                    finish,
-                });
-                ready = finish;
-                at = v.at;
-            }
-        }
-        out
-    }
-
-    /// Ready time and place before position `pos`.
-    fn before(&self, pos: usize) -> (i64, LatLng) {
-        if pos == 0 {
-            self.origin
-        } else {
-            (self.base[pos - 1].finish, self.visits[pos - 1].at)
-        }
-    }
-
-    /// Where and when `v` fits, or why not.
+    /// Where and when `v` fits at its window-order position, or why not. The store keeps
+    /// no route order but the windows, so the day that is checked is the day that is read
+    /// back (and the board and the worker's app show).
     pub fn insert(&self, tt: &dyn TravelTime, v: &Visit) -> Result<Insertion, Miss> {
         if v.window_end < self.shift.start || v.window_start + v.duration > self.shift.end {
             return Err(Miss::OutsideShift);
         }
-        let pos = self.position_of(v);
-        let (ready, from) = self.before(pos);
-        let rest = self.shift.rest;
-        let travel_to_s = tt.seconds(from, v.at, ready);
-        let arrival = arrive(tt, rest, ready, from, v.at);
-        let (start, finish) = begin(rest, arrival, v.window_start, v.duration);
-        if start > v.window_end {
-            return Err(Miss::LateArrival { start });
-        }
-        if finish > self.shift.end {
-            return Err(Miss::PastShiftEnd { finish });
-        }
-        let mut extra_travel_s = travel_to_s;
-        if let Some(next) = self.visits.get(pos) {
-            extra_travel_s += tt.seconds(v.at, next.at, finish) - tt.seconds(from, next.at, ready);
-        }
-        let (mut ready, mut at) = (finish, v.at);
-        for j in pos..self.visits.len() {
-            let w = self.visits[j];
-            let b = self.base[j];
-            let a = arrive(tt, rest, ready, at, w.at);
-            let (s, f) = begin(rest, a, w.window_start, w.duration);
-            if s <= b.start {
-                break;
-            }
-            if s > w.window_end.max(b.start) || f > self.shift.end.max(b.finish) {
-                return Err(Miss::DelaysNext { key: w.key });
-            }
-            ready = f;
-            at = w.at;
-        }
+        let travel = self.travel(tt);
+        let job = NewVisit {
+            at: v.at,
+            duration: v.duration,
+        };
+        let window = (v.window_start, v.window_end);
+        let Some(ins) = self
+            .day
+            .insertion_at(&travel, self.position_of(v), &job, window)
+        else {
+            return Err(self.miss(tt, v));
+        };
+        let from = match ins.position {
+            0 => self.day.home(),
+            p => self.visits()[p - 1].at,
+        };
         Ok(Insertion {
-            position: pos,
+            position: ins.position,
             times: Times {
-                arrival,
-                start,
-                finish,
+                arrival: ins.arrive,
+                start: ins.start,
+                finish: ins.finish,
             },
-            travel_to_s,
-            extra_travel_s,
+            travel_to_s: travel.seconds(from, v.at),
+            extra_travel_s: ins.extra_travel_s,
         })
     }
+
+    /// The day with `v` put in at its window-order position, whatever it breaks.
+    pub fn with(&self, tt: &dyn TravelTime, v: &Visit) -> Forced {
+        let travel = self.travel(tt);
+        let position = self.position_of(v);
+        let mut day = self.day.clone();
+        day.insert(position, v.clone(), &travel);
+        Forced {
+            position,
+            times: times_of(&day, &travel),
+            break_holds: day.schedule().is_some(),
+        }
+    }
+
+    /// Why `v` does not fit (it was refused): no room at all, or what travel makes late.
+    fn miss(&self, tt: &dyn TravelTime, v: &Visit) -> Miss {
+        let free = DayTravel::new(&NoTravel, self.depart);
+        let empty = Workday::new(
+            self.day.home(),
+            self.day.shift(),
+            self.visits().to_vec(),
+            &free,
+        );
+        let job = NewVisit {
+            at: v.at,
+            duration: v.duration,
+        };
+        let window = (v.window_start, v.window_end);
+        if empty
+            .insertion_at(&free, self.position_of(v), &job, window)
+            .is_none()
+        {
+            return Miss::NoFreeTime;
+        }
+        let forced = self.with(tt, v);
+        let mine = forced.times[forced.position];
+        if mine.start > v.window_end {
+            return Miss::LateArrival { start: mine.start };
+        }
+        if mine.finish > self.shift.end {
+            return Miss::PastShiftEnd {
+                finish: mine.finish,
+            };
+        }
+        let later = self.visits()[forced.position..]
+            .iter()
+            .zip(&self.times[forced.position..])
+            .zip(&forced.times[forced.position + 1..]);
+        for ((w, before), now) in later {
+            if now.start > w.window_end.max(before.start)
+                || now.finish > self.shift.end.max(before.finish)
+            {
+                return Miss::DelaysNext { key: w.key };
+            }
+        }
+        Miss::NoBreak
+    }
+}
+
+/// The earliest times of `day`'s visits; a day with no room for its break is timed
+/// without it (the board still shows it, and the dispatcher sees the conflict).
+fn times_of(day: &Workday, travel: &DayTravel) -> Vec<Times> {
+    if let Some(stops) = day.schedule() {
+        return stops
+            .into_iter()
+            .filter_map(|s| match s {
+                Stop::Visit {
+                    arrive,
+                    start,
+                    finish,
+                    ..
+                } => Some(Times {
+                    arrival: arrive,
+                    start,
+                    finish,
+                }),
+                Stop::Break { .. } => None,
+            })
+            .collect();
+    }
+    let (mut ready, mut at) = (day.shift().start, day.home());
+    day.visits()
+        .iter()
+        .map(|v| {
+            let arrival = ready + travel.seconds(at, v.at);
+            let start = arrival.max(v.window_start);
+            ready = start + v.duration;
+            at = v.at;
+            Times {
+                arrival,
+                start,
+                finish: ready,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -306,33 +332,50 @@ mod tests {
     }
 
     #[test]
-    fn a_visit_that_would_start_in_the_break_starts_after_it() {
+    fn a_visit_in_the_set_break_keeps_its_window_and_the_break_moves_after_it() {
+        // The one day model: the break may start up to two hours late, so the visit need
+        // not wait it out (booking promised 4:10 on the same rule).
         let day = Day::new(&TenMinutes, shift(), A, A, &[], 0);
         let v = visit(1, B, 4 * 3600 + 600, 6 * 3600, 3600);
-        let ins = day.insert(&TenMinutes, &v).expect("fits after the break");
+        let ins = day.insert(&TenMinutes, &v).expect("fits");
         assert_eq!(ins.times.arrival, 600, "there early");
-        assert_eq!(ins.times.start, 5 * 3600, "waits out the break");
+        assert_eq!(ins.times.start, 4 * 3600 + 600);
         assert_eq!(ins.travel_to_s, 600);
+        assert!(day.with(&TenMinutes, &v).break_holds);
     }
 
     #[test]
-    fn travel_that_would_cross_the_break_leaves_after_it() {
-        let jobs = [visit(1, A, 3 * 3600, 3 * 3600, 3300)];
-        let day = Day::new(&TenMinutes, shift(), A, A, &jobs, 0);
-        let v = visit(2, B, 3 * 3600 + 3300, 6 * 3600, 1800);
+    fn once_the_shift_has_begun_the_day_starts_where_the_worker_is() {
+        let now = 2 * 3600;
+        let day = Day::new(&TenMinutes, shift(), A, B, &[], now);
+        assert_eq!(day.origin(), (now, B));
+        let v = visit(1, B, 2 * 3600, 3 * 3600, 1800);
         let ins = day.insert(&TenMinutes, &v).expect("fits");
-        assert_eq!(ins.times.arrival, 5 * 3600 + 600);
-    }
-
-    #[test]
-    fn a_visit_running_into_the_break_pauses_for_it() {
-        let day = Day::new(&TenMinutes, shift(), A, A, &[], 0);
-        let v = visit(1, A, 3 * 3600, 3 * 3600, 2 * 3600);
-        let ins = day.insert(&TenMinutes, &v).expect("fits");
+        assert_eq!(ins.times.arrival, now, "already there");
+        assert_eq!(ins.travel_to_s, 0);
+        let v = visit(2, A, 3600, 3600, 1800);
         assert_eq!(
-            ins.times.finish,
-            6 * 3600,
-            "two hours of work and the hour's break"
+            day.insert(&TenMinutes, &v),
+            Err(Miss::NoFreeTime),
+            "a window already past cannot be reached, travel or not"
+        );
+    }
+
+    #[test]
+    fn a_visit_that_leaves_no_room_for_the_break_is_refused() {
+        // 3:00-6:00 starts before the break's latest start (6:00) and defers the break to
+        // its end; a visit at 6:05 sharp leaves it nowhere.
+        let jobs = [visit(1, A, 3 * 3600, 3 * 3600, 3 * 3600)];
+        let day = Day::new(&TenMinutes, shift(), A, A, &jobs, 0);
+        assert!(day.break_holds());
+        let v = visit(2, A, 6 * 3600 + 300, 6 * 3600 + 300, 3600);
+        assert_eq!(day.insert(&TenMinutes, &v), Err(Miss::NoFreeTime));
+        let forced = day.with(&TenMinutes, &v);
+        assert!(!forced.break_holds);
+        assert_eq!(
+            forced.times[1].start,
+            6 * 3600 + 300,
+            "timed without the break"
         );
     }
 
@@ -363,9 +406,10 @@ mod tests {
             ins.extra_travel_s, 1200,
             "there and back, where no trip was"
         );
-        let times = day.simulate(&TenMinutes, Some(&v));
-        assert_eq!(times.len(), 3);
-        assert_eq!(times[1].start, ins.times.start);
+        let forced = day.with(&TenMinutes, &v);
+        assert_eq!(forced.position, 1);
+        assert_eq!(forced.times.len(), 3);
+        assert_eq!(forced.times[1].start, ins.times.start);
     }
 
     #[test]

@@ -47,6 +47,7 @@ export const boardEn: typeof boardZhCN = {
       overlap: 'It overlaps a job the worker already has',
       delays_job: "It would make the worker's next job start {min} min late",
       past_shift_end: "It would run {min} min past the worker's shift",
+      no_break: "The worker's break would no longer fit the day",
     },
     explain: {
       title: 'Order and dispatch decision',

@@ -45,6 +45,7 @@ export const boardZhCN = {
       overlap: '与师傅已有的订单时间重叠',
       delays_job: '会使师傅后面的订单晚 {min} 分钟开始',
       past_shift_end: '会超出师傅下班时间 {min} 分钟',
+      no_break: '师傅当天的休息时间将无法安排',
     },
     explain: {
       title: '订单与派单说明',

@@ -67,3 +67,26 @@ fn a_manual_assignment_that_runs_past_the_shift_end_says_by_how_much() {
         "past_shift_end"
     );
 }
+
+#[test]
+fn an_assignment_that_keeps_every_window_but_leaves_no_room_for_the_break_says_so() {
+    // 12:00-14:00 starts before the break's latest start (14:00) and defers the break to
+    // 14:00-15:00; an order 5 km off at 15:00 sharp is reached in time only by skipping
+    // the break, and without travel it would fit after the break.
+    let mut w = worker(1);
+    w.shift = Some(Shift {
+        start: at(8),
+        end: at(18),
+        rest: Some((at(12), at(13))),
+    });
+    w.jobs = vec![job(7, w.home, at(12), at(12), 2 * H)];
+    let mut o = order();
+    o.at = near(0.05, 0.0);
+    o.window_start = at(15);
+    o.window_end = at(15);
+    o.duration = H;
+    let tt = TravelModel::default();
+    let found = conflicts(&w, &o, &tt, now());
+    assert_eq!(found, vec![Conflict::NoBreak]);
+    assert_eq!(reason(&w, &o), Reason::NoBreak);
+}

@@ -204,9 +204,11 @@ fn travel_that_pushes_the_end_past_the_shift_is_rejected_as_past_shift_end() {
     w.home = near(0.12, 0.0);
     w.jobs = vec![job(3, near(0.12, 0.0), at(8), at(8), 2 * H)];
     let mut o = order();
-    o.window_end = at(11);
-    // Ready at 10:00 some 12 km off: starts near 10:45, ends after 12:10.
-    assert!(matches!(reason(&w, &o), Reason::PastShiftEnd { .. }));
+    o.window_end = at(11) + 1800;
+    // Ready at 10:00 some 12 km off: starts near 11:00 (legs timed at the shift's slowest
+    // hour), ends after 12:10.
+    let r = reason(&w, &o);
+    assert!(matches!(r, Reason::PastShiftEnd { .. }), "{r:?}");
 }
 
 #[test]

@@ -86,6 +86,30 @@ pub struct Worker {
     pub area_code: &'static str,
     /// Weekly shifts.
     pub shifts: Vec<Shift>,
+    /// The partner (服务商) the worker serves through, by code; `None`: the platform's own.
+    pub partner: Option<&'static str>,
+}
+
+/// A partner (服务商/门店): a company whose workers serve through the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    /// Code, e.g. `P001`.
+    pub code: &'static str,
+    /// Name.
+    pub name: &'static str,
+}
+
+/// The demo's partner: a housekeeping company with a few workers across the city, and a
+/// console account (`partner`) that sees and dispatches only them.
+pub const PARTNER: Partner = Partner {
+    code: "P001",
+    name: "安心家政服务社",
+};
+
+/// Which demo workers belong to [`PARTNER`]: every fifth from the third on (8 of 40, in
+/// every trade; the first two of each trade, who cover every skill, are the platform's).
+fn partner_of(n: usize) -> Option<&'static str> {
+    (n % 5 == 2).then_some(PARTNER.code)
 }
 
 /// A saved customer address.
@@ -131,6 +155,8 @@ pub struct Staff {
     pub phone: String,
     /// The role.
     pub role: Role,
+    /// The partner the account works for (sees only its workers and orders), by code.
+    pub partner: Option<&'static str>,
 }
 
 /// The whole demo city.
@@ -150,6 +176,8 @@ pub struct City {
     pub customers: Vec<Customer>,
     /// Staff, one per role.
     pub staff: Vec<Staff>,
+    /// Partners ([`PARTNER`]).
+    pub partners: Vec<Partner>,
     /// Main roads and the river, for an offline base map.
     pub roads: Vec<RoadSpec>,
 }
@@ -187,6 +215,7 @@ pub fn city(seed: u64) -> City {
         workers,
         customers,
         staff,
+        partners: vec![PARTNER],
         roads: places::roads(),
     }
 }
@@ -376,6 +405,7 @@ fn workers(rng: &mut Rng, areas: &[Area], phones: &mut BTreeSet<String>) -> Vec<
                 home,
                 area_code: area.code,
                 shifts: shifts(rng, n, trade.pattern),
+                partner: partner_of(n),
             });
         }
     }
@@ -470,6 +500,7 @@ fn staff(rng: &mut Rng, phones: &mut BTreeSet<String>) -> Vec<Staff> {
         ("service", "客服-李婷", Role::CustomerService),
         ("finance", "财务-陈静", Role::Finance),
         ("marketing", "市场-赵磊", Role::Marketing),
+        ("partner", "服务商-刘洋", Role::Partner),
     ]
     .into_iter()
     .map(|(username, name, role)| Staff {
@@ -477,6 +508,7 @@ fn staff(rng: &mut Rng, phones: &mut BTreeSet<String>) -> Vec<Staff> {
         name,
         phone: phone(rng, phones),
         role,
+        partner: (role == Role::Partner).then_some(PARTNER.code),
     })
     .collect()
 }
@@ -516,9 +548,12 @@ mod tests {
         assert!((28..=34).contains(&c.items.len()), "{}", c.items.len());
         assert_eq!(c.workers.len(), WORKERS);
         assert_eq!(c.customers.len(), CUSTOMERS);
-        assert_eq!(c.staff.len(), 5);
+        assert_eq!(c.staff.len(), 6);
         let roles: HashSet<_> = c.staff.iter().map(|s| s.role).collect();
-        assert_eq!(roles.len(), 5, "one account per role");
+        assert_eq!(roles.len(), 6, "one account per role");
+        let members = c.workers.iter().filter(|w| w.partner == Some(PARTNER.code));
+        assert_eq!(members.count(), 8, "the partner has workers");
+        assert!(c.staff.iter().any(|s| s.partner == Some(PARTNER.code)));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use chrono::Utc;
 use daojia_demo::City;
 use daojia_domain::phone::Phone;
 use daojia_store::entity::{
-    customer, customer_address, service_area, service_category, service_item, staff, worker,
-    worker_shift, worker_skill,
+    customer, customer_address, partner, service_area, service_category, service_item, staff,
+    worker, worker_shift, worker_skill,
 };
 use daojia_store::repo::accounts::{self, address_context as ctx};
 use daojia_store::repo::meta;
@@ -295,6 +295,23 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
     )
     .await?;
 
+    let partners: std::collections::HashMap<&str, Uuid> = city
+        .partners
+        .iter()
+        .map(|p| (p.code, Uuid::now_v7()))
+        .collect();
+    insert_batched(
+        &tx,
+        city.partners.iter().map(|p| partner::ActiveModel {
+            id: Set(partners[p.code]),
+            code: Set(p.code.into()),
+            name: Set(p.name.into()),
+            active: Set(true),
+            created_at: Set(now),
+        }),
+    )
+    .await?;
+
     let mut workers = Vec::with_capacity(city.workers.len());
     let mut shifts = Vec::new();
     let mut skills = Vec::new();
@@ -317,6 +334,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
             active: Set(true),
             created_at: Set(now),
             updated_at: Set(now),
+            partner_id: Set(w.partner.map(|c| partners[c])),
             ..Default::default()
         });
         skills.extend(w.skills.iter().map(|code| worker_skill::ActiveModel {
@@ -385,7 +403,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
                 active: Set(true),
                 created_at: Set(now),
                 updated_at: Set(now),
-                partner_id: Set(None),
+                partner_id: Set(s.partner.map(|c| partners[c])),
             }
         }),
     )

@@ -35,7 +35,7 @@ async fn the_demo_city_loads_once_and_its_accounts_log_in() {
                 counts.service_areas,
                 counts.service_items
             ),
-            (200, 40, 5, 7, first.items as u64),
+            (200, 40, 6, 7, first.items as u64),
             "{b:?}"
         );
 
@@ -49,7 +49,7 @@ async fn the_demo_city_loads_once_and_its_accounts_log_in() {
             .unwrap();
         assert_eq!(
             (after.customers, after.workers, after.staff),
-            (200, 40, 5),
+            (200, 40, 6),
             "{b:?}: no duplicates"
         );
 
@@ -63,6 +63,29 @@ async fn the_demo_city_loads_once_and_its_accounts_log_in() {
                 )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{b:?} {username}: {}", r.text);
+            if username == "partner" {
+                // The partner's staff see their eight workers, none of the platform's.
+                let token = r.body["access_token"].as_str();
+                let list = app.get("/api/v1/admin/workers?limit=200", token).await;
+                assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+                let codes: Vec<&str> = list.body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|w| w["code"].as_str())
+                    .collect();
+                let members: Vec<String> = daojia_demo::city(11)
+                    .workers
+                    .into_iter()
+                    .filter(|w| w.partner.is_some())
+                    .map(|w| w.code)
+                    .collect();
+                assert_eq!(codes.len(), 8, "{b:?}: {codes:?}");
+                assert!(
+                    codes.iter().all(|c| members.iter().any(|m| m == c)),
+                    "{codes:?}"
+                );
+            }
         }
 
         // The sample customer and worker are the city's, found through the blind index.

@@ -3113,7 +3113,7 @@ export interface components {
         ConflictView: {
             /**
              * @description Stable code: `not_active`, `outside_area`, `qualification`, `daily_limit`,
-             *     `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`.
+             *     `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`, `no_break`.
              */
             code: string;
             /** @description What is wrong, for the dispatcher. */

@@ -6,9 +6,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
 use common::{TestApp, assert_problem, backends, test_config};
 use daojia_dispatch::day::DayProblem;
 use daojia_dispatch::vrp::{Activity, Route, Solution, Stop, Unassigned, UnassignedReason, check};
@@ -20,46 +19,15 @@ use std::collections::HashSet;
 
 const SEED: u64 = 5;
 
-/// Books and pays (demo autopay) `n` orders in `area` on `date`; returns their ids.
-async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Vec<String> {
-    let items = [
-        "ac_repair",
-        "daily_cleaning",
-        "pet_bath",
-        "manicure",
-        "car_wash",
-        "washer_repair",
-    ];
-    let hours = [9, 10, 14, 11, 15, 16, 13, 9, 17, 10];
-    let mut ids = vec![];
-    for (k, phone) in phones.iter().take(n).enumerate() {
-        let login = app.otp_login(phone, "customer").await;
-        let token = login["access_token"].as_str().unwrap().to_string();
-        let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
-        let address = list.body[0]["id"].as_str().unwrap().to_string();
-        for attempt in 0..6 {
-            let hour = hours[(k + attempt) % hours.len()];
-            let body = json!({"items": [{"item": items[k % items.len()]}], "address_id": address,
-                              "window_start": common::at(date, hour).to_rfc3339()});
-            let req = Request::builder()
-                .method("POST")
-                .uri("/api/v1/customer/orders")
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .header("idempotency-key", format!("plan-{k}-{attempt}"))
-                .body(Body::from(body.to_string()))
-                .unwrap();
-            let r = app.send(req).await;
-            if r.status == StatusCode::CREATED {
-                assert_eq!(r.body["state"], "pending_dispatch", "autopay: {}", r.text);
-                ids.push(r.body["id"].as_str().unwrap().to_string());
-                break;
-            }
-            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-        }
-    }
-    ids
-}
+/// What the booked orders are, in turn.
+const ITEMS: [&str; 6] = [
+    "ac_repair",
+    "daily_cleaning",
+    "pet_bath",
+    "manicure",
+    "car_wash",
+    "washer_repair",
+];
 
 async fn poll(app: &TestApp, id: &str, token: &str) -> Value {
     for _ in 0..600 {
@@ -146,7 +114,7 @@ async fn a_dispatcher_plans_a_booked_day_and_every_order_is_placed_or_explained(
             .await
             .unwrap();
         let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(2);
-        let ids = book(&app, &phones, date, 8).await;
+        let ids = common::book(&app, &phones, date, &ITEMS, 8).await;
         assert!(ids.len() >= 6, "{b:?}: booked only {}", ids.len());
         let dispatcher = app.staff_token("disp", Role::Dispatcher).await;
         // One order is assigned by hand, so there is a current assignment to compare with.

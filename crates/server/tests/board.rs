@@ -9,9 +9,8 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
 use common::{TestApp, assert_problem, backends, test_config};
 use daojia_domain::access::Role;
 use daojia_store::entity::{audit_log, order_event, worker};
@@ -20,39 +19,6 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 const SEED: u64 = 5;
-
-/// Books and pays (demo autopay) up to `n` cleaning orders in `area` on `date`.
-async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Vec<String> {
-    let hours = [9, 10, 14, 11, 15, 16, 13, 9, 17, 10];
-    let mut ids = vec![];
-    for (k, phone) in phones.iter().take(n).enumerate() {
-        let login = app.otp_login(phone, "customer").await;
-        let token = login["access_token"].as_str().unwrap().to_string();
-        let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
-        let address = list.body[0]["id"].as_str().unwrap().to_string();
-        for attempt in 0..6 {
-            let hour = hours[(k + attempt) % hours.len()];
-            let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": address,
-                              "window_start": common::at(date, hour).to_rfc3339()});
-            let req = Request::builder()
-                .method("POST")
-                .uri("/api/v1/customer/orders")
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .header("idempotency-key", format!("board-{k}-{attempt}"))
-                .body(Body::from(body.to_string()))
-                .unwrap();
-            let r = app.send(req).await;
-            if r.status == StatusCode::CREATED {
-                assert_eq!(r.body["state"], "pending_dispatch", "autopay: {}", r.text);
-                ids.push(r.body["id"].as_str().unwrap().to_string());
-                break;
-            }
-            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-        }
-    }
-    ids
-}
 
 fn worker_of<'a>(board: &'a Value, id: &str) -> &'a Value {
     board["workers"]
@@ -82,7 +48,7 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
             .await
             .unwrap();
         let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(2);
-        let ids = book(&app, &phones, date, 6).await;
+        let ids = common::book(&app, &phones, date, &["daily_cleaning"], 6).await;
         assert!(ids.len() >= 4, "{b:?}: booked only {}", ids.len());
         let disp = app.staff_token("disp", Role::Dispatcher).await;
         let board_url = format!("/api/v1/admin/board?area={area}&date={date}");

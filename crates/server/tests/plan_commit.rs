@@ -20,44 +20,14 @@ use std::sync::Arc;
 
 const SEED: u64 = 5;
 
-/// Books and pays (demo autopay) up to `n` orders in the area on `date`; returns their ids.
-async fn book(app: &TestApp, phones: &[String], date: NaiveDate, n: usize) -> Vec<String> {
-    let items = [
-        "daily_cleaning",
-        "ac_repair",
-        "pet_bath",
-        "manicure",
-        "car_wash",
-    ];
-    let hours = [9, 10, 14, 11, 15, 16, 13, 9, 17, 10];
-    let mut ids = vec![];
-    for (k, phone) in phones.iter().take(n).enumerate() {
-        let login = app.otp_login(phone, "customer").await;
-        let token = login["access_token"].as_str().unwrap().to_string();
-        let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
-        let address = list.body[0]["id"].as_str().unwrap().to_string();
-        for attempt in 0..6 {
-            let hour = hours[(k + attempt) % hours.len()];
-            let body = json!({"items": [{"item": items[k % items.len()]}], "address_id": address,
-                              "window_start": common::at(date, hour).to_rfc3339()});
-            let req = Request::builder()
-                .method("POST")
-                .uri("/api/v1/customer/orders")
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .header("idempotency-key", format!("commit-{k}-{attempt}"))
-                .body(Body::from(body.to_string()))
-                .unwrap();
-            let r = app.send(req).await;
-            if r.status == StatusCode::CREATED {
-                ids.push(r.body["id"].as_str().unwrap().to_string());
-                break;
-            }
-            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-        }
-    }
-    ids
-}
+/// What the booked orders are, in turn.
+const ITEMS: [&str; 5] = [
+    "daily_cleaning",
+    "ac_repair",
+    "pet_bath",
+    "manicure",
+    "car_wash",
+];
 
 /// A request to `router` as `token`.
 async fn call(
@@ -166,7 +136,7 @@ async fn booked_day(
         .await
         .unwrap();
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(2);
-    let ids = book(&app, &phones, date, n).await;
+    let ids = common::book(&app, &phones, date, &ITEMS, n).await;
     assert!(ids.len() >= 5, "{b:?}: booked only {}", ids.len());
     let dispatcher = app.staff_token("disp", Role::Dispatcher).await;
     (app, area, date, ids, dispatcher)

@@ -18,3 +18,4 @@ export * from './orders';
 export * from './slots';
 export * from './policy';
 export * from './privacy';
+export * from './realtime';

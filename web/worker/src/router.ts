@@ -7,7 +7,17 @@ export const router = createRouter({
   history: createWebHistory(import.meta.env.BASE_URL),
   routes: [
     { path: '/login', name: 'login', component: () => import('./pages/login/LoginPage.vue'), meta: { public: true } },
-    { path: '/', name: 'home', component: () => import('./pages/home/HomePage.vue') },
+    {
+      // The tabs of the bottom bar share one shell (and its live offers).
+      path: '/',
+      component: () => import('./pages/shell/WorkerShell.vue'),
+      children: [
+        { path: '', name: 'home', component: () => import('./pages/home/HomePage.vue') },
+        { path: 'offers', name: 'offers', component: () => import('./pages/offers/OffersPage.vue') },
+        { path: 'grab', name: 'grab', component: () => import('./pages/grab/GrabPage.vue') },
+        { path: 'today', name: 'today', component: () => import('./pages/today/TodayPage.vue') },
+      ],
+    },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },
     { path: '/consent', name: 'consent', component: () => import('./pages/consent/ConsentPage.vue') },

@@ -9,6 +9,9 @@
 //! app's [`TravelTime`](daojia_domain::travel::TravelTime), from `now` on the current day.
 //! Bounded: at most [`MAX_WORKERS`] workers and [`MAX_ORDERS`] waiting orders, with
 //! `truncated` set when more matched.
+//!
+//! A worker's own day in the worker app ([`crate::workers::jobs`]) is one board row,
+//! computed by [`row`].
 
 pub mod check;
 pub mod load;
@@ -244,8 +247,9 @@ fn worker_state(w: &worker::Model, jobs: &[&service_order::Model]) -> &'static s
     }
 }
 
-/// One worker's row: their jobs to do in route order with times and travel.
-fn row(
+/// One worker's row: their jobs to do in route order with times and travel, from `now`
+/// on. The board draws it; the worker app's day ([`crate::workers::jobs`]) is the same row.
+pub fn row(
     app: &App,
     rows: &DayRows,
     w: &worker::Model,

@@ -1,5 +1,6 @@
 //! Worker management (服务人员管理): onboarding and profiles, certificates and their
-//! review, shifts and calendars, presence, performance, credit, partners.
+//! review, shifts and calendars, presence, performance, credit, partners, and a worker's
+//! own day of jobs ([`jobs`]).
 //!
 //! Staff calls take an [`Actor`]: who acts (for the audit log) and what they may see. A
 //! partner's staff see and change only their partner's workers; a worker of another
@@ -7,6 +8,7 @@
 
 pub mod certificates;
 pub mod credit;
+pub mod jobs;
 pub mod partners;
 pub mod performance;
 pub mod presence;

@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod public;
 pub mod slots;
 pub mod uploads;
+pub mod worker_jobs;
 pub mod worker_workers;
 
 use crate::state::AppState;
@@ -83,6 +84,7 @@ use utoipa::{Modify, OpenApi};
         privacy::customer_export, privacy::customer_delete, privacy::worker_consent,
         privacy::worker_accept, privacy::worker_export, privacy::worker_delete,
         crate::realtime::connect, crate::realtime::sse::events,
+        worker_jobs::my_jobs,
         dispatch::my_offers, dispatch::accept, dispatch::reject, dispatch::grab_pool,
         dispatch::claim, dispatch::order_dispatch,
     ),
@@ -414,6 +416,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/orders/{id}/assign", post(admin_orders::assign))
         .route("/admin/orders/{id}/dispatch", get(dispatch::order_dispatch))
+        .route("/worker/jobs", get(worker_jobs::my_jobs))
         .route("/worker/offers", get(dispatch::my_offers))
         .route("/worker/offers/{id}/accept", post(dispatch::accept))
         .route("/worker/offers/{id}/reject", post(dispatch::reject))

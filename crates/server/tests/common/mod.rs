@@ -326,3 +326,39 @@ pub fn at(date: chrono::NaiveDate, hour: u32) -> chrono::DateTime<Utc> {
         .and_utc()
         - chrono::Duration::hours(8)
 }
+
+/// Books and pays (demo autopay on) up to `n` orders on `date`, one for each customer of
+/// `phones` at their first saved address, the items taken in turn from `items`; a full
+/// hour moves the booking to another. Returns the ids of the orders placed.
+pub async fn book(
+    app: &TestApp,
+    phones: &[String],
+    date: chrono::NaiveDate,
+    items: &[&str],
+    n: usize,
+) -> Vec<String> {
+    let hours = [9, 10, 14, 11, 15, 16, 13, 9, 17, 10];
+    let mut ids = vec![];
+    for (k, phone) in phones.iter().take(n).enumerate() {
+        let login = app.otp_login(phone, "customer").await;
+        let token = login["access_token"].as_str().unwrap().to_string();
+        let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
+        let address = list.body[0]["id"].as_str().unwrap().to_string();
+        for attempt in 0..6 {
+            let hour = hours[(k + attempt) % hours.len()];
+            let body = json!({"items": [{"item": items[k % items.len()]}], "address_id": address,
+                              "window_start": at(date, hour).to_rfc3339()});
+            let key = format!("book-{k}-{attempt}");
+            let r = app
+                .post_keyed("/api/v1/customer/orders", &token, Some(&key), &body)
+                .await;
+            if r.status == StatusCode::CREATED {
+                assert_eq!(r.body["state"], "pending_dispatch", "autopay: {}", r.text);
+                ids.push(r.body["id"].as_str().unwrap().to_string());
+                break;
+            }
+            assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        }
+    }
+    ids
+}

@@ -1886,6 +1886,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The worker's jobs of a day (accepted, on the way, in service) in route order, with the
+         *     travel leg before each and the expected times, as the dispatch board has the worker's
+         *     row; offers waiting for an answer are in `/api/v1/worker/offers` instead. A bad `date`
+         *     is 422 with the field.
+         */
+        get: operations["worker_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me": {
         parameters: {
             query?: never;
@@ -5277,6 +5299,85 @@ export interface components {
             end: string;
             /** @description Whether someone can come. */
             available: boolean;
+        };
+        /** @description The worker's day. */
+        WorkerDayView: {
+            /**
+             * Format: date
+             * @description The local date.
+             */
+            date: string;
+            /** @description The time zone of the worker's area. */
+            timezone: string;
+            shift?: components["schemas"]["BoardShift"] | null;
+            /** @description Jobs still to do, in route order. */
+            jobs: components["schemas"]["WorkerJobView"][];
+            /**
+             * Format: int32
+             * @description Jobs done that day.
+             */
+            done: number;
+        };
+        /** @description A job of the worker's day. */
+        WorkerJobView: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description `accepted`, `en_route` or `in_service`. */
+            state: string;
+            /** @description What is ordered (item names). */
+            items: string[];
+            /**
+             * Format: date-time
+             * @description Start window: earliest start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Start window: latest start.
+             */
+            window_end: string;
+            /**
+             * Format: int32
+             * @description Working time, minutes.
+             */
+            duration_min: number;
+            /**
+             * Format: int64
+             * @description What the order pays, 分.
+             */
+            amount_fen: number;
+            /** @description The address with the house number, in full (the job is the worker's). */
+            address: string;
+            /** @description The area's code. */
+            area_code?: string | null;
+            /** @description Where (WGS-84). */
+            at: components["schemas"]["Point"];
+            travel?: components["schemas"]["BoardLeg"] | null;
+            /**
+             * Format: date-time
+             * @description Expected arrival.
+             */
+            arrival: string;
+            /**
+             * Format: date-time
+             * @description Expected start.
+             */
+            start: string;
+            /**
+             * Format: date-time
+             * @description Expected end.
+             */
+            finish: string;
+            /**
+             * Format: int64
+             * @description Seconds the expected start is after the window (0 when on time).
+             */
+            late_by_s: number;
         };
         /** @description The signed-in worker. */
         WorkerMe: {
@@ -15429,6 +15530,67 @@ export interface operations {
             };
             /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_jobs: {
+        parameters: {
+            query?: {
+                /** @description Local date (YYYY-MM-DD, in the time zone of the worker's area); today when absent. */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerDayView"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,86 @@
+/**
+ * What the worker app keeps live while it is open, shared by its tabs: the open offers
+ * (their count badges the Offers tab), a one-second clock for countdowns, and a counter of
+ * changes to the worker's orders that pages reload on.
+ *
+ * New offers arrive over the realtime WebSocket: the server publishes every change of an
+ * order to its worker's topic `worker:{id}`, so an order offered to this worker is heard
+ * at once. An offer can also end without a message to this worker (it expired, or staff
+ * gave the order to someone else): its countdown reaching zero reloads the list, and so
+ * does a slow poll while the page is visible (every 30 s), a reconnect, and coming back
+ * to the app.
+ */
+import { computed, inject, onBeforeUnmount, provide, ref, watch, type InjectionKey, type Ref } from 'vue';
+import { realtimeFor, useAsync, useRealtime, type AsyncState, type RealtimeStatus } from '@daojia/shared';
+import { api, loadMe, loadOffers } from './api';
+import { secondsLeft, type Offer } from './dispatch';
+
+/** How often the offers are reloaded while the page is visible, besides the realtime topic. */
+export const POLL_MS = 30_000;
+
+export interface Live {
+  /** The signed-in worker (presence: whether offers can come). */
+  me: AsyncState<Awaited<ReturnType<typeof loadMe>>>;
+  /** The open offers, oldest first. */
+  offers: AsyncState<Offer[]>;
+  /** Offers still answerable now (their deadline not passed). */
+  open: Ref<Offer[]>;
+  /** Now, in ms, updated every second. */
+  now: Ref<number>;
+  /** Bumped on every change of the worker's orders heard (or possibly missed). */
+  changed: Ref<number>;
+  /** The realtime connection's state. */
+  status: Ref<RealtimeStatus>;
+}
+
+const KEY: InjectionKey<Live> = Symbol('live');
+
+/** Starts the live state for the signed-in worker and gives it to the pages below. */
+export function provideLive(): Live {
+  const me = useAsync(loadMe);
+  const workerId = computed(() => me.data.value?.id ?? null);
+  const offers = useAsync(loadOffers);
+  const now = ref(Date.now());
+  const changed = ref(0);
+  const reload = (): void => {
+    changed.value += 1;
+    void offers.run();
+  };
+  const topic = computed(() => (workerId.value ? `worker:${workerId.value}` : null));
+  const { status } = useRealtime(topic, reload, realtimeFor(api));
+
+  const visible = (): boolean => typeof document === 'undefined' || document.visibilityState === 'visible';
+  const tick = setInterval(() => (now.value = Date.now()), 1000);
+  const poll = setInterval(() => {
+    if (visible()) void offers.run();
+  }, POLL_MS);
+  const onVisible = (): void => {
+    if (visible()) reload();
+  };
+  document.addEventListener('visibilitychange', onVisible);
+  onBeforeUnmount(() => {
+    clearInterval(tick);
+    clearInterval(poll);
+    document.removeEventListener('visibilitychange', onVisible);
+  });
+
+  const open = computed(() => (offers.data.value ?? []).filter((o) => secondsLeft(o.expires_at, now.value) > 0));
+  // An offer running out goes to the next worker: reload to drop it (and learn of others).
+  watch(
+    () => (offers.data.value ?? []).length - open.value.length,
+    (lapsed) => {
+      if (lapsed > 0) void offers.run();
+    },
+  );
+
+  const live: Live = { me, offers, open, now, changed, status };
+  provide(KEY, live);
+  return live;
+}
+
+/** The live state of the app (inside the tabbed shell). */
+export function useLive(): Live {
+  const live = inject(KEY);
+  if (!live) throw new Error('useLive outside the worker shell');
+  return live;
+}

@@ -1,5 +1,5 @@
 //! Worker management (服务人员管理): onboarding and profiles, certificates and their
-//! review, shifts and calendars, presence, performance, credit, partners.
+//! review, shifts and calendars, presence and positions, performance, credit, partners.
 //!
 //! Staff calls take an [`Actor`]: who acts (for the audit log) and what they may see. A
 //! partner's staff see and change only their partner's workers; a worker of another
@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod credit;
 pub mod partners;
 pub mod performance;
+pub mod positions;
 pub mod presence;
 pub mod profile;
 pub mod shifts;

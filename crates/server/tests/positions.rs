@@ -210,6 +210,21 @@ async fn a_position_report_is_checked_field_by_field() {
             "{}",
             r.text
         );
+        // Going offline, or being suspended, is seen in the index.
+        assert!(!indexed(&app, id).await.unwrap().online, "{b:?}");
+        let (other, _) = online_worker(&app, "13700020002").await;
+        assert!(indexed(&app, other).await.unwrap().accepting, "{b:?}");
+        let admin = app.staff_token("root", Role::SuperAdmin).await;
+        let r = put(
+            &app,
+            &format!("/api/v1/admin/workers/{other}/status"),
+            json!({"status": "suspended", "reason": "documents expired"}),
+            &admin,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        let p = indexed(&app, other).await.unwrap();
+        assert_eq!((p.online, p.accepting), (false, false), "{b:?}");
     }
 }
 

@@ -40,6 +40,13 @@ impl App {
         self
     }
 
+    /// The same application reading and feeding `positions` (the node's shared worker
+    /// positions).
+    pub fn with_positions(mut self, positions: daojia_shared::WorkerPositions) -> App {
+        self.positions = Some(positions);
+        self
+    }
+
     /// Tells the relay that a committed transaction wrote outbox events (it also polls, so a
     /// missed call only delays delivery).
     pub fn wake_relay(&self) {

@@ -41,6 +41,17 @@ pub enum Error {
     /// The order's state machine refused the step.
     #[error(transparent)]
     Transition(#[from] TransitionError),
+    /// Something this needs does not answer now (shared state in Redis); nothing was
+    /// changed, and the same call may succeed after `retry_after_secs`.
+    #[error("{message}")]
+    Unavailable {
+        /// Stable code (`positions_unavailable`).
+        code: &'static str,
+        /// What is unavailable.
+        message: String,
+        /// Seconds to wait before trying again.
+        retry_after_secs: u64,
+    },
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),

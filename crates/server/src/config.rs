@@ -52,12 +52,24 @@ pub struct Config {
 }
 
 /// Worker management settings (`[workers]`).
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkersConfig {
     /// How credit events move a worker's score (`[workers.credit]`: `no_show`,
     /// `late_cancel`, `upheld_complaint`, `grab_floor`, `suspension_days`, `start`).
     pub credit: daojia_domain::worker::CreditRules,
+    /// Position reports (`PUT /api/v1/worker/me/position`) a worker may send per minute,
+    /// counted in the shared state (all at once, then one per interval).
+    pub position_reports_per_minute: u32,
+}
+
+impl Default for WorkersConfig {
+    fn default() -> Self {
+        WorkersConfig {
+            credit: Default::default(),
+            position_reports_per_minute: 12,
+        }
+    }
 }
 
 /// HTTP server settings.
@@ -886,6 +898,10 @@ impl Config {
             (
                 "auth.otp_verify_global_per_minute",
                 a.otp_verify_global_per_minute,
+            ),
+            (
+                "workers.position_reports_per_minute",
+                self.workers.position_reports_per_minute,
             ),
         ] {
             if v == 0 {

@@ -42,6 +42,13 @@ pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
         kind if daojia_app::dispatch::auto::is_dispatch_timer(kind) => {
             dispatch_timer(state, kind, &j.payload).await
         }
+        daojia_app::workers::positions::FORGET_JOB => {
+            let p: serde_json::Value =
+                serde_json::from_str(&j.payload).map_err(|e| format!("payload: {e}"))?;
+            daojia_app::workers::positions::forget_job(&state.app, &p)
+                .await
+                .map_err(|e| e.to_string())
+        }
         other => Err(format!("no handler for job kind `{other}`")),
     }
 }

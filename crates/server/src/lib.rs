@@ -134,8 +134,9 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
     let trusted_proxies = http::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
         .context("auth.trusted_proxies")?;
     let travel: Arc<dyn daojia_domain::travel::TravelTime> = Arc::new(config.travel.clone());
-    let app = daojia_app::App::new(store.clone(), travel.clone()).with_settings(
-        daojia_app::settings::Settings {
+    let app = daojia_app::App::new(store.clone(), travel.clone())
+        .with_positions(shared.positions().clone())
+        .with_settings(daojia_app::settings::Settings {
             reach_m: config.booking.reach_km * 1000.0,
             demo_autopay: config.booking.demo_autopay.unwrap_or(opts.demo),
             dispatch: {
@@ -146,8 +147,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 }
                 d
             },
-        },
-    );
+        });
     Ok(AppState(Arc::new(Inner {
         geocoder,
         shared,

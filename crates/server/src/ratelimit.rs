@@ -19,6 +19,8 @@ pub struct Limits {
     pub otp_verify_per_ip: Limit,
     /// Log-in code verifications over all clients.
     pub otp_verify_global: Limit,
+    /// Position reports per worker.
+    pub position_per_worker: Limit,
 }
 
 impl Limits {
@@ -41,6 +43,10 @@ impl Limits {
             otp_verify_global: Limit::new(
                 "otp_verify_all",
                 Quota::per_minute(a.otp_verify_global_per_minute),
+            ),
+            position_per_worker: Limit::new(
+                "position_worker",
+                Quota::per_minute(config.workers.position_reports_per_minute),
             ),
         }
     }

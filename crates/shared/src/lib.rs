@@ -1,5 +1,6 @@
-//! State that every API node shares: rate limits, short-lived values (locks, positions),
-//! counters, and a pub/sub fan-out for realtime updates ([`pubsub`]). One interface, [`Shared`], with two back ends: in this process (the default,
+//! State that every API node shares: rate limits, short-lived values (locks), counters,
+//! worker positions ([`positions`]) and a pub/sub fan-out for realtime updates
+//! ([`pubsub`]). One interface, [`Shared`], with two back ends: in this process (the default,
 //! for a single node) or in Redis (when `REDIS_URL` is set), so that any number of nodes
 //! behind a load balancer behave as one.
 //!
@@ -71,10 +72,10 @@ enum Backend {
     Redis(Box<RedisStore>),
 }
 
-/// The shared state, cheap to clone: keys and limits, and the pub/sub [`Hub`] on the same
-/// back end.
+/// The shared state, cheap to clone: keys and limits, and the pub/sub [`Hub`] and the
+/// [`WorkerPositions`] on the same back end.
 #[derive(Debug, Clone)]
-pub struct Shared(Arc<Backend>, Hub);
+pub struct Shared(Arc<Backend>, Hub, WorkerPositions);
 
 /// Checks a Redis URL without connecting: `redis://[user:password@]host[:port][/db]` or
 /// `redis+unix:///path/to/socket`.
@@ -102,7 +103,11 @@ impl Shared {
 
     /// State kept in `memory` (tests pass one with their own clock).
     pub fn from_memory(memory: Memory) -> Shared {
-        Shared(Arc::new(Backend::Memory(memory)), Hub::in_process())
+        Shared(
+            Arc::new(Backend::Memory(memory)),
+            Hub::in_process(),
+            WorkerPositions::in_process(positions::REFERENCE_LAT),
+        )
     }
 
     /// State kept in the Redis at `url`, every key under `prefix`; rate limits fall back
@@ -116,12 +121,22 @@ impl Shared {
         let store = RedisStore::connect(url, prefix, Memory::new(opts)).await?;
         let client = redis::Client::open(url).map_err(|e| SharedError::Config(e.to_string()))?;
         let hub = Hub::redis(client, store.connection(), prefix).await?;
-        Ok(Shared(Arc::new(Backend::Redis(Box::new(store))), hub))
+        let positions = WorkerPositions::redis(url, prefix).await?;
+        Ok(Shared(
+            Arc::new(Backend::Redis(Box::new(store))),
+            hub,
+            positions,
+        ))
     }
 
     /// The pub/sub hub: in this process, or relayed through the same Redis.
     pub fn hub(&self) -> &Hub {
         &self.1
+    }
+
+    /// The worker positions: in this process, or in the same Redis under the same prefix.
+    pub fn positions(&self) -> &WorkerPositions {
+        &self.2
     }
 
     /// `memory` or `redis`.

@@ -202,3 +202,91 @@ async fn an_invalid_position_is_refused() {
     p.at = LatLng::new(89.0, 0.0);
     assert!(pos.upsert(worker(1), p).await.is_err());
 }
+
+#[tokio::test]
+async fn several_workers_are_read_at_once_and_flags_change_without_moving_anyone() {
+    let redis = TestRedis::new();
+    for pos in both(&redis).await {
+        let b = pos.backend();
+        pos.upsert(worker(1), presence(0.01, 0.0, true, 100))
+            .await
+            .unwrap();
+        pos.upsert(worker(2), presence(0.02, 0.0, false, 200))
+            .await
+            .unwrap();
+        let got = pos
+            .get_many(&[worker(1), worker(2), worker(3)])
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2, "{b}: the unknown worker is left out");
+        assert_eq!(got[&worker(2)], presence(0.02, 0.0, false, 200), "{b}");
+
+        assert!(pos.set_flags(worker(1), false, false).await.unwrap(), "{b}");
+        let mut expected = presence(0.01, 0.0, false, 100);
+        expected.accepting = false;
+        assert_eq!(
+            pos.get(worker(1)).await.unwrap(),
+            Some(expected),
+            "{b}: the position and its time stay"
+        );
+        assert!(
+            pos.within(CENTRE, 5_000.0, Filter::available())
+                .await
+                .unwrap()
+                .iter()
+                .all(|n| n.worker != worker(1)),
+            "{b}"
+        );
+        assert!(!pos.set_flags(worker(9), true, true).await.unwrap(), "{b}");
+        assert_eq!(
+            pos.get(worker(9)).await.unwrap(),
+            None,
+            "{b}: nothing written"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_in_process_index_finds_workers_far_north_of_its_reference_latitude() {
+    // Referenced at Shanghai, asked about Harbin (45.75° N): a degree of longitude there is
+    // 20 % shorter than the plane measures it.
+    let pos = WorkerPositions::in_process(CENTRE.lat);
+    let harbin = LatLng::new(45.75, 126.63);
+    // 1.9 km east.
+    let east = LatLng::new(
+        45.75,
+        126.63 + 1_900.0 / (111_195.08 * 45.75f64.to_radians().cos()),
+    );
+    let p = Presence {
+        at: east,
+        source: PositionSource::Live,
+        online: true,
+        accepting: true,
+        seen_at: 0,
+    };
+    pos.upsert(worker(1), p).await.unwrap();
+    let near = pos.within(harbin, 2_000.0, Filter::all()).await.unwrap();
+    assert_eq!(near.len(), 1, "{near:?}");
+    assert!((near[0].distance_m - 1_900.0).abs() < 5.0, "{near:?}");
+    // 1 km north and 900 m east: the plane puts the northern one nearer.
+    let pos = WorkerPositions::in_process(CENTRE.lat);
+    let north = LatLng::new(45.75 + 1_000.0 / 111_195.08, 126.63);
+    let east = LatLng::new(
+        45.75,
+        126.63 + 900.0 / (111_195.08 * 45.75f64.to_radians().cos()),
+    );
+    pos.upsert(worker(1), Presence { at: north, ..p })
+        .await
+        .unwrap();
+    pos.upsert(worker(2), Presence { at: east, ..p })
+        .await
+        .unwrap();
+    let k: Vec<_> = pos
+        .nearest(harbin, 1, Filter::all())
+        .await
+        .unwrap()
+        .iter()
+        .map(|n| n.worker)
+        .collect();
+    assert_eq!(k, vec![worker(2)]);
+}

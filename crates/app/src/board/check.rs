@@ -176,7 +176,7 @@ pub async fn preview(
         .await?
         .ok_or_else(|| Error::conflict("no_area", "the order's service area is gone"))?;
     let date = o.window_start.with_timezone(&tz).date_naive();
-    let rows = load::day_rows(app, vec![w.clone()], tz, date).await?;
+    let rows = load::day_rows(app, vec![w.clone()], tz, date, now).await?;
     let snap = rows.snapshot(w, Some(o.id));
     let req = request(&rows, o, area.id);
     let tt = app.travel.as_ref();

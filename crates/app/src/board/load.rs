@@ -51,14 +51,18 @@ pub struct DayRows {
     pub quals: Qualifications,
     /// The workers' orders whose window starts that day: to do and done.
     pub orders: Vec<service_order::Model>,
+    /// Fresh positions from the positions index (live reports, check-ins), on today's
+    /// day only.
+    pub recorded: HashMap<Uuid, Presence>,
 }
 
-/// Loads the day `date` (in `tz`) of `workers`.
+/// Loads the day `date` (in `tz`) of `workers` as of `now`.
 pub async fn day_rows(
     app: &App,
     workers: Vec<worker::Model>,
     tz: Tz,
     date: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<DayRows> {
     let db = app.store.db();
     let start = midnight(tz, date);
@@ -105,6 +109,11 @@ pub async fn day_rows(
         });
     }
     let quals = Qualifications::load(db, &ids).await?;
+    let recorded = if now.with_timezone(&tz).date_naive() == date {
+        crate::workers::positions::recorded(app, &ids, now).await
+    } else {
+        HashMap::new()
+    };
     Ok(DayRows {
         date,
         tz,
@@ -115,6 +124,7 @@ pub async fn day_rows(
         skills,
         quals,
         orders,
+        recorded,
     })
 }
 
@@ -165,24 +175,25 @@ impl DayRows {
             .filter(move |o| o.worker_id == Some(worker))
     }
 
-    /// Where the worker is as far as the store knows: at the visit under way, else at the
-    /// last visit done or begun that day, else at home.
+    /// Where the worker is: the newer of a live report and their last job's place (the
+    /// visit under way, else the last one done that day, else one a check-in recorded),
+    /// else at home; as dispatch places them (`workers::positions::best`).
     pub fn position(&self, w: &worker::Model) -> (LatLng, PositionSource) {
         let home = LatLng::new(w.home_lat, w.home_lng);
         let mut last = None;
         for o in self.orders_of(w.id) {
+            let here = (LatLng::new(o.lat, o.lng), o.window_start.timestamp());
             match state_of(o) {
                 Some(OrderState::InService) => {
-                    return (LatLng::new(o.lat, o.lng), PositionSource::LastJob);
+                    last = Some(here);
+                    break;
                 }
-                Some(s) if DONE.contains(&s) => last = Some(LatLng::new(o.lat, o.lng)),
+                Some(s) if DONE.contains(&s) => last = Some(here),
                 _ => {}
             }
         }
-        match last {
-            Some(at) => (at, PositionSource::LastJob),
-            None => (home, PositionSource::HomeBase),
-        }
+        let (at, source, _) = crate::workers::positions::best(self.recorded.get(&w.id), last, home);
+        (at, source)
     }
 
     /// The ids of the areas a worker serves: those of their area's city (the pool slot

@@ -124,9 +124,10 @@ pub struct BoardWorker {
     /// `offline`, `idle` (online, free), `on_the_way`, `in_service` or `resting` (online,
     /// not taking orders).
     pub state: String,
-    /// Where they are as far as the store knows.
+    /// Where they are: on today's board the newer of a live report and the last job's
+    /// place, else home; on another day's, the last job's place that day, else home.
     pub position: Point,
-    /// `home_base` or `last_job`.
+    /// `live`, `last_job` or `home_base`.
     pub position_source: String,
     /// Home base.
     pub home: Point,
@@ -378,7 +379,7 @@ pub async fn board(app: &App, scope: Scope, q: &BoardQuery, now: DateTime<Utc>) 
         .collect();
     let mut truncated = workers.len() > MAX_WORKERS;
     workers.truncate(MAX_WORKERS);
-    let rows = load::day_rows(app, workers, tz, date).await?;
+    let rows = load::day_rows(app, workers, tz, date, now).await?;
     let mut skills: Vec<String> = rows
         .skills
         .values()

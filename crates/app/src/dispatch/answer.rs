@@ -5,13 +5,13 @@
 //! cancelled) or that the worker cannot take now (offline) is a clear conflict, and
 //! nothing changes. The offer's answer and the order's step are one transaction.
 
+use crate::workers::positions;
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::geo::{LatLng, haversine_m};
 use daojia_domain::ids::WorkerId;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Action, Actor, Order};
-use daojia_domain::presence::PositionSource;
 use daojia_store::entity::{dispatch_offer, service_order, worker};
 use daojia_store::repo::accounts::address_context as ctx;
 use daojia_store::repo::dispatch::{self as rows, status};
@@ -49,15 +49,11 @@ async fn worker_row(app: &App, worker_id: Uuid) -> Result<worker::Model> {
         .ok_or(Error::NotFound("worker"))
 }
 
-/// Where the worker is now: a live position when the node keeps them, else home.
-async fn position(app: &App, w: &worker::Model) -> LatLng {
-    if let Some(p) = &app.positions
-        && let Ok(Some(p)) = p.get(WorkerId(w.id)).await
-        && p.source == PositionSource::Live
-    {
-        return p.at;
-    }
-    LatLng::new(w.home_lat, w.home_lng)
+/// Where the worker is now: a fresh live report or check-in from the positions index,
+/// else home.
+async fn position(app: &App, w: &worker::Model, now: DateTime<Utc>) -> LatLng {
+    let recorded = positions::recorded_one(app, w.id, now).await;
+    positions::best(recorded.as_ref(), None, LatLng::new(w.home_lat, w.home_lng)).0
 }
 
 /// The worker's open offers, oldest first (those past their deadline are left out: the
@@ -65,7 +61,7 @@ async fn position(app: &App, w: &worker::Model) -> LatLng {
 pub async fn open_offers(app: &App, worker_id: Uuid, now: DateTime<Utc>) -> Result<Vec<OpenOffer>> {
     let db = app.store.db();
     let w = worker_row(app, worker_id).await?;
-    let here = position(app, &w).await;
+    let here = position(app, &w, now).await;
     let mut out = vec![];
     for offer in rows::open_offers_of_worker(db, worker_id).await? {
         if offer.expires_at <= now {

@@ -4,11 +4,13 @@
 //!
 //! A snapshot carries everything the engine checks and scores: status, skills with levels,
 //! certificates for the skills that need one (with the day they expire), the city's areas,
-//! presence and position, grab rights (credit can suspend them), credit, rating, on-time
+//! presence and position (a live report or check-in from the positions index, else the
+//! last job's place, else the home base: `workers::positions::best`), grab rights (credit can suspend them), credit, rating, on-time
 //! rate over the last 90 days, jobs and earnings of the day, the daily limit, the partner,
 //! the shift of the day (weekly template and exceptions, as slot search reads it) and the
 //! day's remaining jobs as visits.
 
+use crate::workers::positions;
 use crate::{App, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -17,7 +19,7 @@ use daojia_dispatch::matching::{
 };
 use daojia_domain::geo::LatLng;
 use daojia_domain::ids::{OrderId, WorkerId};
-use daojia_domain::presence::{PositionSource, Presence, best_position};
+use daojia_domain::presence::Presence;
 use daojia_domain::slots::{Shift, Visit};
 use daojia_store::entity::{
     order_event, service_area, service_order, worker, worker_certificate, worker_skill,
@@ -261,6 +263,8 @@ async fn snapshots(
         .all(db)
         .await?;
     let on_time = on_time_rates(app, now).await?;
+    // Live reports and check-ins recorded in the positions index (one read for the pool).
+    let recorded = positions::recorded(app, &ids, now).await;
     let mut out = Vec::with_capacity(list.len());
     for w in list {
         let home = LatLng::new(w.home_lat, w.home_lng);
@@ -284,17 +288,7 @@ async fn snapshots(
             })
             .max_by_key(|o| o.window_start)
             .map(|o| (LatLng::new(o.lat, o.lng), o.window_start.timestamp()));
-        let live = match &app.positions {
-            Some(p) => p
-                .get(WorkerId(w.id))
-                .await
-                .ok()
-                .flatten()
-                .filter(|p| p.source == PositionSource::Live)
-                .map(|p| (p.at, p.seen_at)),
-            None => None,
-        };
-        let (at, source, _) = best_position(live, last_job, home);
+        let (at, source, _) = positions::best(recorded.get(&w.id), last_job, home);
         let (shift, jobs) = match days.remove(&w.id) {
             Some((s, v)) => (Some(s), v),
             None => (None, vec![]),

@@ -6,6 +6,7 @@ use super::{By, apply};
 use crate::board::AssignPreview;
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
+use daojia_domain::geo::LatLng;
 use daojia_domain::ids::WorkerId;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, AssignedBy, Order, PaymentMethod};
@@ -47,7 +48,16 @@ pub async fn record_payment(
         method,
         reference,
     };
-    Ok(apply(app, by, id, action, now, None).await?.1)
+    let at_the_job = matches!(action, Action::CheckIn | Action::FinishService);
+    let order = apply(app, by, id, action, now, None).await?.1;
+    // Checked in or done there: the worker is at the job's place now.
+    if at_the_job
+        && let Some(w) = order.worker
+        && let Some(row) = orders::get(app.store.db(), id).await?
+    {
+        crate::workers::positions::at_job(app, w.0, LatLng::new(row.lat, row.lng), now).await;
+    }
+    Ok(order)
 }
 
 /// How a manual assignment went.
@@ -122,7 +132,8 @@ pub async fn assign(
 }
 
 /// A step of the visit, by name: `depart`, `check_in` (service starts), `finish` (service
-/// done) or `complete`.
+/// done) or `complete`. Checking in and finishing record the job's place as the worker's
+/// position.
 pub async fn visit(app: &App, by: &By, id: Uuid, step: &str, now: DateTime<Utc>) -> Result<Order> {
     let action = match step {
         "depart" => Action::Depart,
@@ -137,5 +148,14 @@ pub async fn visit(app: &App, by: &By, id: Uuid, step: &str, now: DateTime<Utc>)
             ));
         }
     };
-    Ok(apply(app, by, id, action, now, None).await?.1)
+    let at_the_job = matches!(action, Action::CheckIn | Action::FinishService);
+    let order = apply(app, by, id, action, now, None).await?.1;
+    // Checked in or done there: the worker is at the job's place now.
+    if at_the_job
+        && let Some(w) = order.worker
+        && let Some(row) = orders::get(app.store.db(), id).await?
+    {
+        crate::workers::positions::at_job(app, w.0, LatLng::new(row.lat, row.lng), now).await;
+    }
+    Ok(order)
 }

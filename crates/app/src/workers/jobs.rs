@@ -83,7 +83,7 @@ pub async fn day(
         .ok_or(Error::NotFound("worker"))?;
     let tz = zone_of(app, &w).await?;
     let date = date.unwrap_or_else(|| now.with_timezone(&tz).date_naive());
-    let mut rows = load::day_rows(app, vec![w.clone()], tz, date).await?;
+    let mut rows = load::day_rows(app, vec![w.clone()], tz, date, now).await?;
     // An offer is not theirs until they accept it: it takes no place in their route.
     rows.orders
         .retain(|o| o.state != OrderState::PendingAccept.as_str());

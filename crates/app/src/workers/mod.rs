@@ -1,6 +1,6 @@
 //! Worker management (服务人员管理): onboarding and profiles, certificates and their
-//! review, shifts and calendars, presence, performance, credit, partners, and a worker's
-//! own day of jobs ([`jobs`]).
+//! review, shifts and calendars, presence and positions, performance, credit, partners,
+//! and a worker's own day of jobs ([`jobs`]).
 //!
 //! Staff calls take an [`Actor`]: who acts (for the audit log) and what they may see. A
 //! partner's staff see and change only their partner's workers; a worker of another
@@ -11,6 +11,7 @@ pub mod credit;
 pub mod jobs;
 pub mod partners;
 pub mod performance;
+pub mod positions;
 pub mod presence;
 pub mod profile;
 pub mod shifts;

@@ -1,6 +1,7 @@
 //! Presence (在线/接单): the worker app's switches. Online means the app is open and the
 //! worker can be reached; accepting (接单) means they take new orders now, and rest (休息)
-//! means they do not. A worker offline is not accepting.
+//! means they do not. A worker offline is not accepting. The positions index follows
+//! the change ([`super::positions::presence_changed`]).
 
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
@@ -45,5 +46,7 @@ pub async fn set(
     a.accepting = Set(accepting);
     a.presence_at = Set(Some(now));
     a.updated_at = Set(now);
-    Ok(a.update(app.store.db()).await?)
+    let w = a.update(app.store.db()).await?;
+    super::positions::presence_changed(app, &w, now).await;
+    Ok(w)
 }

@@ -532,7 +532,7 @@ pub async fn update(
 }
 
 /// Moves a worker to `status` (activating after onboarding, suspending, leaving). A
-/// worker who stops working goes offline.
+/// worker who stops working goes offline (in the positions index too).
 pub async fn set_status(
     app: &App,
     actor: &Actor,
@@ -577,7 +577,10 @@ pub async fn set_status(
         Ok::<_, Error>(after)
     }
     .await;
-    settle(txn, r).await
+    let w = settle(txn, r).await?;
+    // One who stops working is offline in the positions index too.
+    super::positions::presence_changed(app, &w, now).await;
+    Ok(w)
 }
 
 /// Replaces a worker's skills and levels.

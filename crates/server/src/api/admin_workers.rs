@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 /// The application context of a request.
 pub(crate) fn app(state: &AppState) -> daojia_app::App {
-    daojia_app::App::new(state.store.clone(), state.travel.clone())
+    state.app.clone()
 }
 
 /// What a staff member may see of workers.

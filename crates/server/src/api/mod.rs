@@ -66,7 +66,7 @@ use utoipa::{Modify, OpenApi};
         admin_worker_time::get_credit, admin_worker_time::add_credit,
         admin_worker_time::reverse_credit,
         worker_workers::staff_upload, worker_workers::worker_upload, worker_workers::document,
-        worker_workers::set_presence, worker_workers::my_calendar,
+        worker_workers::set_presence, worker_workers::report_position, worker_workers::my_calendar,
         worker_workers::my_certificates, worker_workers::submit_certificate,
         worker_workers::item_certificates, worker_workers::set_item_certificates,
         admin_orders::list, admin_orders::detail, admin_orders::record_payment, admin_orders::assign,
@@ -343,6 +343,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(worker_workers::item_certificates).put(worker_workers::set_item_certificates),
         )
         .route("/worker/me/presence", put(worker_workers::set_presence))
+        .route("/worker/me/position", put(worker_workers::report_position))
         .route("/worker/me/calendar", get(worker_workers::my_calendar))
         .route(
             "/worker/me/certificates",

@@ -346,6 +346,13 @@ async fn delete_account(
             )
             .await?;
             legal::delete_files(state, &erased.uploads).await;
+            // Their position goes too (retried from the job queue while Redis is away).
+            if audience == Audience::Worker
+                && let Err(e) =
+                    daojia_app::workers::positions::forget(&state.app, subject, now).await
+            {
+                tracing::error!(error = %e, "cannot remove an erased worker's position, nor queue its removal");
+            }
             Ok(StatusCode::NO_CONTENT)
         }
         Err(r) => {

@@ -1,7 +1,7 @@
-//! The worker app's side of worker management: presence (online, 接单/休息), the
-//! worker's own calendar and certificates, and document uploads (certificates, photos) for
-//! the worker and for staff; staff read those documents through
-//! `/api/v1/admin/worker-documents/{id}`.
+//! The worker app's side of worker management: presence (online, 接单/休息), position
+//! reports, the worker's own calendar and certificates, and document uploads
+//! (certificates, photos) for the worker and for staff; staff read those documents
+//! through `/api/v1/admin/worker-documents/{id}`.
 
 use super::admin_worker_time::{CalendarDayView, RangeParams, day_view};
 use super::admin_workers::{CertificateRequest, CertificateView, app, scope_of};
@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use daojia_app::workers::certificates::{self, Submitter};
-use daojia_app::workers::{Scope, presence, profile, shifts, visible};
+use daojia_app::workers::{Scope, positions, presence, profile, shifts, visible};
 use daojia_store::entity::{worker, worker_certificate};
 use daojia_store::repo::uploads;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -149,6 +149,77 @@ pub async fn set_presence(
         online: w.online,
         accepting: w.accepting,
         presence_at: w.presence_at,
+    }))
+}
+
+/// Where the worker's device says they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PositionRequest {
+    /// Latitude, degrees (WGS-84), -85.05 to 85.05.
+    pub lat: f64,
+    /// Longitude, degrees (WGS-84), -180 to 180.
+    pub lng: f64,
+    /// Radius of the fix's uncertainty, metres (0 to 500).
+    pub accuracy_m: f64,
+    /// When the device measured it: not more than a minute ahead of the server's clock,
+    /// nor more than 10 minutes behind (the time of arrival when absent).
+    pub measured_at: Option<DateTime<Utc>>,
+}
+
+/// The position dispatch now has for the worker.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionView {
+    /// Latitude, degrees (WGS-84).
+    pub lat: f64,
+    /// Longitude, degrees (WGS-84).
+    pub lng: f64,
+    /// `live`: this report; or, when something newer is recorded (a report measured later
+    /// that arrived first, a check-in), that one (`live` or `last_job`).
+    pub source: String,
+    /// When it was measured.
+    pub seen_at: Option<DateTime<Utc>>,
+    /// Online.
+    pub online: bool,
+    /// Taking orders (接单).
+    pub accepting: bool,
+}
+
+/// Reports where the worker is, for dispatch (the nearest workers are offered an order
+/// first) and the grab pool's distances. Only while online; the position is kept as the
+/// worker's current one (no history) and shared by every API node. At most
+/// `workers.position_reports_per_minute` per worker (429 with `Retry-After` beyond);
+/// 503 `positions_unavailable` with `Retry-After` while the shared state does not answer.
+#[utoipa::path(operation_id = "workers_report_position", put, path = "/api/v1/worker/me/position", tag = "worker", security(("bearer" = [])),
+    request_body = PositionRequest,
+    responses((status = 200, body = PositionView), (status = 401, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem),
+        (status = 422, body = crate::http::error::Problem), (status = 429, body = crate::http::error::Problem), (status = 503, body = crate::http::error::Problem)))]
+pub async fn report_position(
+    State(state): State<AppState>,
+    me: CurrentWorker,
+    Json(req): Json<PositionRequest>,
+) -> ApiResult<axum::Json<PositionView>> {
+    crate::ratelimit::enforce(
+        &state,
+        &state.limits.position_per_worker,
+        &me.id.to_string(),
+        "too many position reports; send one every few seconds at most",
+    )
+    .await?;
+    let report = positions::Report {
+        lat: req.lat,
+        lng: req.lng,
+        accuracy_m: req.accuracy_m,
+        measured_at: req.measured_at,
+    };
+    let p = positions::report(&app(&state), me.id, report, state.now()).await?;
+    Ok(axum::Json(PositionView {
+        lat: p.at.lat,
+        lng: p.at.lng,
+        source: p.source.code().into(),
+        seen_at: DateTime::from_timestamp(p.seen_at, 0),
+        online: p.online,
+        accepting: p.accepting,
     }))
 }
 

@@ -223,6 +223,15 @@ impl From<daojia_app::Error> for ApiError {
             }
             E::Forbidden { code, message } => ApiError::forbidden(code, message),
             E::Transition(t) => crate::api::orders::transition_error(t),
+            E::Unavailable {
+                code,
+                message,
+                retry_after_secs,
+            } => {
+                let mut p = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message);
+                p.retry_after = Some(retry_after_secs.max(1));
+                p
+            }
             E::Db(e) => e.into(),
             E::Internal(cause) => ApiError::internal(cause),
         }

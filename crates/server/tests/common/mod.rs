@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod grab;
+
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -79,6 +81,18 @@ impl TestApp {
         let db = TestDb::new(backend).await;
         // The test database has its own vault; the app must use the same one.
         let store = db.store.clone();
+        Self::over(db, store, cfg, opts).await
+    }
+
+    /// Over `store` opened on `db` (with the configuration's own keys, say, so that a
+    /// server process started on the same database and configuration reads what this
+    /// one writes).
+    pub async fn over(
+        db: TestDb,
+        store: daojia_store::Store,
+        cfg: Config,
+        opts: daojia_server::BuildOptions,
+    ) -> TestApp {
         let now = Arc::new(Mutex::new(Utc::now()));
         let clock_now = now.clone();
         let shared = daojia_server::connect_shared(&cfg)
@@ -231,6 +245,32 @@ impl TestApp {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         r.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// An access token of worker `id`, as a log-in would give (a session in the store,
+    /// signed with the app's key, valid for a day from the wall clock, so that a server
+    /// process with the same key believes it too).
+    pub async fn worker_token(&self, id: uuid::Uuid) -> String {
+        use daojia_domain::access::Audience;
+        use daojia_store::repo::sessions;
+        let now = Utc::now();
+        let new = sessions::NewSession {
+            audience: Audience::Worker,
+            subject_id: id,
+            user_agent: None,
+            ip: None,
+            ttl: Duration::days(1),
+        };
+        let (session, _) = sessions::open(self.state.store.db(), new, now)
+            .await
+            .unwrap();
+        self.state.tokens.sign(&daojia_server::token::Claims {
+            sid: session.id,
+            sub: id,
+            aud: Audience::Worker,
+            iat: now.timestamp(),
+            exp: now.timestamp() + 24 * 3600,
+        })
     }
 
     /// Enrols a worker directly in the store.

@@ -43,6 +43,15 @@ impl MemoryPositions {
         }
     }
 
+    /// How much longer than the great-circle distance a plane distance can be within `m`
+    /// metres of `at`: the plane measures longitude at the reference latitude, and
+    /// farther from the equator than that a degree of longitude is shorter. A query
+    /// widens its plane radius by this, so no city is too far north for the index.
+    fn stretch(&self, at: LatLng, m: f64) -> f64 {
+        let lat = (at.lat.abs() + m / M_PER_DEG).min(89.0);
+        (self.cos_lat / lat.to_radians().cos()).max(1.0)
+    }
+
     fn project(&self, p: LatLng) -> [f64; 2] {
         [p.lng * M_PER_DEG * self.cos_lat, p.lat * M_PER_DEG]
     }
@@ -82,12 +91,32 @@ impl MemoryPositions {
         self.read().workers.get(&worker).map(|(_, p)| *p)
     }
 
+    pub(super) fn get_many(&self, workers: &[WorkerId]) -> HashMap<WorkerId, Presence> {
+        let g = self.read();
+        workers
+            .iter()
+            .filter_map(|w| g.workers.get(w).map(|(_, p)| (*w, *p)))
+            .collect()
+    }
+
+    pub(super) fn set_flags(&self, worker: WorkerId, online: bool, accepting: bool) -> bool {
+        let mut g = self.write();
+        match g.workers.get_mut(&worker) {
+            Some((_, p)) => {
+                p.online = online;
+                p.accepting = accepting;
+                true
+            }
+            None => false,
+        }
+    }
+
     pub(super) fn len(&self) -> usize {
         self.read().workers.len()
     }
 
     pub(super) fn within(&self, at: LatLng, radius_m: f64, filter: Filter) -> Vec<Nearby> {
-        let r = safe(radius_m);
+        let r = safe(radius_m) * self.stretch(at, radius_m);
         let g = self.read();
         let mut out: Vec<Nearby> = g
             .tree
@@ -117,7 +146,7 @@ impl MemoryPositions {
             .tree
             .nearest_neighbor_iter_with_distance_2(&self.project(at))
         {
-            if out.len() >= k && d2.sqrt() > safe(kth) {
+            if out.len() >= k && d2.sqrt() > safe(kth) * self.stretch(at, kth) {
                 break;
             }
             let Some((_, p)) = g.workers.get(&e.data) else {

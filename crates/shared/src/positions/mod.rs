@@ -12,7 +12,9 @@
 //! Redis keeps the whole set under the configured prefix with a TTL of
 //! [`POSITIONS_TTL`] refreshed by every report, so a deployment that stops reporting
 //! leaves nothing behind; a single worker's stale entry is recognised by its `seen_at`
-//! ([`Filter::seen_since`]).
+//! ([`Filter::seen_since`]). When Redis does not answer, calls fail with
+//! [`SharedError::Unavailable`] (counted in `shared_state_redis_errors_total` and warned
+//! about once a minute); callers fall back to what the database knows.
 
 mod memory;
 mod redis_geo;
@@ -23,8 +25,14 @@ use daojia_domain::ids::WorkerId;
 use daojia_domain::presence::Presence;
 use memory::MemoryPositions;
 use redis_geo::RedisPositions;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The reference latitude of the in-process index of a [`Shared`](crate::Shared) state:
+/// the middle of the latitudes where most of China lives (Guangzhou 23°, Beijing 40°).
+/// Queries are exact at any latitude; near this one they examine the fewest points.
+pub const REFERENCE_LAT: f64 = 32.0;
 
 /// How long Redis keeps the positions after the last report.
 pub const POSITIONS_TTL: Duration = Duration::from_secs(2 * 24 * 3600);
@@ -132,6 +140,33 @@ impl WorkerPositions {
         match &*self.0 {
             Backend::Memory(m) => Ok(m.get(worker)),
             Backend::Redis(r) => r.get(worker).await,
+        }
+    }
+
+    /// What is recorded for each of `workers` that is recorded (one round trip to Redis
+    /// per thousand workers).
+    pub async fn get_many(
+        &self,
+        workers: &[WorkerId],
+    ) -> Result<HashMap<WorkerId, Presence>, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.get_many(workers)),
+            Backend::Redis(r) => r.get_many(workers).await,
+        }
+    }
+
+    /// Sets whether a recorded worker is online and taking offers, leaving their position
+    /// and its time as they are (one atomic step on both back ends); `false` when the
+    /// worker is not recorded (nothing is written then).
+    pub async fn set_flags(
+        &self,
+        worker: WorkerId,
+        online: bool,
+        accepting: bool,
+    ) -> Result<bool, SharedError> {
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.set_flags(worker, online, accepting)),
+            Backend::Redis(r) => r.set_flags(worker, online, accepting).await,
         }
     }
 

@@ -8,8 +8,11 @@ use crate::{CALL_TIMEOUT, SharedError};
 use daojia_domain::geo::{LatLng, haversine_m};
 use daojia_domain::ids::WorkerId;
 use daojia_domain::presence::{PositionSource, Presence};
+use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Redis's GEO sets hold latitudes up to this (Web Mercator's limit).
 const MAX_LAT: f64 = 85.051_128_78;
@@ -17,11 +20,34 @@ const MAX_LAT: f64 = 85.051_128_78;
 /// Half the earth's circumference: a radius that holds every point, kilometres.
 const EVERYWHERE_KM: f64 = 20_040.0;
 
+/// Minimum time between two "Redis unreachable" warnings.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// HMGET in slices of this many workers.
+const CHUNK: usize = 1000;
+
+/// Sets the online and accepting flags of a recorded worker, leaving the position and its
+/// time as they are, in one step (a report between a read and a write is never lost);
+/// refreshes the TTL as a report does. KEYS: state, geo; ARGV: worker, online, accepting,
+/// TTL seconds. 1 when the worker was recorded.
+const SET_FLAGS_LUA: &str = r"
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+local head, tail = string.match(v, '^([^,]*,[^,]*,[^,]*),[01],[01],(.*)$')
+if not head then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], head .. ',' .. ARGV[2] .. ',' .. ARGV[3] .. ',' .. tail)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+";
+
 /// The Redis back end.
 pub(super) struct RedisPositions {
     conn: ConnectionManager,
     geo: String,
     state: String,
+    set_flags: Script,
+    last_warning: Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for RedisPositions {
@@ -90,23 +116,44 @@ impl RedisPositions {
             conn,
             geo: format!("{prefix}pos:geo"),
             state: format!("{prefix}pos:state"),
+            set_flags: Script::new(SET_FLAGS_LUA),
+            last_warning: Mutex::new(None),
         })
+    }
+
+    /// The outcome of one call within the call timeout; an unreachable Redis is counted
+    /// and warned about (once a minute), as the rate limiter does.
+    fn settle<T>(
+        &self,
+        op: &'static str,
+        r: Result<redis::RedisResult<T>, tokio::time::error::Elapsed>,
+    ) -> Result<T, SharedError> {
+        let e = match r {
+            Ok(Ok(v)) => return Ok(v),
+            Ok(Err(e)) => unavailable(e),
+            Err(_) => SharedError::Unavailable("no answer in time".into()),
+        };
+        if let SharedError::Unavailable(_) = &e {
+            metrics::counter!("shared_state_redis_errors_total", "op" => op).increment(1);
+            let mut last = self.last_warning.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_none_or(|t| t.elapsed() >= WARN_EVERY) {
+                *last = Some(Instant::now());
+                tracing::warn!(op, error = %e, "Redis is unreachable; worker positions are not shared now and dispatch places workers by the database (home base, last job) (warned once a minute)");
+            }
+        }
+        Err(e)
     }
 
     async fn run<T: redis::FromRedisValue>(&self, cmd: &redis::Pipeline) -> Result<T, SharedError> {
         let mut c = self.conn.clone();
-        match tokio::time::timeout(CALL_TIMEOUT, cmd.query_async::<T>(&mut c)).await {
-            Ok(r) => r.map_err(unavailable),
-            Err(_) => Err(SharedError::Unavailable("no answer in time".into())),
-        }
+        let r = tokio::time::timeout(CALL_TIMEOUT, cmd.query_async::<T>(&mut c)).await;
+        self.settle("positions", r)
     }
 
     async fn one<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, SharedError> {
         let mut c = self.conn.clone();
-        match tokio::time::timeout(CALL_TIMEOUT, cmd.query_async::<T>(&mut c)).await {
-            Ok(r) => r.map_err(unavailable),
-            Err(_) => Err(SharedError::Unavailable("no answer in time".into())),
-        }
+        let r = tokio::time::timeout(CALL_TIMEOUT, cmd.query_async::<T>(&mut c)).await;
+        self.settle("positions", r)
     }
 
     pub(super) async fn upsert(&self, worker: WorkerId, p: Presence) -> Result<(), SharedError> {
@@ -162,6 +209,42 @@ impl RedisPositions {
             .one(redis::cmd("HGET").arg(&self.state).arg(worker.to_string()))
             .await?;
         Ok(v.as_deref().and_then(decode))
+    }
+
+    pub(super) async fn get_many(
+        &self,
+        workers: &[WorkerId],
+    ) -> Result<HashMap<WorkerId, Presence>, SharedError> {
+        let mut out = HashMap::new();
+        for chunk in workers.chunks(CHUNK) {
+            let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+            let values: Vec<Option<String>> = self
+                .one(redis::cmd("HMGET").arg(&self.state).arg(&ids))
+                .await?;
+            for (w, v) in chunk.iter().zip(values) {
+                if let Some(p) = v.as_deref().and_then(decode) {
+                    out.insert(*w, p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn set_flags(
+        &self,
+        worker: WorkerId,
+        online: bool,
+        accepting: bool,
+    ) -> Result<bool, SharedError> {
+        let mut c = self.conn.clone();
+        let mut call = self.set_flags.key(&self.state);
+        call.key(&self.geo)
+            .arg(worker.to_string())
+            .arg(u8::from(online))
+            .arg(u8::from(accepting))
+            .arg(POSITIONS_TTL.as_secs());
+        let r = tokio::time::timeout(CALL_TIMEOUT, call.invoke_async::<i64>(&mut c)).await;
+        Ok(self.settle("positions", r)? == 1)
     }
 
     pub(super) async fn len(&self) -> Result<usize, SharedError> {

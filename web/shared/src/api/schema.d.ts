@@ -1982,6 +1982,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/me/position": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Reports where the worker is, for dispatch (the nearest workers are offered an order
+         *     first) and the grab pool's distances. Only while online; the position is kept as the
+         *     worker's current one (no history) and shared by every API node. At most
+         *     `workers.position_reports_per_minute` per worker (429 with `Retry-After` beyond);
+         *     503 `positions_unavailable` with `Retry-After` while the shared state does not answer.
+         */
+        put: operations["workers_report_position"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me/presence": {
         parameters: {
             query?: never;
@@ -2925,9 +2948,12 @@ export interface components {
              *     not taking orders).
              */
             state: string;
-            /** @description Where they are as far as the store knows. */
+            /**
+             * @description Where they are: on today's board the newer of a live report and the last job's
+             *     place, else home; on another day's, the last job's place that day, else home.
+             */
             position: components["schemas"]["Point"];
-            /** @description `home_base` or `last_job`. */
+            /** @description `live`, `last_job` or `home_base`. */
             position_source: string;
             /** @description Home base. */
             home: components["schemas"]["Point"];
@@ -4660,6 +4686,57 @@ export interface components {
              * @description In the pool since.
              */
             since: string;
+        };
+        /** @description Where the worker's device says they are. */
+        PositionRequest: {
+            /**
+             * Format: double
+             * @description Latitude, degrees (WGS-84), -85.05 to 85.05.
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, degrees (WGS-84), -180 to 180.
+             */
+            lng: number;
+            /**
+             * Format: double
+             * @description Radius of the fix's uncertainty, metres (0 to 500).
+             */
+            accuracy_m: number;
+            /**
+             * Format: date-time
+             * @description When the device measured it: not more than a minute ahead of the server's clock,
+             *     nor more than 10 minutes behind (the time of arrival when absent).
+             */
+            measured_at?: string | null;
+        };
+        /** @description The position dispatch now has for the worker. */
+        PositionView: {
+            /**
+             * Format: double
+             * @description Latitude, degrees (WGS-84).
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, degrees (WGS-84).
+             */
+            lng: number;
+            /**
+             * @description `live`: this report; or, when something newer is recorded (a report measured later
+             *     that arrived first, a check-in), that one (`live` or `last_job`).
+             */
+            source: string;
+            /**
+             * Format: date-time
+             * @description When it was measured.
+             */
+            seen_at?: string | null;
+            /** @description Online. */
+            online: boolean;
+            /** @description Taking orders (接单). */
+            accepting: boolean;
         };
         /** @description A presence change. */
         PresenceRequest: {
@@ -15956,6 +16033,115 @@ export interface operations {
             /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    workers_report_position: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PositionRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PositionView"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests: a problem document (RFC 9457) with a stable `code` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -52,6 +52,9 @@ otp_verify_global_per_minute = 100000
 
 [geocoding]
 per_ip_per_minute = 100000
+
+[workers]
+position_reports_per_minute = 100000
 TOML
 
 PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

@@ -72,6 +72,14 @@ async fn state_of(app: &TestApp, _s: &Shop, id: &str) -> Value {
     json!({"state": row.state, "refunded_fen": row.refunded_fen, "events": events})
 }
 
+/// Moves the test clock forward to `t` (the windows are in local hours, so a fixed step
+/// would land before or after them depending on the hour the test starts at).
+fn advance_to(app: &TestApp, t: DateTime<Utc>) {
+    let by = t - app.state.now();
+    assert!(by >= Duration::zero(), "the clock only moves forward");
+    app.advance(by);
+}
+
 /// Runs every due job, as the node's loop does tick after tick.
 async fn run_due(app: &TestApp) {
     for _ in 0..20 {
@@ -125,11 +133,12 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         }
 
         // The paid order is moved to the day after; its first deadline must not fire.
+        let new_window = at_local(&app, 2, 11);
         let pid = paid["id"].as_str().unwrap();
         let r = app
             .post(
                 &format!("/api/v1/customer/orders/{pid}/reschedule"),
-                json!({"window_start": at_local(&app, 2, 11).to_rfc3339()}),
+                json!({"window_start": new_window.to_rfc3339()}),
                 Some(&s.token),
             )
             .await;
@@ -149,8 +158,12 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
             "paid orders stay"
         );
 
-        // Past the original windows.
-        app.advance(Duration::days(1) + Duration::hours(5));
+        // Past the original windows (and the finished order's confirmation day), still
+        // before the new one, whatever the hour the test starts at.
+        advance_to(
+            &app,
+            (app.state.now() + Duration::days(1) + Duration::hours(5)).max(at_local(&app, 1, 13)),
+        );
         run_due(&app).await;
         assert_eq!(
             state_of(&app, &s, pid).await["state"],
@@ -161,7 +174,7 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         assert_eq!(f["state"], "completed", "{b:?}: {f}");
 
         // Past the new window with nobody sent: cancelled and refunded in full.
-        app.advance(Duration::days(1));
+        advance_to(&app, new_window + Duration::hours(1));
         run_due(&app).await;
         let p = state_of(&app, &s, pid).await;
         assert_eq!(

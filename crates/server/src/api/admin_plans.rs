@@ -15,7 +15,6 @@ use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use daojia_app::App;
 use daojia_app::planning::{self, CommitInput, CommitSummary, PlanStatus, Start, StartPlan};
 use daojia_domain::ids::StaffId;
 use daojia_domain::order::machine::Actor;
@@ -25,10 +24,6 @@ use uuid::Uuid;
 
 /// Default time limit of a plan, seconds.
 const DEFAULT_SECONDS: f64 = 5.0;
-
-fn app(state: &AppState) -> App {
-    App::new(state.store.clone(), state.travel.clone())
-}
 
 /// What to plan.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -58,7 +53,7 @@ pub async fn start(
         .map_err(|e| ApiError::invalid(vec![e]))?;
     let seconds = req.seconds.unwrap_or(DEFAULT_SECONDS);
     let started = planning::start(
-        &app(&state),
+        &state.app,
         &state.plans,
         &state.config.travel,
         state.clock.clone(),
@@ -94,7 +89,7 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<PlanStatus>> {
     scope_of(&who.staff).require_platform()?;
-    let plan = planning::get(&app(&state), Some(&state.plans), id, state.now()).await?;
+    let plan = planning::get(&state.app, Some(&state.plans), id, state.now()).await?;
     Ok(axum::Json(plan))
 }
 
@@ -142,7 +137,7 @@ pub async fn list(
     };
     let area = p.area.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let items = planning::list(
-        &app(&state),
+        &state.app,
         Some(&state.plans),
         area,
         date,
@@ -197,7 +192,7 @@ pub async fn commit(
         None,
     );
     let summary = planning::commit(
-        &app(&state),
+        &state.app,
         CommitInput {
             plan: id,
             reassign: req.reassign,

@@ -290,3 +290,52 @@ async fn the_in_process_index_finds_workers_far_north_of_its_reference_latitude(
         .collect();
     assert_eq!(k, vec![worker(2)]);
 }
+
+/// Two reports racing from two nodes: whatever order they arrive in, the later measurement
+/// stays, and where the worker is found follows it; a home base gives way to any report.
+#[tokio::test]
+async fn of_two_reports_the_later_measurement_stays_whatever_the_order_they_arrive_in() {
+    let redis = TestRedis::new();
+    for pos in both(&redis).await {
+        let b = pos.backend();
+        let mut home = presence(0.05, 0.0, true, 500);
+        home.source = PositionSource::HomeBase;
+        pos.upsert(worker(1), home).await.unwrap();
+        let early = presence(0.01, 0.0, true, 100);
+        let late = presence(0.03, 0.0, true, 200);
+        assert_eq!(
+            pos.report(worker(1), early).await.unwrap(),
+            early,
+            "{b}: a report replaces a home base, even one written later"
+        );
+        assert_eq!(pos.report(worker(1), late).await.unwrap(), late, "{b}");
+        assert_eq!(
+            pos.report(worker(1), early).await.unwrap(),
+            late,
+            "{b}: the older report arrives last and is dropped"
+        );
+        assert_eq!(pos.get(worker(1)).await.unwrap(), Some(late), "{b}");
+        let near = pos.within(CENTRE, 2_500.0, Filter::all()).await.unwrap();
+        assert!(
+            near.iter().all(|n| n.worker != worker(1)),
+            "{b}: the search follows the stored position"
+        );
+
+        // Many reports at once, shuffled: the latest one is what remains.
+        let reports: Vec<Presence> = (0..40)
+            .map(|i| presence(0.001 * f64::from(i), 0.0, true, 1_000 + i64::from(i)))
+            .collect();
+        let mut order: Vec<usize> = (0..reports.len()).collect();
+        order.reverse();
+        order.swap(3, 17);
+        let mut calls = tokio::task::JoinSet::new();
+        for &i in &order {
+            let (pos, p) = (pos.clone(), reports[i]);
+            calls.spawn(async move { pos.report(worker(2), p).await });
+        }
+        while let Some(r) = calls.join_next().await {
+            r.unwrap().unwrap();
+        }
+        assert_eq!(pos.get(worker(2)).await.unwrap(), Some(reports[39]), "{b}");
+    }
+}

@@ -168,23 +168,18 @@ pub async fn report(app: &App, worker_id: Uuid, r: Report, now: DateTime<Utc>) -
             retry_after_secs: 60,
         });
     };
-    let id = WorkerId(worker_id);
-    match index.get(id).await {
-        // A home base stands in for knowledge; a newer report or check-in is knowledge.
-        Ok(Some(p)) if p.source != PositionSource::HomeBase && p.seen_at > presence.seen_at => {
-            return Ok(p);
-        }
-        Ok(_) => {}
-        Err(e) => return Err(unavailable(&e)),
-    }
-    index.upsert(id, presence).await.map_err(|e| {
-        if matches!(e, SharedError::Unavailable(_)) {
-            unavailable(&e)
-        } else {
-            Error::internal(e)
-        }
-    })?;
-    Ok(presence)
+    // The check and the write are one step in the index: of two reports racing from two
+    // nodes, the later measurement stays.
+    index
+        .report(WorkerId(worker_id), presence)
+        .await
+        .map_err(|e| {
+            if matches!(e, SharedError::Unavailable(_)) {
+                unavailable(&e)
+            } else {
+                Error::internal(e)
+            }
+        })
 }
 
 /// After a presence change (online, 接单/休息) is stored: the index's flags follow. A worker

@@ -76,6 +76,25 @@ impl MemoryPositions {
         g.tree.insert(Entry::new(xy, worker));
     }
 
+    /// As [`super::WorkerPositions::report`], under one write lock.
+    pub(super) fn report(&self, worker: WorkerId, presence: Presence) -> Presence {
+        let xy = self.project(presence.at);
+        let mut g = self.write();
+        if let Some((_, old)) = g.workers.get(&worker)
+            && super::newer(old, &presence)
+        {
+            return *old;
+        }
+        if let Some((old, _)) = g.workers.insert(worker, (xy, presence)) {
+            if old == xy {
+                return presence;
+            }
+            g.tree.remove(&Entry::new(old, worker));
+        }
+        g.tree.insert(Entry::new(xy, worker));
+        presence
+    }
+
     pub(super) fn remove(&self, worker: WorkerId) -> bool {
         let mut g = self.write();
         match g.workers.remove(&worker) {

@@ -22,7 +22,7 @@ mod redis_geo;
 use crate::SharedError;
 use daojia_domain::geo::LatLng;
 use daojia_domain::ids::WorkerId;
-use daojia_domain::presence::Presence;
+use daojia_domain::presence::{PositionSource, Presence};
 use memory::MemoryPositions;
 use redis_geo::RedisPositions;
 use std::collections::HashMap;
@@ -127,6 +127,27 @@ impl WorkerPositions {
         }
     }
 
+    /// Records a report of where `worker` is unless what is recorded is newer knowledge (a
+    /// report or a job's place seen later than this one; a home base is no knowledge), in
+    /// one step: two reports racing from two nodes leave the later one. Returns what is
+    /// recorded afterwards.
+    pub async fn report(
+        &self,
+        worker: WorkerId,
+        presence: Presence,
+    ) -> Result<Presence, SharedError> {
+        if !presence.at.is_valid() {
+            return Err(SharedError::Refused(format!(
+                "not a valid position: {:?}",
+                presence.at
+            )));
+        }
+        match &*self.0 {
+            Backend::Memory(m) => Ok(m.report(worker, presence)),
+            Backend::Redis(r) => r.report(worker, presence).await,
+        }
+    }
+
     /// Forgets `worker`; `true` when they were known.
     pub async fn remove(&self, worker: WorkerId) -> Result<bool, SharedError> {
         match &*self.0 {
@@ -206,6 +227,11 @@ impl WorkerPositions {
 }
 
 /// Sorts nearest first, ties by worker id.
+/// Whether `recorded` is newer knowledge than `incoming` (see [`WorkerPositions::report`]).
+fn newer(recorded: &Presence, incoming: &Presence) -> bool {
+    recorded.source != PositionSource::HomeBase && recorded.seen_at > incoming.seen_at
+}
+
 fn sort_nearby(v: &mut [Nearby]) {
     v.sort_by(|a, b| {
         a.distance_m

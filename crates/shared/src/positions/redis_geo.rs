@@ -41,12 +41,32 @@ redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 ";
 
+/// Records a report unless what is recorded is newer knowledge (a report or job's place
+/// seen later; a home base is no knowledge), in one step, so that two reports racing from
+/// two nodes leave the later one. KEYS: state, geo; ARGV: worker, encoded presence, lng,
+/// lat, seen_at, TTL seconds. Returns the encoded presence recorded afterwards.
+const REPORT_LUA: &str = r"
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then
+  local source, seen = string.match(v, '^[^,]*,[^,]*,([^,]*),[01],[01],(.*)$')
+  if source and source ~= 'home_base' and tonumber(seen) > tonumber(ARGV[5]) then
+    return v
+  end
+end
+redis.call('GEOADD', KEYS[2], ARGV[3], ARGV[4], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
+return ARGV[2]
+";
+
 /// The Redis back end.
 pub(super) struct RedisPositions {
     conn: ConnectionManager,
     geo: String,
     state: String,
     set_flags: Script,
+    report: Script,
     last_warning: Mutex<Option<Instant>>,
 }
 
@@ -117,6 +137,7 @@ impl RedisPositions {
             geo: format!("{prefix}pos:geo"),
             state: format!("{prefix}pos:state"),
             set_flags: Script::new(SET_FLAGS_LUA),
+            report: Script::new(REPORT_LUA),
             last_warning: Mutex::new(None),
         })
     }
@@ -187,6 +208,32 @@ impl RedisPositions {
             .arg(ttl)
             .ignore();
         self.run::<()>(&pipe).await
+    }
+
+    pub(super) async fn report(
+        &self,
+        worker: WorkerId,
+        p: Presence,
+    ) -> Result<Presence, SharedError> {
+        if p.at.lat.abs() > MAX_LAT {
+            return Err(SharedError::Refused(format!(
+                "latitude {} is beyond what Redis can index",
+                p.at.lat
+            )));
+        }
+        let mut c = self.conn.clone();
+        let mut call = self.report.key(&self.state);
+        call.key(&self.geo)
+            .arg(worker.to_string())
+            .arg(encode(&p))
+            .arg(p.at.lng)
+            .arg(p.at.lat)
+            .arg(p.seen_at)
+            .arg(POSITIONS_TTL.as_secs());
+        let r = tokio::time::timeout(CALL_TIMEOUT, call.invoke_async::<String>(&mut c)).await;
+        let recorded = self.settle("positions", r)?;
+        decode(&recorded)
+            .ok_or_else(|| SharedError::Refused(format!("unreadable presence `{recorded}`")))
     }
 
     pub(super) async fn remove(&self, worker: WorkerId) -> Result<bool, SharedError> {

@@ -101,6 +101,10 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         let finance = app.staff_token("fin", Role::Finance).await;
         let service = app.staff_token("cs", Role::CustomerService).await;
 
+        // The day anchors are taken before the clock moves (a step can cross midnight).
+        let new_window = at_local(&app, 2, 11);
+        let after_old_windows = at_local(&app, 1, 13);
+
         // Unpaid for 30 minutes: cancelled by the platform.
         let unpaid = order(&app, &s, at_local(&app, 1, 10), "a").await;
         let paid = order(&app, &s, at_local(&app, 1, 11), "b").await;
@@ -133,7 +137,6 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         }
 
         // The paid order is moved to the day after; its first deadline must not fire.
-        let new_window = at_local(&app, 2, 11);
         let pid = paid["id"].as_str().unwrap();
         let r = app
             .post(
@@ -162,7 +165,7 @@ async fn timers_cancel_unpaid_and_undispatched_orders_and_complete_finished_ones
         // before the new one, whatever the hour the test starts at.
         advance_to(
             &app,
-            (app.state.now() + Duration::days(1) + Duration::hours(5)).max(at_local(&app, 1, 13)),
+            (app.state.now() + Duration::days(1) + Duration::hours(5)).max(after_old_windows),
         );
         run_due(&app).await;
         assert_eq!(

@@ -66,14 +66,7 @@ impl MemoryPositions {
 
     pub(super) fn upsert(&self, worker: WorkerId, presence: Presence) {
         let xy = self.project(presence.at);
-        let mut g = self.write();
-        if let Some((old, _)) = g.workers.insert(worker, (xy, presence)) {
-            if old == xy {
-                return;
-            }
-            g.tree.remove(&Entry::new(old, worker));
-        }
-        g.tree.insert(Entry::new(xy, worker));
+        put(&mut self.write(), worker, xy, presence);
     }
 
     /// As [`super::WorkerPositions::report`], under one write lock.
@@ -85,13 +78,7 @@ impl MemoryPositions {
         {
             return *old;
         }
-        if let Some((old, _)) = g.workers.insert(worker, (xy, presence)) {
-            if old == xy {
-                return presence;
-            }
-            g.tree.remove(&Entry::new(old, worker));
-        }
-        g.tree.insert(Entry::new(xy, worker));
+        put(&mut g, worker, xy, presence);
         presence
     }
 
@@ -193,4 +180,15 @@ impl MemoryPositions {
         out.truncate(k);
         out
     }
+}
+
+/// Records `presence` at plane point `xy`, moving the worker's entry in the tree.
+fn put(g: &mut Inner, worker: WorkerId, xy: [f64; 2], presence: Presence) {
+    if let Some((old, _)) = g.workers.insert(worker, (xy, presence)) {
+        if old == xy {
+            return;
+        }
+        g.tree.remove(&Entry::new(old, worker));
+    }
+    g.tree.insert(Entry::new(xy, worker));
 }

@@ -226,12 +226,12 @@ impl WorkerPositions {
     }
 }
 
-/// Sorts nearest first, ties by worker id.
 /// Whether `recorded` is newer knowledge than `incoming` (see [`WorkerPositions::report`]).
 fn newer(recorded: &Presence, incoming: &Presence) -> bool {
     recorded.source != PositionSource::HomeBase && recorded.seen_at > incoming.seen_at
 }
 
+/// Sorts nearest first, ties by worker id.
 fn sort_nearby(v: &mut [Nearby]) {
     v.sort_by(|a, b| {
         a.distance_m

@@ -86,6 +86,17 @@ fn unavailable(e: redis::RedisError) -> SharedError {
     }
 }
 
+/// Refuses a latitude Redis's GEO sets cannot hold.
+fn indexable(p: &Presence) -> Result<(), SharedError> {
+    if p.at.lat.abs() > MAX_LAT {
+        return Err(SharedError::Refused(format!(
+            "latitude {} is beyond what Redis can index",
+            p.at.lat
+        )));
+    }
+    Ok(())
+}
+
 /// `lat,lng,source,online,accepting,seen_at`.
 fn encode(p: &Presence) -> String {
     format!(
@@ -178,12 +189,7 @@ impl RedisPositions {
     }
 
     pub(super) async fn upsert(&self, worker: WorkerId, p: Presence) -> Result<(), SharedError> {
-        if p.at.lat.abs() > MAX_LAT {
-            return Err(SharedError::Refused(format!(
-                "latitude {} is beyond what Redis can index",
-                p.at.lat
-            )));
-        }
+        indexable(&p)?;
         let id = worker.to_string();
         let ttl = POSITIONS_TTL.as_secs();
         let mut pipe = redis::pipe();
@@ -215,12 +221,7 @@ impl RedisPositions {
         worker: WorkerId,
         p: Presence,
     ) -> Result<Presence, SharedError> {
-        if p.at.lat.abs() > MAX_LAT {
-            return Err(SharedError::Refused(format!(
-                "latitude {} is beyond what Redis can index",
-                p.at.lat
-            )));
-        }
+        indexable(&p)?;
         let mut c = self.conn.clone();
         let mut call = self.report.key(&self.state);
         call.key(&self.geo)

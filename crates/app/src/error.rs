@@ -22,6 +22,20 @@ pub enum Error {
         /// What is wrong and what is expected.
         message: String,
     },
+    /// Several input fields are wrong: every one found, so a form can mark them all.
+    #[error("{}", issues_text(.0))]
+    Invalid(Vec<FieldIssue>),
+    /// The request conflicts with the current state of what one field names (the
+    /// `updated_at` of an edit someone else changed meanwhile, a `code` already taken).
+    #[error("{field}: {message}")]
+    FieldConflict {
+        /// JSON path of the field.
+        field: String,
+        /// Stable code (`edit_conflict`, `duplicate_code`).
+        code: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
     /// The request is valid but conflicts with the current state.
     #[error("{message}")]
     Conflict {
@@ -60,7 +74,55 @@ pub enum Error {
     Internal(String),
 }
 
+/// One wrong input field, among others ([`Error::Invalid`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    /// JSON path of the field (`polygon.coordinates[0][3]`).
+    pub field: String,
+    /// Stable code (`invalid`, `out_of_range`).
+    pub code: &'static str,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl FieldIssue {
+    /// An issue with `field`.
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        FieldIssue {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<daojia_domain::catalog::Invalid> for FieldIssue {
+    fn from(e: daojia_domain::catalog::Invalid) -> Self {
+        FieldIssue {
+            field: e.field,
+            code: e.code,
+            message: e.message,
+        }
+    }
+}
+
+fn issues_text(list: &[FieldIssue]) -> String {
+    list.iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Error {
+    /// The issues found, if any, as an error.
+    pub fn check(issues: Vec<FieldIssue>) -> Result<()> {
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(issues))
+        }
+    }
+
     /// A field error.
     pub fn field(
         field: impl Into<String>,

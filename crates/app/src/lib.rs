@@ -9,6 +9,7 @@
 //! problem documents.
 
 pub mod board;
+pub mod catalog;
 pub mod context;
 pub mod customers;
 pub mod dispatch;

@@ -6,6 +6,7 @@
 //! an attack, and is refused by name.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Deserializer, de::Error};
 
 /// The first date the platform accepts.
 pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a real date");
@@ -30,6 +31,42 @@ pub fn instant_in_range(t: DateTime<Utc>) -> bool {
         .and_time(NaiveTime::MIN))
     .and_utc();
     first <= t && t < end
+}
+
+// Deserialisers for request fields (`#[serde(deserialize_with = "...")]`), so a value
+// outside the range is refused as it is read.
+
+/// The prefix of a deserialisation error that the extractors report as `out_of_range`.
+pub const OUT_OF_RANGE: &str = "out of range: ";
+
+fn out_of_range<E: Error>() -> E {
+    E::custom(format!("{OUT_OF_RANGE}{RANGE_MESSAGE}"))
+}
+
+/// An instant in the business range.
+pub fn instant<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let t = DateTime::<Utc>::deserialize(d)?;
+    if instant_in_range(t) {
+        Ok(t)
+    } else {
+        Err(out_of_range())
+    }
+}
+
+/// An optional instant in the business range (use with `#[serde(default)]`).
+pub fn opt_instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match Option::<DateTime<Utc>>::deserialize(d)? {
+        Some(t) if !instant_in_range(t) => Err(out_of_range()),
+        t => Ok(t),
+    }
+}
+
+/// An optional date in the business range (use with `#[serde(default)]`).
+pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    match Option::<NaiveDate>::deserialize(d)? {
+        Some(t) if !date_in_range(t) => Err(out_of_range()),
+        t => Ok(t),
+    }
 }
 
 #[cfg(test)]

@@ -27,33 +27,7 @@ pub struct CategoryView {
     pub name_en: String,
 }
 
-/// One choice of an option.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OptionChoiceView {
-    /// Code.
-    pub code: String,
-    /// 中文 label.
-    pub name: String,
-    /// English label.
-    pub name_en: String,
-    /// Added to the unit price, 分.
-    pub price_delta_fen: i64,
-    /// Added to the unit duration, minutes.
-    pub duration_delta_min: i32,
-}
-
-/// An option of an item; the first choice is the default.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ItemOptionView {
-    /// Code.
-    pub code: String,
-    /// 中文 label.
-    pub name: String,
-    /// English label.
-    pub name_en: String,
-    /// Choices.
-    pub choices: Vec<OptionChoiceView>,
-}
+pub use daojia_app::catalog::{ItemOptionView, OptionChoiceView};
 
 /// A service item on shelf.
 #[derive(Debug, Serialize, ToSchema)]
@@ -99,36 +73,18 @@ pub struct Catalog {
     pub items: Vec<ItemView>,
 }
 
-fn strings(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
-}
+use daojia_app::catalog::strings;
 
 fn options_of(item: &service_item::Model) -> ApiResult<Vec<ItemOption>> {
     serde_json::from_str(&item.options)
         .map_err(|e| ApiError::internal(format!("item {} has unreadable options: {e}", item.code)))
 }
 
-fn option_view(o: ItemOption) -> ItemOptionView {
-    ItemOptionView {
-        code: o.code,
-        name: o.name,
-        name_en: o.name_en,
-        choices: o
-            .choices
-            .into_iter()
-            .map(|c| OptionChoiceView {
-                code: c.code,
-                name: c.name,
-                name_en: c.name_en,
-                price_delta_fen: c.price_delta_fen,
-                duration_delta_min: c.duration_delta_min,
-            })
-            .collect(),
-    }
-}
-
 fn item_view(i: service_item::Model) -> ApiResult<ItemView> {
-    let options = options_of(&i)?.into_iter().map(option_view).collect();
+    let options = options_of(&i)?
+        .into_iter()
+        .map(ItemOptionView::from)
+        .collect();
     let photos = i
         .photos
         .as_deref()
@@ -209,15 +165,7 @@ pub async fn catalog(
     Ok(axum::Json(Catalog { categories, items }))
 }
 
-/// A GeoJSON polygon (`[lng, lat]`, WGS-84).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PolygonView {
-    /// Always `Polygon`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Rings of `[lng, lat]` pairs; the first is the outer ring.
-    pub coordinates: Vec<Vec<[f64; 2]>>,
-}
+pub use daojia_app::catalog::PolygonView;
 
 /// A service area.
 #[derive(Debug, Serialize, ToSchema)]

@@ -5,42 +5,9 @@
 //! plain strings. An out-of-range value is a 422 field error with code `out_of_range`.
 
 use super::error::FieldError;
-use chrono::{DateTime, NaiveDate, Utc};
-use daojia_domain::bounds::{RANGE_MESSAGE, date_in_range, instant_in_range};
-use serde::{Deserialize, Deserializer, de::Error};
-
-/// The prefix of a deserialisation error that the extractors report as `out_of_range`.
-pub const OUT_OF_RANGE: &str = "out of range: ";
-
-fn out_of_range<E: Error>() -> E {
-    E::custom(format!("{OUT_OF_RANGE}{RANGE_MESSAGE}"))
-}
-
-/// An instant in the business range.
-pub fn instant<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let t = DateTime::<Utc>::deserialize(d)?;
-    if instant_in_range(t) {
-        Ok(t)
-    } else {
-        Err(out_of_range())
-    }
-}
-
-/// An optional instant in the business range (use with `#[serde(default)]`).
-pub fn opt_instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-    match Option::<DateTime<Utc>>::deserialize(d)? {
-        Some(t) if !instant_in_range(t) => Err(out_of_range()),
-        t => Ok(t),
-    }
-}
-
-/// An optional date in the business range (use with `#[serde(default)]`).
-pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
-    match Option::<NaiveDate>::deserialize(d)? {
-        Some(t) if !date_in_range(t) => Err(out_of_range()),
-        t => Ok(t),
-    }
-}
+use chrono::NaiveDate;
+pub use daojia_domain::bounds::{OUT_OF_RANGE, instant, opt_date, opt_instant};
+use daojia_domain::bounds::{RANGE_MESSAGE, date_in_range};
 
 /// A date sent as `YYYY-MM-DD` in the string field `field`, in the business range.
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
@@ -56,6 +23,8 @@ pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
+    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     struct Body {

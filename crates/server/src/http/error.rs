@@ -210,6 +210,17 @@ impl From<daojia_app::Error> for ApiError {
                 code,
                 message,
             } => ApiError::field(&field, code, message),
+            E::Invalid(issues) => ApiError::invalid(
+                issues
+                    .into_iter()
+                    .map(|i| FieldError::new(i.field, i.code, i.message))
+                    .collect(),
+            ),
+            E::FieldConflict {
+                field,
+                code,
+                message,
+            } => ApiError::conflict(code, message).with_field(&field),
             E::Conflict { code, message } => {
                 let mut p = ApiError::conflict(code, message);
                 if code == daojia_app::error::SLOT_UNAVAILABLE {

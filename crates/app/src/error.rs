@@ -30,6 +30,17 @@ pub enum Error {
         /// What happened and what to do.
         message: String,
     },
+    /// The request is valid but conflicts with the current state, because of one field
+    /// (`slot_unavailable` on `items[1]`: that item's trade can no longer be served).
+    #[error("{field}: {message}")]
+    ConflictAt {
+        /// Stable code.
+        code: &'static str,
+        /// JSON path of the field.
+        field: String,
+        /// What happened and what to do.
+        message: String,
+    },
     /// The caller may not do this.
     #[error("{message}")]
     Forbidden {
@@ -99,7 +110,7 @@ impl From<daojia_store::repo::orders::OrderError> for Error {
                 "unknown_photo",
                 format!("photo {p} is not one of yours"),
             ),
-            E::SlotUnavailable => Error::conflict(
+            E::SlotUnavailable | E::TradeUnavailable(_) => Error::conflict(
                 SLOT_UNAVAILABLE,
                 "this window is no longer available; please choose another",
             ),

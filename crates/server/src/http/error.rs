@@ -221,6 +221,11 @@ impl From<daojia_app::Error> for ApiError {
                 }
                 p
             }
+            E::ConflictAt {
+                code,
+                field,
+                message,
+            } => ApiError::conflict(code, message).with_field(&field),
             E::Forbidden { code, message } => ApiError::forbidden(code, message),
             E::Transition(t) => crate::api::orders::transition_error(t),
             E::Unavailable {

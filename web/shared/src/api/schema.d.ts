@@ -3975,6 +3975,11 @@ export interface components {
             /** @description What was ordered, in a few words (item names, for lists). */
             summary: string;
             /**
+             * @description The visits of an order needing several trades, one per trade, each dispatched on
+             *     its own (empty for an order of one visit).
+             */
+            visits: components["schemas"]["VisitView"][];
+            /**
              * Format: date-time
              * @description Placed at.
              */
@@ -5361,6 +5366,34 @@ export interface components {
         VisitStep: {
             /** @description `depart`, `check_in` (service starts), `finish` (service done) or `complete`. */
             step: string;
+        };
+        /** @description One visit of an order of several trades. */
+        VisitView: {
+            /**
+             * Format: uuid
+             * @description The visit's id (the first visit's is the order's).
+             */
+            id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description The trade: skills its worker needs. */
+            skills: string[];
+            /** @description Names of its items. */
+            items: string[];
+            /** @description Its state. */
+            state: string;
+            /** @description Its worker's name, masked (`王**`), once one is sent. */
+            worker?: string | null;
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end.
+             */
+            window_end: string;
         };
         /** @description A start window. */
         WindowView: {

@@ -228,6 +228,21 @@ async fn an_order_of_two_trades_is_two_visits_each_with_its_own_worker() {
             "{b:?}: the worker's name is masked: {name}"
         );
 
+        // The console shows each visit with links to the others.
+        let staff = app.staff_token("disp", Role::Dispatcher).await;
+        let seen = app
+            .get(&format!("/api/v1/admin/orders/{linked}"), Some(&staff))
+            .await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+        assert_eq!(seen.body["bundle_id"], json!(id));
+        assert_eq!(seen.body["visits"][0]["id"], json!(id));
+        assert_eq!(seen.body["visits"][1]["id"], json!(linked));
+        assert_eq!(
+            seen.body["lines"].as_array().unwrap().len(),
+            1,
+            "its own trade only"
+        );
+
         // The repairer declines: only the repair visit goes back to dispatch.
         let w2_token = app.worker_token(w2).await;
         let offers = app.get("/api/v1/worker/offers", Some(&w2_token)).await;

@@ -2438,6 +2438,17 @@ export interface components {
              * @description The rework visit made for this order, if any (in the detail view).
              */
             rework_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The order (its first visit) this visit belongs to, when the order needs several
+             *     trades (docs/adr/0008).
+             */
+            bundle_id?: string | null;
+            /**
+             * @description The visits of that order the caller sees, this one included, first visit first
+             *     (detail only; empty for an order of one visit).
+             */
+            visits: components["schemas"]["BundleVisit"][];
             /** @description Photos the customer attached (in the detail view). */
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
@@ -2967,6 +2978,23 @@ export interface components {
              * @description Jobs done that day.
              */
             done: number;
+        };
+        /** @description One visit of an order needing several trades, for a link. */
+        BundleVisit: {
+            /**
+             * Format: uuid
+             * @description The visit's id.
+             */
+            id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Its state. */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Its worker, once one is sent.
+             */
+            worker_id?: string | null;
         };
         /** @description One day of a calendar. */
         CalendarDayView: {

@@ -129,6 +129,19 @@ async fn skills_of(c: &City, w: Uuid) -> Vec<String> {
     serde_json::from_str(&w.skills).unwrap()
 }
 
+/// The id of the worker's open offer of the order `id` (the demo's orders may have
+/// offered them others).
+async fn offer_of(c: &City, token: &str, id: Uuid) -> String {
+    let offers = c.app.get("/api/v1/worker/offers", Some(token)).await;
+    assert_eq!(offers.status, StatusCode::OK, "{}", offers.text);
+    let mine = offers.body.as_array().unwrap().iter();
+    let offer = mine
+        .filter(|o| o["order_id"] == json!(id))
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .next();
+    offer.expect("an offer of the visit")
+}
+
 /// The repairers of the demo city (nobody among them cleans).
 async fn repairers(c: &City) -> Vec<Uuid> {
     worker::Entity::find()
@@ -245,10 +258,7 @@ async fn an_order_of_two_trades_is_two_visits_each_with_its_own_worker() {
 
         // The repairer declines: only the repair visit goes back to dispatch.
         let w2_token = app.worker_token(w2).await;
-        let offers = app.get("/api/v1/worker/offers", Some(&w2_token)).await;
-        assert_eq!(offers.status, StatusCode::OK, "{}", offers.text);
-        assert_eq!(offers.body[0]["order_id"], json!(linked));
-        let offer = offers.body[0]["id"].as_str().unwrap().to_string();
+        let offer = offer_of(&c, &w2_token, linked).await;
         let r = app
             .post(
                 &format!("/api/v1/worker/offers/{offer}/reject"),
@@ -366,5 +376,106 @@ async fn a_trade_that_cannot_be_served_is_a_conflict_on_its_item_and_nothing_is_
             r.text
         );
         assert_eq!(count(&c).await, before, "{b:?}");
+    }
+}
+
+/// Pays the order `id` in full in one payment when the demo has not (autopay off).
+async fn pay(c: &City, id: Uuid, placed: &Value, total: i64) {
+    if placed["state"] == "pending_payment" {
+        let finance = c.app.staff_token("fin2", Role::Finance).await;
+        let r = c
+            .app
+            .post(
+                &format!("/api/v1/admin/orders/{id}/payments"),
+                json!({"amount_fen": total, "method": "bank_transfer", "reference": "T-1"}),
+                Some(&finance),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn each_visit_is_served_on_its_own_and_the_order_completes_when_every_visit_has() {
+    for b in backends() {
+        let c = city(b).await;
+        let app = &c.app;
+        let placed = place(&c, &["daily_cleaning", "washer_repair"], 10).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{b:?}: {}", placed.text);
+        let id: Uuid = placed.body["id"].as_str().unwrap().parse().unwrap();
+        let total = placed.body["total_fen"].as_i64().unwrap();
+        pay(&c, id, &placed.body, total).await;
+        drain(&c).await;
+        let visits = rows(&c, id).await;
+        assert_eq!(visits.len(), 2, "{b:?}");
+
+        // Each worker accepts their own offer.
+        for v in &visits {
+            let token = app.worker_token(v.worker_id.unwrap()).await;
+            let offer = offer_of(&c, &token, v.id).await;
+            let r = app
+                .post(
+                    &format!("/api/v1/worker/offers/{offer}/accept"),
+                    json!({}),
+                    Some(&token),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        }
+        let ops = app.staff_token("ops", Role::Dispatcher).await;
+        let step = |v: Uuid, s: &'static str| {
+            let ops = ops.clone();
+            async move {
+                let r = app
+                    .post(
+                        &format!("/api/v1/admin/orders/{v}/visit"),
+                        json!({ "step": s }),
+                        Some(&ops),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{s}: {}", r.text);
+            }
+        };
+        // The cleaning is done; the repair has not started.
+        for s in ["depart", "check_in", "finish"] {
+            step(id, s).await;
+        }
+        let seen = app
+            .get(&format!("/api/v1/customer/orders/{id}"), Some(&c.customer))
+            .await;
+        assert_eq!(
+            seen.body["state"], "accepted",
+            "{b:?}: the least advanced visit"
+        );
+        assert_eq!(seen.body["visits"][0]["state"], "pending_settlement");
+        let early = app
+            .post(
+                &format!("/api/v1/customer/orders/{id}/confirm"),
+                json!({}),
+                Some(&c.customer),
+            )
+            .await;
+        assert_problem(&early, StatusCode::CONFLICT, "invalid_state");
+        assert_eq!(
+            visit(&c, id).await.state,
+            "pending_settlement",
+            "{b:?}: all or none"
+        );
+
+        for s in ["depart", "check_in", "finish"] {
+            step(visits[1].id, s).await;
+        }
+        let done = app
+            .post(
+                &format!("/api/v1/customer/orders/{id}/confirm"),
+                json!({}),
+                Some(&c.customer),
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::OK, "{b:?}: {}", done.text);
+        assert_eq!(done.body["state"], "completed");
+        for r in rows(&c, id).await {
+            assert_eq!(r.state, "completed", "{b:?}");
+        }
     }
 }

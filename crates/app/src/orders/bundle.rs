@@ -132,6 +132,20 @@ pub async fn visible_visits(
 ) -> Result<(service_order::Model, Vec<service_order::Model>)> {
     let (m, _) = visible(app, by, id).await?;
     let all = bundles::siblings(app.store.db(), m.clone()).await?;
+    // A change to the whole order by a partner's staff needs every visit to be theirs.
+    if let By::Staff(s) = by
+        && all.len() > 1
+        && crate::orders::read::retain_visible(app, s.scope, all.clone())
+            .await?
+            .len()
+            != all.len()
+    {
+        return Err(Error::Forbidden {
+            code: "visits_outside_scope",
+            message: "another partner serves a visit of this order; ask the platform's staff"
+                .into(),
+        });
+    }
     Ok((m, all))
 }
 

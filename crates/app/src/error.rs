@@ -25,22 +25,23 @@ pub enum Error {
     /// Several input fields are wrong: every one found, so a form can mark them all.
     #[error("{}", issues_text(.0))]
     Invalid(Vec<FieldIssue>),
-    /// The request conflicts with the current state of what one field names (the
-    /// `updated_at` of an edit someone else changed meanwhile, a `code` already taken).
-    #[error("{field}: {message}")]
-    FieldConflict {
-        /// JSON path of the field.
-        field: String,
-        /// Stable code (`edit_conflict`, `duplicate_code`).
-        code: &'static str,
-        /// What happened and what to do.
-        message: String,
-    },
     /// The request is valid but conflicts with the current state.
     #[error("{message}")]
     Conflict {
         /// Stable code (`offer_expired`, `order_taken`).
         code: &'static str,
+        /// What happened and what to do.
+        message: String,
+    },
+    /// The request is valid but conflicts with the current state, because of one field
+    /// (`slot_unavailable` on `items[1]`: that item's trade can no longer be served;
+    /// `edit_conflict` on `updated_at`; `duplicate_code` on `code`).
+    #[error("{field}: {message}")]
+    ConflictAt {
+        /// Stable code.
+        code: &'static str,
+        /// JSON path of the field.
+        field: String,
         /// What happened and what to do.
         message: String,
     },
@@ -161,7 +162,7 @@ impl From<daojia_store::repo::orders::OrderError> for Error {
                 "unknown_photo",
                 format!("photo {p} is not one of yours"),
             ),
-            E::SlotUnavailable => Error::conflict(
+            E::SlotUnavailable | E::TradeUnavailable(_) => Error::conflict(
                 SLOT_UNAVAILABLE,
                 "this window is no longer available; please choose another",
             ),

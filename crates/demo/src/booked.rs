@@ -46,9 +46,67 @@ pub fn bookings(city: &City, date: NaiveDate, count: usize) -> Vec<Booking> {
         .collect()
 }
 
+/// Most orders needing two trades booked on one day.
+pub const TWO_TRADES_PER_DAY: usize = 3;
+
+/// Candidate orders needing two trades for `date` (a home cleaning with an appliance
+/// repair: nobody in the demo city does both, so each is booked as two visits), at most
+/// [`TWO_TRADES_PER_DAY`], in the order they are tried: the booking (its `item` the
+/// cleaning, its window between 09:00 and 16:00) and the index of the repair item.
+pub fn two_trades(city: &City, date: NaiveDate) -> Vec<(Booking, usize)> {
+    let mut rng = day_rng(city.seed, date, 3);
+    // Appliance cleaning is left out: some repairers do it too.
+    let of = |category: &str| -> Vec<usize> {
+        (0..city.items.len())
+            .filter(|&i| city.items[i].category == category)
+            .filter(|&i| !city.items[i].skills.contains(&"appliance_cleaning"))
+            .collect()
+    };
+    let (cleaning, repair) = (of("cleaning"), of("appliance_repair"));
+    if cleaning.is_empty() || repair.is_empty() {
+        return vec![];
+    }
+    (0..TWO_TRADES_PER_DAY)
+        .map(|_| {
+            let customer = 1 + rng.below(city.customers.len() as u64 - 1) as usize;
+            let address = rng.below(city.customers[customer].addresses.len() as u64) as usize;
+            let item = cleaning[rng.below(cleaning.len() as u64) as usize];
+            let second = repair[rng.below(repair.len() as u64) as usize];
+            let start_minute = 9 * 60 + 30 * rng.below(15) as i32;
+            let booking = Booking {
+                customer,
+                address,
+                item,
+                start_minute,
+                roll: rng.below(100) as u8,
+            };
+            (booking, second)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_few_two_trade_bookings_a_day_always_the_same() {
+        let city = crate::city(3);
+        let d = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let a = two_trades(&city, d);
+        assert_eq!(a, two_trades(&city, d));
+        assert!(!a.is_empty() && a.len() <= TWO_TRADES_PER_DAY);
+        for (b, second) in &a {
+            assert_ne!(b.customer, 0);
+            let (one, two) = (&city.items[b.item], &city.items[*second]);
+            assert!(!city.workers.iter().any(|w| {
+                one.skills
+                    .iter()
+                    .chain(&two.skills)
+                    .all(|s| w.skills.contains(s))
+            }));
+        }
+    }
 
     #[test]
     fn bookings_are_deterministic_per_date_and_leave_the_sample_customer_alone() {

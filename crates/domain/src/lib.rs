@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod bounds;
+pub mod bundle;
 pub mod catalog;
 pub mod geo;
 pub mod ids;

@@ -216,27 +216,115 @@ impl DayPlan {
 
     /// A worker who can take `job` starting in the window `[ws, we]`, if any.
     pub fn fits(&self, tt: &dyn TravelTime, job: &Job, ws: i64, we: i64) -> Option<Uuid> {
+        self.takers(tt, job, ws, we).next()
+    }
+
+    /// Every worker who can take `job` starting in the window `[ws, we]`.
+    fn takers<'a>(
+        &'a self,
+        tt: &'a dyn TravelTime,
+        job: &'a Job,
+        ws: i64,
+        we: i64,
+    ) -> impl Iterator<Item = Uuid> + 'a {
         let travel = self.travel(tt);
         let cos_lat = job.at.lat.to_radians().cos();
         let visit = NewVisit {
             at: job.at,
             duration: job.duration,
         };
-        for r in &self.routes {
+        self.routes.iter().filter_map(move |r| {
             if !Self::may_take(r, job, cos_lat) {
-                continue;
+                return None;
             }
             let shift = r.day.shift();
             if ws > shift.end - job.duration || we < shift.start {
-                continue;
+                return None;
             }
-            for pos in 0..=r.day.visits().len() {
-                if r.day.fits_at(&travel, pos, &visit, (ws, we)) {
-                    return Some(r.worker);
+            (0..=r.day.visits().len())
+                .any(|pos| r.day.fits_at(&travel, pos, &visit, (ws, we)))
+                .then_some(r.worker)
+        })
+    }
+
+    /// The visits of an order of several trades (`jobs`, one per trade) in the one window
+    /// `[ws, we]`: a different worker for each, every one able to take their visit beside
+    /// what they have. Returns the workers (in `jobs` order) or the index of the first job
+    /// left without one: one nobody can take at all, else the first a matching of jobs to
+    /// distinct workers (augmenting paths, exact) cannot serve.
+    ///
+    /// Distinct workers make the visits independent: each worker's route gains one visit,
+    /// which [`DayPlan::fits`] has checked on its own.
+    pub fn fits_all(
+        &self,
+        tt: &dyn TravelTime,
+        jobs: &[Job],
+        ws: i64,
+        we: i64,
+    ) -> Result<Vec<Uuid>, usize> {
+        let takers: Vec<Vec<Uuid>> = jobs
+            .iter()
+            .map(|j| self.takers(tt, j, ws, we).collect())
+            .collect();
+        if let Some(k) = takers.iter().position(Vec::is_empty) {
+            return Err(k);
+        }
+        let mut holder: std::collections::HashMap<Uuid, usize> = Default::default();
+        fn augment(
+            k: usize,
+            takers: &[Vec<Uuid>],
+            holder: &mut std::collections::HashMap<Uuid, usize>,
+            seen: &mut Vec<Uuid>,
+        ) -> bool {
+            for &w in &takers[k] {
+                if seen.contains(&w) {
+                    continue;
+                }
+                seen.push(w);
+                let free = match holder.get(&w).copied() {
+                    None => true,
+                    Some(other) => augment(other, takers, holder, seen),
+                };
+                if free {
+                    holder.insert(w, k);
+                    return true;
                 }
             }
+            false
         }
-        None
+        for k in 0..jobs.len() {
+            if !augment(k, &takers, &mut holder, &mut vec![]) {
+                return Err(k);
+            }
+        }
+        let mut out = vec![Uuid::nil(); jobs.len()];
+        for (w, k) in holder {
+            out[k] = w;
+        }
+        Ok(out)
+    }
+
+    /// For each window `(start, end)` (sorted by start), whether every job of `jobs` (the
+    /// visits of one order, one per trade) can be taken in it by distinct workers
+    /// ([`DayPlan::fits_all`]). One job is [`DayPlan::availability`].
+    pub fn availability_all(
+        &self,
+        tt: &dyn TravelTime,
+        jobs: &[Job],
+        windows: &[(i64, i64)],
+    ) -> Vec<bool> {
+        let mut open = vec![true; windows.len()];
+        for j in jobs {
+            for (o, w) in open.iter_mut().zip(self.availability(tt, j, windows)) {
+                *o &= w.is_some();
+            }
+        }
+        if jobs.len() > 1 {
+            for (o, &(ws, we)) in open.iter_mut().zip(windows) {
+                *o = *o && self.fits_all(tt, jobs, ws, we).is_ok();
+            }
+        }
+        open
     }
 
     /// For each window `(start, end)` (sorted by start), a worker who can take `job` in it.

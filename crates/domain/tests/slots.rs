@@ -346,3 +346,53 @@ fn another_worker_takes_what_one_cannot() {
     j.reach_m = 2_000.0;
     assert_eq!(plan.fits(&Straight, &j, 10 * H, 11 * H), None);
 }
+
+fn skilled(mut w: WorkerDay, skills: &[&str]) -> WorkerDay {
+    w.skills = skills.iter().map(|s| s.to_string()).collect();
+    w
+}
+
+fn trade(skill: &str) -> Job {
+    Job {
+        skills: vec![skill.into()],
+        ..job(1.0, H)
+    }
+}
+
+#[test]
+fn the_visits_of_one_order_each_get_a_different_worker_in_the_window() {
+    let day = (8 * H, 18 * H);
+    let both = skilled(worker(1, 0.0, day, None, vec![]), &["a", "b"]);
+    let only_a = skilled(worker(2, 0.0, day, None, vec![]), &["a"]);
+    let only_c = skilled(worker(3, 0.0, day, None, vec![]), &["c"]);
+    let jobs = [trade("a"), trade("b"), trade("c")];
+    let (ws, we) = (10 * H, 11 * H);
+
+    // The first fitting worker for `a` is the one who alone can do `b`: the matching moves
+    // `a` to the other worker rather than give up.
+    let plan = DayPlan::build(
+        vec![both.clone(), only_a, only_c.clone()],
+        vec![],
+        &Straight,
+    );
+    let got = plan.fits_all(&Straight, &jobs, ws, we).unwrap();
+    assert_eq!(
+        got,
+        [1002, 1001, 1003].map(Uuid::from_u128),
+        "a: the second, b: the first, c: the third"
+    );
+    assert_eq!(plan.availability_all(&Straight, &jobs, &[(ws, we)]), [true]);
+
+    // With one worker for both `a` and `b`, `b` is left without one.
+    let plan = DayPlan::build(vec![both, only_c], vec![], &Straight);
+    assert_eq!(plan.fits_all(&Straight, &jobs, ws, we), Err(1));
+    assert_eq!(
+        plan.availability_all(&Straight, &jobs, &[(ws, we)]),
+        [false]
+    );
+    // A trade nobody has is named before any matching.
+    assert_eq!(
+        plan.fits_all(&Straight, &[trade("a"), trade("z")], ws, we),
+        Err(1)
+    );
+}

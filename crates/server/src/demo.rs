@@ -8,6 +8,7 @@
 //! date ([`live`]), so that the console, the planning page, the exceptions queue and the
 //! worker app show a living city.
 
+mod bundled;
 mod context;
 pub mod history;
 mod ids;

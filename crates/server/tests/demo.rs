@@ -379,6 +379,16 @@ async fn today_and_tomorrow_are_booked_through_the_slots_some_assigned_and_a_few
             assert_eq!(with_worker, d.assigned + d.offered, "{b:?}");
             assert!(on_day.iter().all(|o| o.paid_fen > 0), "paid");
         }
+        // A few orders need two trades: each is two visits sharing the first one's id.
+        let mut bundles: std::collections::BTreeMap<uuid::Uuid, usize> = Default::default();
+        for o in &orders {
+            if let Some(id) = o.bundle_id {
+                *bundles.entry(id).or_default() += 1;
+            }
+        }
+        assert!(!bundles.is_empty(), "{b:?}: no order of two trades");
+        assert!(bundles.len() <= 6, "{b:?}: {bundles:?}");
+        assert!(bundles.values().all(|n| *n == 2), "{b:?}: {bundles:?}");
         let today_ = &started.days[0];
         assert!((1..=3).contains(&today_.at_risk), "{b:?}: {today_:?}");
         // The morning is under way: visits done, in service, on the way.

@@ -636,6 +636,7 @@ async fn open_order_for(app: &TestApp, worker: uuid::Uuid) -> uuid::Uuid {
         duration_min: Set(60),
         skills: Set(None),
         rework_of: Set(None),
+        bundle_id: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -108,6 +108,7 @@ fn order(customer: Uuid, worker: Option<Uuid>) -> service_order::Model {
         duration_min: 120,
         skills: None,
         rework_of: None,
+        bundle_id: None,
         version: 3,
         created_at: now,
         updated_at: now,

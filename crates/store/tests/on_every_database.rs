@@ -615,6 +615,7 @@ async fn rows_with_clear_names(store: &daojia_store::Store) -> (uuid::Uuid, uuid
         duration_min: Set(60),
         skills: Set(None),
         rework_of: Set(None),
+        bundle_id: Set(None),
         version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),

@@ -171,7 +171,7 @@ pub fn stamp(now: DateTime<Utc>) -> DateTime<Utc> {
 /// `edit_conflict` when the row changed since the client read it.
 pub fn check_fresh(sent: Option<DateTime<Utc>>, current: DateTime<Utc>) -> Result<()> {
     match sent {
-        Some(s) if s.trunc_subsecs(6) != current.trunc_subsecs(6) => Err(Error::FieldConflict {
+        Some(s) if s.trunc_subsecs(6) != current.trunc_subsecs(6) => Err(Error::ConflictAt {
             field: "updated_at".into(),
             code: "edit_conflict",
             message:
@@ -186,7 +186,7 @@ pub fn check_fresh(sent: Option<DateTime<Utc>>, current: DateTime<Utc>) -> Resul
 pub fn duplicate(what: &str, field: &str) -> impl Fn(WriteError) -> Error {
     let (what, field) = (what.to_string(), field.to_string());
     move |e| match e {
-        WriteError::Duplicate => Error::FieldConflict {
+        WriteError::Duplicate => Error::ConflictAt {
             field: field.clone(),
             code: "duplicate_code",
             message: format!("another {what} already has this code"),

@@ -4,12 +4,13 @@
 
 use super::area::{WINDOW_MINUTES, area_of, check_window, claim, pool, window_minutes};
 use super::place::check_photos;
-use super::{By, apply, visible};
+use super::{By, apply, bundle, visible};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Duration, Utc};
 use daojia_domain::money::Money;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Action, Order, Resolution, TransitionError, Window};
+use daojia_store::entity::service_order;
 use daojia_store::repo::{orders, uploads};
 use uuid::Uuid;
 
@@ -29,13 +30,29 @@ pub async fn cancel(
             "between 1 and 200 characters",
         ));
     }
+    let (_, visits) = bundle::visible_visits(app, by, id).await?;
+    if visits.len() > 1 {
+        // Every visit, in one transaction; one already cancelled stays as it is.
+        let cancel = |v: &service_order::Model| {
+            (v.state != OrderState::Cancelled.as_str()).then(|| Action::Cancel {
+                reason: reason.clone(),
+            })
+        };
+        return bundle::apply_all(app, by, &visits, cancel, now, None).await;
+    }
     Ok(apply(app, by, id, Action::Cancel { reason }, now, None)
         .await?
         .1)
 }
 
-/// The customer confirms the visit is done; the balance must be paid.
+/// The customer confirms the visit is done; the balance must be paid. An order of several
+/// trades is confirmed whole: every visit must be done.
 pub async fn confirm(app: &App, by: &By, id: Uuid, now: DateTime<Utc>) -> Result<Order> {
+    let (_, visits) = bundle::visible_visits(app, by, id).await?;
+    if visits.len() > 1 {
+        let complete = |_: &service_order::Model| Some(Action::Complete);
+        return bundle::apply_all(app, by, &visits, complete, now, None).await;
+    }
     Ok(apply(app, by, id, Action::Complete, now, None).await?.1)
 }
 
@@ -53,7 +70,7 @@ pub async fn reschedule(
     force: bool,
     now: DateTime<Utc>,
 ) -> Result<Order> {
-    let (m, _) = visible(app, by, id).await?;
+    let (m, visits) = bundle::visible_visits(app, by, id).await?;
     let area = area_of(app, &m).await?;
     let window = match (by, &area) {
         (By::Customer { .. }, None) => {
@@ -76,6 +93,14 @@ pub async fn reschedule(
         (Some(a), false) => Some(claim(app, a, &pool)),
         _ => None,
     };
+    if visits.len() > 1 {
+        // Every visit moves to the new window together, each still with its own worker.
+        let live = |v: &service_order::Model| {
+            (v.state != OrderState::Cancelled.as_str()).then_some(Action::Reschedule { window })
+        };
+        let slot = slot.map(|c| (c, window));
+        return bundle::apply_all(app, by, &visits, live, now, slot).await;
+    }
     Ok(apply(app, by, id, Action::Reschedule { window }, now, slot)
         .await?
         .1)

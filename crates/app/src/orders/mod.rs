@@ -5,6 +5,7 @@
 //! transaction) and wakes the outbox relay after the commit.
 
 pub mod area;
+pub mod bundle;
 pub mod change;
 pub mod offers;
 pub mod on_behalf;

@@ -54,6 +54,8 @@ pub struct Placing {
     pub row: service_order::Model,
     /// The state machine's view of it.
     pub order: Order,
+    /// Its visits, the order's own row first (one, unless it needs several trades).
+    pub visits: Vec<service_order::Model>,
 }
 
 impl Placing {
@@ -140,11 +142,13 @@ pub async fn begin(
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     let priced = price(app, input.items, &area).await?;
+    let pool = pool(app, &area).await?;
+    let groups = super::bundle::trades(app, &pool, &area, window, &priced).await?;
     let v = app.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(Error::internal);
     let contact_phone = Phone::parse(&dec(ctx::CONTACT_PHONE, &address.contact_phone_enc)?)
         .map_err(Error::internal)?;
-    let new = orders::NewOrder {
+    let base = orders::NewOrder {
         customer: CustomerId(input.customer),
         area_code: Some(area.code.clone()),
         address_id: Some(address.id),
@@ -157,16 +161,29 @@ pub async fn begin(
         plan: priced.plan,
         policy: priced.policy,
         notes: input.notes,
-        lines: priced.lines,
+        lines: priced.lines.clone(),
         duration_min: priced.duration_min,
-        skills: priced.skills,
+        skills: priced.skills.clone(),
         photos: input.photo_ids,
     };
-    let pool = pool(app, &area).await?;
     let slot = claim(app, &area, &pool);
     let tx = daojia_store::begin(app.store.db()).await?;
-    match write(app, &tx, new, now, request_id, slot).await {
-        Ok((row, order)) => Ok(Placing { tx, row, order }),
+    let written = match groups {
+        None => write(app, &tx, base, now, request_id, slot)
+            .await
+            .map(|(row, order)| (row.clone(), order, vec![row])),
+        Some(groups) => {
+            let visits = super::bundle::visits(&base, &priced, &groups);
+            super::bundle::write(app, &tx, visits, &groups, now, request_id, slot).await
+        }
+    };
+    match written {
+        Ok((row, order, visits)) => Ok(Placing {
+            tx,
+            row,
+            order,
+            visits,
+        }),
         Err(e) => {
             let _ = tx.rollback().await;
             Err(e)
@@ -183,8 +200,19 @@ async fn write(
     request_id: Option<&str>,
     slot: orders::SlotClaim<'_>,
 ) -> Result<(service_order::Model, Order)> {
-    let (mut row, mut order) =
-        orders::place_tx(tx, &app.store, new, now, request_id, Some(slot)).await?;
+    let (row, order) = orders::place_tx(tx, &app.store, new, now, request_id, Some(slot)).await?;
+    autopay(app, tx, row, order, now, request_id).await
+}
+
+/// In the demo, pays what the new order (or visit) `row` owes before dispatch.
+pub(crate) async fn autopay(
+    app: &App,
+    tx: &DatabaseTransaction,
+    mut row: service_order::Model,
+    mut order: Order,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(service_order::Model, Order)> {
     let due = order.due_before_dispatch();
     if app.settings.demo_autopay && due > Money::ZERO {
         let payment = Action::RecordPayment {

@@ -33,6 +33,55 @@ pub struct Priced {
     pub skills: Vec<String>,
     /// The rules: the first item's own policy, else the area's, else the default.
     pub policy: Policy,
+    /// What each line needs of the visit, in line order (to split an order by trade).
+    pub needs: Vec<LineNeeds>,
+}
+
+/// What one priced line needs: skills, packing-up time, and what of it is due first.
+#[derive(Debug, Clone)]
+pub struct LineNeeds {
+    /// Skills a worker needs for it.
+    pub skills: Vec<String>,
+    /// Packing-up time after it, minutes.
+    pub buffer_min: u32,
+    /// Its deposit when the item takes one (else it is paid in full before dispatch).
+    pub deposit: Option<Money>,
+}
+
+impl Priced {
+    /// The part of the order made of the lines `members` (one trade's visit): their lines,
+    /// working time, skills and what is due first; the policy is the order's (the caller
+    /// shares its fee cap out, `daojia_domain::bundle::policies`).
+    pub fn part(&self, members: &[usize]) -> Priced {
+        let needs: Vec<LineNeeds> = members.iter().map(|&i| self.needs[i].clone()).collect();
+        let lines: Vec<orders::NewLine> = members.iter().map(|&i| self.lines[i].clone()).collect();
+        let mut skills: Vec<String> = vec![];
+        for s in needs.iter().flat_map(|n| &n.skills) {
+            if !skills.contains(s) {
+                skills.push(s.clone());
+            }
+        }
+        let work: u32 = lines.iter().map(|l| l.duration_min).sum();
+        let buffer = needs.iter().map(|n| n.buffer_min).max().unwrap_or(0);
+        let plan = if needs.iter().any(|n| n.deposit.is_some()) {
+            let deposit = needs
+                .iter()
+                .zip(&lines)
+                .map(|(n, l)| n.deposit.unwrap_or(l.total))
+                .sum();
+            PaymentPlan::Deposit { deposit }
+        } else {
+            PaymentPlan::Full
+        };
+        Priced {
+            lines,
+            plan,
+            duration_min: work + buffer,
+            skills,
+            policy: self.policy,
+            needs,
+        }
+    }
 }
 
 /// Prices the lines with the area's price overrides. Errors name the line's field
@@ -56,6 +105,7 @@ pub async fn price(
     let mut buffer = 0u32;
     let mut skills: Vec<String> = vec![];
     let mut policy: Option<Policy> = None;
+    let mut line_needs = Vec::with_capacity(items.len());
     for (i, l) in items.into_iter().enumerate() {
         let item = on_shelf.iter().find(|x| x.code == l.item).ok_or_else(|| {
             Error::field(
@@ -89,20 +139,28 @@ pub async fn price(
             l.quantity,
         )
         .map_err(|e| Error::field(format!("items[{i}].{}", e.field), e.code, e.message))?;
-        if item.payment_mode == "deposit" {
+        let line_deposit = if item.payment_mode == "deposit" {
             any_deposit = true;
-            deposit = deposit + Money::fen(item.deposit_fen * i64::from(q.quantity)).min(q.total);
+            let d = Money::fen(item.deposit_fen * i64::from(q.quantity)).min(q.total);
+            deposit = deposit + d;
+            Some(d)
         } else {
             deposit = deposit + q.total;
-        }
+            None
+        };
         duration += q.duration_min;
         buffer = buffer.max(item.buffer_min.max(0) as u32);
         let needs: Vec<String> = serde_json::from_str(&item.skills).unwrap_or_default();
-        for s in needs {
-            if !skills.contains(&s) {
-                skills.push(s);
+        for s in &needs {
+            if !skills.contains(s) {
+                skills.push(s.clone());
             }
         }
+        line_needs.push(LineNeeds {
+            skills: needs,
+            buffer_min: item.buffer_min.max(0) as u32,
+            deposit: line_deposit,
+        });
         if policy.is_none() {
             policy = item
                 .policy
@@ -136,5 +194,6 @@ pub async fn price(
         duration_min: duration + buffer,
         skills,
         policy,
+        needs: line_needs,
     })
 }

@@ -43,6 +43,29 @@ pub async fn record_payment(
             "a receipt or transfer reference of 1 to 64 characters",
         ));
     }
+    let (_, visits) = super::bundle::visible_visits(app, by, id).await?;
+    if visits.len() > 1 && amount_fen > 0 {
+        // One payment for the whole order, shared out over its visits.
+        let code = if matches!(method, PaymentMethod::Cash) {
+            "cash"
+        } else {
+            "bank_transfer"
+        };
+        let shares =
+            super::bundle::payment_steps(app, &visits, Money::fen(amount_fen), code, &reference)
+                .await?;
+        let pay = |v: &daojia_store::entity::service_order::Model| {
+            shares
+                .iter()
+                .find(|(id, _)| *id == v.id)
+                .map(|(_, amount)| Action::RecordPayment {
+                    amount: *amount,
+                    method: method.clone(),
+                    reference: reference.clone(),
+                })
+        };
+        return super::bundle::apply_all(app, by, &visits, pay, now, None).await;
+    }
     let action = Action::RecordPayment {
         amount: Money::fen(amount_fen),
         method,

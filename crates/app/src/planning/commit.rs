@@ -436,6 +436,7 @@ mod tests {
             duration_min: 60,
             skills: None,
             rework_of: None,
+            bundle_id: None,
             version,
             created_at: DateTime::default(),
             updated_at: DateTime::default(),

@@ -82,10 +82,29 @@ pub struct AdminOrder {
     pub rework_of: Option<Uuid>,
     /// The rework visit made for this order, if any (in the detail view).
     pub rework_id: Option<Uuid>,
+    /// The order (its first visit) this visit belongs to, when the order needs several
+    /// trades (docs/adr/0008).
+    pub bundle_id: Option<Uuid>,
+    /// The visits of that order the caller sees, this one included, first visit first
+    /// (detail only; empty for an order of one visit).
+    pub visits: Vec<BundleVisit>,
     /// Photos the customer attached (in the detail view).
     pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
     pub payments: Vec<PaymentView>,
+}
+
+/// One visit of an order needing several trades, for a link.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BundleVisit {
+    /// The visit's id.
+    pub id: Uuid,
+    /// Its number.
+    pub order_no: String,
+    /// Its state.
+    pub state: String,
+    /// Its worker, once one is sent.
+    pub worker_id: Option<Uuid>,
 }
 
 /// A recorded payment.
@@ -162,6 +181,8 @@ pub(crate) fn admin_order(state: &AppState, role: Role, m: service_order::Model)
         events: vec![],
         rework_of: m.rework_of,
         rework_id: None,
+        bundle_id: m.bundle_id,
+        visits: vec![],
         house_number,
         lat,
         lng,
@@ -282,6 +303,19 @@ async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<
         .one(db)
         .await?
         .map(|r| r.id);
+    if let Some(b) = o.bundle_id {
+        let all = daojia_store::repo::bundles::visits(db, b).await?;
+        o.visits = read::retain_visible(&state.app, scope_of(who), all)
+            .await?
+            .into_iter()
+            .map(|v| BundleVisit {
+                id: v.id,
+                order_no: v.order_no,
+                state: v.state,
+                worker_id: v.worker_id,
+            })
+            .collect();
+    }
     o.payments = orders::payments(db, id)
         .await?
         .into_iter()

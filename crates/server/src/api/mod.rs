@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod public;
 pub mod slots;
 pub mod uploads;
+pub mod visits;
 pub mod worker_jobs;
 pub mod worker_workers;
 

@@ -212,11 +212,14 @@ pub struct OrderView {
     pub photos: Vec<PhotoView>,
     /// What was ordered, in a few words (item names, for lists).
     pub summary: String,
+    /// The visits of an order needing several trades, one per trade, each dispatched on
+    /// its own (empty for an order of one visit).
+    pub visits: Vec<super::visits::VisitView>,
     /// Placed at.
     pub created_at: DateTime<Utc>,
 }
 
-fn view_name(s: OrderState) -> String {
+pub(crate) fn view_name(s: OrderState) -> String {
     serde_json::to_value(s.customer_view())
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -254,6 +257,7 @@ fn order_view(
         events: vec![],
         photos: vec![],
         summary: String::new(),
+        visits: vec![],
         created_at: m.created_at,
     }
 }
@@ -389,6 +393,7 @@ pub async fn place(
     let view = async {
         let mut view = order_view(&state, placing.row.clone(), &placing.order, now);
         fill_detail_in(placing.tx(), &mut view).await?;
+        super::visits::fill(&state, placing.tx(), &mut view, &placing.row, now, true).await?;
         serde_json::to_vec(&view).map_err(ApiError::internal)
     }
     .await;
@@ -500,7 +505,17 @@ pub async fn mine(
             Some(s)
         }
     };
-    let mut q = service_order::Entity::find().filter(service_order::Column::CustomerId.eq(me.id));
+    // An order of several trades is listed once, as its first visit.
+    use sea_orm::sea_query::ExprTrait;
+    let not_linked = sea_orm::Condition::any()
+        .add(service_order::Column::BundleId.is_null())
+        .add(
+            sea_orm::sea_query::Expr::col(service_order::Column::BundleId)
+                .equals(service_order::Column::Id),
+        );
+    let mut q = service_order::Entity::find()
+        .filter(service_order::Column::CustomerId.eq(me.id))
+        .filter(not_linked);
     if let Some(s) = states {
         q = q.filter(service_order::Column::State.is_in(s));
     }
@@ -527,8 +542,9 @@ pub async fn mine(
     for m in rows {
         let o = orders::to_domain(&m).map_err(ApiError::internal)?;
         let summary = names.remove(&m.id).unwrap_or_default().join("、");
-        let mut v = order_view(&state, m, &o, now);
+        let mut v = order_view(&state, m.clone(), &o, now);
         v.summary = summary;
+        super::visits::fill(&state, state.store.db(), &mut v, &m, now, false).await?;
         out.push(v);
     }
     Ok(axum::Json(out))
@@ -544,8 +560,20 @@ pub async fn detail(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<OrderView>> {
     let (m, o) = owned(&state, &me, id).await?;
-    let mut view = order_view(&state, m, &o, state.now());
-    fill_detail(&state, &mut view).await?;
+    whole(&state, m, &o).await
+}
+
+/// The detail view of the order `m`: with its lines, timeline and photos, and, for an order
+/// of several trades, its visits.
+async fn whole(
+    state: &AppState,
+    m: service_order::Model,
+    o: &Order,
+) -> ApiResult<axum::Json<OrderView>> {
+    let now = state.now();
+    let mut view = order_view(state, m.clone(), o, now);
+    fill_detail(state, &mut view).await?;
+    super::visits::fill(state, state.store.db(), &mut view, &m, now, true).await?;
     Ok(axum::Json(view))
 }
 
@@ -642,7 +670,5 @@ async fn answer(
     id: Uuid,
 ) -> ApiResult<axum::Json<OrderView>> {
     let (m, o) = owned(state, me, id).await?;
-    let mut view = order_view(state, m, &o, state.now());
-    fill_detail(state, &mut view).await?;
-    Ok(axum::Json(view))
+    whole(state, m, &o).await
 }

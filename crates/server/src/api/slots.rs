@@ -14,10 +14,11 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use daojia_domain::geo::LatLng;
+use daojia_domain::order::OrderState;
 use daojia_domain::order::policy::Policy;
 use daojia_domain::slots::{DayPlan, Job};
 use daojia_store::entity::{service_area, service_order};
-use daojia_store::repo::{catalog, orders, slots};
+use daojia_store::repo::{bundles, catalog, orders, slots};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -136,18 +137,19 @@ fn windows_of(
         .collect()
 }
 
-/// Answers the days for one job.
+/// Answers the days for one order: its visit, or its visits (one per trade) all in the
+/// same window, each by a different worker. `exclude` leaves the order's own visits out.
 async fn compute(
     state: &AppState,
     area: &service_area::Model,
-    job: &Job,
+    jobs: Vec<Job>,
     from: NaiveDate,
     days: u32,
-    exclude: Option<Uuid>,
+    exclude: &[Uuid],
 ) -> ApiResult<Vec<DayView>> {
     let now = state.now();
     let pool = pool(state, area).await?;
-    let loaded = slots::load_days(
+    let loaded = slots::load_days_without(
         state.store.db(),
         &pool,
         slots::zone(area),
@@ -157,7 +159,6 @@ async fn compute(
     )
     .await?;
     let travel = state.travel.clone();
-    let job = job.clone();
     let area = area.clone();
     // The search is CPU work: keep it off the async workers.
     tokio::task::spawn_blocking(move || {
@@ -170,16 +171,16 @@ async fn compute(
                     .iter()
                     .map(|(s, e)| (s.timestamp(), e.timestamp()))
                     .collect();
-                let open = plan.availability(travel.as_ref(), &job, &secs);
+                let open = plan.availability_all(travel.as_ref(), &jobs, &secs);
                 DayView {
                     date,
                     windows: windows
                         .into_iter()
                         .zip(open)
-                        .map(|((start, end), who)| WindowView {
+                        .map(|((start, end), available)| WindowView {
                             start,
                             end,
-                            available: who.is_some(),
+                            available,
                         })
                         .collect(),
                 }
@@ -211,13 +212,20 @@ pub(crate) async fn booking(
     let (address, area) = address_and_area(&state, customer, req.address_id).await?;
     let (from, days) = range(&area, req.from, req.days, state.now())?;
     let priced = price(&state, req.items, &area).await?;
-    let job = Job {
-        at: LatLng::new(address.lat, address.lng),
-        duration: i64::from(priced.duration_min) * 60,
-        skills: priced.skills,
-        reach_m: reach_m(&state),
+    let at = LatLng::new(address.lat, address.lng);
+    let codes = pool(&state, &area).await?;
+    let trades = daojia_app::orders::bundle::trades_on(&state.app, &codes, from, &priced).await?;
+    let jobs = match trades {
+        None => vec![job(at, priced.duration_min, priced.skills.clone(), &state)],
+        Some(groups) => groups
+            .iter()
+            .map(|g| {
+                let p = priced.part(g);
+                job(at, p.duration_min, p.skills, &state)
+            })
+            .collect(),
     };
-    let days = compute(&state, &area, &job, from, days, None).await?;
+    let days = compute(&state, &area, jobs, from, days, &[]).await?;
     Ok(SlotsView {
         area_code: area.code.clone(),
         timezone: area.timezone.clone(),
@@ -226,6 +234,15 @@ pub(crate) async fn booking(
         policy: priced.policy,
         days,
     })
+}
+
+fn job(at: LatLng, duration_min: u32, skills: Vec<String>, state: &AppState) -> Job {
+    Job {
+        at,
+        duration: i64::from(duration_min.max(1)) * 60,
+        skills,
+        reach_m: reach_m(state),
+    }
 }
 
 async fn for_order(
@@ -247,18 +264,31 @@ async fn for_order(
         )
     })?;
     let (from, days) = range(&area, p.from, p.days, state.now())?;
-    let job = Job {
-        at: LatLng::new(m.lat, m.lng),
-        duration: i64::from(m.duration_min.max(1)) * 60,
-        skills: m
-            .skills
-            .as_deref()
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default(),
-        reach_m: reach_m(state),
-    };
+    // Every visit of the order moves together (one, unless it needs several trades).
+    let visits: Vec<service_order::Model> = bundles::siblings(state.store.db(), m.clone())
+        .await?
+        .into_iter()
+        .filter(|v| v.state != OrderState::Cancelled.as_str())
+        .collect();
+    let jobs = visits
+        .iter()
+        .map(|v| {
+            let skills = v
+                .skills
+                .as_deref()
+                .and_then(|s| serde_json::from_str(s).ok())
+                .unwrap_or_default();
+            job(
+                LatLng::new(v.lat, v.lng),
+                v.duration_min.max(1) as u32,
+                skills,
+                state,
+            )
+        })
+        .collect();
+    let ids: Vec<Uuid> = visits.iter().map(|v| v.id).chain([m.id]).collect();
     let policy = orders::to_domain(&m).map_err(ApiError::internal)?.policy;
-    let days = compute(state, &area, &job, from, days, Some(m.id)).await?;
+    let days = compute(state, &area, jobs, from, days, &ids).await?;
     Ok(axum::Json(SlotsView {
         area_code: area.code.clone(),
         timezone: area.timezone.clone(),

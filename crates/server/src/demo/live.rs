@@ -159,6 +159,7 @@ pub(super) async fn top_up(
         book(state, city, ctx, &tx, b, date, now, false, &mut day).await?;
     }
     // Today: a few orders starting within the hour that nobody has taken yet.
+    super::bundled::book_all(state, city, ctx, &tx, date, now, &mut day).await?;
     for b in &candidates[tried..] {
         if day.at_risk >= AT_RISK {
             break;

@@ -216,11 +216,6 @@ impl From<daojia_app::Error> for ApiError {
                     .map(|i| FieldError::new(i.field, i.code, i.message))
                     .collect(),
             ),
-            E::FieldConflict {
-                field,
-                code,
-                message,
-            } => ApiError::conflict(code, message).with_field(&field),
             E::Conflict { code, message } => {
                 let mut p = ApiError::conflict(code, message);
                 if code == daojia_app::error::SLOT_UNAVAILABLE {
@@ -232,6 +227,11 @@ impl From<daojia_app::Error> for ApiError {
                 }
                 p
             }
+            E::ConflictAt {
+                code,
+                field,
+                message,
+            } => ApiError::conflict(code, message).with_field(&field),
             E::Forbidden { code, message } => ApiError::forbidden(code, message),
             E::Transition(t) => crate::api::orders::transition_error(t),
             E::Unavailable {

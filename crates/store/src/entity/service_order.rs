@@ -44,6 +44,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub skills: Option<String>,
     pub rework_of: Option<Uuid>,
+    /// The order (its first visit) this visit belongs to, when the order has several.
+    pub bundle_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -20,6 +20,7 @@ mod m0012_workers;
 mod m0013_review;
 mod m0014_route_plans;
 mod m0015_dispatch;
+mod m0016_bundles;
 mod util;
 
 tokio::task_local! {
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_review::Migration),
             Box::new(m0014_route_plans::Migration),
             Box::new(m0015_dispatch::Migration),
+            Box::new(m0016_bundles::Migration),
         ]
     }
 }

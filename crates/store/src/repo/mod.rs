@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod alarms;
 pub mod audit;
+pub mod bundles;
 pub mod catalog;
 pub mod catalog_admin;
 pub mod dispatch;

@@ -229,6 +229,7 @@ pub fn rows(
         duration_min: Set(new.duration_min.clamp(1, 24 * 60) as i32),
         skills: Set(Some(json(&new.skills))),
         rework_of: Set(None),
+        bundle_id: Set(None),
         version: Set(order.version as i32),
         created_at: Set(placed),
         updated_at: Set(updated),

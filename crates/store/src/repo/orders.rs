@@ -124,6 +124,10 @@ pub enum OrderError {
     /// Nobody can take the visit in that window any more (someone booked it meanwhile).
     #[error("this window is no longer available")]
     SlotUnavailable,
+    /// Of an order's visits (one per trade), the one at this index can no longer be served
+    /// in that window.
+    #[error("visit {0} of the order can no longer be served in this window")]
+    TradeUnavailable(usize),
     /// Others kept changing the order; try again.
     #[error("the order changed while this was being applied; try again")]
     Busy,
@@ -201,8 +205,40 @@ pub async fn place_tx(
     request_id: Option<&str>,
     slot: Option<SlotClaim<'_>>,
 ) -> Result<(service_order::Model, Order), OrderError> {
+    if let Some(claim) = slot {
+        super::slots::lock_pool(tx, claim.pool).await?;
+        let job = job_of(&new, claim.reach_m);
+        let window = (new.window.start, new.window.end);
+        let tz = super::slots::zone(claim.area);
+        if !super::slots::fits(tx, claim.pool, tz, claim.travel, &job, window, None).await? {
+            return Err(OrderError::SlotUnavailable);
+        }
+    }
+    insert(tx, store, new, Uuid::now_v7(), None, now, request_id).await
+}
+
+/// The visit a new order asks slot search about.
+pub(crate) fn job_of(new: &NewOrder, reach_m: f64) -> daojia_domain::slots::Job {
+    daojia_domain::slots::Job {
+        at: new.at,
+        duration: i64::from(new.duration_min.max(1)) * 60,
+        skills: new.skills.clone(),
+        reach_m,
+    }
+}
+
+/// Writes the order `id` (a visit of the order `bundle`, when it has several): the row, its
+/// lines, its first event, its outbox event, its photos and timers. No capacity check.
+pub(crate) async fn insert(
+    tx: &sea_orm::DatabaseTransaction,
+    store: &Store,
+    new: NewOrder,
+    id: Uuid,
+    bundle: Option<Uuid>,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+) -> Result<(service_order::Model, Order), OrderError> {
     assert!(!new.lines.is_empty(), "an order has at least one line");
-    let id = Uuid::now_v7();
     let total: Money = new.lines.iter().map(|l| l.total).sum();
     let order = Order::placed(
         OrderId(id),
@@ -217,7 +253,7 @@ pub async fn place_tx(
         PaymentPlan::Deposit { deposit } => ("deposit", deposit),
     };
     place_in(
-        tx, store, new, order, id, total, mode, deposit, now, request_id, slot,
+        tx, store, new, order, id, total, mode, deposit, now, request_id, bundle,
     )
     .await
 }
@@ -234,23 +270,9 @@ async fn place_in(
     deposit: Money,
     now: DateTime<Utc>,
     request_id: Option<&str>,
-    slot: Option<SlotClaim<'_>>,
+    bundle: Option<Uuid>,
 ) -> Result<(service_order::Model, Order), OrderError> {
     let v = store.vault();
-    if let Some(claim) = slot {
-        super::slots::lock_pool(tx, claim.pool).await?;
-        let job = daojia_domain::slots::Job {
-            at: new.at,
-            duration: i64::from(new.duration_min.max(1)) * 60,
-            skills: new.skills.clone(),
-            reach_m: claim.reach_m,
-        };
-        let window = (new.window.start, new.window.end);
-        let tz = super::slots::zone(claim.area);
-        if !super::slots::fits(tx, claim.pool, tz, claim.travel, &job, window, None).await? {
-            return Err(OrderError::SlotUnavailable);
-        }
-    }
     let row = service_order::ActiveModel {
         id: Set(id),
         order_no: Set(order_no(id, now)),
@@ -280,6 +302,7 @@ async fn place_in(
         duration_min: Set(new.duration_min.clamp(1, 24 * 60) as i32),
         skills: Set(Some(json(&new.skills))),
         rework_of: Set(None),
+        bundle_id: Set(bundle),
         version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
@@ -423,6 +446,7 @@ pub async fn place_rework(
             duration_min: Set(orig.duration_min),
             skills: Set(orig.skills.clone()),
             rework_of: Set(Some(original)),
+            bundle_id: Set(None),
             version: Set(0),
             created_at: Set(now),
             updated_at: Set(now),
@@ -767,7 +791,7 @@ pub async fn apply_tx(
 
 /// A short pause before running a transaction again, without a runtime dependency: yields
 /// to the executor a few times (the other transaction needs only to commit).
-async fn tokio_free_pause() {
+pub(crate) async fn tokio_free_pause() {
     struct Yield(u8);
     impl std::future::Future for Yield {
         type Output = ();
@@ -839,7 +863,7 @@ async fn try_apply(
 
 /// The body of [`try_apply`]; `Ok(None)` when a concurrent writer recorded the same payment.
 #[allow(clippy::too_many_arguments)]
-async fn try_apply_in(
+pub(crate) async fn try_apply_in(
     tx: &sea_orm::DatabaseTransaction,
     store: &Store,
     id: Uuid,

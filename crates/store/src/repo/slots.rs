@@ -120,6 +120,19 @@ pub async fn load_days(
     days: u32,
     exclude: Option<Uuid>,
 ) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
+    load_days_without(db, pool, tz, from, days, exclude.as_slice()).await
+}
+
+/// Like [`load_days`], leaving out every order of `exclude` (the visits of an order of
+/// several trades being rescheduled).
+pub async fn load_days_without(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    tz: Tz,
+    from: NaiveDate,
+    days: u32,
+    exclude: &[Uuid],
+) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
     // Certificates decide which skills may be dispatched, exceptions which hours are
     // worked: the same staff as planning's (`super::planning::load_day`).
     let last = from + Duration::days(i64::from(days.max(1)) - 1);
@@ -150,10 +163,8 @@ pub async fn load_days(
         .order_by_asc(service_order::Column::Id)
         .all(db)
         .await?;
-    if let Some(x) = exclude {
-        on_route.retain(|o| o.id != x);
-        waiting.retain(|o| o.id != x);
-    }
+    on_route.retain(|o| !exclude.contains(&o.id));
+    waiting.retain(|o| !exclude.contains(&o.id));
     let mut by_worker: HashMap<(Uuid, NaiveDate), Vec<Visit>> = HashMap::new();
     for o in &on_route {
         let day = o.window_start.with_timezone(&tz).date_naive();
@@ -213,4 +224,37 @@ pub async fn fits(
     Ok(plan
         .fits(travel, job, window.0.timestamp(), window.1.timestamp())
         .is_some())
+}
+
+/// Whether the visits `jobs` of one order (one per trade) still fit together in the window
+/// `[start, end]`, each with a different worker ([`DayPlan::fits_all`]): the workers, or the
+/// index of the first job nobody is left for. Call it after [`lock_pool`] in the
+/// transaction that books; `exclude` leaves the order's own visits out (a reschedule).
+pub async fn fits_all(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    tz: Tz,
+    travel: &dyn TravelTime,
+    jobs: &[Job],
+    window: (DateTime<Utc>, DateTime<Utc>),
+    exclude: &[Uuid],
+) -> Result<Result<Vec<Uuid>, usize>, DbErr> {
+    let date = window.0.with_timezone(&tz).date_naive();
+    let mut days = load_days_without(db, pool, tz, date, 1, exclude).await?;
+    let (_, workers, pending) = days.pop().expect("one day");
+    let plan = DayPlan::build(workers, pending, travel);
+    Ok(plan.fits_all(travel, jobs, window.0.timestamp(), window.1.timestamp()))
+}
+
+/// The skills each active worker of the pool may be dispatched for on `date` (on shift
+/// or not): what decides whether an order's items need several trades
+/// (`daojia_domain::bundle::trades`).
+pub async fn skill_sets(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    date: NaiveDate,
+) -> Result<Vec<Vec<String>>, DbErr> {
+    Ok(super::workers::Staff::load(db, pool, date, date)
+        .await?
+        .skill_sets(date))
 }

@@ -234,6 +234,18 @@ impl Staff {
         })
     }
 
+    /// The skills each worker may be dispatched for on `date` (a date the staff was loaded
+    /// for), whether on shift that day or not.
+    pub fn skill_sets(&self, date: NaiveDate) -> Vec<Vec<String>> {
+        self.workers
+            .iter()
+            .map(|w| {
+                let skills: Vec<String> = serde_json::from_str(&w.skills).unwrap_or_default();
+                self.quals.dispatchable(w.id, &skills, date)
+            })
+            .collect()
+    }
+
     /// The workers on shift on `date` (a date the staff was loaded for), by code.
     pub fn on(&self, date: NaiveDate) -> Vec<OnShift> {
         use chrono::Datelike;

@@ -190,6 +190,7 @@ export const en: AdminMessages = {
     originalOrder: 'Open the original order',
     reworkVisit: 'Rework visit',
     reworkOrder: 'Open the rework order',
+    visits: 'Visits (one per trade)',
     lineTotal: 'Subtotal',
     photos: 'Photos',
     photoFailed: 'Cannot load',

@@ -188,6 +188,7 @@ export const zhCN = {
     originalOrder: '查看原订单',
     reworkVisit: '返工单',
     reworkOrder: '查看返工单',
+    visits: '上门任务（每工种一单）',
     lineTotal: '小计',
     photos: '照片',
     photoFailed: '无法加载',

@@ -2438,6 +2438,17 @@ export interface components {
              * @description The rework visit made for this order, if any (in the detail view).
              */
             rework_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The order (its first visit) this visit belongs to, when the order needs several
+             *     trades (docs/adr/0008).
+             */
+            bundle_id?: string | null;
+            /**
+             * @description The visits of that order the caller sees, this one included, first visit first
+             *     (detail only; empty for an order of one visit).
+             */
+            visits: components["schemas"]["BundleVisit"][];
             /** @description Photos the customer attached (in the detail view). */
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
@@ -2967,6 +2978,23 @@ export interface components {
              * @description Jobs done that day.
              */
             done: number;
+        };
+        /** @description One visit of an order needing several trades, for a link. */
+        BundleVisit: {
+            /**
+             * Format: uuid
+             * @description The visit's id.
+             */
+            id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Its state. */
+            state: string;
+            /**
+             * Format: uuid
+             * @description Its worker, once one is sent.
+             */
+            worker_id?: string | null;
         };
         /** @description One day of a calendar. */
         CalendarDayView: {
@@ -3974,6 +4002,11 @@ export interface components {
             photos: components["schemas"]["PhotoView"][];
             /** @description What was ordered, in a few words (item names, for lists). */
             summary: string;
+            /**
+             * @description The visits of an order needing several trades, one per trade, each dispatched on
+             *     its own (empty for an order of one visit).
+             */
+            visits: components["schemas"]["VisitView"][];
             /**
              * Format: date-time
              * @description Placed at.
@@ -5361,6 +5394,34 @@ export interface components {
         VisitStep: {
             /** @description `depart`, `check_in` (service starts), `finish` (service done) or `complete`. */
             step: string;
+        };
+        /** @description One visit of an order of several trades. */
+        VisitView: {
+            /**
+             * Format: uuid
+             * @description The visit's id (the first visit's is the order's).
+             */
+            id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description The trade: skills its worker needs. */
+            skills: string[];
+            /** @description Names of its items. */
+            items: string[];
+            /** @description Its state. */
+            state: string;
+            /** @description Its worker's name, masked (`王**`), once one is sent. */
+            worker?: string | null;
+            /**
+             * Format: date-time
+             * @description Window start.
+             */
+            window_start: string;
+            /**
+             * Format: date-time
+             * @description Window end.
+             */
+            window_end: string;
         };
         /** @description A start window. */
         WindowView: {

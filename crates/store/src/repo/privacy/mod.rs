@@ -248,6 +248,7 @@ mod tests {
             duration_min: 60,
             skills: None,
             rework_of: None,
+            bundle_id: None,
             version: 1,
             created_at: t,
             updated_at: t,

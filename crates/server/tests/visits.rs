@@ -382,7 +382,8 @@ async fn a_trade_that_cannot_be_served_is_a_conflict_on_its_item_and_nothing_is_
 /// Pays the order `id` in full in one payment when the demo has not (autopay off).
 async fn pay(c: &City, id: Uuid, placed: &Value, total: i64) {
     if placed["state"] == "pending_payment" {
-        let finance = c.app.staff_token("fin2", Role::Finance).await;
+        let name = format!("fin-{}", &id.simple().to_string()[24..]);
+        let finance = c.app.staff_token(&name, Role::Finance).await;
         let r = c
             .app
             .post(
@@ -477,5 +478,84 @@ async fn each_visit_is_served_on_its_own_and_the_order_completes_when_every_visi
         for r in rows(&c, id).await {
             assert_eq!(r.state, "completed", "{b:?}");
         }
+    }
+}
+
+/// Runs every due job, as a node's loop does tick after tick.
+async fn run_due(c: &City) {
+    for _ in 0..200 {
+        let n = daojia_server::jobs::tick(&c.app.state, "test-node")
+            .await
+            .unwrap();
+        drain(c).await;
+        if n == 0 {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_visit_nobody_took_by_the_window_cancels_the_order_unless_another_is_under_way() {
+    for b in backends() {
+        let c = city(b).await;
+        let app = &c.app;
+        // Nobody accepts either visit of the first order; the cleaner of the second
+        // accepts, its repairer never does.
+        let mut ids = vec![];
+        for hour in [10, 14] {
+            let placed = place(&c, &["daily_cleaning", "washer_repair"], hour).await;
+            assert_eq!(placed.status, StatusCode::CREATED, "{b:?}: {}", placed.text);
+            let id: Uuid = placed.body["id"].as_str().unwrap().parse().unwrap();
+            let total = placed.body["total_fen"].as_i64().unwrap();
+            pay(&c, id, &placed.body, total).await;
+            ids.push(id);
+        }
+        drain(&c).await;
+        let (first, second) = (ids[0], ids[1]);
+        let cleaning = visit(&c, second).await;
+        let token = app.worker_token(cleaning.worker_id.unwrap()).await;
+        let offer = offer_of(&c, &token, second).await;
+        let r = app
+            .post(
+                &format!("/api/v1/worker/offers/{offer}/accept"),
+                json!({}),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+
+        let by = tomorrow(app, 14) + Duration::minutes(1) - app.state.now();
+        app.advance(by);
+        run_due(&c).await;
+
+        // The first order: both visits cancelled, everything paid refunded.
+        for v in rows(&c, first).await {
+            assert_eq!(v.state, "cancelled", "{b:?}: {}", v.order_no);
+            assert_eq!(v.refunded_fen, v.paid_fen, "{b:?}: a full refund");
+        }
+        // The second: the repair cancelled, the cleaning stands, and the dispatchers are
+        // told to call the customer.
+        let visits = rows(&c, second).await;
+        assert_eq!(visits[0].state, "accepted", "{b:?}");
+        assert_eq!(visits[1].state, "cancelled", "{b:?}");
+        let ops = app.staff_token("ops-queue", Role::Dispatcher).await;
+        let queue = app.get("/api/v1/admin/exceptions", Some(&ops)).await;
+        assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
+        let alarmed: Vec<&Value> = queue
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "visit_cancelled")
+            .collect();
+        assert_eq!(alarmed.len(), 1, "{b:?}: {}", queue.text);
+        assert_eq!(alarmed[0]["order"]["id"], json!(second), "{b:?}");
+        assert!(
+            alarmed[0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&visits[0].order_no),
+            "{b:?}: the visit that stands is named"
+        );
     }
 }

@@ -3,8 +3,8 @@ import { countByKind, sinceMinutes } from '../src/pages/exceptions/kinds';
 
 describe('the exceptions queue', () => {
   it('counts rows per kind for the tabs, unknown kinds only in all', () => {
-    const rows = [{ kind: 'late' }, { kind: 'late' }, { kind: 'unpaid' }, { kind: 'meteor' }];
-    expect(countByKind(rows)).toEqual({ all: 4, late: 2, unassigned_near_start: 0, unpaid: 1 });
+    const rows = [{ kind: 'late' }, { kind: 'late' }, { kind: 'unpaid' }, { kind: 'visit_cancelled' }, { kind: 'meteor' }];
+    expect(countByKind(rows)).toEqual({ all: 5, late: 2, visit_cancelled: 1, unassigned_near_start: 0, unpaid: 1 });
   });
 
   it('says how long ago, or how long until, in whole minutes', () => {

@@ -5,12 +5,14 @@
 //! window). Each is idempotent: it acts only if the order is still where the timer expects
 //! it (same window, expected state), so a timer that runs twice or late does no harm.
 
+use super::{By, bundle};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::order::OrderState::*;
 use daojia_domain::order::machine::Action;
+use daojia_domain::order::machine::Actor;
 use daojia_store::entity::service_order;
-use daojia_store::repo::{alarms, catalog, orders, slots};
+use daojia_store::repo::{alarms, bundles, catalog, orders, slots};
 use uuid::Uuid;
 
 /// What a timer did.
@@ -109,16 +111,13 @@ pub async fn fire(
         _ => return Ok(Fired::Nothing),
     };
     let name = action.name();
-    match orders::apply(
-        &app.store,
-        id,
-        daojia_domain::order::machine::Actor::System,
-        action,
-        now,
-        None,
-    )
-    .await
+    if let Action::Cancel { reason } = &action
+        && row.bundle_id.is_some()
+        && let Some(fired) = cancel_bundle(app, &row, reason, now).await?
     {
+        return Ok(fired);
+    }
+    match orders::apply(&app.store, id, Actor::System, action, now, None).await {
         Ok(_) => {
             app.wake_relay();
             Ok(Fired::Changed(name))
@@ -142,6 +141,62 @@ pub fn is_order_timer(kind: &str) -> bool {
         k::LATE_CHECK,
     ]
     .contains(&kind)
+}
+
+/// A timer cancelling one visit of an order of several trades cancels the whole order
+/// (the customer booked one order; half of it is no service). When another visit is
+/// already under way (accepted or later, which only staff may cancel), this visit is
+/// cancelled alone and the dispatchers are alarmed to call the customer. None: the order
+/// has one visit after all, and the caller goes on as for any order.
+async fn cancel_bundle(
+    app: &App,
+    row: &service_order::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Fired>> {
+    use daojia_domain::order::OrderState;
+    let visits = bundles::siblings(app.store.db(), row.clone()).await?;
+    if visits.len() < 2 {
+        return Ok(None);
+    }
+    let open = |v: &service_order::Model| {
+        v.state
+            .parse::<OrderState>()
+            .is_ok_and(|s| !s.is_terminal())
+    };
+    let cancel = |v: &service_order::Model| {
+        open(v).then(|| Action::Cancel {
+            reason: reason.to_string(),
+        })
+    };
+    match bundle::apply_all(app, &By::System, &visits, cancel, now, None).await {
+        Ok(_) => return Ok(Some(Fired::Changed("cancel"))),
+        Err(Error::Transition(_)) => {}
+        Err(e) => return Err(e),
+    }
+    let own = Action::Cancel {
+        reason: reason.to_string(),
+    };
+    match orders::apply(&app.store, row.id, Actor::System, own, now, None).await {
+        Ok(_) => app.wake_relay(),
+        Err(orders::OrderError::Transition(_)) | Err(orders::OrderError::NotFound) => {
+            return Ok(Some(Fired::Nothing));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let others: Vec<&str> = visits
+        .iter()
+        .filter(|v| v.id != row.id && open(v))
+        .map(|v| v.order_no.as_str())
+        .collect();
+    let detail = format!(
+        "多工种订单的一次上门（{}）已自动取消：{reason}；其余上门（{}）仍有效，请联系客户",
+        row.order_no,
+        others.join("、")
+    );
+    let first = row.bundle_id.unwrap_or(row.id);
+    alarm(app, first, alarms::kind::VISIT_CANCELLED, &detail, now).await?;
+    Ok(Some(Fired::Changed("cancel")))
 }
 
 async fn alarm(

@@ -18,6 +18,9 @@ pub mod kind {
     pub const UNASSIGNED_NEAR_START: &str = "unassigned_near_start";
     /// The window has ended and the visit has not started.
     pub const LATE: &str = "late";
+    /// A timer cancelled one visit of an order of several trades while another visit was
+    /// already under way: someone must call the customer.
+    pub const VISIT_CANCELLED: &str = "visit_cancelled";
 }
 
 /// Raises an alarm; `false` when this order already has one of this kind.

@@ -4,12 +4,12 @@ import type { Schemas } from '@daojia/shared';
 export type ExceptionRow = Schemas['ExceptionView'];
 
 /** In the order operations act on them: the visit at risk first. */
-export const KINDS = ['late', 'unassigned_near_start', 'unpaid'] as const;
+export const KINDS = ['late', 'visit_cancelled', 'unassigned_near_start', 'unpaid'] as const;
 export type ExceptionKind = (typeof KINDS)[number];
 
 /** How many of each kind, and in all (a kind the console does not know counts in "all"). */
 export function countByKind(rows: { kind: string }[]): Record<'all' | ExceptionKind, number> {
-  const out = { all: rows.length, late: 0, unassigned_near_start: 0, unpaid: 0 };
+  const out = { all: rows.length, late: 0, visit_cancelled: 0, unassigned_near_start: 0, unpaid: 0 };
   for (const r of rows) if ((KINDS as readonly string[]).includes(r.kind)) out[r.kind as ExceptionKind] += 1;
   return out;
 }

@@ -11,8 +11,10 @@
 pub mod board;
 pub mod context;
 pub mod customers;
+pub mod demo_city;
 pub mod dispatch;
 pub mod error;
+pub mod jobs;
 pub mod orders;
 pub mod outbox;
 pub mod planning;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod admin;
+mod simulate;
 mod vrp;
 
 /// 到家 Daojia: on-demand home services, end to end.
@@ -41,6 +42,9 @@ enum Command {
     /// Route planning tools (VRPTW solver).
     #[command(subcommand)]
     Vrp(vrp::VrpCommand),
+    /// Replay a synthetic day through the application layer on an in-memory database and
+    /// compare the dispatch engine with the nearest-free-worker baseline.
+    Simulate(simulate::SimulateArgs),
 }
 
 #[derive(Args, Default)]
@@ -70,6 +74,7 @@ fn main() -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     match command {
         Command::Vrp(command) => vrp::run(cli.config.as_deref(), command),
+        Command::Simulate(args) => runtime()?.block_on(simulate::run(args)),
         Command::Openapi => {
             println!("{}", daojia_server::api::openapi_json());
             Ok(())

@@ -13,6 +13,7 @@ mod catalog;
 pub mod history;
 mod places;
 mod rng;
+pub mod synthetic;
 
 pub use catalog::{Category, Item, ItemOption, OptionChoice, PaymentMode};
 pub use places::{AreaSpec, RoadSpec};
@@ -378,9 +379,24 @@ const TRADES: [Trade; 6] = [
 ];
 
 fn workers(rng: &mut Rng, areas: &[Area], phones: &mut BTreeSet<String>) -> Vec<Worker> {
-    let mut out = Vec::with_capacity(WORKERS);
+    workers_scaled(rng, areas, phones, WORKERS)
+}
+
+/// `n` workers in the trades' proportions (exactly the demo's counts for [`WORKERS`]).
+fn workers_scaled(
+    rng: &mut Rng,
+    areas: &[Area],
+    phones: &mut BTreeSet<String>,
+    n: usize,
+) -> Vec<Worker> {
+    let mut out = Vec::with_capacity(n);
+    let mut before = 0;
     for trade in &TRADES {
-        for k in 0..trade.count {
+        // Cumulative rounding: the counts add up to `n` and keep the proportions.
+        let upto = before + trade.count;
+        let count = (upto * n + WORKERS / 2) / WORKERS - (before * n + WORKERS / 2) / WORKERS;
+        before = upto;
+        for k in 0..count {
             let n = out.len();
             let female = rng.below(100) < trade.female_percent;
             let mut skills: Vec<&'static str> = trade.core.to_vec();

@@ -16,20 +16,14 @@ pub mod live;
 
 use crate::password;
 use chrono::Utc;
+use daojia_app::demo_city::{self, insert_batched, phone};
 use daojia_demo::City;
-use daojia_domain::phone::Phone;
-use daojia_store::entity::{
-    customer, customer_address, partner, service_area, service_category, service_item, staff,
-    worker, worker_shift, worker_skill,
-};
-use daojia_store::repo::accounts::{self, address_context as ctx};
+use daojia_store::entity::{partner, staff};
+use daojia_store::repo::accounts;
 use daojia_store::repo::meta;
 use daojia_store::{Store, is_unique_violation};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, DbErr};
 use uuid::Uuid;
-
-/// The level of every demo worker's skills (the generator does not make levels).
-const DEMO_SKILL_LEVEL: i16 = 3;
 
 /// The `app_meta` key holding the loaded seed.
 pub const SEED_KEY: &str = "demo_seed";
@@ -126,14 +120,7 @@ async fn online(
     state: &crate::state::AppState,
     now: chrono::DateTime<Utc>,
 ) -> Result<(), DemoError> {
-    use sea_orm::sea_query::Expr;
-    worker::Entity::update_many()
-        .col_expr(worker::Column::Online, Expr::value(true))
-        .col_expr(worker::Column::Accepting, Expr::value(true))
-        .col_expr(worker::Column::PresenceAt, Expr::value(Some(now)))
-        .filter(worker::Column::Status.eq("active"))
-        .filter(worker::Column::Online.eq(false))
-        .exec(state.store.db())
+    demo_city::all_online(state.store.db(), now)
         .await
         .map_err(|e| DemoError::Data(format!("workers online: {e}")))?;
     Ok(())
@@ -198,103 +185,12 @@ fn summary(city: &City, fresh: bool) -> Loaded {
     }
 }
 
-/// Rows per INSERT: well inside every backend's limit on bound parameters.
-const BATCH: usize = 50;
-
-async fn insert_batched<A, I>(db: &impl ConnectionTrait, rows: I) -> Result<(), DbErr>
-where
-    A: sea_orm::ActiveModelTrait + Send,
-    I: IntoIterator<Item = A>,
-{
-    let rows: Vec<A> = rows.into_iter().collect();
-    for chunk in rows.chunks(BATCH) {
-        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
-}
-
-fn phone(p: &str) -> Phone {
-    Phone::parse(p).expect("the demo city draws valid phone numbers")
-}
-
-fn json(v: &impl serde::Serialize) -> String {
-    serde_json::to_string(v).expect("plain data serialises")
-}
-
 async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), DbErr> {
     let now = Utc::now();
     let v = store.vault();
     let tx = daojia_store::begin(store.db()).await?;
 
-    insert_batched(
-        &tx,
-        city.areas.iter().map(|a| service_area::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            code: Set(a.code.into()),
-            name: Set(a.name.into()),
-            name_en: Set(a.name_en.into()),
-            city: Set("上海市".into()),
-            timezone: Set(daojia_demo::TIMEZONE.into()),
-            polygon: Set(json(&a.polygon.to_geojson())),
-            open_minute: Set(a.open_minute),
-            close_minute: Set(a.close_minute),
-            lead_minutes: Set(a.lead_minutes),
-            horizon_days: Set(a.horizon_days),
-            active: Set(true),
-            window_minutes: Set(60),
-            booking_seq: Set(0),
-            policy: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }),
-    )
-    .await?;
-
-    insert_batched(
-        &tx,
-        city.categories
-            .iter()
-            .map(|c| service_category::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                code: Set(c.code.into()),
-                parent_code: Set(None),
-                name: Set(c.name.into()),
-                name_en: Set(c.name_en.into()),
-                sort: Set(c.sort),
-            }),
-    )
-    .await?;
-
-    insert_batched(
-        &tx,
-        city.items.iter().map(|i| service_item::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            code: Set(i.code.into()),
-            category_code: Set(i.category.into()),
-            name: Set(i.name.into()),
-            name_en: Set(i.name_en.into()),
-            description: Set(i.description.into()),
-            unit: Set(i.unit.into()),
-            base_price_fen: Set(i.base_price_fen),
-            base_duration_min: Set(i.base_duration_min),
-            buffer_min: Set(i.buffer_min),
-            skills: Set(json(&i.skills)),
-            tools: Set(json(&i.tools)),
-            notes: Set(i.notes.into()),
-            options: Set(json(&i.options)),
-            payment_mode: Set(i.payment.as_str().into()),
-            deposit_fen: Set(i.payment.deposit_fen()),
-            on_shelf: Set(true),
-            sort: Set(i.sort),
-            policy: Set(None),
-            photos: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        }),
-    )
-    .await?;
+    demo_city::write_catalog(&tx, city, now).await?;
 
     let partners: std::collections::HashMap<&str, Uuid> = city
         .partners
@@ -313,81 +209,8 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
     )
     .await?;
 
-    let mut workers = Vec::with_capacity(city.workers.len());
-    let mut shifts = Vec::new();
-    let mut skills = Vec::new();
-    for w in &city.workers {
-        let id = Uuid::now_v7();
-        let p = phone(&w.phone);
-        workers.push(worker::ActiveModel {
-            id: Set(id),
-            code: Set(w.code.clone()),
-            phone_enc: Set(v.encrypt(accounts::WORKER_PHONE, p.expose())),
-            phone_index: Set(accounts::phone_index(store, &p)),
-            name_enc: Set(accounts::seal_worker_name(store, &w.name)),
-            gender: Set(w.gender.into()),
-            skills: Set(json(&w.skills)),
-            rating_tenths: Set(w.rating_tenths),
-            years_experience: Set(w.years_experience),
-            home_lat: Set(w.home.lat),
-            home_lng: Set(w.home.lng),
-            area_code: Set(Some(w.area_code.into())),
-            active: Set(true),
-            created_at: Set(now),
-            updated_at: Set(now),
-            partner_id: Set(w.partner.map(|c| partners[c])),
-            ..Default::default()
-        });
-        skills.extend(w.skills.iter().map(|code| worker_skill::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            worker_id: Set(id),
-            skill: Set(code.to_string()),
-            level: Set(DEMO_SKILL_LEVEL),
-        }));
-        shifts.extend(w.shifts.iter().map(|s| worker_shift::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            worker_id: Set(id),
-            weekday: Set(s.weekday),
-            start_minute: Set(s.start_minute),
-            end_minute: Set(s.end_minute),
-            break_start_minute: Set(s.break_minutes.map(|b| b.0)),
-            break_end_minute: Set(s.break_minutes.map(|b| b.1)),
-        }));
-    }
-    insert_batched(&tx, workers).await?;
-    insert_batched(&tx, shifts).await?;
-    insert_batched(&tx, skills).await?;
-
-    let mut customers = Vec::with_capacity(city.customers.len());
-    let mut addresses = Vec::new();
-    for c in &city.customers {
-        let id = Uuid::now_v7();
-        let p = phone(&c.phone);
-        customers.push(customer::ActiveModel {
-            id: Set(id),
-            phone_enc: Set(v.encrypt(accounts::CUSTOMER_PHONE, p.expose())),
-            phone_index: Set(accounts::phone_index(store, &p)),
-            nickname_enc: Set(accounts::seal_customer_nickname(store, &c.nickname)),
-            created_at: Set(now),
-            updated_at: Set(now),
-        });
-        addresses.extend(c.addresses.iter().map(|a| customer_address::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            customer_id: Set(id),
-            label: Set(a.label.into()),
-            contact_name_enc: Set(v.encrypt(ctx::CONTACT_NAME, &a.contact_name)),
-            contact_phone_enc: Set(v.encrypt(ctx::CONTACT_PHONE, phone(&a.contact_phone).expose())),
-            address_enc: Set(v.encrypt(ctx::ADDRESS, &a.address)),
-            house_number_enc: Set(v.encrypt(ctx::HOUSE_NUMBER, &a.house_number)),
-            lat: Set(a.at.lat),
-            lng: Set(a.at.lng),
-            area_code: Set(Some(a.area_code.into())),
-            is_default: Set(a.is_default),
-            created_at: Set(now),
-        }));
-    }
-    insert_batched(&tx, customers).await?;
-    insert_batched(&tx, addresses).await?;
+    demo_city::write_workers(&tx, store, &city.workers, &partners, now).await?;
+    demo_city::write_customers(&tx, store, &city.customers, now).await?;
 
     insert_batched(
         &tx,

@@ -5,6 +5,7 @@
 
 use crate::state::AppState;
 use chrono::{Duration, Timelike};
+use daojia_app::jobs::Ran;
 use daojia_app::orders::timers::local_time;
 use daojia_store::entity::job;
 use daojia_store::repo::{housekeeping, jobs, orders};
@@ -14,89 +15,33 @@ use tokio::sync::watch;
 /// How long a claimed job is ours before another node may take it.
 pub const LEASE: Duration = Duration::seconds(120);
 
-/// Handles one job; `Err` retries it later.
+/// Handles one job; `Err` retries it later. The application layer runs the use cases'
+/// timers (`daojia_app::jobs::run_one`); housekeeping and the reminder's text need the
+/// server's providers and run here.
 pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
-    match j.kind.as_str() {
-        "housekeeping" => {
-            let periods = state.config.retention.periods();
-            let p = housekeeping::purge_with(state.store.db(), state.now(), &periods)
-                .await
-                .map_err(|e| e.to_string())?;
-            // The rows are gone; a file left by a failed delete is unreachable (no row
-            // names it) and is reported, not retried.
-            crate::privacy::delete_files(state, &p.uploads).await;
-            tracing::info!(
-                otp_codes = p.otp_codes,
-                idempotency_keys = p.idempotency_keys,
-                sessions = p.sessions,
-                sms_messages = p.sms_messages,
-                uploads = p.uploads.len(),
-                jobs = p.jobs,
-                "housekeeping"
-            );
-            Ok(())
-        }
-        kind if daojia_app::orders::timers::is_order_timer(kind) => {
-            order_timer(state, kind, &j.payload).await
-        }
-        kind if daojia_app::dispatch::auto::is_dispatch_timer(kind) => {
-            dispatch_timer(state, kind, &j.payload).await
-        }
-        daojia_app::workers::positions::FORGET_JOB => {
-            let p: serde_json::Value =
-                serde_json::from_str(&j.payload).map_err(|e| format!("payload: {e}"))?;
-            daojia_app::workers::positions::forget_job(&state.app, &p)
-                .await
-                .map_err(|e| e.to_string())
-        }
-        other => Err(format!("no handler for job kind `{other}`")),
-    }
-}
-
-/// An order timer: the application layer decides and changes the order or raises the
-/// alarm; a reminder it asks for is sent here (the SMS provider is the server's).
-async fn order_timer(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
-    use daojia_app::orders::timers::{Fired, fire};
-    let p: serde_json::Value =
-        serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
-    match fire(&state.app, kind, &p, state.now())
-        .await
-        .map_err(|e| e.to_string())?
-    {
-        Fired::Remind => {
-            let id = p["order_id"].as_str().and_then(|s| s.parse().ok());
-            match id {
-                Some(id) => match orders::get(state.store.db(), id)
-                    .await
-                    .map_err(|e| e.to_string())?
-                {
-                    Some(row) => remind(state, &row).await,
-                    None => Ok(()),
-                },
-                None => Err("payload lacks order_id".into()),
-            }
-        }
-        Fired::Nothing | Fired::Changed(_) | Fired::Alarm(_) => Ok(()),
-    }
-}
-
-/// A dispatch timer: an offer's deadline, or an order coming within the horizon.
-async fn dispatch_timer(state: &AppState, kind: &str, payload: &str) -> Result<(), String> {
-    use daojia_app::dispatch::auto;
-    use daojia_store::repo::dispatch::job_kind;
-    let p: serde_json::Value =
-        serde_json::from_str(payload).map_err(|e| format!("payload: {e}"))?;
-    let now = state.now();
-    if kind == job_kind::OFFER_TIMEOUT {
-        auto::offer_timeout(&state.app, &p, now)
+    if j.kind == "housekeeping" {
+        let periods = state.config.retention.periods();
+        let p = housekeeping::purge_with(state.store.db(), state.now(), &periods)
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
-    } else {
-        auto::horizon(&state.app, &p, now)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        // The rows are gone; a file left by a failed delete is unreachable (no row
+        // names it) and is reported, not retried.
+        crate::privacy::delete_files(state, &p.uploads).await;
+        tracing::info!(
+            otp_codes = p.otp_codes,
+            idempotency_keys = p.idempotency_keys,
+            sessions = p.sessions,
+            sms_messages = p.sms_messages,
+            uploads = p.uploads.len(),
+            jobs = p.jobs,
+            "housekeeping"
+        );
+        return Ok(());
+    }
+    match daojia_app::jobs::run_one(&state.app, j, state.now()).await? {
+        Ran::Done => Ok(()),
+        Ran::Remind(row) => remind(state, &row).await,
+        Ran::NotMine => Err(format!("no handler for job kind `{}`", j.kind)),
     }
 }
 

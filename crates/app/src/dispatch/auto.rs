@@ -8,10 +8,10 @@
 //! worker is told by the consumers of the outbox event.
 
 use super::load::{Loaded, load};
-use super::{Mode, POLICY};
+use super::{Mode, policy_of};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Duration, Utc};
-use daojia_dispatch::matching::{Decision, Engine, Policy};
+use daojia_dispatch::matching::Decision;
 use daojia_domain::ids::WorkerId;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Action, Actor, Outcome};
@@ -83,10 +83,11 @@ pub async fn step(app: &App, id: Uuid, now: DateTime<Utc>) -> Result<Step> {
         let Some(loaded) = load(app, id, now).await? else {
             return Ok(Step::NotWaiting);
         };
-        let engine = Engine {
-            settings: settings.engine(&code, app.settings.reach_m),
-        };
-        let decision = engine.decide(&loaded.pool, &loaded.order, app.travel.as_ref(), now);
+        let policy = policy_of(
+            settings.policy,
+            settings.engine(&code, app.settings.reach_m),
+        );
+        let decision = policy.decide(&loaded.pool, &loaded.order, app.travel.as_ref(), now);
         let made = rows::offers_made(db, id).await?;
         let done = match decision.best() {
             Some(best) if made < u64::from(settings.max_offers) => {
@@ -192,7 +193,7 @@ async fn offer(
         &tx,
         NewDecision {
             order_id: id,
-            policy: POLICY,
+            policy: app.settings.dispatch.policy.name(),
             worker_id: Some(worker.0),
             outcome: "offered",
             candidates: decision.ranked.len(),
@@ -253,7 +254,7 @@ async fn give_up(
         &tx,
         NewDecision {
             order_id: id,
-            policy: POLICY,
+            policy: app.settings.dispatch.policy.name(),
             worker_id: None,
             outcome,
             candidates: decision.ranked.len(),

@@ -35,6 +35,30 @@ pub enum Mode {
     Auto,
 }
 
+/// Which policy chooses the worker in automatic dispatch (`dispatch.policy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyChoice {
+    /// The engine: full feasibility of the worker's day (travel from the previous job and
+    /// on to the next) and the weighted score with the insertion cost.
+    #[default]
+    Engine,
+    /// The classic dispatcher's rule ([`daojia_dispatch::matching::NearestFree`]): the
+    /// nearest qualified worker free by the booked times; a baseline to measure the
+    /// engine against (the day simulator), not for production.
+    Nearest,
+}
+
+impl PolicyChoice {
+    /// The name stored with decisions and printed by the simulator.
+    pub fn name(self) -> &'static str {
+        match self {
+            PolicyChoice::Engine => "engine",
+            PolicyChoice::Nearest => "nearest",
+        }
+    }
+}
+
 /// One area's overrides (`[dispatch.areas.<area code>]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -52,6 +76,8 @@ pub struct AreaDispatch {
 pub struct DispatchSettings {
     /// `manual` or `auto`; an area may override it. Unset: manual, except in the demo.
     pub mode: Option<Mode>,
+    /// Who chooses the worker: `engine` (default) or `nearest` (the classic baseline).
+    pub policy: PolicyChoice,
     /// How long a worker has to answer an offer, seconds (long enough for a text message
     /// to reach a locked phone).
     pub offer_timeout_secs: i64,
@@ -74,6 +100,7 @@ impl Default for DispatchSettings {
     fn default() -> Self {
         DispatchSettings {
             mode: None,
+            policy: PolicyChoice::Engine,
             offer_timeout_secs: 120,
             max_offers: 3,
             horizon_hours: 48,
@@ -153,5 +180,13 @@ impl DispatchSettings {
     }
 }
 
-/// The policy name stored with the engine's decisions.
-pub const POLICY: &str = "engine";
+/// The policy `choice` with the area's engine `settings`.
+pub fn policy_of(
+    choice: PolicyChoice,
+    settings: Settings,
+) -> Box<dyn daojia_dispatch::matching::Policy + Send + Sync> {
+    match choice {
+        PolicyChoice::Engine => Box::new(daojia_dispatch::matching::Engine { settings }),
+        PolicyChoice::Nearest => Box::new(daojia_dispatch::matching::NearestFree { settings }),
+    }
+}

@@ -154,11 +154,10 @@ pub async fn assign(
     Ok(Assigned::Done(Box::new(order), preview))
 }
 
-/// A step of the visit, by name: `depart`, `check_in` (service starts), `finish` (service
-/// done) or `complete`. Checking in and finishing record the job's place as the worker's
-/// position.
-pub async fn visit(app: &App, by: &By, id: Uuid, step: &str, now: DateTime<Utc>) -> Result<Order> {
-    let action = match step {
+/// The order action of a visit step, by name: `depart`, `check_in` (service starts),
+/// `finish` (service done) or `complete`.
+fn visit_action(step: &str) -> Result<Action> {
+    Ok(match step {
         "depart" => Action::Depart,
         "check_in" => Action::CheckIn,
         "finish" => Action::FinishService,
@@ -170,15 +169,64 @@ pub async fn visit(app: &App, by: &By, id: Uuid, step: &str, now: DateTime<Utc>)
                 "`depart`, `check_in`, `finish` or `complete`",
             ));
         }
-    };
-    let at_the_job = matches!(action, Action::CheckIn | Action::FinishService);
-    let order = apply(app, by, id, action, now, None).await?.1;
-    // Checked in or done there: the worker is at the job's place now.
-    if at_the_job
+    })
+}
+
+/// Checked in or done there: the worker is at the job's place now.
+async fn at_the_job(
+    app: &App,
+    action: &Action,
+    order: &Order,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    if matches!(action, Action::CheckIn | Action::FinishService)
         && let Some(w) = order.worker
         && let Some(row) = orders::get(app.store.db(), id).await?
     {
         crate::workers::positions::at_job(app, w.0, LatLng::new(row.lat, row.lng), now).await;
     }
+    Ok(())
+}
+
+/// A step of the visit recorded by staff, by name (see [`visit_action`]). Checking in and
+/// finishing record the job's place as the worker's position.
+pub async fn visit(app: &App, by: &By, id: Uuid, step: &str, now: DateTime<Utc>) -> Result<Order> {
+    let action = visit_action(step)?;
+    let order = apply(app, by, id, action.clone(), now, None).await?.1;
+    at_the_job(app, &action, &order, id, now).await?;
+    Ok(order)
+}
+
+/// A step of the visit recorded by the assigned worker (the worker app, the day
+/// simulator), by name (see [`visit_action`]); someone else's order is "not found".
+pub async fn worker_visit(
+    app: &App,
+    worker_id: Uuid,
+    id: Uuid,
+    step: &str,
+    now: DateTime<Utc>,
+) -> Result<Order> {
+    let action = visit_action(step)?;
+    let row = orders::get(app.store.db(), id)
+        .await?
+        .filter(|r| r.worker_id == Some(worker_id))
+        .ok_or(Error::NotFound("order"))?;
+    let actor = daojia_domain::order::machine::Actor::Worker {
+        id: daojia_domain::ids::WorkerId(worker_id),
+    };
+    let (_, order) = orders::apply_checked(
+        &app.store,
+        row.id,
+        actor,
+        action.clone(),
+        now,
+        None,
+        None,
+        None,
+    )
+    .await?;
+    app.wake_relay();
+    at_the_job(app, &action, &order, id, now).await?;
     Ok(order)
 }

@@ -4,7 +4,9 @@
 //!
 //! - [`Engine`] ranks the feasible workers by a weighted score and explains every worker
 //!   it looked at ([`Decision`]: candidates with each score term, rejections with a
-//!   [`Reason`]); [`NearestAvailable`] is the baseline the day simulator compares it with.
+//!   [`Reason`]); [`NearestFree`] ([`classic`]) is the classic dispatcher's rule the day
+//!   simulator compares it with (`dispatch.policy = "nearest"`), and [`NearestAvailable`]
+//!   a stronger baseline: the nearest worker among those the engine finds feasible.
 //! - [`feasibility`]: skills and certificates, area, status, presence, daily limit, and the
 //!   day's schedule with travel from the previous job and on to the next ([`schedule`]).
 //! - [`grab_pool`] answers who qualifies and is near enough to see an order in the grab
@@ -12,6 +14,7 @@
 //!   goes wrong when a dispatcher assigns by hand.
 //! - [`index`]: worker positions and states for candidate search.
 
+pub mod classic;
 pub mod explain;
 pub mod feasibility;
 pub mod grab;
@@ -22,6 +25,7 @@ pub mod policy;
 pub mod schedule;
 pub mod score;
 
+pub use classic::NearestFree;
 pub use explain::{Candidate, Decision, Reason, Rejection, Term, TermKind};
 pub use grab::{can_grab, grab_pool};
 pub use index::{GeoIndex, GridIndex, Hit, RTreeIndex};

@@ -110,7 +110,12 @@ impl Pool {
 
     /// Workers within `radius_m` of the order, nearest first, at most `limit`, and how
     /// many there are in all.
-    fn near(&self, order: &OrderRequest, radius_m: f64, limit: usize) -> (Vec<Hit>, usize) {
+    pub(crate) fn near(
+        &self,
+        order: &OrderRequest,
+        radius_m: f64,
+        limit: usize,
+    ) -> (Vec<Hit>, usize) {
         let mut hits = self.index.nearest(order.at, limit, &|_| true);
         hits.retain(|h| h.distance_m <= radius_m);
         let total = if hits.len() < limit {

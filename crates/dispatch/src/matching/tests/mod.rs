@@ -1,6 +1,7 @@
 //! Tests of the dispatch core: one per rejection reason and per conflict, and the
 //! ranking's rules, over the fixtures here.
 
+mod classic;
 mod manual;
 mod ranking;
 mod reasons;

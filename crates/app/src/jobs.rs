@@ -1,0 +1,71 @@
+//! Running one due job of the durable queue for the use cases that own it: the order
+//! timers, the dispatch timers (an offer's deadline, an order coming within the horizon)
+//! and forgetting a worker's position. The server's job runner and the day simulator both
+//! claim jobs from the queue and hand each here, so a timer behaves the same under a real
+//! clock and a virtual one. Jobs that need the server's providers (housekeeping, which
+//! deletes files; a reminder, which sends a text) come back to the caller.
+
+use crate::App;
+use chrono::{DateTime, Utc};
+use daojia_store::entity::{job, service_order};
+use daojia_store::repo::dispatch::job_kind;
+use daojia_store::repo::orders;
+
+/// What running a job asks of the caller.
+#[derive(Debug, Clone)]
+pub enum Ran {
+    /// Done; nothing more to do.
+    Done,
+    /// The order's contact should be reminded of the visit now (the caller sends it).
+    Remind(Box<service_order::Model>),
+    /// Not a job of the application layer (the caller's own kind, or unknown).
+    NotMine,
+}
+
+fn payload(j: &job::Model) -> Result<serde_json::Value, String> {
+    serde_json::from_str(&j.payload).map_err(|e| format!("payload: {e}"))
+}
+
+/// Runs job `j` at `now`; `Err` means "try again later" (the queue backs off).
+pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ran, String> {
+    use crate::dispatch::auto;
+    use crate::orders::timers::{Fired, fire, is_order_timer};
+    let kind = j.kind.as_str();
+    let text = |e: crate::Error| e.to_string();
+    if is_order_timer(kind) {
+        let p = payload(j)?;
+        return match fire(app, kind, &p, now).await.map_err(text)? {
+            Fired::Remind => {
+                let id = p["order_id"]
+                    .as_str()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("payload lacks order_id")?;
+                match orders::get(app.store.db(), id)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    Some(row) => Ok(Ran::Remind(Box::new(row))),
+                    None => Ok(Ran::Done),
+                }
+            }
+            Fired::Nothing | Fired::Changed(_) | Fired::Alarm(_) => Ok(Ran::Done),
+        };
+    }
+    if kind == job_kind::OFFER_TIMEOUT {
+        auto::offer_timeout(app, &payload(j)?, now)
+            .await
+            .map_err(text)?;
+        return Ok(Ran::Done);
+    }
+    if kind == job_kind::HORIZON {
+        auto::horizon(app, &payload(j)?, now).await.map_err(text)?;
+        return Ok(Ran::Done);
+    }
+    if kind == crate::workers::positions::FORGET_JOB {
+        crate::workers::positions::forget_job(app, &payload(j)?)
+            .await
+            .map_err(text)?;
+        return Ok(Ran::Done);
+    }
+    Ok(Ran::NotMine)
+}

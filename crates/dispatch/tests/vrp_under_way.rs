@@ -197,9 +197,11 @@ fn problems() -> impl Strategy<Value = Problem> {
         let mut taken = vec![false; jobs.len()];
         let workers = (0..workers)
             .map(|w| {
+                // The shift ends late enough for any first job, the break and the way home
+                // (at most 50 + 142 + 30, then a break ending by 610, then up to 142).
                 let mut worker = Worker::at(
                     next(n as u64) as usize,
-                    TimeWindow::new(next(50) as f64, 600.0 + next(300) as f64),
+                    TimeWindow::new(next(50) as f64, 800.0 + next(300) as f64),
                 );
                 worker.end_location = next(n as u64) as usize;
                 worker.skills = Skills(next(4));

@@ -9,8 +9,8 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{TestApp, assert_problem, backends, test_config};
-use daojia_app::dispatch::Mode;
+use common::city::City;
+use common::{TestApp, assert_problem, backends};
 use daojia_dispatch::matching::{Engine, Policy};
 use daojia_domain::access::Role;
 use daojia_server::config::Config;
@@ -22,54 +22,11 @@ use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 pub fn config() -> Config {
-    let mut cfg = test_config();
-    cfg.dispatch.mode = Some(Mode::Auto);
-    cfg.dispatch.max_offers = 2;
-    cfg.dispatch.offer_timeout_secs = 120;
-    cfg.dispatch.grab_radius_km = 50.0;
-    cfg
-}
-
-struct City {
-    app: TestApp,
-    relay: daojia_app::outbox::relay::Relay,
-    customer: String,
-    address: Uuid,
-    seed: u64,
+    common::city::auto_config(2)
 }
 
 async fn city(b: daojia_store::testing::Backend) -> City {
-    let app = TestApp::with_config(b, config()).await;
-    let relay = daojia_server::relay(&app.state);
-    relay.register(app.state.now()).await.unwrap();
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let cid: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), cid)
-        .await
-        .unwrap()[0]
-        .id;
-    // Everyone active is online and taking orders.
-    worker::Entity::update_many()
-        .col_expr(worker::Column::Online, Expr::value(true))
-        .col_expr(worker::Column::Accepting, Expr::value(true))
-        .filter(worker::Column::Status.eq("active"))
-        .exec(app.state.store.db())
-        .await
-        .unwrap();
-    City {
-        app,
-        relay,
-        customer,
-        address,
-        seed: loaded.seed,
-    }
+    common::city::auto_city(b, 2).await
 }
 
 /// Places tomorrow's 14:00 daily cleaning and pays it; the order id.

@@ -9,8 +9,8 @@ mod common;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{TestApp, assert_problem, backends, test_config};
-use daojia_app::dispatch::Mode;
+use common::city::City;
+use common::{TestApp, assert_problem, backends};
 use daojia_domain::access::Role;
 use daojia_store::entity::{service_order, worker, worker_shift};
 use sea_orm::sea_query::Expr;
@@ -18,50 +18,8 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-struct City {
-    app: TestApp,
-    relay: daojia_app::outbox::relay::Relay,
-    customer: String,
-    customer_id: Uuid,
-    address: Uuid,
-}
-
 async fn city(b: daojia_store::testing::Backend) -> City {
-    let mut cfg = test_config();
-    cfg.dispatch.mode = Some(Mode::Auto);
-    cfg.dispatch.max_offers = 3;
-    cfg.dispatch.offer_timeout_secs = 120;
-    cfg.dispatch.grab_radius_km = 50.0;
-    let app = TestApp::with_config(b, cfg).await;
-    let relay = daojia_server::relay(&app.state);
-    relay.register(app.state.now()).await.unwrap();
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
-    worker::Entity::update_many()
-        .col_expr(worker::Column::Online, Expr::value(true))
-        .col_expr(worker::Column::Accepting, Expr::value(true))
-        .filter(worker::Column::Status.eq("active"))
-        .exec(app.state.store.db())
-        .await
-        .unwrap();
-    City {
-        app,
-        relay,
-        customer,
-        customer_id,
-        address,
-    }
+    common::city::auto_city(b, 3).await
 }
 
 /// `hour`:00 tomorrow in Shanghai.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod city;
 pub mod grab;
 
 use axum::Router;

@@ -74,7 +74,7 @@ fn main() -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     match command {
         Command::Vrp(command) => vrp::run(cli.config.as_deref(), command),
-        Command::Simulate(args) => runtime()?.block_on(simulate::run(args)),
+        Command::Simulate(args) => runtime()?.block_on(simulate::run(cli.config.as_deref(), args)),
         Command::Openapi => {
             println!("{}", daojia_server::api::openapi_json());
             Ok(())

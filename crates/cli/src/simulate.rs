@@ -1,11 +1,13 @@
 //! `daojia simulate`: the day simulator (crate `daojia-sim`) for the engine and the
 //! nearest-free-worker baseline, side by side, as a table or one JSON object.
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use daojia_app::dispatch::PolicyChoice;
+use daojia_server::config::Config;
 use daojia_sim::metrics::PolicyFigures;
-use daojia_sim::{Options, Report};
+use daojia_sim::{Options, ProfileFile, Report};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Which policies to run.
@@ -20,35 +22,42 @@ pub enum Which {
 }
 
 /// Replays a synthetic day through the application layer on an in-memory database.
+///
+/// Values come from the flags, else from `--profile FILE` (TOML), else the defaults; the
+/// dispatch settings (weights per area, offers, grab pool) from the global `--config`
+/// file when one is given, as the server would use them.
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
-    /// Seed of the day (the same seed repeats a run exactly).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
-    /// Orders arriving over the day.
-    #[arg(long, default_value_t = 2_000)]
-    orders: usize,
-    /// Synthetic workers placed on the demo city's map.
-    #[arg(long, default_value_t = 150)]
-    workers: usize,
+    /// A TOML profile of the run (seed, sizes, `[demand]`, `[behaviour]`).
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// Seed of the day (the same seed repeats a run exactly) [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Orders arriving over the day [default: 2000].
+    #[arg(long)]
+    orders: Option<usize>,
+    /// Synthetic workers placed on the demo city's map [default: 150].
+    #[arg(long)]
+    workers: Option<usize>,
     /// Which policy to run.
     #[arg(long, value_enum, default_value_t = Which::Both)]
     policy: Which,
     /// Service mix as category weights, e.g. `cleaning=10,beauty=4` (default: the demo's).
     #[arg(long)]
     mix: Option<String>,
-    /// Share of customers clustered around busy spots of the districts (0–1).
-    #[arg(long, default_value_t = 0.7)]
-    clustered: f64,
-    /// Probability that a worker accepts an offer.
-    #[arg(long, default_value_t = 0.85)]
-    accept: f64,
-    /// Probability that a worker declines an offer (otherwise it expires).
-    #[arg(long, default_value_t = 0.10)]
-    reject: f64,
-    /// Spread of service times around the planned ones (σ of the logarithm).
-    #[arg(long, default_value_t = 0.15)]
-    service_sigma: f64,
+    /// Share of customers clustered around busy spots of the districts (0–1) [default: 0.7].
+    #[arg(long)]
+    clustered: Option<f64>,
+    /// Probability that a worker accepts an offer [default: 0.85].
+    #[arg(long)]
+    accept: Option<f64>,
+    /// Probability that a worker declines an offer (otherwise it expires) [default: 0.10].
+    #[arg(long)]
+    reject: Option<f64>,
+    /// Spread of service times around the planned ones (σ of the logarithm) [default: 0.15].
+    #[arg(long)]
+    service_sigma: Option<f64>,
     /// Print one JSON object instead of the table.
     #[arg(long)]
     json: bool,
@@ -69,12 +78,9 @@ fn mix(text: &str) -> anyhow::Result<Vec<(String, u64)>> {
         .collect()
 }
 
-/// Runs `daojia simulate`.
-pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
+/// Runs `daojia simulate`; `config` is the global `--config` file, if given.
+pub async fn run(config: Option<&Path>, args: SimulateArgs) -> anyhow::Result<()> {
     let mut opts = Options {
-        seed: args.seed,
-        orders: args.orders,
-        workers: args.workers,
         policies: match args.policy {
             Which::Engine => vec![PolicyChoice::Engine],
             Which::Nearest => vec![PolicyChoice::Nearest],
@@ -82,13 +88,25 @@ pub async fn run(args: SimulateArgs) -> anyhow::Result<()> {
         },
         ..Options::default()
     };
-    opts.demand.clustered = args.clustered;
+    if let Some(path) = config {
+        opts.dispatch = Config::load(Some(path))?.dispatch;
+    }
+    if let Some(path) = &args.profile {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--profile: cannot read {}", path.display()))?;
+        ProfileFile::parse(&text)?.apply(&mut opts);
+    }
+    opts.seed = args.seed.unwrap_or(opts.seed);
+    opts.orders = args.orders.unwrap_or(opts.orders);
+    opts.workers = args.workers.unwrap_or(opts.workers);
+    opts.demand.clustered = args.clustered.unwrap_or(opts.demand.clustered);
     if let Some(m) = &args.mix {
         opts.demand.mix = mix(m)?;
     }
-    opts.behaviour.accept = args.accept;
-    opts.behaviour.reject = args.reject;
-    opts.behaviour.service_sigma = args.service_sigma;
+    let b = &mut opts.behaviour;
+    b.accept = args.accept.unwrap_or(b.accept);
+    b.reject = args.reject.unwrap_or(b.reject);
+    b.service_sigma = args.service_sigma.unwrap_or(b.service_sigma);
     let started = Instant::now();
     let report = daojia_sim::run(&opts).await?;
     if args.json {

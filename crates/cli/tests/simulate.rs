@@ -81,3 +81,111 @@ fn simulate_refuses_a_bad_mix_and_says_why() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--mix"), "{err}");
 }
+
+fn simulate(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_daojia"))
+        .args(args)
+        .env_remove("DAOJIA_CONFIG")
+        .output()
+        .expect("the binary runs")
+}
+
+/// A fresh directory of its own for a test's files.
+fn scratch() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("daojia-simulate-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+#[test]
+fn simulate_reads_a_profile_and_the_flags_win_over_it() {
+    let dir = scratch();
+    let profile = dir.join("day.toml");
+    std::fs::write(
+        &profile,
+        "seed = 3\norders = 60\nworkers = 9\n\n[demand]\nclustered = 0.5\n\
+         [demand.mix]\ncleaning = 1\n\n[behaviour]\naccept = 0.9\nreject = 0.05\n",
+    )
+    .unwrap();
+    let p = profile.to_str().unwrap();
+    let v = json(&simulate(&[
+        "simulate",
+        "--profile",
+        p,
+        "--policy",
+        "engine",
+        "--json",
+    ]));
+    assert_eq!(
+        (
+            v["seed"].as_u64(),
+            v["orders"].as_u64(),
+            v["workers"].as_u64()
+        ),
+        (Some(3), Some(60), Some(9)),
+        "{v}"
+    );
+    let v = json(&simulate(&[
+        "simulate",
+        "--profile",
+        p,
+        "--orders",
+        "40",
+        "--policy",
+        "engine",
+        "--json",
+    ]));
+    assert_eq!(
+        (v["seed"].as_u64(), v["orders"].as_u64()),
+        (Some(3), Some(40))
+    );
+
+    std::fs::write(&profile, "[demand]\nclusterd = 0.5\n").unwrap();
+    let out = simulate(&["simulate", "--profile", p, "--json"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("profile") && err.contains("clusterd"), "{err}");
+}
+
+#[test]
+fn simulate_dispatches_with_the_configured_settings() {
+    // One offer per order and a short answer time: orders whose first worker declines or
+    // lets the offer lapse stay unassigned, so fewer are assigned than with the defaults.
+    let dir = scratch();
+    let config = dir.join("daojia.toml");
+    std::fs::write(&config, "[dispatch]\nmax_offers = 1\ngrab_pool = false\n").unwrap();
+    let args = [
+        "simulate",
+        "--seed",
+        "2",
+        "--orders",
+        "80",
+        "--workers",
+        "8",
+        "--policy",
+        "engine",
+        "--accept",
+        "0.6",
+        "--reject",
+        "0.3",
+        "--json",
+    ];
+    let plain = json(&simulate(&args));
+    let mut with = vec!["--config", config.to_str().unwrap()];
+    with.extend(args);
+    let configured = json(&simulate(&with));
+    let share = |v: &serde_json::Value| v["policies"][0]["assigned_share"].as_f64().unwrap();
+    assert!(
+        share(&configured) < share(&plain),
+        "configured {configured} vs default {plain}"
+    );
+}

@@ -4,9 +4,10 @@
 //! delivers order events to automatic dispatch, due timers run through
 //! `daojia_app::jobs::run_one`, and new offers get their answer scheduled.
 //!
-//! - **Customers** book through `orders::place` at their arrival: the preferred window,
-//!   else the nearest one the booking accepts (30-minute steps either side up to two
-//!   hours, then the same time the next day), else they give up (refused).
+//! - **Customers** look at the day's windows through the slot search at their arrival and
+//!   book through `orders::place`: the preferred window, else the available one nearest
+//!   to it within two hours, else the same time the next day, else they give up
+//!   (refused).
 //! - **Workers** answer an offer 10–90 s after it is sent: accept with
 //!   [`Behaviour::accept`], decline with [`Behaviour::reject`], otherwise let it expire
 //!   (the offer timer moves it on). They do their accepted jobs in window order: leave
@@ -24,6 +25,7 @@ use daojia_app::dispatch::answer;
 use daojia_app::dispatch::consumer::AutoDispatch;
 use daojia_app::orders::place::{PlaceOrder, place};
 use daojia_app::orders::pricing::LineRequest;
+use daojia_app::orders::slots::{self, BookingSearch};
 use daojia_app::outbox::relay::{Relay, RelayOptions};
 use daojia_domain::geo::LatLng;
 use daojia_store::entity::{dispatch_offer, job};
@@ -338,28 +340,42 @@ impl Day<'_> {
             .map(|j| j.run_at.timestamp()))
     }
 
-    /// The customer of request `r` books.
+    /// The customer of request `r` books: they look at the windows of the preferred day
+    /// (one slot search, as in the app) and take the preferred window, else the available
+    /// one nearest to it within two hours; failing that, the same time the next day.
     async fn book(&mut self, r: &Request, now: i64) -> Result<(), SimError> {
         let buyer = self.world.buyers[r.customer];
-        let mut tries = vec![r.prefer];
-        for k in 1..=4 {
-            tries.push(r.prefer + Duration::minutes(30 * k));
-            tries.push(r.prefer - Duration::minutes(30 * k));
-        }
-        tries.push(r.prefer + Duration::days(1));
-        for start in tries {
-            if start < at(now) {
+        let items = vec![LineRequest {
+            item: r.item.clone(),
+            options: vec![],
+            quantity: 1,
+        }];
+        let tz = zone();
+        for (prefer, within) in [
+            (r.prefer, Duration::hours(2)),
+            (r.prefer + Duration::days(1), Duration::zero()),
+        ] {
+            let search = BookingSearch {
+                customer: buyer.id,
+                items: items.clone(),
+                address_id: buyer.address,
+                from: Some(prefer.with_timezone(&tz).date_naive()),
+                days: Some(1),
+            };
+            let found = match slots::for_booking(&self.world.app, search, at(now)).await {
+                Ok(found) => found,
+                Err(daojia_app::Error::Db(e)) => return Err(e.into()),
+                // Out of range (the horizon): nothing to choose from.
+                Err(_) => continue,
+            };
+            let Some(window) = slots::nearest(&found.days, prefer, within) else {
                 continue;
-            }
+            };
             let input = PlaceOrder {
                 customer: buyer.id,
-                items: vec![LineRequest {
-                    item: r.item.clone(),
-                    options: vec![],
-                    quantity: 1,
-                }],
+                items: items.clone(),
                 address_id: buyer.address,
-                window_start: start,
+                window_start: window.start,
                 notes: String::new(),
                 photo_ids: vec![],
                 coupon: None,
@@ -382,8 +398,14 @@ impl Day<'_> {
                     return Ok(());
                 }
                 Err(daojia_app::Error::Db(e)) => return Err(e.into()),
-                // Refused (full, outside the hours, too soon): the next window.
-                Err(_) => continue,
+                // The search and the booking are one model: a window shown available is
+                // taken unless someone booked it in between, which cannot happen here.
+                Err(e) => {
+                    return Err(SimError::Other(format!(
+                        "request {}: the window {} was shown available but booking it failed: {e}",
+                        r.n, window.start
+                    )));
+                }
             }
         }
         self.out.refused += 1;

@@ -18,8 +18,9 @@ pub mod demand;
 pub mod metrics;
 pub mod world;
 
-use daojia_app::dispatch::PolicyChoice;
-use serde::Serialize;
+use daojia_app::dispatch::{DispatchSettings, PolicyChoice};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -36,6 +37,10 @@ pub struct Options {
     pub demand: demand::Profile,
     /// How workers behave.
     pub behaviour: day::Behaviour,
+    /// The platform's dispatch settings (weights per area, offers, grab pool...), as in
+    /// the server's configuration; the simulator sets the mode (automatic), the policy and
+    /// the horizon (every order dispatched when paid) itself.
+    pub dispatch: DispatchSettings,
 }
 
 impl Default for Options {
@@ -47,7 +52,117 @@ impl Default for Options {
             policies: vec![PolicyChoice::Engine, PolicyChoice::Nearest],
             demand: demand::Profile::default(),
             behaviour: day::Behaviour::default(),
+            dispatch: DispatchSettings::default(),
         }
+    }
+}
+
+/// A run described in a TOML file (`daojia simulate --profile FILE`); every key may be
+/// left out, and a flag given on the command line wins over the file.
+///
+/// ```toml
+/// seed = 7
+/// orders = 2000
+/// workers = 150
+///
+/// [demand]
+/// date = "2026-12-07"          # the simulated day (local)
+/// peaks = [0.4, 0.35]          # shares of the morning and evening peaks
+/// peak_minutes = [570, 1200]   # their centres, minutes after midnight
+/// peak_sd_min = 90             # their spread, minutes
+/// clustered = 0.7              # share of customers around busy spots
+/// ahead = [0.15, 0.25, 0.2, 0.15, 0.1, 0.08, 0.07]  # today, tomorrow, …
+///
+/// [demand.mix]                 # category code = relative weight
+/// cleaning = 10
+/// repair = 3
+///
+/// [behaviour]
+/// accept = 0.85
+/// reject = 0.10
+/// service_sigma = 0.15
+/// ```
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileFile {
+    /// Seed of the day.
+    pub seed: Option<u64>,
+    /// Orders arriving over the day.
+    pub orders: Option<usize>,
+    /// Synthetic workers.
+    pub workers: Option<usize>,
+    /// The shape of the demand.
+    #[serde(default)]
+    pub demand: DemandFile,
+    /// How workers behave.
+    #[serde(default)]
+    pub behaviour: BehaviourFile,
+}
+
+/// The `[demand]` table of a profile.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DemandFile {
+    /// The simulated day.
+    pub date: Option<chrono::NaiveDate>,
+    /// Shares of the morning and evening peaks.
+    pub peaks: Option<(f64, f64)>,
+    /// Centres of the peaks, minutes after local midnight.
+    pub peak_minutes: Option<(i32, i32)>,
+    /// Spread of each peak, minutes.
+    pub peak_sd_min: Option<f64>,
+    /// Share of customers around busy spots.
+    pub clustered: Option<f64>,
+    /// Relative weights of today, tomorrow, …
+    pub ahead: Option<Vec<f64>>,
+    /// Category code → relative weight.
+    pub mix: Option<BTreeMap<String, u64>>,
+}
+
+/// The `[behaviour]` table of a profile.
+#[derive(Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BehaviourFile {
+    /// Probability that a worker accepts an offer.
+    pub accept: Option<f64>,
+    /// Probability that they decline it.
+    pub reject: Option<f64>,
+    /// Spread of service times (σ of the logarithm).
+    pub service_sigma: Option<f64>,
+}
+
+impl ProfileFile {
+    /// Reads a profile from TOML text; the message names the key at fault.
+    pub fn parse(text: &str) -> Result<ProfileFile, SimError> {
+        toml::from_str(text).map_err(|e| SimError::Options(format!("profile: {e}")))
+    }
+
+    /// Writes what the file sets over `opts`.
+    pub fn apply(self, opts: &mut Options) {
+        let d = self.demand;
+        let b = self.behaviour;
+        let set = |slot: &mut f64, v: Option<f64>| {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        };
+        opts.seed = self.seed.unwrap_or(opts.seed);
+        opts.orders = self.orders.unwrap_or(opts.orders);
+        opts.workers = self.workers.unwrap_or(opts.workers);
+        opts.demand.date = d.date.unwrap_or(opts.demand.date);
+        opts.demand.peaks = d.peaks.unwrap_or(opts.demand.peaks);
+        opts.demand.peak_minutes = d.peak_minutes.unwrap_or(opts.demand.peak_minutes);
+        set(&mut opts.demand.peak_sd_min, d.peak_sd_min);
+        set(&mut opts.demand.clustered, d.clustered);
+        if let Some(ahead) = d.ahead {
+            opts.demand.ahead = ahead;
+        }
+        if let Some(mix) = d.mix {
+            opts.demand.mix = mix.into_iter().collect();
+        }
+        set(&mut opts.behaviour.accept, b.accept);
+        set(&mut opts.behaviour.reject, b.reject);
+        set(&mut opts.behaviour.service_sigma, b.service_sigma);
     }
 }
 

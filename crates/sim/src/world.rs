@@ -108,7 +108,7 @@ impl World {
                 // Every order is dispatched when it is paid, so the wait measures the
                 // policy and not the horizon timer.
                 horizon_hours: HORIZON_HOURS,
-                ..DispatchSettings::default()
+                ..opts.dispatch.clone()
             },
             ..Settings::default()
         };

@@ -12,6 +12,7 @@ pub mod on_behalf;
 pub mod place;
 pub mod pricing;
 pub mod read;
+pub mod slots;
 pub mod staff;
 pub mod timers;
 

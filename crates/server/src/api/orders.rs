@@ -13,10 +13,10 @@ use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use daojia_app::orders::{self as cases, By};
 use daojia_domain::order::OrderState;
-use daojia_domain::order::machine::{Order, TransitionError, Window};
+use daojia_domain::order::machine::{Order, TransitionError};
 use daojia_domain::order::policy::Policy;
 use daojia_domain::pricing::Selection;
-use daojia_store::entity::{customer_address, service_area, service_order};
+use daojia_store::entity::{service_area, service_order};
 use daojia_store::repo::accounts::address_context as ctx;
 use daojia_store::repo::orders;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -302,27 +302,9 @@ async fn owned(
     Ok(cases::visible(&state.app, &by(me), id).await?)
 }
 
-/// Checks the window against the area's hours, lead time and horizon.
-pub(crate) fn check_window(
-    area: &service_area::Model,
-    start: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> ApiResult<Window> {
-    Ok(cases::area::check_window(area, start, now)?)
-}
-
 /// The area's appointment window length, minutes.
 pub(crate) fn window_minutes(area: &service_area::Model) -> i64 {
     cases::area::window_minutes(area)
-}
-
-/// The customer's saved address `id` and the area serving it.
-pub(crate) async fn address_and_area(
-    state: &AppState,
-    customer: Uuid,
-    id: Uuid,
-) -> ApiResult<(customer_address::Model, service_area::Model)> {
-    Ok(cases::area::address_and_area(&state.app, customer, id).await?)
 }
 
 /// The lines as the application layer takes them.
@@ -342,20 +324,6 @@ pub(crate) fn line_requests(items: Vec<LineInput>) -> Vec<cases::pricing::LineRe
             quantity: l.quantity,
         })
         .collect()
-}
-
-/// Prices the lines with the area's price overrides. Errors name the line's field.
-pub(crate) async fn price(
-    state: &AppState,
-    items: Vec<LineInput>,
-    area: &service_area::Model,
-) -> ApiResult<cases::pricing::Priced> {
-    Ok(cases::pricing::price(&state.app, line_requests(items), area).await?)
-}
-
-/// The areas whose workers may serve `area` (its city's).
-pub(crate) async fn pool(state: &AppState, area: &service_area::Model) -> ApiResult<Vec<String>> {
-    Ok(cases::area::pool(&state.app, area).await?)
 }
 
 /// How far from home a worker is sent, metres.

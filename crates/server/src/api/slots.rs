@@ -4,27 +4,22 @@
 //! and the console's view), all answered by the same day plans as the check made when the
 //! order is written.
 
-use super::orders::{
-    LineInput, address_and_area, check_window, pool, price, reach_m, window_minutes,
-};
+use super::orders::{LineInput, line_requests, window_minutes};
 use crate::http::auth::{Can, CurrentCustomer, perm};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use daojia_domain::geo::LatLng;
-use daojia_domain::order::OrderState;
+use chrono::{DateTime, NaiveDate, Utc};
+use daojia_app::orders::slots::{self as cases, BookingSearch, Slots};
 use daojia_domain::order::policy::Policy;
-use daojia_domain::slots::{DayPlan, Job};
-use daojia_store::entity::{service_area, service_order};
-use daojia_store::repo::{bundles, catalog, orders, slots};
+use daojia_store::repo::orders;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Most days one request may ask for.
-pub const MAX_DAYS: u32 = 14;
+pub const MAX_DAYS: u32 = cases::MAX_DAYS;
 
 /// A start window.
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,104 +86,32 @@ pub struct RangeParams {
     pub days: Option<u32>,
 }
 
-fn range(
-    area: &service_area::Model,
-    from: Option<NaiveDate>,
-    days: Option<u32>,
-    now: DateTime<Utc>,
-) -> ApiResult<(NaiveDate, u32)> {
-    let days = days.unwrap_or(7);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::field(
-            "days",
-            "out_of_range",
-            format!("between 1 and {MAX_DAYS}"),
-        ));
-    }
-    let today = now.with_timezone(&slots::zone(area)).date_naive();
-    let from = from.unwrap_or(today);
-    if from < today - Duration::days(1) || from > today + Duration::days(366) {
-        return Err(ApiError::field(
-            "from",
-            "out_of_range",
-            "from yesterday to a year ahead",
-        ));
-    }
-    Ok((from, days))
-}
-
-/// Every window the area offers on `date` that is bookable now (hours, lead time,
-/// horizon), in order.
-fn windows_of(
-    area: &service_area::Model,
-    date: NaiveDate,
-    now: DateTime<Utc>,
-) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let m = slots::midnight(slots::zone(area), date);
-    let first = (area.open_minute + 29) / 30 * 30;
-    (0..)
-        .map(|k| m + Duration::minutes(i64::from(first) + k * 30))
-        .take_while(|s| {
-            *s + Duration::minutes(window_minutes(area))
-                <= m + Duration::minutes(i64::from(area.close_minute))
-        })
-        .filter_map(|s| check_window(area, s, now).ok())
-        .map(|w| (w.start, w.end))
-        .collect()
-}
-
-/// Answers the days for one order: its visit, or its visits (one per trade) all in the
-/// same window, each by a different worker. `exclude` leaves the order's own visits out.
-async fn compute(
-    state: &AppState,
-    area: &service_area::Model,
-    jobs: Vec<Job>,
-    from: NaiveDate,
-    days: u32,
-    exclude: &[Uuid],
-) -> ApiResult<Vec<DayView>> {
-    let now = state.now();
-    let pool = pool(state, area).await?;
-    let loaded = slots::load_days_without(
-        state.store.db(),
-        &pool,
-        slots::zone(area),
-        from,
-        days,
-        exclude,
-    )
-    .await?;
-    let travel = state.travel.clone();
-    let area = area.clone();
-    // The search is CPU work: keep it off the async workers.
-    tokio::task::spawn_blocking(move || {
-        loaded
-            .into_iter()
-            .map(|(date, workers, pending)| {
-                let windows = windows_of(&area, date, now);
-                let plan = DayPlan::build(workers, pending, travel.as_ref());
-                let secs: Vec<(i64, i64)> = windows
-                    .iter()
-                    .map(|(s, e)| (s.timestamp(), e.timestamp()))
-                    .collect();
-                let open = plan.availability_all(travel.as_ref(), &jobs, &secs);
-                DayView {
-                    date,
-                    windows: windows
+impl From<Slots> for SlotsView {
+    fn from(s: Slots) -> Self {
+        SlotsView {
+            window_minutes: window_minutes(&s.area),
+            area_code: s.area.code,
+            timezone: s.area.timezone,
+            duration_min: s.duration_min,
+            policy: s.policy,
+            days: s
+                .days
+                .into_iter()
+                .map(|d| DayView {
+                    date: d.date,
+                    windows: d
+                        .windows
                         .into_iter()
-                        .zip(open)
-                        .map(|((start, end), available)| WindowView {
-                            start,
-                            end,
-                            available,
+                        .map(|w| WindowView {
+                            start: w.start,
+                            end: w.end,
+                            available: w.available,
                         })
                         .collect(),
-                }
-            })
-            .collect()
-    })
-    .await
-    .map_err(ApiError::internal)
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The windows in which a worker can come for these items at this address.
@@ -208,95 +131,14 @@ pub(crate) async fn booking(
     customer: Uuid,
     req: SlotsRequest,
 ) -> ApiResult<SlotsView> {
-    let state = state.clone();
-    let (address, area) = address_and_area(&state, customer, req.address_id).await?;
-    let (from, days) = range(&area, req.from, req.days, state.now())?;
-    let priced = price(&state, req.items, &area).await?;
-    let at = LatLng::new(address.lat, address.lng);
-    let codes = pool(&state, &area).await?;
-    let trades = daojia_app::orders::bundle::trades_on(&state.app, &codes, from, &priced).await?;
-    let jobs = match trades {
-        None => vec![job(at, priced.duration_min, priced.skills.clone(), &state)],
-        Some(groups) => groups
-            .iter()
-            .map(|g| {
-                let p = priced.part(g);
-                job(at, p.duration_min, p.skills, &state)
-            })
-            .collect(),
+    let q = BookingSearch {
+        customer,
+        items: line_requests(req.items),
+        address_id: req.address_id,
+        from: req.from,
+        days: req.days,
     };
-    let days = compute(&state, &area, jobs, from, days, &[]).await?;
-    Ok(SlotsView {
-        area_code: area.code.clone(),
-        timezone: area.timezone.clone(),
-        window_minutes: window_minutes(&area),
-        duration_min: priced.duration_min,
-        policy: priced.policy,
-        days,
-    })
-}
-
-fn job(at: LatLng, duration_min: u32, skills: Vec<String>, state: &AppState) -> Job {
-    Job {
-        at,
-        duration: i64::from(duration_min.max(1)) * 60,
-        skills,
-        reach_m: reach_m(state),
-    }
-}
-
-async fn for_order(
-    state: &AppState,
-    m: service_order::Model,
-    p: RangeParams,
-) -> ApiResult<axum::Json<SlotsView>> {
-    let area = match &m.area_code {
-        Some(code) => catalog::areas(state.store.db())
-            .await?
-            .into_iter()
-            .find(|a| &a.code == code),
-        None => None,
-    }
-    .ok_or_else(|| {
-        ApiError::conflict(
-            "area_closed",
-            "the order's service area no longer takes bookings",
-        )
-    })?;
-    let (from, days) = range(&area, p.from, p.days, state.now())?;
-    // Every visit of the order moves together (one, unless it needs several trades).
-    let visits: Vec<service_order::Model> = bundles::siblings(state.store.db(), m.clone())
-        .await?
-        .into_iter()
-        .filter(|v| v.state != OrderState::Cancelled.as_str())
-        .collect();
-    let jobs = visits
-        .iter()
-        .map(|v| {
-            let skills = v
-                .skills
-                .as_deref()
-                .and_then(|s| serde_json::from_str(s).ok())
-                .unwrap_or_default();
-            job(
-                LatLng::new(v.lat, v.lng),
-                v.duration_min.max(1) as u32,
-                skills,
-                state,
-            )
-        })
-        .collect();
-    let ids: Vec<Uuid> = visits.iter().map(|v| v.id).chain([m.id]).collect();
-    let policy = orders::to_domain(&m).map_err(ApiError::internal)?.policy;
-    let days = compute(state, &area, jobs, from, days, &ids).await?;
-    Ok(axum::Json(SlotsView {
-        area_code: area.code.clone(),
-        timezone: area.timezone.clone(),
-        window_minutes: window_minutes(&area),
-        duration_min: m.duration_min.max(1) as u32,
-        policy,
-        days,
-    }))
+    Ok(cases::for_booking(&state.app, q, state.now()).await?.into())
 }
 
 /// The windows this order could move to (its own current place does not count).
@@ -313,7 +155,8 @@ pub async fn for_my_order(
         .await?
         .filter(|m| m.customer_id == me.id)
         .ok_or_else(|| ApiError::not_found("order"))?;
-    for_order(&state, m, p).await
+    let slots = cases::for_order(&state.app, m, p.from, p.days, state.now()).await?;
+    Ok(axum::Json(slots.into()))
 }
 
 /// The windows an order could move to, for staff rescheduling it.
@@ -328,5 +171,6 @@ pub async fn for_staff(
 ) -> ApiResult<axum::Json<SlotsView>> {
     let scope = super::admin_workers::scope_of(&who.staff);
     let m = daojia_app::orders::read::get(&state.app, scope, id).await?;
-    for_order(&state, m, p).await
+    let slots = cases::for_order(&state.app, m, p.from, p.days, state.now()).await?;
+    Ok(axum::Json(slots.into()))
 }

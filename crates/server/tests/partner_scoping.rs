@@ -5,8 +5,11 @@
 //! names or phones in any answer), a B row is 404 (not 403, so its id is not confirmed)
 //! wherever A holds the permission, and B's rows are the same after the walk as before.
 //! Then the positive side: A sees and dispatches A's own orders among A's own workers.
+//! `visits.rs`: the same for an order of several trades whose visits two partners serve.
 
 mod common;
+#[path = "partner_scoping/visits.rs"]
+mod visits;
 #[path = "partner_scoping/world.rs"]
 mod world;
 

@@ -36,6 +36,31 @@ pub async fn get(app: &App, scope: Scope, id: Uuid) -> Result<service_order::Mod
     }
 }
 
+/// `m` as `scope` may be shown it: a visit of an order of several trades whose first visit
+/// (the order, docs/adr/0008) is another partner's loses its `bundle_id`, which is that
+/// visit's id and would confirm a row the scope does not see. Only for showing: the
+/// application layer itself always works with the stored row.
+pub async fn shown(
+    app: &App,
+    scope: Scope,
+    mut m: service_order::Model,
+) -> Result<service_order::Model> {
+    if let Some(first) = m.bundle_id
+        && first != m.id
+        && scope != Scope::All
+    {
+        let db = app.store.db();
+        let seen = match orders::get(db, first).await? {
+            Some(f) => sees(db, scope, &f).await?,
+            None => false,
+        };
+        if !seen {
+            m.bundle_id = None;
+        }
+    }
+    Ok(m)
+}
+
 /// Orders matching `f` that `scope` sees, newest first, a page at a time.
 pub async fn list(
     app: &App,
@@ -62,19 +87,29 @@ pub async fn retain_visible(
     scope: Scope,
     mut rows: Vec<service_order::Model>,
 ) -> Result<Vec<service_order::Model>> {
-    let mine: HashSet<Uuid> = match scope {
-        Scope::All => return Ok(rows),
-        Scope::Partner(None) => HashSet::new(),
-        Scope::Partner(Some(p)) => worker::Entity::find()
-            .select_only()
-            .column(worker::Column::Id)
-            .filter(worker::Column::PartnerId.eq(p))
-            .into_tuple::<Uuid>()
-            .all(app.store.db())
-            .await?
-            .into_iter()
-            .collect(),
+    let Some(mine) = workers_of(app, scope).await? else {
+        return Ok(rows);
     };
     rows.retain(|m| m.worker_id.is_some_and(|w| mine.contains(&w)));
     Ok(rows)
+}
+
+/// The workers `scope` sees: `None` for the platform's staff (every worker), else the
+/// partner's (none when the staff member's account names no partner).
+pub async fn workers_of(app: &App, scope: Scope) -> Result<Option<HashSet<Uuid>>> {
+    Ok(match scope {
+        Scope::All => None,
+        Scope::Partner(None) => Some(HashSet::new()),
+        Scope::Partner(Some(p)) => Some(
+            worker::Entity::find()
+                .select_only()
+                .column(worker::Column::Id)
+                .filter(worker::Column::PartnerId.eq(p))
+                .into_tuple::<Uuid>()
+                .all(app.store.db())
+                .await?
+                .into_iter()
+                .collect(),
+        ),
+    })
 }

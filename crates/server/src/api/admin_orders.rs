@@ -83,7 +83,8 @@ pub struct AdminOrder {
     /// The rework visit made for this order, if any (in the detail view).
     pub rework_id: Option<Uuid>,
     /// The order (its first visit) this visit belongs to, when the order needs several
-    /// trades (docs/adr/0008).
+    /// trades (docs/adr/0008); none to a partner's staff when that first visit is another
+    /// partner's.
     pub bundle_id: Option<Uuid>,
     /// The visits of that order the caller sees, this one included, first visit first
     /// (detail only; empty for an order of one visit).
@@ -256,13 +257,15 @@ pub async fn list(
             }
         }
     }
-    let rows = read::list(&state.app, scope_of(&who.staff), f, page).await?;
+    let scope = scope_of(&who.staff);
+    let rows = read::list(&state.app, scope, f, page).await?;
+    let mut items = Vec::with_capacity(rows.items.len());
+    for m in rows.items {
+        let m = read::shown(&state.app, scope, m).await?;
+        items.push(admin_order(&state, who.staff.role, m));
+    }
     Ok(axum::Json(AdminOrderPage {
-        items: rows
-            .items
-            .into_iter()
-            .map(|m| admin_order(&state, who.staff.role, m))
-            .collect(),
+        items,
         next_cursor: rows.next_cursor,
     }))
 }
@@ -270,8 +273,10 @@ pub async fn list(
 /// One order with its lines, timeline and payments, if `who` sees it (404 otherwise).
 async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<AdminOrder> {
     let db = state.store.db();
-    let m = read::get(&state.app, scope_of(who), id).await?;
-    let mut o = admin_order(state, who.role, m);
+    let scope = scope_of(who);
+    let m = read::get(&state.app, scope, id).await?;
+    let bundle = m.bundle_id;
+    let mut o = admin_order(state, who.role, read::shown(&state.app, scope, m).await?);
     o.lines = orders::lines(db, id)
         .await?
         .into_iter()
@@ -303,9 +308,9 @@ async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<
         .one(db)
         .await?
         .map(|r| r.id);
-    if let Some(b) = o.bundle_id {
+    if let Some(b) = bundle {
         let all = daojia_store::repo::bundles::visits(db, b).await?;
-        o.visits = read::retain_visible(&state.app, scope_of(who), all)
+        o.visits = read::retain_visible(&state.app, scope, all)
             .await?
             .into_iter()
             .map(|v| BundleVisit {

@@ -69,7 +69,11 @@ pub async fn list(
                 since: a.raised_at,
                 detail: a.detail,
                 alarm_id: Some(a.id),
-                order: admin_order(&state, who.staff.role, m),
+                order: admin_order(
+                    &state,
+                    who.staff.role,
+                    read::shown(&state.app, scope, m).await?,
+                ),
             },
         ));
     }
@@ -119,7 +123,11 @@ pub async fn list(
                     since,
                     detail,
                     alarm_id: None,
-                    order: admin_order(&state, who.staff.role, m),
+                    order: admin_order(
+                        &state,
+                        who.staff.role,
+                        read::shown(&state.app, scope, m).await?,
+                    ),
                 },
             ));
         }

@@ -167,6 +167,13 @@ export const en: CustomerMessages = {
     confirmAsk: 'Confirm the worker finished the service?',
     confirmed: 'Confirmed',
     afterSalesPhoto: 'After-sales',
+    visits: {
+      title: 'Visits',
+      note: 'This order needs {n} trades, so {n} workers come, one for each',
+      worker: 'Worker {name}',
+      noWorker: 'Finding a worker',
+      window: 'Time: {window}',
+    },
     hints: {
       pay: 'Please pay {amount}',
       payBy: 'Please pay {amount} by {time}, or the order is cancelled',

@@ -165,6 +165,13 @@ export const zhCN = {
     confirmAsk: '确认师傅已完成服务吗？',
     confirmed: '已确认完成',
     afterSalesPhoto: '售后',
+    visits: {
+      title: '上门安排',
+      note: '本单涉及 {n} 个工种，将由 {n} 位师傅分别上门',
+      worker: '师傅 {name}',
+      noWorker: '正在安排师傅',
+      window: '上门时间：{window}',
+    },
     hints: {
       pay: '请尽快支付 {amount}',
       payBy: '请在 {time} 前支付 {amount}，逾期订单将自动取消',

@@ -508,7 +508,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An order's automatic-dispatch decisions with their explanations, and its offers. */
+        /**
+         * An order's automatic-dispatch decisions with their explanations, and its offers.
+         * @description A partner's staff see their own workers only: others are left out of the explanations
+         *     and the offers, and a decision that chose one names nobody.
+         */
         get: operations["admin_order_dispatch"];
         put?: never;
         post?: never;
@@ -2441,7 +2445,8 @@ export interface components {
             /**
              * Format: uuid
              * @description The order (its first visit) this visit belongs to, when the order needs several
-             *     trades (docs/adr/0008).
+             *     trades (docs/adr/0008); none to a partner's staff when that first visit is another
+             *     partner's.
              */
             bundle_id?: string | null;
             /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent golden vectors for daojia-pay, computed with Python's `cryptography`.
 
-The Rust tests (tests/golden.rs) load vectors.json and require byte equality with what the
+The Rust tests (tests/golden_wechat.rs, tests/golden_alipay.rs) load vectors.json and require byte equality with what the
 crate computes for the same keys and inputs. This script shares no code with the crate: it
 builds the signed strings from the published protocol rules itself.
 

@@ -72,6 +72,12 @@ pub enum Error {
         /// The channel's message.
         message: String,
     },
+    /// The channel could not be reached, or its reply could not be read.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// The channel has no such capability (e.g. JSAPI payment with Alipay).
+    #[error("not supported by this channel: {0}")]
+    Unsupported(&'static str),
     /// A body is not the JSON we expect.
     #[error("unexpected JSON: {0}")]
     Json(#[from] serde_json::Error),

@@ -113,3 +113,39 @@ impl BillUrl {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bill_calls_name_the_day_the_kind_and_the_sub_merchant() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(
+            trade_bill(day, TradeBillType::Refund, Some("1900000109"), true).path,
+            "/v3/bill/tradebill?bill_date=2026-12-02&bill_type=REFUND&sub_mchid=1900000109&tar_type=GZIP"
+        );
+        assert_eq!(
+            fund_flow_bill(day, AccountType::Basic, false).path,
+            "/v3/bill/fundflowbill?bill_date=2026-12-02&account_type=BASIC"
+        );
+    }
+
+    #[test]
+    fn the_download_is_a_get_of_the_urls_path_and_query() {
+        let url = BillUrl::parse(
+            r#"{"hash_type":"SHA1","hash_value":"79bb0f45fc4c42234a918000b2668d689e2bde04","download_url":"https://api.mch.weixin.qq.com/v3/billdownload/file?token=xx"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            url.download_request().unwrap().path,
+            "/v3/billdownload/file?token=xx"
+        );
+        assert!(
+            BillUrl::parse(
+                r#"{"hash_type":"SHA1","hash_value":"x","download_url":"http://evil/x"}"#
+            )
+            .is_err()
+        );
+    }
+}

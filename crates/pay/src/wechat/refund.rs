@@ -223,3 +223,56 @@ pub struct RefundNotice {
     /// How much.
     pub amount: RefundAmount,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(refund: i64) -> RefundOrder {
+        RefundOrder {
+            trade: TradeRef::TransactionId("4200000000202612031234567890".into()),
+            out_refund_no: "RF20261203000001".into(),
+            reason: None,
+            notify_url: None,
+            refund: Money::fen(refund),
+            total: Money::fen(14900),
+        }
+    }
+
+    #[test]
+    fn a_refund_names_the_payment_and_the_amounts_in_fen() {
+        let partner = Merchant::Partner {
+            sp_appid: "wx8".into(),
+            sp_mchid: "1230000109".into(),
+            sub_appid: None,
+            sub_mchid: "1900000109".into(),
+        };
+        let req = create(&partner, &order(4900)).unwrap();
+        assert_eq!(req.path, "/v3/refund/domestic/refunds");
+        assert_eq!(
+            req.body,
+            r#"{"sub_mchid":"1900000109","transaction_id":"4200000000202612031234567890","out_refund_no":"RF20261203000001","amount":{"refund":4900,"total":14900,"currency":"CNY"}}"#
+        );
+        assert_eq!(
+            query(&partner, "RF20261203000001").path,
+            "/v3/refund/domestic/refunds/RF20261203000001?sub_mchid=1900000109"
+        );
+    }
+
+    #[test]
+    fn refunds_of_nothing_or_of_more_than_was_paid_are_refused() {
+        let m = Merchant::Direct {
+            appid: "wx".into(),
+            mchid: "1900009191".into(),
+        };
+        assert!(create(&m, &order(14900)).is_ok());
+        assert!(matches!(
+            create(&m, &order(14901)),
+            Err(Error::Invalid {
+                field: "refund",
+                ..
+            })
+        ));
+        assert!(create(&m, &order(0)).is_err());
+    }
+}

@@ -398,3 +398,106 @@ impl Transaction {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partner(sub_appid: Option<&str>) -> Merchant {
+        Merchant::Partner {
+            sp_appid: "wx8888888888888888".into(),
+            sp_mchid: "1230000109".into(),
+            sub_appid: sub_appid.map(Into::into),
+            sub_mchid: "1900000109".into(),
+        }
+    }
+
+    fn order() -> PayOrder {
+        PayOrder {
+            description: "上门维修".into(),
+            out_trade_no: "PI20261203000009".into(),
+            amount: Money::fen(8800),
+            notify_url: "https://daojia.example/api/v1/pay/notify/wechat".into(),
+            time_expire: DateTime::parse_from_rfc3339("2026-12-03T14:00:00+08:00").ok(),
+            attach: None,
+        }
+    }
+
+    #[test]
+    fn a_service_provider_order_names_both_merchants_and_the_sub_apps_openid() {
+        let jsapi = Scene::Jsapi {
+            openid: "oSub".into(),
+        };
+        let req = create(&partner(Some("wx0000000000000001")), &order(), &jsapi).unwrap();
+        assert_eq!(req.path, "/v3/pay/partner/transactions/jsapi");
+        assert_eq!(
+            req.body,
+            r#"{"sp_appid":"wx8888888888888888","sp_mchid":"1230000109","sub_appid":"wx0000000000000001","sub_mchid":"1900000109","description":"上门维修","out_trade_no":"PI20261203000009","time_expire":"2026-12-03T14:00:00+08:00","notify_url":"https://daojia.example/api/v1/pay/notify/wechat","amount":{"total":8800,"currency":"CNY"},"payer":{"sub_openid":"oSub"}}"#
+        );
+        let req = create(&partner(None), &order(), &jsapi).unwrap();
+        assert!(req.body.ends_with(r#""payer":{"sp_openid":"oSub"}}"#));
+    }
+
+    #[test]
+    fn h5_and_native_orders_carry_the_scene_or_nothing() {
+        let m = Merchant::Direct {
+            appid: "wxa".into(),
+            mchid: "1900009191".into(),
+        };
+        let h5 = Scene::H5 {
+            payer_client_ip: "203.0.113.7".into(),
+        };
+        let req = create(&m, &order(), &h5).unwrap();
+        assert!(req.body.ends_with(
+            r#""scene_info":{"payer_client_ip":"203.0.113.7","h5_info":{"type":"Wap"}}}"#
+        ));
+        let req = create(&m, &order(), &Scene::Native).unwrap();
+        assert_eq!(req.path, "/v3/pay/transactions/native");
+        assert!(!req.body.contains("payer") && !req.body.contains("scene_info"));
+        assert_eq!(
+            parse_created(
+                &Scene::Native,
+                r#"{"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}"#
+            )
+            .unwrap(),
+            Created::CodeUrl("weixin://wxpay/bizpayurl?pr=p4lpSuKzz".into())
+        );
+        assert!(parse_created(&Scene::Native, r#"{"prepay_id":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn partner_query_and_close_use_the_partner_paths() {
+        let q = query(&partner(None), "PI20261203000009").unwrap();
+        assert_eq!(
+            q.path,
+            "/v3/pay/partner/transactions/out-trade-no/PI20261203000009?sp_mchid=1230000109&sub_mchid=1900000109"
+        );
+        let c = close(&partner(None), "PI20261203000009").unwrap();
+        assert_eq!(
+            c.path,
+            "/v3/pay/partner/transactions/out-trade-no/PI20261203000009/close"
+        );
+        assert_eq!(
+            c.body,
+            r#"{"sp_mchid":"1230000109","sub_mchid":"1900000109"}"#
+        );
+    }
+
+    #[test]
+    fn bad_orders_are_refused_before_anything_is_signed() {
+        let m = partner(None);
+        let mut o = order();
+        o.out_trade_no = "短".into();
+        assert!(matches!(
+            create(&m, &o, &Scene::Native),
+            Err(Error::Invalid {
+                field: "out_trade_no",
+                ..
+            })
+        ));
+        let mut o = order();
+        o.amount = Money::fen(0);
+        assert!(create(&m, &o, &Scene::Native).is_err());
+        assert!(query(&m, "a/b/../../x").is_err());
+    }
+}

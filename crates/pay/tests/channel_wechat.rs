@@ -292,6 +292,11 @@ async fn replies_that_are_tampered_unsigned_or_signed_by_an_unknown_key_are_refu
         c.query("PI20261203000001", at(NOW)).await,
         Err(Error::Missing(_))
     ));
+    // An unsigned "order does not exist" is not taken as proof that it does not.
+    assert!(matches!(
+        c.query("PI20261203999999", at(NOW)).await,
+        Err(Error::Channel { code, .. }) if code == "ORDER_NOT_EXIST"
+    ));
 }
 
 #[tokio::test]

@@ -61,9 +61,19 @@ impl<T: Transport> WechatChannel<T> {
         &self.transport
     }
 
-    /// Signs and sends `request`; verifies a 2xx reply's signature; turns an error reply
-    /// into [`Error::Channel`]. Returns the status and the verified body.
-    async fn call(&self, request: ApiRequest, now: DateTime<Utc>) -> Result<(u16, String)> {
+    /// Signs and sends `request`, verifies the reply and turns an error reply into
+    /// [`Error::Channel`]. Returns the verified body.
+    async fn call(&self, request: ApiRequest, now: DateTime<Utc>) -> Result<String> {
+        let reply = self.send(request, now).await?;
+        check_status(reply.status, &reply.body)?;
+        Ok(reply.body)
+    }
+
+    /// Signs and sends `request`. A 2xx reply must carry a valid signature (WeChat signs
+    /// them all; one without is forged). An error reply is verified when signed (WeChat signs
+    /// those to requests it authenticated) and marked `signed: false` when not, so that no
+    /// decision is taken on an unsigned "not found".
+    async fn send(&self, request: ApiRequest, now: DateTime<Utc>) -> Result<Reply> {
         let nonce = new_nonce(&mut rand::rng());
         let auth = authorization(&self.config.key, &request, now.timestamp(), &nonce)?;
         let mut headers = vec![
@@ -83,18 +93,25 @@ impl<T: Transport> WechatChannel<T> {
             })
             .await?;
         let body = response.text()?.to_owned();
-        if (200..300).contains(&response.status) {
-            // A successful reply without a valid signature is forged: WeChat signs them all.
-            let headers = SignatureHeaders::from_headers(
-                response
-                    .headers
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            )?;
-            verify(&self.config.platform, &headers, &body, now)?;
-        }
-        check_status(response.status, &body)?;
-        Ok((response.status, body))
+        let sig = SignatureHeaders::from_headers(
+            response
+                .headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        let signed = match sig {
+            Ok(sig) => {
+                verify(&self.config.platform, &sig, &body, now)?;
+                true
+            }
+            Err(e) if (200..300).contains(&response.status) => return Err(e),
+            Err(_) => false,
+        };
+        Ok(Reply {
+            status: response.status,
+            body,
+            signed,
+        })
     }
 
     /// The app whose openid pays in JSAPI.
@@ -108,6 +125,13 @@ impl<T: Transport> WechatChannel<T> {
             Merchant::Partner { sp_appid, .. } => sp_appid,
         }
     }
+}
+
+/// A reply whose signature, if it had one, verified.
+struct Reply {
+    status: u16,
+    body: String,
+    signed: bool,
 }
 
 fn payment_state(state: TradeState) -> PaymentState {
@@ -157,7 +181,7 @@ impl<T: Transport> Charge for WechatChannel<T> {
             attach: None,
         };
         let api = transactions::create(&self.config.merchant, &order, &scene)?;
-        let (_, body) = self.call(api, now).await?;
+        let body = self.call(api, now).await?;
         Ok(match transactions::parse_created(&scene, &body)? {
             Created::PrepayId(prepay_id) => Checkout::Jsapi(jsapi_pay_params(
                 &self.config.key.private_key,
@@ -179,27 +203,30 @@ impl<T: Transport> Charge for WechatChannel<T> {
 
     async fn query(&self, intent: &str, now: DateTime<Utc>) -> Result<PaymentStatus> {
         let api = transactions::query(&self.config.merchant, intent)?;
-        match self.call(api, now).await {
-            Ok((_, body)) => {
-                let t = Transaction::parse(&body)?;
-                t.check_merchant(&self.config.merchant)?;
-                if t.out_trade_no != intent {
-                    return Err(Error::Mismatch {
-                        field: "out_trade_no",
-                        expected: intent.to_owned(),
-                        got: t.out_trade_no,
-                    });
+        let reply = self.send(api, now).await?;
+        if let Err(e) = check_status(reply.status, &reply.body) {
+            return match e {
+                Error::Channel { code, .. } if code == "ORDER_NOT_EXIST" && reply.signed => {
+                    Ok(PaymentStatus {
+                        intent: intent.to_owned(),
+                        state: PaymentState::NotFound,
+                        channel_trade_no: None,
+                        amount: None,
+                    })
                 }
-                Ok(payment_status(&t))
-            }
-            Err(Error::Channel { code, .. }) if code == "ORDER_NOT_EXIST" => Ok(PaymentStatus {
-                intent: intent.to_owned(),
-                state: PaymentState::NotFound,
-                channel_trade_no: None,
-                amount: None,
-            }),
-            Err(e) => Err(e),
+                e => Err(e),
+            };
         }
+        let t = Transaction::parse(&reply.body)?;
+        t.check_merchant(&self.config.merchant)?;
+        if t.out_trade_no != intent {
+            return Err(Error::Mismatch {
+                field: "out_trade_no",
+                expected: intent.to_owned(),
+                got: t.out_trade_no,
+            });
+        }
+        Ok(payment_status(&t))
     }
 
     async fn close(&self, intent: &str, now: DateTime<Utc>) -> Result<()> {
@@ -225,7 +252,7 @@ impl<T: Transport> Refund for WechatChannel<T> {
             total: request.paid,
         };
         let api = refund::create(&self.config.merchant, &order)?;
-        let (_, body) = self.call(api, now).await?;
+        let body = self.call(api, now).await?;
         let r = refund::Refund::parse(&body)?;
         Ok(RefundStatus {
             refund: r.out_refund_no,
@@ -241,7 +268,7 @@ impl<T: Transport> Refund for WechatChannel<T> {
         now: DateTime<Utc>,
     ) -> Result<RefundStatus> {
         let api = refund::query(&self.config.merchant, refund_no);
-        let (_, body) = self.call(api, now).await?;
+        let body = self.call(api, now).await?;
         let r = refund::Refund::parse(&body)?;
         Ok(RefundStatus {
             refund: r.out_refund_no,
@@ -316,7 +343,7 @@ impl<T: Transport> Bill for WechatChannel<T> {
             Merchant::Direct { .. } => None,
             Merchant::Partner { sub_mchid, .. } => Some(sub_mchid.as_str()),
         };
-        let (_, body) = self
+        let body = self
             .call(trade_bill(date, TradeBillType::All, sub, false), now)
             .await?;
         let url = BillUrl::parse(&body)?;

@@ -10,6 +10,7 @@
 
 pub mod aead;
 pub mod bill;
+pub mod certificates;
 pub mod notify;
 pub mod refund;
 pub mod sign;

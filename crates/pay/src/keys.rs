@@ -1,0 +1,168 @@
+//! RSA keys and SHA256withRSA (RSASSA-PKCS1-v1_5 over SHA-256), the signature both channels
+//! use. Keys are read from what the vendors hand out: PEM in PKCS#8 or PKCS#1, Alipay's bare
+//! base64 DER, and (for WeChat Pay's platform) an X.509 certificate.
+
+use crate::error::{Error, Result};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::sha2::Sha256;
+use std::fmt;
+use x509_cert::der::{DecodePem, Encode};
+
+/// A private RSA key that signs with SHA256withRSA. Prints as `***`.
+#[derive(Clone)]
+pub struct PrivateKey(rsa::PrivateKey);
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PrivateKey(***)")
+    }
+}
+
+impl PrivateKey {
+    /// Reads a private key: PEM (`BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY`) or bare
+    /// base64 DER in either encoding (as Alipay's key tool prints it).
+    pub fn from_pem(text: &str) -> Result<Self> {
+        let text = text.trim();
+        let key = if text.starts_with("-----BEGIN PRIVATE KEY") {
+            rsa::PrivateKey::from_pkcs8_pem(text).map_err(|e| key_error("PKCS#8 private key", e))?
+        } else if text.starts_with("-----BEGIN RSA PRIVATE KEY") {
+            rsa::PrivateKey::from_pkcs1_pem(text).map_err(|e| key_error("PKCS#1 private key", e))?
+        } else {
+            let der = bare_base64(text, "private key")?;
+            rsa::PrivateKey::from_pkcs8_der(&der)
+                .or_else(|_| rsa::PrivateKey::from_pkcs1_der(&der))
+                .map_err(|e| key_error("private key (bare base64 DER)", e))?
+        };
+        Ok(PrivateKey(key))
+    }
+
+    /// The matching public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.0.to_public_key())
+    }
+
+    /// SHA256withRSA signature of `message`, base64 (standard alphabet, padded).
+    pub fn sign_sha256(&self, message: &[u8]) -> Result<String> {
+        let sig = self
+            .0
+            .pkcs1v15_sign::<Sha256>(message)
+            .map_err(|e| Error::Sign(e.to_string()))?;
+        Ok(B64.encode(sig))
+    }
+}
+
+/// A public RSA key that verifies SHA256withRSA signatures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicKey(rsa::PublicKey);
+
+impl PublicKey {
+    /// Reads a public key: PEM (`BEGIN PUBLIC KEY`, `BEGIN RSA PUBLIC KEY`), an X.509
+    /// certificate PEM (`BEGIN CERTIFICATE`: its subject key), or bare base64 DER of a
+    /// SubjectPublicKeyInfo (Alipay's "支付宝公钥").
+    pub fn from_pem(text: &str) -> Result<Self> {
+        let text = text.trim();
+        let key = if text.starts_with("-----BEGIN PUBLIC KEY") {
+            rsa::PublicKey::from_public_key_pem(text).map_err(|e| key_error("public key", e))?
+        } else if text.starts_with("-----BEGIN RSA PUBLIC KEY") {
+            rsa::PublicKey::from_pkcs1_pem(text).map_err(|e| key_error("PKCS#1 public key", e))?
+        } else if text.starts_with("-----BEGIN CERTIFICATE") {
+            let cert = x509_cert::Certificate::from_pem(text)
+                .map_err(|e| key_error("X.509 certificate", e))?;
+            let spki = cert
+                .tbs_certificate()
+                .subject_public_key_info()
+                .to_der()
+                .map_err(|e| key_error("certificate public key", e))?;
+            rsa::PublicKey::from_public_key_der(&spki)
+                .map_err(|e| key_error("certificate RSA public key", e))?
+        } else {
+            let der = bare_base64(text, "public key")?;
+            rsa::PublicKey::from_public_key_der(&der)
+                .or_else(|_| rsa::PublicKey::from_pkcs1_der(&der))
+                .map_err(|e| key_error("public key (bare base64 DER)", e))?
+        };
+        Ok(PublicKey(key))
+    }
+
+    /// Checks a base64 SHA256withRSA `signature` of `message`.
+    pub fn verify_sha256(&self, message: &[u8], signature: &str) -> Result<()> {
+        let sig = B64
+            .decode(signature.trim())
+            .map_err(|_| Error::BadSignature)?;
+        self.0
+            .pkcs1v15_verify::<Sha256>(message, &sig)
+            .map_err(|_| Error::BadSignature)
+    }
+}
+
+fn bare_base64(text: &str, what: &'static str) -> Result<Vec<u8>> {
+    let compact: String = text.split_whitespace().collect();
+    if compact.is_empty() {
+        return Err(Error::Key {
+            what,
+            reason: "empty".into(),
+        });
+    }
+    B64.decode(compact).map_err(|e| Error::Key {
+        what,
+        reason: format!("neither PEM nor base64 DER ({e})"),
+    })
+}
+
+fn key_error(what: &'static str, e: impl fmt::Display) -> Error {
+    Error::Key {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MERCHANT: &str = include_str!("../tests/keys/test-wechat-merchant.key.pem");
+    const MERCHANT_PUB: &str = include_str!("../tests/keys/test-wechat-merchant.pub.pem");
+    const ALIPAY_APP: &str = include_str!("../tests/keys/test-alipay-app.key.pem");
+
+    #[test]
+    fn pkcs8_and_pkcs1_private_keys_both_read() {
+        assert!(MERCHANT.starts_with("-----BEGIN PRIVATE KEY"));
+        assert!(ALIPAY_APP.starts_with("-----BEGIN RSA PRIVATE KEY"));
+        PrivateKey::from_pem(MERCHANT).unwrap();
+        PrivateKey::from_pem(ALIPAY_APP).unwrap();
+    }
+
+    #[test]
+    fn bare_base64_public_key_reads_like_its_pem() {
+        let body: String = MERCHANT_PUB
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        assert_eq!(
+            PublicKey::from_pem(&body).unwrap(),
+            PublicKey::from_pem(MERCHANT_PUB).unwrap()
+        );
+        assert_eq!(
+            PrivateKey::from_pem(MERCHANT).unwrap().public_key(),
+            PublicKey::from_pem(MERCHANT_PUB).unwrap()
+        );
+    }
+
+    #[test]
+    fn garbage_is_a_key_error_not_a_panic() {
+        assert!(matches!(
+            PrivateKey::from_pem("not a key"),
+            Err(Error::Key { .. })
+        ));
+        assert!(matches!(PublicKey::from_pem(""), Err(Error::Key { .. })));
+    }
+
+    #[test]
+    fn debug_hides_the_private_key() {
+        let key = PrivateKey::from_pem(MERCHANT).unwrap();
+        assert_eq!(format!("{key:?}"), "PrivateKey(***)");
+    }
+}

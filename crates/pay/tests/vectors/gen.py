@@ -1,0 +1,380 @@
+#!/usr/bin/env python3
+"""Independent golden vectors for daojia-pay, computed with Python's `cryptography`.
+
+The Rust tests (tests/golden_wechat.rs, tests/golden_alipay.rs) load vectors.json and require byte equality with what the
+crate computes for the same keys and inputs. This script shares no code with the crate: it
+builds the signed strings from the published protocol rules itself.
+
+    python3 gen.py              # print the vectors to stdout
+    python3 gen.py --write      # rewrite vectors.json beside this file
+    python3 gen.py --check      # exit 1 when vectors.json differs from a fresh computation
+    python3 gen.py --new-keys   # generate the TEST key pairs under ../keys (then --write)
+
+The keys under ../keys are generated for these tests only; they protect nothing.
+"""
+
+import base64
+import datetime
+import json
+import os
+import sys
+import urllib.parse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEYS = os.path.join(HERE, "..", "keys")
+
+# Key pairs: (file stem, private key format). WeChat issues PKCS#8 merchant keys; Alipay's
+# key tool writes PKCS#1 as often as PKCS#8, so one key of each kind is PKCS#1.
+PAIRS = [
+    ("test-wechat-merchant", serialization.PrivateFormat.PKCS8),
+    ("test-wechat-platform", serialization.PrivateFormat.PKCS8),
+    ("test-alipay-app", serialization.PrivateFormat.TraditionalOpenSSL),
+    ("test-alipay-platform", serialization.PrivateFormat.PKCS8),
+]
+PLATFORM_SERIAL = "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"
+PLATFORM_PUBKEY_ID = "PUB_KEY_ID_0112345678202612030000000000000000"
+APIV3_KEY = "daojiaTestApiV3Key0123456789abcd"  # 32 bytes, test only
+
+
+def new_keys():
+    os.makedirs(KEYS, exist_ok=True)
+    for stem, fmt in PAIRS:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        with open(os.path.join(KEYS, stem + ".key.pem"), "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption()))
+        with open(os.path.join(KEYS, stem + ".pub.pem"), "wb") as f:
+            f.write(
+                key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+    # A self-signed stand-in for the WeChat Pay platform certificate, with the serial that
+    # the Wechatpay-Serial header names.
+    key = load_private("test-wechat-platform")
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Daojia TEST WeChat Pay platform")])
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(int(PLATFORM_SERIAL, 16))
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    with open(os.path.join(KEYS, "test-wechat-platform.cert.pem"), "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def load_private(stem):
+    with open(os.path.join(KEYS, stem + ".key.pem"), "rb") as f:
+        return serialization.load_pem_private_key(f.read(), password=None)
+
+
+def sign(stem, message):
+    sig = load_private(stem).sign(message.encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(sig).decode("ascii")
+
+
+# --- WeChat Pay API v3 ---------------------------------------------------------------------
+
+
+def wechat_request(method, path, timestamp, nonce, body):
+    message = f"{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n"
+    signature = sign("test-wechat-merchant", message)
+    authorization = (
+        'WECHATPAY2-SHA256-RSA2048 mchid="1900009191",'
+        f'nonce_str="{nonce}",signature="{signature}",'
+        f'timestamp="{timestamp}",serial_no="3775B6A45ACD588826D15E583A95F5DD0E1A3B2D"'
+    )
+    return {
+        "mchid": "1900009191",
+        "serial_no": "3775B6A45ACD588826D15E583A95F5DD0E1A3B2D",
+        "method": method,
+        "path": path,
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "body": body,
+        "message": message,
+        "signature": signature,
+        "authorization": authorization,
+    }
+
+
+def compact(obj):
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def wechat_vectors():
+    jsapi_body = compact(
+        {
+            "appid": "wxd678efh567hg6787",
+            "mchid": "1900009191",
+            "description": "到家保洁-日常保洁 2小时",
+            "out_trade_no": "PI20261203000001",
+            "notify_url": "https://daojia.example/api/v1/pay/notify/wechat",
+            "amount": {"total": 14900, "currency": "CNY"},
+            "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+        }
+    )
+    requests = [
+        wechat_request("POST", "/v3/pay/transactions/jsapi", 1764739200, "593BEC0C930BF1AFEB40B4A08C8FB242", jsapi_body),
+        wechat_request(
+            "GET",
+            "/v3/pay/transactions/out-trade-no/PI20261203000001?mchid=1900009191",
+            1764739260,
+            "C5AC7061FCCAB6BF3E254DCF98995B8C",
+            "",
+        ),
+        wechat_request(
+            "GET",
+            "/v3/bill/tradebill?bill_date=2026-12-02&bill_type=ALL",
+            1764739320,
+            "0F2E8E7A9D3B4C5D6E7F8091A2B3C4D5",
+            "",
+        ),
+    ]
+
+    pay_sign_msg = "wxd678efh567hg6787\n1764739200\n5K8264ILTKCH16CQ2502SI8ZNMTM67VS\nprepay_id=wx201410272009395522657a690389285100\n"
+    pay_sign = {
+        "app_id": "wxd678efh567hg6787",
+        "timestamp": 1764739200,
+        "nonce": "5K8264ILTKCH16CQ2502SI8ZNMTM67VS",
+        "prepay_id": "wx201410272009395522657a690389285100",
+        "message": pay_sign_msg,
+        "pay_sign": sign("test-wechat-merchant", pay_sign_msg),
+    }
+
+    aesgcm = AESGCM(APIV3_KEY.encode("ascii"))
+    aead = []
+    for nonce, aad, plaintext in [
+        ("fdasflkja484", "transaction", '{"out_trade_no":"PI20261203000001","trade_state":"SUCCESS"}'),
+        ("0123456789ab", "", "到家：退款成功"),
+        ("zzzzzzzzzzzz", "refund", ""),
+    ]:
+        ct = aesgcm.encrypt(nonce.encode("utf-8"), plaintext.encode("utf-8"), aad.encode("utf-8"))
+        aead.append(
+            {
+                "key": APIV3_KEY,
+                "nonce": nonce,
+                "associated_data": aad,
+                "plaintext": plaintext,
+                "ciphertext": base64.b64encode(ct).decode("ascii"),
+            }
+        )
+
+    transaction = compact(
+        {
+            "mchid": "1900009191",
+            "appid": "wxd678efh567hg6787",
+            "out_trade_no": "PI20261203000001",
+            "transaction_id": "4200000000202612031234567890",
+            "trade_type": "JSAPI",
+            "trade_state": "SUCCESS",
+            "trade_state_desc": "支付成功",
+            "bank_type": "OTHERS",
+            "attach": "",
+            "success_time": "2026-12-03T13:20:31+08:00",
+            "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+            "amount": {"total": 14900, "payer_total": 14900, "currency": "CNY", "payer_currency": "CNY"},
+        }
+    )
+    nonce = "Xs8hq2PdMHkW"
+    ct = aesgcm.encrypt(nonce.encode(), transaction.encode("utf-8"), b"transaction")
+    notification = compact(
+        {
+            "id": "EV-2026120313203100001",
+            "create_time": "2026-12-03T13:20:32+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS",
+            "summary": "支付成功",
+            "resource": {
+                "original_type": "transaction",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ct).decode("ascii"),
+                "associated_data": "transaction",
+                "nonce": nonce,
+            },
+        }
+    )
+    callbacks = []
+    for serial, ts, cb_nonce in [
+        (PLATFORM_SERIAL, 1764739232, "c5ac7061fccab6bf3e254dcf98995b8c"),
+        (PLATFORM_PUBKEY_ID, 1764739233, "e9a1b2c3d4e5f60718293a4b5c6d7e8f"),
+    ]:
+        message = f"{ts}\n{cb_nonce}\n{notification}\n"
+        callbacks.append(
+            {
+                "serial": serial,
+                "timestamp": ts,
+                "nonce": cb_nonce,
+                "body": notification,
+                "message": message,
+                "signature": sign("test-wechat-platform", message),
+                "resource_plaintext": transaction,
+            }
+        )
+    # A response to a close request has no body: the signed message ends with "\n\n".
+    empty_msg = "1764739300\nffeeddccbbaa99887766554433221100\n\n"
+    callbacks.append(
+        {
+            "serial": PLATFORM_SERIAL,
+            "timestamp": 1764739300,
+            "nonce": "ffeeddccbbaa99887766554433221100",
+            "body": "",
+            "message": empty_msg,
+            "signature": sign("test-wechat-platform", empty_msg),
+            "resource_plaintext": None,
+        }
+    )
+    return {
+        "apiv3_key": APIV3_KEY,
+        "platform_serial": PLATFORM_SERIAL,
+        "platform_public_key_id": PLATFORM_PUBKEY_ID,
+        "requests": requests,
+        "pay_sign": pay_sign,
+        "aead": aead,
+        "callbacks": callbacks,
+    }
+
+
+# --- Alipay open platform (RSA2) -----------------------------------------------------------
+
+
+def alipay_sign_content(params, exclude):
+    items = sorted((k, v) for k, v in params.items() if k not in exclude and v != "")
+    return "&".join(f"{k}={v}" for k, v in items)
+
+
+def alipay_vectors():
+    biz = compact(
+        {
+            "out_trade_no": "PI20261203000002",
+            "total_amount": "149.00",
+            "subject": "到家保洁·日常保洁 2小时 & 擦窗",
+            "product_code": "QUICK_WAP_WAY",
+            "quit_url": "https://daojia.example/h5/orders/42?from=alipay",
+        }
+    )
+    params = {
+        "app_id": "2021000123456789",
+        "method": "alipay.trade.wap.pay",
+        "format": "JSON",
+        "charset": "utf-8",
+        "sign_type": "RSA2",
+        "timestamp": "2026-12-03 21:20:00",
+        "version": "1.0",
+        "notify_url": "https://daojia.example/api/v1/pay/notify/alipay",
+        "return_url": "https://daojia.example/h5/orders/42?paid=1&via=alipay",
+        "app_auth_token": "",
+        "biz_content": biz,
+    }
+    content = alipay_sign_content(params, {"sign"})
+    signature = sign("test-alipay-app", content)
+    signed = dict(params, sign=signature)
+    query = "&".join(
+        f"{k}={urllib.parse.quote(v, safe='')}" for k, v in sorted(signed.items()) if v != ""
+    )
+    requests = [{"params": params, "sign_content": content, "sign": signature, "query": query}]
+
+    notify = {
+        "gmt_create": "2026-12-03 21:20:11",
+        "charset": "utf-8",
+        "gmt_payment": "2026-12-03 21:20:19",
+        "notify_time": "2026-12-03 21:20:20",
+        "subject": "到家保洁·日常保洁 2小时 & 擦窗",
+        "buyer_id": "2088102177846880",
+        "invoice_amount": "149.00",
+        "version": "1.0",
+        "notify_id": "2026120300222212019e1f3b9f0f1a0e41",
+        "fund_bill_list": '[{"amount":"149.00","fundChannel":"ALIPAYACCOUNT"}]',
+        "notify_type": "trade_status_sync",
+        "out_trade_no": "PI20261203000002",
+        "total_amount": "149.00",
+        "trade_status": "TRADE_SUCCESS",
+        "trade_no": "2026120322001446880500012345",
+        "auth_app_id": "2021000123456789",
+        "receipt_amount": "149.00",
+        "point_amount": "0.00",
+        "app_id": "2021000123456789",
+        "buyer_pay_amount": "149.00",
+        "seller_id": "2088102177296610",
+        "sign_type": "RSA2",
+    }
+    n_content = alipay_sign_content(notify, {"sign", "sign_type"})
+    notify_signed = dict(notify, sign=sign("test-alipay-platform", n_content))
+    notifications = [{"fields": notify_signed, "sign_content": n_content}]
+
+    # Synchronous responses: the signed text is the member's raw JSON, escapes and spacing
+    # as sent (here `\/` and `\u` escapes that a re-serialiser would change).
+    responses = []
+    for method, member, inner, sign_first in [
+        (
+            "alipay.trade.precreate",
+            "alipay_trade_precreate_response",
+            '{"code":"10000","msg":"Success","out_trade_no":"PI20261203000003",'
+            '"qr_code":"https:\\/\\/qr.alipay.com\\/bax08431xyz"}',
+            False,
+        ),
+        (
+            "alipay.trade.query",
+            "alipay_trade_query_response",
+            '{"code": "10000", "msg": "Success", "trade_no": "2026120322001446880500012345", '
+            '"out_trade_no": "PI20261203000002", "buyer_logon_id": "159****5620", '
+            '"trade_status": "TRADE_SUCCESS", "total_amount": "149.00", '
+            '"send_pay_date": "2026-12-03 21:20:19", "subject": "\\u5230\\u5bb6"}',
+            True,
+        ),
+        (
+            "alipay.trade.refund",
+            "alipay_trade_refund_response",
+            '{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST",'
+            '"sub_msg":"交易不存在"}',
+            False,
+        ),
+    ]:
+        s = sign("test-alipay-platform", inner)
+        if sign_first:
+            body = '{"sign":"' + s + '","' + member + '":' + inner + "}"
+        else:
+            body = '{"' + member + '":' + inner + ',"sign":"' + s + '"}'
+        responses.append({"method": method, "body": body, "signed_content": inner, "sign": s})
+    return {"requests": requests, "notifications": notifications, "responses": responses}
+
+
+def vectors():
+    return {
+        "note": "Generated by gen.py with Python's cryptography from TEST keys; do not edit.",
+        "wechat": wechat_vectors(),
+        "alipay": alipay_vectors(),
+    }
+
+
+def main():
+    args = sys.argv[1:]
+    if "--new-keys" in args:
+        new_keys()
+    text = json.dumps(vectors(), ensure_ascii=False, indent=2) + "\n"
+    path = os.path.join(HERE, "vectors.json")
+    if "--check" in args:
+        with open(path, encoding="utf-8") as f:
+            if f.read() != text:
+                print("vectors.json differs from a fresh computation; run gen.py --write", file=sys.stderr)
+                sys.exit(1)
+        print("vectors.json matches")
+    elif "--write" in args or "--new-keys" in args:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

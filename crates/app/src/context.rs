@@ -20,7 +20,21 @@ pub struct App {
     /// Live worker positions (in process or Redis), when the node keeps them; dispatch
     /// falls back to the last job's place and the home base.
     pub positions: Option<daojia_shared::WorkerPositions>,
+    /// Slow statistics kept for a while by this node (see [`Memo`]).
+    pub(crate) memo: Arc<Memo>,
 }
+
+/// Statistics that change slowly and are costly to compute, kept by one node for a short
+/// time instead of being computed for every decision. Not a source of truth: a node that
+/// starts, or whose copy is older than its lifetime, computes them again from the store.
+#[derive(Default)]
+pub(crate) struct Memo {
+    /// Workers' on-time rates over the last 90 days, with the time they were computed at.
+    pub on_time: std::sync::Mutex<Option<(chrono::DateTime<chrono::Utc>, Rates)>>,
+}
+
+/// A rate per worker.
+pub(crate) type Rates = Arc<std::collections::HashMap<uuid::Uuid, f64>>;
 
 impl App {
     /// An application over `store` with `travel` times and default settings.
@@ -31,6 +45,7 @@ impl App {
             settings: Default::default(),
             outbox_written: Default::default(),
             positions: None,
+            memo: Default::default(),
         }
     }
 

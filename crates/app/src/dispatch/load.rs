@@ -27,6 +27,7 @@ use daojia_store::entity::{
 use daojia_store::repo::{catalog, dispatch as rows, orders, slots, workers};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// An order ready to be decided on, with the pool of workers it is decided over.
@@ -361,8 +362,26 @@ fn certificates_of(
     out
 }
 
+/// How long a node keeps the on-time rates before computing them again: a rate over 90
+/// days moves by a few visits in that time, and computing it reads every check-in.
+pub const ON_TIME_KEPT: Duration = Duration::minutes(10);
+
+/// Share of check-ins within the window over the last 90 days, per worker, as computed at
+/// most [`ON_TIME_KEPT`] before `now` by this node.
+async fn on_time_rates(app: &App, now: DateTime<Utc>) -> Result<Arc<HashMap<Uuid, f64>>> {
+    let kept = |at: DateTime<Utc>| at <= now && now - at < ON_TIME_KEPT;
+    if let Some((at, rates)) = app.memo.on_time.lock().expect("not poisoned").as_ref()
+        && kept(*at)
+    {
+        return Ok(rates.clone());
+    }
+    let rates = Arc::new(compute_on_time_rates(app, now).await?);
+    *app.memo.on_time.lock().expect("not poisoned") = Some((now, rates.clone()));
+    Ok(rates)
+}
+
 /// Share of check-ins within the window over the last 90 days, per worker.
-async fn on_time_rates(app: &App, now: DateTime<Utc>) -> Result<HashMap<Uuid, f64>> {
+async fn compute_on_time_rates(app: &App, now: DateTime<Utc>) -> Result<HashMap<Uuid, f64>> {
     let db = app.store.db();
     let since = now - Duration::days(90);
     let checks = order_event::Entity::find()

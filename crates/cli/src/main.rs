@@ -74,7 +74,12 @@ fn main() -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
     match command {
         Command::Vrp(command) => vrp::run(cli.config.as_deref(), command),
-        Command::Simulate(args) => runtime()?.block_on(simulate::run(cli.config.as_deref(), args)),
+        // One thread: the simulator is one sequence of steps over one in-memory database, and
+        // hopping between runtime workers would only add wake-ups.
+        Command::Simulate(args) => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(simulate::run(cli.config.as_deref(), args)),
         Command::Openapi => {
             println!("{}", daojia_server::api::openapi_json());
             Ok(())

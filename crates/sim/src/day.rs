@@ -278,7 +278,11 @@ impl Day<'_> {
                     }
                 }
             }
-            busy += self.new_offers().await?;
+            // Offers are made only by dispatch steps, which run in the relay or the timers
+            // above: when neither did anything, there is nothing new to look for.
+            if busy > 0 {
+                busy += self.new_offers().await?;
+            }
             if busy == 0 {
                 return Ok(());
             }

@@ -198,6 +198,33 @@ pub async fn excluded(app: &App, order_id: Uuid) -> Result<Vec<WorkerId>> {
     Ok(v)
 }
 
+/// The columns of a worker's order of the day that a snapshot reads: worker, state,
+/// total, place, window start.
+type DayOrderRow = (Option<Uuid>, String, i64, f64, f64, DateTime<Utc>);
+
+/// A worker's order of the day as a snapshot reads it.
+struct DayOrder {
+    worker_id: Option<Uuid>,
+    state: String,
+    total_fen: i64,
+    lat: f64,
+    lng: f64,
+    window_start: DateTime<Utc>,
+}
+
+impl From<DayOrderRow> for DayOrder {
+    fn from((worker_id, state, total_fen, lat, lng, window_start): DayOrderRow) -> Self {
+        Self {
+            worker_id,
+            state,
+            total_fen,
+            lat,
+            lng,
+            window_start,
+        }
+    }
+}
+
 async fn snapshots(
     app: &App,
     pool_codes: &[String],
@@ -221,10 +248,10 @@ async fn snapshots(
     let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
     // Shifts (template and exceptions) and the day's visits, as slot search reads them.
     let mut days: HashMap<Uuid, (Shift, Vec<Visit>)> =
-        slots::load_days(db, pool_codes, tz, date, 1, Some(order_id))
+        slots::worker_days(db, pool_codes, tz, date, 1, &[order_id])
             .await?
             .pop()
-            .map(|(_, ws, _)| {
+            .map(|(_, ws)| {
                 ws.into_iter()
                     .map(|d| (d.worker, (d.shift, d.visits)))
                     .collect()
@@ -255,21 +282,34 @@ async fn snapshots(
     // The day's orders of these workers: load, earnings, the last job's place.
     let start = slots::midnight(tz, date);
     let end = slots::midnight(tz, date + Duration::days(1));
-    let day_orders = service_order::Entity::find()
+    let day_orders: Vec<DayOrder> = service_order::Entity::find()
+        .select_only()
+        .columns([
+            service_order::Column::WorkerId,
+            service_order::Column::State,
+            service_order::Column::TotalFen,
+            service_order::Column::Lat,
+            service_order::Column::Lng,
+            service_order::Column::WindowStart,
+        ])
         .filter(service_order::Column::WorkerId.is_in(ids.clone()))
         .filter(service_order::Column::State.is_in(TAKEN.iter().copied().chain(["after_sales"])))
         .filter(service_order::Column::WindowStart.gte(start))
         .filter(service_order::Column::WindowStart.lt(end))
         .filter(service_order::Column::Id.ne(order_id))
+        .into_tuple::<DayOrderRow>()
         .all(db)
-        .await?;
+        .await?
+        .into_iter()
+        .map(DayOrder::from)
+        .collect();
     let on_time = on_time_rates(app, now).await?;
     // Live reports and check-ins recorded in the positions index (one read for the pool).
     let recorded = positions::recorded(app, &ids, now).await;
     let mut out = Vec::with_capacity(list.len());
     for w in list {
         let home = LatLng::new(w.home_lat, w.home_lng);
-        let mine: Vec<&service_order::Model> = day_orders
+        let mine: Vec<&DayOrder> = day_orders
             .iter()
             .filter(|o| o.worker_id == Some(w.id))
             .collect();

@@ -1,4 +1,4 @@
-//! One weekly shift of a worker: weekday 1 (Monday) to 7, minutes after local midnight.
+//! One weekly shift of a worker: weekday 0 (Monday) to 6 (Sunday), minutes after local midnight.
 
 use sea_orm::entity::prelude::*;
 

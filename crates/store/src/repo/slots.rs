@@ -21,7 +21,9 @@ use daojia_domain::slots::{DayPlan, Job, Pending, Shift, Visit, WorkerDay};
 use daojia_domain::travel::TravelTime;
 use daojia_domain::worker::DayShift;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -99,14 +101,73 @@ pub fn template_of(s: &worker_shift::Model) -> DayShift {
     }
 }
 
-fn visit(o: &service_order::Model) -> Visit {
-    Visit {
-        key: o.id,
-        at: LatLng::new(o.lat, o.lng),
-        window_start: o.window_start.timestamp(),
-        window_end: o.window_end.timestamp(),
-        duration: i64::from(o.duration_min.max(1)) * 60,
+/// The columns of an order the day model reads: id, worker, place, window, working time,
+/// skills (slot search reads them for every search; whole rows cost several times more).
+type SlimRow = (
+    Uuid,
+    Option<Uuid>,
+    f64,
+    f64,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i32,
+    Option<String>,
+);
+
+/// An order as the day model reads it.
+struct Slim {
+    id: Uuid,
+    worker_id: Option<Uuid>,
+    lat: f64,
+    lng: f64,
+    window_start: DateTime<Utc>,
+    window_end: DateTime<Utc>,
+    duration_min: i32,
+    skills: Option<String>,
+}
+
+impl From<SlimRow> for Slim {
+    fn from(
+        (id, worker_id, lat, lng, window_start, window_end, duration_min, skills): SlimRow,
+    ) -> Slim {
+        Slim {
+            id,
+            worker_id,
+            lat,
+            lng,
+            window_start,
+            window_end,
+            duration_min,
+            skills,
+        }
     }
+}
+
+impl Slim {
+    fn visit(&self) -> Visit {
+        Visit {
+            key: self.id,
+            at: LatLng::new(self.lat, self.lng),
+            window_start: self.window_start.timestamp(),
+            window_end: self.window_end.timestamp(),
+            duration: i64::from(self.duration_min.max(1)) * 60,
+        }
+    }
+}
+
+/// A query of orders selecting the columns of [`SlimRow`], in its order.
+fn slim(q: sea_orm::Select<service_order::Entity>) -> sea_orm::Select<service_order::Entity> {
+    use service_order::Column as C;
+    q.select_only().columns([
+        C::Id,
+        C::WorkerId,
+        C::Lat,
+        C::Lng,
+        C::WindowStart,
+        C::WindowEnd,
+        C::DurationMin,
+        C::Skills,
+    ])
 }
 
 /// The days `from .. from + days` (local dates in `tz`) of a pool as slot search sees
@@ -133,25 +194,10 @@ pub async fn load_days_without(
     days: u32,
     exclude: &[Uuid],
 ) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
-    // Certificates decide which skills may be dispatched, exceptions which hours are
-    // worked: the same staff as planning's (`super::planning::load_day`).
-    let last = from + Duration::days(i64::from(days.max(1)) - 1);
-    let staff = super::workers::Staff::load(db, pool, from, last).await?;
-    let ids: Vec<Uuid> = staff.workers.iter().map(|w| w.id).collect();
+    let workers = worker_days(db, pool, tz, from, days, exclude).await?;
     let start = midnight(tz, from);
     let end = midnight(tz, from + Duration::days(i64::from(days)));
-    let mut on_route = if ids.is_empty() {
-        vec![]
-    } else {
-        service_order::Entity::find()
-            .filter(service_order::Column::WorkerId.is_in(ids))
-            .filter(service_order::Column::State.is_in(ON_A_ROUTE.map(|s| s.as_str())))
-            .filter(service_order::Column::WindowStart.gte(start))
-            .filter(service_order::Column::WindowStart.lt(end))
-            .all(db)
-            .await?
-    };
-    let mut waiting = service_order::Entity::find()
+    let mut waiting: Vec<Slim> = slim(service_order::Entity::find())
         .filter(service_order::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
         .filter(service_order::Column::WorkerId.is_null())
         .filter(service_order::Column::State.is_in(AWAITING_WORKER.map(|s| s.as_str())))
@@ -161,15 +207,68 @@ pub async fn load_days_without(
         // it, so the slot model places every one of them again (see `DayPlan::build`).
         .order_by_asc(service_order::Column::CreatedAt)
         .order_by_asc(service_order::Column::Id)
+        .into_tuple::<SlimRow>()
         .all(db)
-        .await?;
-    on_route.retain(|o| !exclude.contains(&o.id));
+        .await?
+        .into_iter()
+        .map(Slim::from)
+        .collect();
     waiting.retain(|o| !exclude.contains(&o.id));
+    Ok(workers
+        .into_iter()
+        .map(|(date, day)| {
+            let pending = waiting
+                .iter()
+                .filter(|o| o.window_start.with_timezone(&tz).date_naive() == date)
+                .map(|o| Pending {
+                    visit: o.visit(),
+                    skills: skills(o.skills.as_deref()),
+                })
+                .collect();
+            (date, day, pending)
+        })
+        .collect())
+}
+
+/// The workers of the days `from .. from + days` of a pool (on shift, with their visits
+/// that day), without the visits nobody has been given yet: what dispatch decides over.
+/// `exclude` leaves orders out.
+pub async fn worker_days(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    tz: Tz,
+    from: NaiveDate,
+    days: u32,
+    exclude: &[Uuid],
+) -> Result<Vec<(NaiveDate, Vec<WorkerDay>)>, DbErr> {
+    // Certificates decide which skills may be dispatched, exceptions which hours are
+    // worked: the same staff as planning's (`super::planning::load_day`).
+    let last = from + Duration::days(i64::from(days.max(1)) - 1);
+    let staff = super::workers::Staff::load(db, pool, from, last).await?;
+    let ids: Vec<Uuid> = staff.workers.iter().map(|w| w.id).collect();
+    let start = midnight(tz, from);
+    let end = midnight(tz, from + Duration::days(i64::from(days)));
+    let mut on_route: Vec<Slim> = if ids.is_empty() {
+        vec![]
+    } else {
+        slim(service_order::Entity::find())
+            .filter(service_order::Column::WorkerId.is_in(ids))
+            .filter(service_order::Column::State.is_in(ON_A_ROUTE.map(|s| s.as_str())))
+            .filter(service_order::Column::WindowStart.gte(start))
+            .filter(service_order::Column::WindowStart.lt(end))
+            .into_tuple::<SlimRow>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(Slim::from)
+            .collect()
+    };
+    on_route.retain(|o| !exclude.contains(&o.id));
     let mut by_worker: HashMap<(Uuid, NaiveDate), Vec<Visit>> = HashMap::new();
     for o in &on_route {
         let day = o.window_start.with_timezone(&tz).date_naive();
         if let Some(w) = o.worker_id {
-            by_worker.entry((w, day)).or_default().push(visit(o));
+            by_worker.entry((w, day)).or_default().push(o.visit());
         }
     }
     let mut out = Vec::with_capacity(days as usize);
@@ -193,15 +292,7 @@ pub async fn load_days_without(
                 visits: by_worker.remove(&(w.id, date)).unwrap_or_default(),
             });
         }
-        let pending = waiting
-            .iter()
-            .filter(|o| o.window_start.with_timezone(&tz).date_naive() == date)
-            .map(|o| Pending {
-                visit: visit(o),
-                skills: skills(o.skills.as_deref()),
-            })
-            .collect();
-        out.push((date, day, pending));
+        out.push((date, day));
     }
     Ok(out)
 }

@@ -219,8 +219,17 @@ impl Staff {
         let shifts = if ids.is_empty() {
             vec![]
         } else {
+            // Only the weekdays of the dates asked for (one day: a seventh of the rows).
+            use chrono::Datelike;
+            let weekdays: std::collections::BTreeSet<i16> = from
+                .iter_days()
+                .take_while(|d| *d <= last)
+                .take(7)
+                .map(|d| d.weekday().num_days_from_monday() as i16)
+                .collect();
             worker_shift::Entity::find()
                 .filter(worker_shift::Column::WorkerId.is_in(ids.clone()))
+                .filter(worker_shift::Column::Weekday.is_in(weekdays))
                 .all(db)
                 .await?
         };

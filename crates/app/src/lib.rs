@@ -20,6 +20,7 @@ pub mod orders;
 pub mod outbox;
 pub mod planning;
 pub mod settings;
+pub mod visits;
 pub mod workers;
 
 pub use context::App;

@@ -10,6 +10,18 @@ pub struct Settings {
     pub demo_autopay: bool,
     /// Automatic dispatch.
     pub dispatch: crate::dispatch::DispatchSettings,
+    /// The visit at the door: the check-in fence and the door check code.
+    pub visit: VisitSettings,
+}
+
+/// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
+/// check codes are made and how many entries each allows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VisitSettings {
+    /// The check-in fence.
+    pub check_in: daojia_domain::visit::CheckInRules,
+    /// The door check code.
+    pub door: daojia_domain::visit::door::DoorRules,
 }
 
 impl Default for Settings {
@@ -18,6 +30,7 @@ impl Default for Settings {
             reach_m: 15_000.0,
             demo_autopay: false,
             dispatch: Default::default(),
+            visit: Default::default(),
         }
     }
 }

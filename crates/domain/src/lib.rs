@@ -19,5 +19,6 @@ pub mod search;
 pub mod secret;
 pub mod slots;
 pub mod travel;
+pub mod visit;
 pub mod workday;
 pub mod worker;

@@ -24,6 +24,9 @@ pub enum OrderState {
     Accepted,
     /// The worker is on the way.
     EnRoute,
+    /// The worker checked in at the door; service has not started yet (it needs the
+    /// customer's door check code).
+    Arrived,
     /// The worker checked in at the door and is serving.
     InService,
     /// Service done; waiting for the balance or the customer's confirmation of extras.
@@ -56,6 +59,16 @@ pub enum CustomerView {
     AfterSales,
 }
 
+/// States of an order that holds a worker's time on their route: offered, accepted, on the
+/// way, at the door, serving.
+pub const ON_A_ROUTE: [OrderState; 5] = [
+    OrderState::PendingAccept,
+    OrderState::Accepted,
+    OrderState::EnRoute,
+    OrderState::Arrived,
+    OrderState::InService,
+];
+
 impl OrderState {
     /// Every state.
     pub const ALL: &'static [OrderState] = &[
@@ -64,6 +77,7 @@ impl OrderState {
         OrderState::PendingAccept,
         OrderState::Accepted,
         OrderState::EnRoute,
+        OrderState::Arrived,
         OrderState::InService,
         OrderState::PendingSettlement,
         OrderState::Completed,
@@ -79,6 +93,7 @@ impl OrderState {
             OrderState::PendingAccept => "pending_accept",
             OrderState::Accepted => "accepted",
             OrderState::EnRoute => "en_route",
+            OrderState::Arrived => "arrived",
             OrderState::InService => "in_service",
             OrderState::PendingSettlement => "pending_settlement",
             OrderState::Completed => "completed",
@@ -92,7 +107,9 @@ impl OrderState {
         match self {
             OrderState::PendingPayment => CustomerView::AwaitingPayment,
             OrderState::PendingDispatch | OrderState::PendingAccept => CustomerView::AwaitingWorker,
-            OrderState::Accepted | OrderState::EnRoute => CustomerView::AwaitingService,
+            OrderState::Accepted | OrderState::EnRoute | OrderState::Arrived => {
+                CustomerView::AwaitingService
+            }
             OrderState::InService | OrderState::PendingSettlement => CustomerView::InService,
             OrderState::Completed => CustomerView::Completed,
             OrderState::AfterSales => CustomerView::AfterSales,

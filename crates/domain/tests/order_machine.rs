@@ -30,11 +30,25 @@ fn the_whole_lifecycle_paid_in_full() {
         Action::Depart,
         t(24 * 60 - 30),
     );
-    applied(
+    let arrived = applied(
         &mut o,
         Actor::Worker { id: w.w1 },
         Action::CheckIn,
         t(24 * 60 + 5),
+    );
+    assert_eq!(
+        (arrived.from, arrived.to),
+        (OrderState::EnRoute, OrderState::Arrived)
+    );
+    assert_eq!(
+        o.state.customer_view(),
+        daojia_domain::order::CustomerView::AwaitingService
+    );
+    applied(
+        &mut o,
+        Actor::Worker { id: w.w1 },
+        Action::StartService,
+        t(24 * 60 + 6),
     );
     applied(
         &mut o,
@@ -50,7 +64,7 @@ fn the_whole_lifecycle_paid_in_full() {
     );
     assert_eq!(
         (e.from, e.to, e.seq),
-        (OrderState::PendingSettlement, OrderState::Completed, 7)
+        (OrderState::PendingSettlement, OrderState::Completed, 8)
     );
     assert_eq!(o.completed_at, Some(t(24 * 60 + 200)));
     assert_eq!(
@@ -93,6 +107,7 @@ fn a_deposit_order_dispatches_on_the_deposit_and_completes_on_the_balance() {
         t(3),
     );
     applied(&mut o, cs, Action::CheckIn, t(24 * 60));
+    applied(&mut o, cs, Action::StartService, t(24 * 60 + 1));
     applied(&mut o, cs, Action::FinishService, t(24 * 60 + 100));
     let err = o
         .apply(
@@ -372,6 +387,12 @@ fn after_sales_within_the_window_ends_in_a_refund_or_rework() {
     );
     applied(&mut o, Actor::Worker { id: w.w1 }, Action::Depart, t(3));
     applied(&mut o, Actor::Worker { id: w.w1 }, Action::CheckIn, t(4));
+    applied(
+        &mut o,
+        Actor::Worker { id: w.w1 },
+        Action::StartService,
+        t(4),
+    );
     applied(
         &mut o,
         Actor::Worker { id: w.w1 },

@@ -38,7 +38,7 @@ fn action(w: &World, kind: u8, a: u8, b: i64) -> Action {
     let worker = if a.is_multiple_of(2) { w.w1 } else { w.w2 };
     let amounts = [0, 1, 2_000, 3_000, 12_900, 15_900, 16_000, b.abs() % 16_000];
     let amount = Money::fen(amounts[(a % 8) as usize]);
-    match kind % 14 {
+    match kind % 15 {
         0 => Action::RecordPayment {
             amount,
             method: [
@@ -75,6 +75,7 @@ fn action(w: &World, kind: u8, a: u8, b: i64) -> Action {
             }
         }
         12 => Action::OpenAfterSales { reason: "r".into() },
+        13 => Action::StartService,
         _ => Action::ResolveAfterSales {
             resolution: [
                 Resolution::Rework,
@@ -109,6 +110,7 @@ fn check_invariants(o: &Order) {
         OrderState::PendingAccept
             | OrderState::Accepted
             | OrderState::EnRoute
+            | OrderState::Arrived
             | OrderState::InService
             | OrderState::PendingSettlement
     );

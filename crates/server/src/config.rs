@@ -47,8 +47,22 @@ pub struct Config {
     /// `horizon_hours`, `grab_pool`, `exceptions`, `grab_radius_km`, and per area
     /// `[dispatch.areas.<code>]` with `mode` and `[dispatch.areas.<code>.weights]`).
     pub dispatch: daojia_app::dispatch::DispatchSettings,
+    /// The visit at the door (`[visit.check_in]`: `radius_m`, `early_min`, `late_min`;
+    /// `[visit.door]`: `digits`, `max_attempts`).
+    pub visit: VisitConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
+}
+
+/// The visit at the door (`[visit]`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisitConfig {
+    /// Where and when a check-in needs no reason (default 300 m, from 60 minutes before
+    /// the window to 120 minutes after it).
+    pub check_in: daojia_domain::visit::CheckInRules,
+    /// The door check code (default 6 digits, 5 entries).
+    pub door: daojia_domain::visit::door::DoorRules,
 }
 
 /// Worker management settings (`[workers]`).
@@ -719,6 +733,12 @@ impl Config {
         }
         if let Err((field, e)) = self.workers.credit.validate() {
             return Err(invalid("workers.credit", format!("{field}: {e}")));
+        }
+        if let Err((field, e)) = self.visit.check_in.validate() {
+            return Err(invalid("visit.check_in", format!("{field}: {e}")));
+        }
+        if let Err((field, e)) = self.visit.door.validate() {
+            return Err(invalid("visit.door", format!("{field}: {e}")));
         }
         if let Err(e) = self.dispatch.validate() {
             return Err(invalid("dispatch", e));

@@ -147,6 +147,10 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 }
                 d
             },
+            visit: daojia_app::settings::VisitSettings {
+                check_in: config.visit.check_in,
+                door: config.visit.door,
+            },
         });
     Ok(AppState(Arc::new(Inner {
         geocoder,

@@ -166,6 +166,7 @@ async fn staff_take_an_order_from_payment_to_after_sales() {
                 "record_payment",
                 "assign",
                 "check_in",
+                "start_service",
                 "finish_service",
                 "complete",
                 "open_after_sales",
@@ -227,10 +228,11 @@ async fn staff_take_an_order_from_payment_to_after_sales() {
             .iter()
             .map(|e| e["action"].as_str().unwrap())
             .collect();
-        assert_eq!(audited.len(), 7, "{b:?}: {audited:?}");
+        assert_eq!(audited.len(), 8, "{b:?}: {audited:?}");
         assert!(
             audited.contains(&"order.record_payment")
                 && audited.contains(&"order.resolve_after_sales")
+                && audited.contains(&"order.start_service")
         );
     }
 }

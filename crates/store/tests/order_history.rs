@@ -111,6 +111,11 @@ fn steps(customer: CustomerId, start: DateTime<Utc>) -> Vec<Step> {
             action: Action::CheckIn,
         },
         Step {
+            at: at(14),
+            actor: worker,
+            action: Action::StartService,
+        },
+        Step {
             at: at(192),
             actor: worker,
             action: Action::FinishService,
@@ -240,13 +245,13 @@ async fn a_past_order_loaded_in_bulk_has_the_rows_placing_and_applying_it_writes
         let (one, bulk) = (rows_of(store, m.id).await, rows_of(store, past.id).await);
         assert_eq!(one.0, bulk.0, "{b:?}: the order");
         assert_eq!(one.1, bulk.1, "{b:?}: the lines");
-        assert_eq!(one.2.len(), 12, "{b:?}: placement and eleven steps");
+        assert_eq!(one.2.len(), 13, "{b:?}: placement and twelve steps");
         assert_eq!(one.2, bulk.2, "{b:?}: the events");
         assert_eq!(one.3.len(), 2);
         assert_eq!(one.3, bulk.3, "{b:?}: the payments");
         assert_eq!(
             (bulk.0.paid_fen, bulk.0.refunded_fen, bulk.0.version),
-            (15_900, 3_000, 11)
+            (15_900, 3_000, 12)
         );
     }
 }

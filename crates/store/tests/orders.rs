@@ -117,6 +117,7 @@ async fn an_order_is_placed_whole_and_walked_to_completion_with_a_timeline() {
             ),
             (Actor::Worker { id: w }, Action::Depart),
             (Actor::Worker { id: w }, Action::CheckIn),
+            (Actor::Worker { id: w }, Action::StartService),
             (Actor::Worker { id: w }, Action::FinishService),
             (Actor::Customer { id: customer }, Action::Complete),
         ];
@@ -129,7 +130,7 @@ async fn an_order_is_placed_whole_and_walked_to_completion_with_a_timeline() {
         let row = orders::get(db, id).await.unwrap().unwrap();
         assert_eq!(
             (row.state.as_str(), row.paid_fen, row.version),
-            ("completed", 33_700, 6)
+            ("completed", 33_700, 7)
         );
         let timeline: Vec<String> = orders::events(db, id)
             .await
@@ -145,6 +146,7 @@ async fn an_order_is_placed_whole_and_walked_to_completion_with_a_timeline() {
                 "assign",
                 "depart",
                 "check_in",
+                "start_service",
                 "finish_service",
                 "complete"
             ]

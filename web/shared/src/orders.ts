@@ -12,6 +12,7 @@ export const ORDER_STATES = [
   'pending_accept',
   'accepted',
   'en_route',
+  'arrived',
   'in_service',
   'pending_settlement',
   'completed',
@@ -50,6 +51,7 @@ export function customerViewOf(state: string): CustomerView | null {
       return 'awaiting_worker';
     case 'accepted':
     case 'en_route':
+    case 'arrived':
       return 'awaiting_service';
     case 'in_service':
     case 'pending_settlement':
@@ -115,7 +117,7 @@ export function readPolicy(raw: unknown): OrderPolicy {
 }
 
 const BEFORE_DEPARTURE: readonly string[] = ['pending_payment', 'pending_dispatch', 'pending_accept', 'accepted'];
-const BEFORE_SERVICE: readonly string[] = [...BEFORE_DEPARTURE, 'en_route'];
+const BEFORE_SERVICE: readonly string[] = [...BEFORE_DEPARTURE, 'en_route', 'arrived'];
 const PAYABLE: readonly string[] = [...BEFORE_SERVICE, 'in_service', 'pending_settlement'];
 
 /** The fields of an order these rules look at (both the customer's and the console's views have them). */
@@ -160,7 +162,7 @@ export function customerActions(order: OrderFacts, policy: OrderPolicy, now: Dat
 }
 
 /** A step of the visit staff can record for the worker. */
-export type VisitStepName = 'depart' | 'check_in' | 'finish' | 'complete';
+export type VisitStepName = 'depart' | 'arrive' | 'start' | 'check_in' | 'finish' | 'complete';
 
 /** What the console offers on an order in its state. */
 export interface StaffActions {
@@ -177,8 +179,10 @@ export function staffActions(order: OrderFacts): StaffActions {
   const s = order.state;
   const outstanding = order.total_fen - order.paid_fen;
   const visit: VisitStepName[] = [];
-  if (s === 'accepted') visit.push('depart', 'check_in');
-  if (s === 'en_route') visit.push('check_in');
+  if (s === 'accepted') visit.push('depart', 'arrive', 'check_in');
+  if (s === 'en_route') visit.push('arrive', 'check_in');
+  // At the door: staff may start the visit without the door check code (say, a locked code).
+  if (s === 'arrived') visit.push('start');
   if (s === 'in_service') visit.push('finish');
   if (s === 'pending_settlement') visit.push('complete');
   return {
@@ -208,6 +212,7 @@ export function stateTone(state: string): StateTone {
       return 'warning';
     case 'accepted':
     case 'en_route':
+    case 'arrived':
     case 'in_service':
     case 'pending_settlement':
       return 'primary';

@@ -43,6 +43,7 @@ describe('the customer’s order tabs', () => {
       pending_accept: 'awaiting_worker',
       accepted: 'awaiting_service',
       en_route: 'awaiting_service',
+      arrived: 'awaiting_service',
       in_service: 'in_service',
       pending_settlement: 'in_service',
       completed: 'completed',
@@ -109,8 +110,9 @@ describe('staffActions', () => {
   it('follows the state machine', () => {
     expect(staffActions(order('pending_payment', { paid_fen: 0 }))).toMatchObject({ payment: true, assign: false, cancel: true });
     expect(staffActions(order('pending_dispatch'))).toMatchObject({ payment: false, assign: true, reschedule: true });
-    expect(staffActions(order('accepted')).visit).toEqual(['depart', 'check_in']);
-    expect(staffActions(order('en_route')).visit).toEqual(['check_in']);
+    expect(staffActions(order('accepted')).visit).toEqual(['depart', 'arrive', 'check_in']);
+    expect(staffActions(order('en_route')).visit).toEqual(['arrive', 'check_in']);
+    expect(staffActions(order('arrived'))).toMatchObject({ visit: ['start'], cancel: true, reschedule: true });
     expect(staffActions(order('in_service'))).toMatchObject({ visit: ['finish'], cancel: false, reschedule: false });
     expect(staffActions(order('pending_settlement', { paid_fen: 5000 }))).toMatchObject({ visit: ['complete'], payment: true });
     expect(staffActions(order('completed'))).toMatchObject({ openAfterSales: true, decideAfterSales: false, visit: [] });

@@ -20,3 +20,30 @@ export const claimOrder = (orderId: string) =>
   unwrap(api.client.POST('/api/v1/worker/grab-pool/{order_id}/claim', { params: { path: { order_id: orderId } } }));
 /** The worker's jobs of `date` (YYYY-MM-DD; their area's today when absent) in route order. */
 export const loadDay = (date?: string) => unwrap(api.client.GET('/api/v1/worker/jobs', { params: { query: date ? { date } : {} } }));
+
+const job = (id: string) => ({ params: { path: { id } } });
+/** The worker sets off for a job (the customer's app shows the door check code from now on). */
+export const departJob = (id: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/depart', job(id)));
+/** Checks in at the door; outside the fence with a reason and a photo. */
+export const checkIn = (
+  id: string,
+  body: { lat: number; lng: number; accuracy_m?: number | null; reason?: string | null; photo_upload_id?: string | null },
+) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/check-in', { ...job(id), body }));
+/** Starts the service with the customer's door check code. */
+export const startJob = (id: string, code: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/start', { ...job(id), body: { code } }));
+/** The service is done. */
+export const finishJob = (id: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/finish', job(id)));
+
+/** Uploads a photo at the door (for a check-in outside the fence). */
+export function uploadDoorPhoto(file: Blob, name: string) {
+  const form = new FormData();
+  form.append('purpose', 'check_in');
+  form.append('file', file, name);
+  return unwrap(
+    api.client.POST('/api/v1/worker/uploads', {
+      // The typed body describes the form's fields; the browser writes the multipart itself.
+      body: form as unknown as { file: string; purpose?: string | null },
+      bodySerializer: (b) => b as unknown as FormData,
+    }),
+  );
+}

@@ -10,12 +10,13 @@ use chrono_tz::Tz;
 use daojia_dispatch::matching::{Certificate, Skill, WorkerSnapshot, WorkerStatus};
 use daojia_domain::geo::LatLng;
 use daojia_domain::ids::WorkerId;
+use daojia_domain::order::ON_A_ROUTE;
 use daojia_domain::order::OrderState;
 use daojia_domain::presence::{PositionSource, Presence};
 use daojia_domain::slots::{Shift, Visit};
 use daojia_domain::worker::DayShift;
 use daojia_store::entity::{service_area, service_order, worker, worker_skill};
-use daojia_store::repo::slots::{ON_A_ROUTE, midnight, pool_of, zone};
+use daojia_store::repo::slots::{midnight, pool_of, zone};
 use daojia_store::repo::workers::Qualifications;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -184,7 +185,7 @@ impl DayRows {
         for o in self.orders_of(w.id) {
             let here = (LatLng::new(o.lat, o.lng), o.window_start.timestamp());
             match state_of(o) {
-                Some(OrderState::InService) => {
+                Some(OrderState::InService | OrderState::Arrived) => {
                     last = Some(here);
                     break;
                 }

@@ -235,7 +235,8 @@ fn urgency(o: &service_order::Model, now: DateTime<Utc>) -> &'static str {
 /// A worker's state from their orders under way and their presence.
 fn worker_state(w: &worker::Model, jobs: &[&service_order::Model]) -> &'static str {
     let under = |s: OrderState| jobs.iter().any(|o| o.state == s.as_str());
-    if under(OrderState::InService) {
+    // At the door counts as at the job: the worker is there.
+    if under(OrderState::InService) || under(OrderState::Arrived) {
         "in_service"
     } else if under(OrderState::EnRoute) {
         "on_the_way"
@@ -283,7 +284,8 @@ pub fn row(
         let Some(o) = open.iter().find(|o| o.id == v.key) else {
             continue;
         };
-        let under_way = o.state == OrderState::InService.as_str();
+        let under_way =
+            o.state == OrderState::InService.as_str() || o.state == OrderState::Arrived.as_str();
         let travel = (!under_way).then(|| {
             let seconds = legs.seconds(from, v.at);
             BoardLeg {
@@ -354,7 +356,7 @@ pub async fn board(app: &App, scope: Scope, q: &BoardQuery, now: DateTime<Utc>) 
         .filter(service_order::Column::WorkerId.is_not_null())
         .filter(
             service_order::Column::State
-                .is_in(daojia_store::repo::slots::ON_A_ROUTE.map(|s| s.as_str())),
+                .is_in(daojia_domain::order::ON_A_ROUTE.map(|s| s.as_str())),
         )
         .all(db)
         .await?;

@@ -45,10 +45,11 @@ pub struct Loaded {
 }
 
 /// Orders whose state holds a worker's time on their day.
-const TAKEN: [&str; 6] = [
+const TAKEN: [&str; 7] = [
     "pending_accept",
     "accepted",
     "en_route",
+    "arrived",
     "in_service",
     "pending_settlement",
     "completed",
@@ -324,7 +325,7 @@ async fn snapshots(
             .filter(|o| {
                 matches!(
                     o.state.as_str(),
-                    "in_service" | "pending_settlement" | "completed" | "after_sales"
+                    "arrived" | "in_service" | "pending_settlement" | "completed" | "after_sales"
                 )
             })
             .max_by_key(|o| o.window_start)

@@ -71,16 +71,7 @@ pub async fn record_payment(
         method,
         reference,
     };
-    let at_the_job = matches!(action, Action::CheckIn | Action::FinishService);
-    let order = apply(app, by, id, action, now, None).await?.1;
-    // Checked in or done there: the worker is at the job's place now.
-    if at_the_job
-        && let Some(w) = order.worker
-        && let Some(row) = orders::get(app.store.db(), id).await?
-    {
-        crate::workers::positions::at_job(app, w.0, LatLng::new(row.lat, row.lng), now).await;
-    }
-    Ok(order)
+    Ok(apply(app, by, id, action, now, None).await?.1)
 }
 
 /// How a manual assignment went.
@@ -154,25 +145,28 @@ pub async fn assign(
     Ok(Assigned::Done(Box::new(order), preview))
 }
 
-/// The order action of a visit step, by name: `depart`, `check_in` (service starts),
-/// `finish` (service done) or `complete`.
-fn visit_action(step: &str) -> Result<Action> {
+/// The order actions of a visit step, by name: `depart`, `arrive` (checked in at the
+/// door: `arrived`), `start` (service starts), `check_in` (arrived and started at once, for
+/// a visit recorded after the fact), `finish` (service done) or `complete`.
+fn visit_actions(step: &str) -> Result<Vec<Action>> {
     Ok(match step {
-        "depart" => Action::Depart,
-        "check_in" => Action::CheckIn,
-        "finish" => Action::FinishService,
-        "complete" => Action::Complete,
+        "depart" => vec![Action::Depart],
+        "arrive" => vec![Action::CheckIn],
+        "start" => vec![Action::StartService],
+        "check_in" => vec![Action::CheckIn, Action::StartService],
+        "finish" => vec![Action::FinishService],
+        "complete" => vec![Action::Complete],
         _ => {
             return Err(Error::field(
                 "step",
                 "unknown_step",
-                "`depart`, `check_in`, `finish` or `complete`",
+                "`depart`, `arrive`, `start`, `check_in`, `finish` or `complete`",
             ));
         }
     })
 }
 
-/// Checked in or done there: the worker is at the job's place now.
+/// At the door or done there: the worker is at the job's place now.
 async fn at_the_job(
     app: &App,
     action: &Action,
@@ -180,8 +174,10 @@ async fn at_the_job(
     id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    if matches!(action, Action::CheckIn | Action::FinishService)
-        && let Some(w) = order.worker
+    if matches!(
+        action,
+        Action::CheckIn | Action::StartService | Action::FinishService
+    ) && let Some(w) = order.worker
         && let Some(row) = orders::get(app.store.db(), id).await?
     {
         crate::workers::positions::at_job(app, w.0, LatLng::new(row.lat, row.lng), now).await;
@@ -189,17 +185,23 @@ async fn at_the_job(
     Ok(())
 }
 
-/// A step of the visit recorded by staff, by name (see [`visit_action`]). Checking in and
-/// finishing record the job's place as the worker's position.
+/// A step of the visit recorded by staff, by name (see [`visit_actions`]): staff start a
+/// visit without the door check code (the event and the audit entry name them). Checking in
+/// and finishing record the job's place as the worker's position.
 pub async fn visit(app: &App, by: &By, id: Uuid, step: &str, now: DateTime<Utc>) -> Result<Order> {
-    let action = visit_action(step)?;
-    let order = apply(app, by, id, action.clone(), now, None).await?.1;
-    at_the_job(app, &action, &order, id, now).await?;
-    Ok(order)
+    let mut last = None;
+    for action in visit_actions(step)? {
+        let order = apply(app, by, id, action.clone(), now, None).await?.1;
+        at_the_job(app, &action, &order, id, now).await?;
+        last = Some(order);
+    }
+    last.ok_or_else(|| Error::internal("a visit step without an action"))
 }
 
-/// A step of the visit recorded by the assigned worker (the worker app, the day
-/// simulator), by name (see [`visit_action`]); someone else's order is "not found".
+/// A step of the visit recorded for the assigned worker without the worker app's checks
+/// (the day simulator), by name (see [`visit_actions`]); someone else's order is "not
+/// found". The worker app goes through [`crate::visits`] instead: the check-in fence and
+/// the door check code.
 pub async fn worker_visit(
     app: &App,
     worker_id: Uuid,
@@ -207,26 +209,22 @@ pub async fn worker_visit(
     step: &str,
     now: DateTime<Utc>,
 ) -> Result<Order> {
-    let action = visit_action(step)?;
-    let row = orders::get(app.store.db(), id)
+    let actions = visit_actions(step)?;
+    orders::get(app.store.db(), id)
         .await?
         .filter(|r| r.worker_id == Some(worker_id))
         .ok_or(Error::NotFound("order"))?;
     let actor = daojia_domain::order::machine::Actor::Worker {
         id: daojia_domain::ids::WorkerId(worker_id),
     };
-    let (_, order) = orders::apply_checked(
-        &app.store,
-        row.id,
-        actor,
-        action.clone(),
-        now,
-        None,
-        None,
-        None,
-    )
-    .await?;
-    app.wake_relay();
-    at_the_job(app, &action, &order, id, now).await?;
-    Ok(order)
+    let mut last = None;
+    for action in actions {
+        let (_, order) =
+            orders::apply_checked(&app.store, id, actor, action.clone(), now, None, None, None)
+                .await?;
+        app.wake_relay();
+        at_the_job(app, &action, &order, id, now).await?;
+        last = Some(order);
+    }
+    last.ok_or_else(|| Error::internal("a visit step without an action"))
 }

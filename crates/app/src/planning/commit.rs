@@ -116,7 +116,7 @@ fn decide(
         // Offered to the plan's worker: the plan gives it to them.
         Ok(OrderState::PendingAccept) if mine => Decision::Assign,
         Ok(OrderState::PendingAccept | OrderState::Accepted) => other("held_by_another_worker"),
-        Ok(OrderState::EnRoute | OrderState::InService) => other("under_way"),
+        Ok(OrderState::EnRoute | OrderState::Arrived | OrderState::InService) => other("under_way"),
         _ => Decision::Skip("not_bookable"),
     }
 }

@@ -41,7 +41,7 @@ fn day_order(o: &service_order::Model, elsewhere: bool) -> DayOrder {
     let state: Option<OrderState> = o.state.parse().ok();
     let stage = match (o.worker_id, state) {
         (Some(worker), _) if elsewhere => Stage::Elsewhere { worker },
-        (Some(worker), Some(OrderState::EnRoute | OrderState::InService)) => {
+        (Some(worker), Some(OrderState::EnRoute | OrderState::Arrived | OrderState::InService)) => {
             Stage::UnderWay { worker }
         }
         (Some(worker), _) => Stage::Told { worker },

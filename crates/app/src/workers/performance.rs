@@ -199,7 +199,7 @@ pub fn tally(
                 c.served_minutes += i64::from(o.duration_min);
             }
             "cancelled" => c.cancelled += 1,
-            "in_service" | "en_route" => c.served_minutes += i64::from(o.duration_min),
+            "in_service" | "arrived" | "en_route" => c.served_minutes += i64::from(o.duration_min),
             _ => {}
         }
         for e in order_events.iter().filter(|e| e.order_id == o.id) {

@@ -493,11 +493,14 @@ pub async fn assign(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitStep {
-    /// `depart`, `check_in` (service starts), `finish` (service done) or `complete`.
+    /// `depart`, `arrive` (checked in at the door), `start` (service starts without the
+    /// door check code), `check_in` (arrived and started at once), `finish` (service done)
+    /// or `complete`.
     pub step: String,
 }
 
-/// Records a visit step (the worker app does this itself once it lands).
+/// Records a visit step for the worker (the worker app records its own, with the check-in
+/// fence and the door check code: docs/visit.md).
 #[utoipa::path(operation_id = "admin_order_visit", post, path = "/api/v1/admin/orders/{id}/visit", tag = "admin", security(("bearer" = ["order.write"])), request_body = VisitStep,
     params(("id" = Uuid, Path, description = "Order id")),
     responses((status = 200, body = AdminOrder), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]

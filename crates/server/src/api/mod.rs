@@ -24,6 +24,7 @@ pub mod privacy;
 pub mod public;
 pub mod slots;
 pub mod uploads;
+pub mod visit;
 pub mod visits;
 pub mod worker_jobs;
 pub mod worker_workers;
@@ -86,6 +87,8 @@ use utoipa::{Modify, OpenApi};
         privacy::worker_accept, privacy::worker_export, privacy::worker_delete,
         crate::realtime::connect, crate::realtime::sse::events,
         worker_jobs::my_jobs,
+        visit::depart, visit::check_in, visit::start, visit::finish, visit::door_code,
+        visit::flagged,
         dispatch::my_offers, dispatch::accept, dispatch::reject, dispatch::grab_pool,
         dispatch::claim, dispatch::order_dispatch,
     ),
@@ -419,6 +422,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/assign", post(admin_orders::assign))
         .route("/admin/orders/{id}/dispatch", get(dispatch::order_dispatch))
         .route("/worker/jobs", get(worker_jobs::my_jobs))
+        .route("/worker/jobs/{id}/depart", post(visit::depart))
+        .route("/worker/jobs/{id}/check-in", post(visit::check_in))
+        .route("/worker/jobs/{id}/start", post(visit::start))
+        .route("/worker/jobs/{id}/finish", post(visit::finish))
+        .route("/customer/orders/{id}/door-code", get(visit::door_code))
+        .route("/admin/check-ins/flagged", get(visit::flagged))
         .route("/worker/offers", get(dispatch::my_offers))
         .route("/worker/offers/{id}/accept", post(dispatch::accept))
         .route("/worker/offers/{id}/reject", post(dispatch::reject))

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use daojia_store::repo::uploads;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -282,7 +283,19 @@ pub async fn for_staff(
     // uploaded.
     let scope = super::admin_workers::scope_of(&who.staff);
     let mut seen = false;
-    for order in uploads::attached_to(db, id).await? {
+    // A worker's photo at the door of a check-in outside the fence belongs to its order.
+    let check_ins = daojia_store::entity::visit_check_in::Entity::find()
+        .filter(daojia_store::entity::visit_check_in::Column::PhotoUploadId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.order_id);
+    let orders: Vec<Uuid> = uploads::attached_to(db, id)
+        .await?
+        .into_iter()
+        .chain(check_ins)
+        .collect();
+    for order in orders {
         match daojia_app::orders::read::get(&state.app, scope, order).await {
             Ok(_) => {
                 seen = true;

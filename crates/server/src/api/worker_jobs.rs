@@ -33,7 +33,7 @@ pub struct WorkerJobView {
     pub order_id: Uuid,
     /// Its number.
     pub order_no: String,
-    /// `accepted`, `en_route` or `in_service`.
+    /// `accepted`, `en_route`, `arrived` or `in_service`.
     pub state: String,
     /// What is ordered (item names).
     pub items: Vec<String>,
@@ -77,6 +77,9 @@ pub struct WorkerDayView {
     pub jobs: Vec<WorkerJobView>,
     /// Jobs done that day.
     pub done: u32,
+    /// The check-in fence's radius around an address, metres: within it a check-in needs no
+    /// reason (outside the time around the window it still does).
+    pub check_in_radius_m: u32,
 }
 
 fn job_view(j: DayJob) -> WorkerJobView {
@@ -120,5 +123,6 @@ pub async fn my_jobs(
         shift: d.shift,
         jobs: d.jobs.into_iter().map(job_view).collect(),
         done: d.done,
+        check_in_radius_m: state.config.visit.check_in.radius_m,
     }))
 }

@@ -25,6 +25,9 @@ use uuid::Uuid;
 
 /// Purposes of worker documents.
 pub const DOCUMENT_PURPOSES: [&str; 2] = ["certificate", "worker_photo"];
+/// Purposes of a worker's own uploads: their documents, and a photo at a door where the
+/// check-in is outside the fence (`check_in`).
+pub const WORKER_PURPOSES: [&str; 3] = ["certificate", "worker_photo", "check_in"];
 
 fn document_url(mut v: UploadView) -> UploadView {
     v.url = format!("/api/v1/admin/worker-documents/{}", v.id);
@@ -54,8 +57,8 @@ pub async fn staff_upload(
     Ok((s, axum::Json(document_url(v.0))))
 }
 
-/// Uploads one of the worker's own documents (multipart: `file`, `purpose`
-/// `certificate` or `worker_photo`).
+/// Uploads one of the worker's own documents or a photo at the door (multipart: `file`,
+/// `purpose` `certificate`, `worker_photo` or `check_in`).
 #[utoipa::path(operation_id = "worker_upload", post, path = "/api/v1/worker/uploads", tag = "worker", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = UploadView), (status = 401, body = crate::http::error::Problem), (status = 413, body = crate::http::error::Problem),
@@ -70,7 +73,7 @@ pub async fn worker_upload(
         form,
         "worker",
         me.id,
-        &DOCUMENT_PURPOSES,
+        &WORKER_PURPOSES,
         "certificate",
     )
     .await?;

@@ -343,6 +343,7 @@ fn visit(
     for (at, action) in [
         (check_in - Duration::minutes(35), Action::Depart),
         (check_in, Action::CheckIn),
+        (check_in, Action::StartService),
         (finished, Action::FinishService),
     ] {
         steps.push(Step {

@@ -382,6 +382,7 @@ async fn book(
             start - Duration::minutes(40),
         ),
         (Stage::InService, Action::CheckIn, check_in),
+        (Stage::InService, Action::StartService, check_in),
         (Stage::Finished, Action::FinishService, finished),
     ];
     for (reached, action, at) in visit {

@@ -8,10 +8,10 @@ use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, NaiveTime};
 use daojia_domain::access::Role;
 use daojia_store::entity::{
-    auth_session, order_alarm, partner, service_order, staff, upload, worker, worker_certificate,
-    worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
+    auth_session, order_alarm, partner, service_order, staff, upload, visit_check_in, worker,
+    worker_certificate, worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -273,6 +273,34 @@ pub async fn build(app: &TestApp) -> World {
         .unwrap()
         .id
         .to_string();
+    // A check-in outside the fence by B's worker on B's assigned order (the flagged list).
+    let b_check_in = Uuid::now_v7();
+    daojia_store::entity::visit_check_in::ActiveModel {
+        id: sea_orm::ActiveValue::Set(b_check_in),
+        order_id: sea_orm::ActiveValue::Set(b_orders[1].parse().unwrap()),
+        worker_id: sea_orm::ActiveValue::Set(b_workers[1].parse().unwrap()),
+        area_code: sea_orm::ActiveValue::Set(Some(area.clone())),
+        at: sea_orm::ActiveValue::Set(app.state.now()),
+        position_enc: sea_orm::ActiveValue::Set(
+            app.state
+                .store
+                .vault()
+                .encrypt(daojia_store::repo::visits::POSITION, "31.2,121.4"),
+        ),
+        accuracy_m: sea_orm::ActiveValue::Set(Some(15.0)),
+        distance_m: sea_orm::ActiveValue::Set(900),
+        radius_m: sea_orm::ActiveValue::Set(300),
+        inside_radius: sea_orm::ActiveValue::Set(false),
+        on_time: sea_orm::ActiveValue::Set(true),
+        flagged: sea_orm::ActiveValue::Set(true),
+        outside: sea_orm::ActiveValue::Set(r#"[{"kind":"too_far"}]"#.into()),
+        reason: sea_orm::ActiveValue::Set(Some("乙方门外签到".into())),
+        photo_upload_id: sea_orm::ActiveValue::Set(None),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+    foreign_values.push("乙方门外签到".into());
     let sessions = app.get("/api/v1/admin/sessions", Some(&pb)).await;
     let b_session = id(&sessions.body[0]["id"]);
     let open_order = orders[4].0.clone();
@@ -283,6 +311,7 @@ pub async fn build(app: &TestApp) -> World {
         id(&exception["id"]),
         b_session.clone(),
         b_alarm.clone(),
+        b_check_in.to_string(),
         open_order.clone(),
         orders[4].1.clone(),
     ]);
@@ -337,7 +366,14 @@ pub async fn snapshot(app: &TestApp, w: &World) -> String {
         service_order,
         service_order::Column::Id.is_in(orders.clone())
     );
-    rows!(order_alarm, order_alarm::Column::OrderId.is_in(orders));
+    rows!(
+        order_alarm,
+        order_alarm::Column::OrderId.is_in(orders.clone())
+    );
+    rows!(
+        visit_check_in,
+        visit_check_in::Column::OrderId.is_in(orders)
+    );
     rows!(
         worker_certificate,
         worker_certificate::Column::WorkerId.is_in(workers.clone())

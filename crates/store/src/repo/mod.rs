@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod slots;
 pub mod sms;
 pub mod uploads;
+pub mod visits;
 pub mod workers;
 
 use uuid::Uuid;

@@ -12,15 +12,17 @@ use chrono_tz::Tz;
 use daojia_domain::order::OrderState;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use super::slots::{ON_A_ROUTE, midnight, pool_of, zone};
+use super::slots::{midnight, pool_of, zone};
 use super::workers::{OnShift, Staff};
+use daojia_domain::order::ON_A_ROUTE;
 
 /// States of an order that is booked and still to be served (paid, not yet done).
-pub const BOOKED: [OrderState; 5] = [
+pub const BOOKED: [OrderState; 6] = [
     OrderState::PendingDispatch,
     OrderState::PendingAccept,
     OrderState::Accepted,
     OrderState::EnRoute,
+    OrderState::Arrived,
     OrderState::InService,
 ];
 

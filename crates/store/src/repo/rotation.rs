@@ -224,6 +224,24 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         super::workers::WORKER_ID_NUMBER,
     )
     .await?;
+    changed += rotate_column(
+        store,
+        crate::entity::visit_check_in::Entity,
+        "visit_check_in",
+        crate::entity::visit_check_in::Column::Id,
+        crate::entity::visit_check_in::Column::PositionEnc,
+        super::visits::POSITION,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        crate::entity::order_door_code::Entity,
+        "order_door_code",
+        crate::entity::order_door_code::Column::OrderId,
+        crate::entity::order_door_code::Column::CodeEnc,
+        super::visits::DOOR_CODE,
+    )
+    .await?;
     changed += super::idempotency::reencrypt(store.db(), store.vault()).await?;
     Ok(changed)
 }

@@ -219,12 +219,16 @@ export const en: AdminMessages = {
     afterSalesDecide: 'Decide after-sales',
     steps: {
       depart: 'Worker set off',
-      check_in: 'Service started',
+      arrive: 'Worker arrived',
+      start: 'Service started',
+      check_in: 'Arrived and started',
       finish: 'Service finished',
       complete: 'Complete order',
     },
     stepConfirm: {
       depart: 'Record that the worker set off?',
+      arrive: 'Record that the worker arrived? (Starting still needs the door check code or a record by staff.)',
+      start: 'Record that the service started, without the door check code?',
       check_in: 'Record that the worker arrived and started?',
       finish: 'Record that the service is finished?',
       complete: 'Complete the order? Everything must be paid.',

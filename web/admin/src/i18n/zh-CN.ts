@@ -217,12 +217,16 @@ export const zhCN = {
     afterSalesDecide: '售后处理',
     steps: {
       depart: '记录出发',
-      check_in: '记录开始服务',
+      arrive: '记录到达',
+      start: '记录开始服务',
+      check_in: '记录到达并开始服务',
       finish: '记录服务完成',
       complete: '完成订单',
     },
     stepConfirm: {
       depart: '确认师傅已出发？',
+      arrive: '确认师傅已到达？（开始服务仍需上门校验码或运营记录）',
+      start: '确认开始服务？将不经上门校验码，由你记录',
       check_in: '确认师傅已到达并开始服务？',
       finish: '确认服务已完成？',
       complete: '确认完成订单？尾款须已付清',

@@ -174,6 +174,11 @@ export const en: CustomerMessages = {
       noWorker: 'Finding a worker',
       window: 'Time: {window}',
     },
+    doorCode: {
+      title: 'Door check code',
+      onTheWay: 'When the worker arrives, tell them this code in person: the service starts only once they enter it. Do not share it with anyone else',
+      arrived: 'The worker is at your door: check who they are, then tell them the code',
+    },
     hints: {
       pay: 'Please pay {amount}',
       payBy: 'Please pay {amount} by {time}, or the order is cancelled',
@@ -181,6 +186,7 @@ export const en: CustomerMessages = {
       pending_accept: 'A worker has been asked and will answer soon',
       accepted: 'A worker has taken the job and will come on time',
       en_route: 'The worker is on the way',
+      arrived: 'The worker is at your door',
       in_service: 'The worker is serving',
       pending_settlement: 'The service is done; please confirm',
       completed: 'Done. Thank you for choosing Daojia',

@@ -172,6 +172,11 @@ export const zhCN = {
       noWorker: '正在安排师傅',
       window: '上门时间：{window}',
     },
+    doorCode: {
+      title: '上门校验码',
+      onTheWay: '师傅到达后，请当面把校验码告诉师傅，师傅输入后才能开始服务。请勿告诉他人',
+      arrived: '师傅已到达门口：请核对身份后把校验码告诉师傅',
+    },
     hints: {
       pay: '请尽快支付 {amount}',
       payBy: '请在 {time} 前支付 {amount}，逾期订单将自动取消',
@@ -179,6 +184,7 @@ export const zhCN = {
       pending_accept: '已通知师傅，等待师傅接单',
       accepted: '师傅已接单，将按时上门',
       en_route: '师傅正在赶来',
+      arrived: '师傅已到达门口',
       in_service: '师傅正在服务',
       pending_settlement: '服务已完成，请确认',
       completed: '服务已完成，感谢使用',

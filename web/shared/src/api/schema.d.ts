@@ -355,6 +355,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/check-ins/flagged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check-ins made outside the fence (too far from the address, too early or too late),
+         *     newest first, with the worker's reason and photo. A partner's staff see their
+         *     partner's workers' only.
+         */
+        get: operations["admin_flagged_check_ins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/customers": {
         parameters: {
             query?: never;
@@ -582,7 +603,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Records a visit step (the worker app does this itself once it lands). */
+        /**
+         * Records a visit step for the worker (the worker app records its own, with the check-in
+         *     fence and the door check code: docs/visit.md).
+         */
         post: operations["admin_order_visit"];
         delete?: never;
         options?: never;
@@ -1368,6 +1392,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders/{id}/door-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The door check code (上门校验码) of one of the customer's orders (or visits), while the
+         *     worker is on the way or at the door; otherwise 409 `door_code_not_available`. Someone
+         *     else's order is 404.
+         */
+        get: operations["customer_order_door_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/orders/{id}/reschedule": {
         parameters: {
             query?: never;
@@ -1912,6 +1957,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/jobs/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks in at the door (签到): `en_route` → `arrived`. Inside the fence (the configured
+         *     radius around the address and time around the window) nothing more is needed; outside
+         *     it, 422 names `reason` (`outside_fence_reason_required`) and `photo_upload_id`
+         *     (`outside_fence_photo_required`) with the distance, and with both the check-in is
+         *     accepted and flagged for operations. Someone else's order is 404; a wrong state is 409.
+         */
+        post: operations["worker_job_check_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/jobs/{id}/depart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The worker sets off (出发): `accepted` → `en_route`; the customer's app shows the door
+         *     check code from now on. Someone else's order is 404; a wrong state is 409.
+         */
+        post: operations["worker_job_depart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/jobs/{id}/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The service is done (`in_service` → `pending_settlement`), stamped with the server's
+         *     time; the customer confirms next.
+         */
+        post: operations["worker_job_finish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/jobs/{id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts the service with the customer's door check code (上门校验码): `arrived` →
+         *     `in_service`, stamped with the server's time. A wrong code is 422 on `code`
+         *     (`wrong_door_code`, with the tries left); after the last try it is 409
+         *     `door_code_locked` and operations start the visit from the console.
+         */
+        post: operations["worker_job_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me": {
         parameters: {
             query?: never;
@@ -2125,8 +2255,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Uploads one of the worker's own documents (multipart: `file`, `purpose`
-         *     `certificate` or `worker_photo`).
+         * Uploads one of the worker's own documents or a photo at the door (multipart: `file`,
+         *     `purpose` `certificate`, `worker_photo` or `check_in`).
          */
         post: operations["worker_upload"];
         delete?: never;
@@ -3129,6 +3259,75 @@ export interface components {
              */
             reviewed_at?: string | null;
         };
+        /** @description A check-in at the door. */
+        CheckInRequest: {
+            /**
+             * Format: double
+             * @description Latitude, WGS-84 (the browser's geolocation).
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, WGS-84.
+             */
+            lng: number;
+            /**
+             * Format: double
+             * @description The position's accuracy, metres.
+             */
+            accuracy_m?: number | null;
+            /** @description Why, when outside the fence (1–200 characters). */
+            reason?: string | null;
+            /**
+             * Format: uuid
+             * @description A photo at the door (uploaded with purpose `check_in`), when outside the fence.
+             */
+            photo_upload_id?: string | null;
+        };
+        /** @description A check-in as recorded. */
+        CheckInView: {
+            /**
+             * Format: uuid
+             * @description The check-in.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When, by the server's clock.
+             */
+            at: string;
+            /**
+             * Format: int32
+             * @description Metres from the address.
+             */
+            distance_m: number;
+            /**
+             * Format: int32
+             * @description The radius in force, metres.
+             */
+            radius_m: number;
+            /** @description Within the radius. */
+            inside_radius: boolean;
+            /** @description Within the time around the window. */
+            on_time: boolean;
+            /** @description Outside the fence: operations will look at it. */
+            flagged: boolean;
+            /** @description How it was outside: `too_far`, `too_early`, `too_late`. */
+            outside: string[];
+            /** @description The worker's reason. */
+            reason?: string | null;
+        };
+        /** @description The job after a check-in. */
+        CheckedInView: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its state now (`arrived`). */
+            state: string;
+            check_in?: components["schemas"]["CheckInView"] | null;
+        };
         /** @description An option choice as written. */
         ChoiceInput: {
             /** @description Code, unique within the option. */
@@ -3414,6 +3613,23 @@ export interface components {
              */
             accepted_at?: string | null;
         };
+        /** @description An order's door check code, for its customer. */
+        DoorCodeView: {
+            /**
+             * Format: uuid
+             * @description The order (visit).
+             */
+            order_id: string;
+            /** @description The code: tell it to the worker at the door, to nobody else. */
+            code: string;
+            /** @description The order's state (`en_route` or `arrived`). */
+            state: string;
+            /**
+             * Format: int32
+             * @description Entries the worker has left.
+             */
+            attempts_left: number;
+        };
         /** @description One step of the order's timeline. */
         EventView: {
             /**
@@ -3470,6 +3686,42 @@ export interface components {
             code: string;
             /** @description What is wrong and what is expected. */
             message: string;
+        };
+        /** @description A page of flagged check-ins. */
+        FlaggedCheckInPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["FlaggedCheckInView"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A check-in outside the fence, for operations. */
+        FlaggedCheckInView: components["schemas"]["CheckInView"] & {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Its state now. */
+            order_state: string;
+            /** @description The service area. */
+            area_code?: string | null;
+            /**
+             * Format: uuid
+             * @description The worker.
+             */
+            worker_id: string;
+            /** @description Their name. */
+            worker_name: string;
+            position?: components["schemas"]["Point"] | null;
+            /**
+             * Format: double
+             * @description The accuracy reported, metres.
+             */
+            accuracy_m?: number | null;
+            /** @description The worker's photo at the door (`/api/v1/admin/uploads/{id}`). */
+            photo_url?: string | null;
         };
         /** @description Places found, best first. */
         GeocodeResult: {
@@ -5323,6 +5575,11 @@ export interface components {
              */
             force?: boolean;
         };
+        /** @description The door check code the customer read out. */
+        StartRequest: {
+            /** @description The code (4–6 digits). */
+            code: string;
+        };
         /** @description A status change. */
         StatusRequest: {
             /** @description `active`, `suspended` or `left`. */
@@ -5397,8 +5654,27 @@ export interface components {
         };
         /** @description A step of the visit that staff record for the worker. */
         VisitStep: {
-            /** @description `depart`, `check_in` (service starts), `finish` (service done) or `complete`. */
+            /**
+             * @description `depart`, `arrive` (checked in at the door), `start` (service starts without the
+             *     door check code), `check_in` (arrived and started at once), `finish` (service done)
+             *     or `complete`.
+             */
             step: string;
+        };
+        /** @description A job after a step of the visit. */
+        VisitStepView: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its state now: `en_route`, `arrived`, `in_service` or `pending_settlement`. */
+            state: string;
+            /**
+             * Format: date-time
+             * @description The server's time of the answer (the step's time when it was applied now).
+             */
+            at: string;
         };
         /** @description One visit of an order of several trades. */
         VisitView: {
@@ -5460,6 +5736,12 @@ export interface components {
              * @description Jobs done that day.
              */
             done: number;
+            /**
+             * Format: int32
+             * @description The check-in fence's radius around an address, metres: within it a check-in needs no
+             *     reason (outside the time around the window it still does).
+             */
+            check_in_radius_m: number;
         };
         /** @description A job of the worker's day. */
         WorkerJobView: {
@@ -5470,7 +5752,7 @@ export interface components {
             order_id: string;
             /** @description Its number. */
             order_no: string;
-            /** @description `accepted`, `en_route` or `in_service`. */
+            /** @description `accepted`, `en_route`, `arrived` or `in_service`. */
             state: string;
             /** @description What is ordered (item names). */
             items: string[];
@@ -7976,6 +8258,73 @@ export interface operations {
             };
             /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_flagged_check_ins: {
+        parameters: {
+            query?: {
+                /** @description Only this service area's. */
+                area?: string;
+                /** @description Only at or after this time (RFC 3339). */
+                since?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FlaggedCheckInPage"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13724,6 +14073,85 @@ export interface operations {
             };
         };
     };
+    customer_order_door_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoorCodeView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_order_reschedule: {
         parameters: {
             query?: never;
@@ -15733,6 +16161,384 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_check_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckInRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckedInView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_depart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStepView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_finish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStepView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStepView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -357,6 +357,21 @@ pub async fn erase_worker(
     erased.sessions = drop_sessions(&txn, Audience::Worker, id).await?;
     erased.messages = drop_messages(&txn, std::slice::from_ref(&w.phone_index)).await?;
     drop_idempotency(&txn, id).await?;
+    // Check-ins stay with their orders, without where the worker was, their words or photo.
+    {
+        use crate::entity::visit_check_in as ci;
+        ci::Entity::update_many()
+            .col_expr(
+                ci::Column::PositionEnc,
+                Expr::value(v.encrypt(crate::repo::visits::POSITION, "")),
+            )
+            .col_expr(ci::Column::AccuracyM, Expr::value(Option::<f64>::None))
+            .col_expr(ci::Column::Reason, Expr::value(Option::<String>::None))
+            .col_expr(ci::Column::PhotoUploadId, Expr::value(Option::<Uuid>::None))
+            .filter(ci::Column::WorkerId.eq(id))
+            .exec(&txn)
+            .await?;
+    }
     let mut a = w.clone().into_active_model();
     a.phone_enc = Set(v.encrypt(accounts::WORKER_PHONE, ""));
     a.phone_index = Set(erased_index(id));

@@ -1,0 +1,319 @@
+//! The visit at the door, run by the worker from the worker app (issue 11): depart (出发),
+//! check in (签到打卡) within the fence or outside it with a reason and a photo, start the
+//! service with the customer's door check code (上门校验码), and finish it. The customer
+//! reads the code of their order ([`customer`]); operations list the check-ins flagged
+//! outside the fence ([`ops`]).
+//!
+//! Every time is the server's `now`, never the phone's. Someone else's order is "not
+//! found"; an order of theirs in the wrong state is refused by the state machine. Each step
+//! is one transition of the order (its event and its outbox event `order.{action}` in one
+//! transaction); a check-in adds its row and the outbox event `visit.check_in` to the same
+//! transaction, and the last wrong door code entry emits `visit.door_code_locked`.
+
+pub mod customer;
+pub mod ops;
+
+use crate::error::FieldIssue;
+use crate::{App, Error, Result};
+use chrono::{DateTime, Utc};
+use daojia_domain::geo::LatLng;
+use daojia_domain::ids::WorkerId;
+use daojia_domain::order::OrderState;
+use daojia_domain::order::machine::{Action, Actor, Order, Outcome};
+use daojia_domain::visit::door::{self, DoorCheck};
+use daojia_domain::visit::{self, CheckInError, Verdict};
+use daojia_store::entity::{service_order, visit_check_in};
+use daojia_store::repo::{orders, outbox, uploads, visits};
+use uuid::Uuid;
+
+/// The purpose of a worker's photo at the door.
+pub const PHOTO_PURPOSE: &str = "check_in";
+
+fn actor(worker: Uuid) -> Actor {
+    Actor::Worker {
+        id: WorkerId(worker),
+    }
+}
+
+/// The order `id` if it is assigned (or offered) to `worker`; anyone else's is "not found".
+pub async fn worker_order(app: &App, worker: Uuid, id: Uuid) -> Result<service_order::Model> {
+    orders::get(app.store.db(), id)
+        .await?
+        .filter(|r| r.worker_id == Some(worker))
+        .ok_or(Error::NotFound("order"))
+}
+
+async fn step(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<Order> {
+    worker_order(app, worker, id).await?;
+    let (_, order) = orders::apply(&app.store, id, actor(worker), action, now, None).await?;
+    app.wake_relay();
+    Ok(order)
+}
+
+/// The worker sets off (出发): `accepted` → `en_route`. The order's door check code is made
+/// now if it was not yet, so the customer's app can show it while the worker is on the way.
+pub async fn depart(app: &App, worker: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Order> {
+    let order = step(app, worker, id, Action::Depart, now).await?;
+    visits::door_code(&app.store, id, &app.settings.visit.door, now).await?;
+    Ok(order)
+}
+
+/// What the worker app sends to check in.
+#[derive(Debug, Clone, Default)]
+pub struct CheckInInput {
+    /// Latitude, WGS-84 (the browser's geolocation).
+    pub lat: f64,
+    /// Longitude, WGS-84.
+    pub lng: f64,
+    /// Accuracy the phone reported, metres.
+    pub accuracy_m: Option<f64>,
+    /// Why, when outside the fence.
+    pub reason: Option<String>,
+    /// A photo the worker uploaded (purpose `check_in`), when outside the fence.
+    pub photo_upload_id: Option<Uuid>,
+}
+
+/// A check-in made (or found already made).
+#[derive(Debug, Clone)]
+pub struct CheckedIn {
+    /// The order after it.
+    pub order: Order,
+    /// The check-in recorded; `None` when the order was already at the door or further (a
+    /// retry), with nothing recorded again.
+    pub record: Option<visit_check_in::Model>,
+}
+
+fn fence_message(v: &Verdict) -> String {
+    let mut parts = vec![];
+    for o in &v.outside {
+        parts.push(match o {
+            visit::Outside::TooFar {
+                distance_m,
+                radius_m,
+            } => {
+                format!("{distance_m} m from the address (allowed: {radius_m} m)")
+            }
+            visit::Outside::TooEarly { opens_at } => {
+                format!("before check-in opens at {}", opens_at.to_rfc3339())
+            }
+            visit::Outside::TooLate { closed_at } => {
+                format!("after check-in closed at {}", closed_at.to_rfc3339())
+            }
+        });
+    }
+    format!("outside the check-in fence: {}", parts.join("; "))
+}
+
+/// Checks the worker in at the order's door (签到): `en_route` → `arrived`. Within the
+/// fence ([`visit::CheckInRules`] of the settings) it needs nothing more; outside it the
+/// worker gives a reason and a photo (an upload of theirs with purpose `check_in`), the
+/// check-in is flagged for operations, and without them it is refused with those fields
+/// named. The position is kept encrypted; the job's place becomes the worker's position.
+pub async fn check_in(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    input: &CheckInInput,
+    now: DateTime<Utc>,
+) -> Result<CheckedIn> {
+    let row = worker_order(app, worker, id).await?;
+    let state: OrderState = orders::to_domain(&row)?.state;
+    if state != OrderState::EnRoute {
+        // Already there (a retry) or not on the way: the state machine says which.
+        let (_, order) =
+            orders::apply(&app.store, id, actor(worker), Action::CheckIn, now, None).await?;
+        return Ok(CheckedIn {
+            order,
+            record: None,
+        });
+    }
+    let position = LatLng::new(input.lat, input.lng);
+    let mut issues = vec![];
+    if !position.is_valid() {
+        issues.push(FieldIssue::new(
+            "lat",
+            "invalid_position",
+            "latitude and longitude in WGS-84 degrees",
+        ));
+    }
+    if input.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+        issues.push(FieldIssue::new(
+            "accuracy_m",
+            "out_of_range",
+            "metres, zero or more",
+        ));
+    }
+    if let Some(p) = input.photo_upload_id {
+        let mine = uploads::get(app.store.db(), p).await?.is_some_and(|u| {
+            u.owner_type == "worker" && u.owner_id == worker && u.purpose == PHOTO_PURPOSE
+        });
+        if !mine {
+            issues.push(FieldIssue::new(
+                "photo_upload_id",
+                "unknown_photo",
+                "not a check-in photo you uploaded",
+            ));
+        }
+    }
+    Error::check(issues)?;
+    let rules = app.settings.visit.check_in;
+    let window = daojia_domain::order::machine::Window {
+        start: row.window_start,
+        end: row.window_end,
+    };
+    let address = LatLng::new(row.lat, row.lng);
+    let decision = match visit::check_in(
+        &rules,
+        address,
+        window,
+        position,
+        now,
+        input.reason.as_deref(),
+        input.photo_upload_id.is_some(),
+    ) {
+        Ok(d) => d,
+        Err(CheckInError::BadPosition) => {
+            return Err(Error::field(
+                "lat",
+                "invalid_position",
+                "latitude and longitude in WGS-84 degrees",
+            ));
+        }
+        Err(CheckInError::ReasonTooLong) => {
+            return Err(Error::field(
+                "reason",
+                "length",
+                format!("at most {} characters", visit::MAX_REASON),
+            ));
+        }
+        Err(CheckInError::ReasonNeeded(v)) => {
+            let msg = fence_message(&v);
+            let mut issues = vec![FieldIssue::new(
+                "reason",
+                "outside_fence_reason_required",
+                format!("{msg}: say why"),
+            )];
+            if input.photo_upload_id.is_none() {
+                issues.push(FieldIssue::new(
+                    "photo_upload_id",
+                    "outside_fence_photo_required",
+                    format!("{msg}: add a photo at the door"),
+                ));
+            }
+            return Err(Error::Invalid(issues));
+        }
+        Err(CheckInError::PhotoNeeded(v)) => {
+            return Err(Error::field(
+                "photo_upload_id",
+                "outside_fence_photo_required",
+                format!("{}: add a photo at the door", fence_message(&v)),
+            ));
+        }
+    };
+    let new = visits::NewCheckIn {
+        worker_id: worker,
+        position,
+        accuracy_m: input.accuracy_m,
+        radius_m: rules.radius_m,
+        decision,
+        photo_upload_id: input.photo_upload_id,
+    };
+    let (outcome, order, record) =
+        visits::check_in(&app.store, id, actor(worker), &new, now, None).await?;
+    app.wake_relay();
+    if matches!(outcome, Outcome::Applied(_)) {
+        crate::workers::positions::at_job(app, worker, address, now).await;
+    }
+    Ok(CheckedIn { order, record })
+}
+
+/// Starts the service (`arrived` → `in_service`) with the door check code the customer's
+/// app shows. A wrong code is refused on the field `code` with the entries left; after
+/// the settings' most entries the code is locked (`door_code_locked`) and operations
+/// start the visit from the console. An order already in service is answered as it is,
+/// and nothing is counted.
+pub async fn start(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<Order> {
+    let row = worker_order(app, worker, id).await?;
+    let order = orders::to_domain(&row)?;
+    if order.state != OrderState::Arrived {
+        // In service already (a retry), or not at the door: the state machine says which.
+        let (_, order) = orders::apply(
+            &app.store,
+            id,
+            actor(worker),
+            Action::StartService,
+            now,
+            None,
+        )
+        .await?;
+        return Ok(order);
+    }
+    let Some(entered) = door::normalise(code) else {
+        return Err(Error::field(
+            "code",
+            "invalid_door_code",
+            format!(
+                "the door check code is {} to {} digits",
+                door::MIN_DIGITS,
+                door::MAX_DIGITS
+            ),
+        ));
+    };
+    let rules = app.settings.visit.door.clamped();
+    let (stored, _) = visits::door_code(&app.store, id, &rules, now).await?;
+    let locked = || Error::ConflictAt {
+        code: "door_code_locked",
+        field: "code".into(),
+        message: "too many wrong door check codes: call operations to start the visit".into(),
+    };
+    let Some(before) = visits::count_attempt(app.store.db(), id, rules.max_attempts, now).await?
+    else {
+        return Err(locked());
+    };
+    match door::check(&rules, &stored, &entered, before) {
+        DoorCheck::Right => {
+            visits::verified(app.store.db(), id, now).await?;
+            step(app, worker, id, Action::StartService, now).await
+        }
+        DoorCheck::Wrong { left } => {
+            if left == 0 {
+                let payload = serde_json::json!({
+                    "order_id": id,
+                    "worker_id": worker,
+                    "attempts": rules.max_attempts,
+                    "at": now,
+                });
+                outbox::append(app.store.db(), "visit.door_code_locked", id, &payload, now).await?;
+                app.wake_relay();
+                return Err(locked());
+            }
+            Err(Error::field(
+                "code",
+                "wrong_door_code",
+                format!("the door check code is wrong: {left} more tries"),
+            ))
+        }
+        DoorCheck::Locked => Err(locked()),
+    }
+}
+
+/// The service is done (`in_service` → `pending_settlement`); the customer confirms next.
+/// The job's place becomes the worker's position.
+pub async fn finish(app: &App, worker: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Order> {
+    let row = worker_order(app, worker, id).await?;
+    let order = step(app, worker, id, Action::FinishService, now).await?;
+    crate::workers::positions::at_job(app, worker, LatLng::new(row.lat, row.lng), now).await;
+    Ok(order)
+}

@@ -27,13 +27,8 @@ use sea_orm::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// States in which an order holds a worker's time.
-pub const ON_A_ROUTE: [OrderState; 4] = [
-    OrderState::PendingAccept,
-    OrderState::Accepted,
-    OrderState::EnRoute,
-    OrderState::InService,
-];
+/// States in which an order holds a worker's time (the domain's list).
+pub use daojia_domain::order::ON_A_ROUTE;
 
 /// States in which a booked order waits for a worker and still needs one's time.
 pub const AWAITING_WORKER: [OrderState; 2] =

@@ -47,6 +47,9 @@ pub struct Config {
     /// `horizon_hours`, `grab_pool`, `exceptions`, `grab_radius_km`, and per area
     /// `[dispatch.areas.<code>]` with `mode` and `[dispatch.areas.<code>.weights]`).
     pub dispatch: daojia_app::dispatch::DispatchSettings,
+    /// Online payment: WeChat Pay, Alipay, or the channel simulator (`[pay]`, see
+    /// `crate::pay`).
+    pub pay: crate::pay::PayConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }

@@ -138,10 +138,10 @@ fn notify_url(c: &PayConfig, channel: &str) -> anyhow::Result<String> {
 
 /// The channels `[pay]` configures (`None` when it configures none), and the simulator when
 /// it runs in this process.
-pub fn from_config(
-    c: &PayConfig,
-    server_addr: &str,
-) -> anyhow::Result<(Option<Arc<Payments>>, Option<Arc<Simulator>>)> {
+pub type Wired = (Option<Arc<Payments>>, Option<Arc<Simulator>>);
+
+/// The channels `[pay]` configures (see [`Wired`]).
+pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
     if c.simulator {
         let base = c
             .notify_base_url

@@ -149,7 +149,8 @@ async fn notify(state: AppState, provider: Provider, headers: HeaderMap, body: B
         .as_ref()
         .and_then(|p| p.channel(provider).ok().cloned())
     else {
-        return (StatusCode::NOT_FOUND, "this channel is not configured").into_response();
+        // Not a channel's call we can answer in its terms: a problem document.
+        return ApiError::from(daojia_app::Error::NotFound("payment channel")).into_response();
     };
     let headers: Vec<(String, String)> = headers
         .iter()
@@ -179,7 +180,7 @@ async fn notify(state: AppState, provider: Provider, headers: HeaderMap, body: B
 /// `{"code":"FAIL","message":...}`, and WeChat sends it again.
 #[utoipa::path(operation_id = "pay_notify_wechat", post, path = "/api/v1/pay/notify/wechat", tag = "public",
     request_body(content = String, content_type = "application/json"),
-    responses((status = 204, description = "Applied (or a duplicate)"), (status = 500, description = "Not applied; send again")))]
+    responses((status = 204, description = "Applied (or a duplicate)"), (status = 404, description = "WeChat Pay is not configured", body = crate::http::error::Problem), (status = 500, description = "Not applied; send again")))]
 pub async fn notify_wechat(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -192,7 +193,7 @@ pub async fn notify_wechat(
 /// applied, `fail` otherwise (Alipay sends it again).
 #[utoipa::path(operation_id = "pay_notify_alipay", post, path = "/api/v1/pay/notify/alipay", tag = "public",
     request_body(content = String, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, description = "`success` or `fail`, as plain text", body = String)))]
+    responses((status = 200, description = "`success` or `fail`, as plain text", body = String), (status = 404, description = "Alipay is not configured", body = crate::http::error::Problem)))]
 pub async fn notify_alipay(
     State(state): State<AppState>,
     headers: HeaderMap,

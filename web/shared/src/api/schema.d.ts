@@ -14676,6 +14676,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Alipay is not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
             413: {
                 headers: {
@@ -14738,6 +14747,15 @@ export interface operations {
             };
             /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WeChat Pay is not configured */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -22,6 +22,8 @@ pub struct App {
     pub positions: Option<daojia_shared::WorkerPositions>,
     /// Slow statistics kept for a while by this node (see [`Memo`]).
     pub(crate) memo: Arc<Memo>,
+    /// The payment channels, when online payment is configured.
+    pub payments: Option<Arc<crate::payments::Payments>>,
 }
 
 /// Statistics that change slowly and are costly to compute, kept by one node for a short
@@ -46,6 +48,7 @@ impl App {
             outbox_written: Default::default(),
             positions: None,
             memo: Default::default(),
+            payments: None,
         }
     }
 
@@ -59,6 +62,12 @@ impl App {
     /// positions).
     pub fn with_positions(mut self, positions: daojia_shared::WorkerPositions) -> App {
         self.positions = Some(positions);
+        self
+    }
+
+    /// The same application taking online payments through `payments`.
+    pub fn with_payments(mut self, payments: Arc<crate::payments::Payments>) -> App {
+        self.payments = Some(payments);
         self
     }
 

@@ -1,6 +1,6 @@
 //! Running one due job of the durable queue for the use cases that own it: the order
-//! timers, the dispatch timers (an offer's deadline, an order coming within the horizon)
-//! and forgetting a worker's position. The server's job runner and the day simulator both
+//! timers, the dispatch timers (an offer's deadline, an order coming within the horizon),
+//! the payments' scheduled queries and refund steps, and forgetting a worker's position. The server's job runner and the day simulator both
 //! claim jobs from the queue and hand each here, so a timer behaves the same under a real
 //! clock and a virtual one. Jobs that need the server's providers (housekeeping, which
 //! deletes files; a reminder, which sends a text) come back to the caller.
@@ -59,6 +59,18 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
     }
     if kind == job_kind::HORIZON {
         auto::horizon(app, &payload(j)?, now).await.map_err(text)?;
+        return Ok(Ran::Done);
+    }
+    if kind == crate::payments::QUERY_JOB {
+        crate::payments::recover::run_query(app, &payload(j)?, now)
+            .await
+            .map_err(text)?;
+        return Ok(Ran::Done);
+    }
+    if kind == crate::payments::REFUND_JOB {
+        crate::payments::recover::run_refund(app, &payload(j)?, now)
+            .await
+            .map_err(text)?;
         return Ok(Ran::Done);
     }
     if kind == crate::workers::positions::FORGET_JOB {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod jobs;
 pub mod orders;
 pub mod outbox;
+pub mod payments;
 pub mod planning;
 pub mod settings;
 pub mod visits;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod admin;
+mod paysim;
 mod simulate;
 mod vrp;
 
@@ -45,6 +46,9 @@ enum Command {
     /// Replay a synthetic day through the application layer on an in-memory database and
     /// compare the dispatch engine with the nearest-free-worker baseline.
     Simulate(simulate::SimulateArgs),
+    /// Run the payment channel simulator (WeChat Pay and Alipay with generated keys) as a
+    /// server of its own, and write the `[pay]` configuration that points Daojia at it.
+    Paysim(paysim::PaysimArgs),
 }
 
 #[derive(Args, Default)]
@@ -104,6 +108,7 @@ fn main() -> anyhow::Result<()> {
             eprintln!("configuration OK");
             Ok(())
         }
+        Command::Paysim(args) => runtime()?.block_on(paysim::run(args)),
         other => runtime()?.block_on(run_async(cli.config, other)),
     }
 }

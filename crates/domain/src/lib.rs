@@ -11,6 +11,7 @@ pub mod geo;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod payment;
 pub mod phone;
 pub mod presence;
 pub mod pricing;

@@ -39,6 +39,22 @@ impl PrivateKey {
         Ok(PrivateKey(key))
     }
 
+    /// A fresh key from the operating system's random source (the channel simulator's own
+    /// keys, and keys for a demo that has none configured).
+    pub fn generate() -> Self {
+        use rsa::Generate;
+        PrivateKey(rsa::PrivateKey::generate())
+    }
+
+    /// The key as PKCS#8 PEM (to hand a generated key to configuration).
+    pub fn to_pem(&self) -> Result<String> {
+        use rsa::pkcs8::EncodePrivateKey;
+        self.0
+            .to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .map(|pem| pem.to_string())
+            .map_err(|e| Error::Sign(format!("encoding a private key: {e}")))
+    }
+
     /// The matching public key.
     pub fn public_key(&self) -> PublicKey {
         PublicKey(self.0.to_public_key())
@@ -85,6 +101,14 @@ impl PublicKey {
                 .map_err(|e| key_error("public key (bare base64 DER)", e))?
         };
         Ok(PublicKey(key))
+    }
+
+    /// The key as SubjectPublicKeyInfo PEM (`BEGIN PUBLIC KEY`).
+    pub fn to_pem(&self) -> Result<String> {
+        use rsa::pkcs8::EncodePublicKey;
+        self.0
+            .to_public_key_pem(rsa::pkcs8::LineEnding::LF)
+            .map_err(|e| Error::Sign(format!("encoding a public key: {e}")))
     }
 
     /// Checks a base64 SHA256withRSA `signature` of `message`.

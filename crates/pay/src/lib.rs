@@ -16,6 +16,7 @@ pub mod channel;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod sim;
 pub mod wechat;
 
 pub use error::{Error, Result};

@@ -50,6 +50,9 @@ pub struct Config {
     /// The visit at the door (`[visit.check_in]`: `radius_m`, `early_min`, `late_min`;
     /// `[visit.door]`: `digits`, `max_attempts`).
     pub visit: VisitConfig,
+    /// Online payment: WeChat Pay, Alipay, or the channel simulator (`[pay]`, see
+    /// `crate::pay`).
+    pub pay: crate::pay::PayConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod logging;
 pub mod ops;
 pub mod password;
+pub mod pay;
 pub mod privacy;
 pub mod ratelimit;
 pub mod realtime;
@@ -134,7 +135,8 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
     let trusted_proxies = http::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
         .context("auth.trusted_proxies")?;
     let travel: Arc<dyn daojia_domain::travel::TravelTime> = Arc::new(config.travel.clone());
-    let app = daojia_app::App::new(store.clone(), travel.clone())
+    let (payments, paysim) = pay::from_config(&config.pay, &config.server.addr).context("pay")?;
+    let mut app = daojia_app::App::new(store.clone(), travel.clone())
         .with_positions(shared.positions().clone())
         .with_settings(daojia_app::settings::Settings {
             reach_m: config.booking.reach_km * 1000.0,
@@ -166,7 +168,14 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         demo: opts.demo,
         travel,
         plans: Arc::new(daojia_app::planning::Solver::default()),
-        app,
+        paysim,
+        app: match payments {
+            Some(p) => {
+                app = app.with_payments(p);
+                app
+            }
+            None => app,
+        },
         files: Arc::new(files::LocalFiles::new(
             config
                 .booking
@@ -181,7 +190,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
     let v1 = api::routes(&state).fallback(http::api_not_found);
-    Router::new()
+    let router = Router::new()
         .nest("/api/v1", v1)
         .route("/api/openapi.json", get(ops::openapi))
         .route("/api/docs", get(web::serve))
@@ -190,7 +199,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/{*rest}", any(http::api_not_found))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(ops::metrics));
+    let router = match &state.paysim {
+        Some(sim) => router.nest_service("/paysim", pay::routes(sim.clone())),
+        None => router,
+    };
+    router
         .fallback(web::serve)
         .layer(DefaultBodyLimit::max(state.config.server.body_limit_bytes))
         .layer(from_fn_with_state(state.clone(), http::timeout))

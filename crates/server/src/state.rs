@@ -49,6 +49,9 @@ pub struct Inner {
     /// The route plans searching on this node (a few at a time; plans themselves are in
     /// the database).
     pub plans: Arc<daojia_app::planning::Solver>,
+    /// The channel simulator, when `pay.simulator` runs it in this process (served under
+    /// `/paysim`).
+    pub paysim: Option<Arc<daojia_pay::sim::Simulator>>,
     /// The application layer (use cases) over the same store and travel times.
     pub app: daojia_app::App,
 }

@@ -154,5 +154,6 @@ pub(crate) async fn apply(
     )
     .await?;
     app.wake_relay();
+    crate::payments::refunds::after_transition(app, id, &done.0, now).await;
     Ok(done)
 }

@@ -118,8 +118,9 @@ pub async fn fire(
         return Ok(fired);
     }
     match orders::apply(&app.store, id, Actor::System, action, now, None).await {
-        Ok(_) => {
+        Ok((outcome, _)) => {
             app.wake_relay();
+            crate::payments::refunds::after_transition(app, id, &outcome, now).await;
             Ok(Fired::Changed(name))
         }
         Err(orders::OrderError::Transition(_)) | Err(orders::OrderError::NotFound) => {

@@ -20,6 +20,7 @@ mod errors_doc;
 pub mod exceptions;
 pub mod geocode;
 pub mod orders;
+pub mod payments;
 pub mod privacy;
 pub mod public;
 pub mod slots;
@@ -46,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         auth::send_otp, auth::verify_otp, auth::staff_login, auth::refresh, auth::logout,
         account::customer_me, account::customer_sessions, account::customer_revoke,
         orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
+        payments::create, payments::list, payments::get, payments::notify_wechat, payments::notify_alipay,
         slots::for_booking, slots::for_my_order, slots::for_staff,
         uploads::upload, uploads::mine, uploads::for_staff, orders::after_sales, orders::confirm,
         exceptions::list, exceptions::resolve,
@@ -254,6 +256,15 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             put(addresses::update).delete(addresses::delete),
         )
         .route("/customer/orders/{id}/cancel", post(orders::cancel))
+        .route(
+            "/orders/{id}/payments",
+            post(payments::create)
+                .layer(idempotent())
+                .get(payments::list),
+        )
+        .route("/orders/{id}/payments/{payment_id}", get(payments::get))
+        .route("/pay/notify/wechat", post(payments::notify_wechat))
+        .route("/pay/notify/alipay", post(payments::notify_alipay))
         .route("/customer/orders/{id}/reschedule", post(orders::reschedule))
         .route("/customer/sessions", get(account::customer_sessions))
         .route("/customer/sessions/{id}", delete(account::customer_revoke))

@@ -103,10 +103,13 @@ pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) ->
 
 /// Turns any API error response without a problem body (axum's 405, a panic's 500, a
 /// body-limit 413) into a problem document, so clients parse one error format. Web-app
-/// pages keep their HTML.
+/// pages keep their HTML, and the answers to payment channels' notifications keep the form
+/// each channel expects.
 pub async fn problem_bodies(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let is_api = path.starts_with("/api/") && !path.starts_with("/api/docs")
+    let is_api = path.starts_with("/api/")
+        && !path.starts_with("/api/docs")
+        && !path.starts_with("/api/v1/pay/notify/")
         || matches!(path, "/healthz" | "/readyz" | "/metrics");
     let res = next.run(req).await;
     if !is_api {

@@ -21,6 +21,7 @@ mod m0013_review;
 mod m0014_route_plans;
 mod m0015_dispatch;
 mod m0016_bundles;
+mod m0017_payments;
 mod m0018_visit;
 mod util;
 
@@ -71,6 +72,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_route_plans::Migration),
             Box::new(m0015_dispatch::Migration),
             Box::new(m0016_bundles::Migration),
+            Box::new(m0017_payments::Migration),
             Box::new(m0018_visit::Migration),
         ]
     }

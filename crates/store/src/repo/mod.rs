@@ -19,6 +19,7 @@ pub mod order_history;
 pub mod orders;
 pub mod otp;
 pub mod outbox;
+pub mod payments;
 pub mod pii_backfill;
 pub mod planning;
 pub mod privacy;

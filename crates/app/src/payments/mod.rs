@@ -1,0 +1,149 @@
+//! Online payments of orders: a payment intent per attempt to collect what an order owes
+//! through WeChat Pay or Alipay, the channels' verified notifications applied once each,
+//! the scheduled query that finds the outcome of a payment whose notification was lost, and
+//! refunds through the channel the money came from.
+//!
+//! The channels are reached only through `daojia_pay`'s capability traits
+//! ([`Channel`]), so the simulator stands in for the vendors in the demo and in tests. An
+//! intent's success and the order's payment are one transaction: the order is marked paid
+//! through its state machine (`RecordPayment` with the channel as method) exactly when
+//! the intent becomes `succeeded`, never twice. What the order cannot take (it was
+//! cancelled meanwhile, or another intent paid first) is refunded at once and alerted.
+//! Rejected notifications (bad signature, wrong merchant, another amount) change nothing
+//! and are alerted through the audit log and the outbox (`payment.alert`).
+
+pub mod apply;
+pub mod intents;
+pub mod recover;
+pub mod refunds;
+
+use crate::{App, Error, Result};
+use chrono::{DateTime, Duration, Utc};
+use daojia_domain::payment::Provider;
+use daojia_pay::channel::Channel;
+use daojia_store::repo::audit::{self, AuditEntry};
+use daojia_store::repo::outbox;
+use std::sync::Arc;
+use uuid::Uuid;
+
+pub use apply::{Applied, apply_notification};
+pub use intents::{Created, IntentView, create_intent, intents_of};
+pub use recover::{QUERY_JOB, REFUND_JOB};
+
+/// The payment channels this node talks to, and how long things take.
+pub struct Payments {
+    /// WeChat Pay, when configured.
+    pub wechat: Option<Arc<dyn Channel>>,
+    /// Alipay, when configured.
+    pub alipay: Option<Arc<dyn Channel>>,
+    /// Timings.
+    pub settings: PaySettings,
+}
+
+/// Timings and addresses of online payment.
+#[derive(Debug, Clone)]
+pub struct PaySettings {
+    /// How long a new intent stays payable.
+    pub intent_lifetime: Duration,
+    /// When the first scheduled query of an unconfirmed intent runs, after its creation;
+    /// later ones back off (doubling) until the intent expires.
+    pub first_query_after: Duration,
+    /// Where the payer's browser returns after an H5 payment (`{order}` is replaced by the
+    /// order's id).
+    pub return_url: Option<String>,
+}
+
+impl Default for PaySettings {
+    fn default() -> Self {
+        PaySettings {
+            intent_lifetime: Duration::minutes(15),
+            first_query_after: Duration::seconds(60),
+            return_url: None,
+        }
+    }
+}
+
+impl Payments {
+    /// The channel of `provider`, or a conflict saying it is not configured.
+    pub fn channel(&self, provider: Provider) -> Result<&Arc<dyn Channel>> {
+        match provider {
+            Provider::Wechat => self.wechat.as_ref(),
+            Provider::Alipay => self.alipay.as_ref(),
+        }
+        .ok_or_else(|| {
+            Error::conflict(
+                "channel_unavailable",
+                format!("{} is not configured on this server", provider.code()),
+            )
+        })
+    }
+}
+
+/// The payments of `app`, or a conflict when the node has none configured.
+pub(crate) fn payments(app: &App) -> Result<&Arc<Payments>> {
+    app.payments.as_ref().ok_or_else(|| {
+        Error::conflict(
+            "payments_unavailable",
+            "online payment is not configured on this server",
+        )
+    })
+}
+
+/// A new number for an intent or a refund: `prefix`, the UTC time to the second and random
+/// digits; 32 characters at most (WeChat's limit for `out_trade_no`).
+pub(crate) fn new_number(prefix: char, now: DateTime<Utc>) -> String {
+    let random = Uuid::new_v4().as_u128() % 10u128.pow(16);
+    format!("{prefix}{}{random:016}", now.format("%Y%m%d%H%M%S"))
+}
+
+/// Records an alert about money in its own transaction (the change it is about was refused,
+/// so there is no other transaction to join): an audit entry and a `payment.alert` outbox
+/// event, for operations to see and act on.
+pub(crate) async fn alert(
+    app: &App,
+    kind: &str,
+    subject: Option<Uuid>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tracing::warn!(kind, %detail, "payment alert");
+    let tx = daojia_store::begin(app.store.db()).await?;
+    write_alert(app, &tx, kind, subject, detail, now).await?;
+    tx.commit().await?;
+    app.wake_relay();
+    Ok(())
+}
+
+/// [`alert`] inside the caller's transaction.
+pub(crate) async fn write_alert(
+    app: &App,
+    db: &impl sea_orm::ConnectionTrait,
+    kind: &str,
+    subject: Option<Uuid>,
+    detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    audit::record(
+        &app.store,
+        db,
+        AuditEntry {
+            actor_type: "system".into(),
+            action: format!("payment.{kind}"),
+            target_type: "payment_intent".into(),
+            target_id: subject.map(|s| s.to_string()),
+            after: Some(detail.clone()),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    outbox::append(
+        db,
+        "payment.alert",
+        subject.unwrap_or_else(Uuid::nil),
+        &serde_json::json!({ "kind": kind, "detail": detail }),
+        now,
+    )
+    .await?;
+    Ok(())
+}

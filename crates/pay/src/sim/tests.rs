@@ -1,0 +1,275 @@
+//! The simulator against our own channels: every call they make is accepted only when
+//! signed with the merchant's key, and everything it sends verifies with its keys.
+
+use super::*;
+use crate::alipay::sign::AppKey;
+use crate::channel::alipay::{AlipayChannel, AlipayConfig};
+use crate::channel::wechat::{WechatChannel, WechatConfig};
+use crate::channel::{
+    Charge, Checkout, Notice, Notify, PayMethod, PaymentRequest, PaymentState, Refund,
+    RefundRequest, RefundState,
+};
+use crate::wechat::Merchant;
+use crate::wechat::sign::MerchantKey;
+use crate::wechat::verify::PlatformKeys;
+
+const MERCHANT_KEY: &str = include_str!("../../tests/keys/test-wechat-merchant.key.pem");
+const APP_KEY: &str = include_str!("../../tests/keys/test-alipay-app.key.pem");
+const PLATFORM_KEY: &str = include_str!("../../tests/keys/test-wechat-platform.key.pem");
+const ALIPAY_KEY: &str = include_str!("../../tests/keys/test-alipay-platform.key.pem");
+const APIV3: &str = "daojiaTestApiV3Key0123456789abcd";
+const BASE: &str = "http://sim.test/paysim";
+
+fn sim(keys: SimKeys) -> Arc<Simulator> {
+    let merchant = PrivateKey::from_pem(MERCHANT_KEY).unwrap();
+    let app = PrivateKey::from_pem(APP_KEY).unwrap();
+    Arc::new(Simulator::new(
+        SimConfig {
+            base_url: BASE.into(),
+            wechat_mchid: "1900000001".into(),
+            wechat_appid: "wx0000000000000001".into(),
+            wechat_merchant_key: merchant.public_key(),
+            apiv3_key: ApiV3Key::new(APIV3).unwrap(),
+            alipay_app_id: "2021000000000001".into(),
+            alipay_app_key: app.public_key(),
+            alipay_seller_id: "2088000000000001".into(),
+        },
+        keys,
+    ))
+}
+
+fn test_keys() -> SimKeys {
+    SimKeys {
+        wechat_platform: PrivateKey::from_pem(PLATFORM_KEY).unwrap(),
+        wechat_serial: "PUB_KEY_ID_TEST".into(),
+        alipay: PrivateKey::from_pem(ALIPAY_KEY).unwrap(),
+    }
+}
+
+fn wechat(sim: &Arc<Simulator>, merchant_key: &str) -> WechatChannel<SimTransport> {
+    let mut platform = PlatformKeys::new();
+    platform.insert(sim.wechat_serial(), sim.wechat_platform_key());
+    WechatChannel::new(
+        WechatConfig {
+            merchant: Merchant::Direct {
+                appid: "wx0000000000000001".into(),
+                mchid: "1900000001".into(),
+            },
+            key: MerchantKey {
+                mchid: "1900000001".into(),
+                serial_no: "TESTSERIAL".into(),
+                private_key: PrivateKey::from_pem(merchant_key).unwrap(),
+            },
+            platform,
+            apiv3_key: ApiV3Key::new(APIV3).unwrap(),
+            notify_url: "http://shop.test/api/v1/pay/notify/wechat".into(),
+            refund_notify_url: None,
+            base_url: format!("{BASE}/wechat"),
+        },
+        SimTransport::new(sim.clone()),
+    )
+}
+
+fn alipay(sim: &Arc<Simulator>) -> AlipayChannel<SimTransport> {
+    AlipayChannel::new(
+        AlipayConfig {
+            app: AppKey {
+                app_id: "2021000000000001".into(),
+                private_key: PrivateKey::from_pem(APP_KEY).unwrap(),
+            },
+            alipay_public_key: sim.alipay_key(),
+            notify_url: "http://shop.test/api/v1/pay/notify/alipay".into(),
+            gateway: format!("{BASE}/alipay/gateway.do"),
+        },
+        SimTransport::new(sim.clone()),
+    )
+}
+
+fn request(no: &str, method: PayMethod) -> PaymentRequest {
+    PaymentRequest {
+        intent: no.into(),
+        amount: Money::fen(15_900),
+        description: "日常保洁 3小时".into(),
+        method,
+        return_url: Some("http://shop.test/orders/1".into()),
+        expires_at: None,
+    }
+}
+
+fn headers(c: &Callback) -> Vec<(String, String)> {
+    c.headers.clone()
+}
+
+#[tokio::test]
+async fn a_wechat_payment_and_refund_go_through_the_simulator_signed_both_ways() {
+    let sim = sim(test_keys());
+    let ch = wechat(&sim, MERCHANT_KEY);
+    let now = Utc::now();
+    let Checkout::QrCode(url) = ch
+        .create(&request("PI000001", PayMethod::Qr), now)
+        .await
+        .unwrap()
+    else {
+        panic!("a QR code");
+    };
+    assert!(url.starts_with(&sim.page_url("PI000001")));
+    assert_eq!(
+        ch.query("PI000001", now).await.unwrap().state,
+        PaymentState::Pending
+    );
+    assert_eq!(
+        ch.query("PI000000", now).await.unwrap().state,
+        PaymentState::NotFound
+    );
+    let page = sim.handle(Method::Get, "/pay/PI000001", &[], "", now);
+    assert!(String::from_utf8(page.body).unwrap().contains("159.00"));
+    let paid = sim.handle(Method::Post, "/pay/PI000001", &[], "action=pay_twice", now);
+    assert_eq!(paid.status, 200);
+    let callbacks = sim.take_callbacks();
+    assert_eq!(callbacks.len(), 2, "sent twice");
+    assert_eq!(callbacks[0], callbacks[1]);
+    let n = ch
+        .verify_notification(&headers(&callbacks[0]), &callbacks[0].body, now)
+        .unwrap();
+    assert_eq!(n.id, callbacks[0].id);
+    let Notice::Payment(p) = n.notice else {
+        panic!("a payment")
+    };
+    assert_eq!(
+        (p.state, p.amount),
+        (PaymentState::Succeeded, Some(Money::fen(15_900)))
+    );
+    // A tampered body no longer verifies.
+    let forged = callbacks[0].body.replace("TRANSACTION", "TRANSACTIOM");
+    assert!(
+        ch.verify_notification(&headers(&callbacks[0]), &forged, now)
+            .is_err()
+    );
+
+    let refund = |amount| RefundRequest {
+        intent: "PI000001".into(),
+        refund: format!("R{amount}"),
+        amount: Money::fen(amount),
+        paid: Money::fen(15_900),
+        reason: None,
+    };
+    let r = ch.refund(&refund(5_000), now).await.unwrap();
+    assert_eq!(r.state, RefundState::Processing);
+    let cb = sim.take_callbacks();
+    let n = ch
+        .verify_notification(&headers(&cb[0]), &cb[0].body, now)
+        .unwrap();
+    assert!(
+        matches!(n.notice, Notice::Refund(r) if r.state == RefundState::Succeeded && r.refund == "R5000")
+    );
+    assert_eq!(
+        ch.query_refund("PI000001", "R5000", now)
+            .await
+            .unwrap()
+            .state,
+        RefundState::Succeeded
+    );
+    assert!(
+        ch.refund(&refund(10_901), now).await.is_err(),
+        "more than is left"
+    );
+}
+
+#[tokio::test]
+async fn the_simulator_refuses_calls_not_signed_with_the_merchants_key() {
+    let sim = sim(test_keys());
+    let foreign = wechat(&sim, APP_KEY);
+    let e = foreign
+        .create(&request("PI000002", PayMethod::Qr), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("SIGN_ERROR"), "{e}");
+    assert!(sim.trade("PI000002").is_none());
+}
+
+#[tokio::test]
+async fn an_alipay_wap_payment_exists_once_the_payer_opens_its_page() {
+    let sim = sim(test_keys());
+    let ch = alipay(&sim);
+    let now = Utc::now();
+    let h5 = PayMethod::H5 {
+        payer_client_ip: "127.0.0.1".into(),
+    };
+    let Checkout::Redirect(url) = ch.create(&request("A1", h5), now).await.unwrap() else {
+        panic!("a page")
+    };
+    assert_eq!(
+        ch.query("A1", now).await.unwrap().state,
+        PaymentState::NotFound
+    );
+    let path = url.strip_prefix(BASE).unwrap();
+    let page = sim.handle(Method::Get, path, &[], "", now);
+    assert_eq!(page.status, 200, "{}", String::from_utf8_lossy(&page.body));
+    assert_eq!(
+        ch.query("A1", now).await.unwrap().state,
+        PaymentState::Pending
+    );
+    let tampered = path.replace("159.00", "1.59");
+    assert_eq!(sim.handle(Method::Get, &tampered, &[], "", now).status, 400);
+    sim.pay("A1", Delivery::Once, now).unwrap();
+    let cb = sim.take_callbacks();
+    assert_eq!(cb[0].url, "http://shop.test/api/v1/pay/notify/alipay");
+    let n = ch.verify_notification(&[], &cb[0].body, now).unwrap();
+    assert!(matches!(n.notice, Notice::Payment(p) if p.state == PaymentState::Succeeded));
+    let forged = cb[0].body.replace("159.00", "1.00");
+    assert!(ch.verify_notification(&[], &forged, now).is_err());
+    let status = ch.query("A1", now).await.unwrap();
+    assert_eq!(
+        (status.state, status.amount),
+        (PaymentState::Succeeded, Some(Money::fen(15_900)))
+    );
+    let r = ch
+        .refund(
+            &RefundRequest {
+                intent: "A1".into(),
+                refund: "RA1".into(),
+                amount: Money::fen(15_900),
+                paid: Money::fen(15_900),
+                reason: Some("取消订单".into()),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.state, RefundState::Succeeded);
+    assert_eq!(
+        ch.query_refund("A1", "RA1", now).await.unwrap().state,
+        RefundState::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn an_alipay_qr_payment_that_fails_is_closed_and_cannot_be_paid() {
+    let sim = sim(test_keys());
+    let ch = alipay(&sim);
+    let now = Utc::now();
+    let Checkout::QrCode(_) = ch.create(&request("A2", PayMethod::Qr), now).await.unwrap() else {
+        panic!("a QR code")
+    };
+    sim.fail("A2").unwrap();
+    assert_eq!(
+        ch.query("A2", now).await.unwrap().state,
+        PaymentState::Closed
+    );
+    assert!(sim.pay("A2", Delivery::Once, now).is_err());
+    assert!(sim.take_callbacks().is_empty());
+}
+
+#[test]
+fn generated_keys_sign_what_their_public_halves_verify() {
+    let keys = SimKeys::generate();
+    let sig = keys.alipay.sign_sha256(b"x").unwrap();
+    keys.alipay.public_key().verify_sha256(b"x", &sig).unwrap();
+    let pem = keys.wechat_platform.to_pem().unwrap();
+    let again = PrivateKey::from_pem(&pem).unwrap();
+    let pub_pem = again.public_key().to_pem().unwrap();
+    PublicKey::from_pem(&pub_pem)
+        .unwrap()
+        .verify_sha256(b"y", &keys.wechat_platform.sign_sha256(b"y").unwrap())
+        .unwrap();
+}

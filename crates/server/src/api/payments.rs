@@ -1,0 +1,203 @@
+//! Online payment over HTTP: the customer opens a payment intent for what the order owes
+//! now and follows it; the channels post their notifications to
+//! `/api/v1/pay/notify/{wechat,alipay}` and get the answer each expects (WeChat: 204, or a
+//! 5xx with a JSON `code`; Alipay: the plain text `success` or `fail`).
+
+use crate::http::auth::{ClientInfo, CurrentCustomer};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::Json;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use daojia_app::orders::By;
+use daojia_app::payments::{self as cases, IntentView};
+use daojia_domain::payment::{PayChannel, Provider};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How the customer wants to pay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPayment {
+    /// `wechat_native` (QR code), `wechat_h5` (mobile browser), `alipay_precreate` (QR
+    /// code) or `alipay_wap` (mobile browser).
+    pub channel: String,
+}
+
+/// A payment intent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    /// Id.
+    pub id: Uuid,
+    /// Our number (the channel's `out_trade_no`).
+    pub intent_no: String,
+    /// The order.
+    pub order_id: Uuid,
+    /// `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`.
+    pub channel: String,
+    /// `created`, `pending`, `succeeded`, `failed` or `closed`.
+    pub state: String,
+    /// Amount, fen.
+    pub amount_fen: i64,
+    /// What to show as a QR code (the QR channels).
+    pub code_url: Option<String>,
+    /// Where to send the browser (`wechat_h5`: the H5 URL; `alipay_wap`: the pay page).
+    pub pay_url: Option<String>,
+    /// When it stops being payable.
+    pub expires_at: DateTime<Utc>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Paid.
+    pub succeeded_at: Option<DateTime<Utc>>,
+}
+
+impl From<IntentView> for PaymentView {
+    fn from(v: IntentView) -> Self {
+        PaymentView {
+            id: v.id,
+            intent_no: v.intent_no,
+            order_id: v.order_id,
+            channel: v.channel,
+            state: v.state,
+            amount_fen: v.amount_fen,
+            code_url: v.code_url,
+            pay_url: v.pay_url,
+            expires_at: v.expires_at,
+            created_at: v.created_at,
+            succeeded_at: v.succeeded_at,
+        }
+    }
+}
+
+fn customer(me: &CurrentCustomer) -> By {
+    By::Customer {
+        id: me.id,
+        request_id: crate::http::error::current_request_id(),
+    }
+}
+
+/// Opens a payment of what the order owes now (the deposit or full price before dispatch,
+/// the balance afterwards) through a channel: 201 with the QR code or page to pay on; 200
+/// with the same intent when an open one for that channel and amount exists (a second
+/// click). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
+/// channel is not configured; 503 `channel_refused` when the channel did not accept it.
+#[utoipa::path(operation_id = "order_payment_create", post, path = "/api/v1/orders/{id}/payments", tag = "customer", security(("bearer" = [])), request_body = NewPayment,
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 201, body = PaymentView), (status = 200, body = PaymentView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 503, body = crate::http::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+    Json(req): Json<NewPayment>,
+) -> ApiResult<Response> {
+    let channel = PayChannel::parse(&req.channel).ok_or_else(|| {
+        ApiError::from(daojia_app::Error::field(
+            "channel",
+            "unknown_channel",
+            "`wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`",
+        ))
+    })?;
+    let ip = client.ip.unwrap_or_else(|| "127.0.0.1".into());
+    let created = cases::create_intent(&state.app, me.id, id, channel, &ip, state.now()).await?;
+    let status = match created {
+        cases::Created::New(_) => StatusCode::CREATED,
+        cases::Created::Existing(_) => StatusCode::OK,
+    };
+    let view: PaymentView = created.view().clone().into();
+    Ok((status, axum::Json(view)).into_response())
+}
+
+/// The order's payment intents, oldest first.
+#[utoipa::path(operation_id = "order_payment_list", get, path = "/api/v1/orders/{id}/payments", tag = "customer", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses((status = 200, body = Vec<PaymentView>), (status = 404, body = crate::http::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<PaymentView>>> {
+    let views = cases::intents_of(&state.app, &customer(&me), id).await?;
+    Ok(axum::Json(views.into_iter().map(Into::into).collect()))
+}
+
+/// One payment intent of the order: its state (`succeeded` once the channel confirmed it).
+#[utoipa::path(operation_id = "order_payment_get", get, path = "/api/v1/orders/{id}/payments/{payment_id}", tag = "customer", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id"), ("payment_id" = Uuid, Path, description = "Payment intent id")),
+    responses((status = 200, body = PaymentView), (status = 404, body = crate::http::error::Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Path((id, payment_id)): Path<(Uuid, Uuid)>,
+) -> ApiResult<axum::Json<PaymentView>> {
+    let views = cases::intents_of(&state.app, &customer(&me), id).await?;
+    views
+        .into_iter()
+        .find(|v| v.id == payment_id)
+        .map(|v| axum::Json(v.into()))
+        .ok_or_else(|| daojia_app::Error::NotFound("payment").into())
+}
+
+async fn notify(state: AppState, provider: Provider, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(channel) = state
+        .app
+        .payments
+        .as_ref()
+        .and_then(|p| p.channel(provider).ok().cloned())
+    else {
+        // Not a channel's call we can answer in its terms: a problem document.
+        return ApiError::from(daojia_app::Error::NotFound("payment channel")).into_response();
+    };
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let outcome = match std::str::from_utf8(&body) {
+        Ok(text) => cases::apply_notification(&state.app, provider, &headers, text, state.now())
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(_) => Err("the body is not UTF-8".to_owned()),
+    };
+    if let Err(why) = &outcome {
+        tracing::warn!(channel = provider.code(), reason = %why, "payment notification not applied");
+    }
+    let answer = channel.answer(outcome.as_ref().map(|_| ()).map_err(|e| e.as_str()));
+    (
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(axum::http::header::CONTENT_TYPE, answer.content_type)],
+        answer.body,
+    )
+        .into_response()
+}
+
+/// WeChat Pay's payment and refund notifications (signed; the resource encrypted with the
+/// APIv3 key). 204 when applied or already applied; otherwise 500 with
+/// `{"code":"FAIL","message":...}`, and WeChat sends it again.
+#[utoipa::path(operation_id = "pay_notify_wechat", post, path = "/api/v1/pay/notify/wechat", tag = "public",
+    request_body(content = String, content_type = "application/json"),
+    responses((status = 204, description = "Applied (or a duplicate)"), (status = 404, description = "WeChat Pay is not configured", body = crate::http::error::Problem), (status = 500, description = "Not applied; send again")))]
+pub async fn notify_wechat(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    notify(state, Provider::Wechat, headers, body).await
+}
+
+/// Alipay's asynchronous notifications (a signed form). `success` when applied or already
+/// applied, `fail` otherwise (Alipay sends it again).
+#[utoipa::path(operation_id = "pay_notify_alipay", post, path = "/api/v1/pay/notify/alipay", tag = "public",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, description = "`success` or `fail`, as plain text", body = String), (status = 404, description = "Alipay is not configured", body = crate::http::error::Problem)))]
+pub async fn notify_alipay(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    notify(state, Provider::Alipay, headers, body).await
+}

@@ -1,0 +1,381 @@
+//! Online payment's configuration (`[pay]`, `[pay.wechat]`, `[pay.alipay]`) and wiring:
+//! the channels built from merchant ids, key files and endpoints, or, with
+//! `pay.simulator = true`, the channel simulator inside this process (its HTTP front under
+//! `/paysim`, its callbacks posted to this server's own notification routes).
+//!
+//! ```toml
+//! [pay]
+//! notify_base_url = "https://daojia.example.com"   # where the channels post callbacks
+//! return_url = "https://daojia.example.com/h5/orders/{order}"
+//!
+//! [pay.wechat]                      # obviously fake values: use your merchant's
+//! mchid = "1900000001"
+//! appid = "wx0000000000000001"
+//! serial_no = "0000000000000000000000000000000000000001"
+//! private_key_file = "/etc/daojia/wechat-merchant.key.pem"
+//! platform_serial = "PUB_KEY_ID_0000000000000000000000000001"
+//! platform_public_key_file = "/etc/daojia/wechat-platform.pub.pem"
+//! apiv3_key = "exampleApiV3Key0123456789abcdefg"
+//!
+//! [pay.alipay]
+//! app_id = "2021000000000001"
+//! private_key_file = "/etc/daojia/alipay-app.key.pem"
+//! alipay_public_key_file = "/etc/daojia/alipay.pub.pem"
+//! ```
+
+use anyhow::Context;
+use daojia_app::payments::{PaySettings, Payments};
+use daojia_domain::secret::Secret;
+use daojia_pay::alipay::sign::AppKey;
+use daojia_pay::channel::alipay::{AlipayChannel, AlipayConfig};
+use daojia_pay::channel::http_client::ReqwestTransport;
+use daojia_pay::channel::wechat::{WechatChannel, WechatConfig};
+use daojia_pay::channel::{Channel, HttpRequest, HttpResponse, Transport};
+use daojia_pay::sim::{SimConfig, SimKeys, SimTransport, Simulator};
+use daojia_pay::wechat::Merchant;
+use daojia_pay::wechat::aead::ApiV3Key;
+use daojia_pay::wechat::sign::MerchantKey;
+use daojia_pay::wechat::verify::PlatformKeys;
+use daojia_pay::{PrivateKey, PublicKey};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// `[pay]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PayConfig {
+    /// This server's public base URL, to which the channels post notifications
+    /// (`{notify_base_url}/api/v1/pay/notify/wechat`, `.../alipay`).
+    pub notify_base_url: Option<String>,
+    /// Where the payer's browser returns after an H5 payment; `{order}` is the order id.
+    pub return_url: Option<String>,
+    /// How long a payment intent stays payable, minutes.
+    pub intent_minutes: i64,
+    /// When an unconfirmed payment is first queried, seconds after it was opened.
+    pub first_query_secs: i64,
+    /// Run the channel simulator in this process (the demo): both channels are simulated,
+    /// with keys generated at start, and served under `/paysim`.
+    pub simulator: bool,
+    /// WeChat Pay, direct merchant.
+    pub wechat: Option<WechatPayConfig>,
+    /// Alipay.
+    pub alipay: Option<AlipayPayConfig>,
+}
+
+impl Default for PayConfig {
+    fn default() -> Self {
+        PayConfig {
+            notify_base_url: None,
+            return_url: None,
+            intent_minutes: 15,
+            first_query_secs: 60,
+            simulator: false,
+            wechat: None,
+            alipay: None,
+        }
+    }
+}
+
+/// `[pay.wechat]`: a direct merchant of WeChat Pay API v3.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatPayConfig {
+    /// Merchant id (商户号).
+    pub mchid: String,
+    /// The app (official account or mini-program) id.
+    pub appid: String,
+    /// The serial of the merchant's API certificate.
+    pub serial_no: String,
+    /// The merchant's API private key (PEM).
+    pub private_key_file: PathBuf,
+    /// The serial (or `PUB_KEY_ID_…`) of WeChat's platform key.
+    pub platform_serial: String,
+    /// WeChat's platform public key or certificate (PEM).
+    pub platform_public_key_file: PathBuf,
+    /// The APIv3 key (32 characters). Printed masked.
+    pub apiv3_key: Secret<String>,
+    /// The API's base URL (WeChat's unless a simulator's).
+    pub base_url: Option<String>,
+}
+
+/// `[pay.alipay]`: an Alipay open-platform application (RSA2).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlipayPayConfig {
+    /// The application id.
+    pub app_id: String,
+    /// The application private key (PEM or bare base64).
+    pub private_key_file: PathBuf,
+    /// Alipay's public key (PEM or bare base64).
+    pub alipay_public_key_file: PathBuf,
+    /// The gateway (Alipay's unless a simulator's).
+    pub gateway: Option<String>,
+}
+
+fn read(path: &PathBuf, what: &str) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("{what}: cannot read {}", path.display()))
+}
+
+fn settings(c: &PayConfig) -> PaySettings {
+    PaySettings {
+        intent_lifetime: chrono::Duration::minutes(c.intent_minutes.clamp(1, 24 * 60)),
+        first_query_after: chrono::Duration::seconds(c.first_query_secs.clamp(1, 3600)),
+        return_url: c.return_url.clone(),
+    }
+}
+
+fn notify_url(c: &PayConfig, channel: &str) -> anyhow::Result<String> {
+    let base = c
+        .notify_base_url
+        .as_deref()
+        .context("pay.notify_base_url: set this server's public URL, where the channels post their notifications")?;
+    Ok(format!(
+        "{}/api/v1/pay/notify/{channel}",
+        base.trim_end_matches('/')
+    ))
+}
+
+/// The channels `[pay]` configures (`None` when it configures none), and the simulator when
+/// it runs in this process.
+pub type Wired = (Option<Arc<Payments>>, Option<Arc<Simulator>>);
+
+/// The channels `[pay]` configures (see [`Wired`]).
+pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
+    if c.simulator {
+        let base = c
+            .notify_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{server_addr}"));
+        let mut c = c.clone();
+        c.notify_base_url = Some(base.clone());
+        let (payments, sim) = simulated(&c, &format!("{}/paysim", base.trim_end_matches('/')))?;
+        return Ok((Some(payments), Some(sim)));
+    }
+    let wechat: Option<Arc<dyn Channel>> = match &c.wechat {
+        None => None,
+        Some(w) => {
+            let mut platform = PlatformKeys::new();
+            platform.insert(
+                &w.platform_serial,
+                PublicKey::from_pem(&read(
+                    &w.platform_public_key_file,
+                    "pay.wechat.platform_public_key_file",
+                )?)
+                .context("pay.wechat.platform_public_key_file")?,
+            );
+            let config = WechatConfig {
+                merchant: Merchant::Direct {
+                    appid: w.appid.clone(),
+                    mchid: w.mchid.clone(),
+                },
+                key: MerchantKey {
+                    mchid: w.mchid.clone(),
+                    serial_no: w.serial_no.clone(),
+                    private_key: PrivateKey::from_pem(&read(
+                        &w.private_key_file,
+                        "pay.wechat.private_key_file",
+                    )?)
+                    .context("pay.wechat.private_key_file")?,
+                },
+                platform,
+                apiv3_key: ApiV3Key::new(w.apiv3_key.expose()).context("pay.wechat.apiv3_key")?,
+                notify_url: notify_url(c, "wechat")?,
+                refund_notify_url: None,
+                base_url: w
+                    .base_url
+                    .clone()
+                    .unwrap_or_else(|| WechatConfig::DEFAULT_BASE.into()),
+            };
+            Some(Arc::new(WechatChannel::new(
+                config,
+                ReqwestTransport::new(std::time::Duration::from_secs(10))?,
+            )))
+        }
+    };
+    let alipay: Option<Arc<dyn Channel>> = match &c.alipay {
+        None => None,
+        Some(a) => {
+            let config = AlipayConfig {
+                app: AppKey {
+                    app_id: a.app_id.clone(),
+                    private_key: PrivateKey::from_pem(&read(
+                        &a.private_key_file,
+                        "pay.alipay.private_key_file",
+                    )?)
+                    .context("pay.alipay.private_key_file")?,
+                },
+                alipay_public_key: PublicKey::from_pem(&read(
+                    &a.alipay_public_key_file,
+                    "pay.alipay.alipay_public_key_file",
+                )?)
+                .context("pay.alipay.alipay_public_key_file")?,
+                notify_url: notify_url(c, "alipay")?,
+                gateway: a
+                    .gateway
+                    .clone()
+                    .unwrap_or_else(|| AlipayConfig::DEFAULT_GATEWAY.into()),
+            };
+            Some(Arc::new(AlipayChannel::new(
+                config,
+                ReqwestTransport::new(std::time::Duration::from_secs(10))?,
+            )))
+        }
+    };
+    if wechat.is_none() && alipay.is_none() {
+        return Ok((None, None));
+    }
+    Ok((
+        Some(Arc::new(Payments {
+            wechat,
+            alipay,
+            settings: settings(c),
+        })),
+        None,
+    ))
+}
+
+/// Both channels against a simulator reached at `sim_base`, with every key generated now
+/// (the merchant's and the simulator's): the demo, and tests.
+pub fn simulated(c: &PayConfig, sim_base: &str) -> anyhow::Result<(Arc<Payments>, Arc<Simulator>)> {
+    let merchant = PrivateKey::generate();
+    let app = PrivateKey::generate();
+    let apiv3 = "simulatorApiV3Key0123456789abcde";
+    let sim = Arc::new(Simulator::new(
+        SimConfig {
+            base_url: sim_base.trim_end_matches('/').to_owned(),
+            wechat_mchid: "1900000001".into(),
+            wechat_appid: "wx0000000000000001".into(),
+            wechat_merchant_key: merchant.public_key(),
+            apiv3_key: ApiV3Key::new(apiv3)?,
+            alipay_app_id: "2021000000000001".into(),
+            alipay_app_key: app.public_key(),
+            alipay_seller_id: "2088000000000001".into(),
+        },
+        SimKeys::generate(),
+    ));
+    let transport = DeliveringTransport(SimTransport::new(sim.clone()), sim.clone());
+    let mut platform = PlatformKeys::new();
+    platform.insert(sim.wechat_serial(), sim.wechat_platform_key());
+    let wechat = WechatChannel::new(
+        WechatConfig {
+            merchant: Merchant::Direct {
+                appid: "wx0000000000000001".into(),
+                mchid: "1900000001".into(),
+            },
+            key: MerchantKey {
+                mchid: "1900000001".into(),
+                serial_no: "SIMULATED0000000000000000000000000000001".into(),
+                private_key: merchant,
+            },
+            platform,
+            apiv3_key: ApiV3Key::new(apiv3)?,
+            notify_url: notify_url(c, "wechat")?,
+            refund_notify_url: None,
+            base_url: format!("{}/wechat", sim.config().base_url),
+        },
+        transport.clone(),
+    );
+    let alipay = AlipayChannel::new(
+        AlipayConfig {
+            app: AppKey {
+                app_id: "2021000000000001".into(),
+                private_key: app,
+            },
+            alipay_public_key: sim.alipay_key(),
+            notify_url: notify_url(c, "alipay")?,
+            gateway: format!("{}/alipay/gateway.do", sim.config().base_url),
+        },
+        transport,
+    );
+    let payments = Payments {
+        wechat: Some(Arc::new(wechat)),
+        alipay: Some(Arc::new(alipay)),
+        settings: settings(c),
+    };
+    Ok((Arc::new(payments), sim))
+}
+
+/// The in-process transport to the simulator that also posts the callbacks a call made
+/// the simulator send (a refund's).
+#[derive(Clone)]
+struct DeliveringTransport(SimTransport, Arc<Simulator>);
+
+#[async_trait::async_trait]
+impl Transport for DeliveringTransport {
+    async fn send(&self, request: HttpRequest) -> daojia_pay::Result<HttpResponse> {
+        let reply = self.0.send(request).await;
+        deliver(&self.1);
+        reply
+    }
+}
+
+/// Posts the simulator's waiting callbacks, each in a task of its own (a callback must not
+/// wait for the request that caused it, which may hold the notified row).
+pub fn deliver(sim: &Arc<Simulator>) {
+    let callbacks = sim.take_callbacks();
+    if callbacks.is_empty() {
+        return;
+    }
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    handle.spawn(async move {
+        let client = reqwest::Client::new();
+        for cb in callbacks {
+            let mut req = client.post(&cb.url).body(cb.body.clone());
+            for (k, v) in &cb.headers {
+                req = req.header(k, v);
+            }
+            match req.send().await {
+                Ok(r) => tracing::info!(url = %cb.url, status = %r.status(), "simulator callback delivered"),
+                Err(e) => tracing::warn!(url = %cb.url, error = %e, "simulator callback not delivered"),
+            }
+        }
+    });
+}
+
+/// The simulator's HTTP front: every path under it goes to [`Simulator::handle`]; the
+/// callbacks a request produced are posted afterwards.
+pub fn routes(sim: Arc<Simulator>) -> axum::Router {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method as HttpMethod, Uri};
+    use axum::response::IntoResponse;
+    let handler = move |method: HttpMethod, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let sim = sim.clone();
+        async move {
+            let method = if method == HttpMethod::POST {
+                daojia_pay::http::Method::Post
+            } else {
+                daojia_pay::http::Method::Get
+            };
+            let path = uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default();
+            let headers: Vec<(String, String)> = headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect();
+            let body = String::from_utf8_lossy(&body).into_owned();
+            let reply = sim.handle(method, &path, &headers, &body, chrono::Utc::now());
+            deliver(&sim);
+            let mut response = (
+                axum::http::StatusCode::from_u16(reply.status)
+                    .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+                reply.body,
+            )
+                .into_response();
+            for (k, v) in reply.headers {
+                if let (Ok(k), Ok(v)) = (
+                    axum::http::HeaderName::try_from(k),
+                    axum::http::HeaderValue::try_from(v),
+                ) {
+                    response.headers_mut().insert(k, v);
+                }
+            }
+            response
+        }
+    };
+    axum::Router::new().fallback(handler)
+}

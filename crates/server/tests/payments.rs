@@ -1,0 +1,380 @@
+//! Online payment end to end against the channel simulator running in the server
+//! (`pay.simulator`): a customer opens WeChat Pay and Alipay intents, the simulator's payer
+//! pays, its signed (and for WeChat, encrypted) callback marks the order paid; a duplicate
+//! changes nothing, a tampered one is refused and alerted, a lost one is recovered by the
+//! scheduled query, and a cancellation's refund flows back through the channel.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::{Duration, NaiveTime};
+use common::*;
+use daojia_pay::sim::{Callback, Delivery};
+use serde_json::{Value, json};
+
+fn config() -> daojia_server::config::Config {
+    let mut cfg = test_config();
+    cfg.pay.simulator = true;
+    // Nobody listens there: the tests deliver the simulator's callbacks themselves.
+    cfg.pay.notify_base_url = Some("http://127.0.0.1:9".into());
+    cfg
+}
+
+fn ten_am(app: &TestApp, days: i64) -> String {
+    let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(days);
+    let local = date.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+    (local.and_utc() - Duration::hours(8)).to_rfc3339()
+}
+
+struct Customer {
+    token: String,
+    address: uuid::Uuid,
+}
+
+async fn customer(app: &TestApp) -> Customer {
+    let loaded = daojia_server::demo::load(&app.state.store, 5)
+        .await
+        .unwrap();
+    let login = app
+        .otp_login(&loaded.sample_customer_phone, "customer")
+        .await;
+    let token = login["access_token"].as_str().unwrap().to_string();
+    let me = app.get("/api/v1/customer/me", Some(&token)).await;
+    let id: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
+    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), id)
+        .await
+        .unwrap()[0]
+        .id;
+    Customer { token, address }
+}
+
+async fn order(app: &TestApp, c: &Customer, days: i64) -> (String, i64) {
+    let body = json!({"items": [{"item": "window_cleaning"}], "address_id": c.address,
+                      "window_start": ten_am(app, days)});
+    let key = uuid::Uuid::now_v7().to_string();
+    let r = app
+        .post_keyed("/api/v1/customer/orders", &c.token, Some(&key), &body)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["state"], "pending_payment");
+    (
+        r.body["id"].as_str().unwrap().to_string(),
+        r.body["total_fen"].as_i64().unwrap(),
+    )
+}
+
+async fn pay_with(app: &TestApp, c: &Customer, order: &str, channel: &str) -> (StatusCode, Value) {
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{order}/payments"),
+            json!({ "channel": channel }),
+            Some(&c.token),
+        )
+        .await;
+    (r.status, r.body)
+}
+
+async fn deliver(app: &TestApp, cb: &Callback, body: &str) -> (StatusCode, String) {
+    let path = cb.url.strip_prefix("http://127.0.0.1:9").unwrap();
+    let mut req = Request::builder().method("POST").uri(path);
+    for (k, v) in &cb.headers {
+        req = req.header(k, v);
+    }
+    let r = app
+        .send(req.body(Body::from(body.to_owned())).unwrap())
+        .await;
+    (r.status, r.text)
+}
+
+async fn order_view(app: &TestApp, c: &Customer, id: &str) -> Value {
+    app.get(&format!("/api/v1/customer/orders/{id}"), Some(&c.token))
+        .await
+        .body
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    use sea_orm::EntityTrait;
+    daojia_store::entity::audit_log::Entity::find()
+        .all(app.state.store.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.action)
+        .collect()
+}
+
+async fn run_due(app: &TestApp) {
+    for _ in 0..20 {
+        if daojia_server::jobs::tick(&app.state, "test-node")
+            .await
+            .unwrap()
+            == 0
+        {
+            return;
+        }
+    }
+}
+
+#[tokio::test]
+async fn wechat_pays_an_order_once_and_refuses_a_tampered_callback_and_a_cancellation_refunds_it() {
+    for b in backends() {
+        let app = TestApp::with_config(b, config()).await;
+        let sim = app
+            .state
+            .paysim
+            .clone()
+            .expect("the simulator runs in the server");
+        let c = customer(&app).await;
+        let (id, total) = order(&app, &c, 2).await;
+
+        // The customer first picks Alipay's page, then changes to a WeChat QR code.
+        let (status, first) = pay_with(&app, &c, &id, "alipay_wap").await;
+        assert_eq!(status, StatusCode::CREATED, "{b:?}: {first}");
+        assert!(
+            first["pay_url"]
+                .as_str()
+                .unwrap()
+                .contains("/paysim/alipay/gateway.do?")
+        );
+        let (status, intent) = pay_with(&app, &c, &id, "wechat_native").await;
+        assert_eq!(status, StatusCode::CREATED, "{intent}");
+        assert_eq!(intent["state"], "pending");
+        assert_eq!(intent["amount_fen"], total);
+        let code_url = intent["code_url"].as_str().unwrap();
+        assert!(code_url.contains("/paysim/pay/"), "{code_url}");
+        // A second click gives the same intent.
+        let (status, again) = pay_with(&app, &c, &id, "wechat_native").await;
+        assert_eq!((status, &again["id"]), (StatusCode::OK, &intent["id"]));
+        let list = app
+            .get(&format!("/api/v1/orders/{id}/payments"), Some(&c.token))
+            .await;
+        assert_eq!(list.body[0]["state"], "closed", "the abandoned Alipay page");
+
+        // The payer pays; WeChat's callback marks the order paid.
+        let no = intent["intent_no"].as_str().unwrap();
+        sim.pay(no, Delivery::Once, app.state.now()).unwrap();
+        let cb = sim.take_callbacks().remove(0);
+        assert_eq!(deliver(&app, &cb, &cb.body).await.0, StatusCode::NO_CONTENT);
+        let o = order_view(&app, &c, &id).await;
+        assert_eq!(
+            (o["state"].as_str(), o["paid_fen"].as_i64()),
+            (Some("pending_dispatch"), Some(total))
+        );
+        let one = app
+            .get(
+                &format!(
+                    "/api/v1/orders/{id}/payments/{}",
+                    intent["id"].as_str().unwrap()
+                ),
+                Some(&c.token),
+            )
+            .await;
+        assert_eq!(one.body["state"], "succeeded", "{}", one.text);
+
+        // The same callback again changes nothing.
+        assert_eq!(deliver(&app, &cb, &cb.body).await.0, StatusCode::NO_CONTENT);
+        let o = order_view(&app, &c, &id).await;
+        assert_eq!(o["paid_fen"].as_i64(), Some(total), "{b:?}: paid once");
+
+        // A tampered one is refused, with the JSON WeChat expects, and alerted.
+        let tampered = cb
+            .body
+            .replacen("\"ciphertext\":\"", "\"ciphertext\":\"A", 1);
+        let (status, text) = deliver(&app, &cb, &tampered).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["code"],
+            "FAIL"
+        );
+        assert!(
+            audit_actions(&app)
+                .await
+                .contains(&"payment.notification_refused".to_string())
+        );
+
+        // The customer cancels (free, no worker yet): the money goes back through WeChat.
+        let r = app
+            .post(
+                &format!("/api/v1/customer/orders/{id}/cancel"),
+                json!({"reason": "改天再约"}),
+                Some(&c.token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let refunds = daojia_app::payments::refunds::of_order(&app.state.app, id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(refunds.len(), 1);
+        assert_eq!(
+            (refunds[0].amount_fen, refunds[0].origin.as_str()),
+            (total, "cancellation")
+        );
+        assert_eq!(refunds[0].state, "processing", "WeChat accepted it");
+        assert_eq!(sim.refunds()[0].amount.as_fen(), total);
+        let rcb = sim.callbacks_of(&refunds[0].refund_no).remove(0);
+        assert_eq!(
+            deliver(&app, &rcb, &rcb.body).await.0,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            deliver(&app, &rcb, &rcb.body).await.0,
+            StatusCode::NO_CONTENT
+        );
+        let refunds = daojia_app::payments::refunds::of_order(&app.state.app, id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(refunds[0].state, "succeeded");
+        // Nothing more is owed, nothing more can be paid.
+        let (status, body) = pay_with(&app, &c, &id, "wechat_h5").await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("nothing_owed"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn alipay_pays_through_its_page_and_a_lost_callback_is_found_by_the_scheduled_query() {
+    for b in backends() {
+        let app = TestApp::with_config(b, config()).await;
+        let sim = app.state.paysim.clone().unwrap();
+        let c = customer(&app).await;
+
+        // Alipay WAP: the browser opens the signed page, the payer pays there.
+        let (id, total) = order(&app, &c, 2).await;
+        let (status, intent) = pay_with(&app, &c, &id, "alipay_wap").await;
+        assert_eq!(status, StatusCode::CREATED, "{b:?}: {intent}");
+        let url = intent["pay_url"].as_str().unwrap();
+        let path = url.strip_prefix("http://127.0.0.1:9").unwrap();
+        let page = app.get(path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains("data-test=\"pay\""));
+        let no = intent["intent_no"].as_str().unwrap();
+        let req = Request::builder()
+            .method("POST")
+            .uri(format!("/paysim/pay/{no}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from("action=pay"))
+            .unwrap();
+        assert_eq!(app.send(req).await.status, StatusCode::OK);
+        let cb = sim.callbacks_of(no).remove(0);
+        let forged = cb.body.replacen(
+            &format!("total_amount={}", total / 100),
+            "total_amount=1",
+            1,
+        );
+        assert_ne!(forged, cb.body);
+        assert_eq!(
+            deliver(&app, &cb, &forged).await,
+            (StatusCode::OK, "fail".into())
+        );
+        assert_eq!(
+            deliver(&app, &cb, &cb.body).await,
+            (StatusCode::OK, "success".into())
+        );
+        assert_eq!(
+            deliver(&app, &cb, &cb.body).await,
+            (StatusCode::OK, "success".into())
+        );
+        let o = order_view(&app, &c, &id).await;
+        assert_eq!(
+            (o["state"].as_str(), o["paid_fen"].as_i64()),
+            (Some("pending_dispatch"), Some(total))
+        );
+
+        // Alipay QR code paid, its callback lost: the scheduled query finds the payment.
+        let (id2, total2) = order(&app, &c, 3).await;
+        let (_, intent) = pay_with(&app, &c, &id2, "alipay_precreate").await;
+        let no = intent["intent_no"].as_str().unwrap();
+        sim.pay(no, Delivery::Lost, app.state.now()).unwrap();
+        assert!(sim.take_callbacks().is_empty());
+        run_due(&app).await;
+        assert_eq!(
+            order_view(&app, &c, &id2).await["state"],
+            "pending_payment",
+            "not yet due"
+        );
+        app.advance(Duration::seconds(61));
+        run_due(&app).await;
+        let o = order_view(&app, &c, &id2).await;
+        assert_eq!(
+            (o["state"].as_str(), o["paid_fen"].as_i64()),
+            (Some("pending_dispatch"), Some(total2))
+        );
+
+        // A WeChat H5 payment nobody pays is closed once it expires.
+        let (id3, _) = order(&app, &c, 4).await;
+        let (_, intent) = pay_with(&app, &c, &id3, "wechat_h5").await;
+        assert!(
+            intent["pay_url"]
+                .as_str()
+                .unwrap()
+                .contains("redirect_url=")
+                || intent["pay_url"]
+                    .as_str()
+                    .unwrap()
+                    .contains("via=wechat_h5")
+        );
+        for _ in 0..8 {
+            app.advance(Duration::minutes(3));
+            run_due(&app).await;
+        }
+        // (The customer's token has expired meanwhile: read the intent from the store.)
+        let list = daojia_store::repo::payments::intents_of_order(
+            app.state.store.db(),
+            id3.parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(list[0].state, "closed", "{b:?}");
+        assert_eq!(
+            sim.trade(&list[0].intent_no).unwrap().state,
+            daojia_pay::sim::TradeState::Closed
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_payment_for_an_order_cancelled_meanwhile_is_refunded_and_alerted() {
+    for b in backends() {
+        let app = TestApp::with_config(b, config()).await;
+        let sim = app.state.paysim.clone().unwrap();
+        let c = customer(&app).await;
+        let (id, total) = order(&app, &c, 2).await;
+        let (_, intent) = pay_with(&app, &c, &id, "wechat_native").await;
+        let r = app
+            .post(
+                &format!("/api/v1/customer/orders/{id}/cancel"),
+                json!({"reason": "不需要了"}),
+                Some(&c.token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // The payer had the QR code open and pays anyway.
+        let no = intent["intent_no"].as_str().unwrap();
+        sim.pay(no, Delivery::Once, app.state.now()).unwrap();
+        let cb = sim.take_callbacks().remove(0);
+        assert_eq!(
+            deliver(&app, &cb, &cb.body).await.0,
+            StatusCode::NO_CONTENT,
+            "{b:?}"
+        );
+        let refunds = daojia_app::payments::refunds::of_order(&app.state.app, id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!((refunds.len(), refunds[0].amount_fen), (1, total));
+        assert_eq!(refunds[0].origin, "unowed");
+        assert_eq!(sim.trade(no).unwrap().refunded.as_fen(), total);
+        assert!(
+            audit_actions(&app)
+                .await
+                .contains(&"payment.unowed_payment_refunded".to_string())
+        );
+        let o = order_view(&app, &c, &id).await;
+        assert_eq!(
+            (o["state"].as_str(), o["paid_fen"].as_i64()),
+            (Some("cancelled"), Some(0))
+        );
+    }
+}

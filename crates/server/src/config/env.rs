@@ -49,6 +49,7 @@ impl Config {
             self.sms.provider = v;
         }
         self.apply_sms_env(&get);
+        self.apply_pay_env(&get);
         if let Some(v) = get("DAOJIA_GEOCODING_PROVIDER") {
             self.geocoding.provider = v;
         }

@@ -57,6 +57,7 @@ pub struct Config {
 }
 
 mod env;
+mod pay;
 mod secrets;
 mod sections;
 mod validate;

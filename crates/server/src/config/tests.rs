@@ -287,3 +287,49 @@ fn the_sqlite_file_is_found_in_the_url() {
     c.database.url = "sqlite:///tmp/x.db?mode=rwc".into();
     assert_eq!(c.sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
 }
+
+#[test]
+fn pay_settings_are_checked_and_the_apiv3_key_comes_from_the_environment() {
+    let dir = std::env::temp_dir().join(format!("daojia-pay-config-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("merchant.key.pem");
+    let platform = dir.join("platform.pub.pem");
+    std::fs::write(&key, "fake").unwrap();
+    std::fs::write(&platform, "fake").unwrap();
+    let mut c = valid();
+    c.pay.intent_minutes = 0;
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("pay.intent_minutes:"), "{e}");
+    c.pay.intent_minutes = 15;
+    c.pay.wechat = Some(crate::pay::WechatPayConfig {
+        mchid: "1900000001".into(),
+        appid: "wx0000000000000001".into(),
+        serial_no: "01".into(),
+        private_key_file: key.clone(),
+        platform_serial: "PUB_KEY_ID_01".into(),
+        platform_public_key_file: dir.join("missing.pem"),
+        apiv3_key: daojia_domain::secret::Secret::new("short".into()),
+        base_url: None,
+    });
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("pay.notify_base_url:"), "{e}");
+    c.apply_env(|k| match k {
+        "DAOJIA_PAY_NOTIFY_BASE_URL" => Some("https://daojia.example.com".into()),
+        _ => None,
+    });
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("pay.wechat.apiv3_key:"), "{e}");
+    c.apply_env(|k| match k {
+        "DAOJIA_PAY_WECHAT_APIV3_KEY" => Some("exampleApiV3Key0123456789abcdef0".into()),
+        _ => None,
+    });
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("pay.wechat.platform_public_key_file:"), "{e}");
+    c.pay.wechat.as_mut().unwrap().platform_public_key_file = platform;
+    c.validate().unwrap();
+    assert!(!c.masked_toml().contains("exampleApiV3Key0123456789abcdef0"));
+    c.apply_env(|k| (k == "DAOJIA_PAY_SIMULATOR").then(|| "true".to_string()));
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("pay.simulator:"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

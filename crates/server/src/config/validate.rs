@@ -150,6 +150,7 @@ impl Config {
         self.validate_geocoding()?;
         self.validate_sms()?;
         self.validate_privacy()?;
+        self.validate_pay()?;
         if !matches!(self.log.format.as_str(), "json" | "pretty") {
             return Err(invalid("log.format", "expected `json` or `pretty`"));
         }

@@ -19,13 +19,13 @@ use daojia_dispatch::matching::{
 };
 use daojia_domain::geo::LatLng;
 use daojia_domain::ids::{OrderId, WorkerId};
+use daojia_domain::order::ON_A_ROUTE;
 use daojia_domain::presence::Presence;
 use daojia_domain::slots::{Shift, Visit};
-use daojia_store::entity::{
-    order_event, service_area, service_order, worker, worker_certificate, worker_skill,
-};
+use daojia_store::entity::{order_event, service_area, service_order, worker, worker_skill};
+use daojia_store::repo::workers::Staff;
 use daojia_store::repo::{catalog, dispatch as rows, orders, slots, workers};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -201,27 +201,57 @@ pub async fn excluded(app: &App, order_id: Uuid) -> Result<Vec<WorkerId>> {
 
 /// The columns of a worker's order of the day that a snapshot reads: worker, state,
 /// total, place, window start.
-type DayOrderRow = (Option<Uuid>, String, i64, f64, f64, DateTime<Utc>);
+type DayOrderRow = (
+    Uuid,
+    Option<Uuid>,
+    String,
+    i64,
+    f64,
+    f64,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i32,
+);
 
 /// A worker's order of the day as a snapshot reads it.
 struct DayOrder {
+    id: Uuid,
     worker_id: Option<Uuid>,
     state: String,
     total_fen: i64,
     lat: f64,
     lng: f64,
     window_start: DateTime<Utc>,
+    window_end: DateTime<Utc>,
+    duration_min: i32,
+}
+
+impl DayOrder {
+    fn visit(&self) -> Visit {
+        Visit {
+            key: self.id,
+            at: LatLng::new(self.lat, self.lng),
+            window_start: self.window_start.timestamp(),
+            window_end: self.window_end.timestamp(),
+            duration: i64::from(self.duration_min.max(1)) * 60,
+        }
+    }
 }
 
 impl From<DayOrderRow> for DayOrder {
-    fn from((worker_id, state, total_fen, lat, lng, window_start): DayOrderRow) -> Self {
+    fn from(
+        (id, worker_id, state, total_fen, lat, lng, window_start, window_end, duration_min): DayOrderRow,
+    ) -> Self {
         Self {
+            id,
             worker_id,
             state,
             total_fen,
             lat,
             lng,
             window_start,
+            window_end,
+            duration_min,
         }
     }
 }
@@ -238,7 +268,8 @@ async fn snapshots(
     let db = app.store.db();
     let mut q = worker::Entity::find()
         .filter(worker::Column::AreaCode.is_in(pool_codes.iter().map(String::as_str)))
-        .filter(worker::Column::Status.ne("left"));
+        .filter(worker::Column::Status.ne("left"))
+        .order_by_asc(worker::Column::Code);
     if let Some(w) = only {
         q = q.filter(worker::Column::Id.eq(w));
     }
@@ -247,17 +278,9 @@ async fn snapshots(
         return Ok(vec![]);
     }
     let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
-    // Shifts (template and exceptions) and the day's visits, as slot search reads them.
-    let mut days: HashMap<Uuid, (Shift, Vec<Visit>)> =
-        slots::worker_days(db, pool_codes, tz, date, 1, &[order_id])
-            .await?
-            .pop()
-            .map(|(_, ws)| {
-                ws.into_iter()
-                    .map(|d| (d.worker, (d.shift, d.visits)))
-                    .collect()
-            })
-            .unwrap_or_default();
+    // Shifts (template and exceptions) and certificates of the active workers, as slot
+    // search reads them; the others fail on their status before shifts count.
+    let staff = Staff::of(db, list.clone(), required.clone(), date, date).await?;
     let mut levels: HashMap<Uuid, Vec<Skill>> = HashMap::new();
     for s in worker_skill::Entity::find()
         .filter(worker_skill::Column::WorkerId.is_in(ids.clone()))
@@ -269,29 +292,22 @@ async fn snapshots(
             level: u8::try_from(s.level.max(1)).unwrap_or(u8::MAX),
         });
     }
-    let mut certs: HashMap<Uuid, Vec<worker_certificate::Model>> = HashMap::new();
-    if !required.is_empty() {
-        for c in worker_certificate::Entity::find()
-            .filter(worker_certificate::Column::WorkerId.is_in(ids.clone()))
-            .filter(worker_certificate::Column::Status.eq("approved"))
-            .all(db)
-            .await?
-        {
-            certs.entry(c.worker_id).or_default().push(c);
-        }
-    }
-    // The day's orders of these workers: load, earnings, the last job's place.
+    // The day's orders of these workers: load, earnings, the last job's place, and the
+    // visits still on a route (the day's schedule).
     let start = slots::midnight(tz, date);
     let end = slots::midnight(tz, date + Duration::days(1));
     let day_orders: Vec<DayOrder> = service_order::Entity::find()
         .select_only()
         .columns([
+            service_order::Column::Id,
             service_order::Column::WorkerId,
             service_order::Column::State,
             service_order::Column::TotalFen,
             service_order::Column::Lat,
             service_order::Column::Lng,
             service_order::Column::WindowStart,
+            service_order::Column::WindowEnd,
+            service_order::Column::DurationMin,
         ])
         .filter(service_order::Column::WorkerId.is_in(ids.clone()))
         .filter(service_order::Column::State.is_in(TAKEN.iter().copied().chain(["after_sales"])))
@@ -304,6 +320,24 @@ async fn snapshots(
         .into_iter()
         .map(DayOrder::from)
         .collect();
+    let mut on_route: HashMap<(Uuid, NaiveDate), Vec<Visit>> = HashMap::new();
+    for o in day_orders
+        .iter()
+        .filter(|o| ON_A_ROUTE.iter().any(|s| s.as_str() == o.state))
+    {
+        if let Some(w) = o.worker_id {
+            on_route.entry((w, date)).or_default().push(o.visit());
+        }
+    }
+    let mut days: HashMap<Uuid, (Shift, Vec<Visit>)> =
+        slots::days_of(&staff, tz, date, 1, on_route)
+            .pop()
+            .map(|(_, ws)| {
+                ws.into_iter()
+                    .map(|d| (d.worker, (d.shift, d.visits)))
+                    .collect()
+            })
+            .unwrap_or_default();
     let on_time = on_time_rates(app, now).await?;
     // Live reports and check-ins recorded in the positions index (one read for the pool).
     let recorded = positions::recorded(app, &ids, now).await;
@@ -335,7 +369,7 @@ async fn snapshots(
             Some((s, v)) => (Some(s), v),
             None => (None, vec![]),
         };
-        let certificates = certificates_of(certs.get(&w.id), required, tz);
+        let certificates = certificates_of(staff.certificates(w.id), required, tz);
         out.push(WorkerSnapshot {
             id: WorkerId(w.id),
             home,
@@ -369,11 +403,10 @@ async fn snapshots(
 /// certificates, one valid until the earliest expiry among the kinds it needs (each kind
 /// proved by the approved certificate that lasts longest); none when a kind is missing.
 fn certificates_of(
-    held: Option<&Vec<worker_certificate::Model>>,
+    held: &[daojia_domain::worker::Certificate],
     required: &BTreeMap<String, Vec<String>>,
     tz: Tz,
 ) -> Vec<Certificate> {
-    let Some(held) = held else { return vec![] };
     let mut out = vec![];
     for (skill, kinds) in required {
         let mut until: Option<DateTime<Utc>> = None;

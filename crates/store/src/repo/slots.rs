@@ -266,6 +266,18 @@ pub async fn worker_days(
             by_worker.entry((w, day)).or_default().push(o.visit());
         }
     }
+    Ok(days_of(&staff, tz, from, days, by_worker))
+}
+
+/// The days `from` and the `days - 1` after it of `staff`'s workers on shift, with their
+/// visits on a route by worker and local date (`on_route`).
+pub fn days_of(
+    staff: &super::workers::Staff,
+    tz: Tz,
+    from: NaiveDate,
+    days: u32,
+    mut on_route: HashMap<(Uuid, NaiveDate), Vec<Visit>>,
+) -> Vec<(NaiveDate, Vec<WorkerDay>)> {
     let mut out = Vec::with_capacity(days as usize);
     for d in 0..days {
         let date = from + Duration::days(i64::from(d));
@@ -284,12 +296,12 @@ pub async fn worker_days(
                     end: at(s.end),
                     rest,
                 },
-                visits: by_worker.remove(&(w.id, date)).unwrap_or_default(),
+                visits: on_route.remove(&(w.id, date)).unwrap_or_default(),
             });
         }
         out.push((date, day));
     }
-    Ok(out)
+    out
 }
 
 /// Whether `job` still fits in the window `[start, end]` (someone in the pool can take it

@@ -144,6 +144,15 @@ impl Qualifications {
     /// Loads them for `worker_ids`.
     pub async fn load(db: &impl ConnectionTrait, worker_ids: &[Uuid]) -> Result<Self, DbErr> {
         let required = required_certificates(db).await?;
+        Self::with(db, worker_ids, required).await
+    }
+
+    /// Like [`Qualifications::load`], with the requirements already read.
+    pub async fn with(
+        db: &impl ConnectionTrait,
+        worker_ids: &[Uuid],
+        required: BTreeMap<String, Vec<String>>,
+    ) -> Result<Self, DbErr> {
         let mut certificates: HashMap<Uuid, Vec<Certificate>> = HashMap::new();
         if !required.is_empty() && !worker_ids.is_empty() {
             for c in worker_certificate::Entity::find()
@@ -215,6 +224,20 @@ impl Staff {
             .order_by_asc(worker::Column::Code)
             .all(db)
             .await?;
+        let required = required_certificates(db).await?;
+        Self::of(db, workers, required, from, last).await
+    }
+
+    /// The staff made of `workers` (already read, in code order; the active ones count),
+    /// with the certificate requirements `required` already read, for `from ..= last`.
+    pub async fn of(
+        db: &impl ConnectionTrait,
+        mut workers: Vec<worker::Model>,
+        required: BTreeMap<String, Vec<String>>,
+        from: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Self, DbErr> {
+        workers.retain(|w| w.active);
         let ids: Vec<Uuid> = workers.iter().map(|w| w.id).collect();
         let shifts = if ids.is_empty() {
             vec![]
@@ -233,7 +256,7 @@ impl Staff {
                 .all(db)
                 .await?
         };
-        let quals = Qualifications::load(db, &ids).await?;
+        let quals = Qualifications::with(db, &ids, required).await?;
         let exceptions = exceptions(db, &ids, from, last).await?;
         Ok(Self {
             workers,
@@ -241,6 +264,14 @@ impl Staff {
             exceptions,
             quals,
         })
+    }
+
+    /// The certificates of `worker` (approved ones; none without requirements).
+    pub fn certificates(&self, worker: Uuid) -> &[Certificate] {
+        self.quals
+            .certificates
+            .get(&worker)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The skills each worker may be dispatched for on `date` (a date the staff was loaded

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 mod admin;
+mod ledger;
 mod paysim;
 mod simulate;
 mod vrp;
@@ -38,6 +39,9 @@ enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Ledger tools (`daojia ledger check`).
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
     /// Print the OpenAPI document (the web apps' client is generated from it).
     Openapi,
     /// Route planning tools (VRPTW solver).
@@ -177,6 +181,13 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
         Command::Admin(cmd) => {
             cfg.validate()?;
             admin::run(&cfg, cmd).await
+        }
+        Command::Ledger(cmd) => {
+            cfg.validate()?;
+            if !ledger::run(&cfg, cmd).await? {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         _ => unreachable!("handled before the runtime starts"),
     }

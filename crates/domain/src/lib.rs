@@ -8,6 +8,7 @@ pub mod bounds;
 pub mod bundle;
 pub mod catalog;
 pub mod geo;
+pub mod ledger;
 pub mod ids;
 pub mod money;
 pub mod order;

@@ -31,7 +31,10 @@ fn a_reversal_undoes_an_entry() {
     let e = payment_received(Clearing::Offline, Money::fen(15_900)).unwrap();
     let mut b = Balances::default();
     b.post(&e);
-    assert_eq!(b.of(Account::Clearing(Clearing::Offline)), Money::fen(15_900));
+    assert_eq!(
+        b.of(Account::Clearing(Clearing::Offline)),
+        Money::fen(15_900)
+    );
     assert_eq!(b.of(Account::CustomerPrepaid), Money::fen(-15_900));
     b.post(&e.reversal());
     assert_eq!(b.of(Account::Clearing(Clearing::Offline)), Money::ZERO);

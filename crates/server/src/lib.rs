@@ -291,10 +291,9 @@ pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
             clock(state),
         )))
         .with(Arc::new(realtime::feed::OrderFeed::new(state.clone())))
-        .with(Arc::new(daojia_app::payments::consumer::RefundsConsumer::new(
-            state.app.clone(),
-            clock(state),
-        )))
+        .with(Arc::new(
+            daojia_app::payments::consumer::RefundsConsumer::new(state.app.clone(), clock(state)),
+        ))
         .with(Arc::new(daojia_app::dispatch::consumer::AutoDispatch::new(
             state.app.clone(),
             clock(state),

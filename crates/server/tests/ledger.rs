@@ -18,7 +18,7 @@ use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor};
 use daojia_domain::payment::Provider;
 use daojia_pay::sim::{Callback, Delivery};
-use daojia_store::entity::{ledger_posting, outbox};
+use daojia_store::entity::{ledger_entry, ledger_posting, outbox};
 use daojia_store::repo::ledger;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -142,7 +142,10 @@ async fn the_demo_ledger_is_clean_and_check_finds_a_tampered_posting() {
         assert!(started.history.orders > 0);
         let report = check(&app).await;
         assert!(report.problems.is_empty(), "{b:?}: {:?}", report.problems);
-        assert!(report.entries >= started.history.orders / 2, "{b:?}: {report:?}");
+        assert!(
+            report.entries >= started.history.orders / 2,
+            "{b:?}: {report:?}"
+        );
         // Money at the channels and in hand equals what customers are owed or owed back.
         let held: i64 = report
             .balances
@@ -158,8 +161,35 @@ async fn the_demo_ledger_is_clean_and_check_finds_a_tampered_posting() {
             "{b:?}"
         );
 
-        // Someone edits one posting: the entry no longer balances.
+        // A database from before the ledger: the same money, no entries. The migration's
+        // backfill posts them, once.
         let db = app.state.store.db();
+        ledger_posting::Entity::delete_many()
+            .exec(db)
+            .await
+            .unwrap();
+        ledger_entry::Entity::delete_many().exec(db).await.unwrap();
+        let bare = check(&app).await;
+        assert!(
+            bare.problems
+                .iter()
+                .any(|p| p.starts_with("payment recorded on its order")
+                    && p.ends_with("has no ledger entry")),
+            "{b:?}: {:?}",
+            bare.problems
+        );
+        let posted = ledger::backfill(db, app.state.now()).await.unwrap();
+        assert!(posted > 0);
+        assert_eq!(ledger::backfill(db, app.state.now()).await.unwrap(), 0);
+        let backfilled = check(&app).await;
+        assert!(
+            backfilled.problems.is_empty(),
+            "{b:?}: {:?}",
+            backfilled.problems
+        );
+        assert_eq!(backfilled.balances, report.balances, "{b:?}");
+
+        // Someone edits one posting: the entry no longer balances.
         let p = ledger_posting::Entity::find()
             .filter(ledger_posting::Column::Account.eq("clearing:offline"))
             .one(db)
@@ -172,13 +202,18 @@ async fn the_demo_ledger_is_clean_and_check_finds_a_tampered_posting() {
         edit.update(db).await.unwrap();
         let report = check(&app).await;
         let expected = format!("entry {entry}: postings sum to -100 fen, not zero");
-        assert!(report.problems.contains(&expected), "{b:?}: {:?}", report.problems);
+        assert!(
+            report.problems.contains(&expected),
+            "{b:?}: {:?}",
+            report.problems
+        );
         // ...and the payment it records is no longer covered for its amount.
         assert!(
             report
                 .problems
                 .iter()
-                .any(|p| p.starts_with("payment recorded offline") && p.contains(&format!("{entry}"))),
+                .any(|p| p.starts_with("payment recorded on its order")
+                    && p.contains(&format!("{entry}"))),
             "{b:?}: {:?}",
             report.problems
         );
@@ -219,10 +254,17 @@ async fn a_cancellation_whose_refund_step_was_lost_is_refunded_from_its_event_on
             panic!("cancelled")
         };
         assert_eq!(step.money.refunded.as_fen(), total);
-        assert!(refunds::of_order(&app.state.app, id).await.unwrap().is_empty());
+        assert!(
+            refunds::of_order(&app.state.app, id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let gap = check(&app).await;
         assert!(
-            gap.problems.iter().any(|p| p.contains(&format!("{total} fen refunded on the order, 0 fen booked"))),
+            gap.problems
+                .iter()
+                .any(|p| p.contains(&format!("{total} fen refunded on the order, 0 fen booked"))),
             "{b:?}: check sees the refund missing: {:?}",
             gap.problems
         );
@@ -232,10 +274,17 @@ async fn a_cancellation_whose_refund_step_was_lost_is_refunded_from_its_event_on
         let rs = refunds::of_order(&app.state.app, id).await.unwrap();
         assert_eq!(rs.len(), 1, "{b:?}");
         assert_eq!(
-            (rs[0].amount_fen, rs[0].origin.as_str(), rs[0].state.as_str()),
+            (
+                rs[0].amount_fen,
+                rs[0].origin.as_str(),
+                rs[0].state.as_str()
+            ),
             (total, "cancellation", "processing")
         );
-        assert_eq!(rs[0].source.as_deref(), Some(format!("{id}#{}", step.seq).as_str()));
+        assert_eq!(
+            rs[0].source.as_deref(),
+            Some(format!("{id}#{}", step.seq).as_str())
+        );
         assert_eq!(sim.refunds().len(), 1);
 
         // The same event again (a redelivery), and the use case's own step late: nothing new.
@@ -254,8 +303,15 @@ async fn a_cancellation_whose_refund_step_was_lost_is_refunded_from_its_event_on
         .await
         .unwrap();
         assert_eq!(again, Booked::Already);
-        assert_eq!(refunds::of_order(&app.state.app, id).await.unwrap().len(), 1);
-        assert_eq!(sim.refunds().len(), 1, "{b:?}: refunded once at the channel");
+        assert_eq!(
+            refunds::of_order(&app.state.app, id).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            sim.refunds().len(),
+            1,
+            "{b:?}: refunded once at the channel"
+        );
 
         // The channel confirms; the refund posts once even when confirmed twice.
         let rcb = sim.callbacks_of(&rs[0].refund_no).remove(0);
@@ -311,8 +367,17 @@ async fn a_payment_recorded_offline_and_its_cancellation_leave_the_refund_owed_b
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        assert!(refunds::of_order(&app.state.app, id).await.unwrap().is_empty());
-        assert_eq!(balance(&app, Account::RefundsPayable).await, -total, "{b:?}");
+        assert!(
+            refunds::of_order(&app.state.app, id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            balance(&app, Account::RefundsPayable).await,
+            -total,
+            "{b:?}"
+        );
         assert_eq!(balance(&app, Account::CustomerPrepaid).await, 0);
         // The cancellation's event delivered again posts nothing more.
         let consumer = RefundsConsumer::new(app.state.app.clone(), Arc::new(chrono::Utc::now));
@@ -320,7 +385,11 @@ async fn a_payment_recorded_offline_and_its_cancellation_leave_the_refund_owed_b
             .handle(&event_of(&app, id, "cancel").await)
             .await
             .unwrap();
-        assert_eq!(balance(&app, Account::RefundsPayable).await, -total, "{b:?}");
+        assert_eq!(
+            balance(&app, Account::RefundsPayable).await,
+            -total,
+            "{b:?}"
+        );
         let report = check(&app).await;
         assert!(report.problems.is_empty(), "{b:?}: {:?}", report.problems);
     }

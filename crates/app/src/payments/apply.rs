@@ -4,15 +4,15 @@
 use super::{alert, payments, write_alert};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
+use daojia_domain::ledger::{self as journal, Clearing};
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, PaymentMethod};
 use daojia_domain::payment::{Change, Intent, IntentState, Provider, Refund, RefundState};
 use daojia_pay::channel::{Notice, PaymentState, PaymentStatus, RefundStatus};
 use daojia_store::entity::{payment_intent, refund};
+use daojia_store::repo::ledger;
 use daojia_store::repo::orders::{self, OrderError};
 use daojia_store::repo::payments::{self as repo, IntentUpdate, NewRefund};
-use daojia_domain::ledger::{self as journal, Clearing};
-use daojia_store::repo::ledger;
 use sea_orm::DatabaseTransaction;
 
 /// What applying a notification did.

@@ -48,12 +48,13 @@ impl Consumer for RefundsConsumer {
         let Some(seq) = event.payload["seq"].as_u64() else {
             return Ok(());
         };
-        let Some(step) = repo::order_step(self.app.store.db(), event.aggregate_id, seq as u32)
-            .await?
+        let Some(step) =
+            repo::order_step(self.app.store.db(), event.aggregate_id, seq as u32).await?
         else {
             return Ok(());
         };
-        let cancelled = step.to_state == "cancelled" && step.from_state.as_deref() != Some("cancelled");
+        let cancelled =
+            step.to_state == "cancelled" && step.from_state.as_deref() != Some("cancelled");
         if step.refunded_fen <= 0 && !cancelled {
             return Ok(());
         }

@@ -24,7 +24,9 @@ use uuid::Uuid;
 pub const INTENT: &str = "intent";
 /// A refund's success (`source_id`: the refund's id).
 pub const REFUND: &str = "refund";
-/// A payment recorded on an order outside any channel (`source_id`: the `order_payment` id).
+/// A payment recorded on an order that no intent posts: offline (cash, transfer, the
+/// demo's) or a channel payment without an intent (the demo's history). `source_id`: the
+/// `order_payment` id.
 pub const ORDER_PAYMENT: &str = "order_payment";
 /// The part of an order transition's booked refund no channel carries (`source_id`:
 /// `<order id>#<seq>`).
@@ -232,7 +234,10 @@ async fn open_account(
 }
 
 /// Opens the accounts every ledger has (the migration does it once).
-pub async fn open_fixed_accounts(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn open_fixed_accounts(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     for a in Account::FIXED {
         if ledger_account::Entity::find_by_id(a.code())
             .one(db)
@@ -260,21 +265,9 @@ fn entry_or(e: Result<Entry, ledger::Invalid>, what: &str) -> Result<Entry, DbEr
 /// carries (owed by hand). Each once: running it again posts nothing.
 pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let mut posted = 0;
-    let payments: Vec<(Uuid, Uuid, String, i64, DateTime<Utc>)> = order_payment::Entity::find()
-        .select_only()
-        .columns([
-            order_payment::Column::Id,
-            order_payment::Column::OrderId,
-            order_payment::Column::Method,
-            order_payment::Column::AmountFen,
-            order_payment::Column::At,
-        ])
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, order_id, method, fen, at) in payments {
-        if method.starts_with("channel:") || fen <= 0 {
-            // A channel's payment is posted from its intent.
+    let by_intents = intent_references(db).await?;
+    for (id, order_id, method, reference, fen, at) in order_payments(db).await? {
+        if !posts_itself(&by_intents, order_id, &method, &reference) || fen <= 0 {
             continue;
         }
         let entry = entry_or(
@@ -371,6 +364,60 @@ pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u
     Ok(posted)
 }
 
+/// The (order, reference) of every payment a succeeded intent recorded on its order
+/// (the channel's trade number, or the intent's number when the channel gave none).
+async fn intent_references(db: &impl ConnectionTrait) -> Result<HashSet<(Uuid, String)>, DbErr> {
+    let rows: Vec<(Uuid, String, Option<String>)> = payment_intent::Entity::find()
+        .select_only()
+        .columns([
+            payment_intent::Column::OrderId,
+            payment_intent::Column::IntentNo,
+            payment_intent::Column::ChannelTradeNo,
+        ])
+        .filter(payment_intent::Column::State.eq("succeeded"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut refs = HashSet::new();
+    for (order, no, trade) in rows {
+        refs.insert((order, no));
+        if let Some(t) = trade {
+            refs.insert((order, t));
+        }
+    }
+    Ok(refs)
+}
+
+/// Whether a payment recorded on an order posts its own entry: all but those a channel's
+/// intent recorded (the intent posts them). A channel payment without an intent (the
+/// demo's history) posts its own.
+fn posts_itself(
+    intents: &HashSet<(Uuid, String)>,
+    order: Uuid,
+    method: &str,
+    reference: &str,
+) -> bool {
+    !method.starts_with("channel:") || !intents.contains(&(order, reference.to_string()))
+}
+
+type PaymentRow = (Uuid, Uuid, String, String, i64, DateTime<Utc>);
+
+async fn order_payments(db: &impl ConnectionTrait) -> Result<Vec<PaymentRow>, DbErr> {
+    order_payment::Entity::find()
+        .select_only()
+        .columns([
+            order_payment::Column::Id,
+            order_payment::Column::OrderId,
+            order_payment::Column::Method,
+            order_payment::Column::Reference,
+            order_payment::Column::AmountFen,
+            order_payment::Column::At,
+        ])
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 type RefundRow = (Uuid, Uuid, Uuid, i64, String, String, DateTime<Utc>);
 
 async fn refund_rows(db: &impl ConnectionTrait) -> Result<Vec<RefundRow>, DbErr> {
@@ -405,9 +452,9 @@ pub struct Report {
 
 /// Checks the whole ledger: every entry balances with two postings or more on accounts of
 /// the chart, no worker's withdrawable balance is negative, every account posted to is in
-/// the chart table, every succeeded intent and refund and every payment recorded offline
-/// has its entry for its amount, and every refund an order booked is carried by a refund
-/// row or owed by hand.
+/// the chart table, every succeeded intent and refund and every payment recorded on an
+/// order without an intent has its entry for its amount, and every refund an order
+/// booked is carried by a refund row or owed by hand.
 pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     let postings: Vec<(Uuid, String, i64)> = ledger_posting::Entity::find()
         .select_only()
@@ -466,18 +513,21 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
             *owed.entry(*o).or_default() += amount;
         }
     }
-    let mut expect = |kind: &'static str, id: Uuid, fen: i64, what: &str| {
-        match by_source.get(&(kind, id.to_string().as_str())) {
-            None => problems.push(format!("{what} {id} ({fen} fen) has no ledger entry")),
-            Some((e, amount)) if *amount != fen => problems.push(format!(
-                "{what} {id} is {fen} fen but its entry {e} moves {amount} fen"
-            )),
-            Some(_) => {}
-        }
+    let mut expect = |kind: &'static str, id: Uuid, fen: i64, what: &str| match by_source
+        .get(&(kind, id.to_string().as_str()))
+    {
+        None => problems.push(format!("{what} {id} ({fen} fen) has no ledger entry")),
+        Some((e, amount)) if *amount != fen => problems.push(format!(
+            "{what} {id} is {fen} fen but its entry {e} moves {amount} fen"
+        )),
+        Some(_) => {}
     };
     let intents: Vec<(Uuid, i64)> = payment_intent::Entity::find()
         .select_only()
-        .columns([payment_intent::Column::Id, payment_intent::Column::AmountFen])
+        .columns([
+            payment_intent::Column::Id,
+            payment_intent::Column::AmountFen,
+        ])
         .filter(payment_intent::Column::State.eq("succeeded"))
         .into_tuple()
         .all(db)
@@ -495,19 +545,10 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
             expect(REFUND, *id, *fen, "succeeded refund");
         }
     }
-    let payments: Vec<(Uuid, String, i64)> = order_payment::Entity::find()
-        .select_only()
-        .columns([
-            order_payment::Column::Id,
-            order_payment::Column::Method,
-            order_payment::Column::AmountFen,
-        ])
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (id, method, fen) in payments {
-        if !method.starts_with("channel:") {
-            expect(ORDER_PAYMENT, id, fen, "payment recorded offline");
+    let by_intents = intent_references(db).await?;
+    for (id, order_id, method, reference, fen, _) in order_payments(db).await? {
+        if posts_itself(&by_intents, order_id, &method, &reference) {
+            expect(ORDER_PAYMENT, id, fen, "payment recorded on its order");
         }
     }
     let orders: Vec<(Uuid, String, i64)> = service_order::Entity::find()

@@ -19,9 +19,9 @@ use crate::entity::{
     ledger_entry, ledger_posting, order_event, order_line, order_payment, service_order,
 };
 use crate::repo::ledger;
-use daojia_domain::ledger as journal;
 use chrono::{DateTime, Utc};
 use daojia_domain::ids::OrderId;
+use daojia_domain::ledger as journal;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, Order, Outcome, PaymentMethod, PaymentPlan};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};

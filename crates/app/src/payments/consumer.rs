@@ -12,6 +12,7 @@ use super::refunds::follow_transition;
 use crate::App;
 use crate::outbox::{Consumer, Event, HandleError};
 use daojia_domain::money::Money;
+use daojia_store::repo::orders;
 use daojia_store::repo::payments as repo;
 use std::sync::Arc;
 
@@ -40,8 +41,10 @@ impl Consumer for RefundsConsumer {
         NAME
     }
 
+    /// The two transitions that move money back: a cancellation (its refund, less any
+    /// fee; and the order's open intents) and an after-sales decision (its refund).
     fn wants(&self, topic: &str) -> bool {
-        topic.starts_with("order.")
+        topic == orders::topic("cancel") || topic == orders::topic("resolve_after_sales")
     }
 
     async fn handle(&self, event: &Event) -> Result<(), HandleError> {

@@ -499,10 +499,19 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     for code in balances.keys().filter(|c| !accounts.contains(*c)) {
         problems.push(format!("account `{code}` is posted to but not opened"));
     }
+    // A reversed entry no longer carries its cause: what it moved, less its reversal.
+    let mut reversed: HashMap<Uuid, i64> = HashMap::new();
+    for (id, kind, source, _) in &entries {
+        if kind == REVERSAL
+            && let Ok(original) = source.parse::<Uuid>()
+        {
+            *reversed.entry(original).or_default() += moved.get(id).copied().unwrap_or(0);
+        }
+    }
     let mut by_source: HashMap<(&str, &str), (Uuid, i64)> = HashMap::new();
     let mut owed: HashMap<Uuid, i64> = HashMap::new();
     for (id, kind, source, order) in &entries {
-        let amount = moved.get(id).copied().unwrap_or(0);
+        let amount = moved.get(id).copied().unwrap_or(0) - reversed.get(id).copied().unwrap_or(0);
         if !posted.contains(id) {
             problems.push(format!("entry {id} ({kind} {source}) has no postings"));
         }

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod admin;
+mod ledger;
 mod paysim;
 mod simulate;
 mod vrp;
@@ -44,6 +45,9 @@ enum Command {
     /// Configuration tools.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Ledger tools (`daojia ledger check`).
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
     /// Print the OpenAPI document (the web apps' client is generated from it).
     Openapi,
     /// Route planning tools (VRPTW solver).
@@ -183,6 +187,13 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
         Command::Admin(cmd) => {
             cfg.validate()?;
             admin::run(&cfg, cmd).await
+        }
+        Command::Ledger(cmd) => {
+            cfg.validate()?;
+            if !ledger::run(&cfg, cmd).await? {
+                std::process::exit(1);
+            }
+            Ok(())
         }
         _ => unreachable!("handled before the runtime starts"),
     }

@@ -9,6 +9,7 @@ pub mod bundle;
 pub mod catalog;
 pub mod geo;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -36,7 +36,7 @@ pub enum PayChannel {
 }
 
 /// Which payment provider carries a [`PayChannel`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Provider {
     /// WeChat Pay.

@@ -274,8 +274,8 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
 }
 
 /// The outbox relay of this node with its consumers: the worker's SMS about an order
-/// offered or assigned to them, the realtime feed of order changes, and automatic
-/// dispatch. A hole in the outbox positions is waited for longer than a
+/// offered or assigned to them, the realtime feed of order changes, the refunds order
+/// transitions booked, and automatic dispatch. A hole in the outbox positions is waited for longer than a
 /// request (and so its transaction) can last.
 pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
     use daojia_app::outbox::relay::{Relay, RelayOptions};
@@ -291,6 +291,9 @@ pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
             clock(state),
         )))
         .with(Arc::new(realtime::feed::OrderFeed::new(state.clone())))
+        .with(Arc::new(
+            daojia_app::payments::consumer::RefundsConsumer::new(state.app.clone(), clock(state)),
+        ))
         .with(Arc::new(daojia_app::dispatch::consumer::AutoDispatch::new(
             state.app.clone(),
             clock(state),

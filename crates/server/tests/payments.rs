@@ -2,7 +2,8 @@
 //! (`pay.simulator`): a customer opens WeChat Pay and Alipay intents, the simulator's payer
 //! pays, its signed (and for WeChat, encrypted) callback marks the order paid; a duplicate
 //! changes nothing, a tampered one is refused and alerted, a lost one is recovered by the
-//! scheduled query, and a cancellation's refund flows back through the channel.
+//! scheduled query, and a cancellation's refund flows back through the channel; a
+//! cancellation closes the order's open payments, and one paid meanwhile is refunded.
 
 mod common;
 
@@ -336,34 +337,58 @@ async fn alipay_pays_through_its_page_and_a_lost_callback_is_found_by_the_schedu
 }
 
 #[tokio::test]
-async fn a_payment_for_an_order_cancelled_meanwhile_is_refunded_and_alerted() {
+async fn a_cancellation_closes_open_payments_and_one_paid_meanwhile_is_refunded_and_alerted() {
     for b in backends() {
         let app = TestApp::with_config(b, config()).await;
         let sim = app.state.paysim.clone().unwrap();
         let c = customer(&app).await;
-        let (id, total) = order(&app, &c, 2).await;
+        let cancel = |id: String| {
+            let app = &app;
+            let token = c.token.clone();
+            async move {
+                let r = app
+                    .post(
+                        &format!("/api/v1/customer/orders/{id}/cancel"),
+                        json!({"reason": "不需要了"}),
+                        Some(&token),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            }
+        };
+
+        // An open QR code of an order cancelled: closed at WeChat and here, so it cannot
+        // be paid any more.
+        let (id, _) = order(&app, &c, 2).await;
         let (_, intent) = pay_with(&app, &c, &id, "wechat_native").await;
-        let r = app
-            .post(
-                &format!("/api/v1/customer/orders/{id}/cancel"),
-                json!({"reason": "不需要了"}),
-                Some(&c.token),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        // The payer had the QR code open and pays anyway.
         let no = intent["intent_no"].as_str().unwrap();
-        sim.pay(no, Delivery::Once, app.state.now()).unwrap();
-        let cb = sim.take_callbacks().remove(0);
+        cancel(id.clone()).await;
         assert_eq!(
-            deliver(&app, &cb, &cb.body).await.0,
-            StatusCode::NO_CONTENT,
+            sim.trade(no).unwrap().state,
+            daojia_pay::sim::TradeState::Closed,
             "{b:?}"
         );
+        let list = daojia_store::repo::payments::intents_of_order(
+            app.state.store.db(),
+            id.parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(list[0].state, "closed", "{b:?}");
+        assert!(sim.pay(no, Delivery::Once, app.state.now()).is_err());
+
+        // The payer paid just before the cancellation, its callback still on the way: the
+        // close finds the payment, which the cancelled order no longer takes.
+        let (id, total) = order(&app, &c, 3).await;
+        let (_, intent) = pay_with(&app, &c, &id, "wechat_native").await;
+        let no = intent["intent_no"].as_str().unwrap();
+        sim.pay(no, Delivery::Once, app.state.now()).unwrap();
+        let late = sim.callbacks_of(no).remove(0);
+        cancel(id.clone()).await;
         let refunds = daojia_app::payments::refunds::of_order(&app.state.app, id.parse().unwrap())
             .await
             .unwrap();
-        assert_eq!((refunds.len(), refunds[0].amount_fen), (1, total));
+        assert_eq!((refunds.len(), refunds[0].amount_fen), (1, total), "{b:?}");
         assert_eq!(refunds[0].origin, "unowed");
         assert_eq!(sim.trade(no).unwrap().refunded.as_fen(), total);
         assert!(
@@ -376,5 +401,14 @@ async fn a_payment_for_an_order_cancelled_meanwhile_is_refunded_and_alerted() {
             (o["state"].as_str(), o["paid_fen"].as_i64()),
             (Some("cancelled"), Some(0))
         );
+        // The callback arriving late changes nothing.
+        assert_eq!(
+            deliver(&app, &late, &late.body).await.0,
+            StatusCode::NO_CONTENT
+        );
+        let refunds = daojia_app::payments::refunds::of_order(&app.state.app, id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(refunds.len(), 1, "{b:?}: refunded once");
     }
 }

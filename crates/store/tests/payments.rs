@@ -93,6 +93,7 @@ async fn intents_and_refunds_are_numbered_once_and_change_state_only_from_where_
             amount_fen: 5_000,
             origin: "staff".into(),
             reason: Some("退款".into()),
+            source: None,
         };
         let r = payments::insert_refund(db, new_refund.clone(), now)
             .await

@@ -4,11 +4,13 @@
 use super::{alert, payments, write_alert};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
+use daojia_domain::ledger::{self as journal, Clearing};
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, PaymentMethod};
 use daojia_domain::payment::{Change, Intent, IntentState, Provider, Refund, RefundState};
 use daojia_pay::channel::{Notice, PaymentState, PaymentStatus, RefundStatus};
 use daojia_store::entity::{payment_intent, refund};
+use daojia_store::repo::ledger;
 use daojia_store::repo::orders::{self, OrderError};
 use daojia_store::repo::payments::{self as repo, IntentUpdate, NewRefund};
 use sea_orm::DatabaseTransaction;
@@ -172,6 +174,17 @@ pub(crate) async fn payment(
     }
     let mut unowed = None;
     if to == "succeeded" {
+        // The money is at the channel whether or not the order takes it.
+        post(
+            &tx,
+            ledger::INTENT,
+            row.id,
+            row.order_id,
+            "渠道收款",
+            journal::payment_received(Clearing::Channel(provider), Money::fen(row.amount_fen)),
+            now,
+        )
+        .await?;
         unowed = credit_order(app, &tx, &row, provider, status, now).await?;
     }
     tx.commit().await.map_err(Error::from)?;
@@ -226,6 +239,7 @@ async fn credit_order(
                     amount_fen: row.amount_fen,
                     origin: "unowed".into(),
                     reason: Some("订单无需此笔付款，原路退回".into()),
+                    source: None,
                 },
                 now,
             )
@@ -322,6 +336,18 @@ pub(crate) async fn refund_news(
         repo::set_refund_state(&tx, row.id, &[from.as_str()], to, failure, now)
             .await
             .map_err(Error::from)?;
+        if to == "succeeded" {
+            post(
+                &tx,
+                ledger::REFUND,
+                row.id,
+                row.order_id,
+                "渠道退款",
+                journal::refund_paid(Clearing::Channel(provider), Money::fen(row.amount_fen)),
+                now,
+            )
+            .await?;
+        }
         if to == "failed" {
             let detail =
                 serde_json::json!({ "refund_no": row.refund_no, "amount_fen": row.amount_fen });
@@ -335,4 +361,28 @@ pub(crate) async fn refund_news(
     } else {
         Applied::Unchanged
     })
+}
+
+/// Posts the ledger entry of `kind` `id` in the state change's transaction `tx` (once: a
+/// source with its entry already posts nothing).
+async fn post(
+    tx: &DatabaseTransaction,
+    kind: &'static str,
+    id: uuid::Uuid,
+    order_id: uuid::Uuid,
+    memo: &str,
+    entry: Result<journal::Entry, journal::Invalid>,
+    now: DateTime<Utc>,
+) -> Result<(), NotifyError> {
+    let entry = entry.map_err(Error::internal)?;
+    let source = ledger::Source {
+        kind,
+        id: id.to_string(),
+        order_id: Some(order_id),
+        memo,
+    };
+    ledger::post(tx, source, &entry, now, now)
+        .await
+        .map_err(Error::from)?;
+    Ok(())
 }

@@ -13,6 +13,7 @@
 //! and are alerted through the audit log and the outbox (`payment.alert`).
 
 pub mod apply;
+pub mod consumer;
 pub mod intents;
 pub mod recover;
 pub mod refunds;

@@ -29,6 +29,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
+    /// The order transition (`<order id>#<seq>`) whose booked refund this carries; unique
+    /// per intent, so that booking the same transition again writes nothing.
+    pub source: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

@@ -13,6 +13,7 @@ pub mod dispatch;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;
+pub mod ledger;
 pub mod login_guard;
 pub mod meta;
 pub mod order_history;

@@ -15,9 +15,13 @@
 use super::accounts::address_context as ctx;
 use super::orders::{NewOrder, OrderError, seal_notes};
 use crate::Store;
-use crate::entity::{order_event, order_line, order_payment, service_order};
+use crate::entity::{
+    ledger_entry, ledger_posting, order_event, order_line, order_payment, service_order,
+};
+use crate::repo::ledger;
 use chrono::{DateTime, Utc};
 use daojia_domain::ids::OrderId;
+use daojia_domain::ledger as journal;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, Order, Outcome, PaymentMethod, PaymentPlan};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
@@ -58,6 +62,9 @@ pub struct Rows {
     pub events: Vec<order_event::ActiveModel>,
     /// Its payments.
     pub payments: Vec<order_payment::ActiveModel>,
+    /// The ledger entries of its payments and of the refunds it booked (all offline: a
+    /// past order has no channel intents), with their postings.
+    pub ledger: Vec<(ledger_entry::ActiveModel, Vec<ledger_posting::ActiveModel>)>,
     /// The order as the state machine ends it.
     pub domain: Order,
 }
@@ -152,6 +159,7 @@ pub fn rows(
         request_id: Set(None),
     }];
     let mut payments = vec![];
+    let mut entries = vec![];
     let mut updated = placed;
     for step in &past.steps {
         let e = match order.apply(step.actor, step.action.clone(), step.at)? {
@@ -170,8 +178,19 @@ pub fn rows(
         } = &step.action
         {
             let (t, by) = actor_columns(step.actor);
+            let payment_id = id(step.at);
+            let code = method_code(method);
+            let entry = journal::payment_received(ledger::clearing_of_method(&code), *amount)
+                .map_err(|e| OrderError::Corrupt(past.id, e.to_string()))?;
+            let source = ledger::Source {
+                kind: ledger::ORDER_PAYMENT,
+                id: payment_id.to_string(),
+                order_id: Some(past.id),
+                memo: "收款",
+            };
+            entries.push(ledger::rows(&source, &entry, step.at, step.at));
             payments.push(order_payment::ActiveModel {
-                id: Set(id(step.at)),
+                id: Set(payment_id),
                 order_id: Set(past.id),
                 method: Set(method_code(method)),
                 reference: Set(reference.clone()),
@@ -180,6 +199,18 @@ pub fn rows(
                 recorded_by: Set(by),
                 at: Set(step.at),
             });
+        }
+        if e.money.refunded > Money::ZERO {
+            // No channel carries a past order's refund: it is owed (and was returned) by hand.
+            let entry = journal::refund_owed(e.money.refunded)
+                .map_err(|err| OrderError::Corrupt(past.id, err.to_string()))?;
+            let source = ledger::Source {
+                kind: ledger::OFFLINE_REFUND,
+                id: ledger::transition_source(past.id, e.seq),
+                order_id: Some(past.id),
+                memo: "应退款（线下退回）",
+            };
+            entries.push(ledger::rows(&source, &entry, step.at, step.at));
         }
         let (actor_type, actor_id) = actor_columns(step.actor);
         events.push(order_event::ActiveModel {
@@ -239,6 +270,7 @@ pub fn rows(
         lines,
         events,
         payments,
+        ledger: entries,
         domain: order,
     })
 }
@@ -266,14 +298,22 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
     let mut lines = vec![];
     let mut events = vec![];
     let mut payments = vec![];
+    let mut entries = vec![];
+    let mut postings = vec![];
     for r in all {
         orders.push(r.order);
         lines.extend(r.lines);
         events.extend(r.events);
         payments.extend(r.payments);
+        for (e, p) in r.ledger {
+            entries.push(e);
+            postings.extend(p);
+        }
     }
     insert(db, orders).await?;
     insert(db, lines).await?;
     insert(db, events).await?;
-    insert(db, payments).await
+    insert(db, payments).await?;
+    insert(db, entries).await?;
+    insert(db, postings).await
 }

@@ -168,6 +168,8 @@ pub struct NewRefund {
     pub origin: String,
     /// Shown to the payer.
     pub reason: Option<String>,
+    /// The order transition (`<order id>#<seq>`) whose booked refund it carries, if any.
+    pub source: Option<String>,
 }
 
 /// Writes a new refund in state `requested`.
@@ -189,9 +191,34 @@ pub async fn insert_refund(
         created_at: Set(now),
         updated_at: Set(now),
         finished_at: Set(None),
+        source: Set(new.source),
     }
     .insert(db)
     .await
+}
+
+/// The refunds that carry the booked refund of order transition `source`.
+pub async fn refunds_of_source(
+    db: &impl ConnectionTrait,
+    source: &str,
+) -> Result<Vec<refund::Model>, DbErr> {
+    refund::Entity::find()
+        .filter(refund::Column::Source.eq(source))
+        .all(db)
+        .await
+}
+
+/// Step `seq` of order `order_id`'s history (what it booked: `refunded_fen`...).
+pub async fn order_step(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+    seq: u32,
+) -> Result<Option<crate::entity::order_event::Model>, DbErr> {
+    crate::entity::order_event::Entity::find()
+        .filter(crate::entity::order_event::Column::OrderId.eq(order_id))
+        .filter(crate::entity::order_event::Column::Seq.eq(seq as i32))
+        .one(db)
+        .await
 }
 
 /// The refund numbered `refund_no`.

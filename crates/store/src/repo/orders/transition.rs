@@ -153,6 +153,29 @@ pub(crate) async fn tokio_free_pause() {
     Yield(8).await
 }
 
+/// The ledger entry of a payment recorded outside any channel (cash, transfer, the demo's).
+async fn post_offline_payment(
+    tx: &sea_orm::DatabaseTransaction,
+    order_id: Uuid,
+    payment_id: Uuid,
+    method: &str,
+    amount: daojia_domain::money::Money,
+    now: DateTime<Utc>,
+) -> Result<(), OrderError> {
+    let via = crate::repo::ledger::clearing_of_method(method);
+    let entry = daojia_domain::ledger::payment_received(via, amount)
+        .map_err(|e| OrderError::Corrupt(order_id, e.to_string()))?;
+    let memo = format!("收款（{method}）");
+    let source = crate::repo::ledger::Source {
+        kind: crate::repo::ledger::ORDER_PAYMENT,
+        id: payment_id.to_string(),
+        order_id: Some(order_id),
+        memo: &memo,
+    };
+    crate::repo::ledger::post(tx, source, &entry, now, now).await?;
+    Ok(())
+}
+
 /// What the audit log keeps of an order: no personal data.
 fn audit_view(o: &Order) -> serde_json::Value {
     serde_json::json!({
@@ -285,8 +308,9 @@ pub(crate) async fn try_apply_in(
     } = action
     {
         let (t, by) = actor_columns(actor);
+        let payment_id = Uuid::now_v7();
         let inserted = order_payment::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(payment_id),
             order_id: Set(id),
             method: Set(method_code(method)),
             reference: Set(reference.clone()),
@@ -302,6 +326,10 @@ pub(crate) async fn try_apply_in(
             // This payment (same method and reference) is already on the order.
             Err(e) if is_unique_violation(&e) => return Ok(None),
             Err(e) => return Err(e.into()),
+        }
+        // A channel's payment is in the ledger from its intent's success (same transaction).
+        if !matches!(method, PaymentMethod::Channel { .. }) {
+            post_offline_payment(tx, id, payment_id, &method_code(method), *amount, now).await?;
         }
     }
     let updated = service_order::Entity::update_many()

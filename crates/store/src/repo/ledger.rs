@@ -1,0 +1,589 @@
+//! The ledger's store: posting a [`daojia_domain::ledger::Entry`] in the caller's
+//! transaction (once per source), reversing one, reading the journal back, the backfill
+//! of money that moved before the ledger existed, and the consistency check behind
+//! `daojia ledger check`.
+//!
+//! Nothing here updates or deletes a posted row: the journal is append-only.
+
+use crate::entity::{
+    ledger_account, ledger_entry, ledger_posting, order_payment, payment_intent, refund,
+    service_order,
+};
+use chrono::{DateTime, Utc};
+use daojia_domain::ledger::{self, Account, Clearing, Entry, Posting};
+use daojia_domain::money::Money;
+use daojia_domain::payment::Provider;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+
+/// An intent's success (`source_id`: the intent's id).
+pub const INTENT: &str = "intent";
+/// A refund's success (`source_id`: the refund's id).
+pub const REFUND: &str = "refund";
+/// A payment recorded on an order that no intent posts: offline (cash, transfer, the
+/// demo's) or a channel payment without an intent (the demo's history). `source_id`: the
+/// `order_payment` id.
+pub const ORDER_PAYMENT: &str = "order_payment";
+/// The part of an order transition's booked refund no channel carries (`source_id`:
+/// `<order id>#<seq>`).
+pub const OFFLINE_REFUND: &str = "offline_refund";
+/// The same, for refunds booked before the ledger existed (`source_id`: the order id).
+pub const BACKFILL_REFUND: &str = "backfill_refund";
+/// A correcting entry (`source_id`: the id of the entry it reverses).
+pub const REVERSAL: &str = "reversal";
+
+/// The source id of an order transition: `<order id>#<seq>`.
+pub fn transition_source(order_id: Uuid, seq: u32) -> String {
+    format!("{order_id}#{seq}")
+}
+
+/// The clearing account of an `order_payment.method` code (`cash`, `bank_transfer`, `demo`:
+/// offline; `channel:<provider>`: that provider's).
+pub fn clearing_of_method(method: &str) -> Clearing {
+    method
+        .strip_prefix("channel:")
+        .and_then(Provider::parse)
+        .map(Clearing::Channel)
+        .unwrap_or(Clearing::Offline)
+}
+
+/// What caused an entry.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    /// One of the constants of this module.
+    pub kind: &'static str,
+    /// Which one.
+    pub id: String,
+    /// The order it concerns.
+    pub order_id: Option<Uuid>,
+    /// For people.
+    pub memo: &'a str,
+}
+
+/// The rows of `entry` for `source` at `at`, for a bulk insert (see [`post`] for one).
+pub fn rows(
+    source: &Source<'_>,
+    entry: &Entry,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> (ledger_entry::ActiveModel, Vec<ledger_posting::ActiveModel>) {
+    let id = Uuid::now_v7();
+    let e = ledger_entry::ActiveModel {
+        id: Set(id),
+        source_type: Set(source.kind.into()),
+        source_id: Set(source.id.clone()),
+        order_id: Set(source.order_id),
+        reverses: Set(None),
+        memo: Set(source.memo.chars().take(200).collect()),
+        at: Set(at),
+        created_at: Set(now),
+    };
+    let p = entry
+        .postings()
+        .iter()
+        .map(|p| ledger_posting::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            entry_id: Set(id),
+            account: Set(p.account.code()),
+            amount_fen: Set(p.amount.as_fen()),
+            at: Set(at),
+        })
+        .collect();
+    (e, p)
+}
+
+/// Posts `entry` for `source` in the caller's transaction, once: `Ok(false)` when that
+/// source has its entry already (a retry, a redelivery). Opens per-person accounts on
+/// first use.
+pub async fn post(
+    db: &impl ConnectionTrait,
+    source: Source<'_>,
+    entry: &Entry,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    if entry_of(db, source.kind, &source.id).await?.is_some() {
+        return Ok(false);
+    }
+    for p in entry.postings() {
+        open_account(db, p.account, now).await?;
+    }
+    let (e, postings) = rows(&source, entry, at, now);
+    e.insert(db).await?;
+    ledger_posting::Entity::insert_many(postings)
+        .exec_without_returning(db)
+        .await?;
+    Ok(true)
+}
+
+/// Posts the reversal of entry `id` (once): the correction of a mistaken entry, which
+/// itself stays. `Ok(None)` when there is no such entry.
+pub async fn reverse(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    memo: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<bool>, DbErr> {
+    let Some(original) = ledger_entry::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let postings = postings_of(db, id).await?;
+    let entry = Entry::new(postings)
+        .map_err(|e| DbErr::Custom(format!("entry {id} cannot be reversed: {e}")))?;
+    let source = Source {
+        kind: REVERSAL,
+        id: id.to_string(),
+        order_id: original.order_id,
+        memo,
+    };
+    if entry_of(db, REVERSAL, &source.id).await?.is_some() {
+        return Ok(Some(false));
+    }
+    let (mut e, postings) = rows(&source, &entry.reversal(), now, now);
+    e.reverses = Set(Some(id));
+    e.insert(db).await?;
+    ledger_posting::Entity::insert_many(postings)
+        .exec_without_returning(db)
+        .await?;
+    Ok(Some(true))
+}
+
+/// The entry of a source.
+pub async fn entry_of(
+    db: &impl ConnectionTrait,
+    kind: &str,
+    id: &str,
+) -> Result<Option<ledger_entry::Model>, DbErr> {
+    ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::SourceType.eq(kind))
+        .filter(ledger_entry::Column::SourceId.eq(id))
+        .one(db)
+        .await
+}
+
+/// The postings of entry `id` as the domain's (an unknown account code is an error).
+pub async fn postings_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Vec<Posting>, DbErr> {
+    ledger_posting::Entity::find()
+        .filter(ledger_posting::Column::EntryId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            Ok(Posting {
+                account: Account::parse(&p.account)
+                    .ok_or_else(|| DbErr::Custom(format!("unknown account `{}`", p.account)))?,
+                amount: Money::fen(p.amount_fen),
+            })
+        })
+        .collect()
+}
+
+/// The entries about order `order_id`, oldest first.
+pub async fn entries_of_order(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Vec<ledger_entry::Model>, DbErr> {
+    let mut all = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::OrderId.eq(order_id))
+        .all(db)
+        .await?;
+    all.sort_by_key(|e| (e.at, e.id));
+    Ok(all)
+}
+
+/// The balance of `account` (debits minus credits), from its postings.
+pub async fn balance(db: &impl ConnectionTrait, account: Account) -> Result<Money, DbErr> {
+    let amounts: Vec<i64> = ledger_posting::Entity::find()
+        .select_only()
+        .column(ledger_posting::Column::AmountFen)
+        .filter(ledger_posting::Column::Account.eq(account.code()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(Money::fen(amounts.into_iter().sum()))
+}
+
+async fn open_account(
+    db: &impl ConnectionTrait,
+    account: Account,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if Account::FIXED.contains(&account) {
+        return Ok(());
+    }
+    let code = account.code();
+    if ledger_account::Entity::find_by_id(code.clone())
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    ledger_account::ActiveModel {
+        code: Set(code),
+        kind: Set(account.kind().code().into()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Opens the accounts every ledger has (the migration does it once).
+pub async fn open_fixed_accounts(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    for a in Account::FIXED {
+        if ledger_account::Entity::find_by_id(a.code())
+            .one(db)
+            .await?
+            .is_none()
+        {
+            ledger_account::ActiveModel {
+                code: Set(a.code()),
+                kind: Set(a.kind().code().into()),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn entry_or(e: Result<Entry, ledger::Invalid>, what: &str) -> Result<Entry, DbErr> {
+    e.map_err(|e| DbErr::Custom(format!("{what}: {e}")))
+}
+
+/// Posts what moved before the ledger existed: payments recorded offline, intents that
+/// succeeded, refunds that succeeded, and the refunds orders booked that no channel refund
+/// carries (owed by hand). Each once: running it again posts nothing.
+pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let mut posted = 0;
+    let by_intents = intent_references(db).await?;
+    for (id, order_id, method, reference, fen, at) in order_payments(db).await? {
+        if !posts_itself(&by_intents, order_id, &method, &reference) || fen <= 0 {
+            continue;
+        }
+        let entry = entry_or(
+            ledger::payment_received(clearing_of_method(&method), Money::fen(fen)),
+            "payment",
+        )?;
+        let memo = format!("收款（{method}，补记）");
+        let source = Source {
+            kind: ORDER_PAYMENT,
+            id: id.to_string(),
+            order_id: Some(order_id),
+            memo: &memo,
+        };
+        posted += usize::from(post(db, source, &entry, at, now).await?);
+    }
+    let intents: Vec<(Uuid, Uuid, String, i64, String, DateTime<Utc>)> =
+        payment_intent::Entity::find()
+            .select_only()
+            .columns([
+                payment_intent::Column::Id,
+                payment_intent::Column::OrderId,
+                payment_intent::Column::Provider,
+                payment_intent::Column::AmountFen,
+                payment_intent::Column::State,
+                payment_intent::Column::UpdatedAt,
+            ])
+            .into_tuple()
+            .all(db)
+            .await?;
+    let mut provider_of = HashMap::new();
+    for (id, order_id, provider, fen, state, at) in intents {
+        let via = Provider::parse(&provider)
+            .map(Clearing::Channel)
+            .ok_or_else(|| DbErr::Custom(format!("intent {id}: provider `{provider}`")))?;
+        provider_of.insert(id, via);
+        if state != "succeeded" {
+            continue;
+        }
+        let entry = entry_or(ledger::payment_received(via, Money::fen(fen)), "intent")?;
+        let source = Source {
+            kind: INTENT,
+            id: id.to_string(),
+            order_id: Some(order_id),
+            memo: "渠道收款（补记）",
+        };
+        posted += usize::from(post(db, source, &entry, at, now).await?);
+    }
+    let refunds = refund_rows(db).await?;
+    let mut carried: HashMap<Uuid, i64> = HashMap::new();
+    for (id, intent_id, order_id, fen, state, origin, at) in &refunds {
+        if state != "failed" && origin != "unowed" {
+            *carried.entry(*order_id).or_default() += fen;
+        }
+        if state != "succeeded" {
+            continue;
+        }
+        let via = *provider_of
+            .get(intent_id)
+            .ok_or_else(|| DbErr::Custom(format!("refund {id} without its intent")))?;
+        let entry = entry_or(ledger::refund_paid(via, Money::fen(*fen)), "refund")?;
+        let source = Source {
+            kind: REFUND,
+            id: id.to_string(),
+            order_id: Some(*order_id),
+            memo: "渠道退款（补记）",
+        };
+        posted += usize::from(post(db, source, &entry, *at, now).await?);
+    }
+    let orders: Vec<(Uuid, i64, DateTime<Utc>)> = service_order::Entity::find()
+        .select_only()
+        .columns([
+            service_order::Column::Id,
+            service_order::Column::RefundedFen,
+            service_order::Column::UpdatedAt,
+        ])
+        .filter(service_order::Column::RefundedFen.gt(0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (order_id, refunded, at) in orders {
+        let owed = refunded - carried.get(&order_id).copied().unwrap_or(0);
+        if owed <= 0 {
+            continue;
+        }
+        let entry = entry_or(ledger::refund_owed(Money::fen(owed)), "refund owed")?;
+        let source = Source {
+            kind: BACKFILL_REFUND,
+            id: order_id.to_string(),
+            order_id: Some(order_id),
+            memo: "应退款（线下退回，补记）",
+        };
+        posted += usize::from(post(db, source, &entry, at, now).await?);
+    }
+    Ok(posted)
+}
+
+/// The (order, reference) of every payment a succeeded intent recorded on its order
+/// (the channel's trade number, or the intent's number when the channel gave none).
+async fn intent_references(db: &impl ConnectionTrait) -> Result<HashSet<(Uuid, String)>, DbErr> {
+    let rows: Vec<(Uuid, String, Option<String>)> = payment_intent::Entity::find()
+        .select_only()
+        .columns([
+            payment_intent::Column::OrderId,
+            payment_intent::Column::IntentNo,
+            payment_intent::Column::ChannelTradeNo,
+        ])
+        .filter(payment_intent::Column::State.eq("succeeded"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut refs = HashSet::new();
+    for (order, no, trade) in rows {
+        refs.insert((order, no));
+        if let Some(t) = trade {
+            refs.insert((order, t));
+        }
+    }
+    Ok(refs)
+}
+
+/// Whether a payment recorded on an order posts its own entry: all but those a channel's
+/// intent recorded (the intent posts them). A channel payment without an intent (the
+/// demo's history) posts its own.
+fn posts_itself(
+    intents: &HashSet<(Uuid, String)>,
+    order: Uuid,
+    method: &str,
+    reference: &str,
+) -> bool {
+    !method.starts_with("channel:") || !intents.contains(&(order, reference.to_string()))
+}
+
+type PaymentRow = (Uuid, Uuid, String, String, i64, DateTime<Utc>);
+
+async fn order_payments(db: &impl ConnectionTrait) -> Result<Vec<PaymentRow>, DbErr> {
+    order_payment::Entity::find()
+        .select_only()
+        .columns([
+            order_payment::Column::Id,
+            order_payment::Column::OrderId,
+            order_payment::Column::Method,
+            order_payment::Column::Reference,
+            order_payment::Column::AmountFen,
+            order_payment::Column::At,
+        ])
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+type RefundRow = (Uuid, Uuid, Uuid, i64, String, String, DateTime<Utc>);
+
+async fn refund_rows(db: &impl ConnectionTrait) -> Result<Vec<RefundRow>, DbErr> {
+    refund::Entity::find()
+        .select_only()
+        .columns([
+            refund::Column::Id,
+            refund::Column::IntentId,
+            refund::Column::OrderId,
+            refund::Column::AmountFen,
+            refund::Column::State,
+            refund::Column::Origin,
+            refund::Column::UpdatedAt,
+        ])
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// What `daojia ledger check` found.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Entries read.
+    pub entries: usize,
+    /// Postings read.
+    pub postings: usize,
+    /// Each account's balance (debits minus credits), in fen.
+    pub balances: BTreeMap<String, i64>,
+    /// What is wrong, one line each; empty when the ledger is sound.
+    pub problems: Vec<String>,
+}
+
+/// Checks the whole ledger: every entry balances with two postings or more on accounts of
+/// the chart, no worker's withdrawable balance is negative, every account posted to is in
+/// the chart table, every succeeded intent and refund and every payment recorded on an
+/// order without an intent has its entry for its amount, and every refund an order
+/// booked is carried by a refund row or owed by hand.
+pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
+    let postings: Vec<(Uuid, String, i64)> = ledger_posting::Entity::find()
+        .select_only()
+        .columns([
+            ledger_posting::Column::EntryId,
+            ledger_posting::Column::Account,
+            ledger_posting::Column::AmountFen,
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
+    let entries: Vec<(Uuid, String, String, Option<Uuid>)> = ledger_entry::Entity::find()
+        .select_only()
+        .columns([
+            ledger_entry::Column::Id,
+            ledger_entry::Column::SourceType,
+            ledger_entry::Column::SourceId,
+            ledger_entry::Column::OrderId,
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (balances, found) = ledger::check(&postings);
+    let mut problems: Vec<String> = found.iter().map(ToString::to_string).collect();
+    let mut moved: HashMap<Uuid, i64> = HashMap::new();
+    for (e, _, fen) in &postings {
+        if *fen > 0 {
+            *moved.entry(*e).or_default() += fen;
+        }
+    }
+    let known: HashSet<Uuid> = entries.iter().map(|e| e.0).collect();
+    let posted: HashSet<Uuid> = postings.iter().map(|p| p.0).collect();
+    for e in posted.iter().filter(|e| !known.contains(e)) {
+        problems.push(format!("postings of entry {e}, which does not exist"));
+    }
+    let accounts: HashSet<String> = ledger_account::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    for code in balances.keys().filter(|c| !accounts.contains(*c)) {
+        problems.push(format!("account `{code}` is posted to but not opened"));
+    }
+    // A reversed entry no longer carries its cause: what it moved, less its reversal.
+    let mut reversed: HashMap<Uuid, i64> = HashMap::new();
+    for (id, kind, source, _) in &entries {
+        if kind == REVERSAL
+            && let Ok(original) = source.parse::<Uuid>()
+        {
+            *reversed.entry(original).or_default() += moved.get(id).copied().unwrap_or(0);
+        }
+    }
+    let mut by_source: HashMap<(&str, &str), (Uuid, i64)> = HashMap::new();
+    let mut owed: HashMap<Uuid, i64> = HashMap::new();
+    for (id, kind, source, order) in &entries {
+        let amount = moved.get(id).copied().unwrap_or(0) - reversed.get(id).copied().unwrap_or(0);
+        if !posted.contains(id) {
+            problems.push(format!("entry {id} ({kind} {source}) has no postings"));
+        }
+        by_source.insert((kind.as_str(), source.as_str()), (*id, amount));
+        if (kind == OFFLINE_REFUND || kind == BACKFILL_REFUND)
+            && let Some(o) = order
+        {
+            *owed.entry(*o).or_default() += amount;
+        }
+    }
+    let mut expect = |kind: &'static str, id: Uuid, fen: i64, what: &str| match by_source
+        .get(&(kind, id.to_string().as_str()))
+    {
+        None => problems.push(format!("{what} {id} ({fen} fen) has no ledger entry")),
+        Some((e, amount)) if *amount != fen => problems.push(format!(
+            "{what} {id} is {fen} fen but its entry {e} moves {amount} fen"
+        )),
+        Some(_) => {}
+    };
+    let intents: Vec<(Uuid, i64)> = payment_intent::Entity::find()
+        .select_only()
+        .columns([
+            payment_intent::Column::Id,
+            payment_intent::Column::AmountFen,
+        ])
+        .filter(payment_intent::Column::State.eq("succeeded"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, fen) in intents {
+        expect(INTENT, id, fen, "succeeded payment intent");
+    }
+    let refunds = refund_rows(db).await?;
+    let mut carried: HashMap<Uuid, i64> = HashMap::new();
+    for (id, _, order_id, fen, state, origin, _) in &refunds {
+        if state != "failed" && origin != "unowed" {
+            *carried.entry(*order_id).or_default() += fen;
+        }
+        if state == "succeeded" {
+            expect(REFUND, *id, *fen, "succeeded refund");
+        }
+    }
+    let by_intents = intent_references(db).await?;
+    for (id, order_id, method, reference, fen, _) in order_payments(db).await? {
+        if posts_itself(&by_intents, order_id, &method, &reference) {
+            expect(ORDER_PAYMENT, id, fen, "payment recorded on its order");
+        }
+    }
+    let orders: Vec<(Uuid, String, i64)> = service_order::Entity::find()
+        .select_only()
+        .columns([
+            service_order::Column::Id,
+            service_order::Column::OrderNo,
+            service_order::Column::RefundedFen,
+        ])
+        .filter(service_order::Column::RefundedFen.gt(0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, no, refunded) in orders {
+        let booked = carried.get(&id).copied().unwrap_or(0) + owed.get(&id).copied().unwrap_or(0);
+        if booked != refunded {
+            problems.push(format!(
+                "order {no}: {refunded} fen refunded on the order, {booked} fen booked as refunds \
+                 (channel refunds and refunds owed by hand)"
+            ));
+        }
+    }
+    Ok(Report {
+        entries: entries.len(),
+        postings: postings.len(),
+        balances,
+        problems,
+    })
+}

@@ -34,6 +34,7 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("credit", "event_id") => (w.b_credit_event.clone(), true),
         ("shift-exceptions", "exception_id") => (w.b_exception.clone(), true),
         ("orders", "id") => (w.b_orders[0].clone(), true),
+        ("reviews", "id") => (w.b_review.clone(), true),
         ("worker-documents" | "uploads", "id") => (w.b_upload.clone(), true),
         // Platform-wide: refused to partners by permission whatever the id.
         ("staff", "id") => (w.pb_staff.clone(), false),
@@ -73,6 +74,7 @@ fn body_for(w: &World, method: &str, path: &str) -> Option<Value> {
         ("PUT", "/workers/{id}/shifts") => json!({"shifts": []}),
         ("POST", "/workers/{id}/shift-exceptions") => json!({"date": w.date, "kind": "leave"}),
         ("POST", "/workers/{id}/credit") => json!({"kind": "no_show"}),
+        ("POST", "/reviews/{id}/hide" | "/reviews/{id}/unhide") => json!({"reason": "走查"}),
         ("POST", "/workers/{id}/credit/{event_id}/reverse") => json!({"reason": "走查"}),
         ("POST", "/workers/{id}/certificates") => {
             json!({"kind": "health", "upload_id": w.a_upload})

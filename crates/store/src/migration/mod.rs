@@ -23,6 +23,7 @@ mod m0015_dispatch;
 mod m0016_bundles;
 mod m0017_payments;
 mod m0018_visit;
+mod m0020_reviews;
 mod util;
 
 tokio::task_local! {
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_bundles::Migration),
             Box::new(m0017_payments::Migration),
             Box::new(m0018_visit::Migration),
+            Box::new(m0020_reviews::Migration),
         ]
     }
 }

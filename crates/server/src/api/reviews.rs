@@ -128,7 +128,7 @@ fn status_view(state: &AppState, s: ReviewStatus) -> ReviewStatusView {
 /// What the customer writes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReviewRequest {
+pub struct CustomerReviewRequest {
     /// Stars, 1 to 5.
     pub rating: i64,
     /// Tag codes (at most 5, each once): `punctual`, `professional`, `tidy`, `friendly`,
@@ -142,8 +142,8 @@ pub struct ReviewRequest {
     pub photo_ids: Vec<Uuid>,
 }
 
-impl From<ReviewRequest> for ReviewInput {
-    fn from(r: ReviewRequest) -> Self {
+impl From<CustomerReviewRequest> for ReviewInput {
+    fn from(r: CustomerReviewRequest) -> Self {
         ReviewInput {
             rating: r.rating,
             tags: r.tags,
@@ -168,14 +168,14 @@ pub async fn customer_get(
 
 /// Reviews a completed order: once, within `[reviews] post_days` of completion.
 #[utoipa::path(operation_id = "customer_review_post", post, path = "/api/v1/customer/orders/{id}/review", tag = "customer", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")), request_body = ReviewRequest,
+    params(("id" = Uuid, Path, description = "Order id")), request_body = CustomerReviewRequest,
     responses((status = 201, body = ReviewStatusView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem),
         (status = 409, description = "`order_not_completed`, `review_exists`, `review_window_closed`", body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn customer_post(
     State(state): State<AppState>,
     me: CurrentCustomer,
     Path(id): Path<Uuid>,
-    Json(req): Json<ReviewRequest>,
+    Json(req): Json<CustomerReviewRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<ReviewStatusView>)> {
     let s = reviews::post(&state.app, me.id, id, req.into(), state.now()).await?;
     Ok((StatusCode::CREATED, axum::Json(status_view(&state, s))))
@@ -184,14 +184,14 @@ pub async fn customer_post(
 /// Edits the review of an order: once, within `[reviews] edit_hours` of posting. The
 /// photos sent replace those before.
 #[utoipa::path(operation_id = "customer_review_put", put, path = "/api/v1/customer/orders/{id}/review", tag = "customer", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")), request_body = ReviewRequest,
+    params(("id" = Uuid, Path, description = "Order id")), request_body = CustomerReviewRequest,
     responses((status = 200, body = ReviewStatusView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem),
         (status = 409, description = "`review_already_edited`, `review_edit_window_closed`", body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn customer_put(
     State(state): State<AppState>,
     me: CurrentCustomer,
     Path(id): Path<Uuid>,
-    Json(req): Json<ReviewRequest>,
+    Json(req): Json<CustomerReviewRequest>,
 ) -> ApiResult<axum::Json<ReviewStatusView>> {
     let s = reviews::edit(&state.app, me.id, id, req.into(), state.now()).await?;
     Ok(axum::Json(status_view(&state, s)))
@@ -303,7 +303,7 @@ fn worker_page(s: RatingSummary, p: Page<ListedReview>, own: bool) -> WorkerRevi
 /// Paging.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct PageParams {
+pub struct ReviewPageParams {
     /// Paging cursor.
     pub cursor: Option<String>,
     /// Rows per page (1 to 200).
@@ -312,12 +312,12 @@ pub struct PageParams {
 
 /// The visible reviews of a worker, customers' names masked, with their rating.
 #[utoipa::path(operation_id = "public_worker_reviews", get, path = "/api/v1/public/workers/{id}/reviews", tag = "public",
-    params(("id" = Uuid, Path, description = "Worker id"), PageParams),
+    params(("id" = Uuid, Path, description = "Worker id"), ReviewPageParams),
     responses((status = 200, body = WorkerReviewsView), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn public_list(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<ReviewPageParams>,
 ) -> ApiResult<axum::Json<WorkerReviewsView>> {
     let page = page_request(p.cursor.as_deref(), p.limit)?;
     let (s, items) = reviews::worker::public(&state.app, id, page).await?;
@@ -326,12 +326,12 @@ pub async fn public_list(
 
 /// The worker's own reviews and rating, newest first.
 #[utoipa::path(operation_id = "worker_reviews", get, path = "/api/v1/worker/reviews", tag = "worker", security(("bearer" = [])),
-    params(PageParams),
+    params(ReviewPageParams),
     responses((status = 200, body = WorkerReviewsView), (status = 401, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn worker_list(
     State(state): State<AppState>,
     me: CurrentWorker,
-    Query(p): Query<PageParams>,
+    Query(p): Query<ReviewPageParams>,
 ) -> ApiResult<axum::Json<WorkerReviewsView>> {
     let page = page_request(p.cursor.as_deref(), p.limit)?;
     let (s, items) = reviews::worker::mine(&state.app, me.id, page).await?;

@@ -287,6 +287,20 @@ async fn a_customer_reviews_a_completed_order_once_and_the_workers_rating_follow
         assert_eq!(rating_of(app, t.worker).await, rules.rating_tenths([5]));
         let r = put(app, &review_url(done), fixed, &t.customer).await;
         assert_problem(&r, StatusCode::CONFLICT, "review_already_edited");
+        // Their data export carries it.
+        let export = app
+            .get("/api/v1/customer/me/export", Some(&t.customer))
+            .await;
+        let reviewed = export.body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == json!(done))
+            .unwrap();
+        assert_eq!(
+            reviewed["review"]["text"], "后来沟通了，其实很好。",
+            "{b:?}"
+        );
 
         // The worker sees it, with the order number, and replies once.
         let wt = app.worker_token(t.worker).await;

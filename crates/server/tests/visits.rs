@@ -458,10 +458,18 @@ async fn each_visit_is_served_on_its_own_and_the_order_completes_when_every_visi
         let rules = daojia_domain::review::ReviewRules::default();
         for v in &visits {
             let w = v.worker_id.unwrap();
-            assert!(written.iter().any(|r| r.worker_id == w && r.order_id == v.id));
+            assert!(
+                written
+                    .iter()
+                    .any(|r| r.worker_id == w && r.order_id == v.id)
+            );
             let token = app.worker_token(w).await;
             let mine = app.get("/api/v1/worker/reviews", Some(&token)).await;
-            assert_eq!(mine.body["items"][0]["text"], "两位师傅都不错", "{}", mine.text);
+            assert_eq!(
+                mine.body["items"][0]["text"], "两位师傅都不错",
+                "{}",
+                mine.text
+            );
             let stars: Vec<i16> = review::Entity::find()
                 .filter(review::Column::WorkerId.eq(w))
                 .all(app.state.store.db())

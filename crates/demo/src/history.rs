@@ -420,7 +420,7 @@ fn review(rng: &mut Rng, city: &City, days_ago: i64, worker: usize, late: bool) 
         3 => &MIXED_TEXTS,
         _ => &BAD_TEXTS,
     };
-    let text = (k % 3 != 0 || rating <= 3).then(|| texts[k % texts.len()]);
+    let text = (!k.is_multiple_of(3) || rating <= 3).then(|| texts[k % texts.len()]);
     Review {
         rating,
         tags,

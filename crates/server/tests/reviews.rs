@@ -472,6 +472,27 @@ async fn reviews_are_posted_and_edited_only_within_their_windows() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
 
+        // A customer who complained (after-sales) may rate the visit too.
+        let three = order(&t, 11, &DONE).await;
+        let r = t
+            .app
+            .post(
+                &format!("/api/v1/customer/orders/{three}/after-sales"),
+                json!({"reason": "厨房没擦干净"}),
+                Some(&t.customer),
+            )
+            .await;
+        assert_eq!(r.body["state"], "after_sales", "{b:?}: {}", r.text);
+        let r = t
+            .app
+            .post(
+                &review_url(three),
+                json!({"rating": 2, "tags": ["incomplete"]}),
+                Some(&t.customer),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
+
         // A day later the edit window (24 h) has closed.
         advance(&mut t, Duration::hours(25)).await;
         let r = put(&t.app, &review_url(one), body.clone(), &t.customer).await;

@@ -1,9 +1,9 @@
-//! Reviews (评价与反馈, docs/reviews.md): the customer reviews a completed order (stars,
-//! tags, text, photos) once, within `post_days` of completion, and may edit it once within
-//! `edit_hours` of posting; the worker replies once; staff hide an abusive review with a
-//! reason (audited) and may show it again. Each write rewrites the rating of the workers
-//! concerned (`worker.rating_tenths`, the Bayesian average of their visible reviews) in the
-//! same transaction, so dispatch scores with it at once.
+//! Reviews (评价与反馈, docs/reviews.md): the customer reviews a completed order, or one in
+//! after-sales (stars, tags, text, photos), once, within `post_days` of completion, and may
+//! edit it once within `edit_hours` of posting; the worker replies once; staff hide an
+//! abusive review with a reason (audited) and may show it again. Each write rewrites the
+//! rating of the workers concerned (`worker.rating_tenths`, the Bayesian average of their
+//! visible reviews) in the same transaction, so dispatch scores with it at once.
 //!
 //! An order of several trades (docs/adr/0008) is one order to its customer: one review,
 //! stored as one row per served visit (each with its worker) with the same content, so
@@ -32,6 +32,10 @@ use uuid::Uuid;
 
 /// The upload purpose and `order_photo` purpose of a review's photos.
 pub const PHOTO_PURPOSE: &str = "review";
+
+/// The states of an order (and of each visit counted) that may be reviewed: completed, or
+/// completed and then taken to after-sales (a customer who complains may rate too).
+pub const REVIEWABLE: [OrderState; 2] = [OrderState::Completed, OrderState::AfterSales];
 
 /// What the customer writes.
 #[derive(Debug, Clone, Default)]
@@ -185,7 +189,7 @@ pub async fn status(
     let review = customer_view(db, rules, head, &rows, now).await?;
     let (state, done) = completion(&visits)?;
     let post_until = done
-        .filter(|_| state == OrderState::Completed)
+        .filter(|_| REVIEWABLE.contains(&state))
         .map(|d| post_until(rules, d));
     Ok(ReviewStatus {
         can_post: review.is_none() && post_until.is_some_and(|u| now < u),
@@ -207,8 +211,12 @@ fn checked(rules: &ReviewRules, input: &ReviewInput) -> Result<(Option<String>, 
             .into_iter()
             .map(|(f, c, m)| FieldIssue::new(f, c, m))
             .collect();
-    let mut photos = input.photo_ids.clone();
-    photos.dedup();
+    let mut photos: Vec<Uuid> = vec![];
+    for p in &input.photo_ids {
+        if !photos.contains(p) {
+            photos.push(*p);
+        }
+    }
     if photos.len() > rules.max_photos as usize {
         issues.push(FieldIssue::new(
             "photo_ids",
@@ -264,7 +272,7 @@ pub async fn post(
             return Err(already());
         }
         let (state, done) = completion(&visits)?;
-        let Some(done) = done.filter(|_| state == OrderState::Completed) else {
+        let Some(done) = done.filter(|_| REVIEWABLE.contains(&state)) else {
             return Err(Error::conflict(
                 "order_not_completed",
                 "an order is reviewed once it is completed",
@@ -280,7 +288,10 @@ pub async fn post(
             ));
         }
         let mut workers = vec![];
-        for v in visits.iter().filter(|v| v.state == "completed") {
+        for v in visits
+            .iter()
+            .filter(|v| REVIEWABLE.iter().any(|s| s.as_str() == v.state))
+        {
             let Some(w) = v.worker_id else { continue };
             let new = NewReview {
                 order_id: v.id,

@@ -282,6 +282,21 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         let mut theirs = w.b_orders.clone();
         theirs.sort();
         assert_eq!(ids_of(&r), theirs, "{b:?}: B's order list");
+        // Reviews: B's staff see and hide B's worker's review; A's list has none of it.
+        let r = app.get("/api/v1/admin/reviews", Some(&w.pb)).await;
+        assert_eq!(
+            r.body["items"][0]["id"],
+            json!(w.b_review),
+            "{b:?}: {}",
+            r.text
+        );
+        let r = app.get("/api/v1/admin/reviews", Some(&w.pa)).await;
+        assert_eq!(r.body["items"], json!([]), "{b:?}: {}", r.text);
+        let hide = format!("/api/v1/admin/reviews/{}/hide", w.b_review);
+        let r = app
+            .post(&hide, json!({"reason": "辱骂"}), Some(&w.pb))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
 
         // A cannot give its order (offered to its first worker) to B's worker, who is
         // unknown to A...

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod planning;
+pub mod reviews;
 pub mod settings;
 pub mod visits;
 pub mod workers;

@@ -12,6 +12,8 @@ pub struct Settings {
     pub dispatch: crate::dispatch::DispatchSettings,
     /// The visit at the door: the check-in fence and the door check code.
     pub visit: VisitSettings,
+    /// Reviews: windows, lengths, the rating's prior.
+    pub reviews: daojia_domain::review::ReviewRules,
 }
 
 /// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
@@ -31,6 +33,7 @@ impl Default for Settings {
             demo_autopay: false,
             dispatch: Default::default(),
             visit: Default::default(),
+            reviews: Default::default(),
         }
     }
 }

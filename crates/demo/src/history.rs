@@ -39,7 +39,29 @@ pub struct Review {
     pub tags: Vec<&'static str>,
     /// Minutes after completion it was written.
     pub after_minutes: i64,
+    /// What the customer wrote, if anything.
+    pub text: Option<&'static str>,
 }
+
+/// What demo customers write, by how happy they are.
+const GOOD_TEXTS: [&str; 6] = [
+    "师傅很准时，做得很仔细，下次还约。",
+    "干活利索，收拾得很干净。",
+    "态度很好，还教了我日常保养的办法。",
+    "专业，工具带得齐全，推荐！",
+    "比预想的快，效果不错。",
+    "Very tidy and on time, thank you!",
+];
+const MIXED_TEXTS: [&str; 3] = [
+    "还可以，就是来得有点晚。",
+    "整体一般，有些角落没顾到。",
+    "OK overall, a little late.",
+];
+const BAD_TEXTS: [&str; 3] = [
+    "迟到了很久，也没提前说一声。",
+    "做得太马虎，还要我自己返工。",
+    "不太满意，希望平台跟进一下。",
+];
 
 /// An after-sales complaint.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,10 +412,20 @@ fn review(rng: &mut Rng, city: &City, days_ago: i64, worker: usize, late: bool) 
     } else {
         5 + rng.below(50) as i64
     };
+    // Chosen from what was already drawn, so the demo's random stream (and every figure
+    // built on it) stays as it was before texts existed.
+    let k = after_minutes as usize + tags.len();
+    let texts: &[&'static str] = match rating {
+        5 | 4 => &GOOD_TEXTS,
+        3 => &MIXED_TEXTS,
+        _ => &BAD_TEXTS,
+    };
+    let text = (!k.is_multiple_of(3) || rating <= 3).then(|| texts[k % texts.len()]);
     Review {
         rating,
         tags,
         after_minutes,
+        text,
     }
 }
 

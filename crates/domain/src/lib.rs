@@ -17,6 +17,7 @@ pub mod phone;
 pub mod presence;
 pub mod pricing;
 pub mod privacy;
+pub mod review;
 pub mod search;
 pub mod secret;
 pub mod slots;

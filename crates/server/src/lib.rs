@@ -153,6 +153,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 check_in: config.visit.check_in,
                 door: config.visit.door,
             },
+            reviews: config.reviews,
         });
     Ok(AppState(Arc::new(Inner {
         geocoder,

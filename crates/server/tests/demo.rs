@@ -299,7 +299,8 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
                 .any(|e| e.action == "cancel" && e.actor_type == "customer")
         );
 
-        // Reviews: mostly good, some low with tags; each worker's rating is their average.
+        // Reviews: mostly good, some low with tags, most with a text; each worker's rating is
+        // the Bayesian average of their reviews (the prior without any).
         let reviews = review::Entity::find().all(db).await.unwrap();
         assert_eq!(reviews.len(), h.reviews, "{b:?}");
         assert!(reviews.len() * 2 > completed, "{b:?}: most visits reviewed");
@@ -328,15 +329,26 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
         let ratings = daojia_store::repo::reviews::ratings(
             db,
             &ids.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            &app.state.app.settings.reviews,
         )
         .await
         .unwrap();
         assert!(!ratings.is_empty());
+        let prior = app.state.app.settings.reviews.rating_tenths([]);
         for (id, tenths) in &ids {
-            if let Some(r) = ratings.get(id) {
-                assert_eq!(r.tenths, *tenths, "{b:?}: the rating is the reviews'");
+            match ratings.get(id) {
+                Some(r) => assert_eq!(r.tenths, *tenths, "{b:?}: the rating is the reviews'"),
+                None => assert_eq!(*tenths, prior, "{b:?}: no reviews, the prior"),
             }
         }
+        // Most say something; the complaints too.
+        let texts = reviews.iter().filter(|r| r.body.is_some()).count();
+        assert!(texts * 2 > reviews.len(), "{b:?}: {texts} with text");
+        assert!(
+            reviews
+                .iter()
+                .any(|r| r.rating <= 2 && r.body.as_deref().is_some_and(|t| !t.is_empty()))
+        );
 
         // Starting again adds nothing.
         app.advance(chrono::Duration::hours(1));

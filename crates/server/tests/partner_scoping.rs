@@ -34,6 +34,7 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("credit", "event_id") => (w.b_credit_event.clone(), true),
         ("shift-exceptions", "exception_id") => (w.b_exception.clone(), true),
         ("orders", "id") => (w.b_orders[0].clone(), true),
+        ("reviews", "id") => (w.b_review.clone(), true),
         ("worker-documents" | "uploads", "id") => (w.b_upload.clone(), true),
         // Platform-wide: refused to partners by permission whatever the id.
         ("staff", "id") => (w.pb_staff.clone(), false),
@@ -73,6 +74,7 @@ fn body_for(w: &World, method: &str, path: &str) -> Option<Value> {
         ("PUT", "/workers/{id}/shifts") => json!({"shifts": []}),
         ("POST", "/workers/{id}/shift-exceptions") => json!({"date": w.date, "kind": "leave"}),
         ("POST", "/workers/{id}/credit") => json!({"kind": "no_show"}),
+        ("POST", "/reviews/{id}/hide" | "/reviews/{id}/unhide") => json!({"reason": "走查"}),
         ("POST", "/workers/{id}/credit/{event_id}/reverse") => json!({"reason": "走查"}),
         ("POST", "/workers/{id}/certificates") => {
             json!({"kind": "health", "upload_id": w.a_upload})
@@ -280,6 +282,21 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         let mut theirs = w.b_orders.clone();
         theirs.sort();
         assert_eq!(ids_of(&r), theirs, "{b:?}: B's order list");
+        // Reviews: B's staff see and hide B's worker's review; A's list has none of it.
+        let r = app.get("/api/v1/admin/reviews", Some(&w.pb)).await;
+        assert_eq!(
+            r.body["items"][0]["id"],
+            json!(w.b_review),
+            "{b:?}: {}",
+            r.text
+        );
+        let r = app.get("/api/v1/admin/reviews", Some(&w.pa)).await;
+        assert_eq!(r.body["items"], json!([]), "{b:?}: {}", r.text);
+        let hide = format!("/api/v1/admin/reviews/{}/hide", w.b_review);
+        let r = app
+            .post(&hide, json!({"reason": "辱骂"}), Some(&w.pb))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
 
         // A cannot give its order (offered to its first worker) to B's worker, who is
         // unknown to A...

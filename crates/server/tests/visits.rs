@@ -4,6 +4,7 @@
 //! is shared out over them; a rejected offer re-dispatches only its visit; reschedule and
 //! cancel move or cancel every visit together. An order one worker can serve whole stays
 //! one visit; a trade nobody can serve is a 409 naming its item, and nothing is written.
+//! A completed order of two trades is reviewed once, and the review counts for both workers.
 
 mod common;
 
@@ -12,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use common::city::City;
 use common::{TestApp, assert_problem, backends};
 use daojia_domain::access::Role;
-use daojia_store::entity::{service_order, worker, worker_shift};
+use daojia_store::entity::{review, service_order, worker, worker_shift};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -436,6 +437,63 @@ async fn each_visit_is_served_on_its_own_and_the_order_completes_when_every_visi
         for r in rows(&c, id).await {
             assert_eq!(r.state, "completed", "{b:?}");
         }
+
+        // One review of the order the customer sees, counted for each visit's worker
+        // (docs/reviews.md); the order's other visit is the same order: reviewed already.
+        let review = json!({"rating": 4, "tags": ["tidy"], "text": "两位师傅都不错"});
+        let r = app
+            .post(
+                &format!("/api/v1/customer/orders/{id}/review"),
+                review.clone(),
+                Some(&c.customer),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
+        let written = review::Entity::find()
+            .filter(review::Column::OrderId.is_in(visits.iter().map(|v| v.id)))
+            .all(app.state.store.db())
+            .await
+            .unwrap();
+        assert_eq!(written.len(), 2, "{b:?}: one row per visit");
+        let rules = daojia_domain::review::ReviewRules::default();
+        for v in &visits {
+            let w = v.worker_id.unwrap();
+            assert!(
+                written
+                    .iter()
+                    .any(|r| r.worker_id == w && r.order_id == v.id)
+            );
+            let token = app.worker_token(w).await;
+            let mine = app.get("/api/v1/worker/reviews", Some(&token)).await;
+            assert_eq!(
+                mine.body["items"][0]["text"], "两位师傅都不错",
+                "{}",
+                mine.text
+            );
+            let stars: Vec<i16> = review::Entity::find()
+                .filter(review::Column::WorkerId.eq(w))
+                .all(app.state.store.db())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.rating)
+                .collect();
+            let rating = worker::Entity::find_by_id(w)
+                .one(app.state.store.db())
+                .await
+                .unwrap()
+                .unwrap()
+                .rating_tenths;
+            assert_eq!(rating, rules.rating_tenths(stars), "{b:?}");
+        }
+        let again = app
+            .post(
+                &format!("/api/v1/customer/orders/{}/review", visits[1].id),
+                review,
+                Some(&c.customer),
+            )
+            .await;
+        assert_problem(&again, StatusCode::CONFLICT, "review_exists");
     }
 }
 

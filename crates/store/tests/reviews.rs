@@ -1,9 +1,9 @@
 //! Reviews on every database: one per order, 1 to 5 stars (the database refuses others
-//! too), and a worker's rating is the average of their reviews.
+//! too), and a worker's rating is the Bayesian average of their reviews (prior 4.6, weight 5).
 
 use chrono::Utc;
 use daojia_store::entity::{review, worker};
-use daojia_store::repo::reviews::{self, NewReview, Rating, ReviewError};
+use daojia_store::repo::reviews::{self, NewReview, Rating, ReviewError, ReviewRules};
 use daojia_store::testing::{TestDb, backends};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use uuid::Uuid;
@@ -42,6 +42,7 @@ fn review(worker: Uuid, rating: u8, tags: &[&str]) -> NewReview {
         worker_id: worker,
         rating,
         tags: tags.iter().map(|t| t.to_string()).collect(),
+        body: None,
     }
 }
 
@@ -60,17 +61,24 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
         let t = TestDb::new(b).await;
         let db = t.store.db();
         let now = Utc::now();
+        let rules = ReviewRules::default();
         let (w, other) = (worker(&t, "W1", 48).await, worker(&t, "W2", 45).await);
         let first = review(w, 5, &["punctual", "tidy"]);
-        let stored = reviews::insert(db, &first, now).await.unwrap();
+        let stored = reviews::insert(db, &first, &rules, now).await.unwrap();
         assert_eq!(stored.rating, 5);
         assert_eq!(stored.tags, r#"["punctual","tidy"]"#);
-        assert_eq!(rating_of(&t, w).await, 50, "{b:?}");
-        reviews::insert(db, &review(w, 4, &[]), now).await.unwrap();
-        reviews::insert(db, &review(w, 4, &["late"]), now)
+        assert_eq!(rating_of(&t, w).await, 47, "{b:?}: (5·4.6 + 5) / 6 = 4.67");
+        reviews::insert(db, &review(w, 4, &[]), &rules, now)
             .await
             .unwrap();
-        assert_eq!(rating_of(&t, w).await, 43, "{b:?}: (5 + 4 + 4) / 3 = 4.33");
+        reviews::insert(db, &review(w, 4, &["late"]), &rules, now)
+            .await
+            .unwrap();
+        assert_eq!(
+            rating_of(&t, w).await,
+            45,
+            "{b:?}: (5·4.6 + 5 + 4 + 4) / 8 = 4.5"
+        );
         assert_eq!(
             rating_of(&t, other).await,
             45,
@@ -83,10 +91,10 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
             ..first.clone()
         };
         assert!(matches!(
-            reviews::insert(db, &again, now).await,
+            reviews::insert(db, &again, &rules, now).await,
             Err(ReviewError::Exists)
         ));
-        assert_eq!(rating_of(&t, w).await, 43);
+        assert_eq!(rating_of(&t, w).await, 45);
         assert_eq!(
             reviews::of_order(db, first.order_id)
                 .await
@@ -99,7 +107,7 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
 
         // Stars out of range are refused before and by the database.
         assert!(matches!(
-            reviews::insert(db, &review(w, 6, &[]), now).await,
+            reviews::insert(db, &review(w, 6, &[]), &rules, now).await,
             Err(ReviewError::Invalid {
                 field: "rating",
                 ..
@@ -113,6 +121,7 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
             rating: Set(6),
             tags: Set("[]".into()),
             created_at: Set(now),
+            ..Default::default()
         };
         assert!(
             review::Entity::insert(raw).exec(db).await.is_err(),
@@ -126,13 +135,20 @@ async fn a_review_is_written_once_per_order_and_sets_the_workers_rating() {
             .collect();
         reviews::insert_many(db, &bulk).await.unwrap();
         assert_eq!(rating_of(&t, other).await, 45, "insert_many leaves ratings");
-        reviews::refresh_ratings(db, &[w, other]).await.unwrap();
-        assert_eq!(rating_of(&t, other).await, 17, "{b:?}: 5 / 3 = 1.67");
-        let all = reviews::ratings(db, &[w, other]).await.unwrap();
+        reviews::refresh_ratings(db, &[w, other], &rules)
+            .await
+            .unwrap();
+        assert_eq!(
+            rating_of(&t, other).await,
+            35,
+            "{b:?}: (5·4.6 + 1 + 2 + 2) / 8 = 3.5"
+        );
+        let all = reviews::ratings(db, &[w, other], &rules).await.unwrap();
         assert_eq!(
             all[&w],
             Rating {
-                tenths: 43,
+                tenths: 45,
+                average_tenths: 43,
                 count: 3
             }
         );

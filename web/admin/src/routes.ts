@@ -57,6 +57,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/worker/WorkerPage.vue'),
     meta: { title: 'workers.detail', permission: 'worker.read', hidden: true, menu: '/workers' },
   },
+  { path: 'reviews', name: 'reviews', component: () => import('./pages/reviews/ReviewsPage.vue'), meta: { title: 'reviews.title', permission: 'worker.read' } },
   { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
 ];
 

@@ -85,8 +85,8 @@ export const loadSlots = (items: LineInput[], addressId: string): Promise<SlotsV
 export const loadOrderSlots = (id: string): Promise<SlotsView> =>
   unwrap(api.client.GET('/api/v1/customer/orders/{id}/slots', { params: { path: { id }, query: { days: 7 } } }));
 
-/** Uploads a photo (shrunk first) for a booking or an after-sales request. */
-export async function uploadPhoto(file: File, purpose: 'problem' | 'after_sales'): Promise<UploadView> {
+/** Uploads a photo (shrunk first) for a booking, an after-sales request or a review. */
+export async function uploadPhoto(file: File, purpose: 'problem' | 'after_sales' | 'review'): Promise<UploadView> {
   const blob = await shrinkImage(file);
   const form = new FormData();
   form.append('purpose', purpose);

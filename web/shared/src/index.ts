@@ -18,4 +18,5 @@ export * from './orders';
 export * from './slots';
 export * from './policy';
 export * from './privacy';
+export * from './reviews';
 export * from './realtime';

@@ -47,3 +47,10 @@ export function uploadDoorPhoto(file: Blob, name: string) {
     }),
   );
 }
+
+/** The worker's reviews and rating, a page at a time (newest first). */
+export const loadMyReviews = (cursor?: string | null) =>
+  unwrap(api.client.GET('/api/v1/worker/reviews', { params: { query: cursor ? { cursor, limit: 20 } : { limit: 20 } } }));
+/** Replies to one of the worker's reviews (once). */
+export const replyToReview = (id: string, text: string) =>
+  unwrap(api.client.POST('/api/v1/worker/reviews/{id}/reply', { params: { path: { id } }, body: { text } }));

@@ -23,6 +23,7 @@ pub mod orders;
 pub mod payments;
 pub mod privacy;
 pub mod public;
+pub mod reviews;
 pub mod slots;
 pub mod uploads;
 pub mod visit;
@@ -93,6 +94,9 @@ use utoipa::{Modify, OpenApi};
         visit::flagged,
         dispatch::my_offers, dispatch::accept, dispatch::reject, dispatch::grab_pool,
         dispatch::claim, dispatch::order_dispatch,
+        reviews::customer_get, reviews::customer_post, reviews::customer_put,
+        reviews::public_list, reviews::worker_list, reviews::worker_reply,
+        reviews::admin_list, reviews::admin_get, reviews::admin_hide, reviews::admin_unhide,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -438,6 +442,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/worker/jobs/{id}/start", post(visit::start))
         .route("/worker/jobs/{id}/finish", post(visit::finish))
         .route("/customer/orders/{id}/door-code", get(visit::door_code))
+        .route(
+            "/customer/orders/{id}/review",
+            get(reviews::customer_get)
+                .post(reviews::customer_post)
+                .put(reviews::customer_put),
+        )
+        .route("/public/workers/{id}/reviews", get(reviews::public_list))
+        .route("/worker/reviews", get(reviews::worker_list))
+        .route("/worker/reviews/{id}/reply", post(reviews::worker_reply))
+        .route("/admin/reviews", get(reviews::admin_list))
+        .route("/admin/reviews/{id}", get(reviews::admin_get))
+        .route("/admin/reviews/{id}/hide", post(reviews::admin_hide))
+        .route("/admin/reviews/{id}/unhide", post(reviews::admin_unhide))
         .route("/admin/check-ins/flagged", get(visit::flagged))
         .route("/worker/offers", get(dispatch::my_offers))
         .route("/worker/offers/{id}/accept", post(dispatch::accept))

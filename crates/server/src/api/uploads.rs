@@ -20,14 +20,14 @@ use uuid::Uuid;
 /// Most photos one customer uploads in a day.
 pub const DAILY_LIMIT: u64 = 60;
 /// Purposes a customer uploads for.
-pub const PURPOSES: [&str; 2] = ["problem", "after_sales"];
+pub const PURPOSES: [&str; 3] = ["problem", "after_sales", "review"];
 
 /// A stored photo.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadView {
     /// Id (send it in `photo_ids`).
     pub id: Uuid,
-    /// `problem` or `after_sales`.
+    /// `problem`, `after_sales` or `review` (a customer's); `item`, `worker_document`… (staff's).
     pub purpose: String,
     /// `image/jpeg`, `image/png` or `image/webp`.
     pub content_type: String,
@@ -45,7 +45,7 @@ pub struct UploadView {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// `problem` (default) or `after_sales`.
+    /// `problem` (default), `after_sales` or `review`.
     purpose: Option<String>,
     /// The photo: JPEG, PNG or WebP.
     #[schema(value_type = String, format = Binary)]

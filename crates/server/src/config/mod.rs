@@ -49,6 +49,9 @@ pub struct Config {
     /// The visit at the door (`[visit.check_in]`: `radius_m`, `early_min`, `late_min`;
     /// `[visit.door]`: `digits`, `max_attempts`).
     pub visit: VisitConfig,
+    /// Reviews (`[reviews]`: `post_days`, `edit_hours`, `max_text_chars`, `max_photos`,
+    /// `max_reply_chars`, `prior_tenths`, `prior_weight`; docs/reviews.md).
+    pub reviews: daojia_domain::review::ReviewRules,
     /// Online payment: WeChat Pay, Alipay, or the channel simulator (`[pay]`, see
     /// `crate::pay`).
     pub pay: crate::pay::PayConfig,

@@ -39,6 +39,9 @@ impl Config {
         if let Err((field, e)) = self.visit.door.validate() {
             return Err(invalid("visit.door", format!("{field}: {e}")));
         }
+        if let Err((field, e)) = self.reviews.validate() {
+            return Err(invalid("reviews", format!("{field}: {e}")));
+        }
         if let Err(e) = self.dispatch.validate() {
             return Err(invalid("dispatch", e));
         }

@@ -120,7 +120,7 @@ pub(super) async fn load(
     reviews::insert_many(&tx, &written_reviews)
         .await
         .map_err(|e| DemoError::Data(format!("reviews: {e}")))?;
-    reviews::refresh_ratings(&tx, &workers).await?;
+    reviews::refresh_ratings(&tx, &workers, &state.app.settings.reviews).await?;
     meta::set(&tx, HISTORY_KEY, &summary.to_meta(today), now).await?;
     tx.commit().await?;
     Ok(summary)
@@ -286,6 +286,7 @@ async fn plan(
                         worker_id: worker,
                         rating: r.rating,
                         tags: r.tags.iter().map(|t| t.to_string()).collect(),
+                        body: r.text.map(str::to_string),
                     },
                 ));
             }

@@ -8,8 +8,9 @@ use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, NaiveTime};
 use daojia_domain::access::Role;
 use daojia_store::entity::{
-    auth_session, order_alarm, partner, service_order, staff, upload, visit_check_in, worker,
-    worker_certificate, worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
+    auth_session, order_alarm, partner, review, service_order, staff, upload, visit_check_in,
+    worker, worker_certificate, worker_credit_event, worker_shift, worker_shift_exception,
+    worker_skill,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -35,6 +36,8 @@ pub struct World {
     pub b_exception: String,
     pub b_session: String,
     pub b_alarm: String,
+    /// A review of B's worker.
+    pub b_review: String,
     pub area: String,
     pub date: String,
     /// Ids (matched anywhere) and other values (matched as JSON strings) of B and of the
@@ -301,6 +304,30 @@ pub async fn build(app: &TestApp) -> World {
     .await
     .unwrap();
     foreign_values.push("乙方门外签到".into());
+    // A review of B's worker on B's assigned order.
+    let reviewed = daojia_store::repo::orders::get(db, b_orders[1].parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let b_review = Uuid::now_v7();
+    daojia_store::repo::reviews::insert_many(
+        db,
+        &[(
+            b_review,
+            app.state.now(),
+            daojia_store::repo::reviews::NewReview {
+                order_id: reviewed.id,
+                customer_id: reviewed.customer_id,
+                worker_id: b_workers[1].parse().unwrap(),
+                rating: 2,
+                tags: vec!["late".into()],
+                body: Some("乙方评价内容".into()),
+            },
+        )],
+    )
+    .await
+    .unwrap();
+    foreign_values.push("乙方评价内容".into());
     let sessions = app.get("/api/v1/admin/sessions", Some(&pb)).await;
     let b_session = id(&sessions.body[0]["id"]);
     let open_order = orders[4].0.clone();
@@ -312,6 +339,7 @@ pub async fn build(app: &TestApp) -> World {
         b_session.clone(),
         b_alarm.clone(),
         b_check_in.to_string(),
+        b_review.to_string(),
         open_order.clone(),
         orders[4].1.clone(),
     ]);
@@ -334,6 +362,7 @@ pub async fn build(app: &TestApp) -> World {
         b_exception: id(&exception["id"]),
         b_session,
         b_alarm,
+        b_review: b_review.to_string(),
         area,
         date,
         foreign_ids,
@@ -390,6 +419,7 @@ pub async fn snapshot(app: &TestApp, w: &World) -> String {
         worker_shift_exception,
         worker_shift_exception::Column::WorkerId.is_in(workers.clone())
     );
+    rows!(review, review::Column::WorkerId.is_in(workers.clone()));
     rows!(worker_skill, worker_skill::Column::WorkerId.is_in(workers));
     rows!(partner, partner::Column::Id.eq(b_partner));
     rows!(staff, staff::Column::Id.eq(uuid(&w.pb_staff)));

@@ -1,4 +1,6 @@
-//! A customer's review of a completed order (评价): 1 to 5 stars and tags. One per order.
+//! A customer's review of a completed visit (评价): 1 to 5 stars, tags, text; the worker's
+//! reply; staff moderation. One per visit; an order of several visits has one review per
+//! visit, written together with the same content (docs/reviews.md).
 
 use sea_orm::entity::prelude::*;
 
@@ -20,6 +22,23 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub tags: String,
     pub created_at: DateTimeUtc,
+    /// The customer's text.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body: Option<String>,
+    /// When the customer edited it (once).
+    pub edited_at: Option<DateTimeUtc>,
+    /// The worker's reply.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reply: Option<String>,
+    /// When the worker replied.
+    pub replied_at: Option<DateTimeUtc>,
+    /// When staff hid it (hidden reviews do not count in the rating nor show publicly).
+    pub hidden_at: Option<DateTimeUtc>,
+    /// Why.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub hidden_reason: Option<String>,
+    /// Who hid it.
+    pub hidden_by: Option<Uuid>,
 }
 
 /// No relations are navigated through the ORM; joins are explicit queries.

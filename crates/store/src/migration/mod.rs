@@ -24,6 +24,7 @@ mod m0016_bundles;
 mod m0017_payments;
 mod m0018_visit;
 mod m0019_ledger;
+mod m0020_reviews;
 mod util;
 
 tokio::task_local! {
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_payments::Migration),
             Box::new(m0018_visit::Migration),
             Box::new(m0019_ledger::Migration),
+            Box::new(m0020_reviews::Migration),
         ]
     }
 }

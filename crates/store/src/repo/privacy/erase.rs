@@ -4,8 +4,8 @@
 use crate::Store;
 use crate::entity::{
     account_erasure, auth_refresh_token, auth_session, consent, customer_address, idempotency_key,
-    order_event, order_photo, otp_code, service_order, sms_outbox, upload, worker_certificate,
-    worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
+    order_event, order_photo, otp_code, review, service_order, sms_outbox, upload,
+    worker_certificate, worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
 };
 use crate::repo::accounts::{self, address_context as ctx};
 use chrono::{DateTime, Utc};
@@ -242,6 +242,13 @@ pub async fn erase_customer(
         }
         erased.orders += 1;
     }
+    // What they wrote in reviews goes (their photos went with the orders' photos); the
+    // stars and tags stay, anonymous, in the workers' ratings.
+    review::Entity::update_many()
+        .col_expr(review::Column::Body, Expr::value(Option::<String>::None))
+        .filter(review::Column::CustomerId.eq(id))
+        .exec(&txn)
+        .await?;
     uploads.sort();
     uploads.dedup();
     // An upload still attached to another person's order stays (it is theirs too).

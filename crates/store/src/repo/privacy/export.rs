@@ -97,6 +97,19 @@ async fn order_json(
         v["lat"] = o.lat.into();
         v["lng"] = o.lng.into();
         v["notes"] = columns::order_notes(store, o)?.into();
+        // Their review of the visit (stars, tags, what they wrote, the worker's reply).
+        v["review"] = match crate::repo::reviews::of_order(db, o.id).await? {
+            Some(r) => json!({
+                "rating": r.rating,
+                "tags": crate::repo::reviews::tags_of(&r),
+                "text": r.body,
+                "created_at": r.created_at,
+                "edited_at": r.edited_at,
+                "reply": r.reply,
+                "hidden_at": r.hidden_at,
+            }),
+            None => Value::Null,
+        };
     }
     Ok(v)
 }

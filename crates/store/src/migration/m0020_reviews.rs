@@ -34,6 +34,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // The indexes first: SQLite refuses to drop a column an index still names.
+        for cols in [["hidden_at", "created_at"], ["rating", "created_at"]] {
+            m.drop_index(
+                Index::drop()
+                    .name(format!("review_{}_idx", cols.join("_")))
+                    .table("review")
+                    .to_owned(),
+            )
+            .await?;
+        }
         for c in [
             "body",
             "edited_at",

@@ -189,10 +189,47 @@ pub async fn notify_wechat(
     notify(state, Provider::Wechat, headers, body).await
 }
 
+/// The form Alipay posts (documentation only: the handler verifies the raw body's
+/// signature over every field it holds, these and any others).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct AlipayNotification {
+    /// When Alipay sent it, `yyyy-MM-dd HH:mm:ss`.
+    notify_time: Option<String>,
+    /// `trade_status_sync`.
+    notify_type: Option<String>,
+    /// The notification's id.
+    notify_id: Option<String>,
+    /// The application's id.
+    app_id: Option<String>,
+    /// `utf-8`.
+    charset: Option<String>,
+    /// `1.0`.
+    version: Option<String>,
+    /// `RSA2`.
+    sign_type: Option<String>,
+    /// The signature (base64) over the other fields, sorted.
+    sign: Option<String>,
+    /// Alipay's trade number.
+    trade_no: Option<String>,
+    /// Our intent number.
+    out_trade_no: Option<String>,
+    /// For a refund: our refund number.
+    out_biz_no: Option<String>,
+    /// `WAIT_BUYER_PAY`, `TRADE_SUCCESS`, `TRADE_FINISHED` or `TRADE_CLOSED`.
+    trade_status: Option<String>,
+    /// Yuan with two decimals.
+    total_amount: Option<String>,
+    /// For a refund: the amount refunded so far, yuan.
+    refund_fee: Option<String>,
+    /// When the payer paid.
+    gmt_payment: Option<String>,
+}
+
 /// Alipay's asynchronous notifications (a signed form). `success` when applied or already
 /// applied, `fail` otherwise (Alipay sends it again).
 #[utoipa::path(operation_id = "pay_notify_alipay", post, path = "/api/v1/pay/notify/alipay", tag = "public",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = AlipayNotification, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "`success` or `fail`, as plain text", body = String), (status = 404, description = "Alipay is not configured", body = crate::http::error::Problem)))]
 pub async fn notify_alipay(
     State(state): State<AppState>,

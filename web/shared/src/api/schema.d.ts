@@ -2900,6 +2900,42 @@ export interface components {
             /** @description Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`. */
             photo_ids?: string[];
         };
+        /**
+         * @description The form Alipay posts (documentation only: the handler verifies the raw body's
+         *     signature over every field it holds, these and any others).
+         */
+        AlipayNotification: {
+            /** @description When Alipay sent it, `yyyy-MM-dd HH:mm:ss`. */
+            notify_time?: string | null;
+            /** @description `trade_status_sync`. */
+            notify_type?: string | null;
+            /** @description The notification's id. */
+            notify_id?: string | null;
+            /** @description The application's id. */
+            app_id?: string | null;
+            /** @description `utf-8`. */
+            charset?: string | null;
+            /** @description `1.0`. */
+            version?: string | null;
+            /** @description `RSA2`. */
+            sign_type?: string | null;
+            /** @description The signature (base64) over the other fields, sorted. */
+            sign?: string | null;
+            /** @description Alipay's trade number. */
+            trade_no?: string | null;
+            /** @description Our intent number. */
+            out_trade_no?: string | null;
+            /** @description For a refund: our refund number. */
+            out_biz_no?: string | null;
+            /** @description `WAIT_BUYER_PAY`, `TRADE_SUCCESS`, `TRADE_FINISHED` or `TRADE_CLOSED`. */
+            trade_status?: string | null;
+            /** @description Yuan with two decimals. */
+            total_amount?: string | null;
+            /** @description For a refund: the amount refunded so far, yuan. */
+            refund_fee?: string | null;
+            /** @description When the payer paid. */
+            gmt_payment?: string | null;
+        };
         /** @description The order after the worker's answer or claim. */
         AnsweredOrder: {
             /**
@@ -16094,7 +16130,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/x-www-form-urlencoded": string;
+                "application/x-www-form-urlencoded": components["schemas"]["AlipayNotification"];
             };
         };
         responses: {

@@ -35,7 +35,8 @@ where
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    // Workers, their shifts and skills are written here in bulk (no entity hooks).
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF).await
 }
 
 pub fn phone(p: &str) -> Phone {
@@ -244,5 +245,5 @@ pub async fn all_online(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result
         .filter(worker::Column::Online.eq(false))
         .exec(db)
         .await?;
-    Ok(())
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF).await
 }

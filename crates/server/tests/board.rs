@@ -156,6 +156,12 @@ async fn a_dispatcher_reads_the_board_previews_assigns_and_overrides_with_a_reas
             .exec(app.state.store.db())
             .await
             .unwrap();
+        daojia_store::repo::versions::bump(
+            app.state.store.db(),
+            daojia_store::repo::versions::STAFF,
+        )
+        .await
+        .unwrap();
         let stranger = stranger.to_string();
         let second = &ids[1];
         let assign2 = format!("/api/v1/admin/orders/{second}/assign");

@@ -349,10 +349,16 @@ async fn suspended_and_full_workers_are_never_offered() {
             .exec(db)
             .await
             .unwrap();
+        daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+            .await
+            .unwrap();
         worker::Entity::update_many()
             .col_expr(worker::Column::DailyJobLimit, Expr::value(Some(0)))
             .filter(worker::Column::Id.eq(ranked[1]))
             .exec(db)
+            .await
+            .unwrap();
+        daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
             .await
             .unwrap();
         drain(&c.relay, app.state.now()).await;

@@ -196,6 +196,9 @@ async fn one_cleaner(app: &TestApp, date: chrono::NaiveDate, lat: f64, lng: f64)
         .exec(db)
         .await
         .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+        .await
+        .unwrap();
     worker::Entity::update_many()
         .col_expr(worker::Column::HomeLat, Expr::value(lat))
         .col_expr(worker::Column::HomeLng, Expr::value(lng))
@@ -203,9 +206,15 @@ async fn one_cleaner(app: &TestApp, date: chrono::NaiveDate, lat: f64, lng: f64)
         .exec(db)
         .await
         .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+        .await
+        .unwrap();
     worker_shift::Entity::delete_many()
         .filter(worker_shift::Column::WorkerId.eq(keep))
         .exec(db)
+        .await
+        .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
         .await
         .unwrap();
     worker_shift::Entity::insert(worker_shift::ActiveModel {
@@ -220,6 +229,9 @@ async fn one_cleaner(app: &TestApp, date: chrono::NaiveDate, lat: f64, lng: f64)
     .exec(db)
     .await
     .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -311,6 +311,9 @@ async fn a_trade_that_cannot_be_served_is_a_conflict_on_its_item_and_nothing_is_
             .exec(db)
             .await
             .unwrap();
+        daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+            .await
+            .unwrap();
         let r = place(&c, &["daily_cleaning", "ac_repair"], 14).await;
         assert_problem(&r, StatusCode::CONFLICT, "slot_unavailable");
         assert_eq!(
@@ -325,6 +328,9 @@ async fn a_trade_that_cannot_be_served_is_a_conflict_on_its_item_and_nothing_is_
             .col_expr(worker::Column::Active, Expr::value(false))
             .filter(worker::Column::Id.is_in(repairers))
             .exec(db)
+            .await
+            .unwrap();
+        daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
             .await
             .unwrap();
         let r = place(&c, &["ac_repair", "daily_cleaning"], 14).await;

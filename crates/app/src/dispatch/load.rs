@@ -25,7 +25,7 @@ use daojia_domain::slots::{Shift, Visit};
 use daojia_store::entity::{order_event, service_area, service_order, worker, worker_skill};
 use daojia_store::repo::workers::Staff;
 use daojia_store::repo::{catalog, dispatch as rows, orders, slots, workers};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -266,27 +266,34 @@ async fn snapshots(
     now: DateTime<Utc>,
 ) -> Result<Vec<WorkerSnapshot>> {
     let db = app.store.db();
-    let mut q = worker::Entity::find()
-        .filter(worker::Column::AreaCode.is_in(pool_codes.iter().map(String::as_str)))
-        .filter(worker::Column::Status.ne("left"))
-        .order_by_asc(worker::Column::Code);
-    if let Some(w) = only {
-        q = q.filter(worker::Column::Id.eq(w));
-    }
-    let list = q.all(db).await?;
+    // The pool's rows (the node's copy while current); a claim asks about one worker.
+    let (list, staff, skills) = match only {
+        None => {
+            let rows = daojia_store::repo::pool_rows::get(db, pool_codes, date, date).await?;
+            let staff = Staff::from_rows(&rows, required.clone());
+            (rows.workers.clone(), staff, rows.skills.clone())
+        }
+        Some(w) => {
+            let list = worker::Entity::find()
+                .filter(worker::Column::AreaCode.is_in(pool_codes.iter().map(String::as_str)))
+                .filter(worker::Column::Status.ne("left"))
+                .filter(worker::Column::Id.eq(w))
+                .all(db)
+                .await?;
+            let staff = Staff::of(db, list.clone(), required.clone(), date, date).await?;
+            let skills = worker_skill::Entity::find()
+                .filter(worker_skill::Column::WorkerId.eq(w))
+                .all(db)
+                .await?;
+            (list, staff, skills)
+        }
+    };
     if list.is_empty() {
         return Ok(vec![]);
     }
     let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
-    // Shifts (template and exceptions) and certificates of the active workers, as slot
-    // search reads them; the others fail on their status before shifts count.
-    let staff = Staff::of(db, list.clone(), required.clone(), date, date).await?;
     let mut levels: HashMap<Uuid, Vec<Skill>> = HashMap::new();
-    for s in worker_skill::Entity::find()
-        .filter(worker_skill::Column::WorkerId.is_in(ids.clone()))
-        .all(db)
-        .await?
-    {
+    for s in skills {
         levels.entry(s.worker_id).or_default().push(Skill {
             code: s.skill,
             level: u8::try_from(s.level.max(1)).unwrap_or(u8::MAX),

@@ -86,7 +86,19 @@ impl Relay {
     /// returns how many events were handed to consumers.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut delivered = 0;
+        // Reads never make a SQLite writer wait or fail; a lease is a write, so it is
+        // taken only for a consumer with something to deliver.
+        let db = self.app.store.db();
+        let last = outbox::last_position(db).await?;
+        let progress = outbox::consumers(db).await?;
         for c in &self.consumers {
+            let name = c.name();
+            if progress
+                .iter()
+                .any(|p| p.name == name && p.position >= last)
+            {
+                continue;
+            }
             delivered += self.deliver(c.as_ref(), now).await?;
         }
         Ok(delivered)
@@ -96,16 +108,6 @@ impl Relay {
         let db = self.app.store.db();
         let name = c.name();
         let owner = self.opts.owner.as_str();
-        // Reads never make a SQLite writer wait or fail; the lease is a write, so it is
-        // taken only when this consumer has something to deliver.
-        let last = outbox::last_position(db).await?;
-        let consumers = outbox::consumers(db).await?;
-        if consumers
-            .iter()
-            .any(|p| p.name == name && p.position >= last)
-        {
-            return Ok(0);
-        }
         let Some(progress) = outbox::claim(db, name, owner, self.opts.lease, now).await? else {
             return Ok(0);
         };

@@ -105,6 +105,7 @@ pub async fn set_template(
             .filter(worker_shift::Column::WorkerId.eq(worker_id))
             .exec(&txn)
             .await?;
+        daojia_store::repo::versions::bump(&txn, daojia_store::repo::versions::STAFF).await?;
         let mut rows = vec![];
         for s in week {
             rows.push(
@@ -266,6 +267,7 @@ pub async fn delete_exception(
         worker_shift_exception::Entity::delete_by_id(row.id)
             .exec(&txn)
             .await?;
+        daojia_store::repo::versions::bump(&txn, daojia_store::repo::versions::STAFF).await?;
         actor
             .audit(
                 app,

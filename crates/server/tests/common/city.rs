@@ -64,6 +64,9 @@ pub async fn auto_city(backend: daojia_store::testing::Backend, max_offers: u32)
         .exec(app.state.store.db())
         .await
         .unwrap();
+    daojia_store::repo::versions::bump(app.state.store.db(), daojia_store::repo::versions::STAFF)
+        .await
+        .unwrap();
     City {
         app,
         relay,

@@ -65,6 +65,9 @@ pub async fn city(app: &TestApp, workers: usize) -> GrabCity {
         .exec(db)
         .await
         .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+        .await
+        .unwrap();
     let login = app
         .otp_login(&loaded.sample_customer_phone, "customer")
         .await;
@@ -88,13 +91,22 @@ pub async fn city(app: &TestApp, workers: usize) -> GrabCity {
         .await
         .unwrap();
     worker_shift::Entity::delete_many().exec(db).await.unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+        .await
+        .unwrap();
     worker_shift_exception::Entity::delete_many()
         .exec(db)
+        .await
+        .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
         .await
         .unwrap();
     worker_skill::Entity::delete_many()
         .filter(worker_skill::Column::Skill.is_in(skills.clone()))
         .exec(db)
+        .await
+        .unwrap();
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
         .await
         .unwrap();
     let mut shifts = vec![];
@@ -125,10 +137,16 @@ pub async fn city(app: &TestApp, workers: usize) -> GrabCity {
             .exec_without_returning(db)
             .await
             .unwrap();
+        daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
+            .await
+            .unwrap();
     }
     for chunk in levels.chunks(50) {
         worker_skill::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
+            .await
+            .unwrap();
+        daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
             .await
             .unwrap();
     }

@@ -10,6 +10,7 @@ pub mod auth_session;
 pub mod consent;
 pub mod customer;
 pub mod customer_address;
+pub mod data_version;
 pub mod dispatch_decision;
 pub mod dispatch_grab;
 pub mod dispatch_offer;

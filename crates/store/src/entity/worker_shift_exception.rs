@@ -27,4 +27,22 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Every write counts for the nodes' caches of staff (`repo::versions::STAFF`).
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn after_save<C>(model: Model, db: &C, _insert: bool) -> Result<Model, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        crate::repo::versions::bump(db, crate::repo::versions::STAFF).await?;
+        Ok(model)
+    }
+
+    async fn after_delete<C>(self, db: &C) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        crate::repo::versions::bump(db, crate::repo::versions::STAFF).await?;
+        Ok(self)
+    }
+}

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod payments;
 pub mod pii_backfill;
 pub mod planning;
+pub mod pool_rows;
 pub mod privacy;
 pub mod reviews;
 pub mod rotation;
@@ -31,6 +32,7 @@ pub mod sessions;
 pub mod slots;
 pub mod sms;
 pub mod uploads;
+pub mod versions;
 pub mod visits;
 pub mod workers;
 

@@ -67,11 +67,15 @@ pub async fn of_aggregate(
 
 /// The highest position written so far (0 for none).
 pub async fn last_position(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    // The position alone: the latest event's payload is not wanted here.
     Ok(outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Position)
         .order_by_desc(outbox::Column::Position)
+        .into_tuple::<i64>()
         .one(db)
         .await?
-        .map_or(0, |e| e.position))
+        .unwrap_or(0))
 }
 
 /// Registers the consumer `name` if it is new, starting after the last event written now

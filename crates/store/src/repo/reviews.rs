@@ -302,7 +302,7 @@ pub async fn refresh_ratings(
             .exec(db)
             .await?;
     }
-    Ok(())
+    super::versions::bump(db, super::versions::STAFF).await
 }
 
 #[cfg(test)]

@@ -211,21 +211,60 @@ pub struct OnShift {
 }
 
 impl Staff {
-    /// Loads the active workers of the areas `pool` for the dates `from ..= last`.
+    /// Loads the active workers of the areas `pool` for the dates `from ..= last` (the
+    /// node's copy of their rows while current, [`super::pool_rows`]).
     pub async fn load(
         db: &impl ConnectionTrait,
         pool: &[String],
         from: NaiveDate,
         last: NaiveDate,
     ) -> Result<Self, DbErr> {
-        let workers = worker::Entity::find()
-            .filter(worker::Column::Active.eq(true))
-            .filter(worker::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
-            .order_by_asc(worker::Column::Code)
-            .all(db)
-            .await?;
+        let rows = super::pool_rows::get(db, pool, from, last).await?;
         let required = required_certificates(db).await?;
-        Self::of(db, workers, required, from, last).await
+        Ok(Self::from_rows(&rows, required))
+    }
+
+    /// The staff of a pool's rows (its active workers), with the certificate requirements
+    /// `required` already read.
+    pub fn from_rows(
+        rows: &super::pool_rows::PoolRows,
+        required: BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        let workers: Vec<worker::Model> =
+            rows.workers.iter().filter(|w| w.active).cloned().collect();
+        let active: std::collections::HashSet<Uuid> = workers.iter().map(|w| w.id).collect();
+        let mut certificates: HashMap<Uuid, Vec<Certificate>> = HashMap::new();
+        if !required.is_empty() {
+            for c in rows
+                .certificates
+                .iter()
+                .filter(|c| active.contains(&c.worker_id))
+            {
+                certificates
+                    .entry(c.worker_id)
+                    .or_default()
+                    .push(certificate_of(c));
+            }
+        }
+        Self {
+            workers,
+            shifts: rows
+                .shifts
+                .iter()
+                .filter(|s| active.contains(&s.worker_id))
+                .cloned()
+                .collect(),
+            exceptions: rows
+                .exceptions
+                .iter()
+                .filter(|e| active.contains(&e.worker_id))
+                .cloned()
+                .collect(),
+            quals: Qualifications {
+                required,
+                certificates,
+            },
+        }
     }
 
     /// The staff made of `workers` (already read, in code order; the active ones count),
@@ -290,20 +329,23 @@ impl Staff {
     pub fn on(&self, date: NaiveDate) -> Vec<OnShift> {
         use chrono::Datelike;
         let weekday = date.weekday().num_days_from_monday() as i16;
+        // The first template row of each worker that weekday, and the day's exceptions in
+        // their order.
+        let mut templates: HashMap<Uuid, &worker_shift::Model> = HashMap::new();
+        for s in self.shifts.iter().filter(|s| s.weekday == weekday) {
+            templates.entry(s.worker_id).or_insert(s);
+        }
+        let mut changed: HashMap<Uuid, Vec<ShiftException>> = HashMap::new();
+        for e in self.exceptions.iter().filter(|e| e.on_date == date) {
+            if let Some(x) = exception_of(e) {
+                changed.entry(e.worker_id).or_default().push(x);
+            }
+        }
         self.workers
             .iter()
             .filter_map(|w| {
-                let template = self
-                    .shifts
-                    .iter()
-                    .find(|s| s.worker_id == w.id && s.weekday == weekday)
-                    .map(super::slots::template_of);
-                let changes: Vec<_> = self
-                    .exceptions
-                    .iter()
-                    .filter(|e| e.worker_id == w.id && e.on_date == date)
-                    .filter_map(exception_of)
-                    .collect();
+                let template = templates.get(&w.id).map(|s| super::slots::template_of(s));
+                let changes = changed.remove(&w.id).unwrap_or_default();
                 let shift = day_shift(template, &changes)?;
                 let skills: Vec<String> = serde_json::from_str(&w.skills).unwrap_or_default();
                 Some(OnShift {

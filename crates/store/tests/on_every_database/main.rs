@@ -267,3 +267,4 @@ fn all_three_databases_are_tested_by_default() {
 
 mod encryption;
 mod job_queue;
+mod staff_cache;

@@ -141,6 +141,7 @@ async fn write_skills(
         .filter(worker_skill::Column::WorkerId.eq(worker_id))
         .exec(db)
         .await?;
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF).await?;
     for s in skills {
         worker_skill::ActiveModel {
             id: Set(Uuid::now_v7()),

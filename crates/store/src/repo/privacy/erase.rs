@@ -343,6 +343,7 @@ pub async fn erase_worker(
         .filter(worker_skill::Column::WorkerId.eq(id))
         .exec(&txn)
         .await?;
+    crate::repo::versions::bump(&txn, crate::repo::versions::STAFF).await?;
     let mut uploads: Vec<Uuid> = upload::Entity::find()
         .filter(upload::Column::OwnerType.eq(Audience::Worker.as_str()))
         .filter(upload::Column::OwnerId.eq(id))

@@ -1,0 +1,57 @@
+//! Counters of data that nodes cache (`data_version`): a node keeps what it read with the
+//! counter it read first, and uses it while the database's counter is unchanged. Every
+//! write bumps the counter in its own transaction, so a node never uses rows older than
+//! a committed change, and every node (the database is shared) sees the change at once.
+//!
+//! - **`staff`** counts writes to `worker`, `worker_skill`, `worker_shift`,
+//!   `worker_shift_exception` and `worker_certificate`. Writes through an `ActiveModel`
+//!   (`insert`, `update`, `save`, `delete`) bump it in the entities' hooks; the few bulk
+//!   writes (`update_many`, `delete_many`, `insert_many`) call [`bump`] themselves.
+//! - A row edited by hand in SQL bumps nothing: caches also expire after
+//!   [`crate::repo::pool_rows::KEPT`], and `UPDATE data_version SET version = version + 1`
+//!   makes every node read again at once (docs/operations.md).
+
+use crate::entity::data_version;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// Workers with their skills, shifts, shift exceptions and certificates.
+pub const STAFF: &str = "staff";
+
+/// Makes the counter `name` if it does not exist.
+pub async fn open(db: &impl ConnectionTrait, name: &str) -> Result<(), DbErr> {
+    if read(db, name).await?.is_some() {
+        return Ok(());
+    }
+    data_version::Entity::insert(data_version::ActiveModel {
+        name: Set(name.to_string()),
+        epoch: Set(Uuid::new_v4()),
+        version: Set(0),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Counts a write to `name`'s data: call it in the write's transaction.
+pub async fn bump(db: &impl ConnectionTrait, name: &str) -> Result<(), DbErr> {
+    data_version::Entity::update_many()
+        .col_expr(
+            data_version::Column::Version,
+            Expr::col(data_version::Column::Version).add(1),
+        )
+        .filter(data_version::Column::Name.eq(name))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The counter `name`: its database's epoch and its value (`None` when it does not
+/// exist, and nothing may be cached).
+pub async fn read(db: &impl ConnectionTrait, name: &str) -> Result<Option<(Uuid, i64)>, DbErr> {
+    Ok(data_version::Entity::find_by_id(name.to_string())
+        .one(db)
+        .await?
+        .map(|r| (r.epoch, r.version)))
+}

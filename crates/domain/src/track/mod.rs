@@ -75,8 +75,7 @@ impl TrackRules {
         if self.max_ahead_secs > 3600 {
             return Err(("max_ahead_secs", "expected 0 to 3600 seconds"));
         }
-        if !(self.max_accuracy_m.is_finite() && (10.0..=10_000.0).contains(&self.max_accuracy_m))
-        {
+        if !(self.max_accuracy_m.is_finite() && (10.0..=10_000.0).contains(&self.max_accuracy_m)) {
             return Err(("max_accuracy_m", "expected 10 to 10000 metres"));
         }
         if !(1..=3650).contains(&self.raw_days) {

@@ -49,7 +49,14 @@ fn hostile_points_are_named_field_by_field() {
         ]
     );
     // Within the skew and the age: fine.
-    assert!(check_batch(&r, &[fix(-59, 31.0, 121.0), fix(11 * 3600, 31.0, 121.0)], now()).is_empty());
+    assert!(
+        check_batch(
+            &r,
+            &[fix(-59, 31.0, 121.0), fix(11 * 3600, 31.0, 121.0)],
+            now()
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -64,7 +71,13 @@ fn a_jump_is_dropped_and_the_track_goes_on_from_the_last_kept_point() {
     ];
     let (kept, dropped) = drop_jumps(None, pts, 150.0);
     assert_eq!(kept.len(), 3);
-    assert_eq!(dropped, Dropped { jumps: 1, duplicates: 1 });
+    assert_eq!(
+        dropped,
+        Dropped {
+            jumps: 1,
+            duplicates: 1
+        }
+    );
     // Judged against the batch before too.
     let before = fix(60, 40.0, 116.0);
     let (kept, dropped) = drop_jumps(Some(&before), vec![fix(50, 31.0, 121.0)], 150.0);
@@ -180,7 +193,13 @@ proptest! {
 fn a_track_grows_by_simplified_stretches_and_ignores_late_points() {
     let line = |from: i64, n: i64| -> Vec<Fix> {
         (0..n)
-            .map(|i| fix(1000 - (from + i) * 10, 31.0 + (from + i) as f64 * 1e-4, 121.0))
+            .map(|i| {
+                fix(
+                    1000 - (from + i) * 10,
+                    31.0 + (from + i) as f64 * 1e-4,
+                    121.0,
+                )
+            })
             .collect()
     };
     let mut track = vec![];

@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 use daojia_domain::track::codec::{self, TrackPoint};
 use daojia_domain::track::{Dropped, Fix, extend};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryTrait, Statement,
+    TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -145,7 +146,33 @@ fn is_conflict(e: &DbErr) -> bool {
     matches!(e, DbErr::Custom(m) if m == CONFLICT)
 }
 
+/// The INSERTs of a batch's raw points, built before the transaction so that the write
+/// lock (SQLite's is the database's) is held for executing them only.
+fn point_inserts(backend: DbBackend, b: &NewBatch) -> Vec<Statement> {
+    let on_leg = |f: &Fix| b.leg.filter(|l| f.at >= l.departed_at).map(|l| l.order_id);
+    b.kept
+        .chunks(CHUNK)
+        .map(|chunk| {
+            let rows = chunk.iter().map(|f| track_point::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                worker_id: Set(b.worker_id),
+                order_id: Set(on_leg(f)),
+                measured_at: Set(f.at),
+                received_at: Set(b.received_at),
+                lat: Set(f.lat),
+                lng: Set(f.lng),
+                accuracy_m: Set(f.accuracy_m),
+                speed_mps: Set(f.speed_mps),
+                heading_deg: Set(f.heading_deg),
+                battery_pct: Set(f.battery_pct),
+            });
+            track_point::Entity::insert_many(rows).build(backend)
+        })
+        .collect()
+}
+
 async fn store_once(db: &DatabaseConnection, b: &NewBatch) -> Result<Stored, DbErr> {
+    let inserts = point_inserts(db.get_database_backend(), b);
     let tx = db.begin().await?;
     let row = track_batch::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -160,24 +187,8 @@ async fn store_once(db: &DatabaseConnection, b: &NewBatch) -> Result<Stored, DbE
     }
     .insert(&tx)
     .await?;
-    let on_leg = |f: &Fix| b.leg.filter(|l| f.at >= l.departed_at).map(|l| l.order_id);
-    for chunk in b.kept.chunks(CHUNK) {
-        let rows = chunk.iter().map(|f| track_point::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            worker_id: Set(b.worker_id),
-            order_id: Set(on_leg(f)),
-            measured_at: Set(f.at),
-            received_at: Set(b.received_at),
-            lat: Set(f.lat),
-            lng: Set(f.lng),
-            accuracy_m: Set(f.accuracy_m),
-            speed_mps: Set(f.speed_mps),
-            heading_deg: Set(f.heading_deg),
-            battery_pct: Set(f.battery_pct),
-        });
-        track_point::Entity::insert_many(rows)
-            .exec_without_returning(&tx)
-            .await?;
+    for stmt in inserts {
+        tx.execute_raw(stmt).await?;
     }
     if let Some(leg) = b.leg {
         let fixes: Vec<Fix> = b

@@ -497,6 +497,11 @@ async fn the_hourly_job_deletes_raw_points_after_thirty_days() {
         resent.sort();
         assert_eq!(resent, [Some(false), Some(true)], "{b:?}");
         assert_eq!(points_stored(app).await, 3);
+        // The worker's export carries where they were.
+        let x = app.get("/api/v1/worker/me/export", Some(&t.token)).await;
+        assert_eq!(x.status, StatusCode::OK, "{}", x.text);
+        assert_eq!(x.body["location_points"].as_array().unwrap().len(), 3);
+        assert_eq!(x.body["visit_tracks"][0]["order_id"], json!(order));
         let run = || {
             let state = app.state.clone();
             async move {

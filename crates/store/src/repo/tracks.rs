@@ -326,6 +326,37 @@ pub async fn purge(
     })
 }
 
+/// Everything recorded of a worker's whereabouts (their export): raw points in time order,
+/// and each visit's decoded track.
+#[allow(clippy::type_complexity)]
+pub async fn of_worker(
+    db: &impl ConnectionTrait,
+    worker: Uuid,
+) -> Result<
+    (
+        Vec<track_point::Model>,
+        Vec<(job_track::Model, Vec<TrackPoint>)>,
+    ),
+    DbErr,
+> {
+    let points = track_point::Entity::find()
+        .filter(track_point::Column::WorkerId.eq(worker))
+        .order_by_asc(track_point::Column::MeasuredAt)
+        .all(db)
+        .await?;
+    let mut tracks = vec![];
+    for row in job_track::Entity::find()
+        .filter(job_track::Column::WorkerId.eq(worker))
+        .order_by_asc(job_track::Column::StartedAt)
+        .all(db)
+        .await?
+    {
+        let pts = codec::decode(&row.track).map_err(|e| DbErr::Custom(e.to_string()))?;
+        tracks.push((row, pts));
+    }
+    Ok((points, tracks))
+}
+
 /// Deletes everything recorded of a worker's whereabouts (erasure).
 pub async fn erase_worker(db: &impl ConnectionTrait, worker: Uuid) -> Result<(), DbErr> {
     track_point::Entity::delete_many()

@@ -73,6 +73,16 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
             .map_err(text)?;
         return Ok(Ran::Done);
     }
+    if kind == crate::tracks::RETENTION_JOB {
+        let p = crate::tracks::purge(app, now).await.map_err(text)?;
+        tracing::info!(
+            points = p.points,
+            batches = p.batches,
+            job_tracks = p.job_tracks,
+            "track retention"
+        );
+        return Ok(Ran::Done);
+    }
     if kind == crate::workers::positions::FORGET_JOB {
         crate::workers::positions::forget_job(app, &payload(j)?)
             .await

@@ -22,6 +22,7 @@ pub mod payments;
 pub mod planning;
 pub mod reviews;
 pub mod settings;
+pub mod tracks;
 pub mod visits;
 pub mod workers;
 

@@ -21,6 +21,7 @@ pub mod review;
 pub mod search;
 pub mod secret;
 pub mod slots;
+pub mod track;
 pub mod travel;
 pub mod visit;
 pub mod workday;

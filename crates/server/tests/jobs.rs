@@ -18,7 +18,8 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
             )
             .await;
         app.advance(Duration::days(2));
-        // Two nodes (same database) schedule this hour's housekeeping: one job.
+        // Two nodes (same database) schedule this hour's housekeeping: one job (and one of
+        // track retention).
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
@@ -29,7 +30,7 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
             daojia_server::jobs::tick(&app.state, "node-a")
                 .await
                 .unwrap(),
-            1
+            2
         );
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-b")

@@ -282,6 +282,21 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         let mut theirs = w.b_orders.clone();
         theirs.sort();
         assert_eq!(ids_of(&r), theirs, "{b:?}: B's order list");
+        // Tracks: each partner's staff read their own workers' visits, not the other's.
+        for (token, own, other) in [
+            (&w.pa, &w.a_orders[0], &w.b_orders[0]),
+            (&w.pb, &w.b_orders[0], &w.a_orders[0]),
+        ] {
+            let r = app
+                .get(&format!("/api/v1/admin/orders/{own}/track"), Some(token))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+            assert_eq!(r.body["order_id"], json!(own));
+            let r = app
+                .get(&format!("/api/v1/admin/orders/{other}/track"), Some(token))
+                .await;
+            common::assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+        }
         // Reviews: B's staff see and hide B's worker's review; A's list has none of it.
         let r = app.get("/api/v1/admin/reviews", Some(&w.pb)).await;
         assert_eq!(

@@ -12,7 +12,8 @@
  */
 import { computed, inject, onBeforeUnmount, provide, ref, watch, type InjectionKey, type Ref } from 'vue';
 import { realtimeFor, useAsync, useRealtime, type AsyncState, type RealtimeStatus } from '@daojia/shared';
-import { api, loadMe, loadOffers } from './api';
+import { api, loadDay, loadMe, loadOffers } from './api';
+import { loadTrackingConsent, startTracking } from './tracking';
 import { secondsLeft, type Offer } from './dispatch';
 
 /** How often the offers are reloaded while the page is visible, besides the realtime topic. */
@@ -72,6 +73,35 @@ export function provideLive(): Live {
       if (lapsed > 0) void offers.run();
     },
   );
+
+  // Location tracking (docs/location.md): with consent, while online and on the way to a
+  // job; it stops at check-in (the job leaves en_route) and when the worker goes offline.
+  const consent = useAsync(loadTrackingConsent);
+  const day = useAsync(() => loadDay());
+  watch(changed, () => {
+    void day.run();
+    void consent.run();
+    void me.run();
+  });
+  const tracking = computed(
+    () =>
+      consent.data.value?.granted === true &&
+      me.data.value?.online === true &&
+      (day.data.value?.jobs ?? []).some((j) => j.state === 'en_route'),
+  );
+  let stopTracking: (() => void) | null = null;
+  watch(
+    tracking,
+    (on) => {
+      if (on && !stopTracking && typeof navigator !== 'undefined') stopTracking = startTracking(navigator.geolocation);
+      if (!on && stopTracking) {
+        stopTracking();
+        stopTracking = null;
+      }
+    },
+    { immediate: true },
+  );
+  onBeforeUnmount(() => stopTracking?.());
 
   const live: Live = { me, offers, open, now, changed, status };
   provide(KEY, live);

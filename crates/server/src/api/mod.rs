@@ -25,6 +25,7 @@ pub mod privacy;
 pub mod public;
 pub mod reviews;
 pub mod slots;
+pub mod tracks;
 pub mod uploads;
 pub mod visit;
 pub mod visits;
@@ -97,6 +98,8 @@ use utoipa::{Modify, OpenApi};
         reviews::customer_get, reviews::customer_post, reviews::customer_put,
         reviews::public_list, reviews::worker_list, reviews::worker_reply,
         reviews::admin_list, reviews::admin_get, reviews::admin_hide, reviews::admin_unhide,
+        tracks::ingest, tracks::consent_get, tracks::consent_put, tracks::customer_track,
+        tracks::worker_track, tracks::admin_track,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -169,6 +172,10 @@ pub fn openapi_json() -> String {
 }
 
 /// Routes under `/api/v1`. POSTs that create something honour `Idempotency-Key`.
+/// The least body a batch of locations may have, bytes: a hostile batch of thousands of
+/// points is read and refused by its count (and counted), not cut off unread.
+const TRACKS_BODY_MIN: usize = 2 * 1024 * 1024;
+
 pub fn routes(state: &AppState) -> Router<AppState> {
     let idempotent =
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::optional);
@@ -363,6 +370,24 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/worker/me/presence", put(worker_workers::set_presence))
         .route("/worker/me/position", put(worker_workers::report_position))
+        .route(
+            "/worker/locations",
+            post(tracks::ingest).layer(axum::extract::DefaultBodyLimit::max(
+                state
+                    .config
+                    .server
+                    .body_limit_bytes
+                    .max(state.config.tracks.max_batch as usize * 512)
+                    .max(TRACKS_BODY_MIN),
+            )),
+        )
+        .route(
+            "/worker/me/tracking-consent",
+            get(tracks::consent_get).put(tracks::consent_put),
+        )
+        .route("/worker/jobs/{id}/track", get(tracks::worker_track))
+        .route("/customer/orders/{id}/track", get(tracks::customer_track))
+        .route("/admin/orders/{id}/track", get(tracks::admin_track))
         .route("/worker/me/calendar", get(worker_workers::my_calendar))
         .route(
             "/worker/me/certificates",

@@ -52,6 +52,10 @@ pub struct Config {
     /// Reviews (`[reviews]`: `post_days`, `edit_hours`, `max_text_chars`, `max_photos`,
     /// `max_reply_chars`, `prior_tenths`, `prior_weight`; docs/reviews.md).
     pub reviews: daojia_domain::review::ReviewRules,
+    /// Location tracks (`[tracks]`: `max_batch`, `max_speed_kmh`, `max_age_hours`,
+    /// `max_ahead_secs`, `max_accuracy_m`, `raw_days`, `job_days`, `epsilon_m`;
+    /// docs/location.md).
+    pub tracks: daojia_domain::track::TrackRules,
     /// Online payment: WeChat Pay, Alipay, or the channel simulator (`[pay]`, see
     /// `crate::pay`).
     pub pay: crate::pay::PayConfig,

@@ -42,6 +42,9 @@ impl Config {
         if let Err((field, e)) = self.reviews.validate() {
             return Err(invalid("reviews", format!("{field}: {e}")));
         }
+        if let Err((field, e)) = self.tracks.validate() {
+            return Err(invalid("tracks", format!("{field}: {e}")));
+        }
         if let Err(e) = self.dispatch.validate() {
             return Err(invalid("dispatch", e));
         }

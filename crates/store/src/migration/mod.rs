@@ -25,6 +25,7 @@ mod m0017_payments;
 mod m0018_visit;
 mod m0019_ledger;
 mod m0020_reviews;
+mod m0021_tracks;
 mod m0023_data_version;
 mod util;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_visit::Migration),
             Box::new(m0019_ledger::Migration),
             Box::new(m0020_reviews::Migration),
+            Box::new(m0021_tracks::Migration),
             Box::new(m0023_data_version::Migration),
         ]
     }

@@ -31,6 +31,7 @@ pub mod route_plans;
 pub mod sessions;
 pub mod slots;
 pub mod sms;
+pub mod tracks;
 pub mod uploads;
 pub mod versions;
 pub mod visits;

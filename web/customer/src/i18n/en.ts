@@ -174,6 +174,13 @@ export const en: CustomerMessages = {
       noWorker: 'Finding a worker',
       window: 'Time: {window}',
     },
+    position: {
+      title: 'Your worker is on the way',
+      eta: 'About {n} min away',
+      updated: 'Position updated {age}',
+      justNow: 'just now',
+      minutesAgo: '{n} min ago',
+    },
     doorCode: {
       title: 'Door check code',
       onTheWay: 'When the worker arrives, tell them this code in person: the service starts only once they enter it. Do not share it with anyone else',

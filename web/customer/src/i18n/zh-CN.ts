@@ -172,6 +172,13 @@ export const zhCN = {
       noWorker: '正在安排师傅',
       window: '上门时间：{window}',
     },
+    position: {
+      title: '师傅正在路上',
+      eta: '预计 {n} 分钟到达',
+      updated: '位置更新于{age}',
+      justNow: '刚刚',
+      minutesAgo: ' {n} 分钟前',
+    },
     doorCode: {
       title: '上门校验码',
       onTheWay: '师傅到达后，请当面把校验码告诉师傅，师傅输入后才能开始服务。请勿告诉他人',

@@ -594,6 +594,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{id}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A visit's track as recorded, for staff who see the order (a partner's staff: their
+         *     workers' orders only; any other is 404).
+         */
+        get: operations["tracks_admin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{id}/visit": {
         parameters: {
             query?: never;
@@ -1540,6 +1560,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders/{id}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the worker is on the way to the customer's order: the track and the last
+         *     position rounded to about 100 m, its age and the travel time to the address. Only while
+         *     the worker is on the way (409 `not_on_the_way` before departure and after check-in);
+         *     another customer's order is 404.
+         */
+        get: operations["tracks_customer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/sessions": {
         parameters: {
             query?: never;
@@ -2234,6 +2276,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/jobs/{id}/track": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's own track of a visit of theirs. */
+        get: operations["tracks_worker"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Takes a batch of the worker's points while online, with tracking consent. The batch is
+         *     all or nothing: a point that is not a number, out of range, ahead of the server's clock
+         *     or older than `[tracks] max_age_hours` refuses it (422, every point named), as does a
+         *     batch of more than `max_batch` points; a point implying an impossible speed from the
+         *     one before is dropped and counted. A resend of a stored batch id answers as the first
+         *     time with `resent: true` and stores nothing. 409 `tracking_consent_required`,
+         *     `worker_offline`, `not_active`.
+         */
+        post: operations["tracks_ingest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/me": {
         parameters: {
             query?: never;
@@ -2341,6 +2425,27 @@ export interface paths {
         get?: never;
         /** Goes online or offline, and switches between taking orders (接单) and rest (休息). */
         put: operations["workers_set_presence"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/me/tracking-consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the worker agreed to location tracking. */
+        get: operations["tracks_consent_get"];
+        /**
+         * Gives or withdraws the worker's consent to location tracking (recorded with the time
+         *     and address like other consents). Without it `POST /api/v1/worker/locations` is 409.
+         */
+        put: operations["tracks_consent_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -4214,6 +4319,35 @@ export interface components {
             /** @description Photos of the service, in order (public URLs). */
             photos: string[];
         };
+        /** @description The last position recorded on the way. */
+        LastPositionView: {
+            /**
+             * Format: double
+             * @description Latitude, degrees (WGS-84).
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude.
+             */
+            lng: number;
+            /**
+             * Format: double
+             * @description Accuracy, metres.
+             */
+            accuracy_m: number;
+            /**
+             * Format: date-time
+             * @description When measured.
+             */
+            at: string;
+            /**
+             * Format: int64
+             * @description Seconds since then: the app shows "N minutes ago" when it grows (a phone with the
+             *     screen locked sends nothing).
+             */
+            age_secs: number;
+        };
         /** @description A legal document's text. */
         LegalDocument: {
             /** @description `privacy` or `terms`. */
@@ -4263,6 +4397,44 @@ export interface components {
              * @description Working time, minutes.
              */
             duration_min: number;
+        };
+        /** @description A batch of points. */
+        LocationBatchRequest: {
+            /**
+             * Format: uuid
+             * @description The app's id of the batch; a batch resent with the same id is stored once.
+             */
+            batch_id: string;
+            /** @description 1 to `[tracks] max_batch` (500) points, in any order. */
+            points: components["schemas"]["PointRequest"][];
+        };
+        /** @description What became of a batch. */
+        LocationBatchView: {
+            /**
+             * Format: uuid
+             * @description The batch.
+             */
+            batch_id: string;
+            /** @description Stored before: this resend changed nothing. */
+            resent: boolean;
+            /**
+             * Format: date-time
+             * @description When the server first received it.
+             */
+            received_at: string;
+            /** @description Points sent. */
+            points: number;
+            /** @description Points kept. */
+            accepted: number;
+            /** @description Points dropped as impossible jumps from the point before. */
+            dropped_jumps: number;
+            /** @description Points dropped as doubles (the same time as one kept). */
+            dropped_duplicates: number;
+            /**
+             * Format: uuid
+             * @description The visit on the way the points were recorded for, if any.
+             */
+            order_id?: string | null;
         };
         /** @description Map settings for the apps. */
         MapView: {
@@ -5241,6 +5413,45 @@ export interface components {
              */
             lng: number;
         };
+        /** @description One point as the phone measured it. */
+        PointRequest: {
+            /**
+             * Format: date-time
+             * @description When the device measured it (the device's clock; the server records its own
+             *     receipt time too, which is authoritative).
+             */
+            at: string;
+            /**
+             * Format: double
+             * @description Latitude, degrees (WGS-84).
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, degrees (WGS-84).
+             */
+            lng: number;
+            /**
+             * Format: double
+             * @description Radius of the fix's uncertainty, metres (at most `[tracks] max_accuracy_m`).
+             */
+            accuracy_m: number;
+            /**
+             * Format: double
+             * @description Speed over ground, m/s.
+             */
+            speed_mps?: number | null;
+            /**
+             * Format: double
+             * @description Direction of travel, degrees clockwise from north.
+             */
+            heading_deg?: number | null;
+            /**
+             * Format: double
+             * @description Battery level, percent.
+             */
+            battery_pct?: number | null;
+        };
         /** @description An order policy as the console edits it (the same fields as an order's `policy`). */
         PolicyFields: {
             /**
@@ -6085,6 +6296,61 @@ export interface components {
             refresh_expires_in: number;
             /** @description The session id (see the sessions list). */
             session_id: string;
+        };
+        /** @description A point of a track. */
+        TrackPointView: {
+            /**
+             * Format: date-time
+             * @description When (device time, whole seconds).
+             */
+            at: string;
+            /**
+             * Format: double
+             * @description Latitude, degrees (WGS-84).
+             */
+            lat: number;
+            /**
+             * Format: double
+             * @description Longitude, degrees (WGS-84).
+             */
+            lng: number;
+        };
+        /** @description A visit's track. */
+        TrackViewBody: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its state. */
+            state: string;
+            /**
+             * Format: uuid
+             * @description The worker.
+             */
+            worker_id?: string | null;
+            /** @description The track from departure, downsampled, in time order. */
+            points: components["schemas"]["TrackPointView"][];
+            /**
+             * Format: int32
+             * @description Raw points it was made from.
+             */
+            raw_count: number;
+            last?: components["schemas"]["LastPositionView"] | null;
+            /**
+             * Format: int64
+             * @description Seconds from the last position to the address by the travel model, while on the
+             *     way.
+             */
+            eta_secs?: number | null;
+        };
+        /** @description The worker's tracking consent. */
+        TrackingConsent: {
+            /**
+             * @description Whether the worker agrees to their position being recorded while online and on the
+             *     way to a visit (separate from the privacy policy; withdrawn at any time).
+             */
+            granted: boolean;
         };
         /** @description The multipart form of an upload (for the documentation). */
         UploadForm: {
@@ -9928,6 +10194,76 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tracks_admin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackViewBody"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15484,6 +15820,85 @@ export interface operations {
             };
         };
     };
+    tracks_customer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackViewBody"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_sessions: {
         parameters: {
             query?: never;
@@ -18192,6 +18607,174 @@ export interface operations {
             };
         };
     };
+    tracks_worker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackViewBody"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tracks_ingest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LocationBatchRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LocationBatchView"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     worker_me: {
         parameters: {
             query?: never;
@@ -18716,6 +19299,144 @@ export interface operations {
             };
             /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tracks_consent_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingConsent"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    tracks_consent_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrackingConsent"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingConsent"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -162,6 +162,11 @@ export const en: WorkerMessages = {
     replied: 'Reply sent',
     more: 'Load more',
   },
+  tracking: {
+    title: 'Location tracking',
+    label: 'Share my position on the way to a customer',
+    note: 'Recorded only while online and on the way to a job, stopping at check-in; the customer sees your approximate position meanwhile. Raw tracks are deleted after 30 days; withdraw at any time.',
+  },
   home: {
     phone: 'Phone',
     skills: 'Skills',

@@ -365,6 +365,8 @@ pub async fn erase_worker(
     erased.sessions = drop_sessions(&txn, Audience::Worker, id).await?;
     erased.messages = drop_messages(&txn, std::slice::from_ref(&w.phone_index)).await?;
     drop_idempotency(&txn, id).await?;
+    // Where they went: raw points, batches and visit tracks.
+    crate::repo::tracks::erase_worker(&txn, id).await?;
     // Check-ins stay with their orders, without where the worker was, their words or photo.
     {
         use crate::entity::visit_check_in as ci;

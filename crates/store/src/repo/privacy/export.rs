@@ -341,6 +341,37 @@ pub async fn export_worker(
         })).collect::<Vec<_>>(),
         "orders": orders,
     });
+    // Where they were (docs/location.md): raw points within their retention, and the
+    // visits' downsampled tracks.
+    if let Some(d) = doc.as_object_mut() {
+        let (points, tracks) = crate::repo::tracks::of_worker(db, id).await?;
+        d.insert(
+            "location_points".into(),
+            json!(
+                points
+                    .iter()
+                    .map(|p| json!({
+                        "at": p.measured_at,
+                        "received_at": p.received_at,
+                        "lat": p.lat,
+                        "lng": p.lng,
+                        "accuracy_m": p.accuracy_m,
+                        "speed_mps": p.speed_mps,
+                        "heading_deg": p.heading_deg,
+                        "battery_pct": p.battery_pct,
+                        "order_id": p.order_id,
+                    }))
+                    .collect::<Vec<_>>()
+            ),
+        );
+        d.insert(
+            "visit_tracks".into(),
+            json!(tracks.iter().map(|(row, pts)| json!({
+            "order_id": row.order_id,
+            "points": pts.iter().map(|p| json!([p.at(), p.lat, p.lng])).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>()),
+        );
+    }
     merge(
         &mut doc,
         common_json(store, Audience::Worker, id, &w.phone_index).await?,

@@ -14,6 +14,8 @@ pub struct Settings {
     pub visit: VisitSettings,
     /// Reviews: windows, lengths, the rating's prior.
     pub reviews: daojia_domain::review::ReviewRules,
+    /// Finance: the dispute window, withdrawal limits and fee.
+    pub finance: crate::finance::FinanceSettings,
 }
 
 /// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
@@ -34,6 +36,7 @@ impl Default for Settings {
             dispatch: Default::default(),
             visit: Default::default(),
             reviews: Default::default(),
+            finance: Default::default(),
         }
     }
 }

@@ -99,7 +99,8 @@ async fn remind(
     result.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Enqueues this hour's housekeeping (a no-op when another node already did).
+/// Enqueues this hour's housekeeping and settlement (a no-op when another node already
+/// did).
 pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = state.now();
     let hour = now
@@ -115,6 +116,15 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
         max_attempts: 3,
     };
     jobs::enqueue(state.store.db(), new, now).await?;
+    // Settlement: earnings whose dispute window ended move to withdrawable.
+    let settle = jobs::NewJob {
+        kind: daojia_app::finance::SETTLE_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: hour,
+        dedupe_key: Some(format!("finance.settle:{}", hour.format("%Y-%m-%dT%H"))),
+        max_attempts: 5,
+    };
+    jobs::enqueue(state.store.db(), settle, now).await?;
     Ok(())
 }
 

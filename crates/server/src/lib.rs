@@ -154,6 +154,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 door: config.visit.door,
             },
             reviews: config.reviews,
+            finance: config.finance.settings(),
         });
     Ok(AppState(Arc::new(Inner {
         geocoder,

@@ -25,6 +25,7 @@ mod m0017_payments;
 mod m0018_visit;
 mod m0019_ledger;
 mod m0020_reviews;
+mod m0022_settlement;
 mod util;
 
 tokio::task_local! {
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_visit::Migration),
             Box::new(m0019_ledger::Migration),
             Box::new(m0020_reviews::Migration),
+            Box::new(m0022_settlement::Migration),
         ]
     }
 }

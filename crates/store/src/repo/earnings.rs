@@ -384,8 +384,10 @@ pub async fn open_balance(
         updated_at: Set(now),
     })
     .on_conflict(
+        // A no-op update rather than `DO NOTHING` (which sea-query writes as an `INSERT
+        // IGNORE` MariaDB does not take here).
         OnConflict::column(worker_balance::Column::WorkerId)
-            .do_nothing()
+            .update_column(worker_balance::Column::WorkerId)
             .to_owned(),
     )
     .exec_without_returning(db)

@@ -94,16 +94,24 @@ pub async fn request(
     // Checked before taking the lock too, so a request below the minimum says so even
     // with an empty balance.
     limits.check(amount, Money::ZERO)?;
-    let tx = crate::begin(store.db()).await?;
-    let result = request_in(&tx, worker_id, amount, channel, limits, day_start, now).await;
-    match result {
-        Ok(w) => {
-            tx.commit().await?;
-            Ok(w)
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let tx = crate::begin(store.db()).await?;
+        let result = request_in(&tx, worker_id, amount, channel, limits, day_start, now).await;
+        let result = match result {
+            Ok(w) => tx.commit().await.map(|_| w).map_err(WithdrawalError::from),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        };
+        match result {
+            // A deadlock or a busy snapshot: nothing was written; run it again.
+            Err(WithdrawalError::Db(e)) if crate::is_retryable(&e) && attempts < 5 => {
+                crate::repo::orders::tokio_free_pause().await;
+            }
+            other => return other,
         }
     }
 }

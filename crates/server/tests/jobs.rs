@@ -18,18 +18,19 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
             )
             .await;
         app.advance(Duration::days(2));
-        // Two nodes (same database) schedule this hour's housekeeping: one job.
+        // Two nodes (same database) schedule this hour's periodic jobs: each once.
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
+        // This hour's housekeeping and settlement, each once.
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-a")
                 .await
                 .unwrap(),
-            1
+            2
         );
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-b")

@@ -4,6 +4,7 @@
 //! rules finance edits. The split itself is recorded by the order's completion (in the
 //! store's transition, same transaction); see `docs/ledger.md`.
 
+pub mod demo;
 pub mod payout;
 pub mod rules;
 pub mod withdrawals;

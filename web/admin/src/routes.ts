@@ -64,6 +64,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/withdrawals/WithdrawalsPage.vue'),
     meta: { title: 'withdrawals.title', permission: 'finance.read' },
   },
+  {
+    path: 'commission-rules',
+    name: 'commission-rules',
+    component: () => import('./pages/commission/CommissionRulesPage.vue'),
+    meta: { title: 'commission.title', permission: 'finance.read' },
+  },
   { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
 ];
 

@@ -83,6 +83,13 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
         );
         return Ok(Ran::Done);
     }
+    if kind == crate::finance::SETTLE_JOB {
+        let run = crate::finance::settle_due(app, now).await.map_err(text)?;
+        if run.settled + run.held > 0 {
+            tracing::info!(settled = run.settled, held = run.held, "settlement");
+        }
+        return Ok(Ran::Done);
+    }
     if kind == crate::workers::positions::FORGET_JOB {
         crate::workers::positions::forget_job(app, &payload(j)?)
             .await

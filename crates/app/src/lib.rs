@@ -15,6 +15,7 @@ pub mod customers;
 pub mod demo_city;
 pub mod dispatch;
 pub mod error;
+pub mod finance;
 pub mod jobs;
 pub mod orders;
 pub mod outbox;

@@ -16,6 +16,8 @@ pub struct Settings {
     pub reviews: daojia_domain::review::ReviewRules,
     /// Location tracks: batches, plausibility, downsampling, retention.
     pub tracks: daojia_domain::track::TrackRules,
+    /// Finance: the dispute window, withdrawal limits and fee.
+    pub finance: crate::finance::FinanceSettings,
 }
 
 /// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
@@ -37,6 +39,7 @@ impl Default for Settings {
             visit: Default::default(),
             reviews: Default::default(),
             tracks: Default::default(),
+            finance: Default::default(),
         }
     }
 }

@@ -60,4 +60,6 @@ id_type!(
     OrderId,
     /// A customer's saved address.
     AddressId,
+    /// A partner (服务商): a company whose workers serve through the platform.
+    PartnerId,
 );

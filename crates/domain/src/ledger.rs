@@ -8,7 +8,7 @@
 //! liabilities and revenue carry credit balances (negative). See `docs/ledger.md` for the
 //! chart and the entry each event posts.
 
-use crate::ids::{CustomerId, WorkerId};
+use crate::ids::{CustomerId, PartnerId, WorkerId};
 use crate::money::Money;
 use crate::payment::Provider;
 use std::collections::BTreeMap;
@@ -89,11 +89,19 @@ pub enum Account {
     WorkerPending(WorkerId),
     /// 可提现余额: a worker's settled earning, withdrawable.
     WorkerWithdrawable(WorkerId),
+    /// 服务商待结算: a partner's share of its workers' orders during the dispute window.
+    PartnerPending(PartnerId),
+    /// 服务商可结算: a partner's settled share, owed to the partner.
+    PartnerWithdrawable(PartnerId),
+    /// 提现在途: withdrawals requested and not yet paid or returned.
+    WithdrawalsInFlight,
+    /// 提现手续费: the fees withheld from paid withdrawals (revenue).
+    WithdrawalFees,
 }
 
 impl Account {
     /// The accounts that exist from the start (per-person accounts are opened on first use).
-    pub const FIXED: [Account; 8] = [
+    pub const FIXED: [Account; 10] = [
         Account::Clearing(Clearing::Channel(Provider::Wechat)),
         Account::Clearing(Clearing::Channel(Provider::Alipay)),
         Account::Clearing(Clearing::Offline),
@@ -102,6 +110,8 @@ impl Account {
         Account::PlatformRevenue,
         Account::Fees,
         Account::Discounts,
+        Account::WithdrawalsInFlight,
+        Account::WithdrawalFees,
     ];
 
     /// Its nature.
@@ -112,8 +122,11 @@ impl Account {
             | Account::RefundsPayable
             | Account::CustomerWallet(_)
             | Account::WorkerPending(_)
-            | Account::WorkerWithdrawable(_) => Kind::Liability,
-            Account::PlatformRevenue => Kind::Revenue,
+            | Account::WorkerWithdrawable(_)
+            | Account::PartnerPending(_)
+            | Account::PartnerWithdrawable(_)
+            | Account::WithdrawalsInFlight => Kind::Liability,
+            Account::PlatformRevenue | Account::WithdrawalFees => Kind::Revenue,
             Account::Fees | Account::Discounts => Kind::Expense,
         }
     }
@@ -131,6 +144,10 @@ impl Account {
             Account::Discounts => "discounts".into(),
             Account::WorkerPending(w) => format!("worker_pending:{}", w.0),
             Account::WorkerWithdrawable(w) => format!("worker_withdrawable:{}", w.0),
+            Account::PartnerPending(p) => format!("partner_pending:{}", p.0),
+            Account::PartnerWithdrawable(p) => format!("partner_withdrawable:{}", p.0),
+            Account::WithdrawalsInFlight => "withdrawals_in_flight".into(),
+            Account::WithdrawalFees => "withdrawal_fees".into(),
         }
     }
 
@@ -144,12 +161,16 @@ impl Account {
                 "platform_revenue" => Account::PlatformRevenue,
                 "fees" => Account::Fees,
                 "discounts" => Account::Discounts,
+                "withdrawals_in_flight" => Account::WithdrawalsInFlight,
+                "withdrawal_fees" => Account::WithdrawalFees,
                 _ => return None,
             },
             Some(("clearing", c)) => Account::Clearing(Clearing::parse(c)?),
             Some(("customer_wallet", c)) => Account::CustomerWallet(CustomerId(id(c)?)),
             Some(("worker_pending", w)) => Account::WorkerPending(WorkerId(id(w)?)),
             Some(("worker_withdrawable", w)) => Account::WorkerWithdrawable(WorkerId(id(w)?)),
+            Some(("partner_pending", p)) => Account::PartnerPending(PartnerId(id(p)?)),
+            Some(("partner_withdrawable", p)) => Account::PartnerWithdrawable(PartnerId(id(p)?)),
             Some(_) => return None,
         })
     }
@@ -355,7 +376,8 @@ pub enum Problem {
         /// The code.
         code: String,
     },
-    /// A worker's withdrawable balance below zero.
+    /// A worker's or partner's earning account (pending or withdrawable), or the
+    /// withdrawals in flight, below zero.
     NegativeWithdrawable {
         /// The account.
         account: String,
@@ -378,7 +400,7 @@ impl fmt::Display for Problem {
             }
             Problem::NegativeWithdrawable { account, balance } => write!(
                 f,
-                "{account}: withdrawable balance is {} fen (owes the platform)",
+                "{account}: balance is {} fen (a debit: owes the platform)",
                 -balance
             ),
         }
@@ -419,7 +441,17 @@ pub fn check(postings: &[(Uuid, String, i64)]) -> (BTreeMap<String, i64>, Vec<Pr
     }
     for (code, balance) in &balances {
         // A liability's balance is a credit (negative); a debit balance is money owed to us.
-        if matches!(Account::parse(code), Some(Account::WorkerWithdrawable(_))) && *balance > 0 {
+        let owed = matches!(
+            Account::parse(code),
+            Some(
+                Account::WorkerWithdrawable(_)
+                    | Account::WorkerPending(_)
+                    | Account::PartnerPending(_)
+                    | Account::PartnerWithdrawable(_)
+                    | Account::WithdrawalsInFlight
+            )
+        );
+        if owed && *balance > 0 {
             problems.push(Problem::NegativeWithdrawable {
                 account: code.clone(),
                 balance: *balance,

@@ -52,6 +52,8 @@ fn account_codes_read_back_as_the_same_account() {
         Account::WorkerPending(w),
         Account::WorkerWithdrawable(w),
         Account::CustomerWallet(c),
+        Account::PartnerPending(crate::ids::PartnerId(w.0)),
+        Account::PartnerWithdrawable(crate::ids::PartnerId(w.0)),
     ]);
     for a in all {
         assert_eq!(Account::parse(&a.code()), Some(a), "{a}");

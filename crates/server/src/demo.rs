@@ -100,6 +100,9 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     let today = now.with_timezone(&tz).date_naive();
     let mut ctx = context::Context::load(state, &city).await?;
     let history = history::load(state, &city, &mut ctx, today, cfg.history_days, now).await?;
+    daojia_app::finance::demo::seed(&state.app, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("finance: {e}")))?;
     let mut days = vec![];
     for date in [today, today + chrono::Duration::days(1)] {
         days.push(live::top_up(state, &city, &mut ctx, date, cfg.booked_per_day, now).await?);

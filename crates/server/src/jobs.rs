@@ -99,8 +99,8 @@ async fn remind(
     result.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Enqueues this hour's housekeeping and track retention (a no-op when another node
-/// already did).
+/// Enqueues this hour's housekeeping, track retention and settlement (a no-op when
+/// another node already did).
 pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = state.now();
     let hour = now
@@ -128,6 +128,15 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
         max_attempts: 3,
     };
     jobs::enqueue(state.store.db(), tracks, now).await?;
+    // Settlement: earnings whose dispute window ended move to withdrawable.
+    let settle = jobs::NewJob {
+        kind: daojia_app::finance::SETTLE_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: hour,
+        dedupe_key: Some(format!("finance.settle:{}", hour.format("%Y-%m-%dT%H"))),
+        max_attempts: 5,
+    };
+    jobs::enqueue(state.store.db(), settle, now).await?;
     Ok(())
 }
 

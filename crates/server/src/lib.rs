@@ -155,6 +155,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             },
             reviews: config.reviews,
             tracks: config.tracks,
+            finance: config.finance.settings(),
         });
     Ok(AppState(Arc::new(Inner {
         geocoder,

@@ -18,19 +18,19 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
             )
             .await;
         app.advance(Duration::days(2));
-        // Two nodes (same database) schedule this hour's housekeeping: one job (and one of
-        // track retention).
+        // Two nodes (same database) schedule this hour's periodic jobs: each once.
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
+        // This hour's housekeeping, track retention and settlement, each once.
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-a")
                 .await
                 .unwrap(),
-            2
+            3
         );
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-b")

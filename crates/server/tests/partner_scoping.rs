@@ -35,6 +35,10 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("shift-exceptions", "exception_id") => (w.b_exception.clone(), true),
         ("orders", "id") => (w.b_orders[0].clone(), true),
         ("reviews", "id") => (w.b_review.clone(), true),
+        ("withdrawals", "id") => (w.b_withdrawal.clone(), true),
+        // Commission rules and partners' shares are the platform's.
+        ("commission-rules", "id") => (Uuid::now_v7().to_string(), false),
+        ("partners", "id") => (w.partner_b.clone(), false),
         ("worker-documents" | "uploads", "id") => (w.b_upload.clone(), true),
         // Platform-wide: refused to partners by permission whatever the id.
         ("staff", "id") => (w.pb_staff.clone(), false),
@@ -91,6 +95,13 @@ fn body_for(w: &World, method: &str, path: &str) -> Option<Value> {
             "skills": [{"skill": "cleaning", "level": 1}], "partner_id": w.partner_b
         }),
         ("PUT", "/staff/{id}/partner") => json!({"partner_id": null}),
+        (
+            "POST",
+            "/withdrawals/{id}/reject" | "/withdrawals/{id}/paid" | "/withdrawals/{id}/failed",
+        ) => {
+            json!({"text": "走查"})
+        }
+        ("PUT", "/partners/{id}/share") => json!({"share_bp": 5000}),
         _ => return None,
     })
 }
@@ -307,6 +318,37 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         );
         let r = app.get("/api/v1/admin/reviews", Some(&w.pa)).await;
         assert_eq!(r.body["items"], json!([]), "{b:?}: {}", r.text);
+        // Withdrawals: finance staff of A see none of B's and cannot decide them; the
+        // platform's finance sees B's.
+        let fin_a = app.staff_token("finance-of-a", Role::Finance).await;
+        let s = world::staff_id(&app, &fin_a).await;
+        let pa_id: Uuid = world::staff_id(&app, &w.pa).await.parse().unwrap();
+        let a_partner = {
+            use sea_orm::EntityTrait;
+            daojia_store::entity::staff::Entity::find_by_id(pa_id)
+                .one(app.state.store.db())
+                .await
+                .unwrap()
+                .unwrap()
+                .partner_id
+        };
+        let r = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/admin/staff/{s}/partner"),
+                Some(json!({"partner_id": a_partner})),
+                Some(&w.admin),
+            )
+            .await;
+        assert!(r.status.is_success(), "{b:?}: {}", r.text);
+        let r = app.get("/api/v1/admin/withdrawals", Some(&fin_a)).await;
+        assert_eq!(r.body, json!([]), "{b:?}: {}", r.text);
+        let approve = format!("/api/v1/admin/withdrawals/{}/approve", w.b_withdrawal);
+        let r = app.post(&approve, json!({}), Some(&fin_a)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{b:?}: {}", r.text);
+        let fin = app.staff_token("finance-all", Role::Finance).await;
+        let r = app.get("/api/v1/admin/withdrawals", Some(&fin)).await;
+        assert_eq!(r.body[0]["id"], json!(w.b_withdrawal), "{b:?}: {}", r.text);
         let hide = format!("/api/v1/admin/reviews/{}/hide", w.b_review);
         let r = app
             .post(&hide, json!({"reason": "辱骂"}), Some(&w.pb))

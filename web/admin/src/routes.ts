@@ -58,6 +58,18 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { title: 'workers.detail', permission: 'worker.read', hidden: true, menu: '/workers' },
   },
   { path: 'reviews', name: 'reviews', component: () => import('./pages/reviews/ReviewsPage.vue'), meta: { title: 'reviews.title', permission: 'worker.read' } },
+  {
+    path: 'withdrawals',
+    name: 'withdrawals',
+    component: () => import('./pages/withdrawals/WithdrawalsPage.vue'),
+    meta: { title: 'withdrawals.title', permission: 'finance.read' },
+  },
+  {
+    path: 'commission-rules',
+    name: 'commission-rules',
+    component: () => import('./pages/commission/CommissionRulesPage.vue'),
+    meta: { title: 'commission.title', permission: 'finance.read' },
+  },
   { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
 ];
 

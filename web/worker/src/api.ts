@@ -54,3 +54,16 @@ export const loadMyReviews = (cursor?: string | null) =>
 /** Replies to one of the worker's reviews (once). */
 export const replyToReview = (id: string, text: string) =>
   unwrap(api.client.POST('/api/v1/worker/reviews/{id}/reply', { params: { path: { id } }, body: { text } }));
+
+/** The worker's earnings: pending, withdrawable, in flight, withdrawn, the latest splits. */
+export const loadEarnings = () => unwrap(api.client.GET('/api/v1/worker/earnings'));
+/** The worker's withdrawals, newest first. */
+export const loadMyWithdrawals = () => unwrap(api.client.GET('/api/v1/worker/withdrawals'));
+/** Asks for a withdrawal; `key` is kept for the retries of this one request. */
+export const requestWithdrawal = (amountFen: number, key: string) =>
+  unwrap(
+    api.client.POST('/api/v1/worker/withdrawals', {
+      params: { header: { 'Idempotency-Key': key } },
+      body: { amount_fen: amountFen, channel: 'bank' },
+    }),
+  );

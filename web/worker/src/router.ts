@@ -18,6 +18,7 @@ export const router = createRouter({
         { path: 'today', name: 'today', component: () => import('./pages/today/TodayPage.vue') },
       ],
     },
+    { path: '/earnings', name: 'earnings', component: () => import('./pages/earnings/EarningsPage.vue') },
     { path: '/reviews', name: 'reviews', component: () => import('./pages/reviews/ReviewsPage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },

@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
+pub mod finance;
 pub mod geocode;
 pub mod orders;
 pub mod payments;
@@ -100,6 +101,9 @@ use utoipa::{Modify, OpenApi};
         reviews::admin_list, reviews::admin_get, reviews::admin_hide, reviews::admin_unhide,
         tracks::ingest, tracks::consent_get, tracks::consent_put, tracks::customer_track,
         tracks::worker_track, tracks::admin_track,
+        finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
+        finance::approve, finance::reject, finance::paid, finance::failed,
+        finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -281,6 +285,24 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/customer/sessions/{id}", delete(account::customer_revoke))
         .route("/worker/sessions", get(account::worker_sessions))
         .route("/worker/sessions/{id}", delete(account::worker_revoke))
+        .route("/worker/earnings", get(finance::earnings))
+        .route(
+            "/worker/withdrawals",
+            post(finance::withdraw)
+                .layer(required())
+                .get(finance::my_withdrawals),
+        )
+        .route("/admin/withdrawals", get(finance::list))
+        .route("/admin/withdrawals/{id}/approve", post(finance::approve))
+        .route("/admin/withdrawals/{id}/reject", post(finance::reject))
+        .route("/admin/withdrawals/{id}/paid", post(finance::paid))
+        .route("/admin/withdrawals/{id}/failed", post(finance::failed))
+        .route(
+            "/admin/commission-rules",
+            get(finance::list_rules).post(finance::create_rule),
+        )
+        .route("/admin/commission-rules/{id}", put(finance::update_rule))
+        .route("/admin/partners/{id}/share", put(finance::set_share))
         .route("/admin/me", get(account::staff_me))
         .route("/admin/sessions", get(account::staff_sessions))
         .route("/admin/sessions/{id}", delete(account::staff_revoke))

@@ -59,16 +59,22 @@ pub struct Config {
     /// Online payment: WeChat Pay, Alipay, or the channel simulator (`[pay]`, see
     /// `crate::pay`).
     pub pay: crate::pay::PayConfig,
+    /// Commissions, settlement and withdrawals (`[finance]`: `dispute_window_hours`,
+    /// `withdrawal_min_fen`, `withdrawal_max_per_day_fen`, `withdrawal_fee_bp`,
+    /// `withdrawal_fee_min_fen`).
+    pub finance: finance::FinanceConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
 
 mod env;
+mod finance;
 mod pay;
 mod secrets;
 mod sections;
 mod validate;
 
+pub use finance::FinanceConfig;
 pub use secrets::{Secrets, ensure_demo_secrets};
 pub use sections::*;
 

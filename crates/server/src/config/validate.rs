@@ -24,6 +24,9 @@ impl Config {
         if let Err(e) = self.travel.validate() {
             return Err(invalid("travel", e.to_string()));
         }
+        if let Some((key, why)) = self.finance.problems().into_iter().next() {
+            return Err(invalid(key, why));
+        }
         if self.demo.history_days > 366 {
             return Err(invalid("demo.history_days", "at most 366 days"));
         }

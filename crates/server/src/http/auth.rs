@@ -231,6 +231,7 @@ pub mod perm {
         OrderWrite,
         DispatchRead,
         DispatchWrite,
+        FinanceRead,
         FinanceWrite,
         AfterSalesWrite,
         CatalogRead,

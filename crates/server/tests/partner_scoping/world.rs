@@ -9,8 +9,8 @@ use chrono::{Duration, NaiveTime};
 use daojia_domain::access::Role;
 use daojia_store::entity::{
     auth_session, order_alarm, partner, review, service_order, staff, upload, visit_check_in,
-    worker, worker_certificate, worker_credit_event, worker_shift, worker_shift_exception,
-    worker_skill,
+    withdrawal, worker, worker_certificate, worker_credit_event, worker_shift,
+    worker_shift_exception, worker_skill,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -38,6 +38,8 @@ pub struct World {
     pub b_alarm: String,
     /// A review of B's worker.
     pub b_review: String,
+    /// A withdrawal B's worker asked for.
+    pub b_withdrawal: String,
     pub area: String,
     pub date: String,
     /// Ids (matched anywhere) and other values (matched as JSON strings) of B and of the
@@ -328,6 +330,28 @@ pub async fn build(app: &TestApp) -> World {
     .await
     .unwrap();
     foreign_values.push("乙方评价内容".into());
+    // A withdrawal of B's worker (the row only: the walk reads and decides it).
+    let b_withdrawal = Uuid::now_v7();
+    withdrawal::ActiveModel {
+        id: sea_orm::ActiveValue::Set(b_withdrawal),
+        withdrawal_no: sea_orm::ActiveValue::Set(format!("W{}", b_withdrawal.simple())),
+        worker_id: sea_orm::ActiveValue::Set(b_workers[1].parse().unwrap()),
+        partner_id: sea_orm::ActiveValue::Set(Some(partner_b.parse().unwrap())),
+        amount_fen: sea_orm::ActiveValue::Set(5_000),
+        fee_fen: sea_orm::ActiveValue::Set(0),
+        state: sea_orm::ActiveValue::Set("requested".into()),
+        channel: sea_orm::ActiveValue::Set("bank".into()),
+        reference: sea_orm::ActiveValue::Set(None),
+        reason: sea_orm::ActiveValue::Set(None),
+        requested_at: sea_orm::ActiveValue::Set(app.state.now()),
+        decided_by: sea_orm::ActiveValue::Set(None),
+        decided_at: sea_orm::ActiveValue::Set(None),
+        finished_at: sea_orm::ActiveValue::Set(None),
+        updated_at: sea_orm::ActiveValue::Set(app.state.now()),
+    }
+    .insert(db)
+    .await
+    .unwrap();
     let sessions = app.get("/api/v1/admin/sessions", Some(&pb)).await;
     let b_session = id(&sessions.body[0]["id"]);
     let open_order = orders[4].0.clone();
@@ -340,6 +364,7 @@ pub async fn build(app: &TestApp) -> World {
         b_alarm.clone(),
         b_check_in.to_string(),
         b_review.to_string(),
+        b_withdrawal.to_string(),
         open_order.clone(),
         orders[4].1.clone(),
     ]);
@@ -363,6 +388,7 @@ pub async fn build(app: &TestApp) -> World {
         b_session,
         b_alarm,
         b_review: b_review.to_string(),
+        b_withdrawal: b_withdrawal.to_string(),
         area,
         date,
         foreign_ids,
@@ -428,5 +454,6 @@ pub async fn snapshot(app: &TestApp, w: &World) -> String {
         auth_session::Column::SubjectId.eq(uuid(&w.pb_staff))
     );
     rows!(upload, upload::Column::Id.eq(uuid(&w.b_upload)));
+    rows!(withdrawal, withdrawal::Column::PartnerId.eq(b_partner));
     out
 }

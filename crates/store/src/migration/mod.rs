@@ -26,6 +26,7 @@ mod m0018_visit;
 mod m0019_ledger;
 mod m0020_reviews;
 mod m0021_tracks;
+mod m0022_settlement;
 mod m0023_data_version;
 mod util;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_ledger::Migration),
             Box::new(m0020_reviews::Migration),
             Box::new(m0021_tracks::Migration),
+            Box::new(m0022_settlement::Migration),
             Box::new(m0023_data_version::Migration),
         ]
     }

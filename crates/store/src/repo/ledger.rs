@@ -580,6 +580,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
             ));
         }
     }
+    problems.extend(crate::repo::settlement_check::check(db, &balances).await?);
     Ok(Report {
         entries: entries.len(),
         postings: postings.len(),

@@ -176,6 +176,40 @@ async fn post_offline_payment(
     Ok(())
 }
 
+/// The commission side of a transition, in its transaction: a completion records the
+/// order's split and recognises it in the ledger; an after-sales refund on a completed
+/// order takes back its part of the split (see [`crate::repo::earnings`]).
+async fn earnings_of(
+    tx: &sea_orm::DatabaseTransaction,
+    id: Uuid,
+    event: &daojia_domain::order::machine::Event,
+    now: DateTime<Utc>,
+) -> Result<(), OrderError> {
+    use daojia_domain::order::OrderState;
+    let completed =
+        event.to == OrderState::Completed && event.from == OrderState::PendingSettlement;
+    let refunded = matches!(event.action, Action::ResolveAfterSales { .. })
+        && event.money.refunded > daojia_domain::money::Money::ZERO;
+    if !completed && !refunded {
+        return Ok(());
+    }
+    let row = get(tx, id).await?.ok_or(OrderError::NotFound)?;
+    if completed {
+        crate::repo::earnings::recognise(tx, &row, now).await?;
+    }
+    if refunded {
+        crate::repo::earnings::refunded_after_completion(
+            tx,
+            &row,
+            event.seq,
+            event.money.refunded,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// What the audit log keeps of an order: no personal data.
 fn audit_view(o: &Order) -> serde_json::Value {
     serde_json::json!({
@@ -382,6 +416,7 @@ pub(crate) async fn try_apply_in(
         return Err(OrderError::Busy);
     }
     insert_event(tx, id, actor, &event, request_id, note).await?;
+    earnings_of(tx, id, &event, now).await?;
     emit(
         tx,
         &order,

@@ -27,6 +27,11 @@ pub const KEPT: Duration = Duration::from_secs(60);
 /// Most pools and date ranges kept at once (per process, over every database it opens).
 const MOST: usize = 256;
 
+/// Most worker rows kept at once over every entry (a city of 10,000 workers in one pool
+/// keeps about ten days' entries; each worker row with its shifts and skills is about a
+/// kilobyte).
+const MOST_WORKERS: usize = 100_000;
+
 /// A pool's rows for the dates `from ..= last`.
 #[derive(Debug, Default)]
 pub struct PoolRows {
@@ -73,9 +78,10 @@ pub async fn get(
     }
     let rows = Arc::new(read(db, pool, from, last).await?);
     let mut cache = CACHE.lock().expect("not poisoned");
-    if cache.len() >= MOST {
+    let held = |c: &HashMap<Key, Kept>| c.values().map(|k| k.rows.workers.len()).sum::<usize>();
+    if cache.len() >= MOST || held(&cache) + rows.workers.len() > MOST_WORKERS {
         cache.retain(|_, k| k.version == version && k.at.elapsed() < KEPT);
-        if cache.len() >= MOST {
+        if cache.len() >= MOST || held(&cache) + rows.workers.len() > MOST_WORKERS {
             cache.clear();
         }
     }

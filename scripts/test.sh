@@ -8,6 +8,9 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_services
+# The deploy files' checks (crates/cli/tests/deploy_files.rs, deploy_layout.rs) run
+# promtool on the alert rules and HAProxy as the balancer.
+apt_install prometheus haproxy
 
 build_web
 say "web: lint, types, unit tests, generated client up to date"

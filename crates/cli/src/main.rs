@@ -206,9 +206,7 @@ fn apply_addr(cfg: &mut Config, addr: Option<String>) {
 }
 
 fn options(demo: bool, shared: daojia_shared::Shared) -> daojia_server::BuildOptions {
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .ok();
+    let metrics = daojia_server::ops::install_metrics_recorder();
     daojia_server::BuildOptions {
         demo,
         metrics,

@@ -16,182 +16,18 @@
 
 #[path = "../../server/tests/common/mod.rs"]
 mod common;
+#[path = "support/nodes.rs"]
+mod nodes;
 
 use chrono::Duration;
-use common::{TestApp, at, grab};
+use common::{at, grab};
 use daojia_domain::geo::{LatLng, haversine_m};
-use daojia_server::config::Secrets;
-use daojia_store::testing::{Backend, TestDb};
+use daojia_store::testing::Backend;
+use nodes::{Node, grab_distance, shared_app, unreachable, write_config};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration as StdDuration, Instant};
+use std::time::Duration as StdDuration;
 use uuid::Uuid;
-
-/// A `daojia serve` process on a port of its own.
-struct Node {
-    name: &'static str,
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Node {
-    async fn start(dir: &Path, name: &'static str) -> Node {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = dir.join(format!("node-{name}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_daojia"))
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("serve")
-            .arg("--config")
-            .arg(dir.join("daojia.toml"))
-            .arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start daojia");
-        let mut node = Node {
-            name,
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = client.get(format!("{}/readyz", node.base)).send().await
-                && r.status().is_success()
-            {
-                return node;
-            }
-            if let Ok(Some(status)) = node.child.try_wait() {
-                panic!("node {name} exited with {status}: {}", node.log_text());
-            }
-            assert!(
-                started.elapsed() < StdDuration::from_secs(120),
-                "node {name} did not come up: {}",
-                node.log_text()
-            );
-            tokio::time::sleep(StdDuration::from_millis(100)).await;
-        }
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `host:port` of a service URL (`scheme://[user[:password]@]host[:port][/...]`).
-fn host_port(url: &str, default_port: u16) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let rest = rest.split(['/', '?']).next().unwrap_or(rest);
-    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
-    if host.contains(':') {
-        host.to_string()
-    } else {
-        format!("{host}:{default_port}")
-    }
-}
-
-/// Why the services this test needs cannot be reached, if they cannot.
-fn unreachable() -> Option<String> {
-    use std::net::ToSocketAddrs;
-    let pg = std::env::var("DAOJIA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let redis = daojia_shared::testing::redis_url();
-    for (what, addr) in [
-        ("PostgreSQL", host_port(&pg, 5432)),
-        ("Redis", host_port(&redis, 6379)),
-    ] {
-        let reached = addr
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut a| a.next())
-            .is_some_and(|a| {
-                std::net::TcpStream::connect_timeout(&a, StdDuration::from_secs(2)).is_ok()
-            });
-        if !reached {
-            return Some(format!("{what} is not reachable at {addr}"));
-        }
-    }
-    None
-}
-
-/// The nodes' configuration: the in-process app's database, Redis, keys and dispatch.
-fn write_config(dir: &Path, cfg: &daojia_server::config::Config) {
-    let secrets = Secrets {
-        token_secret: cfg.auth.token_secret.clone().unwrap(),
-        pii_keys: cfg.pii.keys.clone(),
-        pii_index_key: cfg.pii.index_key.clone().unwrap(),
-    };
-    secrets.write(&dir.join("secrets.toml")).unwrap();
-    let text = format!(
-        r#"secrets_file = "{secrets}"
-
-[database]
-url = "{db}"
-max_connections = 10
-
-[redis]
-url = "{redis}"
-prefix = "{prefix}"
-
-[dispatch]
-mode = "auto"
-grab_radius_km = {radius}
-
-[booking]
-uploads_dir = "{uploads}"
-
-[log]
-level = "warn"
-"#,
-        secrets = dir.join("secrets.toml").display(),
-        db = cfg.database.url,
-        redis = cfg.redis.url.as_deref().unwrap(),
-        prefix = cfg.redis.prefix,
-        radius = cfg.dispatch.grab_radius_km,
-        uploads = dir.join("uploads").display(),
-    );
-    std::fs::write(dir.join("daojia.toml"), text).unwrap();
-}
-
-/// The grab pool's distance to order `id` as the worker of `token` sees it on `node`.
-async fn grab_distance(http: &reqwest::Client, node: &Node, token: &str, id: Uuid) -> f64 {
-    let r = http
-        .get(format!("{}/api/v1/worker/grab-pool", node.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "node {}", node.name);
-    let list: Value = r.json().await.unwrap();
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["order_id"] == json!(id))
-        .unwrap_or_else(|| panic!("order {id} in node {}'s grab pool: {list}", node.name))
-        ["distance_m"]
-        .as_f64()
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_on_one_redis_agree_on_positions_and_claims() {
@@ -199,15 +35,7 @@ async fn two_nodes_on_one_redis_agree_on_positions_and_claims() {
         eprintln!("two_nodes: skipped: {why}");
         return;
     }
-    let redis = daojia_shared::testing::TestRedis::new();
-    let db = TestDb::new(Backend::Postgres).await;
-    let mut cfg = grab::config();
-    cfg.database.url = db.url.clone();
-    cfg.redis.url = Some(redis.url.clone());
-    cfg.redis.prefix = redis.prefix.clone();
-    // Opened with the configuration's keys, which the nodes use too.
-    let store = daojia_server::open_store(&cfg).await.unwrap();
-    let app = TestApp::over(db, store, cfg.clone(), Default::default()).await;
+    let (app, _redis, cfg) = shared_app(Backend::Postgres).await;
     let city = grab::city(&app, 50).await;
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
     let id = grab::pooled_order(&app, &city, at(date, 10), "two-nodes").await;
@@ -225,7 +53,7 @@ async fn two_nodes_on_one_redis_agree_on_positions_and_claims() {
 
     let dir = std::env::temp_dir().join(format!("daojia-two-nodes-{}", Uuid::now_v7().simple()));
     std::fs::create_dir_all(&dir).unwrap();
-    write_config(&dir, &cfg);
+    write_config(&dir, &cfg, "");
     let a = Node::start(&dir, "a").await;
     let b = Node::start(&dir, "b").await;
     let http = reqwest::Client::builder()

@@ -145,18 +145,30 @@ pub async fn tick(state: &AppState, worker: &str) -> Result<usize, sea_orm::DbEr
     let claimed = jobs::claim(state.store.db(), worker, 8, LEASE, state.now()).await?;
     let n = claimed.len();
     for j in claimed {
-        match run_one(state, &j).await {
+        let started = std::time::Instant::now();
+        let outcome = match run_one(state, &j).await {
             Ok(()) => {
                 if !jobs::complete(state.store.db(), j.id, worker, state.now()).await? {
                     tracing::warn!(job = %j.id, kind = %j.kind, "job finished after its lease ended");
                 }
+                "done"
             }
             Err(e) => {
                 let backoff = Duration::seconds(30 * i64::from(j.attempts.clamp(1, 20)));
                 tracing::warn!(job = %j.id, kind = %j.kind, attempt = j.attempts, error = %e, "job failed");
                 jobs::fail(state.store.db(), &j, worker, &e, backoff, state.now()).await?;
+                // The queue gives up after the job's last attempt.
+                if j.attempts >= j.max_attempts {
+                    "failed"
+                } else {
+                    "retry"
+                }
             }
-        }
+        };
+        metrics::counter!("jobs_run_total", "kind" => j.kind.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("job_run_seconds", "kind" => j.kind.clone())
+            .record(started.elapsed().as_secs_f64());
     }
     Ok(n)
 }

@@ -158,6 +158,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             finance: config.finance.settings(),
         });
     Ok(AppState(Arc::new(Inner {
+        draining: std::sync::atomic::AtomicBool::new(false),
         geocoder,
         shared,
         limits: ratelimit::Limits::from_config(&config),
@@ -260,6 +261,18 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;
+        // Out of the balancer first: /readyz fails while requests are still served.
+        state
+            .draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let drain = state.config.server.drain_secs;
+        if drain > 0 {
+            tracing::info!(
+                seconds = drain,
+                "draining: /readyz answers 503 before closing"
+            );
+            tokio::time::sleep(std::time::Duration::from_secs(drain)).await;
+        }
         // Realtime connections would hold the drain open: close them now.
         state.shared.hub().close();
     })

@@ -17,6 +17,14 @@ pub async fn healthz() -> Response {
 /// too; a node whose Redis is down stays ready (rate limits fall back to the node's own,
 /// and the database holds every limit that must not be exceeded).
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "draining",
+            "this node is shutting down; it finishes what it has",
+        )
+        .into_response();
+    }
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
         return ApiError::new(
@@ -51,9 +59,33 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+/// Installs this process's metrics recorder: latency figures are histograms with fixed
+/// buckets, so that a dashboard can add nodes up and take quantiles over them (a summary's
+/// quantiles cannot be combined). `None` when one is installed already.
+pub fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    const REQUEST: &[f64] = &[
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    ];
+    const WORK: &[f64] = &[0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0];
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("http_request_duration_seconds".into()),
+            REQUEST,
+        )
+        .and_then(|b| {
+            b.set_buckets_for_metric(Matcher::Full("dispatch_decision_seconds".into()), REQUEST)
+        })
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Full("job_run_seconds".into()), WORK))
+        .ok()?
+        .install_recorder()
+        .ok()
+}
+
 /// `/metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     record_pool_gauges(&state);
+    record_queue_gauges(&state).await;
     let body = state
         .metrics
         .as_ref()
@@ -88,6 +120,62 @@ fn record_pool_gauges(state: &AppState) {
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_pool_max_connections")
         .set(f64::from(state.config.database.max_connections));
+}
+
+/// Job kinds and outbox consumers seen at an earlier scrape: one that has emptied since is
+/// reported as 0 rather than left at its last value.
+static SEEN_KINDS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The durable queues as the database holds them (the same figures on every node; dashboards
+/// take the maximum over nodes): `job_queue_depth{kind}`, `job_queue_oldest_seconds{kind}`,
+/// `jobs_failed{kind}`, `outbox_lag_events{consumer}`, `outbox_lag_seconds{consumer}`,
+/// `outbox_consumer_attempts{consumer}`. A database that does not answer leaves the last
+/// values and counts `metrics_scrape_errors_total`.
+async fn record_queue_gauges(state: &AppState) {
+    use daojia_store::repo::queue_stats;
+    let db = state.store.db();
+    let now = state.now();
+    match queue_stats::job_queues(db, now).await {
+        Ok(queues) => {
+            let mut seen = SEEN_KINDS.lock().unwrap_or_else(|p| p.into_inner());
+            for kind in seen.iter() {
+                if !queues.iter().any(|q| &q.kind == kind) {
+                    let k = kind.clone();
+                    metrics::gauge!("job_queue_depth", "kind" => k.clone()).set(0.0);
+                    metrics::gauge!("job_queue_oldest_seconds", "kind" => k.clone()).set(0.0);
+                    metrics::gauge!("jobs_failed", "kind" => k).set(0.0);
+                }
+            }
+            for q in queues {
+                metrics::gauge!("job_queue_depth", "kind" => q.kind.clone()).set(q.due as f64);
+                metrics::gauge!("job_queue_oldest_seconds", "kind" => q.kind.clone())
+                    .set(q.oldest_secs);
+                metrics::gauge!("jobs_failed", "kind" => q.kind.clone()).set(q.failed as f64);
+                if !seen.contains(&q.kind) {
+                    seen.push(q.kind);
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read the job queue");
+            metrics::counter!("metrics_scrape_errors_total", "source" => "jobs").increment(1);
+        }
+    }
+    match queue_stats::outbox_lag(db, now).await {
+        Ok(lags) => {
+            for l in lags {
+                metrics::gauge!("outbox_lag_events", "consumer" => l.name.clone())
+                    .set(l.events as f64);
+                metrics::gauge!("outbox_lag_seconds", "consumer" => l.name.clone()).set(l.secs);
+                metrics::gauge!("outbox_consumer_attempts", "consumer" => l.name)
+                    .set(f64::from(l.attempts));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics: cannot read the outbox");
+            metrics::counter!("metrics_scrape_errors_total", "source" => "outbox").increment(1);
+        }
+    }
 }
 
 /// `/api/openapi.json`.

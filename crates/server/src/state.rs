@@ -54,6 +54,9 @@ pub struct Inner {
     pub paysim: Option<Arc<daojia_pay::sim::Simulator>>,
     /// The application layer (use cases) over the same store and travel times.
     pub app: daojia_app::App,
+    /// Set on SIGTERM: `/readyz` answers 503 so that balancers stop sending traffic while
+    /// the node still serves what reaches it (`server.drain_secs`).
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 impl std::ops::Deref for AppState {

@@ -13,11 +13,7 @@ use std::sync::{Arc, OnceLock};
 async fn health_readiness_and_metrics_answer() {
     static HANDLE: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
     let handle = HANDLE
-        .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
-                .install_recorder()
-                .unwrap()
-        })
+        .get_or_init(|| daojia_server::ops::install_metrics_recorder().expect("the first recorder"))
         .clone();
     for b in backends() {
         let db = daojia_store::testing::TestDb::new(b).await;
@@ -52,7 +48,59 @@ async fn health_readiness_and_metrics_answer() {
         let v: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["migrations"], "current");
         let _ = get("/api/v1/public/config").await;
+        // A job due five minutes ago and an event a consumer has not had yet.
+        let now = chrono::Utc::now();
+        let store_db = db.store.db();
+        daojia_store::repo::jobs::enqueue(
+            store_db,
+            daojia_store::repo::jobs::NewJob {
+                kind: "test.metrics".into(),
+                payload: json!({}),
+                run_at: now - chrono::Duration::minutes(5),
+                dedupe_key: None,
+                max_attempts: 1,
+            },
+            now,
+        )
+        .await
+        .unwrap();
+        daojia_store::repo::outbox::register(store_db, "test.metrics", now)
+            .await
+            .unwrap();
+        daojia_store::repo::outbox::append(
+            store_db,
+            "test.metrics",
+            uuid::Uuid::now_v7(),
+            &json!({}),
+            now - chrono::Duration::seconds(90),
+        )
+        .await
+        .unwrap();
         let (s, _, text) = get("/metrics").await;
+        let value = |prefix: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no `{prefix}` in {text}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(
+            value("job_queue_depth{kind=\"test.metrics\"}"),
+            1.0,
+            "{b:?}"
+        );
+        assert!(value("job_queue_oldest_seconds{kind=\"test.metrics\"}") >= 299.0);
+        assert_eq!(
+            value("outbox_lag_events{consumer=\"test.metrics\"}"),
+            1.0,
+            "{b:?}"
+        );
+        assert!(value("outbox_lag_seconds{consumer=\"test.metrics\"}") >= 89.0);
+        assert!(
+            text.contains("http_request_duration_seconds_bucket{"),
+            "latency is a histogram, so nodes add up: {text}"
+        );
         assert_eq!(s, StatusCode::OK);
         assert!(text.contains("http_requests_total"), "{text}");
         assert!(

@@ -35,11 +35,7 @@ struct Town {
 fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
     static HANDLE: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
     HANDLE
-        .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
-                .install_recorder()
-                .unwrap()
-        })
+        .get_or_init(|| daojia_server::ops::install_metrics_recorder().expect("the first recorder"))
         .clone()
 }
 

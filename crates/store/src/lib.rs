@@ -6,6 +6,7 @@
 
 pub mod entity;
 pub mod migration;
+pub mod migration_lock;
 pub mod pii;
 pub mod repo;
 #[cfg(feature = "testing")]
@@ -131,7 +132,18 @@ impl Store {
     /// Applies pending migrations, then encrypts personal values an older version stored
     /// in clear (a step that needs the vault, which migrations do not have; see
     /// [`repo::pii_backfill`]).
+    ///
+    /// One node at a time: the others wait on the database's lock
+    /// ([`migration_lock`]) and then find nothing pending.
     pub async fn migrate(&self) -> Result<(), DbErr> {
+        let lock =
+            migration_lock::MigrationLock::take(&self.db, self.kind, migration_lock::WAIT).await?;
+        let done = self.migrate_locked().await;
+        lock.release().await;
+        done
+    }
+
+    async fn migrate_locked(&self) -> Result<(), DbErr> {
         // Data migrations that encrypt what older versions stored in clear need the keys.
         migration::with_vault(self.vault.clone(), migration::Migrator::up(&self.db, None)).await?;
         repo::pii_backfill::seal_clear_columns(self).await?;

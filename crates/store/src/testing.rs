@@ -87,6 +87,13 @@ fn with_database(url: &str, name: &str) -> String {
 impl TestDb {
     /// Creates and migrates a fresh database on `backend`.
     pub async fn new(backend: Backend) -> TestDb {
+        let t = TestDb::unmigrated(backend).await;
+        t.store.migrate().await.expect("migrate test database");
+        t
+    }
+
+    /// Creates a fresh, empty database on `backend` (no migrations applied).
+    pub async fn unmigrated(backend: Backend) -> TestDb {
         let vault = Vault::random_for_tests();
         let pool = PoolOptions {
             max_connections: 8,
@@ -136,7 +143,6 @@ impl TestDb {
         let store = Store::open(&url, vault, &pool)
             .await
             .expect("open test database");
-        store.migrate().await.expect("migrate test database");
         TestDb {
             store,
             url,

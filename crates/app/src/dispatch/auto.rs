@@ -87,7 +87,9 @@ pub async fn step(app: &App, id: Uuid, now: DateTime<Utc>) -> Result<Step> {
             settings.policy,
             settings.engine(&code, app.settings.reach_m),
         );
+        let started = std::time::Instant::now();
         let decision = policy.decide(&loaded.pool, &loaded.order, app.travel.as_ref(), now);
+        metrics::histogram!("dispatch_decision_seconds").record(started.elapsed().as_secs_f64());
         let made = rows::offers_made(db, id).await?;
         let done = match decision.best() {
             Some(best) if made < u64::from(settings.max_offers) => {
@@ -103,6 +105,12 @@ pub async fn step(app: &App, id: Uuid, now: DateTime<Utc>) -> Result<Step> {
             }
         };
         if let Some(step) = done {
+            let outcome = match &step {
+                Step::Offered { .. } => "offered",
+                Step::NoTaker { reason, .. } => reason,
+                _ => "other",
+            };
+            metrics::counter!("dispatch_decisions_total", "outcome" => outcome).increment(1);
             app.wake_relay();
             return Ok(step);
         }

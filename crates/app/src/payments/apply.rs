@@ -47,6 +47,25 @@ pub async fn apply_notification(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<Applied, NotifyError> {
+    let result = verify_and_apply(app, provider, headers, body, now).await;
+    let outcome = match &result {
+        Ok(Applied::Changed) => "applied",
+        Ok(Applied::Unchanged) => "duplicate",
+        Err(NotifyError::Rejected(_)) => "rejected",
+        Err(NotifyError::Retry(_)) => "retry",
+    };
+    metrics::counter!("payment_callbacks_total", "channel" => provider.code(), "outcome" => outcome)
+        .increment(1);
+    result
+}
+
+async fn verify_and_apply(
+    app: &App,
+    provider: Provider,
+    headers: &[(String, String)],
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<Applied, NotifyError> {
     let channel = payments(app)?.channel(provider)?.clone();
     let n = match channel.verify_notification(headers, body, now) {
         Ok(n) => n,

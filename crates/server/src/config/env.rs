@@ -16,6 +16,9 @@ impl Config {
             // Kept as text until validate() so a bad number is reported, not ignored.
             self.server.body_limit_bytes = v.parse().unwrap_or(0);
         }
+        if let Some(v) = get("DAOJIA_DRAIN_SECS") {
+            self.server.drain_secs = v.parse().unwrap_or(u64::MAX);
+        }
         if let Some(v) = get("DAOJIA_DEV_PROXY") {
             self.server.dev_proxy = Some(v);
         }

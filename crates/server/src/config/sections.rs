@@ -48,6 +48,10 @@ pub struct ServerConfig {
     /// In development, forward web-app requests to this Vite dev server instead of serving
     /// the embedded build (`DAOJIA_DEV_PROXY`, e.g. `http://127.0.0.1:5173`).
     pub dev_proxy: Option<String>,
+    /// On SIGTERM, answer `/readyz` with 503 for this many seconds while still serving, so
+    /// that a load balancer takes the node out before it closes (`DAOJIA_DRAIN_SECS`; 0:
+    /// close at once, as on a laptop). Set it above the balancer's check interval × fall.
+    pub drain_secs: u64,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +61,7 @@ impl Default for ServerConfig {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             dev_proxy: None,
+            drain_secs: 0,
         }
     }
 }

@@ -88,6 +88,12 @@ impl Config {
         if self.server.request_timeout_secs == 0 {
             return Err(invalid("server.request_timeout_secs", "must be at least 1"));
         }
+        if self.server.drain_secs > 300 {
+            return Err(invalid(
+                "server.drain_secs",
+                "expected a number of seconds from 0 to 300",
+            ));
+        }
         if daojia_store::DbKind::of_url(&self.database.url).is_none() {
             return Err(invalid(
                 "database.url",

@@ -16,6 +16,7 @@ pub mod demo_city;
 pub mod dispatch;
 pub mod error;
 pub mod finance;
+pub mod flags;
 pub mod jobs;
 pub mod orders;
 pub mod outbox;

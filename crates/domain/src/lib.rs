@@ -8,6 +8,7 @@ pub mod bounds;
 pub mod bundle;
 pub mod catalog;
 pub mod earning;
+pub mod flag;
 pub mod geo;
 pub mod ids;
 pub mod ledger;

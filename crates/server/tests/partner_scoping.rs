@@ -44,6 +44,7 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("staff", "id") => (w.pb_staff.clone(), false),
         ("alarms", "id") => (w.b_alarm.clone(), false),
         ("plans", "id") => (Uuid::now_v7().to_string(), false),
+        ("flags", "key") => ("booking.new_checkout".into(), false),
         // Customers are the platform's (order on behalf needs order.write).
         ("callers", "id") => (Uuid::now_v7().to_string(), false),
         ("areas", "code") => (w.area.clone(), false),

@@ -19,6 +19,7 @@ pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
 pub mod finance;
+pub mod flags;
 pub mod geocode;
 pub mod orders;
 pub mod payments;
@@ -104,6 +105,7 @@ use utoipa::{Modify, OpenApi};
         finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
+        flags::on, flags::list, flags::put, flags::delete,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -303,6 +305,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/commission-rules/{id}", put(finance::update_rule))
         .route("/admin/partners/{id}/share", put(finance::set_share))
+        .route("/public/flags", get(flags::on))
+        .route("/admin/flags", get(flags::list))
+        .route("/admin/flags/{key}", put(flags::put).delete(flags::delete))
         .route("/admin/me", get(account::staff_me))
         .route("/admin/sessions", get(account::staff_sessions))
         .route("/admin/sessions/{id}", delete(account::staff_revoke))

@@ -235,7 +235,8 @@ pub mod perm {
         FinanceWrite,
         AfterSalesWrite,
         CatalogRead,
-        CatalogWrite
+        CatalogWrite,
+        SettingsWrite
     );
 }
 

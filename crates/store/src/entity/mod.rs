@@ -15,6 +15,7 @@ pub mod data_version;
 pub mod dispatch_decision;
 pub mod dispatch_grab;
 pub mod dispatch_offer;
+pub mod feature_flag;
 pub mod idempotency_key;
 pub mod item_certificate;
 pub mod job;

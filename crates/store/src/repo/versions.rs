@@ -18,6 +18,8 @@ use uuid::Uuid;
 
 /// Workers with their skills, shifts, shift exceptions and certificates.
 pub const STAFF: &str = "staff";
+/// Feature flags (`feature_flag`).
+pub const FLAGS: &str = "flags";
 
 /// Makes the counter `name` if it does not exist.
 pub async fn open(db: &impl ConnectionTrait, name: &str) -> Result<(), DbErr> {

@@ -16,21 +16,10 @@ use daojia_store::repo::records::anchor;
 use daojia_store::repo::{accounts, orders};
 use daojia_store::testing::{TestDb, backends};
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use uuid::Uuid;
 
-fn daojia(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_daojia"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .arg("--config")
-        .arg(dir.join("daojia.toml"))
-        .args(args)
-        .output()
-        .expect("run daojia")
-}
+mod shell;
 
 /// A paid order walked through its visit two days ago.
 async fn walked(t: &TestDb, phone: &str) -> Uuid {
@@ -133,31 +122,14 @@ fn failed(out: &Output) -> String {
 async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
     for b in backends() {
         let db = TestDb::new(b).await;
-        let dir = std::env::temp_dir().join(format!("daojia-records-{}", Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let secrets = dir.join("secrets.toml");
-        std::fs::write(
-            dir.join("daojia.toml"),
-            format!(
-                "secrets_file = \"{}\"\n\n[database]\nurl = \"{}\"\n\n[log]\nlevel = \"warn\"\n",
-                secrets.display(),
-                db.url
-            ),
-        )
-        .unwrap();
-        let made = daojia(&dir, &["config", "gen-secrets"]);
-        assert!(
-            made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&made.stderr)
-        );
+        let sh = shell::Shell::new("records", &db.url);
 
         let a = walked(&db, "13912345601").await;
         let b2 = walked(&db, "13912345602").await;
         let anchors = anchor::anchor_days(&db.store, Utc::now()).await.unwrap();
         assert!(!anchors.is_empty(), "{b:?}");
 
-        let out = daojia(&dir, &["records", "verify", "--all"]);
+        let out = sh.daojia(&["records", "verify", "--all"]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -174,7 +146,7 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
             a,
         )
         .await;
-        let stderr = failed(&daojia(&dir, &["records", "verify", "--all"]));
+        let stderr = failed(&sh.daojia(&["records", "verify", "--all"]));
         assert!(
             stderr.contains(&format!("order {a} entry 2: its content (event at")),
             "{b:?}: {stderr}"
@@ -182,12 +154,9 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
         assert!(stderr.contains("does not give its hash"), "{stderr}");
         // The other chain is sound: one problem.
         assert!(stderr.contains("1 problem(s)"), "{b:?}: {stderr}");
-        let one = failed(&daojia(
-            &dir,
-            &["records", "verify", "--order", &a.to_string()],
-        ));
+        let one = failed(&sh.daojia(&["records", "verify", "--order", &a.to_string()]));
         assert!(one.contains(&format!("order {a} entry 2:")), "{one}");
-        let other = daojia(&dir, &["records", "verify", "--order", &b2.to_string()]);
+        let other = sh.daojia(&["records", "verify", "--order", &b2.to_string()]);
         assert!(other.status.success(), "{b:?}");
         by_hand(
             &db,
@@ -196,7 +165,7 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
         )
         .await;
         assert!(
-            daojia(&dir, &["records", "verify"]).status.success(),
+            sh.daojia(&["records", "verify"]).status.success(),
             "{b:?}: restored"
         );
 
@@ -207,7 +176,7 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
             a,
         )
         .await;
-        let stderr = failed(&daojia(&dir, &["records", "verify", "--all"]));
+        let stderr = failed(&sh.daojia(&["records", "verify", "--all"]));
         assert!(
             stderr.contains(&format!(
                 "order {a} entry 5: entry 4 is missing (the chain jumps from 3 to 5)"
@@ -222,13 +191,12 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
             b2,
         )
         .await;
-        let stderr = failed(&daojia(&dir, &["records", "verify", "--all"]));
+        let stderr = failed(&sh.daojia(&["records", "verify", "--all"]));
         assert!(
             stderr.contains(&format!(
                 "order {b2} entry 8: missing: the order's event 7 (complete) is not in its service record"
             )),
             "{b:?}: {stderr}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1,6 +1,6 @@
 //! Running one due job of the durable queue for the use cases that own it: the order
 //! timers, the dispatch timers (an offer's deadline, an order coming within the horizon),
-//! the payments' scheduled queries and refund steps, and forgetting a worker's position. The server's job runner and the day simulator both
+//! the payments' scheduled queries and refund steps, the service records' daily anchors, and forgetting a worker's position. The server's job runner and the day simulator both
 //! claim jobs from the queue and hand each here, so a timer behaves the same under a real
 //! clock and a virtual one. Jobs that need the server's providers (housekeeping, which
 //! deletes files; a reminder, which sends a text) come back to the caller.
@@ -87,6 +87,13 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
         let run = crate::finance::settle_due(app, now).await.map_err(text)?;
         if run.settled + run.held > 0 {
             tracing::info!(settled = run.settled, held = run.held, "settlement");
+        }
+        return Ok(Ran::Done);
+    }
+    if kind == crate::records::ANCHOR_JOB {
+        let made = crate::records::anchor_days(app, now).await.map_err(text)?;
+        if let Some(last) = made.last() {
+            tracing::info!(days = made.len(), last = %last.day, "service records anchored");
         }
         return Ok(Ran::Done);
     }

@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod admin;
 mod ledger;
 mod paysim;
+mod records;
 mod simulate;
 mod vrp;
 
@@ -48,6 +49,9 @@ enum Command {
     /// Ledger tools (`daojia ledger check`).
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+    /// Service-record tools (`daojia records verify`).
+    #[command(subcommand)]
+    Records(records::RecordsCommand),
     /// Print the OpenAPI document (the web apps' client is generated from it).
     Openapi,
     /// Route planning tools (VRPTW solver).
@@ -191,6 +195,13 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
         Command::Ledger(cmd) => {
             cfg.validate()?;
             if !ledger::run(&cfg, cmd).await? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Records(cmd) => {
+            cfg.validate()?;
+            if !records::run(&cfg, cmd).await? {
                 std::process::exit(1);
             }
             Ok(())

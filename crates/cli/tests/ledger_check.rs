@@ -8,44 +8,14 @@ use daojia_store::entity::ledger_posting;
 use daojia_store::repo::ledger::{self, Source};
 use daojia_store::testing::{TestDb, backends};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-use std::path::Path;
-use std::process::{Command, Output};
 
-fn daojia(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_daojia"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .arg("--config")
-        .arg(dir.join("daojia.toml"))
-        .args(args)
-        .output()
-        .expect("run daojia")
-}
+mod shell;
 
 #[tokio::test]
 async fn ledger_check_is_clean_on_a_sound_ledger_and_lists_a_tampered_posting() {
     for b in backends() {
         let db = TestDb::new(b).await;
-        let dir =
-            std::env::temp_dir().join(format!("daojia-ledger-{}", uuid::Uuid::now_v7().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let secrets = dir.join("secrets.toml");
-        std::fs::write(
-            dir.join("daojia.toml"),
-            format!(
-                "secrets_file = \"{}\"\n\n[database]\nurl = \"{}\"\n\n[log]\nlevel = \"warn\"\n",
-                secrets.display(),
-                db.url
-            ),
-        )
-        .unwrap();
-        let secrets_made = daojia(&dir, &["config", "gen-secrets"]);
-        assert!(
-            secrets_made.status.success(),
-            "{}",
-            String::from_utf8_lossy(&secrets_made.stderr)
-        );
+        let sh = shell::Shell::new("ledger", &db.url);
 
         let now = chrono::Utc::now();
         let entry = payment_received(Clearing::Offline, Money::fen(15_900)).unwrap();
@@ -60,7 +30,7 @@ async fn ledger_check_is_clean_on_a_sound_ledger_and_lists_a_tampered_posting() 
                 .await
                 .unwrap()
         );
-        let out = daojia(&dir, &["ledger", "check"]);
+        let out = sh.daojia(&["ledger", "check"]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -83,7 +53,7 @@ async fn ledger_check_is_clean_on_a_sound_ledger_and_lists_a_tampered_posting() 
         let mut edit: ledger_posting::ActiveModel = p.into();
         edit.amount_fen = Set(fen + 1);
         edit.update(db.store.db()).await.unwrap();
-        let out = daojia(&dir, &["ledger", "check"]);
+        let out = sh.daojia(&["ledger", "check"]);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{b:?}: {stderr}");
         assert!(
@@ -92,6 +62,5 @@ async fn ledger_check_is_clean_on_a_sound_ledger_and_lists_a_tampered_posting() 
             )),
             "{b:?}: {stderr}"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

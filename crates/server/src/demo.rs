@@ -87,7 +87,7 @@ pub struct Started {
 }
 
 /// The demo's start: the city (once), its history (once, `demo.history_days` days before
-/// today in the city's time zone) and today's and tomorrow's booked orders (once per date,
+/// today in the city's time zone, with its service records and their daily anchors) and today's and tomorrow's booked orders (once per date,
 /// up to `demo.booked_per_day` each), all at the state's clock.
 pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError> {
     let cfg = &state.config.demo;
@@ -103,6 +103,10 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::finance::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("finance: {e}")))?;
+    // The history's service records: each past day's chain heads anchored and published.
+    daojia_app::records::anchor_days(&state.app, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("record anchors: {e}")))?;
     let mut days = vec![];
     for date in [today, today + chrono::Duration::days(1)] {
         days.push(live::top_up(state, &city, &mut ctx, date, cfg.booked_per_day, now).await?);

@@ -99,8 +99,8 @@ async fn remind(
     result.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Enqueues this hour's housekeeping, track retention and settlement (a no-op when
-/// another node already did).
+/// Enqueues this hour's housekeeping, track retention, settlement and service-record
+/// anchoring (a no-op when another node already did).
 pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = state.now();
     let hour = now
@@ -137,6 +137,19 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
         max_attempts: 5,
     };
     jobs::enqueue(state.store.db(), settle, now).await?;
+    // Service records: anchor the days that are over (nothing to do most hours).
+    let anchor = jobs::NewJob {
+        kind: daojia_app::records::ANCHOR_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: hour,
+        dedupe_key: Some(format!(
+            "{}:{}",
+            daojia_app::records::ANCHOR_JOB,
+            hour.format("%Y-%m-%dT%H")
+        )),
+        max_attempts: 5,
+    };
+    jobs::enqueue(state.store.db(), anchor, now).await?;
     Ok(())
 }
 

@@ -257,6 +257,17 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
             assert!(es.iter().all(|e| e.at < now));
             assert_eq!(es[0].action, "place");
         }
+        // Every past order has its service record, the past days are anchored: clean.
+        let report = daojia_app::records::verify(&app.state.app, daojia_app::records::Scope::All)
+            .await
+            .unwrap();
+        assert!(report.clean(), "{b:?}: {:?}", report.problems);
+        assert_eq!(
+            (report.orders as usize, report.entries as usize),
+            (orders.len(), events.len()),
+            "{b:?}"
+        );
+        assert!(report.anchors >= 20, "{b:?}: {report:?}");
         let actions = |name: &str| events.iter().filter(|e| e.action == name).count();
         assert_eq!(actions("complete"), completed, "{b:?}");
         assert!(actions("offer") > 0 && actions("accept") > 0 && actions("assign") > 0);

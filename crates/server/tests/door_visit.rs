@@ -545,6 +545,31 @@ async fn outside_the_fence_needs_a_reason_and_a_photo_and_is_flagged() {
         let photo_url = f["photo_url"].as_str().unwrap();
         let pic = app.get(photo_url, Some(&t.disp)).await;
         assert_eq!(pic.status, StatusCode::OK, "{}", pic.text);
+
+        // The service record has the check-in: the photo's hash, the words only salted.
+        let r = app
+            .get(
+                &format!("/api/v1/admin/orders/{order}/record"),
+                Some(&t.disp),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        assert_eq!(r.body["verified"], true, "{}", r.text);
+        let entries = r.body["entries"].as_array().unwrap();
+        let ci = entries.iter().find(|e| e["kind"] == "check_in").unwrap();
+        let sha = daojia_store::repo::uploads::get(app.state.store.db(), photo)
+            .await
+            .unwrap()
+            .unwrap()
+            .sha256;
+        assert_eq!(ci["content"]["photo_sha256"], json!(sha));
+        assert!(
+            ci["content"]["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("s256:")
+        );
+        assert!(!r.text.contains("北门") && !r.text.contains(&w1.to_string()));
     }
 }
 

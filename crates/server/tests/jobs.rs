@@ -25,12 +25,13 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
-        // This hour's housekeeping, track retention and settlement, each once.
+        // This hour's housekeeping, track retention, settlement and record anchoring,
+        // each once.
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-a")
                 .await
                 .unwrap(),
-            3
+            4
         );
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-b")

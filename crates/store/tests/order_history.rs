@@ -15,7 +15,7 @@ use daojia_domain::pricing::Selection;
 use daojia_store::Store;
 use daojia_store::entity::{order_event, order_line, order_payment, service_order};
 use daojia_store::repo::order_history::{self, PastOrder, Step};
-use daojia_store::repo::{accounts, orders};
+use daojia_store::repo::{accounts, orders, records};
 use daojia_store::testing::{TestDb, backends};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
@@ -253,7 +253,32 @@ async fn a_past_order_loaded_in_bulk_has_the_rows_placing_and_applying_it_writes
             (bulk.0.paid_fen, bulk.0.refunded_fen, bulk.0.version),
             (15_900, 3_000, 12)
         );
+        assert_eq!(
+            record_view(store, m.id).await,
+            record_view(store, past.id).await,
+            "{b:?}: the service records"
+        );
     }
+}
+
+/// The order's service record, verified, with what differs by construction (the salted
+/// values, the hashes over them) left out.
+async fn record_view(
+    store: &Store,
+    id: Uuid,
+) -> Vec<(i64, String, DateTime<Utc>, serde_json::Value)> {
+    let rows = records::of_order(store.db(), id).await.unwrap();
+    let entries: Vec<_> = rows.iter().map(records::entry).collect();
+    daojia_domain::record::verify_chain(&entries).unwrap();
+    assert_eq!(rows.len(), 13, "one entry per event");
+    rows.into_iter()
+        .map(|r| {
+            let mut body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            let o = body.as_object_mut().unwrap();
+            assert!(o.remove("actor").is_some() && o.remove("detail").is_some());
+            (r.seq, r.kind, r.at, body)
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -25,6 +25,7 @@ pub mod orders;
 pub mod payments;
 pub mod privacy;
 pub mod public;
+pub mod records;
 pub mod reviews;
 pub mod slots;
 pub mod tracks;
@@ -101,7 +102,7 @@ use utoipa::{Modify, OpenApi};
         reviews::public_list, reviews::worker_list, reviews::worker_reply,
         reviews::admin_list, reviews::admin_get, reviews::admin_hide, reviews::admin_unhide,
         tracks::ingest, tracks::consent_get, tracks::consent_put, tracks::customer_track,
-        tracks::worker_track, tracks::admin_track,
+        tracks::worker_track, tracks::admin_track, records::admin_record,
         finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
@@ -415,6 +416,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/worker/jobs/{id}/track", get(tracks::worker_track))
         .route("/customer/orders/{id}/track", get(tracks::customer_track))
         .route("/admin/orders/{id}/track", get(tracks::admin_track))
+        .route("/admin/orders/{id}/record", get(records::admin_record))
         .route("/worker/me/calendar", get(worker_workers::my_calendar))
         .route(
             "/worker/me/certificates",

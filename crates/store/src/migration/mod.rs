@@ -28,6 +28,7 @@ mod m0020_reviews;
 mod m0021_tracks;
 mod m0022_settlement;
 mod m0023_data_version;
+mod m0024_service_records;
 mod m0027_feature_flags;
 mod util;
 
@@ -85,6 +86,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_tracks::Migration),
             Box::new(m0022_settlement::Migration),
             Box::new(m0023_data_version::Migration),
+            Box::new(m0024_service_records::Migration),
             Box::new(m0027_feature_flags::Migration),
         ]
     }

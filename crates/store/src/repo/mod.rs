@@ -28,6 +28,7 @@ pub mod planning;
 pub mod pool_rows;
 pub mod privacy;
 pub mod queue_stats;
+pub mod records;
 pub mod reviews;
 pub mod rotation;
 pub mod route_plans;

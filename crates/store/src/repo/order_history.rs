@@ -3,7 +3,7 @@
 //! [`rows`] plays an order through the domain's state machine exactly as
 //! [`super::orders::place_tx`] and [`super::orders::apply_tx`] would, step by step at the
 //! steps' own times, and returns the rows they would have written: the order as it ends,
-//! its lines, its events (the placement first) and its payments. [`write`] inserts many
+//! its lines, its events (the placement first), its payments and its service record. [`write`] inserts many
 //! such orders in batches, which is what makes 90 days of history load in seconds instead
 //! of the minutes a transaction per step takes. A test compares one order loaded both ways.
 //!
@@ -17,6 +17,7 @@ use super::orders::{NewOrder, OrderError, seal_notes};
 use crate::Store;
 use crate::entity::{
     ledger_entry, ledger_posting, order_event, order_line, order_payment, service_order,
+    service_record,
 };
 use crate::repo::ledger;
 use chrono::{DateTime, Utc};
@@ -24,7 +25,7 @@ use daojia_domain::ids::OrderId;
 use daojia_domain::ledger as journal;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, Order, Outcome, PaymentMethod, PaymentPlan};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, TryIntoModel};
 use uuid::Uuid;
 
 /// One step of a past order: who did what, when.
@@ -62,6 +63,8 @@ pub struct Rows {
     pub events: Vec<order_event::ActiveModel>,
     /// Its payments.
     pub payments: Vec<order_payment::ActiveModel>,
+    /// Its service record: one entry per event, chained (see [`crate::repo::records`]).
+    pub records: Vec<service_record::ActiveModel>,
     /// The ledger entries of its payments and of the refunds it booked (all offline: a
     /// past order has no channel intents), with their postings.
     pub ledger: Vec<(ledger_entry::ActiveModel, Vec<ledger_posting::ActiveModel>)>,
@@ -265,10 +268,16 @@ pub fn rows(
         created_at: Set(placed),
         updated_at: Set(updated),
     };
+    let mut models = Vec::with_capacity(events.len());
+    for e in &events {
+        models.push(e.clone().try_into_model()?);
+    }
+    let records = crate::repo::records::chain_of_events(past.id, &models);
     Ok(Rows {
         order: row,
         lines,
         events,
+        records,
         payments,
         ledger: entries,
         domain: order,
@@ -298,6 +307,7 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
     let mut lines = vec![];
     let mut events = vec![];
     let mut payments = vec![];
+    let mut records = vec![];
     let mut entries = vec![];
     let mut postings = vec![];
     for r in all {
@@ -305,6 +315,7 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
         lines.extend(r.lines);
         events.extend(r.events);
         payments.extend(r.payments);
+        records.extend(r.records);
         for (e, p) in r.ledger {
             entries.push(e);
             postings.extend(p);
@@ -314,6 +325,7 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
     insert(db, lines).await?;
     insert(db, events).await?;
     insert(db, payments).await?;
+    insert(db, records).await?;
     insert(db, entries).await?;
     insert(db, postings).await
 }

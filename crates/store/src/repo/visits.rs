@@ -125,6 +125,17 @@ async fn insert_check_in(
     }
     .insert(tx)
     .await?;
+    // The service record: the verdict, the position and reason salted, the photo's hash.
+    let photo = match new.photo_upload_id {
+        Some(p) => crate::repo::uploads::get(tx, p).await?,
+        None => None,
+    };
+    let content = crate::repo::records::of_check_in(
+        &row,
+        (new.position.lat, new.position.lng),
+        photo.as_ref(),
+    );
+    crate::repo::records::append(tx, id, content, now).await?;
     let codes: Vec<&str> = v.outside.iter().map(|o| o.code()).collect();
     let payload = serde_json::json!({
         "order_id": id,

@@ -1,4 +1,4 @@
-/** The order page's dispatch panel (English). */
+/** The order page's dispatch and service-record panels (English). */
 import type { dispatchZhCN } from './dispatch.zh-CN';
 
 export const dispatchEn: typeof dispatchZhCN = {
@@ -21,5 +21,16 @@ export const dispatchEn: typeof dispatchZhCN = {
     unexamined: '{n} farther workers not examined',
     statuses: { open: 'Waiting', accepted: 'Accepted', rejected: 'Declined', expired: 'Timed out', withdrawn: 'Withdrawn' },
     outcomes: { offered: 'Offered', grab_pool: 'To the grab pool', exception: 'To exceptions', grab_pool_exception: 'To the grab pool and exceptions' },
+  },
+  recordPanel: {
+    title: 'Service record',
+    verified: 'Verified: the chain is intact',
+    broken: 'Verification failed',
+    entries: '{n} entries',
+    seq: 'No.',
+    kind: 'Kind',
+    at: 'Time',
+    hash: 'Hash',
+    kinds: { event: 'Order step', check_in: 'Check-in', photo: 'Photo' },
   },
 };

@@ -1,4 +1,4 @@
-/** The order page's dispatch panel (Chinese). */
+/** The order page's dispatch and service-record panels (Chinese). */
 export const dispatchZhCN = {
   dispatchPanel: {
     title: '自动派单',
@@ -19,5 +19,16 @@ export const dispatchZhCN = {
     unexamined: '另有 {n} 位较远的师傅未查看',
     statuses: { open: '等待答复', accepted: '已接单', rejected: '已拒绝', expired: '已超时', withdrawn: '已撤回' },
     outcomes: { offered: '已派出', grab_pool: '进入抢单池', exception: '转异常', grab_pool_exception: '进入抢单池并转异常' },
+  },
+  recordPanel: {
+    title: '服务记录存证',
+    verified: '已校验：记录链完整',
+    broken: '校验未通过',
+    entries: '{n} 条记录',
+    seq: '序号',
+    kind: '类型',
+    at: '时间',
+    hash: '哈希',
+    kinds: { event: '订单步骤', check_in: '签到', photo: '照片' },
   },
 };

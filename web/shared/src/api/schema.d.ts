@@ -636,6 +636,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{id}/record": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An order's service record (服务记录存证), verified now, for staff who see the order (a
+         *     partner's staff: their workers' orders only; any other is 404).
+         */
+        get: operations["admin_order_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{id}/reschedule": {
         parameters: {
             query?: never;
@@ -5067,6 +5087,20 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description An order's service record. */
+        OrderRecordBody: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description The chain and the anchors naming it verify. */
+            verified: boolean;
+            /** @description What does not match (empty when verified). */
+            problems: string[];
+            /** @description The entries, oldest first. */
+            entries: components["schemas"]["RecordEntryBody"][];
+        };
         /** @description An order as its customer sees it. */
         OrderView: {
             /**
@@ -6120,6 +6154,27 @@ export interface components {
              * @description Their plain average, tenths of a star.
              */
             average_tenths?: number | null;
+        };
+        /** @description One entry of the chain. */
+        RecordEntryBody: {
+            /**
+             * Format: int64
+             * @description Position in the chain, from 1.
+             */
+            seq: number;
+            /** @description `event`, `check_in` or `photo`. */
+            kind: string;
+            /**
+             * Format: date-time
+             * @description When (server time).
+             */
+            at: string;
+            /** @description The content as hashed (personal values only as salted hashes `s256:…`). */
+            content: Record<string, never>;
+            /** @description The previous entry's hash (hex SHA-256; zeros for the first). */
+            prev_hash: string;
+            /** @description This entry's hash (hex SHA-256). */
+            hash: string;
         };
         /** @description Exchange a refresh token for a new pair. */
         RefreshRequest: {
@@ -10954,6 +11009,76 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderRecordBody"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

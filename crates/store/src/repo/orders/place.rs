@@ -2,7 +2,7 @@
 //! timers in one transaction, after the booking's capacity check), and the rework order
 //! (返工) of a completed one.
 
-use super::timeline::{actor_columns, emit};
+use super::timeline::{actor_columns, emit, record_event};
 use super::timers::follow_ups;
 use super::{NewOrder, OrderError, SlotClaim, get, json, lines, seal_notes};
 use crate::entity::{order_event, order_line, service_order};
@@ -181,7 +181,7 @@ async fn place_in(
         .exec_without_returning(tx)
         .await?;
     let (actor_type, actor_id) = actor_columns(Actor::Customer { id: new.customer });
-    order_event::ActiveModel {
+    let placed = order_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(id),
         seq: Set(0),
@@ -201,6 +201,7 @@ async fn place_in(
     }
     .insert(tx)
     .await?;
+    record_event(tx, &placed).await?;
     emit(
         tx,
         &order,
@@ -223,7 +224,7 @@ async fn place_in(
         )
         .await;
         match attached {
-            Ok(()) => {}
+            Ok(()) => record_photos(tx, id, now).await?,
             Err(crate::repo::uploads::AttachError::NotYours(p)) => {
                 return Err(OrderError::Photo(p));
             }
@@ -328,7 +329,7 @@ pub async fn place_rework(
                 .await?;
         }
         let (actor_type, actor_id) = actor_columns(actor);
-        order_event::ActiveModel {
+        let placed = order_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             order_id: Set(id),
             seq: Set(0),
@@ -348,6 +349,7 @@ pub async fn place_rework(
         }
         .insert(&tx)
         .await?;
+        record_event(&tx, &placed).await?;
         emit(&tx, &order, 0, "place", None, actor, now).await?;
         for j in follow_ups(&order, 0, true, false, now) {
             crate::repo::jobs::enqueue(&tx, j, now).await?;
@@ -370,4 +372,20 @@ pub async fn place_rework(
             Err(e)
         }
     }
+}
+
+/// Appends the photos attached to a new order to its service record (the SHA-256 of each
+/// file), in the placement's transaction.
+async fn record_photos(
+    tx: &sea_orm::DatabaseTransaction,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    for p in crate::repo::uploads::photos_of(tx, id).await? {
+        if let Some(u) = crate::repo::uploads::get(tx, p.upload_id).await? {
+            let content = crate::repo::records::of_photo(&p.purpose, &u);
+            crate::repo::records::append(tx, id, content, now).await?;
+        }
+    }
+    Ok(())
 }

@@ -37,7 +37,7 @@ pub(super) async fn insert_event(
             v.to_string()
         }
     };
-    order_event::ActiveModel {
+    let row = order_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         order_id: Set(order_id),
         seq: Set(e.seq as i32),
@@ -55,6 +55,17 @@ pub(super) async fn insert_event(
     }
     .insert(db)
     .await?;
+    record_event(db, &row).await
+}
+
+/// Appends an order event to the order's service record (its hash chain), in the event's
+/// transaction.
+pub(super) async fn record_event(
+    db: &impl ConnectionTrait,
+    row: &order_event::Model,
+) -> Result<(), DbErr> {
+    let content = crate::repo::records::of_event(row);
+    crate::repo::records::append(db, row.order_id, content, row.at).await?;
     Ok(())
 }
 

@@ -242,6 +242,10 @@ pub async fn erase_customer(
         }
         erased.orders += 1;
     }
+    // The orders' service records stay verifiable; the salts of their hashed personal
+    // values go, so nothing can be tried against those hashes any more.
+    let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::repo::records::forget_salts(&txn, &ids).await?;
     // What they wrote in reviews goes (their photos went with the orders' photos); the
     // stars and tags stay, anonymous, in the workers' ratings.
     review::Entity::update_many()
@@ -367,6 +371,9 @@ pub async fn erase_worker(
     drop_idempotency(&txn, id).await?;
     // Where they went: raw points, batches and visit tracks.
     crate::repo::tracks::erase_worker(&txn, id).await?;
+    // Their orders' service records keep their hashes, without the salts.
+    let served: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    crate::repo::records::forget_salts(&txn, &served).await?;
     // Check-ins stay with their orders, without where the worker was, their words or photo.
     {
         use crate::entity::visit_check_in as ci;

@@ -15,7 +15,9 @@ pub async fn healthz() -> Response {
 /// `/readyz`: the database answers and its migrations are current. A load balancer sends
 /// traffic only to ready nodes. With Redis configured, the answer says whether it answers
 /// too; a node whose Redis is down stays ready (rate limits fall back to the node's own,
-/// and the database holds every limit that must not be exceeded).
+/// and the database holds every limit that must not be exceeded). With a broker, it shows
+/// the events not yet confirmed by it (`broker.lag`) and the last publishing error; a
+/// node whose broker is down stays ready too (the outbox holds the events).
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
@@ -39,6 +41,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 };
                 body["redis"] = json!(redis);
             }
+            if state.config.broker.amqp_url.is_some() {
+                body["broker"] = broker_status(&state).await;
+            }
             axum::Json(body).into_response()
         }
         Ok(p) => ApiError::new(
@@ -51,9 +56,37 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `/metrics`: Prometheus text format.
+/// The publisher's progress for `/readyz`.
+async fn broker_status(state: &AppState) -> serde_json::Value {
+    use daojia_app::outbox::broker::publish::NAME;
+    match daojia_app::outbox::lag(state.store.db()).await {
+        Ok(lags) => match lags.into_iter().find(|l| l.consumer == NAME) {
+            Some(l) => {
+                json!({ "lag": l.events, "failing": l.attempts > 0, "last_error": l.last_error })
+            }
+            None => {
+                json!({ "lag": null, "failing": false, "last_error": "the publisher has not started yet" })
+            }
+        },
+        Err(e) => json!({ "lag": null, "failing": true, "last_error": e.to_string() }),
+    }
+}
+
+/// `/metrics`: Prometheus text format. The outbox lag per consumer
+/// (`outbox_lag_events{consumer}`) is read from the database at each scrape.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     record_pool_gauges(&state);
+    match daojia_app::outbox::lag(state.store.db()).await {
+        Ok(lags) => {
+            for l in lags {
+                metrics::gauge!("outbox_lag_events", "consumer" => l.consumer.clone())
+                    .set(l.events as f64);
+                metrics::gauge!("outbox_consumer_failed_attempts", "consumer" => l.consumer)
+                    .set(f64::from(l.attempts));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: cannot read the outbox lag"),
+    }
     let body = state
         .metrics
         .as_ref()

@@ -37,6 +37,7 @@ pub mod partner;
 pub mod partner_share;
 pub mod payment_intent;
 pub mod payment_notification;
+pub mod processed_event;
 pub mod refund;
 pub mod review;
 pub mod route_plan;

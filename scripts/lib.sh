@@ -34,8 +34,9 @@ build_web() {
   (cd "$ROOT/web" && npm run --silent build)
 }
 
-# Starts PostgreSQL, MariaDB and Redis when they are installed but not answering, with the
-# machine's own start commands (installing Redis when missing), and waits until they answer.
+# Starts PostgreSQL, MariaDB, Redis and RabbitMQ when they are installed but not answering,
+# with the machine's own start commands (installing Redis and RabbitMQ when missing), and
+# waits until they answer.
 ensure_services() {
   if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
     say "starting PostgreSQL"
@@ -51,14 +52,27 @@ ensure_services() {
     say "starting Redis"
     redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
   fi
-  for _ in $(seq 1 30); do
+  # The outbox's broker tests need RabbitMQ (guest/guest on 5672); install it when missing.
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+  if command -v rabbitmq-server >/dev/null && ! rabbit_answers; then
+    say "starting RabbitMQ"
+    rabbitmq-server -detached >/dev/null 2>&1 || true
+  fi
+  for _ in $(seq 1 60); do
     local ok=1
     command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432 && ok=0
     command -v mariadb-admin >/dev/null && ! mariadb-admin -h 127.0.0.1 -uroot ping >/dev/null 2>&1 && ok=0
     command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 ping 2>/dev/null)" != "PONG" ] && ok=0
+    command -v rabbitmq-server >/dev/null && ! rabbit_answers && ok=0
     [ $ok -eq 1 ] && return 0
     sleep 1
   done
-  echo "PostgreSQL, MariaDB or Redis did not come up; the tests need all three" >&2
+  echo "PostgreSQL, MariaDB, Redis or RabbitMQ did not come up; the tests need all four" >&2
   return 1
+}
+
+# Whether RabbitMQ accepts AMQP connections on 127.0.0.1:5672 (the protocol header gets
+# the broker's own answer; a closed port or a booting node does not).
+rabbit_answers() {
+  timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/5672 && printf "AMQP\x00\x00\x09\x01" >&3 && head -c 4 <&3' 2>/dev/null | grep -q .
 }

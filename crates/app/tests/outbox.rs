@@ -1,7 +1,8 @@
 //! The transactional outbox on every database: each order transition writes its event in
 //! the same transaction (a rolled-back one writes none), the relay delivers each event once
 //! per consumer across restarts and with two relays on one database, a failing consumer is
-//! retried without holding the others up, and the worker's SMS follows an offer once.
+//! retried without holding the others up, and the worker's SMS follows an offer once,
+//! fed by the relay or (against the test RabbitMQ) from the broker.
 
 use chrono::{DateTime, Duration, Utc};
 use daojia_app::App;
@@ -451,4 +452,89 @@ async fn the_relay_waits_for_an_event_still_being_written_before_delivering_late
         assert_eq!(r.tick(now).await.unwrap(), 2, "{b:?}");
         assert_eq!(rec.seen(), [first, second]);
     }
+}
+
+/// A consumer that counts the deliveries it passes on.
+struct Counting(Arc<dyn Consumer>, Mutex<usize>);
+
+#[async_trait::async_trait]
+impl Consumer for Counting {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    fn wants(&self, topic: &str) -> bool {
+        self.0.wants(topic)
+    }
+
+    fn routing_keys(&self) -> Vec<String> {
+        self.0.routing_keys()
+    }
+
+    async fn handle(&self, event: &Event) -> Result<(), HandleError> {
+        self.0.handle(event).await?;
+        *self.1.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+/// Polls `f` for up to 20 s.
+async fn eventually(what: &str, f: impl Fn() -> bool) {
+    let started = std::time::Instant::now();
+    while !f() {
+        assert!(started.elapsed().as_secs() < 20, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_text_fed_from_the_broker_is_sent_once_however_often_it_is_published() {
+    use daojia_app::outbox::broker::{feed::BrokerFeed, publish, testing::TestAmqp};
+    each(async |t| {
+        let now = Utc::now();
+        let app = app(&t);
+        let amqp = TestAmqp::new().await;
+        amqp.track(worker_sms::NAME);
+        let sent = Arc::new(Outbox::default());
+        let sms = Arc::new(Counting(
+            Arc::new(worker_sms::WorkerSms::new(
+                app.clone(),
+                sent.clone(),
+                Arc::new(Utc::now),
+            )),
+            Mutex::new(0),
+        ));
+        let fed: Vec<Arc<dyn Consumer>> = vec![sms.clone()];
+        let publisher = publish::Publisher::new(app.clone(), amqp.opts.clone(), fed.clone());
+        let r = relay(&app, "node-a", vec![Arc::new(publisher)]);
+        r.register(now).await.unwrap();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let feed = tokio::spawn(BrokerFeed::new(amqp.opts.clone(), fed).run(stopped));
+        let id = paid_order(&t, now).await;
+        let w = add_worker(&t, "13700002222", now).await;
+        offers::offer(&app, &By::System, id, w, now).await.unwrap();
+        while r.tick(now).await.unwrap() > 0 {}
+        eventually("the text is sent", || sent.0.lock().unwrap().len() == 1).await;
+        assert_eq!(sent.0.lock().unwrap()[0].phone.expose(), "13700002222");
+        // Published again (the publisher's progress lost in a crash): delivered twice,
+        // applied once.
+        sea_orm::ConnectionTrait::execute_unprepared(
+            t.store.db(),
+            "UPDATE outbox_consumer SET position = 0",
+        )
+        .await
+        .unwrap();
+        while r.tick(now).await.unwrap() > 0 {}
+        eventually("the duplicate is delivered", || *sms.1.lock().unwrap() == 2).await;
+        assert_eq!(sent.0.lock().unwrap().len(), 1, "{:?}", t.backend);
+        let rows = sms_outbox::Entity::find().all(t.store.db()).await.unwrap();
+        assert_eq!(rows.len(), 1, "{:?}", t.backend);
+        let marks = daojia_store::repo::processed::count(t.store.db(), worker_sms::NAME)
+            .await
+            .unwrap();
+        assert_eq!(marks, 1, "{:?}", t.backend);
+        stop.send(true).unwrap();
+        feed.await.unwrap();
+    })
+    .await;
 }

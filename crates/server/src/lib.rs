@@ -243,7 +243,10 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     let runner = tokio::spawn(jobs::run(state.clone(), stop.clone()));
     // The outbox relay runs beside it on every node; each consumer is delivered to by one
     // node at a time (by lease).
-    let relay = tokio::spawn(relay(&state).run(clock(&state), stop));
+    let relay = tokio::spawn(relay(&state).run(clock(&state), stop.clone()));
+    // With a broker, the consumers moved to it are fed from their queues on every node
+    // (one active consumer per queue at a time).
+    let feed = broker_feed(&state).map(|f| tokio::spawn(f.run(stop)));
     // Orders left waiting for a worker while no node dispatched them (paid before the
     // consumer was registered, the demo's booked days) are dispatched now, off the start.
     if state.app.settings.dispatch.any_auto() {
@@ -284,6 +287,11 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
     if let Err(e) = relay.await {
         tracing::error!(error = %e, "the outbox relay stopped abnormally");
     }
+    if let Some(feed) = feed
+        && let Err(e) = feed.await
+    {
+        tracing::error!(error = %e, "the broker feed stopped abnormally");
+    }
     served?;
     tracing::info!("stopped");
     Ok(())
@@ -291,8 +299,9 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
 
 /// The outbox relay of this node with its consumers: the worker's SMS about an order
 /// offered or assigned to them, the realtime feed of order changes, the refunds order
-/// transitions booked, and automatic dispatch. A hole in the outbox positions is waited for longer than a
-/// request (and so its transaction) can last.
+/// transitions booked, and automatic dispatch; with a broker, the publisher too, and the
+/// consumers fed from the broker are left to [`broker_feed`]. A hole in the outbox
+/// positions is waited for longer than a request (and so its transaction) can last.
 pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
     use daojia_app::outbox::relay::{Relay, RelayOptions};
     let opts = RelayOptions {
@@ -300,20 +309,49 @@ pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
         grace: std::time::Duration::from_secs(state.config.server.request_timeout_secs + 30),
         ..RelayOptions::default()
     };
-    Relay::new(state.app.clone(), opts)
-        .with(Arc::new(daojia_app::outbox::worker_sms::WorkerSms::new(
+    let (fed, relayed) = consumers(state);
+    let mut relay = Relay::new(state.app.clone(), opts);
+    for c in relayed {
+        relay = relay.with(c);
+    }
+    if let Some(opts) = state.config.broker.options() {
+        relay = relay.with(Arc::new(
+            daojia_app::outbox::broker::publish::Publisher::new(state.app.clone(), opts, fed),
+        ));
+    }
+    relay
+}
+
+/// The feed of the consumers moved to the broker (`[broker] consumers`), when one is
+/// configured.
+pub fn broker_feed(state: &AppState) -> Option<daojia_app::outbox::broker::feed::BrokerFeed> {
+    let opts = state.config.broker.options()?;
+    let (fed, _) = consumers(state);
+    Some(daojia_app::outbox::broker::feed::BrokerFeed::new(opts, fed))
+}
+
+/// Every outbox consumer of this node, split into (fed from the broker, delivered by the
+/// relay).
+type Consumers = Vec<Arc<dyn daojia_app::outbox::Consumer>>;
+fn consumers(state: &AppState) -> (Consumers, Consumers) {
+    let all: Consumers = vec![
+        Arc::new(daojia_app::outbox::worker_sms::WorkerSms::new(
             state.app.clone(),
             state.sms.clone(),
             clock(state),
-        )))
-        .with(Arc::new(realtime::feed::OrderFeed::new(state.clone())))
-        .with(Arc::new(
-            daojia_app::payments::consumer::RefundsConsumer::new(state.app.clone(), clock(state)),
-        ))
-        .with(Arc::new(daojia_app::dispatch::consumer::AutoDispatch::new(
+        )),
+        Arc::new(realtime::feed::OrderFeed::new(state.clone())),
+        Arc::new(daojia_app::payments::consumer::RefundsConsumer::new(
             state.app.clone(),
             clock(state),
-        )))
+        )),
+        Arc::new(daojia_app::dispatch::consumer::AutoDispatch::new(
+            state.app.clone(),
+            clock(state),
+        )),
+    ];
+    all.into_iter()
+        .partition(|c| state.config.broker.feeds(c.name()))
 }
 
 /// The state's clock, for the application layer's long-running parts.

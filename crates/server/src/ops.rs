@@ -15,7 +15,9 @@ pub async fn healthz() -> Response {
 /// `/readyz`: the database answers and its migrations are current. A load balancer sends
 /// traffic only to ready nodes. With Redis configured, the answer says whether it answers
 /// too; a node whose Redis is down stays ready (rate limits fall back to the node's own,
-/// and the database holds every limit that must not be exceeded).
+/// and the database holds every limit that must not be exceeded). With a broker, it shows
+/// the events not yet confirmed by it (`broker.lag`) and the last publishing error; a
+/// node whose broker is down stays ready too (the outbox holds the events).
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
         return ApiError::new(
@@ -47,6 +49,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
                 };
                 body["redis"] = json!(redis);
             }
+            if state.config.broker.amqp_url.is_some() {
+                body["broker"] = broker_status(&state).await;
+            }
             axum::Json(body).into_response()
         }
         Ok(p) => ApiError::new(
@@ -56,6 +61,22 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         )
         .into_response(),
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+/// The publisher's progress for `/readyz`.
+async fn broker_status(state: &AppState) -> serde_json::Value {
+    use daojia_app::outbox::broker::publish::NAME;
+    match daojia_app::outbox::lag(state.store.db()).await {
+        Ok(lags) => match lags.into_iter().find(|l| l.consumer == NAME) {
+            Some(l) => {
+                json!({ "lag": l.events, "failing": l.attempts > 0, "last_error": l.last_error })
+            }
+            None => {
+                json!({ "lag": null, "failing": false, "last_error": "the publisher has not started yet" })
+            }
+        },
+        Err(e) => json!({ "lag": null, "failing": true, "last_error": e.to_string() }),
     }
 }
 
@@ -161,9 +182,15 @@ async fn record_queue_gauges(state: &AppState) {
             metrics::counter!("metrics_scrape_errors_total", "source" => "jobs").increment(1);
         }
     }
+    // A consumer fed from the broker keeps its old relay row, which no longer moves: its
+    // lag is the broker's queue, not the outbox's.
+    let by_broker = |name: &str| {
+        state.config.broker.amqp_url.is_some()
+            && state.config.broker.consumers.iter().any(|c| c == name)
+    };
     match queue_stats::outbox_lag(db, now).await {
         Ok(lags) => {
-            for l in lags {
+            for l in lags.into_iter().filter(|l| !by_broker(&l.name)) {
                 metrics::gauge!("outbox_lag_events", "consumer" => l.name.clone())
                     .set(l.events as f64);
                 metrics::gauge!("outbox_lag_seconds", "consumer" => l.name.clone()).set(l.secs);

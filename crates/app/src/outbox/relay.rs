@@ -77,7 +77,11 @@ impl Relay {
     /// Registers the consumers in the database (a new one starts after the latest event).
     pub async fn register(&self, now: DateTime<Utc>) -> Result<()> {
         for c in &self.consumers {
-            outbox::register(self.app.store.db(), c.name(), now).await?;
+            let from = c
+                .start_after()
+                .await
+                .map_err(|e| crate::Error::Internal(format!("{}: {e}", c.name())))?;
+            outbox::register_from(self.app.store.db(), c.name(), from, now).await?;
         }
         Ok(())
     }
@@ -114,6 +118,9 @@ impl Relay {
         if progress.retry_at.is_some_and(|t| t > now) {
             return Ok(0);
         }
+        if c.batches() {
+            return self.deliver_batch(c, progress, now).await;
+        }
         let mut handed = 0;
         // `done`: everything up to here is handled or not wanted; `recorded`: in the database.
         let (mut done, mut recorded) = (progress.position, progress.position);
@@ -128,10 +135,7 @@ impl Relay {
                     if done > recorded {
                         outbox::advance(db, name, owner, done, now).await?;
                     }
-                    let attempts = progress.attempts.clamp(0, 8) as u32;
-                    let backoff = Duration::seconds(2i64.pow(attempts).min(300));
-                    tracing::warn!(consumer = name, event = %event.id, topic = %event.topic, error = %e, attempt = attempts + 1, "outbox consumer failed; retrying later");
-                    outbox::failed(db, name, owner, &e.to_string(), now + backoff, now).await?;
+                    self.failed(c, &progress, &event, &e, now).await?;
                     return Ok(handed);
                 }
                 if !outbox::advance(db, name, owner, event.position, now).await? {
@@ -146,6 +150,71 @@ impl Relay {
             outbox::advance(db, name, owner, done, now).await?;
         }
         Ok(handed)
+    }
+
+    /// [`Relay::deliver`] for a consumer that takes events in batches: the events after its
+    /// position (up to a hole) in one call, its position recorded once after it (or up to
+    /// the first event it could not handle).
+    async fn deliver_batch(
+        &self,
+        c: &dyn Consumer,
+        progress: daojia_store::entity::outbox_consumer::Model,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let db = self.app.store.db();
+        let (name, owner) = (c.name(), self.opts.owner.as_str());
+        let (mut events, mut done) = (vec![], progress.position);
+        for row in outbox::after(db, progress.position, self.opts.batch).await? {
+            if row.position != done + 1 && !self.hole_passed(name, done + 1) {
+                break;
+            }
+            done = row.position;
+            let event = Event::from_row(row);
+            if c.wants(&event.topic) {
+                events.push(event);
+            }
+        }
+        match c.handle_batch(&events).await {
+            Ok(()) if done > progress.position => {
+                outbox::advance(db, name, owner, done, now).await?;
+            }
+            Ok(()) => {}
+            Err((handled, e)) => {
+                let failed = &events[handled.min(events.len().saturating_sub(1))];
+                if failed.position - 1 > progress.position {
+                    outbox::advance(db, name, owner, failed.position - 1, now).await?;
+                }
+                self.failed(c, &progress, failed, &e, now).await?;
+            }
+        }
+        Ok(events.len())
+    }
+
+    /// Records a failed attempt at `event` and when to try again: back-off doubling from 1
+    /// s up to the consumer's cap.
+    async fn failed(
+        &self,
+        c: &dyn Consumer,
+        progress: &daojia_store::entity::outbox_consumer::Model,
+        event: &Event,
+        e: &super::HandleError,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let attempts = progress.attempts.clamp(0, 8) as u32;
+        let cap = c.retry_cap().as_secs().max(1) as i64;
+        let backoff = Duration::seconds(2i64.pow(attempts).min(cap));
+        tracing::warn!(consumer = c.name(), event = %event.id, topic = %event.topic, error = %e, attempt = attempts + 1, "outbox consumer failed; retrying later");
+        let db = self.app.store.db();
+        outbox::failed(
+            db,
+            c.name(),
+            &self.opts.owner,
+            &e.to_string(),
+            now + backoff,
+            now,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Whether the hole starting at `missing` has been open long enough to pass.

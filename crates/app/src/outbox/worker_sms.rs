@@ -1,8 +1,10 @@
 //! The first real consumer: a text message to the worker an order was offered or assigned
 //! to (`order.offer`, `order.assign`), with what, when and the order number. Idempotent by
-//! event id: the SMS outbox records the event each message was sent for (unique), and an
-//! event already recorded is not sent again. An offer that has moved on by the time the
-//! event is delivered (another worker has the order now) sends nothing.
+//! event id: the message's record in the SMS outbox and the event's mark in
+//! `processed_event` are written in one transaction, and an event already marked (or
+//! recorded) is not sent again. An offer that has moved on by the time the event is
+//! delivered (another worker has the order now) sends nothing. Fed by the relay, or from
+//! the broker when `[broker] consumers` names it.
 
 use super::{Consumer, Event, HandleError};
 use crate::App;
@@ -10,7 +12,8 @@ use crate::orders::timers::local_time;
 use daojia_domain::phone::Phone;
 use daojia_notify::sms::{SmsProvider, sent_by, worker_order_message};
 use daojia_store::repo::accounts::{self, WORKER_PHONE};
-use daojia_store::repo::{orders, sms};
+use daojia_store::repo::{orders, processed, sms};
+use sea_orm::TransactionTrait;
 use std::sync::Arc;
 
 /// Texts workers about orders offered or assigned to them.
@@ -44,6 +47,10 @@ impl Consumer for WorkerSms {
         topic == orders::topic("offer") || topic == orders::topic("assign")
     }
 
+    fn routing_keys(&self) -> Vec<String> {
+        vec![orders::topic("offer"), orders::topic("assign")]
+    }
+
     async fn handle(&self, event: &Event) -> Result<(), HandleError> {
         let store = &self.app.store;
         let Some(worker_id) = event.payload["worker_id"]
@@ -52,7 +59,9 @@ impl Consumer for WorkerSms {
         else {
             return Ok(());
         };
-        if sms::sent_for_event(store, event.id).await? {
+        if processed::seen(store.db(), NAME, event.id).await?
+            || sms::sent_for_event(store, event.id).await?
+        {
             return Ok(());
         }
         let Some(order) = orders::get(store.db(), event.aggregate_id).await? else {
@@ -93,8 +102,14 @@ impl Consumer for WorkerSms {
             provider_message_id: pid,
             error,
         };
-        match sms::record_for_event(store, entry, event.id, (self.clock)()).await {
-            Ok(_) => Ok(()),
+        let now = (self.clock)();
+        let tx = store.db().begin().await?;
+        if !processed::mark(&tx, NAME, event.id, now).await? {
+            // Applied by another delivery of the same event meanwhile.
+            return Ok(());
+        }
+        match sms::record_for_event(store, &tx, entry, event.id, now).await {
+            Ok(_) => Ok(tx.commit().await?),
             // Recorded by another delivery of the same event meanwhile.
             Err(e) if daojia_store::is_unique_violation(&e) => Ok(()),
             Err(e) => Err(e.into()),

@@ -28,6 +28,7 @@ impl Config {
         if let Some(v) = get("DAOJIA_REDIS_PREFIX") {
             self.redis.prefix = v;
         }
+        self.broker.apply_env(&get);
         if let Some(v) = get("DAOJIA_TRUSTED_PROXIES") {
             self.auth.trusted_proxies = v
                 .split(',')

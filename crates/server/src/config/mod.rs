@@ -36,6 +36,9 @@ pub struct Config {
     pub map: MapConfig,
     /// Redis, for state shared by several API nodes.
     pub redis: RedisConfig,
+    /// RabbitMQ for the outbox's events (`[broker]`: `amqp_url`, `exchange`,
+    /// `queue_prefix`, `prefetch`, `consumers`).
+    pub broker: BrokerConfig,
     /// The privacy policy and terms the apps ask consent to.
     pub privacy: PrivacyConfig,
     /// How long records are kept before the hourly housekeeping deletes them.
@@ -67,6 +70,7 @@ pub struct Config {
     pub secrets_file: Option<PathBuf>,
 }
 
+mod broker;
 mod env;
 mod finance;
 mod pay;
@@ -74,6 +78,7 @@ mod secrets;
 mod sections;
 mod validate;
 
+pub use broker::BrokerConfig;
 pub use finance::FinanceConfig;
 pub use secrets::{Secrets, ensure_demo_secrets};
 pub use sections::*;
@@ -206,6 +211,7 @@ impl Config {
             .collect();
         c.database.url = daojia_store::redact_url(&c.database.url);
         c.redis.url = c.redis.url.as_deref().map(daojia_store::redact_url);
+        c.broker.amqp_url = c.broker.amqp_url.as_deref().map(daojia_store::redact_url);
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render: {e}"))
     }
 

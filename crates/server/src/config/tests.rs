@@ -281,6 +281,44 @@ fn the_redis_url_comes_from_either_variable_is_checked_and_is_printed_masked() {
 }
 
 #[test]
+fn the_amqp_url_comes_from_either_variable_wins_over_the_file_and_is_printed_masked() {
+    let mut c = valid();
+    assert_eq!(c.broker.amqp_url, None);
+    assert_eq!(c.broker.exchange, "daojia.events");
+    c.broker.amqp_url = Some("amqp://file:6672".into());
+    c.apply_env(|k| (k == "AMQP_URL").then(|| "amqp://daojia:s3cret@mq:5672/%2f".into()));
+    c.validate().unwrap();
+    assert_eq!(
+        c.broker.amqp_url.as_deref(),
+        Some("amqp://daojia:s3cret@mq:5672/%2f")
+    );
+    let shown = c.masked_toml();
+    assert!(shown.contains("[broker]"), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+    c.apply_env(|k| match k {
+        "DAOJIA_AMQP_URL" => Some("amqp://other:5672".into()),
+        "AMQP_URL" => Some("amqp://ignored:5672".into()),
+        _ => None,
+    });
+    assert_eq!(c.broker.amqp_url.as_deref(), Some("amqp://other:5672"));
+    assert!(c.broker.feeds("sms.worker_order"));
+    c.broker.amqp_url = Some("http://mq:5672".into());
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("broker.amqp_url:"), "{e}");
+    c.broker.amqp_url = Some("amqp://mq".into());
+    c.apply_env(|k| (k == "DAOJIA_AMQP_EXCHANGE").then(|| "has space".into()));
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("broker.exchange:"), "{e}");
+    c.broker.exchange = "daojia.events".into();
+    c.broker.consumers = vec!["nobody".into()];
+    let e = c.validate().unwrap_err().to_string();
+    assert!(
+        e.starts_with("broker.consumers:") && e.contains("sms.worker_order"),
+        "{e}"
+    );
+}
+
+#[test]
 fn the_sqlite_file_is_found_in_the_url() {
     let mut c = Config::default();
     assert_eq!(c.sqlite_path(), Some(PathBuf::from("daojia.db")));

@@ -38,6 +38,7 @@ pub mod partner;
 pub mod partner_share;
 pub mod payment_intent;
 pub mod payment_notification;
+pub mod processed_event;
 pub mod record_anchor;
 pub mod refund;
 pub mod review;

@@ -11,6 +11,9 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+/// How long a consumer's mark of an applied event (`processed_event`) is kept, in days.
+pub const PROCESSED_EVENT_DAYS: i64 = 30;
+
 /// How long each kind of record is kept, in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
@@ -86,6 +89,9 @@ pub async fn purge_with(
     let uploads =
         purge_cancelled_uploads(db, now - Duration::days(r.cancelled_uploads_days)).await?;
     let jobs = super::jobs::purge_finished(db, now - Duration::days(r.jobs_days)).await?;
+    // Consumers' marks of applied events: a duplicate comes within minutes of the first
+    // delivery (a republish, a redelivery), or after an outage of days at most.
+    super::processed::prune(db, now - Duration::days(PROCESSED_EVENT_DAYS)).await?;
     Ok(Purged {
         otp_codes,
         idempotency_keys,

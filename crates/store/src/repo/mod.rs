@@ -27,6 +27,7 @@ pub mod pii_backfill;
 pub mod planning;
 pub mod pool_rows;
 pub mod privacy;
+pub mod processed;
 pub mod queue_stats;
 pub mod records;
 pub mod reviews;

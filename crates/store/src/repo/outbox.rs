@@ -86,6 +86,17 @@ pub async fn register(
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    register_from(db, name, None, now).await
+}
+
+/// [`register`] starting after `position` instead of the last event when given (a consumer
+/// that takes over from others starts where the slowest of them stood).
+pub async fn register_from(
+    db: &impl ConnectionTrait,
+    name: &str,
+    position: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     if outbox_consumer::Entity::find_by_id(name.to_string())
         .one(db)
         .await?
@@ -95,7 +106,10 @@ pub async fn register(
     }
     let inserted = outbox_consumer::ActiveModel {
         name: Set(name.to_string()),
-        position: Set(last_position(db).await?),
+        position: Set(match position {
+            Some(p) => p,
+            None => last_position(db).await?,
+        }),
         lease_owner: Set(None),
         lease_until: Set(None),
         attempts: Set(0),

@@ -8,8 +8,8 @@ use crate::entity::sms_outbox;
 use chrono::{DateTime, Utc};
 use daojia_domain::phone::Phone;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -43,18 +43,19 @@ pub async fn record(
     e: OutboxEntry<'_>,
     now: DateTime<Utc>,
 ) -> Result<sms_outbox::Model, DbErr> {
-    record_for(store, e, None, now).await
+    record_for(store, store.db(), e, None, now).await
 }
 
-/// Records a message sent for the outbox event `event_id` (unique: a second record for one
-/// event is refused with a unique violation).
+/// Records a message sent for the outbox event `event_id` in `db` (the consumer's
+/// transaction; unique: a second record for one event is refused with a unique violation).
 pub async fn record_for_event(
     store: &Store,
+    db: &impl ConnectionTrait,
     e: OutboxEntry<'_>,
     event_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<sms_outbox::Model, DbErr> {
-    record_for(store, e, Some(event_id), now).await
+    record_for(store, db, e, Some(event_id), now).await
 }
 
 /// Whether a message was recorded for the outbox event `event_id`.
@@ -68,6 +69,7 @@ pub async fn sent_for_event(store: &Store, event_id: Uuid) -> Result<bool, DbErr
 
 async fn record_for(
     store: &Store,
+    db: &impl ConnectionTrait,
     e: OutboxEntry<'_>,
     event_id: Option<Uuid>,
     now: DateTime<Utc>,
@@ -87,7 +89,7 @@ async fn record_for(
         params: Set(Some(e.params.to_string())),
         event_id: Set(event_id),
     }
-    .insert(store.db())
+    .insert(db)
     .await
 }
 

@@ -24,6 +24,7 @@ pub mod orders;
 pub mod payments;
 pub mod privacy;
 pub mod public;
+pub mod reconciliation;
 pub mod reviews;
 pub mod slots;
 pub mod tracks;
@@ -104,6 +105,8 @@ use utoipa::{Modify, OpenApi};
         finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
+        reconciliation::runs, reconciliation::run, reconciliation::differences,
+        reconciliation::differences_csv, reconciliation::resolve,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -303,6 +306,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/commission-rules/{id}", put(finance::update_rule))
         .route("/admin/partners/{id}/share", put(finance::set_share))
+        .route(
+            "/admin/finance/reconciliation/runs",
+            get(reconciliation::runs).post(reconciliation::run),
+        )
+        .route(
+            "/admin/finance/reconciliation/differences",
+            get(reconciliation::differences),
+        )
+        .route(
+            "/admin/finance/reconciliation/differences.csv",
+            get(reconciliation::differences_csv),
+        )
+        .route(
+            "/admin/finance/reconciliation/differences/{id}/resolve",
+            post(reconciliation::resolve),
+        )
         .route("/admin/me", get(account::staff_me))
         .route("/admin/sessions", get(account::staff_sessions))
         .route("/admin/sessions/{id}", delete(account::staff_revoke))

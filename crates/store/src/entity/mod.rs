@@ -37,6 +37,8 @@ pub mod partner;
 pub mod partner_share;
 pub mod payment_intent;
 pub mod payment_notification;
+pub mod reconciliation_difference;
+pub mod reconciliation_run;
 pub mod refund;
 pub mod review;
 pub mod route_plan;

@@ -28,6 +28,7 @@ mod m0020_reviews;
 mod m0021_tracks;
 mod m0022_settlement;
 mod m0023_data_version;
+mod m0026_reconciliation;
 mod util;
 
 tokio::task_local! {
@@ -84,6 +85,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0021_tracks::Migration),
             Box::new(m0022_settlement::Migration),
             Box::new(m0023_data_version::Migration),
+            Box::new(m0026_reconciliation::Migration),
         ]
     }
 }

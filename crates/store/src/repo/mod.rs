@@ -26,6 +26,7 @@ pub mod pii_backfill;
 pub mod planning;
 pub mod pool_rows;
 pub mod privacy;
+pub mod reconciliation;
 pub mod reviews;
 pub mod rotation;
 pub mod route_plans;

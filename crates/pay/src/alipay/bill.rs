@@ -4,7 +4,7 @@
 //! between `#` comment lines, the last of which give the counts) and
 //! `{pid}_{yyyyMMdd}_业务明细(汇总).csv` (totals).
 
-use super::amount::from_yuan;
+use super::amount::{from_yuan, to_signed_yuan};
 use crate::channel::bill::{BillLine, BillLineKind};
 use crate::error::{Error, Result};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -17,9 +17,7 @@ const RULE: &str = "#-----------------------------------------";
 const TIME: &str = "%Y-%m-%d %H:%M:%S";
 
 fn yuan(m: Money) -> String {
-    let f = m.as_fen();
-    let sign = if f < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", f.abs() / 100, f.abs() % 100)
+    to_signed_yuan(m)
 }
 
 fn gbk(text: &str) -> Vec<u8> {

@@ -2,7 +2,7 @@
 //! The call returns a short-lived `download_url` and the file's hash; fetching the file is a
 //! signed GET of that URL.
 
-use crate::alipay::amount::from_yuan;
+use crate::alipay::amount::{from_yuan, to_signed_yuan};
 use crate::channel::bill::{BillLine, BillLineKind};
 use crate::error::{Error, Result};
 use crate::http::{ApiRequest, Method, percent_encode};
@@ -154,9 +154,7 @@ pub struct BillMerchant<'a> {
 }
 
 fn yuan(m: Money) -> String {
-    let f = m.as_fen();
-    let sign = if f < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", f.abs() / 100, f.abs() % 100)
+    to_signed_yuan(m)
 }
 
 /// The fee on `m` at 0.6%, in 1/100,000 yuan (WeChat shows fees to five decimals).

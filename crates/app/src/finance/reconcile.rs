@@ -449,10 +449,7 @@ pub async fn resolve(
 /// Chinese text), one line each, amounts in yuan.
 pub fn differences_csv(list: &[DifferenceView]) -> String {
     let yuan = |f: Option<i64>| {
-        f.map(|f| {
-            let sign = if f < 0 { "-" } else { "" };
-            format!("{sign}{}.{:02}", f.abs() / 100, f.abs() % 100)
-        })
+        f.map(|f| daojia_pay::alipay::amount::to_signed_yuan(daojia_domain::money::Money::fen(f)))
     };
     let field = |s: Option<String>| {
         let s = s.unwrap_or_default();

@@ -58,3 +58,23 @@ fn phone_index(app: &TestApp, phone: &str) -> String {
         &daojia_domain::phone::Phone::parse(phone).unwrap(),
     )
 }
+
+#[test]
+fn reconciliation_is_due_from_ten_china_time_for_the_day_before() {
+    use chrono::TimeZone;
+    use daojia_server::jobs::reconcile_job;
+    let at = |h, m| chrono::Utc.with_ymd_and_hms(2026, 12, 4, h, m, 0).unwrap();
+    // 09:59 in China: the bills are not out yet.
+    assert!(reconcile_job(at(1, 59)).is_none());
+    // 10:00 and 23:59 in China: yesterday's bills, once per date.
+    for t in [at(2, 0), at(15, 59)] {
+        let j = reconcile_job(t).unwrap();
+        assert_eq!(
+            j.dedupe_key.as_deref(),
+            Some("finance.reconcile:2026-12-03")
+        );
+        assert_eq!(j.kind, "finance.reconcile");
+    }
+    // Midnight in China: a new day, whose bills come at 10:00.
+    assert!(reconcile_job(at(16, 0)).is_none());
+}

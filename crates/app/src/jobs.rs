@@ -97,6 +97,15 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
         }
         return Ok(Ran::Done);
     }
+    if kind == crate::finance::reconcile::RECONCILE_JOB {
+        let runs = crate::finance::reconcile::reconcile_yesterday(app, now)
+            .await
+            .map_err(text)?;
+        for r in runs {
+            tracing::info!(provider = %r.provider, date = %r.bill_date, lines = r.bill_lines, differences = r.differences, "reconciliation");
+        }
+        return Ok(Ran::Done);
+    }
     if kind == crate::workers::positions::FORGET_JOB {
         crate::workers::positions::forget_job(app, &payload(j)?)
             .await

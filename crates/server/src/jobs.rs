@@ -100,7 +100,8 @@ async fn remind(
 }
 
 /// Enqueues this hour's housekeeping, track retention, settlement and service-record
-/// anchoring (a no-op when another node already did).
+/// anchoring, and from 10:00 China time the day's reconciliation (a no-op when another
+/// node already did).
 pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = state.now();
     let hour = now
@@ -150,7 +151,30 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
         max_attempts: 5,
     };
     jobs::enqueue(state.store.db(), anchor, now).await?;
+    // Reconciliation: from 10:00 China time, when the channels' bills of the day before
+    // are out, once per bill date.
+    if let Some(job) = reconcile_job(now) {
+        jobs::enqueue(state.store.db(), job, now).await?;
+    }
     Ok(())
+}
+
+/// The daily reconciliation job due at `now`: yesterday's bills (China dates), from
+/// [`RECONCILE_HOUR`](daojia_app::finance::reconcile::RECONCILE_HOUR) on.
+pub fn reconcile_job(now: chrono::DateTime<chrono::Utc>) -> Option<jobs::NewJob> {
+    use daojia_app::finance::reconcile::{RECONCILE_HOUR, RECONCILE_JOB, china_today};
+    let china = now + Duration::hours(8);
+    if china.hour() < RECONCILE_HOUR {
+        return None;
+    }
+    let bill_date = china_today(now) - chrono::Days::new(1);
+    Some(jobs::NewJob {
+        kind: RECONCILE_JOB.into(),
+        payload: serde_json::json!({ "bill_date": bill_date }),
+        run_at: now,
+        dedupe_key: Some(format!("{RECONCILE_JOB}:{bill_date}")),
+        max_attempts: 8,
+    })
 }
 
 /// Claims and runs due jobs once; returns how many ran.

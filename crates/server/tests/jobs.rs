@@ -26,12 +26,13 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
             .await
             .unwrap();
         // This hour's housekeeping, track retention, settlement and record anchoring,
-        // each once.
+        // each once; from 10:00 China time also the day's reconciliation.
+        let reconcile = daojia_server::jobs::reconcile_job(app.state.now()).is_some();
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-a")
                 .await
                 .unwrap(),
-            4
+            4 + usize::from(reconcile)
         );
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-b")
@@ -56,4 +57,24 @@ fn phone_index(app: &TestApp, phone: &str) -> String {
         &app.state.store,
         &daojia_domain::phone::Phone::parse(phone).unwrap(),
     )
+}
+
+#[test]
+fn reconciliation_is_due_from_ten_china_time_for_the_day_before() {
+    use chrono::TimeZone;
+    use daojia_server::jobs::reconcile_job;
+    let at = |h, m| chrono::Utc.with_ymd_and_hms(2026, 12, 4, h, m, 0).unwrap();
+    // 09:59 in China: the bills are not out yet.
+    assert!(reconcile_job(at(1, 59)).is_none());
+    // 10:00 and 23:59 in China: yesterday's bills, once per date.
+    for t in [at(2, 0), at(15, 59)] {
+        let j = reconcile_job(t).unwrap();
+        assert_eq!(
+            j.dedupe_key.as_deref(),
+            Some("finance.reconcile:2026-12-03")
+        );
+        assert_eq!(j.kind, "finance.reconcile");
+    }
+    // Midnight in China: a new day, whose bills come at 10:00.
+    assert!(reconcile_job(at(16, 0)).is_none());
 }

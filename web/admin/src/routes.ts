@@ -65,6 +65,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { title: 'withdrawals.title', permission: 'finance.read' },
   },
   {
+    path: 'reconciliation',
+    name: 'reconciliation',
+    component: () => import('./pages/reconciliation/ReconciliationPage.vue'),
+    meta: { title: 'reconciliation.title', permission: 'finance.read' },
+  },
+  {
     path: 'commission-rules',
     name: 'commission-rules',
     component: () => import('./pages/commission/CommissionRulesPage.vue'),

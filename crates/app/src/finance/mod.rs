@@ -5,7 +5,9 @@
 //! store's transition, same transaction); see `docs/ledger.md`.
 
 pub mod demo;
+pub mod matching;
 pub mod payout;
+pub mod reconcile;
 pub mod rules;
 pub mod withdrawals;
 

@@ -13,6 +13,14 @@ pub fn to_yuan(amount: Money) -> Result<String> {
     Ok(format!("{}.{:02}", fen / 100, fen % 100))
 }
 
+/// Fen as a signed yuan string with two decimals, as the bills show amounts: -4900 →
+/// `"-49.00"`.
+pub fn to_signed_yuan(amount: Money) -> String {
+    let f = amount.as_fen();
+    let sign = if f < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", f.abs() / 100, f.abs() % 100)
+}
+
 /// Alipay's yuan string as fen: `"149.00"`, `"149.5"` and `"149"` are accepted.
 pub fn from_yuan(text: &str) -> Result<Money> {
     let bad = || Error::invalid("amount", format!("`{text}` is not a yuan amount"));

@@ -7,6 +7,7 @@
 //! pay) → [`verify::verify_response`] extracts and checks the reply member → `trade::parse_*`.
 
 pub mod amount;
+pub mod bill;
 pub mod notify;
 pub mod sign;
 pub mod trade;

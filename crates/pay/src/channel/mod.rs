@@ -7,6 +7,7 @@
 //! is passed in. Nonces come from the operating system's random source.
 
 pub mod alipay;
+pub mod bill;
 pub mod http_client;
 pub mod wechat;
 

@@ -346,7 +346,7 @@ impl<T: Transport> Bill for WechatChannel<T> {
         let body = self
             .call(trade_bill(date, TradeBillType::All, sub, false), now)
             .await?;
-        let url = BillUrl::parse(&body)?;
+        let url = BillUrl::parse_on(&body, Some(&self.config.base_url))?;
         if !url.hash_type.eq_ignore_ascii_case("SHA1") {
             return Err(Error::invalid(
                 "hash_type",
@@ -354,7 +354,7 @@ impl<T: Transport> Bill for WechatChannel<T> {
             ));
         }
         // The file itself is not signed; its hash, from the signed reply, vouches for it.
-        let api = url.download_request()?;
+        let api = url.download_request_on(&self.config.base_url)?;
         let nonce = new_nonce(&mut rand::rng());
         let auth = authorization(&self.config.key, &api, now.timestamp(), &nonce)?;
         let response = self

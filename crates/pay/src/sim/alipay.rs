@@ -31,7 +31,7 @@ fn verified(sim: &Simulator, params: &Params) -> std::result::Result<(), &'stati
 }
 
 /// Answers a POST to the gateway.
-pub(super) fn handle(sim: &Simulator, body: &str) -> HttpResponse {
+pub(super) fn handle(sim: &Simulator, body: &str, now: DateTime<Utc>) -> HttpResponse {
     let Ok(params) = parse_form(body) else {
         return reply(
             sim,
@@ -89,7 +89,9 @@ pub(super) fn handle(sim: &Simulator, body: &str) -> HttpResponse {
             &s("out_trade_no"),
             &s("out_request_no"),
             &s("refund_amount"),
+            now,
         ),
+        trade::BILL_URL => super::bills::alipay_bill_url(sim, &biz, now),
         trade::REFUND_QUERY => {
             let st = sim.lock();
             match st.refunds.get(&s("out_request_no")) {
@@ -171,12 +173,13 @@ fn open_trade(
             trade_type: product.into(),
             state: TradeState::Open,
             refunded: Money::ZERO,
+            paid_at: None,
         },
     );
     Ok(no)
 }
 
-fn refund(sim: &Simulator, no: &str, refund_no: &str, amount: &str) -> Value {
+fn refund(sim: &Simulator, no: &str, refund_no: &str, amount: &str, now: DateTime<Utc>) -> Value {
     let Ok(amount) = from_yuan(amount) else {
         return fail("40004", "ACQ.INVALID_PARAMETER", "refund_amount");
     };
@@ -210,6 +213,7 @@ fn refund(sim: &Simulator, no: &str, refund_no: &str, amount: &str) -> Value {
             refund_id: refund_no.to_owned(),
             out_trade_no: no.to_owned(),
             amount,
+            at: now,
         },
     );
     ok(
@@ -272,13 +276,13 @@ fn yuan(m: Money) -> String {
     to_yuan(m).unwrap_or_else(|_| "0.00".into())
 }
 
-fn ok(mut v: Value) -> Value {
+pub(super) fn ok(mut v: Value) -> Value {
     v["code"] = json!("10000");
     v["msg"] = json!("Success");
     v
 }
 
-fn fail(code: &str, sub_code: &str, sub_msg: &str) -> Value {
+pub(super) fn fail(code: &str, sub_code: &str, sub_msg: &str) -> Value {
     json!({ "code": code, "msg": "Business Failed", "sub_code": sub_code, "sub_msg": sub_msg })
 }
 

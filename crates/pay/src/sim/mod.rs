@@ -13,10 +13,15 @@
 //!
 //! Paths, relative to where the simulator is mounted: `/wechat/v3/...` (WeChat Pay's API),
 //! `/alipay/gateway.do` (Alipay's gateway; GET is the WAP payment page), `/pay/{trade}`
-//! (the payment page; POST `action=pay|pay_twice|pay_silent|fail`).
+//! (the payment page; POST `action=pay|pay_twice|pay_silent|fail`). Each vendor's daily
+//! trade bill is served in its published format from the trades and refunds made, with
+//! differences planted on request ([`Simulator::plant`], `POST /admin/bills/plant`).
 
 mod alipay;
+mod bills;
 mod page;
+
+pub use bills::Plant;
 mod wechat;
 
 use crate::channel::{HttpRequest, HttpResponse, Transport};
@@ -25,7 +30,7 @@ use crate::http::Method;
 use crate::keys::{PrivateKey, PublicKey};
 use crate::wechat::aead::ApiV3Key;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use daojia_domain::money::Money;
 use rand::Rng;
 use std::collections::{BTreeMap, VecDeque};
@@ -76,7 +81,7 @@ impl SimKeys {
 }
 
 /// Which vendor a trade is with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Vendor {
     /// WeChat Pay.
     Wechat,
@@ -120,6 +125,8 @@ pub struct Trade {
     pub state: TradeState,
     /// Refunded so far, in fen.
     pub refunded: Money,
+    /// When it was paid.
+    pub paid_at: Option<DateTime<Utc>>,
 }
 
 /// A refund the simulator made.
@@ -133,6 +140,8 @@ pub struct SimRefund {
     pub out_trade_no: String,
     /// In fen.
     pub amount: Money,
+    /// When it was made.
+    pub at: DateTime<Utc>,
 }
 
 /// A callback to deliver: a POST of `body` with `headers` to `url`.
@@ -181,6 +190,8 @@ struct State {
     refunds: BTreeMap<String, SimRefund>,
     queue: VecDeque<Callback>,
     sent: Vec<Callback>,
+    plants: BTreeMap<(Vendor, NaiveDate), Vec<Plant>>,
+    bills: BTreeMap<String, Vec<u8>>,
 }
 
 /// The simulator. Cheap to share behind an [`Arc`].
@@ -269,6 +280,7 @@ impl Simulator {
                 return Err(SimError::NotOpen(out_trade_no.into()));
             }
             t.state = TradeState::Paid;
+            t.paid_at = Some(now);
             t.clone()
         };
         let callback = match trade.vendor {
@@ -314,14 +326,20 @@ impl Simulator {
         now: DateTime<Utc>,
     ) -> HttpResponse {
         if let Some(rest) = path.strip_prefix("/wechat") {
-            return wechat::handle(self, method, rest, headers, body);
+            return wechat::handle(self, method, rest, headers, body, now);
         }
         if let Some(rest) = path.strip_prefix("/alipay/gateway.do") {
             let query = rest.strip_prefix('?').unwrap_or("");
             return match method {
-                Method::Post => alipay::handle(self, body),
+                Method::Post => alipay::handle(self, body, now),
                 Method::Get => alipay::wap_page(self, query),
             };
+        }
+        if let Some(rest) = path.strip_prefix(bills::ALIPAY_DOWNLOAD) {
+            return bills::alipay_download(self, rest);
+        }
+        if path == bills::PLANT_PATH && method == Method::Post {
+            return bills::plant_request(self, body);
         }
         if let Some(rest) = path.strip_prefix("/pay/") {
             let no = rest.split('?').next().unwrap_or("");

@@ -273,3 +273,153 @@ fn generated_keys_sign_what_their_public_halves_verify() {
         .verify_sha256(b"y", &keys.wechat_platform.sign_sha256(b"y").unwrap())
         .unwrap();
 }
+
+#[tokio::test]
+async fn each_vendors_bill_lists_the_days_payments_and_refunds_with_planted_differences() {
+    use crate::channel::Bill;
+    use crate::channel::ChannelKind;
+    use crate::channel::bill::{BillLineKind, parse_bill};
+    let sim = sim(test_keys());
+    let (wx, ali) = (wechat(&sim, MERCHANT_KEY), alipay(&sim));
+    let now = Utc::now();
+    let today = now
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .date_naive();
+    for no in ["PI0W01", "PI0W02"] {
+        wx.create(&request(no, PayMethod::Qr), now).await.unwrap();
+        sim.pay(no, Delivery::Once, now).unwrap();
+    }
+    ali.create(&request("PI0A01", PayMethod::Qr), now)
+        .await
+        .unwrap();
+    sim.pay("PI0A01", Delivery::Once, now).unwrap();
+    let refund = |intent: &str, no: &str| RefundRequest {
+        intent: intent.into(),
+        refund: no.into(),
+        amount: Money::fen(900),
+        paid: Money::fen(15_900),
+        reason: None,
+    };
+    wx.refund(&refund("PI0W01", "RW1"), now).await.unwrap();
+    ali.refund(&refund("PI0A01", "RA1"), now).await.unwrap();
+
+    let bill = |file: Vec<u8>, kind| parse_bill(kind, &file).unwrap();
+    let w = bill(
+        wx.download_bill(today, now).await.unwrap(),
+        ChannelKind::Wechat,
+    );
+    let summary = |lines: &[crate::channel::bill::BillLine]| {
+        let mut v: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l.kind,
+                    l.intent.clone(),
+                    l.refund.clone(),
+                    l.amount.as_fen(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        summary(&w),
+        vec![
+            (BillLineKind::Payment, "PI0W01".into(), None, 15_900),
+            (BillLineKind::Payment, "PI0W02".into(), None, 15_900),
+            (
+                BillLineKind::Refund,
+                "PI0W01".into(),
+                Some("RW1".into()),
+                900
+            ),
+        ]
+    );
+    assert_eq!(
+        w[0].channel_trade_no,
+        sim.trade(&w[0].intent).unwrap().trade_no
+    );
+    let a = bill(
+        ali.download_bill(today, now).await.unwrap(),
+        ChannelKind::Alipay,
+    );
+    assert_eq!(
+        summary(&a),
+        vec![
+            (BillLineKind::Payment, "PI0A01".into(), None, 15_900),
+            (
+                BillLineKind::Refund,
+                "PI0A01".into(),
+                Some("RA1".into()),
+                900
+            ),
+        ]
+    );
+    // Another day has nothing.
+    let yesterday = today.pred_opt().unwrap();
+    assert!(
+        bill(
+            wx.download_bill(yesterday, now).await.unwrap(),
+            ChannelKind::Wechat
+        )
+        .is_empty()
+    );
+
+    // Planted: one dropped, one extra, one amount, one refund amount (over HTTP too).
+    sim.plant(
+        Vendor::Wechat,
+        today,
+        Plant::DropPayment {
+            out_trade_no: "PI0W02".into(),
+        },
+    );
+    sim.plant(
+        Vendor::Wechat,
+        today,
+        Plant::ExtraPayment {
+            out_trade_no: "PI0X09".into(),
+            amount_fen: 100,
+        },
+    );
+    sim.plant(
+        Vendor::Wechat,
+        today,
+        Plant::PaymentAmount {
+            out_trade_no: "PI0W01".into(),
+            amount_fen: 15_800,
+        },
+    );
+    let body = format!(
+        r#"{{"vendor":"wechat","date":"{today}","kind":"refund_amount","refund_no":"RW1","amount_fen":800}}"#
+    );
+    assert_eq!(
+        sim.handle(Method::Post, "/admin/bills/plant", &[], &body, now)
+            .status,
+        204
+    );
+    let w = bill(
+        wx.download_bill(today, now).await.unwrap(),
+        ChannelKind::Wechat,
+    );
+    assert_eq!(
+        summary(&w),
+        vec![
+            (BillLineKind::Payment, "PI0W01".into(), None, 15_800),
+            (BillLineKind::Payment, "PI0X09".into(), None, 100),
+            (
+                BillLineKind::Refund,
+                "PI0W01".into(),
+                Some("RW1".into()),
+                800
+            ),
+        ]
+    );
+    assert_eq!(
+        summary(&bill(
+            ali.download_bill(today, now).await.unwrap(),
+            ChannelKind::Alipay
+        )),
+        summary(&a)
+    );
+}

@@ -40,6 +40,7 @@ pub(super) fn handle(
     path: &str,
     headers: &[(String, String)],
     body: &str,
+    now: DateTime<Utc>,
 ) -> HttpResponse {
     let Some(fields) = header(headers, "Authorization").and_then(authorization) else {
         return unsigned(401, "SIGN_ERROR", "missing or foreign Authorization");
@@ -61,11 +62,17 @@ pub(super) fn handle(
         return unsigned(401, "SIGN_ERROR", "unknown merchant");
     }
     // Replies are signed at the request's time, which the merchant checks against its clock.
-    let (status, reply) = route(sim, method, path, body);
+    let (status, reply) = route(sim, method, path, body, now);
     signed(sim, status, reply, ts)
 }
 
-fn route(sim: &Simulator, method: Method, path: &str, body: &str) -> (u16, String) {
+fn route(
+    sim: &Simulator,
+    method: Method,
+    path: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> (u16, String) {
     let (p, query) = path.split_once('?').unwrap_or((path, ""));
     let parsed = || serde_json::from_str::<Value>(body).ok();
     match (method, p) {
@@ -98,7 +105,7 @@ fn route(sim: &Simulator, method: Method, path: &str, body: &str) -> (u16, Strin
             }
         }
         (Method::Post, "/v3/refund/domestic/refunds") => match parsed() {
-            Some(v) => refund(sim, &v),
+            Some(v) => refund(sim, &v, now),
             None => error(400, "PARAM_ERROR", "the body is not JSON"),
         },
         (Method::Get, p) if p.starts_with("/v3/refund/domestic/refunds/") => {
@@ -115,6 +122,8 @@ fn route(sim: &Simulator, method: Method, path: &str, body: &str) -> (u16, Strin
                 None => error(404, "RESOURCE_NOT_EXISTS", "退款单不存在"),
             }
         }
+        (Method::Get, "/v3/bill/tradebill") => super::bills::wechat_bill_url(sim, query),
+        (Method::Get, "/v3/billdownload/file") => super::bills::wechat_download(sim, query),
         _ => error(404, "NOT_FOUND", "no such API in the simulator"),
     }
 }
@@ -156,6 +165,7 @@ fn create(sim: &Simulator, kind: &str, v: &Value) -> (u16, String) {
                 trade_type: trade_type.into(),
                 state: TradeState::Open,
                 refunded: Money::ZERO,
+                paid_at: None,
             },
         );
     }
@@ -196,7 +206,7 @@ fn transaction(sim: &Simulator, t: &Trade) -> Value {
     v
 }
 
-fn refund(sim: &Simulator, v: &Value) -> (u16, String) {
+fn refund(sim: &Simulator, v: &Value, now: DateTime<Utc>) -> (u16, String) {
     let no = v["out_trade_no"].as_str().unwrap_or("").to_owned();
     let refund_no = v["out_refund_no"].as_str().unwrap_or("").to_owned();
     let (Some(amount), Some(total)) = (
@@ -238,6 +248,7 @@ fn refund(sim: &Simulator, v: &Value) -> (u16, String) {
         refund_id: format!("5030{}", random_digits(25)),
         out_trade_no: no,
         amount: Money::fen(amount),
+        at: now,
     };
     st.refunds.insert(refund_no, r.clone());
     drop(st);
@@ -353,7 +364,7 @@ fn callback(
     })
 }
 
-fn error(status: u16, code: &str, message: &str) -> (u16, String) {
+pub(super) fn error(status: u16, code: &str, message: &str) -> (u16, String) {
     (
         status,
         json!({ "code": code, "message": message }).to_string(),

@@ -2,9 +2,12 @@
 //! The call returns a short-lived `download_url` and the file's hash; fetching the file is a
 //! signed GET of that URL.
 
+use crate::alipay::amount::{from_yuan, to_signed_yuan};
+use crate::channel::bill::{BillLine, BillLineKind};
 use crate::error::{Error, Result};
 use crate::http::{ApiRequest, Method, percent_encode};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
+use daojia_domain::money::Money;
 use serde::{Deserialize, Serialize};
 
 /// Which trades a trade bill lists.
@@ -89,11 +92,31 @@ pub struct BillUrl {
 impl BillUrl {
     /// Parses the bill call's reply.
     pub fn parse(body: &str) -> Result<Self> {
+        Self::parse_on(body, None)
+    }
+
+    /// Parses the bill call's reply from the API at `base` (which may be a plain-HTTP
+    /// stand-in such as the simulator): the URL must be https, or on `base` itself.
+    pub fn parse_on(body: &str, base: Option<&str>) -> Result<Self> {
         let url: BillUrl = serde_json::from_str(body)?;
-        if !url.download_url.starts_with("https://") {
+        let on_base = base.is_some_and(|b| url.download_url.starts_with(&format!("{b}/")));
+        if !url.download_url.starts_with("https://") && !on_base {
             return Err(Error::invalid("download_url", "not an https URL"));
         }
         Ok(url)
+    }
+
+    /// The signed GET that fetches the file from the API at `base`: what follows `base`
+    /// when the URL is on it, otherwise the URL's path and query.
+    pub fn download_request_on(&self, base: &str) -> Result<ApiRequest> {
+        match self.download_url.strip_prefix(base) {
+            Some(path) if path.starts_with('/') => Ok(ApiRequest {
+                method: Method::Get,
+                path: path.to_owned(),
+                body: String::new(),
+            }),
+            _ => self.download_request(),
+        }
     }
 
     /// The signed GET that fetches the file: the path and query of `download_url`.
@@ -114,6 +137,247 @@ impl BillUrl {
     }
 }
 
+/// The columns of the `ALL` trade bill, as WeChat Pay publishes them.
+pub const TRADE_BILL_HEADER: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
+const SUMMARY_HEADER: &str =
+    "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
+/// The fee rate the simulator and the golden tests use (0.6%), in parts per 100,000.
+const FEE_RATE_PCM: i64 = 600;
+
+/// What the bill needs to know of the merchant.
+#[derive(Debug, Clone, Copy)]
+pub struct BillMerchant<'a> {
+    /// The app id (公众账号ID).
+    pub appid: &'a str,
+    /// The merchant id (商户号).
+    pub mchid: &'a str,
+}
+
+fn yuan(m: Money) -> String {
+    to_signed_yuan(m)
+}
+
+/// The fee on `m` at 0.6%, in 1/100,000 yuan (WeChat shows fees to five decimals).
+fn fee_units(m: Money) -> i64 {
+    m.as_fen() * FEE_RATE_PCM / 100
+}
+
+fn fee(units: i64) -> String {
+    let sign = if units < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:05}",
+        units.abs() / 100_000,
+        units.abs() % 100_000
+    )
+}
+
+fn backquoted(fields: &[String]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("`{f}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Writes the `ALL` trade bill of `lines` as WeChat Pay serves it: the header, one line
+/// per payment or refund with every field behind a backquote, then the two summary rows.
+/// (The simulator's bill; also the golden form the parser is tested against.)
+pub fn render_trade_bill(merchant: BillMerchant<'_>, lines: &[BillLine]) -> String {
+    let mut out = String::new();
+    out.push_str(TRADE_BILL_HEADER);
+    out.push_str("\r\n");
+    let (mut settled, mut refunded, mut fees) = (Money::ZERO, Money::ZERO, 0i64);
+    for l in lines {
+        let (state, settle, refund) = match l.kind {
+            BillLineKind::Payment => ("SUCCESS", l.amount, Money::ZERO),
+            BillLineKind::Refund => ("REFUND", Money::ZERO, l.amount),
+        };
+        let fee_base = settle - refund;
+        settled = settled + settle;
+        refunded = refunded + refund;
+        fees += fee_units(fee_base);
+        let fields = [
+            l.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            merchant.appid.to_owned(),
+            merchant.mchid.to_owned(),
+            "0".to_owned(),
+            String::new(),
+            l.channel_trade_no.clone(),
+            l.intent.clone(),
+            "o-simulated-payer".to_owned(),
+            "NATIVE".to_owned(),
+            state.to_owned(),
+            "OTHERS".to_owned(),
+            "CNY".to_owned(),
+            yuan(settle),
+            "0.00".to_owned(),
+            l.channel_refund_no.clone().unwrap_or_else(|| "0".into()),
+            l.refund.clone().unwrap_or_else(|| "0".into()),
+            yuan(refund),
+            "0.00".to_owned(),
+            if l.kind == BillLineKind::Refund {
+                "ORIGINAL"
+            } else {
+                ""
+            }
+            .to_owned(),
+            if l.kind == BillLineKind::Refund {
+                "SUCCESS"
+            } else {
+                ""
+            }
+            .to_owned(),
+            "daojia".to_owned(),
+            String::new(),
+            fee(fee_units(fee_base)),
+            "0.60%".to_owned(),
+            yuan(settle),
+            yuan(refund),
+            String::new(),
+        ];
+        out.push_str(&backquoted(&fields));
+        out.push_str("\r\n");
+    }
+    out.push_str(SUMMARY_HEADER);
+    out.push_str("\r\n");
+    let totals = [
+        lines.len().to_string(),
+        yuan(settled),
+        yuan(refunded),
+        "0.00".to_owned(),
+        fee(fees),
+        yuan(settled),
+        yuan(refunded),
+    ];
+    out.push_str(&backquoted(&totals));
+    out.push_str("\r\n");
+    out
+}
+
+/// Reads an `ALL` trade bill: the columns are found by name in the header (WeChat may
+/// reorder them), each line's backquotes are dropped, and the summary rows are checked
+/// against the lines (count, settled and refunded totals), so a truncated or altered file
+/// is refused rather than half read.
+pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut rows = text.lines().map(|l| l.trim_end_matches('\r'));
+    let header: Vec<&str> = rows
+        .next()
+        .ok_or(Error::Missing("bill header"))?
+        .split(',')
+        .map(str::trim)
+        .collect();
+    let col = |name: &'static str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| Error::invalid("bill header", format!("no column `{name}`")))
+    };
+    let c = Columns {
+        time: col("交易时间")?,
+        trade_no: col("微信订单号")?,
+        out_trade_no: col("商户订单号")?,
+        state: col("交易状态")?,
+        settle: col("应结订单金额")?,
+        refund_id: col("微信退款单号")?,
+        refund_no: col("商户退款单号")?,
+        refund: col("退款金额")?,
+    };
+    let mut lines = Vec::new();
+    let mut summary = None;
+    while let Some(row) = rows.next() {
+        if row.trim().is_empty() {
+            continue;
+        }
+        if row.starts_with("总交易单数") {
+            summary = Some(rows.next().ok_or(Error::Missing("bill summary"))?);
+            break;
+        }
+        let fields = unquote(row);
+        lines.push(c.line(&fields)?);
+    }
+    let summary = unquote(summary.ok_or(Error::Missing("bill summary"))?);
+    let count: usize = summary
+        .first()
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| Error::invalid("bill summary", "no trade count"))?;
+    let total = |i: usize| {
+        summary
+            .get(i)
+            .ok_or_else(|| Error::invalid("bill summary", "too short"))
+            .and_then(|v| from_yuan(v))
+    };
+    let sum =
+        |k: BillLineKind| -> Money { lines.iter().filter(|l| l.kind == k).map(|l| l.amount).sum() };
+    if count != lines.len()
+        || total(1)? != sum(BillLineKind::Payment)
+        || total(2)? != sum(BillLineKind::Refund)
+    {
+        return Err(Error::invalid(
+            "bill summary",
+            "the totals do not match the lines (truncated or altered file)",
+        ));
+    }
+    Ok(lines)
+}
+
+fn unquote(row: &str) -> Vec<String> {
+    row.split(',')
+        .map(|f| f.trim().trim_start_matches('`').trim().to_owned())
+        .collect()
+}
+
+struct Columns {
+    time: usize,
+    trade_no: usize,
+    out_trade_no: usize,
+    state: usize,
+    settle: usize,
+    refund_id: usize,
+    refund_no: usize,
+    refund: usize,
+}
+
+impl Columns {
+    fn line(&self, f: &[String]) -> Result<BillLine> {
+        let get = |i: usize| {
+            f.get(i)
+                .map(String::as_str)
+                .ok_or_else(|| Error::invalid("bill line", "fewer fields than the header"))
+        };
+        let at = NaiveDateTime::parse_from_str(get(self.time)?, "%Y-%m-%d %H:%M:%S")
+            .map_err(|_| Error::invalid("bill line", "交易时间 is not a time"))?;
+        let state = get(self.state)?.to_owned();
+        let refund_no = get(self.refund_no)?;
+        let is_refund = state == "REFUND" || (!refund_no.is_empty() && refund_no != "0");
+        let (kind, amount, refund, refund_id) = if is_refund {
+            (
+                BillLineKind::Refund,
+                from_yuan(get(self.refund)?)?,
+                Some(refund_no.to_owned()),
+                Some(get(self.refund_id)?.to_owned()),
+            )
+        } else {
+            (
+                BillLineKind::Payment,
+                from_yuan(get(self.settle)?)?,
+                None,
+                None,
+            )
+        };
+        Ok(BillLine {
+            kind,
+            intent: get(self.out_trade_no)?.to_owned(),
+            channel_trade_no: get(self.trade_no)?.to_owned(),
+            refund,
+            channel_refund_no: refund_id,
+            amount,
+            at,
+            state,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +393,58 @@ mod tests {
             fund_flow_bill(day, AccountType::Basic, false).path,
             "/v3/bill/fundflowbill?bill_date=2026-12-02&account_type=BASIC"
         );
+    }
+
+    fn line(kind: BillLineKind, no: &str, refund: Option<&str>, fen: i64) -> BillLine {
+        BillLine {
+            kind,
+            intent: no.into(),
+            channel_trade_no: format!("4200{no}"),
+            refund: refund.map(Into::into),
+            channel_refund_no: refund.map(|r| format!("5030{r}")),
+            amount: Money::fen(fen),
+            at: NaiveDate::from_ymd_opt(2026, 12, 2)
+                .unwrap()
+                .and_hms_opt(10, 3, 4)
+                .unwrap(),
+            state: match kind {
+                BillLineKind::Payment => "SUCCESS".into(),
+                BillLineKind::Refund => "REFUND".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_trade_bill_reads_back_as_written_and_its_summary_is_checked() {
+        let lines = vec![
+            line(BillLineKind::Payment, "PI1", None, 14900),
+            line(BillLineKind::Payment, "PI2", None, 5),
+            line(BillLineKind::Refund, "PI1", Some("RF1"), 4900),
+        ];
+        let m = BillMerchant {
+            appid: "wx0000000000000001",
+            mchid: "1900000001",
+        };
+        let text = render_trade_bill(m, &lines);
+        let mut rows = text.lines();
+        assert_eq!(rows.next().unwrap(), TRADE_BILL_HEADER);
+        assert_eq!(
+            rows.next().unwrap(),
+            "`2026-12-02 10:03:04,`wx0000000000000001,`1900000001,`0,`,`4200PI1,`PI1,`o-simulated-payer,`NATIVE,`SUCCESS,`OTHERS,`CNY,`149.00,`0.00,`0,`0,`0.00,`0.00,`,`,`daojia,`,`0.89400,`0.60%,`149.00,`0.00,`"
+        );
+        assert!(text.ends_with("`3,`149.05,`49.00,`0.00,`0.60030,`149.05,`49.00\r\n"));
+        assert_eq!(parse_trade_bill(&text).unwrap(), lines);
+        // A dropped line, an altered amount or a missing summary is refused.
+        let dropped: String = text
+            .split_inclusive("\r\n")
+            .enumerate()
+            .filter(|(i, _)| *i != 2)
+            .map(|(_, l)| l)
+            .collect();
+        assert!(parse_trade_bill(&dropped).is_err());
+        assert!(parse_trade_bill(&text.replacen("`149.00", "`148.00", 1)).is_err());
+        let cut = &text[..text.find("总交易单数").unwrap()];
+        assert!(parse_trade_bill(cut).is_err());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod orders;
 pub mod payments;
 pub mod privacy;
 pub mod public;
+pub mod reconciliation;
 pub mod records;
 pub mod reviews;
 pub mod slots;
@@ -107,6 +108,8 @@ use utoipa::{Modify, OpenApi};
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
         flags::on, flags::list, flags::put, flags::delete,
+        reconciliation::runs, reconciliation::run, reconciliation::differences,
+        reconciliation::differences_csv, reconciliation::resolve,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -309,6 +312,22 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/flags", get(flags::on))
         .route("/admin/flags", get(flags::list))
         .route("/admin/flags/{key}", put(flags::put).delete(flags::delete))
+        .route(
+            "/admin/finance/reconciliation/runs",
+            get(reconciliation::runs).post(reconciliation::run),
+        )
+        .route(
+            "/admin/finance/reconciliation/differences",
+            get(reconciliation::differences),
+        )
+        .route(
+            "/admin/finance/reconciliation/differences.csv",
+            get(reconciliation::differences_csv),
+        )
+        .route(
+            "/admin/finance/reconciliation/differences/{id}/resolve",
+            post(reconciliation::resolve),
+        )
         .route("/admin/me", get(account::staff_me))
         .route("/admin/sessions", get(account::staff_sessions))
         .route("/admin/sessions/{id}", delete(account::staff_revoke))

@@ -5,6 +5,7 @@
 
 pub mod city;
 pub mod grab;
+pub mod pay;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};

@@ -30,6 +30,7 @@ mod m0022_settlement;
 mod m0023_data_version;
 mod m0024_service_records;
 mod m0025_processed_events;
+mod m0026_reconciliation;
 mod m0027_feature_flags;
 mod util;
 
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0023_data_version::Migration),
             Box::new(m0024_service_records::Migration),
             Box::new(m0025_processed_events::Migration),
+            Box::new(m0026_reconciliation::Migration),
             Box::new(m0027_feature_flags::Migration),
         ]
     }

@@ -29,6 +29,7 @@ pub mod pool_rows;
 pub mod privacy;
 pub mod processed;
 pub mod queue_stats;
+pub mod reconciliation;
 pub mod records;
 pub mod reviews;
 pub mod rotation;

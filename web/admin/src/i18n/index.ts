@@ -10,10 +10,12 @@ import { onBehalfEn } from './onbehalf.en';
 import { onBehalfZhCN } from './onbehalf.zh-CN';
 import { plansEn } from './plans.en';
 import { plansZhCN } from './plans.zh-CN';
+import { reconciliationEn } from './reconciliation.en';
+import { reconciliationZhCN } from './reconciliation.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn },
 };
 export const i18n = createAppI18n(messages);

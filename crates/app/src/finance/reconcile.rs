@@ -1,0 +1,486 @@
+//! Reconciliation (对账): each channel's daily trade bill, downloaded (or uploaded by
+//! finance), parsed and matched line by line against our payment intents and refunds
+//! ([`super::matching`]); the run and its differences are stored, re-running a date
+//! replaces the open differences and keeps the resolved ones, and finance resolves each
+//! difference with a note (audited).
+
+use super::matching::{self, Kind, OurSide, Ours};
+use crate::workers::Actor;
+use crate::{App, Error, Result};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use daojia_domain::payment::Provider;
+use daojia_pay::channel::ChannelKind;
+use daojia_pay::channel::bill::parse_bill;
+use daojia_store::entity::{reconciliation_difference as diff, reconciliation_run as run};
+use daojia_store::repo::reconciliation::{self as repo, DifferenceFilter};
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+use uuid::Uuid;
+
+/// The job kind of the daily reconciliation of the day before.
+pub const RECONCILE_JOB: &str = "finance.reconcile";
+/// When the daily job runs, China time: the vendors publish the day's bills from about
+/// 09:00 (Alipay) and 10:00 (WeChat Pay).
+pub const RECONCILE_HOUR: u32 = 10;
+
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// Today's date in China at `now`.
+pub fn china_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&china()).date_naive()
+}
+
+/// The UTC instants where China date `d` begins and ends.
+fn day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        china()
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+            .single()
+            .expect("a fixed offset has no gaps")
+            .with_timezone(&Utc)
+    };
+    (start(d), start(d + chrono::Days::new(1)))
+}
+
+/// Where the bill comes from.
+#[derive(Debug, Clone)]
+pub enum BillSource {
+    /// Downloaded from the channel (its hash checked where the protocol gives one).
+    Download,
+    /// A file finance uploaded, as the channel serves it (WeChat's CSV, Alipay's zip).
+    Upload(Vec<u8>),
+}
+
+/// A run as the console shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RunView {
+    /// Its id.
+    pub id: Uuid,
+    /// `wechat` or `alipay`.
+    pub provider: String,
+    /// The bill's China date.
+    pub bill_date: String,
+    /// `download` or `upload`.
+    pub source: String,
+    /// `succeeded` or `failed`.
+    pub state: String,
+    /// SHA-1 of the bill file.
+    pub bill_sha1: Option<String>,
+    /// Lines in the bill.
+    pub bill_lines: i32,
+    /// Lines that agreed with ours.
+    pub matched: i32,
+    /// Differences found.
+    pub differences: i32,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Who started it (none: the daily job).
+    pub started_by: Option<Uuid>,
+    /// When.
+    pub started_at: DateTime<Utc>,
+    /// Finished.
+    pub finished_at: DateTime<Utc>,
+}
+
+impl From<run::Model> for RunView {
+    fn from(r: run::Model) -> Self {
+        RunView {
+            id: r.id,
+            provider: r.provider,
+            bill_date: r.bill_date,
+            source: r.source,
+            state: r.state,
+            bill_sha1: r.bill_sha1,
+            bill_lines: r.bill_lines,
+            matched: r.matched,
+            differences: r.differences,
+            error: r.error,
+            started_by: r.started_by,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// A difference as the console shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DifferenceView {
+    /// Its id.
+    pub id: Uuid,
+    /// The run that found it.
+    pub run_id: Uuid,
+    /// `wechat` or `alipay`.
+    pub provider: String,
+    /// The bill's China date.
+    pub bill_date: String,
+    /// `missing_ours`, `missing_theirs`, `amount_mismatch` or `status_mismatch`.
+    pub kind: String,
+    /// `payment` or `refund`.
+    pub line_kind: String,
+    /// The intent's number.
+    pub intent_no: Option<String>,
+    /// The refund's number.
+    pub refund_no: Option<String>,
+    /// The channel's trade number.
+    pub channel_trade_no: Option<String>,
+    /// Ours, in fen.
+    pub ours_fen: Option<i64>,
+    /// The bill's, in fen.
+    pub theirs_fen: Option<i64>,
+    /// Our record's state.
+    pub our_state: Option<String>,
+    /// The bill line's state.
+    pub their_state: Option<String>,
+    /// `open` or `resolved`.
+    pub state: String,
+    /// Finance's note.
+    pub note: Option<String>,
+    /// Who resolved it.
+    pub resolved_by: Option<Uuid>,
+    /// When.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When found.
+    pub found_at: DateTime<Utc>,
+}
+
+impl From<diff::Model> for DifferenceView {
+    fn from(d: diff::Model) -> Self {
+        DifferenceView {
+            id: d.id,
+            run_id: d.run_id,
+            provider: d.provider,
+            bill_date: d.bill_date,
+            kind: d.kind,
+            line_kind: d.line_kind,
+            intent_no: d.intent_no,
+            refund_no: d.refund_no,
+            channel_trade_no: d.channel_trade_no,
+            ours_fen: d.ours_fen,
+            theirs_fen: d.theirs_fen,
+            our_state: d.our_state,
+            their_state: d.their_state,
+            state: d.state,
+            note: d.note,
+            resolved_by: d.resolved_by,
+            resolved_at: d.resolved_at,
+            found_at: d.found_at,
+        }
+    }
+}
+
+fn kind_of(p: Provider) -> ChannelKind {
+    match p {
+        Provider::Wechat => ChannelKind::Wechat,
+        Provider::Alipay => ChannelKind::Alipay,
+    }
+}
+
+/// Our side of `provider`'s bill of `date`: what succeeded that day with it, and what the
+/// bill's lines name.
+async fn our_side(
+    app: &App,
+    provider: Provider,
+    date: NaiveDate,
+    lines: &[daojia_pay::channel::bill::BillLine],
+) -> Result<OurSide> {
+    let db = app.store.db();
+    let (from, to) = day_bounds(date);
+    let code = provider.code();
+    let mut side = OurSide::default();
+    let mut intents = repo::payments_between(db, code, from, to).await?;
+    side.paid_that_day = intents.iter().map(|i| i.intent_no.clone()).collect();
+    let named: Vec<String> = lines.iter().map(|l| l.intent.clone()).collect();
+    intents.extend(repo::intents_by_no(db, named).await?);
+    let mut refunds = repo::refunds_between(db, from, to).await?;
+    let day_refunds: Vec<String> = refunds.iter().map(|r| r.refund_no.clone()).collect();
+    let named: Vec<String> = lines.iter().filter_map(|l| l.refund.clone()).collect();
+    refunds.extend(repo::refunds_by_no(db, named).await?);
+    let ids: Vec<Uuid> = refunds.iter().map(|r| r.intent_id).collect();
+    intents.extend(repo::intents_by_id(db, ids).await?);
+    let by_id: std::collections::HashMap<Uuid, &daojia_store::entity::payment_intent::Model> =
+        intents.iter().map(|i| (i.id, i)).collect();
+    for i in &intents {
+        side.payments.insert(
+            i.intent_no.clone(),
+            Ours {
+                intent_no: i.intent_no.clone(),
+                refund_no: None,
+                provider: i.provider.clone(),
+                amount_fen: i.amount_fen,
+                state: i.state.clone(),
+                channel_trade_no: i.channel_trade_no.clone(),
+            },
+        );
+    }
+    for r in &refunds {
+        let Some(i) = by_id.get(&r.intent_id) else {
+            continue;
+        };
+        side.refunds.insert(
+            r.refund_no.clone(),
+            Ours {
+                intent_no: i.intent_no.clone(),
+                refund_no: Some(r.refund_no.clone()),
+                provider: i.provider.clone(),
+                amount_fen: r.amount_fen,
+                state: r.state.clone(),
+                channel_trade_no: i.channel_trade_no.clone(),
+            },
+        );
+        if i.provider == code && day_refunds.contains(&r.refund_no) {
+            side.refunded_that_day.insert(r.refund_no.clone());
+        }
+    }
+    Ok(side)
+}
+
+/// Reconciles `provider`'s bill of China date `date`, started by `actor` (none: the daily
+/// job). A bill that cannot be had or read is recorded as a failed run and returned as a
+/// conflict (`bill_unavailable`, `bill_unreadable`); the open differences of the date stay
+/// as they were.
+pub async fn reconcile(
+    app: &App,
+    provider: Provider,
+    date: NaiveDate,
+    source: BillSource,
+    actor: Option<&Actor>,
+    now: DateTime<Utc>,
+) -> Result<RunView> {
+    let source_code = match source {
+        BillSource::Download => "download",
+        BillSource::Upload(_) => "upload",
+    };
+    let mut r = run::Model {
+        id: Uuid::now_v7(),
+        provider: provider.code().into(),
+        bill_date: date.to_string(),
+        source: source_code.into(),
+        state: "failed".into(),
+        bill_sha1: None,
+        bill_lines: 0,
+        matched: 0,
+        differences: 0,
+        error: None,
+        started_by: actor.map(|a| a.staff_id),
+        started_at: now,
+        finished_at: now,
+    };
+    let file = match source {
+        BillSource::Upload(f) => Ok(f),
+        BillSource::Download => {
+            let channel = crate::payments::payments(app)?.channel(provider)?;
+            channel
+                .download_bill(date, now)
+                .await
+                .map_err(|e| ("bill_unavailable", e.to_string()))
+        }
+    };
+    let parsed = file.and_then(|f| {
+        r.bill_sha1 = Some(hex::encode(Sha1::digest(&f)));
+        parse_bill(kind_of(provider), &f).map_err(|e| ("bill_unreadable", e.to_string()))
+    });
+    let lines = match parsed {
+        Ok(l) => l,
+        Err((code, message)) => {
+            r.error = Some(message.clone());
+            repo::save_failed(app.store.db(), r).await?;
+            tracing::warn!(provider = provider.code(), %date, %message, "reconciliation failed");
+            return Err(Error::conflict(code, message));
+        }
+    };
+    let side = our_side(app, provider, date, &lines).await?;
+    let m = matching::compare(provider.code(), &lines, &side);
+    r.state = "succeeded".into();
+    r.bill_lines = i32::try_from(lines.len()).unwrap_or(i32::MAX);
+    r.matched = i32::try_from(m.matched).unwrap_or(i32::MAX);
+    r.differences = i32::try_from(m.differences.len()).unwrap_or(i32::MAX);
+    let tx = daojia_store::begin(app.store.db()).await?;
+    let result = async {
+        repo::save_run(&tx, r.clone(), m.differences).await?;
+        if let Some(a) = actor {
+            let after = serde_json::json!({
+                "provider": r.provider, "bill_date": r.bill_date, "source": r.source,
+                "bill_lines": r.bill_lines, "differences": r.differences,
+            });
+            a.audit(
+                app,
+                &tx,
+                "reconciliation.run",
+                r.id,
+                (None, Some(after)),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+    .await;
+    crate::workers::settle(tx, result).await?;
+    Ok(r.into())
+}
+
+/// The daily job: yesterday's (China date) bill of every configured channel. A channel
+/// whose bill cannot be had yet fails the job, which the queue retries.
+pub async fn reconcile_yesterday(app: &App, now: DateTime<Utc>) -> Result<Vec<RunView>> {
+    let Some(p) = app.payments.as_ref() else {
+        return Ok(vec![]);
+    };
+    let date = china_today(now) - chrono::Days::new(1);
+    let mut runs = Vec::new();
+    let mut failed = Vec::new();
+    for provider in [Provider::Wechat, Provider::Alipay] {
+        if p.channel(provider).is_err() {
+            continue;
+        }
+        match reconcile(app, provider, date, BillSource::Download, None, now).await {
+            Ok(r) => runs.push(r),
+            Err(e) => failed.push(format!("{}: {e}", provider.code())),
+        }
+    }
+    if failed.is_empty() {
+        Ok(runs)
+    } else {
+        Err(Error::internal(failed.join("; ")))
+    }
+}
+
+/// Runs, newest bill date first.
+pub async fn runs(app: &App, bill_date: Option<NaiveDate>, limit: u64) -> Result<Vec<RunView>> {
+    let date = bill_date.map(|d| d.to_string());
+    let list = repo::runs(app.store.db(), date.as_deref(), limit.clamp(1, 500)).await?;
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+/// Which differences to list (codes checked).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Of one bill date.
+    pub bill_date: Option<NaiveDate>,
+    /// `wechat` or `alipay`.
+    pub provider: Option<String>,
+    /// `open` or `resolved`.
+    pub state: Option<String>,
+    /// A kind's code.
+    pub kind: Option<String>,
+}
+
+/// Differences matching `f`, newest bill date first.
+pub async fn differences(app: &App, f: Filter, limit: u64) -> Result<Vec<DifferenceView>> {
+    if let Some(p) = &f.provider
+        && Provider::parse(p).is_none()
+    {
+        return Err(Error::field("provider", "invalid", "wechat or alipay"));
+    }
+    if let Some(s) = &f.state
+        && s != "open"
+        && s != "resolved"
+    {
+        return Err(Error::field("state", "invalid", "open or resolved"));
+    }
+    if let Some(k) = &f.kind
+        && Kind::parse(k).is_none()
+    {
+        return Err(Error::field(
+            "kind",
+            "invalid",
+            "missing_ours, missing_theirs, amount_mismatch or status_mismatch",
+        ));
+    }
+    let filter = DifferenceFilter {
+        bill_date: f.bill_date.map(|d| d.to_string()),
+        provider: f.provider,
+        state: f.state,
+        kind: f.kind,
+    };
+    let list = repo::differences(app.store.db(), &filter, limit.clamp(1, 5000)).await?;
+    Ok(list.into_iter().map(Into::into).collect())
+}
+
+/// Finance resolves open difference `id` with `note` (1 to 500 characters), audited as
+/// `reconciliation.resolve`.
+pub async fn resolve(
+    app: &App,
+    actor: &Actor,
+    id: Uuid,
+    note: &str,
+    now: DateTime<Utc>,
+) -> Result<DifferenceView> {
+    let note = note.trim();
+    if note.is_empty() || note.chars().count() > 500 {
+        return Err(Error::field("note", "invalid", "1 to 500 characters"));
+    }
+    let tx = daojia_store::begin(app.store.db()).await?;
+    let result = async {
+        let before = repo::difference(&tx, id)
+            .await?
+            .ok_or(Error::NotFound("difference"))?;
+        if !repo::resolve(&tx, id, note, actor.staff_id, now).await? {
+            return Err(Error::conflict(
+                "difference_resolved",
+                "this difference is already resolved",
+            ));
+        }
+        let after = repo::difference(&tx, id)
+            .await?
+            .ok_or(Error::NotFound("difference"))?;
+        actor
+            .audit(
+                app,
+                &tx,
+                "reconciliation.resolve",
+                id,
+                (
+                    Some(serde_json::json!({ "state": before.state, "kind": before.kind, "subject": before.subject })),
+                    Some(serde_json::json!({ "state": after.state, "note": after.note })),
+                ),
+                now,
+            )
+            .await?;
+        Ok(after)
+    }
+    .await;
+    let after = crate::workers::settle(tx, result).await?;
+    Ok(after.into())
+}
+
+/// The differences as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the
+/// Chinese text), one line each, amounts in yuan.
+pub fn differences_csv(list: &[DifferenceView]) -> String {
+    let yuan = |f: Option<i64>| {
+        f.map(|f| daojia_pay::alipay::amount::to_signed_yuan(daojia_domain::money::Money::fen(f)))
+    };
+    let field = |s: Option<String>| {
+        let s = s.unwrap_or_default();
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    };
+    let mut out = String::from(
+        "\u{feff}bill_date,provider,kind,line_kind,intent_no,refund_no,channel_trade_no,ours_yuan,theirs_yuan,our_state,their_state,state,note,resolved_at\r\n",
+    );
+    for d in list {
+        let row = [
+            Some(d.bill_date.clone()),
+            Some(d.provider.clone()),
+            Some(d.kind.clone()),
+            Some(d.line_kind.clone()),
+            d.intent_no.clone(),
+            d.refund_no.clone(),
+            d.channel_trade_no.clone(),
+            yuan(d.ours_fen),
+            yuan(d.theirs_fen),
+            d.our_state.clone(),
+            d.their_state.clone(),
+            Some(d.state.clone()),
+            d.note.clone(),
+            d.resolved_at.map(|t| t.to_rfc3339()),
+        ];
+        out.push_str(&row.map(field).join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

@@ -1,7 +1,8 @@
 //! Local search on a plan after each recreate: moves between nearby jobs (relocate, swap,
 //! 2-opt* between routes of any two workers, relocate and 2-opt inside a route), evaluated
 //! in O(1) with the cached segments (2-opt* with breaks in a tail: linear, see `star`) and
-//! applied at the first improvement, until none is left.
+//! applied at the first improvement, until none is left. "Nearby" is by distance and time
+//! windows (`Data::granular`).
 
 use super::sisr::Sisr;
 use super::star;
@@ -21,11 +22,10 @@ fn loses_hold(d: &super::data::Data, route: &Route, j: usize) -> bool {
 }
 
 const GAIN: f64 = 1e-7;
-/// Neighbours of a job considered by the local search.
-const GRANULARITY: usize = 12;
 /// Longest part of a route that an intra-route move re-times (relocate span, 2-opt
-/// reversal): the evaluation is linear in it.
-const MAX_SPAN: usize = 12;
+/// reversal): the evaluation is linear in it. 25 rather than 12 reaches across the long
+/// routes of wide-window days (R2/RC2 routes hold 25-50 stops).
+const MAX_SPAN: usize = 25;
 
 impl Sisr<'_, '_> {
     /// Improves `s` until no move between a job and one of its near neighbours pays.
@@ -56,9 +56,8 @@ impl Sisr<'_, '_> {
             rounds += 1;
             self.rng.shuffle(&mut order);
             for &u in &order {
-                let k = d.neighbours[u as usize].len().min(GRANULARITY);
-                for n in 0..k {
-                    let v = d.neighbours[u as usize][n];
+                for n in 0..d.granular[u as usize].len() {
+                    let v = d.granular[u as usize][n];
                     if s.route_of[v as usize] == NONE || s.route_of[u as usize] == NONE {
                         continue;
                     }

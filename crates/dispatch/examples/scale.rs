@@ -38,6 +38,8 @@ fn main() {
     let threads = arg("--threads", 2usize);
     let seed = arg("--seed", 1u64);
     let max_minutes = arg("--max-minutes", 600i32);
+    // A fixed number of steps per thread (0: none), to compare versions on a loaded machine.
+    let iterations = arg("--iterations", 0u64);
 
     let started = Instant::now();
     let input = demo_day::day(seed, orders, workers, max_minutes);
@@ -67,7 +69,7 @@ fn main() {
         seed,
         threads,
         progress: Some(progress.clone()),
-        ..SolveOptions::default()
+        max_iterations: (iterations > 0).then_some(iterations),
     };
     let solving = Instant::now();
     let plan = std::thread::scope(|scope| {

@@ -2,7 +2,11 @@
 //! the gap to the best known solutions (`bks.csv` beside or above the directory).
 //!
 //! `cargo run --release -p daojia-dispatch --example solomon -- DIR [--seconds S]
-//! [--seed N] [--threads T] [--parallel P] [--filter PREFIX]`
+//! [--seed N] [--threads T] [--parallel P] [--filter PREFIX] [--iterations N]`
+//!
+//! `--iterations N` stops each search after N ruin-and-recreate steps (the time limit
+//! still applies): a fixed budget that compares two versions of the search on a loaded
+//! machine; `--seeds A,B,..` runs every instance once per seed and averages.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,14 +18,21 @@ use daojia_dispatch::vrp::{SolveOptions, check, solomon, solve};
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut dir = None;
-    let (mut seconds, mut seed, mut threads, mut parallel, mut filter) =
-        (1.0, 1u64, 1usize, 1usize, String::new());
+    let (mut seconds, mut seeds, mut threads, mut parallel, mut filter) =
+        (1.0, vec![1u64], 1usize, 1usize, String::new());
+    let mut iterations = None;
     let mut i = 0;
     while i < args.len() {
         let value = || args.get(i + 1).cloned().expect("option needs a value");
         match args[i].as_str() {
             "--seconds" => seconds = value().parse().expect("seconds"),
-            "--seed" => seed = value().parse().expect("seed"),
+            "--seed" | "--seeds" => {
+                seeds = value()
+                    .split(',')
+                    .map(|x| x.parse().expect("seed"))
+                    .collect()
+            }
+            "--iterations" => iterations = Some(value().parse().expect("iterations")),
             "--threads" => threads = value().parse().expect("threads"),
             "--parallel" => parallel = value().parse().expect("parallel"),
             "--filter" => filter = value(),
@@ -49,25 +60,30 @@ fn main() {
         })
         .collect();
     files.sort();
-    let queue = Mutex::new(files.into_iter());
+    let runs: Vec<(PathBuf, u64)> = files
+        .iter()
+        .flat_map(|f| seeds.iter().map(|&s| (f.clone(), s)))
+        .collect();
+    let queue = Mutex::new(runs.into_iter());
     let results = Mutex::new(BTreeMap::new());
     std::thread::scope(|scope| {
         for _ in 0..parallel.max(1) {
             scope.spawn(|| {
                 loop {
-                    let Some(path) = queue.lock().unwrap().next() else {
+                    let Some((path, seed)) = queue.lock().unwrap().next() else {
                         break;
                     };
-                    let row = run(&path, seconds, seed, threads, &bks);
-                    println!("{}", row.1);
-                    results.lock().unwrap().insert(row.0.clone(), row);
+                    let budget = (seconds, iterations);
+                    let row = run(&path, budget, seed, threads, &bks);
+                    println!("{} seed {seed}", row.1);
+                    results.lock().unwrap().insert((row.0.clone(), seed), row);
                 }
             });
         }
     });
     let results = results.into_inner().unwrap();
     let mut families: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
-    for (name, (_, _, gap)) in &results {
+    for ((name, _), (_, _, gap)) in &results {
         let family: String = name
             .chars()
             .take_while(|c| c.is_alphabetic())
@@ -108,7 +124,7 @@ fn read_bks(dir: &Path) -> BTreeMap<String, f64> {
 
 fn run(
     path: &Path,
-    seconds: f64,
+    (seconds, iterations): (f64, Option<u64>),
     seed: u64,
     threads: usize,
     bks: &BTreeMap<String, f64>,
@@ -120,7 +136,7 @@ fn run(
         time_limit: Duration::from_secs_f64(seconds),
         seed,
         threads,
-        max_iterations: None,
+        max_iterations: iterations,
         ..SolveOptions::default()
     };
     let solution = solve(&instance.problem, &options).expect("valid problem");

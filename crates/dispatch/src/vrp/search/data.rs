@@ -25,6 +25,12 @@ pub(crate) const HELD_BREAK: Segment = Segment {
 };
 /// How many nearest neighbours of each job the ruin step walks.
 const NEIGHBOURS: usize = 200;
+/// How many neighbours of each job the local search pairs it with.
+const GRANULAR: usize = 12;
+/// Weights of the least waiting time and the least time warp between two jobs in their
+/// closeness for the local search (Vidal et al. 2013; PyVRP's defaults).
+const WAIT_WEIGHT: f64 = 0.2;
+const WARP_WEIGHT: f64 = 1.0;
 
 pub(crate) struct Data<'a> {
     pub p: &'a Problem,
@@ -50,6 +56,9 @@ pub(crate) struct Data<'a> {
     pub class: Vec<usize>,
     /// Nearest other jobs of each job.
     pub neighbours: Vec<Vec<u32>>,
+    /// Closest other jobs of each job by distance and time windows, for the local search
+    /// ([`granular`]).
+    pub granular: Vec<Vec<u32>>,
     /// Distance from the first worker's start, for the "far first" / "close first" orders.
     pub depot_dist: Vec<f64>,
     /// Weight of leaving a job out.
@@ -211,6 +220,7 @@ impl<'a> Data<'a> {
             end_seg,
             able,
             class,
+            granular: granular(p, GRANULAR),
             neighbours,
             depot_dist,
             weight,
@@ -332,4 +342,46 @@ impl<'a> Data<'a> {
         let worker = &self.p.workers[w];
         worker.fixed_cost + worker.cost_per_distance * s.dist + worker.cost_per_time * s.dur
     }
+}
+
+/// The `k` closest other jobs of each job for the local search (granular neighbourhoods,
+/// Vidal et al. 2013): the distance plus the least waiting time and the least time warp
+/// of going from one to the other, weighted, in the cheaper direction. Two jobs close in
+/// space but far apart in time are then not paired, and two whose windows chain are.
+fn granular(p: &Problem, k: usize) -> Vec<Vec<u32>> {
+    let n = p.jobs.len();
+    // Earliest and latest start over the job's windows.
+    let span: Vec<(f64, f64)> = p
+        .jobs
+        .iter()
+        .map(|j| {
+            j.windows
+                .iter()
+                .fold(None, |acc: Option<(f64, f64)>, w| {
+                    Some(acc.map_or((w.start, w.end), |(a, b)| (a.min(w.start), b.max(w.end))))
+                })
+                .unwrap_or((f64::NEG_INFINITY, f64::INFINITY))
+        })
+        .collect();
+    let one_way = |i: usize, j: usize| {
+        let (a, b) = (p.jobs[i].location, p.jobs[j].location);
+        let reach = p.jobs[i].service + p.matrix.duration(a, b);
+        let wait = (span[j].0 - span[i].1 - reach).max(0.0);
+        let warp = (span[i].0 + reach - span[j].1).max(0.0);
+        p.matrix.distance(a, b) + WAIT_WEIGHT * wait + WARP_WEIGHT * warp
+    };
+    (0..n)
+        .map(|i| {
+            let mut others: Vec<(f64, u32)> = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| (one_way(i, j).min(one_way(j, i)), j as u32))
+                .collect();
+            if others.len() > k {
+                others.select_nth_unstable_by(k, |x, y| x.0.total_cmp(&y.0));
+                others.truncate(k);
+            }
+            others.sort_by(|x, y| x.0.total_cmp(&y.0));
+            others.into_iter().map(|(_, j)| j).collect()
+        })
+        .collect()
 }

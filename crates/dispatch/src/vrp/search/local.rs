@@ -1,9 +1,11 @@
 //! Local search on a plan after each recreate: moves between nearby jobs (relocate, swap,
-//! 2-opt* between routes, relocate and 2-opt inside a route), evaluated in O(1) with the cached
-//! segments and applied at the first improvement, until none is left.
+//! 2-opt* between routes of any two workers, relocate and 2-opt inside a route), evaluated
+//! in O(1) with the cached segments (2-opt* with breaks in a tail: linear, see `star`) and
+//! applied at the first improvement, until none is left. "Nearby" is by distance and time
+//! windows (`Data::granular`).
 
-use super::segment::Segment;
 use super::sisr::Sisr;
+use super::star;
 use super::state::{NONE, Route, State};
 
 /// Whether taking job `j` out of `route` leaves it without a job that holds its breaks
@@ -19,12 +21,11 @@ fn loses_hold(d: &super::data::Data, route: &Route, j: usize) -> bool {
             == 1
 }
 
-/// Neighbours of a job considered by the local search.
-const GRANULARITY: usize = 12;
 const GAIN: f64 = 1e-7;
 /// Longest part of a route that an intra-route move re-times (relocate span, 2-opt
-/// reversal): the evaluation is linear in it.
-const MAX_SPAN: usize = 12;
+/// reversal): the evaluation is linear in it. 25 rather than 12 reaches across the long
+/// routes of wide-window days (R2/RC2 routes hold 25-50 stops).
+const MAX_SPAN: usize = 25;
 
 impl Sisr<'_, '_> {
     /// Improves `s` until no move between a job and one of its near neighbours pays.
@@ -55,9 +56,8 @@ impl Sisr<'_, '_> {
             rounds += 1;
             self.rng.shuffle(&mut order);
             for &u in &order {
-                let k = d.neighbours[u as usize].len().min(GRANULARITY);
-                for n in 0..k {
-                    let v = d.neighbours[u as usize][n];
+                for n in 0..d.granular[u as usize].len() {
+                    let v = d.granular[u as usize][n];
                     if s.route_of[v as usize] == NONE || s.route_of[u as usize] == NONE {
                         continue;
                     }
@@ -163,43 +163,36 @@ impl Sisr<'_, '_> {
                 return Some([ra, rb]);
             }
         }
-        // 2-opt*: exchange the tails of the two routes, after u/v or from u/v on.
-        if d.class[a.w] == d.class[b.w] && !a.has_breaks(d) && !b.has_breaks(d) {
-            for (x, y) in [(i + 1, j + 1), (i, j)] {
-                if x < d.first_free(a.w) || y < d.first_free(b.w) {
-                    continue;
-                }
-                let na = a.pre[x].then(&b.suf[y], m);
-                let nb = b.pre[y].then(&a.suf[x], m);
-                if !(self.ok(a.w, &na) && self.ok(b.w, &nb)) {
-                    continue;
-                }
-                let jobs_a = x + b.nodes.len() - y;
-                let jobs_b = y + a.nodes.len() - x;
-                let pen = |w, head: &[u32], tail: &[u32]| {
-                    Route::penalty_of(d, w, head, &s.win) + Route::penalty_of(d, w, tail, &s.win)
-                };
-                let pen_a = pen(a.w, &a.nodes[..x], &b.nodes[y..]);
-                let pen_b = pen(b.w, &b.nodes[..y], &a.nodes[x..]);
-                let cost = |w, s: &Segment, jobs: usize, pen: f64| {
-                    if jobs == 0 {
-                        0.0
-                    } else {
-                        self.score(w, s) + pen
-                    }
-                };
-                if cost(a.w, &na, jobs_a, pen_a) + cost(b.w, &nb, jobs_b, pen_b) >= before - GAIN {
-                    continue;
-                }
-                if !self.tails_fit(s, ra, x, rb, y) {
-                    continue;
-                }
-                let tail_a: Vec<u32> = s.routes[ra].nodes.drain(x..).collect();
-                let tail_b: Vec<u32> = s.routes[rb].nodes.drain(y..).collect();
-                s.routes[ra].nodes.extend(tail_b);
-                s.routes[rb].nodes.extend(tail_a);
-                return Some([ra, rb]);
+        // 2-opt*: exchange the tails of the two routes, after u/v or from u/v on; each
+        // route keeps its worker's start, end and breaks.
+        for (x, y) in [(i + 1, j + 1), (i, j)] {
+            if x < d.first_free(a.w)
+                || y < d.first_free(b.w)
+                || (x == a.nodes.len() && y == b.nodes.len())
+            {
+                continue;
             }
+            let Some(new_a) = star::side(d, &s.win, a, x, b, y) else {
+                continue;
+            };
+            let Some(new_b) = star::side(d, &s.win, b, y, a, x) else {
+                continue;
+            };
+            let pen = |w, head: &[u32], tail: &[u32]| {
+                Route::penalty_of(d, w, head, &s.win) + Route::penalty_of(d, w, tail, &s.win)
+            };
+            let pen_a = pen(a.w, &a.nodes[..x], &b.nodes[y..]);
+            let pen_b = pen(b.w, &b.nodes[..y], &a.nodes[x..]);
+            if new_a.cost(d, a.w, pen_a) + new_b.cost(d, b.w, pen_b) >= before - GAIN
+                || !self.tails_fit(s, ra, x, rb, y)
+            {
+                continue;
+            }
+            let nodes_a = new_a.into_nodes(a, x, b, y);
+            let nodes_b = new_b.into_nodes(b, y, a, x);
+            s.routes[ra].nodes = nodes_a;
+            s.routes[rb].nodes = nodes_b;
+            return Some([ra, rb]);
         }
         None
     }
@@ -228,22 +221,22 @@ impl Sisr<'_, '_> {
     fn tails_fit(&self, s: &State, ra: usize, x: usize, rb: usize, y: usize) -> bool {
         let d = self.d;
         let (a, b) = (&s.routes[ra], &s.routes[rb]);
-        let mut head_a = vec![0i64; d.dims];
-        let mut head_b = vec![0i64; d.dims];
-        for &n in &a.nodes[..x] {
-            head_a
-                .iter_mut()
-                .zip(d.demand(n as usize))
-                .for_each(|(l, q)| *l += q);
-        }
-        for &n in &b.nodes[..y] {
-            head_b
-                .iter_mut()
-                .zip(d.demand(n as usize))
-                .for_each(|(l, q)| *l += q);
-        }
-        let jobs_a = x + b.nodes.len() - y;
-        let jobs_b = y + a.nodes.len() - x;
+        // Load and jobs of a head.
+        let head = |nodes: &[u32]| {
+            let mut load = vec![0i64; d.dims];
+            let mut jobs = 0;
+            for &n in nodes.iter().filter(|&&n| (n as usize) < d.n) {
+                jobs += 1;
+                load.iter_mut()
+                    .zip(d.demand(n as usize))
+                    .for_each(|(l, q)| *l += q);
+            }
+            (load, jobs)
+        };
+        let (head_a, in_a) = head(&a.nodes[..x]);
+        let (head_b, in_b) = head(&b.nodes[..y]);
+        let jobs_a = in_a + b.jobs - in_b;
+        let jobs_b = in_b + a.jobs - in_a;
         let within = |w: usize, jobs: usize| d.p.workers[w].max_jobs.is_none_or(|m| jobs <= m);
         within(a.w, jobs_a)
             && within(b.w, jobs_b)

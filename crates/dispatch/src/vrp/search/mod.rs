@@ -8,7 +8,10 @@ mod local;
 mod rng;
 mod segment;
 mod sisr;
+mod star;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

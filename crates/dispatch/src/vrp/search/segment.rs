@@ -47,7 +47,7 @@ impl Segment {
     }
 
     /// This sequence followed by `next`.
-    #[inline]
+    #[inline(always)]
     pub fn then(&self, next: &Segment, m: &Matrix) -> Segment {
         let (travel, dist) = if self.last != NOWHERE && next.first != NOWHERE {
             let (a, b) = (self.last as usize, next.first as usize);

@@ -16,6 +16,9 @@ pub(crate) struct Route {
     pub pre: Vec<Segment>,
     /// `suf[i]`: `nodes[i..]` and the end; valid where `i == len` or `nodes[i]` is a job.
     pub suf: Vec<Segment>,
+    /// `rest[i]`: `nodes[i..]` without the end (so that another worker's end can follow);
+    /// valid where `i < len` and `nodes[i]` is a job.
+    pub rest: Vec<Segment>,
     pub full: Segment,
     pub load: Vec<i64>,
     pub jobs: usize,
@@ -36,6 +39,7 @@ impl Route {
             nodes: Vec::new(),
             pre: Vec::new(),
             suf: Vec::new(),
+            rest: Vec::new(),
             full: d.start_seg[w],
             load: vec![0; d.dims],
             jobs: 0,
@@ -67,7 +71,7 @@ impl Route {
         Self::seg_of(d, self.w, self.held, node, pred, win)
     }
 
-    #[inline]
+    #[inline(always)]
     fn seg_of(d: &Data, w: usize, held: bool, node: u32, pred: Option<u32>, win: &[u8]) -> Segment {
         let node = node as usize;
         if node < d.n {
@@ -117,6 +121,8 @@ impl Route {
         }
         self.suf.clear();
         self.suf.resize(len + 1, d.end_seg[self.w]);
+        self.rest.clear();
+        self.rest.resize(len, d.end_seg[self.w]);
         for i in (0..len).rev() {
             let node = self.nodes[i];
             if (node as usize) < d.n {
@@ -128,6 +134,7 @@ impl Route {
                     k += 1;
                 }
                 self.suf[i] = x.then(&self.suf[k], m);
+                self.rest[i] = if k < len { x.then(&self.rest[k], m) } else { x };
             } else {
                 self.suf[i] = self.suf[i + 1];
             }
@@ -193,11 +200,6 @@ impl Route {
             q += 1;
         }
         x.then(&self.suf[q], m)
-    }
-
-    /// Whether the route has breaks.
-    pub fn has_breaks(&self, d: &Data) -> bool {
-        self.breaks || !d.break_segs[self.w].is_empty()
     }
 
     /// The route `nodes` for worker `w`, folded from start to end.
@@ -464,7 +466,7 @@ fn place_breaks(d: &Data, w: usize, nodes: &mut Vec<u32>, win: &[u8], from: usiz
 }
 
 /// Puts the breaks `which` of worker `w` into `nodes` one by one where each costs least.
-fn insert_breaks(
+pub(crate) fn insert_breaks(
     d: &Data,
     w: usize,
     nodes: &mut Vec<u32>,

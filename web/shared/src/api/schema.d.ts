@@ -448,6 +448,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/finance/reconciliation/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Differences found by reconciliation, newest bill date first. */
+        get: operations["admin_reconciliation_differences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reconciliation/differences.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same differences as CSV (UTF-8 with a byte-order mark; amounts in yuan). */
+        get: operations["admin_reconciliation_differences_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reconciliation/differences/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolves an open difference with a note (audited); 409 `difference_resolved` when it
+         *     already is.
+         */
+        post: operations["admin_reconciliation_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reconciliation/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reconciliation runs, newest bill date first. */
+        get: operations["admin_reconciliation_runs"];
+        put?: never;
+        /**
+         * Reconciles one channel's bill of one date now (audited): downloads it (its hash
+         *     checked) or reads the uploaded file, matches it line by line and replaces the date's
+         *     open differences (resolved ones are kept). A bill that cannot be had or read is 409
+         *     `bill_unavailable` / `bill_unreadable` (the failed run is listed).
+         */
+        post: operations["admin_reconciliation_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/flags": {
         parameters: {
             query?: never;
@@ -4323,6 +4400,66 @@ export interface components {
              */
             explanation: Record<string, never>;
         };
+        /** @description A difference as the console shows it. */
+        DifferenceView: {
+            /**
+             * Format: uuid
+             * @description Its id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The run that found it.
+             */
+            run_id: string;
+            /** @description `wechat` or `alipay`. */
+            provider: string;
+            /** @description The bill's China date. */
+            bill_date: string;
+            /** @description `missing_ours`, `missing_theirs`, `amount_mismatch` or `status_mismatch`. */
+            kind: string;
+            /** @description `payment` or `refund`. */
+            line_kind: string;
+            /** @description The intent's number. */
+            intent_no?: string | null;
+            /** @description The refund's number. */
+            refund_no?: string | null;
+            /** @description The channel's trade number. */
+            channel_trade_no?: string | null;
+            /**
+             * Format: int64
+             * @description Ours, in fen.
+             */
+            ours_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The bill's, in fen.
+             */
+            theirs_fen?: number | null;
+            /** @description Our record's state. */
+            our_state?: string | null;
+            /** @description The bill line's state. */
+            their_state?: string | null;
+            /** @description `open` or `resolved`. */
+            state: string;
+            /** @description Finance's note. */
+            note?: string | null;
+            /**
+             * Format: uuid
+             * @description Who resolved it.
+             */
+            resolved_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            resolved_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When found.
+             */
+            found_at: string;
+        };
         /** @description An order's dispatch history. */
         DispatchHistory: {
             /** @description Decisions, oldest first. */
@@ -6225,6 +6362,11 @@ export interface components {
              */
             window_start: string;
         };
+        /** @description How a difference was settled. */
+        ResolveRequest: {
+            /** @description What finance found and did, 1 to 500 characters. */
+            note: string;
+        };
         /** @description A reversal. */
         ReverseRequest: {
             /** @description Why (required; it goes in the record). */
@@ -6363,6 +6505,71 @@ export interface components {
              * @description Last changed.
              */
             updated_at: string;
+        };
+        /** @description A run to start. */
+        RunRequest: {
+            /** @description `wechat` or `alipay`. */
+            provider: string;
+            /**
+             * Format: date
+             * @description The bill's China date, `YYYY-MM-DD`.
+             */
+            date: string;
+            /**
+             * @description The bill file as the channel serves it (WeChat's CSV, Alipay's zip), base64; absent:
+             *     download it from the channel.
+             */
+            file_base64?: string | null;
+        };
+        /** @description A run as the console shows it. */
+        RunView: {
+            /**
+             * Format: uuid
+             * @description Its id.
+             */
+            id: string;
+            /** @description `wechat` or `alipay`. */
+            provider: string;
+            /** @description The bill's China date. */
+            bill_date: string;
+            /** @description `download` or `upload`. */
+            source: string;
+            /** @description `succeeded` or `failed`. */
+            state: string;
+            /** @description SHA-1 of the bill file. */
+            bill_sha1?: string | null;
+            /**
+             * Format: int32
+             * @description Lines in the bill.
+             */
+            bill_lines: number;
+            /**
+             * Format: int32
+             * @description Lines that agreed with ours.
+             */
+            matched: number;
+            /**
+             * Format: int32
+             * @description Differences found.
+             */
+            differences: number;
+            /** @description Why it failed. */
+            error?: string | null;
+            /**
+             * Format: uuid
+             * @description Who started it (none: the daily job).
+             */
+            started_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            started_at: string;
+            /**
+             * Format: date-time
+             * @description Finished.
+             */
+            finished_at: string;
         };
         /** @description Items found, best match first. */
         SearchResult: {
@@ -9985,6 +10192,415 @@ export interface operations {
             };
             /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_reconciliation_differences: {
+        parameters: {
+            query?: {
+                /** @description Of one bill date (`YYYY-MM-DD`). */
+                date?: string;
+                /** @description `wechat` or `alipay`. */
+                provider?: string;
+                /** @description `open` or `resolved`. */
+                state?: string;
+                /** @description `missing_ours`, `missing_theirs`, `amount_mismatch` or `status_mismatch`. */
+                kind?: string;
+                /** @description At most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DifferenceView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_reconciliation_differences_csv: {
+        parameters: {
+            query?: {
+                /** @description Of one bill date (`YYYY-MM-DD`). */
+                date?: string;
+                /** @description `wechat` or `alipay`. */
+                provider?: string;
+                /** @description `open` or `resolved`. */
+                state?: string;
+                /** @description `missing_ours`, `missing_theirs`, `amount_mismatch` or `status_mismatch`. */
+                kind?: string;
+                /** @description At most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_reconciliation_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Difference id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DifferenceView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_reconciliation_runs: {
+        parameters: {
+            query?: {
+                /** @description Of one bill date (`YYYY-MM-DD`, China date). */
+                date?: string;
+                /** @description At most this many (1 to 500; 60 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_reconciliation_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19010,15 +19626,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FlagsOn"];
-                };
-            };
-            /** @description Bad Request: a problem document (RFC 9457) with a stable `code` */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthorized: a problem document (RFC 9457) with a stable `code` */

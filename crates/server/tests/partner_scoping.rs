@@ -45,6 +45,8 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("alarms", "id") => (w.b_alarm.clone(), false),
         ("plans", "id") => (Uuid::now_v7().to_string(), false),
         ("flags", "key") => ("booking.new_checkout".into(), false),
+        // Reconciliation is the platform's (finance.write).
+        ("differences", "id") => (Uuid::now_v7().to_string(), false),
         // Customers are the platform's (order on behalf needs order.write).
         ("callers", "id") => (Uuid::now_v7().to_string(), false),
         ("areas", "code") => (w.area.clone(), false),

@@ -18,6 +18,11 @@
 //!
 //! A broker that cannot be reached fails the test, saying how to start it.
 
+#[path = "../../server/tests/common/mod.rs"]
+mod common;
+#[path = "support/nodes.rs"]
+mod nodes;
+
 use daojia_app::outbox::broker::feed::BrokerFeed;
 use daojia_app::outbox::broker::testing::{Received, TestAmqp};
 use daojia_app::outbox::{Consumer, Event, HandleError};
@@ -26,11 +31,11 @@ use daojia_store::Store;
 use daojia_store::entity::outbox as outbox_row;
 use daojia_store::repo::{outbox, processed};
 use daojia_store::testing::{Backend, TestDb, backends};
+use nodes::Node;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,80 +43,33 @@ use uuid::Uuid;
 
 const APPLY: &str = "test.apply";
 
-/// A `daojia serve` process on a port of its own.
-struct Node {
-    child: Child,
-    base: String,
-    log: PathBuf,
+/// Starts `daojia serve` (life `life` of the one node) and waits until its publisher has
+/// registered (its lag is known).
+async fn start(dir: &Path, life: usize) -> Node {
+    let node = Node::start(dir, ["first", "second"][life]).await;
+    let started = Instant::now();
+    while broker_lag(&node).await.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the publisher did not start: {}",
+            node.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    node
 }
 
-impl Node {
-    async fn start(dir: &Path, life: usize) -> Node {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = dir.join(format!("node-{life}.log"));
-        let out = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_daojia"))
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .arg("serve")
-            .arg("--config")
-            .arg(dir.join("daojia.toml"))
-            .arg("--addr")
-            .arg(format!("127.0.0.1:{port}"))
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start daojia");
-        let mut node = Node {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        // Ready once the publisher has registered (its lag is known).
-        let started = Instant::now();
-        while node.broker_lag().await.is_none() {
-            if let Ok(Some(status)) = node.child.try_wait() {
-                panic!("daojia exited with {status}: {}", node.log_text());
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "daojia did not come up: {}",
-                node.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        node
-    }
-
-    /// The publisher's lag as `/readyz` shows it.
-    async fn broker_lag(&self) -> Option<i64> {
-        let r = reqwest::get(format!("{}/readyz", self.base)).await.ok()?;
-        let body: Value = r.json().await.ok()?;
-        body["broker"]["lag"].as_i64()
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no drain, no shutdown hook.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().unwrap();
-    }
+/// The publisher's lag as `/readyz` shows it.
+async fn broker_lag(node: &Node) -> Option<i64> {
+    let r = reqwest::get(format!("{}/readyz", node.base)).await.ok()?;
+    let body: Value = r.json().await.ok()?;
+    body["broker"]["lag"].as_i64()
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// SIGKILL: no drain, no shutdown hook.
+fn kill(mut node: Node) {
+    node.child.kill().expect("SIGKILL");
+    node.child.wait().unwrap();
 }
 
 /// The idempotent consumer: marks the event and writes its effect (a `test.applied`
@@ -206,7 +164,7 @@ async fn run(backend: Backend, n: usize) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let feed = tokio::spawn(BrokerFeed::new(amqp.opts.clone(), fed.clone()).run(stopped.clone()));
 
-    let node = Node::start(&dir, 0).await;
+    let node = start(&dir, 0).await;
     let arrivals = Arc::new(Mutex::new(Received::default()));
     let collector = {
         let (amqp, into) = (amqp.clone(), arrivals.clone());
@@ -248,24 +206,24 @@ async fn run(backend: Backend, n: usize) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let at_kill = arrivals.lock().unwrap().events.len();
-    node.kill();
+    kill(node);
     // The consumer's feed goes down mid-stream too: what it held unacknowledged is
     // redelivered to the next feed.
     feed.abort();
     let _ = feed.await;
     let applied_at_kill = apply.applied.load(Ordering::SeqCst);
     let feed = tokio::spawn(BrokerFeed::new(amqp.opts.clone(), fed).run(stopped));
-    let node = Node::start(&dir, 1).await;
+    let node = start(&dir, 1).await;
     let written = writer.await.unwrap();
 
     collector.await.unwrap().unwrap();
     let until = Instant::now() + Duration::from_secs(120);
-    while apply.applied.load(Ordering::SeqCst) < n || node.broker_lag().await != Some(0) {
+    while apply.applied.load(Ordering::SeqCst) < n || broker_lag(&node).await != Some(0) {
         assert!(
             Instant::now() < until,
             "{backend:?}: applied {} of {n}, lag {:?}: {}",
             apply.applied.load(Ordering::SeqCst),
-            node.broker_lag().await,
+            broker_lag(&node).await,
             node.log_text()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;

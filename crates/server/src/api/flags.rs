@@ -64,9 +64,8 @@ pub async fn on(
     responses((status = 200, body = [FlagView]), (status = 403, body = crate::http::error::Problem)))]
 pub async fn list(
     State(state): State<AppState>,
-    who: Can<perm::SettingsWrite>,
+    _who: Can<perm::SettingsWrite>,
 ) -> ApiResult<axum::Json<Vec<FlagView>>> {
-    let _ = who;
     Ok(axum::Json(flags::list(&app(&state)).await?))
 }
 

@@ -127,6 +127,11 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Sends the spans still queued before the process ends (the exporter blocks).
+async fn flush_traces(telemetry: daojia_server::logging::Telemetry) {
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -139,13 +144,15 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
         Command::Serve(args) => {
             apply_addr(&mut cfg, args.addr);
             cfg.validate()?;
-            daojia_server::logging::init(&cfg.log);
+            let telemetry = daojia_server::logging::init(&cfg.log, &cfg.telemetry)?;
             let store = daojia_server::open_store(&cfg).await?;
             store.migrate().await.context("migrations failed")?;
             let addr: SocketAddr = cfg.server.addr.parse()?;
             let shared = daojia_server::connect_shared(&cfg).await?;
             let state = daojia_server::build(cfg, store, options(false, shared))?;
-            daojia_server::serve(state, addr).await
+            let served = daojia_server::serve(state, addr).await;
+            flush_traces(telemetry).await;
+            served
         }
         Command::Demo(args) => {
             apply_addr(&mut cfg, args.addr);
@@ -159,7 +166,7 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             cfg.sms.fallback = None;
             cfg.sms.expose_dev_code = true;
             cfg.validate()?;
-            daojia_server::logging::init(&cfg.log);
+            let telemetry = daojia_server::logging::init(&cfg.log, &cfg.telemetry)?;
             if let Some(path) = &generated {
                 println!(
                     "Generated secrets (token key, personal-data keys) in {}: keep it with the database.",
@@ -174,11 +181,14 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             let started = std::time::Instant::now();
             let demo = daojia_server::demo::start(&state).await?;
             print_demo_banner(&state.config, &demo, started.elapsed());
-            daojia_server::serve(state, addr).await
+            let served = daojia_server::serve(state, addr).await;
+            flush_traces(telemetry).await;
+            served
         }
         Command::Migrate => {
             cfg.validate()?;
-            daojia_server::logging::init(&cfg.log);
+            // Migrations are logged, not traced.
+            let _ = daojia_server::logging::init(&cfg.log, &Default::default())?;
             let store = daojia_server::open_store(&cfg).await?;
             let pending = store.pending_migrations().await?;
             store.migrate().await?;

@@ -11,6 +11,7 @@ use daojia_store::entity::job;
 use daojia_store::repo::{housekeeping, jobs, orders};
 use std::time::Duration as StdDuration;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 /// How long a claimed job is ours before another node may take it.
 pub const LEASE: Duration = Duration::seconds(120);
@@ -183,7 +184,17 @@ pub async fn tick(state: &AppState, worker: &str) -> Result<usize, sea_orm::DbEr
     let n = claimed.len();
     for j in claimed {
         let started = std::time::Instant::now();
-        let outcome = match run_one(state, &j).await {
+        let span = tracing::info_span!(
+            "job",
+            job = %j.id,
+            kind = %j.kind,
+            attempt = j.attempts,
+            "otel.name" = tracing::field::Empty,
+        );
+        if crate::logging::exporting_traces() {
+            span.record("otel.name", format!("job {}", j.kind));
+        }
+        let outcome = match run_one(state, &j).instrument(span).await {
             Ok(()) => {
                 if !jobs::complete(state.store.db(), j.id, worker, state.now()).await? {
                     tracing::warn!(job = %j.id, kind = %j.kind, "job finished after its lease ended");

@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 /// How a relay runs.
 #[derive(Debug, Clone)]
@@ -131,7 +132,13 @@ impl Relay {
             let event = Event::from_row(row);
             if c.wants(&event.topic) {
                 handed += 1;
-                if let Err(e) = c.handle(&event).await {
+                let span = tracing::info_span!(
+                    "outbox.deliver",
+                    consumer = name,
+                    topic = %event.topic,
+                    event = %event.id,
+                );
+                if let Err(e) = c.handle(&event).instrument(span).await {
                     if done > recorded {
                         outbox::advance(db, name, owner, done, now).await?;
                     }
@@ -174,7 +181,8 @@ impl Relay {
                 events.push(event);
             }
         }
-        match c.handle_batch(&events).await {
+        let span = tracing::info_span!("outbox.deliver", consumer = name, events = events.len());
+        match c.handle_batch(&events).instrument(span).await {
             Ok(()) if done > progress.position => {
                 outbox::advance(db, name, owner, done, now).await?;
             }

@@ -29,6 +29,7 @@ impl Config {
             self.redis.prefix = v;
         }
         self.broker.apply_env(&get);
+        self.telemetry.apply_env(&get);
         if let Some(v) = get("DAOJIA_TRUSTED_PROXIES") {
             self.auth.trusted_proxies = v
                 .split(',')

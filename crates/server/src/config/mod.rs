@@ -39,6 +39,9 @@ pub struct Config {
     /// RabbitMQ for the outbox's events (`[broker]`: `amqp_url`, `exchange`,
     /// `queue_prefix`, `prefetch`, `consumers`).
     pub broker: BrokerConfig,
+    /// OpenTelemetry traces over OTLP/HTTP, off by default (`[telemetry]`:
+    /// `otlp_endpoint`, `service_name`, `sample_ratio`).
+    pub telemetry: TelemetryConfig,
     /// The privacy policy and terms the apps ask consent to.
     pub privacy: PrivacyConfig,
     /// How long records are kept before the hourly housekeeping deletes them.
@@ -76,12 +79,14 @@ mod finance;
 mod pay;
 mod secrets;
 mod sections;
+mod telemetry;
 mod validate;
 
 pub use broker::BrokerConfig;
 pub use finance::FinanceConfig;
 pub use secrets::{Secrets, ensure_demo_secrets};
 pub use sections::*;
+pub use telemetry::TelemetryConfig;
 
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]
@@ -212,6 +217,11 @@ impl Config {
         c.database.url = daojia_store::redact_url(&c.database.url);
         c.redis.url = c.redis.url.as_deref().map(daojia_store::redact_url);
         c.broker.amqp_url = c.broker.amqp_url.as_deref().map(daojia_store::redact_url);
+        c.telemetry.otlp_endpoint = c
+            .telemetry
+            .otlp_endpoint
+            .as_deref()
+            .map(daojia_store::redact_url);
         toml::to_string_pretty(&c).unwrap_or_else(|e| format!("# cannot render: {e}"))
     }
 

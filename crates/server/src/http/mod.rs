@@ -45,13 +45,21 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string());
-    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let span = if crate::logging::exporting_traces() {
+        traced_span(&req, &id, route.as_deref())
+    } else {
+        tracing::info_span!("request", request_id = %id, method = %method, path = %path)
+    };
     let started = Instant::now();
     let mut res = REQUEST_ID
         .scope(id.clone(), next.run(req).instrument(span.clone()))
         .await;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
+    span.record("http.response.status_code", status);
+    if status >= 500 {
+        span.record("otel.status_code", "ERROR");
+    }
     span.in_scope(|| {
         if status >= 500 {
             tracing::error!(
@@ -82,6 +90,39 @@ pub async fn request_context(req: Request, next: Next) -> Response {
         res.headers_mut().insert(REQUEST_ID_HEADER, v);
     }
     res
+}
+
+/// The request's span when traces are exported: named and described as OpenTelemetry's
+/// HTTP conventions say (`GET /api/v1/orders/{id}`, kind server, method, route, status),
+/// a child of the caller's span when the request carries a `traceparent`, and with the
+/// trace id in every log line of the request so that logs and traces meet.
+fn traced_span(req: &Request, id: &str, route: Option<&str>) -> tracing::Span {
+    use opentelemetry::propagation::TextMapPropagator;
+    use opentelemetry::trace::TraceContextExt;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let method = req.method();
+    let path = req.uri().path();
+    let name = format!("{method} {}", route.unwrap_or(path));
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        path = %path,
+        trace_id = tracing::field::Empty,
+        "otel.name" = %name,
+        "otel.kind" = "server",
+        "otel.status_code" = tracing::field::Empty,
+        "http.request.method" = %method,
+        "http.route" = route,
+        "url.path" = %path,
+        "http.response.status_code" = tracing::field::Empty,
+    );
+    let parent = opentelemetry_sdk::propagation::TraceContextPropagator::new()
+        .extract(&crate::logging::HeaderCarrier(req.headers()));
+    let _ = span.set_parent(parent);
+    let trace_id = span.context().span().span_context().trace_id();
+    span.record("trace_id", tracing::field::display(trace_id));
+    span
 }
 
 /// Ends a request that runs past the configured timeout with a 503 problem.

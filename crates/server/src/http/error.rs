@@ -195,7 +195,44 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
+        if connection_lost(&e) {
+            // The database went away under the request (a restart, a failover, a killed
+            // session): nothing of it was committed, and the pool reconnects, so the
+            // client is told to try again rather than that the server is broken.
+            tracing::warn!(error = %e, "database connection lost");
+            let mut p = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database connection was interrupted; try again",
+            );
+            p.retry_after = Some(1);
+            return p;
+        }
         ApiError::internal(format!("database: {e}"))
+    }
+}
+
+/// Whether `e` says the connection failed rather than the statement: no connection to
+/// be had, the socket closed, or the server ending the session (PostgreSQL class 08 and
+/// 57P01-57P03; MySQL and MariaDB report a lost link as an I/O error or SQLSTATE 08S01).
+pub fn connection_lost(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as X;
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(x))
+        | DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
+        DbErr::Conn(_) => return true,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        X::Io(_) | X::PoolTimedOut | X::PoolClosed | X::WorkerCrashed | X::Tls(_) => true,
+        X::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }
+        _ => false,
     }
 }
 
@@ -268,3 +305,42 @@ impl IntoResponse for ApiError {
 
 /// Handlers' result type.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod connection_tests {
+    use super::*;
+    use sea_orm::sqlx::Error as X;
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+    use std::sync::Arc;
+
+    fn status(e: DbErr) -> (StatusCode, String) {
+        let p = ApiError::from(e);
+        (p.status, p.code.clone())
+    }
+
+    #[test]
+    fn a_lost_connection_is_503_and_a_failed_statement_500() {
+        let io = || X::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        for e in [
+            DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(io()))),
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(io()))),
+            DbErr::Exec(RuntimeErr::SqlxError(Arc::new(X::PoolClosed))),
+        ] {
+            assert_eq!(
+                status(e),
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable".into()
+                )
+            );
+        }
+        for e in [
+            DbErr::RecordNotFound("order".into()),
+            DbErr::Query(RuntimeErr::SqlxError(Arc::new(X::RowNotFound))),
+            DbErr::Custom("bad".into()),
+        ] {
+            assert_eq!(status(e).0, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+    }
+}

@@ -1154,11 +1154,16 @@ async fn database_connections_terminated() {
         .filter(|(k, _)| k.starts_with('5'))
         .map(|(_, n)| n)
         .sum();
-    // A request whose connection was cut fails (and its retry runs again: server errors are
-    // not stored under the key); at most one per terminated session, never a stream.
+    // A request whose connection was cut is told to try again (503 `database_unavailable`,
+    // and its retry runs again: errors are not stored under the key); at most one per
+    // terminated session, never a stream, and never a 500.
     assert!(
         server_errors <= killed,
         "{server_errors} server errors for {killed} sessions: {tally:?}"
+    );
+    assert!(
+        tally.errors.keys().all(|k| !k.starts_with("500")),
+        "a cut connection answered 500: {tally:?}"
     );
     // What the nodes logged for them (one JSON object a line).
     let causes: std::collections::BTreeSet<String> = [&a, &b]

@@ -1,6 +1,6 @@
 //! Placing an order (下单): the notes and coupon checked, the saved address and its area
 //! looked up, the window checked against the area's hours, the photos checked, the lines
-//! priced by the server, a place in the window claimed under the area's booking lock, and,
+//! priced by the server, a place in the window claimed under the booking lock of the window's day, and,
 //! in the demo, the amount due paid, all in one transaction.
 //!
 //! [`begin`] returns the placement with its transaction still open, so the caller can write

@@ -7,6 +7,7 @@ pub mod area_item_price;
 pub mod audit_log;
 pub mod auth_refresh_token;
 pub mod auth_session;
+pub mod booking_lock;
 pub mod commission_rule;
 pub mod consent;
 pub mod customer;

@@ -1,7 +1,7 @@
 //! Orders needing several trades (docs/adr/0008): their visits are ordinary orders sharing
 //! `bundle_id`, the id of the first visit (the order the customer sees). This module
-//! places all the visits of one order together, under the pool's booking lock, and applies
-//! a step to all of them in one transaction: all or none.
+//! places all the visits of one order together, under the booking lock of their pool's day,
+//! and applies a step to all of them in one transaction: all or none.
 
 use super::audit::AuditEntry;
 use super::orders::{self, NewOrder, OrderError, SlotClaim, insert, job_of};
@@ -37,8 +37,8 @@ pub async fn siblings(
 }
 
 /// Places the visits of one order (one per trade, the first being the order the customer
-/// sees) in the caller's transaction `tx`: with a `slot` claim, under the pool's booking
-/// lock and only if every visit can still be served in the window by a different worker
+/// sees) in the caller's transaction `tx`: with a `slot` claim, under the booking lock of
+/// the window's day and only if every visit can still be served in the window by a different worker
 /// ([`OrderError::TradeUnavailable`] names the first that cannot). The caller commits, or
 /// rolls back on an error.
 pub async fn place_tx(
@@ -54,10 +54,11 @@ pub async fn place_tx(
         "an order of several trades has several visits"
     );
     if let Some(claim) = slot {
-        super::slots::lock_pool(tx, claim.pool).await?;
+        let tz = super::slots::zone(claim.area);
+        let day = super::slots::day_of(tz, visits[0].window.start);
+        super::slots::lock_day(tx, claim.pool, day).await?;
         let jobs: Vec<_> = visits.iter().map(|v| job_of(v, claim.reach_m)).collect();
         let window = (visits[0].window.start, visits[0].window.end);
-        let tz = super::slots::zone(claim.area);
         super::slots::fits_all(tx, claim.pool, tz, claim.travel, &jobs, window, &[])
             .await?
             .map_err(OrderError::TradeUnavailable)?;
@@ -84,8 +85,8 @@ pub struct Step {
 }
 
 /// Applies `steps` (one per visit of an order) by `actor` in one transaction: every visit
-/// changes or none does. A reschedule with a `slot` claim first takes the pool's booking
-/// lock and is refused ([`OrderError::TradeUnavailable`]) unless every visit can be served
+/// changes or none does. A reschedule with a `slot` claim first takes the booking lock
+/// of the new window's day and is refused ([`OrderError::TradeUnavailable`]) unless every visit can be served
 /// in the new window by a different worker (the visits' old places do not count against
 /// it). Retried from the start when another writer changed a visit meanwhile.
 pub async fn apply(
@@ -134,7 +135,8 @@ async fn apply_in(
     if let Some((c, window)) = slot {
         // The lock comes first: on SQLite a transaction that has read cannot start
         // writing once another has written.
-        super::slots::lock_pool(tx, c.pool).await?;
+        let tz = super::slots::zone(c.area);
+        super::slots::lock_day(tx, c.pool, super::slots::day_of(tz, window.start)).await?;
         let ids: Vec<Uuid> = steps.iter().map(|s| s.id).collect();
         let mut jobs = vec![];
         let mut moved = false;
@@ -153,7 +155,6 @@ async fn apply_in(
             });
         }
         if moved {
-            let tz = super::slots::zone(c.area);
             let w = (window.start, window.end);
             super::slots::fits_all(tx, c.pool, tz, c.travel, &jobs, w, &ids)
                 .await?

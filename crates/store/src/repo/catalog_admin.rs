@@ -2,9 +2,9 @@
 //! shelf), areas (also inactive) and the areas' price overrides. The callers validate; the
 //! unique indexes on codes are the last line, reported as [`WriteError::Duplicate`].
 //!
-//! An area's `booking_seq` is the booking lock (see `slots`): it is never written here, and
-//! updates write only the columns they change, so an edit cannot undo a concurrent booking's
-//! bump.
+//! An area's `booking_seq` was the city's booking lock until the lock became a day's
+//! (`booking_lock`, see `slots` and ADR 0012); nothing writes it now but a new area's zero.
+//! Updates write only the columns they change.
 
 use crate::entity::{area_item_price, service_area, service_category, service_item, worker};
 use crate::is_unique_violation;

@@ -7,12 +7,17 @@
 //! go to any worker of the city whose home is within reach, and every booking in the city
 //! counts against the same workers.
 //!
-//! The lock is the row of the pool's first area, taken by bumping its `booking_seq` (an
-//! `UPDATE`, so it is a write lock on every database, SQLite included, taken before
-//! anything is read). Two customers racing for the last place in a window are served one
-//! after the other; the second sees the first's order and is told the window is gone.
+//! The lock is a day's: the row of `booking_lock` for the pool and the local date of the
+//! window being booked, taken by an upsert that bumps its `seq` (made by the first booking
+//! of that day, a write lock on every database, SQLite included, taken before anything is
+//! read). It covers exactly what the capacity check reads: one pool's orders whose window
+//! starts that day and its workers' shifts that day (the one model of a worker's day, ADR
+//! 0007, carries nothing from one day to the next). Two customers racing for the last place
+//! in a window are served one after the other; the second sees the first's order and is
+//! told the window is gone. Bookings on other days, or in other cities, never wait for it
+//! (ADR 0012 says why the grain is the pool's day and not the worker's).
 
-use crate::entity::{service_area, service_order, worker_shift};
+use crate::entity::{booking_lock, service_area, service_order, worker_shift};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use daojia_domain::geo::LatLng;
@@ -20,7 +25,8 @@ use daojia_domain::order::OrderState;
 use daojia_domain::slots::{DayPlan, Job, Pending, Shift, Visit, WorkerDay};
 use daojia_domain::travel::TravelTime;
 use daojia_domain::worker::DayShift;
-use sea_orm::sea_query::Expr;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -62,19 +68,42 @@ pub fn pool_of(areas: &[service_area::Model], area: &service_area::Model) -> Vec
     pool
 }
 
-/// Takes the pool's booking lock (the row of its first area) until the transaction ends.
-pub async fn lock_pool(db: &impl ConnectionTrait, pool: &[String]) -> Result<(), DbErr> {
+/// The local date in `tz` of the instant `at`: the day a window starting then is booked on.
+pub fn day_of(tz: Tz, at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&tz).date_naive()
+}
+
+/// Takes the booking lock of the pool's day `date` until the transaction ends: the row of
+/// `booking_lock` for (the pool's first area, `date`), made if it is the day's first
+/// booking. One statement, so two transactions making the row at once do not both make it:
+/// the second waits for the first and then bumps its row. Take it first in the
+/// transaction, before anything is read (see the module doc), and at most one per
+/// transaction (every caller books onto one day).
+pub async fn lock_day(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    date: NaiveDate,
+) -> Result<(), DbErr> {
+    use booking_lock::Column as C;
     let Some(code) = pool.first() else {
         return Ok(());
     };
-    service_area::Entity::update_many()
-        .col_expr(
-            service_area::Column::BookingSeq,
-            sea_orm::sea_query::ExprTrait::add(Expr::col(service_area::Column::BookingSeq), 1),
-        )
-        .filter(service_area::Column::Code.eq(code))
-        .exec(db)
-        .await?;
+    booking_lock::Entity::insert(booking_lock::ActiveModel {
+        pool: Set(code.clone()),
+        day: Set(date.format("%Y-%m-%d").to_string()),
+        seq: Set(1),
+    })
+    .on_conflict(
+        // Qualified: PostgreSQL's `DO UPDATE` would take a bare `seq` as ambiguous.
+        OnConflict::columns([C::Pool, C::Day])
+            .value(
+                C::Seq,
+                sea_orm::sea_query::ExprTrait::add(Expr::col((booking_lock::Entity, C::Seq)), 1),
+            )
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
@@ -305,7 +334,8 @@ pub fn days_of(
 }
 
 /// Whether `job` still fits in the window `[start, end]` (someone in the pool can take it
-/// beside everything booked). Call it after [`lock_pool`] in the transaction that books.
+/// beside everything booked). Call it after [`lock_day`] (of the window's day) in the
+/// transaction that books.
 pub async fn fits(
     db: &impl ConnectionTrait,
     pool: &[String],
@@ -326,7 +356,7 @@ pub async fn fits(
 
 /// Whether the visits `jobs` of one order (one per trade) still fit together in the window
 /// `[start, end]`, each with a different worker ([`DayPlan::fits_all`]): the workers, or the
-/// index of the first job nobody is left for. Call it after [`lock_pool`] in the
+/// index of the first job nobody is left for. Call it after [`lock_day`] in the
 /// transaction that books; `exclude` leaves the order's own visits out (a reschedule).
 pub async fn fits_all(
     db: &impl ConnectionTrait,

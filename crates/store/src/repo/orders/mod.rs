@@ -95,8 +95,8 @@ pub struct NewOrder {
     pub photos: Vec<Uuid>,
 }
 
-/// The capacity check of a booking: the area whose booking lock is taken in the transaction
-/// that writes, and the travel times slot search uses. Without one, an order is written
+/// The capacity check of a booking: the area whose pool's booking lock (of the window's day) is
+/// taken in the transaction that writes, and the travel times slot search uses. Without one, an order is written
 /// whatever the workers' days hold (staff's decision).
 #[derive(Clone, Copy)]
 pub struct SlotClaim<'a> {

@@ -37,7 +37,7 @@ pub async fn place(
             Ok(row)
         }
         Err(e) => {
-            // Explicitly: a dropped transaction keeps its locks (the city's booking lock)
+            // Explicitly: a dropped transaction keeps its locks (the day's booking lock)
             // until its connection is used again.
             let _ = tx.rollback().await;
             Err(e)
@@ -57,10 +57,11 @@ pub async fn place_tx(
     slot: Option<SlotClaim<'_>>,
 ) -> Result<(service_order::Model, Order), OrderError> {
     if let Some(claim) = slot {
-        crate::repo::slots::lock_pool(tx, claim.pool).await?;
+        let tz = crate::repo::slots::zone(claim.area);
+        let day = crate::repo::slots::day_of(tz, new.window.start);
+        crate::repo::slots::lock_day(tx, claim.pool, day).await?;
         let job = job_of(&new, claim.reach_m);
         let window = (new.window.start, new.window.end);
-        let tz = crate::repo::slots::zone(claim.area);
         if !crate::repo::slots::fits(tx, claim.pool, tz, claim.travel, &job, window, None).await? {
             return Err(OrderError::SlotUnavailable);
         }

@@ -253,7 +253,7 @@ async fn try_apply(
             Ok((Outcome::AlreadyDone, to_domain(&current)?))
         }
         Err(e) => {
-            // Explicitly: a dropped transaction keeps its locks (the area's booking lock,
+            // Explicitly: a dropped transaction keeps its locks (the day's booking lock,
             // the order row) until its connection is used again.
             let _ = tx.rollback().await;
             Err(e)
@@ -279,7 +279,10 @@ pub(crate) async fn try_apply_in(
     // once another has written.
     let claim = match (slot, action) {
         (Some(c), Action::Reschedule { window }) => {
-            crate::repo::slots::lock_pool(tx, c.pool).await?;
+            // The new window's day only: leaving a day takes nothing from what its other
+            // bookings were promised (ADR 0012).
+            let day = crate::repo::slots::day_of(crate::repo::slots::zone(c.area), window.start);
+            crate::repo::slots::lock_day(tx, c.pool, day).await?;
             Some((c, *window))
         }
         _ => None,

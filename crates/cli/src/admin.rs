@@ -31,6 +31,22 @@ pub enum AdminCommand {
     /// Re-encrypt all personal data under the active key (the first of pii.keys), so that
     /// older keys can be removed afterwards. Safe to interrupt and run again.
     RotateKeys,
+    /// Load tests only: create (or reuse) bench customers, each with an address in a
+    /// service area, and bench staff (dispatchers), open a session for each and write their
+    /// access tokens (and the staff passwords) as JSON for `daojia-load`. Needs the
+    /// database and the token secret, so only an operator can run it; the log-in limits
+    /// stay as they are.
+    BenchTokens {
+        /// Customers to mint tokens for.
+        #[arg(long, default_value_t = 200)]
+        customers: usize,
+        /// Staff to mint tokens for.
+        #[arg(long, default_value_t = 4)]
+        staff: usize,
+        /// Where to write the tokens (created readable by its owner only).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 /// Runs an admin command.
@@ -93,6 +109,18 @@ pub async fn run(cfg: &Config, cmd: AdminCommand) -> anyhow::Result<()> {
                 println!("password: {password}    (shown once; change it after the first log-in)");
             }
             Ok(())
+        }
+        AdminCommand::BenchTokens {
+            customers,
+            staff,
+            out,
+        } => {
+            let args = crate::bench_tokens::BenchTokens {
+                customers,
+                staff,
+                out: &out,
+            };
+            crate::bench_tokens::run(cfg, args).await
         }
         AdminCommand::RotateKeys => {
             let store = daojia_server::open_store(cfg).await?;

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod admin;
+mod bench_tokens;
 mod ledger;
 mod paysim;
 mod records;

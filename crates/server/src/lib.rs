@@ -107,8 +107,9 @@ pub async fn connect_shared(config: &Config) -> anyhow::Result<daojia_shared::Sh
     }
 }
 
-/// Assembles the state over an opened store.
-pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result<AppState> {
+/// The access-token signer under `auth.token_secret`: the one the nodes verify with, also
+/// used by `daojia admin bench-tokens` to mint sessions for load tests.
+pub fn token_signer(config: &Config) -> anyhow::Result<token::TokenSigner> {
     let secret = config
         .auth
         .token_secret
@@ -117,6 +118,12 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
     let key = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(secret.trim().trim_end_matches('='))
         .context("auth.token_secret is not base64")?;
+    Ok(token::TokenSigner::new(key))
+}
+
+/// Assembles the state over an opened store.
+pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result<AppState> {
+    let tokens = token_signer(&config)?;
     let sms: Arc<dyn SmsProvider> = match opts.sms {
         Some(s) => s,
         None => state::sms(&config)?,
@@ -166,7 +173,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         store,
         sms,
         codes: opts.codes.unwrap_or_else(|| Arc::new(codes::RandomCodes)),
-        tokens: token::TokenSigner::new(key),
+        tokens,
         clock: opts.clock,
         metrics: opts.metrics,
         demo: opts.demo,

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Load test on PostgreSQL and Redis, one node then two (bench/load/README.md):
+#   1. builds `daojia` and `daojia-load` (release);
+#   2. makes a fresh PostgreSQL database and measures it with pgbench (TPC-B, -s 10,
+#      -c 16 -j 2 -T 20 -M prepared);
+#   3. starts one node on that database and the machine's Redis (the demo city), mints
+#      bench sessions with `daojia admin bench-tokens`, and runs every scenario (browse,
+#      slots, place, staff, login), stepping the rate up for browse and slots to find the
+#      highest throughput with p99 < 50 ms and no errors;
+#   4. starts a second node on the same database and Redis and runs them all again, the
+#      clients taking the nodes in turn;
+#   5. prints the markdown table of the README and the placement/pgbench ratio.
+# The database is dropped and the nodes stopped on exit (LOAD_KEEP=1 keeps the work
+# directory with the logs and results).
+#
+# Environment: LOAD_PG (server URL without a database, default
+# postgres://postgres@127.0.0.1:5432), REDIS_URL (default redis://127.0.0.1:6379),
+# LOAD_DURATION (seconds per closed-loop run, default 20), LOAD_CLIENTS (default 16),
+# LOAD_CUSTOMERS (bench customers, default 200), LOAD_HISTORY_DAYS (demo history, default 30),
+# LOAD_NO_BUILD=1 (use the release binaries already built).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+PG="${LOAD_PG:-postgres://postgres@127.0.0.1:5432}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+DURATION="${LOAD_DURATION:-20}"
+CLIENTS="${LOAD_CLIENTS:-16}"
+CUSTOMERS="${LOAD_CUSTOMERS:-200}"
+HISTORY_DAYS="${LOAD_HISTORY_DAYS:-30}"
+DB="daojia_load_$(date +%s)_$$"
+WORK="$(mktemp -d -t daojia-load.XXXXXX)"
+PIDS=()
+
+cleanup() {
+  local rc=$?
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  if [ "${LOAD_KEEP:-0}" = 1 ]; then
+    echo "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT INT TERM
+
+if [ "${LOAD_NO_BUILD:-0}" = 1 ]; then
+  say "using the release binaries already in $CARGO_TARGET_DIR (LOAD_NO_BUILD=1)"
+else
+  say "building daojia and daojia-load (release)"
+  (cd "$ROOT" && nice cargo build --release --quiet -p daojia -p daojia-load)
+fi
+BIN="$CARGO_TARGET_DIR/release/daojia"
+LOAD="$CARGO_TARGET_DIR/release/daojia-load"
+
+say "fresh database $DB; pgbench"
+psql -q "$PG/postgres" -c "CREATE DATABASE $DB" >/dev/null
+pgbench -i -s 10 -q "$PG/$DB" >"$WORK/pgbench-init.log" 2>&1
+pgbench -c 16 -j 2 -T 20 -M prepared "$PG/$DB" >"$WORK/pgbench.log" 2>&1
+TPS="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$WORK/pgbench.log" | head -1)"
+[ -n "$TPS" ] || { cat "$WORK/pgbench.log"; echo "pgbench printed no tps" >&2; exit 1; }
+echo "pgbench: $TPS tps"
+# The TPC-B tables are pgbench's; the nodes get the database without them.
+psql -q "$PG/$DB" -c "DROP TABLE pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers" >/dev/null
+
+cat >"$WORK/daojia.toml" <<EOF
+secrets_file = "$WORK/secrets.toml"
+
+[database]
+url = "$PG/$DB"
+
+[redis]
+url = "$REDIS_URL"
+prefix = "$DB:"
+
+[auth]
+# The bench sessions must outlive the whole run.
+access_ttl_secs = 7200
+
+[demo]
+history_days = $HISTORY_DAYS
+
+[booking]
+uploads_dir = "$WORK/uploads"
+
+[log]
+level = "warn"
+EOF
+"$BIN" --config "$WORK/daojia.toml" config gen-secrets >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_node NAME: starts a node (`daojia demo`: the first loads the demo city, the others
+# find it there) and waits until it is ready; sets NODE_PID and NODE_URL.
+start_node() {
+  local name="$1" port
+  port="$(free_port)"
+  DAOJIA_LOG_FORMAT=json "$BIN" --config "$WORK/daojia.toml" demo --addr "127.0.0.1:$port" \
+    >"$WORK/node-$name.log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  NODE_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 900); do
+    if curl -fsS "$NODE_URL/readyz" >/dev/null 2>&1; then
+      echo "node $name: $NODE_URL (pid $NODE_PID)"
+      return 0
+    fi
+    if ! kill -0 "$NODE_PID" 2>/dev/null; then
+      cat "$WORK/node-$name.log" >&2
+      echo "node $name exited" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "node $name did not become ready" >&2
+  exit 1
+}
+
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+
+# run_all BASES PIDS: every scenario against the nodes BASES (comma-separated), measuring
+# the CPU time of the processes PIDS.
+run_all() {
+  local bases="$1" pids="$2"
+  local common=(--base "$bases" --pid "$pids" --tokens "$WORK/tokens.json" --out "$RESULTS")
+  # Other work on the machine skews every figure: say how busy it was.
+  echo "load average before the scenarios: $(cut -d' ' -f1-3 /proc/loadavg)"
+  say "browse ($bases)"
+  "$LOAD" run --scenario browse "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+  "$LOAD" run --scenario browse "${common[@]}" --find-rate --start-rate 100 --concurrency 256 >/dev/null
+  say "slots"
+  "$LOAD" run --scenario slots "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+  "$LOAD" run --scenario slots "${common[@]}" --find-rate --start-rate 20 --concurrency 256 >/dev/null
+  say "place"
+  "$LOAD" run --scenario place "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+  say "staff"
+  "$LOAD" run --scenario staff "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+  say "login"
+  "$LOAD" run --scenario login "${common[@]}" --concurrency 8 --duration 10 --warmup 0 >/dev/null
+}
+
+say "one node"
+start_node a
+A_URL="$NODE_URL" A_PID="$NODE_PID"
+"$BIN" --config "$WORK/daojia.toml" admin bench-tokens --customers "$CUSTOMERS" --staff 4 \
+  --out "$WORK/tokens.json"
+run_all "$A_URL" "$A_PID"
+
+say "two nodes"
+start_node b
+B_URL="$NODE_URL" B_PID="$NODE_PID"
+run_all "$A_URL,$B_URL" "$A_PID,$B_PID"
+
+say "results ($(nproc) cores, $(date -u +%Y-%m-%d), load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+"$LOAD" table --results "$RESULTS" --pgbench-tps "$TPS"

@@ -17,6 +17,35 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// The item of the demo city's running promotion (深度保洁 at 半价 for 100 bookings).
+pub const DEMO_PROMOTION_ITEM: &str = "deep_cleaning";
+
+/// Writes the demo city's one running promotion, so a newcomer sees one in the customer
+/// app and in the console: its item at half price (rounded down to the yuan) for 100
+/// bookings, from `now` for 30 days. Nothing when the city has no such item.
+pub async fn write_promotion(
+    tx: &impl ConnectionTrait,
+    city: &City,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(item) = city.items.iter().find(|i| i.code == DEMO_PROMOTION_ITEM) else {
+        return Ok(());
+    };
+    let new = daojia_store::repo::promotions::NewPromotion {
+        item_code: item.code.into(),
+        name: format!("{} 限时半价", item.name),
+        price_fen: (item.base_price_fen / 2 / 100 * 100).max(100),
+        list_price_fen: item.base_price_fen,
+        quota: 100,
+        per_customer: 1,
+        areas: vec![],
+        starts_at: now - chrono::Duration::hours(1),
+        ends_at: now + chrono::Duration::days(30),
+    };
+    daojia_store::repo::promotions::create(tx, new, now).await?;
+    Ok(())
+}
+
 /// The level of every demo worker's skills (the generator does not make levels).
 pub const DEMO_SKILL_LEVEL: i16 = 3;
 

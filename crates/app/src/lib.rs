@@ -22,6 +22,7 @@ pub mod orders;
 pub mod outbox;
 pub mod payments;
 pub mod planning;
+pub mod promotions;
 pub mod records;
 pub mod reviews;
 pub mod settings;

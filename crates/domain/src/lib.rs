@@ -19,6 +19,7 @@ pub mod phone;
 pub mod presence;
 pub mod pricing;
 pub mod privacy;
+pub mod promotion;
 pub mod record;
 pub mod review;
 pub mod search;

@@ -198,6 +198,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
     let tx = daojia_store::begin(store.db()).await?;
 
     demo_city::write_catalog(&tx, city, now).await?;
+    demo_city::write_promotion(&tx, city, now).await?;
 
     let partners: std::collections::HashMap<&str, Uuid> = city
         .partners

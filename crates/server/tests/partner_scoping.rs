@@ -45,6 +45,8 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("alarms", "id") => (w.b_alarm.clone(), false),
         ("plans", "id") => (Uuid::now_v7().to_string(), false),
         ("flags", "key") => ("booking.new_checkout".into(), false),
+        // Promotions are the platform's (marketing.write).
+        ("promotions", "id") => (Uuid::now_v7().to_string(), false),
         // Reconciliation is the platform's (finance.write).
         ("differences", "id") => (Uuid::now_v7().to_string(), false),
         // Customers are the platform's (order on behalf needs order.write).

@@ -383,6 +383,7 @@ impl Day<'_> {
                 notes: String::new(),
                 photo_ids: vec![],
                 coupon: None,
+                promotion: None,
             };
             match place(&self.world.app, input, at(now), None).await {
                 Ok((row, _)) => {

@@ -1,22 +1,25 @@
 //! Placing an order (下单): the notes and coupon checked, the saved address and its area
 //! looked up, the window checked against the area's hours, the photos checked, the lines
-//! priced by the server, a place in the window claimed under the booking lock of the window's day, and,
-//! in the demo, the amount due paid, all in one transaction.
+//! priced by the server, a place in the window claimed under the booking lock of the
+//! window's day, and, in the demo, the amount due paid, all in one transaction. An order at
+//! a promotion is checked against it first (one cheap read, so a sold-out promotion turns
+//! customers away before any lock) and takes its place last (`crate::promotions`), with its
+//! price.
 //!
 //! [`begin`] returns the placement with its transaction still open, so the caller can write
 //! what belongs with it (the HTTP layer completes the request's `Idempotency-Key` there)
 //! before [`Placing::commit`]: the order and its key commit together or not at all.
 
 use super::area::{address_and_area, check_window, claim, pool};
-use super::pricing::{LineRequest, price};
-use crate::{App, Error, Result};
+use super::pricing::{LineRequest, Priced, price_with};
+use crate::{App, Error, Result, promotions};
 use chrono::{DateTime, Utc};
 use daojia_domain::geo::LatLng;
 use daojia_domain::ids::CustomerId;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, Order, PaymentMethod};
 use daojia_domain::phone::Phone;
-use daojia_store::entity::service_order;
+use daojia_store::entity::{promotion, service_order};
 use daojia_store::repo::accounts::address_context as ctx;
 use daojia_store::repo::{orders, uploads};
 use sea_orm::DatabaseTransaction;
@@ -45,6 +48,8 @@ pub struct PlaceOrder {
     pub photo_ids: Vec<Uuid>,
     /// A coupon code (refused until coupons exist).
     pub coupon: Option<String>,
+    /// A promotion (限时特价) to book the order at: one unit of its item at its price.
+    pub promotion: Option<Uuid>,
 }
 
 /// A placed order whose transaction is still open.
@@ -138,10 +143,19 @@ pub async fn begin(
             "coupons are not available yet",
         ));
     }
+    // First of all: a sold-out promotion is refused after two reads by key, before the
+    // address is read or anything is locked.
+    let promotion = match input.promotion {
+        Some(id) => Some(promotions::check(app, id, input.customer, now).await?),
+        None => None,
+    };
     let (address, area) = address_and_area(app, input.customer, input.address_id).await?;
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
-    let priced = price(app, input.items, &area).await?;
+    if let Some(p) = &promotion {
+        promotions::check_area(p, &area.code)?;
+    }
+    let priced = price_with(app, input.items, &area, promotion.as_ref()).await?;
     let pool = pool(app, &area).await?;
     let groups = super::bundle::trades(app, &pool, &area, window, &priced).await?;
     let v = app.store.vault();
@@ -177,6 +191,10 @@ pub async fn begin(
             super::bundle::write(app, &tx, visits, &groups, now, request_id, slot).await
         }
     };
+    let written = match (written, &promotion) {
+        (Ok(w), Some(p)) => claim_promotion(&tx, p, &priced, w, input.customer, now).await,
+        (w, _) => w,
+    };
     match written {
         Ok((row, order, visits)) => Ok(Placing {
             tx,
@@ -189,6 +207,42 @@ pub async fn begin(
             Err(e)
         }
     }
+}
+
+type Written = (service_order::Model, Order, Vec<service_order::Model>);
+
+/// The placement's last step when it books a promotion: the visit carrying the promoted
+/// line takes its place (`promotions::take`), so the promotion's row is locked only for
+/// the moments before the commit.
+async fn claim_promotion(
+    tx: &DatabaseTransaction,
+    p: &promotion::Model,
+    priced: &Priced,
+    (row, order, visits): Written,
+    customer: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Written> {
+    let price = priced
+        .lines
+        .iter()
+        .find(|l| l.item_code == p.item_code)
+        .map(|l| l.unit_price.as_fen())
+        .ok_or_else(|| Error::internal("the promoted line was priced away"))?;
+    let mut holder = row.id;
+    if visits.len() > 1 {
+        for v in &visits {
+            if orders::lines(tx, v.id)
+                .await?
+                .iter()
+                .any(|l| l.item_code == p.item_code)
+            {
+                holder = v.id;
+                break;
+            }
+        }
+    }
+    promotions::take(tx, p, holder, customer, price, now).await?;
+    Ok((row, order, visits))
 }
 
 /// The order and, in the demo, its payment of what is due before dispatch.

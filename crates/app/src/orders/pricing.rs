@@ -6,7 +6,7 @@ use daojia_domain::money::Money;
 use daojia_domain::order::machine::PaymentPlan;
 use daojia_domain::order::policy::Policy;
 use daojia_domain::pricing::{self, ItemOption, Selection};
-use daojia_store::entity::service_area;
+use daojia_store::entity::{promotion, service_area};
 use daojia_store::repo::{catalog, orders};
 
 /// One item to price: its code, chosen options, units.
@@ -91,6 +91,31 @@ pub async fn price(
     items: Vec<LineRequest>,
     area: &service_area::Model,
 ) -> Result<Priced> {
+    price_with(app, items, area, None).await
+}
+
+/// Like [`price`], with the first line of the promotion's item at the promotion's price
+/// (replacing the base price and the area's adjustment; the options' differences still
+/// apply). That line must be one unit; an order without the item is refused (errors on
+/// `items[i].quantity` and `promotion_id`).
+pub async fn price_with(
+    app: &App,
+    items: Vec<LineRequest>,
+    area: &service_area::Model,
+    promotion: Option<&promotion::Model>,
+) -> Result<Priced> {
+    let promoted = promotion.map(|p| (items.iter().position(|l| l.item == p.item_code), p));
+    if let Some((None, p)) = promoted {
+        return Err(Error::field(
+            "promotion_id",
+            "promotion_item_missing",
+            format!(
+                "this promotion is for the item `{}`: add it to the order",
+                p.item_code
+            ),
+        ));
+    }
+    let promoted = promoted.and_then(|(i, p)| Some((i?, p)));
     let db = app.store.db();
     if items.is_empty() || items.len() > 5 {
         return Err(Error::field("items", "count", "between 1 and 5 items"));
@@ -123,13 +148,28 @@ pub async fn price(
         }
         let options: Vec<ItemOption> =
             serde_json::from_str(&item.options).map_err(Error::internal)?;
-        let area_price = overrides
-            .iter()
-            .find(|o| o.item_code == item.code)
-            .map(|o| pricing::AreaPrice {
-                base_price: o.base_price_fen.map(Money::fen),
-                markup_percent: o.markup_percent,
-            });
+        let area_price = match promoted {
+            Some((at, p)) if at == i => {
+                if l.quantity != 1 {
+                    return Err(Error::field(
+                        format!("items[{i}].quantity"),
+                        "promotion_one_unit",
+                        "a promotion prices one unit; order further units as another line",
+                    ));
+                }
+                Some(pricing::AreaPrice {
+                    base_price: Some(Money::fen(p.price_fen)),
+                    markup_percent: 0,
+                })
+            }
+            _ => overrides
+                .iter()
+                .find(|o| o.item_code == item.code)
+                .map(|o| pricing::AreaPrice {
+                    base_price: o.base_price_fen.map(Money::fen),
+                    markup_percent: o.markup_percent,
+                }),
+        };
         let q = pricing::quote(
             Money::fen(item.base_price_fen),
             item.base_duration_min.max(0) as u32,

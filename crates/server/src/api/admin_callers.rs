@@ -158,6 +158,7 @@ pub async fn place(
         notes: req.notes,
         photo_ids: vec![],
         coupon: None,
+        promotion: None,
     };
     let placing = on_behalf::begin(&state.app, &staff, input, state.now()).await?;
     let view = admin_order(&state, who.staff.role, placing.row.clone());

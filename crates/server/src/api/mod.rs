@@ -24,6 +24,7 @@ pub mod geocode;
 pub mod orders;
 pub mod payments;
 pub mod privacy;
+pub mod promotions;
 pub mod public;
 pub mod reconciliation;
 pub mod records;
@@ -108,6 +109,7 @@ use utoipa::{Modify, OpenApi};
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
         flags::on, flags::list, flags::put, flags::delete,
+        promotions::current, promotions::list, promotions::create, promotions::stop,
         reconciliation::runs, reconciliation::run, reconciliation::differences,
         reconciliation::differences_csv, reconciliation::resolve,
     ),
@@ -310,6 +312,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/commission-rules/{id}", put(finance::update_rule))
         .route("/admin/partners/{id}/share", put(finance::set_share))
         .route("/public/flags", get(flags::on))
+        .route("/public/promotions", get(promotions::current))
+        .route(
+            "/admin/promotions",
+            get(promotions::list).post(promotions::create),
+        )
+        .route("/admin/promotions/{id}/stop", post(promotions::stop))
         .route("/admin/flags", get(flags::list))
         .route("/admin/flags/{key}", put(flags::put).delete(flags::delete))
         .route(

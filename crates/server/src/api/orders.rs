@@ -66,6 +66,13 @@ pub struct PlaceOrder {
     /// refused (`coupons_unavailable`) rather than silently ignored.
     #[serde(default)]
     pub coupon: Option<String>,
+    /// A promotion (限时特价) from `GET /api/v1/public/promotions`: one unit of its item is
+    /// booked at its price. Refused with 409 on `promotion_id` when it is sold out
+    /// (`promotion_sold_out`), not open (`promotion_not_started`, `promotion_ended`), not
+    /// offered at the address (`promotion_not_offered_here`) or the customer already holds
+    /// what one may (`promotion_limit_reached`).
+    #[serde(default)]
+    pub promotion_id: Option<Uuid>,
 }
 
 /// Adds the detail view's lines, timeline, photos and summary.
@@ -338,7 +345,7 @@ pub(crate) fn reach_m(state: &AppState) -> f64 {
 #[utoipa::path(operation_id = "customer_order_place", post, path = "/api/v1/customer/orders", tag = "customer", security(("bearer" = [])), request_body = PlaceOrder,
     params(("Idempotency-Key" = String, Header, description = "A UUID per order attempt; a retry with the same key returns the same order")),
     responses((status = 201, body = OrderView), (status = 400, body = crate::http::error::Problem), (status = 401, body = crate::http::error::Problem),
-        (status = 409, description = "`slot_unavailable`: someone took the last place in this window", body = crate::http::error::Problem),
+        (status = 409, description = "`slot_unavailable`: someone took the last place in this window; `promotion_sold_out`, `promotion_not_started`, `promotion_ended`, `promotion_not_offered_here`, `promotion_limit_reached` (field `promotion_id`): the promotion cannot be booked", body = crate::http::error::Problem),
         (status = 422, body = crate::http::error::Problem)))]
 pub async fn place(
     State(state): State<AppState>,
@@ -355,6 +362,7 @@ pub async fn place(
         notes: req.notes,
         photo_ids: req.photo_ids,
         coupon: req.coupon,
+        promotion: req.promotion_id,
     };
     let request_id = crate::http::error::current_request_id();
     let placing = cases::place::begin(&state.app, input, now, request_id.as_deref()).await?;

@@ -236,6 +236,7 @@ pub mod perm {
         AfterSalesWrite,
         CatalogRead,
         CatalogWrite,
+        MarketingWrite,
         SettingsWrite
     );
 }

@@ -40,6 +40,8 @@ pub mod partner_share;
 pub mod payment_intent;
 pub mod payment_notification;
 pub mod processed_event;
+pub mod promotion;
+pub mod promotion_claim;
 pub mod reconciliation_difference;
 pub mod reconciliation_run;
 pub mod record_anchor;

@@ -32,6 +32,7 @@ mod m0024_service_records;
 mod m0025_processed_events;
 mod m0026_reconciliation;
 mod m0027_feature_flags;
+mod m0028_promotions;
 mod m0029_booking_lock;
 mod util;
 
@@ -93,6 +94,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0025_processed_events::Migration),
             Box::new(m0026_reconciliation::Migration),
             Box::new(m0027_feature_flags::Migration),
+            Box::new(m0028_promotions::Migration),
             Box::new(m0029_booking_lock::Migration),
         ]
     }

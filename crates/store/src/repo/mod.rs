@@ -28,6 +28,7 @@ pub mod planning;
 pub mod pool_rows;
 pub mod privacy;
 pub mod processed;
+pub mod promotions;
 pub mod queue_stats;
 pub mod reconciliation;
 pub mod records;

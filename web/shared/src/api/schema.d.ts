@@ -927,6 +927,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every promotion with its sold count and quota, newest first. */
+        get: operations["admin_promotions"];
+        put?: never;
+        /**
+         * Creates a promotion (audited): one item at a lower price for a quota of bookings in a
+         *     sales window. Platform staff only.
+         */
+        post: operations["admin_promotion_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/promotions/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stops a promotion (audited): no further booking takes it; bookings made keep their
+         *     price. Platform staff only.
+         */
+        post: operations["admin_promotion_stop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/reviews": {
         parameters: {
             query?: never;
@@ -2327,6 +2368,26 @@ export interface paths {
         };
         /** A catalog photo (anyone may see it). */
         get: operations["public_photo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The current promotions (not stopped, sales not closed), soonest first, with the places
+         *     left. Send one's `id` as `promotion_id` when placing the order.
+         */
+        get: operations["public_promotions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5595,6 +5656,15 @@ export interface components {
              *     refused (`coupons_unavailable`) rather than silently ignored.
              */
             coupon?: string | null;
+            /**
+             * Format: uuid
+             * @description A promotion (限时特价) from `GET /api/v1/public/promotions`: one unit of its item is
+             *     booked at its price. Refused with 409 on `promotion_id` when it is sold out
+             *     (`promotion_sold_out`), not open (`promotion_not_started`, `promotion_ended`), not
+             *     offered at the address (`promotion_not_offered_here`) or the customer already holds
+             *     what one may (`promotion_limit_reached`).
+             */
+            promotion_id?: string | null;
         };
         /** @description A place. */
         PlaceView: {
@@ -6202,6 +6272,104 @@ export interface components {
              */
             partner_id?: string | null;
         };
+        /** @description A new promotion as staff enter it. */
+        PromotionInput: {
+            /** @description The service item it prices. */
+            item_code: string;
+            /** @description Name shown to customers (up to 64 characters). */
+            name: string;
+            /**
+             * Format: int64
+             * @description Promotional price of one unit, fen: above zero and below the item's base price
+             *     (options still add their price differences).
+             */
+            price_fen: number;
+            /**
+             * Format: int64
+             * @description Bookings it may take in all.
+             */
+            quota: number;
+            /**
+             * Format: int64
+             * @description Bookings one customer may hold at once (default 1).
+             */
+            per_customer?: number;
+            /** @description Service-area codes it is limited to (empty: every area). */
+            areas?: string[];
+            /**
+             * Format: date-time
+             * @description Sales open (RFC 3339).
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description Sales close (RFC 3339), after `starts_at`.
+             */
+            ends_at: string;
+        };
+        /** @description A promotion as staff see it. */
+        PromotionView: {
+            /**
+             * Format: uuid
+             * @description Its id.
+             */
+            id: string;
+            /** @description The item. */
+            item_code: string;
+            /** @description Name shown to customers. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Promotional price, fen.
+             */
+            price_fen: number;
+            /**
+             * Format: int64
+             * @description The item's base price when the promotion was made, fen.
+             */
+            list_price_fen: number;
+            /**
+             * Format: int64
+             * @description Bookings in all.
+             */
+            quota: number;
+            /**
+             * Format: int64
+             * @description Live bookings holding a place.
+             */
+            sold: number;
+            /**
+             * Format: int64
+             * @description Places left.
+             */
+            remaining: number;
+            /**
+             * Format: int32
+             * @description Per customer.
+             */
+            per_customer: number;
+            /** @description Area codes (empty: every area). */
+            areas: string[];
+            /** @description `active` or `stopped`. */
+            state: string;
+            /** @description Now: `open`, `not_started`, `ended`, `stopped` or `sold_out`. */
+            standing: string;
+            /**
+             * Format: date-time
+             * @description Sales open.
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description Sales close.
+             */
+            ends_at: string;
+            /**
+             * Format: date-time
+             * @description Made.
+             */
+            created_at: string;
+        };
         /** @description What the apps show before log-in. */
         PublicConfig: {
             /** @description Product name. */
@@ -6214,6 +6382,57 @@ export interface components {
             version: string;
             /** @description How the apps draw maps. */
             map: components["schemas"]["MapView"];
+        };
+        /** @description A current promotion as customers see it. */
+        PublicPromotion: {
+            /**
+             * Format: uuid
+             * @description Its id (send it as `promotion_id` when placing the order).
+             */
+            id: string;
+            /** @description The item. */
+            item_code: string;
+            /** @description Name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Promotional price, fen.
+             */
+            price_fen: number;
+            /**
+             * Format: int64
+             * @description The usual price, fen (shown crossed out).
+             */
+            list_price_fen: number;
+            /**
+             * Format: int64
+             * @description Places left.
+             */
+            remaining: number;
+            /**
+             * Format: int64
+             * @description Places in all.
+             */
+            quota: number;
+            /**
+             * Format: int32
+             * @description Per customer.
+             */
+            per_customer: number;
+            /** @description Area codes (empty: every area). */
+            areas: string[];
+            /** @description `open`, `not_started` or `sold_out`. */
+            standing: string;
+            /**
+             * Format: date-time
+             * @description Sales open.
+             */
+            starts_at: string;
+            /**
+             * Format: date-time
+             * @description Sales close.
+             */
+            ends_at: string;
         };
         /** @description What to price. */
         QuoteRequest: {
@@ -12729,6 +12948,214 @@ export interface operations {
             };
         };
     };
+    admin_promotions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_promotion_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionView"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_promotion_stop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Promotion id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_reviews: {
         parameters: {
             query?: {
@@ -17105,7 +17532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `slot_unavailable`: someone took the last place in this window; `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            /** @description `slot_unavailable`: someone took the last place in this window; `promotion_sold_out`, `promotion_not_started`, `promotion_ended`, `promotion_not_offered_here`, `promotion_limit_reached` (field `promotion_id`): the promotion cannot be booked; `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19917,6 +20344,49 @@ export interface operations {
             };
             /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    public_promotions: {
+        parameters: {
+            query?: {
+                /** @description Only those offered in this service area (and those offered everywhere). */
+                area?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicPromotion"][];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ use crate::repo::audit::AuditEntry;
 use crate::{Store, is_unique_violation};
 use chrono::{DateTime, Utc};
 use daojia_domain::geo::LatLng;
+use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{
     Action, Actor, Order, Outcome, PaymentMethod, TransitionError,
 };
@@ -420,6 +421,11 @@ pub(crate) async fn try_apply_in(
     }
     insert_event(tx, id, actor, &event, request_id, note).await?;
     earnings_of(tx, id, &event, now).await?;
+    // A cancelled order gives its promotion place back (cancelling is only possible
+    // before the service starts).
+    if order.state == OrderState::Cancelled && event.from != OrderState::Cancelled {
+        crate::repo::promotions::release(tx, id, now).await?;
+    }
     emit(
         tx,
         &order,

@@ -11,6 +11,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveDate, NaiveTime};
+use common::door::{Customer, two_customers};
 use common::{Reply, TestApp, assert_problem, backends, send_to};
 use daojia_store::entity::{worker, worker_shift};
 use daojia_store::testing::Backend;
@@ -34,44 +35,13 @@ fn nine(date: NaiveDate) -> String {
     (local.and_utc() - Duration::hours(8)).to_rfc3339()
 }
 
-struct Customer {
-    token: String,
-    address: String,
-}
-
 /// The demo city of seed 5 with one cleaner left, at the sample customer's door, working
 /// 09:00–13:00 every day; the sample customer and a second customer at the same spot; and
 /// the pool of their area.
 async fn city(app: &TestApp) -> (Customer, Customer, Vec<String>) {
-    let loaded = daojia_server::demo::load(&app.state.store, 5)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    let (a, c) = two_customers(app).await;
+    let list = app.get("/api/v1/customer/addresses", Some(&a.token)).await;
     let first = list.body[0].clone();
-    let a = Customer {
-        token,
-        address: first["id"].as_str().unwrap().to_string(),
-    };
-    let login = app.otp_login("13700001111", "customer").await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let r = app
-        .post(
-            "/api/v1/customer/addresses",
-            json!({"contact_name": "赵先生", "contact_phone": "13700001111", "address": first["address"],
-                   "house_number": "2号楼301", "lat": first["lat"], "lng": first["lng"]}),
-            Some(&token),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let c = Customer {
-        token,
-        address: r.body["id"].as_str().unwrap().to_string(),
-    };
 
     let db = app.state.store.db();
     let bump = || async {

@@ -8,6 +8,7 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Datelike, Duration, NaiveTime};
+use common::door::two_customers;
 use common::{Reply, TestApp, assert_problem, backends};
 use daojia_store::entity::{worker, worker_shift};
 use sea_orm::sea_query::Expr;
@@ -31,50 +32,6 @@ fn nine_am(app: &TestApp, days: i64) -> (chrono::NaiveDate, String) {
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(days);
     let local = date.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap());
     (date, (local.and_utc() - Duration::hours(8)).to_rfc3339())
-}
-
-struct Customer {
-    token: String,
-    address: String,
-}
-
-/// The demo's sample customer and a second, new customer with an address at the same spot.
-async fn two_customers(app: &TestApp) -> (Customer, Customer) {
-    let loaded = daojia_server::demo::load(&app.state.store, 5)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    let first = list.body[0].clone();
-    let a = Customer {
-        token,
-        address: first["id"].as_str().unwrap().to_string(),
-    };
-    let login = app.otp_login("13700001111", "customer").await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let r = app
-        .post(
-            "/api/v1/customer/addresses",
-            json!({"contact_name": "赵先生", "contact_phone": "13700001111", "address": first["address"],
-                   "house_number": "2号楼301", "lat": first["lat"], "lng": first["lng"]}),
-            Some(&token),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(
-        r.body["is_default"], true,
-        "the first address is the default"
-    );
-    assert_eq!(r.body["area_code"], first["area_code"]);
-    let b = Customer {
-        token,
-        address: r.body["id"].as_str().unwrap().to_string(),
-    };
-    (a, b)
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod city;
+pub mod door;
 pub mod grab;
 pub mod pay;
 

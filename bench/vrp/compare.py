@@ -406,14 +406,17 @@ def find_daojia(explicit: str | None) -> str | None:
 
 
 def run_one(task, cfg) -> dict:
-    inst_path, limit, solver = task
+    inst_path, limit, solver, seed = task
     inst = Instance(inst_path)
-    rec = {"instance": inst.name, "solver": solver, "limit": limit, "seed": cfg.seed}
-    if solver == "daojia":
-        cmd = [cfg.daojia, "vrp", "solve", str(inst_path), "--seconds", f"{limit:g}", "--seed", str(cfg.seed), "--json"]
+    rec = {"instance": inst.name, "solver": solver, "limit": limit, "seed": seed}
+    if solver in cfg.binaries:
+        # daojia, or a variant of it: the same command line (`daojia vrp solve`, or the
+        # dispatch crate's `vrp_solve` example, which takes the same arguments).
+        cmd = [cfg.binaries[solver], "vrp", "solve", str(inst_path), "--seconds", f"{limit:g}",
+               "--seed", str(seed), "--json"]
     else:
         cmd = [cfg.python, str(Path(__file__).resolve()), "--worker", solver, "--file", str(inst_path),
-               "--worker-seconds", f"{limit:g}", "--seed", str(cfg.seed)]
+               "--worker-seconds", f"{limit:g}", "--seed", str(seed)]
     timeout = limit + max(cfg.grace, 0.5 * limit)
     # Other work on the machine steals CPU from a run with a wall-clock limit: record the load
     # and, when runs are sequential, the CPU seconds the run really got (children's rusage).
@@ -502,9 +505,19 @@ def cell(rec, bks) -> str:
     return s
 
 
+# Two mean gaps closer than this (percentage points) are a tie in the head-to-head.
+TIE = 0.01
+
+
 def report(results: list[dict], bks, solvers: list[str], limits: list[float], markdown: bool) -> str:
-    index = {(r["instance"], r["limit"], r["solver"]): r for r in results}
+    """Tables of one or more runs. With several seeds, a cell is one (instance, seed) run:
+    feasible counts are out of all runs; "common" gaps are over the runs (instance, seed) that
+    every solver shown solved, so that no solver's mean is flattered by leaving hard runs
+    out; the head-to-head compares per instance the mean gap over the seeds both solved (more
+    feasible seeds first: a solver feasible on more seeds of an instance wins it)."""
+    index = {(r["instance"], r["limit"], r["solver"], r.get("seed", 1)): r for r in results}
     instances = sorted({r["instance"] for r in results}, key=lambda n: (family(n), n))
+    seeds = sorted({r.get("seed", 1) for r in results})
     lines: list[str] = []
 
     def table(header: list[str], rows: list[list[str]], title: str):
@@ -522,57 +535,121 @@ def report(results: list[dict], bks, solvers: list[str], limits: list[float], ma
                 lines.append("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(row)))
         lines.append("")
 
+    def ok(name, limit, s, seed):
+        r = index.get((name, limit, s, seed))
+        return r if r and r["status"] == "ok" and name in bks else None
+
+    def g(r):
+        return gap(r["distance"], bks[r["instance"]][1])
+
     for limit in limits:
         present = [s for s in solvers if any(k[1] == limit and k[2] == s for k in index)]
         if not present:
             continue
+        runs = [(n, seed) for n in instances for seed in seeds
+                if any((n, limit, s, seed) in index for s in present)]
+        common = [(n, seed) for n, seed in runs if all(ok(n, limit, s, seed) for s in present)]
+
         rows = []
         for name in instances:
             b = bks.get(name)
             row = [name, f"{b[1]:.2f}/{b[0]}" if b else "?"]
-            row += [cell(index.get((name, limit, s)), b) for s in present]
+            for s in present:
+                recs = [index.get((name, limit, s, seed)) for seed in seeds]
+                recs = [r for r in recs if r]
+                if len(recs) == 1:
+                    row.append(cell(recs[0], b))
+                    continue
+                good = [r for r in recs if r["status"] == "ok"]
+                if not good:
+                    row.append(f"0/{len(recs)} ok" if recs else "-")
+                    continue
+                mean_d = statistics.mean(r["distance"] for r in good)
+                c = f"{mean_d:.2f} {len(good)}/{len(recs)}"
+                if b:
+                    c += " " + pct(gap(mean_d, b[1]), signed=True)
+                row.append(c)
             rows.append(row)
-        table(["instance", "BKS dist/veh"] + [f"{s} dist/veh gap" for s in present], rows,
-              f"Per instance at {limit:g} s (distance/routes and gap to best known)")
+        what = "distance/routes and gap" if len(seeds) == 1 else f"mean distance, feasible seeds of {len(seeds)}, gap"
+        table(["instance", "BKS dist/veh"] + present, rows, f"Per instance at {limit:g} s ({what} to best known)")
 
         # Summary per solver
         rows = []
         for s in present:
-            recs = [index.get((n, limit, s)) for n in instances]
-            ok = [r for r in recs if r and r["status"] == "ok"]
-            gaps = [gap(r["distance"], bks[r["instance"]][1]) for r in ok if r["instance"] in bks]
-            infeasible = sum(1 for r in recs if r and r["status"] == "infeasible")
-            fail = sum(1 for r in recs if r and r["status"] == "fail")
-            secs = [r.get("solver_seconds") or r["wall"] for r in recs if r and r.get("wall") is not None]
-            share = [r["cpu"] / r["wall"] for r in recs if r and r.get("cpu") is not None and r.get("wall")]
-            row = [s, f"{len(ok)}/{len(instances)}", f"{infeasible}", f"{fail}",
+            recs = [index.get((n, limit, s, seed)) for n, seed in runs]
+            recs = [r for r in recs if r]
+            good = [r for r in recs if r["status"] == "ok" and r["instance"] in bks]
+            gaps = [g(r) for r in good]
+            cgaps = [g(ok(n, limit, s, seed)) for n, seed in common]
+            infeasible = sum(1 for r in recs if r["status"] == "infeasible")
+            fail = sum(1 for r in recs if r["status"] == "fail")
+            secs = [r.get("solver_seconds") or r["wall"] for r in recs if r.get("wall") is not None]
+            share = [r["cpu"] / r["wall"] for r in recs if r.get("cpu") is not None and r.get("wall")]
+            row = [s, f"{len(good)}/{len(recs)}", f"{infeasible}", f"{fail}",
                    pct(statistics.mean(gaps)) if gaps else "-",
+                   pct(statistics.mean(cgaps)) if cgaps else "-",
+                   pct(statistics.median(cgaps)) if cgaps else "-",
                    f"{statistics.mean(secs):.2f}" if secs else "-",
                    f"{statistics.mean(share):.2f}" if share else "-"]
+            rows.append(row)
+        table(["solver", "feasible runs", "infeasible", "fail", "mean gap (own feasible)",
+               f"mean gap (common {len(common)})", "median gap (common)", "mean s", "CPU/wall"],
+              rows, f"Summary at {limit:g} s ({len(runs)} runs: {len(instances)} instances x {len(seeds)} seeds)")
+
+        # Head-to-head per instance, and mean gap difference on the runs both solve.
+        rows = []
+        for s in present:
+            row = [s]
             for p in present:
                 if p == s:
                     row.append("")
                     continue
-                both = [(r, index.get((r["instance"], limit, p))) for r in ok]
-                both = [gap(a["distance"], b["distance"]) for a, b in both if b and b["status"] == "ok"]
-                row.append(f"{pct(statistics.mean(both), signed=True)} on {len(both)}" if both else "-")
+                win = tie = loss = 0
+                diffs = []
+                for name in instances:
+                    a = [ok(name, limit, s, seed) for seed in seeds]
+                    b_ = [ok(name, limit, p, seed) for seed in seeds]
+                    na, nb = sum(1 for x in a if x), sum(1 for x in b_ if x)
+                    if na == 0 and nb == 0:
+                        continue
+                    if na != nb:
+                        win, loss = win + (na > nb), loss + (na < nb)
+                        continue
+                    both = [(x, y) for x, y in zip(a, b_) if x and y]
+                    if not both:
+                        continue
+                    da = statistics.mean(g(x) for x, _ in both)
+                    db = statistics.mean(g(y) for _, y in both)
+                    diffs += [gap(x["distance"], y["distance"]) for x, y in both]
+                    if abs(da - db) < TIE:
+                        tie += 1
+                    elif da < db:
+                        win += 1
+                    else:
+                        loss += 1
+                d = f", {pct(statistics.mean(diffs), signed=True)} on {len(diffs)}" if diffs else ""
+                row.append(f"{win}/{tie}/{loss}{d}")
             rows.append(row)
-        table(["solver", "feasible", "infeasible", "fail", "mean gap to BKS (feasible)", "mean s", "CPU/wall"]
-              + [f"vs {p}" for p in present], rows, f"Summary at {limit:g} s")
+        table(["solver"] + [f"vs {p}" for p in present], rows,
+              f"Head-to-head at {limit:g} s (instances won/tied/lost; then mean distance difference on the runs both solve)")
 
         # Per family
         fams = sorted({family(n) for n in instances})
         rows = []
         for fam in fams:
             names = [n for n in instances if family(n) == fam]
-            row = [fam, str(len(names))]
+            fam_runs = [(n, seed) for n, seed in runs if family(n) == fam]
+            fam_common = [(n, seed) for n, seed in common if family(n) == fam]
+            row = [fam, str(len(names)), str(len(fam_common))]
             for s in present:
-                ok = [index.get((n, limit, s)) for n in names]
-                ok = [r for r in ok if r and r["status"] == "ok" and r["instance"] in bks]
-                gaps = [gap(r["distance"], bks[r["instance"]][1]) for r in ok]
-                row.append(f"{len(ok)} ok, {pct(statistics.mean(gaps))}" if gaps else f"{len(ok)} ok")
+                good = [ok(n, limit, s, seed) for n, seed in fam_runs]
+                good = [r for r in good if r]
+                cg = [g(ok(n, limit, s, seed)) for n, seed in fam_common]
+                own = pct(statistics.mean(g(r) for r in good)) if good else "-"
+                row.append(f"{len(good)}/{len(fam_runs)} ok, {own}; {pct(statistics.mean(cg)) if cg else '-'}")
             rows.append(row)
-        table(["family", "n"] + present, rows, f"Per family at {limit:g} s (feasible count, mean gap)")
+        table(["family", "n", "common runs"] + present, rows,
+              f"Per family at {limit:g} s (feasible runs, mean gap on own feasible; mean gap on the common runs)")
     return "\n".join(lines)
 
 
@@ -584,6 +661,10 @@ def parse_args(argv):
     ap.add_argument("--solvers", default=",".join(ALL_SOLVERS))
     ap.add_argument("--jobs", type=int, default=1, help="solver runs at once (1 keeps timings honest)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeds", help="comma-separated seeds, each run in turn (overrides --seed), e.g. 1,2,3,4,5")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=PATH",
+                    help="another build of our solver, run as solver NAME beside the others (same "
+                         "command line as `daojia vrp solve`; repeatable)")
     ap.add_argument("--grace", type=float, default=5.0, help="extra wall seconds before a run is killed")
     ap.add_argument("--out", help="write raw results (JSON) here, updated after every run")
     ap.add_argument("--markdown", help="also write the markdown tables to this file")
@@ -606,10 +687,20 @@ def main(argv=None) -> int:
     data_dir = Path(args.data)
     bks = load_bks(data_dir)
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
-    unknown = [s for s in solvers if s not in ALL_SOLVERS]
+    variants = {}
+    for v in args.variant:
+        name, _, path = v.partition("=")
+        if not name or not path or name in ALL_SOLVERS or not os.access(path, os.X_OK):
+            print(f"--variant {v!r}: want NAME=PATH to an executable, NAME not one of {ALL_SOLVERS}",
+                  file=sys.stderr)
+            return 2
+        variants[name] = path
+    unknown = [s for s in solvers if s not in ALL_SOLVERS and s not in variants]
     if unknown:
-        print(f"unknown solver(s): {unknown}; choose from {ALL_SOLVERS}", file=sys.stderr)
+        print(f"unknown solver(s): {unknown}; choose from {ALL_SOLVERS} or a --variant", file=sys.stderr)
         return 2
+    solvers += [v for v in variants if v not in solvers]
+    seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
     limits = [float(x) for x in args.seconds.split(",") if x.strip()]
 
     if args.from_json:
@@ -618,7 +709,8 @@ def main(argv=None) -> int:
             with open(f) as fh:
                 results += json.load(fh)["results"]
         limits = sorted({r["limit"] for r in results})
-        solvers = [s for s in ALL_SOLVERS if any(r["solver"] == s for r in results)]
+        named = list(dict.fromkeys(r["solver"] for r in results))
+        solvers = [s for s in ALL_SOLVERS if s in named] + [s for s in named if s not in ALL_SOLVERS]
         print(report(results, bks, solvers, limits, markdown=False))
         md = report(results, bks, solvers, limits, markdown=True)
         print(md)
@@ -637,7 +729,10 @@ def main(argv=None) -> int:
         if not args.daojia:
             print("daojia binary not found: leaving daojia out (build it or pass --daojia)", file=sys.stderr)
             solvers.remove("daojia")
-    peers = [s for s in solvers if s != "daojia"]
+    args.binaries = dict(variants)
+    if "daojia" in solvers:
+        args.binaries["daojia"] = args.daojia
+    peers = [s for s in solvers if s not in args.binaries]
     for s in peers:
         probe = subprocess.run([args.python, "-c", f"import {'vroom' if s == 'vroom' else s}"],
                                capture_output=True, text=True)
@@ -645,10 +740,12 @@ def main(argv=None) -> int:
             print(f"{s} is not importable with {args.python}: leaving it out", file=sys.stderr)
             solvers.remove(s)
 
-    tasks = [(f, limit, s) for limit in limits for f in files for s in solvers]
-    print(f"{len(files)} instances x {len(limits)} limits x {len(solvers)} solvers = {len(tasks)} runs, "
-          f"{args.jobs} at a time; seed {args.seed}", file=sys.stderr)
-    meta = {"seed": args.seed, "scale": SCALE, "rel_eps": REL_EPS, "jobs": args.jobs, "limits": limits,
+    # Interleaved: every solver runs an instance and seed before the next one starts, so that
+    # a change of load on the machine hits all solvers alike.
+    tasks = [(f, limit, s, seed) for limit in limits for seed in seeds for f in files for s in solvers]
+    print(f"{len(files)} instances x {len(limits)} limits x {len(seeds)} seeds x {len(solvers)} solvers "
+          f"= {len(tasks)} runs, {args.jobs} at a time", file=sys.stderr)
+    meta = {"seeds": seeds, "variants": variants, "scale": SCALE, "rel_eps": REL_EPS, "jobs": args.jobs, "limits": limits,
             "solvers": solvers, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count()}
     results: list[dict] = []
 
@@ -670,7 +767,7 @@ def main(argv=None) -> int:
                 msg += ": " + (rec.get("error") or "; ".join(rec.get("errors", [])[:2]))
             if rec.get("distance_mismatch"):
                 msg += f" [{rec['distance_mismatch']}]"
-            print(f"[{done}/{len(tasks)}] {rec['instance']} {rec['limit']:g}s {rec['solver']}: {msg}",
+            print(f"[{done}/{len(tasks)}] {rec['instance']} {rec['limit']:g}s seed {rec['seed']} {rec['solver']}: {msg}",
                   file=sys.stderr, flush=True)
             save()
 

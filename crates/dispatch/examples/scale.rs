@@ -70,6 +70,7 @@ fn main() {
         threads,
         progress: Some(progress.clone()),
         max_iterations: (iterations > 0).then_some(iterations),
+        ..SolveOptions::default()
     };
     let solving = Instant::now();
     let plan = std::thread::scope(|scope| {

@@ -90,6 +90,8 @@ proptest! {
             seed,
             threads: 1,
             max_iterations: Some(60),
+            // The soft-window local search on: no plan with time warp comes back.
+            soft_windows: true,
             ..SolveOptions::default()
         };
         let solution = solve(&problem, &options).expect("valid problem");

@@ -75,6 +75,21 @@ pub fn solve_solomon_file(
     seed: u64,
     threads: usize,
 ) -> Result<SolveReport, SolveFileError> {
+    let options = SolveOptions {
+        seed,
+        threads: threads.max(1),
+        ..SolveOptions::default()
+    };
+    solve_solomon_file_with(path, seconds, options)
+}
+
+/// [`solve_solomon_file`] with other search options (their time limit is replaced by what
+/// is left of `seconds` once the file is read).
+pub fn solve_solomon_file_with(
+    path: &Path,
+    seconds: f64,
+    options: SolveOptions,
+) -> Result<SolveReport, SolveFileError> {
     let started = Instant::now();
     let text = std::fs::read_to_string(path).map_err(|source| SolveFileError::Read {
         path: path.to_path_buf(),
@@ -89,10 +104,7 @@ pub fn solve_solomon_file(
     let budget = (seconds - started.elapsed().as_secs_f64()).max(0.0) * 0.98;
     let options = SolveOptions {
         time_limit: Duration::from_secs_f64(budget),
-        seed,
-        threads: threads.max(1),
-        max_iterations: None,
-        ..SolveOptions::default()
+        ..options
     };
     let problem = &instance.problem;
     let solution = solve(problem, &options).map_err(|source| SolveFileError::Problem {

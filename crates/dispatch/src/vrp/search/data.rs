@@ -336,6 +336,14 @@ impl<'a> Data<'a> {
                 .is_none_or(|m| s.dur <= m)
     }
 
+    /// Whether a route segment respects the working time (windows aside).
+    #[inline]
+    pub fn within_working_time(&self, w: usize, s: &Segment) -> bool {
+        self.p.workers[w]
+            .max_working_time
+            .is_none_or(|m| s.dur <= m)
+    }
+
     /// Cost of a non-empty route summarised by `s`.
     #[inline]
     pub fn route_cost(&self, w: usize, s: &Segment) -> f64 {

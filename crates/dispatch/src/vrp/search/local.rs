@@ -4,6 +4,7 @@
 //! applied at the first improvement, until none is left. "Nearby" is by distance and time
 //! windows (`Data::granular`).
 
+use super::penalty::{Penalty, REPAIR_BOOST, REPAIR_TRIES};
 use super::sisr::Sisr;
 use super::star;
 use super::state::{NONE, Route, State};
@@ -80,6 +81,30 @@ impl Sisr<'_, '_> {
                 }
             }
         }
+    }
+
+    /// The local search with soft windows (penalised time warp at `penalty`'s weight),
+    /// then, when the result is late somewhere, the repair: the same search at a weight
+    /// [`REPAIR_BOOST`] times higher, raised again up to [`REPAIR_TRIES`] times. Returns
+    /// whether `s` is free of time warp; when it is not, the caller must drop it.
+    pub fn soft_local_search(&mut self, s: &mut State, penalty: &mut Penalty) -> bool {
+        let d = self.d;
+        self.warp_weight = penalty.weight;
+        self.local_search(s, 1);
+        let mut feasible = s.on_time(d);
+        penalty.record(feasible);
+        let mut weight = penalty.weight;
+        for _ in 0..REPAIR_TRIES {
+            if feasible {
+                break;
+            }
+            weight *= REPAIR_BOOST;
+            self.warp_weight = weight;
+            self.local_search(s, 2);
+            feasible = s.on_time(d);
+        }
+        self.warp_weight = 0.0;
+        feasible
     }
 
     /// Tries the moves between `u` and its neighbour `v`; applies the first that pays and
@@ -172,10 +197,11 @@ impl Sisr<'_, '_> {
             {
                 continue;
             }
-            let Some(new_a) = star::side(d, &s.win, a, x, b, y) else {
+            let soft = self.warp_weight > 0.0;
+            let Some(new_a) = star::side(d, &s.win, a, x, b, y, soft) else {
                 continue;
             };
-            let Some(new_b) = star::side(d, &s.win, b, y, a, x) else {
+            let Some(new_b) = star::side(d, &s.win, b, y, a, x, soft) else {
                 continue;
             };
             let pen = |w, head: &[u32], tail: &[u32]| {
@@ -183,7 +209,8 @@ impl Sisr<'_, '_> {
             };
             let pen_a = pen(a.w, &a.nodes[..x], &b.nodes[y..]);
             let pen_b = pen(b.w, &b.nodes[..y], &a.nodes[x..]);
-            if new_a.cost(d, a.w, pen_a) + new_b.cost(d, b.w, pen_b) >= before - GAIN
+            let warp = self.warp_weight * (new_a.warp() + new_b.warp());
+            if new_a.cost(d, a.w, pen_a) + new_b.cost(d, b.w, pen_b) + warp >= before - GAIN
                 || !self.tails_fit(s, ra, x, rb, y)
             {
                 continue;

@@ -5,6 +5,7 @@
 
 mod data;
 mod local;
+mod penalty;
 mod rng;
 mod segment;
 mod sisr;
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use data::Data;
+use penalty::Penalty;
 use sisr::{Params, Sisr};
 use state::{Route, State};
 
@@ -52,6 +54,10 @@ pub struct SolveOptions {
     pub max_iterations: Option<u64>,
     /// Where the search reports its progress and can be told to stop early.
     pub progress: Option<Arc<Progress>>,
+    /// Whether the local search may pass through plans that are late somewhere, at an
+    /// adaptive cost per unit of lateness, with a repair step after it (penalised time
+    /// warp). A plan with a late stop is never returned either way.
+    pub soft_windows: bool,
 }
 
 impl Default for SolveOptions {
@@ -62,6 +68,7 @@ impl Default for SolveOptions {
             threads: 1,
             max_iterations: None,
             progress: None,
+            soft_windows: true,
         }
     }
 }
@@ -200,6 +207,7 @@ fn run(ctx: &Run, seed: u64) -> State {
         by_time.max(by_iter)
     };
     let mut search = Sisr::new(d, Params::default(), seed);
+    let mut penalty = Penalty::new(d);
     let mut cur = match ctx.start {
         Some(start) => State::from_plan(d, jobs, start),
         None => State::new(d, jobs),
@@ -269,7 +277,26 @@ fn run(ctx: &Run, seed: u64) -> State {
             search.ruin(&mut work, ruin_size, ruin_size);
         }
         search.recreate_some(&mut work, squeezing, out_before);
-        search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
+        if options.soft_windows {
+            if !search.soft_local_search(&mut work, &mut penalty) {
+                // Still late after the repair: the jobs that make it late go out and back
+                // in with hard windows (where they fit).
+                for r in work.eject_late(d) {
+                    search.touch(r);
+                }
+                let before = work.unassigned.len();
+                search.recreate_some(&mut work, squeezing, before);
+                if !work.on_time(d) {
+                    // Not reached (ejecting leaves every route on time); a plan with time
+                    // warp is never kept.
+                    work.copy_from(&cur, &search.touched);
+                    search.clear_touched();
+                    continue;
+                }
+            }
+        } else {
+            search.local_search(&mut work, LOCAL_SEARCH_ROUNDS);
+        }
         if !work.unassigned.is_empty() && work.unassigned.len() < cur.unassigned.len() + 4 {
             // The local search may have made room for jobs the recreate could not place.
             let before = work.unassigned.len();
@@ -330,6 +357,7 @@ fn run(ctx: &Run, seed: u64) -> State {
         }
         search.clear_touched();
     }
+    debug_assert!(best.on_time(d), "a plan with time warp is never kept");
     let mut slot = shared.lock().expect("no thread panics holding the lock");
     if slot
         .as_ref()

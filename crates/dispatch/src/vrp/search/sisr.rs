@@ -56,6 +56,9 @@ pub(crate) struct Sisr<'a, 'p> {
     pub absences: Vec<u64>,
     /// Routes changed in the current iteration.
     pub touched: Vec<usize>,
+    /// Cost of a unit of time warp in the local search; zero: windows are hard (the
+    /// recreate always keeps them hard). See `penalty`.
+    pub warp_weight: f64,
     touched_mark: Vec<bool>,
     ruined: Vec<bool>,
     class_stamp: Vec<u64>,
@@ -72,6 +75,7 @@ impl<'a, 'p> Sisr<'a, 'p> {
             rng: Rng::new(seed),
             absences: vec![0; d.n],
             touched: Vec::new(),
+            warp_weight: 0.0,
             touched_mark: vec![false; nw],
             ruined: vec![false; nw],
             class_stamp: vec![0; nw],
@@ -87,22 +91,29 @@ impl<'a, 'p> Sisr<'a, 'p> {
         }
     }
 
-    /// Whether a route summarised by `s` respects windows, shift and working time.
+    /// Whether a route summarised by `s` respects windows, shift and working time; with
+    /// soft windows (a warp weight), only the working time.
     #[inline]
     pub fn ok(&self, w: usize, s: &Segment) -> bool {
-        self.d.feasible(w, s)
+        if self.warp_weight > 0.0 {
+            self.d.within_working_time(w, s)
+        } else {
+            self.d.feasible(w, s)
+        }
     }
 
-    /// Travel cost of a non-empty route summarised by `s` (penalties excluded).
+    /// Travel cost of a non-empty route summarised by `s` (penalties excluded), and its
+    /// time warp at the warp weight.
     #[inline]
     pub fn score(&self, w: usize, s: &Segment) -> f64 {
-        self.d.route_cost(w, s)
+        self.d.route_cost(w, s) + self.warp_weight * s.warp
     }
 
-    /// Current cost of a route, penalties included (zero when empty).
+    /// Current cost of a route, penalties included (zero when empty), and its time warp at
+    /// the warp weight.
     #[inline]
     pub fn route_score(&self, r: &Route) -> f64 {
-        r.cost
+        r.cost + self.warp_weight * r.full.warp
     }
 
     /// Forgets the routes touched so far.

@@ -34,6 +34,14 @@ impl Side {
         }
     }
 
+    /// Time warp of the new route (zero when empty).
+    pub fn warp(&self) -> f64 {
+        match self {
+            Side::Empty => 0.0,
+            Side::Joined(s) | Side::Built(_, s) => s.warp,
+        }
+    }
+
     /// The new nodes of route `a` keeping `a.nodes[..x]` and taking `b.nodes[y..]`.
     pub fn into_nodes(self, a: &Route, x: usize, b: &Route, y: usize) -> Vec<u32> {
         match self {
@@ -55,9 +63,24 @@ impl Side {
 
 /// Route `a` keeping `a.nodes[..x]` and taking the jobs of `b.nodes[y..]`: `None` when one
 /// of those jobs is not allowed for `a`'s worker (skills, pins) or the new route breaks a
-/// window, the shift or the working time. Capacities and maxima of jobs are checked by
-/// the caller.
-pub(crate) fn side(d: &Data, win: &[u8], a: &Route, x: usize, b: &Route, y: usize) -> Option<Side> {
+/// window, the shift or the working time (`soft`: only the working time; the caller weighs
+/// the time warp). Capacities and maxima of jobs are checked by the caller.
+pub(crate) fn side(
+    d: &Data,
+    win: &[u8],
+    a: &Route,
+    x: usize,
+    b: &Route,
+    y: usize,
+    soft: bool,
+) -> Option<Side> {
+    let fits = |seg: &Segment| {
+        if soft {
+            d.within_working_time(a.w, seg)
+        } else {
+            d.feasible(a.w, seg)
+        }
+    };
     let is_job = |n: &u32| (*n as usize) < d.n;
     let same = d.class[a.w] == d.class[b.w];
     let head = &a.nodes[..x];
@@ -84,7 +107,7 @@ pub(crate) fn side(d: &Data, win: &[u8], a: &Route, x: usize, b: &Route, y: usiz
         } else {
             a.pre[x].then(&b.rest[y], m).then(&d.end_seg[a.w], m)
         };
-        return d.feasible(a.w, &seg).then_some(Side::Joined(seg));
+        return fits(&seg).then_some(Side::Joined(seg));
     }
     let mut nodes: Vec<u32> = head
         .iter()
@@ -98,5 +121,5 @@ pub(crate) fn side(d: &Data, win: &[u8], a: &Route, x: usize, b: &Route, y: usiz
         .collect();
     insert_breaks(d, a.w, &mut nodes, win, x, &own);
     let seg = Route::eval_nodes(d, a.w, &nodes, win);
-    d.feasible(a.w, &seg).then_some(Side::Built(nodes, seg))
+    fits(&seg).then_some(Side::Built(nodes, seg))
 }

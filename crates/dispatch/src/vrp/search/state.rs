@@ -404,6 +404,53 @@ impl State {
         self.routes.iter().map(|r| r.cost).sum()
     }
 
+    /// Whether every route keeps its windows, shift and working time (no time warp).
+    pub fn on_time(&self, d: &Data) -> bool {
+        self.routes
+            .iter()
+            .all(|r| r.jobs == 0 || d.feasible(r.w, &r.full))
+    }
+
+    /// Takes jobs out of the late routes, each time the one whose absence leaves the least
+    /// time warp, until every route is on time; returns the routes changed.
+    pub fn eject_late(&mut self, d: &Data) -> Vec<usize> {
+        let mut changed = Vec::new();
+        for r in 0..self.routes.len() {
+            while self.routes[r].jobs > 0 && !d.feasible(self.routes[r].w, &self.routes[r].full) {
+                let route = &self.routes[r];
+                let mut nodes = route.nodes.clone();
+                let movable: Vec<usize> = (0..nodes.len())
+                    .filter(|&i| (nodes[i] as usize) < d.n && !d.fixed[nodes[i] as usize])
+                    .collect();
+                let worst = movable
+                    .into_iter()
+                    .map(|i| {
+                        let x = nodes.remove(i);
+                        let seg = Route::eval_nodes(d, route.w, &nodes, &self.win);
+                        nodes.insert(i, x);
+                        (seg.warp, seg.dur, x)
+                    })
+                    .min_by(|a, b| (a.0, a.1).partial_cmp(&(b.0, b.1)).expect("finite"));
+                let Some((_, _, x)) = worst else {
+                    // Only a job under way is left: back to its breaks as first placed.
+                    let route = &mut self.routes[r];
+                    match &d.first[route.w] {
+                        Some((nodes, _)) => route.nodes.clone_from(nodes),
+                        None => route.nodes.clear(),
+                    }
+                    route.update(d, &self.win);
+                    changed.push(r);
+                    break;
+                };
+                self.remove_jobs(d, r, &[x]);
+                if changed.last() != Some(&r) {
+                    changed.push(r);
+                }
+            }
+        }
+        changed
+    }
+
     pub fn missing(&self, d: &Data) -> f64 {
         self.unassigned.iter().map(|&j| d.weight[j as usize]).sum()
     }

@@ -5,13 +5,14 @@
 //!
 //! `cargo build --release -p daojia-dispatch --example vrp_solve`, then
 //! `vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json]
-//! [--soft-windows on|off]` (the last to measure the search with hard windows only).
+//! [--soft-windows off|long|on]` (the last to measure the search's variants: hard
+//! windows only; soft windows with long routes, the default; soft windows always).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use daojia_dispatch::vrp::SolveOptions;
 use daojia_dispatch::vrp::cli::solve_solomon_file_with;
+use daojia_dispatch::vrp::{SoftWindows, SolveOptions};
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,7 +33,17 @@ fn main() -> ExitCode {
             "--seconds" => seconds = value(i).parse::<f64>().ok(),
             "--seed" => seed = value(i).parse().unwrap_or(seed),
             "--threads" => threads = value(i).parse().unwrap_or(threads),
-            "--soft-windows" => soft = value(i) != "off",
+            "--soft-windows" => {
+                soft = match value(i).as_str() {
+                    "off" => SoftWindows::Off,
+                    "long" => SoftWindows::LongRoutes,
+                    "on" => SoftWindows::Always,
+                    other => {
+                        eprintln!("--soft-windows takes off, long or on, not {other:?}");
+                        return ExitCode::from(2);
+                    }
+                }
+            }
             "--json" => {
                 json = true;
                 i += 1;

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use daojia_dispatch::vrp::{
-    Break, Job, Matrix, Problem, Skills, SolveOptions, TimeWindow, Worker, check, solve,
+    Break, Job, Matrix, Problem, Skills, SoftWindows, SolveOptions, TimeWindow, Worker, check,
+    solve,
 };
 use proptest::prelude::*;
 
@@ -91,7 +92,7 @@ proptest! {
             threads: 1,
             max_iterations: Some(60),
             // The soft-window local search on: no plan with time warp comes back.
-            soft_windows: true,
+            soft_windows: SoftWindows::Always,
             ..SolveOptions::default()
         };
         let solution = solve(&problem, &options).expect("valid problem");

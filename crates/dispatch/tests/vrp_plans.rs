@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use daojia_dispatch::vrp::{
-    Activity, Break, Job, Matrix, Problem, Skills, SolveOptions, TimeWindow, UnassignedReason,
-    Worker, check, solve,
+    Activity, Break, Job, Matrix, Problem, Skills, SoftWindows, SolveOptions, TimeWindow,
+    UnassignedReason, Worker, check, solve,
 };
 use proptest::prelude::*;
 
@@ -231,7 +231,7 @@ proptest! {
     #[test]
     fn every_returned_plan_is_feasible(problem in problems(), seed in any::<u64>()) {
         // With the soft-window local search on: a plan with time warp is never returned.
-        let options = SolveOptions { time_limit: Duration::from_secs(5), seed, threads: 1, max_iterations: Some(40), soft_windows: true, ..SolveOptions::default() };
+        let options = SolveOptions { time_limit: Duration::from_secs(5), seed, threads: 1, max_iterations: Some(40), soft_windows: SoftWindows::Always, ..SolveOptions::default() };
         let solution = solve(&problem, &options).expect("valid problem");
         prop_assert_eq!(check(&problem, &solution), vec![]);
         for u in &solution.unassigned {

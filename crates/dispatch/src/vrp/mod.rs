@@ -21,5 +21,5 @@ pub use model::{
     Worker,
 };
 pub use progress::{Progress, Snapshot};
-pub use search::{SolveOptions, solve, solve_from};
+pub use search::{SoftWindows, SolveOptions, solve, solve_from};
 pub use solution::{Activity, Route, Solution, Stop, Totals, Unassigned};

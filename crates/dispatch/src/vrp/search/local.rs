@@ -2,7 +2,8 @@
 //! 2-opt* between routes of any two workers, relocate and 2-opt inside a route), evaluated
 //! in O(1) with the cached segments (2-opt* with breaks in a tail: linear, see `star`) and
 //! applied at the first improvement, until none is left. "Nearby" is by distance and time
-//! windows (`Data::granular`).
+//! windows (`Data::granular`). With a warp weight (`Sisr::warp_weight`) a move may make a
+//! route late at that cost per unit of time warp (`soft_local_search`, with its repair).
 
 use super::penalty::{Penalty, REPAIR_BOOST, REPAIR_TRIES};
 use super::sisr::Sisr;

@@ -1,5 +1,6 @@
 //! The route search: an anytime ruin-and-recreate search (SISR) with a granular local
-//! search after each recreate, and a first phase that squeezes every job into the
+//! search after each recreate (with soft windows: lateness at an adaptive cost, then
+//! repaired, see `penalty`), and a first phase that squeezes every job into the
 //! available workers; run on one or more threads that share their best plan. See
 //! `docs/adr/0002-route-solver.md` for the choices and the figures behind them.
 
@@ -37,6 +38,11 @@ const CONSTRUCTIONS: usize = 20;
 const CONSTRUCTION_SHARE: f64 = 0.05;
 /// Rounds of local search after each recreate.
 const LOCAL_SEARCH_ROUNDS: usize = 1;
+/// The soft-window local search runs when the plan's routes hold at least this many jobs
+/// on average: it shortens long routes with wide windows (Solomon's R2/RC2: 25-50 stops)
+/// but cost feasibility under a tight fleet of short routes (R1/RC1: 5-10 stops), where
+/// a step is better spent on more ruins.
+const SOFT_MIN_ROUTE_JOBS: f64 = 15.0;
 /// How often (as a share of the run) threads exchange their best plans.
 const EXCHANGE_EVERY: f64 = 0.05;
 
@@ -54,10 +60,23 @@ pub struct SolveOptions {
     pub max_iterations: Option<u64>,
     /// Where the search reports its progress and can be told to stop early.
     pub progress: Option<Arc<Progress>>,
-    /// Whether the local search may pass through plans that are late somewhere, at an
+    /// When the local search may pass through plans that are late somewhere, at an
     /// adaptive cost per unit of lateness, with a repair step after it (penalised time
     /// warp). A plan with a late stop is never returned either way.
-    pub soft_windows: bool,
+    pub soft_windows: SoftWindows,
+}
+
+/// When the local search uses soft windows (see [`SolveOptions::soft_windows`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SoftWindows {
+    /// Never: every move keeps every window.
+    Off,
+    /// While the plan's routes hold 15 jobs or more on average (long routes, where it
+    /// shortens plans; with short routes under a tight fleet it cost feasibility).
+    #[default]
+    LongRoutes,
+    /// After every recreate.
+    Always,
 }
 
 impl Default for SolveOptions {
@@ -68,7 +87,7 @@ impl Default for SolveOptions {
             threads: 1,
             max_iterations: None,
             progress: None,
-            soft_windows: true,
+            soft_windows: SoftWindows::default(),
         }
     }
 }
@@ -277,7 +296,12 @@ fn run(ctx: &Run, seed: u64) -> State {
             search.ruin(&mut work, ruin_size, ruin_size);
         }
         search.recreate_some(&mut work, squeezing, out_before);
-        if options.soft_windows {
+        let soft = match options.soft_windows {
+            SoftWindows::Off => false,
+            SoftWindows::LongRoutes => long_routes(&cur),
+            SoftWindows::Always => true,
+        };
+        if soft {
             if !search.soft_local_search(&mut work, &mut penalty) {
                 // Still late after the repair: the jobs that make it late go out and back
                 // in with hard windows (where they fit).
@@ -366,6 +390,17 @@ fn run(ctx: &Run, seed: u64) -> State {
         *slot = Some((best_key.0, best_key.1, best.clone()));
     }
     best
+}
+
+/// Whether the routes of `s` are long enough for the soft-window local search
+/// ([`SOFT_MIN_ROUTE_JOBS`]).
+fn long_routes(s: &State) -> bool {
+    let (jobs, used) = s
+        .routes
+        .iter()
+        .filter(|r| r.jobs > 0)
+        .fold((0usize, 0usize), |(j, u), r| (j + r.jobs, u + 1));
+    used > 0 && jobs as f64 >= SOFT_MIN_ROUTE_JOBS * used as f64
 }
 
 /// Whether job `j` fits into an empty route of some able worker, and if not, why.

@@ -38,10 +38,11 @@ const CONSTRUCTIONS: usize = 20;
 const CONSTRUCTION_SHARE: f64 = 0.05;
 /// Rounds of local search after each recreate.
 const LOCAL_SEARCH_ROUNDS: usize = 1;
-/// The soft-window local search runs when the plan's routes hold at least this many jobs
-/// on average: it shortens long routes with wide windows (Solomon's R2/RC2: 25-50 stops)
-/// but cost feasibility under a tight fleet of short routes (R1/RC1: 5-10 stops), where
-/// a step is better spent on more ruins.
+/// With [`SoftWindows::LongRoutes`] the soft-window local search runs once every job is
+/// in and while the plan's routes hold at least this many jobs on average: it shortens
+/// long routes with wide windows (Solomon's R2/RC2: 25-50 stops) but cost feasibility
+/// under a tight fleet of short routes (R1/RC1: 5-10 stops) and, at very short budgets,
+/// while jobs were still left out.
 const SOFT_MIN_ROUTE_JOBS: f64 = 15.0;
 /// How often (as a share of the run) threads exchange their best plans.
 const EXCHANGE_EVERY: f64 = 0.05;
@@ -71,8 +72,9 @@ pub struct SolveOptions {
 pub enum SoftWindows {
     /// Never: every move keeps every window.
     Off,
-    /// While the plan's routes hold 15 jobs or more on average (long routes, where it
-    /// shortens plans; with short routes under a tight fleet it cost feasibility).
+    /// Once every job is in, while the plan's routes hold 15 jobs or more on average
+    /// (long routes, where it shortens plans; with short routes under a tight fleet, or
+    /// while jobs were still left out, it cost feasibility).
     #[default]
     LongRoutes,
     /// After every recreate.
@@ -298,7 +300,7 @@ fn run(ctx: &Run, seed: u64) -> State {
         search.recreate_some(&mut work, squeezing, out_before);
         let soft = match options.soft_windows {
             SoftWindows::Off => false,
-            SoftWindows::LongRoutes => long_routes(&cur),
+            SoftWindows::LongRoutes => key.0 <= 0.0 && long_routes(&cur),
             SoftWindows::Always => true,
         };
         if soft {

@@ -52,7 +52,8 @@ test('a customer books the flash sale and marketing stops it', async () => {
   const res = await placed;
   assert.equal(res.status(), 201, await res.text());
   const order = await res.json();
-  assert.ok(order.promotion && order.promotion.id === res.request().postDataJSON().promotion_id, 'booked through the promotion');
+  assert.match(order.promotion?.name ?? '', /限时半价/, 'booked through the promotion');
+  assert.equal(order.total_fen, order.promotion.unit_price_fen, 'at the promotional price');
   await c.getByTestId('order-promotion').waitFor();
   await shot(c, '2-order', false);
   await phone.close();

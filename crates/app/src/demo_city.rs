@@ -46,6 +46,23 @@ pub async fn write_promotion(
     Ok(())
 }
 
+/// The feature flag that shows the running promotions as a banner on the customer app's
+/// home page (evaluated per service area: limit it to some areas in the console).
+pub const PROMOTIONS_BANNER_FLAG: &str = "h5.promotions_banner";
+
+/// Writes the demo city's feature flags: the promotions banner, on everywhere.
+pub async fn write_flags(tx: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let settings = daojia_store::repo::flags::Settings {
+        description: "客户端首页的限时特价横幅 (per area: limit it to some areas here)",
+        enabled: true,
+        percent: 100,
+        areas: &[],
+        roles: &[],
+    };
+    daojia_store::repo::flags::put(tx, PROMOTIONS_BANNER_FLAG, settings, now).await?;
+    Ok(())
+}
+
 /// The level of every demo worker's skills (the generator does not make levels).
 pub const DEMO_SKILL_LEVEL: i16 = 3;
 

@@ -114,6 +114,45 @@ pub struct PublicPromotion {
     pub ends_at: DateTime<Utc>,
 }
 
+/// The promotion an order was booked at, as the order shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BookedPromotion {
+    /// The promotion's id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// The promotional price of one unit, fen (before the options' differences).
+    pub price_fen: i64,
+    /// The item's usual price when the promotion was made, fen (shown crossed out).
+    pub list_price_fen: i64,
+    /// The unit price the order's promoted line got, fen (options included).
+    pub unit_price_fen: i64,
+    /// True once the order gave its place back (it was cancelled); it keeps the price.
+    pub released: bool,
+}
+
+/// The promotion the order of `visits` (the order's id first, then its other visits) was
+/// booked at, if any. Read through `db`, which may be the placement's transaction.
+pub async fn booked(
+    db: &impl sea_orm::ConnectionTrait,
+    visits: &[Uuid],
+) -> Result<Option<BookedPromotion>> {
+    let Some(c) = repo::claim_among(db, visits).await? else {
+        return Ok(None);
+    };
+    let Some(p) = repo::get(db, c.promotion_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(BookedPromotion {
+        id: p.id,
+        name: p.name,
+        price_fen: p.price_fen,
+        list_price_fen: p.list_price_fen,
+        unit_price_fen: c.price_fen,
+        released: c.released_at.is_some(),
+    }))
+}
+
 fn standing(p: &promotion::Model, now: DateTime<Utc>) -> Standing {
     Standing::at(
         p.state == repo::STOPPED,

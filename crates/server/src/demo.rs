@@ -199,6 +199,7 @@ async fn write(store: &Store, city: &City, hashes: Vec<String>) -> Result<(), Db
 
     demo_city::write_catalog(&tx, city, now).await?;
     demo_city::write_promotion(&tx, city, now).await?;
+    demo_city::write_flags(&tx, now).await?;
 
     let partners: std::collections::HashMap<&str, Uuid> = city
         .partners

@@ -120,6 +120,21 @@ async fn the_demo_city_loads_once_and_its_accounts_log_in() {
             polygon.contains(daojia_domain::geo::LatLng::new(31.1950, 121.4365)),
             "Xujiahui is in Xuhui"
         );
+
+        // Its running promotion, and the flag that shows it as a banner, on for a visitor.
+        let shown = app
+            .get("/api/v1/public/promotions?area=sh-xuhui", None)
+            .await;
+        assert_eq!(shown.status, StatusCode::OK, "{}", shown.text);
+        assert_eq!(shown.body[0]["standing"], "open", "{b:?}: {}", shown.text);
+        assert_eq!(shown.body[0]["remaining"], 100);
+        let flags = app.get("/api/v1/public/flags?area=sh-xuhui", None).await;
+        assert_eq!(
+            flags.body["flags"][daojia_app::demo_city::PROMOTIONS_BANNER_FLAG],
+            true,
+            "{b:?}: {}",
+            flags.text
+        );
     }
 }
 

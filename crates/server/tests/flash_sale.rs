@@ -359,6 +359,14 @@ async fn rules(b: Backend) {
     let first = book(&c[0], p, 0).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
     assert_eq!(first.body["total_fen"], PRICE_FEN);
+    assert_eq!(first.body["promotion"]["id"], json!(p), "{}", first.text);
+    assert_eq!(
+        (
+            &first.body["promotion"]["unit_price_fen"],
+            &first.body["promotion"]["released"]
+        ),
+        (&json!(PRICE_FEN), &json!(false))
+    );
     let r = book(&c[0], p, 1).await;
     assert_problem(&r, StatusCode::CONFLICT, "promotion_limit_reached");
     let r = book(&c[1], p, 2).await;
@@ -426,6 +434,19 @@ async fn rules(b: Backend) {
     assert!(
         claim.released_at.is_some() && claim.seat.is_none(),
         "{claim:?}"
+    );
+    // The order still shows the promotion it was booked at, its place given back.
+    let r = app
+        .get(&format!("/api/v1/customer/orders/{id}"), Some(&c[0].token))
+        .await;
+    assert_eq!(
+        (
+            &r.body["promotion"]["name"],
+            &r.body["promotion"]["released"]
+        ),
+        (&json!("日常保洁 秒杀"), &json!(true)),
+        "{b:?}: {}",
+        r.text
     );
     let r = book(&c[0], p, 5).await;
     assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);

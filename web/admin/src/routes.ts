@@ -46,6 +46,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/areas/AreaPage.vue'),
     meta: { title: 'areas.edit', permission: 'catalog.read', hidden: true, menu: '/areas' },
   },
+  {
+    path: 'promotions',
+    name: 'promotions',
+    component: () => import('./pages/promotions/PromotionsPage.vue'),
+    meta: { title: 'promotions.title', permission: 'marketing.write' },
+  },
   { path: 'staff', name: 'staff', component: () => import('./pages/staff/StaffPage.vue'), meta: { title: 'menu.staff', permission: 'staff.read' } },
   { path: 'audit', name: 'audit', component: () => import('./pages/audit/AuditPage.vue'), meta: { title: 'menu.audit', permission: 'audit.read' } },
   { path: 'sms', name: 'sms', component: () => import('./pages/sms/SmsPage.vue'), meta: { title: 'menu.sms', permission: 'sms.read' } },

@@ -5,6 +5,9 @@ import { consoleRoutes, menuFor } from '../src/routes';
 const PARTNER = ['worker.read', 'worker.write', 'order.read', 'dispatch.write'];
 const DISPATCHER = ['overview.read', 'customer.read', 'worker.read', 'worker.write', 'catalog.read', 'order.read', 'order.write', 'dispatch.read', 'dispatch.write'];
 
+/** What the API's `marketing` role (市场运营) grants. */
+const MARKETING = ['overview.read', 'customer.read', 'catalog.read', 'marketing.write'];
+
 const holding = (perms: string[]) => (p: string | undefined) => !p || perms.includes(p);
 
 describe('side menu', () => {
@@ -16,6 +19,12 @@ describe('side menu', () => {
     const names = menuFor(consoleRoutes, holding(DISPATCHER)).map((e) => e.name);
     expect(names).toEqual(['overview', 'orders', 'on-behalf', 'board', 'plans', 'exceptions', 'catalog', 'areas', 'customers', 'workers', 'reviews', 'sessions']);
     expect(names).not.toContain('order');
+  });
+
+  it('shows marketing the flash sales beside the catalog, and no one else without marketing.write', () => {
+    expect(menuFor(consoleRoutes, holding(MARKETING)).map((e) => e.name)).toEqual(['overview', 'catalog', 'areas', 'promotions', 'customers', 'sessions']);
+    expect(menuFor(consoleRoutes, holding(DISPATCHER)).map((e) => e.name)).not.toContain('promotions');
+    expect(menuFor(consoleRoutes, holding(MARKETING)).find((e) => e.name === 'promotions')).toEqual({ path: '/promotions', name: 'promotions', title: 'promotions.title' });
   });
 
   it('links each entry to its page', () => {

@@ -9,6 +9,7 @@ import {
   type ItemView,
   type LineInput,
   type OrderView,
+  type PublicPromotion,
   type QuoteView,
   type SlotsView,
   type UploadView,
@@ -71,6 +72,20 @@ export const quoteLine = quoter(
   (e) =>
     (e instanceof ApiError && e.fieldErrors.find((f) => f.field === 'area_code' || (f.field === 'item' && f.code === 'not_offered_here'))?.code) || null,
 );
+
+/**
+ * The current promotions (not stopped, sales not closed) with the places left: those of an
+ * area (and those of every area) when given. Asked afresh by each page: places go fast.
+ */
+export const loadPromotions = (area: string | null = null): Promise<PublicPromotion[]> =>
+  unwrap(api.publicClient.GET('/api/v1/public/promotions', { params: { query: area ? { area } : {} } }));
+
+/** Which feature flags are on for this customer (or this visitor) looking at `area`. */
+export const loadFlags = async (area: string | null): Promise<Record<string, boolean>> => {
+  const query = { params: { query: area ? { area } : {} } };
+  const r = await unwrap(api.session.signedIn ? api.client.GET('/api/v1/public/flags', query) : api.publicClient.GET('/api/v1/public/flags', query));
+  return r.flags;
+};
 
 export const loadOrder = (id: string): Promise<OrderView> =>
   unwrap(api.client.GET('/api/v1/customer/orders/{id}', { params: { path: { id } } }));

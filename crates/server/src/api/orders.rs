@@ -89,6 +89,15 @@ async fn fill_detail_in(db: &impl ConnectionTrait, view: &mut OrderView) -> ApiR
     Ok(())
 }
 
+/// The promotion the order was booked at, held by the order or by one of its visits (after
+/// `visits::fill`).
+async fn fill_promotion(db: &impl ConnectionTrait, view: &mut OrderView) -> ApiResult<()> {
+    let mut ids = vec![view.id];
+    ids.extend(view.visits.iter().map(|v| v.id).filter(|id| *id != view.id));
+    view.promotion = daojia_app::promotions::booked(db, &ids).await?;
+    Ok(())
+}
+
 fn summarise(lines: &[LineView]) -> String {
     lines
         .iter()
@@ -222,6 +231,9 @@ pub struct OrderView {
     /// The visits of an order needing several trades, one per trade, each dispatched on
     /// its own (empty for an order of one visit).
     pub visits: Vec<super::visits::VisitView>,
+    /// The promotion (限时特价) the order was booked at (in the detail view; none when it
+    /// was booked at the usual prices).
+    pub promotion: Option<daojia_app::promotions::BookedPromotion>,
     /// Placed at.
     pub created_at: DateTime<Utc>,
 }
@@ -265,6 +277,7 @@ fn order_view(
         photos: vec![],
         summary: String::new(),
         visits: vec![],
+        promotion: None,
         created_at: m.created_at,
     }
 }
@@ -370,6 +383,7 @@ pub async fn place(
         let mut view = order_view(&state, placing.row.clone(), &placing.order, now);
         fill_detail_in(placing.tx(), &mut view).await?;
         super::visits::fill(&state, placing.tx(), &mut view, &placing.row, now, true).await?;
+        fill_promotion(placing.tx(), &mut view).await?;
         serde_json::to_vec(&view).map_err(ApiError::internal)
     }
     .await;
@@ -550,6 +564,7 @@ async fn whole(
     let mut view = order_view(state, m.clone(), o, now);
     fill_detail(state, &mut view).await?;
     super::visits::fill(state, state.store.db(), &mut view, &m, now, true).await?;
+    fill_promotion(state.store.db(), &mut view).await?;
     Ok(axum::Json(view))
 }
 

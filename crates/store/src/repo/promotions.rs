@@ -153,6 +153,22 @@ pub async fn claim_of(
         .await
 }
 
+/// The claim of the first of `orders` that has one (an order of several trades holds it on
+/// the visit carrying the promoted line), live or released.
+pub async fn claim_among(
+    db: &impl ConnectionTrait,
+    orders: &[Uuid],
+) -> Result<Option<promotion_claim::Model>, DbErr> {
+    if orders.is_empty() {
+        return Ok(None);
+    }
+    promotion_claim::Entity::find()
+        .filter(promotion_claim::Column::OrderId.is_in(orders.iter().copied()))
+        .order_by_asc(promotion_claim::Column::CreatedAt)
+        .one(db)
+        .await
+}
+
 /// What taking a place came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Claimed {

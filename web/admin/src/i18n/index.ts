@@ -9,13 +9,15 @@ import { en } from './en';
 import { onBehalfEn } from './onbehalf.en';
 import { onBehalfZhCN } from './onbehalf.zh-CN';
 import { plansEn } from './plans.en';
+import { promotionsEn } from './promotions.en';
+import { promotionsZhCN } from './promotions.zh-CN';
 import { plansZhCN } from './plans.zh-CN';
 import { reconciliationEn } from './reconciliation.en';
 import { reconciliationZhCN } from './reconciliation.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...promotionsZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...promotionsEn },
 };
 export const i18n = createAppI18n(messages);

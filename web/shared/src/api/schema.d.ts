@@ -3928,6 +3928,33 @@ export interface components {
              */
             done: number;
         };
+        /** @description The promotion an order was booked at, as the order shows it. */
+        BookedPromotion: {
+            /**
+             * Format: uuid
+             * @description The promotion's id.
+             */
+            id: string;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The promotional price of one unit, fen (before the options' differences).
+             */
+            price_fen: number;
+            /**
+             * Format: int64
+             * @description The item's usual price when the promotion was made, fen (shown crossed out).
+             */
+            list_price_fen: number;
+            /**
+             * Format: int64
+             * @description The unit price the order's promoted line got, fen (options included).
+             */
+            unit_price_fen: number;
+            /** @description True once the order gave its place back (it was cancelled); it keeps the price. */
+            released: boolean;
+        };
         /** @description One visit of an order needing several trades, for a link. */
         BundleVisit: {
             /**
@@ -5378,6 +5405,7 @@ export interface components {
              *     its own (empty for an order of one visit).
              */
             visits: components["schemas"]["VisitView"][];
+            promotion?: components["schemas"]["BookedPromotion"] | null;
             /**
              * Format: date-time
              * @description Placed at.

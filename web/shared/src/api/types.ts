@@ -40,6 +40,10 @@ export type PlaceView = Schemas['PlaceView'];
 export type GeocodeResult = Schemas['GeocodeResult'];
 export type UploadView = Schemas['UploadView'];
 export type PhotoView = Schemas['PhotoView'];
+export type PromotionView = Schemas['PromotionView'];
+export type PromotionInput = Schemas['PromotionInput'];
+export type PublicPromotion = Schemas['PublicPromotion'];
+export type BookedPromotion = Schemas['BookedPromotion'];
 
 /** Which app a token belongs to; each keeps its own tokens. */
 export type Audience = 'customer' | 'worker' | 'admin';

@@ -180,6 +180,11 @@ export const commonEn: CommonMessages = {
       review_already_replied: 'A review takes one reply',
       review_hidden: 'This review is hidden',
       review_not_hidden: 'This review is not hidden',
+      promotion_sold_out: 'Too late: every place of this offer is taken',
+      promotion_not_started: 'This offer has not started yet; come back when it opens',
+      promotion_ended: 'This offer has ended',
+      promotion_not_offered_here: 'This offer is not available at this address',
+      promotion_limit_reached: 'You have already booked this offer as many times as one customer may',
     },
     fields: {
       consent_version_outdated: 'The agreements changed; read the new version and accept again',
@@ -212,6 +217,12 @@ export const commonEn: CommonMessages = {
       too_many: 'Too many',
       duplicate: 'Chosen twice',
       not_your_photo: 'This photo is not valid; upload it again',
+      unknown_promotion: 'This offer does not exist',
+      promotion_item_missing: 'The order does not include the service of this offer',
+      promotion_one_unit: 'An offer prices one unit per order',
+      not_below_list_price: 'Must be below the usual price',
+      above_quota: 'No more than the places in all',
+      before_start: 'Must be after the start',
     },
   },
   reviewTags: {
@@ -298,6 +309,16 @@ export const commonEn: CommonMessages = {
     unpaid: 'An order not paid within {minutes} minutes is cancelled',
     hours: '{n} h',
     minutes: '{n} min',
+  },
+  countdown: {
+    days: '{days}d {hms}',
+  },
+  promotionPhases: {
+    upcoming: 'Upcoming',
+    on_sale: 'On sale',
+    sold_out: 'Sold out',
+    ended: 'Ended',
+    stopped: 'Stopped',
   },
   duration: {
     seconds: ' {n}s',

@@ -178,6 +178,11 @@ export const commonZhCN = {
       review_already_replied: '每条评价只能回复一次',
       review_hidden: '该评价已被隐藏',
       review_not_hidden: '该评价未被隐藏',
+      promotion_sold_out: '手慢了，特价名额已抢完',
+      promotion_not_started: '特价还没开始，开始后再来抢',
+      promotion_ended: '这场特价已结束',
+      promotion_not_offered_here: '这个地址所在区域不参加这场特价',
+      promotion_limit_reached: '你已抢到过这场特价，每人限购次数已用完',
     },
     fields: {
       consent_version_outdated: '协议已更新，请阅读新版本后重新同意',
@@ -210,6 +215,12 @@ export const commonZhCN = {
       too_many: '数量超出上限',
       duplicate: '不能重复选择',
       not_your_photo: '照片无效，请重新上传',
+      unknown_promotion: '这场特价不存在',
+      promotion_item_missing: '订单里没有这场特价的服务',
+      promotion_one_unit: '特价每单限 1 份',
+      not_below_list_price: '须低于原价',
+      above_quota: '不能多于总名额',
+      before_start: '须晚于开始时间',
     },
   },
   reviewTags: {
@@ -296,6 +307,16 @@ export const commonZhCN = {
     unpaid: '下单后 {minutes} 分钟内未支付，订单将自动取消',
     hours: '{n} 小时',
     minutes: '{n} 分钟',
+  },
+  countdown: {
+    days: '{days} 天 {hms}',
+  },
+  promotionPhases: {
+    upcoming: '未开始',
+    on_sale: '抢购中',
+    sold_out: '已抢完',
+    ended: '已结束',
+    stopped: '已停止',
   },
   duration: {
     seconds: ' {n} 秒',

@@ -1,0 +1,48 @@
+/** Flash-sale promotions' messages (English). */
+import type { promotionsZhCN } from './promotions.zh-CN';
+
+export const promotionsEn: typeof promotionsZhCN = {
+  promotions: {
+    title: 'Marketing / Flash sales',
+    explain:
+      'One service item at a lower price for a fixed number of bookings in a sales window, optionally only in some areas and a few per customer. A customer who cancels before the service gives the place back; a stopped promotion takes no further bookings, and orders already placed keep their price.',
+    add: 'New flash sale',
+    none: 'No flash sales yet',
+    name: 'Name',
+    item: 'Service item',
+    price: 'Offer price',
+    listPrice: 'Usual price',
+    sold: 'Sold / places',
+    remaining: '{n} left',
+    perCustomer: 'Per customer',
+    perCustomerN: '{n} per customer',
+    areas: 'Service areas',
+    everywhere: 'Every area',
+    window: 'Sales window',
+    phase: 'State',
+    startsIn: 'starts in {time}',
+    endsIn: 'ends in {time}',
+    actions: 'Actions',
+    stop: 'Stop',
+    confirmStop: 'Once "{name}" is stopped it takes no further bookings; the {sold} orders placed keep their price. It cannot be restarted. Stop it?',
+    stopped: 'Stopped',
+    created: 'Created',
+    pickItem: 'Pick a service item',
+    defaultName: '{item}, flash sale',
+    namePlaceholder: 'e.g. Deep cleaning, half price',
+    priceHint: 'Usual price {price}; the offer must be lower; options still add their differences',
+    quota: 'Places in all',
+    windowStart: 'Start',
+    windowEnd: 'End',
+    windowHint: 'China time',
+    areasHint: 'None: every area',
+    errors: {
+      required: 'Required',
+      amount: 'An amount above zero (yuan, at most two decimals)',
+      not_below_list_price: 'Must be below the usual price',
+      whole: 'A whole number above zero',
+      above_quota: 'No more than the places in all',
+      before_start: 'Must end after it starts',
+    },
+  },
+};

@@ -117,8 +117,10 @@ async fn a_payment_that_succeeds_after_the_unpaid_timeout_cancelled_its_order_is
             .await
             .unwrap();
         assert!(
-            alerts.iter().any(|e| e.payload.contains("unowed_payment_refunded")
-                && e.payload.contains(&refunds[0].refund_no)),
+            alerts
+                .iter()
+                .any(|e| e.payload.contains("unowed_payment_refunded")
+                    && e.payload.contains(&refunds[0].refund_no)),
             "{b:?}: {alerts:?}"
         );
 

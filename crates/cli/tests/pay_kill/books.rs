@@ -121,16 +121,21 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
     // What the test saw is true on both sides.
     for (no, order) in &seen.opened {
         match intents.get(no.as_str()) {
-            None => wrong.push(format!("intent {no}: answered by the API, not in the database")),
-            Some(i) if i.order_id != *order => {
-                wrong.push(format!("intent {no}: of order {}, answered for {order}", i.order_id))
-            }
+            None => wrong.push(format!(
+                "intent {no}: answered by the API, not in the database"
+            )),
+            Some(i) if i.order_id != *order => wrong.push(format!(
+                "intent {no}: of order {}, answered for {order}",
+                i.order_id
+            )),
             Some(_) => {}
         }
     }
     for no in &seen.paid {
         if theirs.trades.get(no).is_none_or(|t| t.state != "paid") {
-            wrong.push(format!("trade {no}: the payer paid it, the simulator does not say paid"));
+            wrong.push(format!(
+                "trade {no}: the payer paid it, the simulator does not say paid"
+            ));
         }
     }
 
@@ -149,7 +154,10 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
             ));
         }
         if succeeded && !paid {
-            wrong.push(format!("intent {no}: succeeded here, `{}` at the channel", t.state));
+            wrong.push(format!(
+                "intent {no}: succeeded here, `{}` at the channel",
+                t.state
+            ));
         }
         if t.amount_fen != i.amount_fen {
             wrong.push(format!(
@@ -166,7 +174,10 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
     }
     for i in ours.intents.iter().filter(|i| i.state == "succeeded") {
         if !theirs.trades.contains_key(&i.intent_no) {
-            wrong.push(format!("intent {}: succeeded here, unknown at the channel", i.intent_no));
+            wrong.push(format!(
+                "intent {}: succeeded here, unknown at the channel",
+                i.intent_no
+            ));
         }
     }
 
@@ -181,7 +192,10 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
         refunds_of.entry(r.intent_id).or_default().push(r);
     }
     for i in ours.intents.iter().filter(|i| i.state == "succeeded") {
-        let entries = intent_entries.get(i.id.to_string().as_str()).copied().unwrap_or(0);
+        let entries = intent_entries
+            .get(i.id.to_string().as_str())
+            .copied()
+            .unwrap_or(0);
         if entries != 1 {
             wrong.push(format!("intent {}: {entries} ledger entries", i.intent_no));
         }
@@ -268,7 +282,10 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
             continue;
         };
         if r.state != "succeeded" {
-            wrong.push(format!("refund {} ({}): `{}`", r.refund_no, r.origin, r.state));
+            wrong.push(format!(
+                "refund {} ({}): `{}`",
+                r.refund_no, r.origin, r.state
+            ));
         }
         match theirs.refunds.get(&r.refund_no) {
             None if r.state == "succeeded" || r.state == "processing" => wrong.push(format!(
@@ -313,8 +330,15 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
         }
     }
     // Money paid offline cannot be here; a refund owed by hand means one went astray.
-    for e in ours.entries.iter().filter(|e| e.source_type == "offline_refund") {
-        wrong.push(format!("an offline refund was owed: {} ({})", e.source_id, e.memo));
+    for e in ours
+        .entries
+        .iter()
+        .filter(|e| e.source_type == "offline_refund")
+    {
+        wrong.push(format!(
+            "an offline refund was owed: {} ({})",
+            e.source_id, e.memo
+        ));
     }
     wrong
 }
@@ -328,7 +352,11 @@ pub fn figures(ours: &Ours) -> (usize, usize, usize, usize, usize) {
         .filter(|n| n.kind == "payment")
         .map(|n| n.subject_no.as_str())
         .collect();
-    let succeeded: Vec<_> = ours.intents.iter().filter(|i| i.state == "succeeded").collect();
+    let succeeded: Vec<_> = ours
+        .intents
+        .iter()
+        .filter(|i| i.state == "succeeded")
+        .collect();
     let by_query = succeeded
         .iter()
         .filter(|i| !notified.contains(i.intent_no.as_str()))

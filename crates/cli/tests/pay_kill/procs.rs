@@ -152,7 +152,13 @@ pub async fn server(dir: &Path, port: u16, round: usize) -> Proc {
     let mut p = Proc::spawn(
         dir,
         &format!("server-{round}.log"),
-        &["demo", "--config", config.to_str().unwrap(), "--addr", &addr],
+        &[
+            "demo",
+            "--config",
+            config.to_str().unwrap(),
+            "--addr",
+            &addr,
+        ],
     );
     p.wait_for(&format!("http://{addr}/healthz")).await;
     p

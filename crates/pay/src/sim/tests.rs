@@ -449,7 +449,10 @@ async fn the_books_list_every_trade_with_its_state_and_every_refund() {
     let trades = books["trades"].as_array().unwrap();
     let by_no = |no: &str| trades.iter().find(|t| t["out_trade_no"] == no).unwrap();
     assert_eq!(
-        (by_no("PI0B01")["state"].as_str(), by_no("PI0B01")["refunded_fen"].as_i64()),
+        (
+            by_no("PI0B01")["state"].as_str(),
+            by_no("PI0B01")["refunded_fen"].as_i64()
+        ),
         (Some("paid"), Some(900))
     );
     assert_eq!(by_no("PI0B02")["state"], "open");
@@ -458,7 +461,10 @@ async fn the_books_list_every_trade_with_its_state_and_every_refund() {
     let refunds = books["refunds"].as_array().unwrap();
     assert_eq!(refunds.len(), 1, "{refunds:?}");
     assert_eq!(
-        (refunds[0]["out_trade_no"].as_str(), refunds[0]["amount_fen"].as_i64()),
+        (
+            refunds[0]["out_trade_no"].as_str(),
+            refunds[0]["amount_fen"].as_i64()
+        ),
         (Some("PI0B01"), Some(900))
     );
 }

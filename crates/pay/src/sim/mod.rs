@@ -15,10 +15,12 @@
 //! `/alipay/gateway.do` (Alipay's gateway; GET is the WAP payment page), `/pay/{trade}`
 //! (the payment page; POST `action=pay|pay_twice|pay_silent|fail`). Each vendor's daily
 //! trade bill is served in its published format from the trades and refunds made, with
-//! differences planted on request ([`Simulator::plant`], `POST /admin/bills/plant`).
+//! differences planted on request ([`Simulator::plant`], `POST /admin/bills/plant`); what it
+//! holds is listed as JSON at `GET /admin/trades` ([`Simulator::books`]).
 
 mod alipay;
 mod bills;
+mod inspect;
 mod page;
 
 pub use bills::Plant;
@@ -337,6 +339,9 @@ impl Simulator {
         }
         if let Some(rest) = path.strip_prefix(bills::ALIPAY_DOWNLOAD) {
             return bills::alipay_download(self, rest);
+        }
+        if path == inspect::TRADES_PATH && method == Method::Get {
+            return inspect::trades(self);
         }
         if path == bills::PLANT_PATH && method == Method::Post {
             return bills::plant_request(self, body);

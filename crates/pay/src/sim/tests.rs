@@ -423,3 +423,48 @@ async fn each_vendors_bill_lists_the_days_payments_and_refunds_with_planted_diff
         summary(&a)
     );
 }
+
+#[tokio::test]
+async fn the_books_list_every_trade_with_its_state_and_every_refund() {
+    let sim = sim(test_keys());
+    let ch = wechat(&sim, MERCHANT_KEY);
+    let now = Utc::now();
+    for no in ["PI0B01", "PI0B02"] {
+        ch.create(&request(no, PayMethod::Qr), now).await.unwrap();
+    }
+    sim.pay("PI0B01", Delivery::Lost, now).unwrap();
+    let refund = RefundRequest {
+        intent: "PI0B01".into(),
+        refund: "RB1".into(),
+        amount: Money::fen(900),
+        paid: Money::fen(15_900),
+        reason: None,
+    };
+    ch.refund(&refund, now).await.unwrap();
+    // Submitted again with the same number: still one refund.
+    ch.refund(&refund, now).await.unwrap();
+    let reply = sim.handle(Method::Get, "/admin/trades", &[], "", now);
+    assert_eq!(reply.status, 200);
+    let books: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    let trades = books["trades"].as_array().unwrap();
+    let by_no = |no: &str| trades.iter().find(|t| t["out_trade_no"] == no).unwrap();
+    assert_eq!(
+        (
+            by_no("PI0B01")["state"].as_str(),
+            by_no("PI0B01")["refunded_fen"].as_i64()
+        ),
+        (Some("paid"), Some(900))
+    );
+    assert_eq!(by_no("PI0B02")["state"], "open");
+    assert_eq!(by_no("PI0B01")["vendor"], "wechat");
+    assert_eq!(by_no("PI0B01")["amount_fen"], 15_900);
+    let refunds = books["refunds"].as_array().unwrap();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(
+        (
+            refunds[0]["out_trade_no"].as_str(),
+            refunds[0]["amount_fen"].as_i64()
+        ),
+        (Some("PI0B01"), Some(900))
+    );
+}

@@ -74,7 +74,9 @@ async fn a_catalog_write_on_one_node_is_seen_on_the_other_within_the_bound() {
         return;
     }
     let (app, _redis, cfg) = shared_app(Backend::Postgres).await;
-    daojia_server::demo::load(&app.state.store, 8).await.unwrap();
+    daojia_server::demo::load(&app.state.store, 8)
+        .await
+        .unwrap();
     let admin = app.staff_token("catalog-boss", Role::SuperAdmin).await;
 
     let dir = std::env::temp_dir().join(format!("daojia-cache-nodes-{}", Uuid::now_v7().simple()));
@@ -99,7 +101,11 @@ async fn a_catalog_write_on_one_node_is_seen_on_the_other_within_the_bound() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_MODIFIED, "node a's tag on node b");
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_MODIFIED,
+        "node a's tag on node b"
+    );
 
     // A write on node A: node B drops its copy when the message arrives.
     let r = http
@@ -116,7 +122,10 @@ async fn a_catalog_write_on_one_node_is_seen_on_the_other_within_the_bound() {
     let took = until(&http, &b, area, |c| !offers(c, "window_cleaning")).await;
     assert!(took < BOUND, "node b saw the write after {took:?}");
     let (_, on_a) = catalog(&http, &a, area).await;
-    assert!(!offers(&on_a, "window_cleaning"), "the writer reads its write");
+    assert!(
+        !offers(&on_a, "window_cleaning"),
+        "the writer reads its write"
+    );
     let r = http
         .get(format!("{}/api/v1/public/catalog?area={area}", b.base))
         .header("if-none-match", &tag_a)

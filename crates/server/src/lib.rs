@@ -222,7 +222,10 @@ pub fn app(state: AppState) -> Router {
     };
     router
         .fallback(web::serve)
-        .layer(from_fn_with_state(state.clone(), http::etag::catalog_writes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::etag::catalog_writes,
+        ))
         .layer(DefaultBodyLimit::max(state.config.server.body_limit_bytes))
         .layer(from_fn_with_state(state.clone(), http::timeout))
         .layer(CatchPanicLayer::custom(http::panic_response))

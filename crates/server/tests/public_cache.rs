@@ -45,7 +45,9 @@ fn listed(catalog: &Value, code: &str) -> Option<Value> {
 async fn a_console_write_is_seen_by_the_next_public_read_and_changes_the_tag() {
     for b in backends() {
         let app = TestApp::new(b).await;
-        daojia_server::demo::load(&app.state.store, 8).await.unwrap();
+        daojia_server::demo::load(&app.state.store, 8)
+            .await
+            .unwrap();
         let admin = app.staff_token("boss", Role::SuperAdmin).await;
         let area = "sh-xuhui";
         let path = format!("/api/v1/public/catalog?area={area}");
@@ -77,7 +79,10 @@ async fn a_console_write_is_seen_by_the_next_public_read_and_changes_the_tag() {
         assert!(listed(&after.body, "window_cleaning").is_none(), "{b:?}");
         assert_ne!(etag(&after), tag);
         let search = app
-            .get(&format!("/api/v1/public/catalog/search?q=cleaning&area={area}"), None)
+            .get(
+                &format!("/api/v1/public/catalog/search?q=cleaning&area={area}"),
+                None,
+            )
             .await;
         assert!(listed(&search.body, "window_cleaning").is_none(), "{b:?}");
 
@@ -150,7 +155,9 @@ async fn a_write_around_the_api_is_seen_once_the_copy_is_as_old_as_its_lifetime(
         let mut cfg = test_config();
         cfg.cache.public_ttl_ms = ttl.as_millis() as u64;
         let app = TestApp::with_config(b, cfg).await;
-        daojia_server::demo::load(&app.state.store, 8).await.unwrap();
+        daojia_server::demo::load(&app.state.store, 8)
+            .await
+            .unwrap();
         let name = |r: &Reply| listed(&r.body, "window_cleaning").unwrap()["name"].clone();
 
         let loaded = Instant::now();
@@ -167,8 +174,7 @@ async fn a_write_around_the_api_is_seen_once_the_copy_is_as_old_as_its_lifetime(
         if loaded.elapsed() < ttl {
             assert_eq!(soon, old, "{b:?}: the copy is served within its lifetime");
         }
-        tokio::time::sleep(ttl.saturating_sub(loaded.elapsed()) + Duration::from_millis(50))
-            .await;
+        tokio::time::sleep(ttl.saturating_sub(loaded.elapsed()) + Duration::from_millis(50)).await;
         let later = name(&app.get("/api/v1/public/catalog", None).await);
         assert_eq!(later, "擦窗（新）", "{b:?}: the lifetime bounds staleness");
     }
@@ -179,12 +185,16 @@ async fn with_a_zero_lifetime_every_read_is_the_database_s() {
     let mut cfg = test_config();
     cfg.cache.public_ttl_ms = 0;
     let app = TestApp::with_config(backends()[0], cfg).await;
-    daojia_server::demo::load(&app.state.store, 8).await.unwrap();
+    daojia_server::demo::load(&app.state.store, 8)
+        .await
+        .unwrap();
     app.get("/api/v1/public/catalog", None).await;
     app.state
         .store
         .db()
-        .execute_unprepared("UPDATE service_item SET on_shelf = false WHERE code = 'window_cleaning'")
+        .execute_unprepared(
+            "UPDATE service_item SET on_shelf = false WHERE code = 'window_cleaning'",
+        )
         .await
         .unwrap();
     let c = app.get("/api/v1/public/catalog", None).await;

@@ -105,7 +105,9 @@ impl<T: Send + Sync + 'static> Cached<T> {
         let entry = self.lock();
         entry
             .as_ref()
-            .filter(|e| e.generation == generation && now < e.loaded_at.saturating_add(nanos(self.ttl)))
+            .filter(|e| {
+                e.generation == generation && now < e.loaded_at.saturating_add(nanos(self.ttl))
+            })
             .map(|e| e.value.clone())
     }
 
@@ -248,9 +250,17 @@ mod tests {
         assert_eq!(*c.get(|| db.load()).await.unwrap(), 0);
         db.value.store(7, Ordering::SeqCst);
         clock.advance(Duration::from_millis(999));
-        assert_eq!(*c.get(|| db.load()).await.unwrap(), 0, "still within the ttl");
+        assert_eq!(
+            *c.get(|| db.load()).await.unwrap(),
+            0,
+            "still within the ttl"
+        );
         clock.advance(Duration::from_millis(1));
-        assert_eq!(*c.get(|| db.load()).await.unwrap(), 7, "the ttl is the bound");
+        assert_eq!(
+            *c.get(|| db.load()).await.unwrap(),
+            7,
+            "the ttl is the bound"
+        );
         assert_eq!(db.loads.load(Ordering::SeqCst), 2);
     }
 
@@ -291,8 +301,16 @@ mod tests {
         db.value.store(5, Ordering::SeqCst);
         c.invalidate();
         go_on.send(()).unwrap();
-        assert_eq!(*loader.await.unwrap(), 0, "that caller asked before the write");
-        assert_eq!(*c.get(|| db.load()).await.unwrap(), 5, "later callers see it");
+        assert_eq!(
+            *loader.await.unwrap(),
+            0,
+            "that caller asked before the write"
+        );
+        assert_eq!(
+            *c.get(|| db.load()).await.unwrap(),
+            5,
+            "later callers see it"
+        );
     }
 
     #[tokio::test]
@@ -340,8 +358,11 @@ mod tests {
         // Two "nodes" on one hub (in process here; the two-node test runs it over Redis).
         let hub = Hub::in_process();
         let clock = Arc::new(Manual::default());
-        let a = Arc::new(Cached::with_clock("t", Duration::from_secs(3600), clock.clone()).over(hub.clone()));
-        let b = Arc::new(Cached::with_clock("t", Duration::from_secs(3600), clock).over(hub.clone()));
+        let a = Arc::new(
+            Cached::with_clock("t", Duration::from_secs(3600), clock.clone()).over(hub.clone()),
+        );
+        let b =
+            Arc::new(Cached::with_clock("t", Duration::from_secs(3600), clock).over(hub.clone()));
         let _fa = a.follow().unwrap();
         let fb = b.follow().unwrap();
         let db = Source::default();

@@ -154,10 +154,7 @@ impl PublicCatalog {
 /// The public catalog from this node's copy (loaded when it has none that may be served).
 pub async fn get(app: &App) -> crate::Result<Arc<PublicCatalog>> {
     let db = app.store.db();
-    Ok(app
-        .public_catalog
-        .get(|| PublicCatalog::load(db))
-        .await?)
+    Ok(app.public_catalog.get(|| PublicCatalog::load(db)).await?)
 }
 
 /// Says that a write the public catalog depends on has committed (on this node: its copy

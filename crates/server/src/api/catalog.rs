@@ -14,14 +14,14 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use daojia_app::catalog::public::{self, PublicArea, PublicCatalog};
-use std::collections::HashMap;
-use std::sync::Arc;
 use daojia_domain::geo::{CoordSystem, LatLng, Polygon};
 use daojia_domain::money::Money;
 use daojia_domain::pricing::{self, ItemOption, Selection};
 use daojia_store::entity::{service_area, service_item};
 use daojia_store::repo::catalog;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// A service category.

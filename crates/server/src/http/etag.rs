@@ -133,7 +133,11 @@ mod tests {
             assert_eq!(res.headers()[header::ETAG], r.etag());
         }
         for other in ["W/\"nope\"", "\"\""] {
-            assert_eq!(r.respond(&asking(other)).status(), StatusCode::OK, "{other}");
+            assert_eq!(
+                r.respond(&asking(other)).status(),
+                StatusCode::OK,
+                "{other}"
+            );
         }
         let res = r.respond(&HeaderMap::new());
         assert_eq!(res.status(), StatusCode::OK);

@@ -359,7 +359,8 @@ mod tests {
         let hub = Hub::in_process();
         let clock = Arc::new(Manual::default());
         let a = Arc::new(
-            Cached::with_clock("t", Duration::from_secs(3600), clock.clone()).over(hub.clone()),
+            Cached::<u64>::with_clock("t", Duration::from_secs(3600), clock.clone())
+                .over(hub.clone()),
         );
         let b =
             Arc::new(Cached::with_clock("t", Duration::from_secs(3600), clock).over(hub.clone()));

@@ -17,6 +17,7 @@
 # postgres://postgres@127.0.0.1:5432), REDIS_URL (default redis://127.0.0.1:6379),
 # LOAD_DURATION (seconds per closed-loop run, default 20), LOAD_CLIENTS (default 16),
 # LOAD_CUSTOMERS (bench customers, default 200), LOAD_HISTORY_DAYS (demo history, default 30),
+# LOAD_SCENARIOS (which to run, default "browse slots place staff login"),
 # LOAD_NO_BUILD=1 (use the release binaries already built).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,6 +28,7 @@ DURATION="${LOAD_DURATION:-20}"
 CLIENTS="${LOAD_CLIENTS:-16}"
 CUSTOMERS="${LOAD_CUSTOMERS:-200}"
 HISTORY_DAYS="${LOAD_HISTORY_DAYS:-30}"
+SCENARIOS="${LOAD_SCENARIOS:-browse slots place staff login}"
 DB="daojia_load_$(date +%s)_$$"
 WORK="$(mktemp -d -t daojia-load.XXXXXX)"
 PIDS=()
@@ -131,18 +133,29 @@ run_all() {
   local common=(--base "$bases" --pid "$pids" --tokens "$WORK/tokens.json" --out "$RESULTS")
   # Other work on the machine skews every figure: say how busy it was.
   echo "load average before the scenarios: $(cut -d' ' -f1-3 /proc/loadavg)"
-  say "browse ($bases)"
-  "$LOAD" run --scenario browse "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
-  "$LOAD" run --scenario browse "${common[@]}" --find-rate --start-rate 100 --concurrency 256 >/dev/null
-  say "slots"
-  "$LOAD" run --scenario slots "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
-  "$LOAD" run --scenario slots "${common[@]}" --find-rate --start-rate 20 --concurrency 256 >/dev/null
-  say "place"
-  "$LOAD" run --scenario place "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
-  say "staff"
-  "$LOAD" run --scenario staff "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
-  say "login"
-  "$LOAD" run --scenario login "${common[@]}" --concurrency 8 --duration 10 --warmup 0 >/dev/null
+  for s in $SCENARIOS; do
+    say "$s ($bases)"
+    case "$s" in
+      browse)
+        "$LOAD" run --scenario browse "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+        "$LOAD" run --scenario browse "${common[@]}" --find-rate --start-rate 100 --concurrency 256 >/dev/null
+        ;;
+      slots)
+        "$LOAD" run --scenario slots "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+        "$LOAD" run --scenario slots "${common[@]}" --find-rate --start-rate 20 --concurrency 256 >/dev/null
+        ;;
+      place | staff)
+        "$LOAD" run --scenario "$s" "${common[@]}" --concurrency "$CLIENTS" --duration "$DURATION" >/dev/null
+        ;;
+      login)
+        "$LOAD" run --scenario login "${common[@]}" --concurrency 8 --duration 10 --warmup 0 >/dev/null
+        ;;
+      *)
+        echo "LOAD_SCENARIOS: unknown scenario $s" >&2
+        exit 2
+        ;;
+    esac
+  done
 }
 
 say "one node"

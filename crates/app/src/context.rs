@@ -24,6 +24,8 @@ pub struct App {
     pub(crate) memo: Arc<Memo>,
     /// The payment channels, when online payment is configured.
     pub payments: Option<Arc<crate::payments::Payments>>,
+    /// This node's cached copy of the public catalog ([`crate::catalog::public`]).
+    pub public_catalog: Arc<crate::catalog::public::Cache>,
 }
 
 /// Statistics that change slowly and are costly to compute, kept by one node for a short
@@ -49,6 +51,9 @@ impl App {
             positions: None,
             memo: Default::default(),
             payments: None,
+            public_catalog: Arc::new(crate::catalog::public::cache(
+                crate::catalog::public::DEFAULT_TTL,
+            )),
         }
     }
 
@@ -68,6 +73,13 @@ impl App {
     /// The same application taking online payments through `payments`.
     pub fn with_payments(mut self, payments: Arc<crate::payments::Payments>) -> App {
         self.payments = Some(payments);
+        self
+    }
+
+    /// The same application reading the public catalog through `cache` (the server's,
+    /// with its lifetime and the hub that tells the other nodes of changes).
+    pub fn with_public_catalog(mut self, cache: Arc<crate::catalog::public::Cache>) -> App {
+        self.public_catalog = cache;
         self
     }
 

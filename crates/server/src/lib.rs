@@ -143,8 +143,13 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         .context("auth.trusted_proxies")?;
     let travel: Arc<dyn daojia_domain::travel::TravelTime> = Arc::new(config.travel.clone());
     let (payments, paysim) = pay::from_config(&config.pay, &config.server.addr).context("pay")?;
+    let public_catalog = daojia_app::catalog::public::cache(std::time::Duration::from_millis(
+        config.cache.public_ttl_ms,
+    ))
+    .over(shared.hub().clone());
     let mut app = daojia_app::App::new(store.clone(), travel.clone())
         .with_positions(shared.positions().clone())
+        .with_public_catalog(Arc::new(public_catalog))
         .with_settings(daojia_app::settings::Settings {
             reach_m: config.booking.reach_km * 1000.0,
             demo_autopay: config.booking.demo_autopay.unwrap_or(opts.demo),
@@ -217,6 +222,10 @@ pub fn app(state: AppState) -> Router {
     };
     router
         .fallback(web::serve)
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::etag::catalog_writes,
+        ))
         .layer(DefaultBodyLimit::max(state.config.server.body_limit_bytes))
         .layer(from_fn_with_state(state.clone(), http::timeout))
         .layer(CatchPanicLayer::custom(http::panic_response))
@@ -234,6 +243,8 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, "listening");
     let router = app(state.clone());
+    // Catalog writes on the other nodes drop this node's copy of the public catalog.
+    let _follow = state.app.public_catalog.follow();
     // Plans that were solving on a node that stopped (this one, before a restart) are
     // marked interrupted rather than left solving for ever.
     match daojia_app::planning::sweep(&state.app, state.now()).await {

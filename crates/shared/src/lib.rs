@@ -1,7 +1,8 @@
 //! State that every API node shares: rate limits, short-lived values (locks), counters,
-//! worker positions ([`positions`]) and a pub/sub fan-out for realtime updates
-//! ([`pubsub`]). One interface, [`Shared`], with two back ends: in this process (the default,
-//! for a single node) or in Redis (when `REDIS_URL` is set), so that any number of nodes
+//! worker positions ([`positions`]), a pub/sub fan-out for realtime updates
+//! ([`pubsub`]) and cached copies of database reads kept correct across nodes
+//! ([`cached`]). One interface, [`Shared`], with two back ends: in this process (the
+//! default, for a single node) or in Redis (when `REDIS_URL` is set), so that any number of nodes
 //! behind a load balancer behave as one.
 //!
 //! Later capabilities add keys, not back ends: a rate limit is a [`Limit`] (a name and a
@@ -10,6 +11,7 @@
 //! outlives its use. The database remains the source of truth for anything that must not
 //! be lost or doubled; this state is a fast path that a Redis restart may empty.
 
+pub mod cached;
 pub mod gcra;
 pub mod memory;
 pub mod positions;
@@ -19,6 +21,7 @@ mod redis_store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use cached::Cached;
 pub use gcra::{Decision, InvalidQuota, Quota};
 pub use memory::{Clock, Memory, MemoryOptions, SystemClock};
 pub use positions::{Filter, Nearby, WorkerPositions};

@@ -1,7 +1,8 @@
 //! The catalog as the operations console edits it (后台 服务项目管理): service areas with
 //! their outlines, hours and policies ([`areas`], imported from GeoJSON by [`import`]), and
 //! the areas' price overrides per item ([`prices`]); the category tree ([`categories`]) and
-//! the service items ([`items`], their rules in [`item_rules`]).
+//! the service items ([`items`], their rules in [`item_rules`]). What customers see of it
+//! before log-in is read from each node's cached copy ([`public`]).
 //!
 //! Every write is checked field by field (the rules are `daojia_domain::catalog`'s), every
 //! wrong field is named at once, and the row before and after is written to the audit log
@@ -14,6 +15,7 @@ pub mod import;
 pub mod item_rules;
 pub mod items;
 pub mod prices;
+pub mod public;
 
 use crate::App;
 use crate::error::{Error, FieldIssue, Result};

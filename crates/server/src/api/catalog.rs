@@ -1,17 +1,27 @@
 //! The public catalog: categories and service items on shelf, service areas with their
 //! outlines, which area a point is in, and the price of an item with options. Everything a
 //! customer can see before logging in; prices here are the server's own computation.
+//!
+//! Every read here is served from this node's cached copy of the catalog
+//! (`daojia_app::catalog::public`, ADR 0013), listings and searches rendered once per copy
+//! and tagged (`crate::http::etag`); orders are priced from the database.
 
 use crate::http::error::{ApiError, ApiResult};
+use crate::http::etag::Rendered;
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::State;
-use daojia_domain::geo::{CoordSystem, GeoJsonPolygon, LatLng, Polygon};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use daojia_app::catalog::public::{self, PublicArea, PublicCatalog};
+use daojia_domain::geo::{CoordSystem, LatLng, Polygon};
 use daojia_domain::money::Money;
 use daojia_domain::pricing::{self, ItemOption, Selection};
 use daojia_store::entity::{service_area, service_item};
 use daojia_store::repo::catalog;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// A service category.
@@ -80,8 +90,8 @@ fn options_of(item: &service_item::Model) -> ApiResult<Vec<ItemOption>> {
         .map_err(|e| ApiError::internal(format!("item {} has unreadable options: {e}", item.code)))
 }
 
-fn item_view(i: service_item::Model) -> ApiResult<ItemView> {
-    let options = options_of(&i)?
+fn item_view(i: &service_item::Model) -> ApiResult<ItemView> {
+    let options = options_of(i)?
         .into_iter()
         .map(ItemOptionView::from)
         .collect();
@@ -98,16 +108,16 @@ fn item_view(i: service_item::Model) -> ApiResult<ItemView> {
         tools: strings(&i.tools),
         options,
         photos,
-        code: i.code,
-        category_code: i.category_code,
-        name: i.name,
-        name_en: i.name_en,
-        description: i.description,
-        unit: i.unit,
+        code: i.code.clone(),
+        category_code: i.category_code.clone(),
+        name: i.name.clone(),
+        name_en: i.name_en.clone(),
+        description: i.description.clone(),
+        unit: i.unit.clone(),
         base_price_fen: i.base_price_fen,
         base_duration_min: i.base_duration_min,
-        notes: i.notes,
-        payment_mode: i.payment_mode,
+        notes: i.notes.clone(),
+        payment_mode: i.payment_mode.clone(),
         deposit_fen: i.deposit_fen,
     })
 }
@@ -121,48 +131,60 @@ pub struct CatalogParams {
     pub area: Option<String>,
 }
 
-/// Item codes the area does not offer; a field error for an unknown area.
-async fn not_offered(state: &AppState, area: Option<&str>, field: &str) -> ApiResult<Vec<String>> {
-    let Some(code) = area else {
-        return Ok(vec![]);
-    };
-    let db = state.store.db();
-    if !catalog::areas(db).await?.iter().any(|a| a.code == code) {
-        return Err(ApiError::field(
+/// The public catalog from this node's copy.
+pub(crate) async fn copy(state: &AppState) -> ApiResult<Arc<PublicCatalog>> {
+    Ok(public::get(&state.app).await?)
+}
+
+/// A field error unless `area` (when given) is an active area of `c`.
+fn check_area(c: &PublicCatalog, area: Option<&str>, field: &str) -> ApiResult<()> {
+    match area {
+        Some(code) if c.area(code).is_none() => Err(ApiError::field(
             field,
             "unknown_area",
             format!("no service area `{code}`"),
-        ));
+        )),
+        _ => Ok(()),
     }
-    Ok(catalog::items_not_offered(db, code).await?)
 }
 
-/// The catalog (of one area, when given).
+/// Whether `area` (when given) offers item `code`.
+fn offered(c: &PublicCatalog, area: Option<&str>, code: &str) -> bool {
+    area.is_none_or(|a| c.offered(a, code))
+}
+
+/// The catalog (of one area, when given). Answers `304` to a client that holds the
+/// current `ETag`.
 #[utoipa::path(get, path = "/api/v1/public/catalog", tag = "public", params(CatalogParams),
-    responses((status = 200, body = Catalog), (status = 422, body = crate::http::error::Problem)))]
+    responses((status = 200, body = Catalog), (status = 304, description = "Not modified: the `If-None-Match` tag is current"), (status = 422, body = crate::http::error::Problem)))]
 pub async fn catalog(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(p): Query<CatalogParams>,
-) -> ApiResult<axum::Json<Catalog>> {
-    let off = not_offered(&state, p.area.as_deref(), "area").await?;
-    let db = state.store.db();
-    let categories = catalog::categories(db)
-        .await?
-        .into_iter()
-        .map(|c| CategoryView {
-            code: c.code,
-            parent_code: c.parent_code,
-            name: c.name,
-            name_en: c.name_en,
-        })
-        .collect();
-    let mut items = Vec::new();
-    for i in catalog::items_on_shelf(db).await? {
-        if !off.contains(&i.code) {
-            items.push(item_view(i)?);
-        }
-    }
-    Ok(axum::Json(Catalog { categories, items }))
+) -> ApiResult<Response> {
+    let c = copy(&state).await?;
+    let area = p.area.as_deref();
+    check_area(&c, area, "area")?;
+    let rendered = c.memo(&format!("catalog:{area:?}"), || {
+        let categories = c
+            .categories
+            .iter()
+            .map(|c| CategoryView {
+                code: c.code.clone(),
+                parent_code: c.parent_code.clone(),
+                name: c.name.clone(),
+                name_en: c.name_en.clone(),
+            })
+            .collect();
+        let items = c
+            .items
+            .iter()
+            .filter(|i| offered(&c, area, &i.code))
+            .map(item_view)
+            .collect::<ApiResult<_>>()?;
+        Rendered::json(&Catalog { categories, items })
+    })?;
+    Ok(rendered.respond(&headers))
 }
 
 pub use daojia_app::catalog::PolygonView;
@@ -192,21 +214,18 @@ pub struct AreaView {
     pub polygon: PolygonView,
 }
 
-fn polygon_of(a: &service_area::Model) -> ApiResult<Polygon> {
-    let g: GeoJsonPolygon = serde_json::from_str(&a.polygon)
-        .map_err(|e| ApiError::internal(format!("area {} outline: {e}", a.code)))?;
-    Polygon::from_geojson(&g)
-        .map_err(|e| ApiError::internal(format!("area {} outline: {e}", a.code)))
+fn polygon_of(a: &PublicArea) -> ApiResult<&Polygon> {
+    a.outline.as_ref().map_err(ApiError::internal)
 }
 
-fn area_view(a: service_area::Model, p: &Polygon) -> AreaView {
+fn area_view(a: &service_area::Model, p: &Polygon) -> AreaView {
     let g = p.to_geojson();
     AreaView {
-        code: a.code,
-        name: a.name,
-        name_en: a.name_en,
-        city: a.city,
-        timezone: a.timezone,
+        code: a.code.clone(),
+        name: a.name.clone(),
+        name_en: a.name_en.clone(),
+        city: a.city.clone(),
+        timezone: a.timezone.clone(),
         open_minute: a.open_minute,
         close_minute: a.close_minute,
         lead_minutes: a.lead_minutes,
@@ -218,15 +237,20 @@ fn area_view(a: service_area::Model, p: &Polygon) -> AreaView {
     }
 }
 
-/// Active service areas.
-#[utoipa::path(get, path = "/api/v1/public/areas", tag = "public", responses((status = 200, body = Vec<AreaView>)))]
-pub async fn areas(State(state): State<AppState>) -> ApiResult<axum::Json<Vec<AreaView>>> {
-    let mut out = Vec::new();
-    for a in catalog::areas(state.store.db()).await? {
-        let p = polygon_of(&a)?;
-        out.push(area_view(a, &p));
-    }
-    Ok(axum::Json(out))
+/// Active service areas. Answers `304` to a client that holds the current `ETag`.
+#[utoipa::path(get, path = "/api/v1/public/areas", tag = "public",
+    responses((status = 200, body = Vec<AreaView>), (status = 304, description = "Not modified: the `If-None-Match` tag is current")))]
+pub async fn areas(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let c = copy(&state).await?;
+    let rendered = c.memo("areas", || {
+        let views = c
+            .areas
+            .iter()
+            .map(|a| -> ApiResult<AreaView> { Ok(area_view(&a.row, polygon_of(a)?)) })
+            .collect::<ApiResult<Vec<_>>>()?;
+        Rendered::json(&views)
+    })?;
+    Ok(rendered.respond(&headers))
 }
 
 /// A point to look up.
@@ -277,10 +301,11 @@ pub async fn locate(
     Query(p): Query<LocateParams>,
 ) -> ApiResult<axum::Json<AreaView>> {
     let at = point(p.lat, p.lng, p.coord, "")?;
-    for a in catalog::areas(state.store.db()).await? {
-        let poly = polygon_of(&a)?;
+    let c = copy(&state).await?;
+    for a in &c.areas {
+        let poly = polygon_of(a)?;
         if poly.contains(at) {
-            return Ok(axum::Json(area_view(a, &poly)));
+            return Ok(axum::Json(area_view(&a.row, poly)));
         }
     }
     Err(ApiError::new(
@@ -356,47 +381,30 @@ pub async fn quote(
     State(state): State<AppState>,
     Json(req): Json<QuoteRequest>,
 ) -> ApiResult<axum::Json<QuoteView>> {
-    let items = catalog::items_on_shelf(state.store.db()).await?;
-    let Some(item) = items.into_iter().find(|i| i.code == req.item) else {
+    let c = copy(&state).await?;
+    let Some(item) = c.items.iter().find(|i| i.code == req.item) else {
         return Err(ApiError::field(
             "item",
             "unknown_item",
             format!("no service item `{}` is on offer", req.item),
         ));
     };
-    let options = options_of(&item)?;
+    let options = options_of(item)?;
     let area_price = match &req.area_code {
         None => None,
         Some(code) => {
-            if !catalog::areas(state.store.db())
-                .await?
-                .iter()
-                .any(|a| &a.code == code)
-            {
-                return Err(ApiError::field(
-                    "area_code",
-                    "unknown_area",
-                    format!("no service area `{code}`"),
-                ));
-            }
-            if catalog::items_not_offered(state.store.db(), code)
-                .await?
-                .contains(&item.code)
-            {
+            check_area(&c, Some(code), "area_code")?;
+            if !c.offered(code, &item.code) {
                 return Err(ApiError::field(
                     "item",
                     "not_offered_here",
                     format!("`{}` is not offered in this area", item.code),
                 ));
             }
-            catalog::area_prices(state.store.db(), code)
-                .await?
-                .into_iter()
-                .find(|o| o.item_code == item.code)
-                .map(|o| pricing::AreaPrice {
-                    base_price: o.base_price_fen.map(Money::fen),
-                    markup_percent: o.markup_percent,
-                })
+            c.area_price(code, &item.code).map(|o| pricing::AreaPrice {
+                base_price: o.base_price_fen.map(Money::fen),
+                markup_percent: o.markup_percent,
+            })
         }
     };
     let selections: Vec<Selection> = req
@@ -422,7 +430,7 @@ pub async fn quote(
         q.total
     };
     Ok(axum::Json(QuoteView {
-        item: item.code,
+        item: item.code.clone(),
         unit_price_fen: q.unit_price.as_fen(),
         quantity: q.quantity,
         total_fen: q.total.as_fen(),
@@ -468,13 +476,14 @@ pub struct SearchResult {
     pub items: Vec<ItemView>,
 }
 
-/// Searches the items on shelf.
+/// Searches the items on shelf. Answers `304` to a client that holds the current `ETag`.
 #[utoipa::path(get, path = "/api/v1/public/catalog/search", tag = "public", params(SearchParams),
-    responses((status = 200, body = SearchResult), (status = 422, body = crate::http::error::Problem)))]
+    responses((status = 200, body = SearchResult), (status = 304, description = "Not modified: the `If-None-Match` tag is current"), (status = 422, body = crate::http::error::Problem)))]
 pub async fn search(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(p): Query<SearchParams>,
-) -> ApiResult<axum::Json<SearchResult>> {
+) -> ApiResult<Response> {
     if let Some(q) = &p.q
         && q.chars().count() > 50
     {
@@ -497,30 +506,61 @@ pub async fn search(
             "`relevance`, `popular`, `price_asc` or `price_desc`",
         ));
     }
-    let off = not_offered(&state, p.area.as_deref(), "area").await?;
-    let db = state.store.db();
-    let categories = catalog::categories(db).await?;
-    if let Some(c) = &p.category
-        && !categories.iter().any(|x| &x.code == c)
+    let c = copy(&state).await?;
+    check_area(&c, p.area.as_deref(), "area")?;
+    if let Some(code) = &p.category
+        && c.category(code).is_none()
     {
         return Err(ApiError::field(
             "category",
             "unknown_category",
-            format!("no category `{c}`"),
+            format!("no category `{code}`"),
         ));
     }
+    if sort == "popular" {
+        // Popularity comes from orders, not the catalog: counted for each request.
+        let since = state.now() - chrono::Duration::days(90);
+        let n = catalog::popularity(state.store.db(), since).await?;
+        return Ok(Rendered::json(&found(&c, &p, sort, &n)?)?.respond(&headers));
+    }
+    // Everything the answer depends on besides the copy, unambiguously (strings quoted).
+    let key = format!(
+        "search:{:?}",
+        (
+            &p.q,
+            &p.category,
+            p.min_price_fen,
+            p.max_price_fen,
+            p.max_duration_min,
+            &p.area,
+            sort
+        )
+    );
+    let rendered = c.memo(&key, || {
+        Rendered::json(&found(&c, &p, sort, &Default::default())?)
+    })?;
+    Ok(rendered.respond(&headers))
+}
+
+/// The search's answer from the copy `c`; `popularity` counts orders per item (for
+/// `popular`).
+fn found(
+    c: &PublicCatalog,
+    p: &SearchParams,
+    sort: &str,
+    popularity: &HashMap<String, i64>,
+) -> ApiResult<SearchResult> {
     let in_category = |code: &str| match &p.category {
         None => true,
-        Some(c) => {
-            code == c
-                || categories
-                    .iter()
-                    .any(|x| x.code == code && x.parent_code.as_deref() == Some(c))
+        Some(cat) => {
+            code == cat
+                || c.category(code)
+                    .is_some_and(|x| x.parent_code.as_deref() == Some(cat))
         }
     };
     let mut hits = Vec::new();
-    for (order, i) in catalog::items_on_shelf(db).await?.into_iter().enumerate() {
-        if off.contains(&i.code)
+    for (order, i) in c.items.iter().enumerate() {
+        if !offered(c, p.area.as_deref(), &i.code)
             || !in_category(&i.category_code)
             || p.min_price_fen.is_some_and(|lo| i.base_price_fen < lo)
             || p.max_price_fen.is_some_and(|hi| i.base_price_fen > hi)
@@ -528,7 +568,7 @@ pub async fn search(
         {
             continue;
         }
-        let cat = categories.iter().find(|c| c.code == i.category_code);
+        let cat = c.category(&i.category_code);
         let extra = [
             i.description.as_str(),
             cat.map_or("", |c| c.name.as_str()),
@@ -541,8 +581,7 @@ pub async fn search(
     }
     match sort {
         "popular" => {
-            let n = catalog::popularity(db, state.now() - chrono::Duration::days(90)).await?;
-            let of = |code: &str| n.get(code).copied().unwrap_or(0);
+            let of = |code: &str| popularity.get(code).copied().unwrap_or(0);
             hits.sort_by(|a, b| {
                 of(&b.2.code)
                     .cmp(&of(&a.2.code))
@@ -567,5 +606,5 @@ pub async fn search(
         .take(50)
         .map(|(_, _, i)| item_view(i))
         .collect::<ApiResult<_>>()?;
-    Ok(axum::Json(SearchResult { items }))
+    Ok(SearchResult { items })
 }

@@ -1,8 +1,8 @@
 //! Public, unauthenticated facts the apps need before log-in.
 
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,10 +39,15 @@ pub struct MapView {
     pub amap_security_code: Option<String>,
 }
 
-/// Public configuration.
-#[utoipa::path(get, path = "/api/v1/public/config", tag = "public", responses((status = 200, body = PublicConfig)))]
-pub async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
-    Json(PublicConfig {
+/// Public configuration. It changes only when a node restarts with another configuration:
+/// answers `304` to a client that holds the current `ETag`.
+#[utoipa::path(get, path = "/api/v1/public/config", tag = "public",
+    responses((status = 200, body = PublicConfig), (status = 304, description = "Not modified: the `If-None-Match` tag is current")))]
+pub async fn config(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> crate::http::error::ApiResult<axum::response::Response> {
+    let config = PublicConfig {
         app_name: "到家 Daojia".into(),
         demo: state.demo,
         default_locale: "zh-CN".into(),
@@ -55,7 +60,8 @@ pub async fn config(State(state): State<AppState>) -> Json<PublicConfig> {
             amap_js_key: state.config.map.amap_js_key.clone(),
             amap_security_code: state.config.map.amap_security_code.clone(),
         },
-    })
+    };
+    Ok(crate::http::etag::Rendered::json(&config)?.respond(&headers))
 }
 
 /// The offline base map of the demo city (districts, elevated roads and rings, the river) as

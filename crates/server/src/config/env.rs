@@ -28,6 +28,9 @@ impl Config {
         if let Some(v) = get("DAOJIA_REDIS_PREFIX") {
             self.redis.prefix = v;
         }
+        if let Some(v) = get("DAOJIA_CACHE_PUBLIC_TTL_MS") {
+            self.cache.public_ttl_ms = v.parse().unwrap_or(u64::MAX);
+        }
         self.broker.apply_env(&get);
         self.telemetry.apply_env(&get);
         if let Some(v) = get("DAOJIA_TRUSTED_PROXIES") {

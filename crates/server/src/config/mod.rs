@@ -36,6 +36,8 @@ pub struct Config {
     pub map: MapConfig,
     /// Redis, for state shared by several API nodes.
     pub redis: RedisConfig,
+    /// Each node's cached copies of public reads (`[cache]`: `public_ttl_ms`; ADR 0013).
+    pub cache: CacheConfig,
     /// RabbitMQ for the outbox's events (`[broker]`: `amqp_url`, `exchange`,
     /// `queue_prefix`, `prefetch`, `consumers`).
     pub broker: BrokerConfig,

@@ -379,6 +379,25 @@ impl Default for RedisConfig {
     }
 }
 
+/// Each node's cached copies of public reads (the catalog, areas and prices, ADR 0013).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    /// The longest a node serves its copy of the public catalog, milliseconds
+    /// (`DAOJIA_CACHE_PUBLIC_TTL_MS`): the bound on how long a catalog write committed on
+    /// another node may go unseen when its message is lost. 0 turns the cache off.
+    /// At most 60000.
+    pub public_ttl_ms: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
+            public_ttl_ms: 1000,
+        }
+    }
+}
+
 /// Booking settings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -231,6 +231,12 @@ impl Config {
                 "1 to 64 characters without spaces, e.g. `daojia:`",
             ));
         }
+        if self.cache.public_ttl_ms > 60_000 {
+            return Err(invalid(
+                "cache.public_ttl_ms",
+                "at most 60000 (it bounds how long a catalog change may go unseen; 1000 is the default, 0 turns the cache off)",
+            ));
+        }
         Ok(())
     }
 

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod bounds;
 pub mod client_ip;
 pub mod error;
+pub mod etag;
 pub mod extract;
 pub mod idempotency;
 

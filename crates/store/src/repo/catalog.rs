@@ -123,3 +123,22 @@ pub async fn set_offered(
         Err(e) => Err(e),
     }
 }
+
+/// Every area's items not offered there (for a copy of the whole catalog).
+pub async fn all_items_not_offered(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<crate::entity::area_item_off::Model>, DbErr> {
+    use crate::entity::area_item_off as off;
+    off::Entity::find()
+        .order_by_asc(off::Column::AreaCode)
+        .order_by_asc(off::Column::ItemCode)
+        .all(db)
+        .await
+}
+
+/// Every area's price overrides (for a copy of the whole catalog).
+pub async fn all_area_prices(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<crate::entity::area_item_price::Model>, DbErr> {
+    crate::entity::area_item_price::Entity::find().all(db).await
+}

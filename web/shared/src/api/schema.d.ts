@@ -2087,7 +2087,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active service areas. */
+        /** Active service areas. Answers `304` to a client that holds the current `ETag`. */
         get: operations["areas"];
         put?: never;
         post?: never;
@@ -2240,7 +2240,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The catalog (of one area, when given). */
+        /**
+         * The catalog (of one area, when given). Answers `304` to a client that holds the
+         *     current `ETag`.
+         */
         get: operations["catalog"];
         put?: never;
         post?: never;
@@ -2257,7 +2260,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Searches the items on shelf. */
+        /** Searches the items on shelf. Answers `304` to a client that holds the current `ETag`. */
         get: operations["search"];
         put?: never;
         post?: never;
@@ -2274,7 +2277,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public configuration. */
+        /**
+         * Public configuration. It changes only when a node restarts with another configuration:
+         *     answers `304` to a client that holds the current `ETag`.
+         */
         get: operations["config"];
         put?: never;
         post?: never;
@@ -19442,6 +19448,13 @@ export interface operations {
                     "application/json": components["schemas"]["AreaView"][];
                 };
             };
+            /** @description Not modified: the `If-None-Match` tag is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
             503: {
                 headers: {
@@ -19946,6 +19959,13 @@ export interface operations {
                     "application/json": components["schemas"]["Catalog"];
                 };
             };
+            /** @description Not modified: the `If-None-Match` tag is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
             422: {
                 headers: {
@@ -20004,6 +20024,13 @@ export interface operations {
                     "application/json": components["schemas"]["SearchResult"];
                 };
             };
+            /** @description Not modified: the `If-None-Match` tag is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
             422: {
                 headers: {
@@ -20043,6 +20070,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PublicConfig"];
                 };
+            };
+            /** @description Not modified: the `If-None-Match` tag is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
             503: {

@@ -22,6 +22,9 @@ pub struct App {
     pub positions: Option<daojia_shared::WorkerPositions>,
     /// Slow statistics kept for a while by this node (see [`Memo`]).
     pub(crate) memo: Arc<Memo>,
+    /// Day plans built for slot search and bookings, used again while their inputs are
+    /// unchanged ([`daojia_store::repo::slots::DayPlans`]).
+    pub day_plans: Arc<daojia_store::repo::slots::DayPlans>,
     /// The payment channels, when online payment is configured.
     pub payments: Option<Arc<crate::payments::Payments>>,
     /// This node's cached copy of the public catalog ([`crate::catalog::public`]).
@@ -50,6 +53,7 @@ impl App {
             outbox_written: Default::default(),
             positions: None,
             memo: Default::default(),
+            day_plans: Default::default(),
             payments: None,
             public_catalog: Arc::new(crate::catalog::public::cache(
                 crate::catalog::public::DEFAULT_TTL,

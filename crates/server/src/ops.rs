@@ -141,6 +141,10 @@ fn record_pool_gauges(state: &AppState) {
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_pool_max_connections")
         .set(f64::from(state.config.database.max_connections));
+    // Day plans this node used again (inputs unchanged) and built, since it started.
+    let (kept, built) = state.app.day_plans.counts();
+    metrics::counter!("day_plans_total", "result" => "kept").absolute(kept);
+    metrics::counter!("day_plans_total", "result" => "built").absolute(built);
 }
 
 /// Job kinds and outbox consumers seen at an earlier scrape: one that has emptied since is

@@ -64,26 +64,31 @@ pub fn window_minutes(area: &service_area::Model) -> i64 {
 
 /// The service area containing a point, if any.
 pub async fn area_at(app: &App, at: LatLng) -> Result<Option<service_area::Model>> {
-    for a in catalog::areas(app.store.db()).await? {
+    area_in(&catalog::areas(app.store.db()).await?, at)
+}
+
+/// Of `areas`, the one containing a point, if any.
+fn area_in(areas: &[service_area::Model], at: LatLng) -> Result<Option<service_area::Model>> {
+    for a in areas {
         let g: daojia_domain::geo::GeoJsonPolygon =
             serde_json::from_str(&a.polygon).map_err(Error::internal)?;
         if daojia_domain::geo::Polygon::from_geojson(&g)
             .map_err(Error::internal)?
             .contains(at)
         {
-            return Ok(Some(a));
+            return Ok(Some(a.clone()));
         }
     }
     Ok(None)
 }
 
-/// The customer's saved address `id` and the area serving it (errors concern
-/// `address_id`).
+/// The customer's saved address `id`, the area serving it and the areas whose workers may
+/// serve it (its pool, [`pool`]), from one read of the areas (errors concern `address_id`).
 pub async fn address_and_area(
     app: &App,
     customer: uuid::Uuid,
     id: uuid::Uuid,
-) -> Result<(customer_address::Model, service_area::Model)> {
+) -> Result<(customer_address::Model, service_area::Model, Vec<String>)> {
     let address = accounts::addresses(app.store.db(), customer)
         .await?
         .into_iter()
@@ -95,16 +100,16 @@ pub async fn address_and_area(
                 "not one of your saved addresses",
             )
         })?;
-    let area = area_at(app, LatLng::new(address.lat, address.lng))
-        .await?
-        .ok_or_else(|| {
-            Error::field(
-                "address_id",
-                "out_of_area",
-                "we do not serve this address yet",
-            )
-        })?;
-    Ok((address, area))
+    let areas = catalog::areas(app.store.db()).await?;
+    let area = area_in(&areas, LatLng::new(address.lat, address.lng))?.ok_or_else(|| {
+        Error::field(
+            "address_id",
+            "out_of_area",
+            "we do not serve this address yet",
+        )
+    })?;
+    let pool = slots::pool_of(&areas, &area);
+    Ok((address, area, pool))
 }
 
 /// The area an order was placed in, if it still exists.
@@ -134,5 +139,6 @@ pub fn claim<'a>(
         pool,
         travel: app.travel.as_ref(),
         reach_m: app.settings.reach_m,
+        plans: Some(&app.day_plans),
     }
 }

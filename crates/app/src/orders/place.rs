@@ -10,7 +10,7 @@
 //! what belongs with it (the HTTP layer completes the request's `Idempotency-Key` there)
 //! before [`Placing::commit`]: the order and its key commit together or not at all.
 
-use super::area::{address_and_area, check_window, claim, pool};
+use super::area::{address_and_area, check_window, claim};
 use super::pricing::{LineRequest, Priced, price_with};
 use crate::{App, Error, Result, promotions};
 use chrono::{DateTime, Utc};
@@ -149,14 +149,13 @@ pub async fn begin(
         Some(id) => Some(promotions::check(app, id, input.customer, now).await?),
         None => None,
     };
-    let (address, area) = address_and_area(app, input.customer, input.address_id).await?;
+    let (address, area, pool) = address_and_area(app, input.customer, input.address_id).await?;
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     if let Some(p) = &promotion {
         promotions::check_area(p, &area.code)?;
     }
     let priced = price_with(app, input.items, &area, promotion.as_ref()).await?;
-    let pool = pool(app, &area).await?;
     let groups = super::bundle::trades(app, &pool, &area, window, &priced).await?;
     let v = app.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(Error::internal);

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use daojia_domain::geo::LatLng;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::policy::Policy;
-use daojia_domain::slots::{DayPlan, Job};
+use daojia_domain::slots::Job;
 use daojia_store::entity::{service_area, service_order};
 use daojia_store::repo::{bundles, orders, slots};
 use uuid::Uuid;
@@ -147,6 +147,7 @@ async fn search(
     )
     .await?;
     let travel = app.travel.clone();
+    let plans = app.day_plans.clone();
     let area = area.clone();
     let answer = move || {
         loaded
@@ -160,11 +161,9 @@ async fn search(
                 let open = if secs.is_empty() {
                     vec![]
                 } else {
-                    DayPlan::build(workers, pending, travel.as_ref()).availability_all(
-                        travel.as_ref(),
-                        &jobs,
-                        &secs,
-                    )
+                    plans
+                        .plan(&pool, date, workers, pending, travel.as_ref())
+                        .availability_all(travel.as_ref(), &jobs, &secs)
                 };
                 Day {
                     date,
@@ -208,11 +207,10 @@ pub struct BookingSearch {
 
 /// The windows for a new booking (the customer's own, or an agent's on their behalf).
 pub async fn for_booking(app: &App, q: BookingSearch, now: DateTime<Utc>) -> Result<Slots> {
-    let (address, area) = area::address_and_area(app, q.customer, q.address_id).await?;
+    let (address, area, codes) = area::address_and_area(app, q.customer, q.address_id).await?;
     let range = range(&area, q.from, q.days, now)?;
     let priced = pricing::price(app, q.items, &area).await?;
     let at = LatLng::new(address.lat, address.lng);
-    let codes = area::pool(app, &area).await?;
     let jobs = match bundle::trades_on(app, &codes, range.0, &priced).await? {
         None => vec![job(app, at, priced.duration_min, priced.skills.clone())],
         Some(groups) => groups

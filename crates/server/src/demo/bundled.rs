@@ -78,6 +78,7 @@ pub(super) async fn book_all(
             pool: &pool,
             travel: state.travel.as_ref(),
             reach_m: crate::api::orders::reach_m(state),
+            plans: Some(&state.app.day_plans),
         };
         let placed_at = (start - Duration::hours(3)).min(now - Duration::minutes(5))
             - Duration::minutes(i64::from(b.roll) * 9);

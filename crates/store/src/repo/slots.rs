@@ -218,17 +218,33 @@ pub async fn load_days_without(
     days: u32,
     exclude: &[Uuid],
 ) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
-    let workers = worker_days(db, pool, tz, from, days, exclude).await?;
+    let last = from + Duration::days(i64::from(days.max(1)) - 1);
+    let staff = super::workers::Staff::load(db, pool, from, last).await?;
+    let ids: Vec<Uuid> = staff.workers.iter().map(|w| w.id).collect();
     let start = midnight(tz, from);
     let end = midnight(tz, from + Duration::days(i64::from(days)));
-    let mut waiting: Vec<Slim> = slim(service_order::Entity::find())
-        .filter(service_order::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
-        .filter(service_order::Column::WorkerId.is_null())
-        .filter(service_order::Column::State.is_in(AWAITING_WORKER.map(|s| s.as_str())))
+    // One statement for the workers' visits and the visits nobody has yet: one snapshot,
+    // so a visit given to a worker meanwhile is counted once, never twice or not at all.
+    use sea_orm::sea_query::Condition;
+    let on_a_route = Condition::all()
+        .add(service_order::Column::WorkerId.is_in(ids.iter().copied()))
+        .add(service_order::Column::State.is_in(ON_A_ROUTE.map(|s| s.as_str())));
+    let awaiting = Condition::all()
+        .add(service_order::Column::AreaCode.is_in(pool.iter().map(String::as_str)))
+        .add(service_order::Column::WorkerId.is_null())
+        .add(service_order::Column::State.is_in(AWAITING_WORKER.map(|s| s.as_str())));
+    let either = if ids.is_empty() {
+        Condition::any().add(awaiting)
+    } else {
+        Condition::any().add(on_a_route).add(awaiting)
+    };
+    let rows: Vec<Slim> = slim(service_order::Entity::find())
         .filter(service_order::Column::WindowStart.gte(start))
         .filter(service_order::Column::WindowStart.lt(end))
-        // In the order they were booked: each was accepted on the plan of those before
-        // it, so the slot model places every one of them again (see `DayPlan::build`).
+        .filter(either)
+        // In the order they were booked: each visit nobody has was accepted on the plan of
+        // those before it, so the slot model places every one of them again (see
+        // `DayPlan::build`).
         .order_by_asc(service_order::Column::CreatedAt)
         .order_by_asc(service_order::Column::Id)
         .into_tuple::<SlimRow>()
@@ -236,9 +252,20 @@ pub async fn load_days_without(
         .await?
         .into_iter()
         .map(Slim::from)
+        .filter(|o| !exclude.contains(&o.id))
         .collect();
-    waiting.retain(|o| !exclude.contains(&o.id));
-    Ok(workers
+    let mut by_worker: HashMap<(Uuid, NaiveDate), Vec<Visit>> = HashMap::new();
+    let mut waiting = vec![];
+    for o in rows {
+        match o.worker_id {
+            Some(w) => {
+                let day = o.window_start.with_timezone(&tz).date_naive();
+                by_worker.entry((w, day)).or_default().push(o.visit());
+            }
+            None => waiting.push(o),
+        }
+    }
+    Ok(days_of(&staff, tz, from, days, by_worker)
         .into_iter()
         .map(|(date, day)| {
             let pending = waiting
@@ -333,6 +360,88 @@ pub fn days_of(
     out
 }
 
+/// Most day plans a node keeps (one per pool and day searched or booked lately).
+const PLANS_KEPT: usize = 1024;
+
+/// Day plans a node has built, each with exactly what it was built from: a plan is used
+/// again only when the workers' days and the visits nobody has yet, read afresh, are equal
+/// to its own, so a kept plan is always the plan a rebuild would make (building is
+/// deterministic), and any write that changes a day (a booking, a cancellation, a worker
+/// given a visit, a shift) is seen at the next read. What it saves is the building: each
+/// pending visit's cheapest insertion over the pool's routes, and every route's timing.
+///
+/// One per application (its travel times are fixed), shared by its slot search and its
+/// bookings' capacity checks.
+#[derive(Default)]
+pub struct DayPlans {
+    kept: std::sync::Mutex<HashMap<(Vec<String>, NaiveDate), KeptPlan>>,
+    hits: std::sync::atomic::AtomicU64,
+    builds: std::sync::atomic::AtomicU64,
+}
+
+struct KeptPlan {
+    workers: Vec<WorkerDay>,
+    pending: Vec<Pending>,
+    plan: std::sync::Arc<DayPlan>,
+}
+
+impl std::fmt::Debug for DayPlans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (hits, builds) = self.counts();
+        f.debug_struct("DayPlans")
+            .field("hits", &hits)
+            .field("builds", &builds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DayPlans {
+    /// The plan of the pool's day `date` over `workers` and `pending`: the kept one when
+    /// it was built from equal inputs, else built now (and kept).
+    pub fn plan(
+        &self,
+        pool: &[String],
+        date: NaiveDate,
+        workers: Vec<WorkerDay>,
+        pending: Vec<Pending>,
+        travel: &dyn TravelTime,
+    ) -> std::sync::Arc<DayPlan> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let key = (pool.to_vec(), date);
+        if let Some(k) = self.kept.lock().expect("not poisoned").get(&key)
+            && k.workers == workers
+            && k.pending == pending
+        {
+            self.hits.fetch_add(1, Relaxed);
+            return k.plan.clone();
+        }
+        self.builds.fetch_add(1, Relaxed);
+        let plan = std::sync::Arc::new(DayPlan::build(workers.clone(), pending.clone(), travel));
+        let mut kept = self.kept.lock().expect("not poisoned");
+        if kept.len() >= PLANS_KEPT && !kept.contains_key(&key) {
+            // Days go by: the earliest day kept is the least likely to be asked again.
+            if let Some(oldest) = kept.keys().min_by_key(|(_, d)| *d).cloned() {
+                kept.remove(&oldest);
+            }
+        }
+        kept.insert(
+            key,
+            KeptPlan {
+                workers,
+                pending,
+                plan: plan.clone(),
+            },
+        );
+        plan
+    }
+
+    /// Plans used again and plans built, since the node started.
+    pub fn counts(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.hits.load(Relaxed), self.builds.load(Relaxed))
+    }
+}
+
 /// Whether `job` still fits in the window `[start, end]` (someone in the pool can take it
 /// beside everything booked). Call it after [`lock_day`] (of the window's day) in the
 /// transaction that books.
@@ -341,6 +450,7 @@ pub async fn fits(
     pool: &[String],
     tz: Tz,
     travel: &dyn TravelTime,
+    plans: Option<&DayPlans>,
     job: &Job,
     window: (DateTime<Utc>, DateTime<Utc>),
     exclude: Option<Uuid>,
@@ -348,7 +458,7 @@ pub async fn fits(
     let date = window.0.with_timezone(&tz).date_naive();
     let mut days = load_days(db, pool, tz, date, 1, exclude).await?;
     let (_, workers, pending) = days.pop().expect("one day");
-    let plan = DayPlan::build(workers, pending, travel);
+    let plan = plan_of(plans, pool, date, workers, pending, travel);
     Ok(plan
         .fits(travel, job, window.0.timestamp(), window.1.timestamp())
         .is_some())
@@ -363,6 +473,7 @@ pub async fn fits_all(
     pool: &[String],
     tz: Tz,
     travel: &dyn TravelTime,
+    plans: Option<&DayPlans>,
     jobs: &[Job],
     window: (DateTime<Utc>, DateTime<Utc>),
     exclude: &[Uuid],
@@ -370,8 +481,23 @@ pub async fn fits_all(
     let date = window.0.with_timezone(&tz).date_naive();
     let mut days = load_days_without(db, pool, tz, date, 1, exclude).await?;
     let (_, workers, pending) = days.pop().expect("one day");
-    let plan = DayPlan::build(workers, pending, travel);
+    let plan = plan_of(plans, pool, date, workers, pending, travel);
     Ok(plan.fits_all(travel, jobs, window.0.timestamp(), window.1.timestamp()))
+}
+
+/// The plan of a day, through `plans` when there are any.
+fn plan_of(
+    plans: Option<&DayPlans>,
+    pool: &[String],
+    date: NaiveDate,
+    workers: Vec<WorkerDay>,
+    pending: Vec<Pending>,
+    travel: &dyn TravelTime,
+) -> std::sync::Arc<DayPlan> {
+    match plans {
+        Some(p) => p.plan(pool, date, workers, pending, travel),
+        None => std::sync::Arc::new(DayPlan::build(workers, pending, travel)),
+    }
 }
 
 /// The skills each active worker of the pool may be dispatched for on `date` (on shift
@@ -385,4 +511,87 @@ pub async fn skill_sets(
     Ok(super::workers::Staff::load(db, pool, date, date)
         .await?
         .skill_sets(date))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use daojia_domain::travel::TravelModel;
+
+    fn worker(n: u128, visits: Vec<Visit>) -> WorkerDay {
+        WorkerDay {
+            worker: Uuid::from_u128(n),
+            home: LatLng::new(31.2, 121.45),
+            skills: vec!["cleaning".into()],
+            shift: Shift {
+                start: 9 * 3600,
+                end: 18 * 3600,
+                rest: None,
+            },
+            visits,
+        }
+    }
+
+    fn visit(n: u128, hour: i64) -> Visit {
+        Visit {
+            key: Uuid::from_u128(n),
+            at: LatLng::new(31.21, 121.46),
+            window_start: hour * 3600,
+            window_end: (hour + 1) * 3600,
+            duration: 3600,
+        }
+    }
+
+    fn pending(n: u128, hour: i64) -> Pending {
+        Pending {
+            visit: visit(n, hour),
+            skills: vec!["cleaning".into()],
+        }
+    }
+
+    #[test]
+    fn a_plan_is_used_again_only_for_equal_inputs() {
+        let travel = TravelModel::default();
+        let plans = DayPlans::default();
+        let pool = vec!["a".to_string()];
+        let date = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let workers = vec![worker(1, vec![visit(10, 9)]), worker(2, vec![])];
+        let job = Job {
+            at: LatLng::new(31.21, 121.46),
+            duration: 3600,
+            skills: vec!["cleaning".into()],
+            reach_m: 50_000.0,
+        };
+
+        let first = plans.plan(&pool, date, workers.clone(), vec![], &travel);
+        let again = plans.plan(&pool, date, workers.clone(), vec![], &travel);
+        assert!(std::sync::Arc::ptr_eq(&first, &again));
+        assert_eq!(plans.counts(), (1, 1));
+
+        // A visit nobody has yet, in the window asked about: a new plan, answering as a
+        // fresh build does.
+        let with_pending = plans.plan(&pool, date, workers.clone(), vec![pending(11, 11)], &travel);
+        assert!(!std::sync::Arc::ptr_eq(&first, &with_pending));
+        assert_eq!(plans.counts(), (1, 2));
+        let fresh = DayPlan::build(workers.clone(), vec![pending(11, 11)], &travel);
+        let (s, e) = (11 * 3600, 12 * 3600);
+        assert_eq!(
+            with_pending.fits(&travel, &job, s, e),
+            fresh.fits(&travel, &job, s, e)
+        );
+
+        // A worker's visits changed (a visit given to worker 2): rebuilt again.
+        let moved = vec![
+            worker(1, vec![visit(10, 9)]),
+            worker(2, vec![visit(11, 11)]),
+        ];
+        let after = plans.plan(&pool, date, moved, vec![], &travel);
+        assert!(!std::sync::Arc::ptr_eq(&with_pending, &after));
+        assert_eq!(plans.counts(), (1, 3));
+
+        // Another day or pool is another plan.
+        let other = plans.plan(&pool, date.succ_opt().unwrap(), workers, vec![], &travel);
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert_eq!(plans.counts(), (1, 4));
+    }
 }

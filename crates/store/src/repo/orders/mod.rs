@@ -108,6 +108,8 @@ pub struct SlotClaim<'a> {
     pub travel: &'a dyn daojia_domain::travel::TravelTime,
     /// How far from home a worker is sent, metres.
     pub reach_m: f64,
+    /// The application's kept day plans (`None`: built for this check alone).
+    pub plans: Option<&'a super::slots::DayPlans>,
 }
 
 impl std::fmt::Debug for SlotClaim<'_> {

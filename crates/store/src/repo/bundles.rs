@@ -59,18 +59,9 @@ pub async fn place_tx(
         super::slots::lock_day(tx, claim.pool, day).await?;
         let jobs: Vec<_> = visits.iter().map(|v| job_of(v, claim.reach_m)).collect();
         let window = (visits[0].window.start, visits[0].window.end);
-        super::slots::fits_all(
-            tx,
-            claim.pool,
-            tz,
-            claim.travel,
-            claim.plans,
-            &jobs,
-            window,
-            &[],
-        )
-        .await?
-        .map_err(OrderError::TradeUnavailable)?;
+        super::slots::fits_all(tx, &claim, &jobs, window, &[])
+            .await?
+            .map_err(OrderError::TradeUnavailable)?;
     }
     let bundle = Uuid::now_v7();
     let mut out = Vec::with_capacity(visits.len());
@@ -165,7 +156,7 @@ async fn apply_in(
         }
         if moved {
             let w = (window.start, window.end);
-            super::slots::fits_all(tx, c.pool, tz, c.travel, c.plans, &jobs, w, &ids)
+            super::slots::fits_all(tx, &c, &jobs, w, &ids)
                 .await?
                 .map_err(OrderError::TradeUnavailable)?;
         }

@@ -447,14 +447,13 @@ impl DayPlans {
 /// transaction that books.
 pub async fn fits(
     db: &impl ConnectionTrait,
-    pool: &[String],
-    tz: Tz,
-    travel: &dyn TravelTime,
-    plans: Option<&DayPlans>,
+    claim: &super::orders::SlotClaim<'_>,
     job: &Job,
     window: (DateTime<Utc>, DateTime<Utc>),
     exclude: Option<Uuid>,
 ) -> Result<bool, DbErr> {
+    let (pool, travel, plans) = (claim.pool, claim.travel, claim.plans);
+    let tz = zone(claim.area);
     let date = window.0.with_timezone(&tz).date_naive();
     let mut days = load_days(db, pool, tz, date, 1, exclude).await?;
     let (_, workers, pending) = days.pop().expect("one day");
@@ -470,14 +469,13 @@ pub async fn fits(
 /// transaction that books; `exclude` leaves the order's own visits out (a reschedule).
 pub async fn fits_all(
     db: &impl ConnectionTrait,
-    pool: &[String],
-    tz: Tz,
-    travel: &dyn TravelTime,
-    plans: Option<&DayPlans>,
+    claim: &super::orders::SlotClaim<'_>,
     jobs: &[Job],
     window: (DateTime<Utc>, DateTime<Utc>),
     exclude: &[Uuid],
 ) -> Result<Result<Vec<Uuid>, usize>, DbErr> {
+    let (pool, travel, plans) = (claim.pool, claim.travel, claim.plans);
+    let tz = zone(claim.area);
     let date = window.0.with_timezone(&tz).date_naive();
     let mut days = load_days_without(db, pool, tz, date, 1, exclude).await?;
     let (_, workers, pending) = days.pop().expect("one day");

@@ -62,18 +62,7 @@ pub async fn place_tx(
         crate::repo::slots::lock_day(tx, claim.pool, day).await?;
         let job = job_of(&new, claim.reach_m);
         let window = (new.window.start, new.window.end);
-        if !crate::repo::slots::fits(
-            tx,
-            claim.pool,
-            tz,
-            claim.travel,
-            claim.plans,
-            &job,
-            window,
-            None,
-        )
-        .await?
-        {
+        if !crate::repo::slots::fits(tx, &claim, &job, window, None).await? {
             return Err(OrderError::SlotUnavailable);
         }
     }

@@ -303,8 +303,7 @@ pub(crate) async fn try_apply_in(
             reach_m: c.reach_m,
         };
         let w = (window.start, window.end);
-        let tz = crate::repo::slots::zone(c.area);
-        if !crate::repo::slots::fits(tx, c.pool, tz, c.travel, c.plans, &job, w, Some(id)).await? {
+        if !crate::repo::slots::fits(tx, &c, &job, w, Some(id)).await? {
             return Err(OrderError::SlotUnavailable);
         }
     }

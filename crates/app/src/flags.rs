@@ -34,14 +34,23 @@ pub struct FlagInput {
     pub roles: Vec<String>,
 }
 
-/// A stored flag.
+/// A stored flag: its key, its settings (the fields of [`FlagInput`], written out rather
+/// than flattened, so the published schema of the answer allows them) and when it last
+/// changed.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct FlagView {
     /// Its key.
     pub key: String,
-    /// Its settings.
-    #[serde(flatten)]
-    pub flag: FlagInput,
+    /// What it switches, for people.
+    pub description: String,
+    /// Off overrides everything else.
+    pub enabled: bool,
+    /// Share of matching callers who get it, 0 to 100 (stable per caller).
+    pub percent: i64,
+    /// Service-area codes it is limited to (empty: every area).
+    pub areas: Vec<String>,
+    /// Caller kinds or staff roles it is limited to (empty: everyone).
+    pub roles: Vec<String>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
 }
@@ -49,13 +58,11 @@ pub struct FlagView {
 fn view(r: &feature_flag::Model) -> FlagView {
     FlagView {
         key: r.key.clone(),
-        flag: FlagInput {
-            description: r.description.clone(),
-            enabled: r.enabled,
-            percent: i64::from(r.percent),
-            areas: flags::list(&r.areas).unwrap_or_default(),
-            roles: flags::list(&r.roles).unwrap_or_default(),
-        },
+        description: r.description.clone(),
+        enabled: r.enabled,
+        percent: i64::from(r.percent),
+        areas: flags::list(&r.areas).unwrap_or_default(),
+        roles: flags::list(&r.roles).unwrap_or_default(),
         updated_at: r.updated_at,
     }
 }

@@ -4718,10 +4718,27 @@ export interface components {
              */
             roles?: string[];
         };
-        /** @description A stored flag. */
-        FlagView: components["schemas"]["FlagInput"] & {
+        /**
+         * @description A stored flag: its key, its settings (the fields of [`FlagInput`], written out rather
+         *     than flattened, so the published schema of the answer allows them) and when it last
+         *     changed.
+         */
+        FlagView: {
             /** @description Its key. */
             key: string;
+            /** @description What it switches, for people. */
+            description: string;
+            /** @description Off overrides everything else. */
+            enabled: boolean;
+            /**
+             * Format: int64
+             * @description Share of matching callers who get it, 0 to 100 (stable per caller).
+             */
+            percent: number;
+            /** @description Service-area codes it is limited to (empty: every area). */
+            areas: string[];
+            /** @description Caller kinds or staff roles it is limited to (empty: everyone). */
+            roles: string[];
             /**
              * Format: date-time
              * @description Last changed.

@@ -11,6 +11,7 @@
 pub mod board;
 pub mod catalog;
 pub mod context;
+pub mod csv;
 pub mod customers;
 pub mod demo_city;
 pub mod dispatch;

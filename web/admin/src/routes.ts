@@ -82,6 +82,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/commission/CommissionRulesPage.vue'),
     meta: { title: 'commission.title', permission: 'finance.read' },
   },
+  {
+    path: 'finance-reports',
+    name: 'finance-reports',
+    component: () => import('./pages/reports/FinanceReportsPage.vue'),
+    meta: { title: 'reports.title', permission: 'finance.read' },
+  },
   { path: 'flags', name: 'flags', component: () => import('./pages/flags/FlagsPage.vue'), meta: { title: 'flags.title', permission: 'settings.write' } },
   { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
 ];

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod matching;
 pub mod payout;
 pub mod reconcile;
+pub mod reports;
 pub mod rules;
 pub mod withdrawals;
 

@@ -448,39 +448,42 @@ pub async fn resolve(
 /// The differences as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the
 /// Chinese text), one line each, amounts in yuan.
 pub fn differences_csv(list: &[DifferenceView]) -> String {
-    let yuan = |f: Option<i64>| {
-        f.map(|f| daojia_pay::alipay::amount::to_signed_yuan(daojia_domain::money::Money::fen(f)))
-    };
-    let field = |s: Option<String>| {
-        let s = s.unwrap_or_default();
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    };
-    let mut out = String::from(
-        "\u{feff}bill_date,provider,kind,line_kind,intent_no,refund_no,channel_trade_no,ours_yuan,theirs_yuan,our_state,their_state,state,note,resolved_at\r\n",
-    );
+    use crate::csv::{Cell, Csv};
+    let text = |s: Option<&String>| Cell::text(s.map(String::as_str).unwrap_or_default());
+    let yuan = |f: Option<i64>| f.map(Cell::Yuan).unwrap_or_else(|| Cell::text(""));
+    let mut csv = Csv::new(&[
+        "bill_date",
+        "provider",
+        "kind",
+        "line_kind",
+        "intent_no",
+        "refund_no",
+        "channel_trade_no",
+        "ours_yuan",
+        "theirs_yuan",
+        "our_state",
+        "their_state",
+        "state",
+        "note",
+        "resolved_at",
+    ]);
     for d in list {
-        let row = [
-            Some(d.bill_date.clone()),
-            Some(d.provider.clone()),
-            Some(d.kind.clone()),
-            Some(d.line_kind.clone()),
-            d.intent_no.clone(),
-            d.refund_no.clone(),
-            d.channel_trade_no.clone(),
+        csv.row(vec![
+            Cell::text(&d.bill_date),
+            Cell::text(&d.provider),
+            Cell::text(&d.kind),
+            Cell::text(&d.line_kind),
+            text(d.intent_no.as_ref()),
+            text(d.refund_no.as_ref()),
+            text(d.channel_trade_no.as_ref()),
             yuan(d.ours_fen),
             yuan(d.theirs_fen),
-            d.our_state.clone(),
-            d.their_state.clone(),
-            Some(d.state.clone()),
-            d.note.clone(),
-            d.resolved_at.map(|t| t.to_rfc3339()),
-        ];
-        out.push_str(&row.map(field).join(","));
-        out.push_str("\r\n");
+            text(d.our_state.as_ref()),
+            text(d.their_state.as_ref()),
+            Cell::text(&d.state),
+            text(d.note.as_ref()),
+            text(d.resolved_at.map(|t| t.to_rfc3339()).as_ref()),
+        ]);
     }
-    out
+    csv.finish()
 }

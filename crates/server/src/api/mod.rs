@@ -19,6 +19,7 @@ pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
 pub mod finance;
+pub mod finance_reports;
 pub mod flags;
 pub mod geocode;
 pub mod orders;
@@ -108,6 +109,9 @@ use utoipa::{Modify, OpenApi};
         finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
+        finance_reports::revenue, finance_reports::revenue_csv, finance_reports::commissions,
+        finance_reports::commissions_csv, finance_reports::earnings, finance_reports::earnings_csv,
+        finance_reports::refunds, finance_reports::refunds_csv,
         flags::on, flags::list, flags::put, flags::delete,
         promotions::current, promotions::list, promotions::create, promotions::stop,
         reconciliation::runs, reconciliation::run, reconciliation::differences,
@@ -319,6 +323,38 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/promotions/{id}/stop", post(promotions::stop))
         .route("/admin/flags", get(flags::list))
+        .route(
+            "/admin/finance/reports/revenue",
+            get(finance_reports::revenue),
+        )
+        .route(
+            "/admin/finance/reports/revenue.csv",
+            get(finance_reports::revenue_csv),
+        )
+        .route(
+            "/admin/finance/reports/commissions",
+            get(finance_reports::commissions),
+        )
+        .route(
+            "/admin/finance/reports/commissions.csv",
+            get(finance_reports::commissions_csv),
+        )
+        .route(
+            "/admin/finance/reports/earnings",
+            get(finance_reports::earnings),
+        )
+        .route(
+            "/admin/finance/reports/earnings.csv",
+            get(finance_reports::earnings_csv),
+        )
+        .route(
+            "/admin/finance/reports/refunds",
+            get(finance_reports::refunds),
+        )
+        .route(
+            "/admin/finance/reports/refunds.csv",
+            get(finance_reports::refunds_csv),
+        )
         .route("/admin/flags/{key}", put(flags::put).delete(flags::delete))
         .route(
             "/admin/finance/reconciliation/runs",

@@ -5,6 +5,7 @@
 
 pub mod city;
 pub mod door;
+pub mod finance;
 pub mod grab;
 pub mod pay;
 

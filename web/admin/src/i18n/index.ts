@@ -14,10 +14,12 @@ import { promotionsZhCN } from './promotions.zh-CN';
 import { plansZhCN } from './plans.zh-CN';
 import { reconciliationEn } from './reconciliation.en';
 import { reconciliationZhCN } from './reconciliation.zh-CN';
+import { reportsEn } from './reports.en';
+import { reportsZhCN } from './reports.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...promotionsZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...promotionsEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...promotionsZhCN, ...reportsZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...promotionsEn, ...reportsEn },
 };
 export const i18n = createAppI18n(messages);

@@ -525,6 +525,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/finance/reports/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commissions (抽成) by rule, of the orders completed in a range of China dates. */
+        get: operations["admin_report_commissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/commissions.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The commissions report as CSV. */
+        get: operations["admin_report_commissions_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workers' (or partners') earnings and payouts (收入与提现) over a range of China dates:
+         *     earned, settled, withdrawn, paid out with fees, and the balances now.
+         */
+        get: operations["admin_report_earnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/earnings.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The earnings and payouts report as CSV. */
+        get: operations["admin_report_earnings_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refunds (退款) booked in a range of China dates, newest first, with sums by channel and
+         *     state: channel refunds in every state and the parts owed by hand.
+         */
+        get: operations["admin_report_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/refunds.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The refunds as CSV. */
+        get: operations["admin_report_refunds_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue (收入) over a range of China dates, grouped by day, area, category or channel:
+         *     payments received, refunds, net, and for completed orders what they earned and how it
+         *     was split (commission, partners, workers). From the ledger's postings, so it adds up to
+         *     the journal.
+         */
+        get: operations["admin_report_revenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/revenue.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The revenue report as CSV (UTF-8 with a byte-order mark; amounts in yuan; the last
+         *     line is the total).
+         */
+        get: operations["admin_report_revenue_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/flags": {
         parameters: {
             query?: never;
@@ -3978,6 +4128,11 @@ export interface components {
              */
             worker_id?: string | null;
         };
+        /**
+         * @description What the revenue report groups by.
+         * @enum {string}
+         */
+        By: "day" | "area" | "category" | "channel";
         /** @description One day of a calendar. */
         CalendarDayView: {
             /**
@@ -4193,6 +4348,63 @@ export interface components {
              * @description Added to the unit duration, minutes (may be negative).
              */
             duration_delta_min?: number;
+        };
+        /** @description The commissions report. */
+        CommissionReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description One line per rule, the largest commission first. */
+            rows: components["schemas"]["CommissionRow"][];
+            /** @description The sums (`rule_name` 合计). */
+            total: components["schemas"]["CommissionRow"];
+        };
+        /** @description One commission rule's splits over a range, in fen. */
+        CommissionRow: {
+            /**
+             * Format: uuid
+             * @description The rule (`None`: no rule matched, the default share applied).
+             */
+            rule_id?: string | null;
+            /** @description Its name. */
+            rule_name: string;
+            /**
+             * Format: int64
+             * @description Orders completed under it.
+             */
+            orders: number;
+            /**
+             * Format: int64
+             * @description What they earned.
+             */
+            gross_fen: number;
+            /**
+             * Format: int64
+             * @description The platform's commission.
+             */
+            platform_fen: number;
+            /**
+             * Format: int64
+             * @description The partners' shares.
+             */
+            partner_fen: number;
+            /**
+             * Format: int64
+             * @description The workers' earnings.
+             */
+            worker_fen: number;
+            /**
+             * Format: int64
+             * @description The commission as basis points of what was earned (0 when nothing was).
+             */
+            effective_bp: number;
         };
         /** @description How to commit. */
         CommitRequest: {
@@ -5523,6 +5735,81 @@ export interface components {
             /** @description Active. */
             active: boolean;
         };
+        /**
+         * @description Whose earnings: workers' or partners'.
+         * @enum {string}
+         */
+        Payee: "worker" | "partner";
+        /** @description The earnings and payouts report. */
+        PayeeReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description Whose. */
+            payee: components["schemas"]["Payee"];
+            /**
+             * @description One line per payee with money in the range or a balance now, the largest earning
+             *     first.
+             */
+            rows: components["schemas"]["PayeeRow"][];
+            /** @description The sums (`code` 合计). */
+            total: components["schemas"]["PayeeRow"];
+        };
+        /** @description One worker's or partner's earnings and payouts, in fen. */
+        PayeeRow: {
+            /**
+             * Format: uuid
+             * @description The worker or partner.
+             */
+            id: string;
+            /** @description Their code (工号 / 服务商编码). */
+            code: string;
+            /** @description A partner's name (workers' names are personal information and stay out of reports). */
+            name?: string | null;
+            /**
+             * Format: int64
+             * @description Earned in the range (completions, after-sales adjustments included).
+             */
+            earned_fen: number;
+            /**
+             * Format: int64
+             * @description Settled in the range (moved from pending to withdrawable).
+             */
+            settled_fen: number;
+            /**
+             * Format: int64
+             * @description Taken out of the withdrawable balance by withdrawal requests in the range, less
+             *     those returned (rejected or failed).
+             */
+            withdrawn_fen: number;
+            /**
+             * Format: int64
+             * @description Withdrawals paid in the range (what left the platform, fees included).
+             */
+            paid_out_fen: number;
+            /**
+             * Format: int64
+             * @description Fees withheld from those payouts.
+             */
+            fees_fen: number;
+            /**
+             * Format: int64
+             * @description Pending now (in the dispute window).
+             */
+            pending_now_fen: number;
+            /**
+             * Format: int64
+             * @description Withdrawable now.
+             */
+            withdrawable_now_fen: number;
+        };
         /** @description A recorded payment. */
         PaymentView: {
             /** @description `cash`, `bank_transfer`, `channel:…`, `demo`. */
@@ -6588,6 +6875,80 @@ export interface components {
             /** @description The refresh token from the last pair (each is good for one use). */
             refresh_token: string;
         };
+        /** @description The refunds report. */
+        RefundReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description Sums by channel and state over the listed refunds. */
+            summary: components["schemas"]["RefundSum"][];
+            /** @description The refunds, newest first. */
+            rows: components["schemas"]["RefundRow"][];
+            /** @description Whether more refunds were booked in the range than listed (raise `limit`). */
+            truncated: boolean;
+        };
+        /** @description One refund in the list. */
+        RefundRow: {
+            /**
+             * Format: uuid
+             * @description The refund (or, owed by hand, the ledger entry).
+             */
+            id: string;
+            /** @description Our refund number (absent: owed by hand). */
+            refund_no?: string | null;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id?: string | null;
+            /** @description Its number. */
+            order_no?: string | null;
+            /** @description `wechat`, `alipay`, or `offline` (owed by hand: returned outside any channel). */
+            provider: string;
+            /**
+             * Format: int64
+             * @description In fen.
+             */
+            amount_fen: number;
+            /** @description `requested`, `processing`, `succeeded`, `failed`, or `owed_by_hand`. */
+            state: string;
+            /** @description Why (`cancellation`, `after_sales`, `unowed`, …). */
+            origin?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was booked.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the channel confirmed or refused it for good.
+             */
+            finished_at?: string | null;
+        };
+        /** @description Refunds by channel and state. */
+        RefundSum: {
+            /** @description The channel. */
+            provider: string;
+            /** @description The state. */
+            state: string;
+            /**
+             * Format: int64
+             * @description How many.
+             */
+            count: number;
+            /**
+             * Format: int64
+             * @description How much, in fen.
+             */
+            amount_fen: number;
+        };
         /** @description A caller to find or create, with the address they dictate. */
         RegisterCaller: {
             /** @description The phone they call from (mainland mobile). */
@@ -6636,6 +6997,86 @@ export interface components {
         ResolveRequest: {
             /** @description What finance found and did, 1 to 500 characters. */
             note: string;
+        };
+        /** @description The revenue report. */
+        RevenueReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description The grouping. */
+            by: components["schemas"]["By"];
+            /** @description One line per group, in key order (days: oldest first). */
+            rows: components["schemas"]["RevenueRow"][];
+            /** @description The sums of the lines. */
+            total: components["schemas"]["RevenueRow"];
+        };
+        /** @description One line of the revenue report, in fen. */
+        RevenueRow: {
+            /**
+             * @description The group's code: a date, an area or category code, a channel (`none` when the
+             *     order has none).
+             */
+            key: string;
+            /** @description The group's name for people. */
+            label: string;
+            /**
+             * Format: int64
+             * @description Payments received (entries).
+             */
+            payments: number;
+            /**
+             * Format: int64
+             * @description What customers paid for orders.
+             */
+            paid_fen: number;
+            /**
+             * Format: int64
+             * @description Refunds paid back or owed by hand (entries).
+             */
+            refunds: number;
+            /**
+             * Format: int64
+             * @description What went back to customers (a channel refund once the channel confirmed it).
+             */
+            refunded_fen: number;
+            /**
+             * Format: int64
+             * @description Paid less refunded.
+             */
+            net_fen: number;
+            /**
+             * Format: int64
+             * @description Orders completed (their split recorded); absent in the channel report.
+             */
+            completed?: number | null;
+            /**
+             * Format: int64
+             * @description What completed orders earned (paid and kept paid), adjustments after completion
+             *     included; absent in the channel report.
+             */
+            earned_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The platform's commission; absent in the channel report.
+             */
+            commission_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The partners' shares; absent in the channel report.
+             */
+            partner_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The workers' earnings; absent in the channel report.
+             */
+            worker_fen?: number | null;
         };
         /** @description A reversal. */
         ReverseRequest: {
@@ -10870,6 +11311,558 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_commissions: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_commissions_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_earnings: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_earnings_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_refunds: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_refunds_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_revenue: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_revenue_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -448,6 +448,17 @@ async fn rules(b: Backend) {
         "{b:?}: {}",
         r.text
     );
+    // And so does the console's order detail.
+    let disp = app.staff_token("disp-promo", Role::Dispatcher).await;
+    let r = app
+        .get(&format!("/api/v1/admin/orders/{id}"), Some(&disp))
+        .await;
+    assert_eq!(
+        (&r.body["promotion"]["id"], &r.body["promotion"]["released"]),
+        (&json!(p), &json!(true)),
+        "{b:?}: {}",
+        r.text
+    );
     let r = book(&c[0], p, 5).await;
     assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
     let list = app.get("/api/v1/admin/promotions", Some(&marketing)).await;

@@ -93,6 +93,9 @@ pub struct AdminOrder {
     pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
     pub payments: Vec<PaymentView>,
+    /// The promotion (限时特价) the order was booked at (detail only; none when it was
+    /// booked at the usual prices).
+    pub promotion: Option<daojia_app::promotions::BookedPromotion>,
 }
 
 /// One visit of an order needing several trades, for a link.
@@ -191,6 +194,7 @@ pub(crate) fn admin_order(state: &AppState, role: Role, m: service_order::Model)
         duration_min: m.duration_min,
         photos: vec![],
         payments: vec![],
+        promotion: None,
     }
 }
 
@@ -331,6 +335,9 @@ async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<
             at: p.at,
         })
         .collect();
+    let mut visits = vec![id];
+    visits.extend(o.visits.iter().map(|v| v.id).filter(|v| *v != id));
+    o.promotion = daojia_app::promotions::booked(db, &visits).await?;
     Ok(o)
 }
 

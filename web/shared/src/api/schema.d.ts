@@ -3489,6 +3489,7 @@ export interface components {
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
             payments: components["schemas"]["PaymentView"][];
+            promotion?: components["schemas"]["BookedPromotion"] | null;
         };
         /** @description A page of orders. */
         AdminOrderPage: {

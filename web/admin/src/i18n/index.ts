@@ -14,10 +14,14 @@ import { promotionsZhCN } from './promotions.zh-CN';
 import { plansZhCN } from './plans.zh-CN';
 import { reconciliationEn } from './reconciliation.en';
 import { reconciliationZhCN } from './reconciliation.zh-CN';
+import { periodsEn } from './periods.en';
+import { invoicesEn } from './invoices.en';
+import { invoicesZhCN } from './invoices.zh-CN';
+import { periodsZhCN } from './periods.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...promotionsZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...promotionsEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn },
 };
 export const i18n = createAppI18n(messages);

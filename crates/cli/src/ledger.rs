@@ -8,7 +8,8 @@ use daojia_server::config::Config;
 pub enum LedgerCommand {
     /// Verify the ledger: every journal entry balances, every succeeded payment and refund
     /// has its entry, every refund an order booked is carried, no worker's withdrawable
-    /// balance is negative. Prints the balances; exits 1 and lists what is wrong otherwise.
+    /// balance is negative, and every closed period's recorded trial balance still equals
+    /// its postings. Prints the balances; exits 1 and lists what is wrong otherwise.
     Check,
 }
 
@@ -29,6 +30,12 @@ pub async fn run(cfg: &Config, cmd: LedgerCommand) -> anyhow::Result<bool> {
                 "{} journal entries, {} postings",
                 report.entries, report.postings
             );
+            match daojia_store::repo::periods::closed_through(store.db()).await? {
+                Some(p) => println!(
+                    "books closed through {p} (closed periods checked against their trial balances)"
+                ),
+                None => println!("no period closed"),
+            }
             for (account, fen) in &report.balances {
                 println!("  {account:<60} {fen:>14}");
             }

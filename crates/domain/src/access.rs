@@ -107,6 +107,8 @@ permissions! {
     FinanceRead = "finance.read",
     /// Approve withdrawals, refunds and reconciliation.
     FinanceWrite = "finance.write",
+    /// Reopen a closed accounting period (the latest one), with a reason.
+    FinanceReopen = "finance.reopen",
     /// Run coupons and campaigns.
     MarketingWrite = "marketing.write",
     /// Change platform settings.

@@ -12,6 +12,7 @@ mod bundled;
 mod context;
 pub mod history;
 mod ids;
+pub mod invoices;
 pub mod live;
 
 use crate::password;
@@ -103,6 +104,9 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::finance::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("finance: {e}")))?;
+    invoices::seed(state, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("invoices: {e}")))?;
     // The history's service records: each past day's chain heads anchored and published.
     daojia_app::records::anchor_days(&state.app, now)
         .await

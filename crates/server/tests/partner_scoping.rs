@@ -36,6 +36,7 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("orders", "id") => (w.b_orders[0].clone(), true),
         ("reviews", "id") => (w.b_review.clone(), true),
         ("withdrawals", "id") => (w.b_withdrawal.clone(), true),
+        ("invoices", "id") => (w.b_invoice.clone(), true),
         // Commission rules and partners' shares are the platform's.
         ("commission-rules", "id") => (Uuid::now_v7().to_string(), false),
         ("partners", "id") => (w.partner_b.clone(), false),
@@ -49,6 +50,8 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("promotions", "id") => (Uuid::now_v7().to_string(), false),
         // Reconciliation is the platform's (finance.write).
         ("differences", "id") => (Uuid::now_v7().to_string(), false),
+        // Accounting periods are the platform's (finance.write, finance.reopen).
+        ("periods", "period") => ("2026-11".into(), false),
         // Customers are the platform's (order on behalf needs order.write).
         ("callers", "id") => (Uuid::now_v7().to_string(), false),
         ("areas", "code") => (w.area.clone(), false),
@@ -107,6 +110,8 @@ fn body_for(w: &World, method: &str, path: &str) -> Option<Value> {
             json!({"text": "走查"})
         }
         ("PUT", "/partners/{id}/share") => json!({"share_bp": 5000}),
+        ("POST", "/finance/periods/{period}/reopen") => json!({"reason": "走查"}),
+        ("POST", "/invoices/{id}/reject" | "/invoices/{id}/reverse") => json!({"reason": "走查"}),
         _ => return None,
     })
 }

@@ -77,6 +77,18 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { title: 'reconciliation.title', permission: 'finance.read' },
   },
   {
+    path: 'periods',
+    name: 'periods',
+    component: () => import('./pages/periods/PeriodsPage.vue'),
+    meta: { title: 'periods.title', permission: 'finance.read' },
+  },
+  {
+    path: 'invoices',
+    name: 'invoices',
+    component: () => import('./pages/invoices/InvoicesPage.vue'),
+    meta: { title: 'invoices.title', permission: 'order.read' },
+  },
+  {
     path: 'commission-rules',
     name: 'commission-rules',
     component: () => import('./pages/commission/CommissionRulesPage.vue'),

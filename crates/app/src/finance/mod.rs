@@ -5,8 +5,10 @@
 //! store's transition, same transaction); see `docs/ledger.md`.
 
 pub mod demo;
+pub mod invoices;
 pub mod matching;
 pub mod payout;
+pub mod periods;
 pub mod reconcile;
 pub mod reports;
 pub mod rules;

@@ -22,8 +22,10 @@ pub mod finance;
 pub mod finance_reports;
 pub mod flags;
 pub mod geocode;
+pub mod invoices;
 pub mod orders;
 pub mod payments;
+pub mod periods;
 pub mod privacy;
 pub mod promotions;
 pub mod public;
@@ -116,6 +118,10 @@ use utoipa::{Modify, OpenApi};
         promotions::current, promotions::list, promotions::create, promotions::stop,
         reconciliation::runs, reconciliation::run, reconciliation::differences,
         reconciliation::differences_csv, reconciliation::resolve,
+        periods::list, periods::close, periods::reopen, periods::trial_balance,
+        periods::trial_balance_csv,
+        invoices::request, invoices::of_order, invoices::customer_file, invoices::list,
+        invoices::staff_file, invoices::issue, invoices::reject, invoices::reverse,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -371,6 +377,38 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/admin/finance/reconciliation/differences/{id}/resolve",
             post(reconciliation::resolve),
+        )
+        .route("/admin/invoices", get(invoices::list))
+        .route("/admin/invoices/{id}/file", get(invoices::staff_file))
+        .route(
+            "/admin/invoices/{id}/issue",
+            post(invoices::issue).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.booking.upload_max_bytes + 64 * 1024,
+            )),
+        )
+        .route("/admin/invoices/{id}/reject", post(invoices::reject))
+        .route("/admin/invoices/{id}/reverse", post(invoices::reverse))
+        .route(
+            "/customer/orders/{id}/invoices",
+            get(invoices::of_order).post(invoices::request),
+        )
+        .route("/customer/invoices/{id}/file", get(invoices::customer_file))
+        .route("/admin/finance/periods", get(periods::list))
+        .route(
+            "/admin/finance/periods/{period}/close",
+            post(periods::close),
+        )
+        .route(
+            "/admin/finance/periods/{period}/reopen",
+            post(periods::reopen),
+        )
+        .route(
+            "/admin/finance/periods/{period}/trial-balance",
+            get(periods::trial_balance),
+        )
+        .route(
+            "/admin/finance/periods/{period}/trial-balance.csv",
+            get(periods::trial_balance_csv),
         )
         .route("/admin/me", get(account::staff_me))
         .route("/admin/sessions", get(account::staff_sessions))

@@ -233,6 +233,7 @@ pub mod perm {
         DispatchWrite,
         FinanceRead,
         FinanceWrite,
+        FinanceReopen,
         AfterSalesWrite,
         CatalogRead,
         CatalogWrite,

@@ -8,8 +8,8 @@ use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, NaiveTime};
 use daojia_domain::access::Role;
 use daojia_store::entity::{
-    auth_session, order_alarm, partner, review, service_order, staff, upload, visit_check_in,
-    withdrawal, worker, worker_certificate, worker_credit_event, worker_shift,
+    auth_session, invoice, order_alarm, partner, review, service_order, staff, upload,
+    visit_check_in, withdrawal, worker, worker_certificate, worker_credit_event, worker_shift,
     worker_shift_exception, worker_skill,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -40,6 +40,8 @@ pub struct World {
     pub b_review: String,
     /// A withdrawal B's worker asked for.
     pub b_withdrawal: String,
+    /// An invoice asked for on B's order.
+    pub b_invoice: String,
     pub area: String,
     pub date: String,
     /// Ids (matched anywhere) and other values (matched as JSON strings) of B and of the
@@ -352,6 +354,30 @@ pub async fn build(app: &TestApp) -> World {
     .insert(db)
     .await
     .unwrap();
+    // An invoice request on B's order (the row only: the walk reads and decides it).
+    let invoiced = daojia_store::repo::orders::get(db, b_orders[1].parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let b_invoice = daojia_store::repo::invoices::insert(
+        &app.state.store,
+        db,
+        daojia_store::repo::invoices::NewInvoice {
+            order_id: invoiced.id,
+            customer_id: invoiced.customer_id,
+            title_type: "company",
+            title: "乙方发票抬头".into(),
+            tax_id: Some("9144030071526726XG".into()),
+            email: None,
+            amount_fen: 5_000,
+        },
+        app.state.now(),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .id;
+    foreign_values.push("乙方发票抬头".into());
     let sessions = app.get("/api/v1/admin/sessions", Some(&pb)).await;
     let b_session = id(&sessions.body[0]["id"]);
     let open_order = orders[4].0.clone();
@@ -365,6 +391,7 @@ pub async fn build(app: &TestApp) -> World {
         b_check_in.to_string(),
         b_review.to_string(),
         b_withdrawal.to_string(),
+        b_invoice.to_string(),
         open_order.clone(),
         orders[4].1.clone(),
     ]);
@@ -389,6 +416,7 @@ pub async fn build(app: &TestApp) -> World {
         b_alarm,
         b_review: b_review.to_string(),
         b_withdrawal: b_withdrawal.to_string(),
+        b_invoice: b_invoice.to_string(),
         area,
         date,
         foreign_ids,
@@ -427,7 +455,7 @@ pub async fn snapshot(app: &TestApp, w: &World) -> String {
     );
     rows!(
         visit_check_in,
-        visit_check_in::Column::OrderId.is_in(orders)
+        visit_check_in::Column::OrderId.is_in(orders.clone())
     );
     rows!(
         worker_certificate,
@@ -455,5 +483,6 @@ pub async fn snapshot(app: &TestApp, w: &World) -> String {
     );
     rows!(upload, upload::Column::Id.eq(uuid(&w.b_upload)));
     rows!(withdrawal, withdrawal::Column::PartnerId.eq(b_partner));
+    rows!(invoice, invoice::Column::OrderId.is_in(orders));
     out
 }

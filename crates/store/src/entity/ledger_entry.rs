@@ -21,6 +21,9 @@ pub struct Model {
     pub memo: String,
     /// When the money moved.
     pub at: DateTimeUtc,
+    /// The accounting period it is booked in (`YYYY-MM`, China time): its own month, or
+    /// the first open one when its own is closed (see `docs/ledger.md`).
+    pub period: String,
     pub created_at: DateTimeUtc,
 }
 

@@ -15,6 +15,9 @@ pub struct Model {
     pub amount_fen: i64,
     /// The entry's time (for statements by account).
     pub at: DateTimeUtc,
+    /// The accounting period it is booked in (`YYYY-MM`, China time): its own month, or
+    /// the first open one when its own is closed (see `docs/ledger.md`).
+    pub period: String,
 }
 
 /// No relations are navigated through the ORM.

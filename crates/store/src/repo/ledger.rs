@@ -6,13 +6,14 @@
 //! Nothing here updates or deletes a posted row: the journal is append-only.
 
 use crate::entity::{
-    ledger_account, ledger_entry, ledger_posting, order_payment, payment_intent, refund,
-    service_order,
+    ledger_account, ledger_books, ledger_entry, ledger_posting, order_payment, payment_intent,
+    refund, service_order,
 };
 use chrono::{DateTime, Utc};
 use daojia_domain::ledger::{self, Account, Clearing, Entry, Posting};
 use daojia_domain::money::Money;
 use daojia_domain::payment::Provider;
+use daojia_domain::period::Period;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QuerySelect,
@@ -64,13 +65,76 @@ pub struct Source<'a> {
     pub memo: &'a str,
 }
 
-/// The rows of `entry` for `source` at `at`, for a bulk insert (see [`post`] for one).
+/// Up to which period the books are closed (`None`: no period is), read under a shared
+/// lock on the books' row (PostgreSQL `FOR SHARE`, MariaDB `LOCK IN SHARE MODE`) that
+/// holds until the caller's transaction ends: a close, which updates that row first,
+/// waits for every transaction that has read it, and a transaction that reads it after a
+/// close began waits for the close to commit and then sees the new period (a locking read
+/// reads the latest committed row on both). On SQLite every writing transaction begins
+/// `IMMEDIATE` ([`crate::begin`]) and holds the database's one write lock from its start,
+/// so a close and a posting never overlap. Every entry is booked through this: see
+/// [`booking_period`].
+pub async fn closed_through(db: &impl ConnectionTrait) -> Result<Option<Period>, DbErr> {
+    let row = ledger_books::Entity::find_by_id(1)
+        .lock_shared()
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::Custom("the ledger_books row is missing".into()))?;
+    parse_closed(&row.closed_through)
+}
+
+/// The period of a `closed_through` column (empty: none).
+pub fn parse_closed(s: &str) -> Result<Option<Period>, DbErr> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|e| DbErr::Custom(format!("ledger_books.closed_through: {e}")))
+}
+
+/// The period an entry whose business time is `at` is booked in, decided now, in the
+/// caller's transaction: its own China month, or the first open period when that one is
+/// closed ([`Period::for_entry`]). Takes the books' shared lock ([`closed_through`]), so
+/// call it in the transaction that inserts the entry.
+pub async fn booking_period(db: &impl ConnectionTrait, at: DateTime<Utc>) -> Result<Period, DbErr> {
+    Ok(Period::for_entry(at, closed_through(db).await?))
+}
+
+/// The rows of `entry` for `source` at `at`, for a bulk insert (see [`post`] for one),
+/// booked in `at`'s own month; [`rebook`] moves them to the period the books decide.
 pub fn rows(
     source: &Source<'_>,
     entry: &Entry,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> (ledger_entry::ActiveModel, Vec<ledger_posting::ActiveModel>) {
+    booked_rows(source, entry, at, Period::of(at), now)
+}
+
+/// Books rows made by [`rows`] in the period an entry of their time takes when the books
+/// are closed through `closed` (see [`booking_period`]).
+pub fn rebook(
+    entry: &mut ledger_entry::ActiveModel,
+    postings: &mut [ledger_posting::ActiveModel],
+    closed: Option<Period>,
+) {
+    let at = entry.at.clone().unwrap();
+    let period = Period::for_entry(at, closed).to_string();
+    entry.period = Set(period.clone());
+    for p in postings {
+        p.period = Set(period.clone());
+    }
+}
+
+fn booked_rows(
+    source: &Source<'_>,
+    entry: &Entry,
+    at: DateTime<Utc>,
+    period: Period,
+    now: DateTime<Utc>,
+) -> (ledger_entry::ActiveModel, Vec<ledger_posting::ActiveModel>) {
+    let period = period.to_string();
     let id = Uuid::now_v7();
     let e = ledger_entry::ActiveModel {
         id: Set(id),
@@ -80,6 +144,7 @@ pub fn rows(
         reverses: Set(None),
         memo: Set(source.memo.chars().take(200).collect()),
         at: Set(at),
+        period: Set(period.clone()),
         created_at: Set(now),
     };
     let p = entry
@@ -91,6 +156,7 @@ pub fn rows(
             account: Set(p.account.code()),
             amount_fen: Set(p.amount.as_fen()),
             at: Set(at),
+            period: Set(period.clone()),
         })
         .collect();
     (e, p)
@@ -98,7 +164,9 @@ pub fn rows(
 
 /// Posts `entry` for `source` in the caller's transaction, once: `Ok(false)` when that
 /// source has its entry already (a retry, a redelivery). Opens per-person accounts on
-/// first use.
+/// first use. `at` is the business time; the accounting period is decided here
+/// ([`booking_period`]), under the books' lock, so call it in the transaction of the state
+/// change.
 pub async fn post(
     db: &impl ConnectionTrait,
     source: Source<'_>,
@@ -109,10 +177,11 @@ pub async fn post(
     if entry_of(db, source.kind, &source.id).await?.is_some() {
         return Ok(false);
     }
+    let period = booking_period(db, at).await?;
     for p in entry.postings() {
         open_account(db, p.account, now).await?;
     }
-    let (e, postings) = rows(&source, entry, at, now);
+    let (e, postings) = booked_rows(&source, entry, at, period, now);
     e.insert(db).await?;
     ledger_posting::Entity::insert_many(postings)
         .exec_without_returning(db)
@@ -143,7 +212,10 @@ pub async fn reverse(
     if entry_of(db, REVERSAL, &source.id).await?.is_some() {
         return Ok(Some(false));
     }
-    let (mut e, postings) = rows(&source, &entry.reversal(), now, now);
+    // The reversal is booked now, in the first open period: the original's own period
+    // may be closed.
+    let period = booking_period(db, now).await?;
+    let (mut e, postings) = booked_rows(&source, &entry.reversal(), now, period, now);
     e.reverses = Set(Some(id));
     e.insert(db).await?;
     ledger_posting::Entity::insert_many(postings)
@@ -581,6 +653,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
         }
     }
     problems.extend(crate::repo::settlement_check::check(db, &balances).await?);
+    problems.extend(crate::repo::periods::check(db).await?);
     Ok(Report {
         entries: entries.len(),
         postings: postings.len(),

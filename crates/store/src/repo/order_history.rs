@@ -310,13 +310,15 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
     let mut records = vec![];
     let mut entries = vec![];
     let mut postings = vec![];
+    let closed = ledger::closed_through(db).await?;
     for r in all {
         orders.push(r.order);
         lines.extend(r.lines);
         events.extend(r.events);
         payments.extend(r.payments);
         records.extend(r.records);
-        for (e, p) in r.ledger {
+        for (mut e, mut p) in r.ledger {
+            ledger::rebook(&mut e, &mut p, closed);
             entries.push(e);
             postings.extend(p);
         }

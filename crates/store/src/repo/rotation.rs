@@ -242,6 +242,24 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         super::visits::DOOR_CODE,
     )
     .await?;
+    changed += rotate_column(
+        store,
+        crate::entity::invoice::Entity,
+        "invoice",
+        crate::entity::invoice::Column::Id,
+        crate::entity::invoice::Column::TitleEnc,
+        super::invoices::TITLE,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        crate::entity::invoice::Entity,
+        "invoice",
+        crate::entity::invoice::Column::Id,
+        crate::entity::invoice::Column::EmailEnc,
+        super::invoices::EMAIL,
+    )
+    .await?;
     changed += super::idempotency::reencrypt(store.db(), store.vault()).await?;
     Ok(changed)
 }

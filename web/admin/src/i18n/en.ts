@@ -53,6 +53,7 @@ export const en: AdminMessages = {
     aftersales_write: 'After-sales',
     finance_read: 'View finance',
     finance_write: 'Approve payouts',
+    finance_reopen: 'Reopen closed periods',
     marketing_write: 'Marketing',
     settings_write: 'Platform settings',
     pii_read: 'See contact details',

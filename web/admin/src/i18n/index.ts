@@ -16,10 +16,14 @@ import { reconciliationEn } from './reconciliation.en';
 import { reconciliationZhCN } from './reconciliation.zh-CN';
 import { reportsEn } from './reports.en';
 import { reportsZhCN } from './reports.zh-CN';
+import { periodsEn } from './periods.en';
+import { invoicesEn } from './invoices.en';
+import { invoicesZhCN } from './invoices.zh-CN';
+import { periodsZhCN } from './periods.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...promotionsZhCN, ...reportsZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...promotionsEn, ...reportsEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn, ...reportsEn },
 };
 export const i18n = createAppI18n(messages);

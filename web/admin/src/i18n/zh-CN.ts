@@ -51,6 +51,7 @@ export const zhCN = {
     aftersales_write: '售后处理',
     finance_read: '查看财务',
     finance_write: '财务审批',
+    finance_reopen: '反结账',
     marketing_write: '营销活动',
     settings_write: '平台设置',
     pii_read: '查看联系人信息',

@@ -92,7 +92,7 @@ pub struct AdminOrder {
     /// Photos the customer attached (in the detail view).
     pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
-    pub payments: Vec<PaymentView>,
+    pub payments: Vec<RecordedPayment>,
 }
 
 /// One visit of an order needing several trades, for a link.
@@ -110,7 +110,7 @@ pub struct BundleVisit {
 
 /// A recorded payment.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentView {
+pub struct RecordedPayment {
     /// `cash`, `bank_transfer`, `channel:…`, `demo`.
     pub method: String,
     /// Receipt or transaction reference.
@@ -324,7 +324,7 @@ async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<
     o.payments = orders::payments(db, id)
         .await?
         .into_iter()
-        .map(|p| PaymentView {
+        .map(|p| RecordedPayment {
             method: p.method,
             reference: p.reference,
             amount_fen: p.amount_fen,

@@ -2012,7 +2012,7 @@ export interface paths {
          * Opens a payment of what the order owes now (the deposit or full price before dispatch,
          *     the balance afterwards) through a channel: 201 with the QR code or page to pay on; 200
          *     with the same intent when an open one for that channel and amount exists (a second
-         *     click). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
+         *     click; an `Idempotency-Key` makes a retried request answer the same). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
          *     channel is not configured; 503 `channel_refused` when the channel did not accept it.
          */
         post: operations["order_payment_create"];
@@ -5393,6 +5393,14 @@ export interface components {
             due_before_dispatch_fen: number;
             /**
              * Format: int64
+             * @description What the order owes now and can be paid online, 分: the rest of the deposit or full
+             *     price before dispatch, the balance afterwards (`POST /api/v1/orders/{id}/payments`
+             *     opens a payment of exactly this). 0 when nothing is owed, and for an order of
+             *     several visits (paid at the counter for now).
+             */
+            owed_now_fen: number;
+            /**
+             * Format: int64
              * @description Paid, 分.
              */
             paid_fen: number;
@@ -6433,6 +6441,12 @@ export interface components {
             version: string;
             /** @description How the apps draw maps. */
             map: components["schemas"]["MapView"];
+            /**
+             * @description The channels an order can be paid through online (`wechat_native`, `wechat_h5`,
+             *     `alipay_precreate`, `alipay_wap`); empty when online payment is off (orders are
+             *     then paid at the counter).
+             */
+            pay_channels: string[];
         };
         /** @description A current promotion as customers see it. */
         PublicPromotion: {
@@ -19092,7 +19106,10 @@ export interface operations {
     order_payment_create: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A UUID per press of the pay button; a retry (or a double click) with the same key returns the same answer */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Order id */
                 id: string;
@@ -19123,7 +19140,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaymentView"];
                 };
             };
-            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -19159,7 +19176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -19186,7 +19203,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -3338,7 +3338,7 @@ export interface components {
             /** @description Photos the customer attached (in the detail view). */
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
-            payments: components["schemas"]["PaymentView"][];
+            payments: components["schemas"]["RecordedPayment"][];
         };
         /** @description A page of orders. */
         AdminOrderPage: {
@@ -5531,22 +5531,48 @@ export interface components {
             /** @description Active. */
             active: boolean;
         };
-        /** @description A recorded payment. */
+        /** @description A payment intent. */
         PaymentView: {
-            /** @description `cash`, `bank_transfer`, `channel:…`, `demo`. */
-            method: string;
-            /** @description Receipt or transaction reference. */
-            reference: string;
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Our number (the channel's `out_trade_no`). */
+            intent_no: string;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`. */
+            channel: string;
+            /** @description `created`, `pending`, `succeeded`, `failed` or `closed`. */
+            state: string;
             /**
              * Format: int64
-             * @description Amount, 分.
+             * @description Amount, fen.
              */
             amount_fen: number;
+            /** @description What to show as a QR code (the QR channels). */
+            code_url?: string | null;
+            /** @description Where to send the browser (`wechat_h5`: the H5 URL; `alipay_wap`: the pay page). */
+            pay_url?: string | null;
             /**
              * Format: date-time
-             * @description When.
+             * @description When it stops being payable.
              */
-            at: string;
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Paid.
+             */
+            succeeded_at?: string | null;
         };
         /** @description A certificate waiting for review, with its worker. */
         PendingCertificate: {
@@ -6596,6 +6622,23 @@ export interface components {
             prev_hash: string;
             /** @description This entry's hash (hex SHA-256). */
             hash: string;
+        };
+        /** @description A recorded payment. */
+        RecordedPayment: {
+            /** @description `cash`, `bank_transfer`, `channel:…`, `demo`. */
+            method: string;
+            /** @description Receipt or transaction reference. */
+            reference: string;
+            /**
+             * Format: int64
+             * @description Amount, 分.
+             */
+            amount_fen: number;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
         };
         /** @description Exchange a refresh token for a new pair. */
         RefreshRequest: {

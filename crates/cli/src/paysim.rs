@@ -47,6 +47,7 @@ pub async fn run(args: PaysimArgs) -> anyhow::Result<()> {
             base_url: base.clone(),
             wechat_mchid: "1900000001".into(),
             wechat_appid: "wx0000000000000001".into(),
+            wechat_app_secret: "simulatorAppSecret00000000000001".into(),
             wechat_merchant_key: merchant.public_key(),
             apiv3_key: ApiV3Key::new(&apiv3)?,
             alipay_app_id: "2021000000000001".into(),

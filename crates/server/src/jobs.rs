@@ -131,14 +131,7 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     };
     jobs::enqueue(state.store.db(), tracks, now).await?;
     // Settlement: earnings whose dispute window ended move to withdrawable.
-    let settle = jobs::NewJob {
-        kind: daojia_app::finance::SETTLE_JOB.into(),
-        payload: serde_json::json!({}),
-        run_at: hour,
-        dedupe_key: Some(format!("finance.settle:{}", hour.format("%Y-%m-%dT%H"))),
-        max_attempts: 5,
-    };
-    jobs::enqueue(state.store.db(), settle, now).await?;
+    schedule_settlement(state).await?;
     // Service records: anchor the days that are over (nothing to do most hours).
     let anchor = jobs::NewJob {
         kind: daojia_app::records::ANCHOR_JOB.into(),
@@ -157,6 +150,33 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     if let Some(job) = reconcile_job(now) {
         jobs::enqueue(state.store.db(), job, now).await?;
     }
+    Ok(())
+}
+
+/// The settlement job of the period (`[finance] settle_every_minutes`, hourly by default)
+/// that `now` is in, once per period across nodes.
+pub fn settle_job(now: chrono::DateTime<chrono::Utc>, every_minutes: u32) -> jobs::NewJob {
+    let every = i64::from(every_minutes.clamp(1, 60)) * 60;
+    let start = now.timestamp() - now.timestamp().rem_euclid(every);
+    let start = chrono::DateTime::from_timestamp(start, 0).unwrap_or(now);
+    jobs::NewJob {
+        kind: daojia_app::finance::SETTLE_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: start,
+        dedupe_key: Some(format!(
+            "{}:{}",
+            daojia_app::finance::SETTLE_JOB,
+            start.format("%Y-%m-%dT%H:%M")
+        )),
+        max_attempts: 5,
+    }
+}
+
+/// Enqueues the settlement job of the current period (a no-op when it is there).
+pub async fn schedule_settlement(state: &AppState) -> Result<(), sea_orm::DbErr> {
+    let now = state.now();
+    let job = settle_job(now, state.config.finance.settle_every_minutes);
+    jobs::enqueue(state.store.db(), job, now).await?;
     Ok(())
 }
 
@@ -225,12 +245,21 @@ pub async fn tick(state: &AppState, worker: &str) -> Result<usize, sea_orm::DbEr
 pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let worker = format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple());
     let mut last_schedule = None;
+    let mut last_settle = None;
     loop {
         let hour = state.now().format("%Y-%m-%dT%H").to_string();
         if last_schedule.as_ref() != Some(&hour) {
             match schedule_periodic(&state).await {
                 Ok(()) => last_schedule = Some(hour),
                 Err(e) => tracing::warn!(error = %e, "cannot schedule periodic jobs"),
+            }
+        }
+        // Settlement may run more often than hourly (`[finance] settle_every_minutes`).
+        let period = settle_job(state.now(), state.config.finance.settle_every_minutes).dedupe_key;
+        if last_settle != period {
+            match schedule_settlement(&state).await {
+                Ok(()) => last_settle = period,
+                Err(e) => tracing::warn!(error = %e, "cannot schedule settlement"),
             }
         }
         let ran = match tick(&state, &worker).await {
@@ -261,4 +290,22 @@ pub(crate) fn hostname() -> String {
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "node".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::settle_job;
+    use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn settlement_runs_once_per_period_of_the_configured_length() {
+        let at = |h, m, s| Utc.with_ymd_and_hms(2026, 12, 6, h, m, s).unwrap();
+        let key = |t, every| settle_job(t, every).dedupe_key.unwrap();
+        assert_eq!(key(at(4, 59, 59), 60), "finance.settle:2026-12-06T04:00");
+        assert_eq!(key(at(4, 0, 0), 60), key(at(4, 59, 59), 60));
+        assert_ne!(key(at(4, 59, 59), 60), key(at(5, 0, 0), 60));
+        assert_eq!(key(at(4, 7, 30), 5), "finance.settle:2026-12-06T04:05");
+        assert_eq!(key(at(4, 7, 30), 1), "finance.settle:2026-12-06T04:07");
+        assert_eq!(settle_job(at(4, 7, 30), 5).run_at, at(4, 5, 0));
+    }
 }

@@ -6,7 +6,7 @@
 //! ```toml
 //! [pay]
 //! notify_base_url = "https://daojia.example.com"   # where the channels post callbacks
-//! return_url = "https://daojia.example.com/h5/orders/{order}"
+//! return_url = "https://daojia.example.com/orders/{order}?payment={payment}"
 //!
 //! [pay.wechat]                      # obviously fake values: use your merchant's
 //! mchid = "1900000001"
@@ -48,7 +48,9 @@ pub struct PayConfig {
     /// This server's public base URL, to which the channels post notifications
     /// (`{notify_base_url}/api/v1/pay/notify/wechat`, `.../alipay`).
     pub notify_base_url: Option<String>,
-    /// Where the payer's browser returns after an H5 payment; `{order}` is the order id.
+    /// Where the payer's browser returns after an H5 payment; `{order}` is the order id,
+    /// `{payment}` the payment intent's. With the simulator and no value, the customer
+    /// app's order page on this server (`{base}/orders/{order}?payment={payment}`).
     pub return_url: Option<String>,
     /// How long a payment intent stays payable, minutes.
     pub intent_minutes: i64,
@@ -136,6 +138,14 @@ fn notify_url(c: &PayConfig, channel: &str) -> anyhow::Result<String> {
     ))
 }
 
+/// The customer app's order page on the server at `base`, naming the payment to follow.
+pub fn demo_return_url(base: &str) -> String {
+    format!(
+        "{}/orders/{{order}}?payment={{payment}}",
+        base.trim_end_matches('/')
+    )
+}
+
 /// The channels `[pay]` configures (`None` when it configures none), and the simulator when
 /// it runs in this process.
 pub type Wired = (Option<Arc<Payments>>, Option<Arc<Simulator>>);
@@ -149,6 +159,8 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
             .unwrap_or_else(|| format!("http://{server_addr}"));
         let mut c = c.clone();
         c.notify_base_url = Some(base.clone());
+        // The payer comes back to the order page of the customer app this server serves.
+        c.return_url.get_or_insert_with(|| demo_return_url(&base));
         let (payments, sim) = simulated(&c, &format!("{}/paysim", base.trim_end_matches('/')))?;
         return Ok((Some(payments), Some(sim)));
     }
@@ -246,6 +258,7 @@ pub fn simulated(c: &PayConfig, sim_base: &str) -> anyhow::Result<(Arc<Payments>
             base_url: sim_base.trim_end_matches('/').to_owned(),
             wechat_mchid: "1900000001".into(),
             wechat_appid: "wx0000000000000001".into(),
+            wechat_app_secret: "simulatorAppSecret00000000000001".into(),
             wechat_merchant_key: merchant.public_key(),
             apiv3_key: ApiV3Key::new(apiv3)?,
             alipay_app_id: "2021000000000001".into(),

@@ -339,3 +339,49 @@ async fn a_cancellation_closes_open_payments_and_one_paid_meanwhile_is_refunded_
         assert_eq!(refunds.len(), 1, "{b:?}: refunded once");
     }
 }
+
+#[tokio::test]
+async fn the_customer_app_reads_what_is_owed_and_the_channels_and_the_payer_comes_back_to_the_payment()
+ {
+    for b in backends() {
+        let app = TestApp::with_config(b, config()).await;
+        let sim = app.state.paysim.clone().expect("the simulator");
+        let cfg = app.get("/api/v1/public/config", None).await;
+        assert_eq!(
+            cfg.body["pay_channels"],
+            json!([
+                "wechat_native",
+                "wechat_h5",
+                "alipay_precreate",
+                "alipay_wap"
+            ]),
+            "{b:?}"
+        );
+        let c = customer(&app).await;
+        let (id, total) = order(&app, &c, 2).await;
+        assert_eq!(order_view(&app, &c, &id).await["owed_now_fen"], total);
+
+        // The simulator's default return URL: this server's order page, naming the payment.
+        let (status, intent) = pay_with(&app, &c, &id, "wechat_h5").await;
+        assert_eq!(status, StatusCode::CREATED, "{intent}");
+        let back = format!(
+            "http://127.0.0.1:9/orders/{id}?payment={}",
+            intent["id"].as_str().unwrap()
+        );
+        let pay_url = intent["pay_url"].as_str().unwrap();
+        assert!(
+            pay_url.ends_with(&format!(
+                "&redirect_url={}",
+                daojia_pay::http::percent_encode(&back)
+            )),
+            "{pay_url}"
+        );
+        let no = intent["intent_no"].as_str().unwrap();
+        sim.pay(no, Delivery::Once, app.state.now()).unwrap();
+        let cb = sim.take_callbacks().remove(0);
+        assert_eq!(deliver(&app, &cb, &cb.body).await.0, StatusCode::NO_CONTENT);
+        let o = order_view(&app, &c, &id).await;
+        assert_eq!(o["paid_fen"], total);
+        assert_eq!(o["owed_now_fen"], 0, "{b:?}: paid in full, nothing owed");
+    }
+}

@@ -9,6 +9,7 @@ import {
   type ItemView,
   type LineInput,
   type OrderView,
+  type PaymentView,
   type PublicPromotion,
   type QuoteView,
   type SlotsView,
@@ -114,3 +115,22 @@ export async function uploadPhoto(file: File, purpose: 'problem' | 'after_sales'
     }),
   );
 }
+
+/**
+ * The channels this server can take online payments through (`pay_channels` of the public
+ * configuration), once per page load; none when online payment is off.
+ */
+export const loadPayChannels: () => Promise<string[]> = once(async () => (await unwrap(api.publicClient.GET('/api/v1/public/config'))).pay_channels);
+
+/** Opens a payment of what the order owes now; the same key returns the same payment. */
+export const openPayment = (orderId: string, channel: string, idempotencyKey: string): Promise<PaymentView> =>
+  unwrap(
+    api.client.POST('/api/v1/orders/{id}/payments', {
+      params: { path: { id: orderId }, header: { 'Idempotency-Key': idempotencyKey } },
+      body: { channel },
+    }),
+  );
+
+/** One payment of an order, as it stands. */
+export const loadPayment = (orderId: string, paymentId: string): Promise<PaymentView> =>
+  unwrap(api.client.GET('/api/v1/orders/{id}/payments/{payment_id}', { params: { path: { id: orderId, payment_id: paymentId } } }));

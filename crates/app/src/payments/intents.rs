@@ -176,7 +176,7 @@ pub async fn create_intent(
             .settings
             .return_url
             .as_ref()
-            .map(|u| u.replace("{order}", &order_id.to_string())),
+            .map(|u| return_url(u, order_id, written.id)),
         expires_at: Some(expires_at),
     };
     match ch.create(&request, now).await {
@@ -230,6 +230,15 @@ pub async fn create_intent(
     Ok(Created::New((&row).into()))
 }
 
+/// The return URL of `template` for a payment `payment` of order `order`: `{order}` and
+/// `{payment}` replaced by their ids, so that the page the payer comes back to knows what
+/// to follow.
+pub fn return_url(template: &str, order: Uuid, payment: Uuid) -> String {
+    template
+        .replace("{order}", &order.to_string())
+        .replace("{payment}", &payment.to_string())
+}
+
 /// The intents of order `order_id` as `by` may see them, oldest first.
 pub async fn intents_of(app: &App, by: &By, order_id: Uuid) -> Result<Vec<IntentView>> {
     visible(app, by, order_id).await?;
@@ -238,4 +247,27 @@ pub async fn intents_of(app: &App, by: &By, order_id: Uuid) -> Result<Vec<Intent
         .iter()
         .map(IntentView::from)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_return_url_names_the_order_and_the_payment() {
+        let order = Uuid::from_u128(1);
+        let payment = Uuid::from_u128(2);
+        assert_eq!(
+            return_url(
+                "https://h5.example.com/orders/{order}?payment={payment}",
+                order,
+                payment
+            ),
+            format!("https://h5.example.com/orders/{order}?payment={payment}")
+        );
+        assert_eq!(
+            return_url("https://h5.example.com/orders/{order}", order, payment),
+            format!("https://h5.example.com/orders/{order}")
+        );
+    }
 }

@@ -20,7 +20,7 @@ pub mod refunds;
 
 use crate::{App, Error, Result};
 use chrono::{DateTime, Duration, Utc};
-use daojia_domain::payment::Provider;
+use daojia_domain::payment::{PayChannel, Provider};
 use daojia_pay::channel::Channel;
 use daojia_store::repo::audit::{self, AuditEntry};
 use daojia_store::repo::outbox;
@@ -49,8 +49,8 @@ pub struct PaySettings {
     /// When the first scheduled query of an unconfirmed intent runs, after its creation;
     /// later ones back off (doubling) until the intent expires.
     pub first_query_after: Duration,
-    /// Where the payer's browser returns after an H5 payment (`{order}` is replaced by the
-    /// order's id).
+    /// Where the payer's browser returns after an H5 payment (`{order}` and `{payment}` are
+    /// replaced by the order's and the intent's ids).
     pub return_url: Option<String>,
 }
 
@@ -65,6 +65,16 @@ impl Default for PaySettings {
 }
 
 impl Payments {
+    /// The codes of the channels a payment can be opened through on this node (every
+    /// channel of each configured provider), in [`PayChannel::ALL`]'s order.
+    pub fn channels(&self) -> Vec<&'static str> {
+        PayChannel::ALL
+            .into_iter()
+            .filter(|c| self.channel(c.provider()).is_ok())
+            .map(PayChannel::code)
+            .collect()
+    }
+
     /// The channel of `provider`, or a conflict saying it is not configured.
     pub fn channel(&self, provider: Provider) -> Result<&Arc<dyn Channel>> {
         match provider {

@@ -13,7 +13,9 @@
 //!
 //! Paths, relative to where the simulator is mounted: `/wechat/v3/...` (WeChat Pay's API),
 //! `/alipay/gateway.do` (Alipay's gateway; GET is the WAP payment page), `/pay/{trade}`
-//! (the payment page; POST `action=pay|pay_twice|pay_silent|fail`). Each vendor's daily
+//! (the payment page; POST `action=pay|pay_twice|pay_silent|fail`); for paying inside
+//! WeChat, the web authorisation (`/wechat/open/connect/oauth2/authorize`,
+//! `/wechat/sns/oauth2/access_token`) and the JSAPI cashier (`/wechat/jsapi/cashier`). Each vendor's daily
 //! trade bill is served in its published format from the trades and refunds made, with
 //! differences planted on request ([`Simulator::plant`], `POST /admin/bills/plant`); what it
 //! holds is listed as JSON at `GET /admin/trades` ([`Simulator::books`]).
@@ -21,7 +23,10 @@
 mod alipay;
 mod bills;
 mod inspect;
+mod oauth;
 mod page;
+
+pub use oauth::{ACCESS_TOKEN_PATH, AUTHORIZE_PATH, JSAPI_CASHIER_PATH};
 
 pub use bills::Plant;
 mod wechat;
@@ -35,7 +40,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use daojia_domain::money::Money;
 use rand::Rng;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// What the simulator must know of the merchant it serves.
@@ -48,6 +53,9 @@ pub struct SimConfig {
     pub wechat_mchid: String,
     /// The WeChat app id it accepts.
     pub wechat_appid: String,
+    /// The official account's app secret, which the web authorisation's code exchange
+    /// must carry.
+    pub wechat_app_secret: String,
     /// The merchant's public key, which verifies our WeChat Pay requests.
     pub wechat_merchant_key: PublicKey,
     /// The APIv3 key that encrypts callback resources.
@@ -194,6 +202,9 @@ struct State {
     sent: Vec<Callback>,
     plants: BTreeMap<(Vendor, NaiveDate), Vec<Plant>>,
     bills: BTreeMap<String, Vec<u8>>,
+    codes: BTreeMap<String, oauth::Code>,
+    openids: BTreeSet<String>,
+    prepays: BTreeMap<String, String>,
 }
 
 /// The simulator. Cheap to share behind an [`Arc`].
@@ -299,6 +310,20 @@ impl Simulator {
         Ok(())
     }
 
+    /// Where the payer of WeChat trade `out_trade_no` returns (its H5 page's
+    /// `redirect_url`), unless it already has a return URL.
+    fn remember_return(&self, out_trade_no: &str, url: &str) {
+        let mut st = self.lock();
+        if let Some(t) = st
+            .trades
+            .get_mut(out_trade_no)
+            .filter(|t| t.vendor == Vendor::Wechat && t.return_url.is_none())
+            && (url.starts_with("https://") || url.starts_with("http://"))
+        {
+            t.return_url = Some(url.to_owned());
+        }
+    }
+
     /// The payment of trade `out_trade_no` fails (no callback: the vendors do not send one).
     pub fn fail(&self, out_trade_no: &str) -> Result<(), SimError> {
         let mut st = self.lock();
@@ -327,6 +352,15 @@ impl Simulator {
         body: &str,
         now: DateTime<Utc>,
     ) -> HttpResponse {
+        let (bare, query) = path.split_once('?').unwrap_or((path, ""));
+        match (method, bare) {
+            (Method::Get, oauth::AUTHORIZE_PATH) => return oauth::authorize(self, query, now),
+            (Method::Get, oauth::ACCESS_TOKEN_PATH) => {
+                return oauth::access_token(self, query, now);
+            }
+            (Method::Get, oauth::JSAPI_CASHIER_PATH) => return oauth::cashier(self, query, now),
+            _ => {}
+        }
         if let Some(rest) = path.strip_prefix("/wechat") {
             return wechat::handle(self, method, rest, headers, body, now);
         }
@@ -347,9 +381,19 @@ impl Simulator {
             return bills::plant_request(self, body);
         }
         if let Some(rest) = path.strip_prefix("/pay/") {
-            let no = rest.split('?').next().unwrap_or("");
+            let (no, query) = rest.split_once('?').unwrap_or((rest, ""));
             return match method {
-                Method::Get => page::show(self, no, None),
+                Method::Get => {
+                    // WeChat's H5 cashier returns the payer to the `redirect_url` the
+                    // merchant appended to the `h5_url`.
+                    if let Some(url) = crate::alipay::notify::parse_form(query)
+                        .ok()
+                        .and_then(|q| q.get("redirect_url").cloned())
+                    {
+                        self.remember_return(no, &url);
+                    }
+                    page::show(self, no, None)
+                }
                 Method::Post => page::act(self, no, body, now),
             };
         }

@@ -45,14 +45,19 @@ pub(super) fn show(sim: &Simulator, no: &str, said: Option<&str>) -> HttpRespons
     } else {
         String::new()
     };
-    let back = match (&t.return_url, t.state) {
-        (Some(url), TradeState::Paid) => {
+    // The vendors' cashiers send the payer back whatever happened: paid, failed, or given up.
+    let back = match &t.return_url {
+        Some(url) => {
+            let label = match t.state {
+                TradeState::Open => "放弃支付，返回商户 Give up and go back",
+                _ => "返回商户 Back to the merchant",
+            };
             format!(
-                r#"<p><a href="{}" data-test="return">返回商户 Back to the merchant</a></p>"#,
+                r#"<p><a href="{}" data-test="return">{label}</a></p>"#,
                 escape(url)
             )
         }
-        _ => String::new(),
+        None => String::new(),
     };
     let said = said
         .map(|s| format!(r#"<p class="said" data-test="said">{}</p>"#, escape(s)))

@@ -28,6 +28,7 @@ fn sim(keys: SimKeys) -> Arc<Simulator> {
             base_url: BASE.into(),
             wechat_mchid: "1900000001".into(),
             wechat_appid: "wx0000000000000001".into(),
+            wechat_app_secret: "simulatorAppSecret00000000000001".into(),
             wechat_merchant_key: merchant.public_key(),
             apiv3_key: ApiV3Key::new(APIV3).unwrap(),
             alipay_app_id: "2021000000000001".into(),
@@ -467,4 +468,191 @@ async fn the_books_list_every_trade_with_its_state_and_every_refund() {
         ),
         (Some("PI0B01"), Some(900))
     );
+}
+
+#[tokio::test]
+async fn the_wechat_h5_page_sends_the_payer_back_to_the_redirect_url_paid_or_not() {
+    let sim = sim(test_keys());
+    let ch = wechat(&sim, MERCHANT_KEY);
+    let now = Utc::now();
+    let method = PayMethod::H5 {
+        payer_client_ip: "127.0.0.1".into(),
+    };
+    let Checkout::Redirect(url) = ch.create(&request("PI000077", method), now).await.unwrap()
+    else {
+        panic!("an H5 page");
+    };
+    assert!(
+        url.contains("&redirect_url=http%3A%2F%2Fshop.test%2Forders%2F1"),
+        "{url}"
+    );
+    let path = url.strip_prefix(BASE).unwrap();
+    let page = sim.handle(Method::Get, path, &[], "", now);
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(
+        html.contains(r#"<a href="http://shop.test/orders/1" data-test="return">放弃支付"#),
+        "the payer may give up and go back: {html}"
+    );
+    let paid = sim.handle(Method::Post, "/pay/PI000077", &[], "action=pay", now);
+    let html = String::from_utf8(paid.body).unwrap();
+    assert!(html.contains("已支付"), "{html}");
+    assert!(
+        html.contains(r#"<a href="http://shop.test/orders/1" data-test="return">返回商户"#),
+        "{html}"
+    );
+    // A redirect URL given later (or a foreign one) does not replace the first.
+    sim.handle(
+        Method::Get,
+        "/pay/PI000077?redirect_url=http%3A%2F%2Fevil.test%2F",
+        &[],
+        "",
+        now,
+    );
+    assert_eq!(
+        sim.trade("PI000077").unwrap().return_url.as_deref(),
+        Some("http://shop.test/orders/1")
+    );
+}
+
+/// The location a redirect sends the browser to.
+fn location(r: &HttpResponse) -> String {
+    assert_eq!(r.status, 302, "{}", String::from_utf8_lossy(&r.body));
+    header(&r.headers, "Location").unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn inside_wechat_the_payer_is_authorised_for_an_openid_and_pays_through_the_jsapi_cashier() {
+    use crate::wechat::oauth;
+    let sim = sim(test_keys());
+    let ch = wechat(&sim, MERCHANT_KEY);
+    let now = Utc::now();
+    // The browser goes to the authorize page and comes back with a code and the state.
+    let url = oauth::authorize_url(
+        &format!("{BASE}/wechat/open"),
+        "wx0000000000000001",
+        "http://shop.test/wechat/back?order=1",
+        "st8te",
+    )
+    .unwrap();
+    let back = location(&sim.handle(Method::Get, url.strip_prefix(BASE).unwrap(), &[], "", now));
+    let q = crate::alipay::notify::parse_form(back.split_once('?').unwrap().1).unwrap();
+    assert!(
+        back.starts_with("http://shop.test/wechat/back?order=1&code="),
+        "{back}"
+    );
+    assert_eq!(q["state"], "st8te");
+    // The server exchanges the code (once) for the openid.
+    let exchange = |secret: &str, code: &str| {
+        let path = oauth::access_token_request("wx0000000000000001", secret, code).unwrap();
+        let r = sim.handle(Method::Get, &format!("/wechat{path}"), &[], "", now);
+        oauth::parse_access_token(std::str::from_utf8(&r.body).unwrap())
+    };
+    let refused = |r: crate::Result<oauth::OauthToken>| match r {
+        Err(crate::Error::Channel { code, .. }) => code,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(refused(exchange("wrongSecret", &q["code"])), "40125");
+    let openid = exchange("simulatorAppSecret00000000000001", &q["code"])
+        .unwrap()
+        .openid;
+    assert!(openid.starts_with("oSIM"));
+    assert_eq!(
+        refused(exchange("simulatorAppSecret00000000000001", &q["code"])),
+        "40163"
+    );
+    assert_eq!(
+        refused(exchange("simulatorAppSecret00000000000001", "madeUp")),
+        "40029"
+    );
+
+    // A JSAPI order for someone the app does not know is refused; for the payer, signed
+    // bridge parameters come back.
+    let jsapi = |openid: &str| PayMethod::Jsapi {
+        openid: openid.into(),
+    };
+    assert!(
+        ch.create(&request("PI000088", jsapi("oStranger")), now)
+            .await
+            .is_err()
+    );
+    let Checkout::Jsapi(params) = ch
+        .create(&request("PI000089", jsapi(&openid)), now)
+        .await
+        .unwrap()
+    else {
+        panic!("JSAPI parameters");
+    };
+    assert_eq!(params.app_id, "wx0000000000000001");
+    assert_eq!(params.sign_type, "RSA");
+    assert!(params.package.starts_with("prepay_id=wx"));
+    // The same order again: the same prepay id.
+    let Checkout::Jsapi(again) = ch
+        .create(&request("PI000089", jsapi(&openid)), now)
+        .await
+        .unwrap()
+    else {
+        panic!("JSAPI parameters");
+    };
+    assert_eq!(again.package, params.package);
+
+    // The bridge's cashier checks the pay-sign before showing the page.
+    let cashier = |p: &crate::wechat::sign::JsapiPayParams| {
+        let enc = crate::http::percent_encode;
+        let path = format!(
+            "{JSAPI_CASHIER_PATH}?appId={}&timeStamp={}&nonceStr={}&package={}&signType={}&paySign={}&return_url={}",
+            enc(&p.app_id),
+            enc(&p.time_stamp),
+            enc(&p.nonce_str),
+            enc(&p.package),
+            enc(&p.sign_type),
+            enc(&p.pay_sign),
+            enc("http://shop.test/orders/1")
+        );
+        sim.handle(Method::Get, &path, &[], "", now)
+    };
+    let mut forged = params.clone();
+    forged.nonce_str = "another".into();
+    let r = cashier(&forged);
+    assert_eq!(r.status, 400);
+    assert!(
+        String::from_utf8(r.body)
+            .unwrap()
+            .contains("支付验证签名失败")
+    );
+    let mut late = params.clone();
+    late.time_stamp = (now.timestamp() - 3600).to_string();
+    assert_eq!(cashier(&late).status, 400, "an hour-old signature");
+    let page = cashier(&params);
+    assert_eq!(page.status, 200);
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(html.contains("¥159.00"), "{html}");
+    assert!(
+        html.contains(r#"href="http://shop.test/orders/1""#),
+        "{html}"
+    );
+    sim.handle(Method::Post, "/pay/PI000089", &[], "action=pay", now);
+    assert_eq!(
+        ch.query("PI000089", now).await.unwrap().state,
+        PaymentState::Succeeded
+    );
+}
+
+#[test]
+fn the_authorize_page_refuses_another_app_and_a_bad_redirect() {
+    let sim = sim(test_keys());
+    let now = Utc::now();
+    for query in [
+        "appid=wxOther&redirect_uri=http%3A%2F%2Fshop.test%2F&response_type=code&scope=snsapi_base&state=s",
+        "appid=wx0000000000000001&redirect_uri=shop.test&response_type=code&scope=snsapi_base&state=s",
+        "appid=wx0000000000000001&redirect_uri=http%3A%2F%2Fshop.test%2F&response_type=token&scope=snsapi_base&state=s",
+    ] {
+        let r = sim.handle(
+            Method::Get,
+            &format!("{AUTHORIZE_PATH}?{query}"),
+            &[],
+            "",
+            now,
+        );
+        assert_eq!(r.status, 400, "{query}");
+    }
 }

@@ -145,6 +145,13 @@ fn create(sim: &Simulator, kind: &str, v: &Value) -> (u16, String) {
         "h5" => "MWEB",
         _ => "JSAPI",
     };
+    if kind == "jsapi" {
+        // WeChat refuses a payer who is not a user of the paying app.
+        let openid = v["payer"]["openid"].as_str().unwrap_or("");
+        if !super::oauth::known_openid(sim, openid) {
+            return error(400, "PARAM_ERROR", "appid和openid不匹配");
+        }
+    }
     let mut st = sim.lock();
     if let Some(t) = st.trades.get(&no) {
         // The same order again is answered again; another one under the number is refused.
@@ -174,7 +181,19 @@ fn create(sim: &Simulator, kind: &str, v: &Value) -> (u16, String) {
     let reply = match kind {
         "native" => json!({ "code_url": format!("{page}?via=wechat_native") }),
         "h5" => json!({ "h5_url": format!("{page}?via=wechat_h5") }),
-        _ => json!({ "prepay_id": format!("wx{}", random_digits(24)) }),
+        _ => {
+            // One prepay id per trade: the same order again gets the same one.
+            let mut st = sim.lock();
+            let prepay = match st.prepays.iter().find(|(_, n)| **n == no) {
+                Some((p, _)) => p.clone(),
+                None => {
+                    let p = format!("wx{}", random_digits(24));
+                    st.prepays.insert(p.clone(), no.clone());
+                    p
+                }
+            };
+            json!({ "prepay_id": prepay })
+        }
     };
     (200, reply.to_string())
 }

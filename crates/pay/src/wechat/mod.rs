@@ -12,6 +12,7 @@ pub mod aead;
 pub mod bill;
 pub mod certificates;
 pub mod notify;
+pub mod oauth;
 pub mod refund;
 pub mod sign;
 pub mod transactions;

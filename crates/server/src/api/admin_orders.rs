@@ -92,7 +92,7 @@ pub struct AdminOrder {
     /// Photos the customer attached (in the detail view).
     pub photos: Vec<super::orders::PhotoView>,
     /// Payments recorded (detail only).
-    pub payments: Vec<PaymentView>,
+    pub payments: Vec<RecordedPayment>,
     /// The promotion (限时特价) the order was booked at (detail only; none when it was
     /// booked at the usual prices).
     pub promotion: Option<daojia_app::promotions::BookedPromotion>,
@@ -113,7 +113,7 @@ pub struct BundleVisit {
 
 /// A recorded payment.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PaymentView {
+pub struct RecordedPayment {
     /// `cash`, `bank_transfer`, `channel:…`, `demo`.
     pub method: String,
     /// Receipt or transaction reference.
@@ -328,7 +328,7 @@ async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<
     o.payments = orders::payments(db, id)
         .await?
         .into_iter()
-        .map(|p| PaymentView {
+        .map(|p| RecordedPayment {
             method: p.method,
             reference: p.reference,
             amount_fen: p.amount_fen,

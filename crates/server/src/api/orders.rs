@@ -207,6 +207,11 @@ pub struct OrderView {
     pub total_fen: i64,
     /// Due before a worker is sent, 分.
     pub due_before_dispatch_fen: i64,
+    /// What the order owes now and can be paid online, 分: the rest of the deposit or full
+    /// price before dispatch, the balance afterwards (`POST /api/v1/orders/{id}/payments`
+    /// opens a payment of exactly this). 0 when nothing is owed, and for an order of
+    /// several visits (paid at the counter for now).
+    pub owed_now_fen: i64,
     /// Paid, 分.
     pub paid_fen: i64,
     /// Refunded, 分.
@@ -266,6 +271,7 @@ fn order_view(
         house_number: dec(ctx::HOUSE_NUMBER, &m.house_number_enc),
         total_fen: m.total_fen,
         due_before_dispatch_fen: o.due_before_dispatch().as_fen(),
+        owed_now_fen: daojia_domain::payment::owed_now(o).as_fen(),
         paid_fen: m.paid_fen,
         refunded_fen: m.refunded_fen,
         fee_fen: m.fee_fen,

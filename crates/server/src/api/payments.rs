@@ -83,10 +83,10 @@ fn customer(me: &CurrentCustomer) -> By {
 /// Opens a payment of what the order owes now (the deposit or full price before dispatch,
 /// the balance afterwards) through a channel: 201 with the QR code or page to pay on; 200
 /// with the same intent when an open one for that channel and amount exists (a second
-/// click). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
+/// click; an `Idempotency-Key` makes a retried request answer the same). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
 /// channel is not configured; 503 `channel_refused` when the channel did not accept it.
 #[utoipa::path(operation_id = "order_payment_create", post, path = "/api/v1/orders/{id}/payments", tag = "customer", security(("bearer" = [])), request_body = NewPayment,
-    params(("id" = Uuid, Path, description = "Order id")),
+    params(("id" = Uuid, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "A UUID per press of the pay button; a retry (or a double click) with the same key returns the same answer")),
     responses((status = 201, body = PaymentView), (status = 200, body = PaymentView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 503, body = crate::http::error::Problem)))]
 pub async fn create(
     State(state): State<AppState>,

@@ -19,6 +19,10 @@ pub struct PublicConfig {
     pub version: String,
     /// How the apps draw maps.
     pub map: MapView,
+    /// The channels an order can be paid through online (`wechat_native`, `wechat_h5`,
+    /// `alipay_precreate`, `alipay_wap`); empty when online payment is off (orders are
+    /// then paid at the counter).
+    pub pay_channels: Vec<String>,
 }
 
 /// Map settings for the apps.
@@ -60,6 +64,12 @@ pub async fn config(
             amap_js_key: state.config.map.amap_js_key.clone(),
             amap_security_code: state.config.map.amap_security_code.clone(),
         },
+        pay_channels: state
+            .app
+            .payments
+            .as_ref()
+            .map(|p| p.channels().into_iter().map(str::to_owned).collect())
+            .unwrap_or_default(),
     };
     Ok(crate::http::etag::Rendered::json(&config)?.respond(&headers))
 }

@@ -108,6 +108,8 @@ pub async fn fill(
     view.refunded_fen = refunded;
     view.fee_fen = fee;
     view.due_before_dispatch_fen = due;
+    // The visits of a bundle are paid at the counter, not online (`bundle_not_payable_online`).
+    view.owed_now_fen = 0;
     view.cancel_fee_now_fen = cancel_fee;
     view.summary = lines
         .iter()

@@ -10,6 +10,10 @@ pub struct FinanceConfig {
     /// Hours after completion an earning stays pending (待结算) before it settles, unless
     /// an after-sales case is open.
     pub dispute_window_hours: u32,
+    /// How often the settlement job runs, minutes (1 to 60; hourly by default). A short
+    /// period with a short dispute window lets a demo or a browser test see an earning
+    /// settle.
+    pub settle_every_minutes: u32,
     /// The least one withdrawal may be, in fen.
     pub withdrawal_min_fen: i64,
     /// The most a worker may withdraw per day (China time), in fen.
@@ -25,6 +29,7 @@ impl Default for FinanceConfig {
         let l = daojia_domain::withdrawal::Limits::default();
         FinanceConfig {
             dispute_window_hours: 72,
+            settle_every_minutes: 60,
             withdrawal_min_fen: l.min.as_fen(),
             withdrawal_max_per_day_fen: l.max_per_day.as_fen(),
             withdrawal_fee_bp: l.fee_bp,
@@ -54,6 +59,9 @@ impl FinanceConfig {
         let mut p = vec![];
         if self.dispute_window_hours > 24 * 365 {
             p.push(("finance.dispute_window_hours", "at most a year (8760)"));
+        }
+        if !(1..=60).contains(&self.settle_every_minutes) {
+            p.push(("finance.settle_every_minutes", "from 1 to 60 (minutes)"));
         }
         if self.withdrawal_min_fen < 1 {
             p.push(("finance.withdrawal_min_fen", "at least 1"));

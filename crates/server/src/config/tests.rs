@@ -371,3 +371,24 @@ fn pay_settings_are_checked_and_the_apiv3_key_comes_from_the_environment() {
     assert!(e.starts_with("pay.simulator:"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn settlement_can_run_every_few_minutes_but_not_never_or_less_than_hourly() {
+    let file: Config =
+        toml::from_str("[finance]\ndispute_window_hours = 0\nsettle_every_minutes = 1\n").unwrap();
+    assert_eq!(file.finance.settle_every_minutes, 1);
+    assert_eq!(file.finance.dispute_window_hours, 0);
+    let mut c = valid();
+    c.finance = file.finance;
+    c.validate().unwrap();
+    assert_eq!(
+        valid().finance.settle_every_minutes,
+        60,
+        "hourly by default"
+    );
+    for bad in [0, 61] {
+        c.finance.settle_every_minutes = bad;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with("finance.settle_every_minutes:"), "{bad}: {e}");
+    }
+}

@@ -103,6 +103,9 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::finance::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("finance: {e}")))?;
+    daojia_app::wallet::demo::seed(&state.app, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("wallets: {e}")))?;
     // The history's service records: each past day's chain heads anchored and published.
     daojia_app::records::anchor_days(&state.app, now)
         .await

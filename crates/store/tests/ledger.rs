@@ -31,7 +31,8 @@ async fn the_ledger_migration_backfills_what_was_paid_before_it() {
             db,
             NewIntent {
                 intent_no: "P1".into(),
-                order_id: order,
+                order_id: Some(order),
+                purpose: "order",
                 customer_id: Uuid::now_v7(),
                 channel: "wechat_native".into(),
                 provider: "wechat".into(),

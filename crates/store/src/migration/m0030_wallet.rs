@@ -85,12 +85,24 @@ impl MigrationTrait for Migration {
     }
 }
 
-/// The table of m0017 with `order_id` nullable and `purpose`, filled from the old one.
+/// The table of m0017 with `order_id` nullable and `purpose`, filled from the old one
+/// (renamed aside, its indexes dropped by name first, then dropped itself).
 async fn rebuild_on_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
     let b = m.get_database_backend();
+    let db = m.get_connection();
+    db.execute_unprepared("ALTER TABLE payment_intent RENAME TO payment_intent_old")
+        .await?;
+    for idx in [
+        "payment_intent_intent_no_idx",
+        "payment_intent_order_id_idx",
+        "payment_intent_state_created_at_idx",
+    ] {
+        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {idx}"))
+            .await?;
+    }
     m.create_table(
         Table::create()
-            .table("payment_intent_new")
+            .table("payment_intent")
             .col(uuid("id").primary_key())
             .col(code("intent_no"))
             .col(uuid_null("order_id"))
@@ -110,13 +122,11 @@ async fn rebuild_on_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
             .take(),
     )
     .await?;
-    let db = m.get_connection();
     db.execute_unprepared(&format!(
-        "INSERT INTO payment_intent_new ({COLUMNS}, purpose) SELECT {COLUMNS}, 'order' FROM payment_intent"
+        "INSERT INTO payment_intent ({COLUMNS}, purpose) SELECT {COLUMNS}, 'order' FROM payment_intent_old"
     ))
     .await?;
-    db.execute_unprepared("DROP TABLE payment_intent").await?;
-    db.execute_unprepared("ALTER TABLE payment_intent_new RENAME TO payment_intent")
+    db.execute_unprepared("DROP TABLE payment_intent_old")
         .await?;
     m.create_index(index("payment_intent", &["intent_no"], true))
         .await?;

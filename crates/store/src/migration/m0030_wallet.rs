@@ -86,52 +86,50 @@ impl MigrationTrait for Migration {
 }
 
 /// The table of m0017 with `order_id` nullable and `purpose`, filled from the old one
-/// (renamed aside, its indexes dropped by name first, then dropped itself).
+/// (renamed aside, its indexes dropped by name first, then dropped itself). One batch of
+/// statements, so that it runs on one connection of the pool.
 async fn rebuild_on_sqlite(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_query::SqliteQueryBuilder as Q;
     let b = m.get_database_backend();
-    let db = m.get_connection();
-    db.execute_unprepared("ALTER TABLE payment_intent RENAME TO payment_intent_old")
-        .await?;
-    for idx in [
-        "payment_intent_intent_no_idx",
-        "payment_intent_order_id_idx",
-        "payment_intent_state_created_at_idx",
+    let table = Table::create()
+        .table("payment_intent")
+        .col(uuid("id").primary_key())
+        .col(code("intent_no"))
+        .col(uuid_null("order_id"))
+        .col(uuid("customer_id"))
+        .col(code("channel"))
+        .col(code("provider"))
+        .col(big_integer("amount_fen"))
+        .col(code("state"))
+        .col(code_null("channel_trade_no"))
+        .col(text_null("checkout"))
+        .col(text_null("failure"))
+        .col(ts(b, "expires_at"))
+        .col(ts(b, "created_at"))
+        .col(ts(b, "updated_at"))
+        .col(ts_null(b, "succeeded_at"))
+        .col(code("purpose").default("order"))
+        .to_string(Q);
+    let mut batch = vec![
+        "ALTER TABLE payment_intent RENAME TO payment_intent_old".to_string(),
+        "DROP INDEX IF EXISTS payment_intent_intent_no_idx".into(),
+        "DROP INDEX IF EXISTS payment_intent_order_id_idx".into(),
+        "DROP INDEX IF EXISTS payment_intent_state_created_at_idx".into(),
+        table,
+        format!(
+            "INSERT INTO payment_intent ({COLUMNS}, purpose) SELECT {COLUMNS}, 'order' FROM payment_intent_old"
+        ),
+        "DROP TABLE payment_intent_old".into(),
+    ];
+    for (cols, unique) in [
+        (&["intent_no"][..], true),
+        (&["order_id"][..], false),
+        (&["state", "created_at"][..], false),
     ] {
-        db.execute_unprepared(&format!("DROP INDEX IF EXISTS {idx}"))
-            .await?;
+        batch.push(index("payment_intent", cols, unique).to_string(Q));
     }
-    m.create_table(
-        Table::create()
-            .table("payment_intent")
-            .col(uuid("id").primary_key())
-            .col(code("intent_no"))
-            .col(uuid_null("order_id"))
-            .col(uuid("customer_id"))
-            .col(code("channel"))
-            .col(code("provider"))
-            .col(big_integer("amount_fen"))
-            .col(code("state"))
-            .col(code_null("channel_trade_no"))
-            .col(text_null("checkout"))
-            .col(text_null("failure"))
-            .col(ts(b, "expires_at"))
-            .col(ts(b, "created_at"))
-            .col(ts(b, "updated_at"))
-            .col(ts_null(b, "succeeded_at"))
-            .col(code("purpose").default("order"))
-            .take(),
-    )
-    .await?;
-    db.execute_unprepared(&format!(
-        "INSERT INTO payment_intent ({COLUMNS}, purpose) SELECT {COLUMNS}, 'order' FROM payment_intent_old"
-    ))
-    .await?;
-    db.execute_unprepared("DROP TABLE payment_intent_old")
+    m.get_connection()
+        .execute_unprepared(&batch.join(";\n"))
         .await?;
-    m.create_index(index("payment_intent", &["intent_no"], true))
-        .await?;
-    m.create_index(index("payment_intent", &["order_id"], false))
-        .await?;
-    m.create_index(index("payment_intent", &["state", "created_at"], false))
-        .await
+    Ok(())
 }

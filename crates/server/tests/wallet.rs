@@ -210,7 +210,7 @@ async fn an_order_is_paid_from_the_wallet_and_its_refund_goes_back_into_it() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["balance_fen"].as_i64().unwrap(), before);
-        assert_eq!(r.body["movements"].as_array().unwrap().len() >= 3, true);
+        assert!(r.body["movements"].as_array().unwrap().len() >= 3);
         let disp = app
             .staff_token("disp", daojia_domain::access::Role::Dispatcher)
             .await;

@@ -29,6 +29,7 @@ pub mod reviews;
 pub mod settings;
 pub mod tracks;
 pub mod visits;
+pub mod wallet;
 pub mod workers;
 
 pub use context::App;

@@ -18,6 +18,8 @@ pub struct Settings {
     pub tracks: daojia_domain::track::TrackRules,
     /// Finance: the dispute window, withdrawal limits and fee.
     pub finance: crate::finance::FinanceSettings,
+    /// The wallet's top-up limits.
+    pub wallet: daojia_domain::wallet::Limits,
 }
 
 /// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
@@ -40,6 +42,7 @@ impl Default for Settings {
             reviews: Default::default(),
             tracks: Default::default(),
             finance: Default::default(),
+            wallet: Default::default(),
         }
     }
 }

@@ -308,6 +308,43 @@ pub fn refund_returned(amount: Money) -> Result<Entry, Invalid> {
     )
 }
 
+/// A top-up of `amount` paid through `via` reached customer `customer`'s wallet: the money
+/// is at the channel and owed to the customer as their balance.
+pub fn wallet_topped_up(
+    customer: CustomerId,
+    via: Provider,
+    amount: Money,
+) -> Result<Entry, Invalid> {
+    positive(amount)?;
+    Entry::transfer(
+        Account::Clearing(Clearing::Channel(via)),
+        Account::CustomerWallet(customer),
+        amount,
+    )
+}
+
+/// Customer `customer` paid `amount` of an order from their wallet: the balance becomes
+/// the order's prepayment.
+pub fn wallet_paid(customer: CustomerId, amount: Money) -> Result<Entry, Invalid> {
+    positive(amount)?;
+    Entry::transfer(
+        Account::CustomerWallet(customer),
+        Account::CustomerPrepaid,
+        amount,
+    )
+}
+
+/// A refund of `amount` of a payment made from customer `customer`'s wallet went back to
+/// the wallet.
+pub fn wallet_refunded(customer: CustomerId, amount: Money) -> Result<Entry, Invalid> {
+    positive(amount)?;
+    Entry::transfer(
+        Account::CustomerPrepaid,
+        Account::CustomerWallet(customer),
+        amount,
+    )
+}
+
 fn positive(amount: Money) -> Result<(), Invalid> {
     if amount <= Money::ZERO {
         return Err(Invalid::Zero("a movement of no money".into()));
@@ -384,6 +421,13 @@ pub enum Problem {
         /// Its balance, in fen (a debit).
         balance: i64,
     },
+    /// A customer's wallet below zero: more was paid from it than was put in.
+    NegativeWallet {
+        /// The account.
+        account: String,
+        /// Its balance, in fen (a debit).
+        balance: i64,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -403,13 +447,18 @@ impl fmt::Display for Problem {
                 "{account}: balance is {} fen (a debit: owes the platform)",
                 -balance
             ),
+            Problem::NegativeWallet { account, balance } => write!(
+                f,
+                "{account}: wallet balance is {} fen (more paid from it than put in)",
+                -balance
+            ),
         }
     }
 }
 
 /// Checks stored postings, given as (entry, account code, amount in fen), grouped by entry
 /// in any order: every entry balances, has two postings or more and uses accounts of the
-/// chart; no worker's withdrawable balance is negative (a liability below zero: the worker
+/// chart; no customer's wallet and no worker's withdrawable balance is negative (a liability below zero: the worker
 /// would owe the platform). Returns the balances and what is wrong.
 pub fn check(postings: &[(Uuid, String, i64)]) -> (BTreeMap<String, i64>, Vec<Problem>) {
     let mut by_entry: BTreeMap<Uuid, (i128, usize)> = BTreeMap::new();
@@ -453,6 +502,12 @@ pub fn check(postings: &[(Uuid, String, i64)]) -> (BTreeMap<String, i64>, Vec<Pr
         );
         if owed && *balance > 0 {
             problems.push(Problem::NegativeWithdrawable {
+                account: code.clone(),
+                balance: *balance,
+            });
+        }
+        if matches!(Account::parse(code), Some(Account::CustomerWallet(_))) && *balance > 0 {
+            problems.push(Problem::NegativeWallet {
                 account: code.clone(),
                 balance: *balance,
             });

@@ -215,3 +215,122 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn check_lists_a_negative_wallet() {
+    let e = Uuid::now_v7();
+    let wallet = Account::CustomerWallet(CustomerId(Uuid::now_v7())).code();
+    let postings = vec![
+        (e, wallet.clone(), 300),
+        (e, "customer_prepaid".to_string(), -300),
+    ];
+    let (_, problems) = check(&postings);
+    assert_eq!(
+        problems,
+        vec![Problem::NegativeWallet {
+            account: wallet,
+            balance: 300
+        }]
+    );
+}
+
+/// One step of a random history of a customer's wallet.
+#[derive(Debug, Clone)]
+enum WalletStep {
+    /// A top-up of `fen` through WeChat (`false`) or Alipay (`true`) succeeds.
+    TopUp { alipay: bool, fen: i64 },
+    /// The latest top-up's success reported again.
+    TopUpAgain,
+    /// An order's `fen` paid from the wallet (refused when it holds less).
+    Pay { fen: i64 },
+    /// `fen` of wallet payment number `of` refunded (back into the wallet, at once).
+    Refund { of: usize, fen: i64 },
+}
+
+fn wallet_step() -> impl Strategy<Value = WalletStep> {
+    prop_oneof![
+        (any::<bool>(), 1i64..50_000).prop_map(|(alipay, fen)| WalletStep::TopUp { alipay, fen }),
+        Just(WalletStep::TopUpAgain),
+        (1i64..40_000).prop_map(|fen| WalletStep::Pay { fen }),
+        (0usize..8, 1i64..30_000).prop_map(|(of, fen)| WalletStep::Refund { of, fen }),
+    ]
+}
+
+proptest! {
+    /// Top-ups, payments from the wallet and refunds back into it, posted as the
+    /// application posts them, keep every entry balanced, the wallet never below zero and
+    /// equal to the kept balance, each clearing account equal to what was topped up
+    /// through it, and the stored journal clean for `check`.
+    #[test]
+    fn any_sequence_of_top_ups_wallet_payments_and_refunds_keeps_the_wallet_whole(
+        steps in prop::collection::vec(wallet_step(), 0..60)
+    ) {
+        let c = CustomerId(Uuid::now_v7());
+        let wallet = Account::CustomerWallet(c);
+        let mut balances = Balances::default();
+        let mut stored = vec![];
+        let mut kept = Money::ZERO;
+        let mut top_ups: Vec<Intent> = vec![];
+        let mut payments: Vec<(Intent, Money)> = vec![];
+        let mut topped: BTreeMap<Provider, i64> = BTreeMap::new();
+        let mut post = |e: Entry, balances: &mut Balances| {
+            let id = Uuid::now_v7();
+            stored.extend(e.postings().iter().map(|p| (id, p.account.code(), p.amount.as_fen())));
+            balances.post(&e);
+        };
+        for s in steps {
+            match s {
+                WalletStep::TopUp { alipay, fen } => {
+                    let via = if alipay { Provider::Alipay } else { Provider::Wechat };
+                    let mut i = Intent::new(Money::fen(fen)).unwrap();
+                    i.open().unwrap();
+                    if i.succeed(Money::fen(fen)).unwrap() == Change::Changed {
+                        post(wallet_topped_up(c, via, i.amount).unwrap(), &mut balances);
+                        kept = kept + i.amount;
+                        *topped.entry(via).or_default() += fen;
+                    }
+                    top_ups.push(i);
+                }
+                WalletStep::TopUpAgain => {
+                    if let Some(i) = top_ups.last_mut() {
+                        prop_assert_eq!(i.succeed(i.amount).unwrap(), Change::Unchanged);
+                    }
+                }
+                WalletStep::Pay { fen } => {
+                    let amount = Money::fen(fen);
+                    if !crate::wallet::can_pay(kept, amount) {
+                        prop_assert!(kept < amount);
+                        continue;
+                    }
+                    let mut i = Intent::new(amount).unwrap();
+                    i.succeed(amount).unwrap();
+                    post(wallet_paid(c, amount).unwrap(), &mut balances);
+                    kept = kept - amount;
+                    payments.push((i, Money::ZERO));
+                }
+                WalletStep::Refund { of, fen } => {
+                    if payments.is_empty() { continue; }
+                    let n = of % payments.len();
+                    let (i, committed) = &mut payments[n];
+                    let Ok(mut r) = i.refund(Money::fen(fen), *committed) else { continue };
+                    // Into the wallet: succeeded at once.
+                    prop_assert_eq!(r.succeed().unwrap(), Change::Changed);
+                    *committed = *committed + r.amount;
+                    post(wallet_refunded(c, r.amount).unwrap(), &mut balances);
+                    kept = kept + r.amount;
+                }
+            }
+            prop_assert!(kept >= Money::ZERO);
+            prop_assert_eq!(-balances.of(wallet), kept);
+        }
+        prop_assert_eq!(balances.total(), Money::ZERO);
+        for (via, fen) in &topped {
+            prop_assert_eq!(balances.of(Account::Clearing(Clearing::Channel(*via))).as_fen(), *fen);
+        }
+        let spent: i64 = payments.iter().map(|(i, r)| (i.amount - *r).as_fen()).sum();
+        prop_assert_eq!(balances.of(Account::CustomerPrepaid).as_fen(), -spent);
+        let (by_code, problems) = check(&stored);
+        prop_assert!(problems.is_empty(), "{:?}", problems);
+        prop_assert_eq!(-by_code.get(&wallet.code()).copied().unwrap_or(0), kept.as_fen());
+    }
+}

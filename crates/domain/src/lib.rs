@@ -30,6 +30,7 @@ pub mod slots;
 pub mod track;
 pub mod travel;
 pub mod visit;
+pub mod wallet;
 pub mod withdrawal;
 pub mod workday;
 pub mod worker;

@@ -104,6 +104,9 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::finance::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("finance: {e}")))?;
+    daojia_app::wallet::demo::seed(&state.app, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("wallets: {e}")))?;
     invoices::seed(state, now)
         .await
         .map_err(|e| DemoError::Data(format!("invoices: {e}")))?;

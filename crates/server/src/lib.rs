@@ -168,6 +168,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             reviews: config.reviews,
             tracks: config.tracks,
             finance: config.finance.settings(),
+            wallet: config.wallet.limits(),
         });
     Ok(AppState(Arc::new(Inner {
         draining: std::sync::atomic::AtomicBool::new(false),

@@ -52,6 +52,9 @@ pub struct PayConfig {
     /// `{payment}` the payment intent's. With the simulator and no value, the customer
     /// app's order page on this server (`{base}/orders/{order}?payment={payment}`).
     pub return_url: Option<String>,
+    /// Where the payer's browser returns after an H5 top-up of the wallet; `{top_up}` is
+    /// the top-up's id (e.g. `https://daojia.example.com/h5/me/wallet?top_up={top_up}`).
+    pub top_up_return_url: Option<String>,
     /// How long a payment intent stays payable, minutes.
     pub intent_minutes: i64,
     /// When an unconfirmed payment is first queried, seconds after it was opened.
@@ -70,6 +73,7 @@ impl Default for PayConfig {
         PayConfig {
             notify_base_url: None,
             return_url: None,
+            top_up_return_url: None,
             intent_minutes: 15,
             first_query_secs: 60,
             simulator: false,
@@ -124,6 +128,7 @@ fn settings(c: &PayConfig) -> PaySettings {
         intent_lifetime: chrono::Duration::minutes(c.intent_minutes.clamp(1, 24 * 60)),
         first_query_after: chrono::Duration::seconds(c.first_query_secs.clamp(1, 3600)),
         return_url: c.return_url.clone(),
+        wallet_return_url: c.top_up_return_url.clone(),
     }
 }
 

@@ -54,6 +54,8 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         ("periods", "period") => ("2026-11".into(), false),
         // Customers are the platform's (order on behalf needs order.write).
         ("callers", "id") => (Uuid::now_v7().to_string(), false),
+        // A customer's wallet is the platform's (finance.read, platform staff only).
+        ("customers", "id") => (Uuid::now_v7().to_string(), false),
         ("areas", "code") => (w.area.clone(), false),
         ("items", "code") | (_, "item") => ("daily_cleaning".into(), false),
         ("categories", "code") => ("cleaning".into(), false),

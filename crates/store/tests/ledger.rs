@@ -8,7 +8,7 @@ use daojia_domain::ledger::{Account, Clearing};
 use daojia_domain::payment::Provider;
 use daojia_store::migration::Migrator;
 use daojia_store::repo::ledger;
-use daojia_store::repo::payments::{self, IntentUpdate, NewIntent};
+use daojia_store::repo::payments::{self, IntentUpdate};
 use daojia_store::testing::{TestDb, backends};
 use sea_orm_migration::MigratorTrait;
 use uuid::Uuid;
@@ -27,21 +27,37 @@ async fn the_ledger_migration_backfills_what_was_paid_before_it() {
         Migrator::down(db, Some(after as u32)).await.unwrap();
         let now = Utc::now();
         let order = Uuid::now_v7();
-        let i = payments::insert_intent(
-            db,
-            NewIntent {
-                intent_no: "P1".into(),
-                order_id: order,
-                customer_id: Uuid::now_v7(),
-                channel: "wechat_native".into(),
-                provider: "wechat".into(),
-                amount_fen: 15_900,
-                expires_at: now,
-            },
-            now,
-        )
-        .await
-        .unwrap();
+        // Written as m0017 knew the table (no `purpose`, which m0030 adds).
+        let id = Uuid::now_v7();
+        {
+            use daojia_store::entity::payment_intent;
+            use sea_orm::{ActiveValue::Set, EntityTrait};
+            payment_intent::Entity::insert(payment_intent::ActiveModel {
+                id: Set(id),
+                intent_no: Set("P1".into()),
+                order_id: Set(Some(order)),
+                customer_id: Set(Uuid::now_v7()),
+                channel: Set("wechat_native".into()),
+                provider: Set("wechat".into()),
+                amount_fen: Set(15_900),
+                state: Set("created".into()),
+                channel_trade_no: Set(None),
+                checkout: Set(None),
+                failure: Set(None),
+                expires_at: Set(now),
+                created_at: Set(now),
+                updated_at: Set(now),
+                succeeded_at: Set(None),
+                purpose: sea_orm::ActiveValue::NotSet,
+            })
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        }
+        struct Written {
+            id: Uuid,
+        }
+        let i = Written { id };
         assert!(
             payments::set_intent_state(
                 db,

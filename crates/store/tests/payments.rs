@@ -9,7 +9,8 @@ use uuid::Uuid;
 fn intent(no: &str, order: Uuid) -> NewIntent {
     NewIntent {
         intent_no: no.into(),
-        order_id: order,
+        order_id: Some(order),
+        purpose: "order",
         customer_id: Uuid::now_v7(),
         channel: "wechat_native".into(),
         provider: "wechat".into(),

@@ -27,6 +27,7 @@ export const router = createRouter({
     { path: '/orders/:id', name: 'order', component: () => import('./pages/order/OrderPage.vue') },
     { path: '/orders/:id/after-sales', name: 'after-sales', component: () => import('./pages/after-sales/AfterSalesPage.vue') },
     { path: '/me', name: 'me', component: () => import('./pages/me/MePage.vue') },
+    { path: '/me/wallet', name: 'wallet', component: () => import('./pages/wallet/WalletPage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },
     { path: '/consent', name: 'consent', component: () => import('./pages/consent/ConsentPage.vue') },

@@ -193,18 +193,28 @@ pub(crate) async fn payment(
     }
     let mut unowed = None;
     if to == "succeeded" {
-        // The money is at the channel whether or not the order takes it.
-        post(
-            &tx,
-            ledger::INTENT,
-            row.id,
-            row.order_id,
-            "渠道收款",
-            journal::payment_received(Clearing::Channel(provider), Money::fen(row.amount_fen)),
-            now,
-        )
-        .await?;
-        unowed = credit_order(app, &tx, &row, provider, status, now).await?;
+        match row.order_id {
+            // A top-up: the wallet takes it, whenever it arrives (even after the intent
+            // was closed here: the channel holds the money, and it is the customer's).
+            None => super::super::wallet::credit_top_up(&tx, &row, provider, now).await?,
+            Some(order_id) => {
+                // The money is at the channel whether or not the order takes it.
+                post(
+                    &tx,
+                    ledger::INTENT,
+                    row.id,
+                    Some(order_id),
+                    "渠道收款",
+                    journal::payment_received(
+                        Clearing::Channel(provider),
+                        Money::fen(row.amount_fen),
+                    ),
+                    now,
+                )
+                .await?;
+                unowed = credit_order(app, &tx, &row, order_id, provider, status, now).await?;
+            }
+        }
     }
     tx.commit().await.map_err(Error::from)?;
     app.wake_relay();
@@ -222,6 +232,7 @@ async fn credit_order(
     app: &App,
     tx: &DatabaseTransaction,
     row: &payment_intent::Model,
+    order_id: uuid::Uuid,
     provider: Provider,
     status: &PaymentStatus,
     now: DateTime<Utc>,
@@ -236,17 +247,7 @@ async fn credit_order(
             .clone()
             .unwrap_or_else(|| row.intent_no.clone()),
     };
-    match orders::apply_tx(
-        tx,
-        &app.store,
-        row.order_id,
-        Actor::System,
-        action,
-        now,
-        None,
-    )
-    .await
-    {
+    match orders::apply_tx(tx, &app.store, order_id, Actor::System, action, now, None).await {
         Ok(_) => Ok(None),
         Err(OrderError::Transition(why)) => {
             let r = repo::insert_refund(
@@ -254,7 +255,7 @@ async fn credit_order(
                 NewRefund {
                     refund_no: super::new_number('R', now),
                     intent_id: row.id,
-                    order_id: row.order_id,
+                    order_id,
                     amount_fen: row.amount_fen,
                     origin: "unowed".into(),
                     reason: Some("订单无需此笔付款，原路退回".into()),
@@ -265,7 +266,7 @@ async fn credit_order(
             .await
             .map_err(Error::from)?;
             let detail = serde_json::json!({
-                "intent_no": row.intent_no, "order_id": row.order_id,
+                "intent_no": row.intent_no, "order_id": order_id,
                 "amount_fen": row.amount_fen, "refund_no": r.refund_no, "reason": why.to_string(),
             });
             write_alert(
@@ -360,7 +361,7 @@ pub(crate) async fn refund_news(
                 &tx,
                 ledger::REFUND,
                 row.id,
-                row.order_id,
+                Some(row.order_id),
                 "渠道退款",
                 journal::refund_paid(Clearing::Channel(provider), Money::fen(row.amount_fen)),
                 now,
@@ -384,11 +385,11 @@ pub(crate) async fn refund_news(
 
 /// Posts the ledger entry of `kind` `id` in the state change's transaction `tx` (once: a
 /// source with its entry already posts nothing).
-async fn post(
+pub(crate) async fn post(
     tx: &DatabaseTransaction,
     kind: &'static str,
     id: uuid::Uuid,
-    order_id: uuid::Uuid,
+    order_id: Option<uuid::Uuid>,
     memo: &str,
     entry: Result<journal::Entry, journal::Invalid>,
     now: DateTime<Utc>,
@@ -397,7 +398,7 @@ async fn post(
     let source = ledger::Source {
         kind,
         id: id.to_string(),
-        order_id: Some(order_id),
+        order_id,
         memo,
     };
     ledger::post(tx, source, &entry, now, now)

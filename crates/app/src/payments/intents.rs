@@ -19,8 +19,8 @@ pub struct IntentView {
     pub id: Uuid,
     /// Our number, the channel's `out_trade_no`.
     pub intent_no: String,
-    /// The order.
-    pub order_id: Uuid,
+    /// The order; `None` for a wallet top-up.
+    pub order_id: Option<Uuid>,
     /// Channel code.
     pub channel: String,
     /// State code.
@@ -130,13 +130,12 @@ pub async fn create_intent(
         super::recover::close_at_channel(app, other, now).await;
     }
     let expires_at = now + p.settings.intent_lifetime;
-    let intent_no = new_number('P', now);
-    let tx = daojia_store::begin(app.store.db()).await?;
-    let written = repo::insert_intent(
-        &tx,
+    let written = write_intent(
+        app,
         NewIntent {
-            intent_no: intent_no.clone(),
-            order_id,
+            intent_no: new_number('P', now),
+            order_id: Some(order_id),
+            purpose: daojia_domain::wallet::PURPOSE_ORDER,
             customer_id: customer,
             channel: channel.code().into(),
             provider: channel.provider().code().into(),
@@ -146,6 +145,37 @@ pub async fn create_intent(
         now,
     )
     .await?;
+    let back = p
+        .settings
+        .return_url
+        .as_ref()
+        .map(|u| return_url(u, order_id, written.id));
+    let description = format!("到家服务 {}", row.order_no);
+    let row = open_at_channel(
+        &ch,
+        channel,
+        &written,
+        description,
+        back,
+        payer_ip,
+        app,
+        now,
+    )
+    .await?;
+    Ok(Created::New((&row).into()))
+}
+
+/// Writes intent `new` (state `created`) with its first scheduled query, in one
+/// transaction: from then on the query job finds what the channel did with it.
+pub(crate) async fn write_intent(
+    app: &App,
+    new: NewIntent,
+    now: DateTime<Utc>,
+) -> Result<payment_intent::Model> {
+    let p = payments(app)?;
+    let intent_no = new.intent_no.clone();
+    let tx = daojia_store::begin(app.store.db()).await?;
+    let written = repo::insert_intent(&tx, new, now).await?;
     jobs::enqueue(
         &tx,
         NewJob {
@@ -159,7 +189,23 @@ pub async fn create_intent(
     )
     .await?;
     tx.commit().await?;
+    Ok(written)
+}
 
+/// Asks `ch` to open the written intent `written` through `channel` (called after the
+/// intent is written, so an intent the channel knows always exists here): `pending` with
+/// the QR code or page when it accepts, `failed` (and 503 `channel_refused`) when not.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn open_at_channel(
+    ch: &std::sync::Arc<dyn daojia_pay::channel::Channel>,
+    channel: PayChannel,
+    written: &payment_intent::Model,
+    description: String,
+    return_url: Option<String>,
+    payer_ip: &str,
+    app: &App,
+    now: DateTime<Utc>,
+) -> Result<payment_intent::Model> {
     let method = if channel.is_qr() {
         PayMethod::Qr
     } else {
@@ -168,16 +214,12 @@ pub async fn create_intent(
         }
     };
     let request = PaymentRequest {
-        intent: intent_no.clone(),
-        amount: owed,
-        description: format!("到家服务 {}", row.order_no),
+        intent: written.intent_no.clone(),
+        amount: Money::fen(written.amount_fen),
+        description,
         method,
-        return_url: p
-            .settings
-            .return_url
-            .as_ref()
-            .map(|u| return_url(u, order_id, written.id)),
-        expires_at: Some(expires_at),
+        return_url,
+        expires_at: Some(written.expires_at),
     };
     match ch.create(&request, now).await {
         Ok(checkout) => {
@@ -216,7 +258,7 @@ pub async fn create_intent(
                 now,
             )
             .await?;
-            tracing::warn!(intent = %intent_no, error = %why, "the channel refused a payment");
+            tracing::warn!(intent = %written.intent_no, error = %why, "the channel refused a payment");
             return Err(Error::Unavailable {
                 code: "channel_refused",
                 message: format!("the payment channel did not accept the payment: {why}"),
@@ -224,10 +266,9 @@ pub async fn create_intent(
             });
         }
     }
-    let row = repo::intent(app.store.db(), written.id)
+    repo::intent(app.store.db(), written.id)
         .await?
-        .ok_or(Error::NotFound("payment"))?;
-    Ok(Created::New((&row).into()))
+        .ok_or(Error::NotFound("payment"))
 }
 
 /// The return URL of `template` for a payment `payment` of order `order`: `{order}` and

@@ -52,6 +52,9 @@ pub struct PaySettings {
     /// Where the payer's browser returns after an H5 payment (`{order}` and `{payment}` are
     /// replaced by the order's and the intent's ids).
     pub return_url: Option<String>,
+    /// Where the payer's browser returns after an H5 top-up of the wallet (`{top_up}` is
+    /// replaced by the top-up's id).
+    pub wallet_return_url: Option<String>,
 }
 
 impl Default for PaySettings {
@@ -60,6 +63,7 @@ impl Default for PaySettings {
             intent_lifetime: Duration::minutes(15),
             first_query_after: Duration::seconds(60),
             return_url: None,
+            wallet_return_url: None,
         }
     }
 }

@@ -85,10 +85,13 @@ pub async fn follow_transition(
 /// What [`book`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Booked {
-    /// Written now: this much through the channels (the rest is owed by hand).
+    /// Written now: this much through the channels, this much back into the wallet (the
+    /// rest is owed by hand).
     Now {
         /// Sent back through the channels.
         through_channels: Money,
+        /// Back in the customer's wallet (payments made from it), done at once.
+        to_wallet: Money,
         /// Owed by hand (paid offline).
         by_hand: Money,
     },
@@ -110,22 +113,23 @@ pub async fn book(
 ) -> Result<Booked> {
     let source = ledger::transition_source(order_id, seq);
     let tx = daojia_store::begin(app.store.db()).await?;
-    let written = match write_booking(app, &tx, order_id, &source, amount, origin, now).await {
-        Ok(Some(w)) => w,
-        Ok(None) => {
-            tx.rollback().await?;
-            return Ok(Booked::Already);
-        }
-        // Booked by a concurrent delivery of the same transition.
-        Err(crate::Error::Db(e)) if daojia_store::is_unique_violation(&e) => {
-            let _ = tx.rollback().await;
-            return Ok(Booked::Already);
-        }
-        Err(e) => {
-            let _ = tx.rollback().await;
-            return Err(e);
-        }
-    };
+    let (written, to_wallet) =
+        match write_booking(app, &tx, order_id, &source, amount, origin, now).await {
+            Ok(Some(w)) => w,
+            Ok(None) => {
+                tx.rollback().await?;
+                return Ok(Booked::Already);
+            }
+            // Booked by a concurrent delivery of the same transition.
+            Err(crate::Error::Db(e)) if daojia_store::is_unique_violation(&e) => {
+                let _ = tx.rollback().await;
+                return Ok(Booked::Already);
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                return Err(e);
+            }
+        };
     match tx.commit().await {
         Ok(()) => {}
         Err(e) if daojia_store::is_unique_violation(&e) => return Ok(Booked::Already),
@@ -140,11 +144,14 @@ pub async fn book(
     }
     Ok(Booked::Now {
         through_channels,
-        by_hand: amount - through_channels,
+        to_wallet,
+        by_hand: amount - through_channels - to_wallet,
     })
 }
 
-/// The body of [`book`] in its transaction; `None` when the transition was booked before.
+/// The body of [`book`] in its transaction: the channel refunds to submit and what went
+/// back into the wallet (a payment from the wallet is refunded into it at once, in this
+/// transaction); `None` when the transition was booked before.
 async fn write_booking(
     app: &App,
     tx: &sea_orm::DatabaseTransaction,
@@ -153,7 +160,7 @@ async fn write_booking(
     amount: Money,
     origin: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Vec<refund::Model>>> {
+) -> Result<Option<(Vec<refund::Model>, Money)>> {
     if !repo::refunds_of_source(tx, source).await?.is_empty()
         || ledger::entry_of(tx, ledger::OFFLINE_REFUND, source)
             .await?
@@ -165,6 +172,7 @@ async fn write_booking(
     intents.reverse();
     let mut left = amount;
     let mut written = Vec::new();
+    let mut to_wallet = Money::ZERO;
     for i in intents
         .iter()
         .filter(|i| i.state == IntentState::Succeeded.code())
@@ -207,8 +215,13 @@ async fn write_booking(
             now,
         )
         .await?;
-        schedule_refund(tx, &r.refund_no, 0, now).await?;
         left = left - take;
+        if i.provider == daojia_domain::wallet::CHANNEL {
+            crate::wallet::refund_to_wallet(tx, i, &r, now).await?;
+            to_wallet = to_wallet + take;
+            continue;
+        }
+        schedule_refund(tx, &r.refund_no, 0, now).await?;
         written.push(r);
     }
     if left > Money::ZERO {
@@ -236,7 +249,7 @@ async fn write_booking(
         });
         super::write_alert(app, tx, "offline_refund_needed", None, detail, now).await?;
     }
-    Ok(Some(written))
+    Ok(Some((written, to_wallet)))
 }
 
 /// Submits refund `r` to its channel and applies the answer. A failure to reach the

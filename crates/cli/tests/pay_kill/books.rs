@@ -124,8 +124,8 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
             None => wrong.push(format!(
                 "intent {no}: answered by the API, not in the database"
             )),
-            Some(i) if i.order_id != *order => wrong.push(format!(
-                "intent {no}: of order {}, answered for {order}",
+            Some(i) if i.order_id != Some(*order) => wrong.push(format!(
+                "intent {no}: of order {:?}, answered for {order}",
                 i.order_id
             )),
             Some(_) => {}
@@ -203,7 +203,7 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
             .payments
             .iter()
             .filter(|p| {
-                p.order_id == i.order_id
+                Some(p.order_id) == i.order_id
                     && (Some(&p.reference) == i.channel_trade_no.as_ref()
                         || p.reference == i.intent_no)
             })
@@ -228,7 +228,7 @@ pub fn differences(theirs: &Theirs, ours: &Ours, seen: &Seen) -> Vec<String> {
     }
     for p in &ours.payments {
         let from_intent = ours.intents.iter().any(|i| {
-            i.order_id == p.order_id
+            i.order_id == Some(p.order_id)
                 && i.state == "succeeded"
                 && (Some(&p.reference) == i.channel_trade_no.as_ref() || p.reference == i.intent_no)
         });

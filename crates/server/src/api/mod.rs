@@ -37,6 +37,7 @@ pub mod tracks;
 pub mod uploads;
 pub mod visit;
 pub mod visits;
+pub mod wallet;
 pub mod worker_jobs;
 pub mod worker_workers;
 
@@ -122,6 +123,7 @@ use utoipa::{Modify, OpenApi};
         periods::trial_balance_csv,
         invoices::request, invoices::of_order, invoices::customer_file, invoices::list,
         invoices::staff_file, invoices::issue, invoices::reject, invoices::reverse,
+        wallet::get, wallet::top_up, wallet::top_ups, wallet::top_up_get, wallet::for_staff,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -296,6 +298,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .get(payments::list),
         )
         .route("/orders/{id}/payments/{payment_id}", get(payments::get))
+        .route("/wallet", get(wallet::get))
+        .route(
+            "/wallet/top-ups",
+            post(wallet::top_up)
+                .layer(idempotent())
+                .get(wallet::top_ups),
+        )
+        .route("/wallet/top-ups/{id}", get(wallet::top_up_get))
         .route("/pay/notify/wechat", post(payments::notify_wechat))
         .route("/pay/notify/alipay", post(payments::notify_alipay))
         .route("/customer/orders/{id}/reschedule", post(orders::reschedule))
@@ -425,6 +435,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/audit-log", get(admin::audit_log))
         .route("/admin/sms-outbox", get(admin::sms_outbox))
         .route("/admin/customers", get(admin::customers))
+        .route("/admin/customers/{id}/wallet", get(wallet::for_staff))
         .route(
             "/admin/workers",
             get(admin_workers::list).post(admin_workers::onboard),

@@ -24,7 +24,8 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
     /// `wechat_native` (QR code), `wechat_h5` (mobile browser), `alipay_precreate` (QR
-    /// code) or `alipay_wap` (mobile browser).
+    /// code), `alipay_wap` (mobile browser) or `wallet` (from the customer's balance, paid
+    /// at once).
     pub channel: String,
 }
 
@@ -37,7 +38,7 @@ pub struct PaymentView {
     pub intent_no: String,
     /// The order.
     pub order_id: Uuid,
-    /// `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`.
+    /// `wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap` or `wallet`.
     pub channel: String,
     /// `created`, `pending`, `succeeded`, `failed` or `closed`.
     pub state: String,
@@ -55,12 +56,13 @@ pub struct PaymentView {
     pub succeeded_at: Option<DateTime<Utc>>,
 }
 
-impl From<IntentView> for PaymentView {
-    fn from(v: IntentView) -> Self {
+impl PaymentView {
+    /// The view of intent `v` of order `order_id`.
+    fn of(v: IntentView, order_id: Uuid) -> Self {
         PaymentView {
             id: v.id,
             intent_no: v.intent_no,
-            order_id: v.order_id,
+            order_id: v.order_id.unwrap_or(order_id),
             channel: v.channel,
             state: v.state,
             amount_fen: v.amount_fen,
@@ -85,6 +87,8 @@ fn customer(me: &CurrentCustomer) -> By {
 /// with the same intent when an open one for that channel and amount exists (a second
 /// click; an `Idempotency-Key` makes a retried request answer the same). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
 /// channel is not configured; 503 `channel_refused` when the channel did not accept it.
+/// With `"channel": "wallet"` the customer's balance pays at once: 201 with the intent
+/// `succeeded` and the order credited, or 409 `insufficient_balance`.
 #[utoipa::path(operation_id = "order_payment_create", post, path = "/api/v1/orders/{id}/payments", tag = "customer", security(("bearer" = [])), request_body = NewPayment,
     params(("id" = Uuid, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "A UUID per press of the pay button; a retry (or a double click) with the same key returns the same answer")),
     responses((status = 201, body = PaymentView), (status = 200, body = PaymentView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 503, body = crate::http::error::Problem)))]
@@ -95,11 +99,15 @@ pub async fn create(
     Path(id): Path<Uuid>,
     Json(req): Json<NewPayment>,
 ) -> ApiResult<Response> {
+    if req.channel == daojia_domain::wallet::CHANNEL {
+        let paid = daojia_app::wallet::pay_order(&state.app, me.id, id, state.now()).await?;
+        return Ok((StatusCode::CREATED, axum::Json(PaymentView::of(paid, id))).into_response());
+    }
     let channel = PayChannel::parse(&req.channel).ok_or_else(|| {
         ApiError::from(daojia_app::Error::field(
             "channel",
             "unknown_channel",
-            "`wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`",
+            "`wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap` or `wallet`",
         ))
     })?;
     let ip = client.ip.unwrap_or_else(|| "127.0.0.1".into());
@@ -108,7 +116,7 @@ pub async fn create(
         cases::Created::New(_) => StatusCode::CREATED,
         cases::Created::Existing(_) => StatusCode::OK,
     };
-    let view: PaymentView = created.view().clone().into();
+    let view = PaymentView::of(created.view().clone(), id);
     Ok((status, axum::Json(view)).into_response())
 }
 
@@ -122,7 +130,9 @@ pub async fn list(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Vec<PaymentView>>> {
     let views = cases::intents_of(&state.app, &customer(&me), id).await?;
-    Ok(axum::Json(views.into_iter().map(Into::into).collect()))
+    Ok(axum::Json(
+        views.into_iter().map(|v| PaymentView::of(v, id)).collect(),
+    ))
 }
 
 /// One payment intent of the order: its state (`succeeded` once the channel confirmed it).
@@ -138,7 +148,7 @@ pub async fn get(
     views
         .into_iter()
         .find(|v| v.id == payment_id)
-        .map(|v| axum::Json(v.into()))
+        .map(|v| axum::Json(PaymentView::of(v, id)))
         .ok_or_else(|| daojia_app::Error::NotFound("payment").into())
 }
 

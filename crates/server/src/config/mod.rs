@@ -71,6 +71,9 @@ pub struct Config {
     /// `withdrawal_min_fen`, `withdrawal_max_per_day_fen`, `withdrawal_fee_bp`,
     /// `withdrawal_fee_min_fen`).
     pub finance: finance::FinanceConfig,
+    /// The customer wallet's top-up limits (`[wallet]`: `top_up_min_fen`,
+    /// `top_up_max_fen`, `max_balance_fen`).
+    pub wallet: wallet::WalletConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -83,12 +86,14 @@ mod secrets;
 mod sections;
 mod telemetry;
 mod validate;
+mod wallet;
 
 pub use broker::BrokerConfig;
 pub use finance::FinanceConfig;
 pub use secrets::{Secrets, ensure_demo_secrets};
 pub use sections::*;
 pub use telemetry::TelemetryConfig;
+pub use wallet::WalletConfig;
 
 /// A configuration problem, naming the setting.
 #[derive(Debug, thiserror::Error)]

@@ -27,6 +27,9 @@ impl Config {
         if let Some((key, why)) = self.finance.problems().into_iter().next() {
             return Err(invalid(key, why));
         }
+        if let Some((key, why)) = self.wallet.problems().into_iter().next() {
+            return Err(invalid(key, why));
+        }
         if let Some((key, why)) = self.broker.problem() {
             return Err(invalid(key, why));
         }

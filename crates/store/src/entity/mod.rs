@@ -65,6 +65,7 @@ pub mod track_batch;
 pub mod track_point;
 pub mod upload;
 pub mod visit_check_in;
+pub mod wallet_balance;
 pub mod withdrawal;
 pub mod worker;
 pub mod worker_balance;

@@ -1,4 +1,5 @@
-//! A payment intent: one attempt to collect an amount of an order through one channel.
+//! A payment intent: one attempt to collect an amount through one channel, for an order or
+//! a wallet top-up (`purpose`).
 
 use sea_orm::entity::prelude::*;
 
@@ -10,13 +11,14 @@ pub struct Model {
     pub id: Uuid,
     /// Our number, the channel's `out_trade_no` (unique).
     pub intent_no: String,
-    /// The order paid.
-    pub order_id: Uuid,
+    /// The order paid; `None` for a wallet top-up.
+    pub order_id: Option<Uuid>,
     /// Who pays.
     pub customer_id: Uuid,
-    /// `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`.
+    /// `wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap`, or `wallet` (paid
+    /// from the customer's balance).
     pub channel: String,
-    /// `wechat` or `alipay`.
+    /// `wechat`, `alipay` or `wallet`.
     pub provider: String,
     /// In fen.
     pub amount_fen: i64,
@@ -35,6 +37,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub succeeded_at: Option<DateTimeUtc>,
+    /// `order` (pays `order_id`) or `top_up` (credits the customer's wallet).
+    pub purpose: String,
 }
 
 /// No relations are navigated through the ORM.

@@ -34,6 +34,7 @@ mod m0026_reconciliation;
 mod m0027_feature_flags;
 mod m0028_promotions;
 mod m0029_booking_lock;
+mod m0030_wallet;
 mod m0031_close_invoices;
 mod m0033_report_indexes;
 mod util;
@@ -98,6 +99,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0027_feature_flags::Migration),
             Box::new(m0028_promotions::Migration),
             Box::new(m0029_booking_lock::Migration),
+            Box::new(m0030_wallet::Migration),
             Box::new(m0031_close_invoices::Migration),
             Box::new(m0033_report_indexes::Migration),
         ]

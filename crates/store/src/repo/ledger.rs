@@ -355,35 +355,43 @@ pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u
         };
         posted += usize::from(post(db, source, &entry, at, now).await?);
     }
-    let intents: Vec<(Uuid, Uuid, String, i64, String, DateTime<Utc>)> =
-        payment_intent::Entity::find()
-            .select_only()
-            .columns([
-                payment_intent::Column::Id,
-                payment_intent::Column::OrderId,
-                payment_intent::Column::Provider,
-                payment_intent::Column::AmountFen,
-                payment_intent::Column::State,
-                payment_intent::Column::UpdatedAt,
-            ])
-            .into_tuple()
-            .all(db)
-            .await?;
-    let mut provider_of = HashMap::new();
-    for (id, order_id, provider, fen, state, at) in intents {
-        let via = Provider::parse(&provider)
-            .map(Clearing::Channel)
-            .ok_or_else(|| DbErr::Custom(format!("intent {id}: provider `{provider}`")))?;
-        provider_of.insert(id, via);
+    let intents: Vec<IntentRow> = payment_intent::Entity::find()
+        .select_only()
+        .columns([
+            payment_intent::Column::Id,
+            payment_intent::Column::OrderId,
+            payment_intent::Column::CustomerId,
+            payment_intent::Column::Provider,
+            payment_intent::Column::AmountFen,
+            payment_intent::Column::State,
+            payment_intent::Column::UpdatedAt,
+        ])
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut paid_from: HashMap<Uuid, Paid> = HashMap::new();
+    // `purpose` is not read: this also runs in migration m0019, before the column exists;
+    // a top-up is the intent that pays no order.
+    for (id, order_id, customer, provider, fen, state, at) in intents {
+        let from = paid_by(id, &provider, customer)?;
+        paid_from.insert(id, from);
         if state != "succeeded" {
             continue;
         }
-        let entry = entry_or(ledger::payment_received(via, Money::fen(fen)), "intent")?;
+        let amount = Money::fen(fen);
+        let entry = match (from, order_id) {
+            (Paid::Channel(p), None) => {
+                ledger::wallet_topped_up(daojia_domain::ids::CustomerId(customer), p, amount)
+            }
+            (Paid::Channel(p), Some(_)) => ledger::payment_received(Clearing::Channel(p), amount),
+            (Paid::Wallet(c), _) => ledger::wallet_paid(c, amount),
+        };
+        let entry = entry_or(entry, "intent")?;
         let source = Source {
             kind: INTENT,
             id: id.to_string(),
-            order_id: Some(order_id),
-            memo: "渠道收款（补记）",
+            order_id,
+            memo: "收款（补记）",
         };
         posted += usize::from(post(db, source, &entry, at, now).await?);
     }
@@ -396,15 +404,20 @@ pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u
         if state != "succeeded" {
             continue;
         }
-        let via = *provider_of
+        let from = *paid_from
             .get(intent_id)
             .ok_or_else(|| DbErr::Custom(format!("refund {id} without its intent")))?;
-        let entry = entry_or(ledger::refund_paid(via, Money::fen(*fen)), "refund")?;
+        let amount = Money::fen(*fen);
+        let entry = match from {
+            Paid::Channel(p) => ledger::refund_paid(Clearing::Channel(p), amount),
+            Paid::Wallet(c) => ledger::wallet_refunded(c, amount),
+        };
+        let entry = entry_or(entry, "refund")?;
         let source = Source {
             kind: REFUND,
             id: id.to_string(),
             order_id: Some(*order_id),
-            memo: "渠道退款（补记）",
+            memo: "退款（补记）",
         };
         posted += usize::from(post(db, source, &entry, *at, now).await?);
     }
@@ -436,10 +449,28 @@ pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u
     Ok(posted)
 }
 
+type IntentRow = (Uuid, Option<Uuid>, Uuid, String, i64, String, DateTime<Utc>);
+
+/// Where an intent's money came from: a channel, or the customer's wallet.
+#[derive(Debug, Clone, Copy)]
+enum Paid {
+    Channel(Provider),
+    Wallet(daojia_domain::ids::CustomerId),
+}
+
+fn paid_by(id: Uuid, provider: &str, customer: Uuid) -> Result<Paid, DbErr> {
+    if provider == daojia_domain::wallet::CHANNEL {
+        return Ok(Paid::Wallet(daojia_domain::ids::CustomerId(customer)));
+    }
+    Provider::parse(provider)
+        .map(Paid::Channel)
+        .ok_or_else(|| DbErr::Custom(format!("intent {id}: provider `{provider}`")))
+}
+
 /// The (order, reference) of every payment a succeeded intent recorded on its order
 /// (the channel's trade number, or the intent's number when the channel gave none).
 async fn intent_references(db: &impl ConnectionTrait) -> Result<HashSet<(Uuid, String)>, DbErr> {
-    let rows: Vec<(Uuid, String, Option<String>)> = payment_intent::Entity::find()
+    let rows: Vec<(Option<Uuid>, String, Option<String>)> = payment_intent::Entity::find()
         .select_only()
         .columns([
             payment_intent::Column::OrderId,
@@ -452,6 +483,8 @@ async fn intent_references(db: &impl ConnectionTrait) -> Result<HashSet<(Uuid, S
         .await?;
     let mut refs = HashSet::new();
     for (order, no, trade) in rows {
+        // A top-up pays no order.
+        let Some(order) = order else { continue };
         refs.insert((order, no));
         if let Some(t) = trade {
             refs.insert((order, t));
@@ -654,6 +687,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     }
     problems.extend(crate::repo::settlement_check::check(db, &balances).await?);
     problems.extend(crate::repo::periods::check(db).await?);
+    problems.extend(crate::repo::wallet::check(db, &balances).await?);
     Ok(Report {
         entries: entries.len(),
         postings: postings.len(),

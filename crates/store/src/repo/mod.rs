@@ -46,6 +46,7 @@ pub mod tracks;
 pub mod uploads;
 pub mod versions;
 pub mod visits;
+pub mod wallet;
 pub mod withdrawals;
 pub mod workers;
 

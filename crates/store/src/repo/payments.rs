@@ -21,8 +21,10 @@ use uuid::Uuid;
 pub struct NewIntent {
     /// Our number (`out_trade_no`).
     pub intent_no: String,
-    /// The order.
-    pub order_id: Uuid,
+    /// The order; `None` for a wallet top-up.
+    pub order_id: Option<Uuid>,
+    /// `order` or `top_up` (`daojia_domain::wallet::PURPOSE_*`).
+    pub purpose: &'static str,
     /// Who pays.
     pub customer_id: Uuid,
     /// Channel code.
@@ -57,6 +59,7 @@ pub async fn insert_intent(
         created_at: Set(now),
         updated_at: Set(now),
         succeeded_at: Set(None),
+        purpose: Set(new.purpose.into()),
     }
     .insert(db)
     .await
@@ -90,6 +93,22 @@ pub async fn intents_of_order(
         .filter(payment_intent::Column::OrderId.eq(order_id))
         .order_by_asc(payment_intent::Column::CreatedAt)
         .order_by_asc(payment_intent::Column::Id)
+        .all(db)
+        .await
+}
+
+/// The customer's wallet top-ups, newest first, at most `limit`.
+pub async fn top_ups_of(
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+    limit: u64,
+) -> Result<Vec<payment_intent::Model>, DbErr> {
+    payment_intent::Entity::find()
+        .filter(payment_intent::Column::CustomerId.eq(customer_id))
+        .filter(payment_intent::Column::Purpose.eq(daojia_domain::wallet::PURPOSE_TOP_UP))
+        .order_by_desc(payment_intent::Column::CreatedAt)
+        .order_by_desc(payment_intent::Column::Id)
+        .limit(limit)
         .all(db)
         .await
 }

@@ -431,6 +431,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/customers/{id}/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A customer's wallet as finance sees it: the balance and the movements (platform staff
+         *     with `finance.read`).
+         */
+        get: operations["admin_customer_wallet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/exceptions": {
         parameters: {
             query?: never;
@@ -2014,6 +2034,8 @@ export interface paths {
          *     with the same intent when an open one for that channel and amount exists (a second
          *     click; an `Idempotency-Key` makes a retried request answer the same). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
          *     channel is not configured; 503 `channel_refused` when the channel did not accept it.
+         *     With `"channel": "wallet"` the customer's balance pays at once: 201 with the intent
+         *     `succeeded` and the order credited, or 409 `insufficient_balance`.
          */
         post: operations["order_payment_create"];
         delete?: never;
@@ -2481,6 +2503,70 @@ export interface paths {
          *     (`token_expired`, `server_shutdown`).
          */
         get: operations["realtime_sse"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The customer's wallet: the balance, the top-up limits and the movements, newest first
+         *     (cursor pagination).
+         */
+        get: operations["wallet_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/top-ups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's latest top-ups (20), newest first. */
+        get: operations["wallet_top_ups"];
+        put?: never;
+        /**
+         * Opens a top-up of the wallet through a channel: 201 with the QR code or the page to pay
+         *     on; the wallet is credited when the channel confirms the payment (follow it with
+         *     `GET /api/v1/wallet/top-ups/{id}`). 422 on `amount_fen` (`below_minimum`,
+         *     `above_maximum`, `over_max_balance`) or `channel`; 409 `payments_unavailable` /
+         *     `channel_unavailable`; 503 `channel_refused`.
+         */
+        post: operations["wallet_top_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/top-ups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One top-up of the customer: its state (`succeeded` once the channel confirmed it and
+         *     the wallet was credited).
+         */
+        get: operations["wallet_top_up_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5068,7 +5154,8 @@ export interface components {
         NewPayment: {
             /**
              * @description `wechat_native` (QR code), `wechat_h5` (mobile browser), `alipay_precreate` (QR
-             *     code) or `alipay_wap` (mobile browser).
+             *     code), `alipay_wap` (mobile browser) or `wallet` (from the customer's balance, paid
+             *     at once).
              */
             channel: string;
         };
@@ -5084,6 +5171,17 @@ export interface components {
             role: components["schemas"]["Role"];
             /** @description Initial password: at least 8 characters, not only digits. */
             password: string;
+        };
+        /** @description A top-up to open. */
+        NewTopUp: {
+            /**
+             * Format: int64
+             * @description How much, in fen (within the configured least and most per top-up, and the most a
+             *     wallet may hold).
+             */
+            amount_fen: number;
+            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`. */
+            channel: string;
         };
         /** @description A reason or a reference. */
         NoteRequest: {
@@ -7315,6 +7413,44 @@ export interface components {
             /** @description The session id (see the sessions list). */
             session_id: string;
         };
+        /** @description A top-up: a payment intent that credits the wallet when it succeeds. */
+        TopUp: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Our number (the channel's `out_trade_no`). */
+            intent_no: string;
+            /** @description The channel. */
+            channel: string;
+            /** @description `created`, `pending`, `succeeded` (the wallet is credited), `failed` or `closed`. */
+            state: string;
+            /**
+             * Format: int64
+             * @description Amount, fen.
+             */
+            amount_fen: number;
+            /** @description What to show as a QR code (the QR channels). */
+            code_url?: string | null;
+            /** @description Where to send the browser (`wechat_h5`, `alipay_wap`). */
+            pay_url?: string | null;
+            /**
+             * Format: date-time
+             * @description When it stops being payable.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Paid.
+             */
+            succeeded_at?: string | null;
+        };
         /** @description A point of a track. */
         TrackPointView: {
             /**
@@ -7460,6 +7596,68 @@ export interface components {
              * @description Window end.
              */
             window_end: string;
+        };
+        /** @description A wallet: the balance and a page of movements, newest first. */
+        Wallet: {
+            /**
+             * Format: int64
+             * @description The balance, fen.
+             */
+            balance_fen: number;
+            /** @description The top-up limits. */
+            limits: components["schemas"]["WalletLimits"];
+            /** @description Movements of this page. */
+            movements: components["schemas"]["WalletMovement"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description The top-up limits in force. */
+        WalletLimits: {
+            /**
+             * Format: int64
+             * @description The least one top-up may be, fen.
+             */
+            top_up_min_fen: number;
+            /**
+             * Format: int64
+             * @description The most one top-up may be, fen.
+             */
+            top_up_max_fen: number;
+            /**
+             * Format: int64
+             * @description The most a wallet may hold, fen.
+             */
+            max_balance_fen: number;
+        };
+        /** @description One movement of a wallet. */
+        WalletMovement: {
+            /**
+             * Format: uuid
+             * @description Id (of its ledger posting).
+             */
+            id: string;
+            /**
+             * @description `top_up` (in), `payment` (out, for an order), `refund` (in, from an order) or
+             *     `other`.
+             */
+            kind: string;
+            /**
+             * Format: int64
+             * @description What it did to the balance, fen: positive in, negative out.
+             */
+            amount_fen: number;
+            /**
+             * Format: uuid
+             * @description The order it concerns (a payment or a refund).
+             */
+            order_id?: string | null;
+            /** @description For people (`余额充值`, `余额支付`, `退回余额`). */
+            memo: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
         };
         /** @description A start window. */
         WindowView: {
@@ -10461,6 +10659,90 @@ export interface operations {
             };
             /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_customer_wallet: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Movements per page, 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description Customer id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20814,6 +21096,289 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    wallet_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Movements per page, 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    wallet_top_ups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopUp"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    wallet_top_up: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID per request; a retry with the same key returns the same top-up */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewTopUp"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopUp"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    wallet_top_up_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Top-up id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopUp"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

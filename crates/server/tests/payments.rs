@@ -353,7 +353,8 @@ async fn the_customer_app_reads_what_is_owed_and_the_channels_and_the_payer_come
                 "wechat_native",
                 "wechat_h5",
                 "alipay_precreate",
-                "alipay_wap"
+                "alipay_wap",
+                "wallet"
             ]),
             "{b:?}"
         );

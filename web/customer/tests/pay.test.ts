@@ -20,11 +20,18 @@ describe('which channels the pay sheet offers', () => {
     expect(offeredChannels(['wechat_h5', 'alipay_wap'], WECHAT)).toEqual([]);
   });
 
+  it('offers the wallet everywhere, paid at once', () => {
+    const all = ['wechat_h5', 'alipay_wap', 'wallet'];
+    expect(offeredChannels(all, CHROME).map((c) => c.code)).toEqual(['wechat_h5', 'alipay_wap', 'wallet']);
+    expect(offeredChannels(all, WECHAT).map((c) => c.code)).toEqual(['wallet']);
+    expect(PAY_CHANNELS.find((c) => c.code === 'wallet')?.checkout).toBe('instant');
+  });
+
   it('takes a new channel from one more row of the table', () => {
-    const wallet: PayChannelDef = { code: 'wallet', label: 'pay.channels.wallet', hint: 'pay.channels.walletHint', color: '#ff6a3d', mark: '余', browsers: ['wechat', 'other'], checkout: 'redirect' };
-    const table = [wallet, ...PAY_CHANNELS];
-    expect(offeredChannels(['wallet', 'wechat_h5'], WECHAT, table).map((c) => c.code)).toEqual(['wallet']);
-    expect(offeredChannels(['wallet', 'wechat_h5'], CHROME, table).map((c) => c.code)).toEqual(['wallet', 'wechat_h5']);
+    const card: PayChannelDef = { code: 'bank_card', label: 'pay.channels.card', hint: 'pay.channels.cardHint', color: '#c0392b', mark: '卡', browsers: ['wechat', 'other'], checkout: 'redirect' };
+    const table = [card, ...PAY_CHANNELS];
+    expect(offeredChannels(['bank_card', 'wechat_h5'], WECHAT, table).map((c) => c.code)).toEqual(['bank_card']);
+    expect(offeredChannels(['bank_card', 'wechat_h5'], CHROME, table).map((c) => c.code)).toEqual(['bank_card', 'wechat_h5']);
   });
 });
 

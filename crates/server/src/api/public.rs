@@ -20,8 +20,8 @@ pub struct PublicConfig {
     /// How the apps draw maps.
     pub map: MapView,
     /// The channels an order can be paid through online (`wechat_native`, `wechat_h5`,
-    /// `alipay_precreate`, `alipay_wap`); empty when online payment is off (orders are
-    /// then paid at the counter).
+    /// `alipay_precreate`, `alipay_wap` when configured) and `wallet` (the customer's
+    /// balance, always).
     pub pay_channels: Vec<String>,
 }
 
@@ -64,12 +64,17 @@ pub async fn config(
             amap_js_key: state.config.map.amap_js_key.clone(),
             amap_security_code: state.config.map.amap_security_code.clone(),
         },
+        // The channels configured, and the wallet, which needs none.
         pay_channels: state
             .app
             .payments
             .as_ref()
-            .map(|p| p.channels().into_iter().map(str::to_owned).collect())
-            .unwrap_or_default(),
+            .map(|p| p.channels())
+            .unwrap_or_default()
+            .into_iter()
+            .chain([daojia_domain::wallet::CHANNEL])
+            .map(str::to_owned)
+            .collect(),
     };
     Ok(crate::http::etag::Rendered::json(&config)?.respond(&headers))
 }

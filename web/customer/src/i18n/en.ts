@@ -343,6 +343,8 @@ export const en: CustomerMessages = {
       wechatHint: 'Pay in WeChat',
       alipay: 'Alipay',
       alipayHint: 'Pay in Alipay',
+      wallet: 'Wallet balance',
+      walletHint: 'Paid at once from your balance',
     },
     checking: 'Checking the payment…',
     checkingHint: 'One moment; please do not pay twice',

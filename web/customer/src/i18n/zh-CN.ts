@@ -341,6 +341,8 @@ export const zhCN = {
       wechatHint: '跳转微信完成支付',
       alipay: '支付宝',
       alipayHint: '跳转支付宝完成支付',
+      wallet: '余额支付',
+      walletHint: '从账户余额中扣款，即时到账',
     },
     checking: '正在确认支付结果…',
     checkingHint: '请稍候，不要重复付款',

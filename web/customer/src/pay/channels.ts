@@ -9,8 +9,12 @@
 /** Where a channel works. */
 export type Browser = 'wechat' | 'other';
 
-/** How the browser pays once the server opened the payment: sent to the channel's page. */
-export type Checkout = 'redirect';
+/**
+ * How the browser pays once the server opened the payment: sent to the channel's page
+ * (`redirect`), or nothing more to do because the server paid it at once from the
+ * customer's balance (`instant`).
+ */
+export type Checkout = 'redirect' | 'instant';
 
 export interface PayChannelDef {
   /** The channel's code in the API (`POST /api/v1/orders/{id}/payments`). */
@@ -32,6 +36,7 @@ export interface PayChannelDef {
 export const PAY_CHANNELS: readonly PayChannelDef[] = [
   { code: 'wechat_h5', label: 'pay.channels.wechat', hint: 'pay.channels.wechatHint', color: '#07c160', mark: '微', browsers: ['other'], checkout: 'redirect' },
   { code: 'alipay_wap', label: 'pay.channels.alipay', hint: 'pay.channels.alipayHint', color: '#1677ff', mark: '支', browsers: ['other'], checkout: 'redirect' },
+  { code: 'wallet', label: 'pay.channels.wallet', hint: 'pay.channels.walletHint', color: '#ff8a00', mark: '余', browsers: ['wechat', 'other'], checkout: 'instant' },
 ];
 
 /** Which browser a user agent is: WeChat's own (`MicroMessenger`) or any other. */

@@ -147,6 +147,7 @@ export const commonEn: CommonMessages = {
       malformed_json: 'The request was malformed; reload the page and try again',
       timeout: 'The request timed out; try again later',
       nothing_owed: 'Nothing is owed on this order now',
+      insufficient_balance: 'Your balance is not enough: top it up or choose another way to pay',
       payments_unavailable: 'Paying online is not available; please contact customer service',
       channel_unavailable: 'This way to pay is not available; please choose another',
       channel_refused: 'The payment channel did not answer; try again shortly or choose another way',

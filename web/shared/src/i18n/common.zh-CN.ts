@@ -145,6 +145,7 @@ export const commonZhCN = {
       malformed_json: '请求格式有误，请刷新页面后重试',
       timeout: '请求超时，请稍后再试',
       nothing_owed: '这个订单现在没有需要支付的款项',
+      insufficient_balance: '余额不足，请先充值或换一种支付方式',
       payments_unavailable: '暂不支持在线支付，请联系客服',
       channel_unavailable: '这种支付方式暂不可用，请换一种',
       channel_refused: '支付渠道暂时没有响应，请稍后再试或换一种方式',

@@ -468,6 +468,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/finance/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accounting periods (China-time months), oldest first: every month with entries,
+         *     every month ever closed, and the current one, with state and totals.
+         */
+        get: operations["admin_finance_periods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/periods/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Closes a period (audited): records its trial balance; from then on an entry whose
+         *     business date falls in it is booked in the first open period. 409 `period_not_over`,
+         *     `period_closed`, `earlier_period_open` or `ledger_check_failed` (with the problems).
+         */
+        post: operations["admin_finance_period_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/periods/{period}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reopens the latest closed period with a reason (audited; `finance.reopen`): its
+         *     recorded trial balance is dropped and entries of its dates are booked in it again
+         *     until it is closed again. 409 `not_latest_closed` for any other period.
+         */
+        post: operations["admin_finance_period_reopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/periods/{period}/trial-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A period's trial balance (试算平衡表): as recorded by its close when closed, from the
+         *     postings now while open.
+         */
+        get: operations["admin_finance_trial_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/periods/{period}/trial-balance.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The same trial balance as CSV (UTF-8 with a byte-order mark; amounts in yuan, debit
+         *     balances positive, a total line last).
+         */
+        get: operations["admin_finance_trial_balance_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/finance/reconciliation/differences": {
         parameters: {
             query?: never;
@@ -545,6 +647,156 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/finance/reports/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commissions (抽成) by rule, of the orders completed in a range of China dates. */
+        get: operations["admin_report_commissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/commissions.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The commissions report as CSV. */
+        get: operations["admin_report_commissions_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workers' (or partners') earnings and payouts (收入与提现) over a range of China dates:
+         *     earned, settled, withdrawn, paid out with fees, and the balances now.
+         */
+        get: operations["admin_report_earnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/earnings.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The earnings and payouts report as CSV. */
+        get: operations["admin_report_earnings_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Refunds (退款) booked in a range of China dates, newest first, with sums by channel and
+         *     state: channel refunds in every state and the parts owed by hand.
+         */
+        get: operations["admin_report_refunds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/refunds.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The refunds as CSV. */
+        get: operations["admin_report_refunds_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue (收入) over a range of China dates, grouped by day, area, category or channel:
+         *     payments received, refunds, net, and for completed orders what they earned and how it
+         *     was split (commission, partners, workers). From the ledger's postings, so it adds up to
+         *     the journal.
+         */
+        get: operations["admin_report_revenue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/reports/revenue.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The revenue report as CSV (UTF-8 with a byte-order mark; amounts in yuan; the last
+         *     line is the total).
+         */
+        get: operations["admin_report_revenue_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/flags": {
         parameters: {
             query?: never;
@@ -578,6 +830,100 @@ export interface paths {
         post?: never;
         /** Deletes a feature flag (audited); callers see it off. */
         delete: operations["admin_flag_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invoice requests, newest first (a partner's staff: their orders' only). Personal
+         *     titles and emails are masked for staff without `finance.read` or `pii.read`.
+         */
+        get: operations["admin_invoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/invoices/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An issued invoice's file (PDF). */
+        get: operations["admin_invoice_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/invoices/{id}/issue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issues a requested invoice: the PDF (multipart `file`) and its number (`invoice_no`)
+         *     (audited). 415 `not_a_pdf`; 409 `invoice_state` when it is no longer requested.
+         */
+        post: operations["admin_invoice_issue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/invoices/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rejects a requested invoice with a reason (audited); the customer may ask again. */
+        post: operations["admin_invoice_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/invoices/{id}/reverse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Records that an issued invoice was reversed by a red-letter invoice (红冲), with a note
+         *     (audited); the order may then be invoiced again for what it nets.
+         */
+        post: operations["admin_invoice_reverse"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1704,6 +2050,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/invoices/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The customer's issued invoice (PDF). */
+        get: operations["customer_invoice_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/me": {
         parameters: {
             query?: never;
@@ -1849,6 +2212,28 @@ export interface paths {
         get: operations["customer_order_door_code"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invoice requests of the customer's order, newest first. */
+        get: operations["customer_invoices"];
+        put?: never;
+        /**
+         * Asks for an invoice of a completed order; the amount is what the order nets (paid less
+         *     refunded). 409 `order_not_completed`, `nothing_to_invoice`, `invoice_open`; 422 on
+         *     `title_type`, `title`, `tax_id`, `email`.
+         */
+        post: operations["customer_invoice_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3425,6 +3810,7 @@ export interface components {
             photos: components["schemas"]["PhotoView"][];
             /** @description Payments recorded (detail only). */
             payments: components["schemas"]["RecordedPayment"][];
+            promotion?: components["schemas"]["BookedPromotion"] | null;
         };
         /** @description A page of orders. */
         AdminOrderPage: {
@@ -4064,6 +4450,11 @@ export interface components {
              */
             worker_id?: string | null;
         };
+        /**
+         * @description What the revenue report groups by.
+         * @enum {string}
+         */
+        By: "day" | "area" | "category" | "channel";
         /** @description One day of a calendar. */
         CalendarDayView: {
             /**
@@ -4279,6 +4670,63 @@ export interface components {
              * @description Added to the unit duration, minutes (may be negative).
              */
             duration_delta_min?: number;
+        };
+        /** @description The commissions report. */
+        CommissionReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description One line per rule, the largest commission first. */
+            rows: components["schemas"]["CommissionRow"][];
+            /** @description The sums (`rule_name` 合计). */
+            total: components["schemas"]["CommissionRow"];
+        };
+        /** @description One commission rule's splits over a range, in fen. */
+        CommissionRow: {
+            /**
+             * Format: uuid
+             * @description The rule (`None`: no rule matched, the default share applied).
+             */
+            rule_id?: string | null;
+            /** @description Its name. */
+            rule_name: string;
+            /**
+             * Format: int64
+             * @description Orders completed under it.
+             */
+            orders: number;
+            /**
+             * Format: int64
+             * @description What they earned.
+             */
+            gross_fen: number;
+            /**
+             * Format: int64
+             * @description The platform's commission.
+             */
+            platform_fen: number;
+            /**
+             * Format: int64
+             * @description The partners' shares.
+             */
+            partner_fen: number;
+            /**
+             * Format: int64
+             * @description The workers' earnings.
+             */
+            worker_fen: number;
+            /**
+             * Format: int64
+             * @description The commission as basis points of what was earned (0 when nothing was).
+             */
+            effective_bp: number;
         };
         /** @description How to commit. */
         CommitRequest: {
@@ -4880,6 +5328,91 @@ export interface components {
             provider: string;
             /** @description The places (none when nothing matched). */
             places: components["schemas"]["PlaceView"][];
+        };
+        /** @description A reason or a note. */
+        InvoiceNote: {
+            /** @description 1 to 500 characters. */
+            reason: string;
+        };
+        /** @description What a customer asks for. */
+        InvoiceRequest: {
+            /** @description `personal` (个人) or `company` (单位). */
+            title_type: string;
+            /** @description The name on the invoice, 2 to 100 characters. */
+            title: string;
+            /**
+             * @description A company's unified social credit code (18 characters, check character verified);
+             *     none for a person.
+             */
+            tax_id?: string | null;
+            /** @description Where to send it (optional). */
+            email?: string | null;
+        };
+        /** @description An invoice request as shown. */
+        InvoiceView: {
+            /**
+             * Format: uuid
+             * @description Its id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description The order's number. */
+            order_no: string;
+            /** @description `personal` or `company`. */
+            title_type: string;
+            /** @description The name on the invoice (a person's is masked for staff who may not read it). */
+            title: string;
+            /** @description A company's unified social credit code. */
+            tax_id?: string | null;
+            /** @description Where to send it (masked like the title). */
+            email?: string | null;
+            /**
+             * Format: int64
+             * @description The invoiced amount: what the order netted when asked, in fen.
+             */
+            amount_fen: number;
+            /**
+             * Format: int64
+             * @description What the order nets now (paid less refunded), in fen.
+             */
+            net_paid_fen: number;
+            /** @description `requested`, `issued`, `rejected` or `reversed`. */
+            state: string;
+            /** @description 发票号码, once issued. */
+            invoice_no?: string | null;
+            /** @description Whether the issued file can be downloaded. */
+            has_file: boolean;
+            /** @description Why it was rejected, or the note of its reversal. */
+            reason?: string | null;
+            /**
+             * @description Issued, and a refund since leaves the order netting less than the invoice: it
+             *     wants a red-letter reversal (红冲).
+             */
+            red_letter: boolean;
+            /**
+             * Format: date-time
+             * @description When it was asked for.
+             */
+            requested_at: string;
+            /**
+             * Format: date-time
+             * @description When finance acted.
+             */
+            decided_at?: string | null;
+        };
+        /** @description The multipart form of an issue (for the documentation). */
+        IssueForm: {
+            /** @description 发票号码: 8 digits, or 20 for a digital invoice (数电票). */
+            invoice_no: string;
+            /**
+             * Format: binary
+             * @description The invoice as a PDF.
+             */
+            file: string;
         };
         /** @description An item to create, or the new values of one (every field; codes never change). */
         ItemInput: {
@@ -5629,6 +6162,81 @@ export interface components {
             /** @description Active. */
             active: boolean;
         };
+        /**
+         * @description Whose earnings: workers' or partners'.
+         * @enum {string}
+         */
+        Payee: "worker" | "partner";
+        /** @description The earnings and payouts report. */
+        PayeeReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description Whose. */
+            payee: components["schemas"]["Payee"];
+            /**
+             * @description One line per payee with money in the range or a balance now, the largest earning
+             *     first.
+             */
+            rows: components["schemas"]["PayeeRow"][];
+            /** @description The sums (`code` 合计). */
+            total: components["schemas"]["PayeeRow"];
+        };
+        /** @description One worker's or partner's earnings and payouts, in fen. */
+        PayeeRow: {
+            /**
+             * Format: uuid
+             * @description The worker or partner.
+             */
+            id: string;
+            /** @description Their code (工号 / 服务商编码). */
+            code: string;
+            /** @description A partner's name (workers' names are personal information and stay out of reports). */
+            name?: string | null;
+            /**
+             * Format: int64
+             * @description Earned in the range (completions, after-sales adjustments included).
+             */
+            earned_fen: number;
+            /**
+             * Format: int64
+             * @description Settled in the range (moved from pending to withdrawable).
+             */
+            settled_fen: number;
+            /**
+             * Format: int64
+             * @description Taken out of the withdrawable balance by withdrawal requests in the range, less
+             *     those returned (rejected or failed).
+             */
+            withdrawn_fen: number;
+            /**
+             * Format: int64
+             * @description Withdrawals paid in the range (what left the platform, fees included).
+             */
+            paid_out_fen: number;
+            /**
+             * Format: int64
+             * @description Fees withheld from those payouts.
+             */
+            fees_fen: number;
+            /**
+             * Format: int64
+             * @description Pending now (in the dispute window).
+             */
+            pending_now_fen: number;
+            /**
+             * Format: int64
+             * @description Withdrawable now.
+             */
+            withdrawable_now_fen: number;
+        };
         /** @description A payment intent. */
         PaymentView: {
             /**
@@ -5643,7 +6251,7 @@ export interface components {
              * @description The order.
              */
             order_id: string;
-            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`. */
+            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap` or `wallet`. */
             channel: string;
             /** @description `created`, `pending`, `succeeded`, `failed` or `closed`. */
             state: string;
@@ -5776,6 +6384,49 @@ export interface components {
              * @description Credit score.
              */
             credit_score: number;
+        };
+        /** @description A period as the console lists it. */
+        PeriodView: {
+            /** @description `YYYY-MM` (a China-time month). */
+            period: string;
+            /** @description `open`, `closed`, or `reopened` (closed once, open again). */
+            state: string;
+            /**
+             * Format: int64
+             * @description Entries booked in it.
+             */
+            entries: number;
+            /**
+             * Format: int64
+             * @description The sum of their debits, in fen (what moved).
+             */
+            debits_fen: number;
+            /** @description Whether it can be closed now: it is over and every earlier period is closed. */
+            closable: boolean;
+            /** @description Whether it is the latest closed period (the only one that can be reopened). */
+            reopenable: boolean;
+            /**
+             * Format: int32
+             * @description How many times it was closed.
+             */
+            closes: number;
+            /**
+             * Format: date-time
+             * @description When it was last closed.
+             */
+            closed_at?: string | null;
+            /**
+             * Format: uuid
+             * @description Who closed it last.
+             */
+            closed_by?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last reopened.
+             */
+            reopened_at?: string | null;
+            /** @description Why. */
+            reopen_reason?: string | null;
         };
         /** @description A photo attached to an order. */
         PhotoView: {
@@ -6567,8 +7218,8 @@ export interface components {
             map: components["schemas"]["MapView"];
             /**
              * @description The channels an order can be paid through online (`wechat_native`, `wechat_h5`,
-             *     `alipay_precreate`, `alipay_wap`); empty when online payment is off (orders are
-             *     then paid at the counter).
+             *     `alipay_precreate`, `alipay_wap` when configured) and `wallet` (the customer's
+             *     balance, always).
              */
             pay_channels: string[];
         };
@@ -6743,6 +7394,80 @@ export interface components {
             /** @description The refresh token from the last pair (each is good for one use). */
             refresh_token: string;
         };
+        /** @description The refunds report. */
+        RefundReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description Sums by channel and state over the listed refunds. */
+            summary: components["schemas"]["RefundSum"][];
+            /** @description The refunds, newest first. */
+            rows: components["schemas"]["RefundRow"][];
+            /** @description Whether more refunds were booked in the range than listed (raise `limit`). */
+            truncated: boolean;
+        };
+        /** @description One refund in the list. */
+        RefundRow: {
+            /**
+             * Format: uuid
+             * @description The refund (or, owed by hand, the ledger entry).
+             */
+            id: string;
+            /** @description Our refund number (absent: owed by hand). */
+            refund_no?: string | null;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id?: string | null;
+            /** @description Its number. */
+            order_no?: string | null;
+            /** @description `wechat`, `alipay`, or `offline` (owed by hand: returned outside any channel). */
+            provider: string;
+            /**
+             * Format: int64
+             * @description In fen.
+             */
+            amount_fen: number;
+            /** @description `requested`, `processing`, `succeeded`, `failed`, or `owed_by_hand`. */
+            state: string;
+            /** @description Why (`cancellation`, `after_sales`, `unowed`, …). */
+            origin?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was booked.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description When the channel confirmed or refused it for good.
+             */
+            finished_at?: string | null;
+        };
+        /** @description Refunds by channel and state. */
+        RefundSum: {
+            /** @description The channel. */
+            provider: string;
+            /** @description The state. */
+            state: string;
+            /**
+             * Format: int64
+             * @description How many.
+             */
+            count: number;
+            /**
+             * Format: int64
+             * @description How much, in fen.
+             */
+            amount_fen: number;
+        };
         /** @description A caller to find or create, with the address they dictate. */
         RegisterCaller: {
             /** @description The phone they call from (mainland mobile). */
@@ -6752,6 +7477,11 @@ export interface components {
         /** @description Why the worker declines. */
         RejectRequest: {
             /** @description The reason, 1–200 characters. */
+            reason: string;
+        };
+        /** @description Why a period is reopened. */
+        ReopenRequest: {
+            /** @description 1 to 500 characters; it goes in the audit log and on the period. */
             reason: string;
         };
         /** @description A worker's reply. */
@@ -6791,6 +7521,86 @@ export interface components {
         ResolveRequest: {
             /** @description What finance found and did, 1 to 500 characters. */
             note: string;
+        };
+        /** @description The revenue report. */
+        RevenueReport: {
+            /**
+             * Format: date
+             * @description The first day.
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description The last day.
+             */
+            to: string;
+            /** @description The grouping. */
+            by: components["schemas"]["By"];
+            /** @description One line per group, in key order (days: oldest first). */
+            rows: components["schemas"]["RevenueRow"][];
+            /** @description The sums of the lines. */
+            total: components["schemas"]["RevenueRow"];
+        };
+        /** @description One line of the revenue report, in fen. */
+        RevenueRow: {
+            /**
+             * @description The group's code: a date, an area or category code, a channel (`none` when the
+             *     order has none).
+             */
+            key: string;
+            /** @description The group's name for people. */
+            label: string;
+            /**
+             * Format: int64
+             * @description Payments received (entries).
+             */
+            payments: number;
+            /**
+             * Format: int64
+             * @description What customers paid for orders.
+             */
+            paid_fen: number;
+            /**
+             * Format: int64
+             * @description Refunds paid back or owed by hand (entries).
+             */
+            refunds: number;
+            /**
+             * Format: int64
+             * @description What went back to customers (a channel refund once the channel confirmed it).
+             */
+            refunded_fen: number;
+            /**
+             * Format: int64
+             * @description Paid less refunded.
+             */
+            net_fen: number;
+            /**
+             * Format: int64
+             * @description Orders completed (their split recorded); absent in the channel report.
+             */
+            completed?: number | null;
+            /**
+             * Format: int64
+             * @description What completed orders earned (paid and kept paid), adjustments after completion
+             *     included; absent in the channel report.
+             */
+            earned_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The platform's commission; absent in the channel report.
+             */
+            commission_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The partners' shares; absent in the channel report.
+             */
+            partner_fen?: number | null;
+            /**
+             * Format: int64
+             * @description The workers' earnings; absent in the channel report.
+             */
+            worker_fen?: number | null;
         };
         /** @description A reversal. */
         ReverseRequest: {
@@ -7505,6 +8315,56 @@ export interface components {
              *     way to a visit (separate from the privacy policy; withdrawn at any time).
              */
             granted: boolean;
+        };
+        /** @description A period's trial balance. */
+        TrialBalance: {
+            /** @description `YYYY-MM`. */
+            period: string;
+            /**
+             * @description `closed`: the balances recorded by the close; otherwise computed from the postings
+             *     now (and still changing while the period is open).
+             */
+            state: string;
+            /** @description Per account. */
+            lines: components["schemas"]["TrialLine"][];
+            /**
+             * Format: int64
+             * @description Sums of the columns (the closing balances sum to zero).
+             */
+            total_debit_fen: number;
+            /**
+             * Format: int64
+             * @description The period's credits.
+             */
+            total_credit_fen: number;
+        };
+        /**
+         * @description One account's line of a trial balance (试算平衡表), in fen; debit balances are
+         *     positive, credit balances negative.
+         */
+        TrialLine: {
+            /** @description The account's code (`clearing:wechat`, `worker_pending:<id>`...). */
+            account: string;
+            /**
+             * Format: int64
+             * @description Debits minus credits before the period.
+             */
+            opening_fen: number;
+            /**
+             * Format: int64
+             * @description Debits in the period.
+             */
+            debit_fen: number;
+            /**
+             * Format: int64
+             * @description Credits in the period (positive).
+             */
+            credit_fen: number;
+            /**
+             * Format: int64
+             * @description `opening + debit - credit`.
+             */
+            closing_fen: number;
         };
         /** @description The multipart form of an upload (for the documentation). */
         UploadForm: {
@@ -10821,6 +11681,411 @@ export interface operations {
             };
         };
     };
+    admin_finance_periods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_finance_period_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_finance_period_reopen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_finance_trial_balance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialBalance"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_finance_trial_balance_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The month, `YYYY-MM` */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: a problem document (RFC 9457) with a stable `code` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_reconciliation_differences: {
         parameters: {
             query?: {
@@ -11230,6 +12495,558 @@ export interface operations {
             };
         };
     };
+    admin_report_commissions: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_commissions_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_earnings: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_earnings_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_refunds: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_refunds_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_revenue: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevenueReport"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_report_revenue_csv: {
+        parameters: {
+            query: {
+                /** @description The first China date, `YYYY-MM-DD`. */
+                from: string;
+                /** @description The last China date, included (at most 366 days after `from`). */
+                to: string;
+                /** @description Revenue: `day` (default), `area`, `category` or `channel`. */
+                by?: string;
+                /** @description Earnings: `worker` (default) or `partner`. */
+                payee?: string;
+                /** @description Refunds: at most this many (1 to 5000; 500 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     admin_flags: {
         parameters: {
             query?: never;
@@ -11428,6 +13245,471 @@ export interface operations {
             };
             /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_invoices: {
+        parameters: {
+            query?: {
+                /** @description `requested`, `issued`, `rejected` or `reversed`. */
+                state?: string;
+                /** @description `true`: only issued invoices a later refund made wrong (to reverse, 红冲). */
+                red_letter?: boolean;
+                /** @description At most this many (1 to 500; 100 when absent). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_invoice_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_invoice_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["IssueForm"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `bad_multipart`: the form does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: not a multipart form, or not an image the server accepts */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_invoice_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_invoice_reverse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17652,6 +19934,76 @@ export interface operations {
             };
         };
     };
+    customer_invoice_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Invoice id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_me: {
         parameters: {
             query?: never;
@@ -18399,6 +20751,186 @@ export interface operations {
             };
             /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_invoices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"][];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_invoice_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvoiceRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoiceView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

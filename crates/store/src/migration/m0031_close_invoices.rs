@@ -139,6 +139,9 @@ impl MigrationTrait for Migration {
             .await?;
         m.create_index(index("invoice", &["state", "requested_at"], false))
             .await?;
+        // What moved before the ledger existed (`m0019_ledger`'s tables), posted now that
+        // entries have their period: nothing for a database that already has its entries.
+        crate::repo::ledger::backfill(m.get_connection(), chrono::Utc::now()).await?;
         Ok(())
     }
 

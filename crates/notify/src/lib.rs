@@ -4,6 +4,7 @@
 
 pub mod aliyun;
 pub mod failover;
+pub mod push;
 pub mod sms;
 pub mod tencent;
 pub mod vendor;

@@ -352,6 +352,79 @@ async fn a_cancellation_whose_refund_step_was_lost_is_refunded_from_its_event_on
     }
 }
 
+/// The use case books a cancellation's refund at once and the outbox consumer books it from
+/// the event: the two may run at the same moment. Whatever the interleaving, the refund is
+/// made once through the channel and nothing is taken for a refund owed by hand (a booking
+/// that read "nothing booked yet" before the other committed, and "nothing left to refund"
+/// after, would have posted the whole amount as owed offline).
+#[tokio::test]
+async fn concurrent_bookings_of_one_cancellation_refund_it_once_through_the_channel() {
+    for b in backends() {
+        let app = TestApp::with_config(b, config()).await;
+        let c = customer(&app).await;
+        for round in 0..4 {
+            let (id, total) = order(&app, &c, 2 + round).await;
+            pay_wechat(&app, &c, id).await;
+            let (outcome, _) = daojia_store::repo::orders::apply_checked(
+                &app.state.store,
+                id,
+                Actor::Customer {
+                    id: daojia_domain::ids::CustomerId(c.id),
+                },
+                Action::Cancel {
+                    reason: "改天".into(),
+                },
+                app.state.now(),
+                None,
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+            let daojia_domain::order::machine::Outcome::Applied(step) = outcome else {
+                panic!("cancelled")
+            };
+            let now = app.state.now();
+            let tasks: Vec<_> = (0..6)
+                .map(|_| {
+                    let a = app.state.app.clone();
+                    tokio::spawn(async move {
+                        refunds::book(&a, id, step.seq, Money::fen(total), "cancellation", now)
+                            .await
+                    })
+                })
+                .collect();
+            let mut booked = Vec::new();
+            for t in tasks {
+                booked.push(t.await.unwrap().unwrap());
+            }
+            let now_booked: Vec<_> = booked.iter().filter(|x| **x != Booked::Already).collect();
+            assert_eq!(
+                now_booked,
+                [&Booked::Now {
+                    through_channels: Money::fen(total),
+                    to_wallet: Money::ZERO,
+                    by_hand: Money::ZERO,
+                }],
+                "{b:?} round {round}: {booked:?}"
+            );
+            let rs = refunds::of_order(&app.state.app, id).await.unwrap();
+            assert_eq!(rs.len(), 1, "{b:?} round {round}");
+            assert_eq!(rs[0].amount_fen, total);
+            let kinds: Vec<String> = ledger::entries_of_order(app.state.store.db(), id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.source_type)
+                .collect();
+            assert!(
+                !kinds.iter().any(|k| k == ledger::OFFLINE_REFUND),
+                "{b:?} round {round}: {kinds:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_payment_recorded_offline_and_its_cancellation_leave_the_refund_owed_by_hand() {
     for b in backends() {

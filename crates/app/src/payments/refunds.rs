@@ -161,6 +161,9 @@ async fn write_booking(
     origin: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Vec<refund::Model>, Money)>> {
+    // First, before anything is read: a concurrent booking of this transition waits here
+    // for the other to commit, then finds its refunds below.
+    repo::lock_order(tx, order_id).await?;
     if !repo::refunds_of_source(tx, source).await?.is_empty()
         || ledger::entry_of(tx, ledger::OFFLINE_REFUND, source)
             .await?

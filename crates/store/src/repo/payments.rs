@@ -216,6 +216,23 @@ pub async fn insert_refund(
     .await
 }
 
+/// Takes order `order_id`'s row lock until the transaction ends (PostgreSQL and MariaDB
+/// `SELECT ... FOR UPDATE`; on SQLite a writing transaction holds the database's write lock
+/// from its start, see [`crate::begin`]). Refund bookings take it first: two bookings of
+/// one transition (the use case's own and the outbox consumer's) then run one after the
+/// other, so the second sees the first's refunds instead of reading that nothing is
+/// booked yet and then that nothing is left to refund. False when there is no such order.
+pub async fn lock_order(db: &impl ConnectionTrait, order_id: Uuid) -> Result<bool, DbErr> {
+    Ok(crate::entity::service_order::Entity::find_by_id(order_id)
+        .select_only()
+        .column(crate::entity::service_order::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// The refunds that carry the booked refund of order transition `source`.
 pub async fn refunds_of_source(
     db: &impl ConnectionTrait,

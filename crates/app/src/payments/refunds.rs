@@ -11,7 +11,11 @@
 //! use case books it at once too (after its commit), so the payer does not wait for the
 //! relay. Booking is idempotent by transition: each refund row records the transition
 //! (`<order id>#<seq>`, unique per intent) and the ledger entry of the offline part is
-//! unique by it, so a second booking of the same transition writes nothing.
+//! unique by it, so a second booking of the same transition writes nothing. The two may
+//! run at once: each takes the order's row lock before it reads anything, so the second
+//! waits for the first to commit and then finds its refunds (without the lock it could
+//! read "nothing booked" before the first committed and "nothing left to refund" after,
+//! and post the whole amount as owed by hand).
 
 use super::apply;
 use super::recover::{close_at_channel, schedule_refund};

@@ -37,6 +37,11 @@ pub const PING_EVERY: Duration = Duration::from_secs(20);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest client message accepted (bytes).
 pub const MAX_CLIENT_MESSAGE: usize = 4096;
+/// A WebSocket's read buffer, and how much it writes before flushing (bytes). The library's
+/// default, 128 KiB each, made a connection cost ~130 KiB of the node's memory for clients
+/// that send a few hundred bytes and receive order changes of about one KiB
+/// (scripts/realtime_bench.sh measures it).
+pub const SOCKET_BUFFER: usize = 8 * 1024;
 
 /// Close code: the access token expired; reconnect with a fresh one.
 pub const CLOSE_TOKEN_EXPIRED: u16 = 4001;
@@ -141,6 +146,8 @@ async fn open(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
         })?;
     let state = state.clone();
     Ok(upgrade
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
         .on_upgrade(move |socket| ws::run(socket, state, who, expires_in))

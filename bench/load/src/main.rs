@@ -1,12 +1,14 @@
 //! `daojia-load`: load for a running Daojia (one node or several, round robin), scenario by
 //! scenario, printing throughput, latency percentiles, answers by status, the nodes' CPU
 //! time per request and one JSON line per run; `daojia-load table` turns the JSON lines of
-//! a whole run into the markdown table of `bench/load/README.md`.
+//! a whole run into the markdown table of `bench/load/README.md`; `daojia-load fanout`
+//! measures realtime fan-out to WebSocket subscribers (scripts/realtime_bench.sh).
 //!
 //! Sessions come from `daojia admin bench-tokens` (an operator's command with database
 //! access), never from log-in, so the log-in limits stay as they are.
 
 mod drive;
+mod fanout;
 mod scenario;
 mod stats;
 mod table;
@@ -33,6 +35,9 @@ struct Cli {
 enum Command {
     /// Run one scenario against one or more nodes.
     Run(RunArgs),
+    /// Realtime fan-out: WebSocket subscribers on boards, messages published through Redis,
+    /// delivery latency and memory per connection.
+    Fanout(fanout::FanoutArgs),
     /// Print the markdown table of a results file (the JSON lines of `run --out`).
     Table(table::TableArgs),
 }
@@ -106,6 +111,10 @@ fn main() -> anyhow::Result<()> {
             .enable_all()
             .build()?
             .block_on(run(args)),
+        Command::Fanout(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(fanout::run(args)),
     }
 }
 

@@ -6,6 +6,51 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 say() { printf '\n==> %s\n' "$*"; }
 
+# A local TCP port nobody listens on now.
+unused_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# stop_nodes_and_tidy WORK: stops the processes of the array PIDS (TERM, then waits for each)
+# and removes the folder WORK, or keeps it when LOAD_KEEP=1.
+stop_nodes_and_tidy() {
+  local work="$1"
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "${LOAD_KEEP:-0}" = 1 ]; then
+    echo "kept $work"
+  else
+    rm -rf "$work"
+  fi
+}
+
+# start_demo_node BIN CONFIG LOG: starts `BIN --config CONFIG demo` on an unused local port
+# (the first node loads the demo city, later ones find it there), logging to LOG, and waits
+# until it is ready; sets NODE_PID and NODE_URL. Stopping it is the caller's.
+start_demo_node() {
+  local bin="$1" config="$2" log="$3" port
+  port="$(unused_port)"
+  "$bin" --config "$config" demo --addr "127.0.0.1:$port" >"$log" 2>&1 &
+  NODE_PID=$!
+  NODE_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 900); do
+    if curl -fsS "$NODE_URL/readyz" >/dev/null 2>&1; then
+      echo "node $NODE_URL (pid $NODE_PID, log $log)"
+      return 0
+    fi
+    if ! kill -0 "$NODE_PID" 2>/dev/null; then
+      cat "$log" >&2
+      echo "the node exited" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "the node did not become ready" >&2
+  exit 1
+}
+
 # Installs Debian packages that are missing (root, or sudo when available).
 apt_install() {
   local missing=()

@@ -35,18 +35,8 @@ PIDS=()
 
 cleanup() {
   local rc=$?
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
+  stop_nodes_and_tidy "$WORK"
   psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
-  if [ "${LOAD_KEEP:-0}" = 1 ]; then
-    echo "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
   exit "$rc"
 }
 trap cleanup EXIT INT TERM
@@ -94,34 +84,8 @@ uploads_dir = "$WORK/uploads"
 level = "warn"
 EOF
 "$BIN" --config "$WORK/daojia.toml" config gen-secrets >/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_node NAME: starts a node (`daojia demo`: the first loads the demo city, the others
-# find it there) and waits until it is ready; sets NODE_PID and NODE_URL.
-start_node() {
-  local name="$1" port
-  port="$(free_port)"
-  DAOJIA_LOG_FORMAT=json "$BIN" --config "$WORK/daojia.toml" demo --addr "127.0.0.1:$port" \
-    >"$WORK/node-$name.log" 2>&1 &
-  NODE_PID=$!
-  PIDS+=("$NODE_PID")
-  NODE_URL="http://127.0.0.1:$port"
-  for _ in $(seq 1 900); do
-    if curl -fsS "$NODE_URL/readyz" >/dev/null 2>&1; then
-      echo "node $name: $NODE_URL (pid $NODE_PID)"
-      return 0
-    fi
-    if ! kill -0 "$NODE_PID" 2>/dev/null; then
-      cat "$WORK/node-$name.log" >&2
-      echo "node $name exited" >&2
-      exit 1
-    fi
-    sleep 1
-  done
-  echo "node $name did not become ready" >&2
-  exit 1
-}
+# The nodes log JSON lines.
+export DAOJIA_LOG_FORMAT=json
 
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
@@ -159,14 +123,16 @@ run_all() {
 }
 
 say "one node"
-start_node a
+start_demo_node "$BIN" "$WORK/daojia.toml" "$WORK/node-a.log"
+PIDS+=("$NODE_PID")
 A_URL="$NODE_URL" A_PID="$NODE_PID"
 "$BIN" --config "$WORK/daojia.toml" admin bench-tokens --customers "$CUSTOMERS" --staff 4 \
   --out "$WORK/tokens.json"
 run_all "$A_URL" "$A_PID"
 
 say "two nodes"
-start_node b
+start_demo_node "$BIN" "$WORK/daojia.toml" "$WORK/node-b.log"
+PIDS+=("$NODE_PID")
 B_URL="$NODE_URL" B_PID="$NODE_PID"
 run_all "$A_URL,$B_URL" "$A_PID,$B_PID"
 

@@ -28,17 +28,7 @@ PIDS=()
 
 cleanup() {
   local rc=$?
-  for pid in "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if [ "${LOAD_KEEP:-0}" = 1 ]; then
-    echo "kept $WORK"
-  else
-    rm -rf "$WORK"
-  fi
+  stop_nodes_and_tidy "$WORK"
   exit "$rc"
 }
 trap cleanup EXIT INT TERM
@@ -87,34 +77,9 @@ level = "warn"
 TOML
 "$BIN" --config "$WORK/daojia.toml" config gen-secrets >/dev/null
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# start_node NAME: starts a node and waits until it is ready; sets NODE_PID and NODE_URL.
-start_node() {
-  local name="$1" port
-  port="$(free_port)"
-  "$BIN" --config "$WORK/daojia.toml" demo --addr "127.0.0.1:$port" >"$WORK/node-$name.log" 2>&1 &
-  NODE_PID=$!
-  PIDS+=("$NODE_PID")
-  NODE_URL="http://127.0.0.1:$port"
-  for _ in $(seq 1 900); do
-    if curl -fsS "$NODE_URL/readyz" >/dev/null 2>&1; then
-      echo "node $name: $NODE_URL (pid $NODE_PID)"
-      return 0
-    fi
-    if ! kill -0 "$NODE_PID" 2>/dev/null; then
-      cat "$WORK/node-$name.log" >&2
-      echo "node $name exited" >&2
-      exit 1
-    fi
-    sleep 1
-  done
-  echo "node $name did not become ready" >&2
-  exit 1
-}
-
 say "one node"
-start_node a
+start_demo_node "$BIN" "$WORK/daojia.toml" "$WORK/node-a.log"
+PIDS+=("$NODE_PID")
 A_URL="$NODE_URL" A_PID="$NODE_PID"
 "$BIN" --config "$WORK/daojia.toml" admin bench-tokens --customers 1 --staff 50 --out "$WORK/tokens.json"
 common=(--tokens "$WORK/tokens.json" --subscribers "$SUBSCRIBERS" --topics "$TOPICS"
@@ -124,7 +89,8 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "$NODES" = 2 ]; then
   say "two nodes"
-  start_node b
+  start_demo_node "$BIN" "$WORK/daojia.toml" "$WORK/node-b.log"
+  PIDS+=("$NODE_PID")
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   "$LOAD" fanout --base "$A_URL,$NODE_URL" --pid "$A_PID,$NODE_PID" "${common[@]}" >/dev/null
 fi

@@ -18,7 +18,6 @@ use anyhow::{Context, bail};
 use clap::Args;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -420,16 +419,7 @@ pub async fn run(args: FanoutArgs) -> anyhow::Result<()> {
     if let Some(c) = cpu {
         eprintln!("  node CPU while publishing: {c:.2} s");
     }
-    let text = serde_json::to_string(&line)?;
-    println!("{text}");
-    if let Some(path) = &args.out {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        writeln!(f, "{text}")?;
-    }
-    Ok(())
+    crate::emit(&line, args.out.as_deref())
 }
 
 #[cfg(test)]

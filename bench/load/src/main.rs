@@ -181,9 +181,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     line["scenario"] = json!(args.scenario.name());
     line["nodes"] = json!(args.bases.len());
     line["clients"] = json!(args.concurrency);
-    let text = serde_json::to_string(&line)?;
+    crate::emit(&line, args.out.as_deref())
+}
+
+/// Prints a run's JSON line, and appends it to `out` when given.
+fn emit(line: &Value, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let text = serde_json::to_string(line)?;
     println!("{text}");
-    if let Some(path) = &args.out {
+    if let Some(path) = out {
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

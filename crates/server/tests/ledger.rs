@@ -10,11 +10,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveTime};
 use common::*;
-use daojia_app::outbox::{Consumer, Event};
+use daojia_app::outbox::Consumer;
 use daojia_app::payments::consumer::RefundsConsumer;
 use daojia_app::payments::refunds::{self, Booked};
 use daojia_domain::ledger::{Account, Clearing};
 use daojia_domain::money::Money;
+use daojia_domain::order::machine::Event;
 use daojia_domain::order::machine::{Action, Actor};
 use daojia_domain::payment::Provider;
 use daojia_pay::sim::{Callback, Delivery};
@@ -119,8 +120,32 @@ async fn balance(app: &TestApp, a: Account) -> i64 {
         .as_fen()
 }
 
+/// The customer cancels order `id` (the transition committed, nothing after it run); its step.
+async fn cancel(app: &TestApp, c: &Customer, id: uuid::Uuid) -> Event {
+    let (outcome, _) = daojia_store::repo::orders::apply_checked(
+        &app.state.store,
+        id,
+        Actor::Customer {
+            id: daojia_domain::ids::CustomerId(c.id),
+        },
+        Action::Cancel {
+            reason: "改天".into(),
+        },
+        app.state.now(),
+        None,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let daojia_domain::order::machine::Outcome::Applied(step) = outcome else {
+        panic!("cancelled")
+    };
+    step
+}
+
 /// The outbox event of order `id`'s transition `action`.
-async fn event_of(app: &TestApp, id: uuid::Uuid, action: &str) -> Event {
+async fn event_of(app: &TestApp, id: uuid::Uuid, action: &str) -> daojia_app::outbox::Event {
     let row = outbox::Entity::find()
         .filter(outbox::Column::AggregateId.eq(id))
         .filter(outbox::Column::Topic.eq(format!("order.{action}")))
@@ -128,7 +153,7 @@ async fn event_of(app: &TestApp, id: uuid::Uuid, action: &str) -> Event {
         .await
         .unwrap()
         .expect("the transition wrote its event");
-    Event::from_row(row)
+    daojia_app::outbox::Event::from_row(row)
 }
 
 #[tokio::test]
@@ -255,25 +280,7 @@ async fn a_cancellation_whose_refund_step_was_lost_is_refunded_from_its_event_on
         assert_eq!(balance(&app, Account::CustomerPrepaid).await, -total);
 
         // The cancellation commits, then the process dies before its refund step.
-        let (outcome, _) = daojia_store::repo::orders::apply_checked(
-            &app.state.store,
-            id,
-            Actor::Customer {
-                id: daojia_domain::ids::CustomerId(c.id),
-            },
-            Action::Cancel {
-                reason: "改天".into(),
-            },
-            app.state.now(),
-            None,
-            None,
-            None,
-        )
-        .await
-        .unwrap();
-        let daojia_domain::order::machine::Outcome::Applied(step) = outcome else {
-            panic!("cancelled")
-        };
+        let step = cancel(&app, &c, id).await;
         assert_eq!(step.money.refunded.as_fen(), total);
         assert!(
             refunds::of_order(&app.state.app, id)
@@ -365,25 +372,7 @@ async fn concurrent_bookings_of_one_cancellation_refund_it_once_through_the_chan
         for round in 0..4 {
             let (id, total) = order(&app, &c, 2 + round).await;
             pay_wechat(&app, &c, id).await;
-            let (outcome, _) = daojia_store::repo::orders::apply_checked(
-                &app.state.store,
-                id,
-                Actor::Customer {
-                    id: daojia_domain::ids::CustomerId(c.id),
-                },
-                Action::Cancel {
-                    reason: "改天".into(),
-                },
-                app.state.now(),
-                None,
-                None,
-                None,
-            )
-            .await
-            .unwrap();
-            let daojia_domain::order::machine::Outcome::Applied(step) = outcome else {
-                panic!("cancelled")
-            };
+            let step = cancel(&app, &c, id).await;
             let now = app.state.now();
             let tasks: Vec<_> = (0..6)
                 .map(|_| {

@@ -92,6 +92,10 @@ struct RunArgs {
     /// Item booked by slots and place.
     #[arg(long, default_value = "window_cleaning")]
     item: String,
+    /// Points per batch of the locations scenario (the server takes at most `[tracks]
+    /// max_batch`, 500 by default).
+    #[arg(long, default_value_t = 500)]
+    batch: usize,
     /// Hours the service areas' local time is ahead of UTC (the demo city: 8).
     #[arg(long, default_value_t = 8)]
     utc_offset_hours: i64,
@@ -134,6 +138,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         tokens,
         args.item.clone(),
         args.utc_offset_hours,
+        args.batch,
     )
     .await?;
     let plan = Arc::new(plan);
@@ -179,6 +184,16 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     let mut line = line;
     line["scenario"] = json!(args.scenario.name());
+    if args.scenario == Scenario::Locations {
+        let batches = line["throughput"].as_f64().unwrap_or(0.0);
+        line["batch"] = json!(args.batch);
+        line["points_per_s"] = json!((batches * args.batch as f64).round());
+        eprintln!(
+            "  {:.0} points/s in batches of {} (target 50000 points/s on one node)",
+            batches * args.batch as f64,
+            args.batch
+        );
+    }
     line["nodes"] = json!(args.bases.len());
     line["clients"] = json!(args.concurrency);
     crate::emit(&line, args.out.as_deref())

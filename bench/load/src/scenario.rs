@@ -3,12 +3,13 @@
 
 use crate::stats::Outcome;
 use anyhow::{Context, bail};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rand::Rng;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use uuid::Uuid;
 
 /// What a scenario exercises.
@@ -26,6 +27,9 @@ pub enum Scenario {
     /// Staff password log-in bursts; 429 (the per-address limit, an account lockout) is
     /// intended: the limits must hold under load.
     Login,
+    /// Workers' position batches (`POST /worker/locations`, `--batch` points each, a point a
+    /// second 5 m apart per worker): location ingest.
+    Locations,
 }
 
 impl Scenario {
@@ -37,6 +41,7 @@ impl Scenario {
             Scenario::Place => "place",
             Scenario::Staff => "staff",
             Scenario::Login => "login",
+            Scenario::Locations => "locations",
         }
     }
 
@@ -60,6 +65,16 @@ pub struct Tokens {
     /// Bench staff.
     #[serde(default)]
     pub staff: Vec<Staff>,
+    /// Bench workers (the city's own).
+    #[serde(default)]
+    pub workers: Vec<Worker>,
+}
+
+/// A bench worker.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Worker {
+    /// Bearer token.
+    pub access_token: String,
 }
 
 /// A bench customer.
@@ -126,6 +141,13 @@ pub struct Plan {
     pub item: String,
     /// Hours the area's local time is ahead of UTC (the demo city: Shanghai, +8).
     pub utc_offset_hours: i64,
+    /// Points per location batch.
+    pub batch: usize,
+    /// Per worker, the seconds after [`Plan::track_start`] of their next point.
+    clocks: Vec<AtomicU64>,
+    /// When the bench workers' tracks begin: old enough that a long run stays behind the
+    /// server's clock (it refuses points from the future).
+    track_start: DateTime<Utc>,
 }
 
 impl Plan {
@@ -138,6 +160,7 @@ impl Plan {
         tokens: Tokens,
         item: String,
         utc_offset_hours: i64,
+        batch: usize,
     ) -> anyhow::Result<Plan> {
         if bases.is_empty() {
             bail!("--base: give at least one node");
@@ -152,6 +175,9 @@ impl Plan {
         if matches!(scenario, Scenario::Staff | Scenario::Login) && tokens.staff.is_empty() {
             bail!("the {} scenario needs staff (--tokens)", scenario.name());
         }
+        if scenario == Scenario::Locations && tokens.workers.is_empty() {
+            bail!("the locations scenario needs workers (bench-tokens --workers N)");
+        }
         let mut plan = Plan {
             scenario,
             bases,
@@ -160,7 +186,33 @@ impl Plan {
             order_ids: vec![],
             item,
             utc_offset_hours,
+            batch: batch.max(1),
+            clocks: vec![],
+            track_start: Utc::now() - Duration::hours(10),
         };
+        if scenario == Scenario::Locations {
+            plan.clocks = (0..plan.tokens.workers.len())
+                .map(|_| AtomicU64::new(0))
+                .collect();
+            // On duty, accepting, and consenting to be tracked: what the app asks first.
+            for w in &plan.tokens.workers {
+                for (path, body) in [
+                    (
+                        "/worker/me/presence",
+                        json!({"online": true, "accepting": true}),
+                    ),
+                    ("/worker/me/tracking-consent", json!({"granted": true})),
+                ] {
+                    http.put(plan.url(0, path))
+                        .bearer_auth(&w.access_token)
+                        .json(&body)
+                        .send()
+                        .await?
+                        .error_for_status()
+                        .with_context(|| format!("{path} for a bench worker"))?;
+                }
+            }
+        }
         if needs_customers {
             let areas: Vec<Area> = http
                 .get(plan.url(0, "/public/areas"))
@@ -248,6 +300,13 @@ impl Plan {
                 http.post(self.url(n, "/public/auth/staff/login"))
                     .json(&json!({"login": s.username, "password": s.password}))
             }
+            Scenario::Locations => {
+                let i = (n % self.tokens.workers.len() as u64) as usize;
+                http.post(self.url(n, "/worker/locations"))
+                    .bearer_auth(&self.tokens.workers[i].access_token)
+                    .header("content-type", "application/json")
+                    .body(self.location_batch(i))
+            }
         };
         let r = req.send().await?;
         let status = r.status().as_u16();
@@ -261,6 +320,31 @@ impl Plan {
                 .unwrap_or_default()
         };
         Ok((status, code))
+    }
+
+    /// Worker `i`'s next batch: a point a second, 5 m north each, from where the last
+    /// batch ended. Written as text: building JSON trees would cost the generator more CPU
+    /// than the node spends parsing them, on the same cores.
+    fn location_batch(&self, i: usize) -> String {
+        use std::fmt::Write as _;
+        let first = self.clocks[i].fetch_add(self.batch as u64, Ordering::Relaxed);
+        let mut body = format!(r#"{{"batch_id":"{}","points":["#, Uuid::now_v7());
+        for k in 0..self.batch as u64 {
+            let s = first + k + 1;
+            let at = self.track_start + Duration::seconds(s as i64);
+            if k > 0 {
+                body.push(',');
+            }
+            let _ = write!(
+                body,
+                r#"{{"at":"{}","lat":{:.6},"lng":{:.6},"accuracy_m":8.0,"speed_mps":5.0,"heading_deg":0.0,"battery_pct":80.0}}"#,
+                at.format("%Y-%m-%dT%H:%M:%SZ"),
+                31.1 + i as f64 * 1e-3 + s as f64 * 0.000045,
+                121.4 + i as f64 * 1e-4,
+            );
+        }
+        body.push_str("]}");
+        body
     }
 
     fn customer(&self, n: u64) -> &Customer {
@@ -299,6 +383,51 @@ pub fn window_start(day: NaiveDate, minute: i32, offset: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_workers_batches_go_on_from_where_the_last_ended() {
+        let worker = Worker {
+            access_token: "t".into(),
+        };
+        let plan = Plan {
+            scenario: Scenario::Locations,
+            bases: vec!["http://a".into()],
+            tokens: Tokens {
+                workers: vec![worker.clone(), worker],
+                ..Default::default()
+            },
+            areas: HashMap::new(),
+            order_ids: vec![],
+            item: String::new(),
+            utc_offset_hours: 8,
+            batch: 3,
+            clocks: (0..2).map(|_| AtomicU64::new(0)).collect(),
+            track_start: "2026-12-06T00:00:00Z".parse().unwrap(),
+        };
+        let times = |body: &str| -> Vec<String> {
+            let v: Value = serde_json::from_str(body).unwrap();
+            v["points"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["at"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            times(&plan.location_batch(0)),
+            [
+                "2026-12-06T00:00:01Z",
+                "2026-12-06T00:00:02Z",
+                "2026-12-06T00:00:03Z"
+            ]
+        );
+        assert_eq!(times(&plan.location_batch(1))[0], "2026-12-06T00:00:01Z");
+        let next: Value = serde_json::from_str(&plan.location_batch(0)).unwrap();
+        assert_eq!(next["points"][0]["at"], "2026-12-06T00:00:04Z");
+        assert!(next["batch_id"].as_str().unwrap().parse::<Uuid>().is_ok());
+        let lat = |i: usize| next["points"][i]["lat"].as_f64().unwrap();
+        assert!(lat(1) > lat(0), "walking north");
+    }
 
     #[test]
     fn only_the_promised_refusals_count_as_intended() {

@@ -32,8 +32,9 @@ pub enum AdminCommand {
     /// older keys can be removed afterwards. Safe to interrupt and run again.
     RotateKeys,
     /// Load tests only: create (or reuse) bench customers, each with an address in a
-    /// service area, and bench staff (dispatchers), open a session for each and write their
-    /// access tokens (and the staff passwords) as JSON for `daojia-load`. Needs the
+    /// service area, and bench staff (dispatchers), open a session for each (and for
+    /// existing active workers, for the location scenario) and write their access tokens
+    /// (and the staff passwords) as JSON for `daojia-load`. Needs the
     /// database and the token secret, so only an operator can run it; the log-in limits
     /// stay as they are.
     BenchTokens {
@@ -43,6 +44,10 @@ pub enum AdminCommand {
         /// Staff to mint tokens for.
         #[arg(long, default_value_t = 4)]
         staff: usize,
+        /// Existing active workers to mint tokens for (the first by code; fewer when the
+        /// database has fewer).
+        #[arg(long, default_value_t = 0)]
+        workers: usize,
         /// Where to write the tokens (created readable by its owner only).
         #[arg(long)]
         out: std::path::PathBuf,
@@ -113,11 +118,13 @@ pub async fn run(cfg: &Config, cmd: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::BenchTokens {
             customers,
             staff,
+            workers,
             out,
         } => {
             let args = crate::bench_tokens::BenchTokens {
                 customers,
                 staff,
+                workers,
                 out: &out,
             };
             crate::bench_tokens::run(cfg, args).await

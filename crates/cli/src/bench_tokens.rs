@@ -13,12 +13,13 @@ use daojia_app::customers::addresses::{self, AddressFields};
 use daojia_domain::access::{Audience, Role};
 use daojia_domain::geo::LatLng;
 use daojia_domain::phone::Phone;
+use daojia_domain::worker::WorkerStatus;
 use daojia_server::config::Config;
 use daojia_server::token::{Claims, TokenSigner};
 use daojia_store::Store;
-use daojia_store::entity::customer_address;
+use daojia_store::entity::{customer_address, worker};
 use daojia_store::repo::{accounts, audit, sessions};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -36,6 +37,9 @@ pub struct BenchTokens<'a> {
     pub customers: usize,
     /// Staff (dispatchers; created on first use, their password replaced on every run).
     pub staff: usize,
+    /// Existing active workers (never created: the location scenario reports their
+    /// positions, so they are the city's own).
+    pub workers: usize,
     /// Where to write the JSON.
     pub out: &'a Path,
 }
@@ -140,11 +144,23 @@ pub async fn run(cfg: &Config, args: BenchTokens<'_>) -> anyhow::Result<()> {
         }));
     }
 
+    let mut workers = vec![];
+    for w in active_workers(&store, args.workers).await? {
+        let token = mint.session(Audience::Worker, w.id).await?;
+        workers.push(json!({
+            "id": w.id,
+            "code": w.code,
+            "access_token": token,
+        }));
+    }
+
     let entry = audit::AuditEntry {
         actor_type: "cli".into(),
         action: "bench.tokens".into(),
         target_type: "session".into(),
-        after: Some(json!({ "customers": customers.len(), "staff": staff.len() })),
+        after: Some(json!({
+            "customers": customers.len(), "staff": staff.len(), "workers": workers.len(),
+        })),
         ..Default::default()
     };
     audit::record(&store, store.db(), entry, now).await?;
@@ -153,12 +169,14 @@ pub async fn run(cfg: &Config, args: BenchTokens<'_>) -> anyhow::Result<()> {
         "expires_at": mint.expires_at(),
         "customers": customers,
         "staff": staff,
+        "workers": workers,
     });
     write_private(args.out, &doc)?;
     println!(
-        "wrote {} customer and {} staff session(s) to {} (access tokens valid until {})",
+        "wrote {} customer, {} staff and {} worker session(s) to {} (access tokens valid until {})",
         args.customers,
         args.staff,
+        workers.len(),
         args.out.display(),
         mint.expires_at()
     );
@@ -195,6 +213,27 @@ impl Mint<'_> {
             exp: self.expires_at().timestamp(),
         }))
     }
+}
+
+/// The first `n` workers who work now (active, not suspended or departed), by code.
+async fn active_workers(store: &Store, n: usize) -> anyhow::Result<Vec<worker::Model>> {
+    if n == 0 {
+        return Ok(vec![]);
+    }
+    let rows = worker::Entity::find()
+        .filter(worker::Column::Active.eq(true))
+        .order_by_asc(worker::Column::Code)
+        .all(store.db())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|w| {
+            w.status
+                .parse::<WorkerStatus>()
+                .is_ok_and(WorkerStatus::works)
+        })
+        .take(n)
+        .collect())
 }
 
 /// Pins of saved addresses inside service areas, where the bench customers live.

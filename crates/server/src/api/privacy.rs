@@ -340,6 +340,7 @@ async fn delete_account(
                         "sessions_deleted": erased.sessions,
                         "messages_deleted": erased.messages,
                         "uploads_deleted": erased.uploads.len(),
+                        "invoices_redacted": erased.invoices,
                     }),
                 ),
                 now,

@@ -2,6 +2,10 @@
 
 use super::*;
 
+/// The name on the invoice they ask for, and where it is to be sent.
+const INVOICE_TITLE: &str = "欧阳娜娜";
+const INVOICE_EMAIL: &str = "nana.ouyang@example.com";
+
 #[tokio::test]
 async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_them_remains() {
     for b in backends() {
@@ -123,8 +127,18 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
             .await;
         assert_eq!(r.body["state"], "cancelled", "{b:?}: {}", r.text);
 
+        // They ask for an invoice of the completed order, in their own name.
+        let r = app
+            .post(
+                &format!("/api/v1/customer/orders/{first_id}/invoices"),
+                json!({"title_type": "personal", "title": INVOICE_TITLE, "email": INVOICE_EMAIL}),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
+
         // The export holds their phone, addresses, orders with lines, events, payments
-        // and photos, consents and sessions.
+        // and photos, invoices, consents and sessions.
         let r = app
             .post(
                 "/api/v1/customer/consent",
@@ -170,6 +184,19 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
         assert_eq!(o["payments"][0]["amount_fen"], total);
         assert_eq!(o["photos"][0]["upload_id"], photo.to_string());
         assert!(o["events"].as_array().unwrap().len() >= 4);
+        assert_eq!(
+            (
+                &x["invoices"][0]["title"],
+                &x["invoices"][0]["email"],
+                &x["invoices"][0]["state"]
+            ),
+            (
+                &json!(INVOICE_TITLE),
+                &json!(INVOICE_EMAIL),
+                &json!("requested")
+            ),
+            "{b:?}"
+        );
         assert_eq!(x["consents"].as_array().unwrap().len(), 2);
         assert!(!x["sessions"].as_array().unwrap().is_empty());
         assert!(
@@ -184,6 +211,8 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
             HOUSE.into(),
             NOTES.into(),
             REASON.into(),
+            INVOICE_TITLE.into(),
+            INVOICE_EMAIL.into(),
         ];
         for a in x["addresses"].as_array().unwrap() {
             for k in ["address", "house_number"] {
@@ -216,7 +245,7 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
         // where they were this customer's, by the address rows being gone.)
         let after = every_text_value(&app).await;
         // (The demo's nicknames, 高女士 and the like, are shared: their own row is checked.)
-        let unique = &personal[..7];
+        let unique = &personal[..9];
         for (col, v) in &after {
             for p in unique {
                 assert!(
@@ -230,6 +259,15 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
                 .await
                 .unwrap()
                 .is_empty(),
+            "{b:?}"
+        );
+        // Their open invoice request was withdrawn: nothing was issued on it.
+        let inv = daojia_store::repo::invoices::of_customer(store.db(), cid)
+            .await
+            .unwrap();
+        assert_eq!(
+            (inv.len(), inv[0].state.as_str(), inv[0].open_key),
+            (1, "rejected", None),
             "{b:?}"
         );
         let row = accounts::customer(store.db(), cid).await.unwrap().unwrap();

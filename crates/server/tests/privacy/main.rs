@@ -144,6 +144,8 @@ async fn every_text_value(app: &TestApp) -> Vec<(String, String)> {
         accounts::CUSTOMER_NICKNAME,
         daojia_store::repo::orders::NOTES,
         daojia_store::repo::audit::ACTOR_NAME,
+        daojia_store::repo::invoices::TITLE,
+        daojia_store::repo::invoices::EMAIL,
     ];
     let quote = |s: &str| match backend {
         DatabaseBackend::MySql => format!("`{s}`"),

@@ -110,6 +110,73 @@ pub async fn of_order(
         .await
 }
 
+/// A customer's requests, oldest first (their data export).
+pub async fn of_customer(
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+) -> Result<Vec<invoice::Model>, DbErr> {
+    invoice::Entity::find()
+        .filter(invoice::Column::CustomerId.eq(customer_id))
+        .order_by_asc(invoice::Column::RequestedAt)
+        .order_by_asc(invoice::Column::Id)
+        .all(db)
+        .await
+}
+
+/// What erasing a customer does to their invoice requests, in the erasure's transaction;
+/// how many rows changed. An invoice finance issued (or reversed) is a tax record the law
+/// keeps: its title stays, only the email address goes. A request still open is
+/// withdrawn (`rejected`, with the reason), and it and every rejected one lose the title
+/// and the email address: nothing was issued on them.
+pub async fn erase_customer(
+    store: &Store,
+    db: &impl ConnectionTrait,
+    customer_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mine =
+        || invoice::Entity::update_many().filter(invoice::Column::CustomerId.eq(customer_id));
+    let mut n = mine()
+        .col_expr(invoice::Column::State, Expr::value("rejected"))
+        .col_expr(invoice::Column::OpenKey, Expr::value(Option::<Uuid>::None))
+        .col_expr(
+            invoice::Column::Reason,
+            Expr::value(Some("账户已注销，申请撤回 (the account was deleted)")),
+        )
+        .col_expr(invoice::Column::DecidedAt, Expr::value(Some(now)))
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
+        .filter(invoice::Column::State.eq("requested"))
+        .exec(db)
+        .await?
+        .rows_affected;
+    n += mine()
+        .col_expr(
+            invoice::Column::TitleEnc,
+            Expr::value(store.vault().encrypt(TITLE, "")),
+        )
+        .col_expr(
+            invoice::Column::EmailEnc,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
+        .filter(invoice::Column::State.eq("rejected"))
+        .exec(db)
+        .await?
+        .rows_affected;
+    n += mine()
+        .col_expr(
+            invoice::Column::EmailEnc,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(invoice::Column::UpdatedAt, Expr::value(now))
+        .filter(invoice::Column::State.ne("rejected"))
+        .filter(invoice::Column::EmailEnc.is_not_null())
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(n)
+}
+
 /// Requests, newest first: of one state, of some orders only (a partner's), at most
 /// `limit`.
 pub async fn list(

@@ -35,6 +35,8 @@ pub struct Erased {
     pub messages: u64,
     /// Uploads whose rows were deleted; their files are to go too.
     pub uploads: Vec<Uuid>,
+    /// Invoice requests withdrawn or stripped of their title or email address.
+    pub invoices: u64,
 }
 
 /// The marker that replaces an erased account's phone index: unique, never a real index
@@ -164,7 +166,8 @@ async fn mark_erased(
 /// order the contact name, phone, address, house number and notes (encrypted empty
 /// values), the coordinate rounded to 0.01° (about a kilometre), free text in events.
 /// Deleted: addresses, sessions, log-in codes and messages to the account's phone and the
-/// orders' contact phones, idempotency records, uploads and photo links.
+/// orders' contact phones, idempotency records, uploads and photo links. Invoices: see
+/// [`crate::repo::invoices::erase_customer`] (an issued one keeps its title: a tax record).
 pub async fn erase_customer(
     store: &Store,
     id: Uuid,
@@ -280,6 +283,7 @@ pub async fn erase_customer(
         .rows_affected;
     erased.sessions = drop_sessions(&txn, Audience::Customer, id).await?;
     erased.messages = drop_messages(&txn, &indexes).await?;
+    erased.invoices = crate::repo::invoices::erase_customer(store, &txn, id, now).await?;
     drop_idempotency(&txn, id).await?;
     let mut a = c.clone().into_active_model();
     a.phone_enc = Set(v.encrypt(accounts::CUSTOMER_PHONE, ""));

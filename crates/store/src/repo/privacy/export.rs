@@ -213,6 +213,23 @@ pub async fn export_customer(
     for o in customer_orders(db, id).await? {
         orders.push(order_json(store, &o, true).await?);
     }
+    let mut invoices = vec![];
+    for i in crate::repo::invoices::of_customer(db, id).await? {
+        invoices.push(json!({
+            "id": i.id,
+            "order_id": i.order_id,
+            "title_type": i.title_type,
+            "title": crate::repo::invoices::title(store, &i)?,
+            "tax_id": i.tax_id,
+            "email": crate::repo::invoices::email(store, &i).transpose()?,
+            "amount_fen": i.amount_fen,
+            "state": i.state,
+            "invoice_no": i.invoice_no,
+            "reason": i.reason,
+            "requested_at": i.requested_at,
+            "decided_at": i.decided_at,
+        }));
+    }
     let mut doc = json!({
         "format": "daojia.export.v1",
         "audience": "customer",
@@ -226,6 +243,7 @@ pub async fn export_customer(
         },
         "addresses": address_rows,
         "orders": orders,
+        "invoices": invoices,
     });
     merge(
         &mut doc,

@@ -29,6 +29,8 @@ pub struct App {
     pub payments: Option<Arc<crate::payments::Payments>>,
     /// This node's cached copy of the public catalog ([`crate::catalog::public`]).
     pub public_catalog: Arc<crate::catalog::public::Cache>,
+    /// The configured push channels (Web Push, JPush, Getui; none by default).
+    pub push: Arc<crate::push::PushChannels>,
 }
 
 /// Statistics that change slowly and are costly to compute, kept by one node for a short
@@ -58,6 +60,7 @@ impl App {
             public_catalog: Arc::new(crate::catalog::public::cache(
                 crate::catalog::public::DEFAULT_TTL,
             )),
+            push: Default::default(),
         }
     }
 
@@ -71,6 +74,12 @@ impl App {
     /// positions).
     pub fn with_positions(mut self, positions: daojia_shared::WorkerPositions) -> App {
         self.positions = Some(positions);
+        self
+    }
+
+    /// The same application pushing through `push`.
+    pub fn with_push(mut self, push: Arc<crate::push::PushChannels>) -> App {
+        self.push = push;
         self
     }
 

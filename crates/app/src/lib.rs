@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod payments;
 pub mod planning;
 pub mod promotions;
+pub mod push;
 pub mod records;
 pub mod reviews;
 pub mod settings;

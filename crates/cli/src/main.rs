@@ -17,6 +17,7 @@ mod admin;
 mod bench_tokens;
 mod ledger;
 mod paysim;
+mod pushsim;
 mod records;
 mod simulate;
 mod vrp;
@@ -64,6 +65,9 @@ enum Command {
     /// Run the payment channel simulator (WeChat Pay and Alipay with generated keys) as a
     /// server of its own, and write the `[pay]` configuration that points Daojia at it.
     Paysim(paysim::PaysimArgs),
+    /// Run a local Web Push service that checks VAPID signatures, decrypts what it
+    /// receives and lists it (for trying push without a browser vendor's service).
+    Pushsim(pushsim::PushsimArgs),
 }
 
 #[derive(Args, Default)]
@@ -124,6 +128,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Paysim(args) => runtime()?.block_on(paysim::run(args)),
+        Command::Pushsim(args) => runtime()?.block_on(pushsim::run(args)),
         other => runtime()?.block_on(run_async(cli.config, other)),
     }
 }

@@ -147,7 +147,12 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         config.cache.public_ttl_ms,
     ))
     .over(shared.hub().clone());
+    let push = config
+        .push
+        .channels(config.auth.token_secret.as_deref())
+        .context("push")?;
     let mut app = daojia_app::App::new(store.clone(), travel.clone())
+        .with_push(Arc::new(push))
         .with_positions(shared.positions().clone())
         .with_public_catalog(Arc::new(public_catalog))
         .with_settings(daojia_app::settings::Settings {

@@ -1,6 +1,15 @@
 //! Push channels: Web Push (VAPID), JPush (极光) and Getui (个推). Each sends one rendered
 //! message to one stored subscription of a recipient (a browser's, or an app install's).
 //! The notification service (`daojia_app`) picks the channel by the target's kind.
+//!
+//! [`webpush`] implements RFC 8291/8292 and [`sim`] is a local push service that checks and
+//! decrypts what it receives (`daojia pushsim`); [`jpush`] and [`getui`] are the vendors'
+//! REST APIs.
+
+pub mod getui;
+pub mod jpush;
+pub mod sim;
+pub mod webpush;
 
 /// A message to push, already rendered from its template.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

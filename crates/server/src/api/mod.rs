@@ -29,6 +29,7 @@ pub mod periods;
 pub mod privacy;
 pub mod promotions;
 pub mod public;
+pub mod push;
 pub mod reconciliation;
 pub mod records;
 pub mod reviews;
@@ -124,6 +125,9 @@ use utoipa::{Modify, OpenApi};
         invoices::request, invoices::of_order, invoices::customer_file, invoices::list,
         invoices::staff_file, invoices::issue, invoices::reject, invoices::reverse,
         wallet::get, wallet::top_up, wallet::top_ups, wallet::top_up_get, wallet::for_staff,
+        push::customer_config, push::customer_list, push::customer_subscribe,
+        push::customer_unsubscribe, push::worker_config, push::worker_list,
+        push::worker_subscribe, push::worker_unsubscribe,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -306,6 +310,24 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .get(wallet::top_ups),
         )
         .route("/wallet/top-ups/{id}", get(wallet::top_up_get))
+        .route("/customer/push/config", get(push::customer_config))
+        .route(
+            "/customer/push/subscriptions",
+            get(push::customer_list).post(push::customer_subscribe),
+        )
+        .route(
+            "/customer/push/subscriptions/{id}",
+            delete(push::customer_unsubscribe),
+        )
+        .route("/worker/push/config", get(push::worker_config))
+        .route(
+            "/worker/push/subscriptions",
+            get(push::worker_list).post(push::worker_subscribe),
+        )
+        .route(
+            "/worker/push/subscriptions/{id}",
+            delete(push::worker_unsubscribe),
+        )
         .route("/pay/notify/wechat", post(payments::notify_wechat))
         .route("/pay/notify/alipay", post(payments::notify_alipay))
         .route("/customer/orders/{id}/reschedule", post(orders::reschedule))

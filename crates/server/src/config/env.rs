@@ -32,6 +32,7 @@ impl Config {
             self.cache.public_ttl_ms = v.parse().unwrap_or(u64::MAX);
         }
         self.broker.apply_env(&get);
+        self.push.apply_env(&get);
         self.telemetry.apply_env(&get);
         if let Some(v) = get("DAOJIA_TRUSTED_PROXIES") {
             self.auth.trusted_proxies = v

@@ -74,6 +74,10 @@ pub struct Config {
     /// The customer wallet's top-up limits (`[wallet]`: `top_up_min_fen`,
     /// `top_up_max_fen`, `max_balance_fen`).
     pub wallet: wallet::WalletConfig,
+    /// Push channels (`[push]`: `webpush`, `vapid_private_key`, `vapid_subject`,
+    /// `allow_http_endpoints`, `ttl_secs`, `timeout_secs`, `[push.jpush]`, `[push.getui]`;
+    /// docs/notifications.md).
+    pub push: push::PushConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -82,6 +86,7 @@ mod broker;
 mod env;
 mod finance;
 mod pay;
+mod push;
 mod secrets;
 mod sections;
 mod telemetry;
@@ -90,6 +95,7 @@ mod wallet;
 
 pub use broker::BrokerConfig;
 pub use finance::FinanceConfig;
+pub use push::PushConfig;
 pub use secrets::{Secrets, ensure_demo_secrets};
 pub use sections::*;
 pub use telemetry::TelemetryConfig;

@@ -46,6 +46,7 @@ pub mod payment_notification;
 pub mod processed_event;
 pub mod promotion;
 pub mod promotion_claim;
+pub mod push_subscription;
 pub mod reconciliation_difference;
 pub mod reconciliation_run;
 pub mod record_anchor;

@@ -32,6 +32,7 @@ pub mod pool_rows;
 pub mod privacy;
 pub mod processed;
 pub mod promotions;
+pub mod push_subscriptions;
 pub mod queue_stats;
 pub mod reconciliation;
 pub mod records;

@@ -184,6 +184,18 @@ export const en: WorkerMessages = {
     replied: 'Reply sent',
     more: 'Load more',
   },
+  push: {
+    title: 'Notifications',
+    label: 'Turn on notifications',
+    note: 'New offers and changes to your jobs on this phone, even when the app is closed.',
+    enabled: 'Notifications on',
+    blocked: {
+      unsupported: 'This browser cannot receive notifications; add the app to the home screen first.',
+      denied: 'Notifications are blocked for this site; allow them in the browser settings.',
+      not_configured: 'The server has no push configured.',
+      no_service_worker: 'Open the installed app (not a preview) to turn notifications on.',
+    },
+  },
   tracking: {
     title: 'Location tracking',
     label: 'Share my position on the way to a customer',

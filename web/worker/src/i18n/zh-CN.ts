@@ -182,6 +182,18 @@ export const zhCN = {
     replied: '已回复',
     more: '加载更多',
   },
+  push: {
+    title: '消息通知',
+    label: '开启通知',
+    note: '新派单和订单变化会推送到这台手机，应用关闭时也能收到。',
+    enabled: '通知已开启',
+    blocked: {
+      unsupported: '此浏览器无法接收通知，请先将应用添加到主屏幕。',
+      denied: '此网站的通知已被禁止，请在浏览器设置中允许。',
+      not_configured: '服务器未配置推送。',
+      no_service_worker: '请在已安装的应用中开启通知。',
+    },
+  },
   tracking: {
     title: '位置跟踪授权',
     label: '前往客户途中共享我的位置',

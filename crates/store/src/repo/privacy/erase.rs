@@ -164,7 +164,7 @@ async fn mark_erased(
 /// order the contact name, phone, address, house number and notes (encrypted empty
 /// values), the coordinate rounded to 0.01° (about a kilometre), free text in events.
 /// Deleted: addresses, sessions, log-in codes and messages to the account's phone and the
-/// orders' contact phones, idempotency records, uploads and photo links.
+/// orders' contact phones, their notifications (inbox, sends, preferences), idempotency records, uploads and photo links.
 pub async fn erase_customer(
     store: &Store,
     id: Uuid,
@@ -280,6 +280,7 @@ pub async fn erase_customer(
         .rows_affected;
     erased.sessions = drop_sessions(&txn, Audience::Customer, id).await?;
     erased.messages = drop_messages(&txn, &indexes).await?;
+    crate::repo::notifications::erase_recipient(&txn, "customer", id).await?;
     drop_idempotency(&txn, id).await?;
     let mut a = c.clone().into_active_model();
     a.phone_enc = Set(v.encrypt(accounts::CUSTOMER_PHONE, ""));
@@ -368,6 +369,7 @@ pub async fn erase_worker(
     erased.uploads = uploads;
     erased.sessions = drop_sessions(&txn, Audience::Worker, id).await?;
     erased.messages = drop_messages(&txn, std::slice::from_ref(&w.phone_index)).await?;
+    crate::repo::notifications::erase_recipient(&txn, "worker", id).await?;
     drop_idempotency(&txn, id).await?;
     // Where they went: raw points, batches and visit tracks.
     crate::repo::tracks::erase_worker(&txn, id).await?;

@@ -74,6 +74,10 @@ pub struct Config {
     /// The customer wallet's top-up limits (`[wallet]`: `top_up_min_fen`,
     /// `top_up_max_fen`, `max_balance_fen`).
     pub wallet: wallet::WalletConfig,
+    /// Notifications (`[notifications]`: `sms_kinds`, `push`, `max_attempts`,
+    /// `backoff_secs`, `backoff_cap_secs`, `tomorrow_hour`, `soon_minutes`;
+    /// docs/notifications.md).
+    pub notifications: daojia_domain::notification::NotifyRules,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }

@@ -1,9 +1,12 @@
 //! Running one due job of the durable queue for the use cases that own it: the order
 //! timers, the dispatch timers (an offer's deadline, an order coming within the horizon),
-//! the payments' scheduled queries and refund steps, the service records' daily anchors, and forgetting a worker's position. The server's job runner and the day simulator both
-//! claim jobs from the queue and hand each here, so a timer behaves the same under a real
-//! clock and a virtual one. Jobs that need the server's providers (housekeeping, which
-//! deletes files; a reminder, which sends a text) come back to the caller.
+//! the payments' scheduled queries and refund steps, the service records' daily anchors,
+//! the notification reminders, and forgetting a worker's position. The server's job runner
+//! and the day simulator both claim jobs from the queue and hand each here, so a timer
+//! behaves the same under a real clock and a virtual one. Jobs that need the server's
+//! providers (housekeeping, which deletes files; a reminder, which sends a text; a
+//! notification's delivery, which sends through the server's SMS and push channels) come
+//! back to the caller.
 
 use crate::App;
 use chrono::{DateTime, Utc};
@@ -103,6 +106,15 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
             .map_err(text)?;
         for r in runs {
             tracing::info!(provider = %r.provider, date = %r.bill_date, lines = r.bill_lines, differences = r.differences, "reconciliation");
+        }
+        return Ok(Ran::Done);
+    }
+    if kind == crate::notifications::reminders::REMINDERS_JOB {
+        let r = crate::notifications::reminders::run(app, now)
+            .await
+            .map_err(text)?;
+        if r.tomorrow + r.soon > 0 {
+            tracing::info!(tomorrow = r.tomorrow, soon = r.soon, "reminders");
         }
         return Ok(Ran::Done);
     }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod finance;
 pub mod flags;
 pub mod jobs;
+pub mod notifications;
 pub mod orders;
 pub mod outbox;
 pub mod payments;

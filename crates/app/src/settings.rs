@@ -20,6 +20,8 @@ pub struct Settings {
     pub finance: crate::finance::FinanceSettings,
     /// The wallet's top-up limits.
     pub wallet: daojia_domain::wallet::Limits,
+    /// Notifications: which kinds go by SMS, push on or off, retries, reminders.
+    pub notifications: daojia_domain::notification::NotifyRules,
 }
 
 /// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
@@ -43,6 +45,7 @@ impl Default for Settings {
             tracks: Default::default(),
             finance: Default::default(),
             wallet: Default::default(),
+            notifications: Default::default(),
         }
     }
 }

@@ -267,6 +267,22 @@ pub const TEMPLATES: &[(&str, &[&str])] = &[
     ("login_code", &["code", "minutes"]),
     ("visit_reminder", &["service", "start", "end", "order_no"]),
     ("worker_order", &["service", "start", "end", "order_no"]),
+    // The notification service's kinds (`daojia_domain::notification`), in the order of
+    // each kind's Chinese text; `[notifications] sms_kinds` picks the ones sent.
+    ("notify_offer", &["service", "start", "order_no"]),
+    (
+        "notify_accepted",
+        &["worker", "start", "service", "order_no"],
+    ),
+    ("notify_departed", &["worker", "eta_min", "order_no"]),
+    ("notify_arrived", &["worker", "order_no"]),
+    ("notify_completed", &["service", "order_no"]),
+    ("notify_payment_due", &["order_no", "amount"]),
+    ("notify_refund", &["order_no", "amount"]),
+    ("notify_review_request", &["service", "order_no"]),
+    ("notify_visit_tomorrow", &["service", "start", "order_no"]),
+    ("notify_starting_soon", &["service", "start", "order_no"]),
+    ("notify_job_soon", &["service", "start", "order_no"]),
 ];
 
 /// The provider that sent the message, or the last one that failed to: what the outbox

@@ -118,6 +118,10 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     for date in [today, today + chrono::Duration::days(1)] {
         days.push(live::top_up(state, &city, &mut ctx, date, cfg.booked_per_day, now).await?);
     }
+    // The first customers' and workers' messages, from their latest orders' events.
+    daojia_app::notifications::demo::seed(&state.app, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("notifications: {e}")))?;
     if state.app.settings.dispatch.any_auto() {
         online(state, now).await?;
     }

@@ -17,8 +17,8 @@ use tracing::Instrument;
 pub const LEASE: Duration = Duration::seconds(120);
 
 /// Handles one job; `Err` retries it later. The application layer runs the use cases'
-/// timers (`daojia_app::jobs::run_one`); housekeeping and the reminder's text need the
-/// server's providers and run here.
+/// timers (`daojia_app::jobs::run_one`); housekeeping, the reminder's text and a
+/// notification's delivery need the server's providers and run here.
 pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
     if j.kind == "housekeeping" {
         let periods = state.config.retention.periods();
@@ -38,6 +38,18 @@ pub async fn run_one(state: &AppState, j: &job::Model) -> Result<(), String> {
             "housekeeping"
         );
         return Ok(());
+    }
+    if j.kind == daojia_app::notifications::DELIVER_JOB {
+        let payload: serde_json::Value =
+            serde_json::from_str(&j.payload).map_err(|e| format!("payload: {e}"))?;
+        return daojia_app::notifications::deliver::run(
+            &state.app,
+            &state.notify,
+            &payload,
+            state.now(),
+        )
+        .await
+        .map_err(|e| e.to_string());
     }
     match daojia_app::jobs::run_one(&state.app, j, state.now()).await? {
         Ran::Done => Ok(()),
@@ -100,8 +112,8 @@ async fn remind(
     result.map(|_| ()).map_err(|e| e.to_string())
 }
 
-/// Enqueues this hour's housekeeping, track retention, settlement and service-record
-/// anchoring, and from 10:00 China time the day's reconciliation (a no-op when another
+/// Enqueues this hour's housekeeping, track retention, settlement, service-record
+/// anchoring and notification reminders, and from 10:00 China time the day's reconciliation (a no-op when another
 /// node already did).
 pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = state.now();
@@ -145,6 +157,19 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
         max_attempts: 5,
     };
     jobs::enqueue(state.store.db(), anchor, now).await?;
+    // Notification reminders: tomorrow's visits (in the evening) and those starting soon.
+    let reminders = jobs::NewJob {
+        kind: daojia_app::notifications::reminders::REMINDERS_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: hour,
+        dedupe_key: Some(format!(
+            "{}:{}",
+            daojia_app::notifications::reminders::REMINDERS_JOB,
+            hour.format("%Y-%m-%dT%H")
+        )),
+        max_attempts: 3,
+    };
+    jobs::enqueue(state.store.db(), reminders, now).await?;
     // Reconciliation: from 10:00 China time, when the channels' bills of the day before
     // are out, once per bill date.
     if let Some(job) = reconcile_job(now) {

@@ -174,6 +174,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             tracks: config.tracks,
             finance: config.finance.settings(),
             wallet: config.wallet.limits(),
+            notifications: config.notifications.clone(),
         });
     Ok(AppState(Arc::new(Inner {
         draining: std::sync::atomic::AtomicBool::new(false),
@@ -181,6 +182,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         shared,
         limits: ratelimit::Limits::from_config(&config),
         trusted_proxies,
+        notify: state::notify_channels(&config, sms.clone()),
         store,
         sms,
         codes: opts.codes.unwrap_or_else(|| Arc::new(codes::RandomCodes)),
@@ -323,8 +325,9 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
 
 /// The outbox relay of this node with its consumers: the worker's SMS about an order
 /// offered or assigned to them, the realtime feed of order changes, the refunds order
-/// transitions booked, and automatic dispatch; with a broker, the publisher too, and the
-/// consumers fed from the broker are left to [`broker_feed`]. A hole in the outbox
+/// transitions booked, automatic dispatch, and the notifications of order events; with a
+/// broker, the publisher too, and the consumers fed from the broker are left to
+/// [`broker_feed`]. A hole in the outbox
 /// positions is waited for longer than a request (and so its transaction) can last.
 pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
     use daojia_app::outbox::relay::{Relay, RelayOptions};
@@ -370,6 +373,10 @@ fn consumers(state: &AppState) -> (Consumers, Consumers) {
             clock(state),
         )),
         Arc::new(daojia_app::dispatch::consumer::AutoDispatch::new(
+            state.app.clone(),
+            clock(state),
+        )),
+        Arc::new(daojia_app::notifications::consumer::Notifications::new(
             state.app.clone(),
             clock(state),
         )),

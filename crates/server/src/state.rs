@@ -24,6 +24,8 @@ pub struct Inner {
     pub config: Config,
     /// SMS provider.
     pub sms: Arc<dyn SmsProvider>,
+    /// The channels notifications are delivered through ([`notify_channels`]).
+    pub notify: daojia_app::notifications::deliver::Channels,
     /// Source of log-in codes.
     pub codes: Arc<dyn crate::codes::CodeSource>,
     /// Geocoding provider.
@@ -70,6 +72,26 @@ impl AppState {
     /// Now, from the state's clock.
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+}
+
+/// The channels notifications are delivered through: the SMS provider (the one log-in codes
+/// use, with its failover), and the push channels with the subscriptions they push to.
+///
+/// Push is wired here: the channels `daojia_notify::push` implements (Web Push, JPush,
+/// Getui) go in `push`, and the table of people's subscriptions goes behind
+/// `subscriptions` (an implementation of
+/// [`PushSubscriptions`](daojia_app::notifications::push::PushSubscriptions)). Until then a
+/// node has no push channel and no subscriptions, and push deliveries are recorded as
+/// skipped with nowhere to go; `[notifications] push = false` skips them too.
+pub fn notify_channels(
+    _config: &Config,
+    sms: Arc<dyn SmsProvider>,
+) -> daojia_app::notifications::deliver::Channels {
+    daojia_app::notifications::deliver::Channels {
+        sms,
+        push: vec![],
+        subscriptions: Arc::new(daojia_app::notifications::push::NoSubscriptions),
     }
 }
 

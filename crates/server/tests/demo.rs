@@ -242,6 +242,23 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
         let started = demo::start(&app.state).await.unwrap();
         let h = &started.history;
         assert!(h.fresh, "{b:?}");
+        // The first customers and workers have messages from their orders, the newest two
+        // of each unread.
+        let notes = daojia_store::entity::notification::Entity::find()
+            .all(db)
+            .await
+            .unwrap();
+        for audience in ["customer", "worker"] {
+            assert!(
+                notes.iter().any(|n| n.audience == audience),
+                "{b:?}: {audience} messages"
+            );
+        }
+        let mut unread: std::collections::HashMap<_, usize> = Default::default();
+        for n in notes.iter().filter(|n| n.read_at.is_none()) {
+            *unread.entry(n.recipient_id).or_default() += 1;
+        }
+        assert!(unread.values().all(|&u| u <= 2), "{b:?}: {unread:?}");
         assert!((21 * 20..=21 * 40).contains(&h.orders), "{b:?}: {h:?}");
         assert!(started.days.iter().all(|d| d.placed == 0));
 

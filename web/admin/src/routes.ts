@@ -54,6 +54,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
   },
   { path: 'staff', name: 'staff', component: () => import('./pages/staff/StaffPage.vue'), meta: { title: 'menu.staff', permission: 'staff.read' } },
   { path: 'audit', name: 'audit', component: () => import('./pages/audit/AuditPage.vue'), meta: { title: 'menu.audit', permission: 'audit.read' } },
+  {
+    path: 'notifications',
+    name: 'notifications',
+    component: () => import('./pages/notifications/NotificationsPage.vue'),
+    meta: { title: 'notifications.title', permission: 'sms.read' },
+  },
   { path: 'sms', name: 'sms', component: () => import('./pages/sms/SmsPage.vue'), meta: { title: 'menu.sms', permission: 'sms.read' } },
   { path: 'customers', name: 'customers', component: () => import('./pages/customers/CustomersPage.vue'), meta: { title: 'menu.customers', permission: 'customer.read' } },
   { path: 'workers', name: 'workers', component: () => import('./pages/workers/WorkersPage.vue'), meta: { title: 'menu.workers', permission: 'worker.read' } },

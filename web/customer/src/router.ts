@@ -27,6 +27,12 @@ export const router = createRouter({
     { path: '/orders/:id', name: 'order', component: () => import('./pages/order/OrderPage.vue') },
     { path: '/orders/:id/after-sales', name: 'after-sales', component: () => import('./pages/after-sales/AfterSalesPage.vue') },
     { path: '/me', name: 'me', component: () => import('./pages/me/MePage.vue') },
+    { path: '/me/notifications', name: 'notifications', component: () => import('./pages/notifications/NotificationsPage.vue') },
+    {
+      path: '/me/notification-settings',
+      name: 'notification-settings',
+      component: () => import('./pages/notifications/NotificationSettingsPage.vue'),
+    },
     { path: '/me/wallet', name: 'wallet', component: () => import('./pages/wallet/WalletPage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },

@@ -20,5 +20,6 @@ export * from './slots';
 export * from './policy';
 export * from './privacy';
 export * from './reviews';
+export * from './notifications';
 export * from './promotions';
 export * from './realtime';

@@ -19,6 +19,12 @@ export const router = createRouter({
       ],
     },
     { path: '/earnings', name: 'earnings', component: () => import('./pages/earnings/EarningsPage.vue') },
+    { path: '/notifications', name: 'notifications', component: () => import('./pages/notifications/NotificationsPage.vue') },
+    {
+      path: '/notification-settings',
+      name: 'notification-settings',
+      component: () => import('./pages/notifications/NotificationSettingsPage.vue'),
+    },
     { path: '/reviews', name: 'reviews', component: () => import('./pages/reviews/ReviewsPage.vue') },
     { path: '/sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue') },
     { path: '/privacy', name: 'privacy', component: () => import('./pages/privacy/PrivacyPage.vue') },

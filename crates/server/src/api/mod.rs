@@ -23,6 +23,7 @@ pub mod finance_reports;
 pub mod flags;
 pub mod geocode;
 pub mod invoices;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod periods;
@@ -128,6 +129,12 @@ use utoipa::{Modify, OpenApi};
         push::customer_config, push::customer_list, push::customer_subscribe,
         push::customer_unsubscribe, push::worker_config, push::worker_list,
         push::worker_subscribe, push::worker_unsubscribe,
+        notifications::customer_list, notifications::customer_unread, notifications::customer_read,
+        notifications::customer_read_all, notifications::customer_settings,
+        notifications::customer_settings_put, notifications::worker_list,
+        notifications::worker_unread, notifications::worker_read, notifications::worker_read_all,
+        notifications::worker_settings, notifications::worker_settings_put,
+        notifications::admin_deliveries,
     ),
     components(schemas(crate::http::error::Problem, crate::http::error::FieldError, crate::realtime::publish::OrderChanged)),
     modifiers(&BearerAuth, &CommonResponses, &ResponseDescriptions),
@@ -639,6 +646,44 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/public/workers/{id}/reviews", get(reviews::public_list))
         .route("/worker/reviews", get(reviews::worker_list))
         .route("/worker/reviews/{id}/reply", post(reviews::worker_reply))
+        .route("/customer/notifications", get(notifications::customer_list))
+        .route(
+            "/customer/notifications/unread-count",
+            get(notifications::customer_unread),
+        )
+        .route(
+            "/customer/notifications/read-all",
+            post(notifications::customer_read_all),
+        )
+        .route(
+            "/customer/notifications/{id}/read",
+            post(notifications::customer_read),
+        )
+        .route(
+            "/customer/notification-settings",
+            get(notifications::customer_settings).put(notifications::customer_settings_put),
+        )
+        .route("/worker/notifications", get(notifications::worker_list))
+        .route(
+            "/worker/notifications/unread-count",
+            get(notifications::worker_unread),
+        )
+        .route(
+            "/worker/notifications/read-all",
+            post(notifications::worker_read_all),
+        )
+        .route(
+            "/worker/notifications/{id}/read",
+            post(notifications::worker_read),
+        )
+        .route(
+            "/worker/notification-settings",
+            get(notifications::worker_settings).put(notifications::worker_settings_put),
+        )
+        .route(
+            "/admin/notification-deliveries",
+            get(notifications::admin_deliveries),
+        )
         .route("/admin/reviews", get(reviews::admin_list))
         .route("/admin/reviews/{id}", get(reviews::admin_get))
         .route("/admin/reviews/{id}/hide", post(reviews::admin_hide))

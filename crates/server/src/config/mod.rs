@@ -78,6 +78,10 @@ pub struct Config {
     /// `allow_http_endpoints`, `ttl_secs`, `timeout_secs`, `[push.jpush]`, `[push.getui]`;
     /// docs/notifications.md).
     pub push: push::PushConfig,
+    /// Notifications (`[notifications]`: `sms_kinds`, `push`, `max_attempts`,
+    /// `backoff_secs`, `backoff_cap_secs`, `tomorrow_hour`, `soon_minutes`;
+    /// docs/notifications.md).
+    pub notifications: daojia_domain::notification::NotifyRules,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }

@@ -60,6 +60,9 @@ impl Config {
         if let Err((field, e)) = self.tracks.validate() {
             return Err(invalid("tracks", format!("{field}: {e}")));
         }
+        if let Err((field, e)) = self.notifications.validate() {
+            return Err(invalid("notifications", format!("{field}: {e}")));
+        }
         if let Err(e) = self.dispatch.validate() {
             return Err(invalid("dispatch", e));
         }

@@ -36,6 +36,7 @@ mod m0028_promotions;
 mod m0029_booking_lock;
 mod m0030_wallet;
 mod m0031_close_invoices;
+mod m0032_notifications;
 mod m0033_report_indexes;
 mod m0034_push_subscriptions;
 mod util;
@@ -102,6 +103,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0029_booking_lock::Migration),
             Box::new(m0030_wallet::Migration),
             Box::new(m0031_close_invoices::Migration),
+            Box::new(m0032_notifications::Migration),
             Box::new(m0033_report_indexes::Migration),
             Box::new(m0034_push_subscriptions::Migration),
         ]

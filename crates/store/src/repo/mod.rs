@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod login_guard;
 pub mod meta;
+pub mod notifications;
 pub mod order_history;
 pub mod orders;
 pub mod otp;

@@ -19,11 +19,13 @@ import { reportsZhCN } from './reports.zh-CN';
 import { periodsEn } from './periods.en';
 import { invoicesEn } from './invoices.en';
 import { invoicesZhCN } from './invoices.zh-CN';
+import { notificationsEn } from './notifications.en';
+import { notificationsZhCN } from './notifications.zh-CN';
 import { periodsZhCN } from './periods.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn, ...reportsEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn },
 };
 export const i18n = createAppI18n(messages);

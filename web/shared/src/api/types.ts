@@ -44,6 +44,11 @@ export type PromotionView = Schemas['PromotionView'];
 export type PromotionInput = Schemas['PromotionInput'];
 export type PublicPromotion = Schemas['PublicPromotion'];
 export type BookedPromotion = Schemas['BookedPromotion'];
+export type NotificationView = Schemas['NotificationView'];
+export type NotificationPage = Schemas['NotificationPage'];
+export type NotificationSettingsView = Schemas['NotificationSettingsView'];
+export type NotificationSettingsRequest = Schemas['NotificationSettingsRequest'];
+export type DeliveryView = Schemas['DeliveryView'];
 
 /** Which app a token belongs to; each keeps its own tokens. */
 export type Audience = 'customer' | 'worker' | 'admin';

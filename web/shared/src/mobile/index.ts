@@ -15,6 +15,8 @@ export { default as ConsentCheck } from './ConsentCheck.vue';
 export { default as ConsentPrompt } from './ConsentPrompt.vue';
 export { default as LegalPopup } from './LegalPopup.vue';
 export { default as PrivacyData } from './PrivacyData.vue';
+export { default as NotificationList } from './NotificationList.vue';
+export { default as NotificationSettings } from './NotificationSettings.vue';
 
 /** Registers the Vant components the mobile apps use. */
 export function installVant(app: App): void {

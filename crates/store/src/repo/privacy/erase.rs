@@ -166,8 +166,9 @@ async fn mark_erased(
 /// order the contact name, phone, address, house number and notes (encrypted empty
 /// values), the coordinate rounded to 0.01° (about a kilometre), free text in events.
 /// Deleted: addresses, sessions, log-in codes and messages to the account's phone and the
-/// orders' contact phones, idempotency records, uploads and photo links. Invoices: see
-/// [`crate::repo::invoices::erase_customer`] (an issued one keeps its title: a tax record).
+/// orders' contact phones, their notifications (inbox, sends, preferences), idempotency
+/// records, uploads and photo links. Invoices: see [`crate::repo::invoices::erase_customer`]
+/// (an issued one keeps its title: a tax record).
 pub async fn erase_customer(
     store: &Store,
     id: Uuid,
@@ -284,6 +285,7 @@ pub async fn erase_customer(
     erased.sessions = drop_sessions(&txn, Audience::Customer, id).await?;
     erased.messages = drop_messages(&txn, &indexes).await?;
     erased.invoices = crate::repo::invoices::erase_customer(store, &txn, id, now).await?;
+    crate::repo::notifications::erase_recipient(&txn, "customer", id).await?;
     drop_idempotency(&txn, id).await?;
     let mut a = c.clone().into_active_model();
     a.phone_enc = Set(v.encrypt(accounts::CUSTOMER_PHONE, ""));
@@ -372,6 +374,7 @@ pub async fn erase_worker(
     erased.uploads = uploads;
     erased.sessions = drop_sessions(&txn, Audience::Worker, id).await?;
     erased.messages = drop_messages(&txn, std::slice::from_ref(&w.phone_index)).await?;
+    crate::repo::notifications::erase_recipient(&txn, "worker", id).await?;
     drop_idempotency(&txn, id).await?;
     // Where they went: raw points, batches and visit tracks.
     crate::repo::tracks::erase_worker(&txn, id).await?;

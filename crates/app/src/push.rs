@@ -288,29 +288,94 @@ pub async fn routes<'a>(
     Ok(rows
         .iter()
         .filter_map(|row| {
-            let channel = channels.channel(&row.kind)?;
-            let target = match Target::of(row)? {
-                Target::WebPush {
-                    endpoint,
-                    p256dh,
-                    auth,
-                } => PushTarget::WebPush {
-                    endpoint,
-                    p256dh,
-                    auth,
-                },
-                Target::Device { kind, device_id } if kind == "jpush" => PushTarget::Jpush {
-                    registration_id: device_id,
-                },
-                Target::Device { device_id, .. } => PushTarget::Getui { cid: device_id },
-            };
             Some(Route {
                 subscription: row.id,
-                target,
-                channel,
+                target: push_target(row)?,
+                channel: channels.channel(&row.kind)?,
             })
         })
         .collect())
+}
+
+/// Where a stored subscription is pushed to; `None` for a row that names no target.
+fn push_target(row: &Model) -> Option<PushTarget> {
+    Some(match Target::of(row)? {
+        Target::WebPush {
+            endpoint,
+            p256dh,
+            auth,
+        } => PushTarget::WebPush {
+            endpoint,
+            p256dh,
+            auth,
+        },
+        Target::Device { kind, device_id } if kind == "jpush" => PushTarget::Jpush {
+            registration_id: device_id,
+        },
+        Target::Device { device_id, .. } => PushTarget::Getui { cid: device_id },
+    })
+}
+
+impl PushChannels {
+    /// Every configured channel, for the notification service (which picks one by the
+    /// target's kind, [`PushChannel::code`]).
+    pub fn all(&self) -> Vec<Arc<dyn PushChannel>> {
+        let mut out: Vec<Arc<dyn PushChannel>> = Vec::new();
+        if let Some(c) = &self.webpush {
+            out.push(c.clone());
+        }
+        if let Some(c) = &self.jpush {
+            out.push(c.clone());
+        }
+        if let Some(c) = &self.getui {
+            out.push(c.clone());
+        }
+        out
+    }
+}
+
+/// The subscriptions customers and workers registered (`push_subscription`), as the
+/// notification service reads them: a push service's "gone" deletes the row.
+pub struct StoredSubscriptions {
+    store: daojia_store::Store,
+}
+
+impl StoredSubscriptions {
+    /// Over `store`.
+    pub fn new(store: daojia_store::Store) -> StoredSubscriptions {
+        StoredSubscriptions { store }
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::notifications::push::PushSubscriptions for StoredSubscriptions {
+    async fn of(
+        &self,
+        audience: daojia_domain::notification::Audience,
+        recipient: Uuid,
+    ) -> std::result::Result<
+        Vec<crate::notifications::push::Subscription>,
+        crate::notifications::push::SubscriptionError,
+    > {
+        let rows = repo::list_for(self.store.db(), audience.as_str(), recipient).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                Some(crate::notifications::push::Subscription {
+                    id: row.id,
+                    target: push_target(row)?,
+                })
+            })
+            .collect())
+    }
+
+    async fn remove(
+        &self,
+        id: Uuid,
+    ) -> std::result::Result<(), crate::notifications::push::SubscriptionError> {
+        repo::delete(self.store.db(), id).await?;
+        Ok(())
+    }
 }
 
 /// What became of one push, for the caller's record of the send.

@@ -147,12 +147,15 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         config.cache.public_ttl_ms,
     ))
     .over(shared.hub().clone());
-    let push = config
-        .push
-        .channels(config.auth.token_secret.as_deref())
-        .context("push")?;
+    let push = Arc::new(
+        config
+            .push
+            .channels(config.auth.token_secret.as_deref())
+            .context("push")?,
+    );
+    let notify = state::notify_channels(sms.clone(), &push, &store);
     let mut app = daojia_app::App::new(store.clone(), travel.clone())
-        .with_push(Arc::new(push))
+        .with_push(push)
         .with_positions(shared.positions().clone())
         .with_public_catalog(Arc::new(public_catalog))
         .with_settings(daojia_app::settings::Settings {
@@ -182,7 +185,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         shared,
         limits: ratelimit::Limits::from_config(&config),
         trusted_proxies,
-        notify: state::notify_channels(&config, sms.clone()),
+        notify,
         store,
         sms,
         codes: opts.codes.unwrap_or_else(|| Arc::new(codes::RandomCodes)),

@@ -77,21 +77,19 @@ impl AppState {
 
 /// The channels notifications are delivered through: the SMS provider (the one log-in codes
 /// use, with its failover), and the push channels with the subscriptions they push to.
-///
-/// Push is wired here: the channels `daojia_notify::push` implements (Web Push, JPush,
-/// Getui) go in `push`, and the table of people's subscriptions goes behind
-/// `subscriptions` (an implementation of
-/// [`PushSubscriptions`](daojia_app::notifications::push::PushSubscriptions)). Until then a
-/// node has no push channel and no subscriptions, and push deliveries are recorded as
-/// skipped with nowhere to go; `[notifications] push = false` skips them too.
+/// The push channels are those `[push]` configures (Web Push, JPush, Getui), and the
+/// subscriptions those customers and workers registered (`push_subscription`); a person
+/// with none, or a node with no channel of their kind, gets the push delivery recorded as
+/// skipped with nowhere to go. `[notifications] push = false` skips them too.
 pub fn notify_channels(
-    _config: &Config,
     sms: Arc<dyn SmsProvider>,
+    push: &daojia_app::push::PushChannels,
+    store: &daojia_store::Store,
 ) -> daojia_app::notifications::deliver::Channels {
     daojia_app::notifications::deliver::Channels {
         sms,
-        push: vec![],
-        subscriptions: Arc::new(daojia_app::notifications::push::NoSubscriptions),
+        push: push.all(),
+        subscriptions: Arc::new(daojia_app::push::StoredSubscriptions::new(store.clone())),
     }
 }
 

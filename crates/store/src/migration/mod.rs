@@ -37,6 +37,7 @@ mod m0029_booking_lock;
 mod m0030_wallet;
 mod m0031_close_invoices;
 mod m0033_report_indexes;
+mod m0035_order_extras;
 mod util;
 
 tokio::task_local! {
@@ -102,6 +103,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0030_wallet::Migration),
             Box::new(m0031_close_invoices::Migration),
             Box::new(m0033_report_indexes::Migration),
+            Box::new(m0035_order_extras::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub struct VisitSettings {
     pub check_in: daojia_domain::visit::CheckInRules,
     /// The door check code.
     pub door: daojia_domain::visit::door::DoorRules,
+    /// How far the device's time of a step sent later (offline) may be from the server's.
+    pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
 }
 
 impl Default for Settings {

@@ -172,6 +172,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             visit: daojia_app::settings::VisitSettings {
                 check_in: config.visit.check_in,
                 door: config.visit.door,
+                device_time: config.visit.device_time,
             },
             reviews: config.reviews,
             tracks: config.tracks,

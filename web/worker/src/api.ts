@@ -1,5 +1,6 @@
 /** The worker app's API client; its tokens live under the `worker` key. */
 import { createApi, unwrap } from '@daojia/shared';
+import { retryable, type QueuedKind } from './queue';
 
 export const api = createApi('worker');
 
@@ -33,6 +34,59 @@ export const checkIn = (
 export const startJob = (id: string, code: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/start', { ...job(id), body: { code } }));
 /** The service is done. */
 export const finishJob = (id: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/finish', job(id)));
+
+/** A job's extra items and the items on offer at its address. */
+export const loadExtras = (id: string) => unwrap(api.client.GET('/api/v1/worker/jobs/{id}/extras', job(id)));
+
+/**
+ * Sends a step of the visit taken at `deviceAt` (the phone's time) with its idempotency
+ * `key` (kept for every resend): the worker app's steps all go this way, queued or not
+ * (`queue.ts`), so a resend after a lost answer is applied once.
+ */
+export function sendStep(a: { key: string; orderId: string; kind: QueuedKind; body: Record<string, unknown> | null; deviceAt: string }) {
+  const header = { 'Device-Time': a.deviceAt, 'Idempotency-Key': a.key };
+  const params = { path: { id: a.orderId }, header };
+  const body = (a.body ?? {}) as never;
+  switch (a.kind) {
+    case 'depart':
+      return unwrap(api.client.POST('/api/v1/worker/jobs/{id}/depart', { params }));
+    case 'check_in':
+      return unwrap(api.client.POST('/api/v1/worker/jobs/{id}/check-in', { params, body }));
+    case 'start':
+      return unwrap(api.client.POST('/api/v1/worker/jobs/{id}/start', { params, body }));
+    case 'finish':
+      return unwrap(api.client.POST('/api/v1/worker/jobs/{id}/finish', { params }));
+    case 'extra':
+      return unwrap(api.client.POST('/api/v1/worker/jobs/{id}/extras', { params, body }));
+  }
+}
+
+const DAY_KEY = 'daojia.worker.day';
+
+/** The day's jobs as last loaded, for a worker who opens the app without a connection. */
+export type DayView = Awaited<ReturnType<typeof loadDay>> & { offline?: boolean };
+
+/**
+ * The worker's jobs of `date` (see `loadDay`), kept on the phone: without a connection the
+ * last answer is given, marked `offline`, so the worker still sees the route and can take
+ * the visit's steps (queued until the connection returns).
+ */
+export async function loadDayKept(date?: string, shelf: Pick<Storage, 'getItem' | 'setItem'> | null = typeof localStorage === 'undefined' ? null : localStorage): Promise<DayView> {
+  const slot = `${DAY_KEY}.${date ?? 'today'}`;
+  try {
+    const d = await loadDay(date);
+    try {
+      shelf?.setItem(slot, JSON.stringify(d));
+    } catch {
+      // Storage full: not kept.
+    }
+    return d;
+  } catch (e) {
+    const kept = retryable(e) ? shelf?.getItem(slot) : null;
+    if (kept) return { ...(JSON.parse(kept) as DayView), offline: true };
+    throw e;
+  }
+}
 
 /** Uploads a photo at the door (for a check-in outside the fence). */
 export function uploadDoorPhoto(file: Blob, name: string) {

@@ -12,8 +12,9 @@
  */
 import { computed, inject, onBeforeUnmount, provide, ref, watch, type InjectionKey, type Ref } from 'vue';
 import { realtimeFor, useAsync, useRealtime, type AsyncState, type RealtimeStatus } from '@daojia/shared';
-import { api, loadDay, loadMe, loadOffers } from './api';
+import { api, loadDay, loadMe, loadOffers, sendStep } from './api';
 import { loadTrackingConsent, startTracking } from './tracking';
+import { ActionQueue, type QueuedAction, type QueuedKind, type RejectedAction } from './queue';
 import { secondsLeft, type Offer } from './dispatch';
 
 /** How often the offers are reloaded while the page is visible, besides the realtime topic. */
@@ -32,7 +33,26 @@ export interface Live {
   changed: Ref<number>;
   /** The realtime connection's state. */
   status: Ref<RealtimeStatus>;
+  /** Whether the phone has a connection (as the browser says). */
+  online: Ref<boolean>;
+  /** The visit's steps taken offline, waiting to be sent, oldest first. */
+  waiting: Ref<readonly QueuedAction[]>;
+  /** Queued steps the server refused, with its reasons. */
+  rejected: Ref<readonly RejectedAction[]>;
+  /**
+   * Takes a step of the visit: sent at once when nothing waits and the phone is online,
+   * else (or when the network fails) queued for later. Resolves `sent` or `queued`; a
+   * refusal of a step sent at once is thrown as the server's error.
+   */
+  perform: (orderId: string, kind: QueuedKind, body: Record<string, unknown> | null) => Promise<'sent' | 'queued'>;
+  /** Sends what waits (in order). */
+  sync: () => Promise<void>;
+  /** Forgets a refused step the worker has read. */
+  dismiss: (key: string) => void;
 }
+
+/** How often the queue is tried while steps wait, ms. */
+export const SYNC_MS = 15_000;
 
 const KEY: InjectionKey<Live> = Symbol('live');
 
@@ -103,7 +123,80 @@ export function provideLive(): Live {
   );
   onBeforeUnmount(() => stopTracking?.());
 
-  const live: Live = { me, offers, open, now, changed, status };
+  // The offline queue of the visit's steps (queue.ts), sent when the connection returns.
+  const queue = new ActionQueue(typeof localStorage === 'undefined' ? null : localStorage);
+  const waiting = ref<readonly QueuedAction[]>([...queue.waiting]);
+  const rejected = ref<readonly RejectedAction[]>([...queue.rejected]);
+  const stopWatching = queue.onChange(() => {
+    waiting.value = [...queue.waiting];
+    rejected.value = [...queue.rejected];
+  });
+  const online = ref(typeof navigator === 'undefined' || navigator.onLine !== false);
+  let errors = new Map<string, unknown>();
+  async function replay() {
+    const r = await queue.replay(async (a) => {
+      try {
+        return await sendStep(a);
+      } catch (e) {
+        errors.set(a.key, e);
+        throw e;
+      }
+    });
+    if (r.sent.length > 0 || r.rejected.length > 0) reload();
+    return r;
+  }
+  const sync = async (): Promise<void> => {
+    if (queue.waiting.length > 0 && online.value) await replay();
+  };
+  async function perform(orderId: string, kind: QueuedKind, body: Record<string, unknown> | null): Promise<'sent' | 'queued'> {
+    const direct = queue.waiting.length === 0 && online.value;
+    const a = queue.add(orderId, kind, body);
+    if (!direct) {
+      void sync();
+      return 'queued';
+    }
+    errors = new Map();
+    const r = await replay();
+    if (r.sent.some((x) => x.key === a.key)) return 'sent';
+    if (r.rejected.some((x) => x.action.key === a.key)) {
+      // Refused at once: the page shows the server's answer itself.
+      queue.dismiss(a.key);
+      throw errors.get(a.key);
+    }
+    return 'queued';
+  }
+  const goOnline = (): void => {
+    online.value = true;
+    void sync();
+  };
+  const goOffline = (): void => {
+    online.value = false;
+  };
+  window.addEventListener('online', goOnline);
+  window.addEventListener('offline', goOffline);
+  const syncTimer = setInterval(() => void sync(), SYNC_MS);
+  void sync();
+  onBeforeUnmount(() => {
+    stopWatching();
+    clearInterval(syncTimer);
+    window.removeEventListener('online', goOnline);
+    window.removeEventListener('offline', goOffline);
+  });
+
+  const live: Live = {
+    me,
+    offers,
+    open,
+    now,
+    changed,
+    status,
+    online,
+    waiting,
+    rejected,
+    perform,
+    sync,
+    dismiss: (key) => queue.dismiss(key),
+  };
   provide(KEY, live);
   return live;
 }

@@ -4,7 +4,9 @@
  * points in batches to `POST /api/v1/worker/locations`. A batch keeps its id until the
  * server answers, so a batch sent again after a failure (no network, the app killed) is
  * stored once; points wait in a queue kept in `localStorage`, at most `MAX_QUEUED`, the
- * oldest going first when it overflows. Tracking stops at check-in and when the worker goes
+ * oldest going first when it overflows. A new position is sent at once when the last send
+ * is at least `MIN_GAP_MS` old (so the customer's ETA follows the worker), and the queue is
+ * retried every `FLUSH_MS`. Tracking stops at check-in and when the worker goes
  * offline; a locked screen gives no positions, and the customer then sees the last one
  * with its age.
  */
@@ -109,10 +111,13 @@ export class TrackQueue {
   }
 }
 
-/** Whether a failed send should be tried again later (network, 5xx, 429) or dropped. */
+/**
+ * Whether a failed send should be tried again later (no network: no status or the client's
+ * status 0; 5xx, 429) or dropped.
+ */
 export function retryable(err: unknown): boolean {
   const status = (err as { status?: number } | null)?.status;
-  return status === undefined || status === 429 || status >= 500;
+  return status === undefined || status === 0 || status === 429 || status >= 500;
 }
 
 /** A position reading from `watchPosition`. */
@@ -162,12 +167,29 @@ export function startTracking(
   send: (b: PendingBatch) => Promise<unknown> = sendBatch,
 ): () => void {
   if (!watcher) return () => {};
+  // One send at a time; a new position is sent at once when the last send is older than
+  // MIN_GAP_MS (the customer's ETA stays fresh), the timer retries what failed.
+  let sending = false;
+  let lastSend = 0;
+  const send1 = async (): Promise<void> => {
+    if (sending) return;
+    sending = true;
+    lastSend = Date.now();
+    try {
+      await flush(q, send);
+    } finally {
+      sending = false;
+    }
+  };
   const id = watcher.watchPosition(
-    (r) => q.push(pointOf(r)),
+    (r) => {
+      q.push(pointOf(r));
+      if (Date.now() - lastSend >= MIN_GAP_MS) void send1();
+    },
     () => {},
     { enableHighAccuracy: true, maximumAge: 5_000 },
   );
-  const timer = setInterval(() => void flush(q, send), FLUSH_MS);
+  const timer = setInterval(() => void send1(), FLUSH_MS);
   return () => {
     watcher.clearWatch(id);
     clearInterval(timer);

@@ -3,9 +3,9 @@
  * (`installVant` in the shared package).
  */
 import type { App } from 'vue';
-import { Radio, RadioGroup, Switch, Tab, Tabbar, TabbarItem, Tabs } from 'vant';
+import { Radio, RadioGroup, Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs } from 'vant';
 
-export const WORKER_COMPONENTS = [Radio, RadioGroup, Switch, Tab, Tabbar, TabbarItem, Tabs];
+export const WORKER_COMPONENTS = [Radio, RadioGroup, Stepper, Switch, Tab, Tabbar, TabbarItem, Tabs];
 
 export function installWorkerVant(app: App): void {
   for (const c of WORKER_COMPONENTS) app.use(c);

@@ -42,10 +42,15 @@ export interface Locator {
   getCurrentPosition(ok: (p: { coords: { latitude: number; longitude: number; accuracy: number } }) => void, fail: (e: { code: number }) => void, options?: { enableHighAccuracy?: boolean; timeout?: number; maximumAge?: number }): void;
 }
 
+/** The oldest fix a check-in takes, ms: as fresh as the tracking watch keeps them. */
+export const MAX_FIX_AGE_MS = 5_000;
+
 /**
- * One fresh, precise position from `locator` (the browser's geolocation), or why there is
- * none: the worker refused (`denied`), the phone could not tell (`unavailable`), or it
- * took longer than `timeoutMs`.
+ * One fresh, precise position from `locator` (the browser's geolocation; at most
+ * `MAX_FIX_AGE_MS` old, which Chromium answers from the tracking watch's last fix where a
+ * demand for a brand-new one is refused while a watch runs), or why there is none: the
+ * worker refused (`denied`), the phone could not tell (`unavailable`), or it took longer
+ * than `timeoutMs`.
  */
 export function locate(locator: Locator | null | undefined, timeoutMs = 15_000): Promise<Fix> {
   return new Promise((resolve, reject) => {
@@ -60,7 +65,7 @@ export function locate(locator: Locator | null | undefined, timeoutMs = 15_000):
         const why: FixFailure = e.code === 1 ? 'denied' : e.code === 3 ? 'timeout' : 'unavailable';
         reject(new Error(why));
       },
-      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: 0 },
+      { enableHighAccuracy: true, timeout: timeoutMs, maximumAge: MAX_FIX_AGE_MS },
     );
   });
 }

@@ -4,13 +4,16 @@
 //! reads the code of their order ([`customer`]); operations list the check-ins flagged
 //! outside the fence ([`ops`]).
 //!
-//! Every time is the server's `now`, never the phone's. Someone else's order is "not
+//! Every time is the server's `now`, never the phone's; a step the app queued offline also
+//! carries the phone's time of it, checked against the settings' tolerance and recorded in
+//! the order event's detail (`device_at`). Someone else's order is "not
 //! found"; an order of theirs in the wrong state is refused by the state machine. Each step
 //! is one transition of the order (its event and its outbox event `order.{action}` in one
 //! transaction); a check-in adds its row and the outbox event `visit.check_in` to the same
 //! transaction, and the last wrong door code entry emits `visit.door_code_locked`.
 
 pub mod customer;
+pub mod extras;
 pub mod ops;
 
 use crate::error::FieldIssue;
@@ -20,6 +23,7 @@ use daojia_domain::geo::LatLng;
 use daojia_domain::ids::WorkerId;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::{Action, Actor, Order, Outcome};
+use daojia_domain::visit::device_time::DeviceTimeError;
 use daojia_domain::visit::door::{self, DoorCheck};
 use daojia_domain::visit::{self, CheckInError, Verdict};
 use daojia_store::entity::{service_order, visit_check_in};
@@ -43,23 +47,62 @@ pub async fn worker_order(app: &App, worker: Uuid, id: Uuid) -> Result<service_o
         .ok_or(Error::NotFound("order"))
 }
 
+/// The device's time of a step the app sent later than it was taken (queued offline),
+/// refused on the field `device_time` when the settings' tolerance does not accept it.
+pub fn check_device_time(
+    app: &App,
+    device_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(at) = device_at else {
+        return Ok(());
+    };
+    match app.settings.visit.device_time.check(at, now) {
+        Ok(()) => Ok(()),
+        Err(DeviceTimeError::Ahead { secs }) => Err(Error::field(
+            "device_time",
+            "device_time_ahead",
+            format!("the phone's clock is {secs} s ahead of the server's: set the phone's time"),
+        )),
+        Err(DeviceTimeError::TooOld { min }) => Err(Error::field(
+            "device_time",
+            "device_time_too_old",
+            format!(
+                "this step was taken {min} minutes ago (at most {} are accepted): ask operations to record it",
+                app.settings.visit.device_time.max_age_min
+            ),
+        )),
+    }
+}
+
 async fn step(
     app: &App,
     worker: Uuid,
     id: Uuid,
     action: Action,
     now: DateTime<Utc>,
+    device_at: Option<DateTime<Utc>>,
 ) -> Result<Order> {
     worker_order(app, worker, id).await?;
-    let (_, order) = orders::apply(&app.store, id, actor(worker), action, now, None).await?;
+    check_device_time(app, device_at, now)?;
+    let (_, order) =
+        orders::apply_from_device(&app.store, id, actor(worker), action, now, device_at).await?;
     app.wake_relay();
     Ok(order)
 }
 
 /// The worker sets off (出发): `accepted` → `en_route`. The order's door check code is made
 /// now if it was not yet, so the customer's app can show it while the worker is on the way.
-pub async fn depart(app: &App, worker: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Order> {
-    let order = step(app, worker, id, Action::Depart, now).await?;
+/// `device_at` is the phone's time of a step sent later (queued offline), recorded beside
+/// the server's `now`; so for every step below.
+pub async fn depart(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+    device_at: Option<DateTime<Utc>>,
+) -> Result<Order> {
+    let order = step(app, worker, id, Action::Depart, now, device_at).await?;
     visits::door_code(&app.store, id, &app.settings.visit.door, now).await?;
     Ok(order)
 }
@@ -77,6 +120,8 @@ pub struct CheckInInput {
     pub reason: Option<String>,
     /// A photo the worker uploaded (purpose `check_in`), when outside the fence.
     pub photo_upload_id: Option<Uuid>,
+    /// The phone's time of a check-in sent later (queued offline).
+    pub device_at: Option<DateTime<Utc>>,
 }
 
 /// A check-in made (or found already made).
@@ -123,6 +168,7 @@ pub async fn check_in(
     now: DateTime<Utc>,
 ) -> Result<CheckedIn> {
     let row = worker_order(app, worker, id).await?;
+    check_device_time(app, input.device_at, now)?;
     let state: OrderState = orders::to_domain(&row)?.state;
     if state != OrderState::EnRoute {
         // Already there (a retry) or not on the way: the state machine says which.
@@ -223,6 +269,7 @@ pub async fn check_in(
         radius_m: rules.radius_m,
         decision,
         photo_upload_id: input.photo_upload_id,
+        device_at: input.device_at,
     };
     let (outcome, order, record) =
         visits::check_in(&app.store, id, actor(worker), &new, now, None).await?;
@@ -244,8 +291,10 @@ pub async fn start(
     id: Uuid,
     code: &str,
     now: DateTime<Utc>,
+    device_at: Option<DateTime<Utc>>,
 ) -> Result<Order> {
     let row = worker_order(app, worker, id).await?;
+    check_device_time(app, device_at, now)?;
     let order = orders::to_domain(&row)?;
     if order.state != OrderState::Arrived {
         // In service already (a retry), or not at the door: the state machine says which.
@@ -285,7 +334,7 @@ pub async fn start(
     match door::check(&rules, &stored, &entered, before) {
         DoorCheck::Right => {
             visits::verified(app.store.db(), id, now).await?;
-            step(app, worker, id, Action::StartService, now).await
+            step(app, worker, id, Action::StartService, now, device_at).await
         }
         DoorCheck::Wrong { left } => {
             if left == 0 {
@@ -311,9 +360,15 @@ pub async fn start(
 
 /// The service is done (`in_service` → `pending_settlement`); the customer confirms next.
 /// The job's place becomes the worker's position.
-pub async fn finish(app: &App, worker: Uuid, id: Uuid, now: DateTime<Utc>) -> Result<Order> {
+pub async fn finish(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+    device_at: Option<DateTime<Utc>>,
+) -> Result<Order> {
     let row = worker_order(app, worker, id).await?;
-    let order = step(app, worker, id, Action::FinishService, now).await?;
+    let order = step(app, worker, id, Action::FinishService, now, device_at).await?;
     crate::workers::positions::at_job(app, worker, LatLng::new(row.lat, row.lng), now).await;
     Ok(order)
 }

@@ -7,6 +7,7 @@
 //! a reason and a photo, and the check-in is flagged for operations. The clock is the
 //! server's: the caller passes its own `now`, never the phone's.
 
+pub mod device_time;
 pub mod door;
 
 use crate::geo::{LatLng, haversine_m};

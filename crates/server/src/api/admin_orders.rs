@@ -296,15 +296,7 @@ async fn detail_of(state: &AppState, who: &CurrentStaff, id: Uuid) -> ApiResult<
     o.events = orders::events(db, id)
         .await?
         .into_iter()
-        .map(|e| EventView {
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor_type,
-            action: e.action,
-            state: e.to_state,
-            paid_fen: e.paid_fen,
-            refunded_fen: e.refunded_fen,
-        })
+        .map(EventView::from)
         .collect();
     o.photos = super::orders::photos_of(state, id, "admin").await?;
     o.rework_id = service_order::Entity::find()

@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
+pub mod extras;
 pub mod finance;
 pub mod finance_reports;
 pub mod flags;
@@ -104,6 +105,7 @@ use utoipa::{Modify, OpenApi};
         worker_jobs::my_jobs,
         visit::depart, visit::check_in, visit::start, visit::finish, visit::door_code,
         visit::flagged,
+        extras::worker_list, extras::worker_propose, extras::customer_list, extras::customer_decide,
         dispatch::my_offers, dispatch::accept, dispatch::reject, dispatch::grab_pool,
         dispatch::claim, dispatch::order_dispatch,
         reviews::customer_get, reviews::customer_post, reviews::customer_put,
@@ -632,10 +634,33 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/assign", post(admin_orders::assign))
         .route("/admin/orders/{id}/dispatch", get(dispatch::order_dispatch))
         .route("/worker/jobs", get(worker_jobs::my_jobs))
-        .route("/worker/jobs/{id}/depart", post(visit::depart))
-        .route("/worker/jobs/{id}/check-in", post(visit::check_in))
-        .route("/worker/jobs/{id}/start", post(visit::start))
-        .route("/worker/jobs/{id}/finish", post(visit::finish))
+        .route(
+            "/worker/jobs/{id}/depart",
+            post(visit::depart).layer(idempotent()),
+        )
+        .route(
+            "/worker/jobs/{id}/check-in",
+            post(visit::check_in).layer(idempotent()),
+        )
+        .route(
+            "/worker/jobs/{id}/start",
+            post(visit::start).layer(idempotent()),
+        )
+        .route(
+            "/worker/jobs/{id}/finish",
+            post(visit::finish).layer(idempotent()),
+        )
+        .route(
+            "/worker/jobs/{id}/extras",
+            get(extras::worker_list)
+                .post(extras::worker_propose)
+                .layer(idempotent()),
+        )
+        .route("/customer/orders/{id}/extras", get(extras::customer_list))
+        .route(
+            "/customer/orders/{id}/extras/{extra}/decision",
+            post(extras::customer_decide),
+        )
         .route("/customer/orders/{id}/door-code", get(visit::door_code))
         .route(
             "/customer/orders/{id}/review",

@@ -179,6 +179,28 @@ pub struct EventView {
     pub paid_fen: i64,
     /// Refunded in this step, 分.
     pub refunded_fen: i64,
+    /// When the worker took this step by the phone's clock, for a step the worker app
+    /// queued offline and sent later (`at` is the server's time, which counts).
+    pub device_at: Option<DateTime<Utc>>,
+}
+
+impl From<daojia_store::entity::order_event::Model> for EventView {
+    fn from(e: daojia_store::entity::order_event::Model) -> Self {
+        let device_at = serde_json::from_str::<serde_json::Value>(&e.detail)
+            .ok()
+            .and_then(|d| d.get("device_at").cloned())
+            .and_then(|v| serde_json::from_value(v).ok());
+        EventView {
+            seq: e.seq,
+            at: e.at,
+            actor: e.actor_type,
+            action: e.action,
+            state: e.to_state,
+            paid_fen: e.paid_fen,
+            refunded_fen: e.refunded_fen,
+            device_at,
+        }
+    }
 }
 
 /// An order as its customer sees it.
@@ -453,15 +475,7 @@ async fn events_of(db: &impl ConnectionTrait, id: Uuid) -> ApiResult<Vec<EventVi
     Ok(orders::events(db, id)
         .await?
         .into_iter()
-        .map(|e| EventView {
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor_type,
-            action: e.action,
-            state: e.to_state,
-            paid_fen: e.paid_fen,
-            refunded_fen: e.refunded_fen,
-        })
+        .map(EventView::from)
         .collect())
 }
 

@@ -2,14 +2,18 @@
 //! job of theirs (depart, check in, start with the door check code, finish), the customer
 //! app's door check code, and operations' list of check-ins flagged outside the fence. The
 //! use cases are [`daojia_app::visits`]; the handlers translate only. Every time is the
-//! server's.
+//! server's; a step the app queued offline sends the phone's time of it in the
+//! `Device-Time` header (RFC 3339), recorded beside the server's, and its
+//! `Idempotency-Key` makes a resend answer as the first send did.
 
 use super::admin_workers::{app, scope_of};
 use crate::http::auth::{Can, CurrentCustomer, CurrentWorker, perm};
+use crate::http::error::ApiError;
 use crate::http::error::ApiResult;
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use daojia_app::planning::Point;
 use daojia_app::visits::{self, CheckInInput, customer, ops};
@@ -31,6 +35,27 @@ pub struct VisitStepView {
     pub at: DateTime<Utc>,
 }
 
+/// The header with the phone's time of a step sent later than it was taken.
+pub const DEVICE_TIME: &str = "device-time";
+
+/// The `Device-Time` header: none, or an RFC 3339 time (422 on `device_time` otherwise).
+pub fn device_time(headers: &HeaderMap) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(v) = headers.get(DEVICE_TIME) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok())
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .ok_or_else(|| {
+            ApiError::field(
+                "device_time",
+                "invalid_time",
+                "the Device-Time header is an RFC 3339 time, e.g. 2026-12-06T09:30:00+08:00",
+            )
+        })
+}
+
 fn step_view(o: &Order, at: DateTime<Utc>) -> VisitStepView {
     VisitStepView {
         order_id: o.id.0,
@@ -42,15 +67,17 @@ fn step_view(o: &Order, at: DateTime<Utc>) -> VisitStepView {
 /// The worker sets off (出发): `accepted` → `en_route`; the customer's app shows the door
 /// check code from now on. Someone else's order is 404; a wrong state is 409.
 #[utoipa::path(operation_id = "worker_job_depart", post, path = "/api/v1/worker/jobs/{id}/depart", tag = "worker", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")),
-    responses((status = 200, body = VisitStepView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem)))]
+    params(("id" = Uuid, Path, description = "Order id"), ("Device-Time" = Option<String>, Header, description = "Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: a resend with the same key and body replays the first answer")),
+    responses((status = 200, body = VisitStepView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn depart(
     State(state): State<AppState>,
     me: CurrentWorker,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
 ) -> ApiResult<axum::Json<VisitStepView>> {
     let now = state.now();
-    let o = visits::depart(&app(&state), me.id, id, now).await?;
+    let o = visits::depart(&app(&state), me.id, id, now, device_time(&headers)?).await?;
     Ok(axum::Json(step_view(&o, now)))
 }
 
@@ -131,12 +158,14 @@ pub struct CheckedInView {
 /// (`outside_fence_photo_required`) with the distance, and with both the check-in is
 /// accepted and flagged for operations. Someone else's order is 404; a wrong state is 409.
 #[utoipa::path(operation_id = "worker_job_check_in", post, path = "/api/v1/worker/jobs/{id}/check-in", tag = "worker", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")), request_body = CheckInRequest,
+    params(("id" = Uuid, Path, description = "Order id"), ("Device-Time" = Option<String>, Header, description = "Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: a resend with the same key and body replays the first answer")), request_body = CheckInRequest,
     responses((status = 200, body = CheckedInView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn check_in(
     State(state): State<AppState>,
     me: CurrentWorker,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     Json(req): Json<CheckInRequest>,
 ) -> ApiResult<axum::Json<CheckedInView>> {
     let a = app(&state);
@@ -146,6 +175,7 @@ pub async fn check_in(
         accuracy_m: req.accuracy_m,
         reason: req.reason,
         photo_upload_id: req.photo_upload_id,
+        device_at: device_time(&headers)?,
     };
     let done = visits::check_in(&a, me.id, id, &input, state.now()).await?;
     let record = match done.record {
@@ -172,31 +202,36 @@ pub struct StartRequest {
 /// (`wrong_door_code`, with the tries left); after the last try it is 409
 /// `door_code_locked` and operations start the visit from the console.
 #[utoipa::path(operation_id = "worker_job_start", post, path = "/api/v1/worker/jobs/{id}/start", tag = "worker", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")), request_body = StartRequest,
+    params(("id" = Uuid, Path, description = "Order id"), ("Device-Time" = Option<String>, Header, description = "Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: a resend with the same key and body replays the first answer")), request_body = StartRequest,
     responses((status = 200, body = VisitStepView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn start(
     State(state): State<AppState>,
     me: CurrentWorker,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
     Json(req): Json<StartRequest>,
 ) -> ApiResult<axum::Json<VisitStepView>> {
     let now = state.now();
-    let o = visits::start(&app(&state), me.id, id, &req.code, now).await?;
+    let device_at = device_time(&headers)?;
+    let o = visits::start(&app(&state), me.id, id, &req.code, now, device_at).await?;
     Ok(axum::Json(step_view(&o, now)))
 }
 
 /// The service is done (`in_service` → `pending_settlement`), stamped with the server's
 /// time; the customer confirms next.
 #[utoipa::path(operation_id = "worker_job_finish", post, path = "/api/v1/worker/jobs/{id}/finish", tag = "worker", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Order id")),
-    responses((status = 200, body = VisitStepView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem)))]
+    params(("id" = Uuid, Path, description = "Order id"), ("Device-Time" = Option<String>, Header, description = "Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: a resend with the same key and body replays the first answer")),
+    responses((status = 200, body = VisitStepView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
 pub async fn finish(
     State(state): State<AppState>,
     me: CurrentWorker,
     Path(id): Path<Uuid>,
+    headers: HeaderMap,
 ) -> ApiResult<axum::Json<VisitStepView>> {
     let now = state.now();
-    let o = visits::finish(&app(&state), me.id, id, now).await?;
+    let o = visits::finish(&app(&state), me.id, id, now, device_time(&headers)?).await?;
     Ok(axum::Json(step_view(&o, now)))
 }
 

@@ -55,7 +55,8 @@ pub struct Config {
     /// `[dispatch.areas.<code>]` with `mode` and `[dispatch.areas.<code>.weights]`).
     pub dispatch: daojia_app::dispatch::DispatchSettings,
     /// The visit at the door (`[visit.check_in]`: `radius_m`, `early_min`, `late_min`;
-    /// `[visit.door]`: `digits`, `max_attempts`).
+    /// `[visit.door]`: `digits`, `max_attempts`; `[visit.device_time]`: `max_age_min`,
+    /// `max_ahead_secs`).
     pub visit: VisitConfig,
     /// Reviews (`[reviews]`: `post_days`, `edit_hours`, `max_text_chars`, `max_photos`,
     /// `max_reply_chars`, `prior_tenths`, `prior_weight`; docs/reviews.md).

@@ -12,6 +12,9 @@ pub struct VisitConfig {
     pub check_in: daojia_domain::visit::CheckInRules,
     /// The door check code (default 6 digits, 5 entries).
     pub door: daojia_domain::visit::door::DoorRules,
+    /// The device's time of a step the worker app queued offline (default: up to 360
+    /// minutes old, at most 120 seconds ahead).
+    pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
 }
 
 /// Worker management settings (`[workers]`).

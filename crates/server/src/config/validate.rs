@@ -54,6 +54,9 @@ impl Config {
         if let Err((field, e)) = self.visit.door.validate() {
             return Err(invalid("visit.door", format!("{field}: {e}")));
         }
+        if let Err((field, e)) = self.visit.device_time.validate() {
+            return Err(invalid("visit.device_time", format!("{field}: {e}")));
+        }
         if let Err((field, e)) = self.reviews.validate() {
             return Err(invalid("reviews", format!("{field}: {e}")));
         }

@@ -36,6 +36,7 @@ pub mod order_alarm;
 pub mod order_door_code;
 pub mod order_earning;
 pub mod order_event;
+pub mod order_extra;
 pub mod order_line;
 pub mod order_payment;
 pub mod order_photo;

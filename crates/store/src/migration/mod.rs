@@ -39,6 +39,7 @@ mod m0031_close_invoices;
 mod m0032_notifications;
 mod m0033_report_indexes;
 mod m0034_push_subscriptions;
+mod m0035_order_extras;
 mod util;
 
 tokio::task_local! {
@@ -106,6 +107,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0032_notifications::Migration),
             Box::new(m0033_report_indexes::Migration),
             Box::new(m0034_push_subscriptions::Migration),
+            Box::new(m0035_order_extras::Migration),
         ]
     }
 }

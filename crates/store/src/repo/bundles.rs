@@ -174,6 +174,7 @@ async fn apply_in(
             s.audit.clone(),
             None,
             None,
+            None,
         )
         .await?
         // A concurrent writer recorded the same payment: start again, and find it.

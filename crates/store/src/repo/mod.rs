@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod catalog_admin;
 pub mod dispatch;
 pub mod earnings;
+pub mod extras;
 pub mod finance_reports;
 pub mod flags;
 pub mod housekeeping;

@@ -39,6 +39,9 @@ pub struct NewCheckIn {
     pub decision: CheckIn,
     /// The worker's photo (an upload of theirs), when outside the fence.
     pub photo_upload_id: Option<Uuid>,
+    /// When the worker checked in by the phone's clock, when the app sent it later
+    /// (queued offline); recorded in the order event's detail.
+    pub device_at: Option<DateTime<Utc>>,
 }
 
 /// Moves the order `id` to `arrived` for `actor` and records the check-in with an outbox
@@ -65,6 +68,7 @@ pub async fn check_in(
             None,
             None,
             None,
+            new.device_at,
         )
         .await;
         let (outcome, order) = match applied {

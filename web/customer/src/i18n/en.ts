@@ -234,6 +234,15 @@ export const en: CustomerMessages = {
       noWorker: 'Finding a worker',
       window: 'Time: {window}',
     },
+    extras: {
+      title: 'Extra items proposed by the worker',
+      hint: 'Confirmed items join the bill (waiting: {amount})',
+      confirm: 'Confirm',
+      decline: 'No, thanks',
+      confirmed: 'Confirmed; added to the bill',
+      declined: 'Declined',
+      status: { proposed: 'Waiting', confirmed: 'Confirmed', declined: 'Declined' },
+    },
     position: {
       title: 'Your worker is on the way',
       eta: 'About {n} min away',

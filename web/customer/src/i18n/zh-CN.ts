@@ -232,6 +232,15 @@ export const zhCN = {
       noWorker: '正在安排师傅',
       window: '上门时间：{window}',
     },
+    extras: {
+      title: '师傅申请加项',
+      hint: '确认后计入账单（待确认合计 {amount}）',
+      confirm: '确认加项',
+      decline: '不需要',
+      confirmed: '已确认，费用计入账单',
+      declined: '已拒绝',
+      status: { proposed: '待确认', confirmed: '已确认', declined: '已拒绝' },
+    },
     position: {
       title: '师傅正在路上',
       eta: '预计 {n} 分钟到达',

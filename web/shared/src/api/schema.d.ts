@@ -2324,6 +2324,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders/{id}/extras": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The extras the worker proposed on one of the customer's orders. Someone else's order is
+         *     404.
+         */
+        get: operations["customer_order_extras"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/extras/{extra}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer confirms an extra (it becomes a line of the order and the total grows by
+         *     it) or declines it. The same answer again is answered as it is; the other one is 409
+         *     `extra_decided`; after the customer confirmed the service, 409 `extra_not_allowed`.
+         */
+        post: operations["customer_order_extra_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/orders/{id}/invoices": {
         parameters: {
             query?: never;
@@ -3259,6 +3300,32 @@ export interface paths {
          *     check code from now on. Someone else's order is 404; a wrong state is 409.
          */
         post: operations["worker_job_depart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/jobs/{id}/extras": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The extras of one of the worker's jobs and the items on offer at its address. Someone
+         *     else's order is 404.
+         */
+        get: operations["worker_job_extras"];
+        put?: never;
+        /**
+         * The worker proposes an extra item (加项) on a job at the door or in service, priced
+         *     from the catalog for its area; the customer confirms or declines it. An item not on
+         *     offer is 422 `unknown_item`, a price other than the catalog's 422 `price_mismatch`, a
+         *     job in another state 409 `extra_not_allowed`.
+         */
+        post: operations["worker_job_propose_extra"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5571,6 +5638,12 @@ export interface components {
              * @description Refunded in this step, 分.
              */
             refunded_fen: number;
+            /**
+             * Format: date-time
+             * @description When the worker took this step by the phone's clock, for a step the worker app
+             *     queued offline and sent later (`at` is the server's time, which counts).
+             */
+            device_at?: string | null;
         };
         /** @description One entry of the queue. */
         ExceptionView: {
@@ -5590,6 +5663,77 @@ export interface components {
             alarm_id?: string | null;
             /** @description The order. */
             order: components["schemas"]["AdminOrder"];
+        };
+        /**
+         * @description Confirm or decline.
+         * @enum {string}
+         */
+        ExtraDecision: "confirm" | "decline";
+        /** @description The customer's answer to an extra. */
+        ExtraDecisionRequest: {
+            /** @description `confirm` (onto the bill) or `decline`. */
+            decision: components["schemas"]["ExtraDecision"];
+        };
+        /** @description An item the worker may propose, priced for the job's area. */
+        ExtraOfferView: {
+            /** @description Catalog item code. */
+            item_code: string;
+            /** @description Its name. */
+            name: string;
+            /**
+             * Format: int64
+             * @description One unit with the default choices, 分.
+             */
+            unit_price_fen: number;
+            /**
+             * Format: int32
+             * @description Minutes one unit takes.
+             */
+            duration_min: number;
+        };
+        /** @description An extra item on an order. */
+        ExtraView: {
+            /**
+             * Format: uuid
+             * @description The extra.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The order (visit).
+             */
+            order_id: string;
+            /** @description Catalog item code. */
+            item_code: string;
+            /** @description Its name. */
+            item_name: string;
+            /**
+             * Format: int32
+             * @description Units.
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description One unit, 分.
+             */
+            unit_price_fen: number;
+            /**
+             * Format: int64
+             * @description All units, 分: what the bill grows by once confirmed.
+             */
+            total_fen: number;
+            /** @description `proposed` (waiting for the customer), `confirmed` (on the bill) or `declined`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When the worker proposed it (server's clock).
+             */
+            proposed_at: string;
+            /**
+             * Format: date-time
+             * @description When the customer decided.
+             */
+            decided_at?: string | null;
         };
         /** @description One problem with one input field. */
         FieldError: {
@@ -7655,6 +7799,22 @@ export interface components {
              */
             created_at: string;
         };
+        /** @description An extra the worker proposes. */
+        ProposeExtraRequest: {
+            /** @description Catalog item code. */
+            item: string;
+            /**
+             * Format: int32
+             * @description Units (1–20).
+             */
+            quantity: number;
+            /**
+             * Format: int64
+             * @description The unit price the app showed, 分: refused (`price_mismatch`) unless it is the
+             *     catalog's for the address.
+             */
+            unit_price_fen?: number | null;
+        };
         /** @description What the apps show before log-in. */
         PublicConfig: {
             /** @description Product name. */
@@ -9139,6 +9299,13 @@ export interface components {
              *     reason (outside the time around the window it still does).
              */
             check_in_radius_m: number;
+        };
+        /** @description A job's extras and what may be proposed on it. */
+        WorkerExtrasView: {
+            /** @description Proposed so far, oldest first. */
+            extras: components["schemas"]["ExtraView"][];
+            /** @description Items on offer at the address, with their prices there. */
+            items: components["schemas"]["ExtraOfferView"][];
         };
         /** @description A job of the worker's day. */
         WorkerJobView: {
@@ -21739,6 +21906,188 @@ export interface operations {
             };
         };
     };
+    customer_order_extras: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtraView"][];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_order_extra_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+                /** @description Extra id */
+                extra: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtraDecisionRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtraView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_invoices: {
         parameters: {
             query?: never;
@@ -25533,7 +25882,12 @@ export interface operations {
     worker_job_check_in: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time */
+                "Device-Time"?: string | null;
+                /** @description Optional: a resend with the same key and body replays the first answer */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Order id */
                 id: string;
@@ -25555,7 +25909,7 @@ export interface operations {
                     "application/json": components["schemas"]["CheckedInView"];
                 };
             };
-            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -25591,7 +25945,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -25618,7 +25972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -25643,7 +25997,12 @@ export interface operations {
     worker_job_depart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time */
+                "Device-Time"?: string | null;
+                /** @description Optional: a resend with the same key and body replays the first answer */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 /** @description Order id */
                 id: string;
@@ -25659,6 +26018,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VisitStepView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_extras: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerExtrasView"];
                 };
             };
             /** @description Bad Request: `http_error`: a path parameter does not parse */
@@ -25697,15 +26144,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
             503: {
                 headers: {
@@ -25719,89 +26157,15 @@ export interface operations {
             };
         };
     };
-    worker_job_finish: {
+    worker_job_propose_extra: {
         parameters: {
             query?: never;
-            header?: never;
-            path: {
-                /** @description Order id */
-                id: string;
+            header?: {
+                /** @description Optional: when the worker proposed it by the phone's clock (RFC 3339), when queued offline */
+                "Device-Time"?: string | null;
+                /** @description Optional: a resend with the same key and body replays the first answer */
+                "Idempotency-Key"?: string | null;
             };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VisitStepView"];
-                };
-            };
-            /** @description Bad Request: `http_error`: a path parameter does not parse */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    worker_job_start: {
-        parameters: {
-            query?: never;
-            header?: never;
             path: {
                 /** @description Order id */
                 id: string;
@@ -25810,20 +26174,20 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["StartRequest"];
+                "application/json": components["schemas"]["ProposeExtraRequest"];
             };
         };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["VisitStepView"];
+                    "application/json": components["schemas"]["ExtraView"];
                 };
             };
-            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -25859,7 +26223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -25886,7 +26250,215 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_finish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time */
+                "Device-Time"?: string | null;
+                /** @description Optional: a resend with the same key and body replays the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStepView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_start: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time */
+                "Device-Time"?: string | null;
+                /** @description Optional: a resend with the same key and body replays the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VisitStepView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
             422: {
                 headers: {
                     [name: string]: unknown;

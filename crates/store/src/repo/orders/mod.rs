@@ -23,7 +23,9 @@ pub use place::{place, place_rework, place_tx};
 pub use read::{OrderFilter, events, get, lines, list, partner_workers, payments};
 pub use timeline::topic;
 pub use timers::{ALARM_BEFORE, LATE_AFTER, REMINDER_BEFORE, job_kind};
-pub use transition::{apply, apply_audited, apply_checked, apply_noted, apply_tx};
+pub use transition::{
+    apply, apply_audited, apply_checked, apply_from_device, apply_noted, apply_tx,
+};
 pub(crate) use transition::{tokio_free_pause, try_apply_in};
 
 use crate::Store;

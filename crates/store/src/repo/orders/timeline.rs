@@ -25,17 +25,24 @@ pub(super) async fn insert_event(
     e: &Event,
     request_id: Option<&str>,
     note: Option<&str>,
+    device_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), DbErr> {
     let (actor_type, actor_id) = actor_columns(actor);
-    let detail = match note {
-        None => json(&e.action),
-        Some(n) => {
-            let mut v = serde_json::to_value(&e.action).unwrap_or_default();
-            if let Some(obj) = v.as_object_mut() {
+    let detail = if note.is_none() && device_at.is_none() {
+        json(&e.action)
+    } else {
+        let mut v = serde_json::to_value(&e.action).unwrap_or_default();
+        if let Some(obj) = v.as_object_mut() {
+            if let Some(n) = note {
                 obj.insert("reason".into(), n.into());
             }
-            v.to_string()
+            // The phone's time of a step sent later (offline); the event's `at` is the
+            // server's.
+            if let Some(d) = device_at {
+                obj.insert("device_at".into(), serde_json::json!(d));
+            }
         }
+        v.to_string()
     };
     let row = order_event::ActiveModel {
         id: Set(Uuid::now_v7()),

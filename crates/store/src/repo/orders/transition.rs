@@ -88,6 +88,42 @@ pub async fn apply_noted(
     slot: Option<SlotClaim<'_>>,
     note: Option<&str>,
 ) -> Result<(Outcome, Order), OrderError> {
+    retrying(
+        store, id, actor, action, now, request_id, audit, slot, note, None,
+    )
+    .await
+}
+
+/// Like [`apply`], for a step the worker app sent later than it was taken (queued
+/// offline): `device_at`, the time by the phone's clock, is recorded in the event's detail
+/// beside the server's time `now`, which stays the event's time.
+pub async fn apply_from_device(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    device_at: Option<DateTime<Utc>>,
+) -> Result<(Outcome, Order), OrderError> {
+    retrying(
+        store, id, actor, action, now, None, None, None, None, device_at,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn retrying(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    action: Action,
+    now: DateTime<Utc>,
+    request_id: Option<&str>,
+    audit: Option<AuditEntry>,
+    slot: Option<SlotClaim<'_>>,
+    note: Option<&str>,
+    device_at: Option<DateTime<Utc>>,
+) -> Result<(Outcome, Order), OrderError> {
     for _ in 0..ATTEMPTS {
         match try_apply(
             store,
@@ -99,6 +135,7 @@ pub async fn apply_noted(
             audit.clone(),
             slot,
             note,
+            device_at,
         )
         .await
         {
@@ -127,7 +164,7 @@ pub async fn apply_tx(
     request_id: Option<&str>,
 ) -> Result<(Outcome, Order), OrderError> {
     try_apply_in(
-        tx, store, id, actor, &action, now, request_id, None, None, None,
+        tx, store, id, actor, &action, now, request_id, None, None, None, None,
     )
     .await?
     .ok_or(OrderError::Busy)
@@ -235,10 +272,11 @@ async fn try_apply(
     audit: Option<AuditEntry>,
     slot: Option<SlotClaim<'_>>,
     note: Option<&str>,
+    device_at: Option<DateTime<Utc>>,
 ) -> Result<(Outcome, Order), OrderError> {
     let tx = crate::begin(store.db()).await?;
     match try_apply_in(
-        &tx, store, id, actor, action, now, request_id, audit, slot, note,
+        &tx, store, id, actor, action, now, request_id, audit, slot, note, device_at,
     )
     .await
     {
@@ -275,6 +313,7 @@ pub(crate) async fn try_apply_in(
     audit: Option<AuditEntry>,
     slot: Option<SlotClaim<'_>>,
     note: Option<&str>,
+    device_at: Option<DateTime<Utc>>,
 ) -> Result<Option<(Outcome, Order)>, OrderError> {
     // The lock comes first: on SQLite a transaction that has read cannot start writing
     // once another has written.
@@ -418,7 +457,7 @@ pub(crate) async fn try_apply_in(
     if updated.rows_affected != 1 {
         return Err(OrderError::Busy);
     }
-    insert_event(tx, id, actor, &event, request_id, note).await?;
+    insert_event(tx, id, actor, &event, request_id, note, device_at).await?;
     earnings_of(tx, id, &event, now).await?;
     // A cancelled order gives its promotion place back (cancelling is only possible
     // before the service starts).

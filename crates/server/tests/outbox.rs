@@ -75,9 +75,9 @@ async fn a_worker_assigned_in_the_console_gets_one_text_through_the_relay() {
                 .unwrap()
         };
         assert!(texts().await.is_empty(), "nothing before the relay runs");
-        // Place, payment, assignment: the SMS consumer wants only the last, the realtime
-        // feed all three.
-        assert_eq!(relay.tick(app.state.now()).await.unwrap(), 4, "{b:?}");
+        // Place, payment, assignment: the SMS consumer and the notifications (the worker's
+        // offer, the customer's "accepted") want only the last, the realtime feed all three.
+        assert_eq!(relay.tick(app.state.now()).await.unwrap(), 5, "{b:?}");
         relay.tick(app.state.now()).await.unwrap();
         let sent = texts().await;
         assert_eq!(sent.len(), 1, "{b:?}");

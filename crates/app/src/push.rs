@@ -2,7 +2,9 @@
 //!
 //! Customers and workers register where they can be pushed to ([`subscribe`]): a browser's
 //! Web Push subscription (`pushManager.subscribe` with [`PushChannels::vapid_public_key`])
-//! or an app install's JPush registration id / Getui client id. The notification service
+//! or an app install's JPush registration id / Getui client id, or a WeChat user's openid
+//! for subscribe messages (exchanged here from the one-time code the app got from WeChat,
+//! never taken from the client). The notification service
 //! asks for a recipient's [`routes`] (each stored subscription with the configured channel
 //! of its kind), sends through each, and hands every result to [`record`]: a push service's
 //! "gone" deletes the subscription, an acceptance stamps `last_success_at`, a failure is
@@ -13,6 +15,7 @@ use crate::error::{Error, Result};
 use daojia_notify::push::getui::Getui;
 use daojia_notify::push::jpush::Jpush;
 use daojia_notify::push::webpush::{self, WebPush};
+use daojia_notify::push::wechat::{CodeError, Wechat};
 use daojia_notify::push::{PushChannel, PushError, PushMessage, PushOutcome, PushTarget};
 use daojia_store::entity::push_subscription::Model;
 use daojia_store::repo::push_subscriptions::{self as repo, Target};
@@ -29,6 +32,8 @@ pub struct PushChannels {
     pub jpush: Option<Arc<Jpush>>,
     /// Getui (个推).
     pub getui: Option<Arc<Getui>>,
+    /// WeChat subscribe messages (订阅消息).
+    pub wechat: Option<Arc<Wechat>>,
 }
 
 impl PushChannels {
@@ -37,12 +42,13 @@ impl PushChannels {
         PushChannels::default()
     }
 
-    /// The channel for a kind (`webpush`, `jpush`, `getui`), when configured.
+    /// The channel for a kind (`webpush`, `jpush`, `getui`, `wechat`), when configured.
     pub fn channel(&self, kind: &str) -> Option<&dyn PushChannel> {
         match kind {
             "webpush" => self.webpush.as_deref().map(|c| c as &dyn PushChannel),
             "jpush" => self.jpush.as_deref().map(|c| c as &dyn PushChannel),
             "getui" => self.getui.as_deref().map(|c| c as &dyn PushChannel),
+            "wechat" => self.wechat.as_deref().map(|c| c as &dyn PushChannel),
             _ => None,
         }
     }
@@ -54,7 +60,7 @@ impl PushChannels {
 
     /// The kinds configured, for the apps (`["webpush"]`).
     pub fn kinds(&self) -> Vec<&'static str> {
-        ["webpush", "jpush", "getui"]
+        ["webpush", "jpush", "getui", "wechat"]
             .into_iter()
             .filter(|k| self.channel(k).is_some())
             .collect()
@@ -83,7 +89,7 @@ impl Recipient {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionInput {
-    /// `webpush`, `jpush` or `getui`.
+    /// `webpush`, `jpush`, `getui` or `wechat`.
     #[schema(example = "webpush")]
     pub kind: String,
     /// Web Push: the subscription's endpoint (`PushSubscription.endpoint`).
@@ -98,6 +104,10 @@ pub struct SubscriptionInput {
     /// JPush registration id or Getui client id.
     #[serde(default)]
     pub device_id: Option<String>,
+    /// WeChat: the one-time code from `wx.login` (mini program) or from web authorisation
+    /// (`snsapi_base`, official account); the server exchanges it for the openid.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A stored subscription as its owner sees it.
@@ -105,7 +115,7 @@ pub struct SubscriptionInput {
 pub struct SubscriptionView {
     /// Its id.
     pub id: Uuid,
-    /// `webpush`, `jpush` or `getui`.
+    /// `webpush`, `jpush`, `getui` or `wechat`.
     pub kind: String,
     /// Web Push: the push service's host (not the whole endpoint, which is a credential).
     pub push_service: Option<String>,
@@ -215,12 +225,48 @@ pub fn target_of(channels: &PushChannels, input: &SubscriptionInput) -> Result<T
                 device_id,
             })
         }
+        "wechat" => Err(Error::field(
+            "code",
+            "code_required",
+            "a WeChat subscription is registered with the code from WeChat",
+        )),
         _ => Err(Error::field(
             "kind",
             "unknown_kind",
-            "kind is webpush, jpush or getui",
+            "kind is webpush, jpush, getui or wechat",
         )),
     }
+}
+
+/// A WeChat subscription's target: the openid WeChat gives for the app's one-time code.
+async fn wechat_target(channels: &PushChannels, input: &SubscriptionInput) -> Result<Target> {
+    let Some(wechat) = &channels.wechat else {
+        return Err(Error::field(
+            "kind",
+            "not_configured",
+            "WeChat subscribe messages are not configured on this server",
+        ));
+    };
+    let code = required(&input.code, "code", 128)?;
+    let openid = wechat.openid_for_code(&code).await.map_err(|e| match e {
+        CodeError::Invalid(_) => Error::field(
+            "code",
+            "invalid_code",
+            "WeChat does not know this code (used, expired or from another app)",
+        ),
+        CodeError::Unavailable(why) => {
+            tracing::warn!(%why, "WeChat did not exchange a subscription code");
+            Error::Unavailable {
+                code: "wechat_unavailable",
+                message: "WeChat could not be asked for the person's openid; try again".into(),
+                retry_after_secs: 5,
+            }
+        }
+    })?;
+    Ok(Target::Device {
+        kind: "wechat".into(),
+        device_id: openid,
+    })
 }
 
 /// Registers (or refreshes) a subscription of `who`.
@@ -230,7 +276,11 @@ pub async fn subscribe(
     input: &SubscriptionInput,
     user_agent: Option<&str>,
 ) -> Result<SubscriptionView> {
-    let target = target_of(&app.push, input)?;
+    let target = if input.kind.trim() == "wechat" {
+        wechat_target(&app.push, input).await?
+    } else {
+        target_of(&app.push, input)?
+    };
     let (kind, id) = who.parts();
     let row = repo::upsert(
         app.store.db(),
@@ -312,6 +362,9 @@ fn push_target(row: &Model) -> Option<PushTarget> {
         Target::Device { kind, device_id } if kind == "jpush" => PushTarget::Jpush {
             registration_id: device_id,
         },
+        Target::Device { kind, device_id } if kind == "wechat" => {
+            PushTarget::Wechat { openid: device_id }
+        }
         Target::Device { device_id, .. } => PushTarget::Getui { cid: device_id },
     })
 }
@@ -328,6 +381,9 @@ impl PushChannels {
             out.push(c.clone());
         }
         if let Some(c) = &self.getui {
+            out.push(c.clone());
+        }
+        if let Some(c) = &self.wechat {
             out.push(c.clone());
         }
         out

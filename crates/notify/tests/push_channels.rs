@@ -1,6 +1,6 @@
 //! The push channels over real HTTP: Web Push to the local push service (which verifies the
 //! VAPID signature and decrypts), JPush and Getui to local servers that check what their
-//! documentation says the vendor checks.
+//! documentation says the vendor checks, WeChat subscribe messages to the simulated WeChat API.
 
 use axum::Json;
 use axum::Router;
@@ -10,7 +10,8 @@ use axum::routing::post;
 use daojia_domain::secret::Secret;
 use daojia_notify::push::webpush::{SendOptions, Urgency, VapidKey, WebPush};
 use daojia_notify::push::{
-    PushChannel, PushError, PushMessage, PushOutcome, PushTarget, getui, jpush, sim,
+    PushChannel, PushError, PushMessage, PushOutcome, PushTarget, getui, jpush, sim, wechat,
+    wechat_sim,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -23,6 +24,7 @@ fn msg() -> PushMessage {
         body: "预计 12 分钟到达".into(),
         url: Some("/orders/42".into()),
         tag: Some("order-42".into()),
+        ..Default::default()
     }
 }
 
@@ -345,4 +347,145 @@ async fn getui_over_http_refreshes_an_expired_token() {
         bad.send(&to, &msg()).await,
         Err(PushError::Permanent(_))
     ));
+}
+
+fn wechat_channel(endpoint: &str, kind: daojia_notify::push::wechat::AppKind) -> wechat::Wechat {
+    let tpl = wechat::Template {
+        template_id: "tplDeparted".into(),
+        page: Some("pages/order/detail?id={order_id}".into()),
+        data: [
+            (
+                "thing1".to_string(),
+                "{worker}师傅已出发，{service}".to_string(),
+            ),
+            ("character_string2".to_string(), "{order_no}".to_string()),
+            ("number3".to_string(), "{eta_min}".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    wechat::Wechat::new(wechat::WechatConfig {
+        endpoint: endpoint.into(),
+        app_kind: kind,
+        app_id: "wx-test-app".into(),
+        app_secret: Secret::new("wx-test-secret".into()),
+        miniprogram_state: "trial".into(),
+        lang: "zh_CN".into(),
+        templates: [("departed".to_string(), tpl)].into_iter().collect(),
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+fn departed() -> PushMessage {
+    PushMessage {
+        title: "师傅已出发".into(),
+        body: "…".into(),
+        kind: Some("departed".into()),
+        vars: [
+            ("worker", "王"),
+            ("service", "深度保洁（厨房、卫生间、阳台与全屋玻璃）"),
+            ("order_no", "DJ20261206-0042"),
+            ("eta_min", "约 12"),
+            ("order_id", "42"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn wechat_subscribe_messages_go_through_the_simulated_wechat_api() {
+    use daojia_notify::push::wechat::AppKind;
+    let (wx, addr) = wechat_sim::start("127.0.0.1:0", "wx-test-app", "wx-test-secret")
+        .await
+        .unwrap();
+    let ch = wechat_channel(&format!("http://{addr}"), AppKind::MiniProgram);
+
+    // The app's code becomes the openid; a code works once.
+    let code = wx.code_for("oUserOne");
+    assert_eq!(ch.openid_for_code(&code).await.unwrap(), "oUserOne");
+    assert!(matches!(
+        ch.openid_for_code(&code).await,
+        Err(wechat::CodeError::Invalid(_))
+    ));
+    let to = PushTarget::Wechat {
+        openid: "oUserOne".into(),
+    };
+
+    // Not subscribed to the template: WeChat refuses this message, the openid stays.
+    let e = ch.send(&to, &departed()).await.unwrap_err();
+    assert!(
+        matches!(&e, PushError::Permanent(m) if m.contains("40037")),
+        "{e:?}"
+    );
+    wx.grant("oUserOne", "tplDeparted", 1);
+    let out = ch.send(&to, &departed()).await.unwrap();
+    assert!(matches!(out, PushOutcome::Accepted(Some(_))), "{out:?}");
+    let sent = wx.sent();
+    assert_eq!(sent.len(), 1);
+    let m = &sent[0];
+    assert_eq!(m.api, "send");
+    assert_eq!(m.page.as_deref(), Some("pages/order/detail?id=42"));
+    assert_eq!(m.miniprogram_state.as_deref(), Some("trial"));
+    // Each value fits its field: the long service cut to 20 characters, the order number
+    // kept as letters, digits and symbols, the ETA a number.
+    assert_eq!(m.data["thing1"].chars().count(), 20);
+    assert!(m.data["thing1"].starts_with("王师傅已出发") && m.data["thing1"].ends_with("..."));
+    assert_eq!(m.data["character_string2"], "DJ20261206-0042");
+    assert_eq!(m.data["number3"], "12");
+    // The one acceptance is used: the next is refused for good (no retry).
+    let e = ch.send(&to, &departed()).await.unwrap_err();
+    assert!(
+        matches!(&e, PushError::Permanent(m) if m.contains("43101")),
+        "{e:?}"
+    );
+
+    // An expired token is renewed once and the send goes through.
+    wx.grant("oUserOne", "tplDeparted", 1);
+    let before = wx.tokens_issued();
+    wx.expire_tokens();
+    assert!(matches!(
+        ch.send(&to, &departed()).await,
+        Ok(PushOutcome::Accepted(_))
+    ));
+    assert_eq!(wx.tokens_issued(), before + 1);
+
+    // An openid that is not the app's is gone; a message with no template is refused.
+    let stranger = PushTarget::Wechat {
+        openid: "oNotOfThisApp".into(),
+    };
+    assert_eq!(ch.send(&stranger, &departed()).await, Ok(PushOutcome::Gone));
+    let mut other = departed();
+    other.kind = Some("refund".into());
+    assert!(matches!(
+        ch.send(&to, &other).await,
+        Err(PushError::Permanent(m)) if m.contains("no WeChat template")
+    ));
+
+    // An official account sends through bizsend, without the mini program's fields.
+    let oa = wechat_channel(&format!("http://{addr}"), AppKind::OfficialAccount);
+    wx.grant("oUserOne", "tplDeparted", 1);
+    assert!(matches!(
+        oa.send(&to, &departed()).await,
+        Ok(PushOutcome::Accepted(_))
+    ));
+    let last = wx.sent().pop().unwrap();
+    assert_eq!(last.api, "bizsend");
+    assert_eq!(last.miniprogram_state, None);
+
+    // Wrong credentials: no token, a permanent failure naming WeChat's code.
+    let mut bad = wechat_channel(&format!("http://{addr}"), AppKind::MiniProgram);
+    bad = wechat::Wechat::new(wechat::WechatConfig {
+        app_secret: Secret::new("wrong".into()),
+        ..bad.config().clone()
+    })
+    .unwrap();
+    let e = bad.send(&to, &departed()).await.unwrap_err();
+    assert!(
+        matches!(&e, PushError::Permanent(m) if m.contains("40125")),
+        "{e:?}"
+    );
 }

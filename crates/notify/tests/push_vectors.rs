@@ -6,13 +6,17 @@
 //! - VAPID: tokens signed by `py_vapid` verify with our checker, and our public key for their
 //!   private key is theirs; our tokens have the same shape and claims;
 //! - JPush: the request JPush's Python SDK sends, with the documentation's credentials;
-//! - Getui: the documented auth rule and `push/single/cid` example.
+//! - Getui: the documented auth rule and `push/single/cid` example;
+//! - WeChat subscribe messages: the requests `wechatpy` sends (send, bizsend, the two code
+//!   exchanges).
 
 use daojia_domain::secret::Secret;
 use daojia_notify::push::webpush::{self, SendOptions, Subscription, VapidClaims, VapidKey};
+use daojia_notify::push::wechat::{self, AppKind, Template, WechatConfig};
 use daojia_notify::push::{PushMessage, getui, jpush};
 use p256::SecretKey;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 fn vectors() -> Value {
@@ -165,6 +169,7 @@ fn jpush_requests_match_jpushs_sdk() {
             body: s(&i["body"]).into(),
             url: i["url"].as_str().map(str::to_string),
             tag: i["tag"].as_str().map(str::to_string),
+            ..Default::default()
         };
         let req = jpush::build_request(&cfg, s(&i["registration_id"]), &msg);
         assert_eq!(req.path, s(&c["path"]));
@@ -188,6 +193,7 @@ fn getui_requests_match_getuis_documentation() {
         body: s(&i["body"]).into(),
         url: Some(s(&i["url"]).into()),
         tag: None,
+        ..Default::default()
     };
     let body = getui::push_body(
         s(&i["request_id"]),
@@ -196,4 +202,86 @@ fn getui_requests_match_getuis_documentation() {
         i["ttl_ms"].as_i64().unwrap(),
     );
     assert_eq!(body, p["body"]);
+}
+
+fn wechat_config(w: &Value, kind: AppKind) -> WechatConfig {
+    WechatConfig {
+        endpoint: wechat::DEFAULT_ENDPOINT.into(),
+        app_kind: kind,
+        app_id: s(&w["app_id"]).into(),
+        app_secret: Secret::new(s(&w["app_secret"]).into()),
+        miniprogram_state: "formal".into(),
+        lang: "zh_CN".into(),
+        templates: BTreeMap::new(),
+        timeout: Duration::from_secs(5),
+    }
+}
+
+fn query_of(path_and_query: &str) -> (String, BTreeMap<String, String>) {
+    let (path, q) = path_and_query.split_once('?').unwrap();
+    let query = q
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_string(), v.to_string())
+        })
+        .collect();
+    (path.to_string(), query)
+}
+
+#[test]
+fn wechat_requests_match_wechatpy() {
+    let all = vectors();
+    let w = &all["wechat"];
+    for case in w["sends"].as_array().unwrap() {
+        let i = &case["input"];
+        // Literal patterns: the template fills in the values wechatpy was given.
+        let tpl = Template {
+            template_id: s(&i["template_id"]).into(),
+            page: i["page"].as_str().map(str::to_string),
+            data: i["data"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), s(&v["value"]).to_string()))
+                .collect(),
+        };
+        let none = BTreeMap::new();
+        let oa = wechat_config(w, AppKind::OfficialAccount);
+        let body = wechat::send_body(&oa, s(&i["openid"]), &tpl, &none).unwrap();
+        assert_eq!(body, case["official_account"]["body"]);
+        assert_eq!(
+            wechat::send_path(AppKind::OfficialAccount),
+            s(&case["official_account"]["path"])
+        );
+        let mp = wechat_config(w, AppKind::MiniProgram);
+        let mut body = wechat::send_body(&mp, s(&i["openid"]), &tpl, &none).unwrap();
+        // wechatpy predates these two fields of the current documentation.
+        let o = body.as_object_mut().unwrap();
+        assert_eq!(o.remove("miniprogram_state").unwrap(), "formal");
+        assert_eq!(o.remove("lang").unwrap(), "zh_CN");
+        assert_eq!(body, case["mini_program"]["body"]);
+        assert_eq!(
+            wechat::send_path(AppKind::MiniProgram),
+            s(&case["mini_program"]["path"])
+        );
+        assert_eq!(
+            case["mini_program"]["query"]["access_token"],
+            w["access_token"]
+        );
+    }
+    for (kind, name) in [
+        (AppKind::MiniProgram, "mini_program"),
+        (AppKind::OfficialAccount, "official_account"),
+    ] {
+        let x = &w["code_exchange"][name];
+        let ours = wechat::code_path(kind, s(&w["app_id"]), s(&w["app_secret"]), s(&x["code"]));
+        let (path, query) = query_of(&ours);
+        assert_eq!(path, s(&x["path"]));
+        let mut theirs: BTreeMap<String, String> =
+            serde_json::from_value(x["query"].clone()).unwrap();
+        // wechatpy adds its access token to every query; WeChat's code2Session takes none.
+        theirs.remove("access_token");
+        assert_eq!(query, theirs, "{name}");
+    }
 }

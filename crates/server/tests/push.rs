@@ -93,6 +93,7 @@ async fn a_worker_subscribes_and_is_pushed_to_through_the_local_push_service() {
             body: "保洁 2 小时，明天 09:00".into(),
             url: Some("/offers".into()),
             tag: Some("offer-1".into()),
+            ..Default::default()
         };
         let who = Recipient::Worker(worker);
         let sent = push::push_to(&app.state.app, who, &msg).await.unwrap();
@@ -189,4 +190,115 @@ async fn without_allow_http_the_local_push_service_is_refused_and_with_webpush_o
     let token = off.worker_token(worker).await;
     let c = off.get(CONFIG, Some(&token)).await;
     assert_eq!(c.body, json!({"vapid_public_key": null, "kinds": []}));
+}
+
+#[tokio::test]
+async fn a_customer_registers_for_wechat_subscribe_messages_with_a_code_and_is_sent_one() {
+    use daojia_notify::push::wechat::Template;
+    use daojia_notify::push::wechat_sim;
+    let (wx, addr) = wechat_sim::start("127.0.0.1:0", "wx-daojia-test", "fake-wx-secret")
+        .await
+        .unwrap();
+    let b = backends()[0];
+    let mut cfg = test_config();
+    cfg.push.wechat.app_id = Some("wx-daojia-test".into());
+    cfg.push.wechat.app_secret = Some(daojia_domain::secret::Secret::new("fake-wx-secret".into()));
+    cfg.push.wechat.endpoint = Some(format!("http://{addr}"));
+    cfg.push.wechat.templates.insert(
+        "refund".into(),
+        Template {
+            template_id: "tplRefund".into(),
+            page: Some("pages/order/detail?id={order_id}".into()),
+            data: [
+                ("character_string1".to_string(), "{order_no}".to_string()),
+                ("amount2".to_string(), "{amount}".to_string()),
+            ]
+            .into_iter()
+            .collect(),
+        },
+    );
+    let app = TestApp::with_config(b, cfg).await;
+    let customer = app.otp_login("13800002222", "customer").await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let subs = "/api/v1/customer/push/subscriptions";
+    let c = app
+        .get("/api/v1/customer/push/config", Some(&customer))
+        .await;
+    assert!(
+        c.body["kinds"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("wechat")),
+        "{}",
+        c.text
+    );
+
+    // The openid comes from WeChat for the app's code, never from the client.
+    for (body, code) in [
+        (json!({"kind": "wechat"}), "required"),
+        (
+            json!({"kind": "wechat", "code": "never-issued"}),
+            "invalid_code",
+        ),
+    ] {
+        let r = app.post(subs, body, Some(&customer)).await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(r.body["errors"][0]["field"], "code", "{}", r.text);
+        assert_eq!(r.body["errors"][0]["code"], code, "{}", r.text);
+    }
+    let r = app
+        .post(
+            subs,
+            json!({"kind": "wechat", "code": wx.code_for("oCustomerA")}),
+            Some(&customer),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["kind"], "wechat");
+    assert!(!r.text.contains("oCustomerA"), "the openid is not shown");
+
+    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
+    let who = Recipient::Customer(me.body["id"].as_str().unwrap().parse().unwrap());
+    let msg = PushMessage {
+        title: "退款通知".into(),
+        body: "订单 DJ1 的退款 ¥128.50 已发起".into(),
+        kind: Some("refund".into()),
+        vars: [
+            ("order_no", "DJ20261206001"),
+            ("amount", "¥128.50"),
+            ("order_id", "o-1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        ..Default::default()
+    };
+    // Before the customer accepts the template WeChat refuses (not retried, kept).
+    let sent = push::push_to(&app.state.app, who, &msg).await.unwrap();
+    assert!(
+        matches!(
+            sent.as_slice(),
+            [(
+                "wechat",
+                Recorded::Failed {
+                    retryable: false,
+                    ..
+                }
+            )]
+        ),
+        "{sent:?}"
+    );
+    wx.grant("oCustomerA", "tplRefund", 1);
+    let sent = push::push_to(&app.state.app, who, &msg).await.unwrap();
+    assert!(
+        matches!(sent.as_slice(), [("wechat", Recorded::Accepted(Some(_)))]),
+        "{sent:?}"
+    );
+    let got = wx.sent();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].touser, "oCustomerA");
+    assert_eq!(got[0].data["amount2"], "¥128.50");
+    assert_eq!(got[0].page.as_deref(), Some("pages/order/detail?id=o-1"));
 }

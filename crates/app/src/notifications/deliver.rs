@@ -108,7 +108,7 @@ pub async fn run(
     let outcome = match channel {
         Channel::Inbox => Outcome::Sent("inbox".into(), None),
         Channel::Sms => send_sms(app, ch, &n, kind, &vars, now).await?,
-        Channel::Push => send_push(ch, &n, audience).await?,
+        Channel::Push => send_push(ch, &n, audience, &vars).await?,
     };
     let rules = &app.settings.notifications;
     let attempt = d.attempts + 1;
@@ -260,7 +260,12 @@ async fn send_sms(
     })
 }
 
-async fn send_push(ch: &Channels, n: &notification::Model, audience: Audience) -> Result<Outcome> {
+async fn send_push(
+    ch: &Channels,
+    n: &notification::Model,
+    audience: Audience,
+    vars: &Vars,
+) -> Result<Outcome> {
     let subs = ch
         .subscriptions
         .of(audience, n.recipient_id)
@@ -274,6 +279,14 @@ async fn send_push(ch: &Channels, n: &notification::Model, audience: Audience) -
         body: n.body.clone(),
         url: n.url.clone(),
         tag: n.order_id.map(|o| format!("order-{}", o.simple())),
+        kind: Some(n.kind.clone()),
+        vars: {
+            let mut v = vars.clone();
+            if let Some(o) = n.order_id {
+                v.entry("order_id".into()).or_insert_with(|| o.to_string());
+            }
+            v
+        },
     };
     let r = push_all(&subs, &ch.push, ch.subscriptions.as_ref(), &msg).await;
     let target = Some(format!("{} subscription(s)", r.tried));

@@ -111,6 +111,7 @@ fn kind_of(t: &PushTarget) -> &'static str {
         PushTarget::WebPush { .. } => "webpush",
         PushTarget::Jpush { .. } => "jpush",
         PushTarget::Getui { .. } => "getui",
+        PushTarget::Wechat { .. } => "wechat",
     }
 }
 
@@ -203,6 +204,7 @@ mod tests {
             body: "预计 12 分钟后到达".into(),
             url: Some("/orders/1".into()),
             tag: None,
+            ..Default::default()
         }
     }
 

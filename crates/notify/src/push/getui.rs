@@ -248,6 +248,7 @@ mod tests {
             body: "b".into(),
             url: Some("/orders/1".into()),
             tag: Some("order-1".into()),
+            ..Default::default()
         };
         let b = push_body("0123456789", "cid1", &msg, 1000);
         let n = &b["push_message"]["notification"];

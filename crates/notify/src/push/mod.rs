@@ -4,15 +4,18 @@
 //!
 //! [`webpush`] implements RFC 8291/8292 and [`sim`] is a local push service that checks and
 //! decrypts what it receives (`daojia pushsim`); [`jpush`] and [`getui`] are the vendors'
-//! REST APIs.
+//! REST APIs; [`wechat`] sends WeChat subscribe messages (订阅消息) and [`wechat_sim`] is a
+//! local stand-in for WeChat's server API.
 
 pub mod getui;
 pub mod jpush;
 pub mod sim;
 pub mod webpush;
+pub mod wechat;
+pub mod wechat_sim;
 
 /// A message to push, already rendered from its template.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PushMessage {
     /// The notification's title.
     pub title: String,
@@ -22,6 +25,13 @@ pub struct PushMessage {
     pub url: Option<String>,
     /// Replaces an earlier notification with the same tag on the device.
     pub tag: Option<String>,
+    /// The notification's kind (`departed`), for channels that send a template per kind
+    /// (WeChat subscribe messages).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The variables the message was rendered from, for the same channels.
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 /// Where to push: one stored subscription.
@@ -46,6 +56,11 @@ pub enum PushTarget {
     Getui {
         /// Its client id.
         cid: String,
+    },
+    /// A WeChat user of the configured mini program or official account.
+    Wechat {
+        /// Their openid (got from a one-time code, never from the client).
+        openid: String,
     },
 }
 
@@ -72,7 +87,7 @@ pub enum PushError {
 /// One push channel.
 #[async_trait::async_trait]
 pub trait PushChannel: Send + Sync {
-    /// `webpush`, `jpush` or `getui`: the kind of target it takes.
+    /// `webpush`, `jpush`, `getui` or `wechat`: the kind of target it takes.
     fn code(&self) -> &'static str;
     /// Pushes `msg` to `to` (a target of this channel's kind).
     async fn send(&self, to: &PushTarget, msg: &PushMessage) -> Result<PushOutcome, PushError>;

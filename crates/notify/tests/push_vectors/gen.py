@@ -16,6 +16,12 @@ Nothing here shares code with daojia-notify:
   retired v1 protocol). Its vectors are the documentation's own examples: the `auth` body with
   the documented sign rule sha256(appkey + timestamp + mastersecret) (hashlib here) and the
   `push/single/cid` body example, copied as published.
+- WeChat subscribe messages: the requests `wechatpy` (the widely used WeChat SDK on PyPI)
+  sends, captured by a local HTTP server standing in for api.weixin.qq.com: the official
+  account's `message/subscribe/bizsend`, the mini program's `cgi-bin/message/subscribe/send`,
+  and the two code exchanges (`sns/jscode2session`, `sns/oauth2/access_token`). wechatpy
+  predates the mini program's `miniprogram_state` and `lang` fields, which the test adds to
+  its body as the current documentation describes them.
 
     python3 gen.py            # print the vectors
     python3 gen.py --write    # rewrite vectors.json beside this file
@@ -33,6 +39,10 @@ import threading
 import http_ece
 import jpush
 import py_vapid
+import urllib.parse
+import wechatpy
+from wechatpy.client.api.wxa import WeChatWxa
+from wechatpy.oauth import WeChatOAuth
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jpush import common as jpush_common
@@ -190,10 +200,19 @@ JPUSH_CASES = [
 class Capture(http.server.BaseHTTPRequestHandler):
     got = []
 
+    def do_GET(self):
+        Capture.got.append({"path": self.path, "headers": dict(self.headers), "body": b""})
+        answer = b'{"openid":"oDaojiaTestOpenid0000000000001","session_key":"x","access_token":"t","expires_in":7200,"refresh_token":"r","scope":"snsapi_base"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Capture.got.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        answer = b'{"sendno":"0","msg_id":"54043195528000000"}'
+        answer = b'{"sendno":"0","msg_id":"54043195528000000","errcode":0,"errmsg":"ok","msgid":1}'
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
@@ -294,6 +313,76 @@ def getui():
     }
 
 
+# WeChat subscribe messages: fake credentials of our own (they open nothing).
+WECHAT_APP_ID = "wx0123456789abcdef"
+WECHAT_APP_SECRET = "fake-app-secret-for-vectors-0001"
+WECHAT_TOKEN = "FAKE_ACCESS_TOKEN_FOR_VECTORS"
+WECHAT_CASES = [
+    {
+        "openid": "oDaojiaTestOpenid0000000000001",
+        "template_id": "tplDepartedFake0000000000000000000000000001",
+        "page": "pages/order/detail?id=0b6f1c9e",
+        "data": {"thing1": {"value": "李师傅已出发"}, "character_string2": {"value": "DJ20261206001"}},
+    },
+    {
+        "openid": "oDaojiaTestOpenid0000000000002",
+        "template_id": "tplRefundFake00000000000000000000000000002",
+        "page": None,
+        "data": {"amount1": {"value": "¥128.50"}, "thing2": {"value": "深度保洁（厨房 + 卫生间 + 阳..."}},
+    },
+]
+
+
+def wechat():
+    server = http.server.HTTPServer(("127.0.0.1", 0), Capture)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d/" % server.server_port
+    client = wechatpy.WeChatClient(WECHAT_APP_ID, WECHAT_APP_SECRET, access_token=WECHAT_TOKEN)
+    client.API_BASE_URL = base + "cgi-bin/"
+    client.wxa.API_BASE_URL = base
+
+    def captured():
+        got = Capture.got[-1]
+        url = urllib.parse.urlsplit(got["path"])
+        return url.path, dict(urllib.parse.parse_qsl(url.query)), json.loads(got["body"]) if got["body"] else None
+
+    sends = []
+    for case in WECHAT_CASES:
+        Capture.got.clear()
+        client.message.send_subscribe_message(case["openid"], case["template_id"], case["data"], page=case["page"])
+        biz = captured()
+        Capture.got.clear()
+        client.wxa.send_subscribe_message(case["openid"], case["template_id"], case["data"], page=case["page"])
+        mini = captured()
+        sends.append(
+            {
+                "input": case,
+                "official_account": {"path": biz[0], "query": biz[1], "body": biz[2]},
+                "mini_program": {"path": mini[0], "query": mini[1], "body": mini[2]},
+            }
+        )
+    Capture.got.clear()
+    client.wxa.code_to_session("081fakeJsCode")
+    js = captured()
+    oauth = WeChatOAuth(WECHAT_APP_ID, WECHAT_APP_SECRET, "https://h5.daojia.invalid/")
+    oauth.API_BASE_URL = base
+    Capture.got.clear()
+    oauth.fetch_access_token("021fakeOauthCode")
+    oa = captured()
+    server.shutdown()
+    return {
+        "source": "wechatpy %s (PyPI), WeChatClient.message.send_subscribe_message (bizsend), .wxa.send_subscribe_message (send), .wxa.code_to_session and WeChatOAuth.fetch_access_token, captured; fake credentials" % wechatpy.__version__,
+        "app_id": WECHAT_APP_ID,
+        "app_secret": WECHAT_APP_SECRET,
+        "access_token": WECHAT_TOKEN,
+        "sends": sends,
+        "code_exchange": {
+            "mini_program": {"code": "081fakeJsCode", "path": js[0], "query": js[1]},
+            "official_account": {"code": "021fakeOauthCode", "path": oa[0], "query": oa[1]},
+        },
+    }
+
+
 def compute(previous=None):
     return {
         "rfc8291": rfc8291(),
@@ -301,6 +390,7 @@ def compute(previous=None):
         "vapid": vapid(previous["vapid"] if previous else None),
         "jpush": jpush_vectors(),
         "getui": getui(),
+        "wechat": wechat(),
     }
 
 

@@ -76,7 +76,7 @@ pub struct Config {
     /// `top_up_max_fen`, `max_balance_fen`).
     pub wallet: wallet::WalletConfig,
     /// Push channels (`[push]`: `webpush`, `vapid_private_key`, `vapid_subject`,
-    /// `allow_http_endpoints`, `ttl_secs`, `timeout_secs`, `[push.jpush]`, `[push.getui]`;
+    /// `allow_http_endpoints`, `ttl_secs`, `timeout_secs`, `[push.jpush]`, `[push.getui]`, `[push.wechat]`;
     /// docs/notifications.md).
     pub push: push::PushConfig,
     /// Notifications (`[notifications]`: `sms_kinds`, `push`, `max_attempts`,

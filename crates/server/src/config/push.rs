@@ -2,14 +2,16 @@
 //! its VAPID key comes from `vapid_private_key` (`DAOJIA_PUSH_VAPID_PRIVATE_KEY`) or, when
 //! unset, is derived from `auth.token_secret` (HKDF with its own label), so a demo or a
 //! cluster sharing the token secret has one stable key without another secret to keep.
-//! JPush and Getui are on when their credentials are set.
+//! JPush, Getui and WeChat subscribe messages are on when their credentials are set.
 
 use daojia_app::push::PushChannels;
 use daojia_domain::secret::Secret;
 use daojia_notify::push::getui::{self, Getui, GetuiConfig};
 use daojia_notify::push::jpush::{self, Jpush, JpushConfig};
 use daojia_notify::push::webpush::{SendOptions, Urgency, VapidKey, WebPush};
+use daojia_notify::push::wechat::{self, AppKind, Template, Wechat, WechatConfig};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,6 +39,8 @@ pub struct PushConfig {
     pub jpush: JpushSection,
     /// Getui (个推).
     pub getui: GetuiSection,
+    /// WeChat subscribe messages (订阅消息).
+    pub wechat: WechatSection,
 }
 
 impl Default for PushConfig {
@@ -50,6 +54,43 @@ impl Default for PushConfig {
             timeout_secs: 10,
             jpush: JpushSection::default(),
             getui: GetuiSection::default(),
+            wechat: WechatSection::default(),
+        }
+    }
+}
+
+/// A WeChat mini program or official account sending subscribe messages; on when `app_id`
+/// and `app_secret` are set. Each notification kind sent there needs a template in
+/// `templates` (`[push.wechat.templates.departed]`), with a pattern per field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatSection {
+    /// `mini_program` (小程序) or `official_account` (公众号).
+    pub app_kind: AppKind,
+    /// The AppID (`DAOJIA_PUSH_WECHAT_APP_ID`).
+    pub app_id: Option<String>,
+    /// The AppSecret (`DAOJIA_PUSH_WECHAT_APP_SECRET`). Printed masked.
+    pub app_secret: Option<Secret<String>>,
+    /// Another address (a proxy, or the local simulator's `…/wechat`).
+    pub endpoint: Option<String>,
+    /// Mini program: which version a tap opens: `formal`, `trial` or `developer`.
+    pub miniprogram_state: String,
+    /// Mini program: `zh_CN`, `en_US`, `zh_HK` or `zh_TW`.
+    pub lang: String,
+    /// Notification kind → template.
+    pub templates: BTreeMap<String, Template>,
+}
+
+impl Default for WechatSection {
+    fn default() -> Self {
+        WechatSection {
+            app_kind: AppKind::MiniProgram,
+            app_id: None,
+            app_secret: None,
+            endpoint: None,
+            miniprogram_state: "formal".into(),
+            lang: "zh_CN".into(),
+            templates: BTreeMap::new(),
         }
     }
 }
@@ -137,6 +178,12 @@ impl PushConfig {
         if let Some(v) = get("DAOJIA_PUSH_GETUI_MASTER_SECRET") {
             self.getui.master_secret = Some(Secret::new(v));
         }
+        if let Some(v) = get("DAOJIA_PUSH_WECHAT_APP_ID") {
+            self.wechat.app_id = Some(v);
+        }
+        if let Some(v) = get("DAOJIA_PUSH_WECHAT_APP_SECRET") {
+            self.wechat.app_secret = Some(Secret::new(v));
+        }
     }
 
     /// What is wrong with the values, naming the setting.
@@ -177,6 +224,41 @@ impl PushConfig {
                 "push.getui.ttl_ms",
                 "between 1 and 259200000 (three days)".into(),
             ));
+        }
+        let w = &self.wechat;
+        if w.app_id.is_some() != w.app_secret.is_some() {
+            return Some(("push.wechat", "set both app_id and app_secret".into()));
+        }
+        if !["formal", "trial", "developer"].contains(&w.miniprogram_state.as_str()) {
+            return Some((
+                "push.wechat.miniprogram_state",
+                "formal, trial or developer".into(),
+            ));
+        }
+        if !["zh_CN", "en_US", "zh_HK", "zh_TW"].contains(&w.lang.as_str()) {
+            return Some(("push.wechat.lang", "zh_CN, en_US, zh_HK or zh_TW".into()));
+        }
+        for (kind, t) in &w.templates {
+            if kind.parse::<daojia_domain::notification::Kind>().is_err() {
+                return Some((
+                    "push.wechat.templates",
+                    format!("{kind} is not a notification kind"),
+                ));
+            }
+            if t.template_id.trim().is_empty() || t.data.is_empty() {
+                return Some((
+                    "push.wechat.templates",
+                    format!("the template of {kind} needs a template_id and data"),
+                ));
+            }
+            if let Some(k) = t.data.keys().find(|k| wechat::FieldType::of(k).is_none()) {
+                return Some((
+                    "push.wechat.templates",
+                    format!(
+                        "{kind}: {k} is no WeChat field type (thing1, time2, amount3, character_string4, …)"
+                    ),
+                ));
+            }
         }
         None
     }
@@ -243,6 +325,25 @@ impl PushConfig {
                     app_key: app_key.clone(),
                     master_secret: secret.clone(),
                     ttl_ms: g.ttl_ms,
+                    timeout,
+                })
+                .map_err(anyhow::Error::msg)?,
+            ));
+        }
+        let w = &self.wechat;
+        if let (Some(app_id), Some(secret)) = (&w.app_id, &w.app_secret) {
+            out.wechat = Some(Arc::new(
+                Wechat::new(WechatConfig {
+                    endpoint: w
+                        .endpoint
+                        .clone()
+                        .unwrap_or_else(|| wechat::DEFAULT_ENDPOINT.into()),
+                    app_kind: w.app_kind,
+                    app_id: app_id.clone(),
+                    app_secret: secret.clone(),
+                    miniprogram_state: w.miniprogram_state.clone(),
+                    lang: w.lang.clone(),
+                    templates: w.templates.clone(),
                     timeout,
                 })
                 .map_err(anyhow::Error::msg)?,
@@ -319,6 +420,29 @@ mod tests {
         let mut half = PushConfig::default();
         half.jpush.app_key = Some("k".into());
         assert_eq!(half.problem().unwrap().0, "push.jpush");
+        let mut half = PushConfig::default();
+        half.wechat.app_id = Some("wx1".into());
+        assert_eq!(half.problem().unwrap().0, "push.wechat");
+        let mut bad = PushConfig::default();
+        bad.wechat.templates.insert(
+            "departed".into(),
+            Template {
+                template_id: "t".into(),
+                page: None,
+                data: [("colour1".to_string(), "{worker}".to_string())].into(),
+            },
+        );
+        assert!(bad.problem().unwrap().1.contains("colour1"));
+        let mut bad = PushConfig::default();
+        bad.wechat.templates.insert(
+            "party".into(),
+            Template {
+                template_id: "t".into(),
+                page: None,
+                data: [("thing1".to_string(), "{worker}".to_string())].into(),
+            },
+        );
+        assert!(bad.problem().unwrap().1.contains("party"));
         assert!(PushConfig::default().problem().is_none());
     }
 }

@@ -137,8 +137,29 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
 
-        // The export holds their phone, addresses, orders with lines, events, payments
-        // and photos, invoices, consents and sessions.
+        // A message in their inbox (消息中心).
+        daojia_app::notifications::notify(
+            &app.state.app,
+            daojia_app::notifications::Notice {
+                audience: daojia_domain::notification::Audience::Customer,
+                recipient_id: cid,
+                kind: daojia_domain::notification::Kind::Completed,
+                vars: [("service", "日常保洁"), ("order_no", "DJ-EXPORT-1")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                order_id: None,
+                url: Some("/orders".into()),
+                dedupe_key: format!("export-test:{cid}"),
+                tz: chrono_tz::Asia::Shanghai,
+            },
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+
+        // The export holds their phone, addresses, orders with lines, events, payments,
+        // photos and extra items, invoices, messages, consents and sessions.
         let r = app
             .post(
                 "/api/v1/customer/consent",
@@ -197,6 +218,17 @@ async fn a_customer_exports_then_erases_their_account_and_nothing_readable_of_th
             ),
             "{b:?}"
         );
+        assert_eq!(o["extras"], json!([]), "{b:?}");
+        assert!(
+            x["notifications"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["body"].as_str().unwrap().contains("DJ-EXPORT-1")),
+            "{b:?}: {}",
+            x["notifications"]
+        );
+        assert!(x["push_subscriptions"].is_array());
         assert_eq!(x["consents"].as_array().unwrap().len(), 2);
         assert!(!x["sessions"].as_array().unwrap().is_empty());
         assert!(

@@ -67,7 +67,7 @@ impl Target {
                 p256dh: row.p256dh.clone()?,
                 auth: row.auth.clone()?,
             }),
-            "jpush" | "getui" => Some(Target::Device {
+            "jpush" | "getui" | "wechat" => Some(Target::Device {
                 kind: row.kind.clone(),
                 device_id: row.device_id.clone()?,
             }),

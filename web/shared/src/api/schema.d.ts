@@ -8789,7 +8789,7 @@ export interface components {
         /** @description A subscription to register or remove, as the apps send it. */
         SubscriptionInput: {
             /**
-             * @description `webpush`, `jpush` or `getui`.
+             * @description `webpush`, `jpush`, `getui` or `wechat`.
              * @example webpush
              */
             kind: string;
@@ -8801,6 +8801,11 @@ export interface components {
             auth?: string | null;
             /** @description JPush registration id or Getui client id. */
             device_id?: string | null;
+            /**
+             * @description WeChat: the one-time code from `wx.login` (mini program) or from web authorisation
+             *     (`snsapi_base`, official account); the server exchanges it for the openid.
+             */
+            code?: string | null;
         };
         /** @description A stored subscription as its owner sees it. */
         SubscriptionView: {
@@ -8809,7 +8814,7 @@ export interface components {
              * @description Its id.
              */
             id: string;
-            /** @description `webpush`, `jpush` or `getui`. */
+            /** @description `webpush`, `jpush`, `getui` or `wechat`. */
             kind: string;
             /** @description Web Push: the push service's host (not the whole endpoint, which is a credential). */
             push_service?: string | null;

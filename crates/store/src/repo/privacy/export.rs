@@ -2,7 +2,8 @@
 
 use crate::Store;
 use crate::entity::{
-    auth_session, customer_address, service_order, sms_outbox, upload, worker_credit_event,
+    auth_session, customer_address, notification, notification_preference, order_extra,
+    push_subscription, service_order, sms_outbox, upload, worker_credit_event,
     worker_shift_exception,
 };
 use crate::repo::accounts::{self, address_context as ctx};
@@ -35,6 +36,11 @@ async fn order_json(
     let events = crate::repo::orders::events(db, o.id).await?;
     let payments = crate::repo::orders::payments(db, o.id).await?;
     let photos = crate::repo::uploads::photos_of(db, o.id).await?;
+    let extras = order_extra::Entity::find()
+        .filter(order_extra::Column::OrderId.eq(o.id))
+        .order_by_asc(order_extra::Column::ProposedAt)
+        .all(db)
+        .await?;
     let mut photo_rows = Vec::with_capacity(photos.len());
     for p in photos {
         let u = upload::Entity::find_by_id(p.upload_id).one(db).await?;
@@ -88,6 +94,17 @@ async fn order_json(
             "at": p.at,
         })).collect::<Vec<_>>(),
         "photos": photo_rows,
+        // Extra items the worker proposed at the door, and what the customer decided.
+        "extras": extras.iter().map(|x| json!({
+            "item_code": x.item_code,
+            "item_name": x.item_name,
+            "quantity": x.quantity,
+            "unit_price_fen": x.unit_price_fen,
+            "total_fen": x.total_fen,
+            "status": x.status,
+            "proposed_at": x.proposed_at,
+            "decided_at": x.decided_at,
+        })).collect::<Vec<_>>(),
     });
     if contact {
         v["contact_name"] = open(store, ctx::CONTACT_NAME, &o.contact_name_enc)?.into();
@@ -152,6 +169,23 @@ async fn common_json(
         .order_by_asc(sms_outbox::Column::Id)
         .all(db)
         .await?;
+    let inbox = notification::Entity::find()
+        .filter(notification::Column::Audience.eq(audience.as_str()))
+        .filter(notification::Column::RecipientId.eq(subject))
+        .order_by_asc(notification::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let preferences = notification_preference::Entity::find()
+        .filter(notification_preference::Column::Audience.eq(audience.as_str()))
+        .filter(notification_preference::Column::RecipientId.eq(subject))
+        .one(db)
+        .await?;
+    let push = push_subscription::Entity::find()
+        .filter(push_subscription::Column::OwnerKind.eq(audience.as_str()))
+        .filter(push_subscription::Column::OwnerId.eq(subject))
+        .order_by_asc(push_subscription::Column::CreatedAt)
+        .all(db)
+        .await?;
     Ok(json!({
         "consents": consents.iter().map(|c| json!({
             "document": c.document,
@@ -174,6 +208,28 @@ async fn common_json(
             "created_at": m.created_at,
             "template": m.template,
             "status": m.status,
+        })).collect::<Vec<_>>(),
+        // The in-app messages (消息中心) as they read them.
+        "notifications": inbox.iter().map(|n| json!({
+            "kind": n.kind,
+            "order_id": n.order_id,
+            "title": n.title,
+            "body": n.body,
+            "created_at": n.created_at,
+            "read_at": n.read_at,
+        })).collect::<Vec<_>>(),
+        "notification_preferences": preferences.map(|p| json!({
+            "opt_outs": serde_json::from_str::<Value>(&p.opt_outs).unwrap_or(Value::Null),
+            "quiet_start": p.quiet_start,
+            "quiet_end": p.quiet_end,
+            "updated_at": p.updated_at,
+        })),
+        // Where they are pushed to: the kind and device, not the push credentials.
+        "push_subscriptions": push.iter().map(|p| json!({
+            "kind": p.kind,
+            "user_agent": p.user_agent,
+            "created_at": p.created_at,
+            "last_success_at": p.last_success_at,
         })).collect::<Vec<_>>(),
     }))
 }

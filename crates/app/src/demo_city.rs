@@ -161,6 +161,7 @@ pub async fn write_catalog(
             sort: Set(i.sort),
             policy: Set(None),
             photos: Set(None),
+            checklist: Set(Some(json(&daojia_demo::checklist(i.category)))),
             created_at: Set(now),
             updated_at: Set(now),
         }),

@@ -34,6 +34,9 @@ pub struct VisitSettings {
     pub door: daojia_domain::visit::door::DoorRules,
     /// How far the device's time of a step sent later (offline) may be from the server's.
     pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
+    /// Finishing the service needs a complete service record (every checklist step
+    /// ticked, an after photo) when an item of the order has a checklist.
+    pub require_record: bool,
 }
 
 impl Default for Settings {

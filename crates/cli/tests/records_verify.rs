@@ -21,8 +21,9 @@ use uuid::Uuid;
 
 mod shell;
 
-/// A paid order walked through its visit two days ago.
-async fn walked(t: &TestDb, phone: &str) -> Uuid {
+/// A paid order walked through its visit two days ago; with `record`, the worker keeps the
+/// service record (服务记录) while in service: a checklist, a note, the materials.
+async fn walked(t: &TestDb, phone: &str, record: bool) -> Uuid {
     let at = Utc::now() - Duration::days(2);
     let phone = Phone::parse(phone).unwrap();
     let c = accounts::customer_for_login(&t.store, &phone, at)
@@ -84,6 +85,44 @@ async fn walked(t: &TestDb, phone: &str) -> Uuid {
         (Actor::Customer { id: customer }, Action::Complete),
     ];
     for (actor, action) in steps {
+        let finishing = action == Action::FinishService;
+        if finishing && record {
+            use daojia_store::repo::visit_records::{self as rec, NewRecord};
+            let line = orders::lines(t.store.db(), row.id).await.unwrap()[0].id;
+            let materials = serde_json::json!([{"name": "清洗剂", "quantity": 1.5, "unit": "瓶"}]);
+            let saves = [
+                (
+                    "checklist",
+                    Some(line),
+                    serde_json::json!({"ticked": [0, 1], "steps": ["断电检查", "清洗"]}),
+                    rec::checklist_entry(line, "ac_cleaning", 2, &[0, 1]),
+                ),
+                (
+                    "note",
+                    None,
+                    serde_json::json!({"text": "滤网很脏"}),
+                    rec::note_entry("滤网很脏"),
+                ),
+                (
+                    "materials",
+                    None,
+                    serde_json::json!({ "materials": materials }),
+                    rec::materials_entry(&materials),
+                ),
+            ];
+            for (kind, line_id, body, entry) in saves {
+                let new = NewRecord {
+                    order_id: row.id,
+                    worker_id: w.0,
+                    kind,
+                    line_id,
+                    upload_id: None,
+                    body,
+                    entry,
+                };
+                rec::save(&t.store, &new, at).await.unwrap();
+            }
+        }
         orders::apply(&t.store, row.id, actor, action, at, None)
             .await
             .unwrap();
@@ -124,8 +163,8 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
         let db = TestDb::new(b).await;
         let sh = shell::Shell::new("records", &db.url);
 
-        let a = walked(&db, "13912345601").await;
-        let b2 = walked(&db, "13912345602").await;
+        let a = walked(&db, "13912345601", true).await;
+        let b2 = walked(&db, "13912345602", false).await;
         let anchors = anchor::anchor_days(&db.store, Utc::now()).await.unwrap();
         assert!(!anchors.is_empty(), "{b:?}");
 
@@ -136,7 +175,19 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
             "{b:?}: {stdout} {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(stdout.contains("2 chain(s), 16 entries"), "{stdout}");
+        // 8 steps each, and the service record's checklist, note and materials of one.
+        assert!(stdout.contains("2 chain(s), 19 entries"), "{stdout}");
+        let kinds: Vec<String> = daojia_store::repo::records::of_order(db.store.db(), a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds[6..10],
+            ["event", "checklist", "note", "materials"],
+            "{kinds:?}"
+        );
         assert!(stdout.contains("records verify: clean"), "{stdout}");
 
         // The payment's entry says less was paid.

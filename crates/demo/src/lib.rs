@@ -16,7 +16,7 @@ mod places;
 mod rng;
 pub mod synthetic;
 
-pub use catalog::{Category, Item, ItemOption, OptionChoice, PaymentMode};
+pub use catalog::{Category, Item, ItemOption, OptionChoice, PaymentMode, checklist};
 pub use places::{AreaSpec, RoadSpec};
 
 use daojia_domain::access::Role;

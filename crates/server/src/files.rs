@@ -5,7 +5,11 @@
 //! position of the customer's home in EXIF, XMP and text chunks, which [`strip`] removes
 //! from all three formats.
 
+mod s3;
+pub mod sigv4;
 mod strip;
+
+pub use s3::{S3Files, S3SetupError};
 
 use std::io;
 use std::path::PathBuf;
@@ -66,6 +70,23 @@ impl FileStore for LocalFiles {
             _ => Ok(()),
         }
     }
+}
+
+/// The store the configuration names: a folder (`booking.uploads_dir`) or an
+/// S3-compatible bucket (`[storage] kind = "s3"`).
+pub fn from_config(
+    config: &crate::config::Config,
+) -> Result<std::sync::Arc<dyn FileStore>, S3SetupError> {
+    Ok(match config.storage.kind.as_str() {
+        "s3" => std::sync::Arc::new(S3Files::new(&config.storage.s3)?),
+        _ => std::sync::Arc::new(LocalFiles::new(
+            config
+                .booking
+                .uploads_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(".daojia/uploads")),
+        )),
+    })
 }
 
 /// A checked photo.

@@ -154,6 +154,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             .context("push")?,
     );
     let notify = state::notify_channels(sms.clone(), &push, &store);
+    let files = files::from_config(&config).context("storage")?;
     let mut app = daojia_app::App::new(store.clone(), travel.clone())
         .with_push(push)
         .with_positions(shared.positions().clone())
@@ -173,6 +174,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 check_in: config.visit.check_in,
                 door: config.visit.door,
                 device_time: config.visit.device_time,
+                require_record: config.visit.record.require_complete,
             },
             reviews: config.reviews,
             tracks: config.tracks,
@@ -204,13 +206,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             }
             None => app,
         },
-        files: Arc::new(files::LocalFiles::new(
-            config
-                .booking
-                .uploads_dir
-                .clone()
-                .unwrap_or_else(|| std::path::PathBuf::from(".daojia/uploads")),
-        )),
+        files,
         config,
     })))
 }

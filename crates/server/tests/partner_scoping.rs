@@ -305,7 +305,8 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         let mut theirs = w.b_orders.clone();
         theirs.sort();
         assert_eq!(ids_of(&r), theirs, "{b:?}: B's order list");
-        // Tracks: each partner's staff read their own workers' visits, not the other's.
+        // Tracks and service records: each partner's staff read their own workers' visits,
+        // not the other's.
         for (token, own, other) in [
             (&w.pa, &w.a_orders[0], &w.b_orders[0]),
             (&w.pb, &w.b_orders[0], &w.a_orders[0]),
@@ -317,6 +318,22 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
             assert_eq!(r.body["order_id"], json!(own));
             let r = app
                 .get(&format!("/api/v1/admin/orders/{other}/track"), Some(token))
+                .await;
+            common::assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+            // The service record (服务记录) likewise.
+            let r = app
+                .get(
+                    &format!("/api/v1/admin/orders/{own}/service-record"),
+                    Some(token),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+            assert_eq!(r.body["order_id"], json!(own));
+            let r = app
+                .get(
+                    &format!("/api/v1/admin/orders/{other}/service-record"),
+                    Some(token),
+                )
                 .await;
             common::assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
         }

@@ -25,6 +25,7 @@ const item = (code: string, category_code: string, name: string, name_en: string
   skills: [],
   tools: [],
   notes: '',
+  checklist: [],
   options: [],
   payment_mode: 'full',
   deposit_fen: 0,

@@ -27,6 +27,7 @@ const ITEM: AdminItem = {
   skills: ['cleaning'],
   tools: ['吸尘器'],
   notes: '',
+  checklist: [],
   options: [
     {
       code: 'size',

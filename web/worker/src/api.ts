@@ -121,3 +121,30 @@ export const requestWithdrawal = (amountFen: number, key: string) =>
       body: { amount_fen: amountFen, channel: 'bank' },
     }),
   );
+
+/** The service record (服务记录) of a job: checklists, photos, note, materials. */
+export const loadRecord = (id: string) => unwrap(api.client.GET('/api/v1/worker/jobs/{id}/record', job(id)));
+/** Saves the ticked steps of one line's checklist (the whole set). */
+export const saveChecklist = (id: string, lineId: string, ticked: number[]) =>
+  unwrap(api.client.PUT('/api/v1/worker/jobs/{id}/record/checklist', { ...job(id), body: { line_id: lineId, ticked } }));
+/** Adds an uploaded before/after photo to the record. */
+export const addRecordPhoto = (id: string, uploadId: string, lineId?: string | null) =>
+  unwrap(api.client.POST('/api/v1/worker/jobs/{id}/record/photos', { ...job(id), body: { upload_id: uploadId, line_id: lineId ?? null } }));
+/** Saves the record's note (empty clears it). */
+export const saveRecordNote = (id: string, text: string) => unwrap(api.client.PUT('/api/v1/worker/jobs/{id}/record/note', { ...job(id), body: { text } }));
+/** Saves the materials used (the whole list). */
+export const saveMaterials = (id: string, materials: { name: string; quantity: number; unit: string }[]) =>
+  unwrap(api.client.PUT('/api/v1/worker/jobs/{id}/record/materials', { ...job(id), body: { materials } }));
+
+/** Uploads a photo taken before or after the service. */
+export function uploadRecordPhoto(file: Blob, name: string, purpose: 'before' | 'after') {
+  const form = new FormData();
+  form.append('purpose', purpose);
+  form.append('file', file, name);
+  return unwrap(
+    api.client.POST('/api/v1/worker/uploads', {
+      body: form as unknown as { file: string; purpose?: string | null },
+      bodySerializer: (b) => b as unknown as FormData,
+    }),
+  );
+}

@@ -79,6 +79,10 @@ pub struct ItemInput {
     /// Notes for the customer (at most 1000 characters).
     #[serde(default)]
     pub notes: String,
+    /// The service record's checklist: short steps the worker ticks during the service
+    /// (each 1–60 characters, at most 20; docs/visit.md "Service record").
+    #[serde(default)]
+    pub checklist: Vec<String>,
     /// Options (at most 10).
     #[serde(default)]
     pub options: Vec<OptionInput>,
@@ -133,6 +137,8 @@ pub fn sanitize_description(html: &str) -> String {
 }
 
 const MAX_DESCRIPTION: usize = 10_000;
+/// Most steps in an item's checklist.
+pub const MAX_CHECKLIST: usize = 20;
 
 /// Checks an item's fields and returns them as stored. `current` is the item being edited.
 pub(super) fn check_item(
@@ -215,6 +221,29 @@ pub(super) fn check_item(
             ));
         }
     }
+    let checklist: Vec<String> = req.checklist.iter().map(|t| t.trim().to_string()).collect();
+    if checklist.len() > MAX_CHECKLIST {
+        issues.push(FieldIssue::new(
+            "checklist",
+            "too_many",
+            format!("at most {MAX_CHECKLIST} steps"),
+        ));
+    }
+    for (i, t) in checklist.iter().enumerate() {
+        if t.is_empty() || t.chars().count() > 60 {
+            issues.push(FieldIssue::new(
+                format!("checklist[{i}]"),
+                "invalid",
+                "1 to 60 characters",
+            ));
+        } else if checklist[..i].contains(t) {
+            issues.push(FieldIssue::new(
+                format!("checklist[{i}]"),
+                "duplicate",
+                "listed twice",
+            ));
+        }
+    }
     if req.notes.chars().count() > 1000 {
         issues.push(FieldIssue::new(
             "notes",
@@ -280,6 +309,7 @@ pub(super) fn check_item(
         skills: json!(req.skills).to_string(),
         tools: json!(tools).to_string(),
         notes: req.notes.trim().to_string(),
+        checklist: (!checklist.is_empty()).then(|| json!(checklist).to_string()),
         options: serde_json::to_string(&options).expect("options serialize"),
         payment_mode: req.payment_mode,
         deposit_fen: req.deposit_fen,

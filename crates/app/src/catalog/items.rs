@@ -46,6 +46,8 @@ pub struct AdminItem {
     pub tools: Vec<String>,
     /// Notes for the customer.
     pub notes: String,
+    /// The service record's checklist: steps the worker ticks during the service.
+    pub checklist: Vec<String>,
     /// Options; the first choice of each is the default.
     pub options: Vec<ItemOptionView>,
     /// `full` or `deposit`.
@@ -80,6 +82,7 @@ fn item_view(i: &service_item::Model) -> Result<AdminItem> {
         skills: strings(&i.skills),
         tools: strings(&i.tools),
         notes: i.notes.clone(),
+        checklist: i.checklist.as_deref().map(strings).unwrap_or_default(),
         options: options.into_iter().map(ItemOptionView::from).collect(),
         payment_mode: i.payment_mode.clone(),
         deposit_fen: i.deposit_fen,
@@ -226,6 +229,7 @@ fn fields_of(before: &service_item::Model) -> repo::ItemFields {
         skills: before.skills.clone(),
         tools: before.tools.clone(),
         notes: before.notes.clone(),
+        checklist: before.checklist.clone(),
         options: before.options.clone(),
         payment_mode: before.payment_mode.clone(),
         deposit_fen: before.deposit_fen,

@@ -15,6 +15,7 @@
 pub mod customer;
 pub mod extras;
 pub mod ops;
+pub mod record;
 
 use crate::error::FieldIssue;
 use crate::{App, Error, Result};
@@ -368,6 +369,9 @@ pub async fn finish(
     device_at: Option<DateTime<Utc>>,
 ) -> Result<Order> {
     let row = worker_order(app, worker, id).await?;
+    if row.state == daojia_store::repo::visit_records::RECORD_STATE {
+        Error::check(record::missing(app, id).await?)?;
+    }
     let order = step(app, worker, id, Action::FinishService, now, device_at).await?;
     crate::workers::positions::at_job(app, worker, LatLng::new(row.lat, row.lng), now).await;
     Ok(order)

@@ -285,3 +285,44 @@ pub fn items() -> Vec<Item> {
     }
     v
 }
+
+/// The service record's checklist (服务记录) of the demo's items, by category: the steps a
+/// worker ticks during the service, as the platforms' service standards list them.
+pub fn checklist(category: &str) -> Vec<&'static str> {
+    match category {
+        "cleaning" => vec![
+            "穿戴鞋套，确认清洁范围",
+            "厨房台面与灶具去油",
+            "卫生间洁具消毒",
+            "地面吸尘并拖净",
+            "垃圾带走，与客户验收",
+        ],
+        "appliance_repair" => vec![
+            "铺设防护垫，断电检查",
+            "检测故障并告知客户",
+            "更换或维修部件",
+            "通电试机运行正常",
+            "清理现场，讲解使用注意",
+        ],
+        "beauty" => vec!["工具消毒", "确认款式与过敏史", "完成护理", "整理台面"],
+        "nursing" => vec![
+            "洗手并佩戴口罩",
+            "测量体温与血压",
+            "按护理计划完成护理",
+            "记录情况并告知家属",
+        ],
+        "pet_care" => vec![
+            "核对宠物与疫苗情况",
+            "检查皮肤与耳道",
+            "完成洗护或喂养",
+            "清理毛发与用品",
+        ],
+        "car_care" => vec![
+            "环车检查并拍照",
+            "按项目完成养护",
+            "检查油液与胎压",
+            "清理车内，交还钥匙",
+        ],
+        _ => vec![],
+    }
+}

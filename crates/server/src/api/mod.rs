@@ -35,6 +35,7 @@ pub mod push;
 pub mod reconciliation;
 pub mod records;
 pub mod reviews;
+pub mod service_record;
 pub mod slots;
 pub mod tracks;
 pub mod uploads;
@@ -106,6 +107,10 @@ use utoipa::{Modify, OpenApi};
         visit::depart, visit::check_in, visit::start, visit::finish, visit::door_code,
         visit::flagged,
         extras::worker_list, extras::worker_propose, extras::customer_list, extras::customer_decide,
+        service_record::worker_get, service_record::worker_checklist, service_record::worker_photo,
+        service_record::worker_note, service_record::worker_materials,
+        service_record::worker_upload_get, service_record::customer_get,
+        service_record::customer_photo, service_record::admin_get,
         dispatch::my_offers, dispatch::accept, dispatch::reject, dispatch::grab_pool,
         dispatch::claim, dispatch::order_dispatch,
         reviews::customer_get, reviews::customer_post, reviews::customer_put,
@@ -657,6 +662,33 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .layer(idempotent()),
         )
         .route("/customer/orders/{id}/extras", get(extras::customer_list))
+        .route("/worker/jobs/{id}/record", get(service_record::worker_get))
+        .route(
+            "/worker/jobs/{id}/record/checklist",
+            put(service_record::worker_checklist),
+        )
+        .route(
+            "/worker/jobs/{id}/record/photos",
+            post(service_record::worker_photo),
+        )
+        .route("/worker/jobs/{id}/record/note", put(service_record::worker_note))
+        .route(
+            "/worker/jobs/{id}/record/materials",
+            put(service_record::worker_materials),
+        )
+        .route(
+            "/worker/uploads/{id}",
+            get(service_record::worker_upload_get),
+        )
+        .route("/customer/orders/{id}/record", get(service_record::customer_get))
+        .route(
+            "/customer/orders/{id}/record/photos/{upload}",
+            get(service_record::customer_photo),
+        )
+        .route(
+            "/admin/orders/{id}/service-record",
+            get(service_record::admin_get),
+        )
         .route(
             "/customer/orders/{id}/extras/{extra}/decision",
             post(extras::customer_decide),

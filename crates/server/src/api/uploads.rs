@@ -290,10 +290,13 @@ pub async fn for_staff(
         .await?
         .into_iter()
         .map(|c| c.order_id);
+    // So does a photo on a service record (before / after the service).
+    let recorded = daojia_store::repo::visit_records::orders_of_upload(db, id).await?;
     let orders: Vec<Uuid> = uploads::attached_to(db, id)
         .await?
         .into_iter()
         .chain(check_ins)
+        .chain(recorded)
         .collect();
     for order in orders {
         match daojia_app::orders::read::get(&state.app, scope, order).await {

@@ -25,9 +25,16 @@ use uuid::Uuid;
 
 /// Purposes of worker documents.
 pub const DOCUMENT_PURPOSES: [&str; 2] = ["certificate", "worker_photo"];
-/// Purposes of a worker's own uploads: their documents, and a photo at a door where the
-/// check-in is outside the fence (`check_in`).
-pub const WORKER_PURPOSES: [&str; 3] = ["certificate", "worker_photo", "check_in"];
+/// Purposes of a worker's own uploads: their documents, a photo at a door where the
+/// check-in is outside the fence (`check_in`), and the service record's photos taken
+/// before and after the service (`before`, `after`).
+pub const WORKER_PURPOSES: [&str; 5] = [
+    "certificate",
+    "worker_photo",
+    "check_in",
+    "before",
+    "after",
+];
 
 fn document_url(mut v: UploadView) -> UploadView {
     v.url = format!("/api/v1/admin/worker-documents/{}", v.id);

@@ -34,6 +34,7 @@ impl Config {
         self.broker.apply_env(&get);
         self.push.apply_env(&get);
         self.telemetry.apply_env(&get);
+        self.storage.apply_env(&get);
         if let Some(v) = get("DAOJIA_TRUSTED_PROXIES") {
             self.auth.trusted_proxies = v
                 .split(',')

@@ -83,6 +83,10 @@ pub struct Config {
     /// `backoff_secs`, `backoff_cap_secs`, `tomorrow_hour`, `soon_minutes`;
     /// docs/notifications.md).
     pub notifications: daojia_domain::notification::NotifyRules,
+    /// Where uploaded photos are kept (`[storage]`: `kind` = `local` or `s3`,
+    /// `[storage.s3]`: `endpoint`, `region`, `bucket`, `path_style`, `access_key_id`,
+    /// `secret_access_key`, `prefix`, `timeout_secs`; docs/operations.md).
+    pub storage: storage::StorageConfig,
     /// Where generated secrets are kept (default `.daojia/secrets.toml`).
     pub secrets_file: Option<PathBuf>,
 }
@@ -94,6 +98,7 @@ mod pay;
 mod push;
 mod secrets;
 mod sections;
+mod storage;
 mod telemetry;
 mod validate;
 mod wallet;
@@ -103,6 +108,7 @@ pub use finance::FinanceConfig;
 pub use push::PushConfig;
 pub use secrets::{Secrets, ensure_demo_secrets};
 pub use sections::*;
+pub use storage::{S3Config, StorageConfig};
 pub use telemetry::TelemetryConfig;
 pub use wallet::WalletConfig;
 
@@ -232,6 +238,7 @@ impl Config {
             .iter()
             .map(|k| format!("{}:***", k.split(':').next().unwrap_or("?")))
             .collect();
+        c.storage.s3.access_key_id = c.storage.s3.access_key_id.as_deref().map(mask);
         c.database.url = daojia_store::redact_url(&c.database.url);
         c.redis.url = c.redis.url.as_deref().map(daojia_store::redact_url);
         c.broker.amqp_url = c.broker.amqp_url.as_deref().map(daojia_store::redact_url);

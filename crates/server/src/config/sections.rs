@@ -15,6 +15,18 @@ pub struct VisitConfig {
     /// The device's time of a step the worker app queued offline (default: up to 360
     /// minutes old, at most 120 seconds ahead).
     pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
+    /// The service record kept during the visit (`[visit.record]`).
+    pub record: VisitRecordConfig,
+}
+
+/// The service record's rules (`[visit.record]`).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VisitRecordConfig {
+    /// Refuse to finish the service (422 on `checklist[i]` / `after_photo`) until every
+    /// checklist step of the order's items is ticked and an after photo is on the record.
+    /// Off by default.
+    pub require_complete: bool,
 }
 
 /// Worker management settings (`[workers]`).

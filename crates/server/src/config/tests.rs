@@ -392,3 +392,61 @@ fn settlement_can_run_every_few_minutes_but_not_never_or_less_than_hourly() {
         assert!(e.starts_with("finance.settle_every_minutes:"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn s3_storage_is_checked_at_start_and_its_keys_are_masked() {
+    let mut c = valid();
+    assert_eq!(c.storage.kind, "local");
+    c.storage.kind = "ftp".into();
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.kind:"), "{e}");
+    c.apply_env(|k| (k == "DAOJIA_STORAGE_KIND").then(|| "s3".to_string()));
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.endpoint:"), "{e}");
+    c.apply_env(|k| match k {
+        "DAOJIA_S3_ENDPOINT" => Some("minio:9000".into()),
+        _ => None,
+    });
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.endpoint:"), "{e}");
+    c.apply_env(|k| match k {
+        "DAOJIA_S3_ENDPOINT" => Some("http://127.0.0.1:9000".into()),
+        "DAOJIA_S3_BUCKET" => Some("Photos_Bucket".into()),
+        _ => None,
+    });
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.bucket:"), "{e}");
+    c.apply_env(|k| (k == "DAOJIA_S3_BUCKET").then(|| "daojia-photos".to_string()));
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.access_key_id:"), "{e}");
+    c.apply_env(|k| (k == "AWS_ACCESS_KEY_ID").then(|| "AKID-fake-9876".to_string()));
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.secret_access_key:"), "{e}");
+    c.apply_env(|k| match k {
+        "AWS_SECRET_ACCESS_KEY" => Some("aws-secret-1111".into()),
+        "DAOJIA_S3_SECRET_ACCESS_KEY" => Some("ours-secret-2222".into()),
+        _ => None,
+    });
+    c.validate().unwrap();
+    assert_eq!(
+        c.storage.s3.secret_access_key.as_ref().unwrap().expose(),
+        "ours-secret-2222",
+        "ours wins over the standard variable"
+    );
+    c.storage.s3.region = "us east".into();
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.region:"), "{e}");
+    c.storage.s3.region = "cn-north-1".into();
+    c.storage.s3.timeout_secs = 0;
+    let e = c.validate().unwrap_err().to_string();
+    assert!(e.starts_with("storage.s3.timeout_secs:"), "{e}");
+    c.storage.s3.timeout_secs = 30;
+    c.validate().unwrap();
+    let shown = c.masked_toml();
+    assert!(shown.contains("[storage.s3]"), "{shown}");
+    assert!(!shown.contains("ours-secret-2222"), "{shown}");
+    assert!(!shown.contains("AKID-fake-9876"), "{shown}");
+    assert!(!format!("{c:?}").contains("ours-secret-2222"));
+    // The store the configuration names is the bucket.
+    assert!(crate::files::from_config(&c).is_ok());
+}

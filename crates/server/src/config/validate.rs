@@ -39,6 +39,9 @@ impl Config {
         if let Some((key, why)) = self.push.problem() {
             return Err(invalid(key, why));
         }
+        if let Some((key, why)) = self.storage.problem() {
+            return Err(invalid(key, why));
+        }
         if self.demo.history_days > 366 {
             return Err(invalid("demo.history_days", "at most 366 days"));
         }

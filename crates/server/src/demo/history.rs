@@ -98,8 +98,17 @@ pub(super) async fn load(
         {
             continue;
         }
-        let r = order_history::rows(store, &planned.past, |t| ids.at(t))
+        let mut r = order_history::rows(store, &planned.past, |t| ids.at(t))
             .map_err(|e| DemoError::Data(format!("history visit {visit:?}: {e}")))?;
+        if let (Outcome::Completed(_), Some(worker)) =
+            (&visit.outcome, ctx.workers[visit.worker])
+        {
+            let saves = service_record(city, &planned.past, &r);
+            if !saves.is_empty() {
+                order_history::with_visit_record(&mut r, worker, saves)
+                    .map_err(|e| DemoError::Data(format!("history record {visit:?}: {e}")))?;
+            }
+        }
         summary.orders += 1;
         match &visit.outcome {
             Outcome::Completed(v) => {
@@ -124,6 +133,75 @@ pub(super) async fn load(
     meta::set(&tx, HISTORY_KEY, &summary.to_meta(today), now).await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// What the worker of a completed past visit recorded during the service (服务记录): every
+/// step of the item's checklist ticked a few minutes in, the materials a service of its
+/// category uses, and a note before finishing.
+fn service_record(
+    city: &City,
+    past: &PastOrder,
+    rows: &order_history::Rows,
+) -> Vec<order_history::PastSave> {
+    use daojia_store::repo::visit_records as rec;
+    let at = |a: Action| past.steps.iter().find(|s| s.action == a).map(|s| s.at);
+    let (Some(started), Some(finished)) = (at(Action::StartService), at(Action::FinishService))
+    else {
+        return vec![];
+    };
+    let Some(line) = rows.lines.first() else {
+        return vec![];
+    };
+    let (sea_orm::ActiveValue::Set(line_id), sea_orm::ActiveValue::Set(code)) =
+        (&line.id, &line.item_code)
+    else {
+        return vec![];
+    };
+    let Some(category) = city.items.iter().find(|i| i.code == code).map(|i| i.category) else {
+        return vec![];
+    };
+    let steps = daojia_demo::checklist(category);
+    if steps.is_empty() {
+        return vec![];
+    }
+    let ticked: Vec<u32> = (0..steps.len() as u32).collect();
+    let materials: serde_json::Value = match category {
+        "cleaning" => serde_json::json!([
+            {"name": "厨房重油污清洁剂", "quantity": 1.0, "unit": "瓶"},
+            {"name": "一次性抹布", "quantity": 3.0, "unit": "块"}
+        ]),
+        "appliance_repair" => serde_json::json!([
+            {"name": "清洗剂", "quantity": 1.0, "unit": "瓶"},
+            {"name": "防护垫", "quantity": 1.0, "unit": "张"}
+        ]),
+        _ => serde_json::json!([{"name": "一次性耗材", "quantity": 1.0, "unit": "套"}]),
+    };
+    let note = "服务已完成，已与客户一同验收";
+    let checked = started + Duration::minutes(5).min((finished - started) / 3);
+    let listed = finished - Duration::minutes(2).min((finished - started) / 3);
+    vec![
+        (
+            checked,
+            "checklist",
+            Some(*line_id),
+            serde_json::json!({"ticked": ticked, "steps": steps}),
+            rec::checklist_entry(*line_id, code, steps.len(), &ticked),
+        ),
+        (
+            listed,
+            "materials",
+            None,
+            serde_json::json!({"materials": materials}),
+            rec::materials_entry(&materials),
+        ),
+        (
+            listed,
+            "note",
+            None,
+            serde_json::json!({"text": note}),
+            rec::note_entry(note),
+        ),
+    ]
 }
 
 struct Planned {

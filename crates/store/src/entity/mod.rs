@@ -70,6 +70,7 @@ pub mod track_batch;
 pub mod track_point;
 pub mod upload;
 pub mod visit_check_in;
+pub mod visit_record;
 pub mod wallet_balance;
 pub mod withdrawal;
 pub mod worker;

@@ -34,6 +34,9 @@ pub struct Model {
     pub policy: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]
     pub photos: Option<String>,
+    /// The steps of the service record's checklist (JSON array of strings), if any.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub checklist: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -174,6 +174,8 @@ pub struct ItemFields {
     pub tools: String,
     /// Notes for the customer.
     pub notes: String,
+    /// JSON array of the service record's checklist steps, or none.
+    pub checklist: Option<String>,
     /// JSON array of `ItemOption`.
     pub options: String,
     /// `full` or `deposit`.
@@ -216,6 +218,7 @@ pub async fn create_item(
         sort: Set(f.sort),
         policy: Set(f.policy),
         photos: Set(None),
+        checklist: Set(f.checklist),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -243,6 +246,7 @@ pub async fn update_item(
     row.skills = Set(f.skills);
     row.tools = Set(f.tools);
     row.notes = Set(f.notes);
+    row.checklist = Set(f.checklist);
     row.options = Set(f.options);
     row.payment_mode = Set(f.payment_mode);
     row.deposit_fen = Set(f.deposit_fen);

@@ -48,6 +48,7 @@ pub mod sms;
 pub mod tracks;
 pub mod uploads;
 pub mod versions;
+pub mod visit_records;
 pub mod visits;
 pub mod wallet;
 pub mod withdrawals;

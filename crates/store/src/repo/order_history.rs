@@ -17,7 +17,7 @@ use super::orders::{NewOrder, OrderError, seal_notes};
 use crate::Store;
 use crate::entity::{
     ledger_entry, ledger_posting, order_event, order_line, order_payment, service_order,
-    service_record,
+    service_record, visit_record,
 };
 use crate::repo::ledger;
 use chrono::{DateTime, Utc};
@@ -65,6 +65,9 @@ pub struct Rows {
     pub payments: Vec<order_payment::ActiveModel>,
     /// Its service record: one entry per event, chained (see [`crate::repo::records`]).
     pub records: Vec<service_record::ActiveModel>,
+    /// What the worker recorded during the service (服务记录), when the caller adds it
+    /// (see [`with_visit_record`]).
+    pub visit_records: Vec<visit_record::ActiveModel>,
     /// The ledger entries of its payments and of the refunds it booked (all offline: a
     /// past order has no channel intents), with their postings.
     pub ledger: Vec<(ledger_entry::ActiveModel, Vec<ledger_posting::ActiveModel>)>,
@@ -278,6 +281,7 @@ pub fn rows(
         lines,
         events,
         records,
+        visit_records: vec![],
         payments,
         ledger: entries,
         domain: order,
@@ -308,6 +312,7 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
     let mut events = vec![];
     let mut payments = vec![];
     let mut records = vec![];
+    let mut visit_records = vec![];
     let mut entries = vec![];
     let mut postings = vec![];
     let closed = ledger::closed_through(db).await?;
@@ -317,6 +322,7 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
         events.extend(r.events);
         payments.extend(r.payments);
         records.extend(r.records);
+        visit_records.extend(r.visit_records);
         for (mut e, mut p) in r.ledger {
             ledger::rebook(&mut e, &mut p, closed);
             entries.push(e);
@@ -328,6 +334,47 @@ pub async fn write(db: &impl ConnectionTrait, all: Vec<Rows>) -> Result<(), DbEr
     insert(db, events).await?;
     insert(db, payments).await?;
     insert(db, records).await?;
+    insert(db, visit_records).await?;
     insert(db, entries).await?;
     insert(db, postings).await
+}
+
+/// One save of a past service's record: its time, kind, line and content (as stored), and
+/// its entry in the chain.
+pub type PastSave = (
+    DateTime<Utc>,
+    &'static str,
+    Option<Uuid>,
+    serde_json::Value,
+    crate::repo::records::Content,
+);
+
+/// Adds what the worker recorded during a past service to `rows` (of an order with a
+/// worker): the `visit_record` rows, and the order's chain rebuilt with their entries among
+/// its events' in time order.
+pub fn with_visit_record(rows: &mut Rows, worker_id: Uuid, saves: Vec<PastSave>) -> Result<(), DbErr> {
+    let order_id = match &rows.order.id {
+        sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
+        sea_orm::ActiveValue::NotSet => return Err(DbErr::Custom("an order without its id".into())),
+    };
+    let mut models = Vec::with_capacity(rows.events.len());
+    for e in &rows.events {
+        models.push(e.clone().try_into_model()?);
+    }
+    let mut more = vec![];
+    for (i, (at, kind, line_id, body, entry)) in saves.into_iter().enumerate() {
+        rows.visit_records.push(visit_record::ActiveModel {
+            id: Set(Uuid::from_u128(order_id.as_u128() ^ (0x5245_434f_5244_0000 + i as u128))),
+            order_id: Set(order_id),
+            worker_id: Set(worker_id),
+            kind: Set(kind.into()),
+            line_id: Set(line_id),
+            upload_id: Set(None),
+            body: Set(body.to_string()),
+            recorded_at: Set(at),
+        });
+        more.push((at, entry));
+    }
+    rows.records = crate::repo::records::chain_of(order_id, &models, more);
+    Ok(())
 }

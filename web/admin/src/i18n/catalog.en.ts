@@ -53,6 +53,8 @@ export const catalogEn: Messages<typeof catalogZhCN> = {
       skills: 'Skills needed',
       tools: 'Tools brought',
       toolsHint: 'Type and press Enter',
+      checklist: 'Service checklist',
+      checklistHint: 'Type each step and press Enter; the worker ticks them during the service',
       notes: 'Notes for customers',
       tabBasic: 'Basics',
       tabOptions: 'Options',

@@ -49,6 +49,8 @@ export const catalogZhCN = {
       skills: '所需技能',
       tools: '携带工具',
       toolsHint: '输入后回车添加',
+      checklist: '服务检查清单',
+      checklistHint: '逐条输入服务步骤后回车，师傅服务中逐项勾选',
       notes: '下单须知',
       tabBasic: '基本信息',
       tabOptions: '规格选项',

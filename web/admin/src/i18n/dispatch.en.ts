@@ -22,6 +22,15 @@ export const dispatchEn: typeof dispatchZhCN = {
     statuses: { open: 'Waiting', accepted: 'Accepted', rejected: 'Declined', expired: 'Timed out', withdrawn: 'Withdrawn' },
     outcomes: { offered: 'Offered', grab_pool: 'To the grab pool', exception: 'To exceptions', grab_pool_exception: 'To the grab pool and exceptions' },
   },
+  visitRecord: {
+    title: 'Service record (visit)',
+    progress: '{done}/{total} steps done',
+    empty: 'Nothing recorded yet',
+    note: 'Note',
+    materials: 'Materials used',
+    missing: 'Still missing',
+    purpose: { before: 'Before', after: 'After' },
+  },
   recordPanel: {
     title: 'Service record',
     verified: 'Verified: the chain is intact',
@@ -31,6 +40,6 @@ export const dispatchEn: typeof dispatchZhCN = {
     kind: 'Kind',
     at: 'Time',
     hash: 'Hash',
-    kinds: { event: 'Order step', check_in: 'Check-in', photo: 'Photo' },
+    kinds: { event: 'Order step', check_in: 'Check-in', photo: 'Photo', extra: 'Extra item', checklist: 'Checklist', note: 'Note', materials: 'Materials' },
   },
 };

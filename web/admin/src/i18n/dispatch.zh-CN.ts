@@ -20,6 +20,15 @@ export const dispatchZhCN = {
     statuses: { open: '等待答复', accepted: '已接单', rejected: '已拒绝', expired: '已超时', withdrawn: '已撤回' },
     outcomes: { offered: '已派出', grab_pool: '进入抢单池', exception: '转异常', grab_pool_exception: '进入抢单池并转异常' },
   },
+  visitRecord: {
+    title: '服务记录',
+    progress: '完成 {done}/{total} 项',
+    empty: '师傅尚未记录',
+    note: '备注',
+    materials: '使用材料',
+    missing: '尚缺',
+    purpose: { before: '服务前', after: '服务后' },
+  },
   recordPanel: {
     title: '服务记录存证',
     verified: '已校验：记录链完整',
@@ -29,6 +38,6 @@ export const dispatchZhCN = {
     kind: '类型',
     at: '时间',
     hash: '哈希',
-    kinds: { event: '订单步骤', check_in: '签到', photo: '照片' },
+    kinds: { event: '订单步骤', check_in: '签到', photo: '照片', extra: '加项', checklist: '检查清单', note: '备注', materials: '材料' },
   },
 };

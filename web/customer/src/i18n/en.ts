@@ -205,6 +205,7 @@ export const en: CustomerMessages = {
     capped: 'Only the latest 100 orders are shown',
   },
   order: {
+    record: { title: 'Service record', progress: '{done}/{total} steps done', note: 'Note:', materials: 'Materials used:' },
     title: 'Order',
     window: 'Time',
     address: 'Address',

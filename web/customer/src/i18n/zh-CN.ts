@@ -203,6 +203,7 @@ export const zhCN = {
     capped: '只显示最近 100 个订单',
   },
   order: {
+    record: { title: '服务记录', progress: '完成 {done}/{total} 项', note: '师傅备注：', materials: '使用材料：' },
     title: '订单详情',
     window: '上门时间',
     address: '服务地址',

@@ -250,6 +250,7 @@ pub async fn erase_customer(
     // values go, so nothing can be tried against those hashes any more.
     let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
     crate::repo::records::forget_salts(&txn, &ids).await?;
+    crate::repo::visit_records::forget_notes(&txn, &ids).await?;
     // What they wrote in reviews goes (their photos went with the orders' photos); the
     // stars and tags stay, anonymous, in the workers' ratings.
     review::Entity::update_many()
@@ -381,6 +382,7 @@ pub async fn erase_worker(
     // Their orders' service records keep their hashes, without the salts.
     let served: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
     crate::repo::records::forget_salts(&txn, &served).await?;
+    crate::repo::visit_records::forget_notes(&txn, &served).await?;
     // Check-ins stay with their orders, without where the worker was, their words or photo.
     {
         use crate::entity::visit_check_in as ci;

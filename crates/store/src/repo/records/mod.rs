@@ -178,15 +178,31 @@ pub fn chain_of_events(
     order_id: Uuid,
     events: &[order_event::Model],
 ) -> Vec<service_record::ActiveModel> {
-    let mut out = Vec::with_capacity(events.len());
+    chain_of(order_id, events, vec![])
+}
+
+/// The entries of a past order's events and of `more` entries (each at its time), chained
+/// in memory in time order (an event first when times are equal).
+pub fn chain_of(
+    order_id: Uuid,
+    events: &[order_event::Model],
+    more: Vec<(DateTime<Utc>, Content)>,
+) -> Vec<service_record::ActiveModel> {
+    let mut all: Vec<(DateTime<Utc>, u8, Content)> = events
+        .iter()
+        .map(|ev| (ev.at, 0, of_event(ev)))
+        .chain(more.into_iter().map(|(at, c)| (at, 1, c)))
+        .collect();
+    // Stable: events keep their order among themselves.
+    all.sort_by_key(|(at, rank, _)| (*at, *rank));
+    let mut out = Vec::with_capacity(all.len());
     let mut prev: Option<Entry> = None;
-    for ev in events {
-        let c = of_event(ev);
+    for (at, _, c) in all {
         let e = record::next(
             order_id,
             prev.as_ref().map(|p| (p.seq, p.hash.as_str())),
             c.kind,
-            ev.at,
+            at,
             &c.body,
         );
         out.push(row(&e, c.salt));

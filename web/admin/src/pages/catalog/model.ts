@@ -63,6 +63,8 @@ export interface ItemForm {
   skills: string[];
   tools: string[];
   notes: string;
+  /** The service record's checklist: steps the worker ticks during the service. */
+  checklist: string[];
   options: OptionRow[];
   payment_mode: 'full' | 'deposit';
   deposit: string;
@@ -98,6 +100,7 @@ export function emptyItemForm(category = ''): ItemForm {
     skills: [],
     tools: [],
     notes: '',
+    checklist: [],
     options: [],
     payment_mode: 'full',
     deposit: '0',
@@ -122,6 +125,7 @@ export function itemToForm(i: AdminItem): ItemForm {
     skills: [...i.skills],
     tools: [...i.tools],
     notes: i.notes,
+    checklist: [...i.checklist],
     options: i.options.map((o) => ({
       code: o.code,
       name: o.name,
@@ -217,6 +221,7 @@ export function formToInput(f: ItemForm, create: boolean): { input: ItemInput } 
       skills: f.skills,
       tools: f.tools.map((t) => t.trim()).filter((t) => t !== ''),
       notes: f.notes.trim(),
+      checklist: f.checklist.map((c) => c.trim()).filter((c) => c !== ''),
       options,
       payment_mode: f.payment_mode,
       deposit_fen: deposit ?? 0,

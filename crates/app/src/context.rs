@@ -31,6 +31,9 @@ pub struct App {
     pub public_catalog: Arc<crate::catalog::public::Cache>,
     /// The configured push channels (Web Push, JPush, Getui; none by default).
     pub push: Arc<crate::push::PushChannels>,
+    /// The privacy-number provider the worker calls the customer through
+    /// ([`crate::visits::calls`]; by default the log provider, which bridges nothing).
+    pub privacy_numbers: Arc<dyn crate::visits::calls::PrivacyNumbers>,
 }
 
 /// Statistics that change slowly and are costly to compute, kept by one node for a short
@@ -61,6 +64,7 @@ impl App {
                 crate::catalog::public::DEFAULT_TTL,
             )),
             push: Default::default(),
+            privacy_numbers: Arc::new(crate::visits::calls::LogNumbers),
         }
     }
 
@@ -80,6 +84,15 @@ impl App {
     /// The same application pushing through `push`.
     pub fn with_push(mut self, push: Arc<crate::push::PushChannels>) -> App {
         self.push = push;
+        self
+    }
+
+    /// The same application calling customers through `numbers`.
+    pub fn with_privacy_numbers(
+        mut self,
+        numbers: Arc<dyn crate::visits::calls::PrivacyNumbers>,
+    ) -> App {
+        self.privacy_numbers = numbers;
         self
     }
 

@@ -22,6 +22,27 @@ pub struct Settings {
     pub wallet: daojia_domain::wallet::Limits,
     /// Notifications: which kinds go by SMS, push on or off, retries, reminders.
     pub notifications: daojia_domain::notification::NotifyRules,
+    /// The job card: who the map apps' links name as the caller, how long a privacy
+    /// number stays bound.
+    pub job_card: JobCardSettings,
+}
+
+/// The worker's job card (issue 11): navigation links and calls to the customer.
+#[derive(Debug, Clone)]
+pub struct JobCardSettings {
+    /// The app's name (and Tencent's key) in the map apps' links.
+    pub navigation: daojia_domain::navigation::Caller,
+    /// Minutes a number bound for a call stays valid.
+    pub call_ttl_min: u32,
+}
+
+impl Default for JobCardSettings {
+    fn default() -> Self {
+        JobCardSettings {
+            navigation: Default::default(),
+            call_ttl_min: 30,
+        }
+    }
 }
 
 /// The visit's rules (issue 11): where and when a check-in needs no reason, and how door
@@ -51,6 +72,7 @@ impl Default for Settings {
             finance: Default::default(),
             wallet: Default::default(),
             notifications: Default::default(),
+            job_card: Default::default(),
         }
     }
 }

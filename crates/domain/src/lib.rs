@@ -14,6 +14,7 @@ pub mod ids;
 pub mod invoice;
 pub mod ledger;
 pub mod money;
+pub mod navigation;
 pub mod notification;
 pub mod order;
 pub mod payment;

@@ -181,6 +181,13 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             finance: config.finance.settings(),
             wallet: config.wallet.limits(),
             notifications: config.notifications.clone(),
+            job_card: daojia_app::settings::JobCardSettings {
+                navigation: config.visit.navigation.caller(),
+                call_ttl_min: config.visit.calls.ttl_min,
+            },
+        })
+        .with_privacy_numbers(match config.visit.calls.provider {
+            config::PrivacyNumberKind::Log => Arc::new(daojia_app::visits::calls::LogNumbers),
         });
     Ok(AppState(Arc::new(Inner {
         draining: std::sync::atomic::AtomicBool::new(false),

@@ -21,6 +21,8 @@ pub struct Limits {
     pub otp_verify_global: Limit,
     /// Position reports per worker.
     pub position_per_worker: Limit,
+    /// Privacy-number call requests per worker and order.
+    pub call_per_order: Limit,
 }
 
 impl Limits {
@@ -48,8 +50,15 @@ impl Limits {
                 "position_worker",
                 Quota::per_minute(config.workers.position_reports_per_minute),
             ),
+            call_per_order: Limit::new("call_order", calls_quota(config)),
         }
     }
+}
+
+/// `[visit.calls] per_order_per_hour` an hour, all of which may come at once.
+fn calls_quota(config: &Config) -> Quota {
+    let n = config.visit.calls.per_order_per_hour.max(1);
+    Quota::new(n, std::time::Duration::from_secs(3600), n).expect("a count of at least one")
 }
 
 /// Counts one request of `key` against `limit`; over it, 429 with `Retry-After` and

@@ -433,6 +433,17 @@ async fn today_and_tomorrow_are_booked_through_the_slots_some_assigned_and_a_few
             let with_worker = on_day.iter().filter(|o| o.worker_id.is_some()).count();
             assert_eq!(with_worker, d.assigned + d.offered, "{b:?}");
             assert!(on_day.iter().all(|o| o.paid_fen > 0), "paid");
+            // Some of the workers' jobs carry the customer's notes for the job card.
+            let noted = on_day
+                .iter()
+                .filter(|o| o.worker_id.is_some())
+                .filter(|o| {
+                    !daojia_store::repo::orders::notes(&app.state.store, o)
+                        .unwrap()
+                        .is_empty()
+                })
+                .count();
+            assert!(noted > 0, "{b:?} {}: no job with notes", d.date);
         }
         // A few orders need two trades: each is two visits sharing the first one's id.
         let mut bundles: std::collections::BTreeMap<uuid::Uuid, usize> = Default::default();

@@ -35,6 +35,9 @@ export const startJob = (id: string, code: string) => unwrap(api.client.POST('/a
 /** The service is done. */
 export const finishJob = (id: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/finish', job(id)));
 
+/** A number to call a job's customer through (the configured privacy-number provider). */
+export const callCustomer = (id: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/call', job(id)));
+
 /** A job's extra items and the items on offer at its address. */
 export const loadExtras = (id: string) => unwrap(api.client.GET('/api/v1/worker/jobs/{id}/extras', job(id)));
 

@@ -12,6 +12,7 @@
 //! transaction); a check-in adds its row and the outbox event `visit.check_in` to the same
 //! transaction, and the last wrong door code entry emits `visit.door_code_locked`.
 
+pub mod calls;
 pub mod customer;
 pub mod extras;
 pub mod ops;

@@ -7,14 +7,22 @@
 //! stored day ([`crate::board::load::day_rows`]), so the worker and the dispatcher see one
 //! route. Offers still waiting for the worker's answer are left out: they are in the
 //! offers list, with the address masked until accepted.
+//!
+//! Each job is also the card the worker reads at the door (issue 11): the customer's notes,
+//! the tools the ordered items need, the customer's phone masked (calls go through
+//! [`crate::visits::calls`]) and links that open a route to the address in the worker's
+//! map app ([`daojia_domain::navigation`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
+use daojia_domain::geo::LatLng;
+use daojia_domain::navigation::{self, NavLinks};
 use daojia_domain::order::OrderState;
-use daojia_store::entity::{service_order, worker};
+use daojia_domain::phone::mask_phone;
+use daojia_store::entity::{order_line, service_item, service_order, worker};
 use daojia_store::repo::accounts::address_context as ctx;
 use daojia_store::repo::orders;
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::board::{self, BoardJob, BoardShift, load};
@@ -33,6 +41,14 @@ pub struct DayJob {
     pub amount_fen: i64,
     /// The address with the house number, in full.
     pub address: String,
+    /// What the customer wrote for the worker when ordering (empty when nothing).
+    pub notes: String,
+    /// The tools the ordered items need, each once, in the order of the items.
+    pub tools: Vec<String>,
+    /// The customer's contact phone, masked (`138****5678`).
+    pub contact_phone_masked: String,
+    /// Links that open a route to the address in the map apps.
+    pub navigation: NavLinks,
 }
 
 /// The worker's day.
@@ -68,6 +84,59 @@ fn full_address(app: &App, o: &service_order::Model) -> String {
     format!("{text} {house}").trim().to_string()
 }
 
+/// The tools the `lines`' items need, each once, in the order of the lines (an item no
+/// longer in the catalog adds none).
+async fn tools(app: &App, lines: &[order_line::Model]) -> Result<Vec<String>> {
+    let codes: Vec<&str> = lines.iter().map(|l| l.item_code.as_str()).collect();
+    let items = service_item::Entity::find()
+        .filter(service_item::Column::Code.is_in(codes.iter().copied()))
+        .all(app.store.db())
+        .await?;
+    let mut out: Vec<String> = vec![];
+    for code in codes {
+        let Some(item) = items.iter().find(|i| i.code == code) else {
+            continue;
+        };
+        for t in crate::catalog::strings(&item.tools) {
+            let t = t.trim().to_string();
+            if !t.is_empty() && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Job `o` as the worker's card: `route` with what is ordered, the notes, the tools, the
+/// masked phone and the navigation links. The links name the address without the house
+/// number, which stays out of the map vendors' apps.
+async fn card(app: &App, o: &service_order::Model, route: BoardJob) -> Result<DayJob> {
+    let v = app.store.vault();
+    let lines = orders::lines(app.store.db(), o.id).await?;
+    let notes = orders::notes(&app.store, o).unwrap_or_default();
+    let phone = v
+        .decrypt(ctx::CONTACT_PHONE, &o.contact_phone_enc)
+        .map(|p| mask_phone(&p))
+        .unwrap_or_else(|_| "****".into());
+    let street = v.decrypt(ctx::ADDRESS, &o.address_enc).unwrap_or_default();
+    let navigation = navigation::links(
+        LatLng::new(o.lat, o.lng),
+        &street,
+        &app.settings.job_card.navigation,
+    );
+    Ok(DayJob {
+        route,
+        items: lines.iter().map(|l| l.item_name.clone()).collect(),
+        duration_min: o.duration_min,
+        amount_fen: o.total_fen,
+        address: full_address(app, o),
+        notes: notes.trim().to_string(),
+        tools: tools(app, &lines).await?,
+        contact_phone_masked: phone,
+        navigation,
+    })
+}
+
 /// Worker `worker_id`'s jobs on `date` (their area's today when absent), in route order,
 /// timed from `now`.
 pub async fn day(
@@ -94,18 +163,7 @@ pub async fn day(
         let Some(o) = rows.orders.iter().find(|o| o.id == job.order_id) else {
             continue;
         };
-        let items = orders::lines(db, o.id)
-            .await?
-            .into_iter()
-            .map(|l| l.item_name)
-            .collect();
-        jobs.push(DayJob {
-            items,
-            duration_min: o.duration_min,
-            amount_fen: o.total_fen,
-            address: full_address(app, o),
-            route: job,
-        });
+        jobs.push(card(app, o, job).await?);
     }
     Ok(WorkerDay {
         date,

@@ -103,7 +103,7 @@ use utoipa::{Modify, OpenApi};
         privacy::customer_export, privacy::customer_delete, privacy::worker_consent,
         privacy::worker_accept, privacy::worker_export, privacy::worker_delete,
         crate::realtime::connect, crate::realtime::sse::events,
-        worker_jobs::my_jobs,
+        worker_jobs::my_jobs, worker_jobs::call,
         visit::depart, visit::check_in, visit::start, visit::finish, visit::door_code,
         visit::flagged,
         extras::worker_list, extras::worker_propose, extras::customer_list, extras::customer_decide,
@@ -639,6 +639,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/admin/orders/{id}/assign", post(admin_orders::assign))
         .route("/admin/orders/{id}/dispatch", get(dispatch::order_dispatch))
         .route("/worker/jobs", get(worker_jobs::my_jobs))
+        .route("/worker/jobs/{id}/call", post(worker_jobs::call))
         .route(
             "/worker/jobs/{id}/depart",
             post(visit::depart).layer(idempotent()),

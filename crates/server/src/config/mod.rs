@@ -56,7 +56,8 @@ pub struct Config {
     pub dispatch: daojia_app::dispatch::DispatchSettings,
     /// The visit at the door (`[visit.check_in]`: `radius_m`, `early_min`, `late_min`;
     /// `[visit.door]`: `digits`, `max_attempts`; `[visit.device_time]`: `max_age_min`,
-    /// `max_ahead_secs`).
+    /// `max_ahead_secs`; `[visit.calls]`: `provider`, `ttl_min`, `per_order_per_hour`;
+    /// `[visit.navigation]`: `app_name`, `tencent_key`).
     pub visit: VisitConfig,
     /// Reviews (`[reviews]`: `post_days`, `edit_hours`, `max_text_chars`, `max_photos`,
     /// `max_reply_chars`, `prior_tenths`, `prior_weight`; docs/reviews.md).

@@ -17,6 +17,73 @@ pub struct VisitConfig {
     pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
     /// The service record kept during the visit (`[visit.record]`).
     pub record: VisitRecordConfig,
+    /// Calls from the worker to the customer through a privacy number (`[visit.calls]`).
+    pub calls: CallsConfig,
+    /// The map apps' links on the job card (`[visit.navigation]`).
+    pub navigation: NavigationConfig,
+}
+
+/// Which privacy-number provider (隐私号) binds a worker's call to the customer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrivacyNumberKind {
+    /// No bridging: the app shows the customer's number masked, and the request is
+    /// recorded (the default; the only kind so far).
+    #[default]
+    Log,
+}
+
+/// Calls to the customer (`[visit.calls]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallsConfig {
+    /// The provider: `log`.
+    pub provider: PrivacyNumberKind,
+    /// Minutes a bound number holds (1–1440).
+    pub ttl_min: u32,
+    /// Call requests a worker may make per order and hour (1–100), counted in the shared
+    /// state (all at once, then one per interval).
+    pub per_order_per_hour: u32,
+}
+
+impl Default for CallsConfig {
+    fn default() -> Self {
+        CallsConfig {
+            provider: PrivacyNumberKind::Log,
+            ttl_min: 30,
+            per_order_per_hour: 6,
+        }
+    }
+}
+
+/// The map apps' links (`[visit.navigation]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NavigationConfig {
+    /// The app's name the links give the vendors (AMap's `sourceApplication`, Baidu's and
+    /// the web page's `src`): 1–64 letters, digits, `.`, `_` or `-`.
+    pub app_name: String,
+    /// Tencent Maps' developer key for its `referer`; the app's name when none.
+    pub tencent_key: Option<String>,
+}
+
+impl Default for NavigationConfig {
+    fn default() -> Self {
+        NavigationConfig {
+            app_name: "daojia".into(),
+            tencent_key: None,
+        }
+    }
+}
+
+impl NavigationConfig {
+    /// The caller the links name.
+    pub fn caller(&self) -> daojia_domain::navigation::Caller {
+        daojia_domain::navigation::Caller {
+            app_name: self.app_name.clone(),
+            tencent_key: self.tencent_key.clone().filter(|k| !k.trim().is_empty()),
+        }
+    }
 }
 
 /// The service record's rules (`[visit.record]`).

@@ -450,3 +450,41 @@ fn s3_storage_is_checked_at_start_and_its_keys_are_masked() {
     // The store the configuration names is the bucket.
     assert!(crate::files::from_config(&c).is_ok());
 }
+
+#[test]
+fn the_call_provider_and_the_navigation_caller_are_read_and_checked() {
+    let file: Config = toml::from_str(
+        "[visit.calls]\nprovider = \"log\"\nttl_min = 15\nper_order_per_hour = 4\n[visit.navigation]\napp_name = \"my-app\"\ntencent_key = \"K\"\n",
+    )
+    .unwrap();
+    assert_eq!(file.visit.calls.provider, PrivacyNumberKind::Log);
+    assert_eq!(file.visit.calls.ttl_min, 15);
+    assert_eq!(
+        file.visit.navigation.caller().tencent_key.as_deref(),
+        Some("K")
+    );
+    assert_eq!(
+        valid().visit.calls.provider,
+        PrivacyNumberKind::Log,
+        "log by default"
+    );
+    let e = toml::from_str::<Config>("[visit.calls]\nprovider = \"axb\"\n").unwrap_err();
+    assert!(e.to_string().contains("unknown variant"), "{e}");
+    let mut c = valid();
+    c.visit = file.visit;
+    c.validate().unwrap();
+    for (ttl, per_hour, name, key) in [
+        (0, 6, "daojia", "visit.calls:"),
+        (30, 0, "daojia", "visit.calls:"),
+        (30, 101, "daojia", "visit.calls:"),
+        (30, 6, "", "visit.navigation:"),
+        (30, 6, "a&b", "visit.navigation:"),
+    ] {
+        let mut c = valid();
+        c.visit.calls.ttl_min = ttl;
+        c.visit.calls.per_order_per_hour = per_hour;
+        c.visit.navigation.app_name = name.into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.starts_with(key), "{ttl} {per_hour} {name}: {e}");
+    }
+}

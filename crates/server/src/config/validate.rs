@@ -60,6 +60,25 @@ impl Config {
         if let Err((field, e)) = self.visit.device_time.validate() {
             return Err(invalid("visit.device_time", format!("{field}: {e}")));
         }
+        let calls = &self.visit.calls;
+        if !(1..=1440).contains(&calls.ttl_min) {
+            return Err(invalid("visit.calls", "ttl_min: 1 to 1440 minutes"));
+        }
+        if !(1..=100).contains(&calls.per_order_per_hour) {
+            return Err(invalid("visit.calls", "per_order_per_hour: 1 to 100"));
+        }
+        let name = &self.visit.navigation.app_name;
+        if name.is_empty()
+            || name.len() > 64
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        {
+            return Err(invalid(
+                "visit.navigation",
+                "app_name: 1-64 letters, digits, `.`, `_` or `-`",
+            ));
+        }
         if let Err((field, e)) = self.reviews.validate() {
             return Err(invalid("reviews", format!("{field}: {e}")));
         }

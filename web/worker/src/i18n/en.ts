@@ -113,6 +113,17 @@ export const en: WorkerMessages = {
       in_service: 'In service',
     },
   },
+  card: {
+    notes: 'Customer notes',
+    tools: 'Tools to bring',
+    call: 'Call customer',
+    callTitle: 'Call customer',
+    callMasked: 'Customer number {number} (no privacy number configured: reach the customer through customer service)',
+    navigate: 'Navigate',
+    navigateHint: 'Choose a map app',
+    cancel: 'Cancel',
+    maps: { amap: 'AMap', tencent: 'Tencent Maps', baidu: 'Baidu Maps', web: 'Web map' },
+  },
   visit: {
     depart: 'Set off',
     departed: 'On your way: the customer can see the door check code',

@@ -111,6 +111,17 @@ export const zhCN = {
       in_service: '服务中',
     },
   },
+  card: {
+    notes: '客户备注',
+    tools: '需带工具',
+    call: '联系客户',
+    callTitle: '联系客户',
+    callMasked: '客户号码 {number}（隐私号未开通，请通过客服联系客户）',
+    navigate: '导航',
+    navigateHint: '选择地图应用',
+    cancel: '取消',
+    maps: { amap: '高德地图', tencent: '腾讯地图', baidu: '百度地图', web: '网页地图' },
+  },
   visit: {
     depart: '出发',
     departed: '已出发，客户可以看到上门校验码',

@@ -34,6 +34,8 @@ pub struct VisitSettings {
     pub door: daojia_domain::visit::door::DoorRules,
     /// How far the device's time of a step sent later (offline) may be from the server's.
     pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
+    /// When a worker at the door may declare the customer not home, and the calls needed.
+    pub no_show: daojia_domain::visit::no_show::NoShowRules,
 }
 
 impl Default for Settings {

@@ -173,6 +173,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 check_in: config.visit.check_in,
                 door: config.visit.door,
                 device_time: config.visit.device_time,
+                no_show: config.visit.no_show,
             },
             reviews: config.reviews,
             tracks: config.tracks,

@@ -27,7 +27,13 @@ use uuid::Uuid;
 pub const DOCUMENT_PURPOSES: [&str; 2] = ["certificate", "worker_photo"];
 /// Purposes of a worker's own uploads: their documents, and a photo at a door where the
 /// check-in is outside the fence (`check_in`).
-pub const WORKER_PURPOSES: [&str; 3] = ["certificate", "worker_photo", "check_in"];
+pub const WORKER_PURPOSES: [&str; 5] = [
+    "certificate",
+    "worker_photo",
+    "check_in",
+    "arrival_selfie",
+    "no_show",
+];
 
 fn document_url(mut v: UploadView) -> UploadView {
     v.url = format!("/api/v1/admin/worker-documents/{}", v.id);

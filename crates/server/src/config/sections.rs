@@ -15,6 +15,9 @@ pub struct VisitConfig {
     /// The device's time of a step the worker app queued offline (default: up to 360
     /// minutes old, at most 120 seconds ahead).
     pub device_time: daojia_domain::visit::device_time::DeviceTimeRules,
+    /// The customer not home (default: 15 minutes' wait after the window started or the
+    /// check-in, whichever is later; 2 calls).
+    pub no_show: daojia_domain::visit::no_show::NoShowRules,
 }
 
 /// Worker management settings (`[workers]`).

@@ -57,6 +57,9 @@ impl Config {
         if let Err((field, e)) = self.visit.device_time.validate() {
             return Err(invalid("visit.device_time", format!("{field}: {e}")));
         }
+        if let Err((field, e)) = self.visit.no_show.validate() {
+            return Err(invalid("visit.no_show", format!("{field}: {e}")));
+        }
         if let Err((field, e)) = self.reviews.validate() {
             return Err(invalid("reviews", format!("{field}: {e}")));
         }

@@ -40,6 +40,7 @@ pub mod reconciliation;
 pub mod records;
 pub mod reviews;
 pub mod rotation;
+pub mod safety;
 pub mod route_plans;
 pub mod sessions;
 pub mod settlement_check;

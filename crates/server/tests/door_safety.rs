@@ -178,9 +178,8 @@ fn jpeg(n: u8) -> Vec<u8> {
     b
 }
 
-/// Uploads a photo as the worker with `purpose`; its id and SHA-256.
+/// Uploads a photo as the worker with `purpose`; its id and the SHA-256 of the file kept.
 async fn upload(app: &TestApp, token: &str, purpose: &str, n: u8) -> (Uuid, String) {
-    use sha2::Digest;
     let boundary = "daojia-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n{purpose}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
@@ -201,7 +200,11 @@ async fn upload(app: &TestApp, token: &str, purpose: &str, n: u8) -> (Uuid, Stri
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.body["id"].as_str().unwrap().parse().unwrap();
-    (id, hex::encode(sha2::Sha256::digest(jpeg(n))))
+    let kept = daojia_store::repo::uploads::get(app.state.store.db(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    (id, kept.sha256)
 }
 
 async fn topics_of(app: &TestApp, order: Uuid) -> Vec<String> {
@@ -229,7 +232,12 @@ async fn record_entry(app: &TestApp, order: Uuid, kind: &str) -> Value {
 
 /// An order of the customer's for tomorrow at 10:00, assigned to `w`, who set off and,
 /// ten minutes before the window, checks in at the address (with a selfie when given).
-async fn at_the_door(t: &mut Town, hour: u32, w: Uuid, selfie: bool) -> (Uuid, String, Option<String>) {
+async fn at_the_door(
+    t: &mut Town,
+    hour: u32,
+    w: Uuid,
+    selfie: bool,
+) -> (Uuid, String, Option<String>) {
     let order = place(t, hour).await;
     assign(t, order, w).await;
     let me = worker_token(&t.app, w).await;
@@ -317,7 +325,12 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
         assert_eq!(r.body["state"], "cancelled");
         let paid = o.paid_fen;
         assert!(paid > 0, "{b:?}: the demo paid the order");
-        let fee = (o.total_fen * 20 / 100).min(5_000).min(paid);
+        // The order's own policy: its late-cancellation percentage, capped.
+        let policy: daojia_domain::order::policy::Policy = serde_json::from_str(&o.policy).unwrap();
+        let fee = (o.total_fen * i64::from(policy.late_cancel_fee_percent) / 100)
+            .min(policy.late_cancel_fee_cap.as_fen())
+            .min(paid);
+        assert!(fee > 0, "{b:?}: a fee to keep");
         assert_eq!(r.body["fee_fen"], fee, "{b:?}: {}", r.text);
         assert_eq!(r.body["refunded_fen"], paid - fee, "{b:?}");
         assert_eq!(r.body["call_attempts"], 2);
@@ -353,12 +366,10 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
         assert!(entry["position"].as_str().unwrap().starts_with("s256:"));
         assert!(entry["note"].as_str().unwrap().starts_with("s256:"));
         assert!(!entry.to_string().contains(&w1.to_string()));
-        let report = daojia_app::records::verify(
-            &app.state.app,
-            daojia_app::records::Scope::Order(order),
-        )
-        .await
-        .unwrap();
+        let report =
+            daojia_app::records::verify(&app.state.app, daojia_app::records::Scope::Order(order))
+                .await
+                .unwrap();
         assert!(report.clean(), "{b:?}: {report:?}");
 
         // The money: the refund went through the cancellation's path, the ledger balances.
@@ -366,7 +377,9 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
             .await
             .unwrap();
         assert!(
-            entries.iter().any(|e| e.source_id == format!("{order}#{}", after.version)),
+            entries
+                .iter()
+                .any(|e| e.source_id == format!("{order}#{}", after.version)),
             "{b:?}: the cancellation's refund entry in {entries:?}"
         );
         let check = ledger::check(app.state.store.db()).await.unwrap();
@@ -374,7 +387,9 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
 
         // Operations see it; a partner's staff with no partner see nothing.
         let ops = app.staff_token("ops1", Role::CustomerService).await;
-        let r = app.get("/api/v1/admin/check-ins/no-shows", Some(&ops)).await;
+        let r = app
+            .get("/api/v1/admin/check-ins/no-shows", Some(&ops))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
         let item = &r.body["items"][0];
         assert_eq!(item["order_id"], order.to_string());
@@ -384,7 +399,9 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
         let r = app.get(&photo_url, Some(&ops)).await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: staff see the photo");
         let partner = app.staff_token("partner1", Role::Partner).await;
-        let r = app.get("/api/v1/admin/check-ins/no-shows", Some(&partner)).await;
+        let r = app
+            .get("/api/v1/admin/check-ins/no-shows", Some(&partner))
+            .await;
         assert_eq!(r.body["items"], json!([]), "{b:?}");
     }
 }
@@ -431,7 +448,11 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
         assert_eq!(r.body["new"], false);
         // The customer presses too, with where they are: their own alert.
         let r = app
-            .post(&curl, json!({"lat": o.lat, "lng": o.lng, "accuracy_m": 8.0}), Some(&t.customer))
+            .post(
+                &curl,
+                json!({"lat": o.lat, "lng": o.lng, "accuracy_m": 8.0}),
+                Some(&t.customer),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
         assert_eq!(r.body["position_source"], "caller");
@@ -461,7 +482,9 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
             .await
             .unwrap();
         assert!(
-            alarms.iter().any(|a| a.order_id == order && a.kind == "sos"),
+            alarms
+                .iter()
+                .any(|a| a.order_id == order && a.kind == "sos"),
             "{b:?}"
         );
 
@@ -476,19 +499,23 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
         assert_eq!(r.body["items"], json!([]), "{b:?}");
 
         // Acknowledge, then resolve with a note (required), both audited.
-        let r = app.post(&ack, json!({"note": "已致电师傅"}), Some(&ops)).await;
+        let r = app
+            .post(&ack, json!({"note": "已致电师傅"}), Some(&ops))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
         assert_eq!(r.body["status"], "acknowledged");
         let r = app.post(&ack, json!({}), Some(&ops)).await;
         assert_problem(&r, StatusCode::CONFLICT, "alert_not_open");
         let r = app.post(&resolve, json!({}), Some(&ops)).await;
         assert_eq!(field_codes(&r), [("note".into(), "required".into())]);
-        let r = app.post(&resolve, json!({"note": "误会，已平息"}), Some(&ops)).await;
+        let r = app
+            .post(&resolve, json!({"note": "误会，已平息"}), Some(&ops))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
         assert_eq!(r.body["status"], "resolved");
         let r = app.post(&resolve, json!({"note": "x"}), Some(&ops)).await;
         assert_problem(&r, StatusCode::CONFLICT, "alert_resolved");
-        let audited: Vec<String> = audit_log::Entity::find()
+        let mut audited: Vec<String> = audit_log::Entity::find()
             .filter(audit_log::Column::TargetId.eq(alert.as_str()))
             .all(app.state.store.db())
             .await
@@ -496,6 +523,7 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
             .into_iter()
             .map(|a| a.action)
             .collect();
+        audited.sort();
         assert_eq!(
             audited,
             ["sos_alert.acknowledge", "sos_alert.resolve"],
@@ -545,8 +573,16 @@ async fn the_customer_checks_who_has_come_by_the_photo_taken_at_check_in() {
             .as_str()
             .unwrap()
             .to_string();
-        assert_problem(&app.get(&url, Some(&stranger)).await, StatusCode::NOT_FOUND, "not_found");
-        assert_problem(&app.get(&photo, Some(&stranger)).await, StatusCode::NOT_FOUND, "not_found");
+        assert_problem(
+            &app.get(&url, Some(&stranger)).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        );
+        assert_problem(
+            &app.get(&photo, Some(&stranger)).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        );
         // The photo's SHA-256 is in the check-in's record entry.
         let entry = record_entry(app, order, "check_in").await;
         assert_eq!(entry["selfie_sha256"], sha.unwrap().as_str(), "{entry}");
@@ -572,7 +608,10 @@ async fn the_customer_checks_who_has_come_by_the_photo_taken_at_check_in() {
         );
         // Before the worker is at the door there is nobody to check.
         let r = app
-            .get(&format!("/api/v1/customer/orders/{other}/arrival"), Some(&t.customer))
+            .get(
+                &format!("/api/v1/customer/orders/{other}/arrival"),
+                Some(&t.customer),
+            )
             .await;
         assert_problem(&r, StatusCode::CONFLICT, "arrival_not_available");
     }

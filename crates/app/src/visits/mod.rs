@@ -432,7 +432,13 @@ pub const NO_SHOW_REASON: &str = "客户不在家 (no-show): cancelled by the wo
 /// fee ([`Order::no_show_fee`]) is kept and the rest refunded through the cancellation's
 /// refund path. The evidence goes into the service record and an outbox event
 /// `visit.no_show`. A repeat answers the no-show recorded.
-pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now: DateTime<Utc>) -> Result<NoShow> {
+pub async fn no_show(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    input: &NoShowInput,
+    now: DateTime<Utc>,
+) -> Result<NoShow> {
     let row = worker_order(app, worker, id).await?;
     let order = orders::to_domain(&row)?;
     if order.state == OrderState::Cancelled
@@ -442,11 +448,13 @@ pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now
         return Ok(NoShow { order, record });
     }
     if order.state != OrderState::Arrived {
-        return Err(daojia_domain::order::machine::TransitionError::InvalidState {
-            action: "no_show",
-            state: order.state,
-        }
-        .into());
+        return Err(
+            daojia_domain::order::machine::TransitionError::InvalidState {
+                action: "no_show",
+                state: order.state,
+            }
+            .into(),
+        );
     }
     check_device_time(app, input.device_at, now)?;
     let rules = app.settings.visit.no_show;
@@ -454,16 +462,28 @@ pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now
     let position = match (input.lat, input.lng) {
         (Some(lat), Some(lng)) if LatLng::new(lat, lng).is_valid() => Some(LatLng::new(lat, lng)),
         (Some(_), Some(_)) => {
-            issues.push(FieldIssue::new("lat", "invalid_position", "latitude and longitude in WGS-84 degrees"));
+            issues.push(FieldIssue::new(
+                "lat",
+                "invalid_position",
+                "latitude and longitude in WGS-84 degrees",
+            ));
             None
         }
         _ => {
-            issues.push(FieldIssue::new("lat", "position_required", "send where you are at the door (lat and lng)"));
+            issues.push(FieldIssue::new(
+                "lat",
+                "position_required",
+                "send where you are at the door (lat and lng)",
+            ));
             None
         }
     };
     if input.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
-        issues.push(FieldIssue::new("accuracy_m", "out_of_range", "metres, zero or more"));
+        issues.push(FieldIssue::new(
+            "accuracy_m",
+            "out_of_range",
+            "metres, zero or more",
+        ));
     }
     match input.call_attempts {
         None => issues.push(FieldIssue::new(
@@ -479,7 +499,10 @@ pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now
         Some(n) if !rules.enough_calls(n) => issues.push(FieldIssue::new(
             "call_attempts",
             "not_enough_calls",
-            format!("call the customer at least {} times first ({n} so far)", rules.min_calls),
+            format!(
+                "call the customer at least {} times first ({n} so far)",
+                rules.min_calls
+            ),
         )),
         Some(_) => {}
     }
@@ -489,16 +512,30 @@ pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now
             "photo_required",
             "add a photo at the door (upload it with purpose `no_show`)",
         )),
-        Some(p) if !own_photo(app, worker, p, NO_SHOW_PURPOSE).await? => issues.push(FieldIssue::new(
-            "photo_upload_id",
-            "unknown_photo",
-            "not a no-show photo you uploaded",
-        )),
+        Some(p) if !own_photo(app, worker, p, NO_SHOW_PURPOSE).await? => {
+            issues.push(FieldIssue::new(
+                "photo_upload_id",
+                "unknown_photo",
+                "not a no-show photo you uploaded",
+            ))
+        }
         Some(_) => {}
     }
-    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
-    if note.as_ref().is_some_and(|n| n.chars().count() > visit::MAX_REASON) {
-        issues.push(FieldIssue::new("note", "length", format!("at most {} characters", visit::MAX_REASON)));
+    let note = input
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > visit::MAX_REASON)
+    {
+        issues.push(FieldIssue::new(
+            "note",
+            "length",
+            format!("at most {} characters", visit::MAX_REASON),
+        ));
     }
     Error::check(issues)?;
     let checked_in_at = visits::of_order(app.store.db(), id)
@@ -517,7 +554,9 @@ pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now
             ),
         });
     }
-    let (Some(position), Some(calls), Some(photo)) = (position, input.call_attempts, input.photo_upload_id) else {
+    let (Some(position), Some(calls), Some(photo)) =
+        (position, input.call_attempts, input.photo_upload_id)
+    else {
         unreachable!("checked above");
     };
     let address = LatLng::new(row.lat, row.lng);
@@ -534,15 +573,18 @@ pub async fn no_show(app: &App, worker: Uuid, id: Uuid, input: &NoShowInput, now
         reason: NO_SHOW_REASON.into(),
         device_at: input.device_at,
     };
-    let (outcome, order, record) = visits::no_show(&app.store, id, actor(worker), &new, now).await?;
+    let (outcome, order, record) =
+        visits::no_show(&app.store, id, actor(worker), &new, now).await?;
     app.wake_relay();
     crate::payments::refunds::after_transition(app, id, &outcome, now).await;
     match record {
         Some(record) => Ok(NoShow { order, record }),
-        None => Err(daojia_domain::order::machine::TransitionError::InvalidState {
-            action: "no_show",
-            state: order.state,
-        }
-        .into()),
+        None => Err(
+            daojia_domain::order::machine::TransitionError::InvalidState {
+                action: "no_show",
+                state: order.state,
+            }
+            .into(),
+        ),
     }
 }

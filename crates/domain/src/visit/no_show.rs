@@ -76,15 +76,9 @@ mod tests {
         assert!(!r.enough_calls(1));
         assert!(r.enough_calls(2));
         assert!(r.validate().is_ok());
-        let bad = NoShowRules {
-            min_calls: 0,
-            ..r
-        };
+        let bad = NoShowRules { min_calls: 0, ..r };
         assert_eq!(bad.validate().unwrap_err().0, "min_calls");
-        let bad = NoShowRules {
-            wait_min: 241,
-            ..r
-        };
+        let bad = NoShowRules { wait_min: 241, ..r };
         assert_eq!(bad.validate().unwrap_err().0, "wait_min");
     }
 }

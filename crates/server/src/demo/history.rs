@@ -247,7 +247,8 @@ async fn plan(
     match &v.outcome {
         Outcome::CustomerCancelled { .. } if not_home => {
             dispatch(&mut steps);
-            let departed = (start - Duration::minutes(30)).max(dispatched_at + Duration::minutes(1));
+            let departed =
+                (start - Duration::minutes(30)).max(dispatched_at + Duration::minutes(1));
             let arrived = (start - Duration::minutes(5)).max(departed + Duration::minutes(1));
             let at = arrived.max(start) + Duration::minutes(20);
             steps.push(Step {

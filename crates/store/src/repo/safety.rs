@@ -76,9 +76,11 @@ pub async fn raise(
             return Ok((open, false));
         }
         let tx = crate::begin(store.db()).await?;
-        let position_enc = new
-            .position
-            .map(|p| store.vault().encrypt(POSITION, &format!("{},{}", p.lat, p.lng)));
+        let position_enc = new.position.map(|p| {
+            store
+                .vault()
+                .encrypt(POSITION, &format!("{},{}", p.lat, p.lng))
+        });
         let inserted = sos_alert::ActiveModel {
             id: Set(Uuid::now_v7()),
             order_id: Set(new.order_id),
@@ -125,7 +127,9 @@ pub async fn raise(
         tx.commit().await?;
         return Ok((row, true));
     }
-    Err(DbErr::Custom("the alert could not be raised; try again".into()))
+    Err(DbErr::Custom(
+        "the alert could not be raised; try again".into(),
+    ))
 }
 
 /// An alert's position, decrypted.
@@ -223,7 +227,10 @@ pub async fn resolve(
         .col_expr(sos_alert::Column::ResolvedAt, Expr::value(Some(now)))
         .col_expr(sos_alert::Column::ResolvedBy, Expr::value(Some(staff)))
         .col_expr(sos_alert::Column::ResolutionNote, Expr::value(note))
-        .col_expr(sos_alert::Column::OpenKey, Expr::value(Option::<String>::None))
+        .col_expr(
+            sos_alert::Column::OpenKey,
+            Expr::value(Option::<String>::None),
+        )
         .filter(sos_alert::Column::Id.eq(id))
         .filter(sos_alert::Column::Status.ne(status::RESOLVED))
         .exec(db)

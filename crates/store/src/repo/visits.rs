@@ -496,9 +496,8 @@ pub async fn no_shows(
         q = q.filter(visit_no_show::Column::AreaCode.eq(a.as_str()));
     }
     if let Some(p) = f.partner {
-        q = q.filter(
-            visit_no_show::Column::WorkerId.in_subquery(super::orders::partner_workers(p)),
-        );
+        q = q
+            .filter(visit_no_show::Column::WorkerId.in_subquery(super::orders::partner_workers(p)));
     }
     if let Some(s) = f.since {
         q = q.filter(visit_no_show::Column::At.gte(s));

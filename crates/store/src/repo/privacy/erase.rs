@@ -393,7 +393,10 @@ pub async fn erase_worker(
             .col_expr(ci::Column::AccuracyM, Expr::value(Option::<f64>::None))
             .col_expr(ci::Column::Reason, Expr::value(Option::<String>::None))
             .col_expr(ci::Column::PhotoUploadId, Expr::value(Option::<Uuid>::None))
-            .col_expr(ci::Column::SelfieUploadId, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                ci::Column::SelfieUploadId,
+                Expr::value(Option::<Uuid>::None),
+            )
             .filter(ci::Column::WorkerId.eq(id))
             .exec(&txn)
             .await?;

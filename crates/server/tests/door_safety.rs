@@ -412,7 +412,7 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
         let mut t = town(b).await;
         let [w1, w2] = t.workers;
         // Before the worker sets off there is no visit to raise it on.
-        let accepted = place(&t, 16).await;
+        let accepted = place(&t, 14).await;
         assign(&t, accepted, w1).await;
         let me = worker_token(&t.app, w1).await;
         let r = step(&t.app, &me, accepted, "sos", json!({})).await;

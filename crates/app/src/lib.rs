@@ -28,6 +28,7 @@ pub mod promotions;
 pub mod push;
 pub mod records;
 pub mod reviews;
+pub mod safety;
 pub mod settings;
 pub mod tracks;
 pub mod visits;

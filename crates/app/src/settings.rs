@@ -58,6 +58,8 @@ pub struct VisitSettings {
     /// Finishing the service needs a complete service record (every checklist step
     /// ticked, an after photo) when an item of the order has a checklist.
     pub require_record: bool,
+    /// When a worker at the door may declare the customer not home, and the calls needed.
+    pub no_show: daojia_domain::visit::no_show::NoShowRules,
 }
 
 impl Default for Settings {

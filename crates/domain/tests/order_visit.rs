@@ -4,6 +4,7 @@
 mod order_world;
 
 use daojia_domain::access::Role;
+use daojia_domain::money::Money;
 use daojia_domain::order::OrderState;
 use daojia_domain::order::machine::*;
 use order_world::*;
@@ -132,4 +133,33 @@ fn staff_record_arrival_without_a_departure() {
         o2.apply(Actor::Worker { id: w.w1 }, Action::CheckIn, t(5)),
         Err(TransitionError::InvalidState { .. })
     ));
+}
+
+#[test]
+fn the_worker_at_the_door_cancels_a_no_show_and_the_fee_is_kept() {
+    let w = world();
+    let mut o = on_the_way(&w);
+    let cancel = || Action::Cancel {
+        reason: "客户不在家".into(),
+    };
+    // On the way: not yet.
+    let err = o
+        .clone()
+        .apply(Actor::Worker { id: w.w1 }, cancel(), t(4))
+        .unwrap_err();
+    assert!(matches!(err, TransitionError::Forbidden(_)), "{err}");
+    applied(&mut o, Actor::Worker { id: w.w1 }, Action::CheckIn, t(5));
+    // Another worker: no.
+    let err = o
+        .clone()
+        .apply(Actor::Worker { id: w.w2 }, cancel(), t(30))
+        .unwrap_err();
+    assert!(matches!(err, TransitionError::Forbidden(_)), "{err}");
+    // 20% of ¥159 is ¥31.80 (under the ¥50 cap): kept; the rest refunded.
+    assert_eq!(o.no_show_fee(), Money::fen(3_180));
+    let e = applied(&mut o, Actor::Worker { id: w.w1 }, cancel(), t(30));
+    assert_eq!(e.to, OrderState::Cancelled);
+    assert_eq!(e.money.fee, Money::fen(3_180));
+    assert_eq!(e.money.refunded, Money::fen(15_900 - 3_180));
+    assert_eq!(o.amounts.fee + o.amounts.refunded, o.amounts.paid);
 }

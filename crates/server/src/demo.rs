@@ -14,6 +14,7 @@ pub mod history;
 mod ids;
 pub mod invoices;
 pub mod live;
+mod safety;
 
 use crate::password;
 use chrono::Utc;
@@ -118,6 +119,8 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     for date in [today, today + chrono::Duration::days(1)] {
         days.push(live::top_up(state, &city, &mut ctx, date, cfg.booked_per_day, now).await?);
     }
+    // An SOS open on a visit under way, for the console's safety alerts.
+    safety::sos(state, now).await?;
     // The first customers' and workers' messages, from their latest orders' events.
     daojia_app::notifications::demo::seed(&state.app, now)
         .await

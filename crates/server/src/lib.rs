@@ -175,6 +175,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 door: config.visit.door,
                 device_time: config.visit.device_time,
                 require_record: config.visit.record.require_complete,
+                no_show: config.visit.no_show,
             },
             reviews: config.reviews,
             tracks: config.tracks,

@@ -44,6 +44,8 @@ fn path_value(w: &World, path: &str, param: &str) -> (String, bool) {
         // Platform-wide: refused to partners by permission whatever the id.
         ("staff", "id") => (w.pb_staff.clone(), false),
         ("alarms", "id") => (w.b_alarm.clone(), false),
+        // An SOS on B's order: a partner's staff see their own workers' only.
+        ("alerts", "id") => (w.b_alert.clone(), true),
         ("plans", "id") => (Uuid::now_v7().to_string(), false),
         ("flags", "key") => ("booking.new_checkout".into(), false),
         // Promotions are the platform's (marketing.write).
@@ -114,6 +116,9 @@ fn body_for(w: &World, method: &str, path: &str) -> Option<Value> {
         ("PUT", "/partners/{id}/share") => json!({"share_bp": 5000}),
         ("POST", "/finance/periods/{period}/reopen") => json!({"reason": "走查"}),
         ("POST", "/invoices/{id}/reject" | "/invoices/{id}/reverse") => json!({"reason": "走查"}),
+        ("POST", "/safety/alerts/{id}/acknowledge" | "/safety/alerts/{id}/resolve") => {
+            json!({"note": "走查"})
+        }
         _ => return None,
     })
 }

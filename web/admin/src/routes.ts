@@ -38,6 +38,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
   { path: 'board', name: 'board', component: () => import('./pages/board/BoardPage.vue'), meta: { title: 'board.title', permission: 'dispatch.read' } },
   { path: 'plans', name: 'plans', component: () => import('./pages/plans/PlansPage.vue'), meta: { title: 'plans.title', permission: 'dispatch.read' } },
   { path: 'exceptions', name: 'exceptions', component: () => import('./pages/exceptions/ExceptionsPage.vue'), meta: { title: 'menu.exceptions', permission: 'order.read' } },
+  { path: 'safety', name: 'safety', component: () => import('./pages/safety/SafetyPage.vue'), meta: { title: 'safety.title', permission: 'order.read' } },
   { path: 'catalog', name: 'catalog', component: () => import('./pages/catalog/CatalogPage.vue'), meta: { title: 'catalog.title', permission: 'catalog.read' } },
   { path: 'areas', name: 'areas', component: () => import('./pages/areas/AreasPage.vue'), meta: { title: 'areas.title', permission: 'catalog.read' } },
   {

@@ -12,12 +12,12 @@ const holding = (perms: string[]) => (p: string | undefined) => !p || perms.incl
 
 describe('side menu', () => {
   it("shows a partner's staff their orders, exceptions, workers, their reviews and their orders' invoices, nothing platform-wide", () => {
-    expect(menuFor(consoleRoutes, holding(PARTNER)).map((e) => e.name)).toEqual(['overview', 'orders', 'exceptions', 'workers', 'reviews', 'invoices', 'sessions']);
+    expect(menuFor(consoleRoutes, holding(PARTNER)).map((e) => e.name)).toEqual(['overview', 'orders', 'exceptions', 'safety', 'workers', 'reviews', 'invoices', 'sessions']);
   });
 
   it('shows a dispatcher order on behalf, the board, the plans and the catalog too, and never a detail page', () => {
     const names = menuFor(consoleRoutes, holding(DISPATCHER)).map((e) => e.name);
-    expect(names).toEqual(['overview', 'orders', 'on-behalf', 'board', 'plans', 'exceptions', 'catalog', 'areas', 'customers', 'workers', 'reviews', 'invoices', 'sessions']);
+    expect(names).toEqual(['overview', 'orders', 'on-behalf', 'board', 'plans', 'exceptions', 'safety', 'catalog', 'areas', 'customers', 'workers', 'reviews', 'invoices', 'sessions']);
     expect(names).not.toContain('order');
   });
 

@@ -37,6 +37,21 @@ export const finishJob = (id: string) => unwrap(api.client.POST('/api/v1/worker/
 
 /** A number to call a job's customer through (the configured privacy-number provider). */
 export const callCustomer = (id: string) => unwrap(api.client.POST('/api/v1/worker/jobs/{id}/call', job(id)));
+/** The customer is not home (客户不在家): the evidence; the order is cancelled with the no-show fee. */
+export interface NoShowBody {
+  lat: number;
+  lng: number;
+  accuracy_m?: number | null;
+  call_attempts: number;
+  photo_upload_id: string;
+  note?: string | null;
+}
+/** Records a no-show with its idempotency `key` (kept for a resend) and the phone's time. */
+export const reportNoShow = (id: string, body: NoShowBody, key: string, deviceAt: string) =>
+  unwrap(api.client.POST('/api/v1/worker/jobs/{id}/no-show', { params: { path: { id }, header: { 'Device-Time': deviceAt, 'Idempotency-Key': key } }, body }));
+/** SOS (紧急求助) during a visit; a second press answers the open alert. */
+export const raiseSos = (id: string, body: { lat?: number | null; lng?: number | null; accuracy_m?: number | null; note?: string | null }) =>
+  unwrap(api.client.POST('/api/v1/worker/jobs/{id}/sos', { ...job(id), body }));
 
 /** A job's extra items and the items on offer at its address. */
 export const loadExtras = (id: string) => unwrap(api.client.GET('/api/v1/worker/jobs/{id}/extras', job(id)));
@@ -92,9 +107,9 @@ export async function loadDayKept(date?: string, shelf: Pick<Storage, 'getItem' 
 }
 
 /** Uploads a photo at the door (for a check-in outside the fence). */
-export function uploadDoorPhoto(file: Blob, name: string) {
+export function uploadDoorPhoto(file: Blob, name: string, purpose: 'check_in' | 'arrival_selfie' | 'no_show' = 'check_in') {
   const form = new FormData();
-  form.append('purpose', 'check_in');
+  form.append('purpose', purpose);
   form.append('file', file, name);
   return unwrap(
     api.client.POST('/api/v1/worker/uploads', {

@@ -34,6 +34,17 @@ use uuid::Uuid;
 
 /// The purpose of a worker's photo at the door.
 pub const PHOTO_PURPOSE: &str = "check_in";
+/// The purpose of the worker's photo of themselves at check-in, shown to the customer.
+pub const SELFIE_PURPOSE: &str = "arrival_selfie";
+/// The purpose of the worker's photo at the door of a customer not home.
+pub const NO_SHOW_PURPOSE: &str = "no_show";
+
+/// Whether `upload` is a photo `worker` uploaded with `purpose`.
+async fn own_photo(app: &App, worker: Uuid, upload: Uuid, purpose: &str) -> Result<bool> {
+    Ok(uploads::get(app.store.db(), upload)
+        .await?
+        .is_some_and(|u| u.owner_type == "worker" && u.owner_id == worker && u.purpose == purpose))
+}
 
 fn actor(worker: Uuid) -> Actor {
     Actor::Worker {
@@ -122,6 +133,9 @@ pub struct CheckInInput {
     pub reason: Option<String>,
     /// A photo the worker uploaded (purpose `check_in`), when outside the fence.
     pub photo_upload_id: Option<Uuid>,
+    /// The worker's photo of themselves (purpose `arrival_selfie`), for the customer to
+    /// check who has come. Optional; the app asks for it.
+    pub selfie_upload_id: Option<Uuid>,
     /// The phone's time of a check-in sent later (queued offline).
     pub device_at: Option<DateTime<Utc>>,
 }
@@ -197,17 +211,23 @@ pub async fn check_in(
             "metres, zero or more",
         ));
     }
-    if let Some(p) = input.photo_upload_id {
-        let mine = uploads::get(app.store.db(), p).await?.is_some_and(|u| {
-            u.owner_type == "worker" && u.owner_id == worker && u.purpose == PHOTO_PURPOSE
-        });
-        if !mine {
-            issues.push(FieldIssue::new(
-                "photo_upload_id",
-                "unknown_photo",
-                "not a check-in photo you uploaded",
-            ));
-        }
+    if let Some(p) = input.photo_upload_id
+        && !own_photo(app, worker, p, PHOTO_PURPOSE).await?
+    {
+        issues.push(FieldIssue::new(
+            "photo_upload_id",
+            "unknown_photo",
+            "not a check-in photo you uploaded",
+        ));
+    }
+    if let Some(p) = input.selfie_upload_id
+        && !own_photo(app, worker, p, SELFIE_PURPOSE).await?
+    {
+        issues.push(FieldIssue::new(
+            "selfie_upload_id",
+            "unknown_photo",
+            "not a photo of yourself you uploaded (purpose `arrival_selfie`)",
+        ));
     }
     Error::check(issues)?;
     let rules = app.settings.visit.check_in;
@@ -271,6 +291,7 @@ pub async fn check_in(
         radius_m: rules.radius_m,
         decision,
         photo_upload_id: input.photo_upload_id,
+        selfie_upload_id: input.selfie_upload_id,
         device_at: input.device_at,
     };
     let (outcome, order, record) =
@@ -376,4 +397,199 @@ pub async fn finish(
     let order = step(app, worker, id, Action::FinishService, now, device_at).await?;
     crate::workers::positions::at_job(app, worker, LatLng::new(row.lat, row.lng), now).await;
     Ok(order)
+}
+
+/// What the worker app sends when the customer is not home (客户不在家).
+#[derive(Debug, Clone, Default)]
+pub struct NoShowInput {
+    /// Latitude, WGS-84 (the browser's geolocation).
+    pub lat: Option<f64>,
+    /// Longitude, WGS-84.
+    pub lng: Option<f64>,
+    /// Accuracy the phone reported, metres.
+    pub accuracy_m: Option<f64>,
+    /// Calls to the customer the worker tried.
+    pub call_attempts: Option<u32>,
+    /// A photo at the door (purpose `no_show`).
+    pub photo_upload_id: Option<Uuid>,
+    /// What the worker adds (at most 200 characters).
+    pub note: Option<String>,
+    /// The phone's time of it (queued offline).
+    pub device_at: Option<DateTime<Utc>>,
+}
+
+/// A no-show recorded (or found already recorded).
+#[derive(Debug, Clone)]
+pub struct NoShow {
+    /// The order after it (cancelled).
+    pub order: Order,
+    /// The evidence and the money.
+    pub record: daojia_store::entity::visit_no_show::Model,
+}
+
+/// The reason in the cancellation's order event.
+pub const NO_SHOW_REASON: &str = "客户不在家 (no-show): cancelled by the worker at the door";
+
+/// The customer is not home (客户不在家): the worker at the door (`arrived`), once the
+/// settings' wait has passed since the window started (or since the check-in, when later),
+/// records their evidence (a photo at the door, their position, the calls they tried, at
+/// least the settings' number) and the order is cancelled under the no-show policy: the
+/// fee ([`Order::no_show_fee`]) is kept and the rest refunded through the cancellation's
+/// refund path. The evidence goes into the service record and an outbox event
+/// `visit.no_show`. A repeat answers the no-show recorded.
+pub async fn no_show(
+    app: &App,
+    worker: Uuid,
+    id: Uuid,
+    input: &NoShowInput,
+    now: DateTime<Utc>,
+) -> Result<NoShow> {
+    let row = worker_order(app, worker, id).await?;
+    let order = orders::to_domain(&row)?;
+    if order.state == OrderState::Cancelled
+        && let Some(record) = visits::no_show_of(app.store.db(), id).await?
+        && record.worker_id == worker
+    {
+        return Ok(NoShow { order, record });
+    }
+    if order.state != OrderState::Arrived {
+        return Err(
+            daojia_domain::order::machine::TransitionError::InvalidState {
+                action: "no_show",
+                state: order.state,
+            }
+            .into(),
+        );
+    }
+    check_device_time(app, input.device_at, now)?;
+    let rules = app.settings.visit.no_show;
+    let mut issues = vec![];
+    let position = match (input.lat, input.lng) {
+        (Some(lat), Some(lng)) if LatLng::new(lat, lng).is_valid() => Some(LatLng::new(lat, lng)),
+        (Some(_), Some(_)) => {
+            issues.push(FieldIssue::new(
+                "lat",
+                "invalid_position",
+                "latitude and longitude in WGS-84 degrees",
+            ));
+            None
+        }
+        _ => {
+            issues.push(FieldIssue::new(
+                "lat",
+                "position_required",
+                "send where you are at the door (lat and lng)",
+            ));
+            None
+        }
+    };
+    if input.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+        issues.push(FieldIssue::new(
+            "accuracy_m",
+            "out_of_range",
+            "metres, zero or more",
+        ));
+    }
+    match input.call_attempts {
+        None => issues.push(FieldIssue::new(
+            "call_attempts",
+            "calls_required",
+            format!("call the customer at least {} times first", rules.min_calls),
+        )),
+        Some(n) if n > visit::no_show::MAX_CALLS => issues.push(FieldIssue::new(
+            "call_attempts",
+            "out_of_range",
+            format!("at most {}", visit::no_show::MAX_CALLS),
+        )),
+        Some(n) if !rules.enough_calls(n) => issues.push(FieldIssue::new(
+            "call_attempts",
+            "not_enough_calls",
+            format!(
+                "call the customer at least {} times first ({n} so far)",
+                rules.min_calls
+            ),
+        )),
+        Some(_) => {}
+    }
+    match input.photo_upload_id {
+        None => issues.push(FieldIssue::new(
+            "photo_upload_id",
+            "photo_required",
+            "add a photo at the door (upload it with purpose `no_show`)",
+        )),
+        Some(p) if !own_photo(app, worker, p, NO_SHOW_PURPOSE).await? => {
+            issues.push(FieldIssue::new(
+                "photo_upload_id",
+                "unknown_photo",
+                "not a no-show photo you uploaded",
+            ))
+        }
+        Some(_) => {}
+    }
+    let note = input
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > visit::MAX_REASON)
+    {
+        issues.push(FieldIssue::new(
+            "note",
+            "length",
+            format!("at most {} characters", visit::MAX_REASON),
+        ));
+    }
+    Error::check(issues)?;
+    let checked_in_at = visits::of_order(app.store.db(), id)
+        .await?
+        .pop()
+        .map_or(row.window_start, |c| c.at);
+    let opens = rules.opens_at(row.window_start, checked_in_at);
+    if now < opens {
+        return Err(Error::ConflictAt {
+            code: "no_show_too_early",
+            field: "at".into(),
+            message: format!(
+                "wait for the customer until {} ({} minutes after the window started or you checked in)",
+                opens.to_rfc3339(),
+                rules.wait_min
+            ),
+        });
+    }
+    let (Some(position), Some(calls), Some(photo)) =
+        (position, input.call_attempts, input.photo_upload_id)
+    else {
+        unreachable!("checked above");
+    };
+    let address = LatLng::new(row.lat, row.lng);
+    let new = visits::NewNoShow {
+        worker_id: worker,
+        position,
+        accuracy_m: input.accuracy_m,
+        distance_m: daojia_domain::geo::haversine_m(address, position)
+            .round()
+            .clamp(0.0, f64::from(u32::MAX)) as u32,
+        call_attempts: calls,
+        photo_upload_id: photo,
+        note,
+        reason: NO_SHOW_REASON.into(),
+        device_at: input.device_at,
+    };
+    let (outcome, order, record) =
+        visits::no_show(&app.store, id, actor(worker), &new, now).await?;
+    app.wake_relay();
+    crate::payments::refunds::after_transition(app, id, &outcome, now).await;
+    match record {
+        Some(record) => Ok(NoShow { order, record }),
+        None => Err(
+            daojia_domain::order::machine::TransitionError::InvalidState {
+                action: "no_show",
+                state: order.state,
+            }
+            .into(),
+        ),
+    }
 }

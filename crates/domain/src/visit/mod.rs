@@ -9,6 +9,7 @@
 
 pub mod device_time;
 pub mod door;
+pub mod no_show;
 
 use crate::geo::{LatLng, haversine_m};
 use crate::order::machine::Window;

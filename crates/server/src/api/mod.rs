@@ -36,6 +36,7 @@ pub mod reconciliation;
 pub mod records;
 pub mod reviews;
 pub mod service_record;
+pub mod safety;
 pub mod slots;
 pub mod tracks;
 pub mod uploads;
@@ -105,7 +106,9 @@ use utoipa::{Modify, OpenApi};
         crate::realtime::connect, crate::realtime::sse::events,
         worker_jobs::my_jobs, worker_jobs::call,
         visit::depart, visit::check_in, visit::start, visit::finish, visit::door_code,
-        visit::flagged,
+        visit::flagged, visit::no_show, visit::arrival, visit::arrival_photo, visit::no_shows,
+        safety::worker_sos, safety::customer_sos, safety::admin_list, safety::admin_acknowledge,
+        safety::admin_resolve,
         extras::worker_list, extras::worker_propose, extras::customer_list, extras::customer_decide,
         service_record::worker_get, service_record::worker_checklist, service_record::worker_photo,
         service_record::worker_note, service_record::worker_materials,
@@ -655,6 +658,27 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/worker/jobs/{id}/finish",
             post(visit::finish).layer(idempotent()),
+        )
+        .route(
+            "/worker/jobs/{id}/no-show",
+            post(visit::no_show).layer(idempotent()),
+        )
+        .route("/worker/jobs/{id}/sos", post(safety::worker_sos))
+        .route("/customer/orders/{id}/sos", post(safety::customer_sos))
+        .route("/customer/orders/{id}/arrival", get(visit::arrival))
+        .route(
+            "/customer/orders/{id}/arrival/photo",
+            get(visit::arrival_photo),
+        )
+        .route("/admin/check-ins/no-shows", get(visit::no_shows))
+        .route("/admin/safety/alerts", get(safety::admin_list))
+        .route(
+            "/admin/safety/alerts/{id}/acknowledge",
+            post(safety::admin_acknowledge),
+        )
+        .route(
+            "/admin/safety/alerts/{id}/resolve",
+            post(safety::admin_resolve),
         )
         .route(
             "/worker/jobs/{id}/extras",

@@ -284,19 +284,33 @@ pub async fn for_staff(
     let scope = super::admin_workers::scope_of(&who.staff);
     let mut seen = false;
     // A worker's photo at the door of a check-in outside the fence belongs to its order.
-    let check_ins = daojia_store::entity::visit_check_in::Entity::find()
-        .filter(daojia_store::entity::visit_check_in::Column::PhotoUploadId.eq(id))
+    // So is the worker's photo of themselves at check-in, and the photo at the door of a
+    // customer not home.
+    use daojia_store::entity::{visit_check_in as ci, visit_no_show as ns};
+    let check_ins = ci::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(ci::Column::PhotoUploadId.eq(id))
+                .add(ci::Column::SelfieUploadId.eq(id)),
+        )
         .all(db)
         .await?
         .into_iter()
         .map(|c| c.order_id);
     // So does a photo on a service record (before / after the service).
     let recorded = daojia_store::repo::visit_records::orders_of_upload(db, id).await?;
+    let no_shows = ns::Entity::find()
+        .filter(ns::Column::PhotoUploadId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| n.order_id);
     let orders: Vec<Uuid> = uploads::attached_to(db, id)
         .await?
         .into_iter()
         .chain(check_ins)
         .chain(recorded)
+        .chain(no_shows)
         .collect();
     for order in orders {
         match daojia_app::orders::read::get(&state.app, scope, order).await {

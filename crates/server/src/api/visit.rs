@@ -98,6 +98,10 @@ pub struct CheckInRequest {
     /// A photo at the door (uploaded with purpose `check_in`), when outside the fence.
     #[serde(default)]
     pub photo_upload_id: Option<Uuid>,
+    /// A photo of the worker (uploaded with purpose `arrival_selfie`), which the customer's
+    /// app shows to check who has come. Optional; the worker app asks for it.
+    #[serde(default)]
+    pub selfie_upload_id: Option<Uuid>,
 }
 
 /// A check-in as recorded.
@@ -121,6 +125,8 @@ pub struct CheckInView {
     pub outside: Vec<String>,
     /// The worker's reason.
     pub reason: Option<String>,
+    /// Whether the worker took a photo of themselves for the customer.
+    pub selfie: bool,
 }
 
 fn check_in_view(r: &visit_check_in::Model) -> CheckInView {
@@ -138,6 +144,7 @@ fn check_in_view(r: &visit_check_in::Model) -> CheckInView {
             .filter_map(|o| o["kind"].as_str().map(String::from))
             .collect(),
         reason: r.reason.clone(),
+        selfie: r.selfie_upload_id.is_some(),
     }
 }
 
@@ -175,6 +182,7 @@ pub async fn check_in(
         accuracy_m: req.accuracy_m,
         reason: req.reason,
         photo_upload_id: req.photo_upload_id,
+        selfie_upload_id: req.selfie_upload_id,
         device_at: device_time(&headers)?,
     };
     let done = visits::check_in(&a, me.id, id, &input, state.now()).await?;
@@ -352,6 +360,225 @@ pub async fn flagged(
                     .record
                     .photo_upload_id
                     .map(|u| format!("/api/v1/admin/uploads/{u}")),
+            })
+            .collect(),
+        next_cursor: found.next_cursor,
+    }))
+}
+
+/// The customer is not home (客户不在家): the worker's evidence.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoShowRequest {
+    /// Latitude, WGS-84 (the browser's geolocation).
+    #[serde(default)]
+    pub lat: Option<f64>,
+    /// Longitude, WGS-84.
+    #[serde(default)]
+    pub lng: Option<f64>,
+    /// The position's accuracy, metres.
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+    /// Calls to the customer tried (at least `[visit.no_show] min_calls`, default 2).
+    #[serde(default)]
+    pub call_attempts: Option<u32>,
+    /// A photo at the door (uploaded with purpose `no_show`).
+    #[serde(default)]
+    pub photo_upload_id: Option<Uuid>,
+    /// What the worker adds (at most 200 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A no-show as recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoShowView {
+    /// The order.
+    pub order_id: Uuid,
+    /// Its state now (`cancelled`).
+    pub state: String,
+    /// The no-show.
+    pub id: Uuid,
+    /// When, by the server's clock.
+    pub at: DateTime<Utc>,
+    /// Metres from the address.
+    pub distance_m: i32,
+    /// Calls tried.
+    pub call_attempts: i32,
+    /// The no-show fee kept, 分.
+    pub fee_fen: i64,
+    /// What went back to the customer, 分.
+    pub refunded_fen: i64,
+}
+
+/// The customer is not home (客户不在家): at the door (`arrived`), once
+/// `[visit.no_show] wait_min` minutes have passed since the window started (or since the
+/// check-in, when later; 409 `no_show_too_early` before), with a photo at the door (purpose
+/// `no_show`), the position and the calls tried (at least `min_calls`), the order is
+/// cancelled under the no-show policy: the late-cancellation fee is kept and the rest
+/// refunded. Missing evidence is 422 with one field error each. A repeat answers the
+/// no-show recorded. Someone else's order is 404; a wrong state is 409.
+#[utoipa::path(operation_id = "worker_job_no_show", post, path = "/api/v1/worker/jobs/{id}/no-show", tag = "worker", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order id"), ("Device-Time" = Option<String>, Header, description = "Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional: a resend with the same key and body replays the first answer")), request_body = NoShowRequest,
+    responses((status = 200, body = NoShowView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn no_show(
+    State(state): State<AppState>,
+    me: CurrentWorker,
+    Path(id): Path<Uuid>,
+    headers: HeaderMap,
+    Json(req): Json<NoShowRequest>,
+) -> ApiResult<axum::Json<NoShowView>> {
+    let input = visits::NoShowInput {
+        lat: req.lat,
+        lng: req.lng,
+        accuracy_m: req.accuracy_m,
+        call_attempts: req.call_attempts,
+        photo_upload_id: req.photo_upload_id,
+        note: req.note,
+        device_at: device_time(&headers)?,
+    };
+    let done = visits::no_show(&app(&state), me.id, id, &input, state.now()).await?;
+    let r = done.record;
+    Ok(axum::Json(NoShowView {
+        order_id: id,
+        state: done.order.state.as_str().into(),
+        id: r.id,
+        at: r.at,
+        distance_m: r.distance_m,
+        call_attempts: r.call_attempts,
+        fee_fen: r.fee_fen,
+        refunded_fen: r.refunded_fen,
+    }))
+}
+
+/// Who has come to the customer's door.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArrivalView {
+    /// The order (visit).
+    pub order_id: Uuid,
+    /// Its state (`arrived` or `in_service`).
+    pub state: String,
+    /// The worker's name.
+    pub worker_name: String,
+    /// When they checked in.
+    pub checked_in_at: Option<DateTime<Utc>>,
+    /// Their photo taken at check-in (`/api/v1/customer/orders/{id}/arrival/photo`), if any.
+    pub photo_url: Option<String>,
+}
+
+/// Who is at the door (请核对服务人员): the worker's name and the photo they took of
+/// themselves when checking in, while they are at the door or serving (`arrived`,
+/// `in_service`); otherwise 409 `arrival_not_available`. Someone else's order is 404.
+#[utoipa::path(operation_id = "customer_order_arrival", get, path = "/api/v1/customer/orders/{id}/arrival", tag = "customer", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order (visit) id")),
+    responses((status = 200, body = ArrivalView), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem)))]
+pub async fn arrival(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<ArrivalView>> {
+    let a = customer::arrival(&app(&state), me.id, id).await?;
+    Ok(axum::Json(ArrivalView {
+        order_id: a.order_id,
+        state: a.state.as_str().into(),
+        worker_name: a.worker_name,
+        checked_in_at: a.checked_in_at,
+        photo_url: a
+            .selfie
+            .map(|_| format!("/api/v1/customer/orders/{id}/arrival/photo")),
+    }))
+}
+
+/// The worker's photo taken at check-in, for the customer of the order, while the worker
+/// is at the door or serving. None taken: 404.
+#[utoipa::path(operation_id = "customer_order_arrival_photo", get, path = "/api/v1/customer/orders/{id}/arrival/photo", tag = "customer", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Order (visit) id")),
+    responses((status = 200, description = "The image", content_type = "image/*"), (status = 401, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem)))]
+pub async fn arrival_photo(
+    State(state): State<AppState>,
+    me: CurrentCustomer,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::response::Response> {
+    let a = customer::arrival(&app(&state), me.id, id).await?;
+    let u = a.selfie.ok_or_else(|| ApiError::not_found("photo"))?;
+    super::uploads::serve(&state, &u).await
+}
+
+/// A no-show, for operations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoShowAdminView {
+    /// The no-show.
+    #[serde(flatten)]
+    pub no_show: NoShowView,
+    /// The order's number.
+    pub order_no: String,
+    /// The service area.
+    pub area_code: Option<String>,
+    /// The worker.
+    pub worker_id: Uuid,
+    /// Their name.
+    pub worker_name: String,
+    /// Where the worker's phone said they were (WGS-84).
+    pub position: Option<Point>,
+    /// The accuracy reported, metres.
+    pub accuracy_m: Option<f64>,
+    /// The worker's note.
+    pub note: Option<String>,
+    /// The photo at the door (`/api/v1/admin/uploads/{id}`).
+    pub photo_url: String,
+}
+
+/// A page of no-shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoShowPage {
+    /// Newest first.
+    pub items: Vec<NoShowAdminView>,
+    /// Cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// Orders cancelled because the customer was not home (客户不在家), newest first, with the
+/// worker's evidence and the fee kept. A partner's staff see their partner's workers' only.
+#[utoipa::path(operation_id = "admin_no_shows", get, path = "/api/v1/admin/check-ins/no-shows", tag = "admin", security(("bearer" = ["order.read"])),
+    params(FlaggedParams),
+    responses((status = 200, body = NoShowPage), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
+pub async fn no_shows(
+    State(state): State<AppState>,
+    who: Can<perm::OrderRead>,
+    Query(p): Query<FlaggedParams>,
+) -> ApiResult<axum::Json<NoShowPage>> {
+    let page = super::admin::page_request(p.cursor.as_deref(), p.limit)?;
+    let found = ops::no_shows(&app(&state), scope_of(&who.staff), p.area, p.since, page).await?;
+    Ok(axum::Json(NoShowPage {
+        items: found
+            .items
+            .into_iter()
+            .map(|n| {
+                let r = n.record;
+                NoShowAdminView {
+                    no_show: NoShowView {
+                        order_id: r.order_id,
+                        state: "cancelled".into(),
+                        id: r.id,
+                        at: r.at,
+                        distance_m: r.distance_m,
+                        call_attempts: r.call_attempts,
+                        fee_fen: r.fee_fen,
+                        refunded_fen: r.refunded_fen,
+                    },
+                    order_no: n.order_no,
+                    area_code: r.area_code,
+                    worker_id: r.worker_id,
+                    worker_name: n.worker_name,
+                    position: n.position.map(|p| Point {
+                        lat: p.lat,
+                        lng: p.lng,
+                    }),
+                    accuracy_m: r.accuracy_m,
+                    note: r.note,
+                    photo_url: format!("/api/v1/admin/uploads/{}", r.photo_upload_id),
+                }
             })
             .collect(),
         next_cursor: found.next_cursor,

@@ -26,7 +26,8 @@ use uuid::Uuid;
 /// Purposes of worker documents.
 pub const DOCUMENT_PURPOSES: [&str; 2] = ["certificate", "worker_photo"];
 /// Purposes of a worker's own uploads: their documents, a photo at a door where the
-/// check-in is outside the fence (`check_in`), and the service record's photos taken
+/// check-in is outside the fence (`check_in`), their photo at arrival (`arrival_selfie`),
+/// the evidence of a customer not home (`no_show`), and the service record's photos taken
 /// before and after the service (`before`, `after`).
 pub const WORKER_PURPOSES: [&str; 5] = [
     "certificate",
@@ -34,6 +35,8 @@ pub const WORKER_PURPOSES: [&str; 5] = [
     "check_in",
     "before",
     "after",
+    "arrival_selfie",
+    "no_show",
 ];
 
 fn document_url(mut v: UploadView) -> UploadView {

@@ -21,6 +21,9 @@ pub struct VisitConfig {
     pub calls: CallsConfig,
     /// The map apps' links on the job card (`[visit.navigation]`).
     pub navigation: NavigationConfig,
+    /// The customer not home (default: 15 minutes' wait after the window started or the
+    /// check-in, whichever is later; 2 calls).
+    pub no_show: daojia_domain::visit::no_show::NoShowRules,
 }
 
 /// Which privacy-number provider (隐私号) binds a worker's call to the customer.

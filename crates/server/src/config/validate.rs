@@ -79,6 +79,9 @@ impl Config {
                 "app_name: 1-64 letters, digits, `.`, `_` or `-`",
             ));
         }
+        if let Err((field, e)) = self.visit.no_show.validate() {
+            return Err(invalid("visit.no_show", format!("{field}: {e}")));
+        }
         if let Err((field, e)) = self.reviews.validate() {
             return Err(invalid("reviews", format!("{field}: {e}")));
         }

@@ -88,8 +88,16 @@ pub(super) async fn load(
     let mut ids = IdGen::new(city.seed ^ 0x4849_5354);
     let mut rows = vec![];
     let mut written_reviews = vec![];
-    for visit in daojia_demo::history::history(city, today, days) {
-        let Some(planned) = plan(state, city, ctx, &visit, &mut ids).await? else {
+    let visits = daojia_demo::history::history(city, today, days);
+    // The latest customer cancellation becomes a customer not at home when the worker
+    // came (客户不在家): the worker records it at the door and the fee is kept.
+    let not_home = visits
+        .iter()
+        .rposition(|v| matches!(v.outcome, Outcome::CustomerCancelled { .. }));
+    let mut no_show = None;
+    for (i, visit) in visits.into_iter().enumerate() {
+        let Some(planned) = plan(state, city, ctx, &visit, &mut ids, not_home == Some(i)).await?
+        else {
             continue;
         };
         // A visit whose story is not over yet (a long one late on the last day) waits.
@@ -120,12 +128,16 @@ pub(super) async fn load(
         if let Some(review) = planned.review {
             written_reviews.push(review);
         }
+        no_show = no_show.or(planned.no_show);
         rows.push(r);
     }
     summary.reviews = written_reviews.len();
     let workers: Vec<Uuid> = ctx.workers.iter().flatten().copied().collect();
     let tx = daojia_store::begin(store.db()).await?;
     order_history::write(&tx, rows).await?;
+    if let Some(n) = no_show {
+        super::safety::no_show_evidence(state, &tx, n).await?;
+    }
     reviews::insert_many(&tx, &written_reviews)
         .await
         .map_err(|e| DemoError::Data(format!("reviews: {e}")))?;
@@ -207,6 +219,7 @@ fn service_record(
 struct Planned {
     past: PastOrder,
     review: Option<(Uuid, DateTime<Utc>, reviews::NewReview)>,
+    no_show: Option<super::safety::NoShowPlan>,
 }
 
 /// The order of a past visit with every step at its time; `None` when its customer,
@@ -217,6 +230,7 @@ async fn plan(
     ctx: &mut Context,
     v: &PastVisit,
     ids: &mut IdGen,
+    not_home: bool,
 ) -> Result<Option<Planned>, DemoError> {
     let (Some(customer), Some(worker)) = (ctx.customers[v.customer], ctx.workers[v.worker]) else {
         return Ok(None);
@@ -307,7 +321,38 @@ async fn plan(
         }),
     };
     let mut review = None;
+    let mut no_show = None;
     match &v.outcome {
+        Outcome::CustomerCancelled { .. } if not_home => {
+            dispatch(&mut steps);
+            let departed =
+                (start - Duration::minutes(30)).max(dispatched_at + Duration::minutes(1));
+            let arrived = (start - Duration::minutes(5)).max(departed + Duration::minutes(1));
+            let at = arrived.max(start) + Duration::minutes(20);
+            steps.push(Step {
+                at: departed,
+                actor: worker_actor,
+                action: Action::Depart,
+            });
+            steps.push(Step {
+                at: arrived,
+                actor: worker_actor,
+                action: Action::CheckIn,
+            });
+            steps.push(Step {
+                at,
+                actor: worker_actor,
+                action: Action::Cancel {
+                    reason: daojia_app::visits::NO_SHOW_REASON.into(),
+                },
+            });
+            no_show = Some(super::safety::NoShowPlan {
+                order: id,
+                worker,
+                at,
+                address: place.at,
+            });
+        }
         Outcome::CustomerCancelled { minutes_before } => {
             let at = start - Duration::minutes(*minutes_before);
             if at > dispatched_at {
@@ -401,6 +446,7 @@ async fn plan(
             steps,
         },
         review,
+        no_show,
     }))
 }
 

@@ -8,7 +8,7 @@ use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, NaiveTime};
 use daojia_domain::access::Role;
 use daojia_store::entity::{
-    auth_session, invoice, order_alarm, partner, review, service_order, staff, upload,
+    auth_session, invoice, order_alarm, partner, review, service_order, sos_alert, staff, upload,
     visit_check_in, withdrawal, worker, worker_certificate, worker_credit_event, worker_shift,
     worker_shift_exception, worker_skill,
 };
@@ -36,6 +36,8 @@ pub struct World {
     pub b_exception: String,
     pub b_session: String,
     pub b_alarm: String,
+    /// An SOS raised by B's worker on B's order.
+    pub b_alert: String,
     /// A review of B's worker.
     pub b_review: String,
     /// A withdrawal B's worker asked for.
@@ -303,11 +305,36 @@ pub async fn build(app: &TestApp) -> World {
         outside: sea_orm::ActiveValue::Set(r#"[{"kind":"too_far"}]"#.into()),
         reason: sea_orm::ActiveValue::Set(Some("乙方门外签到".into())),
         photo_upload_id: sea_orm::ActiveValue::Set(None),
+        selfie_upload_id: sea_orm::ActiveValue::Set(None),
     }
     .insert(db)
     .await
     .unwrap();
     foreign_values.push("乙方门外签到".into());
+    // An SOS raised by B's worker on B's assigned order (the safety alerts).
+    let b_alert = daojia_store::repo::safety::raise(
+        &app.state.store,
+        &daojia_store::repo::safety::NewAlert {
+            order_id: b_orders[1].parse().unwrap(),
+            area_code: Some(area.clone()),
+            worker_id: Some(b_workers[1].parse().unwrap()),
+            raised_by_type: "worker",
+            raised_by_id: b_workers[1].parse().unwrap(),
+            position: Some(daojia_domain::geo::LatLng::new(31.2, 121.4)),
+            accuracy_m: Some(10.0),
+            position_source: "caller",
+            position_at: Some(app.state.now()),
+            note: Some("乙方紧急求助".into()),
+            order_state: "en_route".into(),
+        },
+        app.state.now(),
+    )
+    .await
+    .unwrap()
+    .0
+    .id
+    .to_string();
+    foreign_values.push("乙方紧急求助".into());
     // A review of B's worker on B's assigned order.
     let reviewed = daojia_store::repo::orders::get(db, b_orders[1].parse().unwrap())
         .await
@@ -388,6 +415,7 @@ pub async fn build(app: &TestApp) -> World {
         id(&exception["id"]),
         b_session.clone(),
         b_alarm.clone(),
+        b_alert.clone(),
         b_check_in.to_string(),
         b_review.to_string(),
         b_withdrawal.to_string(),
@@ -414,6 +442,7 @@ pub async fn build(app: &TestApp) -> World {
         b_exception: id(&exception["id"]),
         b_session,
         b_alarm,
+        b_alert,
         b_review: b_review.to_string(),
         b_withdrawal: b_withdrawal.to_string(),
         b_invoice: b_invoice.to_string(),
@@ -457,6 +486,7 @@ pub async fn snapshot(app: &TestApp, w: &World) -> String {
         visit_check_in,
         visit_check_in::Column::OrderId.is_in(orders.clone())
     );
+    rows!(sos_alert, sos_alert::Column::OrderId.is_in(orders.clone()));
     rows!(
         worker_certificate,
         worker_certificate::Column::WorkerId.is_in(workers.clone())

@@ -41,6 +41,9 @@ pub struct Model {
     pub reason: Option<String>,
     /// The worker's photo at the door (flagged only).
     pub photo_upload_id: Option<Uuid>,
+    /// The worker's photo of themselves at check-in, which the customer's app shows to
+    /// check who has come.
+    pub selfie_upload_id: Option<Uuid>,
 }
 
 /// No relations are navigated through the ORM; joins are explicit queries.

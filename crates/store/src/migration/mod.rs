@@ -40,6 +40,7 @@ mod m0032_notifications;
 mod m0033_report_indexes;
 mod m0034_push_subscriptions;
 mod m0035_order_extras;
+mod m0037_visit_safety;
 mod m0038_service_record_items;
 mod util;
 
@@ -109,6 +110,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0033_report_indexes::Migration),
             Box::new(m0034_push_subscriptions::Migration),
             Box::new(m0035_order_extras::Migration),
+            Box::new(m0037_visit_safety::Migration),
             Box::new(m0038_service_record_items::Migration),
         ]
     }

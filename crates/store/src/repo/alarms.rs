@@ -21,6 +21,8 @@ pub mod kind {
     /// A timer cancelled one visit of an order of several trades while another visit was
     /// already under way: someone must call the customer.
     pub const VISIT_CANCELLED: &str = "visit_cancelled";
+    /// An SOS was raised during the visit (the safety alerts page handles it).
+    pub const SOS: &str = "sos";
 }
 
 /// Raises an alarm; `false` when this order already has one of this kind.

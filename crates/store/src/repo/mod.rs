@@ -41,6 +41,7 @@ pub mod records;
 pub mod reviews;
 pub mod rotation;
 pub mod route_plans;
+pub mod safety;
 pub mod sessions;
 pub mod settlement_check;
 pub mod slots;

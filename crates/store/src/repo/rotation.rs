@@ -235,6 +235,24 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
     .await?;
     changed += rotate_column(
         store,
+        crate::entity::visit_no_show::Entity,
+        "visit_no_show",
+        crate::entity::visit_no_show::Column::Id,
+        crate::entity::visit_no_show::Column::PositionEnc,
+        super::visits::POSITION,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
+        crate::entity::sos_alert::Entity,
+        "sos_alert",
+        crate::entity::sos_alert::Column::Id,
+        crate::entity::sos_alert::Column::PositionEnc,
+        super::safety::POSITION,
+    )
+    .await?;
+    changed += rotate_column(
+        store,
         crate::entity::order_door_code::Entity,
         "order_door_code",
         crate::entity::order_door_code::Column::OrderId,

@@ -3,7 +3,7 @@
 //! entries made against it, and the flagged check-ins operations look at.
 
 use super::orders::{OrderError, get, tokio_free_pause, try_apply_in};
-use crate::entity::{order_door_code, visit_check_in};
+use crate::entity::{order_door_code, visit_check_in, visit_no_show};
 use crate::repo::{Page, PageRequest, outbox};
 use crate::{Store, is_unique_violation};
 use chrono::{DateTime, Utc};
@@ -39,6 +39,8 @@ pub struct NewCheckIn {
     pub decision: CheckIn,
     /// The worker's photo (an upload of theirs), when outside the fence.
     pub photo_upload_id: Option<Uuid>,
+    /// The worker's photo of themselves (an upload of theirs) for the customer to check.
+    pub selfie_upload_id: Option<Uuid>,
     /// When the worker checked in by the phone's clock, when the app sent it later
     /// (queued offline); recorded in the order event's detail.
     pub device_at: Option<DateTime<Utc>>,
@@ -126,6 +128,7 @@ async fn insert_check_in(
         outside: Set(outside),
         reason: Set(new.decision.reason.clone()),
         photo_upload_id: Set(new.photo_upload_id),
+        selfie_upload_id: Set(new.selfie_upload_id),
     }
     .insert(tx)
     .await?;
@@ -134,10 +137,15 @@ async fn insert_check_in(
         Some(p) => crate::repo::uploads::get(tx, p).await?,
         None => None,
     };
+    let selfie = match new.selfie_upload_id {
+        Some(p) => crate::repo::uploads::get(tx, p).await?,
+        None => None,
+    };
     let content = crate::repo::records::of_check_in(
         &row,
         (new.position.lat, new.position.lng),
         photo.as_ref(),
+        selfie.as_ref(),
     );
     crate::repo::records::append(tx, id, content, now).await?;
     let codes: Vec<&str> = v.outside.iter().map(|o| o.code()).collect();
@@ -150,6 +158,7 @@ async fn insert_check_in(
         "on_time": v.on_time,
         "flagged": new.decision.flagged,
         "outside": codes,
+        "selfie": new.selfie_upload_id.is_some(),
         "at": now,
     });
     outbox::append(tx, "visit.check_in", id, &payload, now).await?;
@@ -311,4 +320,200 @@ pub async fn verified(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// The evidence of a no-show (客户不在家) to record with the order's cancellation.
+#[derive(Debug, Clone)]
+pub struct NewNoShow {
+    /// The worker at the door.
+    pub worker_id: Uuid,
+    /// Where the phone said they were (WGS-84).
+    pub position: LatLng,
+    /// Its accuracy, metres.
+    pub accuracy_m: Option<f64>,
+    /// Metres from the order's address.
+    pub distance_m: u32,
+    /// Calls to the customer tried.
+    pub call_attempts: u32,
+    /// The worker's photo at the door (an upload of theirs, purpose `no_show`).
+    pub photo_upload_id: Uuid,
+    /// What the worker added.
+    pub note: Option<String>,
+    /// The cancellation's reason in the order event.
+    pub reason: String,
+    /// The phone's time of it (queued offline).
+    pub device_at: Option<DateTime<Utc>>,
+}
+
+/// Cancels the order `id` for the worker at the door under the no-show policy (the
+/// state machine keeps the fee and refunds the rest, exactly as any cancellation) and, in
+/// the same transaction, records the evidence (`visit_no_show`), its service record entry
+/// and an outbox event `visit.no_show`. A repeat on an order already cancelled records
+/// nothing and answers the no-show recorded before (`None` if there is none).
+pub async fn no_show(
+    store: &Store,
+    id: Uuid,
+    actor: Actor,
+    new: &NewNoShow,
+    now: DateTime<Utc>,
+) -> Result<(Outcome, Order, Option<visit_no_show::Model>), OrderError> {
+    for _ in 0..5 {
+        let tx = crate::begin(store.db()).await?;
+        let applied = try_apply_in(
+            &tx,
+            store,
+            id,
+            actor,
+            &Action::Cancel {
+                reason: new.reason.clone(),
+            },
+            now,
+            None,
+            None,
+            None,
+            None,
+            new.device_at,
+        )
+        .await;
+        let (outcome, order) = match applied {
+            Ok(Some(done)) => done,
+            Ok(None) | Err(OrderError::Busy) => {
+                let _ = tx.rollback().await;
+                tokio_free_pause().await;
+                continue;
+            }
+            Err(OrderError::Db(e)) if crate::is_retryable(&e) || is_unique_violation(&e) => {
+                let _ = tx.rollback().await;
+                tokio_free_pause().await;
+                continue;
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                return Err(e);
+            }
+        };
+        let Outcome::Applied(event) = &outcome else {
+            tx.rollback().await?;
+            let before = no_show_of(store.db(), id).await?;
+            return Ok((outcome, order, before));
+        };
+        let Some(o) = get(&tx, id).await? else {
+            tx.rollback().await?;
+            return Err(OrderError::NotFound);
+        };
+        let row = insert_no_show(
+            store,
+            &tx,
+            &o,
+            new,
+            event.money.fee.as_fen(),
+            event.money.refunded.as_fen(),
+            now,
+        )
+        .await?;
+        let photo = crate::repo::uploads::get(&tx, new.photo_upload_id).await?;
+        let content = crate::repo::records::of_no_show(
+            &row,
+            (new.position.lat, new.position.lng),
+            photo.as_ref(),
+        );
+        crate::repo::records::append(&tx, id, content, now).await?;
+        let payload = serde_json::json!({
+            "order_id": id,
+            "no_show_id": row.id,
+            "worker_id": new.worker_id,
+            "distance_m": new.distance_m,
+            "call_attempts": new.call_attempts,
+            "fee_fen": row.fee_fen,
+            "refunded_fen": row.refunded_fen,
+            "at": now,
+        });
+        outbox::append(&tx, "visit.no_show", id, &payload, now).await?;
+        tx.commit().await?;
+        return Ok((outcome, order, Some(row)));
+    }
+    Err(OrderError::Busy)
+}
+
+/// Inserts the row of a no-show on `order` (cancelled with `fee_fen` kept and
+/// `refunded_fen` refunded) in `tx`, the position encrypted.
+pub async fn insert_no_show(
+    store: &Store,
+    tx: &sea_orm::DatabaseTransaction,
+    order: &crate::entity::service_order::Model,
+    new: &NewNoShow,
+    fee_fen: i64,
+    refunded_fen: i64,
+    now: DateTime<Utc>,
+) -> Result<visit_no_show::Model, DbErr> {
+    let position = format!("{},{}", new.position.lat, new.position.lng);
+    visit_no_show::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        order_id: Set(order.id),
+        worker_id: Set(new.worker_id),
+        area_code: Set(order.area_code.clone()),
+        at: Set(now),
+        device_at: Set(new.device_at),
+        position_enc: Set(store.vault().encrypt(POSITION, &position)),
+        accuracy_m: Set(new.accuracy_m),
+        distance_m: Set(i32::try_from(new.distance_m).unwrap_or(i32::MAX)),
+        call_attempts: Set(i32::try_from(new.call_attempts).unwrap_or(i32::MAX)),
+        photo_upload_id: Set(new.photo_upload_id),
+        note: Set(new.note.clone()),
+        fee_fen: Set(fee_fen),
+        refunded_fen: Set(refunded_fen),
+    }
+    .insert(tx)
+    .await
+}
+
+/// The no-show recorded on an order, if any.
+pub async fn no_show_of(
+    db: &impl ConnectionTrait,
+    order_id: Uuid,
+) -> Result<Option<visit_no_show::Model>, DbErr> {
+    visit_no_show::Entity::find()
+        .filter(visit_no_show::Column::OrderId.eq(order_id))
+        .one(db)
+        .await
+}
+
+/// A no-show's position, decrypted.
+pub fn no_show_position(store: &Store, row: &visit_no_show::Model) -> Option<LatLng> {
+    let text = store.vault().decrypt(POSITION, &row.position_enc).ok()?;
+    let (lat, lng) = text.split_once(',')?;
+    Some(LatLng::new(lat.parse().ok()?, lng.parse().ok()?))
+}
+
+/// No-shows, newest first, a page at a time (filtered like the flagged check-ins).
+pub async fn no_shows(
+    db: &impl ConnectionTrait,
+    f: &FlaggedFilter,
+    page: PageRequest,
+) -> Result<Page<visit_no_show::Model>, DbErr> {
+    let mut q = visit_no_show::Entity::find();
+    if let Some(a) = &f.area_code {
+        q = q.filter(visit_no_show::Column::AreaCode.eq(a.as_str()));
+    }
+    if let Some(p) = f.partner {
+        q = q
+            .filter(visit_no_show::Column::WorkerId.in_subquery(super::orders::partner_workers(p)));
+    }
+    if let Some(s) = f.since {
+        q = q.filter(visit_no_show::Column::At.gte(s));
+    }
+    if let Some(after) = page.after {
+        q = q.filter(visit_no_show::Column::Id.lt(after));
+    }
+    let mut items = q
+        .order_by_desc(visit_no_show::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    let more = items.len() as u64 > page.limit;
+    items.truncate(page.limit as usize);
+    let next_cursor = more
+        .then(|| items.last().map(|r| r.id.to_string()))
+        .flatten();
+    Ok(Page { items, next_cursor })
 }

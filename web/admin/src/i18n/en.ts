@@ -388,12 +388,14 @@ export const en: AdminMessages = {
       unassigned_near_start: 'No worker, starting soon',
       late: 'Window passed',
       visit_cancelled: 'Visit cancelled, rest booked',
+      sos: 'SOS',
     },
     details: {
       unpaid: 'Placed but not paid yet',
       unassigned_near_start: 'The window is close and no worker is on it yet',
       late: 'The window is over and the service has not started',
       visit_cancelled: 'A visit of an order of several trades was cancelled while another stands: call the customer',
+      sos: 'An SOS was raised during the visit: handle it on the safety alerts page',
     },
   },
   customers: {

@@ -22,10 +22,12 @@ import { invoicesZhCN } from './invoices.zh-CN';
 import { notificationsEn } from './notifications.en';
 import { notificationsZhCN } from './notifications.zh-CN';
 import { periodsZhCN } from './periods.zh-CN';
+import { safetyEn } from './safety.en';
+import { safetyZhCN } from './safety.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN, ...safetyZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn, ...safetyEn },
 };
 export const i18n = createAppI18n(messages);

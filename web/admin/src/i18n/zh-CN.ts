@@ -386,12 +386,14 @@ export const zhCN = {
       unassigned_near_start: '临近开始未派单',
       late: '超时未服务',
       visit_cancelled: '多工种订单部分取消',
+      sos: '紧急求助',
     },
     details: {
       unpaid: '下单后尚未支付',
       unassigned_near_start: '临近预约时间，尚未派出师傅',
       late: '预约时段已过，服务尚未开始',
       visit_cancelled: '多工种订单的一次上门已取消，其余上门仍有效：请联系客户',
+      sos: '服务中发出了紧急求助：请在安全警报页处理',
     },
   },
   customers: {

@@ -256,6 +256,20 @@ export const en: CustomerMessages = {
       onTheWay: 'When the worker arrives, tell them this code in person: the service starts only once they enter it. Do not share it with anyone else',
       arrived: 'The worker is at your door: check who they are, then tell them the code',
     },
+    arrival: {
+      title: 'Check who has come',
+      at: 'Checked in at {at}',
+      hint: 'Compare the photo and the name before opening the door; if they do not match, keep it closed and call customer service',
+      noPhoto: 'No photo',
+    },
+    sos: {
+      button: 'SOS',
+      title: 'SOS',
+      ask: 'Send an SOS? Customer service gets your position at once and calls you. If you are in danger, also call 110.',
+      confirm: 'Send SOS',
+      sent: 'SOS sent: customer service is on it',
+      open: 'Your SOS is being handled: customer service will call you',
+    },
     hints: {
       pay: 'Please pay {amount}',
       payBy: 'Please pay {amount} by {time}, or the order is cancelled',

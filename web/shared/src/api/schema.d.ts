@@ -376,6 +376,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/check-ins/no-shows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders cancelled because the customer was not home (客户不在家), newest first, with the
+         *     worker's evidence and the fee kept. A partner's staff see their partner's workers' only.
+         */
+        get: operations["admin_no_shows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/commission-rules": {
         parameters: {
             query?: never;
@@ -1442,6 +1462,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/safety/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Safety alerts (安全警报), newest first: not resolved (`status=open`, the default) or
+         *     all. A partner's staff see those on their partner's workers' orders only.
+         */
+        get: operations["admin_safety_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/safety/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledges an open alert (someone is on it), audited. Not open: 409 `alert_not_open`. */
+        post: operations["admin_safety_alert_acknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/safety/alerts/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolves an alert with a note (required), audited; the raiser may raise a new one
+         *     after it. Resolved already: 409 `alert_resolved`.
+         */
+        post: operations["admin_safety_alert_resolve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/sessions": {
         parameters: {
             query?: never;
@@ -2269,6 +2346,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/orders/{id}/arrival": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is at the door (请核对服务人员): the worker's name and the photo they took of
+         *     themselves when checking in, while they are at the door or serving (`arrived`,
+         *     `in_service`); otherwise 409 `arrival_not_available`. Someone else's order is 404.
+         */
+        get: operations["customer_order_arrival"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/arrival/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The worker's photo taken at check-in, for the customer of the order, while the worker
+         *     is at the door or serving. None taken: 404.
+         */
+        get: operations["customer_order_arrival_photo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/customer/orders/{id}/cancel": {
         parameters: {
             query?: never;
@@ -2437,6 +2555,26 @@ export interface paths {
         get: operations["customer_order_slots"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/orders/{id}/sos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer's SOS (紧急求助) during the visit of their order (`en_route`, `arrived`,
+         *     `in_service`): as the worker's. Someone else's order is 404.
+         */
+        post: operations["customer_order_sos"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3346,6 +3484,53 @@ export interface paths {
          *     time; the customer confirms next.
          */
         post: operations["worker_job_finish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/jobs/{id}/no-show": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The customer is not home (客户不在家): at the door (`arrived`), once
+         *     `[visit.no_show] wait_min` minutes have passed since the window started (or since the
+         *     check-in, when later; 409 `no_show_too_early` before), with a photo at the door (purpose
+         *     `no_show`), the position and the calls tried (at least `min_calls`), the order is
+         *     cancelled under the no-show policy: the late-cancellation fee is kept and the rest
+         *     refunded. Missing evidence is 422 with one field error each. A repeat answers the
+         *     no-show recorded. Someone else's order is 404; a wrong state is 409.
+         */
+        post: operations["worker_job_no_show"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/jobs/{id}/sos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The worker's SOS (紧急求助) during a visit (`en_route`, `arrived`, `in_service`): 201
+         *     with the alert, put live on the console; without a position, the worker's latest known
+         *     one is used. A second press while the alert is open answers it (200). Someone else's
+         *     order is 404; outside the visit 409 `sos_not_available`.
+         */
+        post: operations["worker_job_sos"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4267,6 +4452,82 @@ export interface components {
             /** @description Photos of it: ids from `POST /api/v1/customer/uploads` with purpose `after_sales`. */
             photo_ids?: string[];
         };
+        /** @description An alert for the console. */
+        AlertAdminView: {
+            /**
+             * Format: uuid
+             * @description The alert.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its number. */
+            order_no: string;
+            /** @description Its state now. */
+            order_state: string;
+            /** @description Its state when raised. */
+            state_when_raised: string;
+            /** @description The service area. */
+            area_code?: string | null;
+            /**
+             * Format: uuid
+             * @description The order's worker.
+             */
+            worker_id?: string | null;
+            /** @description `worker` or `customer`. */
+            raised_by_type: string;
+            /** @description Who (the worker's name; a customer is `客户`). */
+            raised_by_name: string;
+            position?: components["schemas"]["Point"] | null;
+            /**
+             * Format: double
+             * @description The accuracy, metres.
+             */
+            accuracy_m?: number | null;
+            /** @description `caller` (sent with the alert), `last_known` (the worker's latest position) or `none`. */
+            position_source: string;
+            /**
+             * Format: date-time
+             * @description When the position was taken.
+             */
+            position_at?: string | null;
+            /** @description What the raiser wrote. */
+            note?: string | null;
+            /** @description `open`, `acknowledged` or `resolved`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When raised.
+             */
+            raised_at: string;
+            /**
+             * Format: date-time
+             * @description When acknowledged.
+             */
+            acknowledged_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When resolved.
+             */
+            resolved_at?: string | null;
+            /** @description Staff's note. */
+            resolution_note?: string | null;
+        };
+        /** @description Staff's note on an alert. */
+        AlertNote: {
+            /** @description What was done (required to resolve; at most 500 characters). */
+            note?: string | null;
+        };
+        /** @description A page of alerts. */
+        AlertPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["AlertAdminView"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
         /**
          * @description The form Alipay posts (documentation only: the handler verifies the raw body's
          *     signature over every field it holds, these and any others).
@@ -4462,6 +4723,25 @@ export interface components {
             horizon_days: number;
             /** @description The outline. */
             polygon: components["schemas"]["PolygonView"];
+        };
+        /** @description Who has come to the customer's door. */
+        ArrivalView: {
+            /**
+             * Format: uuid
+             * @description The order (visit).
+             */
+            order_id: string;
+            /** @description Its state (`arrived` or `in_service`). */
+            state: string;
+            /** @description The worker's name. */
+            worker_name: string;
+            /**
+             * Format: date-time
+             * @description When they checked in.
+             */
+            checked_in_at?: string | null;
+            /** @description Their photo taken at check-in (`/api/v1/customer/orders/{id}/arrival/photo`), if any. */
+            photo_url?: string | null;
         };
         /** @description The worker to assign. */
         AssignRequest: {
@@ -4977,6 +5257,12 @@ export interface components {
              * @description A photo at the door (uploaded with purpose `check_in`), when outside the fence.
              */
             photo_upload_id?: string | null;
+            /**
+             * Format: uuid
+             * @description A photo of the worker (uploaded with purpose `arrival_selfie`), which the customer's
+             *     app shows to check who has come. Optional; the worker app asks for it.
+             */
+            selfie_upload_id?: string | null;
         };
         /** @description A check-in as recorded. */
         CheckInView: {
@@ -5010,6 +5296,8 @@ export interface components {
             outside: string[];
             /** @description The worker's reason. */
             reason?: string | null;
+            /** @description Whether the worker took a photo of themselves for the customer. */
+            selfie: boolean;
         };
         /** @description The job after a check-in. */
         CheckedInView: {
@@ -6241,6 +6529,107 @@ export interface components {
             amount_fen: number;
             /** @description `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`. */
             channel: string;
+        };
+        /** @description A no-show, for operations. */
+        NoShowAdminView: components["schemas"]["NoShowView"] & {
+            /** @description The order's number. */
+            order_no: string;
+            /** @description The service area. */
+            area_code?: string | null;
+            /**
+             * Format: uuid
+             * @description The worker.
+             */
+            worker_id: string;
+            /** @description Their name. */
+            worker_name: string;
+            position?: components["schemas"]["Point"] | null;
+            /**
+             * Format: double
+             * @description The accuracy reported, metres.
+             */
+            accuracy_m?: number | null;
+            /** @description The worker's note. */
+            note?: string | null;
+            /** @description The photo at the door (`/api/v1/admin/uploads/{id}`). */
+            photo_url: string;
+        };
+        /** @description A page of no-shows. */
+        NoShowPage: {
+            /** @description Newest first. */
+            items: components["schemas"]["NoShowAdminView"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description The customer is not home (客户不在家): the worker's evidence. */
+        NoShowRequest: {
+            /**
+             * Format: double
+             * @description Latitude, WGS-84 (the browser's geolocation).
+             */
+            lat?: number | null;
+            /**
+             * Format: double
+             * @description Longitude, WGS-84.
+             */
+            lng?: number | null;
+            /**
+             * Format: double
+             * @description The position's accuracy, metres.
+             */
+            accuracy_m?: number | null;
+            /**
+             * Format: int32
+             * @description Calls to the customer tried (at least `[visit.no_show] min_calls`, default 2).
+             */
+            call_attempts?: number | null;
+            /**
+             * Format: uuid
+             * @description A photo at the door (uploaded with purpose `no_show`).
+             */
+            photo_upload_id?: string | null;
+            /** @description What the worker adds (at most 200 characters). */
+            note?: string | null;
+        };
+        /** @description A no-show as recorded. */
+        NoShowView: {
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description Its state now (`cancelled`). */
+            state: string;
+            /**
+             * Format: uuid
+             * @description The no-show.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When, by the server's clock.
+             */
+            at: string;
+            /**
+             * Format: int32
+             * @description Metres from the address.
+             */
+            distance_m: number;
+            /**
+             * Format: int32
+             * @description Calls tried.
+             */
+            call_attempts: number;
+            /**
+             * Format: int64
+             * @description The no-show fee kept, 分.
+             */
+            fee_fen: number;
+            /**
+             * Format: int64
+             * @description What went back to the customer, 分.
+             */
+            refunded_fen: number;
         };
         /** @description A reason or a reference. */
         NoteRequest: {
@@ -8684,6 +9073,50 @@ export interface components {
             items: components["schemas"]["SmsMessage"][];
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
+        };
+        /** @description An SOS from an app. */
+        SosRequest: {
+            /**
+             * Format: double
+             * @description Latitude, WGS-84 (the browser's geolocation), when the phone has it.
+             */
+            lat?: number | null;
+            /**
+             * Format: double
+             * @description Longitude, WGS-84.
+             */
+            lng?: number | null;
+            /**
+             * Format: double
+             * @description The position's accuracy, metres.
+             */
+            accuracy_m?: number | null;
+            /** @description What is wrong (at most 500 characters). */
+            note?: string | null;
+        };
+        /** @description An SOS as its raiser sees it. */
+        SosView: {
+            /**
+             * Format: uuid
+             * @description The alert.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The order.
+             */
+            order_id: string;
+            /** @description `open`, `acknowledged` or `resolved`. */
+            status: string;
+            /**
+             * Format: date-time
+             * @description When it was raised.
+             */
+            raised_at: string;
+            /** @description Whether this press raised it (`false`: the open alert raised before). */
+            new: boolean;
+            /** @description Where it was placed: `caller`, `last_known` or `none`. */
+            position_source: string;
         };
         /** @description A staff account. */
         Staff: {
@@ -11888,6 +12321,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FlaggedCheckInPage"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_no_shows: {
+        parameters: {
+            query?: {
+                /** @description Only this service area's. */
+                area?: string;
+                /** @description Only at or after this time (RFC 3339). */
+                since?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoShowPage"];
                 };
             };
             /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
@@ -16991,6 +17491,293 @@ export interface operations {
             };
         };
     };
+    admin_safety_alerts: {
+        parameters: {
+            query?: {
+                /** @description `open` (default: not resolved) or `all`. */
+                status?: string;
+                /** @description Only this service area's. */
+                area?: string;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPage"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_safety_alert_acknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertAdminView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_safety_alert_resolve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Alert id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertNote"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertAdminView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     staff_sessions: {
         parameters: {
             query?: never;
@@ -21643,6 +22430,164 @@ export interface operations {
             };
         };
     };
+    customer_order_arrival: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArrivalView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_order_arrival_photo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     customer_order_cancel: {
         parameters: {
             query?: never;
@@ -22736,6 +23681,125 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_order_sos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SosRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SosView"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SosView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -26349,6 +27413,240 @@ export interface operations {
                 };
             };
             /** @description Unprocessable Entity: `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_no_show: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Optional: when the worker took this step by the phone's clock (RFC 3339), for a step queued offline and sent later; recorded beside the server's time */
+                "Device-Time"?: string | null;
+                /** @description Optional: a resend with the same key and body replays the first answer */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoShowRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoShowView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_job_sos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SosRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SosView"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SosView"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
                 headers: {
                     [name: string]: unknown;

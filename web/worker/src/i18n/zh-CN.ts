@@ -265,6 +265,26 @@ export const zhCN = {
     sessions: '登录设备',
     language: '语言',
   },
+  safety: {
+    sos: '紧急求助',
+    sosTitle: '紧急求助 SOS',
+    sosAsk: '确认发出紧急求助？平台客服会立即看到你的位置并联系你。如有人身危险请同时拨打 110。',
+    sosConfirm: '发出求助',
+    sosSent: '已发出求助，客服正在处理',
+    sosOpen: '求助已在处理中，客服会尽快联系你',
+    noShow: '客户不在家',
+    noShowHint: '请先在门口等候并至少拨打客户电话 {n} 次，拍一张门口照片；提交后订单按爽约规则取消，扣除违约金后其余退还客户。',
+    position: '当前位置',
+    needPosition: '需要你的位置',
+    calls: '已拨打电话次数',
+    needCalls: '请至少拨打 {n} 次',
+    note: '补充说明',
+    noShowAsk: '确认客户不在家并取消订单？',
+    noShowSubmit: '提交并取消订单',
+    noShowDone: '已取消：违约金 ¥{fee}，退还客户 ¥{refund}',
+    selfie: '本人照片',
+    selfieHint: '拍一张你本人的照片，客户开门前用来核对身份',
+  },
 };
 
 export type WorkerMessages = typeof zhCN;

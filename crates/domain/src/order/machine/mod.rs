@@ -466,6 +466,13 @@ impl Order {
         fee.min(self.amounts.paid)
     }
 
+    /// The fee kept when the customer is not home at the visit (客户不在家): the policy's
+    /// late-cancellation fee on the total, never more than what was paid and not refunded.
+    pub fn no_show_fee(&self) -> Money {
+        let kept = (self.amounts.paid - self.amounts.refunded).max(Money::ZERO);
+        self.policy.late_cancel_fee(self.amounts.total).min(kept)
+    }
+
     /// Applies `action` by `actor` at `now`. On success the order has changed (or was
     /// already as asked); on error it is exactly as before.
     pub fn apply(

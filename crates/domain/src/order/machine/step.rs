@@ -248,6 +248,12 @@ impl Order {
                     Actor::Customer { .. } => {
                         return Err(TransitionError::Forbidden("not your order"));
                     }
+                    // The customer is not home (客户不在家): the worker at the door cancels
+                    // under the no-show policy, the fee kept. The caller checks the wait and
+                    // the evidence ([`crate::visit::no_show`]).
+                    Actor::Worker { id } if state == Arrived && self.worker == Some(id) => {
+                        self.no_show_fee()
+                    }
                     Actor::Worker { .. } => {
                         return Err(TransitionError::Forbidden(
                             "a worker cannot cancel an order; reject the offer or call operations",

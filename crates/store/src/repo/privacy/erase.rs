@@ -251,6 +251,7 @@ pub async fn erase_customer(
     let ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
     crate::repo::records::forget_salts(&txn, &ids).await?;
     crate::repo::visit_records::forget_notes(&txn, &ids).await?;
+    crate::repo::safety::erase_raiser(store, &txn, "customer", id).await?;
     // What they wrote in reviews goes (their photos went with the orders' photos); the
     // stars and tags stay, anonymous, in the workers' ratings.
     review::Entity::update_many()
@@ -394,9 +395,25 @@ pub async fn erase_worker(
             .col_expr(ci::Column::AccuracyM, Expr::value(Option::<f64>::None))
             .col_expr(ci::Column::Reason, Expr::value(Option::<String>::None))
             .col_expr(ci::Column::PhotoUploadId, Expr::value(Option::<Uuid>::None))
+            .col_expr(
+                ci::Column::SelfieUploadId,
+                Expr::value(Option::<Uuid>::None),
+            )
             .filter(ci::Column::WorkerId.eq(id))
             .exec(&txn)
             .await?;
+        use crate::entity::visit_no_show as ns;
+        ns::Entity::update_many()
+            .col_expr(
+                ns::Column::PositionEnc,
+                Expr::value(v.encrypt(crate::repo::visits::POSITION, "")),
+            )
+            .col_expr(ns::Column::AccuracyM, Expr::value(Option::<f64>::None))
+            .col_expr(ns::Column::Note, Expr::value(Option::<String>::None))
+            .filter(ns::Column::WorkerId.eq(id))
+            .exec(&txn)
+            .await?;
+        crate::repo::safety::erase_raiser(store, &txn, "worker", id).await?;
     }
     let mut a = w.clone().into_active_model();
     a.phone_enc = Set(v.encrypt(accounts::WORKER_PHONE, ""));

@@ -76,9 +76,10 @@ pub fn of_check_in(
     c: &visit_check_in::Model,
     position: (f64, f64),
     photo: Option<&upload::Model>,
+    selfie: Option<&upload::Model>,
 ) -> Content {
     let salt = new_salt();
-    let body = json!({
+    let mut body = json!({
         "check_in_id": c.id,
         "worker": record::salted(&salt, &c.worker_id.to_string()),
         "position": record::salted(&salt, &format!("{:.6},{:.6}", position.0, position.1)),
@@ -92,8 +93,41 @@ pub fn of_check_in(
         "reason": c.reason.as_deref().map(|r| record::salted(&salt, r)),
         "photo_sha256": photo.map(|u| u.sha256.clone()),
     });
+    // The worker's photo of themselves for the customer to check (kept out of entries
+    // made before it existed, so their content is unchanged).
+    if let Some(s) = selfie {
+        body["selfie_sha256"] = json!(s.sha256);
+    }
     Content {
         kind: "check_in",
+        body,
+        salt,
+    }
+}
+
+/// The entry of a no-show (客户不在家): the worker and their position salted, the distance,
+/// the calls tried, the photo's SHA-256, the worker's note salted, the fee kept and the
+/// refund in clear.
+pub fn of_no_show(
+    n: &crate::entity::visit_no_show::Model,
+    position: (f64, f64),
+    photo: Option<&upload::Model>,
+) -> Content {
+    let salt = new_salt();
+    let body = json!({
+        "no_show_id": n.id,
+        "worker": record::salted(&salt, &n.worker_id.to_string()),
+        "position": record::salted(&salt, &format!("{:.6},{:.6}", position.0, position.1)),
+        "accuracy_m": n.accuracy_m,
+        "distance_m": n.distance_m,
+        "call_attempts": n.call_attempts,
+        "photo_sha256": photo.map(|u| u.sha256.clone()),
+        "note": n.note.as_deref().map(|r| record::salted(&salt, r)),
+        "fee_fen": n.fee_fen,
+        "refunded_fen": n.refunded_fen,
+    });
+    Content {
+        kind: "no_show",
         body,
         salt,
     }

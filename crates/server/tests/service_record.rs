@@ -162,7 +162,8 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        move_to(&mut t, tomorrow(&t.app, 10) - Duration::minutes(10)).await;
+        let at = tomorrow(&t.app, 10) - Duration::minutes(10);
+        move_to(&mut t, at).await;
         let app = &t.app;
         let me = app.worker_token(t.workers[0]).await;
         let other = app.worker_token(t.workers[1]).await;
@@ -177,14 +178,12 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
             .parse()
             .unwrap();
         let steps = r.body["checklists"][0]["steps"].as_array().unwrap().len();
-        assert!(steps >= 3, "the demo's cleaning has a checklist: {}", r.text);
-        let r = put(
-            app,
-            &format!("{base}/note"),
-            json!({"text": "早到了"}),
-            &me,
-        )
-        .await;
+        assert!(
+            steps >= 3,
+            "the demo's cleaning has a checklist: {}",
+            r.text
+        );
+        let r = put(app, &format!("{base}/note"), json!({"text": "早到了"}), &me).await;
         assert_problem(&r, StatusCode::CONFLICT, "invalid_state");
         for step in ["depart", "check-in"] {
             let body = if step == "check-in" {
@@ -237,7 +236,10 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
                     "checklist[0]".to_string(),
                     "checklist_incomplete".to_string()
                 ),
-                ("after_photo".to_string(), "after_photo_required".to_string())
+                (
+                    "after_photo".to_string(),
+                    "after_photo_required".to_string()
+                )
             ]
         );
 
@@ -299,7 +301,11 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
         let check_in_photo = upload(app, "/api/v1/worker/uploads", &me, "check_in").await;
         for u in [customer_photo, check_in_photo] {
             let r = app
-                .post(&format!("{base}/photos"), json!({"upload_id": u}), Some(&me))
+                .post(
+                    &format!("{base}/photos"),
+                    json!({"upload_id": u}),
+                    Some(&me),
+                )
                 .await;
             assert_eq!(
                 field_codes(&r),
@@ -347,7 +353,11 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
         .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["missing"], json!([]), "{}", r.text);
-        assert_eq!(r.body["photos"].as_array().unwrap().len(), 2, "the same photo once");
+        assert_eq!(
+            r.body["photos"].as_array().unwrap().len(),
+            2,
+            "the same photo once"
+        );
         assert_eq!(r.body["checklists"][0]["ticked"], json!(all));
 
         // The customer and the console read it, photos included.
@@ -384,18 +394,15 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
         // Finished now; afterwards the record is closed.
         let r = app.post(&finish, json!({}), Some(&me)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        let r = put(
-            app,
-            &format!("{base}/note"),
-            json!({"text": "补一句"}),
-            &me,
-        )
-        .await;
+        let r = put(app, &format!("{base}/note"), json!({"text": "补一句"}), &me).await;
         assert_problem(&r, StatusCode::CONFLICT, "invalid_state");
 
         // Every save is in the chain, which verifies; the note only salted.
         let r = app
-            .get(&format!("/api/v1/admin/orders/{order}/record"), Some(&t.disp))
+            .get(
+                &format!("/api/v1/admin/orders/{order}/record"),
+                Some(&t.disp),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["verified"], json!(true), "{}", r.text);
@@ -408,14 +415,14 @@ async fn the_worker_keeps_the_service_record_and_everyone_reads_it_from_the_chai
         for k in ["checklist", "photo", "note", "materials"] {
             assert!(kinds.contains(&k), "{k} in {kinds:?}");
         }
-        assert!(!r.text.contains("厨房油污"), "the note's text is not in the chain");
+        assert!(
+            !r.text.contains("厨房油污"),
+            "the note's text is not in the chain"
+        );
         assert!(r.text.contains("厨房清洁剂"), "materials are");
-        let report = daojia_app::records::verify(
-            &app.state.app,
-            daojia_app::records::Scope::All,
-        )
-        .await
-        .unwrap();
+        let report = daojia_app::records::verify(&app.state.app, daojia_app::records::Scope::All)
+            .await
+            .unwrap();
         assert!(report.clean(), "{b:?}: {:?}", report.problems);
     }
 }

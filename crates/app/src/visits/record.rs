@@ -102,7 +102,13 @@ pub async fn of_order(app: &App, order_id: Uuid) -> Result<ServiceRecord> {
         .ok_or(Error::NotFound("order"))?;
     let lines = orders::lines(db, order_id).await?;
     let rows = stored::of_order(db, order_id).await?;
-    Ok(build(o.id, o.state, &lines, &items_of(app, &lines).await?, &rows))
+    Ok(build(
+        o.id,
+        o.state,
+        &lines,
+        &items_of(app, &lines).await?,
+        &rows,
+    ))
 }
 
 async fn items_of(
@@ -145,7 +151,12 @@ fn build(
                 line_id: r.line_id,
                 recorded_at: r.recorded_at,
             }),
-            "note" => note = body["text"].as_str().map(str::to_string).filter(|t| !t.is_empty()),
+            "note" => {
+                note = body["text"]
+                    .as_str()
+                    .map(str::to_string)
+                    .filter(|t| !t.is_empty())
+            }
             "materials" => {
                 materials = serde_json::from_value(body["materials"].clone()).unwrap_or_default()
             }

@@ -35,8 +35,8 @@ pub mod push;
 pub mod reconciliation;
 pub mod records;
 pub mod reviews;
-pub mod service_record;
 pub mod safety;
+pub mod service_record;
 pub mod slots;
 pub mod tracks;
 pub mod uploads;
@@ -696,7 +696,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/worker/jobs/{id}/record/photos",
             post(service_record::worker_photo),
         )
-        .route("/worker/jobs/{id}/record/note", put(service_record::worker_note))
+        .route(
+            "/worker/jobs/{id}/record/note",
+            put(service_record::worker_note),
+        )
         .route(
             "/worker/jobs/{id}/record/materials",
             put(service_record::worker_materials),
@@ -705,7 +708,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/worker/uploads/{id}",
             get(service_record::worker_upload_get),
         )
-        .route("/customer/orders/{id}/record", get(service_record::customer_get))
+        .route(
+            "/customer/orders/{id}/record",
+            get(service_record::customer_get),
+        )
         .route(
             "/customer/orders/{id}/record/photos/{upload}",
             get(service_record::customer_photo),

@@ -177,7 +177,15 @@ pub async fn worker_checklist(
     Path(id): Path<Uuid>,
     Json(req): Json<ChecklistRequest>,
 ) -> ApiResult<axum::Json<ServiceRecordView>> {
-    let r = record::tick(&app(&state), me.id, id, req.line_id, &req.ticked, state.now()).await?;
+    let r = record::tick(
+        &app(&state),
+        me.id,
+        id,
+        req.line_id,
+        &req.ticked,
+        state.now(),
+    )
+    .await?;
     Ok(axum::Json(worker_view(r)))
 }
 
@@ -320,7 +328,9 @@ pub async fn admin_get(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<ServiceRecordView>> {
     let r = record::for_staff(&app(&state), scope_of(&who.staff), id).await?;
-    Ok(axum::Json(view(r, |u| format!("/api/v1/admin/uploads/{u}"))))
+    Ok(axum::Json(view(r, |u| {
+        format!("/api/v1/admin/uploads/{u}")
+    })))
 }
 
 /// One of the worker's own photos (a record's, a check-in's).

@@ -29,7 +29,7 @@ pub const DOCUMENT_PURPOSES: [&str; 2] = ["certificate", "worker_photo"];
 /// check-in is outside the fence (`check_in`), their photo at arrival (`arrival_selfie`),
 /// the evidence of a customer not home (`no_show`), and the service record's photos taken
 /// before and after the service (`before`, `after`).
-pub const WORKER_PURPOSES: [&str; 5] = [
+pub const WORKER_PURPOSES: [&str; 7] = [
     "certificate",
     "worker_photo",
     "check_in",

@@ -89,8 +89,7 @@ impl StorageConfig {
         if let Some(v) = get("DAOJIA_S3_ACCESS_KEY_ID").or_else(|| get("AWS_ACCESS_KEY_ID")) {
             s3.access_key_id = Some(v);
         }
-        if let Some(v) =
-            get("DAOJIA_S3_SECRET_ACCESS_KEY").or_else(|| get("AWS_SECRET_ACCESS_KEY"))
+        if let Some(v) = get("DAOJIA_S3_SECRET_ACCESS_KEY").or_else(|| get("AWS_SECRET_ACCESS_KEY"))
         {
             s3.secret_access_key = Some(Secret::new(v));
         }

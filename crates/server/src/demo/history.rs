@@ -108,9 +108,7 @@ pub(super) async fn load(
         }
         let mut r = order_history::rows(store, &planned.past, |t| ids.at(t))
             .map_err(|e| DemoError::Data(format!("history visit {visit:?}: {e}")))?;
-        if let (Outcome::Completed(_), Some(worker)) =
-            (&visit.outcome, ctx.workers[visit.worker])
-        {
+        if let (Outcome::Completed(_), Some(worker)) = (&visit.outcome, ctx.workers[visit.worker]) {
             let saves = service_record(city, &planned.past, &r);
             if !saves.is_empty() {
                 order_history::with_visit_record(&mut r, worker, saves)
@@ -169,7 +167,12 @@ fn service_record(
     else {
         return vec![];
     };
-    let Some(category) = city.items.iter().find(|i| i.code == code).map(|i| i.category) else {
+    let Some(category) = city
+        .items
+        .iter()
+        .find(|i| i.code == code)
+        .map(|i| i.category)
+    else {
         return vec![];
     };
     let steps = daojia_demo::checklist(category);

@@ -54,8 +54,8 @@ impl S3Files {
             .bucket
             .as_deref()
             .ok_or_else(|| S3SetupError("bucket: not set".into()))?;
-        let url = reqwest::Url::parse(endpoint)
-            .map_err(|e| S3SetupError(format!("endpoint: {e}")))?;
+        let url =
+            reqwest::Url::parse(endpoint).map_err(|e| S3SetupError(format!("endpoint: {e}")))?;
         let host = url
             .host_str()
             .ok_or_else(|| S3SetupError("endpoint: no host".into()))?;

@@ -126,7 +126,10 @@ pub fn canonical_request(req: &Request<'_>, amz_date: &str) -> (String, String) 
 
 /// The key of a day, region and service.
 pub fn signing_key(secret: &Secret<String>, day: &str, region: &str, service: &str) -> [u8; 32] {
-    let k = hmac(format!("AWS4{}", secret.expose()).as_bytes(), day.as_bytes());
+    let k = hmac(
+        format!("AWS4{}", secret.expose()).as_bytes(),
+        day.as_bytes(),
+    );
     let k = hmac(&k, region.as_bytes());
     let k = hmac(&k, service.as_bytes());
     hmac(&k, b"aws4_request")
@@ -147,12 +150,7 @@ pub fn sign(req: &Request<'_>, creds: &Credentials, scope: Scope<'_>) -> Signed 
     let credential_scope = format!("{day}/{}/{}/aws4_request", scope.region, scope.service);
     let (canonical, signed_headers) = canonical_request(req, &amz_date);
     let to_sign = string_to_sign(&canonical, &amz_date, &credential_scope);
-    let key = signing_key(
-        &creds.secret_access_key,
-        day,
-        scope.region,
-        scope.service,
-    );
+    let key = signing_key(&creds.secret_access_key, day, scope.region, scope.service);
     let signature = hex::encode(hmac(&key, to_sign.as_bytes()));
     Signed {
         authorization: format!(
@@ -294,7 +292,10 @@ mod tests {
             payload_sha256: "UNSIGNED-PAYLOAD",
         };
         let (c, _) = canonical_request(&req, "20250101T000000Z");
-        assert!(c.starts_with("GET\n/\nlist-type=2&prefix=a%20b\nhost:h\n"), "{c}");
+        assert!(
+            c.starts_with("GET\n/\nlist-type=2&prefix=a%20b\nhost:h\n"),
+            "{c}"
+        );
         assert!(c.contains("x-amz-meta-x:a b\n"), "{c}");
     }
 

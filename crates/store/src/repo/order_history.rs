@@ -352,10 +352,16 @@ pub type PastSave = (
 /// Adds what the worker recorded during a past service to `rows` (of an order with a
 /// worker): the `visit_record` rows, and the order's chain rebuilt with their entries among
 /// its events' in time order.
-pub fn with_visit_record(rows: &mut Rows, worker_id: Uuid, saves: Vec<PastSave>) -> Result<(), DbErr> {
+pub fn with_visit_record(
+    rows: &mut Rows,
+    worker_id: Uuid,
+    saves: Vec<PastSave>,
+) -> Result<(), DbErr> {
     let order_id = match &rows.order.id {
         sea_orm::ActiveValue::Set(id) | sea_orm::ActiveValue::Unchanged(id) => *id,
-        sea_orm::ActiveValue::NotSet => return Err(DbErr::Custom("an order without its id".into())),
+        sea_orm::ActiveValue::NotSet => {
+            return Err(DbErr::Custom("an order without its id".into()));
+        }
     };
     let mut models = Vec::with_capacity(rows.events.len());
     for e in &rows.events {
@@ -364,7 +370,9 @@ pub fn with_visit_record(rows: &mut Rows, worker_id: Uuid, saves: Vec<PastSave>)
     let mut more = vec![];
     for (i, (at, kind, line_id, body, entry)) in saves.into_iter().enumerate() {
         rows.visit_records.push(visit_record::ActiveModel {
-            id: Set(Uuid::from_u128(order_id.as_u128() ^ (0x5245_434f_5244_0000 + i as u128))),
+            id: Set(Uuid::from_u128(
+                order_id.as_u128() ^ (0x5245_434f_5244_0000 + i as u128),
+            )),
             order_id: Set(order_id),
             worker_id: Set(worker_id),
             kind: Set(kind.into()),

@@ -183,9 +183,10 @@ async fn records_verify_is_clean_then_names_an_edited_and_a_deleted_entry() {
             .into_iter()
             .map(|e| e.kind)
             .collect();
+        // Recorded while in service: after the start of service, before the finish.
         assert_eq!(
-            kinds[6..10],
-            ["event", "checklist", "note", "materials"],
+            kinds[5..10],
+            ["event", "checklist", "note", "materials", "event"],
             "{kinds:?}"
         );
         assert!(stdout.contains("records verify: clean"), "{stdout}");

@@ -294,9 +294,22 @@ async fn the_history_has_completed_orders_ratings_complaints_and_cancellations_a
             .await
             .unwrap();
         assert!(report.clean(), "{b:?}: {:?}", report.problems);
+        // One entry per event, plus the service records' entries (checklist, note,
+        // materials of the completed visits; the evidence of a customer not home).
+        use daojia_store::entity::service_record;
+        use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+        let recorded = service_record::Entity::find()
+            .filter(service_record::Column::Kind.ne("event"))
+            .count(app.state.store.db())
+            .await
+            .unwrap() as usize;
+        assert!(
+            recorded > completed,
+            "{b:?}: {recorded} service record entries"
+        );
         assert_eq!(
             (report.orders as usize, report.entries as usize),
-            (orders.len(), events.len()),
+            (orders.len(), events.len() + recorded),
             "{b:?}"
         );
         assert!(report.anchors >= 20, "{b:?}: {report:?}");

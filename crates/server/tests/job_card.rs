@@ -148,7 +148,7 @@ async fn contact_of(app: &TestApp, order: Uuid) -> (String, LatLng) {
     (phone, LatLng::new(row.lat, row.lng))
 }
 
-fn job<'a>(day: &'a Value, order: Uuid) -> &'a Value {
+fn job(day: &Value, order: Uuid) -> &Value {
     day["jobs"]
         .as_array()
         .unwrap()
@@ -344,7 +344,7 @@ async fn a_worker_calls_the_customer_of_their_own_job_through_the_provider() {
         assert_eq!(r.body["errors"][0]["code"], "pending_accept", "{}", r.text);
 
         // After the service: no more calls through the job.
-        let done = place(&t, 16, "").await;
+        let done = place(&t, 12, "").await;
         assign(&t, done, w1).await;
         let cs = app.staff_token("cs", Role::CustomerService).await;
         for s in ["check_in", "finish"] {

@@ -57,13 +57,11 @@ fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 /// blocks, so it needs no compressor.
 pub(super) fn photo(rgb: [u8; 3]) -> Vec<u8> {
     const SIDE: u32 = 48;
-    let mut raw = vec![];
-    for _ in 0..SIDE {
-        raw.push(0); // no filter
-        for _ in 0..SIDE {
-            raw.extend_from_slice(&rgb);
-        }
-    }
+    // Each row: filter 0 (none), then the pixels.
+    let row: Vec<u8> = std::iter::once(0)
+        .chain(rgb.iter().copied().cycle().take(SIDE as usize * 3))
+        .collect();
+    let raw = row.repeat(SIDE as usize);
     // zlib: header, one stored block (the raw rows fit in one), Adler-32.
     let mut z = vec![0x78, 0x01, 0x01];
     let len = raw.len() as u16;

@@ -293,16 +293,21 @@ test('a deposit and a balance paid in the H5 app become a settled earning the wo
   assert.equal(done.body.state, 'pending_settlement', JSON.stringify(done.body));
   assert.equal(done.body.owed_now_fen, done.body.total_fen - deposit, 'the balance is owed');
 
-  // --- The customer pays the balance (WeChat H5) and confirms.
+  // --- The customer confirms the service first (待付尾款), then pays the balance (WeChat H5),
+  // which completes the order: confirming and paying are separate steps.
   await c.goto(`${demo.base}/orders/${order.id}`);
   await c.getByTestId('pay-order').waitFor();
-  assert.equal(await c.getByTestId('confirm-order').count(), 0, 'confirming waits for the balance');
-  const balance = await payOnTheSimulator(c, order.id, 'wechat_h5', 'balance');
-  assert.equal(balance, done.body.total_fen - deposit);
   await c.getByTestId('confirm-order').click();
   const confirmed = c.waitForResponse((r) => r.url().endsWith(`/api/v1/customer/orders/${order.id}/confirm`) && r.request().method() === 'POST');
   await c.locator('.van-dialog__confirm').click();
-  assert.equal((await confirmed).status(), 200);
+  const confirmedRes = await confirmed;
+  assert.equal(confirmedRes.status(), 200);
+  assert.equal((await confirmedRes.json()).state, 'awaiting_balance');
+  await c.getByTestId('pay-order').waitFor();
+  assert.equal(await c.getByTestId('confirm-order').count(), 0, 'confirmed once');
+  await shot(c, 'awaiting-balance');
+  const balance = await payOnTheSimulator(c, order.id, 'wechat_h5', 'balance');
+  assert.equal(balance, done.body.total_fen - deposit);
   const final = await call('GET', `/api/v1/customer/orders/${order.id}`, undefined, cToken);
   assert.equal(final.body.state, 'completed', JSON.stringify(final.body));
   assert.equal(final.body.paid_fen, final.body.total_fen);

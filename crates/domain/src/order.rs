@@ -29,8 +29,12 @@ pub enum OrderState {
     Arrived,
     /// The worker checked in at the door and is serving.
     InService,
-    /// Service done; waiting for the balance or the customer's confirmation of extras.
+    /// Service done; waiting for the customer's confirmation (待确认), or for the
+    /// confirmation window to lapse.
     PendingSettlement,
+    /// The customer confirmed the service (or the window lapsed) while money is still owed
+    /// (待付尾款): the order completes once the balance is paid.
+    AwaitingBalance,
     /// Done and paid.
     Completed,
     /// A complaint after completion is being handled (rework or refund).
@@ -80,6 +84,7 @@ impl OrderState {
         OrderState::Arrived,
         OrderState::InService,
         OrderState::PendingSettlement,
+        OrderState::AwaitingBalance,
         OrderState::Completed,
         OrderState::AfterSales,
         OrderState::Cancelled,
@@ -96,6 +101,7 @@ impl OrderState {
             OrderState::Arrived => "arrived",
             OrderState::InService => "in_service",
             OrderState::PendingSettlement => "pending_settlement",
+            OrderState::AwaitingBalance => "awaiting_balance",
             OrderState::Completed => "completed",
             OrderState::AfterSales => "after_sales",
             OrderState::Cancelled => "cancelled",
@@ -111,6 +117,7 @@ impl OrderState {
                 CustomerView::AwaitingService
             }
             OrderState::InService | OrderState::PendingSettlement => CustomerView::InService,
+            OrderState::AwaitingBalance => CustomerView::AwaitingPayment,
             OrderState::Completed => CustomerView::Completed,
             OrderState::AfterSales => CustomerView::AfterSales,
             OrderState::Cancelled => CustomerView::Cancelled,

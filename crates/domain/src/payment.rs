@@ -405,9 +405,8 @@ pub fn owed_now(order: &Order) -> Money {
     use OrderState::*;
     let owed = match order.state {
         PendingPayment => order.due_before_dispatch() - order.amounts.paid,
-        PendingDispatch | PendingAccept | Accepted | EnRoute | InService | PendingSettlement => {
-            order.amounts.outstanding()
-        }
+        PendingDispatch | PendingAccept | Accepted | EnRoute | Arrived | InService
+        | PendingSettlement | AwaitingBalance => order.amounts.outstanding(),
         _ => Money::ZERO,
     };
     if owed.is_negative() {

@@ -109,20 +109,7 @@ fn a_deposit_order_dispatches_on_the_deposit_and_completes_on_the_balance() {
     applied(&mut o, cs, Action::CheckIn, t(24 * 60));
     applied(&mut o, cs, Action::StartService, t(24 * 60 + 1));
     applied(&mut o, cs, Action::FinishService, t(24 * 60 + 100));
-    let err = o
-        .apply(
-            Actor::Customer { id: w.owner },
-            Action::Complete,
-            t(24 * 60 + 101),
-        )
-        .unwrap_err();
-    assert_eq!(
-        err,
-        TransitionError::BalanceDue {
-            outstanding: Money::fen(12_900)
-        }
-    );
-    let err = o.apply(finance, pay(13_000), t(24 * 60 + 102)).unwrap_err();
+    let err = o.apply(finance, pay(13_000), t(24 * 60 + 101)).unwrap_err();
     assert!(matches!(err, TransitionError::Amount(_)), "no overpayment");
     let balance = Action::RecordPayment {
         amount: Money::fen(12_900),
@@ -131,9 +118,79 @@ fn a_deposit_order_dispatches_on_the_deposit_and_completes_on_the_balance() {
         },
         reference: "4200001".into(),
     };
-    applied(&mut o, Actor::System, balance, t(24 * 60 + 103));
-    applied(&mut o, Actor::System, Action::Complete, t(48 * 60));
+    let e = applied(&mut o, Actor::System, balance, t(24 * 60 + 102));
+    assert_eq!(
+        (e.from, e.to),
+        (OrderState::PendingSettlement, OrderState::PendingSettlement),
+        "paid before confirming: still the customer's to confirm"
+    );
+    let e = applied(&mut o, Actor::System, Action::Complete, t(48 * 60));
+    assert_eq!(
+        (e.from, e.to),
+        (OrderState::PendingSettlement, OrderState::Completed)
+    );
     assert_eq!(o.amounts.paid, Money::fen(15_900));
+}
+
+#[test]
+fn confirming_with_a_balance_due_awaits_the_balance_and_the_payment_completes() {
+    let w = world();
+    let mut o = order(
+        &w,
+        PaymentPlan::Deposit {
+            deposit: Money::fen(3_000),
+        },
+    );
+    let cs = staff(Role::CustomerService);
+    let finance = staff(Role::Finance);
+    let customer = Actor::Customer { id: w.owner };
+    applied(&mut o, finance, pay(3_000), t(1));
+    applied(
+        &mut o,
+        staff(Role::Dispatcher),
+        Action::Assign {
+            worker: w.w2,
+            by: AssignedBy::Manual,
+        },
+        t(3),
+    );
+    applied(&mut o, cs, Action::CheckIn, t(24 * 60));
+    applied(&mut o, cs, Action::StartService, t(24 * 60 + 1));
+    applied(&mut o, cs, Action::FinishService, t(24 * 60 + 100));
+    let e = applied(&mut o, customer, Action::Complete, t(24 * 60 + 101));
+    assert_eq!(
+        (e.from, e.to),
+        (OrderState::PendingSettlement, OrderState::AwaitingBalance)
+    );
+    assert_eq!(o.completed_at, None, "not complete before the balance is in");
+    assert_eq!(
+        o.state.customer_view(),
+        daojia_domain::order::CustomerView::AwaitingPayment
+    );
+    assert_eq!(
+        o.apply(customer, Action::Complete, t(24 * 60 + 102)).unwrap(),
+        Outcome::AlreadyDone,
+        "a second confirmation is a retry"
+    );
+    let err = o
+        .apply(customer, Action::OpenAfterSales { reason: "x".into() }, t(24 * 60 + 103))
+        .unwrap_err();
+    assert!(matches!(err, TransitionError::InvalidState { .. }), "{err}");
+    let e = applied(&mut o, finance, pay(10_000), t(24 * 60 + 104));
+    assert_eq!(
+        (e.from, e.to),
+        (OrderState::AwaitingBalance, OrderState::AwaitingBalance),
+        "part of the balance is not enough"
+    );
+    let e = applied(&mut o, finance, pay(2_900), t(24 * 60 + 105));
+    assert_eq!(
+        (e.from, e.to),
+        (OrderState::AwaitingBalance, OrderState::Completed)
+    );
+    assert_eq!(o.completed_at, Some(t(24 * 60 + 105)));
+    assert_eq!(o.amounts.outstanding(), Money::ZERO);
+    let err = o.apply(finance, pay(1), t(24 * 60 + 106)).unwrap_err();
+    assert!(matches!(err, TransitionError::InvalidState { .. } | TransitionError::Amount(_)), "{err}");
 }
 
 #[test]

@@ -113,6 +113,7 @@ fn check_invariants(o: &Order) {
             | OrderState::Arrived
             | OrderState::InService
             | OrderState::PendingSettlement
+            | OrderState::AwaitingBalance
     );
     if needs_worker {
         assert!(o.worker.is_some(), "{:?} without a worker", o.state);
@@ -123,6 +124,10 @@ fn check_invariants(o: &Order) {
             a.paid >= o.due_before_dispatch(),
             "dispatched before paying"
         );
+    }
+    if o.state == OrderState::AwaitingBalance {
+        assert!(o.completed_at.is_none());
+        assert!(a.paid < a.total, "awaiting a balance that is paid");
     }
     if matches!(o.state, OrderState::Completed | OrderState::AfterSales) {
         assert!(o.completed_at.is_some());

@@ -165,6 +165,7 @@ describe('when the order page offers to pay', () => {
     expect(offersPay({ state: 'in_service', owed_now_fen: 39920 })).toBe(false);
     // Nothing owed (paid in full, or an order of several visits).
     expect(offersPay({ state: 'pending_settlement', owed_now_fen: 0 })).toBe(false);
+    expect(offersPay({ state: 'awaiting_balance', owed_now_fen: 39920 })).toBe(true);
     expect(offersPay({ state: 'completed', owed_now_fen: 0 })).toBe(false);
   });
 });

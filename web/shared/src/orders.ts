@@ -15,6 +15,7 @@ export const ORDER_STATES = [
   'arrived',
   'in_service',
   'pending_settlement',
+  'awaiting_balance',
   'completed',
   'after_sales',
   'cancelled',
@@ -45,6 +46,7 @@ export function isCustomerView(v: unknown): v is CustomerView {
 export function customerViewOf(state: string): CustomerView | null {
   switch (state) {
     case 'pending_payment':
+    case 'awaiting_balance':
       return 'awaiting_payment';
     case 'pending_dispatch':
     case 'pending_accept':
@@ -118,7 +120,7 @@ export function readPolicy(raw: unknown): OrderPolicy {
 
 const BEFORE_DEPARTURE: readonly string[] = ['pending_payment', 'pending_dispatch', 'pending_accept', 'accepted'];
 const BEFORE_SERVICE: readonly string[] = [...BEFORE_DEPARTURE, 'en_route', 'arrived'];
-const PAYABLE: readonly string[] = [...BEFORE_SERVICE, 'in_service', 'pending_settlement'];
+const PAYABLE: readonly string[] = [...BEFORE_SERVICE, 'in_service', 'pending_settlement', 'awaiting_balance'];
 
 /** The fields of an order these rules look at (both the customer's and the console's views have them). */
 export interface OrderFacts {
@@ -209,6 +211,7 @@ export function stateTone(state: string): StateTone {
     case 'pending_payment':
     case 'pending_dispatch':
     case 'pending_accept':
+    case 'awaiting_balance':
       return 'warning';
     case 'accepted':
     case 'en_route':

@@ -46,6 +46,7 @@ describe('the customer’s order tabs', () => {
       arrived: 'awaiting_service',
       in_service: 'in_service',
       pending_settlement: 'in_service',
+      awaiting_balance: 'awaiting_payment',
       completed: 'completed',
       after_sales: 'after_sales',
       cancelled: 'cancelled',
@@ -93,6 +94,7 @@ describe('customerActions', () => {
       expect(customerActions(order(s), policy, early), s).toMatchObject({ cancel: false, reschedule: false, confirm: false });
     }
     expect(customerActions(order('pending_settlement'), policy, early)).toMatchObject({ confirm: true, cancel: false });
+    expect(customerActions(order('awaiting_balance'), policy, early)).toMatchObject({ confirm: false, cancel: false, afterSales: false });
   });
 
   it('says when rescheduling has become too late under the policy', () => {
@@ -115,6 +117,7 @@ describe('staffActions', () => {
     expect(staffActions(order('arrived'))).toMatchObject({ visit: ['start'], cancel: true, reschedule: true });
     expect(staffActions(order('in_service'))).toMatchObject({ visit: ['finish'], cancel: false, reschedule: false });
     expect(staffActions(order('pending_settlement', { paid_fen: 5000 }))).toMatchObject({ visit: ['complete'], payment: true });
+    expect(staffActions(order('awaiting_balance', { paid_fen: 5000 }))).toMatchObject({ visit: [], payment: true, openAfterSales: false });
     expect(staffActions(order('completed'))).toMatchObject({ openAfterSales: true, decideAfterSales: false, visit: [] });
     expect(staffActions(order('after_sales'))).toMatchObject({ openAfterSales: false, decideAfterSales: true });
     expect(staffActions(order('cancelled'))).toMatchObject({ cancel: false, payment: false, visit: [] });

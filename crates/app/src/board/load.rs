@@ -25,8 +25,9 @@ use crate::{App, Result};
 
 /// States of an order the worker already did that day (they count towards the daily
 /// limit and place the worker at its address).
-const DONE: [OrderState; 3] = [
+const DONE: [OrderState; 4] = [
     OrderState::PendingSettlement,
+    OrderState::AwaitingBalance,
     OrderState::Completed,
     OrderState::AfterSales,
 ];

@@ -45,18 +45,24 @@ pub struct Loaded {
 }
 
 /// Orders whose state holds a worker's time on their day.
-const TAKEN: [&str; 7] = [
+const TAKEN: [&str; 8] = [
     "pending_accept",
     "accepted",
     "en_route",
     "arrived",
     "in_service",
     "pending_settlement",
+    "awaiting_balance",
     "completed",
 ];
 
 /// States in which the job's money is earned.
-const EARNED: [&str; 3] = ["pending_settlement", "completed", "after_sales"];
+const EARNED: [&str; 4] = [
+    "pending_settlement",
+    "awaiting_balance",
+    "completed",
+    "after_sales",
+];
 
 fn status_of(s: &str) -> WorkerStatus {
     match s {
@@ -366,7 +372,12 @@ async fn snapshots(
             .filter(|o| {
                 matches!(
                     o.state.as_str(),
-                    "arrived" | "in_service" | "pending_settlement" | "completed" | "after_sales"
+                    "arrived"
+                        | "in_service"
+                        | "pending_settlement"
+                        | "awaiting_balance"
+                        | "completed"
+                        | "after_sales"
                 )
             })
             .max_by_key(|o| o.window_start)

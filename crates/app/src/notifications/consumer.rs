@@ -12,6 +12,8 @@
 //! | `order.check_in` | the customer | arrived |
 //! | `order.finish_service` with money owed | the customer | payment_due |
 //! | `order.complete` | the customer | completed, review_request |
+//! | `order.complete` with money owed (to `awaiting_balance`) | the customer | payment_due |
+//! | `order.record_payment` settling the balance (`awaiting_balance` to `completed`) | the customer | completed, review_request |
 //! | `order.cancel`, `order.resolve_after_sales` with a refund | the customer | refund |
 
 use super::{OrderFacts, notify, order_facts, worker_surname};
@@ -37,6 +39,7 @@ const ACTIONS: &[&str] = &[
     "check_in",
     "finish_service",
     "complete",
+    "record_payment",
     "cancel",
     "resolve_after_sales",
 ];
@@ -143,7 +146,24 @@ pub async fn notices(
                 out.push(for_customer(Kind::PaymentDue, v));
             }
         }
+        // Confirmed with money still owed: the balance is asked for, and the payment that
+        // settles it completes the order (then the completion notices go out).
+        "complete" if event.payload["to"] == "awaiting_balance" => {
+            let due = f.row.total_fen - f.row.paid_fen;
+            if due > 0 {
+                let mut v = f.vars();
+                v.insert("amount".into(), yuan(due));
+                out.push(for_customer(Kind::PaymentDue, v));
+            }
+        }
         "complete" => {
+            out.push(for_customer(Kind::Completed, f.vars()));
+            out.push(for_customer(Kind::ReviewRequest, f.vars()));
+        }
+        "record_payment"
+            if event.payload["from"] == "awaiting_balance"
+                && event.payload["to"] == "completed" =>
+        {
             out.push(for_customer(Kind::Completed, f.vars()));
             out.push(for_customer(Kind::ReviewRequest, f.vars()));
         }

@@ -45,8 +45,9 @@ pub async fn cancel(
         .1)
 }
 
-/// The customer confirms the visit is done; the balance must be paid. An order of several
-/// trades is confirmed whole: every visit must be done.
+/// The customer confirms the visit is done. With money still owed the order then awaits
+/// the balance (`awaiting_balance`) and the payment completes it; confirming and paying are
+/// separate steps. An order of several trades is confirmed whole: every visit must be done.
 pub async fn confirm(app: &App, by: &By, id: Uuid, now: DateTime<Utc>) -> Result<Order> {
     let (_, visits) = bundle::visible_visits(app, by, id).await?;
     if visits.len() > 1 {

@@ -193,7 +193,7 @@ pub fn tally(
         let c = out.entry(w).or_default();
         c.orders += 1;
         match o.state.as_str() {
-            "completed" | "pending_settlement" | "after_sales" => {
+            "completed" | "pending_settlement" | "awaiting_balance" | "after_sales" => {
                 c.completed += 1;
                 c.revenue_fen += o.total_fen;
                 c.served_minutes += i64::from(o.duration_min);

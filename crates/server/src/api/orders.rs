@@ -324,7 +324,6 @@ pub fn transition_error(t: TransitionError) -> ApiError {
         }
         TransitionError::Forbidden(_) => ApiError::forbidden("not_allowed", t.to_string()),
         TransitionError::Policy(_) => ApiError::conflict("policy", t.to_string()),
-        TransitionError::BalanceDue { .. } => ApiError::conflict("balance_due", t.to_string()),
         TransitionError::Amount(_) => {
             ApiError::field("amount_fen", "invalid_amount", t.to_string())
         }

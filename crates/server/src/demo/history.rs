@@ -481,9 +481,6 @@ fn visit(
         });
     }
     let balance = price.line.total - due;
-    if balance > Money::ZERO {
-        steps.push(pay(balance, finished + Duration::minutes(3), "balance"));
-    }
     let (at, actor) = match v.confirmed_after_minutes {
         Some(m) => (finished + Duration::minutes(m.max(5)), customer),
         None => (
@@ -491,11 +488,22 @@ fn visit(
             Actor::System,
         ),
     };
-    steps.push(Step {
+    let complete = Step {
         at,
         actor,
         action: Action::Complete,
-    });
+    };
+    if balance > Money::ZERO && v.arrival_minute.rem_euclid(2) == 1 {
+        // Confirmed first (待付尾款), the balance paid a little later: that completes it.
+        let paid = at + Duration::minutes(2);
+        steps.push(complete);
+        steps.push(pay(balance, paid, "balance"));
+        return paid;
+    }
+    if balance > Money::ZERO {
+        steps.push(pay(balance, finished + Duration::minutes(3), "balance"));
+    }
+    steps.push(complete);
     at
 }
 

@@ -393,18 +393,27 @@ async fn book(
     }
     if stage == Stage::Completed {
         let balance = o.amounts.total - due;
-        if balance > Money::ZERO {
-            let pay = Action::RecordPayment {
-                amount: balance,
-                method: PaymentMethod::Demo,
-                reference: format!("demo-{}-balance", m.order_no),
-            };
-            step(Actor::System, pay, finished + Duration::minutes(3)).await?;
-        }
+        let pay = Action::RecordPayment {
+            amount: balance,
+            method: PaymentMethod::Demo,
+            reference: format!("demo-{}-balance", m.order_no),
+        };
         let customer = Actor::Customer {
             id: CustomerId(customer),
         };
-        step(customer, Action::Complete, finished + Duration::minutes(10)).await?;
+        let confirmed = finished + Duration::minutes(10);
+        if balance > Money::ZERO && roll % 2 == 0 {
+            // Confirmed first (待付尾款): most pay a few minutes later, some have not yet.
+            step(customer, Action::Complete, confirmed).await?;
+            if roll % 6 != 0 {
+                step(Actor::System, pay, confirmed + Duration::minutes(2)).await?;
+            }
+        } else {
+            if balance > Money::ZERO {
+                step(Actor::System, pay, finished + Duration::minutes(3)).await?;
+            }
+            step(customer, Action::Complete, confirmed).await?;
+        }
     }
     Ok(())
 }

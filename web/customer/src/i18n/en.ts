@@ -273,7 +273,8 @@ export const en: CustomerMessages = {
     hints: {
       pay: 'Please pay {amount}',
       payBy: 'Please pay {amount} by {time}, or the order is cancelled',
-      payBalance: 'The service is done: please pay the balance of {amount}',
+      payBalance: 'The service is done: please confirm it and pay the balance of {amount}',
+      awaitingBalance: 'Thank you for confirming: please pay the balance of {amount} to complete the order',
       pending_dispatch: 'Finding a worker for you',
       pending_accept: 'A worker has been asked and will answer soon',
       accepted: 'A worker has taken the job and will come on time',
@@ -281,6 +282,7 @@ export const en: CustomerMessages = {
       arrived: 'The worker is at your door',
       in_service: 'The worker is serving',
       pending_settlement: 'The service is done; please confirm',
+      awaiting_balance: 'Confirmed; the order completes once the balance is paid',
       completed: 'Done. Thank you for choosing Daojia',
       after_sales: 'Customer service is looking into it and will contact you',
       cancelled: 'This order was cancelled',

@@ -271,7 +271,8 @@ export const zhCN = {
     hints: {
       pay: '请尽快支付 {amount}',
       payBy: '请在 {time} 前支付 {amount}，逾期订单将自动取消',
-      payBalance: '服务已完成，请支付尾款 {amount}',
+      payBalance: '服务已完成，请确认并支付尾款 {amount}',
+      awaitingBalance: '您已确认完成，请支付尾款 {amount}，付清后订单完成',
       pending_dispatch: '正在为你安排师傅',
       pending_accept: '已通知师傅，等待师傅接单',
       accepted: '师傅已接单，将按时上门',
@@ -279,6 +280,7 @@ export const zhCN = {
       arrived: '师傅已到达门口',
       in_service: '师傅正在服务',
       pending_settlement: '服务已完成，请确认',
+      awaiting_balance: '已确认完成，付清尾款后订单完成',
       completed: '服务已完成，感谢使用',
       after_sales: '售后处理中，客服会尽快联系你',
       cancelled: '订单已取消',

@@ -12,7 +12,7 @@ import { ApiError, type PaymentView } from '@daojia/shared';
  * for it when the customer expects to pay it.)
  */
 export function offersPay(order: { state: string; owed_now_fen: number }): boolean {
-  return order.owed_now_fen > 0 && (order.state === 'pending_payment' || order.state === 'pending_settlement');
+  return order.owed_now_fen > 0 && ['pending_payment', 'pending_settlement', 'awaiting_balance'].includes(order.state);
 }
 
 /** A payment the browser went off to pay. */

@@ -156,7 +156,9 @@ pub enum Action {
     StartService,
     /// Service is done.
     FinishService,
-    /// The customer confirms (or the confirmation window lapses, or staff close it).
+    /// The customer confirms the service (or the confirmation window lapses, or staff
+    /// close it). With money still owed the order then awaits the balance, and the payment
+    /// that settles it completes the order.
     Complete,
     /// Cancel.
     Cancel {
@@ -285,12 +287,6 @@ pub enum TransitionError {
     /// A money amount that cannot be.
     #[error("invalid amount: {0}")]
     Amount(&'static str),
-    /// The balance must be paid first.
-    #[error("the balance of {outstanding} is unpaid")]
-    BalanceDue {
-        /// What is still due.
-        outstanding: Money,
-    },
     /// A window that ends before it starts or starts in the past.
     #[error("invalid window: {0}")]
     Window(&'static str),
@@ -343,7 +339,7 @@ const BEFORE_SERVICE: [OrderState; 6] = [
 ];
 
 /// States in which a payment can be recorded.
-const PAYABLE: [OrderState; 8] = [
+const PAYABLE: [OrderState; 9] = [
     OrderState::PendingPayment,
     OrderState::PendingDispatch,
     OrderState::PendingAccept,
@@ -352,6 +348,7 @@ const PAYABLE: [OrderState; 8] = [
     OrderState::Arrived,
     OrderState::InService,
     OrderState::PendingSettlement,
+    OrderState::AwaitingBalance,
 ];
 
 /// Every (from, to) pair a transition may produce. Tests check that nothing else happens.
@@ -385,7 +382,10 @@ pub const EDGES: &[(OrderState, OrderState)] = {
         (InService, InService),
         (InService, PendingSettlement),
         (PendingSettlement, PendingSettlement),
+        (PendingSettlement, AwaitingBalance),
         (PendingSettlement, Completed),
+        (AwaitingBalance, AwaitingBalance),
+        (AwaitingBalance, Completed),
         (Completed, AfterSales),
         (AfterSales, Completed),
     ]

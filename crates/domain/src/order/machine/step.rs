@@ -58,6 +58,11 @@ impl Order {
                 if state == PendingPayment && self.amounts.paid >= self.due_before_dispatch() {
                     self.state = PendingDispatch;
                 }
+                // The customer confirmed already: the balance settled completes the order.
+                if state == AwaitingBalance && self.amounts.outstanding() <= Money::ZERO {
+                    self.state = Completed;
+                    self.completed_at.get_or_insert(now);
+                }
                 Ok(Step::Changed(MoneyChange {
                     paid: *amount,
                     ..MoneyChange::default()
@@ -215,16 +220,18 @@ impl Order {
                     _ => {}
                 }
                 match state {
+                    // Confirming and paying are separate steps: with money still owed the
+                    // order awaits the balance (待付尾款), and the payment completes it.
+                    PendingSettlement if self.amounts.outstanding() > Money::ZERO => {
+                        self.state = AwaitingBalance;
+                        Ok(Step::changed())
+                    }
                     PendingSettlement => {
-                        let outstanding = self.amounts.outstanding();
-                        if outstanding > Money::ZERO {
-                            return Err(TransitionError::BalanceDue { outstanding });
-                        }
                         self.state = Completed;
                         self.completed_at.get_or_insert(now);
                         Ok(Step::changed())
                     }
-                    Completed => Ok(Step::Noop),
+                    AwaitingBalance | Completed => Ok(Step::Noop),
                     _ => Err(invalid()),
                 }
             }

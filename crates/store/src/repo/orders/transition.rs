@@ -224,8 +224,11 @@ async fn earnings_of(
     now: DateTime<Utc>,
 ) -> Result<(), OrderError> {
     use daojia_domain::order::OrderState;
-    let completed =
-        event.to == OrderState::Completed && event.from == OrderState::PendingSettlement;
+    let completed = event.to == OrderState::Completed
+        && matches!(
+            event.from,
+            OrderState::PendingSettlement | OrderState::AwaitingBalance
+        );
     let refunded = matches!(event.action, Action::ResolveAfterSales { .. })
         && event.money.refunded > daojia_domain::money::Money::ZERO;
     if !completed && !refunded {

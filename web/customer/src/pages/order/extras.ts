@@ -7,7 +7,7 @@
 import type { DoorCodeOrder } from './doorCode';
 
 /** The states in which a visit may show extras waiting or decided. */
-export const EXTRA_STATES: readonly string[] = ['arrived', 'in_service', 'pending_settlement', 'completed'];
+export const EXTRA_STATES: readonly string[] = ['arrived', 'in_service', 'pending_settlement', 'awaiting_balance', 'completed'];
 
 /** The visits (or the order itself) whose extras to load. */
 export function extraVisits(order: DoorCodeOrder): string[] {

@@ -33,7 +33,7 @@ export interface VisitCard {
 // States whose order hint reads right for one visit. Payment and cancellation are about the
 // whole order (one payment; a cancel of the order), so a visit says nothing there beyond
 // its state.
-const VISIT_HINTS = new Set(['pending_dispatch', 'pending_accept', 'accepted', 'en_route', 'arrived', 'in_service', 'pending_settlement']);
+const VISIT_HINTS = new Set(['pending_dispatch', 'pending_accept', 'accepted', 'en_route', 'arrived', 'in_service', 'pending_settlement', 'awaiting_balance']);
 
 function visitCard(v: Visit, tr: Translator, locale: string, list: string): VisitCard {
   const view = customerViewOf(v.state);

@@ -162,18 +162,26 @@ fn confirming_with_a_balance_due_awaits_the_balance_and_the_payment_completes() 
         (e.from, e.to),
         (OrderState::PendingSettlement, OrderState::AwaitingBalance)
     );
-    assert_eq!(o.completed_at, None, "not complete before the balance is in");
+    assert_eq!(
+        o.completed_at, None,
+        "not complete before the balance is in"
+    );
     assert_eq!(
         o.state.customer_view(),
         daojia_domain::order::CustomerView::AwaitingPayment
     );
     assert_eq!(
-        o.apply(customer, Action::Complete, t(24 * 60 + 102)).unwrap(),
+        o.apply(customer, Action::Complete, t(24 * 60 + 102))
+            .unwrap(),
         Outcome::AlreadyDone,
         "a second confirmation is a retry"
     );
     let err = o
-        .apply(customer, Action::OpenAfterSales { reason: "x".into() }, t(24 * 60 + 103))
+        .apply(
+            customer,
+            Action::OpenAfterSales { reason: "x".into() },
+            t(24 * 60 + 103),
+        )
         .unwrap_err();
     assert!(matches!(err, TransitionError::InvalidState { .. }), "{err}");
     let e = applied(&mut o, finance, pay(10_000), t(24 * 60 + 104));
@@ -190,7 +198,13 @@ fn confirming_with_a_balance_due_awaits_the_balance_and_the_payment_completes() 
     assert_eq!(o.completed_at, Some(t(24 * 60 + 105)));
     assert_eq!(o.amounts.outstanding(), Money::ZERO);
     let err = o.apply(finance, pay(1), t(24 * 60 + 106)).unwrap_err();
-    assert!(matches!(err, TransitionError::InvalidState { .. } | TransitionError::Amount(_)), "{err}");
+    assert!(
+        matches!(
+            err,
+            TransitionError::InvalidState { .. } | TransitionError::Amount(_)
+        ),
+        "{err}"
+    );
 }
 
 #[test]

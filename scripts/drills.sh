@@ -2,7 +2,7 @@
 # Failure drills (issue 14): two `daojia serve` nodes on a fresh PostgreSQL database with a
 # PRIVATE Redis and a PRIVATE RabbitMQ node started here on free ports of their own, never
 # the machine's shared ones (6379, 5672), so that stopping them hurts nobody else. Then the
-# drills in crates/cli/tests/drills.rs, one after another:
+# drills in crates/cli/tests/it/drills.rs, one after another:
 #
 #   1. kill -9 one node mid-load: the other keeps serving, every acknowledged order exists,
 #      every event reaches the broker and each consumer applies it once;
@@ -120,8 +120,9 @@ export DAOJIA_DRILL_BROKER_DOWN_SECS="${DAOJIA_DRILL_BROKER_DOWN_SECS:-60}"
 
 say "failure drills"
 status=0
-nice cargo nextest run -p daojia --test drills --profile drills --run-ignored only \
-  --no-capture "$@" || status=$?
+# The CLI's integration tests are one binary (`it`); the drills are its `drills` module.
+nice cargo nextest run -p daojia --test it --profile drills --run-ignored only \
+  -E 'test(/^drills::/)' --no-capture "$@" || status=$?
 if [ "$status" -eq 0 ]; then
   say "failure drills: all passed"
 else

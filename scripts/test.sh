@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 ensure_services
-# The deploy files' checks (crates/cli/tests/deploy_files.rs, deploy_layout.rs) run
+# The deploy files' checks (crates/cli/tests/it/deploy_files.rs, deploy_layout.rs) run
 # promtool on the alert rules and HAProxy as the balancer.
 apt_install prometheus haproxy
 

@@ -1,5 +1,5 @@
 //! A city whose paid orders wait in the grab pool, for the claim races: the grab race on
-//! every database, the two-node test (`crates/cli/tests/two_nodes.rs`) and the claims
+//! every database, the two-node test (`crates/cli/tests/it/two_nodes.rs`) and the claims
 //! benchmark (`crates/server/benches/grab_claims.rs`) all start here.
 //!
 //! The demo city of seed 8 with more workers enrolled, everyone online but pausing

@@ -1,0 +1,7 @@
+//! The integration tests of this crate in one binary (one link instead of one per file);
+//! each module was a test binary of its own. nextest still runs every test in its own
+//! process.
+
+mod broker;
+mod notifications;
+mod outbox;

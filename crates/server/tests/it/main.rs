@@ -1,0 +1,67 @@
+//! The integration tests of this crate in one binary (one link instead of one per file);
+//! each module was a test binary of its own. nextest still runs every test in its own
+//! process.
+
+// Shared with the benches and the CLI's tests, which include it by path.
+mod admin_catalog;
+mod admin_orders;
+mod admin_plans;
+mod auth;
+mod bad_input;
+mod board;
+mod booking_lock;
+mod catalog;
+mod code_secrecy;
+#[path = "../common/mod.rs"]
+mod common;
+mod customer_orders;
+mod demo;
+mod dispatch;
+mod door_safety;
+mod door_visit;
+mod exceptions;
+mod extreme_values;
+mod finance_reports;
+mod flags;
+mod flash_sale;
+mod geocode;
+mod grab_race;
+mod idempotency;
+mod invoices;
+mod job_card;
+mod jobs;
+mod ledger;
+mod limits;
+mod notifications;
+mod object_store;
+mod on_behalf;
+mod operations;
+mod order_timers;
+mod outbox;
+mod partner_scoping;
+mod payment_after_timeout;
+mod payments;
+mod periods;
+mod personal_data;
+mod plan_commit;
+mod planning_workers;
+mod positions;
+mod privacy;
+mod public_cache;
+mod push;
+mod realtime;
+mod reconciliation;
+mod reviews;
+mod role_matrix;
+mod service_record;
+mod settlement;
+mod slots;
+mod sms;
+mod tracks;
+mod uploads;
+mod visit_extras;
+mod visits;
+mod wallet;
+mod web_apps;
+mod worker_jobs;
+mod workers;

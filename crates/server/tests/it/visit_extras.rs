@@ -1,0 +1,513 @@
+//! Extra items (加项) and steps sent later with the phone's time, on every backend
+//! (docs/visit.md): the worker proposes items at the door priced by the server (a tampered
+//! price, an unknown item, a bad quantity, the wrong state refused), the customer confirms
+//! one (a new line, the total grows, once) and declines another; each is appended to the
+//! service record. A step with `Device-Time` records it beside the server's time, within
+//! the tolerance only; an `Idempotency-Key` replays the first answer.
+
+use crate::common;
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use common::{Reply, TestApp, assert_problem, backends, test_config};
+use daojia_domain::access::Role;
+use daojia_store::entity::{order_event, outbox, service_record, worker};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+struct Town {
+    app: TestApp,
+    phone: String,
+    customer: String,
+    address: Uuid,
+    disp: String,
+    /// Two active cleaners.
+    workers: [Uuid; 2],
+}
+
+async fn town(b: daojia_store::testing::Backend) -> Town {
+    let mut cfg = test_config();
+    cfg.booking.demo_autopay = Some(true);
+    cfg.visit.door.max_attempts = 3;
+    let app = TestApp::with_config(b, cfg).await;
+    let loaded = daojia_server::demo::load(&app.state.store, 8)
+        .await
+        .unwrap();
+    let login = app
+        .otp_login(&loaded.sample_customer_phone, "customer")
+        .await;
+    let customer = login["access_token"].as_str().unwrap().to_string();
+    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
+    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
+    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
+        .await
+        .unwrap()[0]
+        .id;
+    let cleaners: Vec<Uuid> = worker::Entity::find()
+        .filter(worker::Column::Status.eq("active"))
+        .filter(worker::Column::Skills.contains("cleaning"))
+        .order_by_asc(worker::Column::Id)
+        .all(app.state.store.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    let disp = app.staff_token("disp", Role::Dispatcher).await;
+    Town {
+        app,
+        phone: loaded.sample_customer_phone.clone(),
+        customer,
+        address,
+        disp,
+        workers: [cleaners[0], cleaners[1]],
+    }
+}
+
+/// A worker's access token valid from the app's clock (moved to the visit's day).
+async fn worker_token(app: &TestApp, id: Uuid) -> String {
+    use daojia_domain::access::Audience;
+    use daojia_store::repo::sessions;
+    let now = app.state.now();
+    let new = sessions::NewSession {
+        audience: Audience::Worker,
+        subject_id: id,
+        user_agent: None,
+        ip: None,
+        ttl: Duration::days(1),
+    };
+    let (session, _) = sessions::open(app.state.store.db(), new, now)
+        .await
+        .unwrap();
+    app.state.tokens.sign(&daojia_server::token::Claims {
+        sid: session.id,
+        sub: id,
+        aud: Audience::Worker,
+        iat: now.timestamp(),
+        exp: now.timestamp() + 6 * 3600,
+    })
+}
+
+/// Moves the clock to `at` and logs the customer and a new dispatcher in again (tokens
+/// from before have expired by then).
+async fn move_to(t: &mut Town, at: DateTime<Utc>) {
+    t.app.advance(at - t.app.state.now());
+    let login = t.app.otp_login(&t.phone, "customer").await;
+    t.customer = login["access_token"].as_str().unwrap().to_string();
+    let name = format!("disp{}", Uuid::now_v7().simple());
+    t.disp = t.app.staff_token(&name[..20], Role::Dispatcher).await;
+}
+
+/// `hour`:00 tomorrow in Shanghai.
+fn tomorrow(app: &TestApp, hour: u32) -> DateTime<Utc> {
+    let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
+    date.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
+        .and_utc()
+        - Duration::hours(8)
+}
+
+/// A paid order of the customer's for tomorrow at `hour`:00, waiting for a worker.
+async fn place(t: &Town, hour: u32) -> Uuid {
+    let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": t.address,
+                      "window_start": tomorrow(&t.app, hour).to_rfc3339()});
+    let r = t
+        .app
+        .post_keyed(
+            "/api/v1/customer/orders",
+            &t.customer,
+            Some(&Uuid::now_v7().to_string()),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.body["id"].as_str().unwrap().parse().unwrap()
+}
+
+async fn assign(t: &Town, order: Uuid, worker: Uuid) {
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/admin/orders/{order}/assign"),
+            json!({"worker_id": worker, "override_reason": "test: the visit"}),
+            Some(&t.disp),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["state"], "accepted");
+}
+
+/// The order's address (WGS-84).
+async fn address_of(app: &TestApp, order: Uuid) -> (f64, f64) {
+    let row = daojia_store::repo::orders::get(app.state.store.db(), order)
+        .await
+        .unwrap()
+        .unwrap();
+    (row.lat, row.lng)
+}
+
+fn field_codes(r: &Reply) -> Vec<(String, String)> {
+    r.body["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    (
+                        e["field"].as_str().unwrap_or("").to_string(),
+                        e["code"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn step_at(
+    app: &TestApp,
+    token: &str,
+    order: Uuid,
+    what: &str,
+    body: Value,
+    device: &str,
+    key: Option<&str>,
+) -> Reply {
+    let mut req = axum::http::Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/worker/jobs/{order}/{what}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("device-time", device);
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    app.send(req.body(axum::body::Body::from(body.to_string())).unwrap())
+        .await
+}
+
+async fn state_of(app: &TestApp, order: Uuid) -> String {
+    daojia_store::repo::orders::get(app.state.store.db(), order)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+async fn total_of(app: &TestApp, order: Uuid) -> i64 {
+    daojia_store::repo::orders::get(app.state.store.db(), order)
+        .await
+        .unwrap()
+        .unwrap()
+        .total_fen
+}
+
+#[tokio::test]
+async fn a_step_sent_later_records_the_phones_time_within_the_tolerance() {
+    for b in backends() {
+        let mut t = town(b).await;
+        let order = place(&t, 10).await;
+        assign(&t, order, t.workers[0]).await;
+        let at = tomorrow(&t.app, 10) - Duration::minutes(10);
+        move_to(&mut t, at).await;
+        let app = &t.app;
+        let me = worker_token(app, t.workers[0]).await;
+        let now = app.state.now();
+
+        // Malformed, too far ahead, too old: refused on `device_time`, nothing changes.
+        let r = step_at(app, &me, order, "depart", json!({}), "yesterday", None).await;
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(
+            field_codes(&r),
+            [("device_time".to_string(), "invalid_time".to_string())]
+        );
+        let ahead = (now + Duration::minutes(10)).to_rfc3339();
+        let r = step_at(app, &me, order, "depart", json!({}), &ahead, None).await;
+        assert_eq!(
+            field_codes(&r),
+            [("device_time".to_string(), "device_time_ahead".to_string())]
+        );
+        let old = (now - Duration::minutes(361)).to_rfc3339();
+        let r = step_at(app, &me, order, "depart", json!({}), &old, None).await;
+        assert_eq!(
+            field_codes(&r),
+            [("device_time".to_string(), "device_time_too_old".to_string())]
+        );
+        assert_eq!(state_of(app, order).await, "accepted");
+
+        // Taken 40 minutes ago offline, sent now: the event's time is the server's, the
+        // phone's is beside it.
+        let taken = now - Duration::minutes(40);
+        let key = Uuid::now_v7().to_string();
+        let r = step_at(
+            app,
+            &me,
+            order,
+            "depart",
+            json!({}),
+            &taken.to_rfc3339(),
+            Some(&key),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // The same key again: the first answer, replayed; nothing appended.
+        let again = step_at(
+            app,
+            &me,
+            order,
+            "depart",
+            json!({}),
+            &taken.to_rfc3339(),
+            Some(&key),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert_eq!(again.body, r.body);
+        let events = order_event::Entity::find()
+            .filter(order_event::Column::OrderId.eq(order))
+            .filter(order_event::Column::Action.eq("depart"))
+            .all(app.state.store.db())
+            .await
+            .unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].at, now);
+        let detail: Value = serde_json::from_str(&events[0].detail).unwrap();
+        let recorded: DateTime<Utc> = serde_json::from_value(detail["device_at"].clone()).unwrap();
+        assert_eq!(recorded, taken);
+        let view = app
+            .get(
+                &format!("/api/v1/customer/orders/{order}"),
+                Some(&t.customer),
+            )
+            .await;
+        let depart = view.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "depart")
+            .unwrap()
+            .clone();
+        let shown: DateTime<Utc> = serde_json::from_value(depart["device_at"].clone()).unwrap();
+        assert_eq!(shown, taken);
+
+        // The check-in too (its position judged as ever).
+        let (lat, lng) = address_of(app, order).await;
+        let r = step_at(
+            app,
+            &me,
+            order,
+            "check-in",
+            json!({"lat": lat, "lng": lng}),
+            &(now - Duration::minutes(1)).to_rfc3339(),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let ev = order_event::Entity::find()
+            .filter(order_event::Column::OrderId.eq(order))
+            .filter(order_event::Column::Action.eq("check_in"))
+            .one(app.state.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(ev.detail.contains("device_at"), "{}", ev.detail);
+    }
+}
+
+#[tokio::test]
+async fn the_customer_confirms_or_declines_extras_the_worker_proposes() {
+    for b in backends() {
+        let mut t = town(b).await;
+        let order = place(&t, 10).await;
+        assign(&t, order, t.workers[0]).await;
+        let at = tomorrow(&t.app, 10) - Duration::minutes(10);
+        move_to(&mut t, at).await;
+        let app = &t.app;
+        let me = worker_token(app, t.workers[0]).await;
+        let other = worker_token(app, t.workers[1]).await;
+        let url = format!("/api/v1/worker/jobs/{order}/extras");
+
+        // Not at the door yet: nothing to propose.
+        let r = app
+            .post(
+                &url,
+                json!({"item": "daily_cleaning", "quantity": 1}),
+                Some(&me),
+            )
+            .await;
+        assert_problem(&r, StatusCode::CONFLICT, "extra_not_allowed");
+        let r = app
+            .post(
+                &format!("/api/v1/worker/jobs/{order}/depart"),
+                json!({}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let (lat, lng) = address_of(app, order).await;
+        let r = app
+            .post(
+                &format!("/api/v1/worker/jobs/{order}/check-in"),
+                json!({"lat": lat, "lng": lng}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+        // What may be proposed, at the area's prices; another worker sees nothing.
+        let r = app.get(&url, Some(&other)).await;
+        assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+        let r = app.get(&url, Some(&me)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let items = r.body["items"].as_array().unwrap().clone();
+        let offer = items
+            .iter()
+            .find(|i| i["item_code"] == "daily_cleaning")
+            .expect("cleaning on offer")
+            .clone();
+        let price = offer["unit_price_fen"].as_i64().unwrap();
+        assert!(price > 0);
+
+        // Refused: a tampered price, an unknown item, no units, someone else's job.
+        let r = app
+            .post(
+                &url,
+                json!({"item": "daily_cleaning", "quantity": 1, "unit_price_fen": 1}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(
+            field_codes(&r),
+            [("unit_price_fen".to_string(), "price_mismatch".to_string())]
+        );
+        let r = app
+            .post(
+                &url,
+                json!({"item": "no_such_item", "quantity": 1}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(
+            field_codes(&r),
+            [("item".to_string(), "unknown_item".to_string())]
+        );
+        let r = app
+            .post(
+                &url,
+                json!({"item": "daily_cleaning", "quantity": 0}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(
+            field_codes(&r),
+            [("quantity".to_string(), "out_of_range".to_string())]
+        );
+        let r = app
+            .post(
+                &url,
+                json!({"item": "daily_cleaning", "quantity": 1}),
+                Some(&other),
+            )
+            .await;
+        assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+
+        let before = total_of(app, order).await;
+        let r = app
+            .post(
+                &url,
+                json!({"item": "daily_cleaning", "quantity": 2, "unit_price_fen": price}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["status"], "proposed");
+        assert_eq!(r.body["total_fen"].as_i64().unwrap(), 2 * price);
+        let kept: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+        let r = app
+            .post(
+                &url,
+                json!({"item": "daily_cleaning", "quantity": 1}),
+                Some(&me),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let dropped: Uuid = r.body["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(
+            total_of(app, order).await,
+            before,
+            "nothing on the bill before the customer says so"
+        );
+
+        // The customer's side.
+        let list = app
+            .get(
+                &format!("/api/v1/customer/orders/{order}/extras"),
+                Some(&t.customer),
+            )
+            .await;
+        assert_eq!(list.body.as_array().unwrap().len(), 2);
+        let decide = |id: Uuid, d: &str| {
+            let path = format!("/api/v1/customer/orders/{order}/extras/{id}/decision");
+            let body = json!({"decision": d});
+            let token = t.customer.clone();
+            async move { app.post(&path, body, Some(&token)).await }
+        };
+        let r = decide(kept, "confirm").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["status"], "confirmed");
+        assert_eq!(total_of(app, order).await, before + 2 * price);
+        let r = decide(kept, "confirm").await;
+        assert_eq!(r.status, StatusCode::OK, "the same answer again");
+        assert_eq!(
+            total_of(app, order).await,
+            before + 2 * price,
+            "counted once"
+        );
+        let r = decide(kept, "decline").await;
+        assert_problem(&r, StatusCode::CONFLICT, "extra_decided");
+        let r = decide(dropped, "decline").await;
+        assert_eq!(r.body["status"], "declined");
+        assert_eq!(total_of(app, order).await, before + 2 * price);
+        let view = app
+            .get(
+                &format!("/api/v1/customer/orders/{order}"),
+                Some(&t.customer),
+            )
+            .await;
+        let lines = view.body["lines"].as_array().unwrap();
+        assert_eq!(lines.last().unwrap()["quantity"], 2);
+        assert_eq!(view.body["total_fen"].as_i64().unwrap(), before + 2 * price);
+
+        // Published as the order's changes, and in its service record.
+        let topics: Vec<String> = outbox::Entity::find()
+            .filter(outbox::Column::AggregateId.eq(order))
+            .order_by_asc(outbox::Column::Id)
+            .all(app.state.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.topic)
+            .filter(|t| t.starts_with("order.extra"))
+            .collect();
+        assert_eq!(
+            topics,
+            [
+                "order.extra_proposed",
+                "order.extra_proposed",
+                "order.extra_confirmed",
+                "order.extra_declined"
+            ]
+        );
+        let entries = service_record::Entity::find()
+            .filter(service_record::Column::OrderId.eq(order))
+            .filter(service_record::Column::Kind.eq("extra"))
+            .all(app.state.store.db())
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), 4);
+        let report =
+            daojia_app::records::verify(&app.state.app, daojia_app::records::Scope::Order(order))
+                .await
+                .unwrap();
+        assert!(report.clean(), "the chain verifies: {:?}", report.problems);
+        assert!(report.entries >= 4);
+    }
+}

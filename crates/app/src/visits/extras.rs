@@ -213,6 +213,17 @@ pub async fn for_customer(
     Ok(stored::of_order(app.store.db(), order_id).await?)
 }
 
+/// The extras of an order, oldest first, for staff who see the order (a partner's staff:
+/// their workers' orders only; any other is not found).
+pub async fn for_staff(
+    app: &App,
+    scope: crate::workers::Scope,
+    order_id: Uuid,
+) -> Result<Vec<order_extra::Model>> {
+    crate::orders::read::get(app, scope, order_id).await?;
+    Ok(stored::of_order(app.store.db(), order_id).await?)
+}
+
 /// The customer confirms (`confirm`) or declines an extra proposed on their order. Deciding
 /// the same way again answers the extra as it is.
 pub async fn decide(

@@ -3,9 +3,9 @@
 //! each before it reaches the bill. The use cases are [`daojia_app::visits::extras`]; the
 //! handlers translate only.
 
-use super::admin_workers::app;
+use super::admin_workers::{app, scope_of};
 use super::visit::device_time;
-use crate::http::auth::{CurrentCustomer, CurrentWorker};
+use crate::http::auth::{Can, CurrentCustomer, CurrentWorker, perm};
 use crate::http::error::ApiResult;
 use crate::http::extract::Json;
 use crate::state::AppState;
@@ -162,6 +162,21 @@ pub async fn customer_list(
     Path(id): Path<Uuid>,
 ) -> ApiResult<axum::Json<Vec<ExtraView>>> {
     let rows = extras::for_customer(&app(&state), me.id, id).await?;
+    Ok(axum::Json(rows.iter().map(ExtraView::from).collect()))
+}
+
+/// The extra items proposed on an order, oldest first (what the worker proposed, at which
+/// catalog price, and what the customer decided), for staff who see the order (a partner's
+/// staff: their workers' orders only; any other is 404).
+#[utoipa::path(operation_id = "admin_order_extras", get, path = "/api/v1/admin/orders/{id}/extras", tag = "admin", security(("bearer" = ["order.read"])),
+    params(("id" = Uuid, Path, description = "Order (visit) id")),
+    responses((status = 200, body = Vec<ExtraView>), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem)))]
+pub async fn admin_list(
+    State(state): State<AppState>,
+    who: Can<perm::OrderRead>,
+    Path(id): Path<Uuid>,
+) -> ApiResult<axum::Json<Vec<ExtraView>>> {
+    let rows = extras::for_staff(&app(&state), scope_of(&who.staff), id).await?;
     Ok(axum::Json(rows.iter().map(ExtraView::from).collect()))
 }
 

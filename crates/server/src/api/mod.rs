@@ -110,6 +110,7 @@ use utoipa::{Modify, OpenApi};
         safety::worker_sos, safety::customer_sos, safety::admin_list, safety::admin_acknowledge,
         safety::admin_resolve,
         extras::worker_list, extras::worker_propose, extras::customer_list, extras::customer_decide,
+        extras::admin_list,
         service_record::worker_get, service_record::worker_checklist, service_record::worker_photo,
         service_record::worker_note, service_record::worker_materials,
         service_record::worker_upload_get, service_record::customer_get,
@@ -720,6 +721,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/admin/orders/{id}/service-record",
             get(service_record::admin_get),
         )
+        .route("/admin/orders/{id}/extras", get(extras::admin_list))
         .route(
             "/customer/orders/{id}/extras/{extra}/decision",
             post(extras::customer_decide),

@@ -476,6 +476,41 @@ async fn the_customer_confirms_or_declines_extras_the_worker_proposes() {
         assert_eq!(lines.last().unwrap()["quantity"], 2);
         assert_eq!(view.body["total_fen"].as_i64().unwrap(), before + 2 * price);
 
+        // Staff see what was proposed and decided; the worker's token is no staff's.
+        let staff = app
+            .get(
+                &format!("/api/v1/admin/orders/{order}/extras"),
+                Some(&t.disp),
+            )
+            .await;
+        assert_eq!(staff.status, StatusCode::OK, "{}", staff.text);
+        let statuses: Vec<(&str, i64)> = staff
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["status"].as_str().unwrap(),
+                    e["total_fen"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(statuses.len(), 2, "{}", staff.text);
+        assert!(statuses.contains(&("confirmed", 2 * price)), "{statuses:?}");
+        assert!(statuses.iter().any(|s| s.0 == "declined"), "{statuses:?}");
+        let r = app
+            .get(&format!("/api/v1/admin/orders/{order}/extras"), Some(&me))
+            .await;
+        assert_problem(&r, StatusCode::FORBIDDEN, "wrong_audience");
+        let r = app
+            .get(
+                &format!("/api/v1/admin/orders/{}/extras", Uuid::now_v7()),
+                Some(&t.disp),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+
         // Published as the order's changes, and in its service record.
         let topics: Vec<String> = outbox::Entity::find()
             .filter(outbox::Column::AggregateId.eq(order))

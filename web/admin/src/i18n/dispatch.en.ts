@@ -22,6 +22,12 @@ export const dispatchEn: typeof dispatchZhCN = {
     statuses: { open: 'Waiting', accepted: 'Accepted', rejected: 'Declined', expired: 'Timed out', withdrawn: 'Withdrawn' },
     outcomes: { offered: 'Offered', grab_pool: 'To the grab pool', exception: 'To exceptions', grab_pool_exception: 'To the grab pool and exceptions' },
   },
+  extrasPanel: {
+    title: 'Extra items',
+    none: 'No extra items proposed',
+    proposed: 'proposed {time}',
+    status: { proposed: 'Waiting for the customer', confirmed: 'Confirmed', declined: 'Declined' },
+  },
   visitRecord: {
     title: 'Service record (visit)',
     progress: '{done}/{total} steps done',

@@ -20,6 +20,12 @@ export const dispatchZhCN = {
     statuses: { open: '等待答复', accepted: '已接单', rejected: '已拒绝', expired: '已超时', withdrawn: '已撤回' },
     outcomes: { offered: '已派出', grab_pool: '进入抢单池', exception: '转异常', grab_pool_exception: '进入抢单池并转异常' },
   },
+  extrasPanel: {
+    title: '加项',
+    none: '师傅未提出加项',
+    proposed: '{time} 提出',
+    status: { proposed: '待客户确认', confirmed: '已确认', declined: '已拒绝' },
+  },
   visitRecord: {
     title: '服务记录',
     progress: '完成 {done}/{total} 项',

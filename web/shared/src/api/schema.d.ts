@@ -1102,6 +1102,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/orders/{id}/extras": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The extra items proposed on an order, oldest first (what the worker proposed, at which
+         *     catalog price, and what the customer decided), for staff who see the order (a partner's
+         *     staff: their workers' orders only; any other is 404).
+         */
+        get: operations["admin_order_extras"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/orders/{id}/payments": {
         parameters: {
             query?: never;
@@ -16008,6 +16029,76 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DispatchHistory"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_order_extras: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order (visit) id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtraView"][];
                 };
             };
             /** @description Bad Request: `http_error`: a path parameter does not parse */

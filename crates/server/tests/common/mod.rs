@@ -253,11 +253,13 @@ impl TestApp {
 
     /// An access token of worker `id`, as a log-in would give (a session in the store,
     /// signed with the app's key, valid for a day from the wall clock, so that a server
-    /// process with the same key believes it too).
+    /// process with the same key believes it too, or from the test's clock when the test
+    /// has moved it ahead: a visit tomorrow at 10:00 is more than a day away after
+    /// midnight).
     pub async fn worker_token(&self, id: uuid::Uuid) -> String {
         use daojia_domain::access::Audience;
         use daojia_store::repo::sessions;
-        let now = Utc::now();
+        let now = Utc::now().max(self.state.now());
         let new = sessions::NewSession {
             audience: Audience::Worker,
             subject_id: id,

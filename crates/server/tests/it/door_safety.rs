@@ -65,30 +65,6 @@ async fn town(b: daojia_store::testing::Backend) -> Town {
     }
 }
 
-/// A worker's access token valid from the app's clock.
-async fn worker_token(app: &TestApp, id: Uuid) -> String {
-    use daojia_domain::access::Audience;
-    use daojia_store::repo::sessions;
-    let now = app.state.now();
-    let new = sessions::NewSession {
-        audience: Audience::Worker,
-        subject_id: id,
-        user_agent: None,
-        ip: None,
-        ttl: Duration::days(1),
-    };
-    let (session, _) = sessions::open(app.state.store.db(), new, now)
-        .await
-        .unwrap();
-    app.state.tokens.sign(&daojia_server::token::Claims {
-        sid: session.id,
-        sub: id,
-        aud: Audience::Worker,
-        iat: now.timestamp(),
-        exp: now.timestamp() + 6 * 3600,
-    })
-}
-
 /// Moves the clock to `at` and logs the customer and a new dispatcher in again.
 async fn move_to(t: &mut Town, at: DateTime<Utc>) {
     t.app.advance(at - t.app.state.now());
@@ -240,14 +216,14 @@ async fn at_the_door(
 ) -> (Uuid, String, Option<String>) {
     let order = place(t, hour).await;
     assign(t, order, w).await;
-    let me = worker_token(&t.app, w).await;
+    let me = t.app.worker_token(w).await;
     let r = step(&t.app, &me, order, "depart", json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let at = tomorrow(&t.app, hour) - Duration::minutes(10);
     if at > t.app.state.now() {
         move_to(t, at).await;
     }
-    let me = worker_token(&t.app, w).await;
+    let me = t.app.worker_token(w).await;
     let o = row(&t.app, order).await;
     let mut body = json!({"lat": o.lat, "lng": o.lng, "accuracy_m": 10.0});
     let mut sha = None;
@@ -270,7 +246,7 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
         // A second order of the customer's, on the way only.
         let en_route = place(&t, 15).await;
         assign(&t, en_route, w1).await;
-        let me = worker_token(&t.app, w1).await;
+        let me = t.app.worker_token(w1).await;
         step(&t.app, &me, en_route, "depart", json!({})).await;
         let (order, me, _) = at_the_door(&mut t, 10, w1, false).await;
         let app = &t.app;
@@ -282,7 +258,7 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
                           "call_attempts": 2, "photo_upload_id": photo, "note": "敲门无人应"});
 
         // Another worker: 404. On the way, not at the door: 409.
-        let other = worker_token(app, w2).await;
+        let other = app.worker_token(w2).await;
         let r = app.post(&url, good.clone(), Some(&other)).await;
         assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
         let r = step(app, &me, en_route, "no-show", good.clone()).await;
@@ -319,7 +295,7 @@ async fn a_customer_not_home_is_cancelled_with_the_no_show_fee_kept() {
 
         // 16 minutes into the window: cancelled, the fee kept, the rest refunded.
         app.advance(o.window_start + Duration::minutes(16) - app.state.now());
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         let r = app.post_keyed(&url, &me, Some("no-show-1"), &good).await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
         assert_eq!(r.body["state"], "cancelled");
@@ -414,7 +390,7 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
         // Before the worker sets off there is no visit to raise it on.
         let accepted = place(&t, 14).await;
         assign(&t, accepted, w1).await;
-        let me = worker_token(&t.app, w1).await;
+        let me = t.app.worker_token(w1).await;
         let r = step(&t.app, &me, accepted, "sos", json!({})).await;
         assert_problem(&r, StatusCode::CONFLICT, "sos_not_available");
 
@@ -422,7 +398,7 @@ async fn sos_from_either_side_reaches_the_console_once_until_resolved() {
         let app = &t.app;
         let o = row(app, order).await;
         // Someone else's order: 404 for a worker and for a customer.
-        let other = worker_token(app, w2).await;
+        let other = app.worker_token(w2).await;
         let r = step(app, &other, order, "sos", json!({})).await;
         assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
         let stranger = app.otp_login("13700002222", "customer").await["access_token"]

@@ -66,30 +66,6 @@ async fn town(b: daojia_store::testing::Backend) -> Town {
     }
 }
 
-/// A worker's access token valid from the app's clock (moved to the visit's day).
-async fn worker_token(app: &TestApp, id: Uuid) -> String {
-    use daojia_domain::access::Audience;
-    use daojia_store::repo::sessions;
-    let now = app.state.now();
-    let new = sessions::NewSession {
-        audience: Audience::Worker,
-        subject_id: id,
-        user_agent: None,
-        ip: None,
-        ttl: Duration::days(1),
-    };
-    let (session, _) = sessions::open(app.state.store.db(), new, now)
-        .await
-        .unwrap();
-    app.state.tokens.sign(&daojia_server::token::Claims {
-        sid: session.id,
-        sub: id,
-        aud: Audience::Worker,
-        iat: now.timestamp(),
-        exp: now.timestamp() + 6 * 3600,
-    })
-}
-
 /// Moves the clock to `at` and logs the customer and a new dispatcher in again (tokens
 /// from before have expired by then).
 async fn move_to(t: &mut Town, at: DateTime<Utc>) {
@@ -223,8 +199,8 @@ async fn only_the_assigned_worker_runs_the_visit() {
         let [w1, w2] = t.workers;
         let mine = place(&t, 10).await;
         assign(&t, mine, w1).await;
-        let me = worker_token(app, w1).await;
-        let other = worker_token(app, w2).await;
+        let me = app.worker_token(w1).await;
+        let other = app.worker_token(w2).await;
 
         // Another worker's order: 404 on every step, nothing changes.
         for (what, body) in [
@@ -272,7 +248,7 @@ async fn check_in_inside_the_fence_then_the_door_code_starts_the_service() {
         let [w1, _] = t.workers;
         let order = place(&t, 10).await;
         assign(&t, order, w1).await;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
 
         let r = step(app, &me, order, "depart", json!({})).await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
@@ -317,7 +293,7 @@ async fn check_in_inside_the_fence_then_the_door_code_starts_the_service() {
         let at = tomorrow(&t.app, 10) - Duration::minutes(10);
         move_to(&mut t, at).await;
         let app = &t.app;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         let (lat, lng) = address_of(app, order).await;
         let r = step(
             app,
@@ -442,14 +418,14 @@ async fn outside_the_fence_needs_a_reason_and_a_photo_and_is_flagged() {
         let [w1, w2] = t.workers;
         let order = place(&t, 10).await;
         assign(&t, order, w1).await;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         let r = step(app, &me, order, "depart", json!({})).await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
         // Two hours early, at the address: too early is outside the fence too.
         let at = tomorrow(&t.app, 8);
         move_to(&mut t, at).await;
         let app = &t.app;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         let (lat, lng) = address_of(app, order).await;
         let r = step(app, &me, order, "check-in", json!({"lat": lat, "lng": lng})).await;
         assert_eq!(
@@ -463,7 +439,7 @@ async fn outside_the_fence_needs_a_reason_and_a_photo_and_is_flagged() {
         let at = app.state.now() + Duration::hours(2);
         move_to(&mut t, at).await;
         let app = &t.app;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         let far = json!({"lat": lat + 1_200.0 / 111_195.0, "lng": lng});
 
         // Nothing given: both fields named, with the distance.
@@ -491,7 +467,7 @@ async fn outside_the_fence_needs_a_reason_and_a_photo_and_is_flagged() {
                 "outside_fence_photo_required".into()
             )]
         );
-        let theirs = upload_photo(app, &worker_token(app, w2).await).await;
+        let theirs = upload_photo(app, &app.worker_token(w2).await).await;
         body["photo_upload_id"] = json!(theirs);
         let r = step(app, &me, order, "check-in", body.clone()).await;
         assert_eq!(
@@ -581,12 +557,12 @@ async fn too_many_wrong_codes_lock_the_door_code() {
         let [w1, _] = t.workers;
         let order = place(&t, 10).await;
         assign(&t, order, w1).await;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         step(app, &me, order, "depart", json!({})).await;
         let at = tomorrow(&t.app, 10);
         move_to(&mut t, at).await;
         let app = &t.app;
-        let me = worker_token(app, w1).await;
+        let me = app.worker_token(w1).await;
         let (lat, lng) = address_of(app, order).await;
         let r = step(app, &me, order, "check-in", json!({"lat": lat, "lng": lng})).await;
         assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);

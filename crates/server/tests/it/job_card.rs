@@ -71,30 +71,6 @@ async fn town(b: daojia_store::testing::Backend) -> Town {
     }
 }
 
-/// A worker's access token.
-async fn worker_token(app: &TestApp, id: Uuid) -> String {
-    use daojia_domain::access::Audience;
-    use daojia_store::repo::sessions;
-    let now = app.state.now();
-    let new = sessions::NewSession {
-        audience: Audience::Worker,
-        subject_id: id,
-        user_agent: None,
-        ip: None,
-        ttl: Duration::days(1),
-    };
-    let (session, _) = sessions::open(app.state.store.db(), new, now)
-        .await
-        .unwrap();
-    app.state.tokens.sign(&daojia_server::token::Claims {
-        sid: session.id,
-        sub: id,
-        aud: Audience::Worker,
-        iat: now.timestamp(),
-        exp: now.timestamp() + 6 * 3600,
-    })
-}
-
 /// `hour`:00 tomorrow in Shanghai.
 fn tomorrow(app: &TestApp, hour: u32) -> DateTime<Utc> {
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
@@ -167,7 +143,7 @@ async fn the_job_card_carries_notes_tools_the_masked_phone_and_navigation() {
         let plain = place(&t, 14, "").await;
         assign(&t, noted, w1).await;
         assign(&t, plain, w1).await;
-        let token = worker_token(app, w1).await;
+        let token = app.worker_token(w1).await;
         let date = (tomorrow(app, 10) + Duration::hours(8)).date_naive();
         let r = app
             .get(&format!("/api/v1/worker/jobs?date={date}"), Some(&token))
@@ -262,8 +238,8 @@ async fn a_worker_calls_the_customer_of_their_own_job_through_the_provider() {
         let [w1, w2] = t.workers;
         let mine = place(&t, 10, NOTES).await;
         assign(&t, mine, w1).await;
-        let me = worker_token(app, w1).await;
-        let other = worker_token(app, w2).await;
+        let me = app.worker_token(w1).await;
+        let other = app.worker_token(w2).await;
         let url = |o: Uuid| format!("/api/v1/worker/jobs/{o}/call");
         let (phone, _) = contact_of(app, mine).await;
 

@@ -65,30 +65,6 @@ async fn town(b: daojia_store::testing::Backend) -> Town {
     }
 }
 
-/// A worker's access token valid from the app's clock (moved to the visit's day).
-async fn worker_token(app: &TestApp, id: Uuid) -> String {
-    use daojia_domain::access::Audience;
-    use daojia_store::repo::sessions;
-    let now = app.state.now();
-    let new = sessions::NewSession {
-        audience: Audience::Worker,
-        subject_id: id,
-        user_agent: None,
-        ip: None,
-        ttl: Duration::days(1),
-    };
-    let (session, _) = sessions::open(app.state.store.db(), new, now)
-        .await
-        .unwrap();
-    app.state.tokens.sign(&daojia_server::token::Claims {
-        sid: session.id,
-        sub: id,
-        aud: Audience::Worker,
-        iat: now.timestamp(),
-        exp: now.timestamp() + 6 * 3600,
-    })
-}
-
 /// Moves the clock to `at` and logs the customer and a new dispatcher in again (tokens
 /// from before have expired by then).
 async fn move_to(t: &mut Town, at: DateTime<Utc>) {
@@ -209,7 +185,7 @@ async fn a_step_sent_later_records_the_phones_time_within_the_tolerance() {
         let at = tomorrow(&t.app, 10) - Duration::minutes(10);
         move_to(&mut t, at).await;
         let app = &t.app;
-        let me = worker_token(app, t.workers[0]).await;
+        let me = app.worker_token(t.workers[0]).await;
         let now = app.state.now();
 
         // Malformed, too far ahead, too old: refused on `device_time`, nothing changes.
@@ -321,8 +297,8 @@ async fn the_customer_confirms_or_declines_extras_the_worker_proposes() {
         let at = tomorrow(&t.app, 10) - Duration::minutes(10);
         move_to(&mut t, at).await;
         let app = &t.app;
-        let me = worker_token(app, t.workers[0]).await;
-        let other = worker_token(app, t.workers[1]).await;
+        let me = app.worker_token(t.workers[0]).await;
+        let other = app.worker_token(t.workers[1]).await;
         let url = format!("/api/v1/worker/jobs/{order}/extras");
 
         // Not at the door yet: nothing to propose.

@@ -8,6 +8,7 @@ pub mod door;
 pub mod finance;
 pub mod grab;
 pub mod pay;
+pub mod visit;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};

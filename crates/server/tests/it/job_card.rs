@@ -7,15 +7,16 @@
 //! request is recorded without a phone number, and requests per order are limited.
 
 use crate::common;
+use common::visit::{self, Town, tomorrow};
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{TestApp, assert_problem, backends, test_config};
+use chrono::{DateTime, Duration, Utc};
+use common::{TestApp, assert_problem, backends};
 use daojia_app::orders::By;
 use daojia_domain::access::Role;
 use daojia_domain::geo::{LatLng, wgs84_to_bd09, wgs84_to_gcj02};
 use daojia_domain::phone::mask_phone;
-use daojia_store::entity::{outbox, service_item, worker};
+use daojia_store::entity::{outbox, service_item};
 use daojia_store::repo::accounts::address_context as ctx;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
@@ -23,60 +24,12 @@ use uuid::Uuid;
 
 const NOTES: &str = "门禁请按 1201#，家里有猫，进门请关好门";
 
-struct Town {
-    app: TestApp,
-    customer: String,
-    address: Uuid,
-    disp: String,
-    /// Two active cleaners.
-    workers: [Uuid; 2],
-}
-
 async fn town(b: daojia_store::testing::Backend) -> Town {
-    let mut cfg = test_config();
-    cfg.booking.demo_autopay = Some(true);
-    cfg.visit.calls.per_order_per_hour = 3;
-    cfg.visit.navigation.app_name = "daojia-test".into();
-    let app = TestApp::with_config(b, cfg).await;
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
-    let cleaners: Vec<Uuid> = worker::Entity::find()
-        .filter(worker::Column::Status.eq("active"))
-        .filter(worker::Column::Skills.contains("cleaning"))
-        .order_by_asc(worker::Column::Id)
-        .all(app.state.store.db())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|w| w.id)
-        .collect();
-    let disp = app.staff_token("disp", Role::Dispatcher).await;
-    Town {
-        app,
-        customer,
-        address,
-        disp,
-        workers: [cleaners[0], cleaners[1]],
-    }
-}
-
-/// `hour`:00 tomorrow in Shanghai.
-fn tomorrow(app: &TestApp, hour: u32) -> DateTime<Utc> {
-    let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
-    date.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
-        .and_utc()
-        - Duration::hours(8)
+    visit::town(b, |c| {
+        c.visit.calls.per_order_per_hour = 3;
+        c.visit.navigation.app_name = "daojia-test".into();
+    })
+    .await
 }
 
 /// A paid order of the customer's for tomorrow at `hour`:00 with `notes`.

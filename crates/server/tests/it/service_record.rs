@@ -5,78 +5,17 @@
 //! and the console read it; every save is in the order's hash chain, which still verifies.
 
 use crate::common;
+use common::visit::{self, Town, move_to, tomorrow};
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{Reply, TestApp, assert_problem, backends, test_config};
-use daojia_domain::access::Role;
-use daojia_store::entity::worker;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::Duration;
+use common::{Reply, TestApp, assert_problem, backends};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-struct Town {
-    app: TestApp,
-    phone: String,
-    customer: String,
-    address: Uuid,
-    disp: String,
-    workers: [Uuid; 2],
-}
-
 async fn town(b: daojia_store::testing::Backend) -> Town {
-    let mut cfg = test_config();
-    cfg.booking.demo_autopay = Some(true);
-    cfg.visit.record.require_complete = true;
-    let app = TestApp::with_config(b, cfg).await;
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
-    let cleaners: Vec<Uuid> = worker::Entity::find()
-        .filter(worker::Column::Status.eq("active"))
-        .filter(worker::Column::Skills.contains("cleaning"))
-        .order_by_asc(worker::Column::Id)
-        .all(app.state.store.db())
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|w| w.id)
-        .collect();
-    let disp = app.staff_token("disp", Role::Dispatcher).await;
-    Town {
-        app,
-        phone: loaded.sample_customer_phone.clone(),
-        customer,
-        address,
-        disp,
-        workers: [cleaners[0], cleaners[1]],
-    }
-}
-
-fn tomorrow(app: &TestApp, hour: u32) -> DateTime<Utc> {
-    let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
-    date.and_time(NaiveTime::from_hms_opt(hour, 0, 0).unwrap())
-        .and_utc()
-        - Duration::hours(8)
-}
-
-async fn move_to(t: &mut Town, at: DateTime<Utc>) {
-    t.app.advance(at - t.app.state.now());
-    let login = t.app.otp_login(&t.phone, "customer").await;
-    t.customer = login["access_token"].as_str().unwrap().to_string();
-    let name = format!("disp{}", Uuid::now_v7().simple());
-    t.disp = t.app.staff_token(&name[..20], Role::Dispatcher).await;
+    visit::town(b, |c| c.visit.record.require_complete = true).await
 }
 
 fn field_codes(r: &Reply) -> Vec<(String, String)> {

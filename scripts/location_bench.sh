@@ -33,7 +33,7 @@ node_run() {
   work="$(mktemp -d -t daojia-location.XXXXXX)"
   PIDS=()
   # Runs in a command substitution (a subshell of its own): its node stops with it.
-  trap 'stop_nodes_and_tidy "$work"' EXIT
+  trap "stop_nodes_and_tidy '$work'" EXIT
   {
     echo "secrets_file = \"$work/secrets.toml\""
     echo "[database]"

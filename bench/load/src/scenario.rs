@@ -27,8 +27,8 @@ pub enum Scenario {
     /// Staff password log-in bursts; 429 (the per-address limit, an account lockout) is
     /// intended: the limits must hold under load.
     Login,
-    /// Workers' position batches (`POST /worker/locations`, `--batch` points each, a point a
-    /// second 5 m apart per worker): location ingest.
+    /// Workers' position batches (`POST /worker/locations`, `--batch` points each, ten a
+    /// second 0.5 m apart per worker): location ingest.
     Locations,
 }
 
@@ -143,7 +143,7 @@ pub struct Plan {
     pub utc_offset_hours: i64,
     /// Points per location batch.
     pub batch: usize,
-    /// Per worker, the seconds after [`Plan::track_start`] of their next point.
+    /// Per worker, the tenths of a second after [`Plan::track_start`] of their next point.
     clocks: Vec<AtomicU64>,
     /// When the bench workers' tracks begin: old enough that a long run stays behind the
     /// server's clock (it refuses points from the future).
@@ -322,24 +322,28 @@ impl Plan {
         Ok((status, code))
     }
 
-    /// Worker `i`'s next batch: a point a second, 5 m north each, from where the last
-    /// batch ended. Written as text: building JSON trees would cost the generator more CPU
-    /// than the node spends parsing them, on the same cores.
+    /// Worker `i`'s next batch: a point every 100 ms, 0.5 m north each (5 m/s), from where
+    /// the last batch ended. The track starts 10 hours back and must stay within the
+    /// server's window (12 hours back, a minute ahead): at a point a second, 40 workers have
+    /// only 1.4 million points to send, which a release node takes in seconds and then
+    /// refuses as `in_the_future`; ten a second give them 14 million. Written as text:
+    /// building JSON trees would cost the generator more CPU than the node spends parsing
+    /// them, on the same cores.
     fn location_batch(&self, i: usize) -> String {
         use std::fmt::Write as _;
         let first = self.clocks[i].fetch_add(self.batch as u64, Ordering::Relaxed);
         let mut body = format!(r#"{{"batch_id":"{}","points":["#, Uuid::now_v7());
         for k in 0..self.batch as u64 {
             let s = first + k + 1;
-            let at = self.track_start + Duration::seconds(s as i64);
+            let at = self.track_start + Duration::milliseconds(s as i64 * 100);
             if k > 0 {
                 body.push(',');
             }
             let _ = write!(
                 body,
                 r#"{{"at":"{}","lat":{:.6},"lng":{:.6},"accuracy_m":8.0,"speed_mps":5.0,"heading_deg":0.0,"battery_pct":80.0}}"#,
-                at.format("%Y-%m-%dT%H:%M:%SZ"),
-                31.1 + i as f64 * 1e-3 + s as f64 * 0.000045,
+                at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                31.1 + i as f64 * 1e-3 + s as f64 * 0.0000045,
                 121.4 + i as f64 * 1e-4,
             );
         }
@@ -416,14 +420,17 @@ mod tests {
         assert_eq!(
             times(&plan.location_batch(0)),
             [
-                "2026-12-06T00:00:01Z",
-                "2026-12-06T00:00:02Z",
-                "2026-12-06T00:00:03Z"
+                "2026-12-06T00:00:00.100Z",
+                "2026-12-06T00:00:00.200Z",
+                "2026-12-06T00:00:00.300Z"
             ]
         );
-        assert_eq!(times(&plan.location_batch(1))[0], "2026-12-06T00:00:01Z");
+        assert_eq!(
+            times(&plan.location_batch(1))[0],
+            "2026-12-06T00:00:00.100Z"
+        );
         let next: Value = serde_json::from_str(&plan.location_batch(0)).unwrap();
-        assert_eq!(next["points"][0]["at"], "2026-12-06T00:00:04Z");
+        assert_eq!(next["points"][0]["at"], "2026-12-06T00:00:00.400Z");
         assert!(next["batch_id"].as_str().unwrap().parse::<Uuid>().is_ok());
         let lat = |i: usize| next["points"][i]["lat"].as_f64().unwrap();
         assert!(lat(1) > lat(0), "walking north");

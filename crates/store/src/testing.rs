@@ -7,9 +7,20 @@
 //! - `DAOJIA_TEST_DATABASES` picks the backends that [`backends`] returns (default all three:
 //!   `sqlite,postgres,mysql`). A listed backend that cannot be reached fails the test; it is
 //!   never skipped silently.
+//! - `DAOJIA_TEST_TEMPLATES=0` migrates every test database from scratch.
+//!
+//! Under cargo-nextest (which runs each test in a process of its own and names the run in
+//! `NEXTEST_RUN_ID`), the migrations run once per run and backend into a template, and each
+//! test's database is a copy of it: a file copy on SQLite, `CREATE DATABASE .. TEMPLATE` on
+//! PostgreSQL, and the template's tables and rows recreated on MariaDB/MySQL. Migrating
+//! every test database cost most of the suite's time. Templates older than a day are
+//! dropped when a new one is made. Tests of the migrations themselves use
+//! [`TestDb::unmigrated`], which never copies.
 
 use crate::{PoolOptions, Store, pii::Vault};
 use sea_orm::{ConnectionTrait, Database, Statement};
+
+mod template;
 
 /// A database backend under test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,21 +95,126 @@ fn with_database(url: &str, name: &str) -> String {
     out
 }
 
+fn test_pool() -> PoolOptions {
+    PoolOptions {
+        max_connections: 8,
+        ..PoolOptions::default()
+    }
+}
+
+/// The server a backend's test databases are made on, from its environment variable.
+fn admin_url(backend: Backend) -> String {
+    let (var, default) = match backend {
+        Backend::Postgres => (
+            "DAOJIA_TEST_POSTGRES_URL",
+            "postgres://postgres@127.0.0.1:5432/test",
+        ),
+        _ => ("DAOJIA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test"),
+    };
+    std::env::var(var).unwrap_or_else(|_| default.to_string())
+}
+
+/// One connection to the test server (a pool of one, so that a session lock taken on it
+/// is held by every statement that follows).
+async fn single(admin_url: &str) -> sea_orm::DatabaseConnection {
+    let mut opts = sea_orm::ConnectOptions::new(admin_url.to_string());
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    Database::connect(opts).await.unwrap_or_else(|e| {
+        panic!(
+            "test server unreachable at {} ({e}); start it or set DAOJIA_TEST_POSTGRES_URL / DAOJIA_TEST_MYSQL_URL / DAOJIA_TEST_DATABASES",
+            crate::redact_url(admin_url)
+        )
+    })
+}
+
+/// The run whose template this process copies: nextest's run id, unless templates are off.
+fn template_run() -> Option<String> {
+    if std::env::var("DAOJIA_TEST_TEMPLATES").is_ok_and(|v| v == "0") {
+        return None;
+    }
+    let id = std::env::var("NEXTEST_RUN_ID").ok()?;
+    let run: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (!run.is_empty()).then_some(run)
+}
+
 impl TestDb {
     /// Creates and migrates a fresh database on `backend`.
     pub async fn new(backend: Backend) -> TestDb {
+        if let Some(run) = template_run() {
+            return TestDb::copied(backend, &run).await;
+        }
         let t = TestDb::unmigrated(backend).await;
         t.store.migrate().await.expect("migrate test database");
         t
     }
 
+    /// A copy of this run's migrated template on `backend` (made first if it is missing).
+    async fn copied(backend: Backend, run: &str) -> TestDb {
+        let name = unique_name();
+        let (url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let template = template::sqlite(run).await;
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                std::fs::copy(&template, &path).expect("copy the SQLite template");
+                (format!("sqlite://{}", path.display()), Cleanup::File(path))
+            }
+            Backend::Postgres | Backend::MySql => {
+                let admin_url = admin_url(backend);
+                let admin = single(&admin_url).await;
+                if backend == Backend::Postgres {
+                    let template = template::postgres(&admin, &admin_url, run).await;
+                    template::exec(
+                        &admin,
+                        &format!("CREATE DATABASE {name} TEMPLATE {template}"),
+                    )
+                    .await
+                    .expect("copy the PostgreSQL template");
+                    // A throw-away database need not wait for its commits to reach the disk.
+                    template::exec(
+                        &admin,
+                        &format!("ALTER DATABASE {name} SET synchronous_commit = off"),
+                    )
+                    .await
+                    .expect("set synchronous_commit");
+                } else {
+                    let template = template::mysql(&admin, &admin_url, run).await;
+                    template::mysql_copy(&admin, &template, &name)
+                        .await
+                        .expect("copy the MySQL template");
+                }
+                let _ = admin.close().await;
+                (
+                    with_database(&admin_url, &name),
+                    Cleanup::Server {
+                        admin_url,
+                        name,
+                        backend,
+                    },
+                )
+            }
+        };
+        let store = Store::open(&url, Vault::random_for_tests(), &test_pool())
+            .await
+            .expect("open test database");
+        TestDb {
+            store,
+            url,
+            backend,
+            cleanup: Some(cleanup),
+        }
+    }
+
     /// Creates a fresh, empty database on `backend` (no migrations applied).
     pub async fn unmigrated(backend: Backend) -> TestDb {
         let vault = Vault::random_for_tests();
-        let pool = PoolOptions {
-            max_connections: 8,
-            ..PoolOptions::default()
-        };
+        let pool = test_pool();
         let name = unique_name();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -106,18 +222,8 @@ impl TestDb {
                 (format!("sqlite://{}", path.display()), Cleanup::File(path))
             }
             Backend::Postgres | Backend::MySql => {
-                let (var, default) = if backend == Backend::Postgres {
-                    (
-                        "DAOJIA_TEST_POSTGRES_URL",
-                        "postgres://postgres@127.0.0.1:5432/test",
-                    )
-                } else {
-                    ("DAOJIA_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
-                };
-                let admin_url = std::env::var(var).unwrap_or_else(|_| default.to_string());
-                let admin = Database::connect(admin_url.as_str()).await.unwrap_or_else(|e| {
-                    panic!("{backend:?} test server unreachable at {} ({e}); start it or set {var} / DAOJIA_TEST_DATABASES", crate::redact_url(&admin_url))
-                });
+                let admin_url = admin_url(backend);
+                let admin = single(&admin_url).await;
                 let sql = if backend == Backend::Postgres {
                     format!("CREATE DATABASE {name}")
                 } else {
@@ -125,10 +231,18 @@ impl TestDb {
                         "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
                     )
                 };
-                admin
-                    .execute_raw(Statement::from_string(admin.get_database_backend(), sql))
+                template::exec(&admin, &sql)
                     .await
                     .expect("create test database");
+                if backend == Backend::Postgres {
+                    // A throw-away database need not wait for its commits to reach the disk.
+                    template::exec(
+                        &admin,
+                        &format!("ALTER DATABASE {name} SET synchronous_commit = off"),
+                    )
+                    .await
+                    .expect("set synchronous_commit");
+                }
                 let _ = admin.close().await;
                 (
                     with_database(&admin_url, &name),

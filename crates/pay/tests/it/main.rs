@@ -9,3 +9,4 @@ mod golden_alipay;
 mod golden_transfer;
 mod golden_wechat;
 mod props;
+mod transfer_wechat;

@@ -11,7 +11,9 @@
 //! As WeChat does, a repeated create with the same content answers the bill as it stands,
 //! and one with different content under the same number is refused (`INVALID_REQUEST`, the
 //! wording WeChat's merchant transfers use). The payee's name is compared decrypted, since
-//! its ciphertext differs on every attempt.
+//! its ciphertext differs on every attempt. An unknown bill is `NOT_FOUND` and a
+//! cancellation after the payee confirmed is `INVALID_REQUEST`: the simulator's reading of
+//! the documentation, not captured replies.
 
 use super::wechat::{callback, china, error};
 use super::{Delivery, SimError, Simulator, header, random_alnum, random_digits, text};

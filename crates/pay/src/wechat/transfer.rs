@@ -430,8 +430,8 @@ impl CancelReply {
 
 /// The decrypted resource of a `MCHTRANSFER.BILL.FINISHED` callback.
 ///
-/// The merchant field is `mch_id` in WeChat's own Java SDK model and in the query reply,
-/// `mchid` in one third-party transcript of the callback; both are read, `mch_id` is what
+/// The merchant field is `mch_id` in the query reply and in the WxJava SDK's model of this
+/// callback, `mchid` in one third-party transcript of it; both are read, `mch_id` is what
 /// the simulator sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferNotice {

@@ -319,6 +319,12 @@ async fn a_transfer_cancelled_before_confirmation_cannot_be_confirmed() {
     let reply = ch.cancel_transfer("WD0003", now).await.unwrap();
     assert_eq!(reply.state, TransferState::Canceling);
     assert_eq!(reply.transfer_bill_no, created.transfer_bill_no);
+    // The vendor's side of the books lists it.
+    let books = sim.handle(Method::Get, "/admin/trades", &[], "", now);
+    let books: serde_json::Value = serde_json::from_slice(&books.body).unwrap();
+    assert_eq!(books["transfers"][0]["out_bill_no"], "WD0003");
+    assert_eq!(books["transfers"][0]["state"], "CANCELLED");
+    assert_eq!(books["transfers"][0]["amount_fen"], 8_800);
     let cb = sim.take_callbacks();
     assert_eq!(cb.len(), 1);
     let n = ch

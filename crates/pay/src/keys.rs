@@ -68,6 +68,20 @@ impl PrivateKey {
             .map_err(|e| Error::Sign(e.to_string()))?;
         Ok(B64.encode(sig))
     }
+
+    /// Decrypts a base64 RSAES-OAEP (SHA-1, MGF1 with SHA-1, empty label) ciphertext, the
+    /// padding WeChat Pay uses for sensitive fields (the channel simulator's side of
+    /// [`PublicKey::encrypt_oaep_sha1`]).
+    pub fn decrypt_oaep_sha1(&self, ciphertext: &str) -> Result<String> {
+        let bytes = B64
+            .decode(ciphertext.trim())
+            .map_err(|_| Error::invalid("ciphertext", "not base64"))?;
+        let plain = self
+            .0
+            .oaep_decrypt::<sha1::Sha1>(&bytes)
+            .map_err(|_| Error::invalid("ciphertext", "does not decrypt with this key"))?;
+        String::from_utf8(plain).map_err(|_| Error::invalid("plaintext", "not UTF-8"))
+    }
 }
 
 /// A public RSA key that verifies SHA256withRSA signatures.
@@ -119,6 +133,17 @@ impl PublicKey {
         self.0
             .pkcs1v15_verify::<Sha256>(message, &sig)
             .map_err(|_| Error::BadSignature)
+    }
+
+    /// Encrypts `plaintext` with RSAES-OAEP (SHA-1, MGF1 with SHA-1, empty label), base64:
+    /// how WeChat Pay wants sensitive request fields (a payee's name) sealed with its
+    /// platform public key. Randomised: two calls give different ciphertexts.
+    pub fn encrypt_oaep_sha1(&self, plaintext: &str) -> Result<String> {
+        let sealed = self
+            .0
+            .oaep_encrypt::<sha1::Sha1>(plaintext.as_bytes())
+            .map_err(|e| Error::invalid("plaintext", format!("cannot encrypt: {e}")))?;
+        Ok(B64.encode(sealed))
     }
 }
 
@@ -182,6 +207,24 @@ mod tests {
             Err(Error::Key { .. })
         ));
         assert!(matches!(PublicKey::from_pem(""), Err(Error::Key { .. })));
+    }
+
+    #[test]
+    fn oaep_ciphertexts_are_randomised_and_open_only_with_the_matching_key() {
+        let key = PrivateKey::from_pem(MERCHANT).unwrap();
+        let a = key.public_key().encrypt_oaep_sha1("张三").unwrap();
+        let b = key.public_key().encrypt_oaep_sha1("张三").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(key.decrypt_oaep_sha1(&a).unwrap(), "张三");
+        assert_eq!(key.decrypt_oaep_sha1(&b).unwrap(), "张三");
+        let other = PrivateKey::from_pem(ALIPAY_APP).unwrap();
+        assert!(matches!(
+            other.decrypt_oaep_sha1(&a),
+            Err(Error::Invalid {
+                field: "ciphertext",
+                ..
+            })
+        ));
     }
 
     #[test]

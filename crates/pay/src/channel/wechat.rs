@@ -1,5 +1,11 @@
 //! WeChat Pay v3 behind the channel traits: every call is signed with the merchant key and
-//! every successful reply is verified with the platform keys before it is read.
+//! every successful reply is verified with the platform keys before it is read. Transfers to
+//! a user's balance (商家转账) are methods of their own
+//! ([`WechatChannel::create_transfer`] and the next ones).
+
+mod transfer;
+
+pub use transfer::{TransferConfig, TransferNotification};
 
 use super::{
     Answer, Bill, Channel, ChannelKind, Charge, Checkout, HttpRequest, Notice, Notification,
@@ -48,12 +54,17 @@ impl WechatConfig {
 pub struct WechatChannel<T> {
     config: WechatConfig,
     transport: T,
+    transfers: TransferConfig,
 }
 
 impl<T: Transport> WechatChannel<T> {
     /// A channel for `config` that sends through `transport`.
     pub fn new(config: WechatConfig, transport: T) -> Self {
-        WechatChannel { config, transport }
+        WechatChannel {
+            config,
+            transport,
+            transfers: TransferConfig::default(),
+        }
     }
 
     /// The transport (tests and the simulator inspect it).
@@ -74,6 +85,17 @@ impl<T: Transport> WechatChannel<T> {
     /// those to requests it authenticated) and marked `signed: false` when not, so that no
     /// decision is taken on an unsigned "not found".
     async fn send(&self, request: ApiRequest, now: DateTime<Utc>) -> Result<Reply> {
+        self.send_with(request, Vec::new(), now).await
+    }
+
+    /// [`Self::send`] with more headers (`Wechatpay-Serial` for a body with an encrypted
+    /// field).
+    async fn send_with(
+        &self,
+        request: ApiRequest,
+        extra_headers: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<Reply> {
         let nonce = new_nonce(&mut rand::rng());
         let auth = authorization(&self.config.key, &request, now.timestamp(), &nonce)?;
         let mut headers = vec![
@@ -83,6 +105,7 @@ impl<T: Transport> WechatChannel<T> {
         if request.method == Method::Post {
             headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
         }
+        headers.extend(extra_headers);
         let response = self
             .transport
             .send(HttpRequest {

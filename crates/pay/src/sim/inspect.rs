@@ -1,5 +1,5 @@
-//! What the simulator holds, as JSON: every trade and every refund it made, for a test or an
-//! operator to compare with the merchant's records (`GET /admin/trades`). When the
+//! What the simulator holds, as JSON: every trade, refund and transfer it made, for a test or
+//! an operator to compare with the merchant's records (`GET /admin/trades`). When the
 //! simulator runs in a process of its own (`daojia paysim`), this is the vendors' side of
 //! the books that a kill test holds the server to.
 
@@ -32,9 +32,11 @@ impl Simulator {
         self.lock().trades.values().cloned().collect()
     }
 
-    /// Its trades and refunds as JSON: `{"trades": [{"vendor", "out_trade_no", "trade_no",
-    /// "amount_fen", "state", "refunded_fen", "paid_at"}], "refunds": [{"refund_no",
-    /// "refund_id", "out_trade_no", "amount_fen", "at"}]}`.
+    /// Its trades, refunds and transfers as JSON: `{"trades": [{"vendor", "out_trade_no",
+    /// "trade_no", "amount_fen", "state", "refunded_fen", "paid_at"}], "refunds":
+    /// [{"refund_no", "refund_id", "out_trade_no", "amount_fen", "at"}], "transfers":
+    /// [{"out_bill_no", "transfer_bill_no", "openid", "amount_fen", "state" (WeChat's, e.g.
+    /// `WAIT_USER_CONFIRM`), "fail_reason", "created_at", "updated_at"}]}`.
     pub fn books(&self) -> Value {
         let st = self.lock();
         let trades: Vec<Value> = st
@@ -59,7 +61,19 @@ impl Simulator {
                 })
             })
             .collect();
-        json!({ "trades": trades, "refunds": refunds })
+        let transfers: Vec<Value> = st
+            .transfers
+            .values()
+            .map(|b| {
+                json!({
+                    "out_bill_no": b.out_bill_no, "transfer_bill_no": b.transfer_bill_no,
+                    "openid": b.openid, "amount_fen": b.amount.as_fen(),
+                    "state": b.state.as_str(), "fail_reason": b.fail_reason,
+                    "created_at": b.created_at, "updated_at": b.updated_at,
+                })
+            })
+            .collect();
+        json!({ "trades": trades, "refunds": refunds, "transfers": transfers })
     }
 }
 

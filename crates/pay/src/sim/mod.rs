@@ -9,13 +9,18 @@
 //! whoever delivers them (the HTTP front end in the server posts them; a test may deliver
 //! them twice, late, out of order or tampered with); every callback produced stays
 //! available for redelivery ([`Simulator::callbacks_of`]). Refunds are accepted and
-//! confirmed at once, with a callback for WeChat's.
+//! confirmed at once, with a callback for WeChat's. WeChat's merchant transfers (商家转账)
+//! wait for the payee, who confirms (or is failed) on a page of their own
+//! (`/transfer/{out_bill_no}`), with a callback at the end.
 //!
 //! Paths, relative to where the simulator is mounted: `/wechat/v3/...` (WeChat Pay's API),
 //! `/alipay/gateway.do` (Alipay's gateway; GET is the WAP payment page), `/pay/{trade}`
 //! (the payment page; POST `action=pay|pay_twice|pay_silent|fail`); for paying inside
 //! WeChat, the web authorisation (`/wechat/open/connect/oauth2/authorize`,
-//! `/wechat/sns/oauth2/access_token`) and the JSAPI cashier (`/wechat/jsapi/cashier`). Each vendor's daily
+//! `/wechat/sns/oauth2/access_token`) and the JSAPI cashier (`/wechat/jsapi/cashier`); the
+//! payee's page of a transfer (`/transfer/{out_bill_no}`, POST
+//! `action=confirm|confirm_twice|confirm_silent|fail`, also opened as
+//! `/wechat/transfer/confirm?mchId&appId&package`). Each vendor's daily
 //! trade bill is served in its published format from the trades and refunds made, with
 //! differences planted on request ([`Simulator::plant`], `POST /admin/bills/plant`); what it
 //! holds is listed as JSON at `GET /admin/trades` ([`Simulator::books`]).
@@ -25,10 +30,12 @@ mod bills;
 mod inspect;
 mod oauth;
 mod page;
+mod transfer;
 
 pub use oauth::{ACCESS_TOKEN_PATH, AUTHORIZE_PATH, JSAPI_CASHIER_PATH};
 
 pub use bills::Plant;
+pub use transfer::{DEFAULT_FAIL_REASON, SimTransfer, TRANSFER_CONFIRM_PATH};
 mod wechat;
 
 use crate::channel::{HttpRequest, HttpResponse, Transport};
@@ -189,6 +196,12 @@ pub enum SimError {
     /// The trade is not open.
     #[error("trade `{0}` is not waiting for payment")]
     NotOpen(String),
+    /// No such transfer bill.
+    #[error("no transfer bill `{0}`")]
+    UnknownTransfer(String),
+    /// The transfer bill is not waiting for its payee.
+    #[error("transfer bill `{0}` is not waiting for the payee")]
+    NotAwaitingPayee(String),
     /// Building a signed callback failed.
     #[error("{0}")]
     Protocol(String),
@@ -205,6 +218,7 @@ struct State {
     codes: BTreeMap<String, oauth::Code>,
     openids: BTreeSet<String>,
     prepays: BTreeMap<String, String>,
+    transfers: BTreeMap<String, SimTransfer>,
 }
 
 /// The simulator. Cheap to share behind an [`Arc`].
@@ -359,6 +373,9 @@ impl Simulator {
                 return oauth::access_token(self, query, now);
             }
             (Method::Get, oauth::JSAPI_CASHIER_PATH) => return oauth::cashier(self, query, now),
+            (Method::Get, transfer::TRANSFER_CONFIRM_PATH) => {
+                return transfer::confirm_entry(self, query);
+            }
             _ => {}
         }
         if let Some(rest) = path.strip_prefix("/wechat") {
@@ -379,6 +396,12 @@ impl Simulator {
         }
         if path == bills::PLANT_PATH && method == Method::Post {
             return bills::plant_request(self, body);
+        }
+        if let Some(no) = bare.strip_prefix("/transfer/") {
+            return match method {
+                Method::Get => transfer::page(self, no, None),
+                Method::Post => transfer::act(self, no, body, now),
+            };
         }
         if let Some(rest) = path.strip_prefix("/pay/") {
             let (no, query) = rest.split_once('?').unwrap_or((rest, ""));

@@ -1,7 +1,7 @@
 //! The simulator's WeChat Pay API v3: orders (Native, H5, JSAPI), query, close, refund and
 //! refund query, each call's `Authorization` verified with the merchant's public key and
 //! each reply signed with the platform key; payment and refund callbacks with their
-//! resource encrypted under the APIv3 key.
+//! resource encrypted under the APIv3 key. Merchant transfers are in `super::transfer`.
 
 use super::{
     Callback, SimRefund, Simulator, Trade, TradeState, Vendor, header, random_alnum, random_digits,
@@ -17,7 +17,7 @@ use daojia_domain::money::Money;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-fn china(t: DateTime<Utc>) -> String {
+pub(super) fn china(t: DateTime<Utc>) -> String {
     t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
@@ -62,7 +62,7 @@ pub(super) fn handle(
         return unsigned(401, "SIGN_ERROR", "unknown merchant");
     }
     // Replies are signed at the request's time, which the merchant checks against its clock.
-    let (status, reply) = route(sim, method, path, body, now);
+    let (status, reply) = route(sim, method, path, headers, body, now);
     signed(sim, status, reply, ts)
 }
 
@@ -70,10 +70,14 @@ fn route(
     sim: &Simulator,
     method: Method,
     path: &str,
+    headers: &[(String, String)],
     body: &str,
     now: DateTime<Utc>,
 ) -> (u16, String) {
     let (p, query) = path.split_once('?').unwrap_or((path, ""));
+    if let Some(answer) = super::transfer::route(sim, method, p, headers, body, now) {
+        return answer;
+    }
     let parsed = || serde_json::from_str::<Value>(body).ok();
     match (method, p) {
         (Method::Post, "/v3/pay/transactions/native")
@@ -335,7 +339,7 @@ fn refund_callback(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn callback(
+pub(super) fn callback(
     sim: &Simulator,
     url: &str,
     event_type: &str,

@@ -1,11 +1,11 @@
 //! WeChat Pay API v3: the merchant's request signature, verification of WeChat's response
 //! and callback signatures, AEAD_AES_256_GCM callback resources, and the typed bodies of the
 //! calls Daojia makes (JSAPI, H5 and Native orders for a direct merchant or a service
-//! provider's sub-merchant; query, close, refund, bills).
+//! provider's sub-merchant; query, close, refund, bills; transfers to a user's balance).
 //!
 //! A call goes: build an [`ApiRequest`](crate::http::ApiRequest) (`transactions`, `refund`,
-//! `bill`) → [`sign::authorization`] → send → [`verify::verify`] the reply's headers and
-//! body → parse. A callback goes: [`verify::verify`] → [`notify::Notification::parse`] →
+//! `bill`, `transfer`) → [`sign::authorization`] → send → [`verify::verify`] the reply's
+//! headers and body → parse. A callback goes: [`verify::verify`] → [`notify::Notification::parse`] →
 //! decrypt its resource with the APIv3 key.
 
 pub mod aead;
@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod refund;
 pub mod sign;
 pub mod transactions;
+pub mod transfer;
 pub mod verify;
 
 use crate::error::{Error, Result};

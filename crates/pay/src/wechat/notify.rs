@@ -1,10 +1,11 @@
-//! Payment and refund callbacks: the envelope WeChat posts, its encrypted resource, and the
-//! answers it expects. Verify the signature ([`super::verify::verify`]) on the raw body
-//! first; only then parse and decrypt.
+//! Payment, refund and transfer callbacks: the envelope WeChat posts, its encrypted
+//! resource, and the answers it expects. Verify the signature ([`super::verify::verify`]) on
+//! the raw body first; only then parse and decrypt.
 
 use super::aead::{self, ApiV3Key};
 use super::refund::RefundNotice;
 use super::transactions::Transaction;
+use super::transfer::{self, TransferNotice};
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ pub struct Resource {
     /// The AAD (`transaction`, `refund`...); may be empty.
     #[serde(default)]
     pub associated_data: String,
-    /// What the plaintext is: `transaction` or `refund`.
+    /// What the plaintext is: `transaction`, `refund` or `mch_payment`.
     pub original_type: String,
     /// 12-byte nonce.
     pub nonce: String,
@@ -64,7 +65,8 @@ pub struct Notification {
     pub id: String,
     /// When WeChat created it (RFC 3339).
     pub create_time: String,
-    /// `TRANSACTION.SUCCESS`, `REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`.
+    /// `TRANSACTION.SUCCESS`, `REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`,
+    /// `MCHTRANSFER.BILL.FINISHED`.
     pub event_type: String,
     /// `encrypt-resource`.
     pub resource_type: String,
@@ -90,6 +92,20 @@ impl Notification {
     /// Decrypts a refund callback's refund.
     pub fn refund(&self, key: &ApiV3Key) -> Result<RefundNotice> {
         self.expect_type("refund")?;
+        Ok(serde_json::from_str(&self.resource.decrypt(key)?)?)
+    }
+
+    /// Decrypts a transfer callback's bill (`MCHTRANSFER.BILL.FINISHED`, resource
+    /// `mch_payment`).
+    pub fn transfer(&self, key: &ApiV3Key) -> Result<TransferNotice> {
+        if self.event_type != transfer::EVENT_FINISHED {
+            return Err(Error::Mismatch {
+                field: "event_type",
+                expected: transfer::EVENT_FINISHED.into(),
+                got: self.event_type.clone(),
+            });
+        }
+        self.expect_type(transfer::ORIGINAL_TYPE)?;
         Ok(serde_json::from_str(&self.resource.decrypt(key)?)?)
     }
 

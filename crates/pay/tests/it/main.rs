@@ -6,5 +6,7 @@ mod channel_alipay;
 mod channel_wechat;
 mod common;
 mod golden_alipay;
+mod golden_transfer;
 mod golden_wechat;
 mod props;
+mod transfer_wechat;

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Independent golden vectors for daojia-pay, computed with Python's `cryptography`.
 
-The Rust tests (tests/golden_wechat.rs, tests/golden_alipay.rs) load vectors.json and require byte equality with what the
-crate computes for the same keys and inputs. This script shares no code with the crate: it
+The Rust tests (tests/it/golden_wechat.rs, golden_transfer.rs, golden_alipay.rs) load
+vectors.json and require byte equality with what the crate computes for the same keys and
+inputs. This script shares no code with the crate: it
 builds the signed strings from the published protocol rules itself.
 
     python3 gen.py              # print the vectors to stdout
@@ -245,6 +246,128 @@ def wechat_vectors():
     }
 
 
+# --- WeChat Pay merchant transfers (商家转账) ------------------------------------------------
+
+# RSA-OAEP is randomised, so a sealed payee name cannot be a fixed vector computed here.
+# This one was sealed by daojia-pay (`EncryptedName::seal` with the TEST platform public key;
+# the golden test `a_freshly_sealed_payee_name_opens_with_the_platform_key` prints a fresh
+# one). gen.py checks that it opens with the TEST platform private key (OAEP, SHA-1,
+# MGF1-SHA-1, no label: WeChat's padding for sensitive fields), then signs the request that
+# carries it.
+TRANSFER_USER_NAME = "张三"
+TRANSFER_USER_NAME_SEALED_BY_RUST = "bh8gM2YW8JL30rw2Xh11q58tt4COtFx4qUVJzaYShqgWetmVYvteAbjZWdYMAGBrVnBATHS6MG1xiN2ZAhjVMPQsvIObIJwu9+B3ncYbsX+kjdXWHriWfAecAhFhVKjCnP+v1Yg9hax72rpXYn260OshAMttvkYpwA7pV8s61SJ7VyO3JZ23tsUKimJDvJ00IgYhwmu1inkSS7Os78Zb5bok+yOwIzWPq7RedID4lem50QilzaoqwD8HleLSmatpIO3PuB6qPFbXzdA8O0l1DG7z5KBA1t1wZ22h8ex5uFK6XF/DkiGMtnt4grOcTmFpIa7JZ5ch5bOrapSpVa0Oiw=="
+TRANSFER_PATH = "/v3/fund-app/mch-transfer/transfer-bills"
+
+
+def open_sealed(ciphertext):
+    oaep = padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+    return load_private("test-wechat-platform").decrypt(base64.b64decode(ciphertext), oaep).decode("utf-8")
+
+
+def transfer_vectors():
+    opened = open_sealed(TRANSFER_USER_NAME_SEALED_BY_RUST)
+    if opened != TRANSFER_USER_NAME:
+        raise SystemExit(f"the sealed payee name opens to {opened!r}, not {TRANSFER_USER_NAME!r}")
+    report = [
+        {"info_type": "岗位类型", "info_content": "家政服务人员"},
+        {"info_type": "报酬说明", "info_content": "服务收入提现"},
+    ]
+    plain = compact(
+        {
+            "appid": "wxd678efh567hg6787",
+            "out_bill_no": "WD20261206000001",
+            "transfer_scene_id": "1005",
+            "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "transfer_amount": 12345,
+            "transfer_remark": "到家服务收入提现",
+            "notify_url": "https://daojia.example/api/v1/pay/notify/wechat-transfer",
+            "user_recv_perception": "劳务报酬",
+            "transfer_scene_report_infos": report,
+        }
+    )
+    named = compact(
+        {
+            "appid": "wxd678efh567hg6787",
+            "out_bill_no": "WD20261206000002",
+            "transfer_scene_id": "1005",
+            "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "user_name": TRANSFER_USER_NAME_SEALED_BY_RUST,
+            "transfer_amount": 250000,
+            "transfer_remark": "到家服务收入提现",
+            "transfer_scene_report_infos": report,
+        }
+    )
+    requests = [
+        wechat_request("POST", TRANSFER_PATH, 1765000000, "7A1C0E5B9D3F4A2B8C6D0E1F2A3B4C5D", plain),
+        wechat_request("POST", TRANSFER_PATH, 1765000010, "1F2E3D4C5B6A79881F2E3D4C5B6A7988", named),
+        wechat_request(
+            "GET", TRANSFER_PATH + "/out-bill-no/WD20261206000001", 1765000020, "00112233445566778899AABBCCDDEEFF", ""
+        ),
+        wechat_request(
+            "GET",
+            TRANSFER_PATH + "/transfer-bill-no/1330000071100999991182020050700019480001",
+            1765000030,
+            "FFEEDDCCBBAA99887766554433221100",
+            "",
+        ),
+        wechat_request(
+            "POST", TRANSFER_PATH + "/out-bill-no/WD20261206000001/cancel", 1765000040, "0A1B2C3D4E5F60718293A4B5C6D7E8F9", ""
+        ),
+    ]
+    notice = compact(
+        {
+            "mch_id": "1900009191",
+            "out_bill_no": "WD20261206000001",
+            "transfer_bill_no": "1330000071100999991182020050700019480001",
+            "state": "FAIL",
+            "transfer_amount": 12345,
+            "openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "fail_reason": "PAYEE_ACCOUNT_ABNORMAL",
+            "create_time": "2026-12-06T14:00:00+08:00",
+            "update_time": "2026-12-06T14:05:00+08:00",
+        }
+    )
+    nonce = "Tr4nsf3rN0nc"
+    ct = AESGCM(APIV3_KEY.encode("ascii")).encrypt(nonce.encode(), notice.encode("utf-8"), b"mch_payment")
+    body = compact(
+        {
+            "id": "EV-2026120614050000001",
+            "create_time": "2026-12-06T14:05:01+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "MCHTRANSFER.BILL.FINISHED",
+            "summary": "商家转账单据终态通知",
+            "resource": {
+                "original_type": "mch_payment",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ct).decode("ascii"),
+                "associated_data": "mch_payment",
+                "nonce": nonce,
+            },
+        }
+    )
+    ts, cb_nonce = 1765001101, "5d41402abc4b2a76b9719d911017c592"
+    message = f"{ts}\n{cb_nonce}\n{body}\n"
+    callback = {
+        "serial": PLATFORM_PUBKEY_ID,
+        "timestamp": ts,
+        "nonce": cb_nonce,
+        "body": body,
+        "message": message,
+        "signature": sign("test-wechat-platform", message),
+        "resource_plaintext": notice,
+    }
+    return {
+        "wechatpay_serial": PLATFORM_PUBKEY_ID,
+        "user_name": {
+            "plaintext": TRANSFER_USER_NAME,
+            "ciphertext": TRANSFER_USER_NAME_SEALED_BY_RUST,
+            "opens_with_platform_key": True,
+        },
+        "requests": requests,
+        "callback": callback,
+    }
+
+
 # --- Alipay open platform (RSA2) -----------------------------------------------------------
 
 
@@ -353,6 +476,7 @@ def vectors():
     return {
         "note": "Generated by gen.py with Python's cryptography from TEST keys; do not edit.",
         "wechat": wechat_vectors(),
+        "wechat_transfer": transfer_vectors(),
         "alipay": alipay_vectors(),
     }
 

@@ -9,6 +9,10 @@
 //! - Claims: 50 workers claim one order from the grab pool at once, half through each
 //!   node; exactly one wins, the order is assigned once, and the 49 others are told it is
 //!   taken.
+//! - Realtime (issue 11, acceptance: "a subscriber on node A sees events caused on node
+//!   B"): a dispatcher follows the order over Server-Sent Events on node A; the claim and
+//!   then a cancellation made through node B reach them there (each node's outbox relay
+//!   publishes through Redis, each node's hub fans out to its own subscribers).
 //!
 //! The city is set up in this process (the grab race's setup, over the same database and
 //! the same keys as the nodes). When PostgreSQL or Redis cannot be reached the test says so
@@ -19,16 +23,71 @@ use crate::nodes;
 
 use chrono::Duration;
 use common::{at, grab};
+use daojia_domain::access::Role;
 use daojia_domain::geo::{LatLng, haversine_m};
 use daojia_store::testing::Backend;
 use nodes::{Node, grab_distance, shared_app, unreachable, write_config};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration as StdDuration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use uuid::Uuid;
 
+/// A Server-Sent Events stream read off a plain socket, line by line.
+struct Sse {
+    lines: tokio::io::Lines<BufReader<tokio::net::TcpStream>>,
+}
+
+impl Sse {
+    /// Opens `GET /api/v1/realtime/sse?{query}` on the node at `base` (`http://host:port`).
+    async fn open(base: &str, query: &str) -> Sse {
+        let addr = base.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let req = format!(
+            "GET /api/v1/realtime/sse?{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut lines = BufReader::new(s).lines();
+        let status = lines.next_line().await.unwrap().unwrap();
+        assert!(status.contains(" 200 "), "{status}");
+        while !lines.next_line().await.unwrap().unwrap().is_empty() {}
+        Sse { lines }
+    }
+
+    /// The next event with data, as (event name, data); keep-alives and chunk sizes skipped.
+    async fn next(&mut self) -> (String, Value) {
+        let mut name = String::new();
+        loop {
+            let line = tokio::time::timeout(StdDuration::from_secs(30), self.lines.next_line())
+                .await
+                .expect("an event within 30 s")
+                .unwrap()
+                .expect("the stream is open");
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = n.to_string();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                return (name, serde_json::from_str(d).unwrap());
+            }
+        }
+    }
+
+    /// Reads events until an `order.changed` of order `id` whose data has `field` = `value`
+    /// (earlier ones skipped).
+    async fn until(&mut self, id: Uuid, field: &str, value: Value) -> Value {
+        loop {
+            let (name, data) = self.next().await;
+            if name == "order.changed"
+                && data["data"]["id"] == json!(id)
+                && data["data"][field] == value
+            {
+                return data;
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_nodes_on_one_redis_agree_on_positions_and_claims() {
+async fn two_nodes_on_one_redis_agree_on_positions_claims_and_realtime_events() {
     if let Some(why) = unreachable() {
         eprintln!("two_nodes: skipped: {why}");
         return;
@@ -98,6 +157,17 @@ async fn two_nodes_on_one_redis_agree_on_positions_and_claims() {
     );
     assert_eq!(grab_distance(&http, &a, token, id).await, expected);
 
+    // A dispatcher follows the order on node A.
+    let dispatcher = app
+        .staff_token("two-nodes-dispatcher", Role::Dispatcher)
+        .await;
+    let mut on_a = Sse::open(&a.base, &format!("topic=order:{id}&token={dispatcher}")).await;
+    let (name, data) = on_a.next().await;
+    assert_eq!(
+        (name.as_str(), &data["topic"]),
+        ("subscribed", &json!(format!("order:{id}")))
+    );
+
     // Claims: 50 at once, alternating between the nodes.
     let nodes = [a.base.clone(), b.base.clone()];
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(eligible.len()));
@@ -150,6 +220,21 @@ async fn two_nodes_on_one_redis_agree_on_positions_and_claims() {
         taken[0],
         taken[1]
     );
+
+    // Node A's subscriber hears of the claim, whichever node took it; then of a
+    // cancellation made through node B alone.
+    on_a.until(id, "worker_id", json!(winners[0].0)).await;
+    let r = http
+        .post(format!("{}/api/v1/admin/orders/{id}/cancel", b.base))
+        .bearer_auth(&dispatcher)
+        .json(&json!({"reason": "两节点测试"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let got = on_a.until(id, "state", json!("cancelled")).await;
+    assert_eq!(got["topic"], json!(format!("order:{id}")), "{got}");
+
     drop((a, b));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -340,3 +340,32 @@ async fn a_worker_withdraws_to_wechat_end_to_end_and_every_outcome_is_kept_once(
         clean(app, b).await;
     }
 }
+
+#[tokio::test]
+async fn without_transfers_configured_wechat_is_refused_on_channel_and_the_callback_route_is_404() {
+    for b in backends() {
+        let t = crate::common::finance::town(b).await;
+        let token = t.app.worker_token(t.worker).await;
+        let p = t.app.get("/api/v1/worker/payee", Some(&token)).await;
+        assert_eq!(p.status, StatusCode::OK, "{b:?}: {}", p.text);
+        assert_eq!(p.body["wechat_available"], false);
+        assert_eq!(p.body["channels"], json!(["bank"]));
+        let r = ask(&t.app, &token, 500, "wechat").await;
+        field_error(&r, "channel", "channel_unavailable");
+        let r = t
+            .app
+            .call(
+                axum::http::Method::PUT,
+                "/api/v1/worker/payee/wechat",
+                Some(json!({"code": "abc"})),
+                Some(&token),
+            )
+            .await;
+        field_error(&r, "code", "not_configured");
+        let r = t
+            .app
+            .post("/api/v1/pay/notify/wechat-transfer", json!({}), None)
+            .await;
+        assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+    }
+}

@@ -27,6 +27,9 @@ pub struct App {
     pub day_plans: Arc<daojia_store::repo::slots::DayPlans>,
     /// The payment channels, when online payment is configured.
     pub payments: Option<Arc<crate::payments::Payments>>,
+    /// WeChat Pay's transfers to a balance, when configured: workers' withdrawals to
+    /// WeChat ([`crate::finance::transfers`]).
+    pub transfers: Option<Arc<crate::finance::transfers::Transfers>>,
     /// This node's cached copy of the public catalog ([`crate::catalog::public`]).
     pub public_catalog: Arc<crate::catalog::public::Cache>,
     /// The configured push channels (Web Push, JPush, Getui; none by default).
@@ -60,6 +63,7 @@ impl App {
             memo: Default::default(),
             day_plans: Default::default(),
             payments: None,
+            transfers: None,
             public_catalog: Arc::new(crate::catalog::public::cache(
                 crate::catalog::public::DEFAULT_TTL,
             )),
@@ -99,6 +103,12 @@ impl App {
     /// The same application taking online payments through `payments`.
     pub fn with_payments(mut self, payments: Arc<crate::payments::Payments>) -> App {
         self.payments = Some(payments);
+        self
+    }
+
+    /// The same application paying withdrawals out to WeChat through `transfers`.
+    pub fn with_transfers(mut self, transfers: Arc<crate::finance::transfers::Transfers>) -> App {
+        self.transfers = Some(transfers);
         self
     }
 

@@ -1,6 +1,7 @@
 //! Running one due job of the durable queue for the use cases that own it: the order
 //! timers, the dispatch timers (an offer's deadline, an order coming within the horizon),
-//! the payments' scheduled queries and refund steps, the service records' daily anchors,
+//! the payments' scheduled queries and refund steps, the query of withdrawals' WeChat
+//! transfers, the service records' daily anchors,
 //! the notification reminders, and forgetting a worker's position. The server's job runner
 //! and the day simulator both claim jobs from the queue and hand each here, so a timer
 //! behaves the same under a real clock and a virtual one. Jobs that need the server's
@@ -90,6 +91,21 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
         let run = crate::finance::settle_due(app, now).await.map_err(text)?;
         if run.settled + run.held > 0 {
             tracing::info!(settled = run.settled, held = run.held, "settlement");
+        }
+        return Ok(Ran::Done);
+    }
+    if kind == crate::finance::transfers::QUERY_JOB {
+        let run = crate::finance::transfers::query_waiting(app, now)
+            .await
+            .map_err(text)?;
+        if run.queried > 0 {
+            tracing::info!(
+                queried = run.queried,
+                finished = run.finished,
+                resent = run.resent,
+                errors = run.errors,
+                "withdrawal transfers queried"
+            );
         }
         return Ok(Ran::Done);
     }

@@ -171,6 +171,11 @@ async fn run_async(config_path: Option<PathBuf>, command: Command) -> anyhow::Re
             cfg.sms.provider = "log".into();
             cfg.sms.fallback = None;
             cfg.sms.expose_dev_code = true;
+            // Without real channels, online payment and withdrawals to WeChat run against
+            // the built-in simulator, so a newcomer can try both on first start.
+            if cfg.pay.wechat.is_none() && cfg.pay.alipay.is_none() {
+                cfg.pay.simulator = true;
+            }
             cfg.validate()?;
             let telemetry = daojia_server::logging::init(&cfg.log, &cfg.telemetry)?;
             if let Some(path) = &generated {

@@ -197,6 +197,24 @@ pub fn settle_job(now: chrono::DateTime<chrono::Utc>, every_minutes: u32) -> job
     }
 }
 
+/// How often approved WeChat withdrawals whose transfer callback has not come are queried.
+pub const TRANSFER_QUERY_MINUTES: i64 = 5;
+
+/// The transfer query job of the five minutes `now` is in, once per period across nodes.
+pub fn transfer_query_job(now: chrono::DateTime<chrono::Utc>) -> jobs::NewJob {
+    use daojia_app::finance::transfers::QUERY_JOB;
+    let every = TRANSFER_QUERY_MINUTES * 60;
+    let start = now.timestamp() - now.timestamp().rem_euclid(every);
+    let start = chrono::DateTime::from_timestamp(start, 0).unwrap_or(now);
+    jobs::NewJob {
+        kind: QUERY_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: start,
+        dedupe_key: Some(format!("{QUERY_JOB}:{}", start.format("%Y-%m-%dT%H:%M"))),
+        max_attempts: 3,
+    }
+}
+
 /// Enqueues the settlement job of the current period (a no-op when it is there).
 pub async fn schedule_settlement(state: &AppState) -> Result<(), sea_orm::DbErr> {
     let now = state.now();
@@ -271,6 +289,7 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let worker = format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple());
     let mut last_schedule = None;
     let mut last_settle = None;
+    let mut last_transfer_query = None;
     loop {
         let hour = state.now().format("%Y-%m-%dT%H").to_string();
         if last_schedule.as_ref() != Some(&hour) {
@@ -285,6 +304,17 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
             match schedule_settlement(&state).await {
                 Ok(()) => last_settle = period,
                 Err(e) => tracing::warn!(error = %e, "cannot schedule settlement"),
+            }
+        }
+        // Withdrawals to WeChat: find the outcome of transfers whose callback was lost.
+        if state.app.transfers.is_some() {
+            let job = transfer_query_job(state.now());
+            if last_transfer_query != job.dedupe_key {
+                let key = job.dedupe_key.clone();
+                match jobs::enqueue(state.store.db(), job, state.now()).await {
+                    Ok(_) => last_transfer_query = key,
+                    Err(e) => tracing::warn!(error = %e, "cannot schedule the transfer query"),
+                }
             }
         }
         let ran = match tick(&state, &worker).await {
@@ -319,7 +349,19 @@ pub(crate) fn hostname() -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::settle_job;
+    use super::{settle_job, transfer_query_job};
+
+    #[test]
+    fn the_transfer_query_runs_once_per_five_minutes() {
+        let at = |h, m, s| Utc.with_ymd_and_hms(2026, 12, 6, h, m, s).unwrap();
+        let key = |t| transfer_query_job(t).dedupe_key.unwrap();
+        assert_eq!(
+            key(at(4, 7, 30)),
+            "withdrawal.transfer_query:2026-12-06T04:05"
+        );
+        assert_eq!(key(at(4, 5, 0)), key(at(4, 9, 59)));
+        assert_ne!(key(at(4, 9, 59)), key(at(4, 10, 0)));
+    }
     use chrono::{TimeZone, Utc};
 
     #[test]

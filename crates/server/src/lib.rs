@@ -142,7 +142,11 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
     let trusted_proxies = http::client_ip::TrustedProxies::parse(&config.auth.trusted_proxies)
         .context("auth.trusted_proxies")?;
     let travel: Arc<dyn daojia_domain::travel::TravelTime> = Arc::new(config.travel.clone());
-    let (payments, paysim) = pay::from_config(&config.pay, &config.server.addr).context("pay")?;
+    let pay::Wired {
+        payments,
+        sim: paysim,
+        transfers,
+    } = pay::from_config(&config.pay, &config.server.addr).context("pay")?;
     let public_catalog = daojia_app::catalog::public::cache(std::time::Duration::from_millis(
         config.cache.public_ttl_ms,
     ))
@@ -207,12 +211,14 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         travel,
         plans: Arc::new(daojia_app::planning::Solver::default()),
         paysim,
-        app: match payments {
-            Some(p) => {
+        app: {
+            if let Some(p) = payments {
                 app = app.with_payments(p);
-                app
             }
-            None => app,
+            if let Some(t) = transfers {
+                app = app.with_transfers(t);
+            }
+            app
         },
         files,
         config,

@@ -131,14 +131,21 @@ export const replyToReview = (id: string, text: string) =>
 export const loadEarnings = () => unwrap(api.client.GET('/api/v1/worker/earnings'));
 /** The worker's withdrawals, newest first. */
 export const loadMyWithdrawals = () => unwrap(api.client.GET('/api/v1/worker/withdrawals'));
-/** Asks for a withdrawal; `key` is kept for the retries of this one request. */
-export const requestWithdrawal = (amountFen: number, key: string) =>
+/** Asks for a withdrawal through `channel` (`bank` or `wechat`); `key` is kept for the retries of this one request. */
+export const requestWithdrawal = (amountFen: number, key: string, channel: string) =>
   unwrap(
     api.client.POST('/api/v1/worker/withdrawals', {
       params: { header: { 'Idempotency-Key': key } },
-      body: { amount_fen: amountFen, channel: 'bank' },
+      body: { amount_fen: amountFen, channel },
     }),
   );
+/** The payout channels offered now and the WeChat payee's binding. */
+export const loadPayee = () => unwrap(api.client.GET('/api/v1/worker/payee'));
+/** Binds the WeChat payee with the code of WeChat's web authorisation. */
+export const bindWechatPayee = (code: string) => unwrap(api.client.PUT('/api/v1/worker/payee/wechat', { body: { code } }));
+/** What WeChat needs to confirm (确认收款) the transfer of a withdrawal waiting for the payee. */
+export const loadTransferConfirm = (id: string) =>
+  unwrap(api.client.GET('/api/v1/worker/withdrawals/{id}/transfer', { params: { path: { id } } }));
 
 /** The service record (服务记录) of a job: checklists, photos, note, materials. */
 export const loadRecord = (id: string) => unwrap(api.client.GET('/api/v1/worker/jobs/{id}/record', job(id)));

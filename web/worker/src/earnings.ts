@@ -27,3 +27,25 @@ export function stateTag(state: string): 'primary' | 'success' | 'danger' | 'war
       return 'warning';
   }
 }
+
+/** Whether withdrawal `w`'s WeChat transfer waits for the worker to confirm (确认收款). */
+export function waitsForPayee(w: { channel: string; state: string; transfer_state?: string | null }): boolean {
+  return w.channel === 'wechat' && w.state === 'approved' && w.transfer_state === 'WAIT_USER_CONFIRM';
+}
+
+/**
+ * The address of WeChat's silent web authorisation (`snsapi_base`) that comes back to
+ * `back` with the payee's code, or null when the server gave no authorisation page.
+ */
+export function authorizeUrl(base: string | null | undefined, appId: string | null | undefined, back: string, state: string): string | null {
+  if (!base || !appId) return null;
+  const q = new URLSearchParams({ appid: appId, redirect_uri: back, response_type: 'code', scope: 'snsapi_base', state });
+  return `${base}?${q.toString()}#wechat_redirect`;
+}
+
+/** The `code` and `state` WeChat's authorisation appended to `search`, if any. */
+export function returnedCode(search: string): { code: string; state: string } | null {
+  const q = new URLSearchParams(search);
+  const code = q.get('code');
+  return code ? { code, state: q.get('state') ?? '' } : null;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stateTag, withdrawalAmount } from '../src/earnings';
+import { authorizeUrl, returnedCode, stateTag, waitsForPayee, withdrawalAmount } from '../src/earnings';
 
 describe('the worker’s earnings', () => {
   it('reads a withdrawal in yuan and refuses nothing, nonsense and more than the balance', () => {
@@ -15,5 +15,22 @@ describe('the worker’s earnings', () => {
     expect(stateTag('failed')).toBe('danger');
     expect(stateTag('rejected')).toBe('danger');
     expect(stateTag('requested')).toBe('warning');
+  });
+
+  it('offers 确认收款 only on an approved WeChat withdrawal whose bill waits for the payee', () => {
+    expect(waitsForPayee({ channel: 'wechat', state: 'approved', transfer_state: 'WAIT_USER_CONFIRM' })).toBe(true);
+    expect(waitsForPayee({ channel: 'wechat', state: 'approved', transfer_state: 'TRANSFERING' })).toBe(false);
+    expect(waitsForPayee({ channel: 'wechat', state: 'paid', transfer_state: 'SUCCESS' })).toBe(false);
+    expect(waitsForPayee({ channel: 'bank', state: 'approved', transfer_state: null })).toBe(false);
+  });
+
+  it('sends the browser to the silent authorisation and reads the code it brings back', () => {
+    const url = authorizeUrl('https://open.weixin.qq.com/connect/oauth2/authorize', 'wx1', 'https://d.example/worker/earnings', 's1');
+    expect(url).toBe(
+      'https://open.weixin.qq.com/connect/oauth2/authorize?appid=wx1&redirect_uri=https%3A%2F%2Fd.example%2Fworker%2Fearnings&response_type=code&scope=snsapi_base&state=s1#wechat_redirect',
+    );
+    expect(authorizeUrl(null, 'wx1', 'https://d.example/', 's1')).toBeNull();
+    expect(returnedCode('?code=abc&state=s1')).toEqual({ code: 'abc', state: 's1' });
+    expect(returnedCode('?state=s1')).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ pub mod periods;
 pub mod reconcile;
 pub mod reports;
 pub mod rules;
+pub mod transfers;
 pub mod withdrawals;
 
 use crate::{App, Result};

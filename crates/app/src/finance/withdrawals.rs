@@ -29,8 +29,11 @@ pub struct WithdrawalView {
     pub net_fen: i64,
     /// `requested`, `approved`, `paid`, `rejected` or `failed`.
     pub state: String,
-    /// `bank`.
+    /// `bank` or `wechat`.
     pub channel: String,
+    /// WeChat: the transfer bill's last state (`WAIT_USER_CONFIRM` while it waits for the
+    /// payee to confirm, then `SUCCESS`, `FAIL` or `CANCELLED`).
+    pub transfer_state: Option<String>,
     /// The payout's reference, once paid.
     pub reference: Option<String>,
     /// Why it was rejected or failed.
@@ -56,6 +59,7 @@ impl From<withdrawal::Model> for WithdrawalView {
             net_fen: w.amount_fen - w.fee_fen,
             state: w.state,
             channel: w.channel,
+            transfer_state: w.transfer_state,
             reference: w.reference,
             reason: w.reason,
             requested_at: w.requested_at,
@@ -99,13 +103,17 @@ pub async fn request(
     channel: &str,
     now: DateTime<Utc>,
 ) -> Result<WithdrawalView> {
-    if payout::of(channel).is_none() {
+    if !payout::CHANNELS.contains(&channel) {
         return Err(Error::field(
             "channel",
             "unknown_channel",
             format!("payout channels: {}", payout::CHANNELS.join(", ")),
         ));
     }
+    let payee = match channel {
+        "wechat" => Some(super::transfers::payee_for_request(app, worker, amount_fen).await?),
+        _ => None,
+    };
     let f = app.settings.finance;
     let day = repo::day_start(now, f.day_offset_hours);
     let w = repo::request(
@@ -113,6 +121,7 @@ pub async fn request(
         worker,
         Money::fen(amount_fen),
         channel,
+        payee.as_deref(),
         &f.withdrawals,
         day,
         now,
@@ -193,7 +202,7 @@ fn view_json(w: &withdrawal::Model) -> serde_json::Value {
 
 /// One step by `actor` (none: the platform, after a payout's answer), audited in its
 /// transaction as `withdrawal.<step>`.
-async fn step(
+pub(crate) async fn step(
     app: &App,
     id: Uuid,
     step: Decision,
@@ -246,7 +255,7 @@ pub async fn decide(
     decision: Decide,
     now: DateTime<Utc>,
 ) -> Result<WithdrawalView> {
-    get(app, actor.scope, id).await?;
+    let current = get(app, actor.scope, id).await?;
     let text = |s: &str, field: &'static str| -> Result<String> {
         let t = s.trim();
         if t.is_empty() || t.chars().count() > 200 {
@@ -260,18 +269,36 @@ pub async fn decide(
         Decide::MarkPaid(r) => Decision::Paid(text(r, "reference")?),
         Decide::MarkFailed(r) => Decision::Fail(text(r, "reason")?),
     };
+    // The channel must be there before the approval is: an approved withdrawal nobody
+    // can pay would only wait.
+    let channel = payout::of(app, &current.channel);
+    if matches!(decision, Decide::Approve) && channel.is_none() {
+        return Err(Error::conflict(
+            "channel_unavailable",
+            format!(
+                "payouts through `{}` are not configured on this server",
+                current.channel
+            ),
+        ));
+    }
     let mut after = step(app, id, first, Some(actor), now).await?;
-    if matches!(decision, Decide::Approve) && after.state == State::Approved.code() {
-        let channel = payout::of(&after.channel)
-            .ok_or_else(|| Error::internal(format!("no payout for `{}`", after.channel)))?;
-        let next = match channel.send(&after).await.map_err(Error::internal)? {
-            Sent::Paid(r) => Some(Decision::Paid(r)),
-            Sent::Failed(r) => Some(Decision::Fail(r)),
-            Sent::Pending => None,
+    if let (Decide::Approve, Some(channel)) = (&decision, channel)
+        && after.state == State::Approved.code()
+    {
+        let next = match channel.send(&after, now).await {
+            Ok(Sent::Paid(r)) => Some(Decision::Paid(r)),
+            Ok(Sent::Failed(r)) => Some(Decision::Fail(r)),
+            Ok(Sent::Pending) => None,
+            // Unknown outcome: it stays approved; the transfer query sends it again.
+            Err(e) => {
+                tracing::warn!(withdrawal = %after.withdrawal_no, error = %e, "payout not sent");
+                None
+            }
         };
-        if let Some(n) = next {
-            after = step(app, id, n, None, now).await?;
-        }
+        after = match next {
+            Some(n) => step(app, id, n, None, now).await?,
+            None => repo::get(app.store.db(), id).await?.unwrap_or(after),
+        };
     }
     Ok(after.into())
 }

@@ -167,6 +167,46 @@ pub struct Answer {
     pub body: String,
 }
 
+/// Transfers to a user's WeChat balance (商家转账, user-confirmation mode): what paying out a
+/// worker's withdrawal needs of a channel. WeChat's types are used as they are: no other
+/// channel offers this product.
+#[async_trait]
+pub trait Transfer: Send + Sync {
+    /// The merchant id and the app id the payee's WeChat confirms a bill with (`mchId`,
+    /// `appId` of `requestMerchantTransfer`); the app is also the one payees' openids
+    /// belong to.
+    fn transfer_ids(&self) -> Result<(String, String)>;
+    /// Creates the bill, or answers the one held under `order.out_bill_no` (idempotent).
+    async fn create_transfer(
+        &self,
+        order: &crate::wechat::transfer::TransferOrder,
+        now: DateTime<Utc>,
+    ) -> Result<crate::wechat::transfer::Created>;
+    /// The bill numbered `out_bill_no` by us, `None` when the channel holds none.
+    async fn query_transfer(
+        &self,
+        out_bill_no: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::wechat::transfer::TransferBill>>;
+    /// Verifies and decrypts a transfer callback.
+    fn verify_transfer_notification(
+        &self,
+        headers: &[(String, String)],
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<wechat::TransferNotification>;
+    /// The answer the channel expects to a transfer callback.
+    fn answer_transfer(&self, outcome: std::result::Result<(), &str>) -> Answer;
+}
+
+/// The exchange of a WeChat web authorisation code for the user's openid.
+#[async_trait]
+pub trait OpenidForCode: Send + Sync {
+    /// The openid behind `code` (single use, valid five minutes); WeChat's refusal of the
+    /// code is [`Error::Channel`](crate::Error::Channel) with its `errcode`.
+    async fn openid_for_code(&self, code: &str) -> Result<String>;
+}
+
 /// Opening, following and closing payments.
 #[async_trait]
 pub trait Charge: Send + Sync {

@@ -5,7 +5,7 @@
 
 mod transfer;
 
-pub use transfer::{TransferConfig, TransferNotification};
+pub use transfer::{CodeExchange, TransferConfig, TransferNotification};
 
 use super::{
     Answer, Bill, Channel, ChannelKind, Charge, Checkout, HttpRequest, Notice, Notification,

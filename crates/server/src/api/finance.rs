@@ -36,7 +36,9 @@ pub async fn earnings(
 pub struct WithdrawalRequest {
     /// How much, in fen (the fee is withheld from it).
     pub amount_fen: i64,
-    /// The payout channel: `bank` (a transfer finance makes and records).
+    /// The payout channel: `bank` (a transfer finance makes and records, the default) or
+    /// `wechat` (a transfer to the worker's WeChat balance, once a payee is bound: see
+    /// `GET /api/v1/worker/payee`; without one, 422 on `channel`).
     #[serde(default = "bank")]
     pub channel: String,
 }
@@ -47,7 +49,8 @@ fn bank() -> String {
 
 /// Asks for a withdrawal. `Idempotency-Key` is required: a retry returns the same
 /// request. More than the withdrawable balance is 409 `insufficient_balance` on `amount`;
-/// below the minimum, above the day's limit or all fee is 422 on `amount`.
+/// below the minimum, above the day's limit or all fee is 422 on `amount`; `wechat` where
+/// transfers are not configured or no payee is bound is 422 on `channel`.
 #[utoipa::path(operation_id = "worker_withdraw", post, path = "/api/v1/worker/withdrawals", tag = "worker", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "A UUID per request; a retry with the same key returns the same withdrawal")),
     request_body = WithdrawalRequest,

@@ -27,6 +27,7 @@ pub mod invoices;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod payouts;
 pub mod periods;
 pub mod privacy;
 pub mod promotions;
@@ -123,6 +124,8 @@ use utoipa::{Modify, OpenApi};
         tracks::ingest, tracks::consent_get, tracks::consent_put, tracks::customer_track,
         tracks::worker_track, tracks::admin_track, records::admin_record,
         finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
+        payouts::get_payee, payouts::bind_wechat, payouts::transfer_confirm,
+        payouts::notify_wechat_transfer,
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
         finance_reports::revenue, finance_reports::revenue_csv, finance_reports::commissions,
@@ -348,6 +351,16 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/pay/notify/wechat", post(payments::notify_wechat))
         .route("/pay/notify/alipay", post(payments::notify_alipay))
+        .route(
+            "/pay/notify/wechat-transfer",
+            post(payouts::notify_wechat_transfer),
+        )
+        .route("/worker/payee", get(payouts::get_payee))
+        .route("/worker/payee/wechat", put(payouts::bind_wechat))
+        .route(
+            "/worker/withdrawals/{id}/transfer",
+            get(payouts::transfer_confirm),
+        )
         .route("/customer/orders/{id}/reschedule", post(orders::reschedule))
         .route("/customer/sessions", get(account::customer_sessions))
         .route("/customer/sessions/{id}", delete(account::customer_revoke))

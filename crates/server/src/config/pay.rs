@@ -99,6 +99,40 @@ impl Config {
             {
                 return Err(invalid("pay.wechat.base_url", "expected a URL"));
             }
+            if let Some(t) = &w.transfers {
+                if t.app_secret.expose().trim().is_empty() {
+                    return Err(invalid(
+                        "pay.wechat.transfers.app_secret",
+                        "required: the official account's AppSecret, which exchanges the payee's authorisation code",
+                    ));
+                }
+                if t.scene_id.is_empty() || t.scene_id.len() > 36 {
+                    return Err(invalid(
+                        "pay.wechat.transfers.scene_id",
+                        "expected the transfer scene granted in the merchant platform (e.g. 1005)",
+                    ));
+                }
+                let remark = t.remark.chars().count();
+                if remark == 0 || remark > 32 {
+                    return Err(invalid("pay.wechat.transfers.remark", "1 to 32 characters"));
+                }
+                if t.report.is_empty() {
+                    return Err(invalid(
+                        "pay.wechat.transfers.report",
+                        "the scene's report lines are required (info_type, info_content)",
+                    ));
+                }
+                for (key, u) in [
+                    ("pay.wechat.transfers.notify_url", &t.notify_url),
+                    ("pay.wechat.transfers.oauth_base_url", &t.oauth_base_url),
+                ] {
+                    if let Some(u) = u
+                        && (!is_url(u) || u.contains('?'))
+                    {
+                        return Err(invalid(key, "expected a URL without a query string"));
+                    }
+                }
+            }
             readable("pay.wechat.private_key_file", &w.private_key_file)?;
             readable(
                 "pay.wechat.platform_public_key_file",

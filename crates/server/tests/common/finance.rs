@@ -22,11 +22,20 @@ pub struct Town {
 }
 
 pub async fn town(b: daojia_store::testing::Backend) -> Town {
+    town_with(b, |_| {}).await
+}
+
+/// [`town`] with its configuration changed by `tweak` first.
+pub async fn town_with(
+    b: daojia_store::testing::Backend,
+    tweak: impl FnOnce(&mut daojia_server::config::Config),
+) -> Town {
     let mut cfg = test_config();
     cfg.booking.demo_autopay = Some(true);
     cfg.finance.withdrawal_min_fen = 100;
     cfg.finance.withdrawal_fee_bp = 60;
     cfg.finance.withdrawal_fee_min_fen = 10;
+    tweak(&mut cfg);
     let app = TestApp::with_config(b, cfg).await;
     let loaded = daojia_server::demo::load(&app.state.store, 8)
         .await

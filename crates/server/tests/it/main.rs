@@ -63,5 +63,6 @@ mod visit_extras;
 mod visits;
 mod wallet;
 mod web_apps;
+mod withdrawal_wechat;
 mod worker_jobs;
 mod workers;

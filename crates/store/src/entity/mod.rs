@@ -79,6 +79,7 @@ pub mod worker;
 pub mod worker_balance;
 pub mod worker_certificate;
 pub mod worker_credit_event;
+pub mod worker_payee;
 pub mod worker_shift;
 pub mod worker_shift_exception;
 pub mod worker_skill;

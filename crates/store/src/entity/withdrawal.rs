@@ -28,6 +28,16 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
+    /// WeChat: the payee's openid when the worker asked, encrypted (`worker.payee_openid`).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub payee_enc: Option<String>,
+    /// WeChat's number of the transfer bill, once created.
+    pub transfer_bill_no: Option<String>,
+    /// What the payee's WeChat confirms the bill with, while it waits for them.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub package_info: Option<String>,
+    /// The bill's last state as WeChat reported it (`WAIT_USER_CONFIRM`, `SUCCESS`...).
+    pub transfer_state: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

@@ -42,6 +42,7 @@ mod m0034_push_subscriptions;
 mod m0035_order_extras;
 mod m0037_visit_safety;
 mod m0038_service_record_items;
+mod m0039_wechat_payouts;
 mod util;
 
 tokio::task_local! {
@@ -112,6 +113,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0035_order_extras::Migration),
             Box::new(m0037_visit_safety::Migration),
             Box::new(m0038_service_record_items::Migration),
+            Box::new(m0039_wechat_payouts::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ pub mod order_history;
 pub mod orders;
 pub mod otp;
 pub mod outbox;
+pub mod payees;
 pub mod payments;
 pub mod periods;
 pub mod pii_backfill;

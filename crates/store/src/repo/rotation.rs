@@ -11,7 +11,8 @@ use super::orders::NOTES;
 use super::sms::OUTBOX_PHONE;
 use crate::Store;
 use crate::entity::{
-    audit_log, customer, customer_address, service_order, sms_outbox, staff, worker,
+    audit_log, customer, customer_address, service_order, sms_outbox, staff, withdrawal, worker,
+    worker_payee,
 };
 use crate::pii::VaultError;
 use sea_orm::sea_query::Expr;
@@ -146,6 +147,42 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         if let Some(v) = re(store, "worker", &w.id, WORKER_PHONE, &w.phone_enc)? {
             let mut a: worker::ActiveModel = w.into();
             a.phone_enc = Set(v);
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    for p in worker_payee::Entity::find().all(db).await? {
+        let ctx = super::payees::PAYEE_OPENID;
+        if let Some(v) = re(
+            store,
+            "worker_payee",
+            &p.worker_id,
+            ctx,
+            &p.wechat_openid_enc,
+        )? {
+            let mut a: worker_payee::ActiveModel = p.into();
+            a.wechat_openid_enc = Set(v);
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    for w in withdrawal::Entity::find()
+        .filter(withdrawal::Column::PayeeEnc.is_not_null())
+        .all(db)
+        .await?
+    {
+        let Some(enc) = w.payee_enc.clone() else {
+            continue;
+        };
+        if let Some(v) = re(
+            store,
+            "withdrawal",
+            &w.id,
+            super::payees::PAYEE_OPENID,
+            &enc,
+        )? {
+            let mut a: withdrawal::ActiveModel = w.into();
+            a.payee_enc = Set(Some(v));
             a.update(db).await?;
             changed += 1;
         }

@@ -78,15 +78,18 @@ pub async fn asked_since(
     ))
 }
 
-/// Asks for `amount` for `worker_id` through `channel`: one transaction that takes the
-/// amount off the kept balance (refused with [`Refused::OverBalance`] when it is not
-/// there), checks the limits against what the worker asked for since `day_start`, writes
-/// the request and posts withdrawable → in flight.
+/// Asks for `amount` for `worker_id` through `channel` (to `payee`, the WeChat openid, for
+/// a transfer; stored encrypted): one transaction that takes the amount off the kept
+/// balance (refused with [`Refused::OverBalance`] when it is not there), checks the limits
+/// against what the worker asked for since `day_start`, writes the request and posts
+/// withdrawable → in flight.
+#[allow(clippy::too_many_arguments)]
 pub async fn request(
     store: &crate::Store,
     worker_id: Uuid,
     amount: Money,
     channel: &str,
+    payee: Option<&str>,
     limits: &Limits,
     day_start: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -94,11 +97,21 @@ pub async fn request(
     // Checked before taking the lock too, so a request below the minimum says so even
     // with an empty balance.
     limits.check(amount, Money::ZERO)?;
+    let payee_enc = payee.map(|p| store.vault().encrypt(crate::repo::payees::PAYEE_OPENID, p));
     let mut attempts = 0;
     loop {
         attempts += 1;
         let tx = crate::begin(store.db()).await?;
-        let result = request_in(&tx, worker_id, amount, channel, limits, day_start, now).await;
+        let result = request_in(
+            &tx,
+            worker_id,
+            amount,
+            (channel, payee_enc.clone()),
+            limits,
+            day_start,
+            now,
+        )
+        .await;
         let result = match result {
             Ok(w) => tx.commit().await.map(|_| w).map_err(WithdrawalError::from),
             Err(e) => {
@@ -120,7 +133,7 @@ async fn request_in(
     tx: &sea_orm::DatabaseTransaction,
     worker_id: Uuid,
     amount: Money,
-    channel: &str,
+    (channel, payee_enc): (&str, Option<String>),
     limits: &Limits,
     day_start: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -151,7 +164,7 @@ async fn request_in(
     let id = Uuid::now_v7();
     let row = withdrawal::ActiveModel {
         id: Set(id),
-        withdrawal_no: Set(format!("W{}", id.simple())),
+        withdrawal_no: Set(number(now)),
         worker_id: Set(worker_id),
         partner_id: Set(partner),
         amount_fen: Set(amount.as_fen()),
@@ -165,6 +178,10 @@ async fn request_in(
         decided_at: Set(None),
         finished_at: Set(None),
         updated_at: Set(now),
+        payee_enc: Set(payee_enc),
+        transfer_bill_no: Set(None),
+        package_info: Set(None),
+        transfer_state: Set(None),
     }
     .insert(tx)
     .await?;
@@ -177,6 +194,74 @@ async fn request_in(
     };
     ledger::post(tx, source, &entry, now, now).await?;
     Ok(row)
+}
+
+/// A new withdrawal number: `W`, the UTC time to the second and 16 random digits, 31
+/// characters of letters and digits, so that it is also a valid WeChat `out_bill_no`
+/// (at most 32).
+fn number(now: DateTime<Utc>) -> String {
+    let random = Uuid::new_v4().as_u128() % 10u128.pow(16);
+    format!("W{}{random:016}", now.format("%Y%m%d%H%M%S"))
+}
+
+/// The withdrawal numbered `no`.
+pub async fn by_no(
+    db: &impl ConnectionTrait,
+    no: &str,
+) -> Result<Option<withdrawal::Model>, DbErr> {
+    withdrawal::Entity::find()
+        .filter(withdrawal::Column::WithdrawalNo.eq(no))
+        .one(db)
+        .await
+}
+
+/// Records what WeChat answered about withdrawal `id`'s transfer bill: its number, the
+/// `package_info` the payee confirms with (kept only while the bill waits for them) and
+/// its state.
+pub async fn record_transfer(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    transfer_bill_no: &str,
+    package_info: Option<&str>,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    withdrawal::Entity::update_many()
+        .col_expr(
+            withdrawal::Column::TransferBillNo,
+            Expr::value(Some(transfer_bill_no.to_owned())),
+        )
+        .col_expr(
+            withdrawal::Column::PackageInfo,
+            Expr::value(package_info.map(str::to_owned)),
+        )
+        .col_expr(
+            withdrawal::Column::TransferState,
+            Expr::value(Some(state.to_owned())),
+        )
+        .col_expr(withdrawal::Column::UpdatedAt, Expr::value(now))
+        .filter(withdrawal::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Approved withdrawals of `channel` last touched before `before`, oldest first: the
+/// transfers whose outcome has not come.
+pub async fn approved_before(
+    db: &impl ConnectionTrait,
+    channel: &str,
+    before: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<withdrawal::Model>, DbErr> {
+    withdrawal::Entity::find()
+        .filter(withdrawal::Column::State.eq(State::Approved.code()))
+        .filter(withdrawal::Column::Channel.eq(channel))
+        .filter(withdrawal::Column::UpdatedAt.lt(before))
+        .order_by_asc(withdrawal::Column::UpdatedAt)
+        .limit(limit)
+        .all(db)
+        .await
 }
 
 /// One withdrawal.

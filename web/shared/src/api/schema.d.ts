@@ -2904,6 +2904,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pay/notify/wechat-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat Pay's transfer callbacks (`MCHTRANSFER.BILL.FINISHED`, signed; the bill
+         *     encrypted with the APIv3 key). 204 when applied or already applied; otherwise 500 with
+         *     `{"code":"FAIL","message":...}`, and WeChat sends it again.
+         */
+        post: operations["pay_notify_wechat_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/public/areas": {
         parameters: {
             query?: never;
@@ -4072,6 +4093,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/worker/payee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's payout channels and WeChat payee. */
+        get: operations["worker_payee"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/payee/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Binds (or binds again) the worker's WeChat payee: the server exchanges the code for the
+         *     openid, kept encrypted. A code WeChat does not know is 422 on `code`; transfers not
+         *     configured is 422 on `code` (`not_configured`).
+         */
+        put: operations["worker_payee_bind_wechat"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/worker/push/config": {
         parameters: {
             query?: never;
@@ -4245,9 +4304,32 @@ export interface paths {
         /**
          * Asks for a withdrawal. `Idempotency-Key` is required: a retry returns the same
          *     request. More than the withdrawable balance is 409 `insufficient_balance` on `amount`;
-         *     below the minimum, above the day's limit or all fee is 422 on `amount`.
+         *     below the minimum, above the day's limit or all fee is 422 on `amount`; `wechat` where
+         *     transfers are not configured or no payee is bound is 422 on `channel`.
          */
         post: operations["worker_withdraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/withdrawals/{id}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the worker's WeChat needs to confirm the transfer of withdrawal `id` (确认收款):
+         *     `mchId`, `appId`, `package` for `WeixinJSBridge.invoke('requestMerchantTransfer', …)`,
+         *     and with the demo's simulator the page to confirm on outside WeChat. 409
+         *     `transfer_not_waiting` when the bill does not wait for the payee.
+         */
+        get: operations["worker_withdrawal_transfer"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -5068,6 +5150,14 @@ export interface components {
             items: components["schemas"]["AuditEntry"][];
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
+        };
+        /** @description The code of WeChat's web authorisation. */
+        BindWechat: {
+            /**
+             * @description The one-time `code` WeChat appended to the worker app's address after the silent
+             *     authorisation (`snsapi_base`) under the paying official account.
+             */
+            code: string;
         };
         /** @description The board of an area's day. */
         Board: {
@@ -7535,6 +7625,27 @@ export interface components {
              */
             withdrawable_now_fen: number;
         };
+        /** @description Where a worker's WeChat payouts go, as the worker app shows it (never the openid). */
+        PayeeView: {
+            /** @description Whether a WeChat payee is bound under the paying app. */
+            wechat_bound: boolean;
+            /**
+             * Format: date-time
+             * @description When it was bound.
+             */
+            wechat_bound_at?: string | null;
+            /** @description Whether this server pays withdrawals to WeChat at all. */
+            wechat_available: boolean;
+            /**
+             * @description Where to send the browser for the payee's code (`appid`, `redirect_uri`,
+             *     `response_type=code`, `scope=snsapi_base`, `state` to add), when available.
+             */
+            wechat_authorize_url?: string | null;
+            /** @description The app the code must be for (`appid` of the authorisation), when available. */
+            wechat_app_id?: string | null;
+            /** @description The channels a withdrawal may be asked through now (`bank`, `wechat`). */
+            channels: string[];
+        };
         /** @description A payment intent. */
         PaymentView: {
             /**
@@ -9798,6 +9909,20 @@ export interface components {
              */
             granted: boolean;
         };
+        /**
+         * @description What the payee's WeChat needs to confirm a waiting transfer
+         *     (`WeixinJSBridge.invoke('requestMerchantTransfer', {mchId, appId, package})`).
+         */
+        TransferConfirm: {
+            /** @description The merchant id. */
+            mchId: string;
+            /** @description The app id. */
+            appId: string;
+            /** @description WeChat's `package_info` of the bill. */
+            package: string;
+            /** @description Outside WeChat (the demo's simulator): the page where the payee confirms. */
+            page_url?: string | null;
+        };
         /** @description A period's trial balance. */
         TrialBalance: {
             /** @description `YYYY-MM`. */
@@ -10044,7 +10169,11 @@ export interface components {
              * @description How much, in fen (the fee is withheld from it).
              */
             amount_fen: number;
-            /** @description The payout channel: `bank` (a transfer finance makes and records). */
+            /**
+             * @description The payout channel: `bank` (a transfer finance makes and records, the default) or
+             *     `wechat` (a transfer to the worker's WeChat balance, once a payee is bound: see
+             *     `GET /api/v1/worker/payee`; without one, 422 on `channel`).
+             */
             channel?: string;
         };
         /** @description A withdrawal as the apps show it. */
@@ -10078,8 +10207,13 @@ export interface components {
             net_fen: number;
             /** @description `requested`, `approved`, `paid`, `rejected` or `failed`. */
             state: string;
-            /** @description `bank`. */
+            /** @description `bank` or `wechat`. */
             channel: string;
+            /**
+             * @description WeChat: the transfer bill's last state (`WAIT_USER_CONFIRM` while it waits for the
+             *     payee to confirm, then `SUCCESS`, `FAIL` or `CANCELLED`).
+             */
+            transfer_state?: string | null;
             /** @description The payout's reference, once paid. */
             reference?: string | null;
             /** @description Why it was rejected or failed. */
@@ -25646,6 +25780,93 @@ export interface operations {
             };
         };
     };
+    pay_notify_wechat_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Applied (or a duplicate) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WeChat transfers are not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not applied; send again */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     areas: {
         parameters: {
             query?: never;
@@ -30567,6 +30788,144 @@ export interface operations {
             };
         };
     };
+    worker_payee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeView"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_payee_bind_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BindWechat"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeView"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     worker_push_config: {
         parameters: {
             query?: never;
@@ -31412,6 +31771,85 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_withdrawal_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The withdrawal */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferConfirm"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -186,6 +186,39 @@ impl<T: Transport> WechatChannel<T> {
     }
 }
 
+#[async_trait::async_trait]
+impl<T: Transport> crate::channel::Transfer for WechatChannel<T> {
+    fn transfer_ids(&self) -> Result<(String, String)> {
+        let appid = self.transfer_appid()?.to_owned();
+        Ok((self.config.merchant.signing_mchid().to_owned(), appid))
+    }
+
+    async fn create_transfer(&self, order: &TransferOrder, now: DateTime<Utc>) -> Result<Created> {
+        WechatChannel::create_transfer(self, order, now).await
+    }
+
+    async fn query_transfer(
+        &self,
+        out_bill_no: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TransferBill>> {
+        WechatChannel::query_transfer(self, out_bill_no, now).await
+    }
+
+    fn verify_transfer_notification(
+        &self,
+        headers: &[(String, String)],
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TransferNotification> {
+        WechatChannel::verify_transfer_notification(self, headers, body, now)
+    }
+
+    fn answer_transfer(&self, outcome: std::result::Result<(), &str>) -> crate::channel::Answer {
+        crate::channel::Notify::answer(self, outcome)
+    }
+}
+
 fn same(field: &'static str, expected: &str, got: &str) -> Result<()> {
     if expected == got {
         Ok(())
@@ -195,5 +228,42 @@ fn same(field: &'static str, expected: &str, got: &str) -> Result<()> {
             expected: expected.to_owned(),
             got: got.to_owned(),
         })
+    }
+}
+
+/// The exchange of a web authorisation code (`snsapi_base`) for the user's openid under the
+/// official account, over a [`Transport`]: [`oauth::access_token_request`](crate::wechat::oauth::access_token_request)
+/// sent to `base_url` (WeChat's `https://api.weixin.qq.com`, or the simulator's `/wechat`),
+/// its answer read by [`oauth::parse_access_token`](crate::wechat::oauth::parse_access_token).
+/// Payees of transfers are named by this openid. The request carries the app secret: its
+/// URL is never logged.
+pub struct CodeExchange<T> {
+    /// Where the exchange is sent, without a trailing slash.
+    pub base_url: String,
+    /// The official account (the paying app).
+    pub appid: String,
+    /// Its app secret.
+    pub secret: daojia_domain::secret::Secret<String>,
+    /// How it is sent.
+    pub transport: T,
+}
+
+#[async_trait::async_trait]
+impl<T: Transport> crate::channel::OpenidForCode for CodeExchange<T> {
+    async fn openid_for_code(&self, code: &str) -> Result<String> {
+        let path =
+            crate::wechat::oauth::access_token_request(&self.appid, self.secret.expose(), code)?;
+        let reply = self
+            .transport
+            .send(crate::channel::HttpRequest {
+                method: crate::http::Method::Get,
+                url: format!("{}{path}", self.base_url.trim_end_matches('/')),
+                headers: vec![],
+                body: String::new(),
+            })
+            .await?;
+        let body = std::str::from_utf8(&reply.body)
+            .map_err(|_| Error::invalid("access_token reply", "not UTF-8"))?;
+        Ok(crate::wechat::oauth::parse_access_token(body)?.openid)
     }
 }

@@ -377,6 +377,7 @@ pub async fn build(app: &TestApp) -> World {
         decided_at: sea_orm::ActiveValue::Set(None),
         finished_at: sea_orm::ActiveValue::Set(None),
         updated_at: sea_orm::ActiveValue::Set(app.state.now()),
+        ..Default::default()
     }
     .insert(db)
     .await

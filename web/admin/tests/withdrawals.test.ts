@@ -9,6 +9,12 @@ describe('withdrawal review', () => {
     expect(stepsFor('rejected')).toEqual([]);
   });
 
+  it('leaves the outcome of a WeChat transfer to WeChat', () => {
+    expect(stepsFor('requested', 'wechat')).toEqual(['approve', 'reject']);
+    expect(stepsFor('approved', 'wechat')).toEqual([]);
+    expect(stepsFor('approved', 'bank')).toEqual(['paid', 'failed']);
+  });
+
   it('wants a note for every step but approval', () => {
     expect(needsNote('approve')).toBe(false);
     expect(needsNote('reject')).toBe(true);

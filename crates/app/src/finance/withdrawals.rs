@@ -269,6 +269,17 @@ pub async fn decide(
         Decide::MarkPaid(r) => Decision::Paid(text(r, "reference")?),
         Decide::MarkFailed(r) => Decision::Fail(text(r, "reason")?),
     };
+    // A WeChat transfer's outcome is WeChat's to tell (its callback, or the query job):
+    // recorded by hand, a failure would give the money back while the payee can still
+    // confirm the bill and be paid, and a payment could be recorded that never came.
+    if current.channel == "wechat"
+        && matches!(decision, Decide::MarkPaid(_) | Decide::MarkFailed(_))
+    {
+        return Err(Error::conflict(
+            "outcome_from_channel",
+            "WeChat reports the outcome of this transfer; it cannot be recorded by hand",
+        ));
+    }
     // The channel must be there before the approval is: an approved withdrawal nobody
     // can pay would only wait.
     let channel = payout::of(app, &current.channel);

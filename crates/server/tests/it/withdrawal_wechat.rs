@@ -209,6 +209,19 @@ async fn a_worker_withdraws_to_wechat_end_to_end_and_every_outcome_is_kept_once(
         // Approving again sends the same bill, not a second one.
         approve(&t, &first).await;
         assert_eq!(sim(app).transfers().len(), 1);
+        // Finance cannot record the outcome by hand: WeChat tells it.
+        for (path, text) in [("paid", "银行回单 123"), ("failed", "工人说没收到")] {
+            let r = app
+                .post(
+                    &format!("/api/v1/admin/withdrawals/{first}/{path}"),
+                    json!({"text": text}),
+                    Some(&t.finance),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{b:?} {path}: {}", r.text);
+            assert_eq!(r.body["code"], "outcome_from_channel", "{}", r.text);
+        }
+        assert_eq!(mine(app, &token, &first).await["state"], "approved");
 
         // What the worker app needs to confirm; the simulator's entry shows the bill.
         let c = app

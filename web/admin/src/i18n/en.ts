@@ -201,6 +201,7 @@ export const en: AdminMessages = {
     actions: 'Actions',
     reason: 'Reason (shown to the worker)',
     reference: 'Bank transfer reference',
+    wechat: 'WeChat balance (WeChat reports the outcome)',
     done: 'Done',
     states: { requested: 'To review', approved: 'Approved, to pay', paid: 'Paid', rejected: 'Rejected', failed: 'Payout failed' },
     steps: { approve: 'Approve', reject: 'Reject', paid: 'Mark paid', failed: 'Mark failed' },

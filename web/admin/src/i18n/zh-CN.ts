@@ -199,6 +199,7 @@ export const zhCN = {
     actions: '操作',
     reason: '原因（告知师傅）',
     reference: '银行转账流水号',
+    wechat: '微信零钱（结果由微信回传）',
     done: '已处理',
     states: { requested: '待审核', approved: '已通过，待打款', paid: '已打款', rejected: '已驳回', failed: '打款失败' },
     steps: { approve: '通过', reject: '驳回', paid: '已打款', failed: '打款失败' },

@@ -8,9 +8,10 @@ export type Step = 'approve' | 'reject' | 'paid' | 'failed';
 
 /** The steps a withdrawal in `state` takes: a request is approved or rejected; an
  * approved bank transfer is recorded paid or failed; the others are final. */
-export function stepsFor(state: string): Step[] {
+export function stepsFor(state: string, channel = 'bank'): Step[] {
   if (state === 'requested') return ['approve', 'reject'];
-  if (state === 'approved') return ['paid', 'failed'];
+  // A WeChat transfer's outcome comes from WeChat (its callback or the query job), never by hand.
+  if (state === 'approved' && channel !== 'wechat') return ['paid', 'failed'];
   return [];
 }
 

@@ -166,31 +166,69 @@ async fn notify(state: AppState, provider: Provider, headers: HeaderMap, body: B
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    let outcome = match std::str::from_utf8(&body) {
-        Ok(text) => cases::apply_notification(&state.app, provider, &headers, text, state.now())
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(_) => Err("the body is not UTF-8".to_owned()),
+    // Refused (it does not verify, or names what is not ours): the caller's fault, 400.
+    // Not applied on our side (the database, say): 500. WeChat sends both again.
+    let (outcome, refused) = match std::str::from_utf8(&body) {
+        Ok(text) => {
+            match cases::apply_notification(&state.app, provider, &headers, text, state.now()).await
+            {
+                Ok(_) => (Ok(()), false),
+                Err(e) => {
+                    let refused = matches!(e, cases::apply::NotifyError::Rejected(_));
+                    (Err(e.to_string()), refused)
+                }
+            }
+        }
+        Err(_) => (Err("the body is not UTF-8".to_owned()), true),
     };
     if let Err(why) = &outcome {
         tracing::warn!(channel = provider.code(), reason = %why, "payment notification not applied");
     }
     let answer = channel.answer(outcome.as_ref().map(|_| ()).map_err(|e| e.as_str()));
+    channel_answer(answer.status, refused, answer.content_type, answer.body)
+}
+
+/// A channel's answer to its notification as an HTTP response. A channel that answers a
+/// failure with a 5xx (WeChat Pay, which accepts 4xx or 5xx with `{"code":"FAIL"}`) answers
+/// a refused notification with 400 instead: 5xx is kept for what failed on our side.
+pub(crate) fn channel_answer(
+    status: u16,
+    refused: bool,
+    content_type: &'static str,
+    body: String,
+) -> Response {
+    let status = match StatusCode::from_u16(status) {
+        Ok(s) if refused && s.is_server_error() => StatusCode::BAD_REQUEST,
+        Ok(s) => s,
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
     (
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        [(axum::http::header::CONTENT_TYPE, answer.content_type)],
-        answer.body,
+        status,
+        [(axum::http::header::CONTENT_TYPE, content_type)],
+        body,
     )
         .into_response()
 }
 
+/// WeChat Pay's answer to a notification it must send again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelFailure {
+    /// `FAIL`.
+    pub code: String,
+    /// Why.
+    pub message: String,
+}
+
 /// WeChat Pay's payment and refund notifications (signed; the resource encrypted with the
-/// APIv3 key). 204 when applied or already applied; otherwise 500 with
-/// `{"code":"FAIL","message":...}`, and WeChat sends it again.
+/// APIv3 key). 204 when applied or already applied; 400 with `{"code":"FAIL","message":...}`
+/// when refused (it does not verify, or is not for this merchant); 500 with the same when
+/// it could not be applied on our side. WeChat sends it again after either.
 #[utoipa::path(operation_id = "pay_notify_wechat", post, path = "/api/v1/pay/notify/wechat", tag = "public",
     request_body(content = String, content_type = "application/json"),
-    responses((status = 204, description = "Applied (or a duplicate)"), (status = 404, description = "WeChat Pay is not configured", body = crate::http::error::Problem), (status = 500, description = "Not applied; send again")))]
+    responses((status = 204, description = "Applied (or a duplicate)"),
+        (status = 400, description = "Refused: it does not verify", content_type = "application/json", body = ChannelFailure),
+        (status = 404, description = "WeChat Pay is not configured", body = crate::http::error::Problem),
+        (status = 500, description = "Not applied; send again", content_type = "application/json", body = ChannelFailure)))]
 pub async fn notify_wechat(
     State(state): State<AppState>,
     headers: HeaderMap,

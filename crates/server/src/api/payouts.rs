@@ -12,7 +12,7 @@ use crate::http::extract::Json;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use daojia_app::finance::transfers::{self, PayeeView, TransferConfirm};
 use serde::Deserialize;
@@ -74,11 +74,16 @@ pub async fn transfer_confirm(
 }
 
 /// WeChat Pay's transfer callbacks (`MCHTRANSFER.BILL.FINISHED`, signed; the bill
-/// encrypted with the APIv3 key). 204 when applied or already applied; otherwise 500 with
-/// `{"code":"FAIL","message":...}`, and WeChat sends it again.
+/// encrypted with the APIv3 key). 204 when applied or already applied; 400 with
+/// `{"code":"FAIL","message":...}` when refused (it does not verify, or matches no
+/// withdrawal of ours); 500 with the same when it could not be applied on our side. WeChat
+/// sends it again after either.
 #[utoipa::path(operation_id = "pay_notify_wechat_transfer", post, path = "/api/v1/pay/notify/wechat-transfer", tag = "public",
     request_body(content = String, content_type = "application/json"),
-    responses((status = 204, description = "Applied (or a duplicate)"), (status = 404, description = "WeChat transfers are not configured", body = crate::http::error::Problem), (status = 500, description = "Not applied; send again")))]
+    responses((status = 204, description = "Applied (or a duplicate)"),
+        (status = 400, description = "Refused: it does not verify", content_type = "application/json", body = super::payments::ChannelFailure),
+        (status = 404, description = "WeChat transfers are not configured", body = crate::http::error::Problem),
+        (status = 500, description = "Not applied; send again", content_type = "application/json", body = super::payments::ChannelFailure)))]
 pub async fn notify_wechat_transfer(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -91,12 +96,24 @@ pub async fn notify_wechat_transfer(
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    let outcome = match std::str::from_utf8(&body) {
-        Ok(text) => transfers::apply_notification(&state.app, &headers, text, state.now())
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string()),
-        Err(_) => Err("the body is not UTF-8".to_owned()),
+    // Refused (it does not verify, names no withdrawal of ours or does not match it): 400.
+    // Not applied on our side: 500. WeChat sends both again.
+    let (outcome, refused) = match std::str::from_utf8(&body) {
+        Ok(text) => {
+            match transfers::apply_notification(&state.app, &headers, text, state.now()).await {
+                Ok(_) => (Ok(()), false),
+                Err(e) => {
+                    let ours = matches!(
+                        e,
+                        daojia_app::Error::Db(_)
+                            | daojia_app::Error::Internal(_)
+                            | daojia_app::Error::Unavailable { .. }
+                    );
+                    (Err(e.to_string()), !ours)
+                }
+            }
+        }
+        Err(_) => (Err("the body is not UTF-8".to_owned()), true),
     };
     if let Err(why) = &outcome {
         tracing::warn!(reason = %why, "transfer notification not applied");
@@ -104,10 +121,5 @@ pub async fn notify_wechat_transfer(
     let answer = t
         .channel
         .answer_transfer(outcome.as_ref().map(|_| ()).map_err(|e| e.as_str()));
-    (
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        [(axum::http::header::CONTENT_TYPE, answer.content_type)],
-        answer.body,
-    )
-        .into_response()
+    super::payments::channel_answer(answer.status, refused, answer.content_type, answer.body)
 }

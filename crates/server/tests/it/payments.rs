@@ -110,7 +110,7 @@ async fn wechat_pays_an_order_once_and_refuses_a_tampered_callback_and_a_cancell
             .body
             .replacen("\"ciphertext\":\"", "\"ciphertext\":\"A", 1);
         let (status, text) = deliver(&app, &cb, &tampered).await;
-        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(
             serde_json::from_str::<Value>(&text).unwrap()["code"],
             "FAIL"

@@ -248,7 +248,7 @@ async fn a_worker_withdraws_to_wechat_end_to_end_and_every_outcome_is_kept_once(
         let forged = format!("{} ", cb.body);
         assert_eq!(
             deliver(app, cb, &cb.headers, &forged).await,
-            StatusCode::INTERNAL_SERVER_ERROR
+            StatusCode::BAD_REQUEST
         );
         assert_eq!(mine(app, &token, &first).await["state"], "approved");
         assert_eq!(

@@ -2894,8 +2894,9 @@ export interface paths {
         put?: never;
         /**
          * WeChat Pay's payment and refund notifications (signed; the resource encrypted with the
-         *     APIv3 key). 204 when applied or already applied; otherwise 500 with
-         *     `{"code":"FAIL","message":...}`, and WeChat sends it again.
+         *     APIv3 key). 204 when applied or already applied; 400 with `{"code":"FAIL","message":...}`
+         *     when refused (it does not verify, or is not for this merchant); 500 with the same when
+         *     it could not be applied on our side. WeChat sends it again after either.
          */
         post: operations["pay_notify_wechat"];
         delete?: never;
@@ -2915,8 +2916,10 @@ export interface paths {
         put?: never;
         /**
          * WeChat Pay's transfer callbacks (`MCHTRANSFER.BILL.FINISHED`, signed; the bill
-         *     encrypted with the APIv3 key). 204 when applied or already applied; otherwise 500 with
-         *     `{"code":"FAIL","message":...}`, and WeChat sends it again.
+         *     encrypted with the APIv3 key). 204 when applied or already applied; 400 with
+         *     `{"code":"FAIL","message":...}` when refused (it does not verify, or matches no
+         *     withdrawal of ours); 500 with the same when it could not be applied on our side. WeChat
+         *     sends it again after either.
          */
         post: operations["pay_notify_wechat_transfer"];
         delete?: never;
@@ -5558,6 +5561,13 @@ export interface components {
              * @description Reviewed.
              */
             reviewed_at?: string | null;
+        };
+        /** @description WeChat Pay's answer to a notification it must send again. */
+        ChannelFailure: {
+            /** @description `FAIL`. */
+            code: string;
+            /** @description Why. */
+            message: string;
         };
         /** @description A check-in at the door. */
         CheckInRequest: {
@@ -25713,7 +25723,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            /** @description Refused: it does not verify; `malformed_json`, `body_unreadable`: the body is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -25800,7 +25810,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            /** @description Refused: it does not verify; `malformed_json`, `body_unreadable`: the body is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -128,6 +128,15 @@ fn reasons(path: &str, op: &Operation) -> Reasons {
     r
 }
 
+/// Whether a documented body is a problem document (or has no schema).
+fn is_problem(c: &utoipa::openapi::Content) -> bool {
+    match &c.schema {
+        None => true,
+        Some(RefOr::Ref(r)) => r.ref_location.ends_with("/Problem"),
+        Some(RefOr::T(_)) => false,
+    }
+}
+
 fn retry_after() -> Header {
     HeaderBuilder::new()
         .schema(Some(Object::with_type(Type::Integer)))
@@ -183,7 +192,11 @@ impl Modify for CommonResponses {
                     if !status.starts_with(['4', '5']) {
                         continue;
                     }
-                    r.content.clear();
+                    // A body of the handler's own that is not a problem document stays (a
+                    // payment channel's `{"code":"FAIL"}` answer); problem documents, however
+                    // the handler wrote them, are `application/problem+json`.
+                    r.content
+                        .retain(|_, c| matches!(c, RefOr::T(c) if !is_problem(c)));
                     r.content.insert(
                         PROBLEM_JSON.to_string(),
                         RefOr::T(

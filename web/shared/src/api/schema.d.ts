@@ -25729,6 +25729,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ChannelFailure"];
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -25774,6 +25775,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ChannelFailure"];
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -25816,6 +25818,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ChannelFailure"];
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
@@ -25861,6 +25864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ChannelFailure"];
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -147,88 +147,45 @@ fn template_run() -> Option<String> {
 impl TestDb {
     /// Creates and migrates a fresh database on `backend`.
     pub async fn new(backend: Backend) -> TestDb {
-        if let Some(run) = template_run() {
-            return TestDb::copied(backend, &run).await;
+        // MariaDB has no templates (see `template`): its test databases are migrated.
+        let run = template_run().filter(|_| backend != Backend::MySql);
+        let t = TestDb::created(backend, run.as_deref()).await;
+        if run.is_none() {
+            t.store.migrate().await.expect("migrate test database");
         }
-        let t = TestDb::unmigrated(backend).await;
-        t.store.migrate().await.expect("migrate test database");
         t
-    }
-
-    /// A copy of this run's migrated template on SQLite or PostgreSQL (made first if it is
-    /// missing).
-    async fn copied(backend: Backend, run: &str) -> TestDb {
-        let name = unique_name();
-        let (url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let template = template::sqlite(run).await;
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                std::fs::copy(&template, &path).expect("copy the SQLite template");
-                (format!("sqlite://{}", path.display()), Cleanup::File(path))
-            }
-            Backend::Postgres => {
-                let admin_url = admin_url(backend);
-                let admin = single(&admin_url).await;
-                let template = template::postgres(&admin, &admin_url, run).await;
-                template::exec(
-                    &admin,
-                    &format!("CREATE DATABASE {name} TEMPLATE {template}"),
-                )
-                .await
-                .expect("copy the PostgreSQL template");
-                // A throw-away database need not wait for its commits to reach the disk.
-                template::exec(
-                    &admin,
-                    &format!("ALTER DATABASE {name} SET synchronous_commit = off"),
-                )
-                .await
-                .expect("set synchronous_commit");
-                let _ = admin.close().await;
-                (
-                    with_database(&admin_url, &name),
-                    Cleanup::Server {
-                        admin_url,
-                        name,
-                        backend,
-                    },
-                )
-            }
-            Backend::MySql => {
-                let t = TestDb::unmigrated(backend).await;
-                t.store.migrate().await.expect("migrate test database");
-                return t;
-            }
-        };
-        let store = Store::open(&url, Vault::random_for_tests(), &test_pool())
-            .await
-            .expect("open test database");
-        TestDb {
-            store,
-            url,
-            backend,
-            cleanup: Some(cleanup),
-        }
     }
 
     /// Creates a fresh, empty database on `backend` (no migrations applied).
     pub async fn unmigrated(backend: Backend) -> TestDb {
-        let vault = Vault::random_for_tests();
-        let pool = test_pool();
+        TestDb::created(backend, None).await
+    }
+
+    /// A fresh database on `backend`: empty, or with `run`, a copy of that run's migrated
+    /// template (made first if it is missing; SQLite and PostgreSQL only).
+    async fn created(backend: Backend, run: Option<&str>) -> TestDb {
         let name = unique_name();
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
+                if let Some(run) = run {
+                    let template = template::sqlite(run).await;
+                    std::fs::copy(&template, &path).expect("copy the SQLite template");
+                }
                 (format!("sqlite://{}", path.display()), Cleanup::File(path))
             }
             Backend::Postgres | Backend::MySql => {
                 let admin_url = admin_url(backend);
                 let admin = single(&admin_url).await;
-                let sql = if backend == Backend::Postgres {
-                    format!("CREATE DATABASE {name}")
-                } else {
-                    format!(
+                let sql = match (backend, run) {
+                    (Backend::Postgres, Some(run)) => {
+                        let template = template::postgres(&admin, &admin_url, run).await;
+                        format!("CREATE DATABASE {name} TEMPLATE {template}")
+                    }
+                    (Backend::Postgres, None) => format!("CREATE DATABASE {name}"),
+                    _ => format!(
                         "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-                    )
+                    ),
                 };
                 template::exec(&admin, &sql)
                     .await
@@ -253,7 +210,7 @@ impl TestDb {
                 )
             }
         };
-        let store = Store::open(&url, vault, &pool)
+        let store = Store::open(&url, Vault::random_for_tests(), &test_pool())
             .await
             .expect("open test database");
         TestDb {

@@ -22,6 +22,7 @@ use crate::common;
 use crate::nodes;
 
 use chrono::Duration;
+use common::sse::Sse;
 use common::{at, grab};
 use daojia_domain::access::Role;
 use daojia_domain::geo::{LatLng, haversine_m};
@@ -30,61 +31,7 @@ use nodes::{Node, grab_distance, shared_app, unreachable, write_config};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration as StdDuration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use uuid::Uuid;
-
-/// A Server-Sent Events stream read off a plain socket, line by line.
-struct Sse {
-    lines: tokio::io::Lines<BufReader<tokio::net::TcpStream>>,
-}
-
-impl Sse {
-    /// Opens `GET /api/v1/realtime/sse?{query}` on the node at `base` (`http://host:port`).
-    async fn open(base: &str, query: &str) -> Sse {
-        let addr = base.trim_start_matches("http://");
-        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let req = format!(
-            "GET /api/v1/realtime/sse?{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
-        );
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut lines = BufReader::new(s).lines();
-        let status = lines.next_line().await.unwrap().unwrap();
-        assert!(status.contains(" 200 "), "{status}");
-        while !lines.next_line().await.unwrap().unwrap().is_empty() {}
-        Sse { lines }
-    }
-
-    /// The next event with data, as (event name, data); keep-alives and chunk sizes skipped.
-    async fn next(&mut self) -> (String, Value) {
-        let mut name = String::new();
-        loop {
-            let line = tokio::time::timeout(StdDuration::from_secs(30), self.lines.next_line())
-                .await
-                .expect("an event within 30 s")
-                .unwrap()
-                .expect("the stream is open");
-            if let Some(n) = line.strip_prefix("event: ") {
-                name = n.to_string();
-            } else if let Some(d) = line.strip_prefix("data: ") {
-                return (name, serde_json::from_str(d).unwrap());
-            }
-        }
-    }
-
-    /// Reads events until an `order.changed` of order `id` whose data has `field` = `value`
-    /// (earlier ones skipped).
-    async fn until(&mut self, id: Uuid, field: &str, value: Value) -> Value {
-        loop {
-            let (name, data) = self.next().await;
-            if name == "order.changed"
-                && data["data"]["id"] == json!(id)
-                && data["data"][field] == value
-            {
-                return data;
-            }
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_on_one_redis_agree_on_positions_claims_and_realtime_events() {
@@ -161,7 +108,12 @@ async fn two_nodes_on_one_redis_agree_on_positions_claims_and_realtime_events() 
     let dispatcher = app
         .staff_token("two-nodes-dispatcher", Role::Dispatcher)
         .await;
-    let mut on_a = Sse::open(&a.base, &format!("topic=order:{id}&token={dispatcher}")).await;
+    let (status, mut on_a) = Sse::open(
+        a.base.trim_start_matches("http://"),
+        &format!("topic=order:{id}&token={dispatcher}"),
+    )
+    .await;
+    assert_eq!(status, 200);
     let (name, data) = on_a.next().await;
     assert_eq!(
         (name.as_str(), &data["topic"]),

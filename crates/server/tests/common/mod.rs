@@ -8,6 +8,7 @@ pub mod door;
 pub mod finance;
 pub mod grab;
 pub mod pay;
+pub mod sse;
 pub mod visit;
 
 use axum::Router;

@@ -5,6 +5,7 @@
 use crate::common;
 
 use chrono::{Duration, Utc};
+use common::sse::Sse;
 use common::{TestApp, test_config};
 use daojia_domain::access::Role;
 use daojia_server::realtime::publish_order_changed;
@@ -16,7 +17,6 @@ use sea_orm::{ActiveModelTrait, IntoActiveModel};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::time::Duration as StdDuration;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
@@ -376,44 +376,6 @@ async fn closing_the_hub_closes_connections_as_going_away() {
             assert_eq!(f.reason.as_str(), "server_shutdown");
         }
         other => panic!("expected a close frame, got {other:?}"),
-    }
-}
-
-/// Reads an SSE stream on a raw socket: the status line, then events as `(name, data)`.
-struct Sse {
-    lines: tokio::io::Lines<BufReader<tokio::net::TcpStream>>,
-}
-
-impl Sse {
-    async fn open(addr: SocketAddr, query: &str) -> (u16, Sse) {
-        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let req = format!(
-            "GET /api/v1/realtime/sse?{query} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
-        );
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut lines = BufReader::new(s).lines();
-        let status = lines.next_line().await.unwrap().unwrap();
-        let code = status.split(' ').nth(1).unwrap().parse().unwrap();
-        // Headers end with an empty line.
-        while !lines.next_line().await.unwrap().unwrap().is_empty() {}
-        (code, Sse { lines })
-    }
-
-    /// The next event with data (skipping keep-alive comments and chunk sizes).
-    async fn next(&mut self) -> (String, Value) {
-        let mut name = String::new();
-        loop {
-            let line = tokio::time::timeout(WAIT, self.lines.next_line())
-                .await
-                .expect("an event in time")
-                .unwrap()
-                .expect("the stream is open");
-            if let Some(n) = line.strip_prefix("event: ") {
-                name = n.to_string();
-            } else if let Some(d) = line.strip_prefix("data: ") {
-                return (name, serde_json::from_str(d).unwrap());
-            }
-        }
     }
 }
 

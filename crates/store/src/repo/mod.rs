@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bundles;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod customer_wechat;
 pub mod dispatch;
 pub mod earnings;
 pub mod extras;

@@ -11,8 +11,8 @@ use super::orders::NOTES;
 use super::sms::OUTBOX_PHONE;
 use crate::Store;
 use crate::entity::{
-    audit_log, customer, customer_address, service_order, sms_outbox, staff, withdrawal, worker,
-    worker_payee,
+    audit_log, customer, customer_address, customer_wechat, service_order, sms_outbox, staff,
+    withdrawal, worker, worker_payee,
 };
 use crate::pii::VaultError;
 use sea_orm::sea_query::Expr;
@@ -162,6 +162,15 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
         )? {
             let mut a: worker_payee::ActiveModel = p.into();
             a.wechat_openid_enc = Set(v);
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
+    for c in customer_wechat::Entity::find().all(db).await? {
+        let ctx = super::customer_wechat::CUSTOMER_OPENID;
+        if let Some(v) = re(store, "customer_wechat", &c.customer_id, ctx, &c.openid_enc)? {
+            let mut a: customer_wechat::ActiveModel = c.into();
+            a.openid_enc = Set(v);
             a.update(db).await?;
             changed += 1;
         }

@@ -288,6 +288,7 @@ pub async fn erase_customer(
     erased.messages = drop_messages(&txn, &indexes).await?;
     erased.invoices = crate::repo::invoices::erase_customer(store, &txn, id, now).await?;
     crate::repo::notifications::erase_recipient(&txn, "customer", id).await?;
+    crate::repo::customer_wechat::erase_customer(&txn, id).await?;
     drop_idempotency(&txn, id).await?;
     let mut a = c.clone().into_active_model();
     a.phone_enc = Set(v.encrypt(accounts::CUSTOMER_PHONE, ""));

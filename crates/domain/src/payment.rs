@@ -29,6 +29,9 @@ pub enum PayChannel {
     WechatNative,
     /// WeChat Pay H5: a mobile browser page (`h5_url`).
     WechatH5,
+    /// WeChat Pay JSAPI: inside WeChat's browser, with the payer's openid under the app;
+    /// the page calls `WeixinJSBridge` with the signed parameters.
+    WechatJsapi,
     /// Alipay precreate: a QR code.
     AlipayPrecreate,
     /// Alipay WAP pay: a mobile browser page.
@@ -66,9 +69,10 @@ impl Provider {
 
 impl PayChannel {
     /// Every channel.
-    pub const ALL: [PayChannel; 4] = [
+    pub const ALL: [PayChannel; 5] = [
         PayChannel::WechatNative,
         PayChannel::WechatH5,
+        PayChannel::WechatJsapi,
         PayChannel::AlipayPrecreate,
         PayChannel::AlipayWap,
     ];
@@ -78,6 +82,7 @@ impl PayChannel {
         match self {
             PayChannel::WechatNative => "wechat_native",
             PayChannel::WechatH5 => "wechat_h5",
+            PayChannel::WechatJsapi => "wechat_jsapi",
             PayChannel::AlipayPrecreate => "alipay_precreate",
             PayChannel::AlipayWap => "alipay_wap",
         }
@@ -91,7 +96,9 @@ impl PayChannel {
     /// Who carries it.
     pub fn provider(self) -> Provider {
         match self {
-            PayChannel::WechatNative | PayChannel::WechatH5 => Provider::Wechat,
+            PayChannel::WechatNative | PayChannel::WechatH5 | PayChannel::WechatJsapi => {
+                Provider::Wechat
+            }
             PayChannel::AlipayPrecreate | PayChannel::AlipayWap => Provider::Alipay,
         }
     }
@@ -99,6 +106,12 @@ impl PayChannel {
     /// True for a QR code, false for a browser page.
     pub fn is_qr(self) -> bool {
         matches!(self, PayChannel::WechatNative | PayChannel::AlipayPrecreate)
+    }
+
+    /// True when the payer is named by their openid (JSAPI): the payment is opened only
+    /// for a customer whose openid under the paying app is known.
+    pub fn needs_openid(self) -> bool {
+        matches!(self, PayChannel::WechatJsapi)
     }
 }
 

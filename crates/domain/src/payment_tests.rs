@@ -122,6 +122,17 @@ fn codes_round_trip() {
     }
     assert_eq!(Provider::parse("wechat"), Some(Provider::Wechat));
     assert_eq!(PayChannel::AlipayWap.provider(), Provider::Alipay);
+    assert_eq!(PayChannel::WechatJsapi.provider(), Provider::Wechat);
+    assert_eq!(
+        PayChannel::parse("wechat_jsapi"),
+        Some(PayChannel::WechatJsapi)
+    );
+    let by_openid: Vec<_> = PayChannel::ALL
+        .into_iter()
+        .filter(|c| c.needs_openid())
+        .collect();
+    assert_eq!(by_openid, [PayChannel::WechatJsapi]);
+    assert!(!PayChannel::WechatJsapi.is_qr());
 }
 
 fn order(plan: PaymentPlan) -> Order {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use daojia_domain::money::Money;
 use daojia_domain::payment::{IntentState, PayChannel, owed_now};
 use daojia_pay::channel::{Checkout, PayMethod, PaymentRequest};
+use daojia_pay::wechat::sign::JsapiPayParams;
 use daojia_store::entity::payment_intent;
 use daojia_store::repo::jobs::{self, NewJob};
 use daojia_store::repo::payments::{self as repo, IntentUpdate, NewIntent};
@@ -29,8 +30,11 @@ pub struct IntentView {
     pub amount_fen: i64,
     /// The QR code's content (`wechat_native`, `alipay_precreate`).
     pub code_url: Option<String>,
-    /// The page to send the browser to (`wechat_h5`, `alipay_wap`).
+    /// The page to send the browser to (`wechat_h5`, `alipay_wap`; for `wechat_jsapi`, the
+    /// simulator's stand-in for WeChat's cashier, when the channel is the simulator).
     pub pay_url: Option<String>,
+    /// What `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` takes (`wechat_jsapi`).
+    pub jsapi: Option<JsapiPayParams>,
     /// When it stops being payable.
     pub expires_at: DateTime<Utc>,
     /// When it was created.
@@ -41,11 +45,18 @@ pub struct IntentView {
 
 impl From<&payment_intent::Model> for IntentView {
     fn from(m: &payment_intent::Model) -> Self {
-        let qr = PayChannel::parse(&m.channel).is_some_and(PayChannel::is_qr);
-        let (code_url, pay_url) = match &m.checkout {
-            Some(c) if qr => (Some(c.clone()), None),
-            Some(c) => (None, Some(c.clone())),
-            None => (None, None),
+        let channel = PayChannel::parse(&m.channel);
+        let qr = channel.is_some_and(PayChannel::is_qr);
+        let bridge = channel.is_some_and(PayChannel::needs_openid);
+        let (code_url, pay_url, jsapi) = match &m.checkout {
+            Some(c) if bridge => {
+                let stored = serde_json::from_str::<StoredBridge>(c).ok();
+                let page = stored.as_ref().and_then(|s| s.page_url.clone());
+                (None, page, stored.map(|s| s.bridge))
+            }
+            Some(c) if qr => (Some(c.clone()), None, None),
+            Some(c) => (None, Some(c.clone()), None),
+            None => (None, None, None),
         };
         IntentView {
             id: m.id,
@@ -56,11 +67,43 @@ impl From<&payment_intent::Model> for IntentView {
             amount_fen: m.amount_fen,
             code_url,
             pay_url,
+            jsapi,
             expires_at: m.expires_at,
             created_at: m.created_at,
             succeeded_at: m.succeeded_at,
         }
     }
+}
+
+/// A JSAPI intent's checkout as kept in `payment_intent.checkout`: the bridge's signed
+/// parameters and, with the simulator, its cashier page for them.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct StoredBridge {
+    bridge: JsapiPayParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page_url: Option<String>,
+}
+
+/// How `customer` pays through `channel`: by openid (JSAPI; 409 `openid_required` while
+/// none is bound), a browser page from `payer_ip`, or a QR code. Asked before an intent is
+/// written, so that a payer who must authorise first leaves no failed intent behind.
+pub(crate) async fn pay_method(
+    app: &App,
+    channel: PayChannel,
+    customer: Uuid,
+    payer_ip: &str,
+) -> Result<PayMethod> {
+    Ok(if channel.needs_openid() {
+        PayMethod::Jsapi {
+            openid: super::jsapi::payer_openid(app, customer).await?,
+        }
+    } else if channel.is_qr() {
+        PayMethod::Qr
+    } else {
+        PayMethod::H5 {
+            payer_client_ip: payer_ip.to_owned(),
+        }
+    })
 }
 
 /// What [`create_intent`] did.
@@ -115,15 +158,41 @@ pub async fn create_intent(
             "this order owes nothing now",
         ));
     }
+    let method = pay_method(app, channel, customer, payer_ip).await?;
     let existing = repo::intents_of_order(app.store.db(), order_id).await?;
     let open =
         |m: &&payment_intent::Model| IntentState::parse(&m.state).is_some_and(IntentState::is_open);
+    let description = format!("到家服务 {}", row.order_no);
     if let Some(same) = existing.iter().filter(open).find(|m| {
         m.channel == channel.code()
             && m.amount_fen == owed.as_fen()
             && m.checkout.is_some()
             && m.expires_at > now + chrono::Duration::minutes(1)
     }) {
+        if channel.needs_openid() {
+            // The bridge's parameters are signed with a time the cashier checks: the same
+            // trade is asked again (WeChat answers the same prepay_id) and signed anew.
+            let back = p
+                .settings
+                .return_url
+                .as_ref()
+                .map(|u| return_url(u, order_id, same.id));
+            let row = open_at_channel(
+                &ch,
+                channel,
+                same,
+                Opening {
+                    description,
+                    return_url: back,
+                    method,
+                    customer,
+                },
+                app,
+                now,
+            )
+            .await?;
+            return Ok(Created::Existing((&row).into()));
+        }
         return Ok(Created::Existing(same.into()));
     }
     for other in existing.iter().filter(open) {
@@ -150,14 +219,16 @@ pub async fn create_intent(
         .return_url
         .as_ref()
         .map(|u| return_url(u, order_id, written.id));
-    let description = format!("到家服务 {}", row.order_no);
     let row = open_at_channel(
         &ch,
         channel,
         &written,
-        description,
-        back,
-        payer_ip,
+        Opening {
+            description,
+            return_url: back,
+            method,
+            customer,
+        },
         app,
         now,
     )
@@ -192,41 +263,55 @@ pub(crate) async fn write_intent(
     Ok(written)
 }
 
+/// What the channel is asked to open for an intent.
+pub(crate) struct Opening {
+    /// Shown to the payer.
+    pub description: String,
+    /// Where the browser returns after paying.
+    pub return_url: Option<String>,
+    /// How the payer pays ([`pay_method`]).
+    pub method: PayMethod,
+    /// The payer.
+    pub customer: Uuid,
+}
+
 /// Asks `ch` to open the written intent `written` through `channel` (called after the
 /// intent is written, so an intent the channel knows always exists here): `pending` with
-/// the QR code or page when it accepts, `failed` (and 503 `channel_refused`) when not.
-#[allow(clippy::too_many_arguments)]
+/// the QR code, page or bridge parameters when it accepts, `failed` (and 503
+/// `channel_refused`) when not. An open JSAPI intent is asked again to sign its parameters
+/// anew; WeChat refusing the payer's openid forgets it (409 `openid_required`).
 pub(crate) async fn open_at_channel(
     ch: &std::sync::Arc<dyn daojia_pay::channel::Channel>,
     channel: PayChannel,
     written: &payment_intent::Model,
-    description: String,
-    return_url: Option<String>,
-    payer_ip: &str,
+    opening: Opening,
     app: &App,
     now: DateTime<Utc>,
 ) -> Result<payment_intent::Model> {
-    let method = if channel.is_qr() {
-        PayMethod::Qr
-    } else {
-        PayMethod::H5 {
-            payer_client_ip: payer_ip.to_owned(),
-        }
-    };
     let request = PaymentRequest {
         intent: written.intent_no.clone(),
         amount: Money::fen(written.amount_fen),
-        description,
-        method,
-        return_url,
+        description: opening.description,
+        method: opening.method,
+        return_url: opening.return_url.clone(),
         expires_at: Some(written.expires_at),
     };
     match ch.create(&request, now).await {
         Ok(checkout) => {
             let target = match checkout {
-                Checkout::QrCode(url) | Checkout::Redirect(url) => url,
-                Checkout::Jsapi(_) => {
-                    return Err(Error::internal("a JSAPI checkout for a QR or H5 channel"));
+                Checkout::QrCode(url) | Checkout::Redirect(url) if !channel.needs_openid() => url,
+                Checkout::Jsapi(bridge) if channel.needs_openid() => {
+                    let page_url = super::jsapi::configured(app)?
+                        .cashier_url
+                        .as_ref()
+                        .map(|c| cashier_page(c, &bridge, opening.return_url.as_deref()));
+                    serde_json::to_string(&StoredBridge { bridge, page_url })
+                        .map_err(Error::internal)?
+                }
+                _ => {
+                    return Err(Error::internal(
+                        "the channel answered another kind of checkout than asked",
+                    ));
                 }
             };
             let update = IntentUpdate {
@@ -236,7 +321,7 @@ pub(crate) async fn open_at_channel(
             repo::set_intent_state(
                 app.store.db(),
                 written.id,
-                &["created"],
+                &["created", "pending"],
                 "pending",
                 update,
                 now,
@@ -259,6 +344,16 @@ pub(crate) async fn open_at_channel(
             )
             .await?;
             tracing::warn!(intent = %written.intent_no, error = %why, "the channel refused a payment");
+            if channel.needs_openid() && refuses_openid(&e) {
+                super::jsapi::forget(app, opening.customer).await?;
+                return Err(Error::ConflictAt {
+                    code: "openid_required",
+                    field: "channel".into(),
+                    message: "WeChat does not take the WeChat account kept for you: authorise \
+                              again (POST /api/v1/customer/wechat/authorize)"
+                        .into(),
+                });
+            }
             return Err(Error::Unavailable {
                 code: "channel_refused",
                 message: format!("the payment channel did not accept the payment: {why}"),
@@ -269,6 +364,33 @@ pub(crate) async fn open_at_channel(
     repo::intent(app.store.db(), written.id)
         .await?
         .ok_or(Error::NotFound("payment"))
+}
+
+/// WeChat's refusal of a JSAPI payer (`PARAM_ERROR` "appid和openid不匹配": the openid is not
+/// a user of the paying app).
+fn refuses_openid(e: &daojia_pay::Error) -> bool {
+    matches!(e, daojia_pay::Error::Channel { code, message }
+        if code == "PARAM_ERROR" && message.contains("openid"))
+}
+
+/// The simulator's cashier for `bridge`: the bridge's parameters and `return_url` as a
+/// query, as the page would hand them to `WeixinJSBridge`.
+fn cashier_page(cashier: &str, bridge: &JsapiPayParams, back: Option<&str>) -> String {
+    use daojia_pay::http::percent_encode as enc;
+    let mut url = format!(
+        "{cashier}?appId={}&timeStamp={}&nonceStr={}&package={}&signType={}&paySign={}",
+        enc(&bridge.app_id),
+        enc(&bridge.time_stamp),
+        enc(&bridge.nonce_str),
+        enc(&bridge.package),
+        enc(&bridge.sign_type),
+        enc(&bridge.pay_sign),
+    );
+    if let Some(back) = back {
+        url.push_str("&return_url=");
+        url.push_str(&enc(back));
+    }
+    url
 }
 
 /// The return URL of `template` for a payment `payment` of order `order`: `{order}` and

@@ -15,6 +15,7 @@
 pub mod apply;
 pub mod consumer;
 pub mod intents;
+pub mod jsapi;
 pub mod recover;
 pub mod refunds;
 
@@ -37,6 +38,8 @@ pub struct Payments {
     pub wechat: Option<Arc<dyn Channel>>,
     /// Alipay, when configured.
     pub alipay: Option<Arc<dyn Channel>>,
+    /// Paying inside WeChat (JSAPI), when WeChat Pay and the app's secret are configured.
+    pub jsapi: Option<jsapi::Jsapi>,
     /// Timings.
     pub settings: PaySettings,
 }
@@ -70,11 +73,13 @@ impl Default for PaySettings {
 
 impl Payments {
     /// The codes of the channels a payment can be opened through on this node (every
-    /// channel of each configured provider), in [`PayChannel::ALL`]'s order.
+    /// channel of each configured provider; JSAPI when it is configured too), in
+    /// [`PayChannel::ALL`]'s order.
     pub fn channels(&self) -> Vec<&'static str> {
         PayChannel::ALL
             .into_iter()
             .filter(|c| self.channel(c.provider()).is_ok())
+            .filter(|c| !c.needs_openid() || self.jsapi.is_some())
             .map(PayChannel::code)
             .collect()
     }

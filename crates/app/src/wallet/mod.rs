@@ -21,7 +21,7 @@ pub mod demo;
 
 use crate::orders::{By, visible};
 use crate::payments::apply::NotifyError;
-use crate::payments::intents::{IntentView, open_at_channel, write_intent};
+use crate::payments::intents::{IntentView, Opening, open_at_channel, pay_method, write_intent};
 use crate::payments::{new_number, payments};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
@@ -55,8 +55,11 @@ pub struct TopUpView {
     pub amount_fen: i64,
     /// The QR code's content (`wechat_native`, `alipay_precreate`).
     pub code_url: Option<String>,
-    /// The page to send the browser to (`wechat_h5`, `alipay_wap`).
+    /// The page to send the browser to (`wechat_h5`, `alipay_wap`; the simulator's cashier
+    /// for `wechat_jsapi`).
     pub pay_url: Option<String>,
+    /// What `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` takes (`wechat_jsapi`).
+    pub jsapi: Option<daojia_pay::wechat::sign::JsapiPayParams>,
     /// When it stops being payable.
     pub expires_at: DateTime<Utc>,
     /// When it was created.
@@ -76,6 +79,7 @@ impl From<&payment_intent::Model> for TopUpView {
             amount_fen: v.amount_fen,
             code_url: v.code_url,
             pay_url: v.pay_url,
+            jsapi: v.jsapi,
             expires_at: v.expires_at,
             created_at: v.created_at,
             succeeded_at: v.succeeded_at,
@@ -122,6 +126,7 @@ pub async fn top_up(
         .map_err(refused)?;
     let p = payments(app)?;
     let ch = p.channel(channel.provider())?.clone();
+    let method = pay_method(app, channel, customer, payer_ip).await?;
     let written = write_intent(
         app,
         NewIntent {
@@ -146,9 +151,12 @@ pub async fn top_up(
         &ch,
         channel,
         &written,
-        "到家余额充值".into(),
-        return_url,
-        payer_ip,
+        Opening {
+            description: "到家余额充值".into(),
+            return_url,
+            method,
+            customer,
+        },
         app,
         now,
     )

@@ -16,6 +16,7 @@
 //! platform_serial = "PUB_KEY_ID_0000000000000000000000000001"
 //! platform_public_key_file = "/etc/daojia/wechat-platform.pub.pem"
 //! apiv3_key = "exampleApiV3Key0123456789abcdefg"
+//! app_secret = "the official account's AppSecret"   # paying inside WeChat (JSAPI)
 //!
 //! [pay.wechat.transfers]            # workers' withdrawals to their WeChat balance (商家转账)
 //! app_secret = "the official account's AppSecret"   # exchanges the payee's web authorisation code
@@ -31,6 +32,7 @@
 
 use anyhow::Context;
 use daojia_app::finance::transfers::Transfers;
+use daojia_app::payments::jsapi::Jsapi;
 use daojia_app::payments::{PaySettings, Payments};
 use daojia_domain::secret::Secret;
 use daojia_pay::alipay::sign::AppKey;
@@ -111,6 +113,14 @@ pub struct WechatPayConfig {
     pub apiv3_key: Secret<String>,
     /// The API's base URL (WeChat's unless a simulator's).
     pub base_url: Option<String>,
+    /// The official account's (`appid`'s) AppSecret: with it the customer app's web
+    /// authorisation code (`snsapi_base`) is exchanged for the payer's openid, and payments
+    /// inside WeChat (`wechat_jsapi`) are offered. Printed masked; JSAPI is off without it.
+    #[serde(default)]
+    pub app_secret: Option<Secret<String>>,
+    /// Where the code exchange goes (`https://api.weixin.qq.com` unless a test server's).
+    #[serde(default)]
+    pub oauth_base_url: Option<String>,
     /// Transfers to a worker's WeChat balance for withdrawals (商家转账); off when absent.
     #[serde(default)]
     pub transfers: Option<WechatTransfersConfig>,
@@ -295,6 +305,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
         });
     }
     let mut wired_transfers = None;
+    let mut wired_jsapi = None;
     let wechat: Option<Arc<dyn Channel>> = match &c.wechat {
         None => None,
         Some(w) => {
@@ -336,6 +347,22 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
                 channel = channel.with_transfers(transfer_config(c, t)?);
             }
             let channel = Arc::new(channel);
+            if let Some(secret) = &w.app_secret {
+                wired_jsapi = Some(Jsapi {
+                    appid: w.appid.clone(),
+                    oauth: Arc::new(CodeExchange {
+                        base_url: w
+                            .oauth_base_url
+                            .clone()
+                            .unwrap_or_else(|| daojia_pay::wechat::oauth::API_BASE.into()),
+                        appid: w.appid.clone(),
+                        secret: secret.clone(),
+                        transport: transport.clone(),
+                    }),
+                    authorize_base: daojia_pay::wechat::oauth::AUTHORIZE_BASE.into(),
+                    cashier_url: None,
+                });
+            }
             if let Some(t) = &w.transfers {
                 let oauth = CodeExchange {
                     base_url: t
@@ -400,6 +427,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
         payments: Some(Arc::new(Payments {
             wechat,
             alipay,
+            jsapi: wired_jsapi,
             settings: settings(c),
         })),
         sim: None,
@@ -481,6 +509,29 @@ pub fn simulated(
             )),
         ),
     );
+    // Paying inside WeChat: the same exchange, the simulator's authorisation page, and its
+    // cashier standing in for `WeixinJSBridge` outside a real WeChat.
+    let jsapi = Jsapi {
+        appid: "wx0000000000000001".into(),
+        oauth: Arc::new(CodeExchange {
+            base_url: format!("{}/wechat", sim.config().base_url),
+            appid: "wx0000000000000001".into(),
+            secret: Secret::new(SECRET.into()),
+            transport: transport.clone(),
+        }),
+        authorize_base: format!(
+            "{}{}",
+            sim.config().base_url,
+            daojia_pay::sim::AUTHORIZE_PATH
+                .strip_suffix("/connect/oauth2/authorize")
+                .expect("the simulator's authorize page is WeChat's path under a prefix")
+        ),
+        cashier_url: Some(format!(
+            "{}{}",
+            sim.config().base_url,
+            daojia_pay::sim::JSAPI_CASHIER_PATH
+        )),
+    };
     let alipay = AlipayChannel::new(
         AlipayConfig {
             app: AppKey {
@@ -496,6 +547,7 @@ pub fn simulated(
     let payments = Payments {
         wechat: Some(wechat as Arc<dyn Channel>),
         alipay: Some(Arc::new(alipay)),
+        jsapi: Some(jsapi),
         settings: settings(c),
     };
     Ok((Arc::new(payments), sim, transfers))

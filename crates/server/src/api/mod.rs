@@ -15,6 +15,7 @@ pub mod admin_worker_time;
 pub mod admin_workers;
 pub mod auth;
 pub mod catalog;
+pub mod customer_wechat;
 pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
@@ -65,6 +66,7 @@ use utoipa::{Modify, OpenApi};
         account::customer_me, account::customer_sessions, account::customer_revoke,
         orders::place, orders::mine, orders::detail, orders::cancel, orders::reschedule,
         payments::create, payments::list, payments::get, payments::notify_wechat, payments::notify_alipay,
+        customer_wechat::get, customer_wechat::authorize, customer_wechat::bind,
         slots::for_booking, slots::for_my_order, slots::for_staff,
         uploads::upload, uploads::mine, uploads::for_staff, orders::after_sales, orders::confirm,
         exceptions::list, exceptions::resolve,
@@ -323,6 +325,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .get(payments::list),
         )
         .route("/orders/{id}/payments/{payment_id}", get(payments::get))
+        .route(
+            "/customer/wechat",
+            get(customer_wechat::get).put(customer_wechat::bind),
+        )
+        .route(
+            "/customer/wechat/authorize",
+            post(customer_wechat::authorize),
+        )
         .route("/wallet", get(wallet::get))
         .route(
             "/wallet/top-ups",

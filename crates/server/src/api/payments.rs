@@ -23,7 +23,8 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPayment {
-    /// `wechat_native` (QR code), `wechat_h5` (mobile browser), `alipay_precreate` (QR
+    /// `wechat_native` (QR code), `wechat_h5` (mobile browser), `wechat_jsapi` (inside
+    /// WeChat, for a customer whose WeChat authorisation is kept), `alipay_precreate` (QR
     /// code), `alipay_wap` (mobile browser) or `wallet` (from the customer's balance, paid
     /// at once).
     pub channel: String,
@@ -38,7 +39,8 @@ pub struct PaymentView {
     pub intent_no: String,
     /// The order.
     pub order_id: Uuid,
-    /// `wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap` or `wallet`.
+    /// `wechat_native`, `wechat_h5`, `wechat_jsapi`, `alipay_precreate`, `alipay_wap` or
+    /// `wallet`.
     pub channel: String,
     /// `created`, `pending`, `succeeded`, `failed` or `closed`.
     pub state: String,
@@ -46,8 +48,13 @@ pub struct PaymentView {
     pub amount_fen: i64,
     /// What to show as a QR code (the QR channels).
     pub code_url: Option<String>,
-    /// Where to send the browser (`wechat_h5`: the H5 URL; `alipay_wap`: the pay page).
+    /// Where to send the browser (`wechat_h5`: the H5 URL; `alipay_wap`: the pay page;
+    /// `wechat_jsapi` with the simulator: its stand-in for WeChat's cashier, for a browser
+    /// without `WeixinJSBridge`).
     pub pay_url: Option<String>,
+    /// `wechat_jsapi`: the object to pass to
+    /// `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`.
+    pub jsapi: Option<super::customer_wechat::BridgeParams>,
     /// When it stops being payable.
     pub expires_at: DateTime<Utc>,
     /// Created.
@@ -68,6 +75,7 @@ impl PaymentView {
             amount_fen: v.amount_fen,
             code_url: v.code_url,
             pay_url: v.pay_url,
+            jsapi: v.jsapi.map(Into::into),
             expires_at: v.expires_at,
             created_at: v.created_at,
             succeeded_at: v.succeeded_at,
@@ -88,7 +96,10 @@ fn customer(me: &CurrentCustomer) -> By {
 /// click; an `Idempotency-Key` makes a retried request answer the same). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
 /// channel is not configured; 503 `channel_refused` when the channel did not accept it.
 /// With `"channel": "wallet"` the customer's balance pays at once: 201 with the intent
-/// `succeeded` and the order credited, or 409 `insufficient_balance`.
+/// `succeeded` and the order credited, or 409 `insufficient_balance`. With
+/// `"channel": "wechat_jsapi"` the answer carries `jsapi`, the bridge's signed parameters;
+/// 409 `openid_required` (on `channel`) while the customer's WeChat authorisation is not
+/// kept (`POST /api/v1/customer/wechat/authorize` first).
 #[utoipa::path(operation_id = "order_payment_create", post, path = "/api/v1/orders/{id}/payments", tag = "customer", security(("bearer" = [])), request_body = NewPayment,
     params(("id" = Uuid, Path, description = "Order id"), ("Idempotency-Key" = Option<String>, Header, description = "A UUID per press of the pay button; a retry (or a double click) with the same key returns the same answer")),
     responses((status = 201, body = PaymentView), (status = 200, body = PaymentView), (status = 404, body = crate::http::error::Problem), (status = 409, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem), (status = 503, body = crate::http::error::Problem)))]
@@ -107,7 +118,7 @@ pub async fn create(
         ApiError::from(daojia_app::Error::field(
             "channel",
             "unknown_channel",
-            "`wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap` or `wallet`",
+            "`wechat_native`, `wechat_h5`, `wechat_jsapi`, `alipay_precreate`, `alipay_wap` or `wallet`",
         ))
     })?;
     let ip = client.ip.unwrap_or_else(|| "127.0.0.1".into());

@@ -20,8 +20,8 @@ pub struct PublicConfig {
     /// How the apps draw maps.
     pub map: MapView,
     /// The channels an order can be paid through online (`wechat_native`, `wechat_h5`,
-    /// `alipay_precreate`, `alipay_wap` when configured) and `wallet` (the customer's
-    /// balance, always).
+    /// `wechat_jsapi` (inside WeChat; with `pay.wechat.app_secret`), `alipay_precreate`,
+    /// `alipay_wap` when configured) and `wallet` (the customer's balance, always).
     pub pay_channels: Vec<String>,
 }
 

@@ -26,7 +26,8 @@ pub struct NewTopUp {
     /// How much, in fen (within the configured least and most per top-up, and the most a
     /// wallet may hold).
     pub amount_fen: i64,
-    /// `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`.
+    /// `wechat_native`, `wechat_h5`, `wechat_jsapi` (inside WeChat, once authorised),
+    /// `alipay_precreate` or `alipay_wap`.
     pub channel: String,
 }
 
@@ -45,8 +46,12 @@ pub struct TopUp {
     pub amount_fen: i64,
     /// What to show as a QR code (the QR channels).
     pub code_url: Option<String>,
-    /// Where to send the browser (`wechat_h5`, `alipay_wap`).
+    /// Where to send the browser (`wechat_h5`, `alipay_wap`; `wechat_jsapi` with the
+    /// simulator: its stand-in for WeChat's cashier).
     pub pay_url: Option<String>,
+    /// `wechat_jsapi`: the object to pass to
+    /// `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`.
+    pub jsapi: Option<super::customer_wechat::BridgeParams>,
     /// When it stops being payable.
     pub expires_at: DateTime<Utc>,
     /// Created.
@@ -65,6 +70,7 @@ impl From<TopUpView> for TopUp {
             amount_fen: v.amount_fen,
             code_url: v.code_url,
             pay_url: v.pay_url,
+            jsapi: v.jsapi.map(Into::into),
             expires_at: v.expires_at,
             created_at: v.created_at,
             succeeded_at: v.succeeded_at,
@@ -174,7 +180,8 @@ pub async fn get(
 /// on; the wallet is credited when the channel confirms the payment (follow it with
 /// `GET /api/v1/wallet/top-ups/{id}`). 422 on `amount_fen` (`below_minimum`,
 /// `above_maximum`, `over_max_balance`) or `channel`; 409 `payments_unavailable` /
-/// `channel_unavailable`; 503 `channel_refused`.
+/// `channel_unavailable`, or `openid_required` for `wechat_jsapi` before the customer's
+/// WeChat authorisation; 503 `channel_refused`.
 #[utoipa::path(operation_id = "wallet_top_up", post, path = "/api/v1/wallet/top-ups", tag = "customer", security(("bearer" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "A UUID per request; a retry with the same key returns the same top-up")),
     request_body = NewTopUp,
@@ -189,7 +196,7 @@ pub async fn top_up(
         ApiError::from(daojia_app::Error::field(
             "channel",
             "unknown_channel",
-            "`wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`",
+            "`wechat_native`, `wechat_h5`, `wechat_jsapi`, `alipay_precreate` or `alipay_wap`",
         ))
     })?;
     let ip = client.ip.unwrap_or_else(|| "127.0.0.1".into());

@@ -30,6 +30,9 @@ impl Config {
         if let (Some(v), Some(w)) = (get("DAOJIA_PAY_WECHAT_APIV3_KEY"), p.wechat.as_mut()) {
             w.apiv3_key = daojia_domain::secret::Secret::new(v);
         }
+        if let (Some(v), Some(w)) = (get("DAOJIA_PAY_WECHAT_APP_SECRET"), p.wechat.as_mut()) {
+            w.app_secret = Some(daojia_domain::secret::Secret::new(v));
+        }
     }
 
     /// `[pay]`: limits, URLs, and for each configured channel its ids, key and key files,

@@ -347,6 +347,8 @@ fn pay_settings_are_checked_and_the_apiv3_key_comes_from_the_environment() {
         platform_serial: "PUB_KEY_ID_01".into(),
         platform_public_key_file: dir.join("missing.pem"),
         apiv3_key: daojia_domain::secret::Secret::new("short".into()),
+        app_secret: None,
+        oauth_base_url: None,
         base_url: None,
         transfers: None,
     });

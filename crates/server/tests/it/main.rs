@@ -40,6 +40,7 @@ mod order_timers;
 mod outbox;
 mod partner_scoping;
 mod payment_after_timeout;
+mod payment_jsapi;
 mod payments;
 mod periods;
 mod personal_data;

@@ -352,6 +352,7 @@ async fn the_customer_app_reads_what_is_owed_and_the_channels_and_the_payer_come
             json!([
                 "wechat_native",
                 "wechat_h5",
+                "wechat_jsapi",
                 "alipay_precreate",
                 "alipay_wap",
                 "wallet"

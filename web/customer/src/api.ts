@@ -134,3 +134,13 @@ export const openPayment = (orderId: string, channel: string, idempotencyKey: st
 /** One payment of an order, as it stands. */
 export const loadPayment = (orderId: string, paymentId: string): Promise<PaymentView> =>
   unwrap(api.client.GET('/api/v1/orders/{id}/payments/{payment_id}', { params: { path: { id: orderId, payment_id: paymentId } } }));
+
+/**
+ * Starts WeChat's silent web authorisation (for paying inside WeChat): the URL to send the
+ * browser to, which comes back to `redirectUri` with `code` and `state`.
+ */
+export const authorizeWechat = (redirectUri: string) =>
+  unwrap(api.client.POST('/api/v1/customer/wechat/authorize', { body: { redirect_uri: redirectUri } }));
+
+/** Takes back WeChat's authorisation: the server checks the state and keeps the payer's WeChat account. */
+export const bindWechat = (code: string, state: string) => unwrap(api.client.PUT('/api/v1/customer/wechat', { body: { code, state } }));

@@ -20,6 +20,14 @@ describe('which channels the pay sheet offers', () => {
     expect(offeredChannels(['wechat_h5', 'alipay_wap'], WECHAT)).toEqual([]);
   });
 
+  it('offers JSAPI inside WeChat only, when the server has it', () => {
+    const all = ['wechat_h5', 'wechat_jsapi', 'alipay_wap', 'wallet'];
+    expect(offeredChannels(all, WECHAT).map((c) => c.code)).toEqual(['wechat_jsapi', 'wallet']);
+    expect(offeredChannels(all, CHROME).map((c) => c.code)).toEqual(['wechat_h5', 'alipay_wap', 'wallet']);
+    expect(offeredChannels(['wechat_h5', 'wallet'], WECHAT).map((c) => c.code)).toEqual(['wallet']);
+    expect(PAY_CHANNELS.find((c) => c.code === 'wechat_jsapi')?.checkout).toBe('jsapi');
+  });
+
   it('offers the wallet everywhere, paid at once', () => {
     const all = ['wechat_h5', 'alipay_wap', 'wallet'];
     expect(offeredChannels(all, CHROME).map((c) => c.code)).toEqual(['wechat_h5', 'alipay_wap', 'wallet']);

@@ -2,7 +2,7 @@
  * The ways a customer can pay online, in the order the pay sheet lists them. One small
  * table: a channel is offered when the server has it (`pay_channels` of the public
  * configuration) and the browser suits it (inside WeChat's browser only WeChat's own
- * JSAPI payment works; outside it, WeChat's H5 payment). A new way to pay (the wallet,
+ * JSAPI payment and the wallet work; outside it, WeChat's H5 payment and Alipay). A new way to pay (the wallet,
  * say) is one more row here, its label in the i18n files, and its checkout in `flow.ts`.
  */
 
@@ -11,10 +11,11 @@ export type Browser = 'wechat' | 'other';
 
 /**
  * How the browser pays once the server opened the payment: sent to the channel's page
- * (`redirect`), or nothing more to do because the server paid it at once from the
- * customer's balance (`instant`).
+ * (`redirect`), WeChat's cashier opened in the page through `WeixinJSBridge` (`jsapi`,
+ * after the payer's WeChat authorisation, see `wechat.ts`), or nothing more to do because
+ * the server paid it at once from the customer's balance (`instant`).
  */
-export type Checkout = 'redirect' | 'instant';
+export type Checkout = 'redirect' | 'jsapi' | 'instant';
 
 export interface PayChannelDef {
   /** The channel's code in the API (`POST /api/v1/orders/{id}/payments`). */
@@ -34,6 +35,7 @@ export interface PayChannelDef {
 }
 
 export const PAY_CHANNELS: readonly PayChannelDef[] = [
+  { code: 'wechat_jsapi', label: 'pay.channels.wechat', hint: 'pay.channels.wechatJsapiHint', color: '#07c160', mark: '微', browsers: ['wechat'], checkout: 'jsapi' },
   { code: 'wechat_h5', label: 'pay.channels.wechat', hint: 'pay.channels.wechatHint', color: '#07c160', mark: '微', browsers: ['other'], checkout: 'redirect' },
   { code: 'alipay_wap', label: 'pay.channels.alipay', hint: 'pay.channels.alipayHint', color: '#1677ff', mark: '支', browsers: ['other'], checkout: 'redirect' },
   { code: 'wallet', label: 'pay.channels.wallet', hint: 'pay.channels.walletHint', color: '#ff8a00', mark: '余', browsers: ['wechat', 'other'], checkout: 'instant' },

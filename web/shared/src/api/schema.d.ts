@@ -2820,6 +2820,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/customer/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the customer can pay inside WeChat, and whether they must authorise first. */
+        get: operations["customer_wechat"];
+        /**
+         * Takes back the authorisation: the `state` must be the one this session started (good
+         *     once, ten minutes: 422 `state_mismatch`, `state_used` or `state_expired` on `state`), and
+         *     the `code` is exchanged for the payer's openid, kept encrypted (422 `invalid_code` on
+         *     `code` when WeChat does not know it; 503 when WeChat cannot be asked).
+         */
+        put: operations["customer_wechat_bind"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/customer/wechat/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Starts WeChat's silent web authorisation (`snsapi_base`) under the paying app: the URL
+         *     to send the browser to, with a new `state` bound to this log-in session. 409
+         *     `channel_unavailable` when this server does not pay inside WeChat; 422 on
+         *     `redirect_uri`.
+         */
+        post: operations["customer_wechat_authorize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{id}/payments": {
         parameters: {
             query?: never;
@@ -2837,7 +2882,10 @@ export interface paths {
          *     click; an `Idempotency-Key` makes a retried request answer the same). 409 `nothing_owed` when the order owes nothing, `channel_unavailable` when the
          *     channel is not configured; 503 `channel_refused` when the channel did not accept it.
          *     With `"channel": "wallet"` the customer's balance pays at once: 201 with the intent
-         *     `succeeded` and the order credited, or 409 `insufficient_balance`.
+         *     `succeeded` and the order credited, or 409 `insufficient_balance`. With
+         *     `"channel": "wechat_jsapi"` the answer carries `jsapi`, the bridge's signed parameters;
+         *     409 `openid_required` (on `channel`) while the customer's WeChat authorisation is not
+         *     kept (`POST /api/v1/customer/wechat/authorize` first).
          */
         post: operations["order_payment_create"];
         delete?: never;
@@ -3372,7 +3420,8 @@ export interface paths {
          *     on; the wallet is credited when the channel confirms the payment (follow it with
          *     `GET /api/v1/wallet/top-ups/{id}`). 422 on `amount_fen` (`below_minimum`,
          *     `above_maximum`, `over_max_balance`) or `channel`; 409 `payments_unavailable` /
-         *     `channel_unavailable`; 503 `channel_refused`.
+         *     `channel_unavailable`, or `openid_required` for `wechat_jsapi` before the customer's
+         *     WeChat authorisation; 503 `channel_refused`.
          */
         post: operations["wallet_top_up"];
         delete?: never;
@@ -5154,6 +5203,33 @@ export interface components {
             /** @description Cursor of the next page. */
             next_cursor?: string | null;
         };
+        /** @description A started web authorisation. */
+        Authorization: {
+            /** @description WeChat's authorisation page (`snsapi_base`, silent): send the browser there. */
+            url: string;
+            /**
+             * @description The state the URL carries; it comes back with the code and is good once, for this
+             *     log-in session, for ten minutes.
+             */
+            state: string;
+            /** @description The paying app. */
+            app_id: string;
+        };
+        /** @description Where WeChat should send the browser back. */
+        AuthorizeRequest: {
+            /**
+             * @description The customer app's page to return to (absolute http(s) URL, no fragment; its host
+             *     must be the official account's authorised domain). WeChat appends `code` and `state`.
+             */
+            redirect_uri: string;
+        };
+        /** @description The code and state WeChat appended to the return address. */
+        BindCode: {
+            /** @description The one-time `code`. */
+            code: string;
+            /** @description The `state`, as issued by `POST /api/v1/customer/wechat/authorize`. */
+            state: string;
+        };
         /** @description The code of WeChat's web authorisation. */
         BindWechat: {
             /**
@@ -5389,6 +5465,24 @@ export interface components {
             unit_price_fen: number;
             /** @description True once the order gave its place back (it was cancelled); it keeps the price. */
             released: boolean;
+        };
+        /**
+         * @description What `WeixinJSBridge.invoke('getBrandWCPayRequest', …)` takes, field names as WeChat
+         *     spells them: pass the object as it is.
+         */
+        BridgeParams: {
+            /** @description The paying app. */
+            appId: string;
+            /** @description Unix seconds, as a string. */
+            timeStamp: string;
+            /** @description Random string. */
+            nonceStr: string;
+            /** @description `prepay_id=…`. */
+            package: string;
+            /** @description `RSA`. */
+            signType: string;
+            /** @description The merchant's signature over `appId\ntimeStamp\nnonceStr\npackage\n`. */
+            paySign: string;
         };
         /** @description One visit of an order needing several trades, for a link. */
         BundleVisit: {
@@ -6914,7 +7008,8 @@ export interface components {
         /** @description How the customer wants to pay. */
         NewPayment: {
             /**
-             * @description `wechat_native` (QR code), `wechat_h5` (mobile browser), `alipay_precreate` (QR
+             * @description `wechat_native` (QR code), `wechat_h5` (mobile browser), `wechat_jsapi` (inside
+             *     WeChat, for a customer whose WeChat authorisation is kept), `alipay_precreate` (QR
              *     code), `alipay_wap` (mobile browser) or `wallet` (from the customer's balance, paid
              *     at once).
              */
@@ -6941,7 +7036,10 @@ export interface components {
              *     wallet may hold).
              */
             amount_fen: number;
-            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`. */
+            /**
+             * @description `wechat_native`, `wechat_h5`, `wechat_jsapi` (inside WeChat, once authorised),
+             *     `alipay_precreate` or `alipay_wap`.
+             */
             channel: string;
         };
         /** @description A no-show, for operations. */
@@ -7670,7 +7768,10 @@ export interface components {
              * @description The order.
              */
             order_id: string;
-            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate`, `alipay_wap` or `wallet`. */
+            /**
+             * @description `wechat_native`, `wechat_h5`, `wechat_jsapi`, `alipay_precreate`, `alipay_wap` or
+             *     `wallet`.
+             */
             channel: string;
             /** @description `created`, `pending`, `succeeded`, `failed` or `closed`. */
             state: string;
@@ -7681,8 +7782,13 @@ export interface components {
             amount_fen: number;
             /** @description What to show as a QR code (the QR channels). */
             code_url?: string | null;
-            /** @description Where to send the browser (`wechat_h5`: the H5 URL; `alipay_wap`: the pay page). */
+            /**
+             * @description Where to send the browser (`wechat_h5`: the H5 URL; `alipay_wap`: the pay page;
+             *     `wechat_jsapi` with the simulator: its stand-in for WeChat's cashier, for a browser
+             *     without `WeixinJSBridge`).
+             */
             pay_url?: string | null;
+            jsapi?: components["schemas"]["BridgeParams"] | null;
             /**
              * Format: date-time
              * @description When it stops being payable.
@@ -8653,8 +8759,8 @@ export interface components {
             map: components["schemas"]["MapView"];
             /**
              * @description The channels an order can be paid through online (`wechat_native`, `wechat_h5`,
-             *     `alipay_precreate`, `alipay_wap` when configured) and `wallet` (the customer's
-             *     balance, always).
+             *     `wechat_jsapi` (inside WeChat; with `pay.wechat.app_secret`), `alipay_precreate`,
+             *     `alipay_wap` when configured) and `wallet` (the customer's balance, always).
              */
             pay_channels: string[];
         };
@@ -9846,8 +9952,12 @@ export interface components {
             amount_fen: number;
             /** @description What to show as a QR code (the QR channels). */
             code_url?: string | null;
-            /** @description Where to send the browser (`wechat_h5`, `alipay_wap`). */
+            /**
+             * @description Where to send the browser (`wechat_h5`, `alipay_wap`; `wechat_jsapi` with the
+             *     simulator: its stand-in for WeChat's cashier).
+             */
             pay_url?: string | null;
+            jsapi?: components["schemas"]["BridgeParams"] | null;
             /**
              * Format: date-time
              * @description When it stops being payable.
@@ -10156,6 +10266,23 @@ export interface components {
              * @description When.
              */
             at: string;
+        };
+        /** @description Whether the customer can pay inside WeChat (never the openid). */
+        WechatBinding: {
+            /** @description This server opens payments inside WeChat (`wechat_jsapi`). */
+            available: boolean;
+            /**
+             * @description The customer's WeChat account under the paying app is known (no authorisation
+             *     needed before paying).
+             */
+            bound: boolean;
+            /**
+             * Format: date-time
+             * @description When it became known.
+             */
+            bound_at?: string | null;
+            /** @description The paying app, when available. */
+            app_id?: string | null;
         };
         /** @description A start window. */
         WindowView: {
@@ -25339,6 +25466,251 @@ export interface operations {
             };
             /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatBinding"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_wechat_bind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BindCode"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WechatBinding"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    customer_wechat_authorize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AuthorizeRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Authorization"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

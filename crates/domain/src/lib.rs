@@ -6,6 +6,7 @@
 pub mod access;
 pub mod bounds;
 pub mod bundle;
+pub mod deposit;
 pub mod catalog;
 pub mod earning;
 pub mod flag;

@@ -688,6 +688,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     problems.extend(crate::repo::settlement_check::check(db, &balances).await?);
     problems.extend(crate::repo::periods::check(db).await?);
     problems.extend(crate::repo::wallet::check(db, &balances).await?);
+    problems.extend(crate::repo::deposits::check(db, &balances).await?);
     Ok(Report {
         entries: entries.len(),
         postings: postings.len(),

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bundles;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod deposits;
 pub mod dispatch;
 pub mod earnings;
 pub mod extras;

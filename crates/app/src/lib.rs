@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod context;
 pub mod csv;
 pub mod customers;
+pub mod deposits;
 pub mod demo_city;
 pub mod dispatch;
 pub mod error;

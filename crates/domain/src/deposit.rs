@@ -98,13 +98,22 @@ impl DepositRules {
         let mut codes = BTreeSet::new();
         for t in &self.tiers {
             if t.code.trim().is_empty() || !codes.insert(t.code.clone()) {
-                p.push(("deposit.tiers", format!("tier code `{}` empty or repeated", t.code)));
+                p.push((
+                    "deposit.tiers",
+                    format!("tier code `{}` empty or repeated", t.code),
+                ));
             }
             if t.required_fen < 0 {
-                p.push(("deposit.tiers", format!("tier `{}`: required_fen below 0", t.code)));
+                p.push((
+                    "deposit.tiers",
+                    format!("tier `{}`: required_fen below 0", t.code),
+                ));
             }
             if t.max_order_fen.is_some_and(|m| m < 0) {
-                p.push(("deposit.tiers", format!("tier `{}`: max_order_fen below 0", t.code)));
+                p.push((
+                    "deposit.tiers",
+                    format!("tier `{}`: max_order_fen below 0", t.code),
+                ));
             }
         }
         if let Some(top) = self.sorted().last()

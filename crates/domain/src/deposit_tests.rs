@@ -30,8 +30,14 @@ fn cats(c: &[&str]) -> Vec<String> {
 fn without_tiers_nothing_is_required_and_everything_is_allowed() {
     let r = DepositRules::default();
     assert!(!r.enabled());
-    assert_eq!(r.required_for(Money::fen(9_999_999), &cats(&["nursing"])), None);
-    assert!(r.allows(Money::ZERO, Money::fen(9_999_999), &cats(&["x"])).is_ok());
+    assert_eq!(
+        r.required_for(Money::fen(9_999_999), &cats(&["nursing"])),
+        None
+    );
+    assert!(
+        r.allows(Money::ZERO, Money::fen(9_999_999), &cats(&["x"]))
+            .is_ok()
+    );
     assert_eq!(r.unlocked(Money::ZERO), Unlocked::default());
     assert!(r.problems().is_empty());
 }
@@ -40,10 +46,22 @@ fn without_tiers_nothing_is_required_and_everything_is_allowed() {
 fn an_order_needs_the_least_tier_that_allows_its_value_and_category() {
     let r = rules();
     assert!(r.problems().is_empty(), "{:?}", r.problems());
-    assert_eq!(r.required_for(Money::fen(20_000), &cats(&["cleaning"])), Some(Money::fen(50_000)));
-    assert_eq!(r.required_for(Money::fen(30_000), &[]), Some(Money::fen(50_000)));
-    assert_eq!(r.required_for(Money::fen(30_001), &[]), Some(Money::fen(200_000)));
-    assert_eq!(r.required_for(Money::fen(100), &cats(&["nursing"])), Some(Money::fen(200_000)));
+    assert_eq!(
+        r.required_for(Money::fen(20_000), &cats(&["cleaning"])),
+        Some(Money::fen(50_000))
+    );
+    assert_eq!(
+        r.required_for(Money::fen(30_000), &[]),
+        Some(Money::fen(50_000))
+    );
+    assert_eq!(
+        r.required_for(Money::fen(30_001), &[]),
+        Some(Money::fen(200_000))
+    );
+    assert_eq!(
+        r.required_for(Money::fen(100), &cats(&["nursing"])),
+        Some(Money::fen(200_000))
+    );
 }
 
 #[test]
@@ -56,10 +74,22 @@ fn a_worker_whose_deposit_is_below_the_tier_of_the_order_cannot_take_it() {
             lodged: Money::fen(49_999)
         })
     );
-    assert!(r.allows(Money::fen(50_000), Money::fen(10_000), &[]).is_ok());
-    assert!(r.allows(Money::fen(50_000), Money::fen(40_000), &[]).is_err());
-    assert!(r.allows(Money::fen(50_000), Money::fen(100), &cats(&["nursing"])).is_err());
-    assert!(r.allows(Money::fen(200_000), Money::fen(100), &cats(&["nursing"])).is_ok());
+    assert!(
+        r.allows(Money::fen(50_000), Money::fen(10_000), &[])
+            .is_ok()
+    );
+    assert!(
+        r.allows(Money::fen(50_000), Money::fen(40_000), &[])
+            .is_err()
+    );
+    assert!(
+        r.allows(Money::fen(50_000), Money::fen(100), &cats(&["nursing"]))
+            .is_err()
+    );
+    assert!(
+        r.allows(Money::fen(200_000), Money::fen(100), &cats(&["nursing"]))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -91,15 +121,25 @@ fn bad_rules_are_named() {
     r.tiers.push(tier("basic", 1, None, &[]));
     r.lodge_min_fen = 0;
     let p = r.problems();
-    assert!(p.iter().any(|(_, w)| w.contains("highest tier `top`")), "{p:?}");
-    assert!(p.iter().any(|(_, w)| w.contains("`basic` empty or repeated")), "{p:?}");
+    assert!(
+        p.iter().any(|(_, w)| w.contains("highest tier `top`")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|(_, w)| w.contains("`basic` empty or repeated")),
+        "{p:?}"
+    );
     assert!(p.iter().any(|(k, _)| *k == "deposit.lodge_min_fen"));
 }
 
 #[test]
 fn lodgings_are_checked_against_the_limits() {
     let r = rules();
-    assert_eq!(r.check_lodging(Money::fen(99)), Err(Refused::BelowMinimum(Money::fen(100))));
+    assert_eq!(
+        r.check_lodging(Money::fen(99)),
+        Err(Refused::BelowMinimum(Money::fen(100)))
+    );
     assert_eq!(
         r.check_lodging(Money::fen(1_000_001)),
         Err(Refused::AboveMaximum(Money::fen(1_000_000)))

@@ -371,7 +371,11 @@ pub fn deposit_lodged(worker: WorkerId, via: Provider, amount: Money) -> Result<
 /// Staff fined worker `worker`'s deposit `amount`: the platform keeps it.
 pub fn deposit_fined(worker: WorkerId, amount: Money) -> Result<Entry, Invalid> {
     positive(amount)?;
-    Entry::transfer(Account::WorkerDeposit(worker), Account::DepositFines, amount)
+    Entry::transfer(
+        Account::WorkerDeposit(worker),
+        Account::DepositFines,
+        amount,
+    )
 }
 
 /// Worker `worker`'s deposit of `amount` was paid back, into their withdrawable balance

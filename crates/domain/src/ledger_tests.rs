@@ -358,10 +358,7 @@ fn a_deposit_below_zero_is_a_problem() {
     let w = Uuid::now_v7();
     let e = Uuid::now_v7();
     let code = format!("worker_deposit:{w}");
-    let (_, problems) = check(&[
-        (e, code.clone(), 100),
-        (e, "deposit_fines".into(), -100),
-    ]);
+    let (_, problems) = check(&[(e, code.clone(), 100), (e, "deposit_fines".into(), -100)]);
     assert_eq!(
         problems,
         vec![Problem::NegativeDeposit {

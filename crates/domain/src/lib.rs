@@ -6,8 +6,8 @@
 pub mod access;
 pub mod bounds;
 pub mod bundle;
-pub mod deposit;
 pub mod catalog;
+pub mod deposit;
 pub mod earning;
 pub mod flag;
 pub mod geo;

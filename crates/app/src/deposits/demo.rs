@@ -89,7 +89,7 @@ pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<Seeded> {
             SENIOR_FEN
         } else {
             others += 1;
-            if others % 7 == 0 {
+            if others.is_multiple_of(7) {
                 continue;
             }
             STANDARD_FEN

@@ -82,7 +82,11 @@ pub struct DepositView {
 }
 
 impl DepositView {
-    fn of(rules: &DepositRules, worker_id: Uuid, m: Option<&worker_deposit::Model>) -> Result<Self> {
+    fn of(
+        rules: &DepositRules,
+        worker_id: Uuid,
+        m: Option<&worker_deposit::Model>,
+    ) -> Result<Self> {
         let d = match m {
             Some(m) => store::to_domain(m)?,
             None => daojia_domain::deposit::Deposit::NONE,
@@ -120,11 +124,7 @@ pub async fn of_worker(app: &App, worker: Uuid) -> Result<DepositView> {
 }
 
 /// Every opened deposit (staff), a page at a time, optionally of one state.
-pub async fn list(
-    app: &App,
-    state: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<DepositView>> {
+pub async fn list(app: &App, state: Option<&str>, page: PageRequest) -> Result<Page<DepositView>> {
     if let Some(s) = state
         && !["active", "held", "refunded"].contains(&s)
     {

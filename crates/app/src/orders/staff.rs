@@ -122,7 +122,10 @@ pub async fn assign(
         return Ok(Assigned::Preview(preview));
     }
     // The deposit gate is the platform's rule, not the dispatcher's call: no reason lifts it.
-    if let Some(c) = preview.conflicts.iter().find(|c| c.code == "deposit_too_low")
+    if let Some(c) = preview
+        .conflicts
+        .iter()
+        .find(|c| c.code == "deposit_too_low")
         && reason.is_some()
     {
         return Err(Error::conflict("deposit_too_low", c.message.clone()));

@@ -106,8 +106,7 @@ pub fn conflicts(
     if !w.areas.contains(&order.area) {
         out.push(Conflict::OutsideArea);
     }
-    if let Err(super::explain::Reason::DepositTooLow { required, lodged }) =
-        deposit_holds(w, order)
+    if let Err(super::explain::Reason::DepositTooLow { required, lodged }) = deposit_holds(w, order)
     {
         out.push(Conflict::DepositTooLow { required, lodged });
     }

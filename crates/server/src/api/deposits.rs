@@ -284,7 +284,10 @@ impl From<FineView> for Fine {
 /// The worker's deposit, the tiers and what it unlocks.
 #[utoipa::path(operation_id = "worker_deposit_get", get, path = "/api/v1/worker/deposit", tag = "worker", security(("bearer" = [])),
     responses((status = 200, body = MyDeposit), (status = 401, body = crate::http::error::Problem)))]
-pub async fn mine(State(state): State<AppState>, me: CurrentWorker) -> ApiResult<axum::Json<MyDeposit>> {
+pub async fn mine(
+    State(state): State<AppState>,
+    me: CurrentWorker,
+) -> ApiResult<axum::Json<MyDeposit>> {
     let d = cases::of_worker(&state.app, me.id).await?;
     Ok(axum::Json(MyDeposit {
         deposit: d.into(),

@@ -82,9 +82,12 @@ async fn lodge(app: &TestApp, token: &str, fen: i64, twice: bool) -> Value {
         assert_eq!(deliver(app, &cb, &cb.body).await.0, StatusCode::NO_CONTENT);
     }
     let id = r.body["id"].as_str().unwrap();
-    app.get(&format!("/api/v1/worker/deposit/lodgings/{id}"), Some(token))
-        .await
-        .body
+    app.get(
+        &format!("/api/v1/worker/deposit/lodgings/{id}"),
+        Some(token),
+    )
+    .await
+    .body
 }
 
 async fn ledger_deposit(app: &TestApp, w: Uuid) -> i64 {
@@ -153,7 +156,10 @@ async fn a_lodging_credits_the_deposit_once_and_unlocks_its_tier() {
         let other = app.worker_token(c.workers[1]).await;
         let id = l["id"].as_str().unwrap();
         let r = app
-            .get(&format!("/api/v1/worker/deposit/lodgings/{id}"), Some(&other))
+            .get(
+                &format!("/api/v1/worker/deposit/lodgings/{id}"),
+                Some(&other),
+            )
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         clean(&app, b).await;
@@ -256,7 +262,10 @@ async fn fines_never_take_a_deposit_below_zero() {
         assert_eq!(r.body["errors"][0]["field"], "reason", "{}", r.text);
         // A dispatcher may not fine.
         let disp = app.staff_token("disp", Role::Dispatcher).await;
-        assert_eq!(fine(&app, &disp, w, 100).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            fine(&app, &disp, w, 100).await.status,
+            StatusCode::FORBIDDEN
+        );
 
         // Six concurrent fines of ¥30 on ¥100: three pass, the rest are refused.
         let mut set = tokio::task::JoinSet::new();
@@ -343,13 +352,21 @@ async fn an_upheld_complaint_may_fine_the_deposit_with_it() {
                 Some(&admin),
             )
             .await;
-        assert_eq!(r.body["errors"][0]["field"], "deposit_fine_fen", "{}", r.text);
+        assert_eq!(
+            r.body["errors"][0]["field"], "deposit_fine_fen",
+            "{}",
+            r.text
+        );
         assert_eq!(r.body["errors"][0]["code"], "above_balance", "{}", r.text);
         // Nothing was recorded: the credit event went with the refused fine.
         let credit = app
             .get(&format!("/api/v1/admin/workers/{w}/credit"), Some(&admin))
             .await;
-        assert!(credit.body["events"].as_array().unwrap().is_empty(), "{}", credit.text);
+        assert!(
+            credit.body["events"].as_array().unwrap().is_empty(),
+            "{}",
+            credit.text
+        );
         // A dispatcher records complaints but may not fine.
         let disp = app.staff_token("disp", Role::Dispatcher).await;
         let r = app
@@ -393,14 +410,22 @@ async fn a_deposit_is_refunded_after_the_hold_unless_a_case_is_open() {
 
         // The worker asks: held; asking twice keeps the hold.
         let r = app
-            .post("/api/v1/worker/deposit/refund", json!({}), Some(&asker_token))
+            .post(
+                "/api/v1/worker/deposit/refund",
+                json!({}),
+                Some(&asker_token),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["state"], "held");
         assert_eq!(r.body["usable_fen"], 0);
         let until = r.body["hold_until"].clone();
         let r = app
-            .post("/api/v1/worker/deposit/refund", json!({}), Some(&asker_token))
+            .post(
+                "/api/v1/worker/deposit/refund",
+                json!({}),
+                Some(&asker_token),
+            )
             .await;
         assert_eq!(r.body["hold_until"], until);
         // No lodging while held.
@@ -425,7 +450,10 @@ async fn a_deposit_is_refunded_after_the_hold_unless_a_case_is_open() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let d = app
-            .get(&format!("/api/v1/admin/workers/{leaver}/deposit"), Some(&admin))
+            .get(
+                &format!("/api/v1/admin/workers/{leaver}/deposit"),
+                Some(&admin),
+            )
             .await;
         assert_eq!(d.body["deposit"]["state"], "held", "{}", d.text);
 
@@ -434,7 +462,10 @@ async fn a_deposit_is_refunded_after_the_hold_unless_a_case_is_open() {
         let start = common::at(date, 10);
         let order = pooled_order(&app, &c, start, "deposit-refund-1").await;
         use sea_orm::{ActiveModelTrait, ActiveValue::Set, IntoActiveModel};
-        let row = daojia_store::repo::orders::get(db, order).await.unwrap().unwrap();
+        let row = daojia_store::repo::orders::get(db, order)
+            .await
+            .unwrap()
+            .unwrap();
         let mut a = row.into_active_model();
         a.worker_id = Set(Some(leaver));
         a.state = Set("after_sales".into());
@@ -442,7 +473,10 @@ async fn a_deposit_is_refunded_after_the_hold_unless_a_case_is_open() {
 
         // Before the hold ends nothing is refunded; a fine during the hold lowers it.
         let fin = app.staff_token("fin", Role::Finance).await;
-        assert_eq!(fine(&app, &fin, asker, 2_000).await.status, StatusCode::CREATED);
+        assert_eq!(
+            fine(&app, &fin, asker, 2_000).await.status,
+            StatusCode::CREATED
+        );
         let run = daojia_app::deposits::refunds::refund_due(&app.state.app, app.state.now())
             .await
             .unwrap();
@@ -473,7 +507,10 @@ async fn a_deposit_is_refunded_after_the_hold_unless_a_case_is_open() {
         assert_eq!(m.body["movements"][0]["kind"], "refund", "{}", m.text);
 
         // The case closes: the leaver's deposit goes back at the next run.
-        let row = daojia_store::repo::orders::get(db, order).await.unwrap().unwrap();
+        let row = daojia_store::repo::orders::get(db, order)
+            .await
+            .unwrap()
+            .unwrap();
         let mut a = row.into_active_model();
         a.state = Set("completed".into());
         a.update(db).await.unwrap();

@@ -34,7 +34,10 @@ pub fn to_domain(m: &worker_deposit::Model) -> Result<Deposit, DbErr> {
     Ok(Deposit {
         balance: Money::fen(m.balance_fen),
         state: State::parse(&m.state, m.hold_until).ok_or_else(|| {
-            DbErr::Custom(format!("worker_deposit.state `{}` of {}", m.state, m.worker_id))
+            DbErr::Custom(format!(
+                "worker_deposit.state `{}` of {}",
+                m.state, m.worker_id
+            ))
         })?,
     })
 }
@@ -74,7 +77,11 @@ pub async fn usable_of(
 }
 
 /// Opens a worker's kept deposit at zero unless it exists.
-pub async fn open(db: &impl ConnectionTrait, worker: Uuid, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn open(
+    db: &impl ConnectionTrait,
+    worker: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     worker_deposit::Entity::insert(worker_deposit::ActiveModel {
         worker_id: Set(worker),
         balance_fen: Set(0),
@@ -218,7 +225,10 @@ pub async fn hold(
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let done = worker_deposit::Entity::update_many()
-        .col_expr(worker_deposit::Column::State, Expr::value(State::Held { until }.code()))
+        .col_expr(
+            worker_deposit::Column::State,
+            Expr::value(State::Held { until }.code()),
+        )
         .col_expr(worker_deposit::Column::HoldUntil, Expr::value(until))
         .col_expr(worker_deposit::Column::RefundId, Expr::value(refund_id))
         .col_expr(worker_deposit::Column::RefundRequestedAt, Expr::value(now))
@@ -246,7 +256,10 @@ pub async fn refund(
             worker_deposit::Column::RefundedFen,
             Expr::col(worker_deposit::Column::RefundedFen).add(amount.as_fen()),
         )
-        .col_expr(worker_deposit::Column::State, Expr::value(State::Refunded.code()))
+        .col_expr(
+            worker_deposit::Column::State,
+            Expr::value(State::Refunded.code()),
+        )
         .col_expr(worker_deposit::Column::RefundedAt, Expr::value(now))
         .col_expr(worker_deposit::Column::UpdatedAt, Expr::value(now))
         .filter(worker_deposit::Column::WorkerId.eq(worker))
@@ -337,7 +350,10 @@ pub async fn check(
             ));
         }
         if k.balance_fen < 0 {
-            problems.push(format!("{code}: kept deposit {} fen is negative", k.balance_fen));
+            problems.push(format!(
+                "{code}: kept deposit {} fen is negative",
+                k.balance_fen
+            ));
         }
         if k.lodged_fen - k.fined_fen - k.refunded_fen != k.balance_fen {
             problems.push(format!(

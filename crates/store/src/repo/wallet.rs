@@ -121,7 +121,12 @@ pub async fn movements(
     customer: Uuid,
     page: PageRequest,
 ) -> Result<Page<Movement>, DbErr> {
-    account_movements(db, &Account::CustomerWallet(CustomerId(customer)).code(), page).await
+    account_movements(
+        db,
+        &Account::CustomerWallet(CustomerId(customer)).code(),
+        page,
+    )
+    .await
 }
 
 /// The movements of the liability account `account` (a wallet, a worker's deposit),

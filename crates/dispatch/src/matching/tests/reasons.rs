@@ -275,5 +275,8 @@ fn the_grab_pool_refuses_a_worker_whose_deposit_is_too_low() {
         })
     );
     w.deposit = 1;
-    assert_eq!(feasibility::qualifies(&w, &o, feasibility::Flow::Grab, now()), Ok(()));
+    assert_eq!(
+        feasibility::qualifies(&w, &o, feasibility::Flow::Grab, now()),
+        Ok(())
+    );
 }

@@ -94,6 +94,19 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
         }
         return Ok(Ran::Done);
     }
+    if kind == crate::deposits::REFUND_JOB {
+        let run = crate::deposits::refunds::refund_due(app, now)
+            .await
+            .map_err(text)?;
+        if run.refunded + run.waiting > 0 {
+            tracing::info!(
+                refunded = run.refunded,
+                waiting = run.waiting,
+                "deposit refunds"
+            );
+        }
+        return Ok(Ran::Done);
+    }
     if kind == crate::finance::transfers::QUERY_JOB {
         let run = crate::finance::transfers::query_waiting(app, now)
             .await

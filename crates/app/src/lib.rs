@@ -14,6 +14,7 @@ pub mod context;
 pub mod csv;
 pub mod customers;
 pub mod demo_city;
+pub mod deposits;
 pub mod dispatch;
 pub mod error;
 pub mod finance;

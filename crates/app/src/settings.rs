@@ -20,6 +20,8 @@ pub struct Settings {
     pub finance: crate::finance::FinanceSettings,
     /// The wallet's top-up limits.
     pub wallet: daojia_domain::wallet::Limits,
+    /// Worker deposits: the tiers, the hold before a refund, the lodging limits.
+    pub deposit: daojia_domain::deposit::DepositRules,
     /// Notifications: which kinds go by SMS, push on or off, retries, reminders.
     pub notifications: daojia_domain::notification::NotifyRules,
     /// The job card: who the map apps' links name as the caller, how long a privacy
@@ -73,6 +75,7 @@ impl Default for Settings {
             tracks: Default::default(),
             finance: Default::default(),
             wallet: Default::default(),
+            deposit: Default::default(),
             notifications: Default::default(),
             job_card: Default::default(),
         }

@@ -138,6 +138,7 @@ fn workers(n: usize, tt: &TravelModel, rng: &mut Rng) -> Vec<WorkerSnapshot> {
                 earnings_today: rng.range(0, 60_000),
                 daily_limit: Some(6),
                 partner: None,
+                deposit: 0,
                 shift: Some(Shift { start, end, rest }),
                 jobs,
             }
@@ -164,6 +165,7 @@ fn orders(n: usize, rng: &mut Rng) -> Vec<OrderRequest> {
                 preferred: None,
                 previous: vec![],
                 excluded: vec![],
+                deposit_required: None,
             }
         })
         .collect()

@@ -149,6 +149,7 @@ fn worker(rng: &mut Rng, i: u128, tt: &TravelModel) -> WorkerSnapshot {
         earnings_today: rng.range(0, 80_000),
         daily_limit: rng.chance(0.7).then(|| rng.range(2, 7) as u32),
         partner: None,
+        deposit: 0,
         shift: working.then_some(shift),
         jobs,
     }
@@ -175,6 +176,7 @@ fn order(rng: &mut Rng, n: u128, workers: &[WorkerSnapshot]) -> OrderRequest {
         preferred: rng.chance(0.2).then(|| pick(rng)),
         previous: (0..rng.range(0, 3)).map(|_| pick(rng)).collect(),
         excluded: (0..rng.range(0, 3)).map(|_| pick(rng)).collect(),
+        deposit_required: None,
     }
 }
 

@@ -97,11 +97,15 @@ pub enum Account {
     WithdrawalsInFlight,
     /// 提现手续费: the fees withheld from paid withdrawals (revenue).
     WithdrawalFees,
+    /// 保证金: a worker's lodged deposit, owed back to them (less fines) when they leave.
+    WorkerDeposit(WorkerId),
+    /// 保证金罚没: fines taken from workers' deposits (revenue).
+    DepositFines,
 }
 
 impl Account {
     /// The accounts that exist from the start (per-person accounts are opened on first use).
-    pub const FIXED: [Account; 10] = [
+    pub const FIXED: [Account; 11] = [
         Account::Clearing(Clearing::Channel(Provider::Wechat)),
         Account::Clearing(Clearing::Channel(Provider::Alipay)),
         Account::Clearing(Clearing::Offline),
@@ -112,6 +116,7 @@ impl Account {
         Account::Discounts,
         Account::WithdrawalsInFlight,
         Account::WithdrawalFees,
+        Account::DepositFines,
     ];
 
     /// Its nature.
@@ -125,8 +130,11 @@ impl Account {
             | Account::WorkerWithdrawable(_)
             | Account::PartnerPending(_)
             | Account::PartnerWithdrawable(_)
-            | Account::WithdrawalsInFlight => Kind::Liability,
-            Account::PlatformRevenue | Account::WithdrawalFees => Kind::Revenue,
+            | Account::WithdrawalsInFlight
+            | Account::WorkerDeposit(_) => Kind::Liability,
+            Account::PlatformRevenue | Account::WithdrawalFees | Account::DepositFines => {
+                Kind::Revenue
+            }
             Account::Fees | Account::Discounts => Kind::Expense,
         }
     }
@@ -148,6 +156,8 @@ impl Account {
             Account::PartnerWithdrawable(p) => format!("partner_withdrawable:{}", p.0),
             Account::WithdrawalsInFlight => "withdrawals_in_flight".into(),
             Account::WithdrawalFees => "withdrawal_fees".into(),
+            Account::WorkerDeposit(w) => format!("worker_deposit:{}", w.0),
+            Account::DepositFines => "deposit_fines".into(),
         }
     }
 
@@ -163,6 +173,7 @@ impl Account {
                 "discounts" => Account::Discounts,
                 "withdrawals_in_flight" => Account::WithdrawalsInFlight,
                 "withdrawal_fees" => Account::WithdrawalFees,
+                "deposit_fines" => Account::DepositFines,
                 _ => return None,
             },
             Some(("clearing", c)) => Account::Clearing(Clearing::parse(c)?),
@@ -171,6 +182,7 @@ impl Account {
             Some(("worker_withdrawable", w)) => Account::WorkerWithdrawable(WorkerId(id(w)?)),
             Some(("partner_pending", p)) => Account::PartnerPending(PartnerId(id(p)?)),
             Some(("partner_withdrawable", p)) => Account::PartnerWithdrawable(PartnerId(id(p)?)),
+            Some(("worker_deposit", w)) => Account::WorkerDeposit(WorkerId(id(w)?)),
             Some(_) => return None,
         })
     }
@@ -345,6 +357,38 @@ pub fn wallet_refunded(customer: CustomerId, amount: Money) -> Result<Entry, Inv
     )
 }
 
+/// Worker `worker` lodged `amount` of deposit through `via`: the money is at the channel
+/// and owed back to the worker.
+pub fn deposit_lodged(worker: WorkerId, via: Provider, amount: Money) -> Result<Entry, Invalid> {
+    positive(amount)?;
+    Entry::transfer(
+        Account::Clearing(Clearing::Channel(via)),
+        Account::WorkerDeposit(worker),
+        amount,
+    )
+}
+
+/// Staff fined worker `worker`'s deposit `amount`: the platform keeps it.
+pub fn deposit_fined(worker: WorkerId, amount: Money) -> Result<Entry, Invalid> {
+    positive(amount)?;
+    Entry::transfer(
+        Account::WorkerDeposit(worker),
+        Account::DepositFines,
+        amount,
+    )
+}
+
+/// Worker `worker`'s deposit of `amount` was paid back, into their withdrawable balance
+/// (they withdraw it like an earning).
+pub fn deposit_refunded(worker: WorkerId, amount: Money) -> Result<Entry, Invalid> {
+    positive(amount)?;
+    Entry::transfer(
+        Account::WorkerDeposit(worker),
+        Account::WorkerWithdrawable(worker),
+        amount,
+    )
+}
+
 fn positive(amount: Money) -> Result<(), Invalid> {
     if amount <= Money::ZERO {
         return Err(Invalid::Zero("a movement of no money".into()));
@@ -428,6 +472,13 @@ pub enum Problem {
         /// Its balance, in fen (a debit).
         balance: i64,
     },
+    /// A worker's deposit below zero: more was fined or refunded than was lodged.
+    NegativeDeposit {
+        /// The account.
+        account: String,
+        /// Its balance, in fen (a debit).
+        balance: i64,
+    },
 }
 
 impl fmt::Display for Problem {
@@ -452,13 +503,18 @@ impl fmt::Display for Problem {
                 "{account}: wallet balance is {} fen (more paid from it than put in)",
                 -balance
             ),
+            Problem::NegativeDeposit { account, balance } => write!(
+                f,
+                "{account}: deposit is {} fen (more fined or refunded than lodged)",
+                -balance
+            ),
         }
     }
 }
 
 /// Checks stored postings, given as (entry, account code, amount in fen), grouped by entry
 /// in any order: every entry balances, has two postings or more and uses accounts of the
-/// chart; no customer's wallet and no worker's withdrawable balance is negative (a liability below zero: the worker
+/// chart; no customer's wallet, no worker's deposit and no worker's withdrawable balance is negative (a liability below zero: the worker
 /// would owe the platform). Returns the balances and what is wrong.
 pub fn check(postings: &[(Uuid, String, i64)]) -> (BTreeMap<String, i64>, Vec<Problem>) {
     let mut by_entry: BTreeMap<Uuid, (i128, usize)> = BTreeMap::new();
@@ -502,6 +558,12 @@ pub fn check(postings: &[(Uuid, String, i64)]) -> (BTreeMap<String, i64>, Vec<Pr
         );
         if owed && *balance > 0 {
             problems.push(Problem::NegativeWithdrawable {
+                account: code.clone(),
+                balance: *balance,
+            });
+        }
+        if matches!(Account::parse(code), Some(Account::WorkerDeposit(_))) && *balance > 0 {
+            problems.push(Problem::NegativeDeposit {
                 account: code.clone(),
                 balance: *balance,
             });

@@ -52,6 +52,7 @@ fn account_codes_read_back_as_the_same_account() {
         Account::WorkerPending(w),
         Account::WorkerWithdrawable(w),
         Account::CustomerWallet(c),
+        Account::WorkerDeposit(w),
         Account::PartnerPending(crate::ids::PartnerId(w.0)),
         Account::PartnerWithdrawable(crate::ids::PartnerId(w.0)),
     ]);
@@ -333,4 +334,36 @@ proptest! {
         prop_assert!(problems.is_empty(), "{:?}", problems);
         prop_assert_eq!(-by_code.get(&wallet.code()).copied().unwrap_or(0), kept.as_fen());
     }
+}
+
+#[test]
+fn a_deposit_is_lodged_fined_and_refunded_in_balanced_entries() {
+    let w = WorkerId(Uuid::now_v7());
+    let mut b = Balances::default();
+    b.post(&deposit_lodged(w, Provider::Wechat, Money::fen(50_000)).unwrap());
+    b.post(&deposit_fined(w, Money::fen(5_000)).unwrap());
+    b.post(&deposit_refunded(w, Money::fen(45_000)).unwrap());
+    assert_eq!(b.of(Account::WorkerDeposit(w)), Money::ZERO);
+    assert_eq!(b.of(Account::DepositFines), Money::fen(-5_000));
+    assert_eq!(b.of(Account::WorkerWithdrawable(w)), Money::fen(-45_000));
+    assert_eq!(b.of(Account::Clearing(WECHAT)), Money::fen(50_000));
+    assert_eq!(b.total(), Money::ZERO);
+    assert_eq!(Account::WorkerDeposit(w).kind(), Kind::Liability);
+    assert_eq!(Account::DepositFines.kind(), Kind::Revenue);
+    assert!(deposit_fined(w, Money::ZERO).is_err());
+}
+
+#[test]
+fn a_deposit_below_zero_is_a_problem() {
+    let w = Uuid::now_v7();
+    let e = Uuid::now_v7();
+    let code = format!("worker_deposit:{w}");
+    let (_, problems) = check(&[(e, code.clone(), 100), (e, "deposit_fines".into(), -100)]);
+    assert_eq!(
+        problems,
+        vec![Problem::NegativeDeposit {
+            account: code,
+            balance: 100
+        }]
+    );
 }

@@ -7,6 +7,7 @@ pub mod access;
 pub mod bounds;
 pub mod bundle;
 pub mod catalog;
+pub mod deposit;
 pub mod earning;
 pub mod flag;
 pub mod geo;

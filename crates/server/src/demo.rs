@@ -108,6 +108,9 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::wallet::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("wallets: {e}")))?;
+    daojia_app::deposits::demo::seed(&state.app, now)
+        .await
+        .map_err(|e| DemoError::Data(format!("deposits: {e}")))?;
     invoices::seed(state, now)
         .await
         .map_err(|e| DemoError::Data(format!("invoices: {e}")))?;

@@ -144,6 +144,19 @@ pub async fn schedule_periodic(state: &AppState) -> Result<(), sea_orm::DbErr> {
     jobs::enqueue(state.store.db(), tracks, now).await?;
     // Settlement: earnings whose dispute window ended move to withdrawable.
     schedule_settlement(state).await?;
+    // Deposits: those whose hold ended are paid back.
+    let deposits = jobs::NewJob {
+        kind: daojia_app::deposits::REFUND_JOB.into(),
+        payload: serde_json::json!({}),
+        run_at: hour,
+        dedupe_key: Some(format!(
+            "{}:{}",
+            daojia_app::deposits::REFUND_JOB,
+            hour.format("%Y-%m-%dT%H")
+        )),
+        max_attempts: 5,
+    };
+    jobs::enqueue(state.store.db(), deposits, now).await?;
     // Service records: anchor the days that are over (nothing to do most hours).
     let anchor = jobs::NewJob {
         kind: daojia_app::records::ANCHOR_JOB.into(),

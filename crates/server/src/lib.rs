@@ -185,6 +185,15 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
             tracks: config.tracks,
             finance: config.finance.settings(),
             wallet: config.wallet.limits(),
+            deposit: {
+                // The demo's city gates orders by its own tiers unless the configuration
+                // names some.
+                let mut d = config.deposit.clone();
+                if opts.demo && d.tiers.is_empty() {
+                    d.tiers = daojia_app::deposits::demo::tiers().tiers;
+                }
+                d
+            },
             notifications: config.notifications.clone(),
             job_card: daojia_app::settings::JobCardSettings {
                 navigation: config.visit.navigation.caller(),

@@ -19,7 +19,8 @@ use crate::{App, Error, Result};
 /// One conflict of a manual assignment.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ConflictView {
-    /// Stable code: `not_active`, `outside_area`, `qualification`, `daily_limit`,
+    /// Stable code: `not_active`, `outside_area`, `deposit_too_low`, `qualification`,
+    /// `daily_limit`,
     /// `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`, `no_break`.
     pub code: String,
     /// What is wrong, for the dispatcher.
@@ -94,6 +95,11 @@ pub fn view(c: &Conflict) -> ConflictView {
     v.message = match c {
         Conflict::NotActive { status } => format!("the worker is not active ({status:?})"),
         Conflict::OutsideArea => "the worker does not serve this order's area".into(),
+        Conflict::DepositTooLow { required, lodged } => format!(
+            "the order needs a deposit of {}; the worker has {} (no override: lodging more lifts it)",
+            crate::finance::yuan(daojia_domain::money::Money::fen(*required)),
+            crate::finance::yuan(daojia_domain::money::Money::fen(*lodged))
+        ),
         Conflict::Qualification { reason } => {
             let (text, skill) = reason_text(reason);
             v.skill = skill;
@@ -134,7 +140,8 @@ pub fn view(c: &Conflict) -> ConflictView {
     v
 }
 
-/// The order as dispatch asks for a worker.
+/// The order as dispatch asks for a worker (the deposit it needs is filled in by
+/// [`preview`], which reads it).
 pub fn request(rows: &load::DayRows, o: &service_order::Model, area: Uuid) -> OrderRequest {
     OrderRequest {
         id: OrderId(o.id),
@@ -154,6 +161,7 @@ pub fn request(rows: &load::DayRows, o: &service_order::Model, area: Uuid) -> Or
         preferred: None,
         previous: vec![],
         excluded: vec![],
+        deposit_required: None,
     }
 }
 
@@ -177,8 +185,14 @@ pub async fn preview(
         .ok_or_else(|| Error::conflict("no_area", "the order's service area is gone"))?;
     let date = o.window_start.with_timezone(&tz).date_naive();
     let rows = load::day_rows(app, vec![w.clone()], tz, date, now).await?;
-    let snap = rows.snapshot(w, Some(o.id));
-    let req = request(&rows, o, area.id);
+    let mut snap = rows.snapshot(w, Some(o.id));
+    let mut req = request(&rows, o, area.id);
+    let db = app.store.db();
+    req.deposit_required = crate::deposits::gate::required(app, db, o).await?;
+    if req.deposit_required.is_some() {
+        let usable = crate::deposits::gate::usable(app, db, &[w.id]).await?;
+        snap.deposit = usable.get(&w.id).copied().unwrap_or(0);
+    }
     let tt = app.travel.as_ref();
     let found = conflicts(&snap, &req, tt, now);
     let mut preview = AssignPreview {

@@ -286,6 +286,9 @@ impl DayRows {
             earnings_today: 0,
             daily_limit: w.daily_job_limit.and_then(|l| u32::try_from(l.max(0)).ok()),
             partner: w.partner_id,
+            // The deposit gate is the caller's to fill in (`check::preview`): the board
+            // only times the day.
+            deposit: 0,
             shift: self.shift(w.id),
             jobs: mine
                 .into_iter()

@@ -144,6 +144,16 @@ pub async fn claim(
             .dispatch
             .engine(&entry.area_code, app.settings.reach_m);
         if let Err(reason) = can_grab(me, &loaded.order, &settings, app.travel.as_ref(), now) {
+            if let daojia_dispatch::matching::Reason::DepositTooLow { required, lodged } = reason {
+                return Err(Error::conflict(
+                    "deposit_too_low",
+                    format!(
+                        "this order needs a deposit of {}; yours is {} (lodge more on the 保证金 page)",
+                        crate::finance::yuan(daojia_domain::money::Money::fen(required)),
+                        crate::finance::yuan(daojia_domain::money::Money::fen(lodged))
+                    ),
+                ));
+            }
             return Err(Error::conflict(
                 "not_eligible",
                 format!("you cannot take this order ({})", reason.code()),

@@ -177,6 +177,7 @@ async fn request(
         preferred: None,
         previous,
         excluded: excluded(app, row.id).await?,
+        deposit_required: crate::deposits::gate::required(app, db, row).await?,
     })
 }
 
@@ -354,6 +355,7 @@ async fn snapshots(
     let on_time = on_time_rates(app, now).await?;
     // Live reports and check-ins recorded in the positions index (one read for the pool).
     let recorded = positions::recorded(app, &ids, now).await;
+    let deposits = crate::deposits::gate::usable(app, db, &ids).await?;
     let mut out = Vec::with_capacity(list.len());
     for w in list {
         let home = LatLng::new(w.home_lat, w.home_lng);
@@ -410,6 +412,7 @@ async fn snapshots(
             earnings_today,
             daily_limit: w.daily_job_limit.and_then(|l| u32::try_from(l.max(0)).ok()),
             partner: w.partner_id,
+            deposit: deposits.get(&w.id).copied().unwrap_or(0),
             shift,
             jobs,
         });

@@ -121,6 +121,15 @@ pub async fn assign(
     if dry_run {
         return Ok(Assigned::Preview(preview));
     }
+    // The deposit gate is the platform's rule, not the dispatcher's call: no reason lifts it.
+    if let Some(c) = preview
+        .conflicts
+        .iter()
+        .find(|c| c.code == "deposit_too_low")
+        && reason.is_some()
+    {
+        return Err(Error::conflict("deposit_too_low", c.message.clone()));
+    }
     if !preview.conflicts.is_empty() && reason.is_none() {
         return Ok(Assigned::Refused(preview));
     }

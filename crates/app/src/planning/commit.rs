@@ -140,6 +140,7 @@ async fn orders_of(
 
 /// The plan's orders on routes (its own area's), with the decision for each.
 async fn decisions(
+    app: &App,
     db: &impl ConnectionTrait,
     plan: Uuid,
     reassign: bool,
@@ -157,14 +158,23 @@ async fn decisions(
         .collect();
     let ids: Vec<Uuid> = stops.iter().filter_map(|s| s.order_id).collect();
     let mut rows = orders_of(db, &ids).await?;
-    Ok(stops
-        .into_iter()
-        .map(|s| {
-            let row = s.order_id.and_then(|id| rows.remove(&id));
-            let d = decide(&s, row.as_ref(), reassign);
-            (s, row, d)
-        })
-        .collect())
+    let workers: Vec<Uuid> = stops.iter().map(|s| s.worker_id).collect();
+    let deposits = crate::deposits::gate::usable(app, db, &workers).await?;
+    let mut out = Vec::with_capacity(stops.len());
+    for s in stops {
+        let row = s.order_id.and_then(|id| rows.remove(&id));
+        let mut d = decide(&s, row.as_ref(), reassign);
+        // A plan does not give a worker an order their deposit does not reach.
+        if matches!(d, Decision::Assign | Decision::Reassign)
+            && let Some(r) = &row
+            && let Some(required) = crate::deposits::gate::required(app, db, r).await?
+            && deposits.get(&s.worker_id).copied().unwrap_or(0) < required
+        {
+            d = Decision::Skip("deposit_too_low");
+        }
+        out.push((s, row, d));
+    }
+    Ok(out)
 }
 
 fn skipped(
@@ -277,7 +287,7 @@ async fn try_commit(
         return committed_answer(&plan);
     }
     if input.dry_run {
-        let done = decisions(db, plan.id, input.reassign).await?;
+        let done = decisions(app, db, plan.id, input.reassign).await?;
         return Ok(summary(plan.id, input, &done));
     }
     let tx = daojia_store::begin(db).await?;
@@ -293,7 +303,7 @@ async fn try_commit(
         }
         return committed_answer(&now_row);
     }
-    let mut done = decisions(&tx, plan.id, input.reassign).await?;
+    let mut done = decisions(app, &tx, plan.id, input.reassign).await?;
     for (stop, _, decision) in &mut done {
         if !matches!(decision, Decision::Assign | Decision::Reassign) {
             continue;

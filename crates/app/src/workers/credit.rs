@@ -26,6 +26,10 @@ pub struct NewCreditEvent {
     pub order_id: Option<Uuid>,
     /// Explanation.
     pub reason: Option<String>,
+    /// For an upheld complaint recorded by platform staff: a fine taken from the worker's
+    /// deposit in the same transaction (never more than it holds; the reason is
+    /// required).
+    pub deposit_fine: Option<daojia_domain::money::Money>,
 }
 
 fn audit_json(e: &worker_credit_event::Model) -> serde_json::Value {
@@ -92,6 +96,32 @@ pub async fn record(
         actor.is_some() && new.kind == CreditKind::Adjustment,
         500,
     )?;
+    let fine = match (new.deposit_fine, actor) {
+        (None, _) => None,
+        (Some(_), _) if new.kind != CreditKind::UpheldComplaint => {
+            return Err(Error::field(
+                "deposit_fine_fen",
+                "only_with_upheld_complaint",
+                "a deposit is fined only with an upheld complaint",
+            ));
+        }
+        (Some(_), None) => return Err(Error::internal("a fine without a staff member")),
+        (Some(amount), Some(a)) => {
+            a.scope.require_platform()?;
+            let f = crate::deposits::NewFine {
+                amount,
+                reason: new.reason.clone(),
+                order_id: new.order_id,
+            };
+            let why = crate::deposits::fines::validated(&f).map_err(|e| match e {
+                Error::Field { code, message, .. } if code == "not_positive" => {
+                    Error::field("deposit_fine_fen", code, message)
+                }
+                other => other,
+            })?;
+            Some((f, why))
+        }
+    };
     let txn = daojia_store::begin(app.store.db()).await?;
     let r = async {
         let scope = actor.map_or(Scope::All, |a| a.scope);
@@ -122,6 +152,25 @@ pub async fn record(
         .insert(&txn)
         .await?;
         let w = recompute(&txn, rules, w, now).await?;
+        if let (Some((f, why)), Some(actor)) = (&fine, actor) {
+            crate::deposits::fines::fine_in(
+                app,
+                &txn,
+                actor,
+                worker_id,
+                f,
+                why,
+                Some(event.id),
+                now,
+            )
+            .await
+            .map_err(|e| match e {
+                Error::Field { code, message, .. } if code == "above_balance" => {
+                    Error::field("deposit_fine_fen", code, message)
+                }
+                other => other,
+            })?;
+        }
         if let Some(actor) = actor {
             let mut after = audit_json(&event);
             after["score"] = json!(w.credit_score);

@@ -96,6 +96,13 @@ pub enum Reason {
     NoBreak,
     /// May not use the grab pool.
     NoGrabRights,
+    /// Their deposit (保证金) is below the tier the order needs.
+    DepositTooLow {
+        /// The deposit the order needs, minor units.
+        required: i64,
+        /// What the worker has lodged (usable), minor units.
+        lodged: i64,
+    },
 }
 
 impl Reason {
@@ -122,6 +129,7 @@ impl Reason {
             Reason::DelaysNext { .. } => "delays_next",
             Reason::NoBreak => "no_break",
             Reason::NoGrabRights => "no_grab_rights",
+            Reason::DepositTooLow { .. } => "deposit_too_low",
         }
     }
 }

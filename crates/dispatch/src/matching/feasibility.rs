@@ -58,6 +58,7 @@ pub fn qualifies(
     if !w.areas.contains(&order.area) {
         return Err(Reason::OutsideArea);
     }
+    deposit_holds(w, order)?;
     skills_hold(w, order, now)?;
     if let Some(limit) = w.daily_limit
         && w.jobs_today >= limit
@@ -68,6 +69,17 @@ pub fn qualifies(
         });
     }
     Ok(())
+}
+
+/// The worker's deposit reaches the tier the order needs (when deposits are required).
+pub fn deposit_holds(w: &WorkerSnapshot, order: &OrderRequest) -> Result<(), Reason> {
+    match order.deposit_required {
+        Some(required) if w.deposit < required => Err(Reason::DepositTooLow {
+            required,
+            lodged: w.deposit,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Every required skill at its level, and a certificate valid until the visit's latest

@@ -3,7 +3,7 @@
 //! first reason, this lists every conflict, and the schedule is simulated with the order
 //! in it, however late that makes things.
 
-use super::feasibility::skills_hold;
+use super::feasibility::{deposit_holds, skills_hold};
 use super::model::{OrderRequest, WorkerSnapshot, WorkerStatus};
 use super::schedule::Day;
 use chrono::{DateTime, Utc};
@@ -22,6 +22,14 @@ pub enum Conflict {
     },
     /// The worker does not work in the order's area.
     OutsideArea,
+    /// The worker's deposit (保证金) is below the tier the order needs. Unlike the other
+    /// conflicts, no override reason lifts it: the deposit rules are the platform's.
+    DepositTooLow {
+        /// The deposit the order needs, minor units.
+        required: i64,
+        /// What the worker has lodged (usable), minor units.
+        lodged: i64,
+    },
     /// A skill, level or certificate is missing (the reason's code and details).
     Qualification {
         /// What is missing.
@@ -70,6 +78,7 @@ impl Conflict {
         match self {
             Conflict::NotActive { .. } => "not_active",
             Conflict::OutsideArea => "outside_area",
+            Conflict::DepositTooLow { .. } => "deposit_too_low",
             Conflict::Qualification { .. } => "qualification",
             Conflict::DailyLimit { .. } => "daily_limit",
             Conflict::NoShift => "no_shift",
@@ -96,6 +105,10 @@ pub fn conflicts(
     }
     if !w.areas.contains(&order.area) {
         out.push(Conflict::OutsideArea);
+    }
+    if let Err(super::explain::Reason::DepositTooLow { required, lodged }) = deposit_holds(w, order)
+    {
+        out.push(Conflict::DepositTooLow { required, lodged });
     }
     if let Err(reason) = skills_hold(w, order, now) {
         out.push(Conflict::Qualification { reason });

@@ -76,6 +76,9 @@ pub struct WorkerSnapshot {
     pub daily_limit: Option<u32>,
     /// The partner (service company) the worker belongs to, if any.
     pub partner: Option<Uuid>,
+    /// The deposit (保证金) that counts for the tiers, in minor units (0 while a refund
+    /// is held).
+    pub deposit: i64,
     /// The working hours of the day, `None` when off.
     pub shift: Option<Shift>,
     /// The day's jobs still to do (any order; sorted by window when used).
@@ -131,6 +134,9 @@ pub struct OrderRequest {
     pub previous: Vec<WorkerId>,
     /// Workers who must not be offered it again (they rejected it or let an offer expire).
     pub excluded: Vec<WorkerId>,
+    /// The deposit a worker needs for it under the deposit tiers, in minor units; `None`
+    /// when no deposit is required.
+    pub deposit_required: Option<i64>,
 }
 
 impl OrderRequest {

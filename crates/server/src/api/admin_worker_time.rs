@@ -14,6 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use daojia_app::workers::credit::{self, NewCreditEvent};
 use daojia_app::workers::performance::{self, Performance, RankBy};
 use daojia_app::workers::shifts::{self, CalendarDay, NewException, WeeklyShift};
+use daojia_domain::access::Permission;
+use daojia_domain::money::Money;
 use daojia_domain::worker::{CreditKind, DayShift};
 use daojia_store::entity::{worker_credit_event, worker_shift, worker_shift_exception};
 use daojia_store::repo::accounts;
@@ -528,11 +530,19 @@ pub struct CreditRequest {
     pub delta: Option<i32>,
     /// The order concerned (one of the worker's).
     pub order_id: Option<Uuid>,
-    /// Why (required for an adjustment).
+    /// Why (required for an adjustment, and with a fine).
     pub reason: Option<String>,
+    /// With `upheld_complaint` only: fine the worker's deposit this much, fen, in the same
+    /// transaction (at most what it holds; platform staff who may also decide after-sales
+    /// or move money: `aftersales.write` or `finance.write`).
+    pub deposit_fine_fen: Option<i64>,
 }
 
-/// Records a credit event (audited); the score and grab suspension follow.
+/// Records a credit event (audited); the score and grab suspension follow. An upheld
+/// complaint may fine the deposit (`deposit_fine_fen`, audited as `deposit.fine`): 422
+/// on `deposit_fine_fen` (`only_with_upheld_complaint`, `not_positive`,
+/// `above_balance`) or `reason` (`required`); 403 without `aftersales.write` or
+/// `finance.write`.
 #[utoipa::path(operation_id = "admin_worker_add_credit", post, path = "/api/v1/admin/workers/{id}/credit", tag = "admin", security(("bearer" = ["worker.write"])),
     params(("id" = Uuid, Path, description = "Worker id")), request_body = CreditRequest,
     responses((status = 201, body = CreditView), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
@@ -550,6 +560,18 @@ pub async fn add_credit(
             "no_show, late_cancel, upheld_complaint or adjustment",
         )
     })?;
+    if req.deposit_fine_fen.is_some()
+        && !who.staff.role.allows(Permission::AfterSalesWrite)
+        && !who.staff.role.allows(Permission::FinanceWrite)
+    {
+        return Err(ApiError::forbidden(
+            "permission_denied",
+            format!(
+                "your role `{}` may not fine a deposit (needs `aftersales.write` or `finance.write`)",
+                who.staff.role
+            ),
+        ));
+    }
     let actor = actor(&who.staff, &client);
     credit::record(
         &app(&state),
@@ -560,6 +582,7 @@ pub async fn add_credit(
             delta: req.delta,
             order_id: req.order_id,
             reason: req.reason,
+            deposit_fine: req.deposit_fine_fen.map(Money::fen),
         },
         &state.config.workers.credit,
         state.now(),

@@ -16,6 +16,7 @@ pub mod admin_workers;
 pub mod auth;
 pub mod catalog;
 pub mod customer_wechat;
+pub mod deposits;
 pub mod dispatch;
 mod errors_doc;
 pub mod exceptions;
@@ -142,6 +143,9 @@ use utoipa::{Modify, OpenApi};
         invoices::request, invoices::of_order, invoices::customer_file, invoices::list,
         invoices::staff_file, invoices::issue, invoices::reject, invoices::reverse,
         wallet::get, wallet::top_up, wallet::top_ups, wallet::top_up_get, wallet::for_staff,
+        deposits::mine, deposits::my_movements, deposits::lodge, deposits::my_lodgings,
+        deposits::my_lodging, deposits::ask_refund, deposits::list, deposits::for_staff,
+        deposits::fine,
         push::customer_config, push::customer_list, push::customer_subscribe,
         push::customer_unsubscribe, push::worker_config, push::worker_list,
         push::worker_subscribe, push::worker_unsubscribe,
@@ -341,6 +345,19 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .get(wallet::top_ups),
         )
         .route("/wallet/top-ups/{id}", get(wallet::top_up_get))
+        .route("/worker/deposit", get(deposits::mine))
+        .route("/worker/deposit/movements", get(deposits::my_movements))
+        .route(
+            "/worker/deposit/lodgings",
+            post(deposits::lodge)
+                .layer(idempotent())
+                .get(deposits::my_lodgings),
+        )
+        .route("/worker/deposit/lodgings/{id}", get(deposits::my_lodging))
+        .route("/worker/deposit/refund", post(deposits::ask_refund))
+        .route("/admin/deposits", get(deposits::list))
+        .route("/admin/workers/{id}/deposit", get(deposits::for_staff))
+        .route("/admin/workers/{id}/deposit/fines", post(deposits::fine))
         .route("/customer/push/config", get(push::customer_config))
         .route(
             "/customer/push/subscriptions",

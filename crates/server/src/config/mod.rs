@@ -76,6 +76,11 @@ pub struct Config {
     /// The customer wallet's top-up limits (`[wallet]`: `top_up_min_fen`,
     /// `top_up_max_fen`, `max_balance_fen`).
     pub wallet: wallet::WalletConfig,
+    /// Worker deposits (`[deposit]`: `hold_hours`, `lodge_min_fen`, `lodge_max_fen`, and
+    /// `[[deposit.tiers]]` with `code`, `name`, `required_fen`, `max_order_fen`,
+    /// `categories`; docs/deposits.md). No tiers: no deposit is required (the demo then
+    /// runs with its own tiers).
+    pub deposit: daojia_domain::deposit::DepositRules,
     /// Push channels (`[push]`: `webpush`, `vapid_private_key`, `vapid_subject`,
     /// `allow_http_endpoints`, `ttl_secs`, `timeout_secs`, `[push.jpush]`, `[push.getui]`, `[push.wechat]`;
     /// docs/notifications.md).

@@ -30,6 +30,9 @@ impl Config {
         if let Some((key, why)) = self.wallet.problems().into_iter().next() {
             return Err(invalid(key, why));
         }
+        if let Some((key, why)) = self.deposit.problems().into_iter().next() {
+            return Err(invalid(key, why));
+        }
         if let Some((key, why)) = self.broker.problem() {
             return Err(invalid(key, why));
         }

@@ -16,6 +16,7 @@ mod code_secrecy;
 mod common;
 mod customer_orders;
 mod demo;
+mod deposits;
 mod dispatch;
 mod door_safety;
 mod door_visit;

@@ -365,14 +365,18 @@ pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u
             payment_intent::Column::AmountFen,
             payment_intent::Column::State,
             payment_intent::Column::UpdatedAt,
+            payment_intent::Column::Purpose,
         ])
         .into_tuple()
         .all(db)
         .await?;
     let mut paid_from: HashMap<Uuid, Paid> = HashMap::new();
-    // `purpose` is not read: this also runs in migration m0019, before the column exists;
-    // a top-up is the intent that pays no order.
-    for (id, order_id, customer, provider, fen, state, at) in intents {
+    // A top-up is the intent that pays no order. Workers' deposit lodgings (which came
+    // after the ledger, with their own entries, fines and refunds) are not backfilled.
+    for (id, order_id, customer, provider, fen, state, at, purpose) in intents {
+        if purpose == daojia_domain::deposit::PURPOSE_DEPOSIT {
+            continue;
+        }
         let from = paid_by(id, &provider, customer)?;
         paid_from.insert(id, from);
         if state != "succeeded" {
@@ -449,7 +453,16 @@ pub async fn backfill(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u
     Ok(posted)
 }
 
-type IntentRow = (Uuid, Option<Uuid>, Uuid, String, i64, String, DateTime<Utc>);
+type IntentRow = (
+    Uuid,
+    Option<Uuid>,
+    Uuid,
+    String,
+    i64,
+    String,
+    DateTime<Utc>,
+    String,
+);
 
 /// Where an intent's money came from: a channel, or the customer's wallet.
 #[derive(Debug, Clone, Copy)]
@@ -688,6 +701,7 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     problems.extend(crate::repo::settlement_check::check(db, &balances).await?);
     problems.extend(crate::repo::periods::check(db).await?);
     problems.extend(crate::repo::wallet::check(db, &balances).await?);
+    problems.extend(crate::repo::deposits::check(db, &balances).await?);
     Ok(Report {
         entries: entries.len(),
         postings: postings.len(),

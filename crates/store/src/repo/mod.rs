@@ -10,6 +10,7 @@ pub mod bundles;
 pub mod catalog;
 pub mod catalog_admin;
 pub mod customer_wechat;
+pub mod deposits;
 pub mod dispatch;
 pub mod earnings;
 pub mod extras;

@@ -121,7 +121,21 @@ pub async fn movements(
     customer: Uuid,
     page: PageRequest,
 ) -> Result<Page<Movement>, DbErr> {
-    let account = Account::CustomerWallet(CustomerId(customer)).code();
+    account_movements(
+        db,
+        &Account::CustomerWallet(CustomerId(customer)).code(),
+        page,
+    )
+    .await
+}
+
+/// The movements of the liability account `account` (a wallet, a worker's deposit),
+/// newest first, a page at a time: a credit to it is a positive movement.
+pub async fn account_movements(
+    db: &impl ConnectionTrait,
+    account: &str,
+    page: PageRequest,
+) -> Result<Page<Movement>, DbErr> {
     let mut q = ledger_posting::Entity::find()
         .filter(ledger_posting::Column::Account.eq(account))
         .order_by_desc(ledger_posting::Column::Id)

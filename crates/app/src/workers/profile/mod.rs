@@ -380,6 +380,12 @@ pub async fn set_status(
         let after = a.update(&txn).await?;
         let mut after_json = audit_json(&after);
         after_json["reason"] = json!(reason);
+        // One who leaves has the deposit held, then refunded by the deposit job.
+        if status == WorkerStatus::Left
+            && crate::deposits::refunds::hold_in(app, &txn, id, now).await?
+        {
+            after_json["deposit_held"] = json!(true);
+        }
         actor
             .audit(
                 app,

@@ -90,3 +90,20 @@ fn an_assignment_that_keeps_every_window_but_leaves_no_room_for_the_break_says_s
     assert_eq!(found, vec![Conflict::NoBreak]);
     assert_eq!(reason(&w, &o), Reason::NoBreak);
 }
+
+#[test]
+fn a_manual_assignment_to_a_worker_without_the_deposit_lists_it() {
+    let w = worker(1);
+    let mut o = order();
+    o.deposit_required = Some(20_000);
+    let found = conflicts(&w, &o, &TravelModel::default(), now());
+    assert_eq!(
+        found,
+        vec![Conflict::DepositTooLow {
+            required: 20_000,
+            lodged: 0
+        }]
+    );
+    o.deposit_required = None;
+    assert!(conflicts(&w, &o, &TravelModel::default(), now()).is_empty());
+}

@@ -65,6 +65,7 @@ fn worker(n: u128) -> WorkerSnapshot {
         earnings_today: 0,
         daily_limit: Some(6),
         partner: None,
+        deposit: 0,
         shift: Some(Shift {
             start: at(8),
             end: at(18),
@@ -90,6 +91,7 @@ fn order() -> OrderRequest {
         preferred: None,
         previous: vec![],
         excluded: vec![],
+        deposit_required: None,
     }
 }
 

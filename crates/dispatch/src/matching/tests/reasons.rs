@@ -242,3 +242,41 @@ fn reasons_serialise_with_their_stable_codes() {
     let back: Reason = serde_json::from_value(json).expect("deserialise");
     assert_eq!(back, r);
 }
+
+#[test]
+fn a_worker_whose_deposit_is_below_the_orders_tier_is_rejected_as_deposit_too_low() {
+    let mut w = worker(1);
+    w.deposit = 49_999;
+    let mut o = order();
+    o.deposit_required = Some(50_000);
+    assert_eq!(
+        reason(&w, &o),
+        Reason::DepositTooLow {
+            required: 50_000,
+            lodged: 49_999
+        }
+    );
+    assert_eq!(reason(&w, &o).code(), "deposit_too_low");
+    w.deposit = 50_000;
+    let tt = TravelModel::default();
+    assert!(check_worker(&w, &o, &Settings::default(), &tt, now()).is_ok());
+}
+
+#[test]
+fn the_grab_pool_refuses_a_worker_whose_deposit_is_too_low() {
+    let mut w = worker(1);
+    let mut o = order();
+    o.deposit_required = Some(1);
+    assert_eq!(
+        feasibility::qualifies(&w, &o, feasibility::Flow::Grab, now()),
+        Err(Reason::DepositTooLow {
+            required: 1,
+            lodged: 0
+        })
+    );
+    w.deposit = 1;
+    assert_eq!(
+        feasibility::qualifies(&w, &o, feasibility::Flow::Grab, now()),
+        Ok(())
+    );
+}

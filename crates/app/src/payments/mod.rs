@@ -17,6 +17,7 @@ pub mod consumer;
 pub mod intents;
 pub mod recover;
 pub mod refunds;
+pub mod sharing;
 
 use crate::{App, Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -37,6 +38,9 @@ pub struct Payments {
     pub wechat: Option<Arc<dyn Channel>>,
     /// Alipay, when configured.
     pub alipay: Option<Arc<dyn Channel>>,
+    /// Profit sharing at WeChat (分账, service-provider mode), when configured: WeChat
+    /// payments of orders are then opened to be shared, and settlement shares them.
+    pub sharing: Option<Arc<sharing::Sharing>>,
     /// Timings.
     pub settings: PaySettings,
 }

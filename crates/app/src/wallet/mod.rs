@@ -133,6 +133,7 @@ pub async fn top_up(
             provider: channel.provider().code().into(),
             amount_fen: amount.as_fen(),
             expires_at: now + p.settings.intent_lifetime,
+            profit_sharing: false,
         },
         now,
     )
@@ -277,6 +278,7 @@ async fn pay_in(
             provider: CHANNEL.into(),
             amount_fen: owed.as_fen(),
             expires_at: now,
+            profit_sharing: false,
         },
         now,
     )

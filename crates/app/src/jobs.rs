@@ -77,6 +77,12 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
             .map_err(text)?;
         return Ok(Ran::Done);
     }
+    if kind == crate::payments::sharing::SHARE_JOB {
+        crate::payments::sharing::run(app, &payload(j)?, now)
+            .await
+            .map_err(text)?;
+        return Ok(Ran::Done);
+    }
     if kind == crate::tracks::RETENTION_JOB {
         let p = crate::tracks::purge(app, now).await.map_err(text)?;
         tracing::info!(

@@ -18,6 +18,13 @@
 //! apiv3_key = "exampleApiV3Key0123456789abcdefg"
 //! app_secret = "the official account's AppSecret"   # paying inside WeChat (JSAPI)
 //!
+//! # sub_mchid = "1900000109"       # service-provider mode: mchid/appid are the provider's
+//!
+//! [pay.wechat.profit_sharing]       # service-provider mode: partners' shares at the channel (分账)
+//! # enabled = true
+//! # description = "服务商分成"
+//! # encryption_serial = "PUB_KEY_ID_…"  # the platform key that encrypts receivers' names (default: platform_serial)
+//!
 //! [pay.wechat.transfers]            # workers' withdrawals to their WeChat balance (商家转账)
 //! app_secret = "the official account's AppSecret"   # exchanges the payee's web authorisation code
 //! scene_id = "1005"                 # the transfer scene granted to the merchant (佣金报酬)
@@ -33,12 +40,15 @@
 use anyhow::Context;
 use daojia_app::finance::transfers::Transfers;
 use daojia_app::payments::jsapi::Jsapi;
+use daojia_app::payments::sharing::Sharing;
 use daojia_app::payments::{PaySettings, Payments};
 use daojia_domain::secret::Secret;
 use daojia_pay::alipay::sign::AppKey;
 use daojia_pay::channel::alipay::{AlipayChannel, AlipayConfig};
 use daojia_pay::channel::http_client::ReqwestTransport;
-use daojia_pay::channel::wechat::{CodeExchange, TransferConfig, WechatChannel, WechatConfig};
+use daojia_pay::channel::wechat::{
+    CodeExchange, SharingConfig, TransferConfig, WechatChannel, WechatConfig,
+};
 use daojia_pay::channel::{Channel, HttpRequest, HttpResponse, Transport};
 use daojia_pay::sim::{SimConfig, SimKeys, SimTransport, Simulator};
 use daojia_pay::wechat::Merchant;
@@ -72,6 +82,10 @@ pub struct PayConfig {
     /// Run the channel simulator in this process (the demo): both channels are simulated,
     /// with keys generated at start, and served under `/paysim`.
     pub simulator: bool,
+    /// With `simulator`: WeChat is simulated as a service provider (服务商) for a
+    /// sub-merchant, with profit sharing (分账) on and WeChat transfers off (they are a
+    /// direct merchant's product here). For trying and testing profit sharing.
+    pub simulator_profit_sharing: bool,
     /// WeChat Pay, direct merchant.
     pub wechat: Option<WechatPayConfig>,
     /// Alipay.
@@ -87,20 +101,29 @@ impl Default for PayConfig {
             intent_minutes: 15,
             first_query_secs: 60,
             simulator: false,
+            simulator_profit_sharing: false,
             wechat: None,
             alipay: None,
         }
     }
 }
 
-/// `[pay.wechat]`: a direct merchant of WeChat Pay API v3.
+/// `[pay.wechat]`: a direct merchant of WeChat Pay API v3, or a service provider (服务商)
+/// collecting for its sub-merchant (`sub_mchid`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WechatPayConfig {
-    /// Merchant id (商户号).
+    /// Merchant id (商户号); the service provider's (`sp_mchid`) with `sub_mchid`.
     pub mchid: String,
-    /// The app (official account or mini-program) id.
+    /// The app (official account or mini-program) id; the service provider's (`sp_appid`)
+    /// with `sub_mchid`.
     pub appid: String,
+    /// Service-provider mode: the sub-merchant (特约商户) the payments are collected for.
+    #[serde(default)]
+    pub sub_mchid: Option<String>,
+    /// Service-provider mode: the sub-merchant's own app, when payers' openids are its.
+    #[serde(default)]
+    pub sub_appid: Option<String>,
     /// The serial of the merchant's API certificate.
     pub serial_no: String,
     /// The merchant's API private key (PEM).
@@ -124,6 +147,35 @@ pub struct WechatPayConfig {
     /// Transfers to a worker's WeChat balance for withdrawals (商家转账); off when absent.
     #[serde(default)]
     pub transfers: Option<WechatTransfersConfig>,
+    /// Profit sharing of partners' shares at the channel (分账, service-provider mode);
+    /// off when absent.
+    #[serde(default)]
+    pub profit_sharing: Option<WechatSharingConfig>,
+}
+
+/// `[pay.wechat.profit_sharing]`: each partner's share of an order paid through WeChat is
+/// paid to the partner's own merchant (its receiver, set per partner by staff) when the
+/// order's earning settles; the rest is unfrozen for the sub-merchant.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatSharingConfig {
+    /// On or off (payments opened while on stay shared and are settled either way).
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// The share's description shown in WeChat's records (1 to 80 characters).
+    #[serde(default = "default_sharing_description")]
+    pub description: String,
+    /// The serial of the platform key that encrypts receivers' names; by default
+    /// `pay.wechat.platform_serial`.
+    pub encryption_serial: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_sharing_description() -> String {
+    "服务商分成".into()
 }
 
 /// `[pay.wechat.transfers]`: withdrawals paid to the worker's WeChat balance.
@@ -301,11 +353,12 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
         return Ok(Wired {
             payments: Some(payments),
             sim: Some(sim),
-            transfers: Some(transfers),
+            transfers,
         });
     }
     let mut wired_transfers = None;
     let mut wired_jsapi = None;
+    let mut wired_sharing = None;
     let wechat: Option<Arc<dyn Channel>> = match &c.wechat {
         None => None,
         Some(w) => {
@@ -318,11 +371,20 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
                 )?)
                 .context("pay.wechat.platform_public_key_file")?,
             );
-            let config = WechatConfig {
-                merchant: Merchant::Direct {
+            let merchant = match &w.sub_mchid {
+                None => Merchant::Direct {
                     appid: w.appid.clone(),
                     mchid: w.mchid.clone(),
                 },
+                Some(sub) => Merchant::Partner {
+                    sp_appid: w.appid.clone(),
+                    sp_mchid: w.mchid.clone(),
+                    sub_appid: w.sub_appid.clone(),
+                    sub_mchid: sub.clone(),
+                },
+            };
+            let config = WechatConfig {
+                merchant,
                 key: MerchantKey {
                     mchid: w.mchid.clone(),
                     serial_no: w.serial_no.clone(),
@@ -346,6 +408,16 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
             if let Some(t) = &w.transfers {
                 channel = channel.with_transfers(transfer_config(c, t)?);
             }
+            let shared = w.profit_sharing.as_ref().filter(|p| p.enabled);
+            if let Some(p) = shared {
+                channel = channel.with_sharing(SharingConfig {
+                    encryption_serial: Some(
+                        p.encryption_serial
+                            .clone()
+                            .unwrap_or_else(|| w.platform_serial.clone()),
+                    ),
+                });
+            }
             let channel = Arc::new(channel);
             if let Some(secret) = &w.app_secret {
                 wired_jsapi = Some(Jsapi {
@@ -362,6 +434,12 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
                     authorize_base: daojia_pay::wechat::oauth::AUTHORIZE_BASE.into(),
                     cashier_url: None,
                 });
+            }
+            if let Some(p) = shared {
+                wired_sharing = Some(Arc::new(Sharing {
+                    channel: channel.clone(),
+                    description: p.description.clone(),
+                }));
             }
             if let Some(t) = &w.transfers {
                 let oauth = CodeExchange {
@@ -428,6 +506,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
             wechat,
             alipay,
             jsapi: wired_jsapi,
+            sharing: wired_sharing,
             settings: settings(c),
         })),
         sim: None,
@@ -435,17 +514,24 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
     })
 }
 
+/// The sub-merchant the simulator serves with `pay.simulator_profit_sharing`.
+pub const SIM_SUB_MCHID: &str = "1900000109";
+
 /// Both channels, and WeChat transfers, against a simulator reached at `sim_base`, with
 /// every key generated now (the merchant's and the simulator's): the demo, and tests.
+/// With `simulator_profit_sharing`, WeChat is a service provider's for
+/// [`SIM_SUB_MCHID`] with profit sharing, and without transfers.
+#[allow(clippy::type_complexity)]
 pub fn simulated(
     c: &PayConfig,
     sim_base: &str,
-) -> anyhow::Result<(Arc<Payments>, Arc<Simulator>, Arc<Transfers>)> {
+) -> anyhow::Result<(Arc<Payments>, Arc<Simulator>, Option<Arc<Transfers>>)> {
+    let provider = c.simulator_profit_sharing;
     const SECRET: &str = "simulatorAppSecret00000000000001";
     let merchant = PrivateKey::generate();
     let app = PrivateKey::generate();
     let apiv3 = "simulatorApiV3Key0123456789abcde";
-    let sim = Arc::new(Simulator::new(
+    let mut sim = Simulator::new(
         SimConfig {
             base_url: sim_base.trim_end_matches('/').to_owned(),
             wechat_mchid: "1900000001".into(),
@@ -458,16 +544,31 @@ pub fn simulated(
             alipay_seller_id: "2088000000000001".into(),
         },
         SimKeys::generate(),
-    ));
+    );
+    if provider {
+        sim = sim.with_sub_merchant(SIM_SUB_MCHID);
+        sim.set_sharing_notify_url(notify_url(c, "wechat-sharing")?);
+    }
+    let sim = Arc::new(sim);
     let transport = DeliveringTransport(SimTransport::new(sim.clone()), sim.clone());
     let mut platform = PlatformKeys::new();
     platform.insert(sim.wechat_serial(), sim.wechat_platform_key());
+    let merchant_ids = if provider {
+        Merchant::Partner {
+            sp_appid: "wx0000000000000001".into(),
+            sp_mchid: "1900000001".into(),
+            sub_appid: None,
+            sub_mchid: SIM_SUB_MCHID.into(),
+        }
+    } else {
+        Merchant::Direct {
+            appid: "wx0000000000000001".into(),
+            mchid: "1900000001".into(),
+        }
+    };
     let wechat = WechatChannel::new(
         WechatConfig {
-            merchant: Merchant::Direct {
-                appid: "wx0000000000000001".into(),
-                mchid: "1900000001".into(),
-            },
+            merchant: merchant_ids,
             key: MerchantKey {
                 mchid: "1900000001".into(),
                 serial_no: "SIMULATED0000000000000000000000000000001".into(),
@@ -484,8 +585,17 @@ pub fn simulated(
     .with_transfers(transfer_config(
         c,
         &WechatTransfersConfig::with_secret(SECRET),
-    )?);
+    )?)
+    .with_sharing(SharingConfig {
+        encryption_serial: Some(sim.wechat_serial().to_owned()),
+    });
     let wechat = Arc::new(wechat);
+    let sharing = provider.then(|| {
+        Arc::new(Sharing {
+            channel: wechat.clone(),
+            description: default_sharing_description(),
+        })
+    });
     let oauth = CodeExchange {
         base_url: format!("{}/wechat", sim.config().base_url),
         appid: "wx0000000000000001".into(),
@@ -548,8 +658,11 @@ pub fn simulated(
         wechat: Some(wechat as Arc<dyn Channel>),
         alipay: Some(Arc::new(alipay)),
         jsapi: Some(jsapi),
+        sharing,
         settings: settings(c),
     };
+    // A service provider's transfers are not implemented: none in that mode.
+    let transfers = (!provider).then_some(transfers);
     Ok((Arc::new(payments), sim, transfers))
 }
 

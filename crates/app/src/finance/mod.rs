@@ -70,12 +70,25 @@ pub async fn settle_due(app: &App, now: DateTime<Utc>) -> Result<SettleRun> {
             .filter(|e| seen.insert(e.order_id))
             .collect();
         if fresh.is_empty() {
+            // Sharings whose outcome a lost job or callback left open are asked about.
+            if let Err(e) = crate::payments::sharing::follow_open(app, now).await {
+                tracing::warn!(error = %e, "open sharings not followed");
+            }
             return Ok(run);
         }
         for e in fresh {
             let tx = daojia_store::begin(app.store.db()).await?;
             match earnings::settle(&tx, e.order_id, now).await {
                 Ok(s) => {
+                    // A settled order's WeChat payments are shared at the channel (分账)
+                    // in the same transaction: planned once, sent by their jobs.
+                    if s == Settled::Now
+                        && let Err(err) =
+                            crate::payments::sharing::plan(app, &tx, e.order_id, now).await
+                    {
+                        let _ = tx.rollback().await;
+                        return Err(err);
+                    }
                     tx.commit().await?;
                     match s {
                         Settled::Now => run.settled += 1,

@@ -5,7 +5,7 @@ use crate::orders::{By, visible};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::money::Money;
-use daojia_domain::payment::{IntentState, PayChannel, owed_now};
+use daojia_domain::payment::{IntentState, PayChannel, Provider, owed_now};
 use daojia_pay::channel::{Checkout, PayMethod, PaymentRequest};
 use daojia_pay::wechat::sign::JsapiPayParams;
 use daojia_store::entity::payment_intent;
@@ -210,6 +210,10 @@ pub async fn create_intent(
             provider: channel.provider().code().into(),
             amount_fen: owed.as_fen(),
             expires_at,
+            // With profit sharing on, every WeChat payment of an order is opened to be
+            // shared: its partner is known only once a worker takes it, and settlement
+            // shares or unfreezes it (see `super::sharing`).
+            profit_sharing: p.sharing.is_some() && channel.provider() == Provider::Wechat,
         },
         now,
     )
@@ -295,6 +299,7 @@ pub(crate) async fn open_at_channel(
         method: opening.method,
         return_url: opening.return_url.clone(),
         expires_at: Some(written.expires_at),
+        profit_sharing: written.profit_sharing,
     };
     match ch.create(&request, now).await {
         Ok(checkout) => {

@@ -18,6 +18,7 @@ pub mod intents;
 pub mod jsapi;
 pub mod recover;
 pub mod refunds;
+pub mod sharing;
 
 use crate::{App, Error, Result};
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +41,9 @@ pub struct Payments {
     pub alipay: Option<Arc<dyn Channel>>,
     /// Paying inside WeChat (JSAPI), when WeChat Pay and the app's secret are configured.
     pub jsapi: Option<jsapi::Jsapi>,
+    /// Profit sharing at WeChat (分账, service-provider mode), when configured: WeChat
+    /// payments of orders are then opened to be shared, and settlement shares them.
+    pub sharing: Option<Arc<sharing::Sharing>>,
     /// Timings.
     pub settings: PaySettings,
 }

@@ -269,6 +269,10 @@ pub(crate) async fn submit(app: &App, r: &refund::Model, now: DateTime<Utc>) {
         let provider = Provider::parse(&intent.provider)
             .ok_or_else(|| crate::Error::internal("unknown provider"))?;
         let channel = super::payments(app)?.channel(provider)?.clone();
+        // A share the partner received at the channel comes back before the refund.
+        if provider == Provider::Wechat {
+            super::sharing::before_refund(app, &intent, now).await?;
+        }
         let request = RefundRequest {
             intent: intent.intent_no.clone(),
             refund: r.refund_no.clone(),

@@ -138,6 +138,7 @@ pub async fn top_up(
             provider: channel.provider().code().into(),
             amount_fen: amount.as_fen(),
             expires_at: now + p.settings.intent_lifetime,
+            profit_sharing: false,
         },
         now,
     )
@@ -285,6 +286,7 @@ async fn pay_in(
             provider: CHANNEL.into(),
             amount_fen: owed.as_fen(),
             expires_at: now,
+            profit_sharing: false,
         },
         now,
     )

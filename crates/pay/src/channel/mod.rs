@@ -59,6 +59,9 @@ pub struct PaymentRequest {
     pub return_url: Option<String>,
     /// When the payment stops being payable.
     pub expires_at: Option<DateTime<Utc>>,
+    /// Whether the payment will be shared at the channel (分账): WeChat then freezes it
+    /// until it is shared or unfrozen. Ignored by channels without profit sharing.
+    pub profit_sharing: bool,
 }
 
 /// What the payer's client needs to pay.
@@ -197,6 +200,65 @@ pub trait Transfer: Send + Sync {
     ) -> Result<wechat::TransferNotification>;
     /// The answer the channel expects to a transfer callback.
     fn answer_transfer(&self, outcome: std::result::Result<(), &str>) -> Answer;
+}
+
+/// Profit sharing (分账, WeChat Pay): what sharing a partner's part of a payment at the
+/// channel needs. WeChat's types are used as they are: no other channel here offers it.
+#[async_trait]
+pub trait ProfitShare: Send + Sync {
+    /// Who pays out (the direct merchant, or the service provider's sub-merchant).
+    fn sharer(&self) -> crate::wechat::Sharer;
+    /// Adds a receiver (idempotent); `name` is a merchant receiver's full name, sealed by
+    /// the channel.
+    async fn add_receiver(
+        &self,
+        receiver: &crate::wechat::profitsharing::NewReceiver,
+        name: Option<&crate::wechat::transfer::PayeeName>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::wechat::profitsharing::ReceiverReply>;
+    /// Requests a sharing order, or answers the one held under its number (idempotent).
+    async fn share(
+        &self,
+        order: &crate::wechat::profitsharing::SharingOrder,
+        now: DateTime<Utc>,
+    ) -> Result<crate::wechat::profitsharing::SharingReply>;
+    /// The sharing or unfreeze order under our number, `None` when the channel holds none.
+    async fn query_sharing(
+        &self,
+        out_order_no: &str,
+        transaction_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::wechat::profitsharing::SharingReply>>;
+    /// Unfreezes what is left of a payment for the sharer (idempotent by number).
+    async fn unfreeze(
+        &self,
+        transaction_id: &str,
+        out_order_no: &str,
+        description: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::wechat::profitsharing::SharingReply>;
+    /// Asks a merchant receiver to give a share back (idempotent by number).
+    async fn return_share(
+        &self,
+        order: &crate::wechat::profitsharing::ReturnOrder,
+        now: DateTime<Utc>,
+    ) -> Result<crate::wechat::profitsharing::ReturnReply>;
+    /// The return under our number, `None` when the channel holds none.
+    async fn query_return(
+        &self,
+        out_return_no: &str,
+        out_order_no: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::wechat::profitsharing::ReturnReply>>;
+    /// What is left to share of a payment.
+    async fn unsplit_amount(&self, transaction_id: &str, now: DateTime<Utc>) -> Result<Money>;
+    /// Verifies and decrypts a profit-sharing callback.
+    fn verify_sharing_notification(
+        &self,
+        headers: &[(String, String)],
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<wechat::SharingNotification>;
 }
 
 /// The exchange of a WeChat web authorisation code for the user's openid.

@@ -1,10 +1,12 @@
 //! WeChat Pay v3 behind the channel traits: every call is signed with the merchant key and
 //! every successful reply is verified with the platform keys before it is read. Transfers to
-//! a user's balance (商家转账) are methods of their own
-//! ([`WechatChannel::create_transfer`] and the next ones).
+//! a user's balance (商家转账) and profit sharing (分账) are methods of their own
+//! ([`WechatChannel::create_transfer`], [`WechatChannel::share`] and the next ones).
 
+mod sharing;
 mod transfer;
 
+pub use sharing::{SharingConfig, SharingNotification};
 pub use transfer::{CodeExchange, TransferConfig, TransferNotification};
 
 use super::{
@@ -55,6 +57,7 @@ pub struct WechatChannel<T> {
     config: WechatConfig,
     transport: T,
     transfers: TransferConfig,
+    sharing: SharingConfig,
 }
 
 impl<T: Transport> WechatChannel<T> {
@@ -64,6 +67,7 @@ impl<T: Transport> WechatChannel<T> {
             config,
             transport,
             transfers: TransferConfig::default(),
+            sharing: SharingConfig::default(),
         }
     }
 
@@ -202,6 +206,7 @@ impl<T: Transport> Charge for WechatChannel<T> {
             notify_url: self.config.notify_url.clone(),
             time_expire: request.expires_at.map(china),
             attach: None,
+            profit_sharing: request.profit_sharing,
         };
         let api = transactions::create(&self.config.merchant, &order, &scene)?;
         let body = self.call(api, now).await?;

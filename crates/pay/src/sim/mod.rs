@@ -20,7 +20,9 @@
 //! `/wechat/sns/oauth2/access_token`) and the JSAPI cashier (`/wechat/jsapi/cashier`); the
 //! payee's page of a transfer (`/transfer/{out_bill_no}`, POST
 //! `action=confirm|confirm_twice|confirm_silent|fail`, also opened as
-//! `/wechat/transfer/confirm?mchId&appId&package`). Each vendor's daily
+//! `/wechat/transfer/confirm?mchId&appId&package`); WeChat's profit sharing
+//! (`/wechat/v3/profitsharing/...`, see `sharing`), for a direct merchant or, with
+//! [`Simulator::with_sub_merchant`], a service provider's sub-merchant. Each vendor's daily
 //! trade bill is served in its published format from the trades and refunds made, with
 //! differences planted on request ([`Simulator::plant`], `POST /admin/bills/plant`); what it
 //! holds is listed as JSON at `GET /admin/trades` ([`Simulator::books`]).
@@ -30,11 +32,13 @@ mod bills;
 mod inspect;
 mod oauth;
 mod page;
+mod sharing;
 mod transfer;
 
 pub use oauth::{ACCESS_TOKEN_PATH, AUTHORIZE_PATH, JSAPI_CASHIER_PATH};
 
 pub use bills::Plant;
+pub use sharing::{Frozen, SimReturn, SimShareLine, SimSharing};
 pub use transfer::{DEFAULT_FAIL_REASON, SimTransfer, TRANSFER_CONFIRM_PATH};
 mod wechat;
 
@@ -219,6 +223,12 @@ struct State {
     openids: BTreeSet<String>,
     prepays: BTreeMap<String, String>,
     transfers: BTreeMap<String, SimTransfer>,
+    /// Trades to be shared (`settle_info.profit_sharing`), by `out_trade_no`.
+    shared: BTreeMap<String, sharing::Frozen>,
+    receivers: BTreeSet<(String, String)>,
+    sharing_orders: BTreeMap<String, sharing::SimSharing>,
+    sharing_returns: BTreeMap<String, sharing::SimReturn>,
+    sharing_notify_url: Option<String>,
 }
 
 /// The simulator. Cheap to share behind an [`Arc`].
@@ -226,6 +236,8 @@ pub struct Simulator {
     config: SimConfig,
     keys: SimKeys,
     state: Mutex<State>,
+    /// The sub-merchant, when it serves a service provider ([`Simulator::with_sub_merchant`]).
+    sub_mchid: Option<String>,
 }
 
 impl Simulator {
@@ -235,6 +247,7 @@ impl Simulator {
             config,
             keys,
             state: Mutex::new(State::default()),
+            sub_mchid: None,
         }
     }
 
@@ -308,7 +321,9 @@ impl Simulator {
             }
             t.state = TradeState::Paid;
             t.paid_at = Some(now);
-            t.clone()
+            let t = t.clone();
+            sharing::on_paid(&mut st, out_trade_no, t.amount);
+            t
         };
         let callback = match trade.vendor {
             Vendor::Wechat => wechat::payment_callback(self, &trade, now),

@@ -94,6 +94,7 @@ fn request(no: &str, method: PayMethod) -> PaymentRequest {
         method,
         return_url: Some("http://shop.test/orders/1".into()),
         expires_at: None,
+        profit_sharing: false,
     }
 }
 

@@ -78,17 +78,28 @@ fn route(
     if let Some(answer) = super::transfer::route(sim, method, p, headers, body, now) {
         return answer;
     }
+    if let Some(answer) = super::sharing::route(sim, method, p, query, headers, body, now) {
+        return answer;
+    }
     let parsed = || serde_json::from_str::<Value>(body).ok();
-    match (method, p) {
-        (Method::Post, "/v3/pay/transactions/native")
-        | (Method::Post, "/v3/pay/transactions/h5")
-        | (Method::Post, "/v3/pay/transactions/jsapi") => match parsed() {
-            Some(v) => create(sim, p.rsplit('/').next().unwrap_or(""), &v),
+    // A service provider's calls live under `/v3/pay/partner/transactions`; a direct
+    // merchant's under `/v3/pay/transactions`. The simulator serves one kind of merchant.
+    let tx = p.strip_prefix(transactions_prefix(sim)).unwrap_or("");
+    if p.starts_with("/v3/pay/") && tx.is_empty() {
+        return error(
+            404,
+            "NOT_FOUND",
+            "no such API for this merchant in the simulator",
+        );
+    }
+    match (method, tx, p) {
+        (Method::Post, "/native" | "/h5" | "/jsapi", _) => match parsed() {
+            Some(v) => create(sim, &tx[1..], &v),
             None => error(400, "PARAM_ERROR", "the body is not JSON"),
         },
-        (Method::Get, p) if p.starts_with("/v3/pay/transactions/out-trade-no/") => {
-            let no = &p["/v3/pay/transactions/out-trade-no/".len()..];
-            if !query.contains(&format!("mchid={}", sim.config.wechat_mchid)) {
+        (Method::Get, t, _) if t.starts_with("/out-trade-no/") => {
+            let no = &t["/out-trade-no/".len()..];
+            if !query.contains(&merchant_query(sim)) {
                 return error(400, "PARAM_ERROR", "mchid");
             }
             match sim.trade(no).filter(|t| t.vendor == Vendor::Wechat) {
@@ -96,8 +107,8 @@ fn route(
                 None => error(404, "ORDER_NOT_EXIST", "订单不存在"),
             }
         }
-        (Method::Post, p) if p.starts_with("/v3/pay/transactions/out-trade-no/") => {
-            let no = p["/v3/pay/transactions/out-trade-no/".len()..].trim_end_matches("/close");
+        (Method::Post, t, _) if t.starts_with("/out-trade-no/") => {
+            let no = t["/out-trade-no/".len()..].trim_end_matches("/close");
             let mut st = sim.lock();
             match st.trades.get_mut(no).filter(|t| t.vendor == Vendor::Wechat) {
                 None => error(404, "ORDER_NOT_EXIST", "订单不存在"),
@@ -108,11 +119,11 @@ fn route(
                 }
             }
         }
-        (Method::Post, "/v3/refund/domestic/refunds") => match parsed() {
+        (Method::Post, _, "/v3/refund/domestic/refunds") => match parsed() {
             Some(v) => refund(sim, &v, now),
             None => error(400, "PARAM_ERROR", "the body is not JSON"),
         },
-        (Method::Get, p) if p.starts_with("/v3/refund/domestic/refunds/") => {
+        (Method::Get, _, p) if p.starts_with("/v3/refund/domestic/refunds/") => {
             let no = &p["/v3/refund/domestic/refunds/".len()..];
             let found = {
                 let st = sim.lock();
@@ -122,19 +133,77 @@ fn route(
                     .and_then(|r| st.trades.get(&r.out_trade_no).cloned().map(|t| (t, r)))
             };
             match found {
-                Some((t, r)) => (200, refund_json(&t, r, "SUCCESS").to_string()),
+                Some((t, r)) => (200, refund_json(sim, &t, r, "SUCCESS").to_string()),
                 None => error(404, "RESOURCE_NOT_EXISTS", "退款单不存在"),
             }
         }
-        (Method::Get, "/v3/bill/tradebill") => super::bills::wechat_bill_url(sim, query),
-        (Method::Get, "/v3/billdownload/file") => super::bills::wechat_download(sim, query),
+        (Method::Get, _, "/v3/bill/tradebill") => super::bills::wechat_bill_url(sim, query),
+        (Method::Get, _, "/v3/billdownload/file") => super::bills::wechat_download(sim, query),
         _ => error(404, "NOT_FOUND", "no such API in the simulator"),
+    }
+}
+
+/// Where the merchant's order calls live.
+fn transactions_prefix(sim: &Simulator) -> &'static str {
+    match sim.sub_mchid {
+        Some(_) => "/v3/pay/partner/transactions",
+        None => "/v3/pay/transactions",
+    }
+}
+
+/// The query string naming the merchant on GET calls.
+fn merchant_query(sim: &Simulator) -> String {
+    match &sim.sub_mchid {
+        Some(sub) => format!("sp_mchid={}&sub_mchid={sub}", sim.config.wechat_mchid),
+        None => format!("mchid={}", sim.config.wechat_mchid),
+    }
+}
+
+/// Whether a body names this simulator's merchant (and app, when `with_app`).
+fn names_merchant(sim: &Simulator, v: &Value, with_app: bool) -> bool {
+    let s = |k: &str| v[k].as_str().unwrap_or("");
+    match &sim.sub_mchid {
+        Some(sub) => {
+            s("sp_mchid") == sim.config.wechat_mchid
+                && s("sub_mchid") == sub
+                && (!with_app || s("sp_appid") == sim.config.wechat_appid)
+        }
+        None => {
+            s("mchid") == sim.config.wechat_mchid
+                && (!with_app || s("appid") == sim.config.wechat_appid)
+        }
+    }
+}
+
+/// The merchant's fields in a transaction or refund notice.
+fn merchant_fields(sim: &Simulator, with_app: bool) -> Value {
+    match &sim.sub_mchid {
+        Some(sub) => {
+            let mut v = json!({ "sp_mchid": sim.config.wechat_mchid, "sub_mchid": sub });
+            if with_app {
+                v["sp_appid"] = json!(sim.config.wechat_appid);
+            }
+            v
+        }
+        None => {
+            let mut v = json!({ "mchid": sim.config.wechat_mchid });
+            if with_app {
+                v["appid"] = json!(sim.config.wechat_appid);
+            }
+            v
+        }
+    }
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
     }
 }
 
 fn create(sim: &Simulator, kind: &str, v: &Value) -> (u16, String) {
     let s = |k: &str| v[k].as_str().unwrap_or("").to_owned();
-    if s("mchid") != sim.config.wechat_mchid || s("appid") != sim.config.wechat_appid {
+    if !names_merchant(sim, v, true) {
         return error(400, "PARAM_ERROR", "appid and mchid do not match");
     }
     let no = s("out_trade_no");
@@ -151,11 +220,15 @@ fn create(sim: &Simulator, kind: &str, v: &Value) -> (u16, String) {
     };
     if kind == "jsapi" {
         // WeChat refuses a payer who is not a user of the paying app.
-        let openid = v["payer"]["openid"].as_str().unwrap_or("");
+        let openid = ["openid", "sp_openid", "sub_openid"]
+            .iter()
+            .find_map(|k| v["payer"][*k].as_str())
+            .unwrap_or("");
         if !super::oauth::known_openid(sim, openid) {
             return error(400, "PARAM_ERROR", "appid和openid不匹配");
         }
     }
+    let shared = v["settle_info"]["profit_sharing"].as_bool() == Some(true);
     let mut st = sim.lock();
     if let Some(t) = st.trades.get(&no) {
         // The same order again is answered again; another one under the number is refused.
@@ -179,6 +252,10 @@ fn create(sim: &Simulator, kind: &str, v: &Value) -> (u16, String) {
                 paid_at: None,
             },
         );
+        if shared {
+            st.shared
+                .insert(no.clone(), super::sharing::Frozen::default());
+        }
     }
     drop(st);
     let page = sim.page_url(&no);
@@ -213,12 +290,15 @@ fn trade_state(t: &Trade) -> &'static str {
 }
 
 fn transaction(sim: &Simulator, t: &Trade) -> Value {
-    let mut v = json!({
-        "mchid": sim.config.wechat_mchid, "appid": sim.config.wechat_appid,
-        "out_trade_no": t.out_trade_no, "trade_type": t.trade_type,
-        "trade_state": trade_state(t), "trade_state_desc": trade_state(t),
-        "amount": { "total": t.amount.as_fen(), "currency": "CNY" }
-    });
+    let mut v = merchant_fields(sim, true);
+    merge(
+        &mut v,
+        json!({
+            "out_trade_no": t.out_trade_no, "trade_type": t.trade_type,
+            "trade_state": trade_state(t), "trade_state_desc": trade_state(t),
+            "amount": { "total": t.amount.as_fen(), "currency": "CNY" }
+        }),
+    );
     if t.state == TradeState::Paid {
         v["transaction_id"] = json!(t.trade_no);
         v["bank_type"] = json!("OTHERS");
@@ -239,12 +319,17 @@ fn refund(sim: &Simulator, v: &Value, now: DateTime<Utc>) -> (u16, String) {
         return error(400, "PARAM_ERROR", "amount");
     };
     let notify_url = v["notify_url"].as_str().map(str::to_owned);
+    if let Some(sub) = &sim.sub_mchid
+        && v["sub_mchid"].as_str() != Some(sub.as_str())
+    {
+        return error(400, "PARAM_ERROR", "sub_mchid");
+    }
     let mut st = sim.lock();
     if let Some(r) = st.refunds.get(&refund_no).cloned() {
         let t = st.trades.get(&r.out_trade_no).cloned();
         drop(st);
         return match t {
-            Some(t) => (200, refund_json(&t, r, "SUCCESS").to_string()),
+            Some(t) => (200, refund_json(sim, &t, r, "SUCCESS").to_string()),
             None => error(404, "RESOURCE_NOT_EXISTS", "订单不存在"),
         };
     }
@@ -264,6 +349,17 @@ fn refund(sim: &Simulator, v: &Value, now: DateTime<Utc>) -> (u16, String) {
     if amount <= 0 || t.refunded + Money::fen(amount) > t.amount {
         return error(403, "NOT_ENOUGH", "退款金额超过可退金额");
     }
+    let trade = t.clone();
+    // What was shared out and not returned is no longer the merchant's to refund.
+    if let Some(f) = st.shared.get_mut(&no) {
+        if trade.refunded + Money::fen(amount) + f.shared > trade.amount {
+            return error(403, "NOT_ENOUGH", "基本账户余额不足，请先请求分账回退");
+        }
+        f.frozen = (f.frozen - Money::fen(amount)).max(Money::ZERO);
+    }
+    let Some(t) = st.trades.get_mut(&no) else {
+        return error(404, "RESOURCE_NOT_EXISTS", "订单不存在");
+    };
     t.refunded = t.refunded + Money::fen(amount);
     let trade = t.clone();
     let r = SimRefund {
@@ -281,18 +377,26 @@ fn refund(sim: &Simulator, v: &Value, now: DateTime<Utc>) -> (u16, String) {
     {
         sim.emit(cb, 1);
     }
-    (200, refund_json(&trade, r, "PROCESSING").to_string())
+    (200, refund_json(sim, &trade, r, "PROCESSING").to_string())
 }
 
-fn refund_json(t: &Trade, r: SimRefund, status: &str) -> Value {
-    json!({
-        "refund_id": r.refund_id, "out_refund_no": r.refund_no,
-        "transaction_id": t.trade_no, "out_trade_no": t.out_trade_no,
-        "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
-        "status": status,
-        "amount": { "total": t.amount.as_fen(), "refund": r.amount.as_fen(),
-                    "payer_total": t.amount.as_fen(), "payer_refund": r.amount.as_fen(), "currency": "CNY" }
-    })
+fn refund_json(sim: &Simulator, t: &Trade, r: SimRefund, status: &str) -> Value {
+    let mut v = match &sim.sub_mchid {
+        Some(sub) => json!({ "sub_mchid": sub }),
+        None => json!({}),
+    };
+    merge(
+        &mut v,
+        json!({
+            "refund_id": r.refund_id, "out_refund_no": r.refund_no,
+            "transaction_id": t.trade_no, "out_trade_no": t.out_trade_no,
+            "channel": "ORIGINAL", "user_received_account": "支付用户零钱",
+            "status": status,
+            "amount": { "total": t.amount.as_fen(), "refund": r.amount.as_fen(),
+                        "payer_total": t.amount.as_fen(), "payer_refund": r.amount.as_fen(), "currency": "CNY" }
+        }),
+    );
+    v
 }
 
 /// The payment callback of a paid trade.
@@ -318,14 +422,18 @@ fn refund_callback(
     url: &str,
     now: DateTime<Utc>,
 ) -> Result<Callback> {
-    let notice = json!({
-        "mchid": sim.config.wechat_mchid, "out_trade_no": t.out_trade_no,
-        "transaction_id": t.trade_no, "out_refund_no": r.refund_no, "refund_id": r.refund_id,
-        "refund_status": "SUCCESS", "success_time": china(now),
-        "user_received_account": "支付用户零钱",
-        "amount": { "total": t.amount.as_fen(), "refund": r.amount.as_fen(),
-                    "payer_total": t.amount.as_fen(), "payer_refund": r.amount.as_fen() }
-    });
+    let mut notice = merchant_fields(sim, false);
+    merge(
+        &mut notice,
+        json!({
+            "out_trade_no": t.out_trade_no,
+            "transaction_id": t.trade_no, "out_refund_no": r.refund_no, "refund_id": r.refund_id,
+            "refund_status": "SUCCESS", "success_time": china(now),
+            "user_received_account": "支付用户零钱",
+            "amount": { "total": t.amount.as_fen(), "refund": r.amount.as_fen(),
+                        "payer_total": t.amount.as_fen(), "payer_refund": r.amount.as_fen() }
+        }),
+    );
     callback(
         sim,
         url,

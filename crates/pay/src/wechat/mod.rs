@@ -1,7 +1,7 @@
 //! WeChat Pay API v3: the merchant's request signature, verification of WeChat's response
 //! and callback signatures, AEAD_AES_256_GCM callback resources, and the typed bodies of the
 //! calls Daojia makes (JSAPI, H5 and Native orders for a direct merchant or a service
-//! provider's sub-merchant; query, close, refund, bills; transfers to a user's balance).
+//! provider's sub-merchant; query, close, refund, bills; transfers to a user's balance; profit sharing).
 //!
 //! A call goes: build an [`ApiRequest`](crate::http::ApiRequest) (`transactions`, `refund`,
 //! `bill`, `transfer`) → [`sign::authorization`] → send → [`verify::verify`] the reply's
@@ -13,6 +13,7 @@ pub mod bill;
 pub mod certificates;
 pub mod notify;
 pub mod oauth;
+pub mod profitsharing;
 pub mod refund;
 pub mod sign;
 pub mod transactions;
@@ -69,6 +70,48 @@ impl Merchant {
                 ..
             } => format!("sp_mchid={}&sub_mchid={}", enc(sp_mchid), enc(sub_mchid)),
         }
+    }
+}
+
+/// Who pays out a shared payment (分账出资方): the direct merchant itself, or the service
+/// provider's sub-merchant that collected it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sharer {
+    /// A direct merchant shares its own payments.
+    Direct {
+        /// Its merchant id.
+        mchid: String,
+    },
+    /// A service provider shares its sub-merchant's payments.
+    SubMerchant {
+        /// The service provider.
+        sp_mchid: String,
+        /// The sub-merchant whose payments are shared.
+        sub_mchid: String,
+    },
+}
+
+impl Sharer {
+    /// The sharer of `merchant`'s payments.
+    pub fn of(merchant: &Merchant) -> Sharer {
+        match merchant {
+            Merchant::Direct { mchid, .. } => Sharer::Direct {
+                mchid: mchid.clone(),
+            },
+            Merchant::Partner {
+                sp_mchid,
+                sub_mchid,
+                ..
+            } => Sharer::SubMerchant {
+                sp_mchid: sp_mchid.clone(),
+                sub_mchid: sub_mchid.clone(),
+            },
+        }
+    }
+
+    /// Whether this is service-provider mode.
+    pub fn is_service_provider(&self) -> bool {
+        matches!(self, Sharer::SubMerchant { .. })
     }
 }
 

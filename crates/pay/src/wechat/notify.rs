@@ -3,6 +3,7 @@
 //! the raw body first; only then parse and decrypt.
 
 use super::aead::{self, ApiV3Key};
+use super::profitsharing::{self, SharingNotice};
 use super::refund::RefundNotice;
 use super::transactions::Transaction;
 use super::transfer::{self, TransferNotice};
@@ -66,7 +67,7 @@ pub struct Notification {
     /// When WeChat created it (RFC 3339).
     pub create_time: String,
     /// `TRANSACTION.SUCCESS`, `REFUND.SUCCESS`, `REFUND.ABNORMAL`, `REFUND.CLOSED`,
-    /// `MCHTRANSFER.BILL.FINISHED`.
+    /// `MCHTRANSFER.BILL.FINISHED`, `PROFITSHARING.SUCCESS`, `PROFITSHARING.RETURN`.
     pub event_type: String,
     /// `encrypt-resource`.
     pub resource_type: String,
@@ -106,6 +107,20 @@ impl Notification {
             });
         }
         self.expect_type(transfer::ORIGINAL_TYPE)?;
+        Ok(serde_json::from_str(&self.resource.decrypt(key)?)?)
+    }
+
+    /// Decrypts a profit-sharing callback's movement (`PROFITSHARING.SUCCESS` or
+    /// `PROFITSHARING.RETURN`, resource `profitsharing`).
+    pub fn profit_sharing(&self, key: &ApiV3Key) -> Result<SharingNotice> {
+        if !self.event_type.starts_with("PROFITSHARING.") {
+            return Err(Error::Mismatch {
+                field: "event_type",
+                expected: profitsharing::EVENT_SUCCESS.into(),
+                got: self.event_type.clone(),
+            });
+        }
+        self.expect_type(profitsharing::ORIGINAL_TYPE)?;
         Ok(serde_json::from_str(&self.resource.decrypt(key)?)?)
     }
 

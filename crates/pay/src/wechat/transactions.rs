@@ -24,6 +24,10 @@ pub struct PayOrder {
     pub time_expire: Option<DateTime<FixedOffset>>,
     /// Opaque data returned in query and callback.
     pub attach: Option<String>,
+    /// Whether the payment will be shared (分账): sent as `settle_info.profit_sharing =
+    /// true`, which freezes its funds at WeChat until a sharing or unfreeze order releases
+    /// them (see [`super::profitsharing`]). A payment created without it cannot be shared.
+    pub profit_sharing: bool,
 }
 
 /// How the payer pays.
@@ -70,6 +74,11 @@ struct PayerOut<'a> {
 }
 
 #[derive(Serialize)]
+struct SettleInfo {
+    profit_sharing: bool,
+}
+
+#[derive(Serialize)]
 struct H5Info {
     #[serde(rename = "type")]
     kind: &'static str,
@@ -108,6 +117,8 @@ struct CreateBody<'a> {
     payer: Option<PayerOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     scene_info: Option<SceneInfo<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settle_info: Option<SettleInfo>,
 }
 
 fn check_out_no(field: &'static str, value: &str) -> Result<()> {
@@ -151,6 +162,9 @@ pub fn create(merchant: &Merchant, order: &PayOrder, scene: &Scene) -> Result<Ap
         },
         payer: None,
         scene_info: None,
+        settle_info: order.profit_sharing.then_some(SettleInfo {
+            profit_sharing: true,
+        }),
     };
     let prefix = match merchant {
         Merchant::Direct { appid, mchid } => {
@@ -420,7 +434,22 @@ mod tests {
             notify_url: "https://daojia.example/api/v1/pay/notify/wechat".into(),
             time_expire: DateTime::parse_from_rfc3339("2026-12-03T14:00:00+08:00").ok(),
             attach: None,
+            profit_sharing: false,
         }
+    }
+
+    #[test]
+    fn a_payment_to_be_shared_says_so_last_and_others_do_not() {
+        let shared = PayOrder {
+            profit_sharing: true,
+            ..order()
+        };
+        let req = create(&partner(None), &shared, &Scene::Native).unwrap();
+        assert!(req.body.ends_with(
+            r#""amount":{"total":8800,"currency":"CNY"},"settle_info":{"profit_sharing":true}}"#
+        ));
+        let req = create(&partner(None), &order(), &Scene::Native).unwrap();
+        assert!(!req.body.contains("settle_info"));
     }
 
     #[test]

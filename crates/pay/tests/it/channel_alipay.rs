@@ -130,6 +130,7 @@ fn order(method: PayMethod) -> PaymentRequest {
         method,
         return_url: Some("https://daojia.example/h5/orders/42?paid=1".into()),
         expires_at: Some(at(NOW + 900)),
+        profit_sharing: false,
     }
 }
 

@@ -209,6 +209,7 @@ fn order(method: PayMethod) -> PaymentRequest {
         method,
         return_url: Some("https://daojia.example/h5/orders/42".into()),
         expires_at: None,
+        profit_sharing: false,
     }
 }
 

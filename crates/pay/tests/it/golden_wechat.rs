@@ -92,6 +92,7 @@ fn wechat_builders_produce_exactly_the_requests_that_were_signed() {
         notify_url: "https://daojia.example/api/v1/pay/notify/wechat".into(),
         time_expire: None,
         attach: None,
+        profit_sharing: false,
     };
     let jsapi = wechat::transactions::create(
         &direct(),

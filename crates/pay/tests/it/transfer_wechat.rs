@@ -511,6 +511,7 @@ async fn forged_tampered_foreign_and_misrouted_callbacks_are_refused() {
         method: daojia_pay::channel::PayMethod::Qr,
         return_url: None,
         expires_at: None,
+        profit_sharing: false,
     };
     daojia_pay::channel::Charge::create(&ch, &pay, now)
         .await

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent golden vectors for daojia-pay, computed with Python's `cryptography`.
 
-The Rust tests (tests/it/golden_wechat.rs, golden_transfer.rs, golden_alipay.rs) load
+The Rust tests (tests/it/golden_wechat.rs, golden_transfer.rs, golden_sharing.rs, golden_alipay.rs) load
 vectors.json and require byte equality with what the crate computes for the same keys and
 inputs. This script shares no code with the crate: it
 builds the signed strings from the published protocol rules itself.
@@ -368,6 +368,148 @@ def transfer_vectors():
     }
 
 
+# --- WeChat Pay profit sharing (分账), service-provider mode ----------------------------------
+
+# A receiver merchant's full name, RSA-OAEP (SHA-1, MGF1-SHA-1, no label) under the TEST
+# platform public key. OAEP is randomised, so the ciphertext is a constant sealed once (by
+# this script's padding); it is checked here to open with the TEST platform private key, and
+# the Rust test opens it too. The crate's own sealing is `EncryptedName::seal`, whose output
+# gen.py opens above (the transfer payee's name).
+SHARING_RECEIVER_NAME = "上海到家家政服务有限公司"
+SHARING_RECEIVER_NAME_SEALED = "pL+iE86chpsonUskqBmSF/a8BGNmijkdCN99Gbe52Sj/sDQpommfNJdtkZraXn9ENlx3bDRExiQ9CsJlVtILcGPIA6VOQm8+RDW4JT6Bpsr8MtABD4wJtFEUi0yxZHZNDBfikqRsilbquHFdCq9yXZGN3ih3ty77BNbZJ5ROs99ixAYQ9znSq8uli1r6ALathS/M/JjIikFd0k7q0atqAy6QEcJAVo0oubHQTOXeNcL4kAqJuyiRV+GvSZTHZdK8FT+ZpxLliKoLkPCZUw1aYSuz96oa2yLynoES0UGX+nGHgyTqiNVgMlMHPOr6PbrWuttLzQnR3VtKMnwm6DOjjg=="
+SP_APPID = "wx8888888888888888"
+SUB_MCHID = "1900000109"
+TRANSACTION_ID = "4208450740201411110007820472"
+
+
+def sharing_vectors():
+    opened = open_sealed(SHARING_RECEIVER_NAME_SEALED)
+    if opened != SHARING_RECEIVER_NAME:
+        raise SystemExit(f"the sealed receiver name opens to {opened!r}")
+    add = compact(
+        {
+            "sub_mchid": SUB_MCHID,
+            "appid": SP_APPID,
+            "type": "MERCHANT_ID",
+            "account": "1900000201",
+            "name": SHARING_RECEIVER_NAME_SEALED,
+            "relation_type": "PARTNER",
+        }
+    )
+    order = compact(
+        {
+            "sub_mchid": SUB_MCHID,
+            "appid": SP_APPID,
+            "transaction_id": TRANSACTION_ID,
+            "out_order_no": "S0000000000000000000000000000042",
+            "receivers": [
+                {"type": "MERCHANT_ID", "account": "1900000201", "amount": 1280, "description": "服务商分成"}
+            ],
+            "unfreeze_unsplit": True,
+        }
+    )
+    unfreeze = compact(
+        {
+            "sub_mchid": SUB_MCHID,
+            "transaction_id": TRANSACTION_ID,
+            "out_order_no": "U0000000000000000000000000000042",
+            "description": "解冻剩余资金",
+        }
+    )
+    ret = compact(
+        {
+            "sub_mchid": SUB_MCHID,
+            "out_order_no": "S0000000000000000000000000000042",
+            "out_return_no": "R0000000000000000000000000000042",
+            "return_mchid": "1900000201",
+            "amount": 1280,
+            "description": "订单退款",
+        }
+    )
+    pay = compact(
+        {
+            "sp_appid": SP_APPID,
+            "sp_mchid": "1900009191",
+            "sub_mchid": SUB_MCHID,
+            "description": "日常保洁 2小时",
+            "out_trade_no": "PI20261206000042",
+            "notify_url": "https://daojia.example/api/v1/pay/notify/wechat",
+            "amount": {"total": 16000, "currency": "CNY"},
+            "settle_info": {"profit_sharing": True},
+        }
+    )
+    q = f"sub_mchid={SUB_MCHID}"
+    requests = [
+        wechat_request("POST", "/v3/profitsharing/receivers/add", 1765100000, "A1B2C3D4E5F60718293A4B5C6D7E8F90", add),
+        wechat_request("POST", "/v3/profitsharing/orders", 1765100010, "B1B2C3D4E5F60718293A4B5C6D7E8F90", order),
+        wechat_request(
+            "GET",
+            f"/v3/profitsharing/orders/S0000000000000000000000000000042?{q}&transaction_id={TRANSACTION_ID}",
+            1765100020,
+            "C1B2C3D4E5F60718293A4B5C6D7E8F90",
+            "",
+        ),
+        wechat_request("POST", "/v3/profitsharing/orders/unfreeze", 1765100030, "D1B2C3D4E5F60718293A4B5C6D7E8F90", unfreeze),
+        wechat_request("POST", "/v3/profitsharing/return-orders", 1765100040, "E1B2C3D4E5F60718293A4B5C6D7E8F90", ret),
+        wechat_request(
+            "GET",
+            f"/v3/profitsharing/return-orders/R0000000000000000000000000000042?{q}&out_order_no=S0000000000000000000000000000042",
+            1765100050,
+            "F1B2C3D4E5F60718293A4B5C6D7E8F90",
+            "",
+        ),
+        wechat_request(
+            "GET", f"/v3/profitsharing/transactions/{TRANSACTION_ID}/amounts", 1765100060, "01B2C3D4E5F60718293A4B5C6D7E8F90", ""
+        ),
+        wechat_request("POST", "/v3/pay/partner/transactions/native", 1765100070, "11B2C3D4E5F60718293A4B5C6D7E8F90", pay),
+    ]
+    notice = compact(
+        {
+            "sp_mchid": "1900009191",
+            "sub_mchid": SUB_MCHID,
+            "transaction_id": TRANSACTION_ID,
+            "order_id": "3008450740201411110007820472",
+            "out_order_no": "S0000000000000000000000000000042",
+            "receiver": {"type": "MERCHANT_ID", "account": "1900000201", "amount": 1280, "description": "服务商分成"},
+            "success_time": "2026-12-06T15:00:00+08:00",
+        }
+    )
+    nonce = "Sh4r1ngN0nce"
+    ct = AESGCM(APIV3_KEY.encode("ascii")).encrypt(nonce.encode(), notice.encode("utf-8"), b"profitsharing")
+    body = compact(
+        {
+            "id": "EV-2026120615000000042",
+            "create_time": "2026-12-06T15:00:01+08:00",
+            "resource_type": "encrypt-resource",
+            "event_type": "PROFITSHARING.SUCCESS",
+            "summary": "分账成功",
+            "resource": {
+                "original_type": "profitsharing",
+                "algorithm": "AEAD_AES_256_GCM",
+                "ciphertext": base64.b64encode(ct).decode("ascii"),
+                "associated_data": "profitsharing",
+                "nonce": nonce,
+            },
+        }
+    )
+    ts, cb_nonce = 1765004401, "9e107d9d372bb6826bd81d3542a419d6"
+    message = f"{ts}\n{cb_nonce}\n{body}\n"
+    return {
+        "wechatpay_serial": PLATFORM_PUBKEY_ID,
+        "receiver_name": {"plaintext": SHARING_RECEIVER_NAME, "ciphertext": SHARING_RECEIVER_NAME_SEALED},
+        "requests": requests,
+        "callback": {
+            "serial": PLATFORM_PUBKEY_ID,
+            "timestamp": ts,
+            "nonce": cb_nonce,
+            "body": body,
+            "message": message,
+            "signature": sign("test-wechat-platform", message),
+            "resource_plaintext": notice,
+        },
+    }
+
+
 # --- Alipay open platform (RSA2) -----------------------------------------------------------
 
 
@@ -477,6 +619,7 @@ def vectors():
         "note": "Generated by gen.py with Python's cryptography from TEST keys; do not edit.",
         "wechat": wechat_vectors(),
         "wechat_transfer": transfer_vectors(),
+        "wechat_sharing": sharing_vectors(),
         "alipay": alipay_vectors(),
     }
 

@@ -40,6 +40,7 @@ pub mod records;
 pub mod reviews;
 pub mod safety;
 pub mod service_record;
+pub mod sharing;
 pub mod slots;
 pub mod tracks;
 pub mod uploads;
@@ -128,7 +129,8 @@ use utoipa::{Modify, OpenApi};
         tracks::worker_track, tracks::admin_track, records::admin_record,
         finance::earnings, finance::withdraw, finance::my_withdrawals, finance::list,
         payouts::get_payee, payouts::bind_wechat, payouts::transfer_confirm,
-        payouts::notify_wechat_transfer,
+        payouts::notify_wechat_transfer, sharing::notify_wechat_sharing,
+        sharing::get_receiver, sharing::set_receiver,
         finance::approve, finance::reject, finance::paid, finance::failed,
         finance::list_rules, finance::create_rule, finance::update_rule, finance::set_share,
         finance_reports::revenue, finance_reports::revenue_csv, finance_reports::commissions,
@@ -382,6 +384,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             "/pay/notify/wechat-transfer",
             post(payouts::notify_wechat_transfer),
         )
+        .route(
+            "/pay/notify/wechat-sharing",
+            post(sharing::notify_wechat_sharing),
+        )
         .route("/worker/payee", get(payouts::get_payee))
         .route("/worker/payee/wechat", put(payouts::bind_wechat))
         .route(
@@ -411,6 +417,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/admin/commission-rules/{id}", put(finance::update_rule))
         .route("/admin/partners/{id}/share", put(finance::set_share))
+        .route(
+            "/admin/partners/{id}/sharing-receiver",
+            get(sharing::get_receiver).put(sharing::set_receiver),
+        )
         .route("/public/flags", get(flags::on))
         .route("/public/promotions", get(promotions::current))
         .route(

@@ -75,7 +75,54 @@ impl Config {
                 "required with a channel: this server's public URL, where the channels post their notifications",
             ));
         }
+        if p.simulator_profit_sharing && !p.simulator {
+            return Err(invalid(
+                "pay.simulator_profit_sharing",
+                "simulates a service provider's profit sharing: it needs simulator = true",
+            ));
+        }
         if let Some(w) = &p.wechat {
+            if let Some(sub) = &w.sub_mchid
+                && (sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_digit()) || *sub == w.mchid)
+            {
+                return Err(invalid(
+                    "pay.wechat.sub_mchid",
+                    "expected the sub-merchant's id (digits), not the service provider's mchid",
+                ));
+            }
+            if w.sub_appid.is_some() && w.sub_mchid.is_none() {
+                return Err(invalid(
+                    "pay.wechat.sub_appid",
+                    "only in service-provider mode: set pay.wechat.sub_mchid too",
+                ));
+            }
+            if let Some(s) = w.profit_sharing.as_ref().filter(|s| s.enabled) {
+                if w.sub_mchid.is_none() {
+                    return Err(invalid(
+                        "pay.wechat.profit_sharing",
+                        "profit sharing here is the service provider's (分账 of a sub-merchant's payments): set pay.wechat.sub_mchid, or remove [pay.wechat.profit_sharing]",
+                    ));
+                }
+                let n = s.description.chars().count();
+                if n == 0 || n > 80 {
+                    return Err(invalid(
+                        "pay.wechat.profit_sharing.description",
+                        "1 to 80 characters (shown in WeChat's sharing records)",
+                    ));
+                }
+                if matches!(&s.encryption_serial, Some(e) if e.trim().is_empty()) {
+                    return Err(invalid(
+                        "pay.wechat.profit_sharing.encryption_serial",
+                        "the serial of a platform key, or leave it out for platform_serial",
+                    ));
+                }
+            }
+            if w.transfers.is_some() && w.sub_mchid.is_some() {
+                return Err(invalid(
+                    "pay.wechat.transfers",
+                    "transfers are a direct merchant's here (the service provider's transfer API is not implemented): remove [pay.wechat.transfers] or pay.wechat.sub_mchid",
+                ));
+            }
             if w.mchid.is_empty() || !w.mchid.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid(
                     "pay.wechat.mchid",

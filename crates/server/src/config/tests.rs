@@ -351,6 +351,9 @@ fn pay_settings_are_checked_and_the_apiv3_key_comes_from_the_environment() {
         oauth_base_url: None,
         base_url: None,
         transfers: None,
+        sub_mchid: None,
+        sub_appid: None,
+        profit_sharing: None,
     });
     let e = c.validate().unwrap_err().to_string();
     assert!(e.starts_with("pay.notify_base_url:"), "{e}");

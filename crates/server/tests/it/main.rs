@@ -57,6 +57,7 @@ mod reviews;
 mod role_matrix;
 mod service_record;
 mod settlement;
+mod sharing;
 mod slots;
 mod sms;
 mod tracks;

@@ -39,6 +39,9 @@ pub struct Model {
     pub succeeded_at: Option<DateTimeUtc>,
     /// `order` (pays `order_id`) or `top_up` (credits the customer's wallet).
     pub purpose: String,
+    /// Opened to be shared at the channel (`settle_info.profit_sharing`): its money stays
+    /// frozen at WeChat until it is shared or unfrozen.
+    pub profit_sharing: bool,
 }
 
 /// No relations are navigated through the ORM.

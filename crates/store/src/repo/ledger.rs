@@ -36,6 +36,12 @@ pub const OFFLINE_REFUND: &str = "offline_refund";
 pub const BACKFILL_REFUND: &str = "backfill_refund";
 /// A correcting entry (`source_id`: the id of the entry it reverses).
 pub const REVERSAL: &str = "reversal";
+/// A partner's share paid to its receiver at the channel (分账; `source_id`: the
+/// `profit_sharing` row's id).
+pub const PROFIT_SHARING: &str = "profit_sharing";
+/// The same share given back by the receiver before a refund (`source_id`: the
+/// `profit_sharing` row's id).
+pub const PROFIT_SHARING_RETURN: &str = "profit_sharing_return";
 
 /// The source id of an order transition: `<order id>#<seq>`.
 pub fn transition_source(order_id: Uuid, seq: u32) -> String {

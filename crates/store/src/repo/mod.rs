@@ -47,6 +47,7 @@ pub mod route_plans;
 pub mod safety;
 pub mod sessions;
 pub mod settlement_check;
+pub mod sharing;
 pub mod slots;
 pub mod sms;
 pub mod tracks;

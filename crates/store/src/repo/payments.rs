@@ -35,6 +35,8 @@ pub struct NewIntent {
     pub amount_fen: i64,
     /// When it stops being payable.
     pub expires_at: DateTime<Utc>,
+    /// Opened to be shared at the channel (分账).
+    pub profit_sharing: bool,
 }
 
 /// Writes a new intent in state `created`.
@@ -60,6 +62,7 @@ pub async fn insert_intent(
         updated_at: Set(now),
         succeeded_at: Set(None),
         purpose: Set(new.purpose.into()),
+        profit_sharing: Set(new.profit_sharing),
     }
     .insert(db)
     .await

@@ -49,6 +49,7 @@ async fn the_ledger_migration_backfills_what_was_paid_before_it() {
                 updated_at: Set(now),
                 succeeded_at: Set(None),
                 purpose: sea_orm::ActiveValue::NotSet,
+                profit_sharing: sea_orm::ActiveValue::NotSet,
             })
             .exec_without_returning(db)
             .await

@@ -16,6 +16,7 @@ fn intent(no: &str, order: Uuid) -> NewIntent {
         provider: "wechat".into(),
         amount_fen: 15_900,
         expires_at: Utc::now() + Duration::minutes(15),
+        profit_sharing: false,
     }
 }
 

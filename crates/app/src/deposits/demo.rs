@@ -112,6 +112,7 @@ pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<Seeded> {
                 provider: channel.provider().code().into(),
                 amount_fen: fen,
                 expires_at: at + Duration::minutes(15),
+                profit_sharing: false,
             },
             at,
         )

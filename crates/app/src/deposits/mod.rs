@@ -25,7 +25,7 @@ pub mod gate;
 pub mod refunds;
 
 use crate::payments::apply::NotifyError;
-use crate::payments::intents::{IntentView, open_at_channel, write_intent};
+use crate::payments::intents::{IntentView, Opening, open_at_channel, pay_method, write_intent};
 use crate::payments::{new_number, payments};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
@@ -176,8 +176,18 @@ pub async fn lodge(
             "the deposit is held for a refund; lodge again once it is paid back",
         ));
     }
+    if channel.needs_openid() {
+        // JSAPI pays with a customer's openid under the customers' app; a worker pays on
+        // the channel's page or by QR code.
+        return Err(Error::field(
+            "channel",
+            "unsupported_channel",
+            "a deposit is paid on the channel's page or by QR code, not inside WeChat",
+        ));
+    }
     let p = payments(app)?;
     let ch = p.channel(channel.provider())?.clone();
+    let method = pay_method(app, channel, worker, payer_ip).await?;
     let written = write_intent(
         app,
         NewIntent {
@@ -189,6 +199,7 @@ pub async fn lodge(
             provider: channel.provider().code().into(),
             amount_fen: amount.as_fen(),
             expires_at: now + p.settings.intent_lifetime,
+            profit_sharing: false,
         },
         now,
     )
@@ -197,9 +208,12 @@ pub async fn lodge(
         &ch,
         channel,
         &written,
-        "到家师傅保证金".into(),
-        None,
-        payer_ip,
+        Opening {
+            description: "到家师傅保证金".into(),
+            return_url: None,
+            method,
+            customer: worker,
+        },
         app,
         now,
     )

@@ -27,6 +27,8 @@
 
 mod alipay;
 mod bills;
+mod certs;
+mod fund_bill;
 mod inspect;
 mod oauth;
 mod page;
@@ -35,6 +37,7 @@ mod transfer;
 pub use oauth::{ACCESS_TOKEN_PATH, AUTHORIZE_PATH, JSAPI_CASHIER_PATH};
 
 pub use bills::Plant;
+pub use certs::{CERTIFICATES_PATH, SimCertificate};
 pub use transfer::{DEFAULT_FAIL_REASON, SimTransfer, TRANSFER_CONFIRM_PATH};
 mod wechat;
 
@@ -219,6 +222,8 @@ struct State {
     openids: BTreeSet<String>,
     prepays: BTreeMap<String, String>,
     transfers: BTreeMap<String, SimTransfer>,
+    certificates: Vec<SimCertificate>,
+    rotation: Option<chrono::Duration>,
 }
 
 /// The simulator. Cheap to share behind an [`Arc`].
@@ -248,7 +253,7 @@ impl Simulator {
         self.keys.wechat_platform.public_key()
     }
 
-    /// The serial of WeChat's platform key.
+    /// The serial of WeChat's platform public key (`PUB_KEY_ID_…`).
     pub fn wechat_serial(&self) -> &str {
         &self.keys.wechat_serial
     }
@@ -500,3 +505,5 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_certs;

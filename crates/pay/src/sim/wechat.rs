@@ -80,6 +80,7 @@ fn route(
     }
     let parsed = || serde_json::from_str::<Value>(body).ok();
     match (method, p) {
+        (Method::Get, super::certs::CERTIFICATES_PATH) => super::certs::list(sim, now),
         (Method::Post, "/v3/pay/transactions/native")
         | (Method::Post, "/v3/pay/transactions/h5")
         | (Method::Post, "/v3/pay/transactions/jsapi") => match parsed() {
@@ -127,6 +128,9 @@ fn route(
             }
         }
         (Method::Get, "/v3/bill/tradebill") => super::bills::wechat_bill_url(sim, query),
+        (Method::Get, "/v3/bill/fundflowbill") => {
+            super::fund_bill::wechat_fund_bill_url(sim, query)
+        }
         (Method::Get, "/v3/billdownload/file") => super::bills::wechat_download(sim, query),
         _ => error(404, "NOT_FOUND", "no such API in the simulator"),
     }
@@ -371,7 +375,8 @@ pub(super) fn callback(
     .to_string();
     let nonce = random_alnum(32);
     let ts = now.timestamp();
-    let signature = sign_as_platform(&sim.keys.wechat_platform, ts, &nonce, &body)?;
+    let (serial, key) = sim.signer(now);
+    let signature = sign_as_platform(&key, ts, &nonce, &body)?;
     Ok(Callback {
         url: url.to_owned(),
         headers: vec![
@@ -379,7 +384,7 @@ pub(super) fn callback(
             ("Wechatpay-Timestamp".into(), ts.to_string()),
             ("Wechatpay-Nonce".into(), nonce),
             ("Wechatpay-Signature".into(), signature),
-            ("Wechatpay-Serial".into(), sim.keys.wechat_serial.clone()),
+            ("Wechatpay-Serial".into(), serial),
         ],
         body,
         id,
@@ -406,15 +411,14 @@ fn unsigned(status: u16, code: &str, message: &str) -> HttpResponse {
 fn signed(sim: &Simulator, status: u16, body: String, ts: i64) -> HttpResponse {
     let nonce = random_alnum(32);
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-    if let Ok(signature) = sign_as_platform(&sim.keys.wechat_platform, ts, &nonce, &body) {
+    let at = DateTime::from_timestamp(ts, 0).unwrap_or_else(Utc::now);
+    let (serial, key) = sim.signer(at);
+    if let Ok(signature) = sign_as_platform(&key, ts, &nonce, &body) {
         headers.extend([
             ("Wechatpay-Timestamp".to_owned(), ts.to_string()),
             ("Wechatpay-Nonce".to_owned(), nonce),
             ("Wechatpay-Signature".to_owned(), signature),
-            (
-                "Wechatpay-Serial".to_owned(),
-                sim.keys.wechat_serial.clone(),
-            ),
+            ("Wechatpay-Serial".to_owned(), serial),
         ]);
     }
     HttpResponse {

@@ -21,7 +21,7 @@
 //! app_secret = "the official account's AppSecret"   # exchanges the payee's web authorisation code
 //! scene_id = "1005"                 # the transfer scene granted to the merchant (佣金报酬)
 //! # notify_url = "https://daojia.example.com/api/v1/pay/notify/wechat-transfer"  (the default)
-//! # encryption_serial = "PUB_KEY_ID_…"  # the platform key that would encrypt payee names
+//! # encryption_serial = "PUB_KEY_ID_…"  # the platform key that encrypts payee names (default: see below)
 //!
 //! [pay.alipay]
 //! app_id = "2021000000000001"
@@ -37,7 +37,7 @@ use daojia_pay::alipay::sign::AppKey;
 use daojia_pay::channel::alipay::{AlipayChannel, AlipayConfig};
 use daojia_pay::channel::http_client::ReqwestTransport;
 use daojia_pay::channel::wechat::{CodeExchange, TransferConfig, WechatChannel, WechatConfig};
-use daojia_pay::channel::{Channel, HttpRequest, HttpResponse, Transport};
+use daojia_pay::channel::{Channel, HttpRequest, HttpResponse, PlatformCertificates, Transport};
 use daojia_pay::sim::{SimConfig, SimKeys, SimTransport, Simulator};
 use daojia_pay::wechat::Merchant;
 use daojia_pay::wechat::aead::ApiV3Key;
@@ -141,8 +141,10 @@ pub struct WechatTransfersConfig {
     /// Where WeChat posts transfer callbacks; by default
     /// `{pay.notify_base_url}/api/v1/pay/notify/wechat-transfer`.
     pub notify_url: Option<String>,
-    /// The serial (`PUB_KEY_ID_…`) of the platform key that encrypts payee names; names are
-    /// needed from 2,000 yuan on, which this server refuses for now, so it may stay unset.
+    /// The serial of the platform key that encrypts payee names (sent from 0.3 yuan on,
+    /// required by WeChat from 2,000 yuan). Unset: the platform public key
+    /// (`PUB_KEY_ID_…`) when that is the configured mode, otherwise the newest platform
+    /// certificate in force.
     pub encryption_serial: Option<String>,
     /// Where the code exchange goes (`https://api.weixin.qq.com` unless a test server's).
     pub oauth_base_url: Option<String>,
@@ -213,6 +215,7 @@ fn settings(c: &PayConfig) -> PaySettings {
         first_query_after: chrono::Duration::seconds(c.first_query_secs.clamp(1, 3600)),
         return_url: c.return_url.clone(),
         wallet_return_url: c.top_up_return_url.clone(),
+        ..PaySettings::default()
     }
 }
 
@@ -295,6 +298,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
         });
     }
     let mut wired_transfers = None;
+    let mut certificates = None;
     let wechat: Option<Arc<dyn Channel>> = match &c.wechat {
         None => None,
         Some(w) => {
@@ -336,6 +340,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
                 channel = channel.with_transfers(transfer_config(c, t)?);
             }
             let channel = Arc::new(channel);
+            certificates = Some(channel.clone() as Arc<dyn PlatformCertificates>);
             if let Some(t) = &w.transfers {
                 let oauth = CodeExchange {
                     base_url: t
@@ -400,12 +405,20 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
         payments: Some(Arc::new(Payments {
             wechat,
             alipay,
+            certificates,
             settings: settings(c),
         })),
         sim: None,
         transfers: wired_transfers,
     })
 }
+
+/// How often the simulator issues a new platform certificate (each valid twice as long).
+pub const SIM_CERTIFICATE_ROTATION: chrono::Duration = chrono::Duration::hours(1);
+
+/// How often the platform certificates are downloaded from the simulator (and how little
+/// life left on the newest one is alerted).
+pub const SIM_CERTIFICATE_REFRESH: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Both channels, and WeChat transfers, against a simulator reached at `sim_base`, with
 /// every key generated now (the merchant's and the simulator's): the demo, and tests.
@@ -432,8 +445,16 @@ pub fn simulated(
         SimKeys::generate(),
     ));
     let transport = DeliveringTransport(SimTransport::new(sim.clone()), sim.clone());
+    // The simulator in certificate mode, rotating its platform certificate every hour
+    // (each valid two hours): the merchant starts from the first one, as from the one an
+    // operator downloads with WeChat's tool, and the refresh job keeps up with the rest.
+    sim.rotate_platform_certificates_every(chrono::Utc::now(), SIM_CERTIFICATE_ROTATION);
+    let first = sim
+        .platform_certificates()
+        .pop()
+        .context("the simulator issued no platform certificate")?;
     let mut platform = PlatformKeys::new();
-    platform.insert(sim.wechat_serial(), sim.wechat_platform_key());
+    platform.insert(&first.serial_no, first.key.public_key());
     let wechat = WechatChannel::new(
         WechatConfig {
             merchant: Merchant::Direct {
@@ -493,10 +514,14 @@ pub fn simulated(
         },
         transport,
     );
+    let mut settings = settings(c);
+    settings.certificate_refresh = SIM_CERTIFICATE_REFRESH;
+    settings.certificate_warning = SIM_CERTIFICATE_REFRESH;
     let payments = Payments {
+        certificates: Some(wechat.clone() as Arc<dyn PlatformCertificates>),
         wechat: Some(wechat as Arc<dyn Channel>),
         alipay: Some(Arc::new(alipay)),
-        settings: settings(c),
+        settings,
     };
     Ok((Arc::new(payments), sim, transfers))
 }

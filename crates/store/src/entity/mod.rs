@@ -74,6 +74,7 @@ pub mod visit_check_in;
 pub mod visit_no_show;
 pub mod visit_record;
 pub mod wallet_balance;
+pub mod wechat_platform_certificate;
 pub mod withdrawal;
 pub mod worker;
 pub mod worker_balance;

@@ -43,6 +43,7 @@ mod m0035_order_extras;
 mod m0037_visit_safety;
 mod m0038_service_record_items;
 mod m0039_wechat_payouts;
+mod m0042_payops;
 mod util;
 
 tokio::task_local! {
@@ -114,6 +115,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0037_visit_safety::Migration),
             Box::new(m0038_service_record_items::Migration),
             Box::new(m0039_wechat_payouts::Migration),
+            Box::new(m0042_payops::Migration),
         ]
     }
 }

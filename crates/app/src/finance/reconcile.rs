@@ -471,9 +471,13 @@ pub struct Filter {
 /// Differences matching `f`, newest bill date first.
 pub async fn differences(app: &App, f: Filter, limit: u64) -> Result<Vec<DifferenceView>> {
     if let Some(p) = &f.provider
-        && Provider::parse(p).is_none()
+        && Statement::parse(p).is_none()
     {
-        return Err(Error::field("provider", "invalid", "wechat or alipay"));
+        return Err(Error::field(
+            "provider",
+            "invalid",
+            "wechat, alipay or wechat_fund",
+        ));
     }
     if let Some(s) = &f.state
         && s != "open"

@@ -37,6 +37,9 @@ pub struct SimCertificate {
     pub pem: String,
 }
 
+/// How long before its issue a certificate is effective.
+const BACKDATED: Duration = Duration::minutes(10);
+
 /// The certificate list's path.
 pub const CERTIFICATES_PATH: &str = "/v3/certificates";
 
@@ -44,9 +47,11 @@ impl Simulator {
     /// Issues a new platform certificate valid from `now` for `lifetime` and signs with it
     /// from now on (a rotation). Returns its serial.
     pub fn issue_platform_certificate(&self, now: DateTime<Utc>, lifetime: Duration) -> String {
-        // Whole seconds, as certificates and signed timestamps have them.
-        let from = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-        let cert = new_certificate(&self.config.wechat_mchid, from, from + lifetime);
+        // Whole seconds, as certificates and signed timestamps have them; effective a little
+        // before it is issued, so that a merchant whose clock is a few minutes behind
+        // still finds it in force.
+        let at = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+        let cert = new_certificate(&self.config.wechat_mchid, at - BACKDATED, at + lifetime);
         let serial = cert.serial_no.clone();
         self.lock().certificates.push(cert);
         serial
@@ -64,14 +69,14 @@ impl Simulator {
         self.lock().certificates.clone()
     }
 
-    /// The serial and key that sign at `now`: the newest certificate in force, or the
-    /// platform public key when none is. Rotates first when a period is set and due.
+    /// The serial and key that sign at `now`: the newest certificate in force (the newest
+    /// issued when none is), or the platform public key while none was issued. Rotates first when a period is set and due.
     pub(super) fn signer(&self, now: DateTime<Utc>) -> (String, PrivateKey) {
         let due = {
             let st = self.lock();
             match (st.rotation, st.certificates.last()) {
                 (Some(period), Some(newest)) => {
-                    (newest.effective + period <= now).then_some(period)
+                    (newest.effective + BACKDATED + period <= now).then_some(period)
                 }
                 _ => None,
             }
@@ -80,11 +85,13 @@ impl Simulator {
             self.issue_platform_certificate(now, period * 2);
         }
         let st = self.lock();
+        // The newest in force; with a clock far from the certificates', the newest issued.
         match st
             .certificates
             .iter()
             .rev()
             .find(|c| c.effective <= now && now < c.expire)
+            .or(st.certificates.last())
         {
             Some(c) => (c.serial_no.clone(), c.key.clone()),
             None => (

@@ -15,7 +15,9 @@ use daojia_domain::money::Money;
 use serde_json::json;
 use sha1::{Digest, Sha1};
 
+/// China time to the second, as the bill prints it.
 fn local(t: DateTime<Utc>) -> NaiveDateTime {
+    let t = DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
     t.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset"))
         .naive_local()
 }

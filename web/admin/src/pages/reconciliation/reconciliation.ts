@@ -10,8 +10,8 @@ export const KINDS = ['missing_ours', 'missing_theirs', 'amount_mismatch', 'stat
 export const PROVIDERS = ['wechat', 'wechat_fund', 'alipay'] as const;
 
 /** What a difference is about, as the console shows its number. */
-export function diffNumber(d: { refund_no?: string | null; intent_no?: string | null; subject: string }): string {
-  return d.refund_no ?? d.intent_no ?? d.subject;
+export function diffNumber(d: { refund_no?: string | null; intent_no?: string | null; subject?: string | null }): string {
+  return d.refund_no ?? d.intent_no ?? d.subject ?? '';
 }
 
 /** The i18n key of what is wrong with a resolution note, or null. */

@@ -1,6 +1,7 @@
 //! Running one due job of the durable queue for the use cases that own it: the order
 //! timers, the dispatch timers (an offer's deadline, an order coming within the horizon),
-//! the payments' scheduled queries and refund steps, the query of withdrawals' WeChat
+//! the payments' scheduled queries and refund steps, the download of WeChat Pay's platform
+//! certificates, the query of withdrawals' WeChat
 //! transfers, the service records' daily anchors,
 //! the notification reminders, and forgetting a worker's position. The server's job runner
 //! and the day simulator both claim jobs from the queue and hand each here, so a timer
@@ -81,6 +82,15 @@ pub async fn run_one(app: &App, j: &job::Model, now: DateTime<Utc>) -> Result<Ra
         crate::payments::sharing::run(app, &payload(j)?, now)
             .await
             .map_err(text)?;
+        return Ok(Ran::Done);
+    }
+    if kind == crate::payments::certificates::REFRESH_JOB {
+        if let Some(r) = crate::payments::certificates::refresh(app, now)
+            .await
+            .map_err(text)?
+        {
+            tracing::info!(listed = r.listed, new = r.new, trusted = ?r.trusted, "WeChat Pay platform certificates");
+        }
         return Ok(Ran::Done);
     }
     if kind == crate::tracks::RETENTION_JOB {

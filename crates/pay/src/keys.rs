@@ -125,6 +125,15 @@ impl PublicKey {
             .map_err(|e| Error::Sign(format!("encoding a public key: {e}")))
     }
 
+    /// The key as SubjectPublicKeyInfo DER (what a certificate carries).
+    pub fn to_der(&self) -> Result<Vec<u8>> {
+        use rsa::pkcs8::EncodePublicKey;
+        self.0
+            .to_public_key_der()
+            .map(|der| der.as_bytes().to_vec())
+            .map_err(|e| Error::Sign(format!("encoding a public key: {e}")))
+    }
+
     /// Checks a base64 SHA256withRSA `signature` of `message`.
     pub fn verify_sha256(&self, message: &[u8], signature: &str) -> Result<()> {
         let sig = B64

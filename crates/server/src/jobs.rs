@@ -303,6 +303,16 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut last_schedule = None;
     let mut last_settle = None;
     let mut last_transfer_query = None;
+    let certificates = daojia_app::payments::certificates::kept(&state.app);
+    let mut last_certificates = None;
+    let mut last_certificate_load = None;
+    if certificates {
+        // On start: a download now (another node starting in the same minute shares it).
+        let job = daojia_app::payments::certificates::refresh_job(state.now(), "start");
+        if let Err(e) = jobs::enqueue(state.store.db(), job, state.now()).await {
+            tracing::warn!(error = %e, "cannot schedule the platform certificates' download");
+        }
+    }
     loop {
         let hour = state.now().format("%Y-%m-%dT%H").to_string();
         if last_schedule.as_ref() != Some(&hour) {
@@ -330,6 +340,9 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
                 }
             }
         }
+        if certificates {
+            certificate_upkeep(&state, &mut last_certificates, &mut last_certificate_load).await;
+        }
         let ran = match tick(&state, &worker).await {
             Ok(n) => n,
             Err(e) => {
@@ -348,6 +361,43 @@ pub async fn run(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         if *stop.borrow() {
             break;
+        }
+    }
+}
+
+/// How often each node reads the kept platform certificates again (one node downloads
+/// them; the others learn of a new one this way).
+pub const CERTIFICATE_LOAD_MINUTES: i64 = 5;
+
+/// WeChat Pay's platform certificates: the scheduled download of the period (once across
+/// nodes), and this node's reading of the kept set every few minutes.
+async fn certificate_upkeep(
+    state: &AppState,
+    last_scheduled: &mut Option<String>,
+    last_load: &mut Option<chrono::DateTime<chrono::Utc>>,
+) {
+    use daojia_app::payments::certificates;
+    let now = state.now();
+    let every = state
+        .app
+        .payments
+        .as_ref()
+        .map(|p| p.settings.certificate_refresh)
+        .unwrap_or_else(|| Duration::hours(12));
+    let job = certificates::scheduled_job(now, every);
+    if *last_scheduled != job.dedupe_key {
+        let key = job.dedupe_key.clone();
+        match jobs::enqueue(state.store.db(), job, now).await {
+            Ok(_) => *last_scheduled = key,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot schedule the platform certificates' download")
+            }
+        }
+    }
+    if last_load.is_none_or(|t| now - t >= Duration::minutes(CERTIFICATE_LOAD_MINUTES)) {
+        match certificates::load(&state.app, now).await {
+            Ok(_) => *last_load = Some(now),
+            Err(e) => tracing::warn!(error = %e, "cannot read the kept platform certificates"),
         }
     }
 }

@@ -29,7 +29,7 @@
 //! app_secret = "the official account's AppSecret"   # exchanges the payee's web authorisation code
 //! scene_id = "1005"                 # the transfer scene granted to the merchant (佣金报酬)
 //! # notify_url = "https://daojia.example.com/api/v1/pay/notify/wechat-transfer"  (the default)
-//! # encryption_serial = "PUB_KEY_ID_…"  # the platform key that would encrypt payee names
+//! # encryption_serial = "PUB_KEY_ID_…"  # the platform key that encrypts payee names (default: see below)
 //!
 //! [pay.alipay]
 //! app_id = "2021000000000001"
@@ -49,7 +49,7 @@ use daojia_pay::channel::http_client::ReqwestTransport;
 use daojia_pay::channel::wechat::{
     CodeExchange, SharingConfig, TransferConfig, WechatChannel, WechatConfig,
 };
-use daojia_pay::channel::{Channel, HttpRequest, HttpResponse, Transport};
+use daojia_pay::channel::{Channel, HttpRequest, HttpResponse, PlatformCertificates, Transport};
 use daojia_pay::sim::{SimConfig, SimKeys, SimTransport, Simulator};
 use daojia_pay::wechat::Merchant;
 use daojia_pay::wechat::aead::ApiV3Key;
@@ -203,8 +203,10 @@ pub struct WechatTransfersConfig {
     /// Where WeChat posts transfer callbacks; by default
     /// `{pay.notify_base_url}/api/v1/pay/notify/wechat-transfer`.
     pub notify_url: Option<String>,
-    /// The serial (`PUB_KEY_ID_…`) of the platform key that encrypts payee names; names are
-    /// needed from 2,000 yuan on, which this server refuses for now, so it may stay unset.
+    /// The serial of the platform key that encrypts payee names (sent from 0.3 yuan on,
+    /// required by WeChat from 2,000 yuan). Unset: the platform public key
+    /// (`PUB_KEY_ID_…`) when that is the configured mode, otherwise the newest platform
+    /// certificate in force.
     pub encryption_serial: Option<String>,
     /// Where the code exchange goes (`https://api.weixin.qq.com` unless a test server's).
     pub oauth_base_url: Option<String>,
@@ -275,6 +277,7 @@ fn settings(c: &PayConfig) -> PaySettings {
         first_query_after: chrono::Duration::seconds(c.first_query_secs.clamp(1, 3600)),
         return_url: c.return_url.clone(),
         wallet_return_url: c.top_up_return_url.clone(),
+        ..PaySettings::default()
     }
 }
 
@@ -359,6 +362,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
     let mut wired_transfers = None;
     let mut wired_jsapi = None;
     let mut wired_sharing = None;
+    let mut certificates = None;
     let wechat: Option<Arc<dyn Channel>> = match &c.wechat {
         None => None,
         Some(w) => {
@@ -419,6 +423,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
                 });
             }
             let channel = Arc::new(channel);
+            certificates = Some(channel.clone() as Arc<dyn PlatformCertificates>);
             if let Some(secret) = &w.app_secret {
                 wired_jsapi = Some(Jsapi {
                     appid: w.appid.clone(),
@@ -507,6 +512,7 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
             alipay,
             jsapi: wired_jsapi,
             sharing: wired_sharing,
+            certificates,
             settings: settings(c),
         })),
         sim: None,
@@ -516,6 +522,13 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
 
 /// The sub-merchant the simulator serves with `pay.simulator_profit_sharing`.
 pub const SIM_SUB_MCHID: &str = "1900000109";
+
+/// How often the simulator issues a new platform certificate (each valid twice as long).
+pub const SIM_CERTIFICATE_ROTATION: chrono::Duration = chrono::Duration::hours(1);
+
+/// How often the platform certificates are downloaded from the simulator (and how little
+/// life left on the newest one is alerted).
+pub const SIM_CERTIFICATE_REFRESH: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Both channels, and WeChat transfers, against a simulator reached at `sim_base`, with
 /// every key generated now (the merchant's and the simulator's): the demo, and tests.
@@ -551,8 +564,16 @@ pub fn simulated(
     }
     let sim = Arc::new(sim);
     let transport = DeliveringTransport(SimTransport::new(sim.clone()), sim.clone());
+    // The simulator in certificate mode, rotating its platform certificate every hour
+    // (each valid two hours): the merchant starts from the first one, as from the one an
+    // operator downloads with WeChat's tool, and the refresh job keeps up with the rest.
+    sim.rotate_platform_certificates_every(chrono::Utc::now(), SIM_CERTIFICATE_ROTATION);
+    let first = sim
+        .platform_certificates()
+        .pop()
+        .context("the simulator issued no platform certificate")?;
     let mut platform = PlatformKeys::new();
-    platform.insert(sim.wechat_serial(), sim.wechat_platform_key());
+    platform.insert(&first.serial_no, first.key.public_key());
     let merchant_ids = if provider {
         Merchant::Partner {
             sp_appid: "wx0000000000000001".into(),
@@ -654,12 +675,16 @@ pub fn simulated(
         },
         transport,
     );
+    let mut settings = settings(c);
+    settings.certificate_refresh = SIM_CERTIFICATE_REFRESH;
+    settings.certificate_warning = SIM_CERTIFICATE_REFRESH;
     let payments = Payments {
+        certificates: Some(wechat.clone() as Arc<dyn PlatformCertificates>),
         wechat: Some(wechat as Arc<dyn Channel>),
         alipay: Some(Arc::new(alipay)),
         jsapi: Some(jsapi),
         sharing,
-        settings: settings(c),
+        settings,
     };
     // A service provider's transfers are not implemented: none in that mode.
     let transfers = (!provider).then_some(transfers);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileBase64, resolveNoteError, runTag, yesterdayInChina } from '../src/pages/reconciliation/reconciliation';
+import { PROVIDERS, diffNumber, fileBase64, resolveNoteError, runTag, yesterdayInChina } from '../src/pages/reconciliation/reconciliation';
 
 describe('reconciliation', () => {
   it('covers yesterday in China by default', () => {
@@ -23,5 +23,13 @@ describe('reconciliation', () => {
 
   it('reads an uploaded bill as base64', async () => {
     expect(await fileBase64(new Blob(['`SUCCESS']))).toBe(btoa('`SUCCESS'));
+  });
+
+  it('offers the fund flow bill and names a transfer or the fees by their subject', () => {
+    expect(PROVIDERS).toContain('wechat_fund');
+    expect(diffNumber({ refund_no: 'R1', intent_no: 'P1', subject: 'R1' })).toBe('R1');
+    expect(diffNumber({ refund_no: null, intent_no: 'P1', subject: 'P1' })).toBe('P1');
+    expect(diffNumber({ refund_no: null, intent_no: null, subject: 'W2026120600000000001' })).toBe('W2026120600000000001');
+    expect(diffNumber({ subject: 'fees' })).toBe('fees');
   });
 });

@@ -1,6 +1,7 @@
 //! Reconciliation (对账): each channel's daily trade bill, downloaded (or uploaded by
 //! finance), parsed and matched line by line against our payment intents and refunds
-//! ([`super::matching`]); the run and its differences are stored, re-running a date
+//! ([`super::matching`]), and WeChat Pay's fund flow bill matched against the postings to
+//! our clearing account ([`super::fund_matching`]); the run and its differences are stored, re-running a date
 //! replaces the open differences and keeps the resolved ones, and finance resolves each
 //! difference with a note (audited).
 
@@ -58,7 +59,8 @@ pub enum BillSource {
 pub struct RunView {
     /// Its id.
     pub id: Uuid,
-    /// `wechat` or `alipay`.
+    /// The bill: `wechat`, `alipay` (trade bills) or `wechat_fund` (WeChat Pay's fund
+    /// flow bill).
     pub provider: String,
     /// The bill's China date.
     pub bill_date: String,
@@ -111,14 +113,17 @@ pub struct DifferenceView {
     pub id: Uuid,
     /// The run that found it.
     pub run_id: Uuid,
-    /// `wechat` or `alipay`.
+    /// The bill: `wechat`, `alipay` or `wechat_fund`.
     pub provider: String,
     /// The bill's China date.
     pub bill_date: String,
     /// `missing_ours`, `missing_theirs`, `amount_mismatch` or `status_mismatch`.
     pub kind: String,
-    /// `payment` or `refund`.
+    /// `payment` or `refund`; in the fund flow bill also `transfer`, `fee`, `other`.
     pub line_kind: String,
+    /// What it is about: the refund's number for a refund, else the intent's; in the fund
+    /// flow bill the withdrawal's number for a transfer, `fees` for the day's fees.
+    pub subject: String,
     /// The intent's number.
     pub intent_no: Option<String>,
     /// The refund's number.
@@ -154,6 +159,7 @@ impl From<diff::Model> for DifferenceView {
             bill_date: d.bill_date,
             kind: d.kind,
             line_kind: d.line_kind,
+            subject: d.subject,
             intent_no: d.intent_no,
             refund_no: d.refund_no,
             channel_trade_no: d.channel_trade_no,
@@ -236,6 +242,26 @@ async fn our_side(
     Ok(side)
 }
 
+/// The postings to `clearing:wechat` on China date `date`, as the fund bill's matcher
+/// sees them.
+async fn clearing_side(
+    app: &App,
+    date: NaiveDate,
+) -> Result<Vec<super::fund_matching::OurPosting>> {
+    let (from, to) = day_bounds(date);
+    use daojia_domain::ledger::{Account, Clearing};
+    let account = Account::Clearing(Clearing::Channel(Provider::Wechat)).code();
+    Ok(repo::postings_between(app.store.db(), &account, from, to)
+        .await?
+        .into_iter()
+        .map(|p| super::fund_matching::OurPosting {
+            kind: super::fund_matching::kind_of_source(&p.source_type),
+            number: p.number,
+            amount_fen: p.amount_fen,
+        })
+        .collect())
+}
+
 /// Reconciles `provider`'s bill of China date `date`, started by `actor` (none: the daily
 /// job). A bill that cannot be had or read is recorded as a failed run and returned as a
 /// conflict (`bill_unavailable`, `bill_unreadable`); the open differences of the date stay
@@ -248,13 +274,63 @@ pub async fn reconcile(
     actor: Option<&Actor>,
     now: DateTime<Utc>,
 ) -> Result<RunView> {
+    reconcile_bill(app, Statement::Trade(provider), date, source, actor, now).await
+}
+
+/// A bill reconciliation reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Statement {
+    /// A channel's trade bill (交易账单), matched against our intents and refunds.
+    Trade(Provider),
+    /// WeChat Pay's fund flow bill (资金账单) of the basic account, matched against the
+    /// postings to `clearing:wechat` ([`super::fund_matching`]).
+    WechatFund,
+}
+
+impl Statement {
+    /// The code runs and differences are kept under (`provider`): `wechat`, `alipay`,
+    /// `wechat_fund`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Statement::Trade(p) => p.code(),
+            Statement::WechatFund => "wechat_fund",
+        }
+    }
+
+    /// The statement of `code`.
+    pub fn parse(code: &str) -> Option<Statement> {
+        match code {
+            "wechat_fund" => Some(Statement::WechatFund),
+            other => Provider::parse(other).map(Statement::Trade),
+        }
+    }
+
+    fn provider(self) -> Provider {
+        match self {
+            Statement::Trade(p) => p,
+            Statement::WechatFund => Provider::Wechat,
+        }
+    }
+}
+
+/// [`reconcile`] for any [`Statement`]: a channel's trade bill, or WeChat Pay's fund flow
+/// bill (its runs and differences kept as `wechat_fund`).
+pub async fn reconcile_bill(
+    app: &App,
+    statement: Statement,
+    date: NaiveDate,
+    source: BillSource,
+    actor: Option<&Actor>,
+    now: DateTime<Utc>,
+) -> Result<RunView> {
+    let provider = statement.provider();
     let source_code = match source {
         BillSource::Download => "download",
         BillSource::Upload(_) => "upload",
     };
     let mut r = run::Model {
         id: Uuid::now_v7(),
-        provider: provider.code().into(),
+        provider: statement.code().into(),
         bill_date: date.to_string(),
         source: source_code.into(),
         state: "failed".into(),
@@ -271,29 +347,51 @@ pub async fn reconcile(
         BillSource::Upload(f) => Ok(f),
         BillSource::Download => {
             let channel = crate::payments::payments(app)?.channel(provider)?;
-            channel
-                .download_bill(date, now)
-                .await
-                .map_err(|e| ("bill_unavailable", e.to_string()))
+            match statement {
+                Statement::Trade(_) => channel.download_bill(date, now).await,
+                Statement::WechatFund => channel.download_fund_bill(date, now).await,
+            }
+            .map_err(|e| ("bill_unavailable", e.to_string()))
         }
     };
-    let parsed = file.and_then(|f| {
-        r.bill_sha1 = Some(hex::encode(Sha1::digest(&f)));
-        parse_bill(kind_of(provider), &f).map_err(|e| ("bill_unreadable", e.to_string()))
-    });
-    let lines = match parsed {
-        Ok(l) => l,
+    let matched = match file {
+        Ok(f) => {
+            r.bill_sha1 = Some(hex::encode(Sha1::digest(&f)));
+            match statement {
+                Statement::Trade(_) => match parse_bill(kind_of(provider), &f) {
+                    Ok(lines) => {
+                        let side = our_side(app, provider, date, &lines).await?;
+                        Ok((
+                            lines.len(),
+                            matching::compare(provider.code(), &lines, &side),
+                        ))
+                    }
+                    Err(e) => Err(("bill_unreadable", e.to_string())),
+                },
+                Statement::WechatFund => {
+                    match daojia_pay::wechat::fund_bill::parse_fund_bill_file(&f) {
+                        Ok(lines) => {
+                            let ours = clearing_side(app, date).await?;
+                            Ok((lines.len(), super::fund_matching::compare(&lines, &ours)))
+                        }
+                        Err(e) => Err(("bill_unreadable", e.to_string())),
+                    }
+                }
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let (bill_lines, m) = match matched {
+        Ok(x) => x,
         Err((code, message)) => {
             r.error = Some(message.clone());
             repo::save_failed(app.store.db(), r).await?;
-            tracing::warn!(provider = provider.code(), %date, %message, "reconciliation failed");
+            tracing::warn!(bill = statement.code(), %date, %message, "reconciliation failed");
             return Err(Error::conflict(code, message));
         }
     };
-    let side = our_side(app, provider, date, &lines).await?;
-    let m = matching::compare(provider.code(), &lines, &side);
     r.state = "succeeded".into();
-    r.bill_lines = i32::try_from(lines.len()).unwrap_or(i32::MAX);
+    r.bill_lines = i32::try_from(bill_lines).unwrap_or(i32::MAX);
     r.matched = i32::try_from(m.matched).unwrap_or(i32::MAX);
     r.differences = i32::try_from(m.differences.len()).unwrap_or(i32::MAX);
     let tx = daojia_store::begin(app.store.db()).await?;
@@ -330,13 +428,17 @@ pub async fn reconcile_yesterday(app: &App, now: DateTime<Utc>) -> Result<Vec<Ru
     let date = china_today(now) - chrono::Days::new(1);
     let mut runs = Vec::new();
     let mut failed = Vec::new();
-    for provider in [Provider::Wechat, Provider::Alipay] {
-        if p.channel(provider).is_err() {
+    for statement in [
+        Statement::Trade(Provider::Wechat),
+        Statement::WechatFund,
+        Statement::Trade(Provider::Alipay),
+    ] {
+        if p.channel(statement.provider()).is_err() {
             continue;
         }
-        match reconcile(app, provider, date, BillSource::Download, None, now).await {
+        match reconcile_bill(app, statement, date, BillSource::Download, None, now).await {
             Ok(r) => runs.push(r),
-            Err(e) => failed.push(format!("{}: {e}", provider.code())),
+            Err(e) => failed.push(format!("{}: {e}", statement.code())),
         }
     }
     if failed.is_empty() {
@@ -369,9 +471,13 @@ pub struct Filter {
 /// Differences matching `f`, newest bill date first.
 pub async fn differences(app: &App, f: Filter, limit: u64) -> Result<Vec<DifferenceView>> {
     if let Some(p) = &f.provider
-        && Provider::parse(p).is_none()
+        && Statement::parse(p).is_none()
     {
-        return Err(Error::field("provider", "invalid", "wechat or alipay"));
+        return Err(Error::field(
+            "provider",
+            "invalid",
+            "wechat, alipay or wechat_fund",
+        ));
     }
     if let Some(s) = &f.state
         && s != "open"

@@ -114,6 +114,10 @@ pub async fn request(
         "wechat" => Some(super::transfers::payee_for_request(app, worker, amount_fen).await?),
         _ => None,
     };
+    let payee = payee.as_ref().map(|(openid, name)| repo::Payee {
+        openid,
+        name: name.as_deref(),
+    });
     let f = app.settings.finance;
     let day = repo::day_start(now, f.day_offset_hours);
     let w = repo::request(
@@ -121,7 +125,7 @@ pub async fn request(
         worker,
         Money::fen(amount_fen),
         channel,
-        payee.as_deref(),
+        payee,
         &f.withdrawals,
         day,
         now,

@@ -13,6 +13,7 @@
 //! and are alerted through the audit log and the outbox (`payment.alert`).
 
 pub mod apply;
+pub mod certificates;
 pub mod consumer;
 pub mod intents;
 pub mod jsapi;
@@ -44,6 +45,9 @@ pub struct Payments {
     /// Profit sharing at WeChat (分账, service-provider mode), when configured: WeChat
     /// payments of orders are then opened to be shared, and settlement shares them.
     pub sharing: Option<Arc<sharing::Sharing>>,
+    /// WeChat Pay's platform certificates, kept current by
+    /// [`certificates::refresh`] (the WeChat channel itself, when configured).
+    pub certificates: Option<Arc<dyn daojia_pay::channel::PlatformCertificates>>,
     /// Timings.
     pub settings: PaySettings,
 }
@@ -62,6 +66,11 @@ pub struct PaySettings {
     /// Where the payer's browser returns after an H5 top-up of the wallet (`{top_up}` is
     /// replaced by the top-up's id).
     pub wallet_return_url: Option<String>,
+    /// How often WeChat Pay's platform certificates are downloaded (certificate mode).
+    pub certificate_refresh: Duration,
+    /// Alert when the platform certificate that lasts longest has less than this left, or
+    /// when no download succeeded for this long.
+    pub certificate_warning: Duration,
 }
 
 impl Default for PaySettings {
@@ -71,6 +80,8 @@ impl Default for PaySettings {
             first_query_after: Duration::seconds(60),
             return_url: None,
             wallet_return_url: None,
+            certificate_refresh: Duration::hours(12),
+            certificate_warning: Duration::days(7),
         }
     }
 }

@@ -261,6 +261,27 @@ pub trait ProfitShare: Send + Sync {
     ) -> Result<wechat::SharingNotification>;
 }
 
+/// Keeping WeChat Pay's platform certificates current: what the application's refresh job
+/// needs of the channel. WeChat's types are used as they are.
+#[async_trait]
+pub trait PlatformCertificates: Send + Sync {
+    /// True when the merchant verifies with the platform public key (`PUB_KEY_ID_…`):
+    /// nothing to download.
+    fn public_key_mode(&self) -> bool;
+    /// Downloads, verifies and decrypts the platform certificate list.
+    async fn download_certificates(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::wechat::certificates::PlatformCertificate>>;
+    /// Verifies with `certificates` (those in force at `now`) and the configured keys from
+    /// now on; returns the serials trusted.
+    fn trust_certificates(
+        &self,
+        certificates: &[crate::wechat::certificates::PlatformCertificate],
+        now: DateTime<Utc>,
+    ) -> Vec<String>;
+}
+
 /// The exchange of a WeChat web authorisation code for the user's openid.
 #[async_trait]
 pub trait OpenidForCode: Send + Sync {
@@ -314,6 +335,13 @@ pub trait Notify: Send + Sync {
 pub trait Bill: Send + Sync {
     /// The raw bill file for `date` (China date), as the channel serves it.
     async fn download_bill(&self, date: NaiveDate, now: DateTime<Utc>) -> Result<Vec<u8>>;
+
+    /// The raw fund flow bill (资金账单) of the basic account for `date`, where the channel
+    /// has one (WeChat Pay); others answer [`Error::Unsupported`](crate::Error::Unsupported).
+    async fn download_fund_bill(&self, date: NaiveDate, now: DateTime<Utc>) -> Result<Vec<u8>> {
+        let _ = (date, now);
+        Err(crate::Error::Unsupported("a fund flow bill"))
+    }
 }
 
 /// A payment channel: every capability.

@@ -3,21 +3,23 @@
 //! a user's balance (商家转账) and profit sharing (分账) are methods of their own
 //! ([`WechatChannel::create_transfer`], [`WechatChannel::share`] and the next ones).
 
+mod certificates;
 mod sharing;
 mod transfer;
 
+pub use certificates::PlatformTrust;
 pub use sharing::{SharingConfig, SharingNotification};
 pub use transfer::{CodeExchange, TransferConfig, TransferNotification};
 
 use super::{
-    Answer, Bill, Channel, ChannelKind, Charge, Checkout, HttpRequest, Notice, Notification,
-    Notify, PayMethod, PaymentRequest, PaymentState, PaymentStatus, Refund, RefundRequest,
-    RefundState, RefundStatus, Transport, china,
+    Answer, Bill, Channel, ChannelKind, Charge, Checkout, HttpRequest, HttpResponse, Notice,
+    Notification, Notify, PayMethod, PaymentRequest, PaymentState, PaymentStatus, Refund,
+    RefundRequest, RefundState, RefundStatus, Transport, china,
 };
 use crate::error::{Error, Result};
 use crate::http::{ApiRequest, Method, percent_encode};
 use crate::wechat::aead::ApiV3Key;
-use crate::wechat::bill::{BillUrl, TradeBillType, trade_bill};
+use crate::wechat::bill::{AccountType, BillUrl, TradeBillType, fund_flow_bill, trade_bill};
 use crate::wechat::notify::{Notification as WechatNotification, failure_answer};
 use crate::wechat::refund::{self, RefundOrder, TradeRef};
 use crate::wechat::sign::{MerchantKey, authorization, jsapi_pay_params};
@@ -35,7 +37,9 @@ pub struct WechatConfig {
     pub merchant: Merchant,
     /// The key that signs our requests.
     pub key: MerchantKey,
-    /// The platform keys that sign WeChat's replies and callbacks.
+    /// The platform keys that sign WeChat's replies and callbacks, as configured: the
+    /// platform public key (`PUB_KEY_ID_…`), or a first platform certificate that the
+    /// downloaded ones then join ([`PlatformTrust`]).
     pub platform: PlatformKeys,
     /// The APIv3 key that decrypts callback resources.
     pub apiv3_key: ApiV3Key,
@@ -58,16 +62,19 @@ pub struct WechatChannel<T> {
     transport: T,
     transfers: TransferConfig,
     sharing: SharingConfig,
+    trust: PlatformTrust,
 }
 
 impl<T: Transport> WechatChannel<T> {
     /// A channel for `config` that sends through `transport`.
     pub fn new(config: WechatConfig, transport: T) -> Self {
+        let trust = PlatformTrust::new(config.platform.clone());
         WechatChannel {
             config,
             transport,
             transfers: TransferConfig::default(),
             sharing: SharingConfig::default(),
+            trust,
         }
     }
 
@@ -92,14 +99,14 @@ impl<T: Transport> WechatChannel<T> {
         self.send_with(request, Vec::new(), now).await
     }
 
-    /// [`Self::send`] with more headers (`Wechatpay-Serial` for a body with an encrypted
-    /// field).
-    async fn send_with(
+    /// Signs and sends `request` with `extra_headers` (`Wechatpay-Serial` for a body with
+    /// an encrypted field); the reply as received, its signature not yet checked.
+    async fn send_unverified(
         &self,
         request: ApiRequest,
         extra_headers: Vec<(String, String)>,
         now: DateTime<Utc>,
-    ) -> Result<Reply> {
+    ) -> Result<HttpResponse> {
         let nonce = new_nonce(&mut rand::rng());
         let auth = authorization(&self.config.key, &request, now.timestamp(), &nonce)?;
         let mut headers = vec![
@@ -119,6 +126,18 @@ impl<T: Transport> WechatChannel<T> {
                 body: request.body,
             })
             .await?;
+        Ok(response)
+    }
+
+    /// [`Self::send_unverified`], the reply's signature checked with the platform keys trusted
+    /// now.
+    async fn send_with(
+        &self,
+        request: ApiRequest,
+        extra_headers: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<Reply> {
+        let response = self.send_unverified(request, extra_headers, now).await?;
         let body = response.text()?.to_owned();
         let sig = SignatureHeaders::from_headers(
             response
@@ -128,7 +147,23 @@ impl<T: Transport> WechatChannel<T> {
         );
         let signed = match sig {
             Ok(sig) => {
-                verify(&self.config.platform, &sig, &body, now)?;
+                match verify(&self.trust.keys(), &sig, &body, now) {
+                    // WeChat already signs with a platform certificate this node has not
+                    // downloaded yet (a rotation between two refreshes): fetch the list
+                    // (verified on its own terms) and try again with it.
+                    Err(Error::UnknownSerial(serial)) if !self.trust.public_key_mode() => {
+                        match self.download_certificates(now).await {
+                            Ok(list) => {
+                                self.trust.add(&list, now);
+                                verify(&self.trust.keys(), &sig, &body, now)?;
+                            }
+                            // The list could not be had or does not vouch for it: the
+                            // reply stays unverified for the reason it was.
+                            Err(_) => return Err(Error::UnknownSerial(serial)),
+                        }
+                    }
+                    other => other?,
+                }
                 true
             }
             Err(e) if (200..300).contains(&response.status) => return Err(e),
@@ -315,7 +350,7 @@ impl<T: Transport> Notify for WechatChannel<T> {
     ) -> Result<Notification> {
         let sig =
             SignatureHeaders::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-        verify(&self.config.platform, &sig, body, now)?;
+        verify(&self.trust.keys(), &sig, body, now)?;
         let n = WechatNotification::parse(body)?;
         let notice = if n.event_type.starts_with("TRANSACTION.") {
             let t = n.transaction(&self.config.apiv3_key)?;
@@ -371,9 +406,21 @@ impl<T: Transport> Bill for WechatChannel<T> {
             Merchant::Direct { .. } => None,
             Merchant::Partner { sub_mchid, .. } => Some(sub_mchid.as_str()),
         };
-        let body = self
-            .call(trade_bill(date, TradeBillType::All, sub, false), now)
-            .await?;
+        self.download_file(trade_bill(date, TradeBillType::All, sub, false), now)
+            .await
+    }
+
+    async fn download_fund_bill(&self, date: NaiveDate, now: DateTime<Utc>) -> Result<Vec<u8>> {
+        self.download_file(fund_flow_bill(date, AccountType::Basic, false), now)
+            .await
+    }
+}
+
+impl<T: Transport> WechatChannel<T> {
+    /// Asks for a bill with `api` (the signed reply names the file and its SHA1), fetches
+    /// the file and checks it against the hash.
+    async fn download_file(&self, api: ApiRequest, now: DateTime<Utc>) -> Result<Vec<u8>> {
+        let body = self.call(api, now).await?;
         let url = BillUrl::parse_on(&body, Some(&self.config.base_url))?;
         if !url.hash_type.eq_ignore_ascii_case("SHA1") {
             return Err(Error::invalid(

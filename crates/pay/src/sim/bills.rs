@@ -124,7 +124,7 @@ impl Simulator {
         lines
     }
 
-    fn keep_bill(&self, file: Vec<u8>) -> String {
+    pub(super) fn keep_bill(&self, file: Vec<u8>) -> String {
         let token = random_alnum(24);
         self.lock().bills.insert(token.clone(), file);
         token

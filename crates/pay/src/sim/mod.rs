@@ -29,6 +29,8 @@
 
 mod alipay;
 mod bills;
+mod certs;
+mod fund_bill;
 mod inspect;
 mod oauth;
 mod page;
@@ -38,6 +40,7 @@ mod transfer;
 pub use oauth::{ACCESS_TOKEN_PATH, AUTHORIZE_PATH, JSAPI_CASHIER_PATH};
 
 pub use bills::Plant;
+pub use certs::{CERTIFICATES_PATH, SimCertificate};
 pub use sharing::{Frozen, SimReturn, SimShareLine, SimSharing};
 pub use transfer::{DEFAULT_FAIL_REASON, SimTransfer, TRANSFER_CONFIRM_PATH};
 mod wechat;
@@ -229,6 +232,8 @@ struct State {
     sharing_orders: BTreeMap<String, sharing::SimSharing>,
     sharing_returns: BTreeMap<String, sharing::SimReturn>,
     sharing_notify_url: Option<String>,
+    certificates: Vec<SimCertificate>,
+    rotation: Option<chrono::Duration>,
 }
 
 /// The simulator. Cheap to share behind an [`Arc`].
@@ -261,7 +266,7 @@ impl Simulator {
         self.keys.wechat_platform.public_key()
     }
 
-    /// The serial of WeChat's platform key.
+    /// The serial of WeChat's platform public key (`PUB_KEY_ID_…`).
     pub fn wechat_serial(&self) -> &str {
         &self.keys.wechat_serial
     }
@@ -515,3 +520,5 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_certs;

@@ -13,14 +13,14 @@ use crate::wechat::Merchant;
 use crate::wechat::sign::MerchantKey;
 use crate::wechat::verify::PlatformKeys;
 
-const MERCHANT_KEY: &str = include_str!("../../tests/keys/test-wechat-merchant.key.pem");
+pub(super) const MERCHANT_KEY: &str = include_str!("../../tests/keys/test-wechat-merchant.key.pem");
 const APP_KEY: &str = include_str!("../../tests/keys/test-alipay-app.key.pem");
 const PLATFORM_KEY: &str = include_str!("../../tests/keys/test-wechat-platform.key.pem");
 const ALIPAY_KEY: &str = include_str!("../../tests/keys/test-alipay-platform.key.pem");
 const APIV3: &str = "daojiaTestApiV3Key0123456789abcd";
 const BASE: &str = "http://sim.test/paysim";
 
-fn sim(keys: SimKeys) -> Arc<Simulator> {
+pub(super) fn sim(keys: SimKeys) -> Arc<Simulator> {
     let merchant = PrivateKey::from_pem(MERCHANT_KEY).unwrap();
     let app = PrivateKey::from_pem(APP_KEY).unwrap();
     Arc::new(Simulator::new(
@@ -39,7 +39,7 @@ fn sim(keys: SimKeys) -> Arc<Simulator> {
     ))
 }
 
-fn test_keys() -> SimKeys {
+pub(super) fn test_keys() -> SimKeys {
     SimKeys {
         wechat_platform: PrivateKey::from_pem(PLATFORM_KEY).unwrap(),
         wechat_serial: "PUB_KEY_ID_TEST".into(),
@@ -86,7 +86,7 @@ fn alipay(sim: &Arc<Simulator>) -> AlipayChannel<SimTransport> {
     )
 }
 
-fn request(no: &str, method: PayMethod) -> PaymentRequest {
+pub(super) fn request(no: &str, method: PayMethod) -> PaymentRequest {
     PaymentRequest {
         intent: no.into(),
         amount: Money::fen(15_900),

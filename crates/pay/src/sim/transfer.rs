@@ -22,8 +22,8 @@ use crate::alipay::notify::parse_form;
 use crate::channel::HttpResponse;
 use crate::http::Method;
 use crate::wechat::transfer::{
-    EVENT_FINISHED, NAME_REQUIRED_FROM, ORIGINAL_TYPE, PATH, PayeeName, REMARK_MAX_CHARS,
-    TransferState,
+    EVENT_FINISHED, NAME_ALLOWED_FROM, NAME_REQUIRED_FROM, ORIGINAL_TYPE, PATH, PayeeName,
+    REMARK_MAX_CHARS, TransferState,
 };
 use chrono::{DateTime, Utc};
 use daojia_domain::money::Money;
@@ -269,20 +269,27 @@ fn create(
         None => None,
         Some(sealed) => {
             let serial = header(headers, "Wechatpay-Serial").unwrap_or("");
-            if !serial.eq_ignore_ascii_case(&sim.keys.wechat_serial) {
+            let Some(key) = sim.decryption_key(serial, now) else {
                 return error(
                     400,
                     "PARAM_ERROR",
                     "Wechatpay-Serial 不是微信支付公钥ID或平台证书序列号",
                 );
-            }
-            match sim.keys.wechat_platform.decrypt_oaep_sha1(sealed) {
+            };
+            match key.decrypt_oaep_sha1(sealed) {
                 Ok(name) if !name.trim().is_empty() => Some(PayeeName::new(name)),
                 _ => return error(400, "PARAM_ERROR", "收款用户姓名 user_name 解密失败"),
             }
         }
     };
     let amount = Money::fen(amount);
+    if amount < NAME_ALLOWED_FROM && user_name.is_some() {
+        return error(
+            400,
+            "PARAM_ERROR",
+            "转账金额 < 0.3元时, 不允许填写收款用户姓名 user_name",
+        );
+    }
     if amount >= NAME_REQUIRED_FROM && user_name.is_none() {
         return error(
             400,

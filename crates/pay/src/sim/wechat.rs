@@ -93,6 +93,7 @@ fn route(
         );
     }
     match (method, tx, p) {
+        (Method::Get, _, super::certs::CERTIFICATES_PATH) => super::certs::list(sim, now),
         (Method::Post, "/native" | "/h5" | "/jsapi", _) => match parsed() {
             Some(v) => create(sim, &tx[1..], &v),
             None => error(400, "PARAM_ERROR", "the body is not JSON"),
@@ -138,6 +139,9 @@ fn route(
             }
         }
         (Method::Get, _, "/v3/bill/tradebill") => super::bills::wechat_bill_url(sim, query),
+        (Method::Get, _, "/v3/bill/fundflowbill") => {
+            super::fund_bill::wechat_fund_bill_url(sim, query)
+        }
         (Method::Get, _, "/v3/billdownload/file") => super::bills::wechat_download(sim, query),
         _ => error(404, "NOT_FOUND", "no such API in the simulator"),
     }
@@ -479,7 +483,8 @@ pub(super) fn callback(
     .to_string();
     let nonce = random_alnum(32);
     let ts = now.timestamp();
-    let signature = sign_as_platform(&sim.keys.wechat_platform, ts, &nonce, &body)?;
+    let (serial, key) = sim.signer(now);
+    let signature = sign_as_platform(&key, ts, &nonce, &body)?;
     Ok(Callback {
         url: url.to_owned(),
         headers: vec![
@@ -487,7 +492,7 @@ pub(super) fn callback(
             ("Wechatpay-Timestamp".into(), ts.to_string()),
             ("Wechatpay-Nonce".into(), nonce),
             ("Wechatpay-Signature".into(), signature),
-            ("Wechatpay-Serial".into(), sim.keys.wechat_serial.clone()),
+            ("Wechatpay-Serial".into(), serial),
         ],
         body,
         id,
@@ -514,15 +519,14 @@ fn unsigned(status: u16, code: &str, message: &str) -> HttpResponse {
 fn signed(sim: &Simulator, status: u16, body: String, ts: i64) -> HttpResponse {
     let nonce = random_alnum(32);
     let mut headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
-    if let Ok(signature) = sign_as_platform(&sim.keys.wechat_platform, ts, &nonce, &body) {
+    let at = DateTime::from_timestamp(ts, 0).unwrap_or_else(Utc::now);
+    let (serial, key) = sim.signer(at);
+    if let Ok(signature) = sign_as_platform(&key, ts, &nonce, &body) {
         headers.extend([
             ("Wechatpay-Timestamp".to_owned(), ts.to_string()),
             ("Wechatpay-Nonce".to_owned(), nonce),
             ("Wechatpay-Signature".to_owned(), signature),
-            (
-                "Wechatpay-Serial".to_owned(),
-                sim.keys.wechat_serial.clone(),
-            ),
+            ("Wechatpay-Serial".to_owned(), serial),
         ]);
     }
     HttpResponse {

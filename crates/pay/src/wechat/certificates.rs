@@ -53,6 +53,26 @@ pub struct PlatformCertificate {
     pub expire_time: DateTime<FixedOffset>,
     /// Its public key.
     pub public_key: PublicKey,
+    /// The certificate itself, PEM (to store and read again).
+    pub pem: String,
+}
+
+impl PlatformCertificate {
+    /// A certificate read back from storage: `pem` is the certificate as [`parse`] gave it.
+    pub fn from_stored(
+        serial_no: &str,
+        effective_time: DateTime<FixedOffset>,
+        expire_time: DateTime<FixedOffset>,
+        pem: &str,
+    ) -> Result<Self> {
+        Ok(PlatformCertificate {
+            serial_no: serial_no.to_owned(),
+            effective_time,
+            expire_time,
+            public_key: PublicKey::from_pem(pem)?,
+            pem: pem.to_owned(),
+        })
+    }
 }
 
 /// Decrypts a (verified) certificate list reply.
@@ -74,6 +94,7 @@ pub fn parse(body: &str, key: &ApiV3Key) -> Result<Vec<PlatformCertificate>> {
                 effective_time: e.effective_time,
                 expire_time: e.expire_time,
                 public_key: PublicKey::from_pem(&pem)?,
+                pem,
             })
         })
         .collect()

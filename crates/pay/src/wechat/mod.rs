@@ -11,6 +11,7 @@
 pub mod aead;
 pub mod bill;
 pub mod certificates;
+pub mod fund_bill;
 pub mod notify;
 pub mod oauth;
 pub mod profitsharing;

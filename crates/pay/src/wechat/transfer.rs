@@ -35,6 +35,10 @@ pub const ORIGINAL_TYPE: &str = "mch_payment";
 /// From this amount (2,000 yuan) on, WeChat requires the payee's real name.
 pub const NAME_REQUIRED_FROM: Money = Money::fen(200_000);
 
+/// Below this amount (0.3 yuan) WeChat does not take a payee's name; from it on a name
+/// may be sent, and WeChat then checks it against the account that confirms.
+pub const NAME_ALLOWED_FROM: Money = Money::fen(30);
+
 /// The longest `transfer_remark`, in characters (UTF-8 text, shown to the payee).
 pub const REMARK_MAX_CHARS: usize = 32;
 
@@ -172,6 +176,12 @@ pub fn validate(order: &TransferOrder) -> Result<()> {
                 "WeChat requires the payee's real name from 2,000 yuan on ({} fen asked)",
                 order.transfer_amount.as_fen()
             ),
+        ));
+    }
+    if order.user_name.is_some() && order.transfer_amount < NAME_ALLOWED_FROM {
+        return Err(Error::invalid(
+            "user_name",
+            "WeChat takes the payee's name only from 0.3 yuan on",
         ));
     }
     if matches!(&order.user_name, Some(n) if n.expose().trim().is_empty()) {
@@ -507,6 +517,20 @@ mod tests {
         // 2,000 yuan needs the payee's name; 1 fen less does not.
         assert_eq!(refused(order(200_000)), "user_name");
         assert!(create("wx1", &order(199_999), None).is_ok());
+        // A name is not taken below 0.3 yuan; from it on it is.
+        let named = |fen| {
+            let mut o = order(fen);
+            o.user_name = Some(PayeeName::new("张三"));
+            validate(&o)
+        };
+        assert!(matches!(
+            named(29),
+            Err(Error::Invalid {
+                field: "user_name",
+                ..
+            })
+        ));
+        assert!(named(30).is_ok());
         let mut o = order(100);
         o.transfer_remark = "一".repeat(33);
         assert_eq!(refused(o.clone()), "transfer_remark");

@@ -37,6 +37,11 @@ impl PlatformKeys {
         self.keys.get(&serial.to_ascii_uppercase())
     }
 
+    /// The trusted serials (upper-case), in order.
+    pub fn serials(&self) -> impl Iterator<Item = &str> {
+        self.keys.keys().map(String::as_str)
+    }
+
     /// How many keys are trusted.
     pub fn len(&self) -> usize {
         self.keys.len()

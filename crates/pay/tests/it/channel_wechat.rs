@@ -116,6 +116,17 @@ impl Transport for FakeWechat {
             ("GET", "/v3/pay/transactions/out-trade-no/PI20261203000001?mchid=1900009191") => (200, paid_transaction("1900009191")),
             ("GET", p) if p.starts_with("/v3/pay/transactions/out-trade-no/") => (404, r#"{"code":"ORDER_NOT_EXIST","message":"订单不存在"}"#.to_owned()),
             ("POST", p) if p.ends_with("/close") => (204, String::new()),
+            // The platform certificate list: the one certificate, encrypted under the APIv3 key.
+            ("GET", "/v3/certificates") => (200, serde_json::json!({ "data": [{
+                "serial_no": SERIAL, "effective_time": "2026-01-01T00:00:00+08:00",
+                "expire_time": "2031-01-01T00:00:00+08:00",
+                "encrypt_certificate": {
+                    "algorithm": "AEAD_AES_256_GCM", "nonce": "61f9c719728a", "associated_data": "certificate",
+                    "ciphertext": daojia_pay::wechat::aead::encrypt(
+                        &ApiV3Key::new(APIV3).unwrap(), "61f9c719728a", "certificate", PLATFORM_CERT,
+                    ).unwrap()
+                }
+            }]}).to_string()),
             ("POST", "/v3/refund/domestic/refunds") => {
                 let r: serde_json::Value = serde_json::from_str(&req.body).unwrap();
                 (200, serde_json::json!({

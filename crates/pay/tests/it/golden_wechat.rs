@@ -315,3 +315,124 @@ fn the_platform_certificate_carries_the_platform_public_key() {
         PublicKey::from_pem(PLATFORM_PUB).unwrap()
     );
 }
+
+/// The fund flow bill of the vectors, as lines.
+fn fund_bill_lines() -> Vec<wechat::fund_bill::FundLine> {
+    use wechat::fund_bill::{FundKind, FundLine};
+    let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").unwrap();
+    let line = |t, kind, income, fen, balance, wx: &str, flow: &str, voucher: &str| FundLine {
+        kind,
+        income,
+        amount: Money::fen(fen),
+        balance: Money::fen(balance),
+        at: at(t),
+        wechat_no: wx.into(),
+        flow_no: flow.into(),
+        voucher: voucher.into(),
+        remark: String::new(),
+    };
+    vec![
+        line(
+            "2026-12-02 10:03:00",
+            FundKind::Payment,
+            true,
+            14_900,
+            14_900,
+            "4200PI1",
+            "190000000110031",
+            "PI1",
+        ),
+        line(
+            "2026-12-02 10:03:00",
+            FundKind::Fee,
+            false,
+            89,
+            14_811,
+            "4200PI1",
+            "190000000110030",
+            "PI1",
+        ),
+        line(
+            "2026-12-02 11:00:00",
+            FundKind::Refund,
+            false,
+            4_900,
+            9_911,
+            "4200RF1",
+            "190000000111000",
+            "RF1",
+        ),
+        line(
+            "2026-12-02 11:00:00",
+            FundKind::Fee,
+            true,
+            29,
+            9_940,
+            "4200RF1",
+            "190000000111001",
+            "RF1",
+        ),
+        line(
+            "2026-12-02 12:30:00",
+            FundKind::Transfer,
+            false,
+            5_000,
+            4_940,
+            "4200W1",
+            "190000000112300",
+            "W1",
+        ),
+    ]
+}
+
+#[test]
+fn the_fund_flow_bill_call_its_signed_reply_and_its_file_match_the_vectors() {
+    use sha1::Digest;
+    let v = vectors();
+    let f = &v["wechat_fund_bill"];
+    // The call, signed as gen.py signed it.
+    let req = &f["request"];
+    let api = wechat::bill::fund_flow_bill(
+        NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+        wechat::bill::AccountType::Basic,
+        false,
+    );
+    assert_eq!(api.path, s(&req["path"]));
+    let ts = req["timestamp"].as_i64().unwrap();
+    assert_eq!(
+        authorization(&merchant_key(req), &api, ts, s(&req["nonce"])).unwrap(),
+        s(&req["authorization"])
+    );
+    // The reply verifies with the platform certificate and names the file's SHA1.
+    let reply = &f["reply"];
+    let rts = reply["timestamp"].as_i64().unwrap();
+    let ts_text = rts.to_string();
+    let headers = SignatureHeaders {
+        timestamp: &ts_text,
+        nonce: s(&reply["nonce"]),
+        signature: s(&reply["signature"]),
+        serial: s(&reply["serial"]),
+    };
+    verify(&platform_keys(&v), &headers, s(&reply["body"]), at(rts + 5)).unwrap();
+    let url = wechat::bill::BillUrl::parse(s(&reply["body"])).unwrap();
+    assert_eq!(url.hash_value, s(&f["sha1"]));
+    // The file: our renderer writes exactly these bytes, whose SHA1 is the one signed, and
+    // the parser reads them back into the same lines.
+    let lines = fund_bill_lines();
+    let text = wechat::fund_bill::render_fund_bill(&lines);
+    assert_eq!(text, s(&f["file"]));
+    assert_eq!(
+        hex::encode(sha1::Sha1::digest(text.as_bytes())),
+        s(&f["sha1"])
+    );
+    assert_eq!(
+        wechat::fund_bill::parse_fund_bill(s(&f["file"])).unwrap(),
+        lines
+    );
+    // A file changed after the hash was signed no longer matches it.
+    let altered = s(&f["file"]).replacen("`149.00", "`149.01", 1);
+    assert_ne!(
+        hex::encode(sha1::Sha1::digest(altered.as_bytes())),
+        s(&f["sha1"])
+    );
+}

@@ -661,3 +661,46 @@ async fn the_simulator_refuses_what_wechat_refuses_on_its_side() {
         Err(Error::Unsupported(_))
     ));
 }
+
+#[tokio::test]
+async fn a_succeeded_transfer_and_a_named_one_show_in_the_simulators_fund_flow_bill() {
+    use daojia_pay::wechat::fund_bill::{FundKind, parse_fund_bill, render_fund_bill};
+    let sim = simulator(MCHID);
+    let ch = channel(&sim);
+    let openid = payee(&sim);
+    let now = Utc::now();
+    // 2,500 yuan, naming the payee: sealed under the platform key, opened by the simulator.
+    let mut big = order("WD20261206100001", &openid, 250_000);
+    big.user_name = Some(PayeeName::new("张三"));
+    ch.create_transfer(&big, now).await.unwrap();
+    let held = sim.transfer("WD20261206100001").unwrap();
+    assert_eq!(
+        held.user_name.map(|n| n.expose().to_owned()),
+        Some("张三".into())
+    );
+    // A name below 0.3 yuan is refused before any call.
+    let mut tiny = order("WD20261206100002", &openid, 29);
+    tiny.user_name = Some(PayeeName::new("张三"));
+    assert!(matches!(
+        ch.create_transfer(&tiny, now).await,
+        Err(Error::Invalid {
+            field: "user_name",
+            ..
+        })
+    ));
+    // Confirmed: the transfer leaves the basic account that day.
+    assert_eq!(click(&sim, "WD20261206100001", "action=confirm"), 200);
+    let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let lines = sim.fund_bill_lines(today);
+    let out: Vec<_> = lines
+        .iter()
+        .filter(|l| l.kind == FundKind::Transfer)
+        .collect();
+    assert_eq!(out.len(), 1, "{lines:?}");
+    assert_eq!(
+        (out[0].voucher.as_str(), out[0].amount, out[0].income),
+        ("WD20261206100001", Money::fen(250_000), false)
+    );
+    assert_eq!(out[0].balance, Money::fen(-250_000));
+    assert_eq!(parse_fund_bill(&render_fund_bill(&lines)).unwrap(), lines);
+}

@@ -50,7 +50,9 @@ fn bank() -> String {
 /// Asks for a withdrawal. `Idempotency-Key` is required: a retry returns the same
 /// request. More than the withdrawable balance is 409 `insufficient_balance` on `amount`;
 /// below the minimum, above the day's limit or all fee is 422 on `amount`; `wechat` where
-/// transfers are not configured or no payee is bound is 422 on `channel`.
+/// transfers are not configured or no payee is bound is 422 on `channel`, and from 2,000
+/// yuan without a name in the worker's profile (WeChat requires the payee's real name) 422
+/// `payee_name_missing` on `amount`.
 #[utoipa::path(operation_id = "worker_withdraw", post, path = "/api/v1/worker/withdrawals", tag = "worker", security(("bearer" = [])),
     params(("Idempotency-Key" = String, Header, description = "A UUID per request; a retry with the same key returns the same withdrawal")),
     request_body = WithdrawalRequest,

@@ -14,8 +14,9 @@ use axum::http::{StatusCode, header};
 use base64::Engine;
 use chrono::NaiveDate;
 use daojia_app::Error;
-use daojia_app::finance::reconcile::{self as rec, BillSource, DifferenceView, Filter, RunView};
-use daojia_domain::payment::Provider;
+use daojia_app::finance::reconcile::{
+    self as rec, BillSource, DifferenceView, Filter, RunView, Statement,
+};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -49,7 +50,8 @@ pub async fn runs(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequest {
-    /// `wechat` or `alipay`.
+    /// The bill: `wechat` or `alipay` (the trade bill), `wechat_fund` (WeChat Pay's fund
+    /// flow bill of the basic account, 资金账单).
     pub provider: String,
     /// The bill's China date, `YYYY-MM-DD`.
     pub date: NaiveDate,
@@ -72,8 +74,8 @@ pub async fn run(
     Json(req): Json<RunRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<RunView>)> {
     scope_of(&who.staff).require_platform()?;
-    let provider = Provider::parse(&req.provider)
-        .ok_or_else(|| Error::field("provider", "invalid", "wechat or alipay"))?;
+    let statement = Statement::parse(&req.provider)
+        .ok_or_else(|| Error::field("provider", "invalid", "wechat, alipay or wechat_fund"))?;
     let source = match req.file_base64 {
         None => BillSource::Download,
         Some(b) => BillSource::Upload(
@@ -83,9 +85,9 @@ pub async fn run(
         ),
     };
     let a = actor(&who.staff, &client);
-    let r = rec::reconcile(
+    let r = rec::reconcile_bill(
         &app(&state),
-        provider,
+        statement,
         req.date,
         source,
         Some(&a),
@@ -102,7 +104,7 @@ pub async fn run(
 pub struct DifferencesParams {
     /// Of one bill date (`YYYY-MM-DD`).
     pub date: Option<NaiveDate>,
-    /// `wechat` or `alipay`.
+    /// `wechat`, `alipay` or `wechat_fund`.
     pub provider: Option<String>,
     /// `open` or `resolved`.
     pub state: Option<String>,

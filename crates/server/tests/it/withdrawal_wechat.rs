@@ -56,6 +56,31 @@ async fn settled(b: daojia_store::testing::Backend) -> (Town, i64, String) {
     (t, earned, token)
 }
 
+/// The worker's name as their profile keeps it (decrypted).
+async fn real_name(app: &TestApp, worker: uuid::Uuid) -> String {
+    use sea_orm::EntityTrait;
+    let w = daojia_store::entity::worker::Entity::find_by_id(worker)
+        .one(app.state.store.db())
+        .await
+        .unwrap()
+        .unwrap();
+    daojia_store::repo::accounts::worker_name(&app.state.store, &w).unwrap()
+}
+
+/// Binds the worker's WeChat payee through the simulator.
+async fn bind(app: &TestApp, token: &str) {
+    let code = wechat_code(app).await;
+    let r = app
+        .call(
+            axum::http::Method::PUT,
+            "/api/v1/worker/payee/wechat",
+            Some(json!({ "code": code })),
+            Some(token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
 /// The code the simulator's silent web authorisation (`snsapi_base`) hands the worker app.
 async fn wechat_code(app: &TestApp) -> String {
     let path = "/paysim/wechat/open/connect/oauth2/authorize?appid=wx0000000000000001\
@@ -206,6 +231,13 @@ async fn a_worker_withdraws_to_wechat_end_to_end_and_every_outcome_is_kept_once(
         assert_eq!(a["transfer_state"], "WAIT_USER_CONFIRM");
         let bill = sim(app).transfer(&no).expect("the bill was created");
         assert_eq!(bill.amount.as_fen(), net, "the amount less the fee");
+        // From 0.3 yuan the bill names the payee as their profile does (the simulator
+        // decrypted it with its platform key).
+        assert_eq!(
+            bill.user_name.as_ref().map(|n| n.expose().to_owned()),
+            Some(real_name(app, t.worker).await),
+            "{b:?}"
+        );
         // Approving again sends the same bill, not a second one.
         approve(&t, &first).await;
         assert_eq!(sim(app).transfers().len(), 1);
@@ -380,5 +412,113 @@ async fn without_transfers_configured_wechat_is_refused_on_channel_and_the_callb
             .post("/api/v1/pay/notify/wechat-transfer", json!({}), None)
             .await;
         assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_of_2000_yuan_or_more_carries_the_payees_name_and_is_no_longer_refused() {
+    use daojia_store::entity::{withdrawal, worker};
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+    for b in backends() {
+        let (t, earned, token) = settled(b).await;
+        let app = &t.app;
+        bind(app, &token).await;
+        let big = 250_000;
+        assert!(earned < big);
+        // Named in the profile: asked for more than the balance holds, the refusal is the
+        // balance's, not WeChat's limit any more.
+        let r = ask(app, &token, big, "wechat").await;
+        assert_problem(&r, StatusCode::CONFLICT, "insufficient_balance");
+        // Without a name in the profile, 2,000 yuan or more cannot go to WeChat.
+        let row = worker::Entity::find_by_id(t.worker)
+            .one(app.state.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+        let name = daojia_store::repo::accounts::worker_name(&app.state.store, &row).unwrap();
+        let mut nameless: worker::ActiveModel = row.clone().into();
+        nameless.name_enc = Set(daojia_store::repo::accounts::seal_worker_name(
+            &app.state.store,
+            " ",
+        ));
+        nameless.update(app.state.store.db()).await.unwrap();
+        let r = ask(app, &token, big, "wechat").await;
+        field_error(&r, "amount", "payee_name_missing");
+        // ... while less still goes, without a name.
+        let r = ask(app, &token, earned / 5, "wechat").await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
+        let small = r.body["id"].as_str().unwrap().to_owned();
+        let small_no = r.body["withdrawal_no"].as_str().unwrap().to_owned();
+        approve(&t, &small).await;
+        assert_eq!(sim(app).transfer(&small_no).unwrap().user_name, None);
+        let mut named: worker::ActiveModel = row.into();
+        named.name_enc = Set(daojia_store::repo::accounts::seal_worker_name(
+            &app.state.store,
+            &name,
+        ));
+        named.update(app.state.store.db()).await.unwrap();
+
+        // A 2,500-yuan withdrawal approved (its payee and name copied when it was asked)
+        // whose bill was never sent: the query job sends it, naming the payee, and the
+        // simulator (which refuses 2,000 yuan without a name) holds it with the name.
+        let held = withdrawal::Entity::find()
+            .all(app.state.store.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|w| w.id.to_string() == small)
+            .unwrap();
+        let now = app.state.now();
+        let id = uuid::Uuid::now_v7();
+        let no = format!("W{}", &id.simple().to_string()[..30]);
+        withdrawal::ActiveModel {
+            id: Set(id),
+            withdrawal_no: Set(no.clone()),
+            worker_id: Set(t.worker),
+            partner_id: Set(None),
+            amount_fen: Set(big),
+            fee_fen: Set(0),
+            state: Set("approved".into()),
+            channel: Set("wechat".into()),
+            reference: Set(None),
+            reason: Set(None),
+            requested_at: Set(now - Duration::minutes(10)),
+            decided_by: Set(None),
+            decided_at: Set(Some(now - Duration::minutes(10))),
+            finished_at: Set(None),
+            updated_at: Set(now - Duration::minutes(10)),
+            payee_enc: Set(held.payee_enc.clone()),
+            transfer_bill_no: Set(None),
+            package_info: Set(None),
+            transfer_state: Set(None),
+            payee_name_enc: Set(Some(
+                app.state
+                    .store
+                    .vault()
+                    .encrypt(daojia_store::repo::payees::PAYEE_NAME, &name),
+            )),
+        }
+        .insert(app.state.store.db())
+        .await
+        .unwrap();
+        let run = daojia_app::finance::transfers::query_waiting(&app.state.app, now)
+            .await
+            .unwrap();
+        assert_eq!((run.resent, run.errors), (1, 0), "{b:?}: {run:?}");
+        let bill = sim(app).transfer(&no).expect("the bill was sent");
+        assert_eq!(bill.amount.as_fen(), big);
+        assert_eq!(
+            bill.user_name.as_ref().map(|n| n.expose().to_owned()),
+            Some(name.clone()),
+            "{b:?}"
+        );
+        let w = withdrawal::Entity::find_by_id(id)
+            .one(app.state.store.db())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(w.transfer_state.as_deref(), Some("WAIT_USER_CONFIRM"));
+        // The name is kept encrypted, never in clear.
+        assert!(!w.payee_name_enc.unwrap().contains(&name));
     }
 }

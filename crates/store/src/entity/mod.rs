@@ -79,6 +79,7 @@ pub mod visit_no_show;
 pub mod visit_record;
 pub mod wallet_balance;
 pub mod wechat_oauth_state;
+pub mod wechat_platform_certificate;
 pub mod withdrawal;
 pub mod worker;
 pub mod worker_balance;

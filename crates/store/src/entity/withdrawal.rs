@@ -38,6 +38,10 @@ pub struct Model {
     pub package_info: Option<String>,
     /// The bill's last state as WeChat reported it (`WAIT_USER_CONFIRM`, `SUCCESS`...).
     pub transfer_state: Option<String>,
+    /// WeChat: the payee's real name when the worker asked, encrypted
+    /// (`withdrawal.payee_name`); sent with the bill from 0.3 yuan on.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub payee_name_enc: Option<String>,
 }
 
 /// No relations are navigated through the ORM.

@@ -45,6 +45,7 @@ mod m0038_service_record_items;
 mod m0039_wechat_payouts;
 mod m0040_worker_deposits;
 mod m0041_customer_wechat;
+mod m0042_payops;
 mod m0043_profit_sharing;
 mod util;
 
@@ -119,6 +120,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0039_wechat_payouts::Migration),
             Box::new(m0040_worker_deposits::Migration),
             Box::new(m0041_customer_wechat::Migration),
+            Box::new(m0042_payops::Migration),
             Box::new(m0043_profit_sharing::Migration),
         ]
     }

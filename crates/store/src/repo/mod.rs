@@ -33,6 +33,7 @@ pub mod payments;
 pub mod periods;
 pub mod pii_backfill;
 pub mod planning;
+pub mod platform_certificates;
 pub mod pool_rows;
 pub mod privacy;
 pub mod processed;

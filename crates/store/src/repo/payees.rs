@@ -8,6 +8,9 @@ use uuid::Uuid;
 /// Encryption context of a payee's openid (on `worker_payee` and `withdrawal`).
 pub const PAYEE_OPENID: &str = "worker.payee_openid";
 
+/// Encryption context of a payee's real name copied onto a withdrawal (`payee_name_enc`).
+pub const PAYEE_NAME: &str = "withdrawal.payee_name";
+
 /// Binds (or binds again) `worker_id`'s WeChat payee: `openid` under the app `appid`.
 pub async fn bind(
     store: &crate::Store,

@@ -121,6 +121,95 @@ pub async fn refunds_by_no(
     Ok(out)
 }
 
+/// A posting to an account, with what caused its entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcedPosting {
+    /// Debit positive, credit negative, in fen.
+    pub amount_fen: i64,
+    /// The entry's source type (`intent`, `refund`, `withdrawal_paid`, …).
+    pub source_type: String,
+    /// The entry's source id.
+    pub source_id: String,
+    /// The number our records know it by: the intent's, refund's or withdrawal's
+    /// (`source_type:source_id` for any other source).
+    pub number: String,
+}
+
+/// The postings to `account` in `[from, to)` (by the entry's time), each with its entry's
+/// source and our number for it.
+pub async fn postings_between(
+    db: &impl ConnectionTrait,
+    account: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<SourcedPosting>, DbErr> {
+    use crate::entity::{ledger_entry, ledger_posting, withdrawal};
+    let postings = ledger_posting::Entity::find()
+        .filter(ledger_posting::Column::Account.eq(account))
+        .filter(ledger_posting::Column::At.gte(from))
+        .filter(ledger_posting::Column::At.lt(to))
+        .all(db)
+        .await?;
+    let mut entries = std::collections::HashMap::new();
+    let ids: Vec<Uuid> = postings.iter().map(|p| p.entry_id).collect();
+    for chunk in ids.chunks(500) {
+        for e in ledger_entry::Entity::find()
+            .filter(ledger_entry::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            entries.insert(e.id, e);
+        }
+    }
+    let ids_of = |kind: &str| -> Vec<Uuid> {
+        entries
+            .values()
+            .filter(|e| e.source_type == kind)
+            .filter_map(|e| e.source_id.parse().ok())
+            .collect()
+    };
+    let mut numbers: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+    for i in intents_by_id(db, ids_of(crate::repo::ledger::INTENT)).await? {
+        numbers.insert(i.id, i.intent_no);
+    }
+    for chunk in ids_of(crate::repo::ledger::REFUND).chunks(500) {
+        for r in refund::Entity::find()
+            .filter(refund::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            numbers.insert(r.id, r.refund_no);
+        }
+    }
+    for chunk in ids_of(crate::repo::withdrawals::WITHDRAWAL_PAID).chunks(500) {
+        for w in withdrawal::Entity::find()
+            .filter(withdrawal::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            numbers.insert(w.id, w.withdrawal_no);
+        }
+    }
+    Ok(postings
+        .into_iter()
+        .filter_map(|p| {
+            let e = entries.get(&p.entry_id)?;
+            let number = e
+                .source_id
+                .parse::<Uuid>()
+                .ok()
+                .and_then(|id| numbers.get(&id).cloned())
+                .unwrap_or_else(|| format!("{}:{}", e.source_type, e.source_id));
+            Some(SourcedPosting {
+                amount_fen: p.amount_fen,
+                source_type: e.source_type.clone(),
+                source_id: e.source_id.clone(),
+                number,
+            })
+        })
+        .collect())
+}
+
 /// Records `r` and its differences (call it in a transaction): the open differences of
 /// its provider and date are replaced by `found`, except those already resolved (kept as
 /// they are). Returns how many differences were written as open.

@@ -196,6 +196,21 @@ pub async fn reencrypt_all(store: &Store) -> Result<u64, RotationError> {
             changed += 1;
         }
     }
+    for w in withdrawal::Entity::find()
+        .filter(withdrawal::Column::PayeeNameEnc.is_not_null())
+        .all(db)
+        .await?
+    {
+        let Some(enc) = w.payee_name_enc.clone() else {
+            continue;
+        };
+        if let Some(v) = re(store, "withdrawal", &w.id, super::payees::PAYEE_NAME, &enc)? {
+            let mut a: withdrawal::ActiveModel = w.into();
+            a.payee_name_enc = Set(Some(v));
+            a.update(db).await?;
+            changed += 1;
+        }
+    }
     for s in staff::Entity::find().all(db).await? {
         let Some(enc) = s.phone_enc.clone() else {
             continue;

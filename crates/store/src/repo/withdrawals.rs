@@ -78,6 +78,16 @@ pub async fn asked_since(
     ))
 }
 
+/// Where a WeChat withdrawal goes, copied onto it when the worker asks (encrypted), so
+/// that every attempt sends the same bill.
+#[derive(Debug, Clone, Copy)]
+pub struct Payee<'a> {
+    /// The payee's openid under the paying app.
+    pub openid: &'a str,
+    /// The payee's real name, when the bill carries it.
+    pub name: Option<&'a str>,
+}
+
 /// Asks for `amount` for `worker_id` through `channel` (to `payee`, the WeChat openid, for
 /// a transfer; stored encrypted): one transaction that takes the amount off the kept
 /// balance (refused with [`Refused::OverBalance`] when it is not there), checks the limits
@@ -89,7 +99,7 @@ pub async fn request(
     worker_id: Uuid,
     amount: Money,
     channel: &str,
-    payee: Option<&str>,
+    payee: Option<Payee<'_>>,
     limits: &Limits,
     day_start: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -97,7 +107,14 @@ pub async fn request(
     // Checked before taking the lock too, so a request below the minimum says so even
     // with an empty balance.
     limits.check(amount, Money::ZERO)?;
-    let payee_enc = payee.map(|p| store.vault().encrypt(crate::repo::payees::PAYEE_OPENID, p));
+    let v = store.vault();
+    let payee_enc = payee.map(|p| {
+        (
+            v.encrypt(crate::repo::payees::PAYEE_OPENID, p.openid),
+            p.name
+                .map(|n| v.encrypt(crate::repo::payees::PAYEE_NAME, n)),
+        )
+    });
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -133,7 +150,7 @@ async fn request_in(
     tx: &sea_orm::DatabaseTransaction,
     worker_id: Uuid,
     amount: Money,
-    (channel, payee_enc): (&str, Option<String>),
+    (channel, payee_enc): (&str, Option<(String, Option<String>)>),
     limits: &Limits,
     day_start: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -178,10 +195,11 @@ async fn request_in(
         decided_at: Set(None),
         finished_at: Set(None),
         updated_at: Set(now),
-        payee_enc: Set(payee_enc),
+        payee_enc: Set(payee_enc.as_ref().map(|p| p.0.clone())),
         transfer_bill_no: Set(None),
         package_info: Set(None),
         transfer_state: Set(None),
+        payee_name_enc: Set(payee_enc.and_then(|p| p.1)),
     }
     .insert(tx)
     .await?;

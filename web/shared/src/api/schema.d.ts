@@ -4357,7 +4357,9 @@ export interface paths {
          * Asks for a withdrawal. `Idempotency-Key` is required: a retry returns the same
          *     request. More than the withdrawable balance is 409 `insufficient_balance` on `amount`;
          *     below the minimum, above the day's limit or all fee is 422 on `amount`; `wechat` where
-         *     transfers are not configured or no payee is bound is 422 on `channel`.
+         *     transfers are not configured or no payee is bound is 422 on `channel`, and from 2,000
+         *     yuan without a name in the worker's profile (WeChat requires the payee's real name) 422
+         *     `payee_name_missing` on `amount`.
          */
         post: operations["worker_withdraw"];
         delete?: never;
@@ -6218,14 +6220,19 @@ export interface components {
              * @description The run that found it.
              */
             run_id: string;
-            /** @description `wechat` or `alipay`. */
+            /** @description The bill: `wechat`, `alipay` or `wechat_fund`. */
             provider: string;
             /** @description The bill's China date. */
             bill_date: string;
             /** @description `missing_ours`, `missing_theirs`, `amount_mismatch` or `status_mismatch`. */
             kind: string;
-            /** @description `payment` or `refund`. */
+            /** @description `payment` or `refund`; in the fund flow bill also `transfer`, `fee`, `other`. */
             line_kind: string;
+            /**
+             * @description What it is about: the refund's number for a refund, else the intent's; in the fund
+             *     flow bill the withdrawal's number for a transfer, `fees` for the day's fees.
+             */
+            subject: string;
             /** @description The intent's number. */
             intent_no?: string | null;
             /** @description The refund's number. */
@@ -9335,7 +9342,10 @@ export interface components {
         };
         /** @description A run to start. */
         RunRequest: {
-            /** @description `wechat` or `alipay`. */
+            /**
+             * @description The bill: `wechat` or `alipay` (the trade bill), `wechat_fund` (WeChat Pay's fund
+             *     flow bill of the basic account, 资金账单).
+             */
             provider: string;
             /**
              * Format: date
@@ -9355,7 +9365,10 @@ export interface components {
              * @description Its id.
              */
             id: string;
-            /** @description `wechat` or `alipay`. */
+            /**
+             * @description The bill: `wechat`, `alipay` (trade bills) or `wechat_fund` (WeChat Pay's fund
+             *     flow bill).
+             */
             provider: string;
             /** @description The bill's China date. */
             bill_date: string;
@@ -13950,7 +13963,7 @@ export interface operations {
             query?: {
                 /** @description Of one bill date (`YYYY-MM-DD`). */
                 date?: string;
-                /** @description `wechat` or `alipay`. */
+                /** @description `wechat`, `alipay` or `wechat_fund`. */
                 provider?: string;
                 /** @description `open` or `resolved`. */
                 state?: string;
@@ -14019,7 +14032,7 @@ export interface operations {
             query?: {
                 /** @description Of one bill date (`YYYY-MM-DD`). */
                 date?: string;
-                /** @description `wechat` or `alipay`. */
+                /** @description `wechat`, `alipay` or `wechat_fund`. */
                 provider?: string;
                 /** @description `open` or `resolved`. */
                 state?: string;

@@ -25,9 +25,10 @@ use chrono::{DateTime, Utc};
 pub struct TransferConfig {
     /// Where transfer callbacks go when an order names no `notify_url`.
     pub notify_url: Option<String>,
-    /// The serial of the platform key (one of [`WechatConfig::platform`](super::WechatConfig))
-    /// that encrypts payee names: WeChat recommends its platform public key
-    /// (`PUB_KEY_ID_…`). Needed only for orders that name the payee.
+    /// The serial of the platform key that encrypts payee names: WeChat recommends its
+    /// platform public key (`PUB_KEY_ID_…`). When `None`, the platform public key if one is
+    /// configured, otherwise the newest platform certificate in force
+    /// ([`PlatformTrust::encryption_key`](super::PlatformTrust::encryption_key)).
     pub encryption_serial: Option<String>,
 }
 
@@ -68,19 +69,10 @@ impl<T: Transport> WechatChannel<T> {
         let sealed = match &order.user_name {
             None => None,
             Some(name) => {
-                let serial = self
-                    .transfers
-                    .encryption_serial
-                    .as_deref()
-                    .ok_or(Error::Missing(
-                        "TransferConfig::encryption_serial (the platform key that encrypts payee names)",
-                    ))?;
-                let key = self
-                    .config
-                    .platform
-                    .get(serial)
-                    .ok_or_else(|| Error::UnknownSerial(serial.to_owned()))?;
-                Some(EncryptedName::seal(serial, key, name)?)
+                let (serial, key) = self
+                    .trust
+                    .encryption_key(self.transfers.encryption_serial.as_deref(), now)?;
+                Some(EncryptedName::seal(&serial, &key, name)?)
             }
         };
         let call = transfer::create(appid, &order, sealed.as_ref())?;
@@ -149,7 +141,7 @@ impl<T: Transport> WechatChannel<T> {
     ) -> Result<TransferNotification> {
         let sig =
             SignatureHeaders::from_headers(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-        verify(&self.config.platform, &sig, body, now)?;
+        verify(&self.trust.keys(), &sig, body, now)?;
         let n = WechatNotification::parse(body)?;
         let bill = n.transfer(&self.config.apiv3_key)?;
         same("mch_id", self.config.merchant.signing_mchid(), &bill.mch_id)?;

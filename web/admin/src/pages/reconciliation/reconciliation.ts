@@ -6,8 +6,13 @@
 /** The kinds of difference, in the order the console lists them. */
 export const KINDS = ['missing_ours', 'missing_theirs', 'amount_mismatch', 'status_mismatch'] as const;
 
-/** The channels whose bills are reconciled. */
-export const PROVIDERS = ['wechat', 'alipay'] as const;
+/** The bills reconciled: each channel's trade bill, and WeChat Pay's fund flow bill. */
+export const PROVIDERS = ['wechat', 'wechat_fund', 'alipay'] as const;
+
+/** What a difference is about, as the console shows its number. */
+export function diffNumber(d: { refund_no?: string | null; intent_no?: string | null; subject?: string | null }): string {
+  return d.refund_no ?? d.intent_no ?? d.subject ?? '';
+}
 
 /** The i18n key of what is wrong with a resolution note, or null. */
 export function resolveNoteError(text: string): string | null {

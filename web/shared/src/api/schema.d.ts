@@ -471,6 +471,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every worker's deposit (platform staff with `finance.read`), a page at a time. */
+        get: operations["admin_deposits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/exceptions": {
         parameters: {
             query?: never;
@@ -1310,6 +1327,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/partners/{id}/sharing-receiver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A partner's receiver for profit sharing (`null` when none is set). Platform staff
+         *     only.
+         */
+        get: operations["admin_partner_sharing_receiver"];
+        /**
+         * Sets a partner's receiver for profit sharing (分账接收方: the partner's own merchant id
+         *     and full name; audited `partner.sharing_receiver`). Platform staff only. Orders settled
+         *     from now on share the partner's part to it.
+         */
+        put: operations["admin_partner_sharing_receiver_set"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/plans": {
         parameters: {
             query?: never;
@@ -2001,7 +2043,13 @@ export interface paths {
         /** A worker's credit. */
         get: operations["admin_worker_get_credit"];
         put?: never;
-        /** Records a credit event (audited); the score and grab suspension follow. */
+        /**
+         * Records a credit event (audited); the score and grab suspension follow. An upheld
+         *     complaint may fine the deposit (`deposit_fine_fen`, audited as `deposit.fine`): 422
+         *     on `deposit_fine_fen` (`only_with_upheld_complaint`, `not_positive`,
+         *     `above_balance`) or `reason` (`required`); 403 without `aftersales.write` or
+         *     `finance.write`.
+         */
         post: operations["admin_worker_add_credit"];
         delete?: never;
         options?: never;
@@ -2020,6 +2068,44 @@ export interface paths {
         put?: never;
         /** Reverses a credit event (audited); the score is recomputed without it. */
         post: operations["admin_worker_reverse_credit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/workers/{id}/deposit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A worker's deposit with its fines and movements (platform staff with `finance.read`). */
+        get: operations["admin_worker_deposit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/workers/{id}/deposit/fines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fines a worker's deposit (platform staff with `finance.write`; audited). 422 on
+         *     `amount_fen` (`not_positive`, `above_balance`: never more than the deposit holds, also
+         *     under concurrent fines), `reason` (`required`) or `order_id` (`not_their_order`).
+         */
+        post: operations["admin_worker_deposit_fine"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2953,6 +3039,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/pay/notify/wechat-sharing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * WeChat Pay's profit-sharing callbacks (`PROFITSHARING.SUCCESS` / `.RETURN`, signed; the
+         *     movement encrypted with the APIv3 key). The sharing it names is asked about and its
+         *     outcome applied once. 204 when applied or already applied; 400 with
+         *     `{"code":"FAIL","message":...}` when refused (it does not verify, or names no sharing
+         *     of ours); 500 with the same when it could not be applied on our side.
+         */
+        post: operations["pay_notify_wechat_sharing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/pay/notify/wechat-transfer": {
         parameters: {
             query?: never;
@@ -3462,6 +3571,106 @@ export interface paths {
         put?: never;
         /** Accept the privacy policy and terms in force (see the customer's). */
         post: operations["worker_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/deposit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's deposit, the tiers and what it unlocks. */
+        get: operations["worker_deposit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/deposit/lodgings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The worker's latest lodgings (20), newest first. */
+        get: operations["worker_deposit_lodgings"];
+        put?: never;
+        /**
+         * Opens a lodging of the deposit through a channel: 201 with the QR code or the page to
+         *     pay on; the deposit is credited when the channel confirms the payment (follow it with
+         *     `GET /api/v1/worker/deposit/lodgings/{id}`). 422 on `amount_fen` (`below_minimum`,
+         *     `above_maximum`) or `channel`; 409 `deposit_held` while held for a refund,
+         *     `payments_unavailable` / `channel_unavailable`; 503 `channel_refused`.
+         */
+        post: operations["worker_deposit_lodge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/deposit/lodgings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One lodging of the worker: its state (`succeeded` once the channel confirmed it and the
+         *     deposit was credited).
+         */
+        get: operations["worker_deposit_lodging"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/deposit/movements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The movements of the worker's deposit (lodgings, fines, refunds), newest first. */
+        get: operations["worker_deposit_movements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worker/deposit/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Asks for the deposit back: it is held for the configured period (and unlocks nothing
+         *     meanwhile), then paid into the withdrawable balance unless an after-sales case on the
+         *     worker's orders is open. Asking again changes nothing; 409 `nothing_to_refund` when
+         *     the deposit holds nothing.
+         */
+        post: operations["worker_deposit_refund"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5889,7 +6098,8 @@ export interface components {
         /** @description One conflict of a manual assignment. */
         ConflictView: {
             /**
-             * @description Stable code: `not_active`, `outside_area`, `qualification`, `daily_limit`,
+             * @description Stable code: `not_active`, `outside_area`, `deposit_too_low`, `qualification`,
+             *     `daily_limit`,
              *     `no_shift`, `late_arrival`, `overlap`, `delays_job`, `past_shift_end`, `no_break`.
              */
             code: string;
@@ -5977,8 +6187,15 @@ export interface components {
              * @description The order concerned (one of the worker's).
              */
             order_id?: string | null;
-            /** @description Why (required for an adjustment). */
+            /** @description Why (required for an adjustment, and with a fine). */
             reason?: string | null;
+            /**
+             * Format: int64
+             * @description With `upheld_complaint` only: fine the worker's deposit this much, fen, in the same
+             *     transaction (at most what it holds; platform staff who may also decide after-sales
+             *     or move money: `aftersales.write` or `finance.write`).
+             */
+            deposit_fine_fen?: number | null;
         };
         /** @description A worker's credit: score, grab suspension and events. */
         CreditView: {
@@ -6207,6 +6424,160 @@ export interface components {
              * @description Written.
              */
             created_at: string;
+        };
+        /** @description A worker's deposit. */
+        Deposit: {
+            /**
+             * Format: uuid
+             * @description Whose.
+             */
+            worker_id: string;
+            /**
+             * Format: int64
+             * @description Lodged less fines and refunds, fen.
+             */
+            balance_fen: number;
+            /**
+             * Format: int64
+             * @description What counts for the tiers now (0 while held for a refund), fen.
+             */
+            usable_fen: number;
+            /**
+             * Format: int64
+             * @description Every lodging so far, fen.
+             */
+            lodged_fen: number;
+            /**
+             * Format: int64
+             * @description Every fine so far, fen.
+             */
+            fined_fen: number;
+            /**
+             * Format: int64
+             * @description Every refund so far, fen.
+             */
+            refunded_fen: number;
+            /** @description `active`, `held` (for a refund, until `hold_until`) or `refunded`. */
+            state: string;
+            /**
+             * Format: date-time
+             * @description When the hold ends.
+             */
+            hold_until?: string | null;
+            /**
+             * Format: date-time
+             * @description When the refund was asked for (or the worker left).
+             */
+            refund_requested_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last paid back (into the withdrawable balance).
+             */
+            refunded_at?: string | null;
+            tier?: components["schemas"]["DepositTier"] | null;
+            /**
+             * Format: int64
+             * @description The most an order may be worth for this worker now, fen; absent: no limit.
+             */
+            max_order_fen?: number | null;
+            /** @description The gated categories unlocked. */
+            categories: string[];
+            /** @description Whether deposits are required on this platform (tiers configured). */
+            required: boolean;
+            /** @description Whether the deposit unlocks no order at all. */
+            unlocks_nothing: boolean;
+        };
+        /** @description One movement of a deposit. */
+        DepositMovement: {
+            /**
+             * Format: uuid
+             * @description Id (of its ledger posting).
+             */
+            id: string;
+            /**
+             * @description `lodging` (in), `fine` (out), `refund` (out, into the withdrawable balance) or
+             *     `other`.
+             */
+            kind: string;
+            /**
+             * Format: int64
+             * @description What it did to the deposit, fen: positive in, negative out.
+             */
+            amount_fen: number;
+            /**
+             * Format: uuid
+             * @description The order concerned (a fine for one).
+             */
+            order_id?: string | null;
+            /** @description For people (`缴纳保证金`, `保证金罚扣`, `保证金退还`). */
+            memo: string;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            at: string;
+        };
+        /** @description A page of movements. */
+        DepositMovements: {
+            /** @description Movements of this page, newest first. */
+            movements: components["schemas"]["DepositMovement"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+        };
+        /** @description A page of deposits. */
+        DepositPage: {
+            /** @description The rows. */
+            items: components["schemas"]["DepositRow"][];
+            /** @description Cursor of the next page. */
+            next_cursor?: string | null;
+            /** @description The rules in force. */
+            rules: components["schemas"]["DepositRulesView"];
+        };
+        /** @description A deposit in the console's list. */
+        DepositRow: components["schemas"]["Deposit"] & {
+            /** @description The worker's code (工号). */
+            worker_code: string;
+            /** @description The worker's status. */
+            worker_status: string;
+        };
+        /** @description The rules as the worker app shows them. */
+        DepositRulesView: {
+            /** @description The tiers, lowest first. */
+            tiers: components["schemas"]["DepositTier"][];
+            /**
+             * Format: int64
+             * @description How long a deposit is held before it is paid back, hours.
+             */
+            hold_hours: number;
+            /**
+             * Format: int64
+             * @description The least one lodging may be, fen.
+             */
+            lodge_min_fen: number;
+            /**
+             * Format: int64
+             * @description The most one lodging may be, fen.
+             */
+            lodge_max_fen: number;
+        };
+        /** @description A tier of the configuration. */
+        DepositTier: {
+            /** @description Stable code. */
+            code: string;
+            /** @description For people. */
+            name: string;
+            /**
+             * Format: int64
+             * @description The deposit it needs, fen.
+             */
+            required_fen: number;
+            /**
+             * Format: int64
+             * @description The most an order may be worth at this tier, fen; absent: no limit.
+             */
+            max_order_fen?: number | null;
+            /** @description The gated categories it unlocks (besides the lower tiers'). */
+            categories: string[];
         };
         /** @description A difference as the console shows it. */
         DifferenceView: {
@@ -6494,6 +6865,61 @@ export interface components {
             code: string;
             /** @description What is wrong and what is expected. */
             message: string;
+        };
+        /** @description A fine. */
+        Fine: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /**
+             * Format: uuid
+             * @description Whose deposit.
+             */
+            worker_id: string;
+            /**
+             * Format: int64
+             * @description How much, fen.
+             */
+            amount_fen: number;
+            /** @description Why. */
+            reason: string;
+            /**
+             * Format: uuid
+             * @description The order concerned.
+             */
+            order_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The upheld complaint (credit event) it came with.
+             */
+            credit_event_id?: string | null;
+            /**
+             * Format: uuid
+             * @description Who fined.
+             */
+            staff_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When.
+             */
+            created_at: string;
+        };
+        /** @description A fine to take. */
+        FineRequest: {
+            /**
+             * Format: int64
+             * @description How much, fen (at least 1, at most what the deposit holds).
+             */
+            amount_fen: number;
+            /** @description Why (required; it goes in the record and the audit log). */
+            reason?: string | null;
+            /**
+             * Format: uuid
+             * @description The order concerned (one of the worker's).
+             */
+            order_id?: string | null;
         };
         /** @description A flag's settings as sent and shown. */
         FlagInput: {
@@ -6934,6 +7360,44 @@ export interface components {
              */
             order_id?: string | null;
         };
+        /** @description A lodging: a payment intent that credits the deposit when it succeeds. */
+        Lodging: {
+            /**
+             * Format: uuid
+             * @description Id.
+             */
+            id: string;
+            /** @description Our number (the channel's `out_trade_no`). */
+            intent_no: string;
+            /** @description The channel. */
+            channel: string;
+            /** @description `created`, `pending`, `succeeded` (the deposit is credited), `failed` or `closed`. */
+            state: string;
+            /**
+             * Format: int64
+             * @description Amount, fen.
+             */
+            amount_fen: number;
+            /** @description What to show as a QR code (the QR channels). */
+            code_url?: string | null;
+            /** @description Where to send the browser (`wechat_h5`, `alipay_wap`). */
+            pay_url?: string | null;
+            /**
+             * Format: date-time
+             * @description When it stops being payable.
+             */
+            expires_at: string;
+            /**
+             * Format: date-time
+             * @description Created.
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Paid.
+             */
+            succeeded_at?: string | null;
+        };
         /** @description Map settings for the apps. */
         MapView: {
             /**
@@ -6991,6 +7455,13 @@ export interface components {
             /** @description Why (required to hide; it goes in the audit log). */
             reason?: string | null;
         };
+        /** @description The worker's deposit with the rules. */
+        MyDeposit: {
+            /** @description The deposit. */
+            deposit: components["schemas"]["Deposit"];
+            /** @description The rules. */
+            rules: components["schemas"]["DepositRulesView"];
+        };
         /**
          * @description Links that open a driving route to the job's address (the street, without the house
          *     number) in each map app, with the destination converted from WGS-84 into the vendor's
@@ -7011,6 +7482,16 @@ export interface components {
             baidu: string;
             /** @description A web page with the route, for a phone without the apps. */
             web: string;
+        };
+        /** @description A lodging to open. */
+        NewLodging: {
+            /**
+             * Format: int64
+             * @description How much, fen (within the configured least and most per lodging).
+             */
+            amount_fen: number;
+            /** @description `wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`. */
+            channel: string;
         };
         /** @description How the customer wants to pay. */
         NewPayment: {
@@ -8909,6 +9390,35 @@ export interface components {
              */
             average_tenths?: number | null;
         };
+        /** @description A partner's receiver. */
+        ReceiverRequest: {
+            /** @description The partner's own WeChat Pay merchant id (8 to 32 digits). */
+            mchid: string;
+            /** @description Its full name as registered with WeChat Pay (商户全称), 1 to 128 characters. */
+            name: string;
+        };
+        /** @description A partner's receiver as staff see it. */
+        ReceiverView: {
+            /**
+             * Format: uuid
+             * @description The partner.
+             */
+            partner_id: string;
+            /** @description Its WeChat Pay merchant id. */
+            mchid: string;
+            /** @description The merchant's full name (商户全称). */
+            name: string;
+            /**
+             * Format: date-time
+             * @description When it was added as a receiver at WeChat (`null` until the first sharing).
+             */
+            added_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last set.
+             */
+            updated_at: string;
+        };
         /** @description One entry of the chain. */
         RecordEntryBody: {
             /**
@@ -10412,6 +10922,17 @@ export interface components {
              *     reason (outside the time around the window it still does).
              */
             check_in_radius_m: number;
+        };
+        /** @description One worker's deposit as finance sees it. */
+        WorkerDeposit: {
+            /** @description The deposit. */
+            deposit: components["schemas"]["Deposit"];
+            /** @description The fines, newest first (50). */
+            fines: components["schemas"]["Fine"][];
+            /** @description The movements of this page. */
+            movements: components["schemas"]["DepositMovement"][];
+            /** @description Cursor of the next page of movements. */
+            next_cursor?: string | null;
         };
         /** @description A job's extras and what may be proposed on it. */
         WorkerExtrasView: {
@@ -13475,6 +13996,71 @@ export interface operations {
             };
             /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_deposits: {
+        parameters: {
+            query?: {
+                /** @description `active`, `held` or `refunded`; all when absent. */
+                state?: string | null;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepositPage"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17279,6 +17865,177 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_partner_sharing_receiver: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Partner id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverView"] | null;
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_partner_sharing_receiver_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Partner id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiverRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReceiverView"];
+                };
             };
             /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
             400: {
@@ -21164,6 +21921,191 @@ export interface operations {
             };
             /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_worker_deposit: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description Worker id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerDeposit"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_worker_deposit_fine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Worker id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FineRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Fine"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -26177,6 +27119,95 @@ export interface operations {
             };
         };
     };
+    pay_notify_wechat_sharing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Applied (or a duplicate) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Refused: it does not verify, or names no sharing of ours; `malformed_json`, `body_unreadable`: the body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelFailure"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Profit sharing is not configured */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not applied; send again */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelFailure"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     pay_notify_wechat_transfer: {
         parameters: {
             query?: never;
@@ -27994,6 +29025,396 @@ export interface operations {
             };
             /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_deposit_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyDeposit"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_deposit_lodgings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lodging"][];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_deposit_lodge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A UUID per request; a retry with the same key returns the same lodging */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewLodging"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lodging"];
+                };
+            };
+            /** @description Bad Request: `malformed_json`, `body_unreadable`: the body is not JSON; `idempotency_key_required`, `idempotency_key_invalid`: the `Idempotency-Key` header is missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: `idempotency_in_progress`: a request with this key is still running; retry after `Retry-After` seconds */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large: `body_too_large`: the body is larger than the server accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type: `unsupported_media_type`: send `Content-Type: application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a field is missing, unknown or invalid (`errors` names each); `idempotency_key_reused`: the key was used with another request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_deposit_lodging: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Lodging id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Lodging"];
+                };
+            };
+            /** @description Bad Request: `http_error`: a path parameter does not parse */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found: `not_found`: nothing has that id (or it is not yours) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_deposit_movements: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Rows per page, 1 to 200 (default 50). */
+                limit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepositMovements"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity: `validation_failed`: a query parameter has the wrong type or value (`errors` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable: `timeout`: the request ran past the server's time limit; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    worker_deposit_refund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Deposit"];
+                };
+            };
+            /** @description Unauthorized: `unauthenticated`, `token_invalid`, `token_expired`, `session_revoked`: no valid access token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: `wrong_audience`, `account_disabled`, `permission_denied`: the token is not allowed here */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: a problem document (RFC 9457) with a stable `code` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -106,7 +106,7 @@ async fn a_rotated_certificate_verifies_callbacks_only_once_the_new_list_is_trus
         .unwrap();
     // After the old certificate expires only the new one is trusted.
     let later = now + Duration::days(9) + Duration::hours(1);
-    assert_eq!(stale.trust_certificates(&list, later), [new.clone()]);
+    assert_eq!(stale.trust_certificates(&list, later), vec![new.clone()]);
 }
 
 #[tokio::test]

@@ -26,8 +26,25 @@ async fn a_worker_exports_and_erases_their_account_unless_an_order_is_theirs() {
         assert_problem(&r, StatusCode::CONFLICT, "account_has_open_orders");
         cancel(&app, open).await;
 
+        // The WeChat account their payouts go to goes with them.
+        daojia_store::repo::payees::bind(
+            &app.state.store,
+            wid,
+            "wx0000000000000001",
+            "oERASED0000000000000000001",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
         let r = delete(&app, "/api/v1/worker/me", &token).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{b:?}: {}", r.text);
+        assert!(
+            daojia_store::repo::payees::get(db, wid)
+                .await
+                .unwrap()
+                .is_none(),
+            "{b:?}: the payee outlived the erasure"
+        );
         assert_eq!(
             app.get("/api/v1/worker/me", Some(&token)).await.status,
             StatusCode::UNAUTHORIZED

@@ -4,8 +4,9 @@
 use crate::Store;
 use crate::entity::{
     account_erasure, auth_refresh_token, auth_session, consent, customer_address, idempotency_key,
-    order_event, order_photo, otp_code, review, service_order, sms_outbox, upload,
-    worker_certificate, worker_credit_event, worker_shift, worker_shift_exception, worker_skill,
+    order_event, order_photo, otp_code, review, service_order, sms_outbox, upload, withdrawal,
+    worker_certificate, worker_credit_event, worker_payee, worker_shift, worker_shift_exception,
+    worker_skill,
 };
 use crate::repo::accounts::{self, address_context as ctx};
 use chrono::{DateTime, Utc};
@@ -381,6 +382,26 @@ pub async fn erase_worker(
     drop_idempotency(&txn, id).await?;
     // Where they went: raw points, batches and visit tracks.
     crate::repo::tracks::erase_worker(&txn, id).await?;
+    // The WeChat account their payouts went to, and the payee (openid, real name) copied
+    // onto their finished withdrawals; a withdrawal still requested or approved keeps its
+    // payee, so that the transfer it may be waiting for is sent to the same bill.
+    worker_payee::Entity::delete_many()
+        .filter(worker_payee::Column::WorkerId.eq(id))
+        .exec(&txn)
+        .await?;
+    withdrawal::Entity::update_many()
+        .col_expr(
+            withdrawal::Column::PayeeEnc,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            withdrawal::Column::PayeeNameEnc,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(withdrawal::Column::WorkerId.eq(id))
+        .filter(withdrawal::Column::State.is_not_in(["requested", "approved"]))
+        .exec(&txn)
+        .await?;
     // Their orders' service records keep their hashes, without the salts.
     let served: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
     crate::repo::records::forget_salts(&txn, &served).await?;

@@ -78,6 +78,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { title: 'withdrawals.title', permission: 'finance.read' },
   },
   {
+    path: 'deposits',
+    name: 'deposits',
+    component: () => import('./pages/deposits/DepositsPage.vue'),
+    meta: { title: 'deposits.title', permission: 'finance.read' },
+  },
+  {
     path: 'reconciliation',
     name: 'reconciliation',
     component: () => import('./pages/reconciliation/ReconciliationPage.vue'),

@@ -173,3 +173,22 @@ export function uploadRecordPhoto(file: Blob, name: string, purpose: 'before' | 
     }),
   );
 }
+
+/** The worker's deposit (保证金) and the platform's tiers. */
+export const loadDeposit = () => unwrap(api.client.GET('/api/v1/worker/deposit'));
+/** The deposit's movements (lodgings, fines, refunds), newest first. */
+export const loadDepositMovements = () => unwrap(api.client.GET('/api/v1/worker/deposit/movements', { params: { query: { limit: 20 } } }));
+/** The worker's lodgings (payments into the deposit), newest first. */
+export const loadLodgings = () => unwrap(api.client.GET('/api/v1/worker/deposit/lodgings'));
+/** Opens a lodging of `amountFen` through `channel`; `key` is kept for the retries of this one request. */
+export const lodgeDeposit = (amountFen: number, channel: string, key: string) =>
+  unwrap(
+    api.client.POST('/api/v1/worker/deposit/lodgings', {
+      params: { header: { 'Idempotency-Key': key } },
+      body: { amount_fen: amountFen, channel },
+    }),
+  );
+/** Asks for the deposit back (held first, then paid into the withdrawable balance). */
+export const askDepositRefund = () => unwrap(api.client.POST('/api/v1/worker/deposit/refund'));
+/** The payment channels this server offers (`pay_channels` of the public configuration). */
+export const loadPayChannels = async (): Promise<string[]> => (await unwrap(api.client.GET('/api/v1/public/config'))).pay_channels;

@@ -19,6 +19,7 @@ export const router = createRouter({
       ],
     },
     { path: '/earnings', name: 'earnings', component: () => import('./pages/earnings/EarningsPage.vue') },
+    { path: '/deposit', name: 'deposit', component: () => import('./pages/deposit/DepositPage.vue') },
     { path: '/notifications', name: 'notifications', component: () => import('./pages/notifications/NotificationsPage.vue') },
     {
       path: '/notification-settings',

@@ -17,6 +17,8 @@ import { reconciliationZhCN } from './reconciliation.zh-CN';
 import { reportsEn } from './reports.en';
 import { reportsZhCN } from './reports.zh-CN';
 import { periodsEn } from './periods.en';
+import { depositsEn } from './deposits.en';
+import { depositsZhCN } from './deposits.zh-CN';
 import { invoicesEn } from './invoices.en';
 import { invoicesZhCN } from './invoices.zh-CN';
 import { notificationsEn } from './notifications.en';
@@ -27,7 +29,7 @@ import { safetyZhCN } from './safety.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN, ...safetyZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn, ...safetyEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...depositsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN, ...safetyZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...depositsEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn, ...safetyEn },
 };
 export const i18n = createAppI18n(messages);

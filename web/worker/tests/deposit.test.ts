@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { lodgingAmount, lodgingChannels, lodgingTag, nextTier } from '../src/deposit';
+
+describe('deposit', () => {
+  it('reads a lodging amount in yuan within the limits', () => {
+    expect(lodgingAmount('500', 100, 500_000)).toEqual({ fen: 50_000 });
+    expect(lodgingAmount(' 12.5 ', 100, 500_000)).toEqual({ fen: 1_250 });
+    expect(lodgingAmount('abc', 100, 500_000)).toEqual({ error: 'deposit.amountInvalid' });
+    expect(lodgingAmount('0', 100, 500_000)).toEqual({ error: 'deposit.amountInvalid' });
+    expect(lodgingAmount('0.5', 100, 500_000)).toEqual({ error: 'deposit.belowMinimum' });
+    expect(lodgingAmount('5001', 100, 500_000)).toEqual({ error: 'deposit.aboveMaximum' });
+  });
+
+  it('names the next tier and what it still needs', () => {
+    const tiers = [
+      { code: 'senior', name: '高级', required_fen: 200_000 },
+      { code: 'starter', name: '入门', required_fen: 0 },
+      { code: 'standard', name: '标准', required_fen: 50_000 },
+    ];
+    expect(nextTier(tiers, 0)).toEqual({ tier: tiers[2], missingFen: 50_000 });
+    expect(nextTier(tiers, 30_000)).toEqual({ tier: tiers[2], missingFen: 20_000 });
+    expect(nextTier(tiers, 50_000)).toEqual({ tier: tiers[0], missingFen: 150_000 });
+    expect(nextTier(tiers, 200_000)).toBeNull();
+    expect(nextTier([], 0)).toBeNull();
+  });
+
+  it('pays a lodging on the channel page only', () => {
+    expect(lodgingChannels(['wechat_native', 'wechat_h5', 'wechat_jsapi', 'alipay_precreate', 'alipay_wap', 'wallet'])).toEqual(['wechat_h5', 'alipay_wap']);
+    expect(lodgingChannels(['alipay_wap'])).toEqual(['alipay_wap']);
+    expect(lodgingChannels([])).toEqual([]);
+  });
+
+  it('tags states', () => {
+    expect(lodgingTag('succeeded')).toBe('success');
+    expect(lodgingTag('failed')).toBe('danger');
+    expect(lodgingTag('closed')).toBe('danger');
+    expect(lodgingTag('pending')).toBe('primary');
+    expect(lodgingTag('created')).toBe('warning');
+  });
+});

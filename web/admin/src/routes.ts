@@ -77,6 +77,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./pages/withdrawals/WithdrawalsPage.vue'),
     meta: { title: 'withdrawals.title', permission: 'finance.read' },
   },
+  { path: 'partners', name: 'partners', component: () => import('./pages/partners/PartnersPage.vue'), meta: { title: 'partners.title', permission: 'finance.read' } },
   {
     path: 'deposits',
     name: 'deposits',

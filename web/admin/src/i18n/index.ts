@@ -19,6 +19,8 @@ import { reportsZhCN } from './reports.zh-CN';
 import { periodsEn } from './periods.en';
 import { depositsEn } from './deposits.en';
 import { depositsZhCN } from './deposits.zh-CN';
+import { partnersEn } from './partners.en';
+import { partnersZhCN } from './partners.zh-CN';
 import { invoicesEn } from './invoices.en';
 import { invoicesZhCN } from './invoices.zh-CN';
 import { notificationsEn } from './notifications.en';
@@ -29,7 +31,7 @@ import { safetyZhCN } from './safety.zh-CN';
 import { zhCN } from './zh-CN';
 
 export const messages = {
-  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...depositsZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN, ...safetyZhCN },
-  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...depositsEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn, ...safetyEn },
+  'zh-CN': { ...zhCN, ...catalogZhCN, ...plansZhCN, ...onBehalfZhCN, ...boardZhCN, ...dispatchZhCN, ...reconciliationZhCN, ...periodsZhCN, ...depositsZhCN, ...partnersZhCN, ...invoicesZhCN, ...promotionsZhCN, ...reportsZhCN, ...notificationsZhCN, ...safetyZhCN },
+  en: { ...en, ...catalogEn, ...plansEn, ...onBehalfEn, ...boardEn, ...dispatchEn, ...reconciliationEn, ...periodsEn, ...depositsEn, ...partnersEn, ...invoicesEn, ...promotionsEn, ...reportsEn, ...notificationsEn, ...safetyEn },
 };
 export const i18n = createAppI18n(messages);

@@ -1,0 +1,27 @@
+/** Partners' messages (English). */
+export const partnersEn = {
+  partners: {
+    title: 'Partners',
+    none: 'No partners',
+    create: 'New partner',
+    code: 'Code',
+    name: 'Name',
+    active: 'Active',
+    yes: 'Yes',
+    no: 'No',
+    actions: 'Actions',
+    share: 'Share',
+    receiver: 'Sharing receiver',
+    dialogs: { create: 'New partner', share: 'Share of {name}', receiver: 'Sharing receiver of {name}' },
+    shareHint: 'The partner’s share of what the platform leaves of its workers’ orders, from the next completion on.',
+    sharePercent: 'Share',
+    shareInvalid: 'A percentage from 0 to 100, up to two decimals',
+    receiverHint: 'With WeChat Pay in service-provider mode, the partner’s share is paid at WeChat to this merchant when an order settles (分账).',
+    addedAt: 'Added at WeChat on {at}.',
+    mchid: 'Merchant id',
+    merchant: 'Full name',
+    mchidInvalid: '8 to 32 digits',
+    codeInvalid: '1 to 32 lower-case letters, digits or _',
+    saved: 'Saved',
+  },
+};

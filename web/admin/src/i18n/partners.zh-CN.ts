@@ -1,0 +1,27 @@
+/** Partners' messages (简体中文). */
+export const partnersZhCN = {
+  partners: {
+    title: '服务商',
+    none: '暂无服务商',
+    create: '新增服务商',
+    code: '编码',
+    name: '名称',
+    active: '启用',
+    yes: '是',
+    no: '否',
+    actions: '操作',
+    share: '分成比例',
+    receiver: '分账接收方',
+    dialogs: { create: '新增服务商', share: '{name} 的分成比例', receiver: '{name} 的分账接收方' },
+    shareHint: '服务商从平台留存部分中分得的比例，自下一笔完成的订单起生效。',
+    sharePercent: '分成比例',
+    shareInvalid: '0 到 100 之间的百分比，最多两位小数',
+    receiverHint: '微信支付服务商模式下，订单结算时服务商的分成通过微信分账打入此商户。',
+    addedAt: '已于 {at} 添加为微信分账接收方。',
+    mchid: '商户号',
+    merchant: '商户全称',
+    mchidInvalid: '8 到 32 位数字',
+    codeInvalid: '1 到 32 位小写字母、数字或下划线',
+    saved: '已保存',
+  },
+};

@@ -25,15 +25,15 @@ async fn housekeeping_is_scheduled_once_per_hour_across_nodes_and_purges_old_cod
         daojia_server::jobs::schedule_periodic(&app.state)
             .await
             .unwrap();
-        // This hour's housekeeping, track retention, settlement, record anchoring and
-        // notification reminders, each once; from 10:00 China time also the day's
-        // reconciliation.
+        // This hour's housekeeping, track retention, settlement, deposit refunds, record
+        // anchoring and notification reminders, each once; from 10:00 China time also the
+        // day's reconciliation.
         let reconcile = daojia_server::jobs::reconcile_job(app.state.now()).is_some();
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-a")
                 .await
                 .unwrap(),
-            5 + usize::from(reconcile)
+            6 + usize::from(reconcile)
         );
         assert_eq!(
             daojia_server::jobs::tick(&app.state, "node-b")

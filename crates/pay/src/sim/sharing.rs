@@ -161,7 +161,7 @@ pub(super) fn route(
     let v = || serde_json::from_str::<Value>(body).ok();
     Some(match (method, rest) {
         (Method::Post, "/receivers/add") => match v() {
-            Some(v) => add_receiver(sim, headers, &v),
+            Some(v) => add_receiver(sim, headers, &v, now),
             None => error(400, "PARAM_ERROR", "the body is not JSON"),
         },
         (Method::Post, "/orders") => match v() {
@@ -233,7 +233,12 @@ fn sharer_in(sim: &Simulator, sub: Option<&str>) -> Result<(), (u16, String)> {
     }
 }
 
-fn add_receiver(sim: &Simulator, headers: &[(String, String)], v: &Value) -> (u16, String) {
+fn add_receiver(
+    sim: &Simulator,
+    headers: &[(String, String)],
+    v: &Value,
+    now: DateTime<Utc>,
+) -> (u16, String) {
     if let Err(e) = sharer_in(sim, v["sub_mchid"].as_str()) {
         return e;
     }
@@ -250,15 +255,17 @@ fn add_receiver(sim: &Simulator, headers: &[(String, String)], v: &Value) -> (u1
         return error(400, "PARAM_ERROR", "type or account");
     }
     if let Some(name) = v["name"].as_str() {
-        // Sealed under the platform key the header names, which must be ours.
-        if header(headers, "Wechatpay-Serial") != Some(sim.keys.wechat_serial.as_str()) {
+        // Sealed under the platform key the header names (our public key or one of our
+        // platform certificates).
+        let serial = header(headers, "Wechatpay-Serial").unwrap_or("");
+        let Some(key) = sim.decryption_key(serial, now) else {
             return error(
                 400,
                 "PARAM_ERROR",
                 "Wechatpay-Serial 与加密所用的公钥不匹配",
             );
-        }
-        match sim.keys.wechat_platform.decrypt_oaep_sha1(name) {
+        };
+        match key.decrypt_oaep_sha1(name) {
             Ok(n) if !n.trim().is_empty() => {}
             _ => return error(400, "PARAM_ERROR", "name 解密失败"),
         }

@@ -50,17 +50,13 @@ impl<T: Transport> WechatChannel<T> {
         self
     }
 
-    /// Seals `name` under the configured encryption key.
-    fn seal(&self, name: &PayeeName) -> Result<EncryptedName> {
-        let serial = self.sharing.encryption_serial.as_deref().ok_or(Error::Missing(
-            "SharingConfig::encryption_serial (the platform key that encrypts receivers' names)",
-        ))?;
-        let key = self
-            .config
-            .platform
-            .get(serial)
-            .ok_or_else(|| Error::UnknownSerial(serial.to_owned()))?;
-        EncryptedName::seal(serial, key, name)
+    /// Seals `name` under the configured encryption key, or (none configured) the platform
+    /// public key or the newest platform certificate in force, as for transfers.
+    fn seal(&self, name: &PayeeName, now: DateTime<Utc>) -> Result<EncryptedName> {
+        let (serial, key) = self
+            .trust
+            .encryption_key(self.sharing.encryption_serial.as_deref(), now)?;
+        EncryptedName::seal(&serial, &key, name)
     }
 
     /// Adds `receiver` to the sharer's receivers; `name` is a merchant receiver's full name
@@ -72,7 +68,7 @@ impl<T: Transport> WechatChannel<T> {
         name: Option<&PayeeName>,
         now: DateTime<Utc>,
     ) -> Result<ReceiverReply> {
-        let sealed = name.map(|n| self.seal(n)).transpose()?;
+        let sealed = name.map(|n| self.seal(n, now)).transpose()?;
         let call = profitsharing::add_receiver(&self.config.merchant, receiver, sealed.as_ref())?;
         let extra = call
             .wechatpay_serial

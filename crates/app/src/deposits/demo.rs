@@ -1,21 +1,22 @@
 //! The demo's deposits: the tier configuration the demo runs with when `[deposit]` names
 //! no tiers ([`tiers`]), and deposits lodged a few days ago by the demo city's workers,
 //! each a real lodging intent that succeeded and was credited through
-//! [`super::credit_lodging`] (the same entry and kept balance as a channel's callback), and
+//! [`crate::payments::purpose::credit`] (the same entry and kept balance as a channel's
+//! callback), and
 //! one fine, so the worker app's 保证金 and the console's deposits page show money and
 //! `daojia ledger check` passes. Every worker able to nurse lodges the senior tier (the
 //! nursing category is gated), most others the standard one; every seventh other worker
 //! lodges nothing and takes orders up to the starter tier's limit. Runs once: nothing when
 //! any lodging exists.
 
+use crate::payments::purpose::{Purpose, seed_succeeded};
 use crate::workers::{Actor, Scope};
 use crate::{App, Result};
 use chrono::{DateTime, Duration, Utc};
 use daojia_domain::deposit::{DepositRules, PURPOSE_DEPOSIT, Tier};
 use daojia_domain::money::Money;
-use daojia_domain::payment::{IntentState, PayChannel};
+use daojia_domain::payment::PayChannel;
 use daojia_store::entity::{payment_intent, service_item, staff, worker};
-use daojia_store::repo::payments::{self as repo, IntentUpdate, NewIntent};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use std::collections::BTreeSet;
 
@@ -100,40 +101,7 @@ pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<Seeded> {
             PayChannel::AlipayWap
         };
         let at = now - Duration::days(20) + Duration::minutes(i as i64 * 11);
-        let tx = daojia_store::begin(db).await?;
-        let row = repo::insert_intent(
-            &tx,
-            NewIntent {
-                intent_no: crate::payments::new_number('D', at),
-                order_id: None,
-                purpose: PURPOSE_DEPOSIT,
-                customer_id: w.id,
-                channel: channel.code().into(),
-                provider: channel.provider().code().into(),
-                amount_fen: fen,
-                expires_at: at + Duration::minutes(15),
-                profit_sharing: false,
-            },
-            at,
-        )
-        .await?;
-        let trade = format!("DEMO{}", row.intent_no);
-        repo::set_intent_state(
-            &tx,
-            row.id,
-            &[IntentState::Created.code()],
-            IntentState::Succeeded.code(),
-            IntentUpdate {
-                channel_trade_no: Some(&trade),
-                ..Default::default()
-            },
-            at,
-        )
-        .await?;
-        super::credit_lodging(&tx, &row, channel.provider(), at)
-            .await
-            .map_err(|e| crate::Error::internal(e.to_string()))?;
-        tx.commit().await?;
+        seed_succeeded(app, Purpose::Deposit, w.id, fen, channel, at).await?;
         out.lodgings += 1;
         if fen == STANDARD_FEN && first_standard.is_none() {
             first_standard = Some(w.id);

@@ -5,9 +5,11 @@
 //! - **Lodging**: a payment intent of purpose `deposit` (no order; its `customer_id`
 //!   holds the paying worker), opened through the same channel code as an order's payment
 //!   or a wallet top-up, so the callbacks, the scheduled query, duplicate and forged
-//!   callback handling and reconciliation serve it unchanged. Its success credits the
-//!   deposit in the intent's transaction ([`credit_lodging`]): Dr `clearing:<provider>` /
-//!   Cr `worker_deposit:<id>`, and the kept balance; once per intent.
+//!   callback handling and reconciliation serve it unchanged (a
+//!   [`crate::payments::purpose`] intent). Its success credits the deposit in the
+//!   intent's transaction ([`crate::payments::purpose::credit`]): Dr
+//!   `clearing:<provider>` / Cr `worker_deposit:<id>`, and the kept balance; once per
+//!   intent.
 //! - **Gating** ([`gate`]): the configured tiers give each order the deposit it needs
 //!   (by its total and its items' categories); dispatch refuses a worker below it with
 //!   the reason `deposit_too_low` (offers, the grab pool and claims, manual assignment).
@@ -24,23 +26,17 @@ pub mod fines;
 pub mod gate;
 pub mod refunds;
 
-use crate::payments::apply::NotifyError;
-use crate::payments::intents::{IntentView, Opening, open_at_channel, pay_method, write_intent};
-use crate::payments::{new_number, payments};
+use crate::payments::intents::IntentView;
+use crate::payments::purpose::{self, Purpose};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
-use daojia_domain::deposit::{DepositRules, PURPOSE_DEPOSIT, Refused, Tier};
-use daojia_domain::ids::WorkerId;
-use daojia_domain::ledger as journal;
+use daojia_domain::deposit::{DepositRules, Refused, Tier};
 use daojia_domain::money::Money;
-use daojia_domain::payment::{PayChannel, Provider};
-use daojia_store::entity::{payment_intent, worker_deposit};
+use daojia_domain::payment::PayChannel;
+use daojia_store::entity::worker_deposit;
 use daojia_store::repo::deposits as store;
-use daojia_store::repo::ledger;
-use daojia_store::repo::payments::{self as repo, NewIntent};
 use daojia_store::repo::wallet::Movement;
 use daojia_store::repo::{Page, PageRequest};
-use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
 pub use fines::{FineView, NewFine};
@@ -185,36 +181,14 @@ pub async fn lodge(
             "a deposit is paid on the channel's page or by QR code, not inside WeChat",
         ));
     }
-    let p = payments(app)?;
-    let ch = p.channel(channel.provider())?.clone();
-    let method = pay_method(app, channel, worker, payer_ip).await?;
-    let written = write_intent(
+    let row = purpose::open(
         app,
-        NewIntent {
-            intent_no: new_number('D', now),
-            order_id: None,
-            purpose: PURPOSE_DEPOSIT,
-            customer_id: worker,
-            channel: channel.code().into(),
-            provider: channel.provider().code().into(),
-            amount_fen: amount.as_fen(),
-            expires_at: now + p.settings.intent_lifetime,
-            profit_sharing: false,
-        },
-        now,
-    )
-    .await?;
-    let row = open_at_channel(
-        &ch,
+        Purpose::Deposit,
+        worker,
+        amount,
         channel,
-        &written,
-        Opening {
-            description: "到家师傅保证金".into(),
-            return_url: None,
-            method,
-            customer: worker,
-        },
-        app,
+        payer_ip,
+        |_| None,
         now,
     )
     .await?;
@@ -223,11 +197,7 @@ pub async fn lodge(
 
 /// Worker `worker`'s lodging `id` (to follow its state after paying).
 pub async fn lodging_of(app: &App, worker: Uuid, id: Uuid) -> Result<IntentView> {
-    repo::intent(app.store.db(), id)
-        .await?
-        .filter(|m| m.customer_id == worker && m.purpose == PURPOSE_DEPOSIT)
-        .map(|m| (&m).into())
-        .ok_or(Error::NotFound("lodging"))
+    Ok((&purpose::of_owner(app, Purpose::Deposit, worker, id).await?).into())
 }
 
 /// Worker `worker`'s latest lodgings, newest first.
@@ -237,32 +207,4 @@ pub async fn lodgings(app: &App, worker: Uuid, limit: u64) -> Result<Vec<IntentV
         .iter()
         .map(IntentView::from)
         .collect())
-}
-
-/// Credits the deposit with the lodging `row` that succeeded at `provider`, in the
-/// intent's transaction: the ledger entry (once per intent) and the kept balance.
-pub(crate) async fn credit_lodging(
-    tx: &DatabaseTransaction,
-    row: &payment_intent::Model,
-    provider: Provider,
-    now: DateTime<Utc>,
-) -> Result<(), NotifyError> {
-    let amount = Money::fen(row.amount_fen);
-    let entry = journal::deposit_lodged(WorkerId(row.customer_id), provider, amount)
-        .map_err(Error::internal)?;
-    let source = ledger::Source {
-        kind: ledger::INTENT,
-        id: row.id.to_string(),
-        order_id: None,
-        memo: "缴纳保证金",
-    };
-    if ledger::post(tx, source, &entry, now, now)
-        .await
-        .map_err(Error::from)?
-    {
-        store::credit_lodging(tx, row.customer_id, amount, now)
-            .await
-            .map_err(Error::from)?;
-    }
-    Ok(())
 }

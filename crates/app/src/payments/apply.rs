@@ -207,10 +207,7 @@ pub(crate) async fn payment(
             // A top-up: the wallet takes it, whenever it arrives (even after the intent
             // was closed here: the channel holds the money, and it is the customer's);
             // a worker's deposit lodging likewise credits the deposit.
-            None if row.purpose == daojia_domain::deposit::PURPOSE_DEPOSIT => {
-                crate::deposits::credit_lodging(&tx, &row, provider, now).await?
-            }
-            None => super::super::wallet::credit_top_up(&tx, &row, provider, now).await?,
+            None => super::purpose::credit(&tx, &row, provider, now).await?,
             Some(order_id) => {
                 // The money is at the channel whether or not the order takes it.
                 post(

@@ -17,6 +17,7 @@ pub mod certificates;
 pub mod consumer;
 pub mod intents;
 pub mod jsapi;
+pub mod purpose;
 pub mod recover;
 pub mod refunds;
 pub mod sharing;

@@ -1,15 +1,15 @@
 //! The demo's wallets: a few customers of the demo city (the sample customer first)
 //! topped up a few days ago through WeChat Pay or Alipay, each a real top-up intent that
-//! succeeded and was credited through [`super::credit_top_up`] — the same entry and kept
-//! balance as a channel's callback — so the H5 app's 我的余额 and the console show money
+//! succeeded and was credited through [`crate::payments::purpose::credit`] — the same entry
+//! and kept balance as a channel's callback — so the H5 app's 我的余额 and the console show money
 //! and `daojia ledger check` passes. Runs once: nothing when any top-up exists.
 
+use crate::payments::purpose::{Purpose, seed_succeeded};
 use crate::{App, Result};
 use chrono::{DateTime, Duration, Utc};
-use daojia_domain::payment::{IntentState, PayChannel};
+use daojia_domain::payment::PayChannel;
 use daojia_domain::wallet::PURPOSE_TOP_UP;
 use daojia_store::entity::{customer, payment_intent};
-use daojia_store::repo::payments::{self as repo, IntentUpdate, NewIntent};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 /// The top-ups seeded: (customer's position among the first customers, fen, channel,
@@ -48,40 +48,7 @@ pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<usize> {
             continue;
         };
         let at = now - Duration::days(days) + Duration::minutes(i as i64 * 7);
-        let tx = daojia_store::begin(db).await?;
-        let row = repo::insert_intent(
-            &tx,
-            NewIntent {
-                intent_no: crate::payments::new_number('T', at),
-                order_id: None,
-                purpose: PURPOSE_TOP_UP,
-                customer_id,
-                channel: channel.code().into(),
-                provider: channel.provider().code().into(),
-                amount_fen: fen,
-                expires_at: at + Duration::minutes(15),
-                profit_sharing: false,
-            },
-            at,
-        )
-        .await?;
-        let trade = format!("DEMO{}", row.intent_no);
-        repo::set_intent_state(
-            &tx,
-            row.id,
-            &[IntentState::Created.code()],
-            IntentState::Succeeded.code(),
-            IntentUpdate {
-                channel_trade_no: Some(&trade),
-                ..Default::default()
-            },
-            at,
-        )
-        .await?;
-        super::credit_top_up(&tx, &row, channel.provider(), at)
-            .await
-            .map_err(|e| crate::Error::internal(e.to_string()))?;
-        tx.commit().await?;
+        seed_succeeded(app, Purpose::TopUp, customer_id, fen, channel, at).await?;
         made += 1;
     }
     Ok(made)

@@ -3,9 +3,10 @@
 //!
 //! - **Top-up**: a payment intent of purpose `top_up` (no order), opened through the same
 //!   channel code as an order's payment, so the callbacks, the scheduled query, duplicate
-//!   and forged callback handling and reconciliation serve it unchanged. Its success
-//!   credits the wallet in the intent's transaction ([`credit_top_up`]): Dr
-//!   `clearing:<provider>` / Cr `customer_wallet:<id>`, and the kept balance.
+//!   and forged callback handling and reconciliation serve it unchanged (a
+//!   [`crate::payments::purpose`] intent, like a worker's deposit lodging). Its success
+//!   credits the wallet in the intent's transaction ([`crate::payments::purpose::credit`]):
+//!   Dr `clearing:<provider>` / Cr `customer_wallet:<id>`, and the kept balance.
 //! - **Paying from the wallet**: one transaction takes what the order owes now off the
 //!   kept balance (a guarded update: never below zero, also under concurrent payments),
 //!   writes a `succeeded` intent of channel `wallet`, posts Dr `customer_wallet:<id>` / Cr
@@ -20,8 +21,8 @@
 pub mod demo;
 
 use crate::orders::{By, visible};
-use crate::payments::apply::NotifyError;
-use crate::payments::intents::{IntentView, Opening, open_at_channel, pay_method, write_intent};
+use crate::payments::intents::IntentView;
+use crate::payments::purpose::{self, Purpose};
 use crate::payments::{new_number, payments};
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
@@ -29,8 +30,8 @@ use daojia_domain::ids::CustomerId;
 use daojia_domain::ledger as journal;
 use daojia_domain::money::Money;
 use daojia_domain::order::machine::{Action, Actor, PaymentMethod};
-use daojia_domain::payment::{IntentState, PayChannel, Provider, owed_now};
-use daojia_domain::wallet::{self as rules, CHANNEL, PURPOSE_ORDER, PURPOSE_TOP_UP, Refused};
+use daojia_domain::payment::{IntentState, PayChannel, owed_now};
+use daojia_domain::wallet::{self as rules, CHANNEL, PURPOSE_ORDER, Refused};
 use daojia_store::entity::{payment_intent, refund};
 use daojia_store::repo::ledger;
 use daojia_store::repo::orders::{self, OrderError};
@@ -124,41 +125,15 @@ pub async fn top_up(
         .wallet
         .check(amount, balance)
         .map_err(refused)?;
-    let p = payments(app)?;
-    let ch = p.channel(channel.provider())?.clone();
-    let method = pay_method(app, channel, customer, payer_ip).await?;
-    let written = write_intent(
+    let template = payments(app)?.settings.wallet_return_url.clone();
+    let row = purpose::open(
         app,
-        NewIntent {
-            intent_no: new_number('T', now),
-            order_id: None,
-            purpose: PURPOSE_TOP_UP,
-            customer_id: customer,
-            channel: channel.code().into(),
-            provider: channel.provider().code().into(),
-            amount_fen: amount.as_fen(),
-            expires_at: now + p.settings.intent_lifetime,
-            profit_sharing: false,
-        },
-        now,
-    )
-    .await?;
-    let return_url = p
-        .settings
-        .wallet_return_url
-        .as_ref()
-        .map(|u| u.replace("{top_up}", &written.id.to_string()));
-    let row = open_at_channel(
-        &ch,
+        Purpose::TopUp,
+        customer,
+        amount,
         channel,
-        &written,
-        Opening {
-            description: "到家余额充值".into(),
-            return_url,
-            method,
-            customer,
-        },
-        app,
+        payer_ip,
+        |id| template.map(|u| u.replace("{top_up}", &id.to_string())),
         now,
     )
     .await?;
@@ -167,11 +142,7 @@ pub async fn top_up(
 
 /// Customer `customer`'s top-up `id` (to follow its state after the channel's page).
 pub async fn top_up_of(app: &App, customer: Uuid, id: Uuid) -> Result<TopUpView> {
-    repo::intent(app.store.db(), id)
-        .await?
-        .filter(|m| m.customer_id == customer && m.purpose == PURPOSE_TOP_UP)
-        .map(|m| (&m).into())
-        .ok_or(Error::NotFound("top_up"))
+    Ok((&purpose::of_owner(app, Purpose::TopUp, customer, id).await?).into())
 }
 
 /// Customer `customer`'s latest top-ups, newest first.
@@ -330,34 +301,6 @@ async fn pay_in(
     repo::intent(tx, intent.id)
         .await?
         .ok_or_else(|| Error::internal("the intent just written"))
-}
-
-/// Credits customer's wallet with the top-up `row` that succeeded at `provider`, in the
-/// intent's transaction: the ledger entry (once per intent) and the kept balance.
-pub(crate) async fn credit_top_up(
-    tx: &DatabaseTransaction,
-    row: &payment_intent::Model,
-    provider: Provider,
-    now: DateTime<Utc>,
-) -> Result<(), NotifyError> {
-    let amount = Money::fen(row.amount_fen);
-    let entry = journal::wallet_topped_up(CustomerId(row.customer_id), provider, amount)
-        .map_err(Error::internal)?;
-    let source = ledger::Source {
-        kind: ledger::INTENT,
-        id: row.id.to_string(),
-        order_id: None,
-        memo: "余额充值",
-    };
-    if ledger::post(tx, source, &entry, now, now)
-        .await
-        .map_err(Error::from)?
-    {
-        store::credit(tx, row.customer_id, amount, now)
-            .await
-            .map_err(Error::from)?;
-    }
-    Ok(())
 }
 
 /// Refund `r` of the wallet payment `intent` goes back into the wallet at once, in the

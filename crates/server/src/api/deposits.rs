@@ -8,7 +8,7 @@
 use super::admin::page_request;
 use super::admin_workers::{actor, scope_of};
 use crate::http::auth::{Can, ClientInfo, CurrentWorker, perm};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -17,7 +17,6 @@ use chrono::{DateTime, Utc};
 use daojia_app::deposits::{self as cases, DepositView, FineView};
 use daojia_app::payments::IntentView;
 use daojia_domain::money::Money;
-use daojia_domain::payment::PayChannel;
 use daojia_store::repo::wallet::Movement;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -327,20 +326,18 @@ pub async fn lodge(
     client: ClientInfo,
     Json(req): Json<NewLodging>,
 ) -> ApiResult<(StatusCode, axum::Json<Lodging>)> {
-    let channel = PayChannel::parse(&req.channel).ok_or_else(|| {
-        ApiError::from(daojia_app::Error::field(
-            "channel",
-            "unknown_channel",
-            "`wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`",
-        ))
-    })?;
-    let ip = client.ip.unwrap_or_else(|| "127.0.0.1".into());
+    let o = super::purpose::opening(
+        req.amount_fen,
+        &req.channel,
+        "`wechat_native`, `wechat_h5`, `alipay_precreate` or `alipay_wap`",
+        client,
+    )?;
     let v = cases::lodge(
         &state.app,
         me.id,
-        Money::fen(req.amount_fen),
-        channel,
-        &ip,
+        o.amount,
+        o.channel,
+        &o.payer_ip,
         state.now(),
     )
     .await?;

@@ -34,6 +34,7 @@ pub mod periods;
 pub mod privacy;
 pub mod promotions;
 pub mod public;
+mod purpose;
 pub mod push;
 pub mod reconciliation;
 pub mod records;

@@ -6,15 +6,13 @@
 use super::admin::page_request;
 use super::admin_workers::scope_of;
 use crate::http::auth::{Can, ClientInfo, CurrentCustomer, perm};
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::http::extract::Json;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use daojia_app::wallet::{self as cases, TopUpView, WalletView};
-use daojia_domain::money::Money;
-use daojia_domain::payment::PayChannel;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -192,20 +190,18 @@ pub async fn top_up(
     client: ClientInfo,
     Json(req): Json<NewTopUp>,
 ) -> ApiResult<(StatusCode, axum::Json<TopUp>)> {
-    let channel = PayChannel::parse(&req.channel).ok_or_else(|| {
-        ApiError::from(daojia_app::Error::field(
-            "channel",
-            "unknown_channel",
-            "`wechat_native`, `wechat_h5`, `wechat_jsapi`, `alipay_precreate` or `alipay_wap`",
-        ))
-    })?;
-    let ip = client.ip.unwrap_or_else(|| "127.0.0.1".into());
+    let o = super::purpose::opening(
+        req.amount_fen,
+        &req.channel,
+        "`wechat_native`, `wechat_h5`, `wechat_jsapi`, `alipay_precreate` or `alipay_wap`",
+        client,
+    )?;
     let v = cases::top_up(
         &state.app,
         me.id,
-        Money::fen(req.amount_fen),
-        channel,
-        &ip,
+        o.amount,
+        o.channel,
+        &o.payer_ip,
         state.now(),
     )
     .await?;

@@ -4,7 +4,9 @@
 // to stand in for WeChat's in-page cashier: it hands the server's parameters to the
 // simulator's JSAPI cashier (which verifies the pay-sign) and pays there, or answers
 // `cancel` the first time. The order page follows the payment until the callback is in.
-// Screenshots go to test-output/e2e/.
+// A second customer tops up the wallet inside WeChat the same way: authorised once (the
+// wallet page comes back and goes on with the amount), cancelled once, then paid at the
+// cashier and followed until the balance is credited. Screenshots go to test-output/e2e/.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -146,5 +148,55 @@ test('inside WeChat, a customer authorises once and pays an order with JSAPI', a
   assert.equal(payments.find((p) => p.channel === 'wechat_jsapi').state, 'succeeded');
   const after = (await call('GET', `/api/v1/customer/orders/${order.id}`, undefined, token)).body;
   assert.equal(after.paid_fen, order.owed_now_fen);
+  await ctx.close();
+});
+
+test('inside WeChat, a customer authorises once and tops up the wallet with JSAPI', async () => {
+  const ctx = await browser.newContext({ ...PHONE, userAgent: WECHAT_UA });
+  await ctx.addInitScript(stubBridge);
+  const c = await ctx.newPage();
+  // A customer of their own (the first test bound the demo customer's WeChat account).
+  const phone = `139${String(Date.now()).slice(-8)}`;
+  await otpLogin(c, `${demo.base}/login`, phone, 'home-page');
+  const state = await ctx.storageState();
+  const token = JSON.parse(state.origins.find((o) => o.origin === demo.base).localStorage.find((i) => i.name === 'daojia.customer.tokens').value).accessToken;
+  assert.equal((await call('GET', '/api/v1/customer/wechat', undefined, token)).body.bound, false);
+  const before = (await call('GET', '/api/v1/wallet', undefined, token)).body.balance_fen;
+
+  // Inside WeChat the wallet page offers WeChat's cashier in the page, no H5 pages.
+  await c.goto(`${demo.base}/me/wallet`);
+  await c.getByTestId('channel-wechat_jsapi').waitFor();
+  assert.equal(await c.getByTestId('channel-wechat_h5').count(), 0);
+  assert.equal(await c.getByTestId('channel-alipay_wap').count(), 0);
+
+  // First press: off to the (simulator's) authorisation and back; the page takes the code
+  // back, drops it from the address and goes on with the same amount: the payer cancels.
+  await c.evaluate(() => sessionStorage.setItem('e2e.cancel', '1'));
+  const bound = c.waitForResponse((res) => res.url().endsWith('/api/v1/customer/wechat') && res.request().method() === 'PUT');
+  await c.getByTestId('chip-10000').click();
+  await c.getByTestId('top-up-submit').click();
+  assert.equal((await bound).status(), 200);
+  await c.getByTestId('top-up-error').filter({ hasText: '取消' }).waitFor({ timeout: 15_000 });
+  assert.doesNotMatch(c.url(), /code=/, 'the code is dropped from the address');
+  assert.equal((await call('GET', '/api/v1/customer/wechat', undefined, token)).body.bound, true);
+  await c.screenshot({ path: join(OUT, 'jsapi-4-top-up-cancelled.png') });
+
+  // Second press: the bridge gets the signed parameters, the payer pays, the page follows
+  // the top-up until the wallet is credited.
+  await c.getByTestId('top-up-submit').click();
+  await c.locator('[data-testid="top-up-status"][data-state="succeeded"]').waitFor({ timeout: 30_000 });
+  await c.screenshot({ path: join(OUT, 'jsapi-5-topped-up.png'), fullPage: true });
+  const calls = await c.evaluate(() => JSON.parse(sessionStorage.getItem('e2e.bridge') ?? '[]'));
+  assert.equal(calls.length, 2);
+  for (const { name, params } of calls) {
+    assert.equal(name, 'getBrandWCPayRequest');
+    assert.equal(params.signType, 'RSA');
+  }
+  const topUps = (await call('GET', '/api/v1/wallet/top-ups', undefined, token)).body;
+  const jsapi = topUps.filter((t) => t.channel === 'wechat_jsapi');
+  assert.equal(jsapi.filter((t) => t.state === 'succeeded').length, 1, JSON.stringify(topUps));
+  assert.equal(jsapi.find((t) => t.state === 'succeeded').amount_fen, 10_000);
+  const after = (await call('GET', '/api/v1/wallet', undefined, token)).body;
+  assert.equal(after.balance_fen, before + 10_000);
   await ctx.close();
 });

@@ -1,10 +1,12 @@
 /**
  * The wallet page's logic (我的余额): the amounts offered as chips, checking an amount
- * against the server's limits before asking (the server checks again), the channel a
- * top-up goes through in a mobile browser, where a top-up stands, and following one until
+ * against the server's limits before asking (the server checks again), the channels a
+ * top-up goes through (a mobile browser's pages, or WeChat's cashier inside WeChat), where
+ * a top-up stands, and following one until
  * the channel has said the last word.
  */
 import type { components } from '@daojia/shared';
+import { browserOf } from './pay/channels';
 
 export type Wallet = components['schemas']['Wallet'];
 export type WalletLimits = components['schemas']['WalletLimits'];
@@ -14,9 +16,16 @@ export type TopUp = components['schemas']['TopUp'];
 /** The chips offered, in fen. */
 export const CHIPS_FEN = [5_000, 10_000, 20_000, 50_000, 100_000] as const;
 
-/** The channels a top-up goes through from the H5 app: pages a mobile browser is sent to. */
+/** The channels a top-up goes through from a mobile browser: pages it is sent to. */
 export const TOP_UP_CHANNELS = ['wechat_h5', 'alipay_wap'] as const;
-export type TopUpChannel = (typeof TOP_UP_CHANNELS)[number];
+/** The channel a top-up goes through inside WeChat's browser: WeChat's cashier in the page (JSAPI). */
+export const TOP_UP_CHANNELS_IN_WECHAT = ['wechat_jsapi'] as const;
+export type TopUpChannel = (typeof TOP_UP_CHANNELS)[number] | (typeof TOP_UP_CHANNELS_IN_WECHAT)[number];
+
+/** The channels to offer for a top-up in the browser of `userAgent` (the first is chosen). */
+export function topUpChannels(userAgent: string): readonly TopUpChannel[] {
+  return browserOf(userAgent) === 'wechat' ? TOP_UP_CHANNELS_IN_WECHAT : TOP_UP_CHANNELS;
+}
 
 /** The chips that fit: within one top-up's limits and what the wallet may still hold. */
 export function chipsFor(limits: WalletLimits, balanceFen: number): number[] {

@@ -73,10 +73,10 @@ describe('the WeChat authorisation', () => {
 
   it('remembers the started authorisation once, for ten minutes', () => {
     const store = new MemoryStorage();
-    rememberAuth(store, { orderId: 'o1', state: 's1', at: 1000 });
-    expect(takeAuth(store, 2000)).toEqual({ orderId: 'o1', state: 's1', at: 1000 });
+    rememberAuth(store, { subject: 'o1', state: 's1', at: 1000 });
+    expect(takeAuth(store, 2000)).toEqual({ subject: 'o1', state: 's1', at: 1000 });
     expect(takeAuth(store, 2000)).toBeNull();
-    rememberAuth(store, { orderId: 'o1', state: 's1', at: 1000 });
+    rememberAuth(store, { subject: 'o1', state: 's1', at: 1000 });
     expect(takeAuth(store, 1000 + AUTH_MS + 1)).toBeNull();
     store.setItem('daojia.pay.wechatAuth', '{bad');
     expect(takeAuth(store, 0)).toBeNull();

@@ -176,6 +176,7 @@ export const en: CustomerMessages = {
     followed: 'Top-up of {amount}',
     channels: {
       wechat_h5: 'WeChat Pay',
+      wechat_jsapi: 'WeChat Pay',
       alipay_wap: 'Alipay',
     },
     kinds: {

@@ -174,6 +174,7 @@ export const zhCN = {
     followed: '充值 {amount}',
     channels: {
       wechat_h5: '微信支付',
+      wechat_jsapi: '微信支付',
       alipay_wap: '支付宝',
     },
     kinds: {

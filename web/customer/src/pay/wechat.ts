@@ -1,6 +1,6 @@
 /**
  * Paying inside WeChat (JSAPI): the payer's openid comes from WeChat's silent web
- * authorisation, once (the browser goes to WeChat's page and comes back to the order page
+ * authorisation, once (the browser goes to WeChat's page and comes back to the order or wallet page
  * with `code` and `state`, which the server checks and exchanges); then each payment hands
  * the server's signed parameters to `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`.
  * Outside a real WeChat (the demo's simulator) there is no bridge: the payment's `pay_url`
@@ -71,11 +71,17 @@ export function payWithBridge(bridge: WeixinBridge, params: BridgeParams): Promi
 
 /** The authorisation the browser left for, remembered across the trip to WeChat. */
 export interface PendingAuth {
-  orderId: string;
+  /** What was being paid: an order's id, or `WALLET_SUBJECT` for a top-up. */
+  subject: string;
   state: string;
   /** ms since the epoch. */
   at: number;
+  /** The amount of a top-up, fen (an order's amount is the server's). */
+  amountFen?: number;
 }
+
+/** The subject of a wallet top-up's authorisation. */
+export const WALLET_SUBJECT = 'wallet';
 
 /** How long a started authorisation is worth finishing (the server keeps its state ten minutes). */
 export const AUTH_MS = 10 * 60_000;
@@ -104,8 +110,9 @@ export function takeAuth(store: Store, now: number): PendingAuth | null {
   if (!raw) return null;
   try {
     const p = JSON.parse(raw) as Partial<PendingAuth>;
-    if (typeof p.orderId !== 'string' || typeof p.state !== 'string' || typeof p.at !== 'number' || now - p.at > AUTH_MS) return null;
-    return { orderId: p.orderId, state: p.state, at: p.at };
+    if (typeof p.subject !== 'string' || typeof p.state !== 'string' || typeof p.at !== 'number' || now - p.at > AUTH_MS) return null;
+    const amount = typeof p.amountFen === 'number' && Number.isInteger(p.amountFen) && p.amountFen > 0 ? { amountFen: p.amountFen } : {};
+    return { subject: p.subject, state: p.state, at: p.at, ...amount };
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@ use daojia_server::config::Config;
 #[derive(Subcommand)]
 pub enum LedgerCommand {
     /// Verify the ledger: every journal entry balances, every succeeded payment and refund
-    /// has its entry, every refund an order booked is carried, no worker's withdrawable
+    /// and every share paid (or returned) at the channel has its entry, every refund an order booked is carried, no worker's withdrawable
     /// balance is negative, and every closed period's recorded trial balance still equals
     /// its postings. Prints the balances; exits 1 and lists what is wrong otherwise.
     Check,

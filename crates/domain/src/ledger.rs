@@ -389,6 +389,19 @@ pub fn deposit_refunded(worker: WorkerId, amount: Money) -> Result<Entry, Invali
     )
 }
 
+/// Channel `via` took `fee` in fees (手续费) on the money it carried: an expense, out of
+/// the clearing account. A negative `fee` is fees given back (on refunds, or a bill
+/// restated lower): the same entry the other way round.
+pub fn channel_fee(via: Provider, fee: Money) -> Result<Entry, Invalid> {
+    let clearing = Account::Clearing(Clearing::Channel(via));
+    if fee < Money::ZERO {
+        Entry::transfer(clearing, Account::Fees, -fee)
+    } else {
+        positive(fee)?;
+        Entry::transfer(Account::Fees, clearing, fee)
+    }
+}
+
 fn positive(amount: Money) -> Result<(), Invalid> {
     if amount <= Money::ZERO {
         return Err(Invalid::Zero("a movement of no money".into()));

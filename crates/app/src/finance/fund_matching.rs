@@ -18,8 +18,8 @@ use daojia_store::repo::reconciliation::NewDifference;
 use std::collections::BTreeMap;
 
 /// The source type of a ledger entry booking a channel's fees against its clearing
-/// account (none are posted yet: see `docs/ledger.md`).
-pub const CHANNEL_FEE_SOURCE: &str = "channel_fee";
+/// account (posted when the day's trade bill is reconciled: [`super::fees`]).
+pub const CHANNEL_FEE_SOURCE: &str = daojia_store::repo::ledger::CHANNEL_FEE;
 
 /// One posting to the clearing account, as the matcher sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -81,6 +81,9 @@ pub struct Matched {
     pub matched: usize,
     /// Everything else.
     pub differences: Vec<NewDifference>,
+    /// The channel's fees on the lines that agree (a trade bill's; taken positive, given
+    /// back negative), in fen: what the ledger books as the day's fees.
+    pub fees_fen: i64,
 }
 
 fn difference(kind: Kind, line: Option<&BillLine>, ours: Option<&Ours>) -> NewDifference {
@@ -136,7 +139,10 @@ pub fn compare(provider: &str, lines: &[BillLine], ours: &OurSide) -> Matched {
             Some(_) => None,
         };
         match kind {
-            None => out.matched += 1,
+            None => {
+                out.matched += 1;
+                out.fees_fen += l.fee.as_fen();
+            }
             Some(k) => out.differences.push(difference(k, Some(l), found)),
         }
     }
@@ -179,6 +185,7 @@ mod tests {
                 .and_hms_opt(9, 0, 0)
                 .unwrap(),
             state: "SUCCESS".into(),
+            fee: Money::fen(fen / 100),
         }
     }
 
@@ -220,6 +227,8 @@ mod tests {
         ];
         let m = compare("wechat", &lines, &side);
         assert_eq!(m.matched, 2);
+        // Only the agreeing lines' fees count: P1's (1 fen) and R1's (0).
+        assert_eq!(m.fees_fen, 1);
         let got: Vec<(&str, &str)> = m
             .differences
             .iter()

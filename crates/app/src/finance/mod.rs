@@ -5,6 +5,7 @@
 //! store's transition, same transaction); see `docs/ledger.md`.
 
 pub mod demo;
+pub mod fees;
 pub mod fund_matching;
 pub mod invoices;
 pub mod matching;

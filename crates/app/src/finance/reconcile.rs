@@ -34,7 +34,7 @@ pub fn china_today(now: DateTime<Utc>) -> NaiveDate {
 }
 
 /// The UTC instants where China date `d` begins and ends.
-fn day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(crate) fn day_bounds(d: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |d: NaiveDate| {
         china()
             .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
@@ -76,6 +76,10 @@ pub struct RunView {
     pub matched: i32,
     /// Differences found.
     pub differences: i32,
+    /// A trade bill's: the channel fees (手续费) the ledger holds for its channel and
+    /// day, in fen (booked from the lines that agreed; fees given back on refunds net
+    /// against those taken). None for the fund flow bill.
+    pub fees_fen: Option<i64>,
     /// Why it failed.
     pub error: Option<String>,
     /// Who started it (none: the daily job).
@@ -98,6 +102,7 @@ impl From<run::Model> for RunView {
             bill_lines: r.bill_lines,
             matched: r.matched,
             differences: r.differences,
+            fees_fen: None,
             error: r.error,
             started_by: r.started_by,
             started_at: r.started_at,
@@ -394,9 +399,13 @@ pub async fn reconcile_bill(
     r.bill_lines = i32::try_from(bill_lines).unwrap_or(i32::MAX);
     r.matched = i32::try_from(m.matched).unwrap_or(i32::MAX);
     r.differences = i32::try_from(m.differences.len()).unwrap_or(i32::MAX);
+    let fees = daojia_domain::money::Money::fen(m.fees_fen);
     let tx = daojia_store::begin(app.store.db()).await?;
     let result = async {
         repo::save_run(&tx, r.clone(), m.differences).await?;
+        if let Statement::Trade(p) = statement {
+            super::fees::book(&tx, p, date, fees, now).await?;
+        }
         if let Some(a) = actor {
             let after = serde_json::json!({
                 "provider": r.provider, "bill_date": r.bill_date, "source": r.source,
@@ -416,7 +425,19 @@ pub async fn reconcile_bill(
     }
     .await;
     crate::workers::settle(tx, result).await?;
-    Ok(r.into())
+    let mut view: RunView = r.into();
+    view.fees_fen = fees_of(app, &view).await?;
+    Ok(view)
+}
+
+/// The fees the ledger holds for a trade bill run's channel and day.
+async fn fees_of(app: &App, run: &RunView) -> Result<Option<i64>> {
+    let Some(Statement::Trade(p)) = Statement::parse(&run.provider) else {
+        return Ok(None);
+    };
+    let (booked, _) =
+        daojia_store::repo::ledger::channel_fees_booked(app.store.db(), p, &run.bill_date).await?;
+    Ok(Some(booked.as_fen()))
 }
 
 /// The daily job: yesterday's (China date) bill of every configured channel. A channel
@@ -452,7 +473,23 @@ pub async fn reconcile_yesterday(app: &App, now: DateTime<Utc>) -> Result<Vec<Ru
 pub async fn runs(app: &App, bill_date: Option<NaiveDate>, limit: u64) -> Result<Vec<RunView>> {
     let date = bill_date.map(|d| d.to_string());
     let list = repo::runs(app.store.db(), date.as_deref(), limit.clamp(1, 500)).await?;
-    Ok(list.into_iter().map(Into::into).collect())
+    let mut out = Vec::with_capacity(list.len());
+    let mut known: std::collections::HashMap<(String, String), Option<i64>> =
+        std::collections::HashMap::new();
+    for r in list {
+        let mut view: RunView = r.into();
+        let key = (view.provider.clone(), view.bill_date.clone());
+        view.fees_fen = match known.get(&key) {
+            Some(f) => *f,
+            None => {
+                let f = fees_of(app, &view).await?;
+                known.insert(key, f);
+                f
+            }
+        };
+        out.push(view);
+    }
+    Ok(out)
 }
 
 /// Which differences to list (codes checked).

@@ -192,11 +192,60 @@ pub async fn run(app: &App, p: &serde_json::Value, now: DateTime<Utc>) -> Result
     enqueue(app.store.db(), id, step + 1, now).await
 }
 
-/// Follows every sharing still open after ten minutes (a lost job or callback): the
-/// hourly settlement run calls it. Returns how many it looked at.
+/// Plans the unfreeze (`U<intent no>`, nothing shared) of every WeChat payment opened to
+/// be shared whose order was cancelled with part of it kept (a cancellation fee): that
+/// order is never settled, so nothing else would release what stays frozen at the
+/// channel. Once per payment (its row is unique by payment, the same number on a retry),
+/// not while one of its refunds is in flight, not when it was refunded whole (the channel
+/// releases that itself). Each row is sent by its `payment.share` job. Returns how many it
+/// planned.
+pub async fn release_frozen(app: &App, now: DateTime<Utc>) -> Result<usize> {
+    if sharing(app).is_none() {
+        return Ok(0);
+    }
+    let db = app.store.db();
+    let mut planned = 0;
+    for intent in repo::frozen_of_cancelled(db, 100).await? {
+        let Some(order_id) = intent.order_id else {
+            continue;
+        };
+        let tx = daojia_store::begin(db).await?;
+        let result = async {
+            let new = NewSharing {
+                intent_id: intent.id,
+                order_id,
+                partner_id: None,
+                out_order_no: format!("U{}", intent.intent_no),
+                transaction_id: intent.channel_trade_no.clone().unwrap_or_default(),
+                receiver_mchid: None,
+                amount_fen: 0,
+            };
+            Ok(match repo::insert(&tx, new, now).await? {
+                Some(row) => {
+                    enqueue(&tx, row.id, 0, now).await?;
+                    true
+                }
+                None => false,
+            })
+        }
+        .await;
+        if crate::workers::settle(tx, result).await? {
+            tracing::info!(intent = %intent.intent_no, "cancelled order's frozen payment to be unfrozen");
+            planned += 1;
+        }
+    }
+    Ok(planned)
+}
+
+/// Releases what cancelled orders left frozen ([`release_frozen`]), then follows every
+/// sharing still open after ten minutes (a lost job or callback): the hourly settlement
+/// run calls it. Returns how many open sharings it looked at.
 pub async fn follow_open(app: &App, now: DateTime<Utc>) -> Result<usize> {
     if sharing(app).is_none() {
         return Ok(0);
+    }
+    if let Err(e) = release_frozen(app, now).await {
+        tracing::warn!(error = %e, "cancelled orders' frozen payments not released");
     }
     let rows = repo::open(app.store.db(), now - Duration::minutes(10), 100).await?;
     for row in &rows {

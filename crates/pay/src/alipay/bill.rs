@@ -2,7 +2,9 @@
 //! `alipay.data.dataservice.bill.downloadurl.query` serves a zip holding two GBK-encoded
 //! CSV files, `{pid}_{yyyyMMdd}_业务明细.csv` (one line per payment 交易 or refund 退款,
 //! between `#` comment lines, the last of which give the counts) and
-//! `{pid}_{yyyyMMdd}_业务明细(汇总).csv` (totals).
+//! `{pid}_{yyyyMMdd}_业务明细(汇总).csv` (totals). Amounts are signed as money to the
+//! merchant: a refund's are negative, and so is the 服务费 (fee) Alipay takes on a payment;
+//! the fee it gives back on a refund is positive.
 
 use super::amount::{from_yuan, to_signed_yuan};
 use crate::channel::bill::{BillLine, BillLineKind};
@@ -90,7 +92,7 @@ pub fn render_trade_bill(
             "0.00".to_owned(),
             "0.00".to_owned(),
             format!("{batch}\t"),
-            "0.00".to_owned(),
+            yuan(-l.fee),
             "0.00".to_owned(),
             String::new(),
         ];
@@ -180,10 +182,11 @@ fn parse_detail(text: &str) -> Result<Vec<BillLine>> {
         col("业务类型")?,
         col("完成时间")?,
     );
-    let (order_c, received_c, batch_c) = (
+    let (order_c, received_c, batch_c, fee_c) = (
         col("订单金额（元）")?,
         col("商家实收（元）")?,
         col("退款批次号/请求号")?,
+        col("服务费（元）")?,
     );
     let mut lines = Vec::new();
     let mut counts = None;
@@ -234,6 +237,7 @@ fn parse_detail(text: &str) -> Result<Vec<BillLine>> {
             amount,
             at,
             state,
+            fee: -signed(fee_c)?,
         });
     }
     let counts = counts.ok_or(Error::Missing("the bill's closing counts (#交易合计)"))?;
@@ -272,6 +276,7 @@ mod tests {
                 amount: Money::fen(14900),
                 at,
                 state: "交易".into(),
+                fee: Money::fen(89),
             },
             BillLine {
                 kind: BillLineKind::Refund,
@@ -282,6 +287,7 @@ mod tests {
                 amount: Money::fen(4900),
                 at,
                 state: "退款".into(),
+                fee: Money::fen(-29),
             },
         ];
         let day = at.date();
@@ -299,6 +305,8 @@ mod tests {
         let text = encoding_rs::GBK.decode(&raw).0;
         assert!(text.contains("2026120222001\t,PI1\t,交易,"));
         assert!(text.contains(",退款,") && text.contains("-49.00,-49.00"));
+        // The fee taken is negative (money to the merchant), the fee given back positive.
+        assert!(text.contains("\t,-0.89,0.00,") && text.contains("RF1\t,0.29,0.00,"));
         assert!(text.contains("#交易合计：1笔，退款合计：1笔"));
         // A line dropped from the detail is refused by the counts.
         let cut = text.replacen(",退款,", ",XX,", 1);

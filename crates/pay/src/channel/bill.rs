@@ -34,6 +34,19 @@ pub struct BillLine {
     pub at: NaiveDateTime,
     /// The state the channel reports (`SUCCESS`, `REFUND`, `交易`, `退款`, …).
     pub state: String,
+    /// The channel's fee on the line, in fen, as the bill states it (WeChat's `手续费`,
+    /// Alipay's `服务费（元）`): positive when the channel took it (a payment), negative
+    /// when it gave it back (a refund), zero when it charged none.
+    pub fee: Money,
+}
+
+/// The channel's fee on `amount` at the simulator's rate (0.6%), rounded half up to the
+/// fen: what the simulated channels take on a payment and give back on a refund, in both
+/// the trade bill and the fund bill.
+pub fn fee_on(amount: Money) -> Money {
+    let fen = amount.as_fen();
+    let fee = (fen.abs() * 6 + 500) / 1000;
+    Money::fen(if fen < 0 { -fee } else { fee })
 }
 
 /// Reads a bill file as the channel serves it: WeChat's CSV, Alipay's zip.

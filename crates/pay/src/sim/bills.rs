@@ -6,7 +6,7 @@
 
 use super::{Simulator, TradeState, Vendor, random_alnum, random_digits, text};
 use crate::channel::HttpResponse;
-use crate::channel::bill::{BillLine, BillLineKind};
+use crate::channel::bill::{BillLine, BillLineKind, fee_on};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use daojia_domain::money::Money;
 use serde::Deserialize;
@@ -96,6 +96,7 @@ impl Simulator {
                 amount: t.amount,
                 at: local(p),
                 state: state(vendor, BillLineKind::Payment),
+                fee: fee_on(t.amount),
             })
             .collect();
         for r in st.refunds.values().filter(|r| on_day(r.at)) {
@@ -115,6 +116,7 @@ impl Simulator {
                 amount: r.amount,
                 at: local(r.at),
                 state: state(vendor, BillLineKind::Refund),
+                fee: -fee_on(r.amount),
             });
         }
         for p in st.plants.get(&(vendor, date)).into_iter().flatten() {
@@ -157,6 +159,7 @@ fn apply(lines: &mut Vec<BillLine>, plant: &Plant, vendor: Vendor, date: NaiveDa
             amount: Money::fen(*amount_fen),
             at: date.and_hms_opt(12, 0, 0).expect("noon exists"),
             state: state(vendor, BillLineKind::Payment),
+            fee: fee_on(Money::fen(*amount_fen)),
         }),
         Plant::PaymentAmount {
             out_trade_no,

@@ -141,8 +141,6 @@ impl BillUrl {
 pub const TRADE_BILL_HEADER: &str = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注";
 const SUMMARY_HEADER: &str =
     "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额";
-/// The fee rate the simulator and the golden tests use (0.6%), in parts per 100,000.
-const FEE_RATE_PCM: i64 = 600;
 
 /// What the bill needs to know of the merchant.
 #[derive(Debug, Clone, Copy)]
@@ -157,18 +155,44 @@ fn yuan(m: Money) -> String {
     to_signed_yuan(m)
 }
 
-/// The fee on `m` at 0.6%, in 1/100,000 yuan (WeChat shows fees to five decimals).
-fn fee_units(m: Money) -> i64 {
-    m.as_fen() * FEE_RATE_PCM / 100
-}
-
-fn fee(units: i64) -> String {
+/// A fee as the bill prints it: yuan with five decimals (`0.89000`, `-0.29000`).
+fn fee(m: Money) -> String {
+    let units = m.as_fen() * 1000;
     let sign = if units < 0 { "-" } else { "" };
     format!(
         "{sign}{}.{:05}",
         units.abs() / 100_000,
         units.abs() % 100_000
     )
+}
+
+/// A fee column (`手续费`, `手续费总金额`) in 1/100,000 yuan: up to five decimals, signed.
+fn fee_units(text: &str) -> Result<i64> {
+    let bad = || Error::invalid("手续费", format!("`{text}` is not a fee"));
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || whole.len() > 12
+        || frac.len() > 5
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = whole.parse().map_err(|_| bad())?;
+    let frac: i64 = format!("{frac:0<5}").parse().map_err(|_| bad())?;
+    let units = whole * 100_000 + frac;
+    Ok(if negative { -units } else { units })
+}
+
+/// 1/100,000 yuan to fen, half away from zero (WeChat takes fees to the fen; the bill
+/// prints them to five decimals).
+fn units_to_fen(units: i64) -> Money {
+    let fen = (units.abs() + 500) / 1000;
+    Money::fen(if units < 0 { -fen } else { fen })
 }
 
 fn backquoted(fields: &[String]) -> String {
@@ -186,16 +210,15 @@ pub fn render_trade_bill(merchant: BillMerchant<'_>, lines: &[BillLine]) -> Stri
     let mut out = String::new();
     out.push_str(TRADE_BILL_HEADER);
     out.push_str("\r\n");
-    let (mut settled, mut refunded, mut fees) = (Money::ZERO, Money::ZERO, 0i64);
+    let (mut settled, mut refunded, mut fees) = (Money::ZERO, Money::ZERO, Money::ZERO);
     for l in lines {
         let (state, settle, refund) = match l.kind {
             BillLineKind::Payment => ("SUCCESS", l.amount, Money::ZERO),
             BillLineKind::Refund => ("REFUND", Money::ZERO, l.amount),
         };
-        let fee_base = settle - refund;
         settled = settled + settle;
         refunded = refunded + refund;
-        fees += fee_units(fee_base);
+        fees = fees + l.fee;
         let fields = [
             l.at.format("%Y-%m-%d %H:%M:%S").to_string(),
             merchant.appid.to_owned(),
@@ -229,7 +252,7 @@ pub fn render_trade_bill(merchant: BillMerchant<'_>, lines: &[BillLine]) -> Stri
             .to_owned(),
             "daojia".to_owned(),
             String::new(),
-            fee(fee_units(fee_base)),
+            fee(l.fee),
             "0.60%".to_owned(),
             yuan(settle),
             yuan(refund),
@@ -256,8 +279,9 @@ pub fn render_trade_bill(merchant: BillMerchant<'_>, lines: &[BillLine]) -> Stri
 
 /// Reads an `ALL` trade bill: the columns are found by name in the header (WeChat may
 /// reorder them), each line's backquotes are dropped, and the summary rows are checked
-/// against the lines (count, settled and refunded totals), so a truncated or altered file
-/// is refused rather than half read.
+/// against the lines (count, settled, refunded and fee totals), so a truncated or altered
+/// file is refused rather than half read. A line's `手续费` (negative on a refund: the fee
+/// given back) is read to the fen, half away from zero.
 pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>> {
     let text = text.trim_start_matches('\u{feff}');
     let mut rows = text.lines().map(|l| l.trim_end_matches('\r'));
@@ -282,8 +306,10 @@ pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>> {
         refund_id: col("微信退款单号")?,
         refund_no: col("商户退款单号")?,
         refund: col("退款金额")?,
+        fee: col("手续费")?,
     };
     let mut lines = Vec::new();
+    let mut fee_total = 0i64;
     let mut summary = None;
     while let Some(row) = rows.next() {
         if row.trim().is_empty() {
@@ -294,7 +320,9 @@ pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>> {
             break;
         }
         let fields = unquote(row);
-        lines.push(c.line(&fields)?);
+        let (line, units) = c.line(&fields)?;
+        fee_total += units;
+        lines.push(line);
     }
     let summary = unquote(summary.ok_or(Error::Missing("bill summary"))?);
     let count: usize = summary
@@ -312,6 +340,7 @@ pub fn parse_trade_bill(text: &str) -> Result<Vec<BillLine>> {
     if count != lines.len()
         || total(1)? != sum(BillLineKind::Payment)
         || total(2)? != sum(BillLineKind::Refund)
+        || fee_units(summary.get(4).map(String::as_str).unwrap_or_default())? != fee_total
     {
         return Err(Error::invalid(
             "bill summary",
@@ -336,10 +365,12 @@ struct Columns {
     refund_id: usize,
     refund_no: usize,
     refund: usize,
+    fee: usize,
 }
 
 impl Columns {
-    fn line(&self, f: &[String]) -> Result<BillLine> {
+    /// The line, and its fee in 1/100,000 yuan as printed.
+    fn line(&self, f: &[String]) -> Result<(BillLine, i64)> {
         let get = |i: usize| {
             f.get(i)
                 .map(String::as_str)
@@ -365,16 +396,21 @@ impl Columns {
                 None,
             )
         };
-        Ok(BillLine {
-            kind,
-            intent: get(self.out_trade_no)?.to_owned(),
-            channel_trade_no: get(self.trade_no)?.to_owned(),
-            refund,
-            channel_refund_no: refund_id,
-            amount,
-            at,
-            state,
-        })
+        let fee = fee_units(get(self.fee)?)?;
+        Ok((
+            BillLine {
+                kind,
+                intent: get(self.out_trade_no)?.to_owned(),
+                channel_trade_no: get(self.trade_no)?.to_owned(),
+                refund,
+                channel_refund_no: refund_id,
+                amount,
+                at,
+                state,
+                fee: units_to_fen(fee),
+            },
+            fee,
+        ))
     }
 }
 
@@ -411,6 +447,10 @@ mod tests {
                 BillLineKind::Payment => "SUCCESS".into(),
                 BillLineKind::Refund => "REFUND".into(),
             },
+            fee: match kind {
+                BillLineKind::Payment => crate::channel::bill::fee_on(Money::fen(fen)),
+                BillLineKind::Refund => -crate::channel::bill::fee_on(Money::fen(fen)),
+            },
         }
     }
 
@@ -430,9 +470,9 @@ mod tests {
         assert_eq!(rows.next().unwrap(), TRADE_BILL_HEADER);
         assert_eq!(
             rows.next().unwrap(),
-            "`2026-12-02 10:03:04,`wx0000000000000001,`1900000001,`0,`,`4200PI1,`PI1,`o-simulated-payer,`NATIVE,`SUCCESS,`OTHERS,`CNY,`149.00,`0.00,`0,`0,`0.00,`0.00,`,`,`daojia,`,`0.89400,`0.60%,`149.00,`0.00,`"
+            "`2026-12-02 10:03:04,`wx0000000000000001,`1900000001,`0,`,`4200PI1,`PI1,`o-simulated-payer,`NATIVE,`SUCCESS,`OTHERS,`CNY,`149.00,`0.00,`0,`0,`0.00,`0.00,`,`,`daojia,`,`0.89000,`0.60%,`149.00,`0.00,`"
         );
-        assert!(text.ends_with("`3,`149.05,`49.00,`0.00,`0.60030,`149.05,`49.00\r\n"));
+        assert!(text.ends_with("`3,`149.05,`49.00,`0.00,`0.60000,`149.05,`49.00\r\n"));
         assert_eq!(parse_trade_bill(&text).unwrap(), lines);
         // A dropped line, an altered amount or a missing summary is refused.
         let dropped: String = text
@@ -443,6 +483,13 @@ mod tests {
             .collect();
         assert!(parse_trade_bill(&dropped).is_err());
         assert!(parse_trade_bill(&text.replacen("`149.00", "`148.00", 1)).is_err());
+        assert!(parse_trade_bill(&text.replacen("`0.89000", "`0.88000", 1)).is_err());
+        // A fee printed to a fraction of a fen is read to the fen, half away from zero.
+        assert_eq!(fee_units("-0.29400").unwrap(), -29_400);
+        assert_eq!(units_to_fen(-29_500), Money::fen(-30));
+        assert_eq!(units_to_fen(894), Money::fen(1));
+        assert_eq!(units_to_fen(499), Money::ZERO);
+        assert!(fee_units("0.000001").is_err() && fee_units("x").is_err());
         let cut = &text[..text.find("总交易单数").unwrap()];
         assert!(parse_trade_bill(cut).is_err());
     }

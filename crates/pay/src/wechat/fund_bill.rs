@@ -288,11 +288,7 @@ fn from_signed(text: &str) -> Result<Money> {
     }
 }
 
-/// WeChat's fee on `amount` at the simulator's rate (0.6%), rounded half up to the fen, as
-/// the fund bill books it.
-pub fn fee_on(amount: Money) -> Money {
-    Money::fen((amount.as_fen() * 6 + 500) / 1000)
-}
+pub use crate::channel::bill::fee_on;
 
 #[cfg(test)]
 mod tests {

@@ -116,6 +116,24 @@ async fn set_receiver(t: &Town, p: Uuid) {
 /// An order paid through WeChat (the simulator's payer), done by the town's worker and
 /// completed; returns it and its intent.
 async fn paid_and_completed(t: &Town, sim: &Simulator, hour: u32) -> (Uuid, payment_intent::Model) {
+    let (id, intent) = paid_and_assigned(t, sim, hour).await;
+    for s in ["check_in", "finish", "complete"] {
+        let r = t
+            .app
+            .post(
+                &format!("/api/v1/admin/orders/{id}/visit"),
+                json!({"step": s}),
+                Some(&t.cs),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{s}: {}", r.text);
+    }
+    (id, intent)
+}
+
+/// An order for tomorrow at `hour`:00 paid through WeChat (the simulator's payer) and
+/// assigned to the town's worker; returns it and its intent.
+async fn paid_and_assigned(t: &Town, sim: &Simulator, hour: u32) -> (Uuid, payment_intent::Model) {
     let body = json!({"items": [{"item": "daily_cleaning"}], "address_id": t.address,
                       "window_start": tomorrow(&t.app, hour).to_rfc3339()});
     let r = t
@@ -154,17 +172,6 @@ async fn paid_and_completed(t: &Town, sim: &Simulator, hour: u32) -> (Uuid, paym
         )
         .await;
     assert_eq!(r.body["state"], "accepted", "{}", r.text);
-    for s in ["check_in", "finish", "complete"] {
-        let r = t
-            .app
-            .post(
-                &format!("/api/v1/admin/orders/{id}/visit"),
-                json!({"step": s}),
-                Some(&t.cs),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{s}: {}", r.text);
-    }
     let intent = payment_intent::Entity::find()
         .filter(payment_intent::Column::IntentNo.eq(no))
         .one(t.app.state.store.db())
@@ -446,6 +453,129 @@ async fn an_order_without_a_partner_receiver_is_unfrozen_whole() {
         let f = sim.frozen(&intent.intent_no).unwrap();
         assert_eq!((f.frozen.as_fen(), f.shared.as_fen(), f.done), (0, 0, true));
         assert!(balance(app, Account::PartnerWithdrawable(PartnerId(p))).await < 0);
+        assert_eq!(entries(app, "profit_sharing").await, 0);
+        clean(app, b).await;
+    }
+}
+
+/// The customer cancels order `id`; returns the cancellation's answer.
+async fn cancel(t: &Town, id: Uuid) -> serde_json::Value {
+    let r = t
+        .app
+        .post(
+            &format!("/api/v1/customer/orders/{id}/cancel"),
+            json!({"reason": "临时有事"}),
+            Some(&t.customer),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+/// Delivers the simulator's callbacks of order `id`'s refunds.
+async fn confirm(t: &Town, sim: &Simulator, id: Uuid) {
+    for r in daojia_app::payments::refunds::of_order(&t.app.state.app, id)
+        .await
+        .unwrap()
+    {
+        for cb in sim.callbacks_of(&r.refund_no) {
+            deliver(&t.app, &cb, &cb.body).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cancelled_orders_kept_fee_is_unfrozen_once() {
+    use daojia_app::payments::sharing::release_frozen;
+    for b in backends() {
+        let (t, sim) = shared_town(b).await;
+        let app = &t.app;
+        let p = partnered(&t).await;
+        set_receiver(&t, p).await;
+        // Two orders paid (frozen at WeChat) and assigned: one cancelled in time (free:
+        // refunded whole), one late (the fee kept).
+        let (free, free_intent) = paid_and_assigned(&t, &sim, 9).await;
+        let (late, intent) = paid_and_assigned(&t, &sim, 15).await;
+        cancel(&t, free).await;
+        confirm(&t, &sim, free).await;
+        // The late order was placed under a policy free only until three days before its
+        // window: cancelling now costs the fee.
+        {
+            use daojia_store::entity::service_order;
+            let o = service_order::Entity::find_by_id(late)
+                .one(app.state.store.db())
+                .await
+                .unwrap()
+                .unwrap();
+            let mut policy: daojia_domain::order::policy::Policy =
+                serde_json::from_str(&o.policy).unwrap();
+            policy.free_cancel_minutes = 3 * 24 * 60;
+            policy.validate().unwrap();
+            let mut o: service_order::ActiveModel = o.into();
+            o.policy = Set(serde_json::to_string(&policy).unwrap());
+            o.update(app.state.store.db()).await.unwrap();
+        }
+        let body = cancel(&t, late).await;
+        let fee = body["fee_fen"].as_i64().unwrap();
+        assert!(fee > 0, "{b:?}: a late cancellation keeps a fee: {body}");
+        // While its refund is in flight, nothing is released.
+        let now = app.state.now();
+        assert_eq!(
+            release_frozen(&app.state.app, now).await.unwrap(),
+            0,
+            "{b:?}"
+        );
+        confirm(&t, &sim, late).await;
+        assert_eq!(
+            sim.frozen(&intent.intent_no).unwrap().frozen.as_fen(),
+            fee,
+            "{b:?}: the fee stays frozen at WeChat"
+        );
+        // The sweep (the hourly settlement run) plans one unfreeze, for the fee kept only.
+        assert_eq!(
+            release_frozen(&app.state.app, now).await.unwrap(),
+            1,
+            "{b:?}"
+        );
+        assert_eq!(
+            release_frozen(&app.state.app, now).await.unwrap(),
+            0,
+            "{b:?}"
+        );
+        daojia_app::finance::settle_due(&app.state.app, now)
+            .await
+            .unwrap();
+        assert!(
+            rows::of_order(app.state.store.db(), free)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{b:?}: a payment refunded whole is released by the channel"
+        );
+        assert!(sim.frozen(&free_intent.intent_no).unwrap().frozen.as_fen() == 0);
+        let planned = rows::of_order(app.state.store.db(), late).await.unwrap();
+        assert_eq!(planned.len(), 1, "{b:?}");
+        let row = &planned[0];
+        assert_eq!(
+            (row.out_order_no.clone(), row.amount_fen, row.partner_id),
+            (format!("U{}", intent.intent_no), 0, None)
+        );
+        // Its job sends the unfreeze, the next look finds it done.
+        run_job(app, row.id, 0, now).await;
+        run_job(app, row.id, 1, now).await;
+        let done = rows::by_id(app.state.store.db(), row.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(done.state, "succeeded", "{b:?}");
+        let f = sim.frozen(&intent.intent_no).unwrap();
+        assert_eq!((f.frozen.as_fen(), f.shared.as_fen(), f.done), (0, 0, true));
+        assert_eq!(
+            sim.sharing_orders().len(),
+            1,
+            "{b:?}: one unfreeze, nothing shared"
+        );
+        assert_eq!(release_frozen(&app.state.app, now).await.unwrap(), 0);
         assert_eq!(entries(app, "profit_sharing").await, 0);
         clean(app, b).await;
     }

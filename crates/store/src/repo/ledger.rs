@@ -43,6 +43,46 @@ pub const PROFIT_SHARING: &str = "profit_sharing";
 /// `profit_sharing` row's id).
 pub const PROFIT_SHARING_RETURN: &str = "profit_sharing_return";
 
+/// A channel's fees of one bill day, booked when its trade bill is reconciled
+/// (`source_id`: `<provider>:<China date>`, and `<provider>:<China date>#<n>` for each
+/// later correction when the bill is read again with other fees).
+pub const CHANNEL_FEE: &str = "channel_fee";
+
+/// What the `channel_fee` entries of `provider`'s bill of China date `date` (`YYYY-MM-DD`)
+/// moved to the `fees` account so far (debit positive), and how many there are.
+pub async fn channel_fees_booked(
+    db: &impl ConnectionTrait,
+    provider: Provider,
+    date: &str,
+) -> Result<(Money, usize), DbErr> {
+    use sea_orm::sea_query::ExprTrait;
+    let base = format!("{}:{date}", provider.code());
+    let entries: Vec<Uuid> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::Id)
+        .filter(ledger_entry::Column::SourceType.eq(CHANNEL_FEE))
+        .filter(
+            ledger_entry::Column::SourceId
+                .eq(base.clone())
+                .or(ledger_entry::Column::SourceId.starts_with(format!("{base}#"))),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    if entries.is_empty() {
+        return Ok((Money::ZERO, 0));
+    }
+    let amounts: Vec<i64> = ledger_posting::Entity::find()
+        .select_only()
+        .column(ledger_posting::Column::AmountFen)
+        .filter(ledger_posting::Column::EntryId.is_in(entries.clone()))
+        .filter(ledger_posting::Column::Account.eq(Account::Fees.code()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((Money::fen(amounts.into_iter().sum()), entries.len()))
+}
+
 /// The source id of an order transition: `<order id>#<seq>`.
 pub fn transition_source(order_id: Uuid, seq: u32) -> String {
     format!("{order_id}#{seq}")
@@ -576,9 +616,10 @@ pub struct Report {
 
 /// Checks the whole ledger: every entry balances with two postings or more on accounts of
 /// the chart, no worker's withdrawable balance is negative, every account posted to is in
-/// the chart table, every succeeded intent and refund and every payment recorded on an
-/// order without an intent has its entry for its amount, and every refund an order
-/// booked is carried by a refund row or owed by hand.
+/// the chart table, every succeeded intent and refund, every share paid to a partner's
+/// receiver (分账) and every such share returned, and every payment recorded on an order
+/// without an intent has its entry for its amount, and every refund an order booked is
+/// carried by a refund row or owed by hand.
 pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
     let postings: Vec<(Uuid, String, i64)> = ledger_posting::Entity::find()
         .select_only()
@@ -676,6 +717,38 @@ pub async fn check(db: &impl ConnectionTrait) -> Result<Report, DbErr> {
         }
         if state == "succeeded" {
             expect(REFUND, *id, *fen, "succeeded refund");
+        }
+    }
+    // A share paid to a partner's receiver (分账) has its entry; so has its return.
+    let sharings: Vec<(Uuid, Option<Uuid>, i64, String, i64)> =
+        crate::entity::profit_sharing::Entity::find()
+            .select_only()
+            .columns([
+                crate::entity::profit_sharing::Column::Id,
+                crate::entity::profit_sharing::Column::PartnerId,
+                crate::entity::profit_sharing::Column::AmountFen,
+                crate::entity::profit_sharing::Column::State,
+                crate::entity::profit_sharing::Column::ReturnedFen,
+            ])
+            .filter(crate::entity::profit_sharing::Column::State.is_in([
+                crate::repo::sharing::SUCCEEDED,
+                crate::repo::sharing::RETURNED,
+            ]))
+            .into_tuple()
+            .all(db)
+            .await?;
+    for (id, partner, fen, state, returned) in sharings {
+        if partner.is_none() || fen == 0 {
+            continue;
+        }
+        expect(PROFIT_SHARING, id, fen, "succeeded profit sharing");
+        if state == crate::repo::sharing::RETURNED {
+            expect(
+                PROFIT_SHARING_RETURN,
+                id,
+                returned,
+                "returned profit sharing",
+            );
         }
     }
     let by_intents = intent_references(db).await?;

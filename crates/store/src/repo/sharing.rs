@@ -248,3 +248,56 @@ pub async fn advance(
         .await?;
     Ok(r.rows_affected == 1)
 }
+
+/// WeChat payments opened to be shared (so frozen at the channel) whose order was
+/// cancelled, that have no sharing row and no refund in flight: their order will never be
+/// settled and shared, so what the refunds left of them is still frozen. Oldest first, at
+/// most `limit`.
+pub async fn frozen_of_cancelled(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<crate::entity::payment_intent::Model>, DbErr> {
+    use crate::entity::{payment_intent, refund, service_order};
+    use sea_orm::sea_query::Query;
+    payment_intent::Entity::find()
+        .filter(payment_intent::Column::ProfitSharing.eq(true))
+        .filter(payment_intent::Column::Provider.eq("wechat"))
+        .filter(payment_intent::Column::State.eq("succeeded"))
+        .filter(payment_intent::Column::ChannelTradeNo.is_not_null())
+        .filter(
+            payment_intent::Column::OrderId.in_subquery(
+                Query::select()
+                    .column(service_order::Column::Id)
+                    .from(service_order::Entity)
+                    .and_where(service_order::Column::State.eq("cancelled"))
+                    .to_owned(),
+            ),
+        )
+        .filter(
+            payment_intent::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(profit_sharing::Column::IntentId)
+                    .from(profit_sharing::Entity)
+                    .to_owned(),
+            ),
+        )
+        .filter(
+            payment_intent::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(refund::Column::IntentId)
+                    .from(refund::Entity)
+                    .and_where(refund::Column::State.is_in(["requested", "processing"]))
+                    .to_owned(),
+            ),
+        )
+        // Something is left: a payment refunded whole is released by the channel itself.
+        .filter(Expr::cust(
+            "payment_intent.amount_fen > (SELECT COALESCE(SUM(r.amount_fen), 0) FROM refund r \
+             WHERE r.intent_id = payment_intent.id AND r.state <> 'failed')",
+        ))
+        .order_by_asc(payment_intent::Column::SucceededAt)
+        .order_by_asc(payment_intent::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await
+}

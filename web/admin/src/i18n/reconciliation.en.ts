@@ -13,6 +13,7 @@ export const reconciliationEn: typeof reconciliationZhCN = {
     sources: { download: 'Downloaded', upload: 'Uploaded' },
     lines: 'Bill lines',
     matched: 'Matched',
+    fees: 'Fees',
     found: 'Differences',
     runState: 'Result',
     runStates: { succeeded: 'Done', failed: 'Failed' },

@@ -11,6 +11,7 @@ export const reconciliationZhCN = {
     sources: { download: '下载', upload: '上传' },
     lines: '账单笔数',
     matched: '一致',
+    fees: '手续费',
     found: '差异',
     runState: '结果',
     runStates: { succeeded: '完成', failed: '失败' },

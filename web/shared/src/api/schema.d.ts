@@ -9903,6 +9903,13 @@ export interface components {
              * @description Differences found.
              */
             differences: number;
+            /**
+             * Format: int64
+             * @description A trade bill's: the channel fees (手续费) the ledger holds for its channel and
+             *     day, in fen (booked from the lines that agreed; fees given back on refunds net
+             *     against those taken). None for the fund flow bill.
+             */
+            fees_fen?: number | null;
             /** @description Why it failed. */
             error?: string | null;
             /**

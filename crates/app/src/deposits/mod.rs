@@ -27,6 +27,7 @@ pub mod refunds;
 use crate::payments::apply::NotifyError;
 use crate::payments::intents::{IntentView, Opening, open_at_channel, pay_method, write_intent};
 use crate::payments::{new_number, payments};
+use crate::workers::Scope;
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::deposit::{DepositRules, PURPOSE_DEPOSIT, Refused, Tier};
@@ -123,8 +124,14 @@ pub async fn of_worker(app: &App, worker: Uuid) -> Result<DepositView> {
     DepositView::of(rules(app), worker, m.as_ref())
 }
 
-/// Every opened deposit (staff), a page at a time, optionally of one state.
-pub async fn list(app: &App, state: Option<&str>, page: PageRequest) -> Result<Page<DepositView>> {
+/// Every opened deposit `scope` sees (a partner's staff: their workers'), a page at a time,
+/// optionally of one state.
+pub async fn list(
+    app: &App,
+    scope: Scope,
+    state: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<DepositView>> {
     if let Some(s) = state
         && !["active", "held", "refunded"].contains(&s)
     {
@@ -134,7 +141,17 @@ pub async fn list(app: &App, state: Option<&str>, page: PageRequest) -> Result<P
             "`active`, `held` or `refunded`",
         ));
     }
-    let Page { items, next_cursor } = store::list(app.store.db(), state, page).await?;
+    let partner = match scope {
+        Scope::All => None,
+        Scope::Partner(None) => {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        }
+        Scope::Partner(Some(p)) => Some(p),
+    };
+    let Page { items, next_cursor } = store::list(app.store.db(), partner, state, page).await?;
     let items = items
         .iter()
         .map(|m| DepositView::of(rules(app), m.worker_id, Some(m)))
@@ -210,7 +227,11 @@ pub async fn lodge(
         &written,
         Opening {
             description: "到家师傅保证金".into(),
-            return_url: None,
+            return_url: p
+                .settings
+                .deposit_return_url
+                .as_ref()
+                .map(|u| u.replace("{lodging}", &written.id.to_string())),
             method,
             customer: worker,
         },

@@ -6,7 +6,8 @@
 //! [`start`] (what `daojia demo` runs) then loads the city's past once ([`history`]: 90 days
 //! of orders, reviews and complaints) and books today and tomorrow on every start, once per
 //! date ([`live`]), so that the console, the planning page, the exceptions queue and the
-//! worker app show a living city.
+//! worker app show a living city. With the pay simulator in process it also pays one
+//! WeChat withdrawal once ([`payouts`]).
 
 mod bundled;
 mod context;
@@ -14,6 +15,7 @@ pub mod history;
 mod ids;
 pub mod invoices;
 pub mod live;
+pub mod payouts;
 mod safety;
 
 use crate::password;
@@ -86,6 +88,9 @@ pub struct Started {
     pub history: history::History,
     /// Today and tomorrow.
     pub days: Vec<live::Day>,
+    /// The WeChat withdrawal paid through the simulator on the first start (`None` without
+    /// the simulator, or on a later start).
+    pub wechat_withdrawal: Option<daojia_app::finance::withdrawals::WithdrawalView>,
 }
 
 /// The demo's start: the city (once), its history (once, `demo.history_days` days before
@@ -111,6 +116,13 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::deposits::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("deposits: {e}")))?;
+    let sample = city.workers.first().map(|w| phone(&w.phone));
+    let wechat_withdrawal = match &sample {
+        Some(sample) => payouts::seed(state, sample, now)
+            .await
+            .map_err(|e| DemoError::Data(format!("WeChat withdrawal: {e}")))?,
+        None => None,
+    };
     invoices::seed(state, now)
         .await
         .map_err(|e| DemoError::Data(format!("invoices: {e}")))?;
@@ -135,6 +147,7 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
         loaded,
         history,
         days,
+        wechat_withdrawal,
     })
 }
 

@@ -75,6 +75,10 @@ pub struct PayConfig {
     /// Where the payer's browser returns after an H5 top-up of the wallet; `{top_up}` is
     /// the top-up's id (e.g. `https://daojia.example.com/h5/me/wallet?top_up={top_up}`).
     pub top_up_return_url: Option<String>,
+    /// Where the worker's browser returns after paying a deposit lodging on the channel's
+    /// page; `{lodging}` is the lodging's id. With the simulator and no value, the worker
+    /// app's deposit page on this server (`{base}/worker/deposit?lodging={lodging}`).
+    pub deposit_return_url: Option<String>,
     /// How long a payment intent stays payable, minutes.
     pub intent_minutes: i64,
     /// When an unconfirmed payment is first queried, seconds after it was opened.
@@ -98,6 +102,7 @@ impl Default for PayConfig {
             notify_base_url: None,
             return_url: None,
             top_up_return_url: None,
+            deposit_return_url: None,
             intent_minutes: 15,
             first_query_secs: 60,
             simulator: false,
@@ -277,6 +282,7 @@ fn settings(c: &PayConfig) -> PaySettings {
         first_query_after: chrono::Duration::seconds(c.first_query_secs.clamp(1, 3600)),
         return_url: c.return_url.clone(),
         wallet_return_url: c.top_up_return_url.clone(),
+        deposit_return_url: c.deposit_return_url.clone(),
         ..PaySettings::default()
     }
 }
@@ -351,6 +357,13 @@ pub fn from_config(c: &PayConfig, server_addr: &str) -> anyhow::Result<Wired> {
         c.notify_base_url = Some(base.clone());
         // The payer comes back to the order page of the customer app this server serves.
         c.return_url.get_or_insert_with(|| demo_return_url(&base));
+        // The worker comes back to the worker app's deposit page, following the lodging.
+        c.deposit_return_url.get_or_insert_with(|| {
+            format!(
+                "{}/worker/deposit?lodging={{lodging}}",
+                base.trim_end_matches('/')
+            )
+        });
         let (payments, sim, transfers) =
             simulated(&c, &format!("{}/paysim", base.trim_end_matches('/')))?;
         return Ok(Wired {

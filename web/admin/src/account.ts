@@ -22,3 +22,8 @@ export function can(permission: string | undefined): boolean {
 api.session.onLogout(() => {
   me.value = null;
 });
+
+/** True for platform staff; a partner's staff see their own workers only and are refused platform-wide pages and actions. */
+export function platform(): boolean {
+  return me.value?.platform ?? false;
+}

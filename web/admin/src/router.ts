@@ -2,7 +2,7 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { can, me } from './account';
 import { api } from './api';
-import { consoleRoutes } from './routes';
+import { consoleRoutes, opens } from './routes';
 
 export { consoleRoutes, menuFor } from './routes';
 
@@ -19,7 +19,7 @@ router.beforeEach((to) => {
   if (to.meta.public) return api.session.signedIn && to.name === 'login' ? { name: 'overview' } : true;
   if (!api.session.signedIn) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
   // A page the staff member may not read (once their account is loaded): the overview.
-  if (me.value && to.meta.permission && !can(to.meta.permission)) return { name: 'overview' };
+  if (me.value && !opens(to.meta, can, me.value.platform)) return { name: 'overview' };
   return true;
 });
 

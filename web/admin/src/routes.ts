@@ -1,8 +1,10 @@
 /**
- * The console's pages and its side menu. A page names the permission it reads with; the
- * menu leaves out what the signed-in staff member lacks (a partner's staff see orders,
- * exceptions and workers, not plans, the catalog or staff), and the router sends them back
- * to the overview. The server still decides every request.
+ * The console's pages and its side menu. A page names the permission it reads with, and
+ * whether it concerns the whole platform; the menu leaves out what the signed-in staff
+ * member lacks (a partner's staff see orders, exceptions and workers, not plans, the
+ * catalog or staff; a partner's finance staff see their workers' withdrawals and deposits,
+ * not reconciliation, periods, commission rules or reports), and the router sends them
+ * back to the overview. The server still decides every request.
  */
 import type { RouteRecordRaw } from 'vue-router';
 
@@ -11,6 +13,8 @@ declare module 'vue-router' {
     public?: boolean;
     /** The permission the page reads with; its menu entry hides without it. */
     permission?: string;
+    /** Platform staff only (the server refuses a partner's staff `platform_only`). */
+    platform?: boolean;
     /** i18n key of the menu entry and page title. */
     title?: string;
     /** A page reached from another (a detail page), not from the menu. */
@@ -36,7 +40,7 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { title: 'onBehalf.title', permission: 'order.write' },
   },
   { path: 'board', name: 'board', component: () => import('./pages/board/BoardPage.vue'), meta: { title: 'board.title', permission: 'dispatch.read' } },
-  { path: 'plans', name: 'plans', component: () => import('./pages/plans/PlansPage.vue'), meta: { title: 'plans.title', permission: 'dispatch.read' } },
+  { path: 'plans', name: 'plans', component: () => import('./pages/plans/PlansPage.vue'), meta: { title: 'plans.title', permission: 'dispatch.read', platform: true } },
   { path: 'exceptions', name: 'exceptions', component: () => import('./pages/exceptions/ExceptionsPage.vue'), meta: { title: 'menu.exceptions', permission: 'order.read' } },
   { path: 'safety', name: 'safety', component: () => import('./pages/safety/SafetyPage.vue'), meta: { title: 'safety.title', permission: 'order.read' } },
   { path: 'catalog', name: 'catalog', component: () => import('./pages/catalog/CatalogPage.vue'), meta: { title: 'catalog.title', permission: 'catalog.read' } },
@@ -88,13 +92,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
     path: 'reconciliation',
     name: 'reconciliation',
     component: () => import('./pages/reconciliation/ReconciliationPage.vue'),
-    meta: { title: 'reconciliation.title', permission: 'finance.read' },
+    meta: { title: 'reconciliation.title', permission: 'finance.read', platform: true },
   },
   {
     path: 'periods',
     name: 'periods',
     component: () => import('./pages/periods/PeriodsPage.vue'),
-    meta: { title: 'periods.title', permission: 'finance.read' },
+    meta: { title: 'periods.title', permission: 'finance.read', platform: true },
   },
   {
     path: 'invoices',
@@ -106,13 +110,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
     path: 'commission-rules',
     name: 'commission-rules',
     component: () => import('./pages/commission/CommissionRulesPage.vue'),
-    meta: { title: 'commission.title', permission: 'finance.read' },
+    meta: { title: 'commission.title', permission: 'finance.read', platform: true },
   },
   {
     path: 'finance-reports',
     name: 'finance-reports',
     component: () => import('./pages/reports/FinanceReportsPage.vue'),
-    meta: { title: 'reports.title', permission: 'finance.read' },
+    meta: { title: 'reports.title', permission: 'finance.read', platform: true },
   },
   { path: 'flags', name: 'flags', component: () => import('./pages/flags/FlagsPage.vue'), meta: { title: 'flags.title', permission: 'settings.write' } },
   { path: 'sessions', name: 'sessions', component: () => import('./pages/sessions/SessionsPage.vue'), meta: { title: 'menu.sessions' } },
@@ -125,9 +129,14 @@ export interface MenuEntry {
   title: string;
 }
 
-/** The menu for someone who holds the permissions `can` accepts. */
-export function menuFor(routes: RouteRecordRaw[], can: (permission: string | undefined) => boolean): MenuEntry[] {
+/** Whether a page is open to someone who holds what `can` accepts (`platform`: platform staff, not a partner's). */
+export function opens(meta: RouteRecordRaw['meta'], can: (permission: string | undefined) => boolean, platform: boolean): boolean {
+  return can(meta?.permission) && (platform || !meta?.platform);
+}
+
+/** The menu for someone who holds the permissions `can` accepts (`platform`: platform staff, not a partner's). */
+export function menuFor(routes: RouteRecordRaw[], can: (permission: string | undefined) => boolean, platform = true): MenuEntry[] {
   return routes
-    .filter((r) => !r.meta?.hidden && can(r.meta?.permission))
+    .filter((r) => !r.meta?.hidden && opens(r.meta, can, platform))
     .map((r) => ({ path: `/${r.path}`, name: String(r.name), title: r.meta?.title ?? '' }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { consoleRoutes, menuFor } from '../src/routes';
+import { consoleRoutes, menuFor, opens } from '../src/routes';
 
 /** What the API's `partner` role grants (`Role::Partner` in the domain crate). */
 const PARTNER = ['worker.read', 'worker.write', 'order.read', 'dispatch.write'];
@@ -7,6 +7,9 @@ const DISPATCHER = ['overview.read', 'customer.read', 'worker.read', 'worker.wri
 
 /** What the API's `marketing` role (市场运营) grants. */
 const MARKETING = ['overview.read', 'customer.read', 'catalog.read', 'marketing.write'];
+
+/** What the API's `finance` role (财务) grants. */
+const FINANCE = ['overview.read', 'order.read', 'finance.read', 'finance.write', 'audit.read'];
 
 const holding = (perms: string[]) => (p: string | undefined) => !p || perms.includes(p);
 
@@ -25,6 +28,22 @@ describe('side menu', () => {
     expect(menuFor(consoleRoutes, holding(MARKETING)).map((e) => e.name)).toEqual(['overview', 'catalog', 'areas', 'promotions', 'customers', 'sessions']);
     expect(menuFor(consoleRoutes, holding(DISPATCHER)).map((e) => e.name)).not.toContain('promotions');
     expect(menuFor(consoleRoutes, holding(MARKETING)).find((e) => e.name === 'promotions')).toEqual({ path: '/promotions', name: 'promotions', title: 'promotions.title' });
+  });
+
+  it("shows a partner's finance staff their workers' withdrawals, deposits and their partner, not the platform's books", () => {
+    const partnerFinance = menuFor(consoleRoutes, holding(FINANCE), false).map((e) => e.name);
+    expect(partnerFinance).toEqual(['overview', 'orders', 'exceptions', 'safety', 'audit', 'withdrawals', 'partners', 'deposits', 'invoices', 'sessions']);
+    const platformFinance = menuFor(consoleRoutes, holding(FINANCE), true).map((e) => e.name);
+    expect(platformFinance).toEqual([...partnerFinance.slice(0, -2), 'reconciliation', 'periods', 'invoices', 'commission-rules', 'finance-reports', 'sessions']);
+  });
+
+  it('keeps platform-wide pages from the router too', () => {
+    const plans = consoleRoutes.find((r) => r.name === 'plans');
+    const deposits = consoleRoutes.find((r) => r.name === 'deposits');
+    expect(opens(plans?.meta, holding(DISPATCHER), false)).toBe(false);
+    expect(opens(plans?.meta, holding(DISPATCHER), true)).toBe(true);
+    expect(opens(deposits?.meta, holding(FINANCE), false)).toBe(true);
+    expect(opens(deposits?.meta, holding(PARTNER), false)).toBe(false);
   });
 
   it('links each entry to its page', () => {

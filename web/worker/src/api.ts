@@ -180,6 +180,8 @@ export const loadDeposit = () => unwrap(api.client.GET('/api/v1/worker/deposit')
 export const loadDepositMovements = () => unwrap(api.client.GET('/api/v1/worker/deposit/movements', { params: { query: { limit: 20 } } }));
 /** The worker's lodgings (payments into the deposit), newest first. */
 export const loadLodgings = () => unwrap(api.client.GET('/api/v1/worker/deposit/lodgings'));
+/** One lodging, to follow it after the channel's page sent the worker back. */
+export const loadLodging = (id: string) => unwrap(api.client.GET('/api/v1/worker/deposit/lodgings/{id}', { params: { path: { id } } }));
 /** Opens a lodging of `amountFen` through `channel`; `key` is kept for the retries of this one request. */
 export const lodgeDeposit = (amountFen: number, channel: string, key: string) =>
   unwrap(

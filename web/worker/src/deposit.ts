@@ -35,6 +35,11 @@ export function lodgingChannels(offered: string[]): string[] {
   return ['wechat_h5', 'alipay_wap'].filter((c) => offered.includes(c));
 }
 
+/** Whether a lodging's state is final (the channel confirmed, refused or closed it). */
+export function lodgingSettled(state: string): boolean {
+  return !['created', 'pending'].includes(state);
+}
+
 /** The tag type of a movement's or a lodging's state. */
 export function lodgingTag(state: string): 'primary' | 'success' | 'danger' | 'warning' {
   switch (state) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lodgingAmount, lodgingChannels, lodgingTag, nextTier } from '../src/deposit';
+import { lodgingAmount, lodgingChannels, lodgingSettled, lodgingTag, nextTier } from '../src/deposit';
 
 describe('deposit', () => {
   it('reads a lodging amount in yuan within the limits', () => {
@@ -36,5 +36,13 @@ describe('deposit', () => {
     expect(lodgingTag('closed')).toBe('danger');
     expect(lodgingTag('pending')).toBe('primary');
     expect(lodgingTag('created')).toBe('warning');
+  });
+
+  it('follows a lodging until the channel has settled it', () => {
+    expect(lodgingSettled('created')).toBe(false);
+    expect(lodgingSettled('pending')).toBe(false);
+    expect(lodgingSettled('succeeded')).toBe(true);
+    expect(lodgingSettled('failed')).toBe(true);
+    expect(lodgingSettled('closed')).toBe(true);
   });
 });

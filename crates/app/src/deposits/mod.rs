@@ -27,7 +27,9 @@ pub mod gate;
 pub mod refunds;
 
 use crate::payments::intents::IntentView;
+use crate::payments::payments;
 use crate::payments::purpose::{self, Purpose};
+use crate::workers::Scope;
 use crate::{App, Error, Result};
 use chrono::{DateTime, Utc};
 use daojia_domain::deposit::{DepositRules, Refused, Tier};
@@ -119,8 +121,14 @@ pub async fn of_worker(app: &App, worker: Uuid) -> Result<DepositView> {
     DepositView::of(rules(app), worker, m.as_ref())
 }
 
-/// Every opened deposit (staff), a page at a time, optionally of one state.
-pub async fn list(app: &App, state: Option<&str>, page: PageRequest) -> Result<Page<DepositView>> {
+/// Every opened deposit `scope` sees (a partner's staff: their workers'), a page at a time,
+/// optionally of one state.
+pub async fn list(
+    app: &App,
+    scope: Scope,
+    state: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<DepositView>> {
     if let Some(s) = state
         && !["active", "held", "refunded"].contains(&s)
     {
@@ -130,7 +138,17 @@ pub async fn list(app: &App, state: Option<&str>, page: PageRequest) -> Result<P
             "`active`, `held` or `refunded`",
         ));
     }
-    let Page { items, next_cursor } = store::list(app.store.db(), state, page).await?;
+    let partner = match scope {
+        Scope::All => None,
+        Scope::Partner(None) => {
+            return Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            });
+        }
+        Scope::Partner(Some(p)) => Some(p),
+    };
+    let Page { items, next_cursor } = store::list(app.store.db(), partner, state, page).await?;
     let items = items
         .iter()
         .map(|m| DepositView::of(rules(app), m.worker_id, Some(m)))
@@ -181,6 +199,7 @@ pub async fn lodge(
             "a deposit is paid on the channel's page or by QR code, not inside WeChat",
         ));
     }
+    let template = payments(app)?.settings.deposit_return_url.clone();
     let row = purpose::open(
         app,
         Purpose::Deposit,
@@ -188,7 +207,7 @@ pub async fn lodge(
         amount,
         channel,
         payer_ip,
-        |_| None,
+        |id| template.map(|u| u.replace("{lodging}", &id.to_string())),
         now,
     )
     .await?;

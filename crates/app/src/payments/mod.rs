@@ -67,6 +67,9 @@ pub struct PaySettings {
     /// Where the payer's browser returns after an H5 top-up of the wallet (`{top_up}` is
     /// replaced by the top-up's id).
     pub wallet_return_url: Option<String>,
+    /// Where the worker's browser returns after paying a deposit lodging on the channel's
+    /// page (`{lodging}` is replaced by the lodging's id).
+    pub deposit_return_url: Option<String>,
     /// How often WeChat Pay's platform certificates are downloaded (certificate mode).
     pub certificate_refresh: Duration,
     /// Alert when the platform certificate that lasts longest has less than this left, or
@@ -81,6 +84,7 @@ impl Default for PaySettings {
             first_query_after: Duration::seconds(60),
             return_url: None,
             wallet_return_url: None,
+            deposit_return_url: None,
             certificate_refresh: Duration::hours(12),
             certificate_warning: Duration::days(7),
         }

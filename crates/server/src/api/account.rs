@@ -73,6 +73,9 @@ pub struct StaffMe {
     pub role: String,
     /// Permissions of the role.
     pub permissions: Vec<String>,
+    /// True for platform staff; false for a partner's staff, who see their own partner's
+    /// workers and orders only and are refused what concerns the whole platform.
+    pub platform: bool,
 }
 
 /// One session (a logged-in device).
@@ -174,6 +177,10 @@ pub async fn worker_me(
 #[utoipa::path(get, path = "/api/v1/admin/me", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = StaffMe), (status = 401, body = crate::http::error::Problem)))]
 pub async fn staff_me(State(state): State<AppState>, me: CurrentStaff) -> ApiResult<Json<StaffMe>> {
+    let platform = matches!(
+        super::admin_workers::scope_of(&me),
+        daojia_app::workers::Scope::All
+    );
     let s = me.staff;
     Ok(Json(StaffMe {
         id: s.id.to_string(),
@@ -190,6 +197,7 @@ pub async fn staff_me(State(state): State<AppState>, me: CurrentStaff) -> ApiRes
             .iter()
             .map(|p| p.as_str().to_string())
             .collect(),
+        platform,
     }))
 }
 

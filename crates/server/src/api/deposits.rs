@@ -2,8 +2,9 @@
 //! and what it unlocks, lodging through a channel followed like a top-up, the movements,
 //! asking for it back) and finance in the console (every deposit, one worker's with its
 //! fines and movements, a fine). The rules live in `daojia_app::deposits`; these handlers
-//! translate HTTP. Deposits are the platform's money: a partner's staff get 403
-//! `platform_only`.
+//! translate HTTP. A partner's staff see their own workers' deposits (like their
+//! withdrawals); fining one is the platform's (403 `platform_only`), since the fines are
+//! the platform's money.
 
 use super::admin::page_request;
 use super::admin_workers::{actor, scope_of};
@@ -419,7 +420,8 @@ pub struct DepositPage {
     pub rules: DepositRulesView,
 }
 
-/// Every worker's deposit (platform staff with `finance.read`), a page at a time.
+/// Every worker's deposit (`finance.read`; a partner's staff: their workers'), a page at a
+/// time.
 #[utoipa::path(operation_id = "admin_deposits", get, path = "/api/v1/admin/deposits", tag = "admin", security(("bearer" = ["finance.read"])),
     params(ListParams),
     responses((status = 200, body = DepositPage), (status = 403, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
@@ -428,9 +430,8 @@ pub async fn list(
     who: Can<perm::FinanceRead>,
     Query(p): Query<ListParams>,
 ) -> ApiResult<axum::Json<DepositPage>> {
-    scope_of(&who.staff).require_platform()?;
     let page = page_request(p.cursor.as_deref(), p.limit)?;
-    let v = cases::list(&state.app, p.state.as_deref(), page).await?;
+    let v = cases::list(&state.app, scope_of(&who.staff), p.state.as_deref(), page).await?;
     let mut items = Vec::with_capacity(v.items.len());
     for d in v.items {
         let w = daojia_store::repo::accounts::worker(state.store.db(), d.worker_id).await?;
@@ -460,7 +461,8 @@ pub struct WorkerDeposit {
     pub next_cursor: Option<String>,
 }
 
-/// A worker's deposit with its fines and movements (platform staff with `finance.read`).
+/// A worker's deposit with its fines and movements (`finance.read`; a partner's staff:
+/// their workers' only, 404 for others).
 #[utoipa::path(operation_id = "admin_worker_deposit", get, path = "/api/v1/admin/workers/{id}/deposit", tag = "admin", security(("bearer" = ["finance.read"])),
     params(("id" = Uuid, Path, description = "Worker id"), PageParams),
     responses((status = 200, body = WorkerDeposit), (status = 403, body = crate::http::error::Problem), (status = 404, body = crate::http::error::Problem), (status = 422, body = crate::http::error::Problem)))]
@@ -470,9 +472,7 @@ pub async fn for_staff(
     Path(id): Path<Uuid>,
     Query(p): Query<PageParams>,
 ) -> ApiResult<axum::Json<WorkerDeposit>> {
-    let scope = scope_of(&who.staff);
-    scope.require_platform()?;
-    daojia_app::workers::visible(state.store.db(), scope, id).await?;
+    daojia_app::workers::visible(state.store.db(), scope_of(&who.staff), id).await?;
     let page = page_request(p.cursor.as_deref(), p.limit)?;
     let d = cases::of_worker(&state.app, id).await?;
     let fines = cases::fines::of_worker(&state.app, id, 50).await?;

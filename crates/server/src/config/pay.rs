@@ -52,6 +52,7 @@ impl Config {
             ("pay.notify_base_url", &p.notify_base_url),
             ("pay.return_url", &p.return_url),
             ("pay.top_up_return_url", &p.top_up_return_url),
+            ("pay.deposit_return_url", &p.deposit_return_url),
         ] {
             if let Some(u) = u
                 && !is_url(u)

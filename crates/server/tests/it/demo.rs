@@ -563,3 +563,77 @@ async fn a_start_a_week_later_books_that_days_today_and_tomorrow_and_keeps_the_h
         );
     }
 }
+
+#[tokio::test]
+async fn with_the_simulator_the_demo_pays_one_wechat_withdrawal_and_the_ledger_stays_clean() {
+    use daojia_store::entity::withdrawal;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    for b in backends() {
+        let mut cfg = common::test_config();
+        cfg.demo.seed = 11;
+        cfg.demo.history_days = 21;
+        cfg.demo.booked_per_day = 0;
+        cfg.pay.simulator = true;
+        // The seed applies WeChat's callback itself; nobody listens here.
+        cfg.pay.notify_base_url = Some("http://127.0.0.1:9".into());
+        // The test's clock stays near the wall clock: WeChat's signed callback must be fresh.
+        let app = TestApp::with_config(b, cfg).await;
+        let db = app.state.store.db();
+        let started = demo::start(&app.state).await.unwrap();
+        let paid = started
+            .wechat_withdrawal
+            .unwrap_or_else(|| panic!("{b:?}: a WeChat withdrawal"));
+        assert_eq!(
+            (paid.channel.as_str(), paid.state.as_str()),
+            ("wechat", "paid"),
+            "{b:?}: {paid:?}"
+        );
+        assert!(
+            paid.amount_fen > 0 && paid.amount_fen % 100 == 0,
+            "{paid:?}"
+        );
+        assert_eq!(paid.amount_fen, paid.net_fen + paid.fee_fen);
+        // Not the worker the banner offers: the browser walk binds that one itself.
+        let sample = daojia_store::repo::accounts::worker_by_phone(
+            &app.state.store,
+            &daojia_app::demo_city::phone(&started.loaded.sample_worker_phone),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_ne!(paid.worker_id, sample.id, "{b:?}");
+        let payee = daojia_app::finance::transfers::payee_view(&app.state.app, paid.worker_id)
+            .await
+            .unwrap();
+        assert!(payee.wechat_bound, "{b:?}: {payee:?}");
+        // The worker sees it paid, and finance sees the whole flow.
+        let token = app.worker_token(paid.worker_id).await;
+        let mine = app.get("/api/v1/worker/withdrawals", Some(&token)).await;
+        assert_eq!(mine.body[0]["id"], json!(paid.id), "{b:?}: {}", mine.text);
+        assert_eq!(mine.body[0]["state"], "paid");
+        let fin = app.staff_token("fin", Role::Finance).await;
+        let r = app
+            .get("/api/v1/admin/withdrawals?state=paid", Some(&fin))
+            .await;
+        assert!(
+            r.body
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["id"] == json!(paid.id) && w["channel"] == "wechat"),
+            "{b:?}: {}",
+            r.text
+        );
+        let report = daojia_store::repo::ledger::check(db).await.unwrap();
+        assert!(report.problems.is_empty(), "{b:?}: {:?}", report.problems);
+        // A second start adds none.
+        let again = demo::start(&app.state).await.unwrap();
+        assert!(again.wechat_withdrawal.is_none(), "{b:?}");
+        let wechat = withdrawal::Entity::find()
+            .filter(withdrawal::Column::Channel.eq("wechat"))
+            .all(db)
+            .await
+            .unwrap();
+        assert_eq!(wechat.len(), 1, "{b:?}");
+    }
+}

@@ -152,6 +152,23 @@ async fn a_lodging_credits_the_deposit_once_and_unlocks_its_tier() {
         assert_eq!(d["deposit"]["tier"]["code"], "senior");
         assert_eq!(ledger_deposit(&app, w).await, 50_000);
 
+        // On the channel's page, the worker is sent back to the deposit page, which follows
+        // the lodging.
+        let r = app
+            .post(
+                "/api/v1/worker/deposit/lodgings",
+                json!({"amount_fen": 10_000, "channel": "wechat_h5"}),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let back = format!(
+            "redirect_url=http%3A%2F%2F127.0.0.1%3A9%2Fworker%2Fdeposit%3Flodging%3D{}",
+            r.body["id"].as_str().unwrap()
+        );
+        let pay_url = r.body["pay_url"].as_str().unwrap();
+        assert!(pay_url.contains(&back), "{b:?}: {pay_url}");
+
         // Another worker cannot read this lodging.
         let other = app.worker_token(c.workers[1]).await;
         let id = l["id"].as_str().unwrap();

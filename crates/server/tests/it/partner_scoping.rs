@@ -140,12 +140,12 @@ fn leaks(w: &World, text: &str) -> Vec<String> {
     found
 }
 
-/// One admin operation of the document: method, path, the permissions it declares, its
-/// query parameters (name, required).
+/// One admin operation of the document: method, path, the permissions it declares (one
+/// list per alternative requirement), its query parameters (name, required).
 struct Operation {
     method: Method,
     path: String,
-    scopes: Vec<Permission>,
+    scopes: Vec<Vec<Permission>>,
     query: Vec<(String, bool)>,
 }
 
@@ -160,11 +160,18 @@ fn admin_operations() -> Vec<Operation> {
             let Ok(m) = method.to_uppercase().parse::<Method>() else {
                 continue;
             };
-            let scopes = op["security"][0]["bearer"]
+            let scopes = op["security"]
                 .as_array()
                 .expect("every admin operation declares its permissions")
                 .iter()
-                .map(|s| s.as_str().unwrap().parse().expect("a permission"))
+                .map(|r| {
+                    r["bearer"]
+                        .as_array()
+                        .expect("a bearer requirement")
+                        .iter()
+                        .map(|s| s.as_str().unwrap().parse().expect("a permission"))
+                        .collect()
+                })
                 .collect();
             let query = op["parameters"]
                 .as_array()
@@ -239,7 +246,10 @@ async fn walk(app: &TestApp, w: &World) -> usize {
                 r.text
             );
         }
-        let permitted = op.scopes.iter().all(|p| Role::Partner.allows(*p));
+        let permitted = op
+            .scopes
+            .iter()
+            .any(|r| r.iter().all(|p| Role::Partner.allows(*p)));
         if !permitted {
             assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.text);
         } else if hidden_row && (!writes || known.is_some()) {
@@ -354,27 +364,7 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
         assert_eq!(r.body["items"], json!([]), "{b:?}: {}", r.text);
         // Withdrawals: finance staff of A see none of B's and cannot decide them; the
         // platform's finance sees B's.
-        let fin_a = app.staff_token("finance-of-a", Role::Finance).await;
-        let s = world::staff_id(&app, &fin_a).await;
-        let pa_id: Uuid = world::staff_id(&app, &w.pa).await.parse().unwrap();
-        let a_partner = {
-            use sea_orm::EntityTrait;
-            daojia_store::entity::staff::Entity::find_by_id(pa_id)
-                .one(app.state.store.db())
-                .await
-                .unwrap()
-                .unwrap()
-                .partner_id
-        };
-        let r = app
-            .call(
-                Method::PUT,
-                &format!("/api/v1/admin/staff/{s}/partner"),
-                Some(json!({"partner_id": a_partner})),
-                Some(&w.admin),
-            )
-            .await;
-        assert!(r.status.is_success(), "{b:?}: {}", r.text);
+        let fin_a = finance_of_a(&app, &w).await;
         let r = app.get("/api/v1/admin/withdrawals", Some(&fin_a)).await;
         assert_eq!(r.body, json!([]), "{b:?}: {}", r.text);
         let approve = format!("/api/v1/admin/withdrawals/{}/approve", w.b_withdrawal);
@@ -509,5 +499,146 @@ async fn partner_a_sees_and_dispatches_its_own_orders_among_its_own_workers_only
             admin_view.text
         );
         assert!(leaks(&w, &r.text).is_empty(), "{}", r.text);
+    }
+}
+
+/// A finance staff member attached to partner A (as the platform's admin attaches one).
+async fn finance_of_a(app: &TestApp, w: &World) -> String {
+    let fin_a = app.staff_token("finance-of-a", Role::Finance).await;
+    let s = staff_id(app, &fin_a).await;
+    let pa_id: Uuid = staff_id(app, &w.pa).await.parse().unwrap();
+    let a_partner = {
+        use sea_orm::EntityTrait;
+        daojia_store::entity::staff::Entity::find_by_id(pa_id)
+            .one(app.state.store.db())
+            .await
+            .unwrap()
+            .unwrap()
+            .partner_id
+    };
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/admin/staff/{s}/partner"),
+            Some(json!({"partner_id": a_partner})),
+            Some(&w.admin),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    fin_a
+}
+
+#[tokio::test]
+async fn a_partners_finance_staff_see_their_own_partner_and_workers_deposits_and_fine_none() {
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let w = build(&app).await;
+        let seeded = daojia_app::deposits::demo::seed(&app.state.app, chrono::Utc::now())
+            .await
+            .unwrap();
+        assert!(seeded.lodgings > 0, "{b:?}: {seeded:?}");
+        let fin_a = finance_of_a(&app, &w).await;
+        let fin = app.staff_token("finance-all", Role::Finance).await;
+
+        // The console learns who is scoped.
+        let me = app.get("/api/v1/admin/me", Some(&fin_a)).await;
+        assert_eq!(me.body["platform"], json!(false), "{b:?}: {}", me.text);
+        let me = app.get("/api/v1/admin/me", Some(&fin)).await;
+        assert_eq!(me.body["platform"], json!(true), "{b:?}: {}", me.text);
+
+        // Partners: finance reads them (to set their shares); A's finance sees A alone.
+        let r = app.get("/api/v1/admin/partners", Some(&fin_a)).await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        let mine = r.body.as_array().unwrap();
+        assert_eq!(mine.len(), 1, "{b:?}: {}", r.text);
+        assert_ne!(mine[0]["id"], json!(w.partner_b));
+        assert!(leaks(&w, &r.text).is_empty(), "{b:?}: {}", r.text);
+        let r = app.get("/api/v1/admin/partners", Some(&fin)).await;
+        let all = r.body.as_array().unwrap();
+        assert!(
+            all.len() > 2,
+            "{b:?}: the demo's partners, A and B: {}",
+            r.text
+        );
+        let b_row = all.iter().find(|p| p["id"] == json!(w.partner_b));
+        assert_eq!(
+            b_row.map(|p| &p["share_bp"]),
+            Some(&json!(0)),
+            "{b:?}: {}",
+            r.text
+        );
+        // Marketing holds neither worker.read nor finance.read.
+        let m = app.staff_token("walk-marketing", Role::Marketing).await;
+        let r = app.get("/api/v1/admin/partners", Some(&m)).await;
+        common::assert_problem(&r, StatusCode::FORBIDDEN, "permission_denied");
+        // Setting a share stays the platform's.
+        let share = format!(
+            "/api/v1/admin/partners/{}/share",
+            mine[0]["id"].as_str().unwrap()
+        );
+        let r = app
+            .call(
+                Method::PUT,
+                &share,
+                Some(json!({"share_bp": 9000})),
+                Some(&fin_a),
+            )
+            .await;
+        common::assert_problem(&r, StatusCode::FORBIDDEN, "platform_only");
+
+        // Deposits: A's finance sees A's workers' (every one seeded), none of B's.
+        let workers_of = |r: &Reply| {
+            let mut ids: Vec<String> = r.body["items"]
+                .as_array()
+                .unwrap_or_else(|| panic!("a page: {}", r.text))
+                .iter()
+                .map(|x| id(&x["worker_id"]))
+                .collect();
+            ids.sort();
+            ids
+        };
+        let all = workers_of(
+            &app.get("/api/v1/admin/deposits?limit=200", Some(&fin))
+                .await,
+        );
+        let a_lodged: Vec<String> = all
+            .iter()
+            .filter(|x| w.a_workers.contains(x))
+            .cloned()
+            .collect();
+        let b_lodged: Vec<&String> = all.iter().filter(|x| w.b_workers.contains(x)).collect();
+        assert!(
+            !a_lodged.is_empty() && !b_lodged.is_empty(),
+            "{b:?}: the seed lodged for both partners' workers: {all:?}"
+        );
+        let r = app
+            .get("/api/v1/admin/deposits?limit=200", Some(&fin_a))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        assert_eq!(workers_of(&r), a_lodged, "{b:?}: A's deposits");
+        assert!(leaks(&w, &r.text).is_empty(), "{b:?}: {}", r.text);
+        let own = format!("/api/v1/admin/workers/{}/deposit", a_lodged[0]);
+        let r = app.get(&own, Some(&fin_a)).await;
+        assert_eq!(r.status, StatusCode::OK, "{b:?}: {}", r.text);
+        assert_eq!(r.body["deposit"]["worker_id"], json!(a_lodged[0]));
+        let fined_before = r.body["deposit"]["fined_fen"].clone();
+        let theirs = format!("/api/v1/admin/workers/{}/deposit", b_lodged[0]);
+        let r = app.get(&theirs, Some(&fin_a)).await;
+        common::assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
+        // Fining is the platform's, even of A's own worker.
+        let r = app
+            .post(
+                &format!("{own}/fines"),
+                json!({"amount_fen": 100, "reason": "走查"}),
+                Some(&fin_a),
+            )
+            .await;
+        common::assert_problem(&r, StatusCode::FORBIDDEN, "platform_only");
+        let r = app.get(&own, Some(&fin)).await;
+        assert_eq!(
+            r.body["deposit"]["fined_fen"], fined_before,
+            "{b:?}: {}",
+            r.text
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Every admin endpoint (walked from the OpenAPI document, so a new endpoint is covered the
-//! day it is added) × every role: allowed exactly when the role holds the permission the
-//! endpoint declares; anonymous callers always get 401.
+//! day it is added) × every role: allowed exactly when the role holds the permissions of
+//! one of the bearer requirements the endpoint declares (alternatives, as OpenAPI reads
+//! several requirement objects); anonymous callers always get 401.
 
 use crate::common;
 
@@ -18,11 +19,21 @@ async fn every_admin_endpoint_allows_exactly_the_roles_with_its_permission() {
             continue;
         }
         for (method, op) in ops.as_object().unwrap() {
-            let scopes: Vec<String> = op["security"]
+            let scopes: Vec<Vec<String>> = op["security"]
                 .as_array()
-                .and_then(|s| s.first())
-                .and_then(|s| s["bearer"].as_array())
-                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.iter()
+                        .map(|r| {
+                            r["bearer"]
+                                .as_array()
+                                .expect("a bearer requirement")
+                                .iter()
+                                .map(|v| v.as_str().unwrap().to_string())
+                                .collect()
+                        })
+                        .collect()
+                })
                 .expect("every admin operation declares the bearer security requirement");
             endpoints.push((method.to_uppercase(), path.clone(), scopes));
         }
@@ -54,11 +65,12 @@ async fn every_admin_endpoint_allows_exactly_the_roles_with_its_permission() {
             );
             matrix.push_str(&format!("{method:6} {path:32}"));
             for (role, token) in &tokens {
-                let required: Vec<Permission> = scopes
-                    .iter()
-                    .map(|s| s.parse().expect("scope names a permission"))
-                    .collect();
-                let allowed = required.iter().all(|p| role.allows(*p));
+                let allowed = scopes.iter().any(|requirement| {
+                    requirement.iter().all(|s| {
+                        let p: Permission = s.parse().expect("scope names a permission");
+                        role.allows(p)
+                    })
+                });
                 let r = app
                     .call_keyed(method.clone(), &url, body.clone(), token)
                     .await;

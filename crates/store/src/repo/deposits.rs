@@ -286,15 +286,22 @@ pub async fn due(
         .await
 }
 
-/// Every opened deposit, a page at a time (by worker id), optionally of one state.
+/// Every opened deposit (of partner `partner`'s workers when given), a page at a time (by
+/// worker id), optionally of one state.
 pub async fn list(
     db: &impl ConnectionTrait,
+    partner: Option<Uuid>,
     state: Option<&str>,
     page: PageRequest,
 ) -> Result<Page<worker_deposit::Model>, DbErr> {
     let mut q = worker_deposit::Entity::find()
         .order_by_desc(worker_deposit::Column::WorkerId)
         .limit(page.limit + 1);
+    if let Some(p) = partner {
+        q = q.filter(
+            worker_deposit::Column::WorkerId.in_subquery(super::orders::partner_workers(p)),
+        );
+    }
     if let Some(s) = state {
         q = q.filter(worker_deposit::Column::State.eq(s));
     }

@@ -478,7 +478,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every worker's deposit (platform staff with `finance.read`), a page at a time. */
+        /**
+         * Every worker's deposit (`finance.read`; a partner's staff: their workers'), a page at a
+         *     time.
+         */
         get: operations["admin_deposits"];
         put?: never;
         post?: never;
@@ -1296,7 +1299,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Partners (a partner's staff see their own only). */
+        /**
+         * Partners, to staff with `worker.read` or `finance.read` (finance sets their shares); a
+         *     partner's staff see their own only.
+         */
         get: operations["admin_workers_list_partners"];
         put?: never;
         /** Creates a partner (platform staff only). */
@@ -2081,7 +2087,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A worker's deposit with its fines and movements (platform staff with `finance.read`). */
+        /**
+         * A worker's deposit with its fines and movements (`finance.read`; a partner's staff:
+         *     their workers' only, 404 for others).
+         */
         get: operations["admin_worker_deposit"];
         put?: never;
         post?: never;
@@ -8145,6 +8154,12 @@ export interface components {
             name: string;
             /** @description Active. */
             active: boolean;
+            /**
+             * Format: int32
+             * @description Its share (服务商分成) of what the platform leaves of its workers' orders, in basis
+             *     points (0 until finance sets one).
+             */
+            share_bp: number;
         };
         /**
          * @description Whose earnings: workers' or partners'.
@@ -10305,6 +10320,11 @@ export interface components {
             role: string;
             /** @description Permissions of the role. */
             permissions: string[];
+            /**
+             * @description True for platform staff; false for a partner's staff, who see their own partner's
+             *     workers and orders only and are refused what concerns the whole platform.
+             */
+            platform: boolean;
         };
         /** @description A page of staff. */
         StaffPage: {

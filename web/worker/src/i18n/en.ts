@@ -231,6 +231,7 @@ export const en: WorkerMessages = {
     refund: 'Ask for the deposit back',
     refundConfirm: 'The deposit is then held for about {days} days (it no longer counts for a tier) and paid into your withdrawable balance if no after-sales case is open. Ask for it back?',
     refundAsked: 'Asked',
+    credited: '{amount} credited',
     amountInvalid: 'Enter a valid amount',
     belowMinimum: 'At least {min} at a time',
     aboveMaximum: 'At most {max} at a time',

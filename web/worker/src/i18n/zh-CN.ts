@@ -229,6 +229,7 @@ export const zhCN = {
     refund: '申请退还保证金',
     refundConfirm: '申请后保证金将冻结约 {days} 天（期间不计入档位），无售后纠纷后退入可提现余额。确定申请？',
     refundAsked: '已申请退还',
+    credited: '已到账 {amount}',
     amountInvalid: '请输入正确的金额',
     belowMinimum: '单次至少缴纳 {min}',
     aboveMaximum: '单次最多缴纳 {max}',

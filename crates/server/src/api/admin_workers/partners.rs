@@ -2,14 +2,16 @@
 //! one, and attaching a staff member to one.
 
 use super::{actor, app, scope_of};
-use crate::http::auth::{Can, ClientInfo, perm};
-use crate::http::error::ApiResult;
+use crate::http::auth::{Can, ClientInfo, CurrentStaff, perm};
+use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Json;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use daojia_app::workers::{Scope, partners};
+use daojia_domain::access::Permission;
 use daojia_store::entity::partner;
+use daojia_store::repo::earnings;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -25,37 +27,51 @@ pub struct PartnerView {
     pub name: String,
     /// Active.
     pub active: bool,
+    /// Its share (服务商分成) of what the platform leaves of its workers' orders, in basis
+    /// points (0 until finance sets one).
+    pub share_bp: u32,
 }
 
-impl From<partner::Model> for PartnerView {
-    fn from(p: partner::Model) -> Self {
-        PartnerView {
+impl PartnerView {
+    async fn of(state: &AppState, p: partner::Model) -> ApiResult<Self> {
+        let share_bp = earnings::partner_bp(state.store.db(), p.id).await?;
+        Ok(PartnerView {
             id: p.id,
             code: p.code,
             name: p.name,
             active: p.active,
-        }
+            share_bp,
+        })
     }
 }
 
-/// Partners (a partner's staff see their own only).
-#[utoipa::path(operation_id = "admin_workers_list_partners", get, path = "/api/v1/admin/partners", tag = "admin", security(("bearer" = ["worker.read"])),
+/// Partners, to staff with `worker.read` or `finance.read` (finance sets their shares); a
+/// partner's staff see their own only.
+#[utoipa::path(operation_id = "admin_workers_list_partners", get, path = "/api/v1/admin/partners", tag = "admin", security(("bearer" = ["worker.read"]), ("bearer" = ["finance.read"])),
     responses((status = 200, body = Vec<PartnerView>), (status = 403, body = crate::http::error::Problem)))]
 pub async fn list_partners(
     State(state): State<AppState>,
-    who: Can<perm::WorkerRead>,
+    who: CurrentStaff,
 ) -> ApiResult<axum::Json<Vec<PartnerView>>> {
-    let scope = scope_of(&who.staff);
+    if !who.role.allows(Permission::WorkerRead) && !who.role.allows(Permission::FinanceRead) {
+        return Err(ApiError::forbidden(
+            "permission_denied",
+            format!(
+                "your role `{}` lacks the permission `worker.read` or `finance.read`",
+                who.role
+            ),
+        ));
+    }
+    let scope = scope_of(&who);
     let all = partners::list(&app(&state)).await?;
-    Ok(axum::Json(
-        all.into_iter()
-            .filter(|p| match scope {
-                Scope::All => true,
-                Scope::Partner(mine) => mine == Some(p.id),
-            })
-            .map(Into::into)
-            .collect(),
-    ))
+    let mut out = vec![];
+    for p in all.into_iter().filter(|p| match scope {
+        Scope::All => true,
+        Scope::Partner(mine) => mine == Some(p.id),
+    }) {
+        out.push(PartnerView::of(&state, p).await?);
+    }
+    Ok(axum::Json(out))
 }
 
 /// A partner to create.
@@ -86,7 +102,10 @@ pub async fn create_partner(
         state.now(),
     )
     .await?;
-    Ok((StatusCode::CREATED, axum::Json(p.into())))
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(PartnerView::of(&state, p).await?),
+    ))
 }
 
 /// The partner a staff member works for.

@@ -26,3 +26,10 @@ export function receiverErrors(mchid: string, name: string): Partial<Record<'mch
   else if ([...n].length > 128) e.name = 'common.errors.fields.too_long';
   return e;
 }
+
+/** A share in basis points as a percentage: 1250 → "12.5%", 1000 → "10%". */
+export function formatShare(bp: number): string {
+  const whole = Math.floor(bp / 100);
+  const rest = String(bp % 100).padStart(2, '0').replace(/0+$/, '');
+  return `${whole}${rest ? `.${rest}` : ''}%`;
+}

@@ -4,7 +4,13 @@
 use super::{AppKind, INVALID_CODE};
 use serde_json::Value;
 
-/// The path and query that exchange a one-time `code` for the person's openid.
+/// The path and query that exchange a one-time `code` for the person's openid. A mini
+/// program's `jscode2session` is a call of its own; an official account's
+/// `sns/oauth2/access_token` is the same web-authorisation exchange as `daojia_pay`'s
+/// (`wechat::oauth::access_token_request`, sent by its `CodeExchange`): each crate builds
+/// it. The answers are read differently: here only the openid (also out of
+/// `jscode2session`'s answer), there the web token's fields and WeChat's `errcode` as the
+/// payment error.
 pub fn code_path(kind: AppKind, app_id: &str, app_secret: &str, code: &str) -> String {
     let q = crate::aliyun::percent_encode;
     match kind {

@@ -6,7 +6,7 @@ use crate::common;
 
 use chrono::{Duration, Utc};
 use common::sse::Sse;
-use common::{DemoCustomer, TestApp, test_config};
+use common::{TestApp, test_config};
 use daojia_domain::access::Role;
 use daojia_server::realtime::publish_order_changed;
 use daojia_shared::testing::TestRedis;
@@ -126,13 +126,18 @@ struct World {
 }
 
 async fn world(app: TestApp) -> World {
-    let DemoCustomer {
-        loaded,
-        token: customer,
-        id: customer_id,
-        ..
-    } = app.demo_customer(5).await;
+    let loaded = daojia_server::demo::load(&app.state.store, 5)
+        .await
+        .unwrap();
     let dispatcher = app.staff_token("rt-dispatch", Role::Dispatcher).await;
+    let customer = app
+        .otp_login(&loaded.sample_customer_phone, "customer")
+        .await["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
+    let customer_id = me.body["id"].as_str().unwrap().parse().unwrap();
     let worker = app.otp_login(&loaded.sample_worker_phone, "worker").await["access_token"]
         .as_str()
         .unwrap()

@@ -44,7 +44,9 @@ pub fn authorize_url(base: &str, appid: &str, redirect_uri: &str, state: &str) -
 
 /// The exchange of `code` for the access token and the `openid`: a GET of this path and
 /// query under [`API_BASE`] (not signed: the app secret is in the query, so the URL must
-/// never be logged).
+/// never be logged). An official account's subscribe messages make the same call to learn a
+/// follower's openid (`daojia_notify`'s `push::wechat::code_path`, which also builds a mini
+/// program's `jscode2session`, another call): each crate builds it.
 pub fn access_token_request(appid: &str, secret: &str, code: &str) -> Result<String> {
     for (field, v) in [("appid", appid), ("secret", secret), ("code", code)] {
         if v.is_empty() {

@@ -2,7 +2,7 @@
 //! every active worker online and taking orders, the outbox relay registered (tests drive
 //! it tick by tick), and the demo's sample customer logged in with their first address.
 
-use super::{TestApp, test_config};
+use super::{DemoCustomer, TestApp, test_config};
 use daojia_app::dispatch::Mode;
 use daojia_app::outbox::relay::Relay;
 use daojia_server::config::Config;
@@ -43,19 +43,13 @@ pub async fn auto_city(backend: daojia_store::testing::Backend, max_offers: u32)
     let app = TestApp::with_config(backend, auto_config(max_offers)).await;
     let relay = daojia_server::relay(&app.state);
     relay.register(app.state.now()).await.unwrap();
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        loaded,
+        token: customer,
+        id: customer_id,
+        address,
+        ..
+    } = app.demo_customer(8).await;
     // Everyone active is online and taking orders.
     worker::Entity::update_many()
         .col_expr(worker::Column::Online, Expr::value(true))

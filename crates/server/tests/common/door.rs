@@ -2,7 +2,7 @@
 //! first address, and a second, new customer with an address at the same spot (the slot
 //! and booking-lock tests race them for one window).
 
-use super::TestApp;
+use super::{DemoCustomer, TestApp};
 use axum::http::StatusCode;
 use serde_json::json;
 
@@ -15,13 +15,7 @@ pub struct Customer {
 /// Loads the demo city of seed 5 and returns the sample customer and a second customer at
 /// the same spot, in the same area.
 pub async fn two_customers(app: &TestApp) -> (Customer, Customer) {
-    let loaded = daojia_server::demo::load(&app.state.store, 5)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let DemoCustomer { token, .. } = app.demo_customer(5).await;
     let list = app.get("/api/v1/customer/addresses", Some(&token)).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     let first = list.body[0].clone();

@@ -2,7 +2,7 @@
 //! withdrawal limits, a customer with an address, staff for dispatch, customer service and
 //! finance, a cleaner; and a paid order done by the cleaner and completed.
 
-use super::{TestApp, test_config};
+use super::{DemoCustomer, TestApp, test_config};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use daojia_domain::access::Role;
@@ -37,19 +37,11 @@ pub async fn town_with(
     cfg.finance.withdrawal_fee_min_fen = 10;
     tweak(&mut cfg);
     let app = TestApp::with_config(b, cfg).await;
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        token: customer,
+        address,
+        ..
+    } = app.demo_customer(8).await;
     let cleaner = worker::Entity::find()
         .filter(worker::Column::Status.eq("active"))
         .filter(worker::Column::Skills.contains("cleaning"))

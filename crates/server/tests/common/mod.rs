@@ -29,6 +29,20 @@ use tower::ServiceExt;
 #[allow(unused_imports)]
 pub use daojia_store::testing::backends;
 
+/// The demo city's sample customer, logged in ([`TestApp::demo_customer`]).
+pub struct DemoCustomer {
+    /// What the demo loaded.
+    pub loaded: daojia_server::demo::Loaded,
+    /// The log-in's answer: the token pair.
+    pub login: Value,
+    /// The access token.
+    pub token: String,
+    /// The customer.
+    pub id: uuid::Uuid,
+    /// Their first saved address.
+    pub address: uuid::Uuid,
+}
+
 /// A response, decoded.
 #[derive(Debug)]
 pub struct Reply {
@@ -227,6 +241,32 @@ impl TestApp {
         // The next code for the same phone may be sent only after the resend interval.
         self.advance(Duration::seconds(61));
         r.body
+    }
+
+    /// Loads the demo city (`seed`) and logs its sample customer in with a one-time code:
+    /// what the demo loaded, the token pair, the customer and their first saved address.
+    pub async fn demo_customer(&self, seed: u64) -> DemoCustomer {
+        let loaded = daojia_server::demo::load(&self.state.store, seed)
+            .await
+            .unwrap();
+        let login = self
+            .otp_login(&loaded.sample_customer_phone, "customer")
+            .await;
+        let token = login["access_token"].as_str().unwrap().to_string();
+        let me = self.get("/api/v1/customer/me", Some(&token)).await;
+        assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+        let id: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
+        let address = accounts::addresses(self.state.store.db(), id)
+            .await
+            .unwrap()[0]
+            .id;
+        DemoCustomer {
+            loaded,
+            login,
+            token,
+            id,
+            address,
+        }
     }
 
     /// Creates a staff member with `role` and logs them in; returns the access token.

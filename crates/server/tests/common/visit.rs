@@ -2,7 +2,7 @@
 //! the demo city with a logged-in customer and their first address, a dispatcher, and two
 //! active cleaners; the clock moved to a visit's day with fresh log-ins.
 
-use super::{TestApp, test_config};
+use super::{DemoCustomer, TestApp, test_config};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use daojia_domain::access::Role;
 use daojia_server::config::Config;
@@ -31,19 +31,12 @@ pub async fn town(b: daojia_store::testing::Backend, tune: impl FnOnce(&mut Conf
     cfg.booking.demo_autopay = Some(true);
     tune(&mut cfg);
     let app = TestApp::with_config(b, cfg).await;
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        loaded,
+        token: customer,
+        address,
+        ..
+    } = app.demo_customer(8).await;
     let cleaners: Vec<Uuid> = worker::Entity::find()
         .filter(worker::Column::Status.eq("active"))
         .filter(worker::Column::Skills.contains("cleaning"))

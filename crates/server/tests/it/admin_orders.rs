@@ -6,7 +6,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveTime};
-use common::{TestApp, assert_problem, backends};
+use common::{DemoCustomer, TestApp, assert_problem, backends};
 use daojia_domain::access::Role;
 use serde_json::json;
 
@@ -14,19 +14,12 @@ use serde_json::json;
 async fn staff_take_an_order_from_payment_to_after_sales() {
     for b in backends() {
         let app = TestApp::new(b).await;
-        let loaded = daojia_server::demo::load(&app.state.store, 8)
-            .await
-            .unwrap();
-        let login = app
-            .otp_login(&loaded.sample_customer_phone, "customer")
-            .await;
-        let token = login["access_token"].as_str().unwrap().to_string();
-        let me = app.get("/api/v1/customer/me", Some(&token)).await;
-        let cid: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-        let address = daojia_store::repo::accounts::addresses(app.state.store.db(), cid)
-            .await
-            .unwrap()[0]
-            .id;
+        let DemoCustomer {
+            loaded,
+            token,
+            address,
+            ..
+        } = app.demo_customer(8).await;
         let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
         let start = date
             .and_time(NaiveTime::from_hms_opt(14, 0, 0).unwrap())

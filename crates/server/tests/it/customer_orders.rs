@@ -5,7 +5,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveTime, Utc};
-use common::{Reply, TestApp, assert_problem, backends};
+use common::{DemoCustomer, Reply, TestApp, assert_problem, backends};
 use serde_json::{Value, json};
 
 async fn place(app: &TestApp, token: &str, key: Option<&str>, body: &Value) -> Reply {
@@ -24,19 +24,7 @@ fn ten_am(app: &TestApp, days: i64) -> String {
 async fn a_customer_orders_follows_reschedules_and_cancels() {
     for b in backends() {
         let app = TestApp::new(b).await;
-        let loaded = daojia_server::demo::load(&app.state.store, 5)
-            .await
-            .unwrap();
-        let login = app
-            .otp_login(&loaded.sample_customer_phone, "customer")
-            .await;
-        let token = login["access_token"].as_str().unwrap().to_string();
-        let me = app.get("/api/v1/customer/me", Some(&token)).await;
-        let customer_id: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-        let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-            .await
-            .unwrap()[0]
-            .id;
+        let DemoCustomer { token, address, .. } = app.demo_customer(5).await;
 
         let body = json!({
             "items": [

@@ -10,7 +10,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{Duration, NaiveTime};
-use common::{Reply, TestApp, backends};
+use common::{DemoCustomer, Reply, TestApp, backends};
 use daojia_domain::access::Role;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -267,23 +267,13 @@ async fn a_date_at_the_edge_of_the_calendar_is_a_field_error() {
 
 async fn setup() -> (TestApp, Vec<Target>) {
     let app = TestApp::new(backends()[0]).await;
-    let loaded = daojia_server::demo::load(&app.state.store, 5)
-        .await
-        .unwrap();
-    let customer = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let DemoCustomer {
+        token: customer,
+        address,
+        ..
+    } = app.demo_customer(5).await;
     let admin = app.staff_token("root", Role::SuperAdmin).await;
 
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let cid: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), cid)
-        .await
-        .unwrap()[0]
-        .id;
     // An order of the customer's own, to reschedule and to see slots for.
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(2);
     let start = (date

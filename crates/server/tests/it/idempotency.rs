@@ -8,7 +8,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveTime};
-use common::{Reply, TestApp, assert_problem, backends, test_config};
+use common::{DemoCustomer, Reply, TestApp, assert_problem, backends, test_config};
 use daojia_server::http::idempotency::{lease, request_hash, scope};
 use daojia_store::entity::{idempotency_key, service_order};
 use daojia_store::repo::idempotency as repo;
@@ -41,19 +41,9 @@ struct Customer {
 }
 
 async fn customer(app: &TestApp) -> Customer {
-    let loaded = daojia_server::demo::load(&app.state.store, 5)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&token)).await;
-    let id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        token, id, address, ..
+    } = app.demo_customer(5).await;
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
     let local = date.and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap());
     let start = (local.and_utc() - Duration::hours(8)).to_rfc3339();

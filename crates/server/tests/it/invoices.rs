@@ -12,7 +12,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{Reply, TestApp, assert_problem, backends, test_config};
+use common::{DemoCustomer, Reply, TestApp, assert_problem, backends, test_config};
 use daojia_domain::access::Role;
 use daojia_store::entity::{audit_log, invoice, partner, staff, worker};
 use sea_orm::{
@@ -37,19 +37,11 @@ async fn town(b: daojia_store::testing::Backend) -> Town {
     let mut cfg = test_config();
     cfg.booking.demo_autopay = Some(true);
     let app = TestApp::with_config(b, cfg).await;
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        token: customer,
+        address,
+        ..
+    } = app.demo_customer(8).await;
     let cleaner = worker::Entity::find()
         .filter(worker::Column::Status.eq("active"))
         .filter(worker::Column::Skills.contains("cleaning"))

@@ -50,19 +50,9 @@ struct Customer {
 }
 
 async fn customer(app: &TestApp) -> Customer {
-    let loaded = daojia_server::demo::load(&app.state.store, 5)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&token)).await;
-    let id: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        token, id, address, ..
+    } = app.demo_customer(5).await;
     Customer { id, token, address }
 }
 

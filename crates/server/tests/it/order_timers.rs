@@ -7,7 +7,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{TestApp, backends};
+use common::{DemoCustomer, TestApp, backends};
 use daojia_domain::access::Role;
 use serde_json::{Value, json};
 
@@ -17,19 +17,7 @@ struct Shop {
 }
 
 async fn shop(app: &TestApp) -> Shop {
-    let loaded = daojia_server::demo::load(&app.state.store, 9)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let token = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&token)).await;
-    let cid: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), cid)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer { token, address, .. } = app.demo_customer(9).await;
     Shop { token, address }
 }
 

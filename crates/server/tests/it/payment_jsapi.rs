@@ -126,16 +126,7 @@ async fn a_customer_authorises_in_wechat_once_and_pays_with_jsapi_through_the_si
 
         // The same customer in another session (another browser) cannot take it back,
         // nor can anyone with a state we never issued.
-        let other = app
-            .otp_login(
-                &daojia_server::demo::load(&app.state.store, 5)
-                    .await
-                    .unwrap()
-                    .sample_customer_phone,
-                "customer",
-            )
-            .await;
-        let other = other["access_token"].as_str().unwrap().to_owned();
+        let other = app.demo_customer(5).await.token;
         refused_on(
             &bind(&app, &other, &code, &state).await,
             "state",

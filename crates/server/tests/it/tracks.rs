@@ -10,7 +10,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::{DateTime, Duration, NaiveTime, Utc};
-use common::{Reply, TestApp, assert_problem, backends, test_config};
+use common::{DemoCustomer, Reply, TestApp, assert_problem, backends, test_config};
 use daojia_domain::access::Role;
 use daojia_domain::ids::WorkerId;
 use daojia_shared::Received;
@@ -53,19 +53,11 @@ async fn town(b: daojia_store::testing::Backend) -> Town {
         },
     )
     .await;
-    let loaded = daojia_server::demo::load(&app.state.store, 8)
-        .await
-        .unwrap();
-    let login = app
-        .otp_login(&loaded.sample_customer_phone, "customer")
-        .await;
-    let customer = login["access_token"].as_str().unwrap().to_string();
-    let me = app.get("/api/v1/customer/me", Some(&customer)).await;
-    let customer_id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-    let address = daojia_store::repo::accounts::addresses(app.state.store.db(), customer_id)
-        .await
-        .unwrap()[0]
-        .id;
+    let DemoCustomer {
+        token: customer,
+        address,
+        ..
+    } = app.demo_customer(8).await;
     let worker = worker::Entity::find()
         .filter(worker::Column::Status.eq("active"))
         .filter(worker::Column::Skills.contains("cleaning"))

@@ -8,7 +8,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveTime};
-use common::{Reply, TestApp, assert_problem, backends, test_config};
+use common::{DemoCustomer, Reply, TestApp, assert_problem, backends, test_config};
 use daojia_domain::access::Role;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -139,13 +139,7 @@ async fn photos_go_with_the_booking_and_the_after_sales_case() {
         let mut cfg = test_config();
         cfg.booking.upload_max_bytes = 16 * 1024;
         let app = TestApp::with_config(b, cfg).await;
-        let loaded = daojia_server::demo::load(&app.state.store, 5)
-            .await
-            .unwrap();
-        let login = app
-            .otp_login(&loaded.sample_customer_phone, "customer")
-            .await;
-        let token = login["access_token"].as_str().unwrap().to_string();
+        let DemoCustomer { token, .. } = app.demo_customer(5).await;
         let other = app.otp_login("13700002222", "customer").await["access_token"]
             .as_str()
             .unwrap()

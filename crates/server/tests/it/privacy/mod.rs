@@ -12,7 +12,7 @@ mod worker;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
-use common::{Reply, TestApp, assert_problem, backends};
+use common::{DemoCustomer, Reply, TestApp, assert_problem, backends};
 use daojia_domain::access::{Audience, Role};
 use daojia_domain::phone::Phone;
 use daojia_store::entity::service_order;

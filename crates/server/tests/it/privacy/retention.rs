@@ -10,21 +10,7 @@ async fn retention_deletes_old_messages_sessions_codes_and_photos_of_cancelled_o
         cfg.retention.sessions_days = 5;
         cfg.retention.cancelled_uploads_days = 3;
         let app = TestApp::with_config(b, cfg).await;
-        let loaded = daojia_server::demo::load(&app.state.store, 8)
-            .await
-            .unwrap();
-        let token = app
-            .otp_login(&loaded.sample_customer_phone, "customer")
-            .await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let me = app.get("/api/v1/customer/me", Some(&token)).await;
-        let cid: uuid::Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
-        let address = accounts::addresses(app.state.store.db(), cid)
-            .await
-            .unwrap()[0]
-            .id;
+        let DemoCustomer { token, address, .. } = app.demo_customer(8).await;
         let photo = upload_photo(&app, &token).await;
         let photo: uuid::Uuid = photo.body["id"].as_str().unwrap().parse().unwrap();
         let placed = place(

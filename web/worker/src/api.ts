@@ -193,4 +193,6 @@ export const lodgeDeposit = (amountFen: number, channel: string, key: string) =>
 /** Asks for the deposit back (held first, then paid into the withdrawable balance). */
 export const askDepositRefund = () => unwrap(api.client.POST('/api/v1/worker/deposit/refund'));
 /** The payment channels this server offers (`pay_channels` of the public configuration). */
+/** The catalog's categories (code, 中文 and English names), to name what a deposit tier unlocks. */
+export const loadCategories = async () => (await unwrap(api.client.GET('/api/v1/public/catalog'))).categories;
 export const loadPayChannels = async (): Promise<string[]> => (await unwrap(api.client.GET('/api/v1/public/config'))).pay_channels;

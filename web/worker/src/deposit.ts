@@ -30,6 +30,28 @@ export function nextTier<T extends TierLike>(tiers: T[], usableFen: number): { t
   return tier ? { tier, missingFen: tier.required_fen - usableFen } : null;
 }
 
+/** A category as the catalog names it. */
+export interface CategoryName {
+  code: string;
+  name: string;
+  name_en: string;
+}
+
+/**
+ * The categories a tier unlocks, named in the page's language (English for any locale
+ * starting with `en`, listed with commas; else 中文 with 、), a code the catalog does not
+ * know kept as it is.
+ */
+export function categoryNames(codes: string[], known: CategoryName[], locale: string): string {
+  const english = locale.toLowerCase().startsWith('en');
+  return codes
+    .map((code) => {
+      const c = known.find((k) => k.code === code);
+      return c ? (english ? c.name_en : c.name) : code;
+    })
+    .join(english ? ', ' : '、');
+}
+
 /** The channels a lodging is paid through on a phone: the channel's page, never JSAPI or a QR code. */
 export function lodgingChannels(offered: string[]): string[] {
   return ['wechat_h5', 'alipay_wap'].filter((c) => offered.includes(c));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lodgingAmount, lodgingChannels, lodgingSettled, lodgingTag, nextTier } from '../src/deposit';
+import { categoryNames, lodgingAmount, lodgingChannels, lodgingSettled, lodgingTag, nextTier } from '../src/deposit';
 
 describe('deposit', () => {
   it('reads a lodging amount in yuan within the limits', () => {
@@ -44,5 +44,16 @@ describe('deposit', () => {
     expect(lodgingSettled('succeeded')).toBe(true);
     expect(lodgingSettled('failed')).toBe(true);
     expect(lodgingSettled('closed')).toBe(true);
+  });
+
+  it('names the categories a tier unlocks in the page language, keeping unknown codes', () => {
+    const known = [
+      { code: 'nursing', name: '护理', name_en: 'Nursing' },
+      { code: 'repair', name: '维修', name_en: 'Repair' },
+    ];
+    expect(categoryNames(['nursing', 'repair'], known, 'zh-CN')).toBe('护理、维修');
+    expect(categoryNames(['nursing', 'repair'], known, 'en')).toBe('Nursing, Repair');
+    expect(categoryNames(['nursing', 'pets'], known, 'zh-CN')).toBe('护理、pets');
+    expect(categoryNames(['nursing'], [], 'en')).toBe('nursing');
   });
 });

@@ -8,7 +8,7 @@ use crate::common::*;
 
 use chrono::Utc;
 use daojia_domain::money::Money;
-use daojia_pay::channel::wechat::{SharingConfig, WechatChannel, WechatConfig};
+use daojia_pay::channel::wechat::{SharingConfig, WechatChannel};
 use daojia_pay::channel::{Charge, PayMethod, PaymentRequest, ProfitShare, Refund, RefundRequest};
 use daojia_pay::sim::{Callback, Delivery, SimConfig, SimKeys, SimTransport, Simulator};
 use daojia_pay::wechat::Merchant;
@@ -17,15 +17,14 @@ use daojia_pay::wechat::profitsharing::{
     DetailResult, NewReceiver, OrderState, ReceiverType, RelationType, ReturnOrder, ReturnResult,
     Share, SharingOrder,
 };
-use daojia_pay::wechat::sign::MerchantKey;
 use daojia_pay::wechat::transfer::PayeeName;
 use daojia_pay::wechat::verify::PlatformKeys;
 use daojia_pay::{Error, PrivateKey};
 use std::sync::Arc;
 
-const APIV3: &str = "daojiaTestApiV3Key0123456789abcd";
-const BASE: &str = "http://sim.test/paysim";
-const SERIAL: &str = "PUB_KEY_ID_0112345678202612030000000000000000";
+const APIV3: &str = SIM_APIV3;
+const BASE: &str = SIM_BASE;
+const SERIAL: &str = SIM_SERIAL;
 const SP_MCHID: &str = "1900000001";
 const SP_APPID: &str = "wx0000000000000001";
 const SUB_MCHID: &str = "1900000109";
@@ -59,26 +58,16 @@ fn simulator(sub: &str) -> Arc<Simulator> {
 fn channel(sim: &Arc<Simulator>, sub: &str) -> WechatChannel<SimTransport> {
     let mut platform = PlatformKeys::new();
     platform.insert(sim.wechat_serial(), sim.wechat_platform_key());
-    WechatChannel::new(
-        WechatConfig {
-            key: MerchantKey {
-                mchid: SP_MCHID.into(),
-                serial_no: "3775B6A45ACD588826D15E583A95F5DD0E1A3B2D".into(),
-                private_key: PrivateKey::from_pem(MERCHANT_KEY).unwrap(),
-            },
-            merchant: Merchant::Partner {
-                sp_appid: SP_APPID.into(),
-                sp_mchid: SP_MCHID.into(),
-                sub_appid: None,
-                sub_mchid: sub.into(),
-            },
-            platform,
-            apiv3_key: ApiV3Key::new(APIV3).unwrap(),
-            notify_url: "http://shop.test/api/v1/pay/notify/wechat".into(),
-            refund_notify_url: None,
-            base_url: format!("{BASE}/wechat"),
+    sim_wechat_channel(
+        sim,
+        Merchant::Partner {
+            sp_appid: SP_APPID.into(),
+            sp_mchid: SP_MCHID.into(),
+            sub_appid: None,
+            sub_mchid: sub.into(),
         },
-        SimTransport::new(sim.clone()),
+        MERCHANT_KEY,
+        platform,
     )
     .with_sharing(SharingConfig {
         encryption_serial: Some(SERIAL.into()),

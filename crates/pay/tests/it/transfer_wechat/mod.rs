@@ -14,21 +14,20 @@ use crate::common::*;
 
 use chrono::Utc;
 use daojia_domain::money::Money;
-use daojia_pay::channel::wechat::{TransferConfig, WechatChannel, WechatConfig};
+use daojia_pay::channel::wechat::{TransferConfig, WechatChannel};
 use daojia_pay::http::Method;
 use daojia_pay::sim::{Callback, Delivery, SimConfig, SimKeys, SimTransport, Simulator};
 use daojia_pay::wechat::aead::ApiV3Key;
 use daojia_pay::wechat::oauth;
-use daojia_pay::wechat::sign::MerchantKey;
 use daojia_pay::wechat::transfer::{PayeeName, ReportInfo, TransferOrder, TransferState};
 use daojia_pay::wechat::verify::PlatformKeys;
 use daojia_pay::wechat::{Merchant, verify::sign_as_platform};
 use daojia_pay::{Error, PrivateKey};
 use std::sync::Arc;
 
-const APIV3: &str = "daojiaTestApiV3Key0123456789abcd";
-const BASE: &str = "http://sim.test/paysim";
-const SERIAL: &str = "PUB_KEY_ID_0112345678202612030000000000000000";
+const APIV3: &str = SIM_APIV3;
+const BASE: &str = SIM_BASE;
+const SERIAL: &str = SIM_SERIAL;
 const MCHID: &str = "1900000001";
 const APPID: &str = "wx0000000000000001";
 const SECRET: &str = "simulatorAppSecret00000000000001";
@@ -63,23 +62,7 @@ fn channel_with(
     platform: PlatformKeys,
     encryption_serial: &str,
 ) -> WechatChannel<SimTransport> {
-    WechatChannel::new(
-        WechatConfig {
-            key: MerchantKey {
-                mchid: merchant.signing_mchid().to_owned(),
-                serial_no: "3775B6A45ACD588826D15E583A95F5DD0E1A3B2D".into(),
-                private_key: PrivateKey::from_pem(signing_key).unwrap(),
-            },
-            merchant,
-            platform,
-            apiv3_key: ApiV3Key::new(APIV3).unwrap(),
-            notify_url: "http://shop.test/api/v1/pay/notify/wechat".into(),
-            refund_notify_url: None,
-            base_url: format!("{BASE}/wechat"),
-        },
-        SimTransport::new(sim.clone()),
-    )
-    .with_transfers(TransferConfig {
+    sim_wechat_channel(sim, merchant, signing_key, platform).with_transfers(TransferConfig {
         notify_url: Some(NOTIFY.into()),
         encryption_serial: Some(encryption_serial.into()),
     })

@@ -123,3 +123,17 @@ export async function staffLogin(page, base, username, password) {
   await page.getByTestId('login').click();
   await page.getByTestId('account-card').waitFor({ timeout: 15_000 });
 }
+
+/**
+ * Calls the demo's API at `base` directly (JSON in and out, a bearer token when given) and
+ * answers the status and the parsed body (null when empty), for a test's set-up and checks.
+ */
+export async function apiCall(base, method, path, { token, body } = {}) {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}

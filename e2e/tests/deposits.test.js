@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { DESKTOP, OUT, PHONE, launch, otpLogin, staffLogin, startDemo } from '../support.js';
+import { DESKTOP, OUT, PHONE, apiCall, launch, otpLogin, staffLogin, startDemo } from '../support.js';
 
 let demo;
 let browser;
@@ -25,15 +25,7 @@ after(async () => {
   await demo?.stop();
 });
 
-async function call(method, path, token, body) {
-  const r = await fetch(`${demo.base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method, path, token, body) => apiCall(demo.base, method, path, { token, body });
 
 /** The worker's access token, from the worker app's storage. */
 async function workerToken(ctx) {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { DESKTOP, OUT, launch, staffLogin, startDemo } from '../support.js';
+import { DESKTOP, OUT, apiCall, launch, staffLogin, startDemo } from '../support.js';
 
 let demo;
 let browser;
@@ -21,11 +21,7 @@ after(async () => {
   await demo?.stop();
 });
 
-async function call(method, path, token) {
-  const r = await fetch(`${demo.base}${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method, path, token) => apiCall(demo.base, method, path, { token });
 
 async function staffToken(login) {
   const r = await fetch(`${demo.base}/api/v1/public/auth/staff/login`, {

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { OUT, PHONE, launch, otpLogin, startDemo } from '../support.js';
+import { OUT, PHONE, apiCall, launch, otpLogin, startDemo } from '../support.js';
 
 const WECHAT_UA =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8 Build/AP2A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/130.0 Mobile Safari/537.36 XWEB/1300199 MMWEBSDK/20240404 MMWEBID/1 MicroMessenger/8.0.50.2701(0x28003237) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64';
@@ -40,15 +40,7 @@ after(async () => {
   await demo?.stop();
 });
 
-async function call(method, path, body, token) {
-  const r = await fetch(`${demo.base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
+const call = (method, path, body, token) => apiCall(demo.base, method, path, { token, body });
 
 /**
  * WeChat's bridge as the page sees it: `getBrandWCPayRequest` records the parameters,

@@ -60,6 +60,10 @@ VECTORS="crates/notify/tests/push_vectors"
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$VECTORS/requirements.txt"
 "$VENV/bin/python" "$VECTORS/gen.py" --check
 
+say "bench: the VRP benchmark's checker and instance generator (standard library only)"
+python3 bench/vrp/test_check.py
+python3 bench/vrp/test_generate.py
+
 say "openapi: validate the document"
 VENV="$HOME/.cache/daojia-venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"

@@ -391,6 +391,19 @@ def load_bks(data_dir: Path) -> dict[str, tuple[int, float]]:
     return bks
 
 
+def load_reference(files: list[str]) -> dict[str, tuple[int, float]]:
+    """For instances without a published best known result (bench/vrp/generate.py): the
+    shortest feasible plan any solver found in earlier raw results (e.g. five seeds at 60 s),
+    as (routes, distance), in place of bks.csv."""
+    best: dict[str, tuple[int, float]] = {}
+    for f in files:
+        with open(f) as fh:
+            for r in json.load(fh)["results"]:
+                if r["status"] == "ok" and (r["instance"] not in best or r["distance"] < best[r["instance"]][1]):
+                    best[r["instance"]] = (r["vehicles"], r["distance"])
+    return best
+
+
 def find_daojia(explicit: str | None) -> str | None:
     if explicit:
         return explicit if os.access(explicit, os.X_OK) else None
@@ -486,9 +499,10 @@ def pct(x: float, signed: bool = False) -> str:
 
 
 def family(name: str) -> str:
-    prefix = name.rstrip("0123456789")
-    digits = name[len(prefix):]
-    return prefix + digits[:1]
+    """RC1 for RC101 (Solomon) and for RC1-200-01 (bench/vrp/generate.py)."""
+    letters = name[: len(name) - len(name.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))]
+    rest = name[len(letters):]
+    return letters + rest[:1]
 
 
 def cell(rec, bks) -> str:
@@ -670,6 +684,9 @@ def parse_args(argv):
     ap.add_argument("--markdown", help="also write the markdown tables to this file")
     ap.add_argument("--daojia", help="path to the daojia binary (default: cargo target dirs, PATH)")
     ap.add_argument("--python", default=sys.executable, help="Python with the peers installed")
+    ap.add_argument("--reference", nargs="+", metavar="FILE",
+                    help="raw results (--out) whose shortest feasible plan per instance is the reference "
+                         "for the gaps, instead of bks.csv (instances without a best known result)")
     ap.add_argument("--from-json", nargs="+", metavar="FILE",
                     help="do not run anything: print the tables for earlier raw results")
     # worker mode
@@ -685,7 +702,7 @@ def main(argv=None) -> int:
         return worker_main(args)
 
     data_dir = Path(args.data)
-    bks = load_bks(data_dir)
+    bks = load_reference(args.reference) if args.reference else load_bks(data_dir)
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
     variants = {}
     for v in args.variant:

@@ -3,7 +3,7 @@
 
     python3 bench/vrp/test_check.py
 
-Not part of scripts/test.sh: it belongs to the benchmark, which has its own command.
+scripts/test.sh runs it (a second): the benchmark itself has its own command.
 """
 
 import math

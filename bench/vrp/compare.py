@@ -592,14 +592,14 @@ def report(results: list[dict], bks, solvers: list[str], limits: list[float], ma
         for s in present:
             recs = [index.get((n, limit, s, seed)) for n, seed in runs]
             recs = [r for r in recs if r]
-            good = [r for r in recs if r["status"] == "ok" and r["instance"] in bks]
-            gaps = [g(r) for r in good]
+            feasible = [r for r in recs if r["status"] == "ok"]
+            gaps = [g(r) for r in feasible if r["instance"] in bks]
             cgaps = [g(ok(n, limit, s, seed)) for n, seed in common]
             infeasible = sum(1 for r in recs if r["status"] == "infeasible")
             fail = sum(1 for r in recs if r["status"] == "fail")
             secs = [r.get("solver_seconds") or r["wall"] for r in recs if r.get("wall") is not None]
             share = [r["cpu"] / r["wall"] for r in recs if r.get("cpu") is not None and r.get("wall")]
-            row = [s, f"{len(good)}/{len(recs)}", f"{infeasible}", f"{fail}",
+            row = [s, f"{len(feasible)}/{len(recs)}", f"{infeasible}", f"{fail}",
                    pct(statistics.mean(gaps)) if gaps else "-",
                    pct(statistics.mean(cgaps)) if cgaps else "-",
                    pct(statistics.median(cgaps)) if cgaps else "-",
@@ -656,11 +656,12 @@ def report(results: list[dict], bks, solvers: list[str], limits: list[float], ma
             fam_common = [(n, seed) for n, seed in common if family(n) == fam]
             row = [fam, str(len(names)), str(len(fam_common))]
             for s in present:
-                good = [ok(n, limit, s, seed) for n, seed in fam_runs]
-                good = [r for r in good if r]
+                recs = [index.get((n, limit, s, seed)) for n, seed in fam_runs]
+                feasible = [r for r in recs if r and r["status"] == "ok"]
+                good = [r for r in feasible if r["instance"] in bks]
                 cg = [g(ok(n, limit, s, seed)) for n, seed in fam_common]
                 own = pct(statistics.mean(g(r) for r in good)) if good else "-"
-                row.append(f"{len(good)}/{len(fam_runs)} ok, {own}; {pct(statistics.mean(cg)) if cg else '-'}")
+                row.append(f"{len(feasible)}/{len(fam_runs)} ok, {own}; {pct(statistics.mean(cg)) if cg else '-'}")
             rows.append(row)
         table(["family", "n", "common runs"] + present, rows,
               f"Per family at {limit:g} s (feasible runs, mean gap on own feasible; mean gap on the common runs)")

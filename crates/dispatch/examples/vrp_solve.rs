@@ -5,8 +5,10 @@
 //!
 //! `cargo build --release -p daojia-dispatch --example vrp_solve`, then
 //! `vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json]
-//! [--soft-windows off|long|on]` (the last to measure the search's variants: hard
-//! windows only; soft windows with long routes, the default; soft windows always).
+//! [--soft-windows off|long|on] [--iterations N]` (to measure the search's variants:
+//! hard windows only; soft windows with long routes, the default; soft windows always;
+//! `--iterations N` stops after N ruin-and-recreate steps, the time limit still applying,
+//! for a comparison at a fixed budget that the machine's load does not change).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let (mut file, mut seconds, mut seed, mut threads, mut json) =
         (None, None, 1u64, 1usize, false);
     let mut soft = SolveOptions::default().soft_windows;
+    let mut iterations: Option<u64> = None;
     let mut i = 0;
     while i < args.len() {
         let value = |i: usize| args.get(i + 1).cloned().unwrap_or_default();
@@ -33,6 +36,13 @@ fn main() -> ExitCode {
             "--seconds" => seconds = value(i).parse::<f64>().ok(),
             "--seed" => seed = value(i).parse().unwrap_or(seed),
             "--threads" => threads = value(i).parse().unwrap_or(threads),
+            "--iterations" => match value(i).parse::<u64>() {
+                Ok(n) if n > 0 => iterations = Some(n),
+                _ => {
+                    eprintln!("--iterations takes a positive number, not {:?}", value(i));
+                    return ExitCode::from(2);
+                }
+            },
             "--soft-windows" => {
                 soft = match value(i).as_str() {
                     "off" => SoftWindows::Off,
@@ -71,6 +81,7 @@ fn main() -> ExitCode {
         seed,
         threads: threads.max(1),
         soft_windows: soft,
+        max_iterations: iterations,
         ..SolveOptions::default()
     };
     match solve_solomon_file_with(&file, seconds, options) {

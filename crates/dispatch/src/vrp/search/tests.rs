@@ -174,3 +174,175 @@ proptest! {
         prop_assert_eq!(on_time, s.on_time(&d));
     }
 }
+
+/// [`days`] with what else a day has: jobs under way (each worker's first job), jobs
+/// pinned to a worker, maxima of jobs, a working time, two windows on some jobs, and
+/// workers of one class (equal, no breaks) so that empty routes are tried once per class.
+fn full_days() -> impl Strategy<Value = Problem> {
+    (days(), any::<u64>()).prop_map(|(mut p, bits)| {
+        let mut x = bits | 1;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n.max(1)
+        };
+        let nw = p.workers.len();
+        for (j, job) in p.jobs.iter_mut().enumerate() {
+            match next(10) {
+                0 => job.pinned_worker = Some(next(nw as u64) as usize),
+                1 => {
+                    let start = next(200) as f64;
+                    job.windows = vec![
+                        TimeWindow::new(start, start + 40.0),
+                        TimeWindow::new(start + 150.0, start + 250.0),
+                    ];
+                }
+                _ => {}
+            }
+            if j < nw && next(3) == 0 {
+                // Under way for worker j: no window to miss, nothing it may not do.
+                job.windows.clear();
+                job.skills = Skills(0);
+                job.pinned_worker = None;
+                p.workers[j].first_job = Some(j);
+            }
+        }
+        for worker in &mut p.workers {
+            if next(4) == 0 {
+                worker.max_jobs = Some(2 + next(5) as usize);
+            }
+            if next(5) == 0 {
+                worker.max_working_time = Some(300.0 + next(300) as f64);
+            }
+        }
+        if next(2) == 0 {
+            // Two more workers equal to each other: one class.
+            let mut twin = Worker::at(0, TimeWindow::new(0.0, 800.0));
+            twin.capacity = vec![10];
+            p.workers.push(twin.clone());
+            p.workers.push(twin);
+        }
+        p
+    })
+}
+
+/// Whether `s` is a plan of `d`: routes as their replays say (cached summaries exact),
+/// every job at most once, with a worker allowed to do it, within capacities and maxima
+/// of jobs, jobs under way first in their worker's route, each non-empty route with its
+/// worker's breaks once, and (`hard`) every route on time.
+fn check_plan(d: &Data, s: &State, hard: bool) -> Result<(), TestCaseError> {
+    let mut seen = vec![0usize; d.n];
+    for (r, route) in s.routes.iter().enumerate() {
+        prop_assert_eq!(route.w, r);
+        if route.nodes.is_empty() {
+            continue;
+        }
+        let replay = Route::eval_nodes(d, route.w, &route.nodes, &s.win);
+        prop_assert!(
+            close(route.full.dist, replay.dist),
+            "{:?} {:?}",
+            route.full,
+            replay
+        );
+        prop_assert!(
+            close(route.full.dur, replay.dur),
+            "{:?} {:?}",
+            route.full,
+            replay
+        );
+        prop_assert!(
+            close(route.full.warp, replay.warp),
+            "{:?} {:?}",
+            route.full,
+            replay
+        );
+        if hard {
+            prop_assert!(d.feasible(route.w, &replay), "late: {replay:?}");
+        } else {
+            prop_assert!(d.within_working_time(route.w, &replay));
+        }
+        let jobs: Vec<usize> = route
+            .nodes
+            .iter()
+            .filter(|&&x| (x as usize) < d.n)
+            .map(|&x| x as usize)
+            .collect();
+        prop_assert!(!jobs.is_empty(), "a route of breaks only");
+        let worker = &d.p.workers[route.w];
+        prop_assert!(worker.max_jobs.is_none_or(|m| jobs.len() <= m));
+        for k in 0..d.dims {
+            let load: i64 = jobs.iter().map(|&j| d.demand(j)[k]).sum();
+            prop_assert!(load <= d.capacity(route.w)[k]);
+        }
+        for &j in &jobs {
+            seen[j] += 1;
+            prop_assert!(d.able(j, route.w), "job {} with worker {}", j, route.w);
+            prop_assert_eq!(s.route_of[j] as usize, r);
+        }
+        if d.first[route.w].is_some() {
+            prop_assert_eq!(Some(route.nodes[0] as usize), worker.first_job);
+        }
+        let mut breaks: Vec<u32> = route
+            .nodes
+            .iter()
+            .copied()
+            .filter(|&x| x as usize >= d.n)
+            .collect();
+        breaks.sort_unstable();
+        breaks.dedup();
+        prop_assert_eq!(breaks.len(), worker.breaks.len());
+        prop_assert_eq!(route.nodes.len(), jobs.len() + worker.breaks.len());
+    }
+    prop_assert!(seen.iter().all(|&k| k <= 1));
+    for &j in &s.unassigned {
+        prop_assert_eq!(seen[j as usize], 0);
+    }
+    for (j, &k) in seen.iter().enumerate() {
+        prop_assert!(k == 1 || s.unassigned.contains(&(j as u32)), "job {j} lost");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// The local search on days with everything a day has (own homes and ends, breaks and
+    /// jobs holding them, skills, pins, jobs under way, capacities, maxima of jobs, working
+    /// time, two windows): with hard windows the result is a plan on time that costs no
+    /// more than before; with soft windows (at the adaptive weight or a tiny one, which
+    /// leaves late plans) it is a plan whose cached summaries are exact, on time exactly
+    /// when the search says so.
+    #[test]
+    fn local_search_keeps_a_full_day_a_plan(
+        problem in full_days(),
+        seed in any::<u64>(),
+        soft in any::<bool>(),
+        tiny in any::<bool>(),
+    ) {
+        let d = Data::new(&problem);
+        // Jobs under way are placed first in their routes, not searched.
+        let jobs: Vec<u32> = (0..d.n as u32).filter(|&j| !d.fixed[j as usize]).collect();
+        let mut s = State::new(&d, &jobs);
+        let mut search = Sisr::new(&d, Params::default(), seed);
+        search.recreate(&mut s, false);
+        check_plan(&d, &s, true)?;
+        for r in 0..s.routes.len() {
+            search.touch(r);
+        }
+        if soft {
+            let mut penalty = Penalty::new(&d);
+            if tiny {
+                penalty.weight = 1e-6;
+            }
+            let on_time = search.soft_local_search(&mut s, &mut penalty);
+            check_plan(&d, &s, on_time)?;
+            prop_assert_eq!(on_time, s.on_time(&d));
+        } else {
+            let before = s.cost();
+            search.local_search(&mut s, 2);
+            check_plan(&d, &s, true)?;
+            prop_assert!(s.cost() <= before + 1e-9, "{before} -> {}", s.cost());
+        }
+    }
+}

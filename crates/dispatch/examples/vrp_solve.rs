@@ -5,8 +5,10 @@
 //!
 //! `cargo build --release -p daojia-dispatch --example vrp_solve`, then
 //! `vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json]
-//! [--soft-windows off|long|on]` (the last to measure the search's variants: hard
-//! windows only; soft windows with long routes, the default; soft windows always).
+//! [--soft-windows off|long|on] [--iterations N]` (the last two to measure the search's
+//! variants: hard windows only; soft windows with long routes, the default; soft windows
+//! always; and a fixed number of ruin-and-recreate steps, `SolveOptions::max_iterations`,
+//! which gives the same plan for the same seed whatever the load, within the time limit).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
     let (mut file, mut seconds, mut seed, mut threads, mut json) =
         (None, None, 1u64, 1usize, false);
     let mut soft = SolveOptions::default().soft_windows;
+    let mut iterations: Option<u64> = None;
     let mut i = 0;
     while i < args.len() {
         let value = |i: usize| args.get(i + 1).cloned().unwrap_or_default();
@@ -44,6 +47,16 @@ fn main() -> ExitCode {
                     }
                 }
             }
+            "--iterations" => match value(i).parse::<u64>() {
+                Ok(n) => iterations = Some(n),
+                Err(_) => {
+                    eprintln!(
+                        "--iterations takes a whole number of steps, got {:?}",
+                        value(i)
+                    );
+                    return ExitCode::from(2);
+                }
+            },
             "--json" => {
                 json = true;
                 i += 1;
@@ -59,7 +72,8 @@ fn main() -> ExitCode {
     }
     let (Some(file), Some(seconds)) = (file, seconds) else {
         eprintln!(
-            "usage: vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json]"
+            "usage: vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json] \
+             [--soft-windows off|long|on] [--iterations N]"
         );
         return ExitCode::from(2);
     };
@@ -71,6 +85,7 @@ fn main() -> ExitCode {
         seed,
         threads: threads.max(1),
         soft_windows: soft,
+        max_iterations: iterations,
         ..SolveOptions::default()
     };
     match solve_solomon_file_with(&file, seconds, options) {

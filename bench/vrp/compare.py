@@ -427,6 +427,8 @@ def run_one(task, cfg) -> dict:
         # dispatch crate's `vrp_solve` example, which takes the same arguments).
         cmd = [cfg.binaries[solver], "vrp", "solve", str(inst_path), "--seconds", f"{limit:g}",
                "--seed", str(seed), "--json"]
+        if cfg.iterations:
+            cmd += ["--iterations", str(cfg.iterations)]
     else:
         cmd = [cfg.python, str(Path(__file__).resolve()), "--worker", solver, "--file", str(inst_path),
                "--worker-seconds", f"{limit:g}", "--seed", str(seed)]
@@ -680,6 +682,9 @@ def parse_args(argv):
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=PATH",
                     help="another build of our solver, run as solver NAME beside the others (same "
                          "command line as `daojia vrp solve`; repeatable)")
+    ap.add_argument("--iterations", type=int,
+                    help="a fixed number of search steps per run (our builds only, each a --variant "
+                         "built from crates/dispatch/examples/vrp_solve.rs); --seconds is then only a cap")
     ap.add_argument("--grace", type=float, default=5.0, help="extra wall seconds before a run is killed")
     ap.add_argument("--out", help="write raw results (JSON) here, updated after every run")
     ap.add_argument("--markdown", help="also write the markdown tables to this file")
@@ -751,6 +756,10 @@ def main(argv=None) -> int:
     if "daojia" in solvers:
         args.binaries["daojia"] = args.daojia
     peers = [s for s in solvers if s not in args.binaries]
+    if args.iterations and (peers or "daojia" in solvers):
+        print("--iterations: only --variant builds of vrp_solve take it; list only them in --solvers",
+              file=sys.stderr)
+        return 2
     for s in peers:
         probe = subprocess.run([args.python, "-c", f"import {'vroom' if s == 'vroom' else s}"],
                                capture_output=True, text=True)
@@ -763,7 +772,7 @@ def main(argv=None) -> int:
     tasks = [(f, limit, s, seed) for limit in limits for seed in seeds for f in files for s in solvers]
     print(f"{len(files)} instances x {len(limits)} limits x {len(seeds)} seeds x {len(solvers)} solvers "
           f"= {len(tasks)} runs, {args.jobs} at a time", file=sys.stderr)
-    meta = {"seeds": seeds, "variants": variants, "scale": SCALE, "rel_eps": REL_EPS, "jobs": args.jobs, "limits": limits,
+    meta = {"seeds": seeds, "variants": variants, "iterations": args.iterations, "scale": SCALE, "rel_eps": REL_EPS, "jobs": args.jobs, "limits": limits,
             "solvers": solvers, "started": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpus": os.cpu_count()}
     results: list[dict] = []
 

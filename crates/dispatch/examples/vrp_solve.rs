@@ -5,10 +5,10 @@
 //!
 //! `cargo build --release -p daojia-dispatch --example vrp_solve`, then
 //! `vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json]
-//! [--soft-windows off|long|on] [--iterations N]` (to measure the search's variants:
-//! hard windows only; soft windows with long routes, the default; soft windows always;
-//! `--iterations N` stops after N ruin-and-recreate steps, the time limit still applying,
-//! for a comparison at a fixed budget that the machine's load does not change).
+//! [--soft-windows off|long|on] [--iterations N]` (the last two to measure the search's
+//! variants: hard windows only; soft windows with long routes, the default; soft windows
+//! always; and a fixed number of ruin-and-recreate steps, `SolveOptions::max_iterations`,
+//! which gives the same plan for the same seed whatever the load, within the time limit).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,13 +36,6 @@ fn main() -> ExitCode {
             "--seconds" => seconds = value(i).parse::<f64>().ok(),
             "--seed" => seed = value(i).parse().unwrap_or(seed),
             "--threads" => threads = value(i).parse().unwrap_or(threads),
-            "--iterations" => match value(i).parse::<u64>() {
-                Ok(n) if n > 0 => iterations = Some(n),
-                _ => {
-                    eprintln!("--iterations takes a positive number, not {:?}", value(i));
-                    return ExitCode::from(2);
-                }
-            },
             "--soft-windows" => {
                 soft = match value(i).as_str() {
                     "off" => SoftWindows::Off,
@@ -54,6 +47,16 @@ fn main() -> ExitCode {
                     }
                 }
             }
+            "--iterations" => match value(i).parse::<u64>() {
+                Ok(n) => iterations = Some(n),
+                Err(_) => {
+                    eprintln!(
+                        "--iterations takes a whole number of steps, got {:?}",
+                        value(i)
+                    );
+                    return ExitCode::from(2);
+                }
+            },
             "--json" => {
                 json = true;
                 i += 1;
@@ -69,7 +72,8 @@ fn main() -> ExitCode {
     }
     let (Some(file), Some(seconds)) = (file, seconds) else {
         eprintln!(
-            "usage: vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json]"
+            "usage: vrp_solve [vrp solve] FILE --seconds S [--seed N] [--threads T] [--json] \
+             [--soft-windows off|long|on] [--iterations N]"
         );
         return ExitCode::from(2);
     };

@@ -250,3 +250,17 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Long enough for the search to restart its walk from the best plan several times
+    /// (after 20 steps per job and a tenth of the run without a better plan): every
+    /// returned plan is still feasible.
+    #[test]
+    fn plans_stay_feasible_across_restarts(problem in problems(), seed in any::<u64>()) {
+        let options = SolveOptions { time_limit: Duration::from_secs(20), seed, threads: 1, max_iterations: Some(1500), soft_windows: SoftWindows::Always, ..SolveOptions::default() };
+        let solution = solve(&problem, &options).expect("valid problem");
+        prop_assert_eq!(check(&problem, &solution), vec![]);
+    }
+}

@@ -44,6 +44,14 @@ const LOCAL_SEARCH_ROUNDS: usize = 1;
 /// under a tight fleet of short routes (R1/RC1: 5-10 stops) and, at very short budgets,
 /// while jobs were still left out.
 const SOFT_MIN_ROUTE_JOBS: f64 = 15.0;
+/// A walk that has found no better plan for this many steps per job, and for this share
+/// of the run, starts again from the best plan, cooler, with the first ruin size: with
+/// a tight fleet the walk otherwise rebuilds the same plan (or refuses worse ones) from
+/// early in the run to its end. See ADR 0002, "Restarts at stagnation".
+const STALL_PER_JOB: f64 = 20.0;
+const STALL_SHARE: f64 = 0.1;
+/// The temperatures of a restarted walk (start and end), as a share of the first walk's.
+const RESTART_COOLING: f64 = 0.25;
 /// How often (as a share of the run) threads exchange their best plans.
 const EXCHANGE_EVERY: f64 = 0.05;
 
@@ -261,6 +269,9 @@ fn run(ctx: &Run, seed: u64) -> State {
     let mut iter = 0u64;
     let mut ruin_size = search.params.removed_shortening;
     let (mut window, mut incomplete) = (0usize, 0usize);
+    let stall = (STALL_PER_JOB * d.n as f64).ceil() as u64;
+    // Steps and progress since the best plan last got better (or the walk restarted).
+    let (mut since_best, mut best_at) = (0u64, 0.0f64);
     loop {
         let at = progress(iter);
         if at >= 1.0 || jobs.is_empty() || ctx.stopped() {
@@ -285,12 +296,27 @@ fn run(ctx: &Run, seed: u64) -> State {
                     cur = best.clone();
                     work = best.clone();
                     key = best_key;
+                    (since_best, best_at) = (0, at);
                 }
                 Some((m, c, _)) if !better(best_key, (*m, *c)) => {}
                 _ => *slot = Some((best_key.0, best_key.1, best.clone())),
             }
         }
         let squeezing = key.0 > 0.0 && at < SQUEEZE_SHARE;
+        if best_key.0 <= 0.0 {
+            since_best += 1;
+            if since_best >= stall && at - best_at >= STALL_SHARE {
+                // Stuck: start again from the best plan with the annealing schedule
+                // restarted from now to the end, at a quarter of its first temperatures.
+                (since_best, best_at) = (0, at);
+                cur.clone_from(&best);
+                work.clone_from(&best);
+                key = best_key;
+                shortening_from = Some((per_job * RESTART_COOLING, at));
+                ruin_size = search.params.removed_shortening;
+                (window, incomplete) = (0, 0);
+            }
+        }
         let out_before = work.unassigned.len();
         if squeezing {
             search.ruin(&mut work, search.params.removed, search.params.max_string);
@@ -376,6 +402,7 @@ fn run(ctx: &Run, seed: u64) -> State {
             if better(key, best_key) {
                 best.clone_from(&cur);
                 best_key = key;
+                (since_best, best_at) = (0, at);
                 ctx.report(&best);
             }
         } else {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Failure drills (issue 14): two `daojia serve` nodes on a fresh PostgreSQL database with a
-# PRIVATE Redis and a PRIVATE RabbitMQ node started here on free ports of their own, never
+# Failure drills (issue 14): two `daojia serve` nodes on a fresh PostgreSQL database, then
+# on a fresh MariaDB database (DRILLS_DB), with a PRIVATE Redis and a PRIVATE RabbitMQ node started here on free ports of their own, never
 # the machine's shared ones (6379, 5672), so that stopping them hurts nobody else. Then the
 # drills in crates/cli/tests/it/drills.rs, one after another:
 #
@@ -12,7 +12,8 @@
 #   4. terminate the nodes' database connections: they reconnect, jobs resume.
 #
 # Not part of the normal test run (the tests are #[ignore]d). Usage: scripts/drills.sh
-# [nextest filter, e.g. kill_9]. Exits non-zero when a drill fails. Everything it started is
+# [nextest filter, e.g. kill_9]. DRILLS_DB picks the databases, in order (default
+# `postgres,mariadb`; `DRILLS_DB=mariadb scripts/drills.sh` for one). Exits non-zero when a drill fails. Everything it started is
 # stopped on exit. docs/operations.md, "Failure drills", says what each drill checks.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -118,14 +119,26 @@ export DAOJIA_DRILL_AMQP_STOP="$SELF _rabbit-stop"
 export DAOJIA_DRILL_AMQP_START="$SELF _rabbit-start"
 export DAOJIA_DRILL_BROKER_DOWN_SECS="${DAOJIA_DRILL_BROKER_DOWN_SECS:-60}"
 
-say "failure drills"
 status=0
-# The CLI's integration tests are one binary (`it`); the drills are its `drills` module.
-nice cargo nextest run -p daojia --test it --profile drills --run-ignored only \
-  -E 'test(/^drills::/)' --no-capture "$@" || status=$?
+failed=""
+IFS=',' read -ra databases <<<"${DRILLS_DB:-postgres,mariadb}"
+for db in "${databases[@]}"; do
+  case "$db" in
+    postgres | postgresql) db=postgres ;;
+    mariadb | mysql) db=mariadb ;;
+    *) echo "DRILLS_DB: unknown database '$db' (postgres, mariadb)" >&2; exit 2 ;;
+  esac
+  say "failure drills on $db"
+  # The CLI's integration tests are one binary (`it`); the drills are its `drills` module.
+  DAOJIA_DRILL_DB="$db" nice cargo nextest run -p daojia --test it --profile drills \
+    --run-ignored only -E 'test(/^drills::/)' --no-capture "$@" || {
+    status=$?
+    failed="$failed $db"
+  }
+done
 if [ "$status" -eq 0 ]; then
-  say "failure drills: all passed"
+  say "failure drills: all passed (${DRILLS_DB:-postgres,mariadb})"
 else
-  say "failure drills: FAILED (exit $status)"
+  say "failure drills: FAILED on$failed (exit $status)"
 fi
 exit "$status"

@@ -355,7 +355,13 @@ pub async fn serve(state: AppState, addr: std::net::SocketAddr) -> anyhow::Resul
 pub fn relay(state: &AppState) -> daojia_app::outbox::relay::Relay {
     use daojia_app::outbox::relay::{Relay, RelayOptions};
     let opts = RelayOptions {
-        owner: format!("{}-{}", jobs::hostname(), uuid::Uuid::now_v7().simple()),
+        // Host and process id: which node delivers to a consumer (`outbox_consumer`).
+        owner: format!(
+            "{}-{}-{}",
+            jobs::hostname(),
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        ),
         grace: std::time::Duration::from_secs(state.config.server.request_timeout_secs + 30),
         ..RelayOptions::default()
     };

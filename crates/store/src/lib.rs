@@ -136,8 +136,13 @@ impl Store {
     /// One node at a time: the others wait on the database's lock
     /// ([`migration_lock`]) and then find nothing pending.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        let lock =
-            migration_lock::MigrationLock::take(&self.db, self.kind, migration_lock::WAIT).await?;
+        self.migrate_waiting(migration_lock::WAIT).await
+    }
+
+    /// [`Store::migrate`], waiting at most `wait` for another node's migrations (tests wait
+    /// less than their runner's time limit, so that they fail saying why).
+    pub async fn migrate_waiting(&self, wait: Duration) -> Result<(), DbErr> {
+        let lock = migration_lock::MigrationLock::take(&self.db, self.kind, wait).await?;
         let done = self.migrate_locked().await;
         lock.release().await;
         done

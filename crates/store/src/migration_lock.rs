@@ -7,6 +7,14 @@
 //! connection taken aside from the pool for the whole migration. Both are released when
 //! that connection ends, so a node killed while migrating frees the lock for the next one.
 //! SQLite is one file on one machine; its writers already wait on the file's lock.
+//!
+//! The lock is per database, on both servers. PostgreSQL scopes advisory locks to the
+//! database of the session; `GET_LOCK` names are server-wide, so the MySQL name carries the
+//! database's (hashed, to fit the 64 characters a name may have). One name for the whole
+//! server made every database on it migrate one after another: two installations on one
+//! MariaDB server, and every test database of concurrent test runs, each migration
+//! polling for a lock that the others kept taking first (a test once waited past its
+//! 5-minute limit).
 
 use crate::DbKind;
 use sea_orm::sqlx::{self, MySql, Postgres, pool::PoolConnection};
@@ -15,8 +23,13 @@ use std::time::{Duration, Instant};
 
 /// The PostgreSQL advisory lock's key: "daojia" as bytes, so it is recognisable in `pg_locks`.
 const PG_KEY: i64 = 0x6461_6f6a_6961;
-/// The MySQL lock's name.
-const MYSQL_NAME: &str = "daojia.migrate";
+/// Takes the MySQL lock, named `daojia.migrate.` and the MD5 of the session's database. A
+/// timeout of 0 answers at once: 1 taken, 0 held by another session.
+const MYSQL_TAKE: &str =
+    "SELECT GET_LOCK(CONCAT('daojia.migrate.', MD5(COALESCE(DATABASE(), ''))), 0)";
+/// Gives the MySQL lock back.
+const MYSQL_RELEASE: &str =
+    "SELECT RELEASE_LOCK(CONCAT('daojia.migrate.', MD5(COALESCE(DATABASE(), ''))))";
 /// How long a node waits for another node's migrations before giving up.
 pub const WAIT: Duration = Duration::from_secs(600);
 
@@ -65,9 +78,7 @@ impl MigrationLock {
                         .acquire()
                         .await
                         .map_err(err)?;
-                    // A timeout of 0 answers at once: 1 taken, 0 held by another session.
-                    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
-                        .bind(MYSQL_NAME)
+                    let got: Option<i64> = sqlx::query_scalar(MYSQL_TAKE)
                         .fetch_one(&mut *c)
                         .await
                         .map_err(err)?;
@@ -107,10 +118,7 @@ impl MigrationLock {
                 }
             }
             MigrationLock::MySql(mut c) => {
-                let r = sqlx::query("SELECT RELEASE_LOCK(?)")
-                    .bind(MYSQL_NAME)
-                    .execute(&mut *c)
-                    .await;
+                let r = sqlx::query(MYSQL_RELEASE).execute(&mut *c).await;
                 if r.is_err() {
                     let _ = c.close().await;
                 }

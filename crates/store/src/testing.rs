@@ -151,7 +151,12 @@ impl TestDb {
         let run = template_run().filter(|_| backend != Backend::MySql);
         let t = TestDb::created(backend, run.as_deref()).await;
         if run.is_none() {
-            t.store.migrate().await.expect("migrate test database");
+            // Within nextest's 5-minute limit, so that a lock held elsewhere fails the test
+            // with the lock's message instead of a silent timeout.
+            t.store
+                .migrate_waiting(std::time::Duration::from_secs(240))
+                .await
+                .expect("migrate test database");
         }
         t
     }

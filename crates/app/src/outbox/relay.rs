@@ -6,6 +6,13 @@
 //!   consumer's lease (taken with one conditional update, the same on SQLite, PostgreSQL
 //!   and MariaDB) and records progress only while it still holds it; every node runs a
 //!   relay and one of them delivers to each consumer.
+//! - **Fast takeover.** The lease is short ([`RelayOptions::lease`], 5 s), so the consumers
+//!   of a node that dies are taken over within seconds. A delivery that runs longer keeps
+//!   its lease by renewing it every third of the lease while it runs; when it can no
+//!   longer be sure of holding it (another relay has it, or no renewal got through before
+//!   it would run out) the delivery is stopped, before the lease ends, so that two relays
+//!   never hand events to one consumer at the same time. Consumers already take events at
+//!   least once: what a stopped delivery did not record is delivered again.
 //! - **Failures** are retried with back-off for that consumer alone; the others go on.
 //! - **Holes.** Positions are handed out at insert, not at commit: an event may be visible
 //!   while one with a lower position is still being written, and a rolled-back
@@ -27,7 +34,8 @@ use tracing::Instrument;
 pub struct RelayOptions {
     /// This relay's name in leases (unique per process).
     pub owner: String,
-    /// How long a consumer's lease lasts without renewal.
+    /// How long a consumer's lease lasts without renewal: how soon another relay takes
+    /// over from one that died. Nodes' clocks must agree to well within it.
     pub lease: Duration,
     /// Events read per consumer and round.
     pub batch: u64,
@@ -41,7 +49,7 @@ impl Default for RelayOptions {
     fn default() -> Self {
         RelayOptions {
             owner: format!("relay-{}", uuid::Uuid::now_v7().simple()),
-            lease: Duration::seconds(30),
+            lease: Duration::seconds(5),
             batch: 100,
             grace: std::time::Duration::from_secs(60),
             poll: std::time::Duration::from_secs(1),
@@ -91,6 +99,9 @@ impl Relay {
     /// returns how many events were handed to consumers.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut delivered = 0;
+        // Consumers are served one after another: each lease is dated when it is taken,
+        // not when the round began.
+        let began = Instant::now();
         // Reads never make a SQLite writer wait or fail; a lease is a write, so it is
         // taken only for a consumer with something to deliver.
         let db = self.app.store.db();
@@ -104,24 +115,78 @@ impl Relay {
             {
                 continue;
             }
-            delivered += self.deliver(c.as_ref(), now).await?;
+            delivered += self.deliver(c.as_ref(), now, began).await?;
         }
         Ok(delivered)
     }
 
-    async fn deliver(&self, c: &dyn Consumer, now: DateTime<Utc>) -> Result<usize> {
+    /// Takes the lease on `c` and delivers to it while keeping the lease. `now` is the
+    /// round's time, read at `began`.
+    async fn deliver(&self, c: &dyn Consumer, now: DateTime<Utc>, began: Instant) -> Result<usize> {
         let db = self.app.store.db();
         let name = c.name();
         let owner = self.opts.owner.as_str();
+        let asked = Instant::now();
+        let now = later(now, began, asked);
         let Some(progress) = outbox::claim(db, name, owner, self.opts.lease, now).await? else {
             return Ok(0);
         };
         if progress.retry_at.is_some_and(|t| t > now) {
             return Ok(0);
         }
-        if c.batches() {
-            return self.deliver_batch(c, progress, now).await;
+        let delivery = async {
+            if c.batches() {
+                self.deliver_batch(c, progress, now).await
+            } else {
+                self.deliver_each(c, progress, now).await
+            }
+        };
+        tokio::select! {
+            biased;
+            r = delivery => r,
+            why = self.keep(name, now, asked) => {
+                tracing::warn!(consumer = name, why, "outbox: delivery stopped, the lease may be lost; another relay goes on from the recorded position");
+                Ok(0)
+            }
         }
+    }
+
+    /// Renews the lease on consumer `name`, taken at `taken` (the round's `now` then),
+    /// every third of the lease; returns (why) when the delivery must stop: another relay
+    /// holds the lease, or no renewal got through and it is about to run out.
+    async fn keep(&self, name: &'static str, now: DateTime<Utc>, taken: Instant) -> &'static str {
+        let lease = self.opts.lease.to_std().unwrap_or_default();
+        // Stop a sixth of the lease before it ends by this node's clock: other nodes read
+        // it by theirs.
+        let margin = lease / 6;
+        let mut valid_until = taken + lease;
+        loop {
+            let next = (Instant::now() + lease / 3).min(valid_until - margin);
+            tokio::time::sleep_until(next.into()).await;
+            let asked = Instant::now();
+            if asked + margin >= valid_until {
+                return "the lease could not be renewed in time";
+            }
+            let until = later(now, taken, asked) + self.opts.lease;
+            match outbox::renew(self.app.store.db(), name, &self.opts.owner, until).await {
+                Ok(true) => valid_until = asked + lease,
+                Ok(false) => return "another relay holds the lease",
+                Err(e) => {
+                    tracing::warn!(consumer = name, error = %e, "outbox: cannot renew the lease");
+                }
+            }
+        }
+    }
+
+    /// Hands the events after `progress` to `c` one at a time, recording each.
+    async fn deliver_each(
+        &self,
+        c: &dyn Consumer,
+        progress: daojia_store::entity::outbox_consumer::Model,
+        now: DateTime<Utc>,
+    ) -> Result<usize> {
+        let db = self.app.store.db();
+        let (name, owner) = (c.name(), self.opts.owner.as_str());
         let mut handed = 0;
         // `done`: everything up to here is handled or not wanted; `recorded`: in the database.
         let (mut done, mut recorded) = (progress.position, progress.position);
@@ -159,7 +224,7 @@ impl Relay {
         Ok(handed)
     }
 
-    /// [`Relay::deliver`] for a consumer that takes events in batches: the events after its
+    /// [`Relay::deliver_each`] for a consumer that takes events in batches: the events after its
     /// position (up to a hole) in one call, its position recorded once after it (or up to
     /// the first event it could not handle).
     async fn deliver_batch(
@@ -298,4 +363,9 @@ impl Relay {
         }
         self.release().await;
     }
+}
+
+/// The time `at`, on the clock that read `now` at `then`.
+fn later(now: DateTime<Utc>, then: Instant, at: Instant) -> DateTime<Utc> {
+    now + Duration::from_std(at.saturating_duration_since(then)).unwrap_or_default()
 }

@@ -320,10 +320,99 @@ async fn two_relays_on_one_database_do_not_deliver_an_event_twice() {
         let holder = progress[0].lease_owner.clone().unwrap();
         let other = if holder == "node-a" { &b } else { &a };
         assert_eq!(other.tick(now).await.unwrap(), 0, "{:?}", t.backend);
-        assert_eq!(other.tick(now + Duration::seconds(31)).await.unwrap(), 2);
+        // The default lease is 5 s: a dead node's consumers move on within seconds.
+        assert_eq!(other.tick(now + Duration::seconds(4)).await.unwrap(), 0);
+        assert_eq!(other.tick(now + Duration::seconds(6)).await.unwrap(), 2);
         let seen = rec.seen();
         assert_eq!(seen.len(), 10, "{:?}", t.backend);
         assert_once(&seen, t.backend);
+    })
+    .await;
+}
+
+/// Takes a second over each event and counts how many it is handed at once.
+struct Slow {
+    seen: Mutex<Vec<Uuid>>,
+    busy: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Consumer for Slow {
+    fn name(&self) -> &'static str {
+        "test.slow"
+    }
+
+    async fn handle(&self, event: &Event) -> Result<(), HandleError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let busy = self.busy.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(busy, SeqCst);
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        self.busy.fetch_sub(1, SeqCst);
+        self.seen.lock().unwrap().push(event.id);
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_longer_than_the_lease_keeps_it_from_another_relay() {
+    each(async |t| {
+        let app = app(&t);
+        let slow = Arc::new(Slow {
+            seen: Mutex::default(),
+            busy: Default::default(),
+            most: Default::default(),
+        });
+        let relay = |owner: &str| {
+            let opts = RelayOptions {
+                owner: owner.into(),
+                lease: Duration::milliseconds(1500),
+                grace: std::time::Duration::ZERO,
+                ..RelayOptions::default()
+            };
+            Relay::new(app.clone(), opts).with(slow.clone())
+        };
+        let (a, b) = (relay("node-a"), relay("node-b"));
+        a.register(Utc::now()).await.unwrap();
+        paid_order(&t, Utc::now()).await;
+        paid_order(&t, Utc::now()).await;
+        // Node a delivers the four events (4 s, past the 1.5 s lease) while node b tries
+        // to take the consumer every 50 ms.
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let (by_a, by_b) = tokio::join!(
+            async {
+                let n = a.tick(Utc::now()).await.unwrap();
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+                n
+            },
+            async {
+                // From the moment node a holds the lease.
+                loop {
+                    let rows = outbox::consumers(t.store.db()).await.unwrap();
+                    if rows
+                        .iter()
+                        .any(|c| c.lease_owner.as_deref() == Some("node-a"))
+                    {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                }
+                let mut n = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    n += b.tick(Utc::now()).await.unwrap();
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                n
+            }
+        );
+        let most = slow.most.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(most, 1, "{:?}: two relays delivered at once", t.backend);
+        assert_eq!((by_a, by_b), (4, 0), "{:?}", t.backend);
+        assert_once(&slow.seen.lock().unwrap(), t.backend);
+        // Released (as at a node's shutdown), the consumer is free at once.
+        a.release().await;
+        paid_order(&t, Utc::now()).await;
+        assert_eq!(b.tick(Utc::now()).await.unwrap(), 2, "{:?}", t.backend);
     })
     .await;
 }

@@ -3,9 +3,10 @@
 //! here is `#[ignore]`d, and each refuses to run without the private Redis and RabbitMQ the
 //! script starts (it stops and starts them; the machine's shared ones are never touched).
 //!
-//! Each drill starts two real `daojia serve` nodes on one fresh PostgreSQL database (the
-//! grab city of the claim races, automatic dispatch), the private Redis (`[redis]`) and the
-//! private RabbitMQ (`[broker]`), and puts them under load: clients place orders with an
+//! Each drill starts two real `daojia serve` nodes on one fresh database, PostgreSQL or
+//! MariaDB as `DAOJIA_DRILL_DB` says (the grab city of the claim races, automatic
+//! dispatch), the private Redis (`[redis]`) and the private RabbitMQ (`[broker]`), and
+//! puts them under load: clients place orders with an
 //! `Idempotency-Key`, half preferring each node, failing over to the other node with the
 //! same key when theirs does not answer, and cancel nine orders in ten (another
 //! write with its outbox event). Meanwhile this process reads every event the broker
@@ -17,7 +18,7 @@
 //! After every drill: every acknowledged (201) order exists, every event in the outbox
 //! reached the broker, and each consumer (this one and the nodes' worker SMS consumer)
 //! applied each of its events exactly once. Each drill prints one summary line with its
-//! figures (`DRILL <name>: PASS ...`).
+//! figures (`DRILL <name> (<database>): PASS ...`).
 
 use crate::common;
 #[path = "drills/harness.rs"]
@@ -28,6 +29,7 @@ use harness::*;
 
 use common::{at, grab};
 use daojia_domain::geo::{LatLng, haversine_m};
+use daojia_store::repo::outbox;
 use nodes::grab_distance;
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
@@ -45,32 +47,65 @@ async fn kill_9_one_node_mid_load() {
     let b = d.node("b").await;
     let load = Load::start(&d, vec![a.base.clone(), b.base.clone()], 8);
     tokio::time::sleep(Duration::from_secs(4)).await;
+    // The node killed is the one publishing to the broker (holding the publisher's lease):
+    // the other has to take the publishing over.
+    let publisher = daojia_app::outbox::broker::publish::NAME;
+    let holder = d.lease_holder(publisher).await;
+    let (victim, survivor) = if holder == Some(b.child.id()) {
+        (b, a)
+    } else {
+        (a, b)
+    };
+    let victim_held = holder.is_some_and(|pid| pid == victim.child.id());
     let before = load.tally.lock().unwrap().acked.len();
+    let at_kill = outbox::last_position(d.db()).await.unwrap();
     load.mark();
-    kill_9(a);
+    kill_9(victim);
+    let killed = Instant::now();
+    // How long until the publisher's position passes the last event written before the
+    // kill: until the survivor publishes.
+    let takeover = {
+        let db = d.app.db.store.clone();
+        tokio::spawn(async move {
+            while killed.elapsed() < Duration::from_secs(120) {
+                let rows = outbox::consumers(db.db()).await.unwrap_or_default();
+                if rows
+                    .iter()
+                    .any(|c| c.name == publisher && c.position > at_kill)
+                {
+                    return Some(killed.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            None
+        })
+    };
     tokio::time::sleep(Duration::from_secs(8)).await;
     let tally = load.finish().await;
+    let takeover = takeover.await.unwrap();
     assert!(
         before > 0,
         "no order was placed before the kill: {}",
-        b.log_text()
+        survivor.log_text()
     );
     assert!(
         tally.ok_after_mark > 0,
-        "node b served nothing after the kill: {tally:?}"
+        "the surviving node served nothing after the kill: {tally:?}"
     );
     assert_eq!(tally.gave_up, 0, "placements abandoned: {tally:?}");
     assert!(
         !tally.errors.keys().any(|k| k.starts_with('5')),
         "server errors: {tally:?}"
     );
+    let takeover = takeover.expect("the survivor never took the publishing over");
     d.assert_acked_exist(&tally).await;
-    // Node a comes back; the publishers relay what a's death left unconfirmed.
-    let a = d.node("a2").await;
-    let (events, wire, waited) = d.assert_delivered(&a, Duration::from_secs(180)).await;
-    assert_eq!(broker_lag(&d.http, &b).await, Some(0));
+    // The killed node comes back; the publishers relay what its death left unconfirmed.
+    let back = d.node("a2").await;
+    let (events, wire, waited) = d.assert_delivered(&back, Duration::from_secs(180)).await;
+    assert_eq!(broker_lag(&d.http, &survivor).await, Some(0));
     eprintln!(
-        "DRILL kill-9: PASS: {} requests, {} orders acknowledged ({} before the kill, {} replayed after failing over), {} cancelled, {} refused ({:?}); {} answered by node b after the kill of a; errors: {}; slowest answer {}; {events} outbox events all at the broker ({wire} arrivals, {} duplicates), {} order events applied once by {APPLY} ({} deliveries); delivered {} after a restarted",
+        "DRILL kill-9 ({}): PASS: {} requests, {} orders acknowledged ({} before the kill, {} replayed after failing over), {} cancelled, {} refused ({:?}); the killed node {} the publisher's lease; the survivor published again {} after the kill; {} answered by the survivor after the kill; errors: {}; slowest answer {}; {events} outbox events all at the broker ({wire} arrivals, {} duplicates), {} order events applied once by {APPLY} ({} deliveries); delivered {} after the killed node restarted",
+        d.backend_name(),
         tally.sent,
         tally.acked.len(),
         before,
@@ -78,6 +113,8 @@ async fn kill_9_one_node_mid_load() {
         tally.cancelled,
         tally.refused,
         tally.refusals,
+        if victim_held { "held" } else { "did not hold" },
+        secs(takeover),
         tally.ok_after_mark,
         tally.errors_text(),
         secs(tally.slowest),
@@ -86,7 +123,7 @@ async fn kill_9_one_node_mid_load() {
         d.apply.delivered.load(Ordering::SeqCst),
         secs(waited),
     );
-    drop((a, b));
+    drop((back, survivor));
     d.finish().await;
 }
 
@@ -331,7 +368,8 @@ async fn restart_redis_under_load() {
     d.assert_acked_exist(&tally).await;
     let (events, wire, _) = d.assert_delivered(&a, Duration::from_secs(120)).await;
     eprintln!(
-        "DRILL redis: PASS: Redis down {}; load: {} requests, {} orders acknowledged, {} refused, {} cancelled, errors: {}, slowest {}; probes while down: catalog {} ok, position {} × 503 positions_unavailable (problem+json, Retry-After), readiness {} ok ({} saying Redis unreachable), other {:?}, slowest {}; positions recovered {} after the restart without restarting a node; afterwards catalog {} ok, position {} ok; a position reported to a is measured on b; {events} events at the broker ({wire} arrivals), applied once",
+        "DRILL redis ({}): PASS: Redis down {}; load: {} requests, {} orders acknowledged, {} refused, {} cancelled, errors: {}, slowest {}; probes while down: catalog {} ok, position {} × 503 positions_unavailable (problem+json, Retry-After), readiness {} ok ({} saying Redis unreachable), other {:?}, slowest {}; positions recovered {} after the restart without restarting a node; afterwards catalog {} ok, position {} ok; a position reported to a is measured on b; {events} events at the broker ({wire} arrivals), applied once",
+        d.backend_name(),
         secs(restarted - stopped),
         tally.sent,
         tally.acked.len(),
@@ -409,7 +447,8 @@ async fn stop_rabbitmq_for_a_minute() {
     d.assert_acked_exist(&tally).await;
     let (events, wire, _) = d.assert_delivered(&a, Duration::from_secs(180)).await;
     eprintln!(
-        "DRILL rabbitmq: PASS: broker down {}; {} orders acknowledged while it was down ({} in all, {} requests, refusals {:?}, errors: {}, slowest {}); outbox lag (outbox_lag_events) rose to {peak} (samples every 2 s: {:?}); drained to 0 {} after the restart; {events} events all at the broker ({wire} arrivals, {} duplicates), {} order events applied once by {APPLY}",
+        "DRILL rabbitmq ({}): PASS: broker down {}; {} orders acknowledged while it was down ({} in all, {} requests, refusals {:?}, errors: {}, slowest {}); outbox lag (outbox_lag_events) rose to {peak} (samples every 2 s: {:?}); drained to 0 {} after the restart; {events} events all at the broker ({wire} arrivals, {} duplicates), {} order events applied once by {APPLY}",
+        d.backend_name(),
         secs(down_for),
         acked_while_down,
         tally.acked.len(),
@@ -436,18 +475,12 @@ async fn database_connections_terminated() {
     let load = Load::start(&d, vec![a.base.clone(), b.base.clone()], 4);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let before = load.tally.lock().unwrap().errors.values().sum::<usize>();
-    // From a connection of its own: every other session on the drill's database ends.
+    // From a connection of its own: every other session on the drill's database ends
+    // (`pg_terminate_backend` on PostgreSQL, `KILL CONNECTION` on MariaDB).
     let admin = sea_orm::Database::connect(d.app.db.url.as_str())
         .await
         .unwrap();
-    let killed = admin
-        .query_all_raw(sea_orm::Statement::from_string(
-            admin.get_database_backend(),
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
-        ))
-        .await
-        .unwrap()
-        .len();
+    let killed = end_sessions(&admin).await;
     admin.close().await.unwrap();
     let terminated = Instant::now();
     load.mark();
@@ -540,7 +573,8 @@ async fn database_connections_terminated() {
     let (events, wire, waited) = d.assert_delivered(&a, Duration::from_secs(120)).await;
     assert_eq!(broker_lag(&d.http, &b).await, Some(0));
     eprintln!(
-        "DRILL database: PASS: {killed} sessions terminated; node a served again after {}, node b after {}; load: {} requests, {} orders acknowledged ({} answers after the termination), errors after it: {errors} ({}; logged causes: {causes:?}); slowest {}; relay and consumers resumed: {events} events at the broker ({wire} arrivals), applied once, {} to settle",
+        "DRILL database ({}): PASS: {killed} sessions terminated; node a served again after {}, node b after {}; load: {} requests, {} orders acknowledged ({} answers after the termination), errors after it: {errors} ({}; logged causes: {causes:?}); slowest {}; relay and consumers resumed: {events} events at the broker ({wire} arrivals), applied once, {} to settle",
+        d.backend_name(),
         secs(recovered[0].unwrap()),
         secs(recovered[1].unwrap()),
         tally.sent,
@@ -552,4 +586,40 @@ async fn database_connections_terminated() {
     );
     drop((a, b));
     d.finish().await;
+}
+
+/// Ends every other session on `admin`'s database; how many.
+async fn end_sessions(admin: &sea_orm::DatabaseConnection) -> usize {
+    use sea_orm::{DatabaseBackend, Statement};
+    let b = admin.get_database_backend();
+    if b == DatabaseBackend::Postgres {
+        return admin
+            .query_all_raw(Statement::from_string(
+                b,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            ))
+            .await
+            .unwrap()
+            .len();
+    }
+    let ids = admin
+        .query_all_raw(Statement::from_string(
+            b,
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()",
+        ))
+        .await
+        .unwrap();
+    let mut killed = 0;
+    for row in ids {
+        let id: i64 = row.try_get_by_index(0).unwrap();
+        // A session that ended meanwhile is not an error.
+        if admin
+            .execute_raw(Statement::from_string(b, format!("KILL CONNECTION {id}")))
+            .await
+            .is_ok()
+        {
+            killed += 1;
+        }
+    }
+    killed
 }

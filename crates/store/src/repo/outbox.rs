@@ -161,6 +161,23 @@ pub async fn claim(
         .filter(|c| c.lease_owner.as_deref() == Some(owner)))
 }
 
+/// Extends `owner`'s lease on consumer `name` to `until` (a delivery that runs long);
+/// `false` when `owner` no longer holds it.
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    name: &str,
+    owner: &str,
+    until: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let r = outbox_consumer::Entity::update_many()
+        .col_expr(outbox_consumer::Column::LeaseUntil, Expr::value(until))
+        .filter(outbox_consumer::Column::Name.eq(name))
+        .filter(outbox_consumer::Column::LeaseOwner.eq(owner))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
 /// Records that consumer `name` handled everything up to `position`; `false` when `owner`
 /// no longer holds its lease (another relay took over and will deliver from its record).
 pub async fn advance(

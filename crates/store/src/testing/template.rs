@@ -127,9 +127,17 @@ fn lock_key(run: &str) -> i64 {
 /// `dj_tpl_<run>_<secs>` when done, so that no test ever copies a half-built one.
 pub(super) async fn postgres(admin: &DatabaseConnection, admin_url: &str, run: &str) -> String {
     let key = lock_key(run);
+    // The test that builds the template holds the lock for as long as migrating takes; a
+    // holder stuck far longer fails the waiting tests with this message rather than leaving
+    // them silent until the runner's limit.
+    exec(admin, "SET lock_timeout = '240s'")
+        .await
+        .expect("bound the wait for the template lock");
     exec(admin, &format!("SELECT pg_advisory_lock({key})"))
         .await
-        .expect("take the template lock");
+        .unwrap_or_else(|e| {
+            panic!("the run's template database was not ready within 4 minutes (another test holds its advisory lock {key}): {e}")
+        });
     let name = postgres_locked(admin, admin_url, run).await;
     let _ = exec(admin, &format!("SELECT pg_advisory_unlock({key})")).await;
     name

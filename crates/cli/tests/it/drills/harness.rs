@@ -42,6 +42,16 @@ pub fn private(var: &str, shared_port: u16) -> String {
     v
 }
 
+/// The database the drills run on: `DAOJIA_DRILL_DB` (`postgres`, the default, or
+/// `mariadb`), set by `scripts/drills.sh` from its `DRILLS_DB`.
+pub fn drill_backend() -> Backend {
+    match std::env::var("DAOJIA_DRILL_DB").as_deref() {
+        Err(_) | Ok("" | "postgres" | "postgresql") => Backend::Postgres,
+        Ok("mariadb" | "mysql") => Backend::MySql,
+        Ok(other) => panic!("DAOJIA_DRILL_DB={other}: say postgres or mariadb"),
+    }
+}
+
 /// Runs the script's command in `var` (stop or start a private service).
 pub fn ctl(var: &str) {
     let cmd =
@@ -374,6 +384,7 @@ impl Client {
 /// consumer and the reader of every routed event.
 pub struct Drill {
     pub name: &'static str,
+    pub backend: Backend,
     pub app: TestApp,
     pub redis: TestRedis,
     pub amqp: Arc<TestAmqp>,
@@ -396,7 +407,8 @@ impl Drill {
         let amqp = Arc::new(TestAmqp::new().await);
         amqp.track(daojia_app::outbox::worker_sms::NAME);
         amqp.bind(ALL, &["#"]).await.unwrap();
-        let (app, redis, cfg) = shared_app(Backend::Postgres).await;
+        let backend = drill_backend();
+        let (app, redis, cfg) = shared_app(backend).await;
         let city = grab::city(&app, 40).await;
         let date = (app.state.now() + chrono::Duration::hours(8)).date_naive();
         let dir =
@@ -456,6 +468,7 @@ queue_prefix = "{prefix}"
             .unwrap();
         Drill {
             name,
+            backend,
             app,
             redis,
             amqp,
@@ -516,6 +529,33 @@ queue_prefix = "{prefix}"
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         self.app.db.store.db()
+    }
+
+    /// The database's name in the drill's summary line.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => "PostgreSQL",
+            Backend::MySql => "MariaDB",
+            Backend::Sqlite => "SQLite",
+        }
+    }
+
+    /// The process id of the node whose relay holds `consumer`'s lease now (relay owners
+    /// are named `host-pid-id`), if one does.
+    pub async fn lease_holder(&self, consumer: &str) -> Option<u32> {
+        let now = chrono::Utc::now();
+        let row = outbox::consumers(self.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == consumer)?;
+        if row.lease_until.is_none_or(|t| t < now) {
+            return None;
+        }
+        let owner = row.lease_owner?;
+        let mut parts = owner.rsplitn(3, '-');
+        parts.next()?;
+        parts.next()?.parse().ok()
     }
 
     /// Every acknowledged order exists.

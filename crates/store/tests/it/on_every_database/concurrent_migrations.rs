@@ -57,3 +57,49 @@ async fn nodes_starting_together_migrate_once() {
         }
     }
 }
+
+/// The lock is the database's, not the server's: while a node holds it on one database, a
+/// node of another database on the same server migrates at once, and a second node of the
+/// first database still waits.
+#[tokio::test]
+async fn a_migration_lock_holds_back_its_own_database_only() {
+    use daojia_store::migration_lock::MigrationLock;
+    use std::time::Duration;
+    for b in backends() {
+        if b == Backend::Sqlite {
+            continue;
+        }
+        let held = TestDb::unmigrated(b).await;
+        let lock = MigrationLock::take(held.store.db(), held.store.kind(), Duration::ZERO)
+            .await
+            .unwrap();
+        let other = TestDb::unmigrated(b).await;
+        let started = std::time::Instant::now();
+        let taken = MigrationLock::take(other.store.db(), other.store.kind(), Duration::ZERO)
+            .await
+            .unwrap_or_else(|e| panic!("{b:?}: the first database's lock held another's: {e}"));
+        taken.release().await;
+        assert!(started.elapsed() < Duration::from_secs(5), "{b:?}");
+        other.store.migrate().await.unwrap();
+        // Another session on the held database is kept out.
+        let second = Store::open(
+            &held.url,
+            held.store.vault().clone(),
+            &PoolOptions::default(),
+        )
+        .await
+        .unwrap();
+        let refused = MigrationLock::take(second.db(), second.kind(), Duration::ZERO).await;
+        assert!(
+            refused.is_err(),
+            "{b:?}: two sessions held one database's lock"
+        );
+        lock.release().await;
+        MigrationLock::take(second.db(), second.kind(), Duration::ZERO)
+            .await
+            .unwrap()
+            .release()
+            .await;
+        second.db().clone().close().await.unwrap();
+    }
+}

@@ -81,8 +81,10 @@ where
             .exec_without_returning(db)
             .await?;
     }
-    // Workers, their shifts and skills are written here in bulk (no entity hooks).
-    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF).await
+    // Workers, their shifts and skills, and the catalog are written here in bulk (no entity
+    // hooks).
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF).await?;
+    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::CATALOG).await
 }
 
 pub fn phone(p: &str) -> Phone {

@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use daojia_domain::geo::LatLng;
 use daojia_domain::order::machine::Window;
 use daojia_store::entity::{customer_address, service_area, service_order};
-use daojia_store::repo::{accounts, catalog, orders, slots};
+use daojia_store::repo::catalog_rows::{self, CatalogRows};
+use daojia_store::repo::{accounts, catalog, orders, slots, versions};
+use std::sync::Arc;
 
 /// Length of an appointment window when the area sets none, minutes.
 pub const WINDOW_MINUTES: i64 = 60;
@@ -82,13 +84,27 @@ fn area_in(areas: &[service_area::Model], at: LatLng) -> Result<Option<service_a
     Ok(None)
 }
 
+/// A customer's saved address with where it is served from.
+#[derive(Debug)]
+pub struct Located {
+    /// The address.
+    pub address: customer_address::Model,
+    /// The area serving it.
+    pub area: service_area::Model,
+    /// The areas whose workers may serve it ([`pool`]).
+    pub pool: Vec<String>,
+    /// The catalog rows the area was found in, current for this request (for pricing:
+    /// [`super::pricing::price_on`]).
+    pub catalog: Arc<CatalogRows>,
+    /// The `staff` counter, read with the catalog's (for the workers' rows:
+    /// `Staff::load_at`).
+    pub staff_counter: Option<(uuid::Uuid, i64)>,
+}
+
 /// The customer's saved address `id`, the area serving it and the areas whose workers may
-/// serve it (its pool, [`pool`]), from one read of the areas (errors concern `address_id`).
-pub async fn address_and_area(
-    app: &App,
-    customer: uuid::Uuid,
-    id: uuid::Uuid,
-) -> Result<(customer_address::Model, service_area::Model, Vec<String>)> {
+/// serve it, from the node's current copy of the catalog rows (errors concern
+/// `address_id`).
+pub async fn address_and_area(app: &App, customer: uuid::Uuid, id: uuid::Uuid) -> Result<Located> {
     let address = accounts::addresses(app.store.db(), customer)
         .await?
         .into_iter()
@@ -100,16 +116,27 @@ pub async fn address_and_area(
                 "not one of your saved addresses",
             )
         })?;
-    let areas = catalog::areas(app.store.db()).await?;
-    let area = area_in(&areas, LatLng::new(address.lat, address.lng))?.ok_or_else(|| {
+    // Both counters in one statement: the catalog's for the rows here, the staff's for
+    // the workers' rows of the capacity check.
+    let [staff_counter, catalog] =
+        versions::read_many(app.store.db(), [versions::STAFF, versions::CATALOG]).await?;
+    let rows = catalog_rows::at(app.store.db(), catalog).await?;
+    let areas = &rows.areas;
+    let area = area_in(areas, LatLng::new(address.lat, address.lng))?.ok_or_else(|| {
         Error::field(
             "address_id",
             "out_of_area",
             "we do not serve this address yet",
         )
     })?;
-    let pool = slots::pool_of(&areas, &area);
-    Ok((address, area, pool))
+    let pool = slots::pool_of(areas, &area);
+    Ok(Located {
+        address,
+        area,
+        pool,
+        catalog: rows,
+        staff_counter,
+    })
 }
 
 /// The area an order was placed in, if it still exists.
@@ -140,5 +167,6 @@ pub fn claim<'a>(
         travel: app.travel.as_ref(),
         reach_m: app.settings.reach_m,
         plans: Some(&app.day_plans),
+        staff: None,
     }
 }

@@ -57,7 +57,7 @@ pub async fn trades_on(
     }
 }
 
-fn unservable(line: usize) -> Error {
+pub(crate) fn unservable(line: usize) -> Error {
     Error::ConflictAt {
         code: SLOT_UNAVAILABLE,
         field: format!("items[{line}]"),

@@ -11,7 +11,7 @@
 //! before [`Placing::commit`]: the order and its key commit together or not at all.
 
 use super::area::{address_and_area, check_window, claim};
-use super::pricing::{LineRequest, Priced, price_with};
+use super::pricing::{LineRequest, Priced, price_on};
 use crate::{App, Error, Result, promotions};
 use chrono::{DateTime, Utc};
 use daojia_domain::geo::LatLng;
@@ -21,7 +21,8 @@ use daojia_domain::order::machine::{Action, Actor, Order, PaymentMethod};
 use daojia_domain::phone::Phone;
 use daojia_store::entity::{promotion, service_order};
 use daojia_store::repo::accounts::address_context as ctx;
-use daojia_store::repo::{orders, uploads};
+use daojia_store::repo::workers::Staff;
+use daojia_store::repo::{orders, slots, uploads};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
 
@@ -149,13 +150,20 @@ pub async fn begin(
         Some(id) => Some(promotions::check(app, id, input.customer, now).await?),
         None => None,
     };
-    let (address, area, pool) = address_and_area(app, input.customer, input.address_id).await?;
+    let super::area::Located {
+        address,
+        area,
+        pool,
+        catalog,
+        staff_counter,
+    } = address_and_area(app, input.customer, input.address_id).await?;
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     if let Some(p) = &promotion {
         promotions::check_area(p, &area.code)?;
     }
-    let priced = price_with(app, input.items, &area, promotion.as_ref()).await?;
+    let required = catalog.required.clone();
+    let priced = price_on(app, Some(catalog), input.items, &area, promotion.as_ref()).await?;
     let groups = super::bundle::trades(app, &pool, &area, window, &priced).await?;
     let v = app.store.vault();
     let dec = |c: &str, s: &str| v.decrypt(c, s).map_err(Error::internal);
@@ -179,16 +187,39 @@ pub async fn begin(
         skills: priced.skills.clone(),
         photos: input.photo_ids,
     };
-    let slot = claim(app, &area, &pool);
+    // The workers of the window's day, read once for both checks below: the one before the
+    // lock and the one under it (ADR 0012, addendum: staff edits never took the lock).
+    let day = slots::day_of(slots::zone(&area), window.start);
+    let staff = Staff::load_at(app.store.db(), staff_counter, required, &pool, day, day).await?;
+    let mut slot = claim(app, &area, &pool);
+    slot.staff = Some((&staff, day));
+    // Most attempts in a busy day lose (a promotion's peak): a window the day already
+    // cannot serve is refused on one read of it, without a transaction or the day's lock.
+    // What may fit is checked again under the lock.
+    let visits = match &groups {
+        None => None,
+        Some(groups) => Some(super::bundle::visits(&base, &priced, groups)),
+    };
+    let asked: Vec<&orders::NewOrder> = match &visits {
+        None => vec![&base],
+        Some(v) => v.iter().collect(),
+    };
+    orders::refuse_unservable(app.store.db(), &slot, &asked)
+        .await
+        .map_err(|e| match (e, &groups) {
+            (orders::OrderError::TradeUnavailable(k), Some(groups)) => {
+                super::bundle::unservable(groups[k][0])
+            }
+            (other, _) => other.into(),
+        })?;
     let tx = daojia_store::begin(app.store.db()).await?;
-    let written = match groups {
-        None => write(app, &tx, base, now, request_id, slot)
-            .await
-            .map(|(row, order)| (row.clone(), order, vec![row])),
-        Some(groups) => {
-            let visits = super::bundle::visits(&base, &priced, &groups);
+    let written = match (groups, visits) {
+        (Some(groups), Some(visits)) => {
             super::bundle::write(app, &tx, visits, &groups, now, request_id, slot).await
         }
+        _ => write(app, &tx, base, now, request_id, slot)
+            .await
+            .map(|(row, order)| (row.clone(), order, vec![row])),
     };
     let written = match (written, &promotion) {
         (Ok(w), Some(p)) => claim_promotion(&tx, p, &priced, w, input.customer, now).await,

@@ -7,7 +7,7 @@ use daojia_domain::order::machine::PaymentPlan;
 use daojia_domain::order::policy::Policy;
 use daojia_domain::pricing::{self, ItemOption, Selection};
 use daojia_store::entity::{promotion, service_area};
-use daojia_store::repo::{catalog, orders};
+use daojia_store::repo::{catalog_rows, orders};
 
 /// One item to price: its code, chosen options, units.
 #[derive(Debug, Clone)]
@@ -104,6 +104,18 @@ pub async fn price_with(
     area: &service_area::Model,
     promotion: Option<&promotion::Model>,
 ) -> Result<Priced> {
+    price_on(app, None, items, area, promotion).await
+}
+
+/// Like [`price_with`], on the catalog rows `rows` when the caller read them already (they
+/// must be current: [`catalog_rows::get`] of this request).
+pub async fn price_on(
+    app: &App,
+    rows: Option<std::sync::Arc<catalog_rows::CatalogRows>>,
+    items: Vec<LineRequest>,
+    area: &service_area::Model,
+    promotion: Option<&promotion::Model>,
+) -> Result<Priced> {
     let promoted = promotion.map(|p| (items.iter().position(|l| l.item == p.item_code), p));
     if let Some((None, p)) = promoted {
         return Err(Error::field(
@@ -116,13 +128,16 @@ pub async fn price_with(
         ));
     }
     let promoted = promoted.and_then(|(i, p)| Some((i?, p)));
-    let db = app.store.db();
     if items.is_empty() || items.len() > 5 {
         return Err(Error::field("items", "count", "between 1 and 5 items"));
     }
-    let on_shelf = catalog::items_on_shelf(db).await?;
-    let overrides = catalog::area_prices(db, &area.code).await?;
-    let off = catalog::items_not_offered(db, &area.code).await?;
+    let rows = match rows {
+        Some(r) => r,
+        None => catalog_rows::get(app.store.db()).await?,
+    };
+    let on_shelf = &rows.on_shelf;
+    let overrides = rows.prices_in(&area.code);
+    let off = rows.not_offered_in(&area.code);
     let mut lines = Vec::with_capacity(items.len());
     let mut deposit = Money::ZERO;
     let mut any_deposit = false;

@@ -207,9 +207,15 @@ pub struct BookingSearch {
 
 /// The windows for a new booking (the customer's own, or an agent's on their behalf).
 pub async fn for_booking(app: &App, q: BookingSearch, now: DateTime<Utc>) -> Result<Slots> {
-    let (address, area, codes) = area::address_and_area(app, q.customer, q.address_id).await?;
+    let area::Located {
+        address,
+        area,
+        pool: codes,
+        catalog,
+        ..
+    } = area::address_and_area(app, q.customer, q.address_id).await?;
     let range = range(&area, q.from, q.days, now)?;
-    let priced = pricing::price(app, q.items, &area).await?;
+    let priced = pricing::price_on(app, Some(catalog), q.items, &area, None).await?;
     let at = LatLng::new(address.lat, address.lng);
     let jobs = match bundle::trades_on(app, &codes, range.0, &priced).await? {
         None => vec![job(app, at, priced.duration_min, priced.skills.clone())],

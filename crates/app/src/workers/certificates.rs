@@ -291,6 +291,7 @@ pub async fn set_required_for_item(
             .filter(item_certificate::Column::ItemCode.eq(item_code))
             .exec(&txn)
             .await?;
+        daojia_store::repo::versions::bump(&txn, daojia_store::repo::versions::CATALOG).await?;
         for k in &clean {
             item_certificate::ActiveModel {
                 id: Set(Uuid::now_v7()),

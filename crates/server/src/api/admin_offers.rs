@@ -145,6 +145,7 @@ pub async fn set_item_photos(
         .filter(service_item::Column::Id.eq(item.id))
         .exec(&tx)
         .await?;
+    daojia_store::repo::versions::bump(&tx, daojia_store::repo::versions::CATALOG).await?;
     audit::record(
         &state.store,
         &tx,

@@ -79,6 +79,7 @@ pub(super) async fn book_all(
             travel: state.travel.as_ref(),
             reach_m: crate::api::orders::reach_m(state),
             plans: Some(&state.app.day_plans),
+            staff: None,
         };
         let placed_at = (start - Duration::hours(3)).min(now - Duration::minutes(5))
             - Duration::minutes(i64::from(b.roll) * 9);

@@ -47,6 +47,7 @@ mod m0040_worker_deposits;
 mod m0041_customer_wechat;
 mod m0042_payops;
 mod m0043_profit_sharing;
+mod m0044_catalog_version;
 mod util;
 
 tokio::task_local! {
@@ -122,6 +123,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0041_customer_wechat::Migration),
             Box::new(m0042_payops::Migration),
             Box::new(m0043_profit_sharing::Migration),
+            Box::new(m0044_catalog_version::Migration),
         ]
     }
 }

@@ -107,6 +107,9 @@ pub async fn set_offered(
             .filter(off::Column::ItemCode.eq(item_code))
             .exec(db)
             .await?;
+        if r.rows_affected > 0 {
+            super::versions::bump(db, super::versions::CATALOG).await?;
+        }
         return Ok(r.rows_affected > 0);
     }
     let inserted = off::ActiveModel {

@@ -398,5 +398,6 @@ pub async fn delete_area_price(
     area_item_price::Entity::delete_by_id(current.id)
         .exec(db)
         .await?;
+    super::versions::bump(db, super::versions::CATALOG).await?;
     Ok(Some(current))
 }

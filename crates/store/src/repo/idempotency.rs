@@ -21,8 +21,8 @@ use crate::is_unique_violation;
 use crate::pii::{Vault, VaultError};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -94,16 +94,8 @@ pub async fn claim(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> Result<Claim, ClaimError> {
-    // An expired key (a completed one past its keeping time, or a claim whose lease ran out)
-    // is forgotten, so it may be claimed anew.
-    idempotency_key::Entity::delete_many()
-        .filter(idempotency_key::Column::Scope.eq(scope))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .filter(idempotency_key::Column::ExpiresAt.lte(now))
-        .exec(db)
-        .await?;
     let id = Uuid::now_v7();
-    let row = idempotency_key::ActiveModel {
+    let row = |id| idempotency_key::ActiveModel {
         id: Set(id),
         scope: Set(scope.to_string()),
         key: Set(key.to_string()),
@@ -115,16 +107,35 @@ pub async fn claim(
         completed_at: Set(None),
         expires_at: Set(now + lease),
     };
-    match row.insert(db).await {
-        Ok(_) => {
-            return Ok(Claim::New(Held {
-                id,
-                scope: scope.to_string(),
-                key: key.to_string(),
-            }));
-        }
+    let held = || Held {
+        id,
+        scope: scope.to_string(),
+        key: key.to_string(),
+    };
+    // A fresh key (nearly every request) is claimed by this one statement; only a key seen
+    // before reads what is stored.
+    // Without `RETURNING` (on MariaDB an `ActiveModel` insert reads the row back).
+    let insert = || idempotency_key::Entity::insert(row(id)).exec_without_returning(db);
+    match insert().await {
+        Ok(_) => return Ok(Claim::New(held())),
         Err(e) if is_unique_violation(&e) => {}
         Err(e) => return Err(e.into()),
+    }
+    // An expired key (a completed one past its keeping time, or a claim whose lease ran out)
+    // is forgotten, so it may be claimed anew.
+    let forgotten = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::Scope.eq(scope))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .filter(idempotency_key::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    if forgotten.rows_affected > 0 {
+        match insert().await {
+            Ok(_) => return Ok(Claim::New(held())),
+            // Another retry claimed it between the two statements: it answers below.
+            Err(e) if is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     let existing = idempotency_key::Entity::find()
         .filter(idempotency_key::Column::Scope.eq(scope))

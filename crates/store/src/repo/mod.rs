@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bundles;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod catalog_rows;
 pub mod customer_wechat;
 pub mod deposits;
 pub mod dispatch;

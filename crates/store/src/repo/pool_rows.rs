@@ -66,7 +66,20 @@ pub async fn get(
     last: NaiveDate,
 ) -> Result<Arc<PoolRows>, DbErr> {
     // The counter first: rows read after it are at least as new as it says.
-    let Some((epoch, version)) = versions::read(db, STAFF).await? else {
+    let counter = versions::read(db, STAFF).await?;
+    at(db, counter, pool, from, last).await
+}
+
+/// Like [`get`], with the `staff` counter already read (`None`: it does not exist, nothing
+/// is kept).
+pub async fn at(
+    db: &impl ConnectionTrait,
+    counter: Option<(Uuid, i64)>,
+    pool: &[String],
+    from: NaiveDate,
+    last: NaiveDate,
+) -> Result<Arc<PoolRows>, DbErr> {
+    let Some((epoch, version)) = counter else {
         return Ok(Arc::new(read(db, pool, from, last).await?));
     };
     let key: Key = (epoch, pool.to_vec(), from, last);

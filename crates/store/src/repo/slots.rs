@@ -218,8 +218,29 @@ pub async fn load_days_without(
     days: u32,
     exclude: &[Uuid],
 ) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
+    load_days_of(db, pool, tz, from, days, exclude, None).await
+}
+
+/// Like [`load_days_without`], with the staff of `from ..= from + days - 1` when the caller
+/// has read them already (else read here).
+async fn load_days_of(
+    db: &impl ConnectionTrait,
+    pool: &[String],
+    tz: Tz,
+    from: NaiveDate,
+    days: u32,
+    exclude: &[Uuid],
+    staff: Option<&super::workers::Staff>,
+) -> Result<Vec<(NaiveDate, Vec<WorkerDay>, Vec<Pending>)>, DbErr> {
     let last = from + Duration::days(i64::from(days.max(1)) - 1);
-    let staff = super::workers::Staff::load(db, pool, from, last).await?;
+    let loaded;
+    let staff = match staff {
+        Some(s) => s,
+        None => {
+            loaded = super::workers::Staff::load(db, pool, from, last).await?;
+            &loaded
+        }
+    };
     let ids: Vec<Uuid> = staff.workers.iter().map(|w| w.id).collect();
     let start = midnight(tz, from);
     let end = midnight(tz, from + Duration::days(i64::from(days)));
@@ -265,7 +286,7 @@ pub async fn load_days_without(
             None => waiting.push(o),
         }
     }
-    Ok(days_of(&staff, tz, from, days, by_worker)
+    Ok(days_of(staff, tz, from, days, by_worker)
         .into_iter()
         .map(|(date, day)| {
             let pending = waiting
@@ -455,7 +476,8 @@ pub async fn fits(
     let (pool, travel, plans) = (claim.pool, claim.travel, claim.plans);
     let tz = zone(claim.area);
     let date = window.0.with_timezone(&tz).date_naive();
-    let mut days = load_days(db, pool, tz, date, 1, exclude).await?;
+    let staff = claim.staff.filter(|(_, d)| *d == date).map(|(s, _)| s);
+    let mut days = load_days_of(db, pool, tz, date, 1, exclude.as_slice(), staff).await?;
     let (_, workers, pending) = days.pop().expect("one day");
     let plan = plan_of(plans, pool, date, workers, pending, travel);
     Ok(plan
@@ -477,7 +499,8 @@ pub async fn fits_all(
     let (pool, travel, plans) = (claim.pool, claim.travel, claim.plans);
     let tz = zone(claim.area);
     let date = window.0.with_timezone(&tz).date_naive();
-    let mut days = load_days_without(db, pool, tz, date, 1, exclude).await?;
+    let staff = claim.staff.filter(|(_, d)| *d == date).map(|(s, _)| s);
+    let mut days = load_days_of(db, pool, tz, date, 1, exclude, staff).await?;
     let (_, workers, pending) = days.pop().expect("one day");
     let plan = plan_of(plans, pool, date, workers, pending, travel);
     Ok(plan.fits_all(travel, jobs, window.0.timestamp(), window.1.timestamp()))

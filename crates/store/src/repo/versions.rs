@@ -7,6 +7,9 @@
 //!   `worker_shift_exception` and `worker_certificate`. Writes through an `ActiveModel`
 //!   (`insert`, `update`, `save`, `delete`) bump it in the entities' hooks; the few bulk
 //!   writes (`update_many`, `delete_many`, `insert_many`) call [`bump`] themselves.
+//! - **`catalog`** counts writes to what a placement prices and checks: `service_area`,
+//!   `service_item`, `area_item_price`, `area_item_off` and `item_certificate` (entity hooks,
+//!   and [`bump`] after their bulk writes); read by [`crate::repo::catalog_rows`].
 //! - A row edited by hand in SQL bumps nothing: caches also expire after
 //!   [`crate::repo::pool_rows::KEPT`], and `UPDATE data_version SET version = version + 1`
 //!   makes every node read again at once (docs/operations.md).
@@ -18,6 +21,8 @@ use uuid::Uuid;
 
 /// Workers with their skills, shifts, shift exceptions and certificates.
 pub const STAFF: &str = "staff";
+/// Areas, items, area prices, items not offered and items' certificate requirements.
+pub const CATALOG: &str = "catalog";
 /// Feature flags (`feature_flag`).
 pub const FLAGS: &str = "flags";
 
@@ -56,4 +61,21 @@ pub async fn read(db: &impl ConnectionTrait, name: &str) -> Result<Option<(Uuid,
         .one(db)
         .await?
         .map(|r| (r.epoch, r.version)))
+}
+
+/// The counters `names` in one statement (one snapshot): for each, its epoch and value, or
+/// `None` when it does not exist.
+pub async fn read_many<const N: usize>(
+    db: &impl ConnectionTrait,
+    names: [&str; N],
+) -> Result<[Option<(Uuid, i64)>; N], DbErr> {
+    let rows = data_version::Entity::find()
+        .filter(data_version::Column::Name.is_in(names))
+        .all(db)
+        .await?;
+    Ok(names.map(|n| {
+        rows.iter()
+            .find(|r| r.name == n)
+            .map(|r| (r.epoch, r.version))
+    }))
 }

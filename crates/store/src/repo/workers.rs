@@ -212,15 +212,35 @@ pub struct OnShift {
 
 impl Staff {
     /// Loads the active workers of the areas `pool` for the dates `from ..= last` (the
-    /// node's copy of their rows while current, [`super::pool_rows`]).
+    /// node's copies of their rows and of the certificate requirements while current,
+    /// [`super::pool_rows`], [`super::catalog_rows`]).
     pub async fn load(
         db: &impl ConnectionTrait,
         pool: &[String],
         from: NaiveDate,
         last: NaiveDate,
     ) -> Result<Self, DbErr> {
-        let rows = super::pool_rows::get(db, pool, from, last).await?;
-        let required = required_certificates(db).await?;
+        // Both counters in one statement; then, while they stand, no other read.
+        let [staff, catalog] =
+            super::versions::read_many(db, [super::versions::STAFF, super::versions::CATALOG])
+                .await?;
+        let rows = super::pool_rows::at(db, staff, pool, from, last).await?;
+        let required = super::catalog_rows::at(db, catalog).await?.required.clone();
+        Ok(Self::from_rows(&rows, required))
+    }
+
+    /// Like [`Staff::load`], with the `staff` counter already read (with the catalog's, in
+    /// one statement: [`super::versions::read_many`]) and the requirements of the catalog
+    /// rows read at the catalog's counter.
+    pub async fn load_at(
+        db: &impl ConnectionTrait,
+        staff: Option<(Uuid, i64)>,
+        required: BTreeMap<String, Vec<String>>,
+        pool: &[String],
+        from: NaiveDate,
+        last: NaiveDate,
+    ) -> Result<Self, DbErr> {
+        let rows = super::pool_rows::at(db, staff, pool, from, last).await?;
         Ok(Self::from_rows(&rows, required))
     }
 

@@ -19,7 +19,7 @@ mod timers;
 mod transition;
 
 pub(crate) use place::{insert, job_of};
-pub use place::{place, place_rework, place_tx};
+pub use place::{place, place_rework, place_tx, refuse_unservable};
 pub use read::{OrderFilter, events, get, lines, list, partner_workers, payments};
 pub use timeline::topic;
 pub use timers::{ALARM_BEFORE, LATE_AFTER, REMINDER_BEFORE, job_kind};
@@ -112,6 +112,9 @@ pub struct SlotClaim<'a> {
     pub reach_m: f64,
     /// The application's kept day plans (`None`: built for this check alone).
     pub plans: Option<&'a super::slots::DayPlans>,
+    /// The pool's staff of one local date, read earlier in this request, for the checks
+    /// of a window on that date (else, or for another date, they read it themselves).
+    pub staff: Option<(&'a super::workers::Staff, chrono::NaiveDate)>,
 }
 
 impl std::fmt::Debug for SlotClaim<'_> {

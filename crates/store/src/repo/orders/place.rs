@@ -69,6 +69,36 @@ pub async fn place_tx(
     insert(tx, store, new, Uuid::now_v7(), None, now, request_id).await
 }
 
+/// Refuses, before any lock, visits that cannot be served in their window as the day stands
+/// now: [`OrderError::SlotUnavailable`] for one visit, [`OrderError::TradeUnavailable`] for
+/// several (one order of several trades, one window). The day's visits are read in one
+/// statement, so the refusal is true of one committed state of the day (the window was
+/// full at that instant) and needs no transaction. An `Ok` promises nothing: the booking
+/// checks again under the day's lock (`place_tx`), which is what keeps the last place
+/// exact (ADR 0012, addendum).
+pub async fn refuse_unservable(
+    db: &impl sea_orm::ConnectionTrait,
+    claim: &SlotClaim<'_>,
+    visits: &[&NewOrder],
+) -> Result<(), OrderError> {
+    let Some(first) = visits.first() else {
+        return Ok(());
+    };
+    let window = (first.window.start, first.window.end);
+    if let [one] = visits {
+        let job = job_of(one, claim.reach_m);
+        if !crate::repo::slots::fits(db, claim, &job, window, None).await? {
+            return Err(OrderError::SlotUnavailable);
+        }
+        return Ok(());
+    }
+    let jobs: Vec<_> = visits.iter().map(|v| job_of(v, claim.reach_m)).collect();
+    crate::repo::slots::fits_all(db, claim, &jobs, window, &[])
+        .await?
+        .map_err(OrderError::TradeUnavailable)?;
+    Ok(())
+}
+
 /// The visit a new order asks slot search about.
 pub(crate) fn job_of(new: &NewOrder, reach_m: f64) -> daojia_domain::slots::Job {
     daojia_domain::slots::Job {

@@ -265,6 +265,7 @@ fn all_three_databases_are_tested_by_default() {
     }
 }
 
+mod catalog_cache;
 mod concurrent_migrations;
 mod encryption;
 mod job_queue;

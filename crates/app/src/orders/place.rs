@@ -196,10 +196,9 @@ pub async fn begin(
     // Most attempts in a busy day lose (a promotion's peak): a window the day already
     // cannot serve is refused on one read of it, without a transaction or the day's lock.
     // What may fit is checked again under the lock.
-    let visits = match &groups {
-        None => None,
-        Some(groups) => Some(super::bundle::visits(&base, &priced, groups)),
-    };
+    let visits = groups
+        .as_ref()
+        .map(|groups| super::bundle::visits(&base, &priced, groups));
     let asked: Vec<&orders::NewOrder> = match &visits {
         None => vec![&base],
         Some(v) => v.iter().collect(),

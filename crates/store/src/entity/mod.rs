@@ -1,5 +1,32 @@
 //! SeaORM entities, one module per table.
 
+/// `ActiveModelBehavior` for a catalog table: every insert, update and delete through the
+/// entity bumps the `catalog` counter (`repo::versions::CATALOG`), so that every node's
+/// copy of what a placement prices and checks (`repo::catalog_rows`) is read again.
+macro_rules! counts_for_catalog {
+    () => {
+        #[async_trait::async_trait]
+        impl ActiveModelBehavior for ActiveModel {
+            async fn after_save<C>(model: Model, db: &C, _insert: bool) -> Result<Model, DbErr>
+            where
+                C: ConnectionTrait,
+            {
+                crate::repo::versions::bump(db, crate::repo::versions::CATALOG).await?;
+                Ok(model)
+            }
+
+            async fn after_delete<C>(self, db: &C) -> Result<Self, DbErr>
+            where
+                C: ConnectionTrait,
+            {
+                crate::repo::versions::bump(db, crate::repo::versions::CATALOG).await?;
+                Ok(self)
+            }
+        }
+    };
+}
+pub(crate) use counts_for_catalog;
+
 pub mod account_erasure;
 pub mod app_meta;
 pub mod area_item_off;

@@ -32,23 +32,5 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-/// Every write counts for the nodes' copies of what a placement prices and checks
-/// (`repo::versions::CATALOG`, `repo::catalog_rows`).
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn after_save<C>(model: Model, db: &C, _insert: bool) -> Result<Model, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        crate::repo::versions::bump(db, crate::repo::versions::CATALOG).await?;
-        Ok(model)
-    }
-
-    async fn after_delete<C>(self, db: &C) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        crate::repo::versions::bump(db, crate::repo::versions::CATALOG).await?;
-        Ok(self)
-    }
-}
+// Every write counts for the nodes' copies of what a placement prices and checks.
+crate::entity::counts_for_catalog!();

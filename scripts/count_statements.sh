@@ -44,30 +44,7 @@ trap cleanup EXIT INT TERM
 psql -q "$PG/postgres" -c "CREATE DATABASE $DB" >/dev/null
 psql -q "$PG/postgres" -c "ALTER DATABASE $DB SET log_statement = 'all'" >/dev/null
 
-cat >"$WORK/daojia.toml" <<EOF
-secrets_file = "$WORK/secrets.toml"
-
-[database]
-url = "$PG/$DB"
-
-[redis]
-url = "$REDIS_URL"
-prefix = "$DB:"
-
-[auth]
-access_ttl_secs = 7200
-
-[demo]
-history_days = 1
-
-[booking]
-uploads_dir = "$WORK/uploads"
-
-[log]
-level = "warn"
-EOF
-"$BIN" --config "$WORK/daojia.toml" config gen-secrets >/dev/null
-export DAOJIA_LOG_FORMAT=json
+write_bench_config "$BIN" "$WORK" "$PG/$DB" "$DB:" 1
 start_demo_node "$BIN" "$WORK/daojia.toml" "$WORK/node.log"
 PIDS+=("$NODE_PID")
 "$BIN" --config "$WORK/daojia.toml" admin bench-tokens --customers 200 --staff 1 \

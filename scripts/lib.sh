@@ -9,6 +9,39 @@ say() { printf '\n==> [%s] %s\n' "$(date -u +%T)" "$*"; }
 # A local TCP port nobody listens on now.
 unused_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# write_bench_config BIN WORK DATABASE_URL REDIS_PREFIX HISTORY_DAYS: the configuration of a
+# bench node (scripts/load.sh, scripts/count_statements.sh) in WORK/daojia.toml, on that
+# database and $REDIS_URL under the prefix, with sessions that outlive the run (the bench
+# tokens) and WORK/secrets.toml generated; the nodes log JSON lines.
+write_bench_config() {
+  local bin="$1" work="$2" url="$3" prefix="$4" history="$5"
+  cat >"$work/daojia.toml" <<EOF
+secrets_file = "$work/secrets.toml"
+
+[database]
+url = "$url"
+
+[redis]
+url = "$REDIS_URL"
+prefix = "$prefix"
+
+[auth]
+# The bench sessions must outlive the whole run.
+access_ttl_secs = 7200
+
+[demo]
+history_days = $history
+
+[booking]
+uploads_dir = "$work/uploads"
+
+[log]
+level = "warn"
+EOF
+  "$bin" --config "$work/daojia.toml" config gen-secrets >/dev/null
+  export DAOJIA_LOG_FORMAT=json
+}
+
 # stop_nodes_and_tidy WORK: stops the processes of the array PIDS (TERM, then waits for each)
 # and removes the folder WORK, or keeps it when LOAD_KEEP=1.
 stop_nodes_and_tidy() {

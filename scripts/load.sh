@@ -60,32 +60,7 @@ echo "pgbench: $TPS tps"
 # The TPC-B tables are pgbench's; the nodes get the database without them.
 psql -q "$PG/$DB" -c "DROP TABLE pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers" >/dev/null
 
-cat >"$WORK/daojia.toml" <<EOF
-secrets_file = "$WORK/secrets.toml"
-
-[database]
-url = "$PG/$DB"
-
-[redis]
-url = "$REDIS_URL"
-prefix = "$DB:"
-
-[auth]
-# The bench sessions must outlive the whole run.
-access_ttl_secs = 7200
-
-[demo]
-history_days = $HISTORY_DAYS
-
-[booking]
-uploads_dir = "$WORK/uploads"
-
-[log]
-level = "warn"
-EOF
-"$BIN" --config "$WORK/daojia.toml" config gen-secrets >/dev/null
-# The nodes log JSON lines.
-export DAOJIA_LOG_FORMAT=json
+write_bench_config "$BIN" "$WORK" "$PG/$DB" "$DB:" "$HISTORY_DAYS"
 
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"

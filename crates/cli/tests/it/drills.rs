@@ -23,6 +23,7 @@
 use crate::common;
 #[path = "drills/harness.rs"]
 mod harness;
+mod load;
 use crate::nodes;
 
 use harness::*;

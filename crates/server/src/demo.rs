@@ -107,7 +107,15 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     let today = now.with_timezone(&tz).date_naive();
     let mut ctx = context::Context::load(state, &city).await?;
     let history = history::load(state, &city, &mut ctx, today, cfg.history_days, now).await?;
-    daojia_app::finance::demo::seed(&state.app, now)
+    // The worker the banner offers (the browser walks log in as them).
+    let sample = city.workers.first().map(|w| phone(&w.phone));
+    let sample_id = match &sample {
+        Some(p) => daojia_store::repo::accounts::worker_by_phone(&state.store, p)
+            .await?
+            .map(|w| w.id),
+        None => None,
+    };
+    daojia_app::finance::demo::seed(&state.app, now, sample_id)
         .await
         .map_err(|e| DemoError::Data(format!("finance: {e}")))?;
     daojia_app::wallet::demo::seed(&state.app, now)
@@ -116,7 +124,6 @@ pub async fn start(state: &crate::state::AppState) -> Result<Started, DemoError>
     daojia_app::deposits::demo::seed(&state.app, now)
         .await
         .map_err(|e| DemoError::Data(format!("deposits: {e}")))?;
-    let sample = city.workers.first().map(|w| phone(&w.phone));
     let wechat_withdrawal = match &sample {
         Some(sample) => payouts::seed(state, sample, now)
             .await

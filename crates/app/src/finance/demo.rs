@@ -2,7 +2,10 @@
 //! of 10% running the demo's week), a 10% share for each partner, the split of the
 //! latest completed orders of the history (those past the dispute window settled), and
 //! one withdrawal waiting for finance, so a newcomer sees 我的收入 and 提现审核 with data.
-//! Runs once: nothing when a rule besides the default exists.
+//! The worker the demo's banner offers always has a settled balance of their own, whatever
+//! the date and hour of the first start (the history's latest orders fall on other workers
+//! at other hours), and it is not the one asked for. Runs once: nothing when a rule
+//! besides the default exists.
 
 use super::rules::RuleInput;
 use crate::{App, Result};
@@ -48,8 +51,9 @@ fn rule(
     }
 }
 
-/// Seeds the demo's finance at `now` (see the module).
-pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<Seeded> {
+/// Seeds the demo's finance at `now` (see the module); `sample` is the worker the banner
+/// offers.
+pub async fn seed(app: &App, now: DateTime<Utc>, sample: Option<Uuid>) -> Result<Seeded> {
     let db = app.store.db();
     let others = commission_rule::Entity::find()
         .filter(commission_rule::Column::Id.ne(earnings::DEFAULT_RULE))
@@ -110,6 +114,22 @@ pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<Seeded> {
                 .await?,
         );
     }
+    // The banner's worker: their latest order past the window, unless one is in already.
+    if let Some(sample) = sample
+        && !done
+            .iter()
+            .any(|o| o.worker_id == Some(sample) && o.completed_at <= Some(now - window))
+    {
+        done.extend(
+            service_order::Entity::find()
+                .filter(service_order::Column::State.eq("completed"))
+                .filter(service_order::Column::WorkerId.eq(sample))
+                .filter(service_order::Column::CompletedAt.lte(now - window))
+                .order_by_desc(service_order::Column::CompletedAt)
+                .one(db)
+                .await?,
+        );
+    }
     let mut seeded = Seeded::default();
     for o in &done {
         let tx = daojia_store::begin(db).await?;
@@ -121,7 +141,9 @@ pub async fn seed(app: &App, now: DateTime<Utc>) -> Result<Seeded> {
     seeded.settled = super::settle_due(app, now).await?.settled;
     // One withdrawal waiting for finance: half of the first balance there is.
     for o in done.iter().rev() {
-        let Some(w) = o.worker_id else { continue };
+        let Some(w) = o.worker_id.filter(|w| Some(*w) != sample) else {
+            continue;
+        };
         let have = earnings::withdrawable(db, w).await?.as_fen();
         let half = have / 2;
         if half >= app.settings.finance.withdrawals.min.as_fen() {

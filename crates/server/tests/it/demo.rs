@@ -637,3 +637,50 @@ async fn with_the_simulator_the_demo_pays_one_wechat_withdrawal_and_the_ledger_s
         assert_eq!(wechat.len(), 1, "{b:?}");
     }
 }
+
+#[tokio::test]
+/// The browser walks withdraw as the worker the banner offers: on a first start at any
+/// date and hour they have a settled balance of their own (the history's latest orders
+/// fall on other workers at other hours), and not one already asked for.
+async fn the_banner_worker_has_a_settled_balance_whatever_the_hour_of_the_first_start() {
+    use daojia_server::config::DemoConfig;
+    use daojia_store::entity::withdrawal;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let starts = [
+        "2026-12-02T02:10:00Z",
+        "2026-12-06T16:30:00Z",
+        "2026-12-07T01:00:00Z",
+        "2026-12-07T07:45:00Z",
+        "2026-12-07T13:20:00Z",
+    ];
+    for at in starts {
+        let mut cfg = common::test_config();
+        cfg.demo.seed = DemoConfig::default().seed;
+        cfg.demo.history_days = 14;
+        cfg.demo.booked_per_day = 0;
+        let app = TestApp::with_config(daojia_store::testing::Backend::Sqlite, cfg).await;
+        *app.now.lock().unwrap() = at.parse().unwrap();
+        let started = demo::start(&app.state).await.unwrap();
+        let sample = daojia_store::repo::accounts::worker_by_phone(
+            &app.state.store,
+            &daojia_app::demo_city::phone(&started.loaded.sample_worker_phone),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let db = app.state.store.db();
+        let have = daojia_store::repo::earnings::withdrawable(db, sample.id)
+            .await
+            .unwrap()
+            .as_fen();
+        assert!(have >= 1_000, "{at}: the banner's worker has {have} fen");
+        let asked = withdrawal::Entity::find()
+            .filter(withdrawal::Column::WorkerId.eq(sample.id))
+            .count(db)
+            .await
+            .unwrap();
+        assert_eq!(asked, 0, "{at}");
+        let report = daojia_store::repo::ledger::check(db).await.unwrap();
+        assert!(report.problems.is_empty(), "{at}: {:?}", report.problems);
+    }
+}

@@ -1,10 +1,11 @@
 //! Every plan the solver returns is feasible; pinned jobs stay pinned; left-out jobs carry
 //! a reason that holds.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use daojia_dispatch::vrp::{
-    Activity, Break, Job, Matrix, Problem, Skills, SoftWindows, SolveOptions, TimeWindow,
+    Activity, Break, Job, Matrix, Problem, Progress, Skills, SoftWindows, SolveOptions, TimeWindow,
     UnassignedReason, Worker, check, solve,
 };
 use proptest::prelude::*;
@@ -262,5 +263,83 @@ proptest! {
         let options = SolveOptions { time_limit: Duration::from_secs(20), seed, threads: 1, max_iterations: Some(1500), soft_windows: SoftWindows::Always, ..SolveOptions::default() };
         let solution = solve(&problem, &options).expect("valid problem");
         prop_assert_eq!(check(&problem, &solution), vec![]);
+    }
+}
+
+/// A random problem with long routes: 16-31 jobs for one or two workers with a long shift
+/// and room for every job, so that a plan serving every job has 15 or more jobs a route
+/// (where the walk may leave jobs out at a cost); wide windows, some breaks and skills.
+fn long_route_problems() -> impl Strategy<Value = Problem> {
+    let points = prop::collection::vec((0.0..100.0f64, 0.0..100.0f64), 17..33);
+    (points, 1usize..3, any::<u64>()).prop_map(|(points, workers, bits)| {
+        let mut x = bits;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n.max(1)
+        };
+        let n = points.len();
+        let matrix = Matrix::euclidean(&points);
+        let jobs = (1..n)
+            .map(|loc| {
+                let mut job = Job::at(loc, next(10) as f64);
+                if next(2) == 0 {
+                    let start = next(900) as f64;
+                    job.windows
+                        .push(TimeWindow::new(start, start + 100.0 + next(400) as f64));
+                }
+                job.skills = Skills(next(4) & next(4) & 1);
+                job.demand = vec![next(3) as i64];
+                job.priority = next(2) as u32;
+                job
+            })
+            .collect();
+        let workers = (0..workers)
+            .map(|_| {
+                let mut w = Worker::at(0, TimeWindow::new(0.0, 800.0 + next(600) as f64));
+                w.skills = Skills(1 | next(2));
+                w.capacity = vec![30 + next(40) as i64];
+                if next(2) == 0 {
+                    let s = 200.0 + next(400) as f64;
+                    w.breaks.push(Break {
+                        window: TimeWindow::new(s, s + 100.0),
+                        duration: 10.0 + next(20) as f64,
+                    });
+                }
+                w
+            })
+            .collect();
+        Problem {
+            jobs,
+            workers,
+            matrix,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Once every job is in and the routes are long, the annealing walk may cross plans
+    /// with a job left out at a cost; the plan returned must still serve every job once a
+    /// plan that did was found (the progress hears of every new best plan), and pass the
+    /// checker.
+    #[test]
+    fn a_complete_plan_is_never_traded_for_one_with_a_job_out(
+        problem in long_route_problems(),
+        seed in any::<u64>(),
+        soft in prop_oneof![Just(SoftWindows::LongRoutes), Just(SoftWindows::Always)],
+    ) {
+        let progress = Arc::new(Progress::new());
+        let options = SolveOptions { time_limit: Duration::from_secs(20), seed, threads: 1, max_iterations: Some(1500), soft_windows: soft, progress: Some(progress.clone()) };
+        let solution = solve(&problem, &options).expect("valid problem");
+        prop_assert_eq!(check(&problem, &solution), vec![]);
+        if progress.snapshot().complete_after.is_some() {
+            prop_assert!(
+                solution.unassigned.iter().all(|u| u.reason != UnassignedReason::FleetFull),
+                "{:?}", solution.unassigned
+            );
+        }
     }
 }

@@ -52,6 +52,24 @@ const STALL_PER_JOB: f64 = 20.0;
 const STALL_SHARE: f64 = 0.1;
 /// The temperatures of a restarted walk (start and end), as a share of the first walk's.
 const RESTART_COOLING: f64 = 0.25;
+/// Once a plan with every job in has been found, and while its routes hold at least
+/// [`SOFT_MIN_ROUTE_JOBS`] jobs on average (if [`WALK_OUT_LONG_ONLY`]), the annealing walk
+/// may cross plans that leave up to this many jobs out, each at an adaptive cost per unit
+/// of weight (the best plan still only takes plans with every job in): with a fleet of a
+/// few long routes the shorter plans sit at the edge of what the routes can hold. See ADR
+/// 0002, "Jobs left out at a penalty".
+const WALK_OUT_MAX: usize = 2;
+/// Only with long routes: with short routes under a tight fleet (Solomon's RC1) the walk
+/// with jobs out gave longer plans (ADR 0002).
+const WALK_OUT_LONG_ONLY: bool = true;
+/// The walk's cost of a job left out starts at the average cost per job, and is adapted
+/// every [`ADAPT_EVERY`] steps so that about this share of the walk's plans leave a job
+/// out: raised ×[`OUT_UP`] above the share plus [`WALK_OUT_BAND`], lowered ×[`OUT_DOWN`]
+/// below the share minus it (with a quarter of the plans out, R2 was longer; ADR 0002).
+const WALK_OUT_SHARE: f64 = 0.1;
+const WALK_OUT_BAND: f64 = 0.05;
+const OUT_UP: f64 = 1.25;
+const OUT_DOWN: f64 = 0.85;
 /// How often (as a share of the run) threads exchange their best plans.
 const EXCHANGE_EVERY: f64 = 0.05;
 
@@ -269,6 +287,10 @@ fn run(ctx: &Run, seed: u64) -> State {
     let mut iter = 0u64;
     let mut ruin_size = search.params.removed_shortening;
     let (mut window, mut incomplete) = (0usize, 0usize);
+    // The walk's cost of a job left out once a complete plan is known, and how many of the
+    // walk's last steps ended on a plan with a job out.
+    let mut out_cost = per_job;
+    let (mut walked, mut walked_out) = (0usize, 0usize);
     let stall = (STALL_PER_JOB * d.n as f64).ceil() as u64;
     // Steps and progress since the best plan last got better (or the walk restarted).
     let (mut since_best, mut best_at) = (0u64, 0.0f64);
@@ -302,7 +324,11 @@ fn run(ctx: &Run, seed: u64) -> State {
                 _ => *slot = Some((best_key.0, best_key.1, best.clone())),
             }
         }
-        let squeezing = key.0 > 0.0 && at < SQUEEZE_SHARE;
+        // Whether a plan with every job in has been found: from then on the walk may leave
+        // jobs out at a cost, but the best plan never does.
+        let complete = best_key.0 <= 0.0;
+        let squeezing = !complete && key.0 > 0.0 && at < SQUEEZE_SHARE;
+        let walk_out = complete && WALK_OUT_MAX > 0 && (!WALK_OUT_LONG_ONLY || long_routes(&best));
         if best_key.0 <= 0.0 {
             since_best += 1;
             if since_best >= stall && at - best_at >= STALL_SHARE {
@@ -326,7 +352,7 @@ fn run(ctx: &Run, seed: u64) -> State {
         search.recreate_some(&mut work, squeezing, out_before);
         let soft = match options.soft_windows {
             SoftWindows::Off => false,
-            SoftWindows::LongRoutes => key.0 <= 0.0 && long_routes(&cur),
+            SoftWindows::LongRoutes => complete && long_routes(&cur),
             SoftWindows::Always => true,
         };
         if soft {
@@ -388,7 +414,13 @@ fn run(ctx: &Run, seed: u64) -> State {
             let (start, end) = (t0 * search.params.t0, t0 * search.params.tf);
             let share = ((at - from) / (1.0 - from).max(1e-9)).clamp(0.0, 1.0);
             let temperature = start * (end / start).powf(share);
-            if new.0 < key.0 - 1e-9 {
+            if walk_out {
+                // Jobs left out cost `out_cost` each (by weight); at most WALK_OUT_MAX.
+                work.unassigned.len() <= WALK_OUT_MAX
+                    && new.1 + out_cost * new.0
+                        < key.1 + out_cost * key.0
+                            - temperature * search.rng.unit().max(f64::MIN_POSITIVE).ln()
+            } else if new.0 < key.0 - 1e-9 {
                 true
             } else if new.0 > key.0 + 1e-9 {
                 false
@@ -409,6 +441,19 @@ fn run(ctx: &Run, seed: u64) -> State {
             work.copy_from(&cur, &search.touched);
         }
         search.clear_touched();
+        if walk_out {
+            walked += 1;
+            walked_out += usize::from(key.0 > 0.0);
+            if walked == ADAPT_EVERY {
+                let share = walked_out as f64 / ADAPT_EVERY as f64;
+                if share > WALK_OUT_SHARE + WALK_OUT_BAND {
+                    out_cost = (out_cost * OUT_UP).min(per_job * 1e3);
+                } else if share < WALK_OUT_SHARE - WALK_OUT_BAND {
+                    out_cost = (out_cost * OUT_DOWN).max(per_job * 1e-2);
+                }
+                (walked, walked_out) = (0, 0);
+            }
+        }
     }
     debug_assert!(best.on_time(d), "a plan with time warp is never kept");
     let mut slot = shared.lock().expect("no thread panics holding the lock");

@@ -51,6 +51,9 @@ pub struct PlaceOrder {
     pub coupon: Option<String>,
     /// A promotion (限时特价) to book the order at: one unit of its item at its price.
     pub promotion: Option<Uuid>,
+    /// The `staff` and `catalog` counters, when the request read them already (with its
+    /// session check); else they are read with the address.
+    pub counters: Option<daojia_store::repo::versions::RequestCounters>,
 }
 
 /// A placed order whose transaction is still open.
@@ -156,7 +159,7 @@ pub async fn begin(
         pool,
         catalog,
         staff_counter,
-    } = address_and_area(app, input.customer, input.address_id).await?;
+    } = address_and_area(app, input.customer, input.address_id, input.counters).await?;
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     if let Some(p) = &promotion {

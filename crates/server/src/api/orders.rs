@@ -408,7 +408,16 @@ pub async fn place(
         counters: counters.map(|c| c.0),
     };
     let request_id = crate::http::error::current_request_id();
-    let placing = cases::place::begin(&state.app, input, now, request_id.as_deref()).await?;
+    // Checked on reads first: a refusal here (nearly every attempt in a busy day) wrote
+    // nothing, and the layer stores its answer in one statement. The key is claimed before
+    // the first write.
+    let prepared = cases::place::prepare(&state.app, input, now).await?;
+    if let Some(axum::Extension(key)) = &key {
+        key.claim(&state).await?;
+    }
+    let placing = prepared
+        .write(&state.app, now, request_id.as_deref())
+        .await?;
     let view = async {
         let mut view = order_view(&state, placing.row.clone(), &placing.order, now);
         fill_detail_in(placing.tx(), &mut view).await?;

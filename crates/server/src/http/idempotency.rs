@@ -345,13 +345,11 @@ async fn run(
         slot: Mutex::new(Slot::Unclaimed),
     });
     let claim = IdempotencyClaim { cell: cell.clone() };
-    if !defer {
-        if let Err(e) = claim.claim(&state).await {
-            return match std::mem::replace(&mut *cell.slot(), Slot::Unclaimed) {
-                Slot::Taken(t) => taken(t, now),
-                _ => e.into_response(),
-            };
-        }
+    if !defer && let Err(e) = claim.claim(&state).await {
+        return match std::mem::replace(&mut *cell.slot(), Slot::Unclaimed) {
+            Slot::Taken(t) => taken(t, now),
+            _ => e.into_response(),
+        };
     }
     let mut guard = ReleaseOnDrop {
         db: db.clone(),

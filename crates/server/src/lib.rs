@@ -205,6 +205,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
         });
     Ok(AppState(Arc::new(Inner {
         draining: std::sync::atomic::AtomicBool::new(false),
+        sessions: Default::default(),
         geocoder,
         shared,
         limits: ratelimit::Limits::from_config(&config),

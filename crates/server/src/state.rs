@@ -59,6 +59,9 @@ pub struct Inner {
     /// Set on SIGTERM: `/readyz` answers 503 so that balancers stop sending traffic while
     /// the node still serves what reaches it (`server.drain_secs`).
     pub draining: std::sync::atomic::AtomicBool,
+    /// This node's copy of the sessions it found live, while the `sessions` counter stands
+    /// (the session check of every request: `http::auth`).
+    pub sessions: daojia_store::repo::sessions::LiveSessions,
 }
 
 impl std::ops::Deref for AppState {

@@ -384,6 +384,7 @@ impl Day<'_> {
                 photo_ids: vec![],
                 coupon: None,
                 promotion: None,
+                counters: None,
             };
             match place(&self.world.app, input, at(now), None).await {
                 Ok((row, _)) => {

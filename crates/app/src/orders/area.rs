@@ -103,8 +103,14 @@ pub struct Located {
 
 /// The customer's saved address `id`, the area serving it and the areas whose workers may
 /// serve it, from the node's current copy of the catalog rows (errors concern
-/// `address_id`).
-pub async fn address_and_area(app: &App, customer: uuid::Uuid, id: uuid::Uuid) -> Result<Located> {
+/// `address_id`). `counters`: the counters this request already read (with its session
+/// check, `versions::read_for_request`), else they are read here.
+pub async fn address_and_area(
+    app: &App,
+    customer: uuid::Uuid,
+    id: uuid::Uuid,
+    counters: Option<versions::RequestCounters>,
+) -> Result<Located> {
     let address = accounts::addresses(app.store.db(), customer)
         .await?
         .into_iter()
@@ -117,9 +123,12 @@ pub async fn address_and_area(app: &App, customer: uuid::Uuid, id: uuid::Uuid) -
             )
         })?;
     // Both counters in one statement: the catalog's for the rows here, the staff's for
-    // the workers' rows of the capacity check.
-    let [staff_counter, catalog] =
-        versions::read_many(app.store.db(), [versions::STAFF, versions::CATALOG]).await?;
+    // the workers' rows of the capacity check (read by the request's session check, when
+    // it read them: a moment earlier, before anything of the placement).
+    let [staff_counter, catalog] = match counters {
+        Some(c) => [c.staff, c.catalog],
+        None => versions::read_many(app.store.db(), [versions::STAFF, versions::CATALOG]).await?,
+    };
     let rows = catalog_rows::at(app.store.db(), catalog).await?;
     let areas = &rows.areas;
     let area = area_in(areas, LatLng::new(address.lat, address.lng))?.ok_or_else(|| {

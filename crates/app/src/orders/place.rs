@@ -51,6 +51,9 @@ pub struct PlaceOrder {
     pub coupon: Option<String>,
     /// A promotion (限时特价) to book the order at: one unit of its item at its price.
     pub promotion: Option<Uuid>,
+    /// The `staff` and `catalog` counters, when the request read them already (with its
+    /// session check); else they are read with the address.
+    pub counters: Option<daojia_store::repo::versions::RequestCounters>,
 }
 
 /// A placed order whose transaction is still open.
@@ -126,6 +129,31 @@ pub async fn begin(
     now: DateTime<Utc>,
     request_id: Option<&str>,
 ) -> Result<Placing> {
+    prepare(app, input, now)
+        .await?
+        .write(app, now, request_id)
+        .await
+}
+
+/// A placement checked on reads alone, nothing written yet: [`Prepared::write`] books it.
+pub struct Prepared {
+    customer: Uuid,
+    area: daojia_store::entity::service_area::Model,
+    pool: Vec<String>,
+    staff: Staff,
+    day: chrono::NaiveDate,
+    base: orders::NewOrder,
+    priced: Priced,
+    groups: Option<Vec<Vec<usize>>>,
+    visits: Option<Vec<orders::NewOrder>>,
+    promotion: Option<promotion::Model>,
+}
+
+/// Everything of a placement that only reads: the input checked and priced, and the
+/// window refused (409 `slot_unavailable`) when the day already cannot serve it. Nothing is
+/// written, so a caller may hold back what must precede the first write (the HTTP layer's
+/// `Idempotency-Key` claim) until [`Prepared::write`].
+pub async fn prepare(app: &App, input: PlaceOrder, now: DateTime<Utc>) -> Result<Prepared> {
     if input.notes.chars().count() > MAX_NOTES {
         return Err(Error::field(
             "notes",
@@ -156,7 +184,7 @@ pub async fn begin(
         pool,
         catalog,
         staff_counter,
-    } = address_and_area(app, input.customer, input.address_id).await?;
+    } = address_and_area(app, input.customer, input.address_id, input.counters).await?;
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     if let Some(p) = &promotion {
@@ -211,29 +239,67 @@ pub async fn begin(
             }
             (other, _) => other.into(),
         })?;
-    let tx = daojia_store::begin(app.store.db()).await?;
-    let written = match (groups, visits) {
-        (Some(groups), Some(visits)) => {
-            super::bundle::write(app, &tx, visits, &groups, now, request_id, slot).await
-        }
-        _ => write(app, &tx, base, now, request_id, slot)
-            .await
-            .map(|(row, order)| (row.clone(), order, vec![row])),
-    };
-    let written = match (written, &promotion) {
-        (Ok(w), Some(p)) => claim_promotion(&tx, p, &priced, w, input.customer, now).await,
-        (w, _) => w,
-    };
-    match written {
-        Ok((row, order, visits)) => Ok(Placing {
-            tx,
-            row,
-            order,
+    Ok(Prepared {
+        customer: input.customer,
+        area,
+        pool,
+        staff,
+        day,
+        base,
+        priced,
+        groups,
+        visits,
+        promotion,
+    })
+}
+
+impl Prepared {
+    /// Books the placement: in one transaction under the booking lock of the window's day,
+    /// checked again there, left open for the caller (see the module's text).
+    pub async fn write(
+        self,
+        app: &App,
+        now: DateTime<Utc>,
+        request_id: Option<&str>,
+    ) -> Result<Placing> {
+        let Prepared {
+            customer,
+            area,
+            pool,
+            staff,
+            day,
+            base,
+            priced,
+            groups,
             visits,
-        }),
-        Err(e) => {
-            let _ = tx.rollback().await;
-            Err(e)
+            promotion,
+        } = self;
+        let mut slot = claim(app, &area, &pool);
+        slot.staff = Some((&staff, day));
+        let tx = daojia_store::begin(app.store.db()).await?;
+        let written = match (groups, visits) {
+            (Some(groups), Some(visits)) => {
+                super::bundle::write(app, &tx, visits, &groups, now, request_id, slot).await
+            }
+            _ => write(app, &tx, base, now, request_id, slot)
+                .await
+                .map(|(row, order)| (row.clone(), order, vec![row])),
+        };
+        let written = match (written, &promotion) {
+            (Ok(w), Some(p)) => claim_promotion(&tx, p, &priced, w, customer, now).await,
+            (w, _) => w,
+        };
+        match written {
+            Ok((row, order, visits)) => Ok(Placing {
+                tx,
+                row,
+                order,
+                visits,
+            }),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
         }
     }
 }

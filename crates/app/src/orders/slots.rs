@@ -213,7 +213,7 @@ pub async fn for_booking(app: &App, q: BookingSearch, now: DateTime<Utc>) -> Res
         pool: codes,
         catalog,
         ..
-    } = area::address_and_area(app, q.customer, q.address_id).await?;
+    } = area::address_and_area(app, q.customer, q.address_id, None).await?;
     let range = range(&area, q.from, q.days, now)?;
     let priced = pricing::price_on(app, Some(catalog), q.items, &area, None).await?;
     let at = LatLng::new(address.lat, address.lng);

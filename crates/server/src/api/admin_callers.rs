@@ -159,6 +159,7 @@ pub async fn place(
         photo_ids: vec![],
         coupon: None,
         promotion: None,
+        counters: None,
     };
     let placing = on_behalf::begin(&state.app, &staff, input, state.now()).await?;
     let view = admin_order(&state, who.staff.role, placing.row.clone());

@@ -239,6 +239,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::optional);
     let required =
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::required);
+    let deferred =
+        || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::deferred);
     Router::new()
         .merge(crate::realtime::routes())
         .route("/public/config", get(public::config))
@@ -277,7 +279,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/customer/orders",
             // The layer wraps only the methods added before it: POST needs the key, GET not.
-            post(orders::place).layer(required()).get(orders::mine),
+            post(orders::place).layer(deferred()).get(orders::mine),
         )
         .route("/customer/orders/{id}", get(orders::detail))
         .route("/customer/orders/{id}/slots", get(slots::for_my_order))

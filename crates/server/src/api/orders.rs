@@ -18,7 +18,7 @@ use daojia_domain::order::policy::Policy;
 use daojia_domain::pricing::Selection;
 use daojia_store::entity::{service_area, service_order};
 use daojia_store::repo::accounts::address_context as ctx;
-use daojia_store::repo::orders;
+use daojia_store::repo::{orders, versions};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -391,6 +391,7 @@ pub async fn place(
     State(state): State<AppState>,
     me: CurrentCustomer,
     key: Option<axum::Extension<IdempotencyClaim>>,
+    counters: Option<axum::Extension<versions::RequestCounters>>,
     Json(req): Json<PlaceOrder>,
 ) -> ApiResult<axum::response::Response> {
     let now = state.now();
@@ -403,9 +404,20 @@ pub async fn place(
         photo_ids: req.photo_ids,
         coupon: req.coupon,
         promotion: req.promotion_id,
+        // Read with the session check: no second read of them.
+        counters: counters.map(|c| c.0),
     };
     let request_id = crate::http::error::current_request_id();
-    let placing = cases::place::begin(&state.app, input, now, request_id.as_deref()).await?;
+    // Checked on reads first: a refusal here (nearly every attempt in a busy day) wrote
+    // nothing, and the layer stores its answer in one statement. The key is claimed before
+    // the first write.
+    let prepared = cases::place::prepare(&state.app, input, now).await?;
+    if let Some(axum::Extension(key)) = &key {
+        key.claim(&state).await?;
+    }
+    let placing = prepared
+        .write(&state.app, now, request_id.as_deref())
+        .await?;
     let view = async {
         let mut view = order_view(&state, placing.row.clone(), &placing.order, now);
         fill_detail_in(placing.tx(), &mut view).await?;

@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use daojia_domain::access::{Audience, Permission, Role};
 use daojia_store::entity::staff;
-use daojia_store::repo::{accounts, sessions};
+use daojia_store::repo::{accounts, versions};
 use std::marker::PhantomData;
 use uuid::Uuid;
 
@@ -50,9 +50,15 @@ impl FromRequestParts<AppState> for Authenticated {
                     "the access token is not valid; log in again",
                 ),
             })?;
-        if sessions::live(state.store.db(), claims.sid, now)
+        // The counters in one statement: `sessions` for the session check (this node's copy
+        // of the live sessions while it stands: a revocation on any node bumps it), the
+        // others left for a placement, which then reads no counter again.
+        let db = state.store.db();
+        let counters = versions::read_for_request(db).await?;
+        if !state
+            .sessions
+            .live(db, counters.sessions, claims.sid, now)
             .await?
-            .is_none()
         {
             return Err(ApiError::unauthorized(
                 "session_revoked",
@@ -61,6 +67,7 @@ impl FromRequestParts<AppState> for Authenticated {
         }
         let a = Authenticated(claims);
         parts.extensions.insert(a.clone());
+        parts.extensions.insert(counters);
         Ok(a)
     }
 }

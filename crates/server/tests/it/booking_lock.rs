@@ -38,7 +38,7 @@ fn nine(date: NaiveDate) -> String {
 /// The demo city of seed 5 with one cleaner left, at the sample customer's door, working
 /// 09:00–13:00 every day; the sample customer and a second customer at the same spot; and
 /// the pool of their area.
-async fn city(app: &TestApp) -> (Customer, Customer, Vec<String>) {
+pub(crate) async fn city(app: &TestApp) -> (Customer, Customer, Vec<String>) {
     let (a, c) = two_customers(app).await;
     let list = app.get("/api/v1/customer/addresses", Some(&a.token)).await;
     let first = list.body[0].clone();
@@ -104,7 +104,7 @@ async fn city(app: &TestApp) -> (Customer, Customer, Vec<String>) {
 
 /// The days from tomorrow on (within the booking horizon) whose 09:00 window is open for
 /// the item: the demo's own orders may have taken the cleaner's morning on some.
-async fn open_days(app: &TestApp, who: &Customer) -> Vec<NaiveDate> {
+pub(crate) async fn open_days(app: &TestApp, who: &Customer) -> Vec<NaiveDate> {
     let from = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(1);
     let slots = app
         .post(
@@ -130,7 +130,7 @@ async fn open_days(app: &TestApp, who: &Customer) -> Vec<NaiveDate> {
     open
 }
 
-fn placement(who: &Customer, key: &str, date: NaiveDate) -> Request<Body> {
+pub(crate) fn placement(who: &Customer, key: &str, date: NaiveDate) -> Request<Body> {
     let body = json!({"items": item(), "address_id": who.address, "window_start": nine(date)});
     Request::builder()
         .method("POST")

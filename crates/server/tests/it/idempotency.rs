@@ -191,3 +191,86 @@ async fn keys_belong_to_the_logged_in_account_and_anonymous_requests_store_nothi
         assert_problem(&r, StatusCode::BAD_REQUEST, "idempotency_key_required");
     }
 }
+
+// A placement refused on reads alone (the window's day already full) wrote nothing: its
+// answer is stored completed in one statement, with no claim before it, and a retry with
+// the key gets it replayed; another request's key and a key held by a running request
+// answer as before.
+#[tokio::test]
+async fn a_refused_placement_is_stored_once_and_replayed_for_its_key() {
+    use crate::booking_lock::{city, open_days, placement};
+    for b in backends() {
+        let app = TestApp::new(b).await;
+        let (a, _, _) = city(&app).await;
+        let day = open_days(&app, &a).await[0];
+        let r = app.send(placement(&a, "k-first", day)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{b:?}: {}", r.text);
+        let before = keys(&app).await.len();
+
+        // The cleaner's morning is taken: refused, and stored completed.
+        let r = app.send(placement(&a, "k-refused", day)).await;
+        assert_problem(&r, StatusCode::CONFLICT, "slot_unavailable");
+        let rows = keys(&app).await;
+        assert_eq!(rows.len(), before + 1, "{b:?}");
+        let row = rows.iter().find(|k| k.key == "k-refused").unwrap();
+        assert_eq!(row.status_code, Some(409), "{b:?}");
+        assert!(row.completed_at.is_some(), "{b:?}");
+        assert!(
+            row.expires_at > app.state.now() + Duration::hours(23),
+            "{b:?}"
+        );
+
+        // The same key again: the stored refusal, replayed; nothing new stored.
+        let again = app.send(placement(&a, "k-refused", day)).await;
+        assert_problem(&again, StatusCode::CONFLICT, "slot_unavailable");
+        assert_eq!(again.headers["idempotent-replayed"], "true", "{b:?}");
+        assert_eq!(again.body, r.body, "{b:?}");
+        assert_eq!(keys(&app).await.len(), before + 1, "{b:?}");
+
+        // The same key for another request: refused as a reused key, even though this
+        // request too would have been refused.
+        let other = app
+            .send(placement(&a, "k-refused", day.succ_opt().unwrap()))
+            .await;
+        assert_problem(
+            &other,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+        );
+
+        // A key held by a request still running: a refusal does not take it over.
+        let me = app.get("/api/v1/customer/me", Some(&a.token)).await;
+        let id: Uuid = me.body["id"].as_str().unwrap().parse().unwrap();
+        let refused = placement(&a, "k-held", day);
+        let (parts, body) = refused.into_parts();
+        let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+        let s = scope("customer", id, "POST", ROUTE);
+        let hash = request_hash("POST", ROUTE, &bytes);
+        let held = repo::claim(
+            app.state.store.db(),
+            app.state.store.vault(),
+            &s,
+            "k-held",
+            &hash,
+            app.state.now(),
+            lease(&app.state),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(held, repo::Claim::New(_)), "{b:?}: {held:?}");
+        let r = app
+            .send(Request::from_parts(parts, Body::from(bytes)))
+            .await;
+        assert_problem(&r, StatusCode::CONFLICT, "idempotency_in_progress");
+        let row = keys(&app)
+            .await
+            .into_iter()
+            .find(|k| k.key == "k-held")
+            .unwrap();
+        assert!(
+            row.completed_at.is_none(),
+            "{b:?}: the running request's claim stays"
+        );
+        assert_eq!(order_count(&app).await, 1, "{b:?}");
+    }
+}

@@ -48,6 +48,7 @@ mod m0041_customer_wechat;
 mod m0042_payops;
 mod m0043_profit_sharing;
 mod m0044_catalog_version;
+mod m0045_sessions_version;
 mod util;
 
 tokio::task_local! {
@@ -124,6 +125,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0042_payops::Migration),
             Box::new(m0043_profit_sharing::Migration),
             Box::new(m0044_catalog_version::Migration),
+            Box::new(m0045_sessions_version::Migration),
         ]
     }
 }

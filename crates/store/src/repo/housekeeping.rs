@@ -122,6 +122,9 @@ async fn purge_sessions(db: &impl ConnectionTrait, ended: DateTime<Utc>) -> Resu
         .filter(auth_refresh_token::Column::SessionId.is_in(stale.clone()))
         .exec(db)
         .await?;
+    // Ended sessions only (expired or revoked long ago, refused either way); bumped all the
+    // same, so that no node keeps a session whose row is gone.
+    super::versions::bump(db, super::versions::SESSIONS).await?;
     Ok(auth_session::Entity::delete_many()
         .filter(auth_session::Column::Id.is_in(stale))
         .exec(db)

@@ -95,7 +95,7 @@ pub async fn claim(
     lease: Duration,
 ) -> Result<Claim, ClaimError> {
     let id = Uuid::now_v7();
-    let row = |id| idempotency_key::ActiveModel {
+    let row = idempotency_key::ActiveModel {
         id: Set(id),
         scope: Set(scope.to_string()),
         key: Set(key.to_string()),
@@ -107,17 +107,75 @@ pub async fn claim(
         completed_at: Set(None),
         expires_at: Set(now + lease),
     };
-    let held = || Held {
-        id,
-        scope: scope.to_string(),
-        key: key.to_string(),
+    Ok(match insert_or_find(db, vault, row, now).await? {
+        None => Claim::New(Held {
+            id,
+            scope: scope.to_string(),
+            key: key.to_string(),
+        }),
+        Some(found) => found,
+    })
+}
+
+/// An answer to keep for a key: what a request answered without having claimed its key,
+/// because it wrote nothing (a refusal decided on reads alone).
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// HTTP status.
+    pub status: u16,
+    /// Body as text (stored encrypted).
+    pub body: &'a str,
+    /// Content type.
+    pub content_type: Option<&'a str>,
+}
+
+/// Stores `answer` for `key` in `scope`, completed at once, in one statement (instead of a
+/// claim and its completion): for a request that wrote nothing, so that running it
+/// without holding the key changed nothing a retry could see twice. `None` when stored;
+/// else what the key already holds (another request with it ran or runs: its answer
+/// replayed, still running, or another request's key), as [`claim`] would have answered.
+pub async fn store_answer(
+    db: &impl ConnectionTrait,
+    vault: &Vault,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    answer: Answer<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<Claim>, ClaimError> {
+    let row = idempotency_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        scope: Set(scope.to_string()),
+        key: Set(key.to_string()),
+        request_hash: Set(request_hash.to_string()),
+        status_code: Set(Some(i32::from(answer.status))),
+        response_body: Set(Some(vault.encrypt(&body_context(scope, key), answer.body))),
+        content_type: Set(answer.content_type.map(str::to_string)),
+        created_at: Set(now),
+        completed_at: Set(Some(now)),
+        expires_at: Set(now + KEEP),
     };
-    // A fresh key (nearly every request) is claimed by this one statement; only a key seen
+    insert_or_find(db, vault, row, now).await
+}
+
+/// Inserts `row` (a claim or a completed answer) for its scope and key: `None` when it is
+/// in, else what the key holds.
+async fn insert_or_find(
+    db: &impl ConnectionTrait,
+    vault: &Vault,
+    row: idempotency_key::ActiveModel,
+    now: DateTime<Utc>,
+) -> Result<Option<Claim>, ClaimError> {
+    let scope = row.scope.clone().unwrap();
+    let key = row.key.clone().unwrap();
+    let request_hash = row.request_hash.clone().unwrap();
+    let (scope, key) = (scope.as_str(), key.as_str());
+    // A fresh key (nearly every request) is in after this one statement; only a key seen
     // before reads what is stored.
     // Without `RETURNING` (on MariaDB an `ActiveModel` insert reads the row back).
-    let insert = || idempotency_key::Entity::insert(row(id)).exec_without_returning(db);
+    let insert = || idempotency_key::Entity::insert(row.clone()).exec_without_returning(db);
     match insert().await {
-        Ok(_) => return Ok(Claim::New(held())),
+        Ok(_) => return Ok(None),
         Err(e) if is_unique_violation(&e) => {}
         Err(e) => return Err(e.into()),
     }
@@ -131,7 +189,7 @@ pub async fn claim(
         .await?;
     if forgotten.rows_affected > 0 {
         match insert().await {
-            Ok(_) => return Ok(Claim::New(held())),
+            Ok(_) => return Ok(None),
             // Another retry claimed it between the two statements: it answers below.
             Err(e) if is_unique_violation(&e) => {}
             Err(e) => return Err(e.into()),
@@ -142,7 +200,7 @@ pub async fn claim(
         .filter(idempotency_key::Column::Key.eq(key))
         .one(db)
         .await?;
-    Ok(match existing {
+    Ok(Some(match existing {
         // Released or expired between the insert and this read: a retry will claim it.
         None => Claim::InProgress { until: now },
         Some(r) if r.request_hash != request_hash => Claim::Mismatch,
@@ -158,7 +216,7 @@ pub async fn claim(
                 until: r.expires_at,
             },
         },
-    })
+    }))
 }
 
 /// Stores the response of a claimed request (encrypted) and keeps it for [`KEEP`]. Only the

@@ -4,6 +4,7 @@
 //! a new one; a spent token presented again means it was copied, so the whole family is
 //! revoked (RFC 9700 §4.14.2) and both the thief and the user must log in again.
 
+use super::versions;
 use crate::entity::{auth_refresh_token, auth_session};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -149,13 +150,15 @@ pub async fn rotate(
     Ok((session, next))
 }
 
-/// Revokes a session (log-out, reuse detected, or revoked by its owner).
+/// Revokes a session (log-out, reuse detected, or revoked by its owner), and bumps the
+/// `sessions` counter in the same transaction, so that no node accepts it again.
 pub async fn revoke(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: Uuid,
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
+    let tx = crate::begin(db).await?;
     let res = auth_session::Entity::update_many()
         .col_expr(auth_session::Column::RevokedAt, Expr::value(now))
         .col_expr(
@@ -164,9 +167,14 @@ pub async fn revoke(
         )
         .filter(auth_session::Column::Id.eq(id))
         .filter(auth_session::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&tx)
         .await?;
-    Ok(res.rows_affected == 1)
+    let revoked = res.rows_affected == 1;
+    if revoked {
+        versions::bump(&tx, versions::SESSIONS).await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 /// The session if it is live (not revoked, not expired).
@@ -179,6 +187,75 @@ pub async fn live(
         .one(db)
         .await?
         .filter(|s| s.revoked_at.is_none() && s.expires_at > now))
+}
+
+/// Most sessions a node keeps in [`LiveSessions`]; past it, the copy starts afresh.
+const MOST: usize = 100_000;
+
+/// A node's copy of the sessions it found live, kept while the `sessions` counter
+/// ([`versions::SESSIONS`]) is the one it read them at. Every revocation and every deletion
+/// of a session bumps the counter in its own transaction, so a request that reads the
+/// counter after that commit (on any node: the counter is in the shared database) finds
+/// this copy out of date and reads the session's row: a revocation is refused at once, as
+/// when every request read the row. A new log-in does not bump it (its session is simply
+/// not in the copy yet). A session is read again after [`super::pool_rows::KEPT`] all the
+/// same, so that a revocation made by hand in SQL, which bumps nothing, holds within it.
+#[derive(Debug, Default)]
+pub struct LiveSessions {
+    kept: std::sync::Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    /// The counter the sessions below were found live at.
+    at: versions::Read,
+    /// Each session's end, and when its row was read.
+    until: std::collections::HashMap<Uuid, (DateTime<Utc>, std::time::Instant)>,
+}
+
+impl LiveSessions {
+    /// Whether session `id` is live at `now`, `counter` being the `sessions` counter read
+    /// in this request before anything else of it: from the copy when the counter has not
+    /// moved since the copy was made, else from the row (one statement), kept.
+    pub async fn live(
+        &self,
+        db: &impl ConnectionTrait,
+        counter: versions::Read,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, DbErr> {
+        if let Some(c) = counter {
+            let kept = self.kept.lock().expect("not poisoned");
+            if kept.at == Some(c)
+                && let Some((until, read)) = kept.until.get(&id)
+                && read.elapsed() < super::pool_rows::KEPT
+            {
+                return Ok(*until > now);
+            }
+        }
+        // Read after the counter: at least as new as it says.
+        let Some(row) = live(db, id, now).await? else {
+            return Ok(false);
+        };
+        if let Some((epoch, version)) = counter {
+            let mut kept = self.kept.lock().expect("not poisoned");
+            match kept.at {
+                Some(at) if at == (epoch, version) => {}
+                // A newer copy made meanwhile by another request stays.
+                Some((e, v)) if e == epoch && v > version => return Ok(true),
+                _ => {
+                    kept.at = counter;
+                    kept.until.clear();
+                }
+            }
+            if kept.until.len() >= MOST {
+                kept.until.clear();
+            }
+            kept.until
+                .insert(id, (row.expires_at, std::time::Instant::now()));
+        }
+        Ok(true)
+    }
 }
 
 /// The live sessions of one account, newest first.

@@ -10,6 +10,10 @@
 //! - **`catalog`** counts writes to what a placement prices and checks: `service_area`,
 //!   `service_item`, `area_item_price`, `area_item_off` and `item_certificate` (entity hooks,
 //!   and [`bump`] after their bulk writes); read by [`crate::repo::catalog_rows`].
+//! - **`sessions`** counts revocations: a session revoked (log-out, ended by its owner, a
+//!   refresh token reused) or deleted (an account erased, housekeeping) bumps it in the
+//!   same transaction. A new log-in does not. Read by [`crate::repo::sessions::LiveSessions`],
+//!   each node's copy of the sessions it found live.
 //! - A row edited by hand in SQL bumps nothing: caches also expire after
 //!   [`crate::repo::pool_rows::KEPT`], and `UPDATE data_version SET version = version + 1`
 //!   makes every node read again at once (docs/operations.md).
@@ -25,6 +29,35 @@ pub const STAFF: &str = "staff";
 pub const CATALOG: &str = "catalog";
 /// Feature flags (`feature_flag`).
 pub const FLAGS: &str = "flags";
+/// Revoked or deleted sessions (`auth_session`).
+pub const SESSIONS: &str = "sessions";
+
+/// A counter as read: its database's epoch and its value (`None` when it does not exist,
+/// and nothing may be cached).
+pub type Read = Option<(Uuid, i64)>;
+
+/// The counters an authenticated request reads once, in one statement, with its session
+/// check: the session check uses `sessions`, and a placement the other two (so it reads no
+/// counter again).
+#[derive(Clone, Copy, Debug)]
+pub struct RequestCounters {
+    /// `sessions`.
+    pub sessions: Read,
+    /// `staff`.
+    pub staff: Read,
+    /// `catalog`.
+    pub catalog: Read,
+}
+
+/// Reads [`RequestCounters`] in one statement.
+pub async fn read_for_request(db: &impl ConnectionTrait) -> Result<RequestCounters, DbErr> {
+    let [sessions, staff, catalog] = read_many(db, [SESSIONS, STAFF, CATALOG]).await?;
+    Ok(RequestCounters {
+        sessions,
+        staff,
+        catalog,
+    })
+}
 
 /// Makes the counter `name` if it does not exist.
 pub async fn open(db: &impl ConnectionTrait, name: &str) -> Result<(), DbErr> {

@@ -96,6 +96,8 @@ async fn drop_sessions(
         .filter(auth_refresh_token::Column::SessionId.is_in(ids.clone()))
         .exec(db)
         .await?;
+    // In the erasure's transaction: no node accepts these sessions once it commits.
+    crate::repo::versions::bump(db, crate::repo::versions::SESSIONS).await?;
     Ok(auth_session::Entity::delete_many()
         .filter(auth_session::Column::Id.is_in(ids))
         .exec(db)

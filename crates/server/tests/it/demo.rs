@@ -564,6 +564,20 @@ async fn a_start_a_week_later_books_that_days_today_and_tomorrow_and_keeps_the_h
     }
 }
 
+/// The worker the demo's banner offers (the browser walks log in as them).
+async fn banner_worker(
+    app: &TestApp,
+    loaded: &demo::Loaded,
+) -> daojia_store::entity::worker::Model {
+    daojia_store::repo::accounts::worker_by_phone(
+        &app.state.store,
+        &daojia_app::demo_city::phone(&loaded.sample_worker_phone),
+    )
+    .await
+    .unwrap()
+    .expect("the banner's worker exists")
+}
+
 #[tokio::test]
 async fn with_the_simulator_the_demo_pays_one_wechat_withdrawal_and_the_ledger_stays_clean() {
     use daojia_store::entity::withdrawal;
@@ -594,13 +608,7 @@ async fn with_the_simulator_the_demo_pays_one_wechat_withdrawal_and_the_ledger_s
         );
         assert_eq!(paid.amount_fen, paid.net_fen + paid.fee_fen);
         // Not the worker the banner offers: the browser walk binds that one itself.
-        let sample = daojia_store::repo::accounts::worker_by_phone(
-            &app.state.store,
-            &daojia_app::demo_city::phone(&started.loaded.sample_worker_phone),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let sample = banner_worker(&app, &started.loaded).await;
         assert_ne!(paid.worker_id, sample.id, "{b:?}");
         let payee = daojia_app::finance::transfers::payee_view(&app.state.app, paid.worker_id)
             .await
@@ -661,13 +669,7 @@ async fn the_banner_worker_has_a_settled_balance_whatever_the_hour_of_the_first_
         let app = TestApp::with_config(daojia_store::testing::Backend::Sqlite, cfg).await;
         *app.now.lock().unwrap() = at.parse().unwrap();
         let started = demo::start(&app.state).await.unwrap();
-        let sample = daojia_store::repo::accounts::worker_by_phone(
-            &app.state.store,
-            &daojia_app::demo_city::phone(&started.loaded.sample_worker_phone),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let sample = banner_worker(&app, &started.loaded).await;
         let db = app.state.store.db();
         let have = daojia_store::repo::earnings::withdrawable(db, sample.id)
             .await

@@ -130,8 +130,10 @@ for db in "${databases[@]}"; do
   esac
   say "failure drills on $db"
   # The CLI's integration tests are one binary (`it`); the drills are its `drills` module.
-  DAOJIA_DRILL_DB="$db" nice cargo nextest run -p daojia --test it --profile drills \
-    --run-ignored only -E 'test(/^drills::/)' --no-capture "$@" || {
+  # Built with the whole workspace, as scripts/test.sh builds it: `-p daojia` alone would
+  # unify other features and rebuild everything into the same target directory.
+  DAOJIA_DRILL_DB="$db" nice cargo nextest run --workspace --profile drills \
+    --run-ignored only -E 'binary_id(daojia::it) & test(/^drills::/)' --no-capture "$@" || {
     status=$?
     failed="$failed $db"
   }

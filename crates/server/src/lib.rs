@@ -53,6 +53,10 @@ pub fn vault(cfg: &Config) -> anyhow::Result<Vault> {
 pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
     let pool = PoolOptions {
         max_connections: cfg.database.max_connections,
+        ping_idle_after: match cfg.database.ping_idle_after_secs {
+            0 => None,
+            s => Some(std::time::Duration::from_secs(s)),
+        },
         ..PoolOptions::default()
     };
     Ok(Store::open(&cfg.database.url, vault(cfg)?, &pool).await?)

@@ -68,6 +68,7 @@ impl World {
         let pool = PoolOptions {
             max_connections: 1,
             acquire_timeout: std::time::Duration::from_secs(30),
+            ..PoolOptions::default()
         };
         let store = Store::open("sqlite::memory:", vault, &pool)
             .await

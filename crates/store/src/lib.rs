@@ -73,6 +73,19 @@ pub enum OpenError {
     Connect(#[source] DbErr),
 }
 
+/// By default a pooled connection idle for at least this long is pinged before it is
+/// handed out ([`PoolOptions::ping_idle_after`]).
+///
+/// The pool pings every connection it takes back (sqlx tests it on release), so one that
+/// was used a moment ago is known to be live: pinging it again before every statement, the
+/// pool's default, cost one more round trip per statement (a third of a refused
+/// placement's time on the database connection; bench/load/README.md). A connection that
+/// has sat idle (a quiet node, a firewall that drops idle connections, a database that
+/// restarted meanwhile) is still pinged, and replaced if dead. One that died within this
+/// time fails its statement, which answers 503 `database_unavailable` with `Retry-After`,
+/// as a statement cut off by a restart always did; the pool drops it.
+pub const PING_IDLE_AFTER: Duration = Duration::from_secs(10);
+
 /// Pool settings.
 #[derive(Clone, Debug)]
 pub struct PoolOptions {
@@ -80,6 +93,9 @@ pub struct PoolOptions {
     pub max_connections: u32,
     /// How long to wait for a free connection.
     pub acquire_timeout: Duration,
+    /// Ping a pooled connection before use only once it has been idle this long
+    /// ([`PING_IDLE_AFTER`] by default); `None` pings before every use.
+    pub ping_idle_after: Option<Duration>,
 }
 
 impl Default for PoolOptions {
@@ -87,6 +103,7 @@ impl Default for PoolOptions {
         PoolOptions {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
+            ping_idle_after: Some(PING_IDLE_AFTER),
         }
     }
 }
@@ -117,6 +134,9 @@ impl Store {
         .min_connections(1)
         .acquire_timeout(pool.acquire_timeout)
         .sqlx_logging(false);
+        if let Some(idle) = pool.ping_idle_after {
+            opts.test_before_acquire_if_idle_for(idle);
+        }
         if kind == DbKind::Sqlite {
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

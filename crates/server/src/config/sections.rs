@@ -159,6 +159,10 @@ pub struct DatabaseConfig {
     pub url: String,
     /// Pool size.
     pub max_connections: u32,
+    /// A pooled connection idle for at least this many seconds is pinged before use; one
+    /// used more recently is not (the pool tests every connection it takes back). 0 pings
+    /// before every use: one more round trip per statement.
+    pub ping_idle_after_secs: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -166,6 +170,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             url: "sqlite://daojia.db".into(),
             max_connections: 16,
+            ping_idle_after_secs: daojia_store::PING_IDLE_AFTER.as_secs(),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! passes the independent checker (no late stop, no time warp anywhere), whatever moves the
 //! search made between workers of different homes.
 
+mod support;
+
 use std::time::Duration;
 
 use daojia_dispatch::vrp::{
@@ -14,13 +16,7 @@ use proptest::prelude::*;
 fn days() -> impl Strategy<Value = Problem> {
     let points = prop::collection::vec((0.0..100.0f64, 0.0..100.0f64), 10..40);
     (points, 2usize..7, any::<u64>()).prop_map(|(points, workers, bits)| {
-        let mut x = bits | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n.max(1)
-        };
+        let mut next = support::xorshift(bits | 1);
         let n = points.len();
         let matrix = Matrix::euclidean(&points);
         let jobs = (workers..n)

@@ -1,6 +1,8 @@
 //! Every plan the solver returns is feasible; pinned jobs stay pinned; left-out jobs carry
 //! a reason that holds.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -163,13 +165,7 @@ fn the_checker_catches_a_late_stop_and_a_missing_job() {
 fn problems() -> impl Strategy<Value = Problem> {
     let points = prop::collection::vec((0.0..100.0f64, 0.0..100.0f64), 4..14);
     (points, 1usize..4, any::<u64>()).prop_map(|(points, workers, bits)| {
-        let mut x = bits;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n.max(1)
-        };
+        let mut next = support::xorshift(bits);
         let n = points.len();
         let matrix = Matrix::euclidean(&points);
         let jobs = (1..n)
@@ -272,13 +268,7 @@ proptest! {
 fn long_route_problems() -> impl Strategy<Value = Problem> {
     let points = prop::collection::vec((0.0..100.0f64, 0.0..100.0f64), 17..33);
     (points, 1usize..3, any::<u64>()).prop_map(|(points, workers, bits)| {
-        let mut x = bits;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n.max(1)
-        };
+        let mut next = support::xorshift(bits);
         let n = points.len();
         let matrix = Matrix::euclidean(&points);
         let jobs = (1..n)

@@ -1,6 +1,8 @@
 //! Re-planning a told day after one change: the new plan is feasible, serves what it can,
 //! and moves few of the jobs workers were told; a search can be followed and stopped.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,13 +31,7 @@ fn options(seed: u64, steps: u64) -> SolveOptions {
 /// A day: 60 jobs with hour-long windows on a 40 × 40 square, 8 workers in two trades
 /// with a lunch break. Times in minutes.
 fn day(seed: u64) -> Problem {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut next = support::xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut points = vec![(20.0, 20.0)];
     points.extend((0..60).map(|_| (next(40) as f64, next(40) as f64)));
     let jobs = (1..=60)

@@ -1,6 +1,8 @@
 //! Jobs under way stay first on their worker's route, pinned jobs stay pinned, and what
 //! workers were told (promises, windows) costs to change.
 
+mod support;
+
 use std::time::Duration;
 
 use daojia_dispatch::vrp::{
@@ -163,13 +165,7 @@ fn a_window_with_a_cost_is_used_only_when_it_pays() {
 fn problems() -> impl Strategy<Value = Problem> {
     let points = prop::collection::vec((0.0..100.0f64, 0.0..100.0f64), 5..16);
     (points, 1usize..5, any::<u64>()).prop_map(|(points, workers, bits)| {
-        let mut x = bits | 1;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n.max(1)
-        };
+        let mut next = support::xorshift(bits | 1);
         let n = points.len();
         let mut jobs: Vec<Job> = (1..n)
             .map(|loc| {

@@ -78,8 +78,8 @@ pub enum OpenError {
 ///
 /// The pool pings every connection it takes back (sqlx tests it on release), so one that
 /// was used a moment ago is known to be live: pinging it again before every statement, the
-/// pool's default, cost one more round trip per statement (a third of a refused
-/// placement's time on the database connection; bench/load/README.md). A connection that
+/// pool's default, made three round trips of every statement instead of two (measured in
+/// bench/load/README.md: 8 % more refused placements a second). A connection that
 /// has sat idle (a quiet node, a firewall that drops idle connections, a database that
 /// restarted meanwhile) is still pinged, and replaced if dead. One that died within this
 /// time fails its statement, which answers 503 `database_unavailable` with `Retry-After`,

@@ -25,6 +25,9 @@ pub struct App {
     /// Day plans built for slot search and bookings, used again while their inputs are
     /// unchanged ([`daojia_store::repo::slots::DayPlans`]).
     pub day_plans: Arc<daojia_store::repo::slots::DayPlans>,
+    /// Recent plans of days, answering placements refused on the way in
+    /// ([`daojia_store::repo::recent_days`]).
+    pub recent_days: Arc<daojia_store::repo::recent_days::RecentDays>,
     /// The payment channels, when online payment is configured.
     pub payments: Option<Arc<crate::payments::Payments>>,
     /// WeChat Pay's transfers to a balance, when configured: workers' withdrawals to
@@ -62,6 +65,7 @@ impl App {
             positions: None,
             memo: Default::default(),
             day_plans: Default::default(),
+            recent_days: Default::default(),
             payments: None,
             transfers: None,
             public_catalog: Arc::new(crate::catalog::public::cache(
@@ -122,6 +126,8 @@ impl App {
     /// Tells the relay that a committed transaction wrote outbox events (it also polls, so a
     /// missed call only delays delivery).
     pub fn wake_relay(&self) {
+        // A committed write may have freed room in a day: no refusal from an older copy.
+        self.recent_days.forget_all();
         self.outbox_written.notify_one();
     }
 }

@@ -27,6 +27,9 @@ pub struct Settings {
     /// The job card: who the map apps' links name as the caller, how long a privacy
     /// number stays bound.
     pub job_card: JobCardSettings,
+    /// How old a node's copy of a day may be and still refuse a placement on the way in
+    /// (zero: every attempt reads the day; [`daojia_store::repo::recent_days`]).
+    pub recent_day: std::time::Duration,
 }
 
 /// The worker's job card (issue 11): navigation links and calls to the customer.
@@ -78,6 +81,7 @@ impl Default for Settings {
             deposit: Default::default(),
             notifications: Default::default(),
             job_card: Default::default(),
+            recent_day: daojia_store::repo::recent_days::LIFETIME,
         }
     }
 }

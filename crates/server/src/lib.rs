@@ -57,6 +57,7 @@ pub async fn open_store(cfg: &Config) -> anyhow::Result<Store> {
             0 => None,
             s => Some(std::time::Duration::from_secs(s)),
         },
+        hold_per_request: cfg.database.hold_per_request,
         ..PoolOptions::default()
     };
     Ok(Store::open(&cfg.database.url, vault(cfg)?, &pool).await?)
@@ -203,6 +204,7 @@ pub fn build(config: Config, store: Store, opts: BuildOptions) -> anyhow::Result
                 navigation: config.visit.navigation.caller(),
                 call_ttl_min: config.visit.calls.ttl_min,
             },
+            recent_day: std::time::Duration::from_millis(config.booking.recent_day_ms),
         })
         .with_privacy_numbers(match config.visit.calls.provider {
             config::PrivacyNumberKind::Log => Arc::new(daojia_app::visits::calls::LogNumbers),

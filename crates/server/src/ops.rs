@@ -145,6 +145,10 @@ fn record_pool_gauges(state: &AppState) {
     let (kept, built) = state.app.day_plans.counts();
     metrics::counter!("day_plans_total", "result" => "kept").absolute(kept);
     metrics::counter!("day_plans_total", "result" => "built").absolute(built);
+    // Placement pre-checks answered from a recent copy of the day, and those that read it.
+    let (copy, read) = state.app.recent_days.counts();
+    metrics::counter!("day_prechecks_total", "answer" => "copy").absolute(copy);
+    metrics::counter!("day_prechecks_total", "answer" => "read").absolute(read);
 }
 
 /// Job kinds and outbox consumers seen at an earlier scrape: one that has emptied since is

@@ -5,6 +5,7 @@
 //! functions live in [`repo`] and take plain domain values, so handlers never build SQL.
 
 pub mod entity;
+pub mod held;
 pub mod migration;
 pub mod migration_lock;
 pub mod pii;
@@ -13,8 +14,8 @@ pub mod repo;
 pub mod testing;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, SqlErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DbBackend, DbErr, SqlErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
@@ -24,7 +25,7 @@ pub use sea_orm::DbErr as Error;
 /// The database connection and the vault for personal information.
 #[derive(Clone, Debug)]
 pub struct Store {
-    db: DatabaseConnection,
+    db: held::Db,
     vault: pii::Vault,
     kind: DbKind,
 }
@@ -96,6 +97,9 @@ pub struct PoolOptions {
     /// Ping a pooled connection before use only once it has been idle this long
     /// ([`PING_IDLE_AFTER`] by default); `None` pings before every use.
     pub ping_idle_after: Option<Duration>,
+    /// Inside [`held::hold`], run a request's statements on one connection (PostgreSQL and
+    /// MySQL; see [`held`]).
+    pub hold_per_request: bool,
 }
 
 impl Default for PoolOptions {
@@ -104,6 +108,7 @@ impl Default for PoolOptions {
             max_connections: 16,
             acquire_timeout: Duration::from_secs(5),
             ping_idle_after: Some(PING_IDLE_AFTER),
+            hold_per_request: true,
         }
     }
 }
@@ -146,7 +151,11 @@ impl Store {
             });
         }
         let db = Database::connect(opts).await.map_err(OpenError::Connect)?;
-        Ok(Store { db, vault, kind })
+        Ok(Store {
+            db: held::Db::new(db, pool.hold_per_request),
+            vault,
+            kind,
+        })
     }
 
     /// Applies pending migrations, then encrypts personal values an older version stored
@@ -162,7 +171,7 @@ impl Store {
     /// [`Store::migrate`], waiting at most `wait` for another node's migrations (tests wait
     /// less than their runner's time limit, so that they fail saying why).
     pub async fn migrate_waiting(&self, wait: Duration) -> Result<(), DbErr> {
-        let lock = migration_lock::MigrationLock::take(&self.db, self.kind, wait).await?;
+        let lock = migration_lock::MigrationLock::take(self.db.pool(), self.kind, wait).await?;
         let done = self.migrate_locked().await;
         lock.release().await;
         done
@@ -170,14 +179,18 @@ impl Store {
 
     async fn migrate_locked(&self) -> Result<(), DbErr> {
         // Data migrations that encrypt what older versions stored in clear need the keys.
-        migration::with_vault(self.vault.clone(), migration::Migrator::up(&self.db, None)).await?;
+        migration::with_vault(
+            self.vault.clone(),
+            migration::Migrator::up(self.db.pool(), None),
+        )
+        .await?;
         repo::pii_backfill::seal_clear_columns(self).await?;
         Ok(())
     }
 
     /// Names of migrations not yet applied (empty when current).
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
-        Ok(migration::Migrator::get_pending_migrations(&self.db)
+        Ok(migration::Migrator::get_pending_migrations(self.db.pool())
             .await?
             .iter()
             .map(|m| m.name().to_string())
@@ -189,8 +202,8 @@ impl Store {
         self.db.ping().await
     }
 
-    /// The connection pool.
-    pub fn db(&self) -> &DatabaseConnection {
+    /// The connection pool (holding one connection per request inside [`held::hold`]).
+    pub fn db(&self) -> &held::Db {
         &self.db
     }
 
@@ -216,7 +229,7 @@ impl Store {
 
     /// Closes the pool.
     pub async fn close(self) -> Result<(), DbErr> {
-        self.db.close().await
+        self.db.pool().clone().close().await
     }
 }
 

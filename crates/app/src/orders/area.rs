@@ -99,6 +99,8 @@ pub struct Located {
     /// The `staff` counter, read with the catalog's (for the workers' rows:
     /// `Staff::load_at`).
     pub staff_counter: Option<(uuid::Uuid, i64)>,
+    /// The `catalog` counter the rows were found under.
+    pub catalog_counter: Option<(uuid::Uuid, i64)>,
 }
 
 /// The customer's saved address `id`, the area serving it and the areas whose workers may
@@ -145,6 +147,7 @@ pub async fn address_and_area(
         pool,
         catalog: rows,
         staff_counter,
+        catalog_counter: catalog,
     })
 }
 
@@ -177,5 +180,6 @@ pub fn claim<'a>(
         reach_m: app.settings.reach_m,
         plans: Some(&app.day_plans),
         staff: None,
+        recent: None,
     }
 }

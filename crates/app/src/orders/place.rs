@@ -21,6 +21,7 @@ use daojia_domain::order::machine::{Action, Actor, Order, PaymentMethod};
 use daojia_domain::phone::Phone;
 use daojia_store::entity::{promotion, service_order};
 use daojia_store::repo::accounts::address_context as ctx;
+use daojia_store::repo::recent_days::{self, Recent};
 use daojia_store::repo::workers::Staff;
 use daojia_store::repo::{orders, slots, uploads};
 use sea_orm::DatabaseTransaction;
@@ -147,6 +148,7 @@ pub struct Prepared {
     groups: Option<Vec<Vec<usize>>>,
     visits: Option<Vec<orders::NewOrder>>,
     promotion: Option<promotion::Model>,
+    counters: Option<recent_days::Counters>,
 }
 
 /// Everything of a placement that only reads: the input checked and priced, and the
@@ -184,7 +186,11 @@ pub async fn prepare(app: &App, input: PlaceOrder, now: DateTime<Utc>) -> Result
         pool,
         catalog,
         staff_counter,
+        catalog_counter,
     } = address_and_area(app, input.customer, input.address_id, input.counters).await?;
+    // Under these counters a recent copy of the day may refuse the window (only when both
+    // are cached values: a store without them reads every time).
+    let counters = staff_counter.zip(catalog_counter);
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     if let Some(p) = &promotion {
@@ -221,9 +227,19 @@ pub async fn prepare(app: &App, input: PlaceOrder, now: DateTime<Utc>) -> Result
     let staff = Staff::load_at(app.store.db(), staff_counter, required, &pool, day, day).await?;
     let mut slot = claim(app, &area, &pool);
     slot.staff = Some((&staff, day));
+    if let Some(counters) = counters
+        && !app.settings.recent_day.is_zero()
+    {
+        slot.recent = Some(Recent::Refuse {
+            days: &app.recent_days,
+            counters,
+            lifetime: app.settings.recent_day,
+        });
+    }
     // Most attempts in a busy day lose (a promotion's peak): a window the day already
-    // cannot serve is refused on one read of it, without a transaction or the day's lock.
-    // What may fit is checked again under the lock.
+    // cannot serve is refused on one read of it (or on the node's copy of it, at most
+    // `recent_day` old), without a transaction or the day's lock. What may fit is checked
+    // again under the lock.
     let visits = groups
         .as_ref()
         .map(|groups| super::bundle::visits(&base, &priced, groups));
@@ -250,6 +266,7 @@ pub async fn prepare(app: &App, input: PlaceOrder, now: DateTime<Utc>) -> Result
         groups,
         visits,
         promotion,
+        counters,
     })
 }
 
@@ -273,9 +290,19 @@ impl Prepared {
             groups,
             visits,
             promotion,
+            counters,
         } = self;
         let mut slot = claim(app, &area, &pool);
         slot.staff = Some((&staff, day));
+        if let Some(counters) = counters
+            && !app.settings.recent_day.is_zero()
+        {
+            // The check under the lock keeps the day it reads fresh for the next refusals.
+            slot.recent = Some(Recent::Keep {
+                days: &app.recent_days,
+                counters,
+            });
+        }
         let tx = daojia_store::begin(app.store.db()).await?;
         let written = match (groups, visits) {
             (Some(groups), Some(visits)) => {

@@ -241,6 +241,9 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::required);
     let deferred =
         || axum::middleware::from_fn_with_state(state.clone(), crate::http::idempotency::deferred);
+    // One connection for the request's statements (outermost, so that the key's layer and
+    // the session check share it).
+    let held = || axum::middleware::from_fn(crate::http::hold_connection);
     Router::new()
         .merge(crate::realtime::routes())
         .route("/public/config", get(public::config))
@@ -279,9 +282,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route(
             "/customer/orders",
             // The layer wraps only the methods added before it: POST needs the key, GET not.
-            post(orders::place).layer(deferred()).get(orders::mine),
+            post(orders::place)
+                .layer(deferred())
+                .get(orders::mine)
+                .layer(held()),
         )
-        .route("/customer/orders/{id}", get(orders::detail))
+        .route("/customer/orders/{id}", get(orders::detail).layer(held()))
         .route("/customer/orders/{id}/slots", get(slots::for_my_order))
         .route("/customer/slots", post(slots::for_booking))
         .route(
@@ -680,14 +686,17 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             // The layer wraps only the methods added before it: POST needs the key, GET not.
             post(admin_callers::place)
                 .layer(required())
-                .get(admin_orders::list),
+                .merge(get(admin_orders::list).layer(held())),
         )
         .route(
             "/admin/callers",
             get(admin_callers::find).post(admin_callers::register),
         )
         .route("/admin/callers/{id}/slots", post(admin_callers::slots))
-        .route("/admin/orders/{id}", get(admin_orders::detail))
+        .route(
+            "/admin/orders/{id}",
+            get(admin_orders::detail).layer(held()),
+        )
         .route("/admin/orders/{id}/slots", get(slots::for_staff))
         .route(
             "/admin/orders/{id}/payments",

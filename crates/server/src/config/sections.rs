@@ -163,6 +163,10 @@ pub struct DatabaseConfig {
     /// used more recently is not (the pool tests every connection it takes back). 0 pings
     /// before every use: one more round trip per statement.
     pub ping_idle_after_secs: u64,
+    /// On PostgreSQL and MySQL, the statements of one request on the busiest routes share
+    /// one pooled connection, taken at the first and given back at the end, instead of one
+    /// each: the pool tests every connection it takes back with a round trip.
+    pub hold_per_request: bool,
 }
 
 impl Default for DatabaseConfig {
@@ -171,6 +175,7 @@ impl Default for DatabaseConfig {
             url: "sqlite://daojia.db".into(),
             max_connections: 16,
             ping_idle_after_secs: daojia_store::PING_IDLE_AFTER.as_secs(),
+            hold_per_request: true,
         }
     }
 }
@@ -503,6 +508,11 @@ pub struct BookingConfig {
     /// How far from home a worker is sent, km (straight line). Workers of every area of
     /// the city count for a visit within this distance of their home.
     pub reach_km: f64,
+    /// How old, milliseconds, a node's copy of a day may be and still refuse a placement
+    /// whose window the day cannot serve (a promotion's peak refuses most attempts). A
+    /// window freed this recently may still be refused; a window is never booked from the
+    /// copy. 0 reads the day for every attempt.
+    pub recent_day_ms: u64,
 }
 
 impl Default for BookingConfig {
@@ -512,6 +522,7 @@ impl Default for BookingConfig {
             uploads_dir: None,
             upload_max_bytes: 8 * 1024 * 1024,
             reach_km: 15.0,
+            recent_day_ms: daojia_store::repo::recent_days::LIFETIME.as_millis() as u64,
         }
     }
 }

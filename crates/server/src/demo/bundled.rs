@@ -80,6 +80,7 @@ pub(super) async fn book_all(
             reach_m: crate::api::orders::reach_m(state),
             plans: Some(&state.app.day_plans),
             staff: None,
+            recent: None,
         };
         let placed_at = (start - Duration::hours(3)).min(now - Duration::minutes(5))
             - Duration::minutes(i64::from(b.roll) * 9);

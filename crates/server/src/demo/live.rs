@@ -313,6 +313,7 @@ async fn book(
         reach_m: crate::api::orders::reach_m(state),
         plans: Some(&state.app.day_plans),
         staff: None,
+        recent: None,
     };
     let new = new_order(customer, &place, window, &price, b.item);
     let (m, o) = match orders::place_tx(tx, &state.store, new, placed_at, None, Some(claim)).await {

@@ -352,7 +352,7 @@ async fn run(
         };
     }
     let mut guard = ReleaseOnDrop {
-        db: db.clone(),
+        db: db.pool().clone(),
         cell: Some(cell.clone()),
     };
     parts.extensions.insert(claim);

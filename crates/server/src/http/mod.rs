@@ -19,6 +19,13 @@ use error::{ApiError, PROBLEM_JSON, REQUEST_ID};
 use std::time::{Duration, Instant};
 use tracing::Instrument;
 
+/// Runs the request with one database connection for its statements outside
+/// transactions (`daojia_store::held`): for routes that run several statements and call
+/// no outside service.
+pub async fn hold_connection(req: Request, next: Next) -> Response {
+    daojia_store::held::hold(next.run(req)).await
+}
+
 /// The request-id header, read from a trusted proxy or generated here.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 

@@ -54,6 +54,7 @@ mod privacy;
 mod public_cache;
 mod push;
 mod realtime;
+mod recent_day;
 mod reconciliation;
 mod reviews;
 mod role_matrix;

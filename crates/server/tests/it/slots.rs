@@ -15,7 +15,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-async fn place(app: &TestApp, token: &str, key: &str, body: &Value) -> Reply {
+pub(crate) async fn place(app: &TestApp, token: &str, key: &str, body: &Value) -> Reply {
     let req = Request::builder()
         .method("POST")
         .uri("/api/v1/customer/orders")
@@ -28,7 +28,7 @@ async fn place(app: &TestApp, token: &str, key: &str, body: &Value) -> Reply {
 }
 
 /// The local date `days` from the test clock's today, and its 09:00 as RFC 3339.
-fn nine_am(app: &TestApp, days: i64) -> (chrono::NaiveDate, String) {
+pub(crate) fn nine_am(app: &TestApp, days: i64) -> (chrono::NaiveDate, String) {
     let date = (app.state.now() + Duration::hours(8)).date_naive() + Duration::days(days);
     let local = date.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap());
     (date, (local.and_utc() - Duration::hours(8)).to_rfc3339())
@@ -139,7 +139,7 @@ async fn a_deep_clean_of_435_minutes_has_windows_on_a_normal_demo_day_and_books(
 }
 
 /// Leaves one cleaner in the city, at the customers' door, working 09:00–13:00 on `date`.
-async fn one_cleaner(app: &TestApp, date: chrono::NaiveDate, lat: f64, lng: f64) {
+pub(crate) async fn one_cleaner(app: &TestApp, date: chrono::NaiveDate, lat: f64, lng: f64) {
     let db = app.state.store.db();
     let workers = worker::Entity::find().all(db).await.unwrap();
     let keep = workers
@@ -166,17 +166,21 @@ async fn one_cleaner(app: &TestApp, date: chrono::NaiveDate, lat: f64, lng: f64)
     daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
         .await
         .unwrap();
+    only_nine_to_one(app, keep, date).await;
+}
+
+/// Gives `worker` one shift, 09:00-13:00 on `date`'s weekday, and counts the change as a
+/// console write would.
+pub(crate) async fn only_nine_to_one(app: &TestApp, worker: uuid::Uuid, date: chrono::NaiveDate) {
+    let db = app.state.store.db();
     worker_shift::Entity::delete_many()
-        .filter(worker_shift::Column::WorkerId.eq(keep))
+        .filter(worker_shift::Column::WorkerId.eq(worker))
         .exec(db)
-        .await
-        .unwrap();
-    daojia_store::repo::versions::bump(db, daojia_store::repo::versions::STAFF)
         .await
         .unwrap();
     worker_shift::Entity::insert(worker_shift::ActiveModel {
         id: sea_orm::ActiveValue::Set(uuid::Uuid::now_v7()),
-        worker_id: sea_orm::ActiveValue::Set(keep),
+        worker_id: sea_orm::ActiveValue::Set(worker),
         weekday: sea_orm::ActiveValue::Set(date.weekday().num_days_from_monday() as i16),
         start_minute: sea_orm::ActiveValue::Set(9 * 60),
         end_minute: sea_orm::ActiveValue::Set(13 * 60),

@@ -41,6 +41,7 @@ pub mod processed;
 pub mod promotions;
 pub mod push_subscriptions;
 pub mod queue_stats;
+pub mod recent_days;
 pub mod reconciliation;
 pub mod records;
 pub mod reviews;

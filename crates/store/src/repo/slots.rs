@@ -473,16 +473,43 @@ pub async fn fits(
     window: (DateTime<Utc>, DateTime<Utc>),
     exclude: Option<Uuid>,
 ) -> Result<bool, DbErr> {
+    use super::recent_days::Recent;
     let (pool, travel, plans) = (claim.pool, claim.travel, claim.plans);
     let tz = zone(claim.area);
     let date = window.0.with_timezone(&tz).date_naive();
+    let (start, end) = (window.0.timestamp(), window.1.timestamp());
+    // A reschedule leaves its own visit out of the day: never a copy's business.
+    let recent = claim.recent.filter(|_| exclude.is_none());
+    if let Some(Recent::Refuse {
+        days,
+        counters,
+        lifetime,
+    }) = recent
+        && let Some(plan) = days.get(pool, date, counters, lifetime)
+    {
+        let fits = plan.fits(travel, job, start, end).is_some();
+        days.count(true);
+        return Ok(fits);
+    }
+    let generation = match recent {
+        Some(Recent::Refuse { days, .. } | Recent::Keep { days, .. }) => days.generation(),
+        None => 0,
+    };
     let staff = claim.staff.filter(|(_, d)| *d == date).map(|(s, _)| s);
     let mut days = load_days_of(db, pool, tz, date, 1, exclude.as_slice(), staff).await?;
     let (_, workers, pending) = days.pop().expect("one day");
     let plan = plan_of(plans, pool, date, workers, pending, travel);
-    Ok(plan
-        .fits(travel, job, window.0.timestamp(), window.1.timestamp())
-        .is_some())
+    let fits = plan.fits(travel, job, start, end).is_some();
+    match recent {
+        Some(Recent::Refuse { days, counters, .. }) => {
+            days.count(false);
+            days.keep(pool, date, counters, plan, generation);
+        }
+        Some(Recent::Keep { days, .. }) if fits => days.forget(pool, date),
+        Some(Recent::Keep { days, counters }) => days.keep(pool, date, counters, plan, generation),
+        None => {}
+    }
+    Ok(fits)
 }
 
 /// Whether the visits `jobs` of one order (one per trade) still fit together in the window

@@ -24,7 +24,7 @@ async fn the_ledger_migration_backfills_what_was_paid_before_it() {
                 .iter()
                 .position(|m| m.name() == "m0019_ledger")
                 .expect("the ledger's migration");
-        Migrator::down(db, Some(after as u32)).await.unwrap();
+        Migrator::down(db.pool(), Some(after as u32)).await.unwrap();
         let now = Utc::now();
         let order = Uuid::now_v7();
         // Written as m0017 knew the table (no `purpose`, which m0030 adds).

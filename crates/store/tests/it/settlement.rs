@@ -19,7 +19,7 @@ async fn the_settlement_migration_rolls_back_and_applies_again() {
                 .iter()
                 .position(|m| m.name() == "m0022_settlement")
                 .expect("the settlement migration");
-        Migrator::down(db, Some(after as u32)).await.unwrap();
+        Migrator::down(db.pool(), Some(after as u32)).await.unwrap();
         assert!(
             db.execute_unprepared("SELECT 1 FROM withdrawal")
                 .await

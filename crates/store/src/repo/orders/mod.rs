@@ -115,6 +115,9 @@ pub struct SlotClaim<'a> {
     /// The pool's staff of one local date, read earlier in this request, for the checks
     /// of a window on that date (else, or for another date, they read it themselves).
     pub staff: Option<(&'a super::workers::Staff, chrono::NaiveDate)>,
+    /// How the check uses the node's recent copies of the day (`None`: it reads the day
+    /// and keeps nothing; [`super::recent_days`]).
+    pub recent: Option<super::recent_days::Recent<'a>>,
 }
 
 impl std::fmt::Debug for SlotClaim<'_> {

@@ -53,7 +53,7 @@ async fn nodes_starting_together_migrate_once() {
         // The lock was given back: a later start takes it at once.
         t.store.migrate().await.unwrap();
         for n in nodes {
-            n.db().clone().close().await.unwrap();
+            n.db().pool().clone().close().await.unwrap();
         }
     }
 }
@@ -100,6 +100,6 @@ async fn a_migration_lock_holds_back_its_own_database_only() {
             .unwrap()
             .release()
             .await;
-        second.db().clone().close().await.unwrap();
+        second.db().pool().clone().close().await.unwrap();
     }
 }

@@ -268,5 +268,6 @@ fn all_three_databases_are_tested_by_default() {
 mod catalog_cache;
 mod concurrent_migrations;
 mod encryption;
+mod held_connection;
 mod job_queue;
 mod staff_cache;

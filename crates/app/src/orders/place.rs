@@ -189,8 +189,10 @@ pub async fn prepare(app: &App, input: PlaceOrder, now: DateTime<Utc>) -> Result
         catalog_counter,
     } = address_and_area(app, input.customer, input.address_id, input.counters).await?;
     // Under these counters a recent copy of the day may refuse the window (only when both
-    // are cached values: a store without them reads every time).
-    let counters = staff_counter.zip(catalog_counter);
+    // are cached values, and copies are on: else every attempt reads the day).
+    let counters = staff_counter
+        .zip(catalog_counter)
+        .filter(|_| !app.settings.recent_day.is_zero());
     let window = check_window(&area, input.window_start, now)?;
     check_photos(app, input.customer, &input.photo_ids, "problem").await?;
     if let Some(p) = &promotion {
@@ -227,15 +229,11 @@ pub async fn prepare(app: &App, input: PlaceOrder, now: DateTime<Utc>) -> Result
     let staff = Staff::load_at(app.store.db(), staff_counter, required, &pool, day, day).await?;
     let mut slot = claim(app, &area, &pool);
     slot.staff = Some((&staff, day));
-    if let Some(counters) = counters
-        && !app.settings.recent_day.is_zero()
-    {
-        slot.recent = Some(Recent::Refuse {
-            days: &app.recent_days,
-            counters,
-            lifetime: app.settings.recent_day,
-        });
-    }
+    slot.recent = counters.map(|counters| Recent::Refuse {
+        days: &app.recent_days,
+        counters,
+        lifetime: app.settings.recent_day,
+    });
     // Most attempts in a busy day lose (a promotion's peak): a window the day already
     // cannot serve is refused on one read of it (or on the node's copy of it, at most
     // `recent_day` old), without a transaction or the day's lock. What may fit is checked
@@ -294,15 +292,11 @@ impl Prepared {
         } = self;
         let mut slot = claim(app, &area, &pool);
         slot.staff = Some((&staff, day));
-        if let Some(counters) = counters
-            && !app.settings.recent_day.is_zero()
-        {
-            // The check under the lock keeps the day it reads fresh for the next refusals.
-            slot.recent = Some(Recent::Keep {
-                days: &app.recent_days,
-                counters,
-            });
-        }
+        // The check under the lock keeps the day it reads fresh for the next refusals.
+        slot.recent = counters.map(|counters| Recent::Keep {
+            days: &app.recent_days,
+            counters,
+        });
         let tx = daojia_store::begin(app.store.db()).await?;
         let written = match (groups, visits) {
             (Some(groups), Some(visits)) => {

@@ -70,6 +70,9 @@ pub(crate) struct Data<'a> {
     pub fixed: Vec<bool>,
     /// Whether any job has a promise or a window with a cost (else penalties are zero).
     pub penalized: bool,
+    /// Per worker, whether a route's cost depends on its distance only (no cost per unit
+    /// of time): then a move's change of distance bounds its change of cost (`local`).
+    pub distance_only: Vec<bool>,
 }
 
 impl<'a> Data<'a> {
@@ -230,6 +233,11 @@ impl<'a> Data<'a> {
                 .jobs
                 .iter()
                 .any(|j| j.promise.is_some() || j.window_costs.iter().any(|&c| c != 0.0)),
+            distance_only: p
+                .workers
+                .iter()
+                .map(|w| w.cost_per_time == 0.0 && w.cost_per_distance >= 0.0)
+                .collect(),
         };
         d.place_first_jobs();
         d

@@ -144,12 +144,35 @@ impl Sisr<'_, '_> {
         let a_ok = a.jobs == 1 || (!a_loses && self.ok(a.w, &a_without_u));
         // Jobs under way stay where they are.
         let movable = !d.fixed[u];
+        // The change of distance alone decides, where it can (see `Sisr::by_distance`):
+        // a move that does not shorten the two routes by more than this is not evaluated.
+        let filter = self.by_distance(a, b);
+        let floor = -GAIN + 1e-9 * before.abs().max(1.0);
+        let (lu, lv) = (su.first as usize, sv.first as usize);
+        let (pa, na) = (a.pre[i].last as usize, a.suf[i + 1].first as usize);
+        let (pb, nb) = (b.pre[j].last as usize, b.suf[j + 1].first as usize);
+        let (ca, cb) = (
+            d.p.workers[a.w].cost_per_distance,
+            d.p.workers[b.w].cost_per_distance,
+        );
+        let out_u = if filter {
+            m.distance(pa, na) - m.distance(pa, lu) - m.distance(lu, na)
+        } else {
+            0.0
+        };
         // Relocate u next to v (before, then after).
         if movable && a_ok && self.can_take(s, rb, u, None) {
             let b_pen = b.penalty + d.penalty(u, b.w, ku);
             for p in [j, j + 1] {
                 if p < d.first_free(b.w) {
                     continue;
+                }
+                if filter && a.jobs > 1 {
+                    let (x, y) = (b.pre[p].last as usize, b.suf[p].first as usize);
+                    let into_b = m.distance(x, lu) + m.distance(lu, y) - m.distance(x, y);
+                    if ca * out_u + cb * into_b >= floor {
+                        continue;
+                    }
                 }
                 let seg = b.eval_insert(d, p, u as u32, &su, &s.win);
                 if self.ok(b.w, &seg)
@@ -173,6 +196,13 @@ impl Sisr<'_, '_> {
             && (!b_loses || d.holds[u])
             && self.can_take(s, rb, u, Some(v))
             && self.can_take(s, ra, v, Some(u))
+            && (!filter || {
+                let into_a = m.distance(pa, lv) + m.distance(lv, na) - m.distance(pa, na);
+                let into_b = m.distance(pb, lu) + m.distance(lu, nb)
+                    - m.distance(pb, lv)
+                    - m.distance(lv, nb);
+                ca * (out_u + into_a) + cb * into_b < floor
+            })
         {
             let na = a.tail(d, a.pre[i].then(&sv, m), Some(v as u32), i + 1, &s.win);
             let nb = b.tail(d, b.pre[j].then(&su, m), Some(u as u32), j + 1, &s.win);
@@ -205,8 +235,14 @@ impl Sisr<'_, '_> {
             let Some(new_b) = star::side(d, &s.win, b, y, a, x, soft) else {
                 continue;
             };
+            // Summing the penalties walks both routes: only when jobs carry any (promises
+            // or window costs), never on a problem without them (13% of a step on RC202).
             let pen = |w, head: &[u32], tail: &[u32]| {
-                Route::penalty_of(d, w, head, &s.win) + Route::penalty_of(d, w, tail, &s.win)
+                if d.penalized {
+                    Route::penalty_of(d, w, head, &s.win) + Route::penalty_of(d, w, tail, &s.win)
+                } else {
+                    0.0
+                }
             };
             let pen_a = pen(a.w, &a.nodes[..x], &b.nodes[y..]);
             let pen_b = pen(b.w, &b.nodes[..y], &a.nodes[x..]);
@@ -223,6 +259,23 @@ impl Sisr<'_, '_> {
             return Some([ra, rb]);
         }
         None
+    }
+
+    /// Whether a move between routes `a` and `b` can only pay if it shortens them (Vidal
+    /// et al. 2013 evaluate the distance first): no breaks (every node is a place, so the
+    /// cached segments' end places are the neighbours), no penalties, both workers paying
+    /// for distance only, and, with soft windows, neither route late now (time warp can
+    /// then only be added). Moves that leave a route empty (its fixed cost saved) are not
+    /// filtered by the caller. The filter never changes which move is applied.
+    fn by_distance(&self, a: &Route, b: &Route) -> bool {
+        let d = self.d;
+        self.distance_filter
+            && !d.penalized
+            && !a.breaks
+            && !b.breaks
+            && d.distance_only[a.w]
+            && d.distance_only[b.w]
+            && (self.warp_weight == 0.0 || (a.full.warp == 0.0 && b.full.warp == 0.0))
     }
 
     /// Whether route `r` may take job `add` (replacing `drop`): skills, pins, capacity and
@@ -296,19 +349,17 @@ impl Sisr<'_, '_> {
             };
             let moved = route.nodes[i];
             let start = lo.checked_sub(1).map(|k| route.nodes[k]);
-            let order: Vec<u32> = if i < target {
-                route.nodes[i + 1..target]
-                    .iter()
-                    .copied()
-                    .chain([moved])
-                    .collect()
+            // Folded straight from the route's nodes: collecting them first cost an
+            // allocation per evaluation.
+            let (seg, last) = if i < target {
+                let order = route.nodes[i + 1..target].iter().copied().chain([moved]);
+                route.fold(d, route.pre[lo], start, order, &s.win)
             } else {
-                [moved]
+                let order = [moved]
                     .into_iter()
-                    .chain(route.nodes[target..i].iter().copied())
-                    .collect()
+                    .chain(route.nodes[target..i].iter().copied());
+                route.fold(d, route.pre[lo], start, order, &s.win)
             };
-            let (seg, last) = route.fold(d, route.pre[lo], start, order, &s.win);
             let seg = route.tail(d, seg, last, hi, &s.win);
             if self.ok(route.w, &seg)
                 && self.score(route.w, &seg) + route.penalty < self.route_score(route) - GAIN

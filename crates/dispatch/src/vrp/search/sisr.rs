@@ -59,6 +59,10 @@ pub(crate) struct Sisr<'a, 'p> {
     /// Cost of a unit of time warp in the local search; zero: windows are hard (the
     /// recreate always keeps them hard). See `penalty`.
     pub warp_weight: f64,
+    /// Whether the recreate and the local search skip insertions and moves whose change
+    /// of distance alone shows they cannot be chosen (see `Sisr::by_distance`); off only
+    /// to test that it changes nothing.
+    pub distance_filter: bool,
     touched_mark: Vec<bool>,
     ruined: Vec<bool>,
     class_stamp: Vec<u64>,
@@ -76,6 +80,7 @@ impl<'a, 'p> Sisr<'a, 'p> {
             absences: vec![0; d.n],
             touched: Vec::new(),
             warp_weight: 0.0,
+            distance_filter: true,
             touched_mark: vec![false; nw],
             ruined: vec![false; nw],
             class_stamp: vec![0; nw],
@@ -329,6 +334,18 @@ impl<'a, 'p> Sisr<'a, 'p> {
             let latest = d.job_segs[ju]
                 .iter()
                 .fold(f64::NEG_INFINITY, |m, s| m.max(s.late));
+            // Where the route's cost is its distance (no breaks, no penalties, no cost per
+            // unit of time, hard windows), an insertion costs at least its detour: a place
+            // whose detour is no cheaper than the best insertion found is not evaluated.
+            // This never changes the insertion chosen.
+            let by_distance = self.distance_filter
+                && !d.penalized
+                && !route.breaks
+                && d.distance_only[w]
+                && self.warp_weight == 0.0;
+            let (m, here) = (&d.p.matrix, d.job_segs[ju][0].first as usize);
+            let per_distance = d.p.workers[w].cost_per_distance;
+            let margin = 1e-9 * route.cost.abs().max(1.0);
             for p in d.first_free(w)..=route.nodes.len() {
                 // Stops only get later along a feasible route: once the stop before the
                 // gap cannot finish before the job's last window closes, no later gap can.
@@ -338,6 +355,13 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 }
                 if blink > 0.0 && self.rng.unit() < blink {
                     continue;
+                }
+                if by_distance && let Some(b) = &best {
+                    let (x, y) = (before.last as usize, route.suf[p].first as usize);
+                    let detour = m.distance(x, here) + m.distance(here, y) - m.distance(x, y);
+                    if per_distance * detour > b.delta + margin {
+                        continue;
+                    }
                 }
                 for (k, jseg) in d.job_segs[ju].iter().enumerate() {
                     let seg: Segment = route.eval_insert(d, p, j, jseg, &s.win);

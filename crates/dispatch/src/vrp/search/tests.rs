@@ -346,3 +346,47 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// The distance filter (insertions and moves whose change of distance shows they
+    /// cannot be chosen are not evaluated) never changes what the search does: on days
+    /// where it applies (no breaks, no cost per unit of time, some workers dearer per
+    /// unit of distance, fixed costs), the recreate, then the local search with hard
+    /// windows or a warp weight, leave the same routes with and without it.
+    #[test]
+    fn the_distance_filter_changes_no_move(
+        mut problem in days(),
+        seed in any::<u64>(),
+        weight in prop::sample::select(vec![0.0, 1e-3, 1.0]),
+    ) {
+        for (w, worker) in problem.workers.iter_mut().enumerate() {
+            worker.breaks.clear();
+            worker.cost_per_time = 0.0;
+            worker.cost_per_distance = 1.0 + (w % 3) as f64;
+            worker.fixed_cost = (w % 2) as f64 * 50.0;
+        }
+        for job in &mut problem.jobs {
+            job.holds_breaks = false;
+        }
+        let d = Data::new(&problem);
+        let jobs: Vec<u32> = (0..d.n as u32).collect();
+        let mut results = Vec::new();
+        for filter in [true, false] {
+            let mut s = State::new(&d, &jobs);
+            let mut search = Sisr::new(&d, Params::default(), seed);
+            search.distance_filter = filter;
+            search.recreate(&mut s, false);
+            for r in 0..s.routes.len() {
+                search.touch(r);
+            }
+            search.warp_weight = weight;
+            search.local_search(&mut s, 3);
+            let routes: Vec<Vec<u32>> = s.routes.iter().map(|r| r.nodes.clone()).collect();
+            results.push((routes, s.cost()));
+        }
+        prop_assert_eq!(&results[0].0, &results[1].0);
+        prop_assert!(close(results[0].1, results[1].1));
+    }
+}

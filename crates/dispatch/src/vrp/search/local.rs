@@ -24,6 +24,74 @@ fn loses_hold(d: &super::data::Data, route: &Route, j: usize) -> bool {
 }
 
 const GAIN: f64 = 1e-7;
+
+/// What the distance filter needs of a pair of jobs `u` (route `a`, position `i`) and `v`
+/// (route `b`, position `j`): their places, their neighbours' places, the workers' costs
+/// per unit of distance, and the change of distance of taking `u` out of `a`. A move is
+/// evaluated only if its change of cost by distance is below `floor` (the gain a move
+/// must make, less a margin for rounding), so the filter never drops a move that pays.
+struct Detours {
+    lu: usize,
+    lv: usize,
+    pa: usize,
+    na: usize,
+    pb: usize,
+    nb: usize,
+    ca: f64,
+    cb: f64,
+    out_u: f64,
+    floor: f64,
+}
+
+impl Detours {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        d: &super::data::Data,
+        a: &Route,
+        i: usize,
+        lu: u32,
+        b: &Route,
+        j: usize,
+        lv: u32,
+        before: f64,
+    ) -> Self {
+        let m = &d.p.matrix;
+        let (lu, lv) = (lu as usize, lv as usize);
+        let (pa, na) = (a.pre[i].last as usize, a.suf[i + 1].first as usize);
+        Detours {
+            lu,
+            lv,
+            pa,
+            na,
+            pb: b.pre[j].last as usize,
+            nb: b.suf[j + 1].first as usize,
+            ca: d.p.workers[a.w].cost_per_distance,
+            cb: d.p.workers[b.w].cost_per_distance,
+            out_u: m.distance(pa, na) - m.distance(pa, lu) - m.distance(lu, na),
+            floor: -GAIN + 1e-9 * before.abs().max(1.0),
+        }
+    }
+
+    /// Whether moving `u` before position `p` of `b` may pay (`a` keeps other jobs).
+    fn relocation_may_pay(&self, d: &super::data::Data, b: &Route, p: usize) -> bool {
+        let m = &d.p.matrix;
+        let (x, y) = (b.pre[p].last as usize, b.suf[p].first as usize);
+        let into_b = m.distance(x, self.lu) + m.distance(self.lu, y) - m.distance(x, y);
+        self.ca * self.out_u + self.cb * into_b < self.floor
+    }
+
+    /// Whether swapping `u` and `v` may pay.
+    fn swap_may_pay(&self, d: &super::data::Data) -> bool {
+        let m = &d.p.matrix;
+        let (lu, lv) = (self.lu, self.lv);
+        let into_a =
+            m.distance(self.pa, lv) + m.distance(lv, self.na) - m.distance(self.pa, self.na);
+        let into_b = m.distance(self.pb, lu) + m.distance(lu, self.nb)
+            - m.distance(self.pb, lv)
+            - m.distance(lv, self.nb);
+        self.ca * (self.out_u + into_a) + self.cb * into_b < self.floor
+    }
+}
 /// Longest part of a route that an intra-route move re-times (relocate span, 2-opt
 /// reversal): the evaluation is linear in it. 25 rather than 12 reaches across the long
 /// routes of wide-window days (R2/RC2 routes hold 25-50 stops).
@@ -144,22 +212,10 @@ impl Sisr<'_, '_> {
         let a_ok = a.jobs == 1 || (!a_loses && self.ok(a.w, &a_without_u));
         // Jobs under way stay where they are.
         let movable = !d.fixed[u];
-        // The change of distance alone decides, where it can (see `Sisr::by_distance`):
-        // a move that does not shorten the two routes by more than this is not evaluated.
-        let filter = self.by_distance(a, b);
-        let floor = -GAIN + 1e-9 * before.abs().max(1.0);
-        let (lu, lv) = (su.first as usize, sv.first as usize);
-        let (pa, na) = (a.pre[i].last as usize, a.suf[i + 1].first as usize);
-        let (pb, nb) = (b.pre[j].last as usize, b.suf[j + 1].first as usize);
-        let (ca, cb) = (
-            d.p.workers[a.w].cost_per_distance,
-            d.p.workers[b.w].cost_per_distance,
-        );
-        let out_u = if filter {
-            m.distance(pa, na) - m.distance(pa, lu) - m.distance(lu, na)
-        } else {
-            0.0
-        };
+        // The change of distance alone decides, where it can (see `Sisr::by_distance`).
+        let bound = self
+            .by_distance(a, b)
+            .then(|| Detours::new(d, a, i, su.first, b, j, sv.first, before));
         // Relocate u next to v (before, then after).
         if movable && a_ok && self.can_take(s, rb, u, None) {
             let b_pen = b.penalty + d.penalty(u, b.w, ku);
@@ -167,12 +223,11 @@ impl Sisr<'_, '_> {
                 if p < d.first_free(b.w) {
                     continue;
                 }
-                if filter && a.jobs > 1 {
-                    let (x, y) = (b.pre[p].last as usize, b.suf[p].first as usize);
-                    let into_b = m.distance(x, lu) + m.distance(lu, y) - m.distance(x, y);
-                    if ca * out_u + cb * into_b >= floor {
-                        continue;
-                    }
+                if a.jobs > 1
+                    && let Some(f) = &bound
+                    && !f.relocation_may_pay(d, b, p)
+                {
+                    continue;
                 }
                 let seg = b.eval_insert(d, p, u as u32, &su, &s.win);
                 if self.ok(b.w, &seg)
@@ -196,13 +251,7 @@ impl Sisr<'_, '_> {
             && (!b_loses || d.holds[u])
             && self.can_take(s, rb, u, Some(v))
             && self.can_take(s, ra, v, Some(u))
-            && (!filter || {
-                let into_a = m.distance(pa, lv) + m.distance(lv, na) - m.distance(pa, na);
-                let into_b = m.distance(pb, lu) + m.distance(lu, nb)
-                    - m.distance(pb, lv)
-                    - m.distance(lv, nb);
-                ca * (out_u + into_a) + cb * into_b < floor
-            })
+            && bound.as_ref().is_none_or(|f| f.swap_may_pay(d))
         {
             let na = a.tail(d, a.pre[i].then(&sv, m), Some(v as u32), i + 1, &s.win);
             let nb = b.tail(d, b.pre[j].then(&su, m), Some(u as u32), j + 1, &s.win);

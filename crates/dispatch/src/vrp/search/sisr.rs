@@ -343,9 +343,13 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 && !route.breaks
                 && d.distance_only[w]
                 && self.warp_weight == 0.0;
-            let (m, here) = (&d.p.matrix, d.job_segs[ju][0].first as usize);
-            let per_distance = d.p.workers[w].cost_per_distance;
-            let margin = 1e-9 * route.cost.abs().max(1.0);
+            let detours = by_distance.then(|| {
+                (
+                    d.job_segs[ju][0].first as usize,
+                    d.p.workers[w].cost_per_distance,
+                    1e-9 * route.cost.abs().max(1.0),
+                )
+            });
             for p in d.first_free(w)..=route.nodes.len() {
                 // Stops only get later along a feasible route: once the stop before the
                 // gap cannot finish before the job's last window closes, no later gap can.
@@ -356,8 +360,11 @@ impl<'a, 'p> Sisr<'a, 'p> {
                 if blink > 0.0 && self.rng.unit() < blink {
                     continue;
                 }
-                if by_distance && let Some(b) = &best {
+                if let Some((here, per_distance, margin)) = detours
+                    && let Some(b) = &best
+                {
                     let (x, y) = (before.last as usize, route.suf[p].first as usize);
+                    let m = &d.p.matrix;
                     let detour = m.distance(x, here) + m.distance(here, y) - m.distance(x, y);
                     if per_distance * detour > b.delta + margin {
                         continue;

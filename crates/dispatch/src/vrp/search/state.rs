@@ -171,7 +171,9 @@ impl Route {
     }
 
     /// The whole route with job `node` (segment `job`) inserted before position `p`.
-    #[inline]
+    /// Inlined into the recreate's scan of every place (a call there cost more than the
+    /// evaluation on a working day's routes).
+    #[inline(always)]
     pub fn eval_insert(&self, d: &Data, p: usize, node: u32, job: &Segment, win: &[u8]) -> Segment {
         self.tail(d, self.pre[p].then(job, &d.p.matrix), Some(node), p, win)
     }

@@ -352,6 +352,13 @@ impl<'a> Data<'a> {
             .is_none_or(|m| s.dur <= m)
     }
 
+    /// How much longer the way from place `x` to place `y` gets through place `via`.
+    #[inline]
+    pub fn detour(&self, x: usize, via: usize, y: usize) -> f64 {
+        let m = &self.p.matrix;
+        m.distance(x, via) + m.distance(via, y) - m.distance(x, y)
+    }
+
     /// Cost of a non-empty route summarised by `s`.
     #[inline]
     pub fn route_cost(&self, w: usize, s: &Segment) -> f64 {

@@ -55,7 +55,6 @@ impl Detours {
         lv: u32,
         before: f64,
     ) -> Self {
-        let m = &d.p.matrix;
         let (lu, lv) = (lu as usize, lv as usize);
         let (pa, na) = (a.pre[i].last as usize, a.suf[i + 1].first as usize);
         Detours {
@@ -67,16 +66,15 @@ impl Detours {
             nb: b.suf[j + 1].first as usize,
             ca: d.p.workers[a.w].cost_per_distance,
             cb: d.p.workers[b.w].cost_per_distance,
-            out_u: m.distance(pa, na) - m.distance(pa, lu) - m.distance(lu, na),
+            out_u: -d.detour(pa, lu, na),
             floor: -GAIN + 1e-9 * before.abs().max(1.0),
         }
     }
 
     /// Whether moving `u` before position `p` of `b` may pay (`a` keeps other jobs).
     fn relocation_may_pay(&self, d: &super::data::Data, b: &Route, p: usize) -> bool {
-        let m = &d.p.matrix;
         let (x, y) = (b.pre[p].last as usize, b.suf[p].first as usize);
-        let into_b = m.distance(x, self.lu) + m.distance(self.lu, y) - m.distance(x, y);
+        let into_b = d.detour(x, self.lu, y);
         self.ca * self.out_u + self.cb * into_b < self.floor
     }
 
@@ -84,8 +82,7 @@ impl Detours {
     fn swap_may_pay(&self, d: &super::data::Data) -> bool {
         let m = &d.p.matrix;
         let (lu, lv) = (self.lu, self.lv);
-        let into_a =
-            m.distance(self.pa, lv) + m.distance(lv, self.na) - m.distance(self.pa, self.na);
+        let into_a = d.detour(self.pa, lv, self.na);
         let into_b = m.distance(self.pb, lu) + m.distance(lu, self.nb)
             - m.distance(self.pb, lv)
             - m.distance(lv, self.nb);

@@ -364,9 +364,7 @@ impl<'a, 'p> Sisr<'a, 'p> {
                     && let Some(b) = &best
                 {
                     let (x, y) = (before.last as usize, route.suf[p].first as usize);
-                    let m = &d.p.matrix;
-                    let detour = m.distance(x, here) + m.distance(here, y) - m.distance(x, y);
-                    if per_distance * detour > b.delta + margin {
+                    if per_distance * d.detour(x, here, y) > b.delta + margin {
                         continue;
                     }
                 }

@@ -1,9 +1,12 @@
 //! The route search: an anytime ruin-and-recreate search (SISR) with a granular local
 //! search after each recreate (with soft windows: lateness at an adaptive cost, then
 //! repaired, see `penalty`), and a first phase that squeezes every job into the
-//! available workers; run on one or more threads that share their best plan. See
-//! `docs/adr/0002-route-solver.md` for the choices and the figures behind them.
+//! available workers. A walk that stagnates restarts from its best plan, then from a new
+//! construction or a crossover of past walks' plans (`crossover`); run on one or more
+//! threads that share their best plans. See `docs/adr/0002-route-solver.md` for the
+//! choices and the figures behind them.
 
+mod crossover;
 mod data;
 mod local;
 mod penalty;
@@ -18,6 +21,7 @@ mod tests;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crossover::Elites;
 use data::Data;
 use penalty::Penalty;
 use sisr::{Params, Sisr};
@@ -49,7 +53,7 @@ const SOFT_MIN_ROUTE_JOBS: f64 = 15.0;
 /// a tight fleet the walk otherwise rebuilds the same plan (or refuses worse ones) from
 /// early in the run to its end. See ADR 0002, "Restarts at stagnation".
 const STALL_PER_JOB: f64 = 20.0;
-const STALL_SHARE: f64 = 0.1;
+const STALL_SHARE: f64 = 0.05;
 /// The temperatures of a restarted walk (start and end), as a share of the first walk's.
 const RESTART_COOLING: f64 = 0.25;
 /// Once a plan with every job in has been found, and while its routes hold at least
@@ -70,7 +74,19 @@ const WALK_OUT_SHARE: f64 = 0.1;
 const WALK_OUT_BAND: f64 = 0.05;
 const OUT_UP: f64 = 1.25;
 const OUT_DOWN: f64 = 0.85;
-/// How often (as a share of the run) threads exchange their best plans.
+/// Whether a walk stuck twice in the same basin (no better plan after a restart from its
+/// best) starts anew from a greedy construction, while less than [`FRESH_BEFORE`] of the
+/// run is spent; later restarts go back to the run's best plan.
+const FRESH_WALKS: bool = true;
+const FRESH_BEFORE: f64 = 0.7;
+/// Past walks' best plans kept for crossovers, and the share of new walks that start
+/// from a crossover of two of them (once two are kept) instead of a greedy construction.
+const ELITES: usize = 6;
+const CROSSOVER_RATE: f64 = 0.5;
+/// How often (as a share of the run) threads exchange their best plans. A thread's walk
+/// takes another thread's plan only while it has not got every job in; otherwise the
+/// plan joins its elites (islands), and its restarts after [`FRESH_BEFORE`] start from
+/// it.
 const EXCHANGE_EVERY: f64 = 0.05;
 
 /// How long and how to search.
@@ -81,7 +97,8 @@ pub struct SolveOptions {
     /// Seed of the random choices: one thread and an iteration limit give the same plan
     /// for the same seed.
     pub seed: u64,
-    /// Independent searches run in parallel, sharing their best plan now and then.
+    /// Searches run in parallel, sharing their best plans now and then (each keeps its own
+    /// walk once it has every job in).
     pub threads: usize,
     /// Stop after this many ruin-and-recreate steps per thread (for repeatable runs).
     pub max_iterations: Option<u64>,
@@ -279,6 +296,12 @@ fn run(ctx: &Run, seed: u64) -> State {
     search.clear_touched();
     let mut best = cur.clone();
     let mut best_key = (cur.missing(d), cur.cost());
+    // The best plan of the whole run (returned), and whether the walk's last restart from
+    // its best plan has found nothing better since.
+    let mut global = best.clone();
+    let mut global_key = best_key;
+    let mut restarted_in_vain = false;
+    let mut elites = Elites::new(ELITES);
     let per_job = best_key.1 / (d.n as f64 - best_key.0).max(1.0);
     let mut key = best_key;
     let mut work = cur.clone();
@@ -312,16 +335,24 @@ fn run(ctx: &Run, seed: u64) -> State {
             next_exchange += EXCHANGE_EVERY;
             let mut slot = shared.lock().expect("no thread panics holding the lock");
             match slot.as_ref() {
-                Some((m, c, s)) if better((*m, *c), best_key) => {
-                    best = s.clone();
-                    best_key = (*m, *c);
-                    cur = best.clone();
-                    work = best.clone();
-                    key = best_key;
-                    (since_best, best_at) = (0, at);
+                Some((m, c, s)) if better((*m, *c), global_key) => {
+                    global.clone_from(s);
+                    global_key = (*m, *c);
+                    if global_key.0 <= 0.0 && best_key.0 <= 0.0 {
+                        // The walk goes on; the other thread's plan joins the elites, for
+                        // crossovers and the restarts from the run's best.
+                        elites.offer(global_key.1, &global);
+                    } else {
+                        best.clone_from(&global);
+                        best_key = global_key;
+                        cur.clone_from(&global);
+                        work.clone_from(&global);
+                        key = best_key;
+                        (since_best, best_at) = (0, at);
+                    }
                 }
-                Some((m, c, _)) if !better(best_key, (*m, *c)) => {}
-                _ => *slot = Some((best_key.0, best_key.1, best.clone())),
+                Some((m, c, _)) if !better(global_key, (*m, *c)) => {}
+                _ => *slot = Some((global_key.0, global_key.1, global.clone())),
             }
         }
         // Whether a plan with every job in has been found: from then on the walk may leave
@@ -329,16 +360,55 @@ fn run(ctx: &Run, seed: u64) -> State {
         let complete = best_key.0 <= 0.0;
         let squeezing = !complete && key.0 > 0.0 && at < SQUEEZE_SHARE;
         let walk_out = complete && WALK_OUT_MAX > 0 && (!WALK_OUT_LONG_ONLY || long_routes(&best));
-        if best_key.0 <= 0.0 {
+        if global_key.0 <= 0.0 {
             since_best += 1;
             if since_best >= stall && at - best_at >= STALL_SHARE {
-                // Stuck: start again from the best plan with the annealing schedule
-                // restarted from now to the end, at a quarter of its first temperatures.
                 (since_best, best_at) = (0, at);
-                cur.clone_from(&best);
-                work.clone_from(&best);
-                key = best_key;
-                shortening_from = Some((per_job * RESTART_COOLING, at));
+                if best_key.0 <= 0.0 {
+                    elites.offer(best_key.1, &best);
+                }
+                let fresh = FRESH_WALKS
+                    && ctx.start.is_none()
+                    && at < FRESH_BEFORE
+                    && restarted_in_vain
+                    && best_key.0 <= 0.0;
+                if fresh {
+                    // Stuck twice in the same basin: a new walk from a new greedy
+                    // construction, which squeezes its jobs in and anneals from the first
+                    // temperatures; the run's best plan is kept aside.
+                    if elites.len() >= 2 && search.rng.unit() < CROSSOVER_RATE {
+                        // Or from a child of two past walks' plans, cooler.
+                        let (base, donor) = elites.two(&mut search.rng);
+                        cur = search.crossover(base, donor);
+                        search.recreate(&mut cur, false);
+                        search.local_search(&mut cur, LOCAL_SEARCH_ROUNDS);
+                        search.clear_touched();
+                        shortening_from = Some((per_job * RESTART_COOLING, at));
+                    } else {
+                        cur = State::new(d, jobs);
+                        search.recreate(&mut cur, false);
+                        shortening_from = Some((per_job, at));
+                    }
+                    work.clone_from(&cur);
+                    key = (cur.missing(d), cur.cost());
+                    best.clone_from(&cur);
+                    best_key = key;
+                    restarted_in_vain = false;
+                } else {
+                    // Stuck: start again from the best plan with the annealing schedule
+                    // restarted from now to the end, at a quarter of its first temperatures
+                    // (from the run's best once no more new walks start, or when the walk
+                    // did not get every job in).
+                    if best_key.0 > 0.0 || at >= FRESH_BEFORE {
+                        best.clone_from(&global);
+                        best_key = global_key;
+                    }
+                    cur.clone_from(&best);
+                    work.clone_from(&best);
+                    key = best_key;
+                    shortening_from = Some((per_job * RESTART_COOLING, at));
+                    restarted_in_vain = true;
+                }
                 ruin_size = search.params.removed_shortening;
                 (window, incomplete) = (0, 0);
             }
@@ -435,7 +505,12 @@ fn run(ctx: &Run, seed: u64) -> State {
                 best.clone_from(&cur);
                 best_key = key;
                 (since_best, best_at) = (0, at);
-                ctx.report(&best);
+                restarted_in_vain = false;
+                if better(best_key, global_key) {
+                    global.clone_from(&best);
+                    global_key = best_key;
+                    ctx.report(&global);
+                }
             }
         } else {
             work.copy_from(&cur, &search.touched);
@@ -455,15 +530,15 @@ fn run(ctx: &Run, seed: u64) -> State {
             }
         }
     }
-    debug_assert!(best.on_time(d), "a plan with time warp is never kept");
+    debug_assert!(global.on_time(d), "a plan with time warp is never kept");
     let mut slot = shared.lock().expect("no thread panics holding the lock");
     if slot
         .as_ref()
-        .is_none_or(|(m, c, _)| better(best_key, (*m, *c)))
+        .is_none_or(|(m, c, _)| better(global_key, (*m, *c)))
     {
-        *slot = Some((best_key.0, best_key.1, best.clone()));
+        *slot = Some((global_key.0, global_key.1, global.clone()));
     }
-    best
+    global
 }
 
 /// Whether the routes of `s` are long enough for the soft-window local search

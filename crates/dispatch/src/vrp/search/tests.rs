@@ -390,3 +390,44 @@ proptest! {
         prop_assert!(close(results[0].1, results[1].1));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+    /// A crossover of two plans of a full day (own homes and ends, breaks, skills, pins,
+    /// jobs under way, capacities, classes of equal workers) is a plan on time, before and
+    /// after its left-out jobs are recreated, and serves at least one of the donor's routes
+    /// exactly as the donor does.
+    #[test]
+    fn a_crossover_child_is_a_plan(problem in full_days(), seed in any::<u64>()) {
+        let d = Data::new(&problem);
+        let jobs: Vec<u32> = (0..d.n as u32).filter(|&j| !d.fixed[j as usize]).collect();
+        let mut search = Sisr::new(&d, Params::default(), seed);
+        let mut plans = Vec::new();
+        for _ in 0..2 {
+            let mut s = State::new(&d, &jobs);
+            search.recreate(&mut s, false);
+            for r in 0..s.routes.len() {
+                search.touch(r);
+            }
+            search.local_search(&mut s, 1);
+            search.clear_touched();
+            plans.push(s);
+        }
+        let (base, donor) = (&plans[0], &plans[1]);
+        let mut child = search.crossover(base, donor);
+        check_plan(&d, &child, true)?;
+        let exchangeable = donor.routes.iter().any(|r| {
+            r.jobs > 0 && !r.nodes.iter().any(|&x| (x as usize) < d.n && d.fixed[x as usize])
+        });
+        if exchangeable {
+            let copied = donor.routes.iter().filter(|r| r.jobs > 0).any(|rb| {
+                child.routes.iter().any(|ra| d.class[ra.w] == d.class[rb.w] && ra.nodes == rb.nodes)
+            });
+            prop_assert!(copied, "no donor route in the child");
+        }
+        search.recreate(&mut child, false);
+        search.local_search(&mut child, 1);
+        check_plan(&d, &child, true)?;
+    }
+}

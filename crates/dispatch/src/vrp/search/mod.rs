@@ -49,9 +49,10 @@ const LOCAL_SEARCH_ROUNDS: usize = 1;
 /// while jobs were still left out.
 const SOFT_MIN_ROUTE_JOBS: f64 = 15.0;
 /// A walk that has found no better plan for this many steps per job, and for this share
-/// of the run, starts again from the best plan, cooler, with the first ruin size: with
-/// a tight fleet the walk otherwise rebuilds the same plan (or refuses worse ones) from
-/// early in the run to its end. See ADR 0002, "Restarts at stagnation".
+/// of the run, starts again from its best plan, cooler, with the first ruin size; stuck
+/// again without a better plan, it becomes a new walk ([`FRESH_WALKS`]). With a tight
+/// fleet a walk otherwise rebuilds the same plan (or refuses worse ones) from early in the
+/// run to its end. See ADR 0002, "Restarts at stagnation" and "New walks and crossovers".
 const STALL_PER_JOB: f64 = 20.0;
 const STALL_SHARE: f64 = 0.05;
 /// The temperatures of a restarted walk (start and end), as a share of the first walk's.
